@@ -1,0 +1,59 @@
+"""salesops: reporting workbooks for sales operations.
+
+Notebooks use ``import salesops as so`` and the names in ``__all__``. Importing the
+package does no work: each name is imported from its module on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "salesops.sources",
+    "open_source": "salesops.sources",
+    "Source": "salesops.sources",
+    "Tables": "salesops.model",
+    "Period": "salesops.periods",
+    "Scope": "salesops.scopes",
+    "Stages": "salesops.stages",
+    "settings": "salesops.project",
+    "DataError": "salesops.errors",
+    "ConfigError": "salesops.errors",
+}
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "Period",
+    "Scope",
+    "Source",
+    "Stages",
+    "Tables",
+    "load",
+    "open_source",
+    "settings",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'salesops' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:
+    from salesops.errors import ConfigError, DataError
+    from salesops.model import Tables
+    from salesops.periods import Period
+    from salesops.project import settings
+    from salesops.scopes import Scope
+    from salesops.sources import Source, load, open_source
+    from salesops.stages import Stages

@@ -1,0 +1,137 @@
+"""The ``salesops`` command line.
+
+Every failure that is the data's or the configuration's fault is printed as a plain
+message and exits non-zero; tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from salesops.errors import ConfigError, DataError, SalesopsError
+
+SOURCE_HELP = (
+    "where the data is: a DuckDB file, a folder of CSV/Parquet/Excel exports, a SQLAlchemy "
+    "URL (postgresql://user@host/db) or a source file under parameters/sources/ "
+    "(default: the demo database data/salesops.duckdb)"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salesops",
+        description="Reporting workbooks for sales operations: demo data, validation and reports.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="write the synthetic demo CRM database",
+        description="Write a deterministic synthetic CRM (reps, deals with stage history, "
+        "leads, activities, quotas, forecasts) into a DuckDB file.",
+    )
+    from salesops.demo import DemoConfig
+
+    d = DemoConfig()
+    demo.add_argument("--path", type=Path, help="database file (default: data/salesops.duckdb)")
+    demo.add_argument("--reps", type=int, default=d.reps, help=f"selling seats (default {d.reps})")
+    demo.add_argument(
+        "--opportunities",
+        type=int,
+        default=d.opportunities,
+        help=f"about how many deals to create (default {d.opportunities:,})",
+    )
+    demo.add_argument(
+        "--years", type=int, default=d.years, help=f"years of history (default {d.years})"
+    )
+    demo.add_argument("--as-of", default=d.as_of, help=f"last day of the data (default {d.as_of})")
+    demo.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
+    demo.add_argument(
+        "--if-missing", action="store_true", help="do nothing when the database already exists"
+    )
+
+    validate = sub.add_parser(
+        "validate",
+        help="check a source against the data model",
+        description="Check every table against its contract and the rules that span tables. "
+        "Exits 1 and lists every broken rule (table, column, rule, rows, example ids) on bad data.",
+    )
+    validate.add_argument("--source", help=SOURCE_HELP)
+    validate.add_argument(
+        "--scope", default="company", help="company, region:<name> or rep:<id> (default company)"
+    )
+    validate.add_argument(
+        "--period", help="only data known at the end of this period, e.g. 2026-10"
+    )
+
+    summary = sub.add_parser(
+        "summary",
+        help="print what a source holds",
+        description="Print tables, row counts, date range, regions and reps of a source.",
+    )
+    summary.add_argument("--source", help=SOURCE_HELP)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from salesops import demo, project
+
+    path = args.path or project.default_database()
+    if args.if_missing and path.exists():
+        print(f"demo database already at {path}")
+        return 0
+    config = demo.DemoConfig(
+        reps=args.reps,
+        opportunities=args.opportunities,
+        years=args.years,
+        as_of=args.as_of,
+        seed=args.seed,
+    )
+    if config.reps < 1 or config.opportunities < 1 or config.years < 1:
+        raise ConfigError("--reps, --opportunities and --years must be at least 1")
+    start = time.perf_counter()
+    counts = demo.generate(path, config)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    print(f"wrote {path} in {time.perf_counter() - start:.1f} s: {rows}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from salesops.sources import open_source
+
+    with open_source(args.source) as src:
+        tables = src.load(args.scope, args.period)
+        rows = sum(len(frame) for frame in tables.present().values())
+        print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, all rules pass")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from salesops.sources import open_source
+    from salesops.summary import describe
+
+    with open_source(args.source) as src:
+        print(describe(src.spec.label, src.load(), src.as_of()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``salesops`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    command = {"demo": _demo, "validate": _validate, "summary": _summary}[args.command]
+    try:
+        return command(args)
+    except DataError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except SalesopsError as exc:
+        print(f"salesops: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

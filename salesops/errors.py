@@ -1,0 +1,67 @@
+"""Errors that salesops reports to people, not as tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """One broken data rule: where, what, how often, and a few offending ids.
+
+    Parameters
+    ----------
+    table, column
+        Where the rule was checked (``column`` is ``"-"`` for table-level rules).
+    rule
+        The rule in plain words, e.g. ``"must be >= 0"``.
+    count
+        Number of offending rows.
+    examples
+        Up to five ids (or values) of offending rows.
+    """
+
+    table: str
+    column: str
+    rule: str
+    count: int
+    examples: tuple[str, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.examples[:MAX_EXAMPLES])
+        more = ", ..." if len(self.examples) > MAX_EXAMPLES else ""
+        if self.count == 0:  # a rule about the table's shape, not its rows
+            tail = f" (found: {shown}{more})" if shown else ""
+            return f"{self.table}.{self.column}: {self.rule}{tail}"
+        rows = "row" if self.count == 1 else "rows"
+        tail = f" (e.g. {shown})" if shown else ""
+        return f"{self.table}.{self.column}: {self.rule}: {self.count} {rows}{tail}"
+
+
+class SalesopsError(Exception):
+    """Base class of errors that the CLI prints without a traceback."""
+
+
+class ConfigError(SalesopsError):
+    """A parameter, plan, stage or mapping file is missing or malformed."""
+
+
+class DataError(SalesopsError):
+    """Source data breaks one or more rules of the data model.
+
+    Every failed rule is collected before raising, so one run shows them all.
+    """
+
+    def __init__(self, failures: Sequence[RuleFailure], source: str = "") -> None:
+        self.failures = list(failures)
+        self.source = source
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """The failures as a readable, one-rule-per-line report."""
+        where = f" in {self.source}" if self.source else ""
+        head = f"{len(self.failures)} data rule(s) failed{where}:"
+        return "\n".join([head, *(f"  - {failure}" for failure in self.failures)])

@@ -1,0 +1,229 @@
+"""The canonical sales data model: tables, their columns and their types.
+
+This is the one description of the data that the contracts (``validation``), the
+loaders (``sources``) and the documentation (``docs/data-model.md``) all derive from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["id", "text", "date", "timestamp", "money", "count", "category"]
+
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+SUBMISSION_CATEGORIES = ("commit", "best_case")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    Parameters
+    ----------
+    name
+        Canonical column name.
+    kind
+        Logical type: ``id`` and ``text`` are strings, ``date`` is a calendar day,
+        ``timestamp`` a moment, ``money`` a non-negative amount, ``count`` a
+        non-negative number, ``category`` a string from a fixed set.
+    description
+        What the column means, for people.
+    required
+        The column must be present in the source (its values may still be null
+        where ``nullable``).
+    nullable
+        Null values are allowed.
+    unique
+        Values must be unique within the table.
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    nullable: bool = True
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns, its id column and whether it is required."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    id_column: str
+    required: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of all columns, in canonical order."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+C = Column
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "opportunities",
+            "One row per deal, in its current state.",
+            (
+                C("opportunity_id", "id", "Unique deal id.", True, False, True),
+                C("account_id", "id", "The customer account."),
+                C("owner_id", "id", "The rep who owns the deal (a rep_id).", True, False),
+                C("region", "text", "Sales region of the deal.", True, False),
+                C("segment", "text", "Customer segment, e.g. SMB or Enterprise."),
+                C("product", "text", "Product or product family."),
+                C("lead_source", "text", "Where the deal came from."),
+                C("created_date", "date", "Day the deal was created.", True, False),
+                C(
+                    "close_date",
+                    "date",
+                    "Actual close day if closed, expected close day if open.",
+                    True,
+                    False,
+                ),
+                C("stage", "category", "Current stage, one of parameters/stages.yml.", True, False),
+                C("amount", "money", "Deal value; null when not yet known."),
+                C(
+                    "forecast_category",
+                    "category",
+                    "pipeline, best_case, commit, closed or omitted.",
+                ),
+            ),
+            "opportunity_id",
+            required=True,
+        ),
+        Table(
+            "opportunity_history",
+            "One row per change of stage, amount, close date or forecast category, "
+            "holding the deal's values after the change.",
+            (
+                C("opportunity_id", "id", "The deal that changed.", True, False),
+                C("changed_at", "timestamp", "When the change was made.", True, False),
+                C("stage", "category", "Stage after the change.", True, False),
+                C("amount", "money", "Amount after the change."),
+                C("close_date", "date", "Close date after the change."),
+                C("forecast_category", "category", "Forecast category after the change."),
+            ),
+            "opportunity_id",
+        ),
+        Table(
+            "reps",
+            "One row per person who owns deals or manages those who do.",
+            (
+                C("rep_id", "id", "Unique person id.", True, False, True),
+                C("name", "text", "Full name.", True, False),
+                C("region", "text", "Home region.", True, False),
+                C("manager_id", "id", "rep_id of the manager; null at the top."),
+                C("role", "text", "rep, manager, ..."),
+                C("hire_date", "date", "First day."),
+                C("end_date", "date", "Last day; null while employed."),
+            ),
+            "rep_id",
+            required=True,
+        ),
+        Table(
+            "quotas",
+            "Quota per rep and month.",
+            (
+                C("rep_id", "id", "The rep.", True, False),
+                C("month", "date", "First day of the quota month.", True, False),
+                C("amount", "money", "Bookings quota for that month.", True, False),
+            ),
+            "rep_id",
+        ),
+        Table(
+            "leads",
+            "Inbound and outbound leads and what became of them.",
+            (
+                C("lead_id", "id", "Unique lead id.", True, False, True),
+                C("created_at", "timestamp", "When the lead arrived.", True, False),
+                C("source", "text", "Lead source."),
+                C("owner_id", "id", "The rep the lead was routed to."),
+                C("first_response_at", "timestamp", "First touch; null if never answered."),
+                C("converted_at", "timestamp", "When it became a deal; null if not."),
+                C("opportunity_id", "id", "The deal it became; null if not converted."),
+            ),
+            "lead_id",
+        ),
+        Table(
+            "activities",
+            "Logged rep activities (calls, emails, meetings, admin, ...).",
+            (
+                C("activity_id", "id", "Unique activity id.", True, False, True),
+                C("rep_id", "id", "Who did it.", True, False),
+                C("started_at", "timestamp", "When it started.", True, False),
+                C("kind", "text", "Kind of activity; selling kinds are configured.", True, False),
+                C("minutes", "count", "Duration in minutes.", True, False),
+                C("opportunity_id", "id", "The deal it was for, if any."),
+            ),
+            "activity_id",
+        ),
+        Table(
+            "forecast_submissions",
+            "Forecasts that reps submitted for a period.",
+            (
+                C("owner_id", "id", "The rep who submitted.", True, False),
+                C("period", "text", "The forecast period, e.g. 2026-10 or 2026-Q4.", True, False),
+                C("submitted_at", "timestamp", "When it was submitted.", True, False),
+                C("category", "category", "commit or best_case.", True, False),
+                C("amount", "money", "The forecast amount.", True, False),
+            ),
+            "owner_id",
+        ),
+    )
+}
+del C
+
+DTYPES: dict[str, str] = {
+    "id": "str",
+    "text": "str",
+    "category": "str",
+    "date": "datetime64[ns]",
+    "timestamp": "datetime64[ns]",
+    "money": "float64",
+    "count": "float64",
+}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """An empty frame with the canonical columns and dtypes of ``table``."""
+    spec = TABLES[table]
+    return pd.DataFrame({c.name: pd.Series(dtype=DTYPES[c.kind]) for c in spec.columns})
+
+
+@dataclass
+class Tables:
+    """The canonical tables for one scope and period.
+
+    Optional tables that the source does not have are ``None``; a report section
+    that needs one says so instead of failing.
+    """
+
+    opportunities: pd.DataFrame
+    reps: pd.DataFrame
+    opportunity_history: pd.DataFrame | None = None
+    quotas: pd.DataFrame | None = None
+    leads: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    forecast_submissions: pd.DataFrame | None = None
+
+    def items(self) -> list[tuple[str, pd.DataFrame | None]]:
+        """``(table name, frame)`` pairs in canonical order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+    def present(self) -> dict[str, pd.DataFrame]:
+        """The tables that the source provided."""
+        return {name: frame for name, frame in self.items() if frame is not None}

@@ -1,0 +1,415 @@
+"""Sources: the only module that reads files and databases.
+
+One API serves every kind of source (the DuckDB demo database, a folder of CSV,
+Parquet or Excel exports, any SQLAlchemy URL)::
+
+    tables = load(source, scope="region:EMEA", period="2026-10")
+
+Scope and period filters are pushed down to the engine as a SQL ``WHERE`` clause
+with bound parameters, so loading one rep's slice never reads the whole database
+into pandas. The loaded tables are then coerced and checked against the data
+model (``salesops.validation``); bad data raises a :class:`DataError` that lists
+every broken rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.mapping import SourceSpec
+from salesops.model import TABLES, Tables
+from salesops.periods import Period
+from salesops.scopes import Scope
+from salesops.stages import Stages
+from salesops.validation import missing_columns, validate
+
+EXPORT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
+_REP_TABLES = {
+    "quotas": "rep_id",
+    "activities": "rep_id",
+    "leads": "owner_id",
+    "forecast_submissions": "owner_id",
+}
+_PERIOD_COLUMN = {
+    "opportunities": "created_date",
+    "opportunity_history": "changed_at",
+    "leads": "created_at",
+    "activities": "started_at",
+    "forecast_submissions": "submitted_at",
+}
+
+
+class _DuckDBEngine:
+    """DuckDB: the demo database file, or an in-memory view over export files."""
+
+    def __init__(self, spec: SourceSpec) -> None:
+        location = Path(spec.location)
+        if spec.kind == "duckdb":
+            if not location.is_file():
+                hint = (
+                    " Run `salesops demo` (or `make report`) to build it."
+                    if (spec.name == "demo database")
+                    else ""
+                )
+                raise ConfigError(f"database not found: {location}.{hint}")
+            self.con = duckdb.connect(str(location), read_only=True)
+        else:
+            if not location.is_dir():
+                raise ConfigError(f"export folder not found: {location}")
+            self.con = duckdb.connect(":memory:")
+            self._attach_exports(location)
+        self._types: dict[str, dict[str, str] | None] = {}
+
+    def _attach_exports(self, folder: Path) -> None:
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
+        if not files:
+            raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
+        for path in files:
+            suffix = path.suffix.lower()
+            if suffix in (".xlsx", ".xls"):
+                sheets = pd.read_excel(path, sheet_name=None)
+                for sheet, frame in sheets.items():
+                    name = path.stem if len(sheets) == 1 else sheet
+                    self.con.register(name, frame)
+                continue
+            reader = "read_parquet" if suffix == ".parquet" else "read_csv"
+            options = ", header = true" if reader == "read_csv" else ""
+            self.con.execute(
+                f'CREATE VIEW "{path.stem}" AS SELECT * FROM {reader}(?{options})'.replace(
+                    "?", _quote_literal(str(path))
+                )
+            )
+
+    def column_types(self, table: str) -> dict[str, str] | None:
+        if table not in self._types:
+            try:
+                rows = self.con.execute(f"DESCRIBE {_ident(table)}").fetchall()
+                self._types[table] = {r[0]: str(r[1]).upper() for r in rows}
+            except duckdb.CatalogException:
+                self._types[table] = None
+        return self._types[table]
+
+    def param(self, name: str) -> str:
+        return f"${name}"
+
+    def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+        return self.con.execute(sql, dict(params)).df()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _SQLEngine:
+    """Any database SQLAlchemy reaches (PostgreSQL, MySQL, Snowflake, ...)."""
+
+    def __init__(self, spec: SourceSpec) -> None:
+        import sqlalchemy as sa
+
+        url = spec.location
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        try:
+            self.engine = sa.create_engine(url)
+            self.inspector = sa.inspect(self.engine)
+        except Exception as exc:  # driver missing, bad URL, server down
+            raise ConfigError(f"cannot connect to {spec.label}: {_first_line(exc)}") from None
+        self._types: dict[str, dict[str, str] | None] = {}
+
+    def column_types(self, table: str) -> dict[str, str] | None:
+        if table not in self._types:
+            schema, _, name = table.rpartition(".")
+            if not self.inspector.has_table(name, schema=schema or None):
+                self._types[table] = None
+            else:
+                cols = self.inspector.get_columns(name, schema=schema or None)
+                self._types[table] = {c["name"]: str(c["type"]).upper() for c in cols}
+        return self._types[table]
+
+    def param(self, name: str) -> str:
+        return f":{name}"
+
+    def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as con:
+            return pd.read_sql(sa.text(sql), con, params=dict(params))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class Source:
+    """An open source of CRM data.
+
+    Parameters
+    ----------
+    source
+        ``None`` for the demo database, a DuckDB file, a folder of exports, a
+        SQLAlchemy URL, a source file (``parameters/sources/*.yml``) or a SourceSpec.
+    stages
+        The stage configuration; defaults to ``parameters/stages.yml``.
+    """
+
+    def __init__(self, source: str | Path | SourceSpec | None = None, stages: Stages | None = None):
+        self.spec = SourceSpec.resolve(source)
+        self.stages = stages or Stages.read()
+        self.engine = _SQLEngine(self.spec) if self.spec.kind == "sql" else _DuckDBEngine(self.spec)
+        self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.engine.close()
+
+    # -- reading ------------------------------------------------------------------------
+    def _select(self, table: str) -> tuple[str, list[str]] | None:
+        """``SELECT <source cols> AS <canonical cols> FROM <source table>``, or None if absent."""
+        mapping = self.spec.table(table)
+        types = self.engine.column_types(mapping.source_table)
+        if types is None:
+            return None
+        parts, present = [], []
+        for col in TABLES[table].column_names:
+            src = mapping.source_column(col)
+            if src in types:
+                parts.append(f"{_quote(src)} AS {_quote(col)}")
+                present.append(col)
+            else:
+                parts.append(f"NULL AS {_quote(col)}")
+        missing = missing_columns(table, present)
+        if missing:
+            found = tuple(types)
+            raise DataError(
+                [
+                    RuleFailure(f.table, mapping.source_column(f.column), f.rule, 0, found)
+                    for f in missing
+                ],
+                self.spec.label,
+            )
+        return f"SELECT {', '.join(parts)} FROM {_ident(mapping.source_table)}", present
+
+    def _temporal(self, table: str, column: str) -> bool:
+        mapping = self.spec.table(table)
+        kind = (self.engine.column_types(mapping.source_table) or {}).get(
+            mapping.source_column(column), ""
+        )
+        return kind.startswith(("DATE", "TIMESTAMP"))
+
+    def read(
+        self,
+        table: str,
+        scope: Scope | str = "company",
+        until: pd.Timestamp | None = None,
+        id_range: tuple[str, str] | None = None,
+    ) -> pd.DataFrame | None:
+        """One canonical table, filtered in the engine; None if the source lacks it.
+
+        Values are mapped (stages, categories) but not yet coerced or validated.
+        """
+        scope = Scope.parse(scope)
+        selected = self._select(table)
+        if selected is None:
+            return None
+        inner, _ = selected
+        p = self.engine.param
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if scope.level != "company":
+            params["scope"] = scope.value
+            where.append(self._scope_filter(table, scope))
+        if (
+            until is not None
+            and table in _PERIOD_COLUMN
+            and self._temporal(table, _PERIOD_COLUMN[table])
+        ):
+            where.append(f"{_PERIOD_COLUMN[table]} < {p('until')}")
+            params["until"] = until.to_pydatetime()
+        if id_range is not None:
+            where.append(f"opportunity_id BETWEEN {p('lo')} AND {p('hi')}")
+            params["lo"], params["hi"] = id_range
+        sql = f"SELECT * FROM ({inner}) AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
+        self.queries.append((sql, params))
+        frame = self.engine.query(sql, params)
+        for column, values in self.spec.table(table).values.items():
+            frame[column] = frame[column].map(
+                lambda v, m=values: m.get(str(v), v) if pd.notna(v) else v
+            )
+        return frame
+
+    def _scope_filter(self, table: str, scope: Scope) -> str:
+        s = self.engine.param("scope")
+        opps = self._select("opportunities")
+        assert opps is not None  # required table, checked by _select
+        if scope.level == "rep":
+            by_table = {
+                "opportunities": f"owner_id = {s}",
+                "reps": f"rep_id = {s}",
+                "opportunity_history": "opportunity_id IN (SELECT opportunity_id "
+                f"FROM ({opps[0]}) AS o WHERE owner_id = {s})",
+            }
+            return by_table.get(table) or f"{_REP_TABLES[table]} = {s}"
+        reps = self._select("reps")
+        assert reps is not None
+        region_reps = f"SELECT rep_id FROM ({reps[0]}) AS r WHERE region = {s}"
+        by_table = {
+            "opportunities": f"region = {s}",
+            "reps": f"(region = {s} OR rep_id IN (SELECT owner_id FROM ({opps[0]}) AS o "
+            f"WHERE region = {s}))",
+            "opportunity_history": f"opportunity_id IN (SELECT opportunity_id FROM ({opps[0]}) "
+            f"AS o WHERE region = {s})",
+        }
+        return by_table.get(table) or f"{_REP_TABLES[table]} IN ({region_reps})"
+
+    def raw(
+        self, scope: Scope | str = "company", until: pd.Timestamp | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Every table the source has, scoped and mapped but not validated."""
+        scope = Scope.parse(scope)
+        out: dict[str, pd.DataFrame] = {}
+        for table in TABLES:
+            id_range = None
+            if table == "opportunity_history" and scope.level != "company":
+                ids = out["opportunities"]["opportunity_id"].dropna().astype(str)
+                id_range = (ids.min(), ids.max()) if len(ids) else ("", "")
+            frame = self.read(table, scope, until, id_range)
+            if frame is not None:
+                out[table] = frame
+        return out
+
+    def load(self, scope: Scope | str = "company", period: Period | str | None = None) -> Tables:
+        """The validated canonical tables for ``scope``, as known at the end of ``period``.
+
+        Rows that happen after the period (deals created, changes made, leads and
+        activities logged later) are left out; opportunities keep their current state.
+
+        Raises
+        ------
+        DataError
+            When the data breaks a rule of the data model.
+        """
+        scope = Scope.parse(scope)
+        until = None
+        if period is not None:
+            until = Period.parse(period, as_of=self.as_of()).end
+        tables = validate(self.raw(scope, until), self.stages, self.spec.label)
+        if until is not None:
+            for name, frame in tables.present().items():
+                column = _PERIOD_COLUMN.get(name)
+                if column is not None:
+                    setattr(tables, name, frame[frame[column] < until].reset_index(drop=True))
+        if scope.level != "company" and tables.reps[tables.reps["rep_id"].notna()].empty:
+            level = "region" if scope.level == "region" else "rep"
+            raise ConfigError(f"no {level} {scope.value!r} in {self.spec.label}")
+        return tables
+
+    def as_of(self) -> pd.Timestamp:
+        """The last day the data covers (the demo's fixed date, else the last event)."""
+        if self.engine.column_types("salesops_meta") is not None:
+            rows = self.engine.query("SELECT value FROM salesops_meta WHERE key = 'as_of'", {})
+            if len(rows):
+                return pd.Timestamp(rows.iloc[0, 0])
+        latest = []
+        for table, column in _PERIOD_COLUMN.items():
+            selected = self._select(table)
+            if selected is not None:
+                value = self.engine.query(
+                    f"SELECT max({column}) AS m FROM ({selected[0]}) AS t", {}
+                )
+                latest.append(pd.to_datetime(value.iloc[0, 0], errors="coerce"))
+        latest = [d for d in latest if pd.notna(d)]
+        if not latest:
+            raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])
+        return max(latest).normalize()
+
+    def scopes(self, level: str) -> list[str]:
+        """Every region name (``level='region'``) or active rep id (``'rep'``), sorted."""
+        selected = self._select("reps")
+        assert selected is not None
+        if level == "region":
+            sql = f"SELECT DISTINCT region FROM ({selected[0]}) AS r WHERE region IS NOT NULL"
+        else:
+            sql = (
+                f"SELECT rep_id FROM ({selected[0]}) AS r WHERE end_date IS NULL "
+                "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
+                f"{self._select('opportunities')[0]}) AS o)"
+            )
+        return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+
+
+@contextmanager
+def open_source(source: str | Path | SourceSpec | None = None) -> Iterator[Source]:
+    """A :class:`Source` that is closed when the block ends."""
+    src = Source(source)
+    try:
+        yield src
+    finally:
+        src.close()
+
+
+def load(
+    source: str | Path | SourceSpec | None = None,
+    scope: Scope | str = "company",
+    period: Period | str | None = None,
+) -> Tables:
+    """Load the validated canonical tables for a scope and period.
+
+    Parameters
+    ----------
+    source
+        ``None`` (the demo database), a DuckDB file, a folder of exports, a
+        SQLAlchemy URL or a source file under ``parameters/sources/``.
+    scope
+        ``company``, ``region:<name>`` or ``rep:<id>``; filtered in the engine.
+    period
+        A period label (``2026-10``, ``2026-Q3``, ``latest``) or None for all data;
+        rows after the period's end are left out.
+
+    Returns
+    -------
+    Tables
+        Optional tables the source lacks are None.
+
+    Raises
+    ------
+    DataError
+        When the data breaks a rule of the data model; lists every broken rule.
+    ConfigError
+        When the source, scope or period cannot be used.
+
+    Examples
+    --------
+    >>> import salesops as so
+    >>> tables = so.load(scope="region:EMEA", period="2026-10")  # doctest: +SKIP
+    """
+    with open_source(source) as src:
+        return src.load(scope, period)
+
+
+def _quote(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ident(name: str) -> str:
+    """A quoted table name (``schema.table`` is quoted part by part)."""
+    return ".".join(_quote(part) for part in name.split("."))
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,255 @@
+"""Table contracts: type coercion, per-table checks (pandera) and cross-table rules.
+
+Every rule is checked on every table before anything is raised, so one run reports
+all that is wrong: the table, the column, the rule in plain words, how many rows
+break it and up to five example ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
+from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables
+from salesops.stages import Stages
+
+PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
+
+
+def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFailure]]:
+    """Cast the columns of ``frame`` to their canonical types.
+
+    Values that do not parse become missing, and each column with such values is
+    reported as a failure ("must be a date", "must be a number").
+
+    Returns
+    -------
+    (frame, failures)
+        The coerced frame, with the canonical columns in canonical order, and the
+        parse failures.
+    """
+    spec = TABLES[table]
+    out = {}
+    failures = []
+    ids = _ids(table, frame)
+    for col in spec.columns:
+        raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
+        if col.kind in ("date", "timestamp"):
+            value = _to_datetime(raw, col.kind)
+            rule = "must be a date (YYYY-MM-DD)" if col.kind == "date" else "must be a date-time"
+        elif col.kind in ("money", "count"):
+            value = pd.to_numeric(raw, errors="coerce").astype("float64")
+            rule = "must be a number"
+        else:
+            value = _to_text(raw)
+            rule = ""
+        if rule:
+            bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
+            if bad.any():
+                failures.append(_failure(table, col.name, rule, bad, ids))
+        out[col.name] = value
+    return pd.DataFrame(out, index=frame.index), failures
+
+
+def _to_datetime(raw: pd.Series, kind: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+    else:
+        text = raw.astype("str").str.strip().where(raw.notna())
+        value = pd.to_datetime(text, errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+    value = value.astype("datetime64[ns]")
+    return value.dt.normalize() if kind == "date" else value
+
+
+def _to_text(raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(raw) and not pd.api.types.is_object_dtype(raw):
+        return raw
+    if pd.api.types.is_float_dtype(raw) and (raw.dropna() % 1 == 0).all():
+        raw = raw.astype("Int64")  # ids exported as 123.0 mean "123"
+    return raw.astype("str").where(raw.notna())
+
+
+def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
+    id_col = TABLES[table].id_column
+    if id_col in frame:
+        return frame[id_col].astype("str").where(frame[id_col].notna(), "(no id)")
+    return pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
+
+
+def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series) -> RuleFailure:
+    examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
+    return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)))
+
+
+def _schema(table: str, stages: Stages) -> pa.DataFrameSchema:
+    allowed = {
+        ("opportunities", "stage"): stages.names,
+        ("opportunity_history", "stage"): stages.names,
+        ("opportunities", "forecast_category"): list(FORECAST_CATEGORIES),
+        ("opportunity_history", "forecast_category"): list(FORECAST_CATEGORIES),
+        ("forecast_submissions", "category"): list(SUBMISSION_CATEGORIES),
+    }
+    columns = {}
+    for col in TABLES[table].columns:
+        checks = []
+        if col.kind in ("money", "count"):
+            checks.append(pa.Check.ge(0, error="must be >= 0"))
+        if (table, col.name) in allowed:
+            names = allowed[table, col.name]
+            what = "a configured stage" if col.name == "stage" else "one of"
+            checks.append(pa.Check.isin(names, error=f"must be {what} ({', '.join(names)})"))
+        columns[col.name] = pa.Column(
+            None, checks=checks, nullable=col.nullable, unique=col.unique, required=False
+        )
+    return pa.DataFrameSchema(columns, name=table)
+
+
+def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
+    """Run the contract of one coerced table; return its failures (never raises)."""
+    try:
+        _schema(table, stages).validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        ids = _ids(table, frame)
+        failures = []
+        for (column, check), group in cases.groupby(["column", "check"], sort=False):
+            mask = frame.index.isin(group["index"].to_numpy())
+            failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
+        return failures
+    return []
+
+
+def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
+    """Rules that span tables, or rows: references, date order, one quota per month."""
+    failures: list[RuleFailure] = []
+    reps = tables.reps
+    rep_ids = set(reps["rep_id"].dropna())
+    refs = [
+        ("opportunities", "owner_id"),
+        ("reps", "manager_id"),
+        ("quotas", "rep_id"),
+        ("leads", "owner_id"),
+        ("activities", "rep_id"),
+        ("forecast_submissions", "owner_id"),
+    ]
+    present = tables.present()
+    for table, column in refs:
+        frame = present.get(table)
+        if frame is None or frame.empty:
+            continue
+        mask = frame[column].notna() & ~frame[column].isin(rep_ids)
+        if table == "reps":
+            continue  # a manager outside the loaded scope is not an error
+        if mask.any():
+            failures.append(
+                _failure(table, column, "must refer to a rep in reps", mask, _ids(table, frame))
+            )
+    opps = tables.opportunities
+    closed = opps["stage"].isin(stages.closed_names)
+    backwards = closed & (opps["close_date"] < opps["created_date"])
+    if backwards.any():
+        failures.append(
+            _failure(
+                "opportunities",
+                "close_date",
+                "must not be before created_date for closed deals",
+                backwards,
+                _ids("opportunities", opps),
+            )
+        )
+    history = tables.opportunity_history
+    if history is not None and not history.empty:
+        orphan = ~history["opportunity_id"].isin(set(opps["opportunity_id"]))
+        if orphan.any():
+            failures.append(
+                _failure(
+                    "opportunity_history",
+                    "opportunity_id",
+                    "must refer to a deal in opportunities",
+                    orphan,
+                    _ids("opportunity_history", history),
+                )
+            )
+    leads = tables.leads
+    if leads is not None and not leads.empty:
+        early = leads["first_response_at"] < leads["created_at"]
+        if early.any():
+            failures.append(
+                _failure(
+                    "leads",
+                    "first_response_at",
+                    "must not be before created_at",
+                    early,
+                    _ids("leads", leads),
+                )
+            )
+    quotas = tables.quotas
+    if quotas is not None and not quotas.empty:
+        twice = quotas.duplicated(["rep_id", "month"], keep=False)
+        if twice.any():
+            failures.append(
+                _failure(
+                    "quotas",
+                    "month",
+                    "must hold one quota per rep and month",
+                    twice,
+                    _ids("quotas", quotas),
+                )
+            )
+    return failures
+
+
+def validate(raw: dict[str, pd.DataFrame], stages: Stages, source: str = "") -> Tables:
+    """Coerce and check raw canonical tables; return them as :class:`Tables`.
+
+    Parameters
+    ----------
+    raw
+        Frames with canonical column names, keyed by canonical table name; absent
+        optional tables are simply missing from the mapping.
+    stages
+        The stage configuration that ``stage`` columns are checked against.
+    source
+        Name of the source, for the error message.
+
+    Raises
+    ------
+    DataError
+        With every failed rule, when any rule fails.
+    """
+    failures: list[RuleFailure] = []
+    coerced: dict[str, pd.DataFrame] = {}
+    for table, frame in raw.items():
+        frame, parse_failures = coerce(table, frame)
+        failures += parse_failures
+        bad_cells = {(f.column) for f in parse_failures}
+        failures += [
+            f
+            for f in check_table(table, frame, stages)
+            if not (f.column in bad_cells and f.rule == PLAIN["not_nullable"])
+        ]
+        coerced[table] = frame
+    missing = [t for t in ("opportunities", "reps") if t not in coerced]
+    if missing:
+        failures += [RuleFailure(t, "-", "required table is missing", 0) for t in missing]
+        raise DataError(failures, source)
+    tables = Tables(**coerced)
+    failures += cross_table_failures(tables, stages)
+    if failures:
+        raise DataError(failures, source)
+    return tables
+
+
+def missing_columns(table: str, available: Iterable[str]) -> list[RuleFailure]:
+    """Failures for required columns of ``table`` that ``available`` lacks."""
+    have = list(available)
+    return [
+        RuleFailure(table, col.name, "required column is missing", 0, tuple(have))
+        for col in TABLES[table].columns
+        if col.required and col.name not in have
+    ]

@@ -1,0 +1,120 @@
+"""Shared fixtures: the tiny hand-made CRM, a small demo database, a PostgreSQL server."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from salesops import demo
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_dir() -> Path:
+    """A valid CRM export of 5 people and 10 deals whose numbers can be checked by hand."""
+    return TINY
+
+
+def broken_copy(case: dict, target: Path) -> Path:
+    """Copy the tiny CRM to ``target`` and apply one corpus case's edit to it."""
+    shutil.copytree(TINY, target)
+    if "drop_table" in case:
+        (target / f"{case['drop_table']}.csv").unlink()
+        return target
+    path = target / f"{case['table']}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "drop_column" in case:
+        frame = frame.drop(columns=case["drop_column"])
+    else:
+        row = frame.index[frame.iloc[:, 0] == case["row"]][0]
+        if "set" in case:
+            for column, value in case["set"].items():
+                frame.loc[row, column] = value
+        if "append" in case:
+            extra = frame.loc[[row]].copy()
+            for column, value in case["append"].items():
+                extra[column] = value
+            frame = pd.concat([frame, extra], ignore_index=True)
+    frame.to_csv(path, index=False)
+    return target
+
+
+def broken_cases() -> dict[str, dict]:
+    return yaml.safe_load((DATA / "broken" / "cases.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database (12 seats, about 3,000 deals), built once per session."""
+    path = tmp_path_factory.mktemp("demo") / "small.duckdb"
+    demo.generate(path, demo.DemoConfig(reps=12, opportunities=3_000, years=3, chunk_seats=5))
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway PostgreSQL server on a free localhost port, from Debian's binaries.
+
+    Outside CI it skips, with the reason, when no server binaries are installed; in CI
+    (``CI`` set) their absence fails the tests, since ``.ci/run`` installs them.
+    """
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries missing in CI (scripts/system-packages.sh)")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    bindir = Path(found[-1]).parent
+    base = tmp_path_factory.mktemp("pg")
+    datadir, sockets = base / "data", base / "run"
+    sockets.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run(
+        [*run_as, bindir / "initdb", "-D", datadir, "-U", "salesops", "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            bindir / "pg_ctl",
+            "-D",
+            datadir,
+            "-l",
+            base / "log",
+            "-w",
+            "start",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        url = f"postgresql://salesops@127.0.0.1:{port}/postgres"  # pg_ctl -w waited for it
+        yield url
+    finally:
+        subprocess.run(
+            [*run_as, bindir / "pg_ctl", "-D", datadir, "-m", "fast", "stop"], capture_output=True
+        )

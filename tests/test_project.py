@@ -1,0 +1,51 @@
+"""Project-level promises: dependency lists agree, docs cover the data model."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from salesops.model import TABLES
+
+ROOT = Path(__file__).parents[1]
+CONDA_NAMES = {"pyyaml": "pyyaml", "psycopg[binary]": "psycopg"}
+
+
+def _pyproject_requirements() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = meta["dependencies"] + meta["optional-dependencies"]["test"]
+    return {CONDA_NAMES.get(r.split(">")[0], r.split(">")[0]): r for r in reqs}
+
+
+def _conda_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    specs = [d for d in env["dependencies"] if isinstance(d, str)]
+    return {re.split(r"[<>=]", d)[0]: d for d in specs if not d.startswith(("python", "pip"))}
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    pip, conda = _pyproject_requirements(), _conda_requirements()
+    assert sorted(pip) == sorted(conda)
+    for name, requirement in pip.items():
+        pin = requirement.split(">=")[1] if ">=" in requirement else None
+        assert pin is None or conda[name].endswith(f">={pin}"), (name, requirement, conda[name])
+
+
+def test_data_model_doc_describes_every_column():
+    doc = (ROOT / "docs" / "data-model.md").read_text()
+    for table in TABLES.values():
+        assert f"## {table.name}" in doc, table.name
+        section = doc.split(f"## {table.name}", 1)[1].split("\n## ", 1)[0]
+        for column in table.columns:
+            assert f"| `{column.name}` |" in section, (table.name, column.name)
+
+
+def test_readme_quickstart_has_exactly_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = quickstart.split("```", 2)[1]
+    commands = [line for line in block.splitlines()[1:] if line.strip()]
+    assert commands == ["make report", "make test"]
