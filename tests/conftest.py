@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server on a free localhost port, from Debian's binaries.
 
     Outside CI it skips, with the reason, when no server binaries are installed; in CI
@@ -81,7 +82,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail("PostgreSQL server binaries missing in CI (scripts/system-packages.sh)")
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
     bindir = Path(found[-1]).parent
-    base = tmp_path_factory.mktemp("pg")
+    base = Path(tempfile.mkdtemp(prefix="salesops-pg-"))  # outside pytest's root-only tree
     datadir, sockets = base / "data", base / "run"
     sockets.mkdir()
     run_as: list[str] = []

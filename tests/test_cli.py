@@ -1,0 +1,77 @@
+"""The command line: help texts, exit codes, and plain messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from salesops import cli
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "salesops.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_help_lists_every_command():
+    out = run("--help").stdout
+    for command in ("demo", "validate", "summary"):
+        assert command in out
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        (
+            "demo",
+            ["--reps", "--opportunities", "--years", "--as-of", "--seed", "--if-missing", "--path"],
+        ),
+        ("validate", ["--source", "--scope", "--period"]),
+        ("summary", ["--source"]),
+    ],
+)
+def test_every_option_is_explained(command, options):
+    out = run(command, "--help").stdout
+    for option in options:
+        assert option in out
+
+
+def test_validate_good_data(tiny_dir, capsys):
+    assert cli.main(["validate", "--source", str(tiny_dir)]) == 0
+    assert "all rules pass" in capsys.readouterr().out
+
+
+def test_summary(tiny_dir, capsys):
+    assert cli.main(["summary", "--source", str(tiny_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "opportunities" in out and "10 rows" in out
+    assert "East" in out and "West" in out
+    assert "Reps: 3 active, 1 left, 1 managers" in out
+
+
+def test_missing_database_says_how_to_build_it(tmp_path):
+    result = run("validate", "--source", str(tmp_path / "nope.duckdb"))
+    assert result.returncode == 2
+    assert "database not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_period_and_scope_exit_non_zero(tiny_dir):
+    for args in (["--period", "2026-13"], ["--scope", "team:x"]):
+        result = run("validate", "--source", str(tiny_dir), *args)
+        assert result.returncode == 2 and result.stderr.startswith("salesops: ")
+
+
+def test_demo_writes_and_skips_when_present(tmp_path, capsys):
+    path = tmp_path / "d.duckdb"
+    assert cli.main(["demo", "--path", str(path), "--reps", "3", "--opportunities", "200"]) == 0
+    assert path.exists() and "wrote" in capsys.readouterr().out
+    assert cli.main(["demo", "--path", str(path), "--if-missing"]) == 0
+    assert "already" in capsys.readouterr().out
+
+
+def test_demo_rejects_nonsense_sizes(tmp_path, capsys):
+    assert cli.main(["demo", "--path", str(tmp_path / "d.duckdb"), "--reps", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err

@@ -1,0 +1,244 @@
+"""Every source kind gives the same canonical tables; scope filters run in the engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from pandas.testing import assert_frame_equal
+
+import salesops as so
+from salesops.errors import ConfigError, DataError
+from salesops.mapping import SourceSpec
+from salesops.sources import Source
+
+
+def _same_tables(a: so.Tables, b: so.Tables) -> None:
+    for name, frame in a.present().items():
+        other = b.present()[name]
+        key = list(frame.columns[:2])
+        assert_frame_equal(
+            frame.sort_values(key).reset_index(drop=True),
+            other.sort_values(key).reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir) -> so.Tables:
+    return so.load(tiny_dir)
+
+
+def test_csv_folder_loads_the_canonical_tables(tiny):
+    assert len(tiny.opportunities) == 10 and len(tiny.reps) == 5
+    assert tiny.opportunities["amount"].sum() == 154_000  # O8 has no amount yet
+    assert tiny.opportunities["created_date"].dtype == "datetime64[ns]"
+    assert tiny.opportunity_history["changed_at"].dt.hour.iloc[0] == 9
+
+
+def test_parquet_and_excel_folders_match_csv(tiny, tiny_dir, tmp_path):
+    parquet, excel = tmp_path / "parquet", tmp_path / "excel"
+    parquet.mkdir(), excel.mkdir()
+    for csv in tiny_dir.glob("*.csv"):
+        frame = pd.read_csv(csv)
+        frame.to_parquet(parquet / f"{csv.stem}.parquet")
+        frame.to_excel(excel / f"{csv.stem}.xlsx", index=False)
+    _same_tables(tiny, so.load(parquet))
+    _same_tables(tiny, so.load(excel))
+
+
+def test_one_excel_workbook_with_a_sheet_per_table(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "crm.xlsx") as writer:
+        for csv in tiny_dir.glob("*.csv"):
+            pd.read_csv(csv).to_excel(writer, sheet_name=csv.stem, index=False)
+    _same_tables(tiny, so.load(folder))
+
+
+def test_duckdb_file_matches_csv(tiny, tiny_dir, tmp_path):
+    path = tmp_path / "tiny.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for csv in tiny_dir.glob("*.csv"):
+            con.execute(f"CREATE TABLE {csv.stem} AS SELECT * FROM read_csv('{csv}')")
+    _same_tables(tiny, so.load(path))
+
+
+@pytest.mark.postgres
+def test_postgresql_matches_csv(tiny, tiny_dir, postgres_url):
+    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as con:
+        for csv in tiny_dir.glob("*.csv"):
+            frame = pd.read_csv(csv)
+            for column in frame.columns:
+                if column.endswith(("_date", "_at", "month")):
+                    frame[column] = pd.to_datetime(frame[column])
+            frame.to_sql(csv.stem, con, if_exists="replace", index=False)
+    _same_tables(tiny, so.load(postgres_url))
+    east = so.load(postgres_url, scope="region:East", period="2026-08")
+    assert sorted(east.opportunities["opportunity_id"]) == ["O1", "O2", "O3", "O4"]
+    assert sorted(east.reps["rep_id"]) == ["M1", "R1", "R2"]
+    with Source(postgres_url) as src:
+        src.load("rep:R3")
+        sql, params = src.queries[0]
+        assert ":scope" in sql and "R3" not in sql and params["scope"] == "R3"
+
+
+@pytest.mark.postgres
+def test_postgresql_connection_errors_are_plain(postgres_url):
+    bad = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    with pytest.raises(ConfigError, match="cannot connect"):
+        so.load(bad)
+
+
+def test_salesforce_mapping(tmp_path):
+    tables = so.load("parameters/sources/salesforce.yml")
+    opps = tables.opportunities.set_index("opportunity_id")
+    assert opps.loc["0066g00000AAA04", "stage"] == "Discovery"  # "Needs Analysis"
+    assert opps.loc["0066g00000AAA02", "forecast_category"] == "commit"
+    assert opps.loc["0066g00000AAA01", "created_date"] == pd.Timestamp("2026-08-03")
+    history = tables.opportunity_history
+    assert set(history["forecast_category"]) == {
+        "pipeline",
+        "best_case",
+        "closed",
+        "commit",
+        "omitted",
+    }
+    assert tables.reps.set_index("rep_id").loc["0056g000001USR1", "name"] == "Sam Seller"
+    assert tables.leads is None
+
+
+def test_hubspot_mapping():
+    tables = so.load("parameters/sources/hubspot.yml", scope="rep:81234")
+    opps = tables.opportunities.set_index("opportunity_id")
+    assert list(opps.index) == ["9001", "9002"]  # numeric ids become text
+    assert opps.loc["9002", "stage"] == "Negotiation"
+    assert tables.opportunity_history is None
+
+
+def test_unmapped_stage_is_reported_with_the_export_value(tmp_path):
+    folder = tmp_path / "hubspot"
+    shutil.copytree("tests/data/exports/hubspot", folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str)
+    deals.loc[0, "Deal Stage"] = "verbalyes"
+    deals.to_csv(folder / "deals.csv", index=False)
+    spec = SourceSpec.read("parameters/sources/hubspot.yml")
+    spec = SourceSpec(spec.kind, str(folder), spec.name, spec.tables)
+    with pytest.raises(
+        DataError, match=r"opportunities.stage: must be a configured stage .*\(e.g. 9001\)"
+    ):
+        so.load(spec)
+
+
+def test_missing_mapped_column_names_the_export_column(tmp_path):
+    folder = tmp_path / "hubspot"
+    shutil.copytree("tests/data/exports/hubspot", folder)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str).drop(columns="Deal owner ID")
+    deals.to_csv(folder / "deals.csv", index=False)
+    spec = SourceSpec.read("parameters/sources/hubspot.yml")
+    with pytest.raises(DataError, match="opportunities.Deal owner ID: required column is missing"):
+        so.load(SourceSpec(spec.kind, str(folder), spec.name, spec.tables))
+
+
+# -- scope and period --------------------------------------------------------------------
+
+
+def test_rep_scope_holds_only_that_rep(tiny_dir):
+    tables = so.load(tiny_dir, scope="rep:R1")
+    assert set(tables.opportunities["owner_id"]) == {"R1"}
+    assert list(tables.reps["rep_id"]) == ["R1"]
+    assert set(tables.opportunity_history["opportunity_id"]) == {"O1", "O2", "O3", "O9"}
+    for frame, column in [
+        (tables.quotas, "rep_id"),
+        (tables.leads, "owner_id"),
+        (tables.activities, "rep_id"),
+        (tables.forecast_submissions, "owner_id"),
+    ]:
+        assert set(frame[column]) == {"R1"}
+
+
+def test_region_scope(tiny_dir):
+    tables = so.load(tiny_dir, scope="region:West")
+    assert set(tables.opportunities["region"]) == {"West"}
+    assert set(tables.reps["rep_id"]) == {"R3", "R4"}
+    assert set(tables.activities["rep_id"]) == {"R3", "R4"}
+
+
+def test_period_leaves_out_what_came_later(tiny_dir):
+    tables = so.load(tiny_dir, period="2026-08")
+    assert tables.opportunities["created_date"].max() < pd.Timestamp("2026-09-01")
+    assert tables.opportunity_history["changed_at"].max() < pd.Timestamp("2026-09-01")
+    assert len(tables.activities) == 0
+
+
+def test_latest_period_is_the_last_complete_month(tiny_dir):
+    with Source(tiny_dir) as src:
+        assert src.as_of() == pd.Timestamp("2026-10-10")
+        assert so.Period.parse("latest", as_of=src.as_of()).label == "2026-09"
+
+
+def test_unknown_scope_is_a_plain_error(tiny_dir):
+    with pytest.raises(ConfigError, match="no region 'Mars'"):
+        so.load(tiny_dir, scope="region:Mars")
+    with pytest.raises(ConfigError, match="not a scope"):
+        so.load(tiny_dir, scope="team:x")
+
+
+def test_scope_values_are_bound_parameters_never_formatted(small_db):
+    evil = "x' OR '1'='1"
+    with Source(small_db) as src:
+        with pytest.raises(ConfigError, match="no rep"):
+            src.load(f"rep:{evil}")
+        assert all(evil not in sql for sql, _ in src.queries)
+        assert all(params.get("scope") == evil for _, params in src.queries)
+
+
+def scan_profile(db, sql: str, params: dict, tmp_path) -> list[dict]:
+    """The table scans DuckDB's profiler saw while running ``sql``."""
+    out = tmp_path / "profile.json"
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{out}'")
+        con.execute(sql, params).fetchall()
+        con.execute("PRAGMA disable_profiling")
+    scans, todo = [], json.loads(out.read_text())["operator"]
+    while todo:
+        node = todo.pop()
+        todo += node.get("children", [])
+        if node.get("type") == "TABLE_SCAN":
+            scans.append(node)
+    return scans
+
+
+def test_rep_slice_is_filtered_inside_the_scan(small_db, tmp_path):
+    with Source(small_db) as src:
+        rep = src.scopes("rep")[0]
+        tables = src.load(f"rep:{rep}")
+        sql, params = src.queries[0]
+    assert "owner_id = $scope" in sql
+    (scan,) = scan_profile(small_db, sql, params, tmp_path)
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        total = con.execute("SELECT count(*) FROM opportunities").fetchone()[0]
+    # The filter runs inside the table scan: only the rep's rows ever leave the engine.
+    assert "owner_id" in scan["extra_info"]["Filters"]
+    assert scan["intermediate_rows"] == len(tables.opportunities) < total / 5
+
+
+def test_history_of_a_rep_is_read_by_id_range(small_db, tmp_path):
+    with Source(small_db) as src:
+        rep = src.scopes("rep")[-1]
+        tables = src.load(f"rep:{rep}")
+        sql, params = next(q for q in src.queries if "lo" in q[1])
+    ids = tables.opportunities["opportunity_id"]
+    assert (params["lo"], params["hi"]) == (ids.min(), ids.max())
+    scans = scan_profile(small_db, sql, params, tmp_path)
+    history_scan = next(
+        s for s in scans if s["extra_info"]["Table"].endswith("opportunity_history")
+    )
+    assert "opportunity_id" in history_scan["extra_info"]["Filters"]
