@@ -1,0 +1,252 @@
+"""Closed-deal, lead, activity and forecast metrics, against numbers worked out by hand
+on the tiny CRM in tests/data/tiny (see the comments for the arithmetic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import salesops as so
+from salesops import metrics as m
+
+STAGES = so.Stages.read()
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir) -> so.Tables:
+    return so.load(tiny_dir)
+
+
+# Q3 2026 closed deals: O1 won, O2 lost, O4 won, O5 won, O7 lost.
+def test_win_rate(tiny):
+    assert m.win_rate(tiny.opportunities, "2026-Q3") == pytest.approx(3 / 5)
+    by_region = m.win_rate(tiny.opportunities, "2026-Q3", by="region")
+    assert by_region.to_dict() == pytest.approx({"East": 2 / 3, "West": 1 / 2})
+
+
+def test_win_rate_by_month_uses_the_close_month(tiny):
+    by_month = m.win_rate(tiny.opportunities, "2026-Q3", by="month")
+    assert by_month.to_dict() == pytest.approx({"2026-07": 1.0, "2026-08": 1.0, "2026-09": 1 / 3})
+
+
+def test_sales_cycle(tiny):
+    # O1: Jul 1 -> Aug 15 = 45 days; O4: Jun 1 -> Jul 31 = 60; O5: May 1 -> Sep 30 = 152.
+    cycle = m.sales_cycle(tiny.opportunities, "2026-Q3")
+    assert cycle["mean_days"] == pytest.approx(257 / 3)
+    assert cycle["median_days"] == 60 and cycle["deals"] == 3
+
+
+def test_deal_size_and_bookings(tiny):
+    assert m.average_deal_size(tiny.opportunities, "2026-Q3") == pytest.approx(68_000 / 3)
+    assert m.bookings(tiny.opportunities, "2026-Q3") == 68_000
+    by_month = m.bookings(tiny.opportunities, "2026-Q3", by="month")
+    assert by_month.to_dict() == {"2026-07": 8_000, "2026-08": 10_000, "2026-09": 50_000}
+
+
+def test_quota_attainment_per_rep(tiny):
+    att = m.quota_attainment(tiny.opportunities, tiny.quotas, "2026-Q3", by="owner_id")
+    # R1: 10,000 won against 10,000 + 10,000 + 12,000.
+    assert att.loc["R1"].tolist() == pytest.approx([10_000, 32_000, 10_000 / 32_000])
+    assert att.loc["R4", "attainment"] == 0  # quota 5,000, nothing won
+
+
+def test_quota_attainment_by_region_and_overall(tiny):
+    att = m.quota_attainment(
+        tiny.opportunities, tiny.quotas, "2026-Q3", by="region", reps=tiny.reps
+    )
+    assert att.loc["West", "attainment"] == pytest.approx(50_000 / 65_000)
+    overall = m.quota_attainment(tiny.opportunities, tiny.quotas, "2026-Q3")
+    assert overall["attainment"].iloc[0] == pytest.approx(68_000 / 113_000)
+
+
+def test_a_rep_with_no_quota_has_no_attainment(tiny):
+    quotas = tiny.quotas[tiny.quotas["rep_id"] != "R3"]
+    att = m.quota_attainment(tiny.opportunities, quotas, "2026-Q3", by="owner_id")
+    assert att.loc["R3", "bookings"] == 50_000 and np.isnan(att.loc["R3", "attainment"])
+
+
+def test_time_selling(tiny):
+    # September: call 30 + meeting 45 + demo 60 + email 15 + call 20 = 170 of 350 minutes.
+    assert m.time_selling(tiny.activities, "2026-09") == pytest.approx(170 / 350)
+    by_rep = m.time_selling(tiny.activities, "2026-09", by="rep_id")
+    assert by_rep.to_dict() == pytest.approx({"R1": 75 / 135, "R3": 75 / 195, "R4": 1.0})
+    assert m.time_selling(tiny.activities, "2026-09", selling_kinds=["call"]) == pytest.approx(
+        50 / 350
+    )
+
+
+def test_activity_mix(tiny):
+    mix = m.activity_mix(tiny.activities, "2026-09")
+    assert mix.loc["training", "minutes"] == 120
+    assert mix["share"].sum() == pytest.approx(1)
+
+
+def test_lead_response(tiny):
+    # Q3 leads: L2 2 h, L3 24 h, L4 never, L5 20 min, L6 72 h.
+    r = m.lead_response(tiny.leads, "2026-Q3")
+    assert r["leads"] == 5
+    assert r["median_hours"] == pytest.approx(13)  # (2 + 24) / 2
+    assert r["p90_hours"] == pytest.approx(57.6)  # 24 + 0.7 * (72 - 24)
+    assert (r["within_1h"], r["within_24h"], r["never"]) == pytest.approx((0.2, 0.6, 0.2))
+
+
+def test_lead_conversion(tiny):
+    assert m.lead_conversion(tiny.leads, "2026-Q3") == pytest.approx(2 / 5)
+
+
+def test_forecast_precision(tiny):
+    fp = m.forecast_precision(tiny.forecast_submissions, tiny.opportunities).set_index(
+        ["owner_id", "period"]
+    )
+    assert fp.loc[("R3", "2026-09")].to_dict() == pytest.approx(
+        {
+            "forecast": 60_000,
+            "actual": 50_000,
+            "error": 10_000,
+            "abs_pct_error": 0.2,
+            "accuracy": 0.8,
+        }
+    )
+    assert np.isnan(fp.loc[("R1", "2026-09"), "accuracy"])  # nothing booked: undefined
+    summary = m.precision_summary(fp.reset_index())
+    # WAPE = (10,000 + 0 + 10,000 + 30,000) / (0 + 12,000 + 50,000 + 0)
+    assert summary["wape"] == pytest.approx(50_000 / 62_000)
+    assert summary["bias"] == pytest.approx(50_000 / 62_000)  # every miss is over
+    assert summary["mape"] == pytest.approx(0.1)
+
+
+def test_accuracy_is_floored_at_zero():
+    subs = pd.DataFrame(
+        {
+            "owner_id": ["A"],
+            "period": ["2026-09"],
+            "submitted_at": [pd.Timestamp("2026-09-01")],
+            "category": ["commit"],
+            "amount": [300.0],
+        }
+    )
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A"],
+            "stage": ["Closed Won"],
+            "close_date": [pd.Timestamp("2026-09-10")],
+            "amount": [100.0],
+            "created_date": [pd.Timestamp("2026-08-01")],
+        }
+    )
+    fp = m.forecast_precision(subs, opps, stages=STAGES)
+    assert fp["accuracy"].iloc[0] == 0  # 1 - 200/100 < 0
+
+
+def test_the_last_submission_counts(tiny):
+    subs = pd.concat(
+        [
+            tiny.forecast_submissions,
+            pd.DataFrame(
+                {
+                    "owner_id": ["R3"],
+                    "period": ["2026-09"],
+                    "submitted_at": [pd.Timestamp("2026-09-20")],
+                    "category": ["commit"],
+                    "amount": [50_000.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    fp = m.forecast_precision(subs, tiny.opportunities).set_index(["owner_id", "period"])
+    assert fp.loc[("R3", "2026-09"), "accuracy"] == 1
+
+
+def test_growth(tiny):
+    g = m.growth(lambda p: m.bookings(tiny.opportunities, p), "2026-09")
+    assert (g["current"], g["previous"], g["vs_previous"]) == (50_000, 10_000, 4.0)
+    assert np.isnan(g["vs_last_year"])  # nothing a year earlier
+
+
+def test_naive_win_probability_seed_definition():
+    assert m.naive_win_probability(30, 120) == pytest.approx(0.25)  # 1 month of a 4-month cycle
+    assert m.naive_win_probability(200, 120) == 1.0
+    assert np.isnan(m.naive_win_probability(10, 0))
+    days = pd.Series([0, 60, 120])
+    assert m.naive_win_probability(days, 120).tolist() == [0, 0.5, 1]
+
+
+# -- edge cases ---------------------------------------------------------------------------
+
+
+def test_no_closed_deals_gives_nan_not_an_error(tiny):
+    empty = "2025-01"
+    assert np.isnan(m.win_rate(tiny.opportunities, empty))
+    assert np.isnan(m.average_deal_size(tiny.opportunities, empty))
+    assert np.isnan(m.sales_cycle(tiny.opportunities, empty)["mean_days"])
+    assert m.bookings(tiny.opportunities, empty) == 0
+    assert np.isnan(m.time_selling(tiny.activities, empty))
+    assert np.isnan(m.lead_response(tiny.leads, empty)["median_hours"])
+    assert np.isnan(m.lead_conversion(tiny.leads, empty))
+
+
+def test_a_single_deal(tiny):
+    one = tiny.opportunities[tiny.opportunities["opportunity_id"] == "O5"]
+    assert m.win_rate(one, "2026-09") == 1
+    assert m.sales_cycle(one, "2026-09")["median_days"] == 152
+
+
+def test_deals_that_span_periods_count_where_they_close(tiny):
+    # O5 was created in May and closed in September: it is September's booking only.
+    assert m.bookings(tiny.opportunities, "2026-05") == 0
+    assert m.bookings(tiny.opportunities, "2026-09") == 50_000
+
+
+def test_an_empty_region(tiny):
+    east_only = tiny.opportunities[tiny.opportunities["region"] == "East"]
+    assert np.isnan(m.win_rate(east_only[east_only["region"] == "West"], "2026-Q3"))
+    assert m.win_rate(east_only, "2026-Q3", by="region").index.tolist() == ["East"]
+
+
+# -- invariants ---------------------------------------------------------------------------
+
+STAGE_NAMES = STAGES.names
+
+
+@st.composite
+def deals(draw) -> pd.DataFrame:
+    n = draw(st.integers(0, 40))
+    created = pd.Timestamp("2026-01-01") + pd.to_timedelta(
+        draw(st.lists(st.integers(0, 300), min_size=n, max_size=n)), "D"
+    )
+    length = pd.to_timedelta(draw(st.lists(st.integers(0, 200), min_size=n, max_size=n)), "D")
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "owner_id": draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n)),
+            "region": draw(st.lists(st.sampled_from(["East", "West"]), min_size=n, max_size=n)),
+            "stage": draw(st.lists(st.sampled_from(STAGE_NAMES), min_size=n, max_size=n)),
+            "amount": draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)),
+            "created_date": created,
+            "close_date": created + length,
+        }
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(deals())
+def test_win_rate_is_a_share(opps):
+    for window in ["2026-Q2", "2026-Q4", "2026"]:
+        rate = m.win_rate(opps, window, stages=STAGES)
+        assert np.isnan(rate) or 0 <= rate <= 1
+        per = m.win_rate(opps, window, by="owner_id", stages=STAGES)
+        assert ((per >= 0) & (per <= 1)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(deals())
+def test_group_totals_sum_to_the_whole(opps):
+    total = m.bookings(opps, "2026", stages=STAGES)
+    for by in ["region", "owner_id", "month", ["region", "owner_id"]]:
+        assert m.bookings(opps, "2026", by=by, stages=STAGES).sum() == pytest.approx(total)
+    quarters = sum(m.bookings(opps, f"2026-Q{q}", stages=STAGES) for q in range(1, 5))
+    assert quarters == pytest.approx(total)
