@@ -21,11 +21,15 @@ _EXPORTS = {
     "Stages": "salesops.stages",
     "settings": "salesops.project",
     "DataError": "salesops.errors",
+    "MetricsReport": "salesops.report",
+    "write_summary": "salesops.report",
+    "summary_path": "salesops.report",
     "ConfigError": "salesops.errors",
 }
 __all__ = [
     "ConfigError",
     "DataError",
+    "MetricsReport",
     "Period",
     "Scope",
     "Source",
@@ -34,6 +38,8 @@ __all__ = [
     "load",
     "open_source",
     "settings",
+    "summary_path",
+    "write_summary",
 ]
 
 
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
     from salesops.model import Tables
     from salesops.periods import Period
     from salesops.project import settings
+    from salesops.report import MetricsReport, summary_path, write_summary
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source
     from salesops.stages import Stages

@@ -354,6 +354,15 @@ class _Chunk:
             exp[idx] = exp[idx] + rng.integers(20, 75, len(idx)) * DAY
             exp[idx] = ((exp[idx].astype("M8[M]") + 1).astype("M8[D]")) - DAY
             ev.append(self._event(idx, when, -1, np.nan, exp[idx], slot=n_open + 1))
+        # Pull-ins: a deal that is closing well before its date gets its date moved earlier.
+        early = won & (close_t < exp - 20 * DAY) & (rng.random(n) < 0.6)
+        pull_t = np.maximum(close_t - rng.integers(3, 20, n) * DAY, created)
+        pulled_to = ((close_t.astype("M8[M]") + 1).astype("M8[D]")) - DAY
+        ev.append(
+            self._event(
+                np.nonzero(early)[0], pull_t[early], -1, np.nan, pulled_to[early], slot=n_open + 1
+            )
+        )
         change = rng.random(n) < 0.25
         when = created + ((close_t - created) / DAY * rng.uniform(0.1, 0.9, n)).astype(int) * DAY
         new_amount = np.round(amount0 * rng.uniform(0.6, 1.4, n), -2)
@@ -362,7 +371,11 @@ class _Chunk:
                 np.nonzero(change)[0], when[change], -1, new_amount[change], None, slot=n_open
             )
         )
-        closing = ~stalled
+        # Most stalled deals are eventually cleaned up: closed as lost long after their date.
+        cleanup = stalled & careless & (rng.random(n) < 0.8)
+        close_t = np.where(cleanup, expected + rng.integers(90, 500, n) * DAY, close_t)
+        won = won & ~cleanup
+        closing = ~stalled | cleanup
         close_code = np.where(
             won, stages.names.index(stages.won), stages.names.index(stages.lost_names[0])
         )
@@ -558,7 +571,7 @@ class _Chunk:
     def _quotas(self, people: pd.DataFrame) -> pd.DataFrame:
         org = self.org
         size = np.array([9_000, 38_000, 140_000])[people["segment"].to_numpy()] * 1.3
-        monthly = org.rate * 30.4 * 0.26 * size * people["size"].to_numpy()
+        monthly = org.rate * 30.4 * 0.2 * size * people["size"].to_numpy()
         rows = []
         year_end = pd.Timestamp(org.as_of).to_period("Y").end_time.normalize()
         for i, person in people.iterrows():

@@ -225,7 +225,11 @@ def time_selling(
 
 
 def activity_mix(activities: pd.DataFrame, window: Window, by: By = None) -> pd.DataFrame:
-    """Minutes per activity kind, and each kind's share of all minutes, in the window."""
+    """Minutes per activity kind, and each kind's share of all minutes, in the window.
+
+    share = Σ minutes of the kind / Σ all minutes (per group when ``by`` is given).
+    Empty when no activity was logged.
+    """
     acts = activities[in_window(activities["started_at"], window)]
     keys = [*_keys(acts, by, "started_at"), acts["kind"]]
     minutes = acts.groupby(keys)["minutes"].sum()
@@ -354,9 +358,14 @@ def growth(value: Callable[[Period], float], period: Period | str) -> pd.Series:
         return now / before - 1 if before and not np.isnan(before) else np.nan
 
     return pd.Series(
-        {"current": now, "previous": prev, "last_year": ly,
-         "vs_previous": change(prev), "vs_last_year": change(ly)}
-    )  # fmt: skip
+        {
+            "current": now,
+            "previous": prev,
+            "last_year": ly,
+            "vs_previous": change(prev),
+            "vs_last_year": change(ly),
+        }
+    )
 
 
 def naive_win_probability(

@@ -6,7 +6,7 @@ loaders (``sources``) and the documentation (``docs/data-model.md``) all derive 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import pandas as pd
@@ -219,10 +219,11 @@ class Tables:
     leads: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
     forecast_submissions: pd.DataFrame | None = None
+    as_of: pd.Timestamp | None = field(default=None, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
         """``(table name, frame)`` pairs in canonical order."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "as_of"]
 
     def present(self) -> dict[str, pd.DataFrame]:
         """The tables that the source provided."""

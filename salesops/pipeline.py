@@ -277,10 +277,13 @@ def stale_deals(
     idle = (open_["days_since_change"] >= stale_days) if history is not None else past & False
     reason = np.select(
         [past & idle, past, idle],
-        ["past close date; " + f"no change for {stale_days}+ days", "past close date",
-         f"no change for {stale_days}+ days"],
+        [
+            "past close date; " + f"no change for {stale_days}+ days",
+            "past close date",
+            f"no change for {stale_days}+ days",
+        ],
         default="",
-    )  # fmt: skip
+    )
     open_["reason"] = reason
     return open_[past | idle].sort_values("days_past_close", ascending=False)
 
@@ -309,9 +312,14 @@ def sales_velocity(
     cycle = sales_cycle(opportunities, window, stages=st)["mean_days"]
     value = n * wr * size / cycle if cycle and not np.isnan(cycle) else np.nan
     return pd.Series(
-        {"velocity_per_day": value, "qualified_deals": n, "win_rate": wr,
-         "average_deal_size": size, "cycle_days": cycle}
-    )  # fmt: skip
+        {
+            "velocity_per_day": value,
+            "qualified_deals": n,
+            "win_rate": wr,
+            "average_deal_size": size,
+            "cycle_days": cycle,
+        }
+    )
 
 
 def pipeline_coverage(
@@ -335,6 +343,10 @@ def pipeline_coverage(
     remaining = quota - bookings(opportunities, nxt, stages=st)
     coverage = open_amount / remaining if remaining > 0 else np.nan
     return pd.Series(
-        {"coverage": coverage, "pipeline": open_amount, "quota_remaining": remaining,
-         "next_period": nxt.label}
-    )  # fmt: skip
+        {
+            "coverage": coverage,
+            "pipeline": open_amount,
+            "quota_remaining": remaining,
+            "next_period": nxt.label,
+        }
+    )

@@ -300,10 +300,12 @@ class Source:
             When the data breaks a rule of the data model.
         """
         scope = Scope.parse(scope)
+        as_of = self.as_of()
         until = None
         if period is not None:
-            until = Period.parse(period, as_of=self.as_of()).end
+            until = Period.parse(period, as_of=as_of).end
         tables = validate(self.raw(scope, until), self.stages, self.spec.label)
+        tables.as_of = as_of
         if until is not None:
             for name, frame in tables.present().items():
                 column = _PERIOD_COLUMN.get(name)

@@ -49,3 +49,20 @@ def test_readme_quickstart_has_exactly_two_commands():
     block = quickstart.split("```", 2)[1]
     commands = [line for line in block.splitlines()[1:] if line.strip()]
     assert commands == ["make report", "make test"]
+
+
+def test_every_metric_is_documented_with_a_formula():
+    import inspect
+
+    from salesops import metrics, pipeline
+
+    doc = (ROOT / "docs" / "metrics.md").read_text()
+    for module in (metrics, pipeline):
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            assert fn.__doc__, name
+            if name in ("closed_in", "won_in", "in_window", "window_bounds"):
+                continue  # selection helpers, not metrics
+            assert len(fn.__doc__.strip().splitlines()) >= 2, name
+            assert f"`{name}`" in doc or f"`{module.__name__.split('.')[-1]}.{name}`" in doc, name

@@ -1,0 +1,88 @@
+"""Numbers for people: currency with thousands separators, percentages, days."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from salesops.project import settings
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def money(value: float | None, compact: bool = False) -> str:
+    """``$1,234,567`` (or ``$1.2M`` when compact); ``–`` when missing."""
+    if _missing(value):
+        return "–"
+    symbol = SYMBOLS.get(settings().currency, settings().currency + " ")
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if compact:
+        for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if value >= limit:
+                return f"{sign}{symbol}{value / limit:.1f}{suffix}"
+    return f"{sign}{symbol}{value:,.0f}"
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    """``42%``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value * 100:.{digits}f}%"
+
+
+def change(value: float | None) -> str:
+    """A signed change: ``+12%`` / ``-3%``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value * 100:+.0f}%"
+
+
+def days(value: float | None) -> str:
+    """``45 days``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value:,.0f} days"
+
+
+def hours(value: float | None) -> str:
+    """``3.5 h``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value:,.1f} h"
+
+
+def number(value: float | None) -> str:
+    """``1,234``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value:,.0f}"
+
+
+FORMATTERS = {
+    "money": money,
+    "pct": pct,
+    "change": change,
+    "days": days,
+    "hours": hours,
+    "number": number,
+}
+
+
+def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None):
+    """A styled table: columns formatted by kind (``money``, ``pct``, ``days``, ...).
+
+    Returns a pandas Styler with the house look; index shown, no row numbers.
+    """
+    styler = frame.style.format({c: FORMATTERS[k] for c, k in formats.items() if c in frame})
+    styler = styler.set_table_attributes('class="salesops-table"')
+    styler = styler.set_table_styles(
+        [
+            {
+                "selector": "th",
+                "props": "text-align: left; padding: 4px 10px; border-bottom: 1px solid #999;",
+            },
+            {"selector": "td", "props": "text-align: right; padding: 4px 10px;"},
+            {
+                "selector": "caption",
+                "props": "caption-side: top; font-weight: bold; text-align: left;",
+            },
+        ]
+    )
+    return styler.set_caption(caption) if caption else styler

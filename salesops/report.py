@@ -1,0 +1,408 @@
+"""The metrics report: each section of ``notebooks/metrics.ipynb`` as one call.
+
+A :class:`MetricsReport` holds the loaded tables, the period and the scope, and turns
+the metric functions into what a reader sees: KPI tiles, styled tables and charts.
+It computes; it neither reads nor writes (``write_summary`` writes the JSON summary).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
+
+from salesops import formatting as fmt
+from salesops import metrics as m
+from salesops import pipeline as pl
+from salesops import plots
+from salesops.model import Tables
+from salesops.periods import Period
+from salesops.project import settings
+from salesops.scopes import Scope
+from salesops.stages import Stages
+
+LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
+BREAKDOWN_FORMATS = {
+    "bookings": "money",
+    "won": "number",
+    "win_rate": "pct",
+    "average_deal_size": "money",
+    "cycle_days": "days",
+    "open_pipeline": "money",
+}
+
+
+@dataclass
+class MetricsReport:
+    """The metrics of one scope for one period.
+
+    Parameters
+    ----------
+    tables
+        Tables loaded for the scope (``salesops.load``).
+    period
+        The period label or Period; ``latest`` is resolved with ``tables.as_of``.
+    scope
+        ``company`` or ``region:<name>``.
+    """
+
+    tables: Tables
+    period: Period | str
+    scope: Scope | str = "company"
+    stages: Stages = field(default_factory=Stages.read)
+
+    def __post_init__(self) -> None:
+        self.period = Period.parse(self.period, as_of=self.tables.as_of)
+        self.scope = Scope.parse(self.scope)
+        self.opps = self.tables.opportunities
+
+    # -- helpers ------------------------------------------------------------------------
+    def title(self) -> Markdown:
+        """The report heading: scope, period and the data's as-of date."""
+        who = "Company" if self.scope.level == "company" else f"{self.scope.value} region"
+        as_of = (
+            f" · data as of {self.tables.as_of:%d %b %Y}" if self.tables.as_of is not None else ""
+        )
+        return Markdown(f"## {who} · {self.period.label}{as_of}")
+
+    def missing(self, table: str) -> Markdown | None:
+        """A one-line note when ``table`` is not in the source, else None."""
+        if getattr(self.tables, table) is None:
+            return Markdown(f"*This source has no `{table}` table, so this section is skipped.*")
+        return None
+
+    def _pipeline_at(self, moment: pd.Timestamp, window: Period) -> float:
+        history = self.tables.opportunity_history
+        if history is None:
+            return (
+                pl.pipeline(self.opps, window, stages=self.stages)["amount"]
+                if (moment >= self.period.end)
+                else np.nan
+            )
+        return pl.pipeline_as_of(history, moment, window, stages=self.stages)["amount"]
+
+    # -- KPIs ---------------------------------------------------------------------------
+    def kpis(self) -> pd.DataFrame:
+        """Headline KPIs with their change against the previous period and last year."""
+        o, st, q = self.opps, self.stages, self.tables.quotas
+
+        def attainment(p: Period) -> float:
+            return (
+                np.nan
+                if q is None
+                else m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
+            )
+
+        def coverage(p: Period) -> float:
+            if q is None:
+                return np.nan
+            nxt = p.shift(1)
+            quota = q.loc[nxt.contains(q["month"]), "amount"].sum()
+            return self._pipeline_at(p.end, nxt) / quota if quota > 0 else np.nan
+
+        def response(p: Period) -> float:
+            leads = self.tables.leads
+            return np.nan if leads is None else m.lead_response(leads, p)["median_hours"]
+
+        rows = {
+            "Bookings": (lambda p: m.bookings(o, p, stages=st), "money"),
+            "Quota attainment": (attainment, "pct"),
+            "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct"),
+            "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money"),
+            "Sales cycle (median)": (
+                lambda p: m.sales_cycle(o, p, stages=st)["median_days"],
+                "days",
+            ),
+            "Open pipeline, next period": (lambda p: self._pipeline_at(p.end, p.shift(1)), "money"),
+            "Pipeline coverage": (coverage, "ratio"),
+            "Lead response (median)": (response, "hours"),
+        }
+        out = []
+        for name, (value, kind) in rows.items():
+            g = m.growth(value, self.period)
+            out.append({"kpi": name, "kind": kind, **g.to_dict()})
+        return pd.DataFrame(out).set_index("kpi")
+
+    def kpi_tiles(self) -> HTML:
+        """The KPIs as tiles, each with its changes."""
+        tiles = []
+        for name, row in self.kpis().iterrows():
+            value = _format(row["current"], row["kind"])
+            changes = " · ".join(
+                f"<span class='{_tone(row[c], name in LOWER_IS_BETTER)}'>"
+                f"{fmt.change(row[c])}</span> {label}"
+                for c, label in (("vs_previous", "vs prev."), ("vs_last_year", "vs last yr"))
+            )
+            tiles.append(
+                f"<div class='kpi'><div class='kpi-name'>{escape(name)}</div>"
+                f"<div class='kpi-value'>{value}</div><div class='kpi-change'>{changes}</div></div>"
+            )
+        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers as plain JSON-ready values, for tests and roll-ups."""
+        kpis = self.kpis()
+        return {
+            "report": "metrics",
+            "scope": str(self.scope),
+            "period": self.period.label,
+            "as_of": None if self.tables.as_of is None else f"{self.tables.as_of:%Y-%m-%d}",
+            "kpis": {
+                name: {k: _plain(row[k]) for k in ("current", "previous", "last_year")}
+                for name, row in kpis.iterrows()
+            },
+            "deals": len(self.opps),
+        }
+
+    # -- sections -----------------------------------------------------------------------
+    def trend(self, months: int = 13) -> pd.DataFrame:
+        """Bookings and quota for each of the last ``months`` months."""
+        trail = self.period.trailing_months(months)
+        window = (trail[0].start, trail[-1].end)
+        booked = m.bookings(self.opps, window, by="month", stages=self.stages)
+        labels = [p.label for p in trail]
+        out = pd.DataFrame(index=pd.Index(labels, name="month"))
+        out["bookings"] = booked.reindex(labels).fillna(0.0)
+        q = self.tables.quotas
+        if q is not None:
+            inside = (q["month"] >= window[0]) & (q["month"] < window[1])
+            quota = q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum()
+            out["quota"] = quota.reindex(labels)
+        else:
+            out["quota"] = np.nan
+        out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
+        return out
+
+    def trend_chart(self) -> Figure:
+        """The 13-month bookings trend against quota."""
+        return plots.bookings_trend(
+            self.trend(), f"Bookings against quota, 13 months to {self.period.label}"
+        )
+
+    def pipeline_by_stage(self) -> pd.DataFrame:
+        """Open pipeline by stage at the end of the period, raw and weighted."""
+        history = self.tables.opportunity_history
+        deals = self.opps if history is None else pl.snapshot(history, self.period.end)
+        pipe = pl.pipeline(deals, by="stage", stages=self.stages)
+        return pipe.reindex(self.stages.open_names).fillna(0).astype({"deals": int})
+
+    def pipeline_chart(self) -> Figure:
+        """Raw and weighted pipeline per stage."""
+        return plots.pipeline_by_stage(
+            self.pipeline_by_stage(), f"Open pipeline by stage at the end of {self.period.label}"
+        )
+
+    def waterfall_window(self) -> Period:
+        """The close-date window the waterfall follows: the period's quarter."""
+        return self.period.quarter() if self.period.grain == "month" else self.period
+
+    def waterfall(self) -> pd.DataFrame | None:
+        """The pipeline waterfall for the period (None without history)."""
+        history = self.tables.opportunity_history
+        if history is None:
+            return None
+        return pl.waterfall(history, self.period, self.waterfall_window(), self.stages)
+
+    def waterfall_chart(self) -> Figure | Markdown:
+        """The waterfall as a chart, or a note when there is no history."""
+        w = self.waterfall()
+        if w is None:
+            return self.missing("opportunity_history")
+        window = self.waterfall_window().label
+        return plots.waterfall(
+            w["amount"], f"Pipeline closing in {window}: how it moved in {self.period.label}"
+        )
+
+    def funnel(self, months: int = 12) -> pd.DataFrame:
+        """Stage conversion of the deals created in the ``months`` up to the period's end."""
+        cohort = (self.period.end - pd.DateOffset(months=months), self.period.end)
+        return pl.funnel(self.tables.opportunity_history, self.opps, cohort, self.stages)
+
+    def funnel_chart(self) -> Figure:
+        """The conversion funnel as a chart."""
+        return plots.funnel(
+            self.funnel(),
+            f"Stage conversion of deals created in the 12 months to {self.period.label}",
+        )
+
+    def breakdown(self, by: str):
+        """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
+        p, st, o = self.period, self.stages, self.opps
+        cycle = m.sales_cycle(o, p, by=by, stages=st)
+        frame = pd.DataFrame(
+            {
+                "bookings": m.bookings(o, p, by=by, stages=st),
+                "won": cycle["deals"] if "deals" in cycle else pd.Series(dtype=float),
+                "win_rate": m.win_rate(o, p, by=by, stages=st),
+                "average_deal_size": m.average_deal_size(o, p, by=by, stages=st),
+                "cycle_days": cycle["median_days"]
+                if "median_days" in cycle
+                else pd.Series(dtype=float),
+                "open_pipeline": pl.pipeline(o, by=by, stages=st)["amount"]
+                if len(o)
+                else pd.Series(dtype=float),
+            }
+        )
+        frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))
+        return fmt.table(frame, BREAKDOWN_FORMATS)
+
+    def leads(self):
+        """Lead response and conversion by lead source for the period."""
+        leads = self.tables.leads
+        if leads is None:
+            return self.missing("leads")
+        stats = m.lead_response(leads, self.period, by="source")
+        stats["conversion"] = m.lead_conversion(leads, self.period, by="source")
+        overall = m.lead_response(leads, self.period)
+        overall["conversion"] = m.lead_conversion(leads, self.period)
+        stats.loc["All sources"] = overall
+        return fmt.table(
+            stats,
+            {
+                "leads": "number",
+                "median_hours": "hours",
+                "p90_hours": "hours",
+                "within_1h": "pct",
+                "within_24h": "pct",
+                "never": "pct",
+                "conversion": "pct",
+            },
+        )
+
+    def activity(self):
+        """Time selling and minutes per activity kind in the period."""
+        acts = self.tables.activities
+        if acts is None:
+            return self.missing("activities")
+        mix = m.activity_mix(acts, self.period)
+        kinds = settings().selling_activity_kinds
+        mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
+        share = m.time_selling(acts, self.period)
+        caption = (
+            f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
+        )
+        return fmt.table(mix, {"minutes": "number", "share": "pct"}, caption)
+
+    def forecast_precision(self, months: int = 6):
+        """Commit forecasts against bookings per rep over the last ``months`` months."""
+        subs = self.tables.forecast_submissions
+        if subs is None:
+            return self.missing("forecast_submissions")
+        labels = {p.label for p in self.period.trailing_months(months)}
+        prec = m.forecast_precision(
+            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
+        )
+        by_period = m.precision_summary(prec, by="period")
+        by_period.loc["All"] = m.precision_summary(prec)
+        return fmt.table(
+            by_period,
+            {
+                "forecasts": "number",
+                "accuracy": "pct",
+                "mape": "pct",
+                "wape": "pct",
+                "bias": "change",
+            },
+            "Commit forecast precision (bias > 0: over-forecast, < 0: sandbagged)",
+        )
+
+    def data_quality(self, top: int = 10):
+        """Stale deals and missing amounts at the end of the period."""
+        as_of = self.period.last_day
+        stale = pl.stale_deals(
+            self.opps, as_of, self.tables.opportunity_history, stages=self.stages
+        )
+        open_ = self.opps[self.opps["stage"].isin(self.stages.open_names)]
+        counts = pd.DataFrame(
+            {
+                "deals": [
+                    len(stale),
+                    int((stale["days_past_close"] > 0).sum()),
+                    int(open_["amount"].isna().sum()),
+                ]
+            },
+            index=[
+                "Stale open deals",
+                "Open deals past their close date",
+                "Open deals without an amount",
+            ],
+        )
+        columns = [
+            "opportunity_id",
+            "owner_id",
+            "stage",
+            "amount",
+            "close_date",
+            "days_past_close",
+            "days_since_change",
+            "reason",
+        ]
+        worst = stale[columns].head(top).set_index("opportunity_id")
+        worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
+        return (
+            fmt.table(counts, {"deals": "number"}, "Data quality"),
+            fmt.table(
+                worst,
+                {"amount": "money", "days_past_close": "number", "days_since_change": "number"},
+                f"The {top} most overdue open deals",
+            ),
+        )
+
+
+def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
+    """Write a report's JSON summary atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(summary, handle, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+def summary_path(
+    report: str, scope: Scope | str, period: Period | str, as_of: pd.Timestamp | None
+) -> Path:
+    """Where a report's summary goes: ``reports/<period>/<scope>/<report>.json``."""
+    from salesops.project import root
+
+    label = Period.parse(period, as_of=as_of).label
+    return root() / "reports" / label / Scope.parse(scope).slug / f"{report}.json"
+
+
+def _format(value: float, kind: str) -> str:
+    if kind == "ratio":
+        return "–" if pd.isna(value) else f"{value:.1f}×"
+    return fmt.FORMATTERS[kind](value)
+
+
+def _tone(change: float, lower_is_better: bool = False) -> str:
+    if pd.isna(change) or change == 0:
+        return "flat"
+    return "up" if (change > 0) != lower_is_better else "down"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else round(float(value), 6)
+    return value
+
+
+TILE_CSS = """
+.kpis {display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 8px 0 16px;}
+.kpi {border: 1px solid #d5d8dc; border-radius: 6px; padding: 8px 12px; background: #fbfcfc;}
+.kpi-name {font-size: 0.85em; color: #566573;}
+.kpi-value {font-size: 1.5em; font-weight: bold; color: #1f4e79; margin: 2px 0;}
+.kpi-change {font-size: 0.8em; color: #566573;}
+.kpi-change .up {color: #27ae60; font-weight: bold;}
+.kpi-change .down {color: #c0392b; font-weight: bold;}
+"""

@@ -1,0 +1,116 @@
+"""Notebooks: thin by construction, committed without outputs, and they run under papermill."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+import salesops as so
+from salesops import metrics as m
+from salesops import project
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    for cell in _cells(path):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_the_fixed_shape(path):
+    cells = _cells(path)
+    assert cells[0]["cell_type"] == "markdown" and _source(cells[0]).startswith("# ")
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is cells[1]
+    imports = [c for c in cells if c["cell_type"] == "code" and "import " in _source(c)]
+    assert imports == [cells[2]], "one import cell, right after the parameters"
+    lines = [line for line in _source(cells[2]).splitlines() if line.strip()]
+    assert all(line.startswith(("import ", "from ")) for line in lines)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defines_no_functions_or_classes(path):
+    for cell in _cells(path):
+        if cell["cell_type"] == "code":
+            tree = ast.parse(_source(cell))
+            defs = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
+            ]
+            assert not defs, f"{path.name}: logic belongs in the package"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_are_what_papermill_sees(path):
+    params = pm.inspect_notebook(str(path))
+    assert {"source", "period", "scope"} <= set(params)
+
+
+@pytest.fixture(scope="session")
+def demo_db() -> Path:
+    """The project's demo database (``make`` builds it; built here if missing)."""
+    path = project.default_database()
+    if not path.exists():
+        from salesops import demo
+
+        demo.generate(path)
+    return path
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("scope", ["company", "region:EMEA"])
+def test_metrics_notebook_runs_and_its_summary_is_right(scope, demo_db, tmp_path):
+    summary = tmp_path / "metrics.json"
+    pm.execute_notebook(
+        "notebooks/metrics.ipynb", str(tmp_path / "out.ipynb"), kernel_name="python3",
+        parameters={"source": str(demo_db), "period": "2026-10", "scope": scope,
+                    "summary_path": str(summary)},
+        progress_bar=False,
+    )  # fmt: skip
+    data = json.loads(summary.read_text())
+    assert (data["scope"], data["period"], data["as_of"]) == (scope, "2026-10", "2026-10-31")
+    tables = so.load(demo_db, scope, "2026-10")
+    kpis = data["kpis"]
+    assert kpis["Bookings"]["current"] == pytest.approx(m.bookings(tables.opportunities, "2026-10"))
+    assert kpis["Bookings"]["last_year"] == pytest.approx(
+        m.bookings(tables.opportunities, "2025-10")
+    )
+    assert kpis["Win rate"]["previous"] == pytest.approx(
+        m.win_rate(tables.opportunities, "2026-09")
+    )
+    assert data["deals"] == len(tables.opportunities)
+    html = (tmp_path / "out.ipynb").read_text()
+    assert "Traceback" not in html and "image/png" in html
+
+
+@pytest.mark.notebook
+def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    for name in ("opportunities", "reps"):
+        (folder / f"{name}.csv").write_text((tiny_dir / f"{name}.csv").read_text())
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(
+        "notebooks/metrics.ipynb", str(out), kernel_name="python3", progress_bar=False,
+        parameters={"source": str(folder), "period": "2026-09", "summary_path": str(tmp_path / "s.json")},
+    )  # fmt: skip
+    text = out.read_text()
+    for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):
+        assert f"no `{table}` table" in text
+    assert json.loads((tmp_path / "s.json").read_text())["kpis"]["Bookings"]["current"] == 50_000
