@@ -299,12 +299,12 @@ def forecast_precision(
     """
     subs = submissions[submissions["category"] == category].sort_values("submitted_at")
     last = subs.groupby(["owner_id", "period"], as_index=False).last()
-    actual = [
-        bookings(opportunities[opportunities["owner_id"] == owner], period, stages=stages)
-        for owner, period in zip(last["owner_id"], last["period"], strict=True)
-    ]
     out = last[["owner_id", "period", "amount"]].rename(columns={"amount": "forecast"})
-    out["actual"] = actual
+    out["actual"] = 0.0
+    for label in out["period"].unique():  # one pass per period, not per owner
+        booked = bookings(opportunities, label, by="owner_id", stages=stages)
+        rows = out["period"] == label
+        out.loc[rows, "actual"] = out.loc[rows, "owner_id"].map(booked).fillna(0.0).to_numpy()
     a, f = out["actual"], out["forecast"]
     ape = (a - f).abs() / a.where(a > 0)
     out["error"] = f - a

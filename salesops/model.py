@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Kind = Literal["id", "text", "date", "timestamp", "money", "count", "category"]
 
@@ -196,6 +199,38 @@ DTYPES: dict[str, str] = {
     "money": "float64",
     "count": "float64",
 }
+
+
+def isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
+    """``values.isin(allowed)``, hashed in Arrow (pandas 3 walks text values in Python)."""
+    found = pc.is_in(
+        pa.array(values.astype("str"), from_pandas=True),
+        value_set=pa.array(allowed.dropna().astype("str"), from_pandas=True),
+    )
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
+def by_deal(history: pd.DataFrame) -> pd.DataFrame:
+    """Stage history ordered by deal, then time; returned as is when already in that order.
+
+    The loader orders history once, so the check (linear, in Arrow) is all most calls pay.
+    """
+    if len(history) < 2:
+        return history
+    ids = pa.array(history["opportunity_id"].astype("str"), from_pandas=True)
+    times = history["changed_at"].to_numpy()
+    id_up = pc.less_equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
+    same = pc.equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
+    if id_up.all() and (times[1:][same] >= times[:-1][same]).all():
+        return history
+    codes, _ = pd.factorize(history["opportunity_id"], sort=True)
+    return history.iloc[np.lexsort((times, codes))]
+
+
+def last_per_deal(history: pd.DataFrame) -> pd.Series:
+    """Mask of each deal's last row in history ordered by :func:`by_deal`."""
+    ids = history["opportunity_id"]
+    return ids.ne(ids.shift(-1))
 
 
 def empty_frame(table: str) -> pd.DataFrame:

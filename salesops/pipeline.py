@@ -21,6 +21,7 @@ from salesops.metrics import (
     win_rate,
     window_bounds,
 )
+from salesops.model import by_deal, isin, last_per_deal
 from salesops.periods import Period
 from salesops.stages import Stages
 
@@ -46,11 +47,9 @@ def snapshot(
     deals with no change before then did not exist yet and are left out. With
     ``opportunities``, the deal's attributes (owner, region, segment, ...) are joined on.
     """
-    as_of = pd.Timestamp(as_of)
-    before = history[history["changed_at"] < as_of]
-    state = before.sort_values(["opportunity_id", "changed_at"]).drop_duplicates(
-        "opportunity_id", keep="last"
-    )
+    before = by_deal(history)
+    before = before[before["changed_at"] < pd.Timestamp(as_of)]
+    state = before[last_per_deal(before)]
     if opportunities is not None:
         attrs = [c for c in ATTRIBUTES if c in opportunities]
         state = state.merge(
@@ -147,7 +146,8 @@ def waterfall(
     st = _stages(stages)
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
-    h = history[history["changed_at"] < end].sort_values(["opportunity_id", "changed_at"])
+    h = by_deal(history)
+    h = h[h["changed_at"] < end]
     inside = h["stage"].isin(st.open_names) & in_window(h["close_date"], close_window)
     amount = h["amount"].fillna(0.0)
     first = h["opportunity_id"].ne(h["opportunity_id"].shift())
@@ -163,8 +163,9 @@ def waterfall(
     pushed = left & ~won & ~lost
     won_amount = amount.where(h["amount"].notna(), prev_amount)
 
-    start_rows = h[~during].drop_duplicates("opportunity_id", keep="last").index
-    end_rows = h.drop_duplicates("opportunity_id", keep="last").index
+    before = h[~during]
+    start_rows = before.index[last_per_deal(before).to_numpy()]
+    end_rows = h.index[last_per_deal(h).to_numpy()]
     steps = {
         "start": (amount[start_rows][inside[start_rows]].sum(), int(inside[start_rows].sum())),
         "created": (amount[entered & first].sum(), int((entered & first).sum())),
@@ -205,7 +206,7 @@ def funnel(
     order = {name: i for i, name in enumerate(st.open_names)}
     n_open = len(st.open_names)
     rows = history if history is not None else opportunities
-    rows = rows[rows["opportunity_id"].isin(set(cohort_ids))]
+    rows = rows[isin(rows["opportunity_id"], cohort_ids)]
     level = rows["stage"].map(order).where(rows["stage"] != st.won, n_open)
     reached = level.groupby(rows["opportunity_id"]).max().reindex(cohort_ids).fillna(-1)
     counts = [int((reached >= k).sum()) for k in range(n_open + 1)]
@@ -226,7 +227,8 @@ def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None
     """
     st = _stages(stages)
     start, end = window_bounds(period)
-    h = history[history["changed_at"] < end].sort_values(["opportunity_id", "changed_at"])
+    h = by_deal(history)
+    h = h[h["changed_at"] < end]
     same = h["opportunity_id"].eq(h["opportunity_id"].shift())
     before = h["close_date"].shift()
     moved = (h["close_date"] - before).dt.days
@@ -268,8 +270,11 @@ def stale_deals(
     open_ = opportunities[opportunities["stage"].isin(st.open_names)].copy()
     open_["days_past_close"] = (day - open_["close_date"]).dt.days.clip(lower=0)
     if history is not None:
-        last = history.groupby("opportunity_id")["changed_at"].max()
-        changed = open_["opportunity_id"].map(last).fillna(open_["created_date"])
+        h = by_deal(history)
+        last = h.loc[last_per_deal(h), ["opportunity_id", "changed_at"]]
+        changed = open_[["opportunity_id"]].merge(last, on="opportunity_id", how="left")
+        changed = pd.Series(changed["changed_at"].to_numpy(), index=open_.index)
+        changed = changed.fillna(open_["created_date"])
     else:
         changed = open_["created_date"]
     open_["days_since_change"] = (day - changed.dt.normalize()).dt.days

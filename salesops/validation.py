@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
 
 from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
-from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables
+from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables, isin
 from salesops.stages import Stages
 
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
@@ -47,7 +47,8 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         else:
             value = _to_text(raw)
             rule = ""
-        if rule:
+        typed = pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
+        if rule and not typed:  # values already typed by the engine cannot fail to parse
             bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
             if bad.any():
                 failures.append(_failure(table, col.name, rule, bad, ids))
@@ -85,7 +86,7 @@ def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series
     return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)))
 
 
-def _schema(table: str, stages: Stages) -> pa.DataFrameSchema:
+def _schema(table: str, stages: Stages) -> pandera.DataFrameSchema:
     allowed = {
         ("opportunities", "stage"): stages.names,
         ("opportunity_history", "stage"): stages.names,
@@ -97,15 +98,15 @@ def _schema(table: str, stages: Stages) -> pa.DataFrameSchema:
     for col in TABLES[table].columns:
         checks = []
         if col.kind in ("money", "count"):
-            checks.append(pa.Check.ge(0, error="must be >= 0"))
+            checks.append(pandera.Check.ge(0, error="must be >= 0"))
         if (table, col.name) in allowed:
             names = allowed[table, col.name]
             what = "a configured stage" if col.name == "stage" else "one of"
-            checks.append(pa.Check.isin(names, error=f"must be {what} ({', '.join(names)})"))
-        columns[col.name] = pa.Column(
+            checks.append(pandera.Check.isin(names, error=f"must be {what} ({', '.join(names)})"))
+        columns[col.name] = pandera.Column(
             None, checks=checks, nullable=col.nullable, unique=col.unique, required=False
         )
-    return pa.DataFrameSchema(columns, name=table)
+    return pandera.DataFrameSchema(columns, name=table)
 
 
 def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
@@ -128,7 +129,7 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
     """Rules that span tables, or rows: references, date order, one quota per month."""
     failures: list[RuleFailure] = []
     reps = tables.reps
-    rep_ids = set(reps["rep_id"].dropna())
+    rep_ids = reps["rep_id"].dropna()
     refs = [
         ("opportunities", "owner_id"),
         ("reps", "manager_id"),
@@ -142,7 +143,7 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
         frame = present.get(table)
         if frame is None or frame.empty:
             continue
-        mask = frame[column].notna() & ~frame[column].isin(rep_ids)
+        mask = frame[column].notna() & ~isin(frame[column], rep_ids)
         if table == "reps":
             continue  # a manager outside the loaded scope is not an error
         if mask.any():
@@ -164,7 +165,7 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
         )
     history = tables.opportunity_history
     if history is not None and not history.empty:
-        orphan = ~history["opportunity_id"].isin(set(opps["opportunity_id"]))
+        orphan = ~isin(history["opportunity_id"], opps["opportunity_id"])
         if orphan.any():
             failures.append(
                 _failure(

@@ -242,3 +242,54 @@ def test_history_of_a_rep_is_read_by_id_range(small_db, tmp_path):
         s for s in scans if s["extra_info"]["Table"].endswith("opportunity_history")
     )
     assert "opportunity_id" in history_scan["extra_info"]["Filters"]
+
+
+def test_since_loads_less_and_changes_no_metric(small_db):
+    from salesops import metrics as m
+    from salesops import pipeline as pl
+
+    full = so.load(small_db, "company", "2026-09")
+    part = so.load(small_db, "company", "2026-09", since="2026-07-01")
+    assert len(part.opportunities) < len(full.opportunities) / 2
+    assert len(part.opportunity_history) < len(full.opportunity_history) / 2
+    for t in (full, part):
+        o, h = t.opportunities, t.opportunity_history
+        t.numbers = [
+            m.bookings(o, "2026-Q3"),
+            m.win_rate(o, "2026-08"),
+            m.time_selling(t.activities, "2026-09"),
+            m.lead_response(t.leads, "2026-09")["p90_hours"],
+            pl.pipeline(o)["amount"],
+            pl.pipeline_as_of(h, "2026-07-01")["weighted"],
+            pl.pipeline_as_of(h, "2026-08-15")["amount"],
+            *pl.waterfall(h, "2026-08", "2026-Q3")["amount"],
+            pl.slippage(h, "2026-09")["days_pushed"].sum(),
+            len(pl.stale_deals(o, "2026-09-30", h)),
+            *pl.funnel(h, o, ("2026-07-01", "2026-10-01"))["deals"],
+        ]
+    assert part.numbers == pytest.approx(full.numbers, nan_ok=True)
+
+
+@pytest.mark.postgres
+def test_since_works_on_postgresql(small_db, postgres_url):
+    admin = sa.create_engine(
+        postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as con:
+        con.execute(sa.text("CREATE DATABASE demo_since"))
+    postgres_url = postgres_url.rsplit("/", 1)[0] + "/demo_since"
+    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    with duckdb.connect(str(small_db), read_only=True) as con, engine.begin() as pg:
+        for table in ("opportunities", "opportunity_history", "reps"):
+            con.execute(f"SELECT * FROM {table}").df().to_sql(
+                table, pg, if_exists="replace", index=False
+            )
+    from salesops import pipeline as pl
+
+    full = so.load(postgres_url, "region:EMEA", "2026-09")
+    part = so.load(postgres_url, "region:EMEA", "2026-09", since="2026-08-01")
+    assert len(part.opportunity_history) < len(full.opportunity_history)
+    for period in ("2026-08", "2026-09"):
+        assert pl.waterfall(part.opportunity_history, period).equals(
+            pl.waterfall(full.opportunity_history, period)
+        )
