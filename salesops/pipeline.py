@@ -267,30 +267,34 @@ def stale_deals(
 
         stale_days = settings().stale_after_days
     day = pd.Timestamp(as_of).normalize()
-    open_ = opportunities[opportunities["stage"].isin(st.open_names)].copy()
-    open_["days_past_close"] = (day - open_["close_date"]).dt.days.clip(lower=0)
+    today = np.datetime64(day, "ns")
+    is_open = opportunities["stage"].isin(st.open_names).to_numpy()
+    ids = opportunities["opportunity_id"][is_open]
+    close = opportunities["close_date"].to_numpy()[is_open]
+    past_close = (today - close) // np.timedelta64(1, "D")
     if history is not None:
         h = by_deal(history)
         last = h.loc[last_per_deal(h), ["opportunity_id", "changed_at"]]
-        changed = open_[["opportunity_id"]].merge(last, on="opportunity_id", how="left")
-        changed = pd.Series(changed["changed_at"].to_numpy(), index=open_.index)
-        changed = changed.fillna(open_["created_date"])
+        changed = ids.to_frame().merge(last, on="opportunity_id", how="left")["changed_at"]
+        changed = changed.fillna(pd.Series(opportunities["created_date"].to_numpy()[is_open]))
+        since_change = (day - changed.dt.normalize()).dt.days.to_numpy()
+        idle = since_change >= stale_days
     else:
-        changed = open_["created_date"]
-    open_["days_since_change"] = (day - changed.dt.normalize()).dt.days
-    past = open_["close_date"] < day
-    idle = (open_["days_since_change"] >= stale_days) if history is not None else past & False
-    reason = np.select(
-        [past & idle, past, idle],
-        [
-            "past close date; " + f"no change for {stale_days}+ days",
-            "past close date",
-            f"no change for {stale_days}+ days",
-        ],
-        default="",
+        created = opportunities["created_date"].to_numpy()[is_open]
+        since_change = (today - created) // np.timedelta64(1, "D")
+        idle = np.zeros(len(ids), dtype=bool)
+    past = past_close > 0
+    flagged = past | idle
+    out = opportunities[is_open][flagged].copy()
+    out["days_past_close"] = np.clip(past_close[flagged], 0, None)
+    out["days_since_change"] = since_change[flagged]
+    idle_text = f"no change for {stale_days}+ days"
+    out["reason"] = np.select(
+        [past[flagged] & idle[flagged], past[flagged]],
+        [f"past close date; {idle_text}", "past close date"],
+        default=idle_text,
     )
-    open_["reason"] = reason
-    return open_[past | idle].sort_values("days_past_close", ascending=False)
+    return out.sort_values("days_past_close", ascending=False)
 
 
 def sales_velocity(
