@@ -7,7 +7,7 @@ break it and up to five example ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import pandera.pandas as pandera
@@ -18,6 +18,15 @@ from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, T
 from salesops.stages import Stages
 
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
+# Columns that must name a rep. reps.manager_id is not checked: a manager may sit outside
+# the loaded scope.
+REP_REFERENCES = [
+    ("opportunities", "owner_id"),
+    ("quotas", "rep_id"),
+    ("leads", "owner_id"),
+    ("activities", "rep_id"),
+    ("forecast_submissions", "owner_id"),
+]
 
 
 def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFailure]]:
@@ -127,81 +136,51 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
 
 def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
     """Rules that span tables, or rows: references, date order, one quota per month."""
-    failures: list[RuleFailure] = []
-    reps = tables.reps
-    rep_ids = reps["rep_id"].dropna()
-    refs = [
-        ("opportunities", "owner_id"),
-        ("reps", "manager_id"),
-        ("quotas", "rep_id"),
-        ("leads", "owner_id"),
-        ("activities", "rep_id"),
-        ("forecast_submissions", "owner_id"),
+    rep_ids = tables.reps["rep_id"].dropna()
+    opp_ids = tables.opportunities["opportunity_id"]
+
+    def refers_to_rep(column: str) -> Callable[[pd.DataFrame], pd.Series]:
+        return lambda f: f[column].notna() & ~isin(f[column], rep_ids)
+
+    rules: list[tuple[str, str, str, Callable[[pd.DataFrame], pd.Series]]] = [
+        *[
+            (table, column, "must refer to a rep in reps", refers_to_rep(column))
+            for table, column in REP_REFERENCES
+        ],
+        (
+            "opportunities",
+            "close_date",
+            "must not be before created_date for closed deals",
+            lambda f: f["stage"].isin(stages.closed_names) & (f["close_date"] < f["created_date"]),
+        ),
+        (
+            "opportunity_history",
+            "opportunity_id",
+            "must refer to a deal in opportunities",
+            lambda f: ~isin(f["opportunity_id"], opp_ids),
+        ),
+        (
+            "leads",
+            "first_response_at",
+            "must not be before created_at",
+            lambda f: f["first_response_at"] < f["created_at"],
+        ),
+        (
+            "quotas",
+            "month",
+            "must hold one quota per rep and month",
+            lambda f: f.duplicated(["rep_id", "month"], keep=False),
+        ),
     ]
     present = tables.present()
-    for table, column in refs:
+    failures = []
+    for table, column, rule, broken in rules:
         frame = present.get(table)
         if frame is None or frame.empty:
             continue
-        mask = frame[column].notna() & ~isin(frame[column], rep_ids)
-        if table == "reps":
-            continue  # a manager outside the loaded scope is not an error
+        mask = broken(frame)
         if mask.any():
-            failures.append(
-                _failure(table, column, "must refer to a rep in reps", mask, _ids(table, frame))
-            )
-    opps = tables.opportunities
-    closed = opps["stage"].isin(stages.closed_names)
-    backwards = closed & (opps["close_date"] < opps["created_date"])
-    if backwards.any():
-        failures.append(
-            _failure(
-                "opportunities",
-                "close_date",
-                "must not be before created_date for closed deals",
-                backwards,
-                _ids("opportunities", opps),
-            )
-        )
-    history = tables.opportunity_history
-    if history is not None and not history.empty:
-        orphan = ~isin(history["opportunity_id"], opps["opportunity_id"])
-        if orphan.any():
-            failures.append(
-                _failure(
-                    "opportunity_history",
-                    "opportunity_id",
-                    "must refer to a deal in opportunities",
-                    orphan,
-                    _ids("opportunity_history", history),
-                )
-            )
-    leads = tables.leads
-    if leads is not None and not leads.empty:
-        early = leads["first_response_at"] < leads["created_at"]
-        if early.any():
-            failures.append(
-                _failure(
-                    "leads",
-                    "first_response_at",
-                    "must not be before created_at",
-                    early,
-                    _ids("leads", leads),
-                )
-            )
-    quotas = tables.quotas
-    if quotas is not None and not quotas.empty:
-        twice = quotas.duplicated(["rep_id", "month"], keep=False)
-        if twice.any():
-            failures.append(
-                _failure(
-                    "quotas",
-                    "month",
-                    "must hold one quota per rep and month",
-                    twice,
-                    _ids("quotas", quotas),
-                )
-            )
+            failures.append(_failure(table, column, rule, mask, _ids(table, frame)))
     return failures
 
 
