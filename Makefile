@@ -10,6 +10,7 @@ DB := data/salesops.duckdb
 
 # The virtualenv is rebuilt only when pyproject.toml changes: a second run is a no-op.
 $(STAMP): pyproject.toml
+	scripts/system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
 	$(BIN)/python -m pip install --quiet -e '.[test]' 2> >(grep -v '^WARNING: Location' >&2)
@@ -21,13 +22,13 @@ $(DB): $(STAMP)
 
 demo: $(DB)
 
-## The main job on the demo data (the monthly report plan once the runner lands).
+## The main job on the demo data: the monthly report plan for the latest period.
 report: $(DB)
 	$(BIN)/salesops summary
+	$(BIN)/salesops run parameters/monthly.yml --period latest
 
 ## The whole test suite; installs PostgreSQL's server binaries first if they are missing.
 test: $(DB)
-	scripts/system-packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

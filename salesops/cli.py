@@ -68,6 +68,34 @@ def _parser() -> argparse.ArgumentParser:
         "--period", help="only data known at the end of this period, e.g. 2026-10"
     )
 
+    run = sub.add_parser(
+        "run",
+        help="run a report plan: every notebook for every scope, rendered",
+        description="Execute a plan's notebooks per scope in parallel with papermill, render "
+        "them, and write reports/<period>/ with an index page and a manifest. Reports whose "
+        "inputs did not change since the last run are skipped. Exits 1 if any report failed.",
+    )
+    run.add_argument("plan", type=Path, help="the plan file, e.g. parameters/monthly.yml")
+    run.add_argument("--period", help="period to report on (default: the plan's, usually latest)")
+    run.add_argument(
+        "--source", help=SOURCE_HELP.replace("(default: ", "(default: the plan's, else ")
+    )
+    run.add_argument("--workers", type=int, help="parallel notebooks (default: number of cores)")
+    run.add_argument(
+        "--only",
+        help="run only the reports matching a pattern (comma-separated): metrics, metrics:region:*",
+    )
+    run.add_argument("--formats", help="comma-separated: html, pdf, ipynb (default: the plan's)")
+    run.add_argument("--force", action="store_true", help="re-run reports even if nothing changed")
+    run.add_argument(
+        "--timeout", type=float, help="seconds one notebook cell may take (default: no limit)"
+    )
+    run.add_argument(
+        "--retries", type=int, default=1, help="retries when a kernel fails to start (default 1)"
+    )
+    run.add_argument("--out", type=Path, help="output folder (default: reports/)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
+
     summary = sub.add_parser(
         "summary",
         help="print what a source holds",
@@ -119,10 +147,64 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from salesops import project, runner
+    from salesops.plan import Plan, check_formats
+
+    plan = Plan.read(args.plan)
+    formats = check_formats(args.formats, "--formats") if args.formats else None
+    out = (args.out or project.root() / "reports").resolve()
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="report", dynamic_ncols=True)
+    failed = 0
+
+    def progress(result: runner.Result, done: int, total: int) -> None:
+        nonlocal failed
+        failed += result.status == "failed"
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(f"failed {failed}, remaining {total - done}")
+            bar.update(1)
+
+    try:
+        label, results = runner.run(
+            plan,
+            out,
+            period=args.period,
+            source=args.source,
+            workers=args.workers,
+            only=args.only,
+            formats=formats,
+            force=args.force,
+            timeout=args.timeout,
+            retries=args.retries,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
+    print(
+        f"{label}: {counts['done']} done, {counts['skipped']} unchanged, {counts['failed']} failed "
+        f"-> {out / label / 'index.html'}"
+    )
+    for r in results:
+        if r.status == "failed":
+            error = r.error or {}
+            print(
+                f"  FAILED {r.report} {r.scope}: cell {error.get('cell')}: {error.get('message')}",
+                file=sys.stderr,
+            )
+    return 1 if counts["failed"] else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesops`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    command = {"demo": _demo, "validate": _validate, "summary": _summary}[args.command]
+    command = {"demo": _demo, "validate": _validate, "summary": _summary, "run": _run}[args.command]
     try:
         return command(args)
     except DataError as exc:

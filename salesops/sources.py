@@ -14,6 +14,7 @@ every broken rule.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -223,6 +224,27 @@ class Source:
         windows from ``since`` on need (see :meth:`load`). Values are mapped (stages,
         categories) but not yet coerced or validated.
         """
+        query = self._query(table, scope, until, id_range, since)
+        if query is None:
+            return None
+        sql, params = query
+        self.queries.append((sql, params))
+        frame = self.engine.query(sql, params)
+        for column, values in self.spec.table(table).values.items():
+            frame[column] = frame[column].map(
+                lambda v, m=values: m.get(str(v), v) if pd.notna(v) else v
+            )
+        return frame
+
+    def _query(
+        self,
+        table: str,
+        scope: Scope | str,
+        until: pd.Timestamp | None,
+        id_range: tuple[str, str] | None = None,
+        since: pd.Timestamp | None = None,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The SQL and bound parameters that :meth:`read` runs; None if the table is absent."""
         scope = Scope.parse(scope)
         selected = self._select(table)
         if selected is None:
@@ -244,13 +266,34 @@ class Source:
         sql = f"SELECT * FROM ({inner}) AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
         if since is not None:
             sql = self._since(table, sql, params, since)
-        self.queries.append((sql, params))
-        frame = self.engine.query(sql, params)
-        for column, values in self.spec.table(table).values.items():
-            frame[column] = frame[column].map(
-                lambda v, m=values: m.get(str(v), v) if pd.notna(v) else v
-            )
-        return frame
+        return sql, params
+
+    def fingerprint(
+        self, scope: Scope | str = "company", period: Period | str | None = None
+    ) -> str:
+        """A hash of every row a report for ``scope`` and ``period`` reads.
+
+        It changes when any of those rows changes, and only then: a change to one
+        region's data leaves the other regions' fingerprints alone. DuckDB hashes the rows
+        in the engine; other databases hash the loaded tables.
+        """
+        until = None if period is None else Period.parse(period, as_of=self.as_of()).end
+        digest = hashlib.sha256(f"{self.as_of():%Y-%m-%d}".encode())
+        for table in TABLES:
+            query = self._query(table, scope, until)
+            if query is None:
+                continue
+            sql, params = query
+            if isinstance(self.engine, _DuckDBEngine):
+                row = self.engine.query(
+                    f"SELECT count(*) AS n, sum(hash(q)) AS h FROM ({sql}) AS q", params
+                ).iloc[0]
+                digest.update(f"{table}:{row['n']}:{row['h']}".encode())
+            else:
+                frame = self.engine.query(sql, params)
+                hashed = pd.util.hash_pandas_object(frame, index=False).sum()
+                digest.update(f"{table}:{len(frame)}:{hashed}".encode())
+        return digest.hexdigest()[:16]
 
     def _open_stages(self, table: str, params: dict[str, Any]) -> str:
         """``(:s0, :s1, ...)``: the source's values for the open stages, bound in ``params``."""

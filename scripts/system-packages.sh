@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs (PostgreSQL server binaries) when they
-# are missing. Needs root for apt-get; without it, it says what to install and carries on
-# (the PostgreSQL tests then skip outside CI, and fail in CI).
+# Installs the system packages salesops needs when they are missing: Pango for WeasyPrint's
+# PDFs, and PostgreSQL's server binaries for the source tests. Needs root for apt-get;
+# without it, it says what to install and carries on (the PostgreSQL tests then skip outside
+# CI, and fail in CI).
 set -euo pipefail
 
-have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
+ldconfig -p 2> /dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
-if have_postgres; then
+if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get > /dev/null; then
-  echo "note: PostgreSQL server binaries are missing; install Debian's 'postgresql' package to run the PostgreSQL tests" >&2
+  echo "note: missing system packages: ${missing[*]} (install them with apt-get as root)" >&2
   exit 0
 fi
-echo "installing PostgreSQL (Debian package 'postgresql') for the source tests..."
+echo "installing system packages: ${missing[*]}..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql > /dev/null
-have_postgres
+apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null

@@ -78,11 +78,17 @@ def demo_db() -> Path:
 def test_metrics_notebook_runs_and_its_summary_is_right(scope, demo_db, tmp_path):
     summary = tmp_path / "metrics.json"
     pm.execute_notebook(
-        "notebooks/metrics.ipynb", str(tmp_path / "out.ipynb"), kernel_name="python3",
-        parameters={"source": str(demo_db), "period": "2026-10", "scope": scope,
-                    "summary_path": str(summary)},
+        "notebooks/metrics.ipynb",
+        str(tmp_path / "out.ipynb"),
+        kernel_name="python3",
+        parameters={
+            "source": str(demo_db),
+            "period": "2026-10",
+            "scope": scope,
+            "summary_path": str(summary),
+        },
         progress_bar=False,
-    )  # fmt: skip
+    )
     data = json.loads(summary.read_text())
     assert (data["scope"], data["period"], data["as_of"]) == (scope, "2026-10", "2026-10-31")
     tables = so.load(demo_db, scope, "2026-10")
@@ -107,9 +113,16 @@ def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
         (folder / f"{name}.csv").write_text((tiny_dir / f"{name}.csv").read_text())
     out = tmp_path / "out.ipynb"
     pm.execute_notebook(
-        "notebooks/metrics.ipynb", str(out), kernel_name="python3", progress_bar=False,
-        parameters={"source": str(folder), "period": "2026-09", "summary_path": str(tmp_path / "s.json")},
-    )  # fmt: skip
+        "notebooks/metrics.ipynb",
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={
+            "source": str(folder),
+            "period": "2026-09",
+            "summary_path": str(tmp_path / "s.json"),
+        },
+    )
     text = out.read_text()
     for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):
         assert f"no `{table}` table" in text

@@ -1,0 +1,154 @@
+"""Report plans (``parameters/*.yml``): which notebooks run for which scopes.
+
+.. code-block:: yaml
+
+    period: latest            # default period; `salesops run --period` overrides it
+    source: null              # default source (null: the demo database)
+    formats: [html, ipynb]    # what each report is rendered to
+    reports:
+      - notebook: metrics     # notebooks/metrics.ipynb
+        scopes: [company, "region:*"]   # region:* and rep:* expand from the data
+        parameters: {}        # extra notebook parameters, the same for every scope
+
+A plan is checked against each notebook's ``parameters`` cell before any kernel
+starts: an unknown parameter, or a notebook that lacks one the runner passes, is a
+:class:`~salesops.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salesops.errors import ConfigError
+from salesops.project import read_yaml, root
+from salesops.scopes import Scope
+
+FORMATS = ("html", "pdf", "ipynb")
+INJECTED = ("source", "period", "scope", "summary_path")  # what the runner passes itself
+PLAN_KEYS = {"period", "source", "formats", "reports"}
+REPORT_KEYS = {"notebook", "scopes", "parameters"}
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One notebook of a plan, with the scopes it runs for."""
+
+    name: str
+    notebook: Path
+    scopes: tuple[str, ...]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked report plan."""
+
+    reports: tuple[ReportSpec, ...]
+    period: str = "latest"
+    source: str | None = None
+    formats: tuple[str, ...] = ("html", "ipynb")
+
+    @classmethod
+    def read(cls, path: str | Path) -> Plan:
+        """Read and check a plan file."""
+        return cls.from_dict(read_yaml(path), origin=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str = "plan") -> Plan:
+        """Build a plan from parsed YAML; every mistake is a ConfigError naming the file."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{origin}: expected a mapping with 'reports'")
+        unknown = set(data) - PLAN_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{origin}: unknown keys {sorted(unknown)}; expected {sorted(PLAN_KEYS)}"
+            )
+        items = data.get("reports")
+        if not isinstance(items, list) or not items:
+            raise ConfigError(f"{origin}: 'reports' must be a non-empty list")
+        formats = tuple(check_formats(data.get("formats", ["html", "ipynb"]), origin))
+        reports = tuple(_report(item, i, origin) for i, item in enumerate(items, 1))
+        source = data.get("source")
+        return cls(
+            reports,
+            str(data.get("period", "latest")),
+            None if source is None else str(source),
+            formats,
+        )
+
+
+def check_formats(formats: Sequence[str] | str, origin: str = "formats") -> list[str]:
+    """Check a list (or comma-separated string) of output formats."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    items = [str(f).strip() for f in items if str(f).strip()]
+    bad = [f for f in items if f not in FORMATS]
+    if bad or not items:
+        raise ConfigError(f"{origin}: formats must be some of {', '.join(FORMATS)}; got {items}")
+    return items
+
+
+def _report(item: Any, index: int, origin: str) -> ReportSpec:
+    where = f"{origin}: reports #{index}"
+    if not isinstance(item, Mapping) or "notebook" not in item:
+        raise ConfigError(f"{where}: needs a 'notebook'")
+    unknown = set(item) - REPORT_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown keys {sorted(unknown)}; expected {sorted(REPORT_KEYS)}"
+        )
+    name = str(item["notebook"]).removesuffix(".ipynb")
+    path = Path(name + ".ipynb")
+    path = path if path.is_absolute() else root() / "notebooks" / path
+    if not path.is_file():
+        raise ConfigError(f"{where}: notebook {path} does not exist")
+    scopes = item.get("scopes", ["company"])
+    if isinstance(scopes, str):
+        scopes = [scopes]
+    for scope in scopes:
+        if scope not in ("region:*", "rep:*"):
+            Scope.parse(scope)
+    params = item.get("parameters") or {}
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"{where}: 'parameters' must be a mapping")
+    _check_parameters(path, params, where)
+    return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params))
+
+
+def _check_parameters(notebook: Path, params: Mapping[str, Any], where: str) -> None:
+    """Compare the plan's parameters with the notebook's ``parameters`` cell (papermill)."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(notebook))
+    if not declared:
+        raise ConfigError(f"{where}: {notebook.name} has no cell tagged 'parameters'")
+    missing = [p for p in INJECTED if p not in declared]
+    if missing:
+        raise ConfigError(
+            f"{where}: {notebook.name} lacks the parameters {missing} the runner passes"
+        )
+    reserved = sorted(set(params) & set(INJECTED))
+    if reserved:
+        raise ConfigError(f"{where}: {reserved} are set by the runner, not the plan")
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown parameters {unknown} for {notebook.name}; "
+            f"it takes {', '.join(sorted(declared))}"
+        )
+
+
+def matches(pattern: str | None, report: str, scope: str) -> bool:
+    """Whether ``report:scope`` (e.g. ``metrics:region:EMEA``) matches a --only pattern.
+
+    A pattern without a colon matches report names, so ``--only metrics`` works too.
+    """
+    if not pattern:
+        return True
+    return any(
+        fnmatch.fnmatchcase(f"{report}:{scope}", p) or fnmatch.fnmatchcase(report, p)
+        for p in pattern.split(",")
+    )

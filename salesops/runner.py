@@ -1,0 +1,342 @@
+"""The batch runner behind ``salesops run``: a plan of notebooks, run per scope in parallel.
+
+For each report and scope the runner fingerprints what the report reads (notebook,
+parameters, the scope's data, the package version), skips it when an earlier run with
+the same fingerprint left its outputs, and otherwise executes the notebook with papermill
+in a process pool and renders it. Every file is written atomically; one failing report
+never stops the others; ``reports/<period>/manifest.json`` and ``index.html`` record
+every report's parameters, fingerprint, status, error, duration and outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from salesops import __version__
+from salesops.errors import ConfigError
+from salesops.plan import Plan, matches
+from salesops.scopes import Scope
+from salesops.sources import Source
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report for one scope: what to run and where its outputs go."""
+
+    report: str
+    notebook: str
+    scope: str
+    parameters: dict[str, Any]
+    outputs: dict[str, str]
+    fingerprint: str
+    as_of: str
+    formats: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    """What became of a job."""
+
+    report: str
+    scope: str
+    status: str  # done, failed or skipped
+    parameters: dict[str, Any]
+    fingerprint: str
+    outputs: dict[str, str]
+    duration_s: float | None = None
+    error: dict[str, Any] | None = None
+    finished_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+
+
+def plan_jobs(
+    plan: Plan,
+    out_dir: Path,
+    period: str | None = None,
+    source: str | None = None,
+    only: str | None = None,
+    formats: Iterable[str] | None = None,
+) -> tuple[str, list[Job]]:
+    """Expand a plan into jobs: scopes from the data, period resolved, paths absolute.
+
+    Returns the period label and the jobs.
+    """
+    source = source if source is not None else plan.source
+    formats = tuple(formats or plan.formats)
+    with Source(source) as src:
+        as_of = src.as_of()
+        from salesops.periods import Period
+
+        label = Period.parse(period or plan.period, as_of=as_of).label
+        location = (
+            src.spec.location if src.spec.kind == "sql" else str(Path(src.spec.location).resolve())
+        )
+        if source is not None and str(source).endswith((".yml", ".yaml")):
+            location = str(Path(source).resolve())
+        expanded = {level: src.scopes(level) for level in ("region", "rep")}
+        jobs = []
+        prints: dict[str, str] = {}
+        for spec in plan.reports:
+            notebook_hash = hashlib.sha256(spec.notebook.read_bytes()).hexdigest()
+            for scope_text in _expand(spec.scopes, expanded):
+                if not matches(only, spec.name, scope_text):
+                    continue
+                scope = Scope.parse(scope_text)
+                folder = out_dir / label / scope.slug
+                params = {
+                    **spec.parameters,
+                    "source": location,
+                    "period": label,
+                    "scope": scope_text,
+                    "summary_path": str(folder / f"{spec.name}.json"),
+                }
+                if scope_text not in prints:
+                    prints[scope_text] = src.fingerprint(scope, label)
+                key = json.dumps(
+                    [notebook_hash, params, prints[scope_text], __version__, formats],
+                    sort_keys=True,
+                    default=str,
+                )
+                outputs = {fmt: str(folder / f"{spec.name}.{fmt}") for fmt in formats}
+                outputs["summary"] = params["summary_path"]
+                jobs.append(
+                    Job(
+                        spec.name,
+                        str(spec.notebook),
+                        scope_text,
+                        params,
+                        outputs,
+                        hashlib.sha256(key.encode()).hexdigest()[:16],
+                        f"{as_of:%Y-%m-%d}",
+                        formats,
+                    )
+                )
+    return label, jobs
+
+
+def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:
+    out: list[str] = []
+    for scope in scopes:
+        if scope in ("region:*", "rep:*"):
+            level = scope.split(":")[0]
+            out += [f"{level}:{value}" for value in expanded[level]]
+        else:
+            out.append(scope)
+    return out
+
+
+def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
+    """Run one job: execute the notebook, render it, write every output atomically.
+
+    Kernel start failures are retried ``retries`` times. A failing cell or a timeout is a
+    failed result with the cell number and message, never an exception; the executed
+    notebook is still kept for audit, but no HTML or PDF is written for it.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from salesops import render
+
+    start = time.perf_counter()
+    folder = Path(job.outputs["summary"]).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / f".{job.report}.{os.getpid()}.running.ipynb"
+    error = None
+    for attempt in range(retries + 1):
+        try:
+            pm.execute_notebook(
+                job.notebook,
+                str(executed),
+                parameters=job.parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=timeout,
+                cwd=str(Path(job.notebook).parent),
+                report_mode=False,
+                log_output=False,
+            )
+            error = None
+            break
+        except PapermillExecutionError as exc:
+            error = {
+                "cell": exc.exec_count or exc.cell_index,
+                "message": f"{exc.ename}: {exc.evalue}",
+            }
+            break
+        except Exception as exc:  # kernel did not start or died: worth another try
+            error = {"cell": None, "message": f"{type(exc).__name__}: {exc}".strip()}
+            if "Timeout" in type(exc).__name__ or attempt == retries:
+                break
+    outputs: dict[str, str] = {}
+    try:
+        if executed.exists():
+            nb = nbformat.read(executed, as_version=4)
+            error = error or _timeout_error(nb)
+            if "ipynb" in job.formats:
+                outputs["ipynb"] = str(
+                    render.write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
+                )
+            if error is None:
+                outputs.update(_render(job, nb))
+    finally:
+        executed.unlink(missing_ok=True)
+    if error is None and Path(job.outputs["summary"]).exists():
+        outputs["summary"] = job.outputs["summary"]
+    return Result(
+        job.report,
+        job.scope,
+        "failed" if error else "done",
+        job.parameters,
+        job.fingerprint,
+        outputs,
+        round(time.perf_counter() - start, 3),
+        error,
+    )
+
+
+def _timeout_error(nb) -> dict[str, Any] | None:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return {
+                    "cell": cell.get("execution_count"),
+                    "message": f"{output['ename']}: {output['evalue']}",
+                }
+    return None
+
+
+def _render(job: Job, nb) -> dict[str, str]:
+    from salesops import render
+
+    summary = {}
+    if Path(job.outputs["summary"]).exists():
+        summary = json.loads(Path(job.outputs["summary"]).read_text())
+    header = {
+        "scope": job.scope,
+        "period": job.parameters["period"],
+        "as_of": summary.get("as_of", job.as_of),
+        "fingerprint": job.fingerprint,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    html = render.to_html(nb, header)
+    written = {}
+    if "html" in job.formats:
+        written["html"] = str(render.write_atomic(Path(job.outputs["html"]), html))
+    if "pdf" in job.formats:
+        written["pdf"] = str(render.write_atomic(Path(job.outputs["pdf"]), render.to_pdf(html)))
+    return written
+
+
+def run(
+    plan: Plan,
+    out_dir: Path,
+    period: str | None = None,
+    source: str | None = None,
+    workers: int | None = None,
+    only: str | None = None,
+    formats: Iterable[str] | None = None,
+    force: bool = False,
+    timeout: float | None = None,
+    retries: int = 1,
+    progress: Callable[[Result, int, int], None] | None = None,
+) -> tuple[str, list[Result]]:
+    """Run a plan; return the period label and every report's result.
+
+    Reports whose fingerprint matches the manifest and whose outputs exist are skipped
+    unless ``force``. The manifest and index page are rewritten after every report, so
+    a killed run leaves an accurate record of what finished.
+    """
+    label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
+    if not jobs:
+        raise ConfigError(f"the plan has no report matching {only!r}")
+    _sweep(out_dir / label)
+    manifest = load_manifest(out_dir / label)
+    results: list[Result] = []
+    todo = []
+    for job in jobs:
+        previous = manifest.get((job.report, job.scope))
+        if not force and _still_good(previous, job):
+            results.append(
+                Result(
+                    job.report,
+                    job.scope,
+                    "skipped",
+                    job.parameters,
+                    job.fingerprint,
+                    previous["outputs"],
+                    previous.get("duration_s"),
+                )
+            )
+            if progress:
+                progress(results[-1], len(results), len(jobs))
+        else:
+            todo.append(job)
+    workers = max(1, workers or os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(todo)))) as pool:
+        futures = {pool.submit(execute, job, timeout, retries): job for job in todo}
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            manifest[(result.report, result.scope)] = asdict(result)
+            write_manifest(out_dir / label, label, manifest)
+            if progress:
+                progress(result, len(results), len(jobs))
+    write_manifest(out_dir / label, label, manifest)
+    return label, results
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what a killed run left half-written (hidden temporary files only).
+
+    Two runs of the same period at the same time are not supported.
+    """
+    if folder.exists():
+        for path in folder.rglob(".*"):
+            if path.is_file() and path.name.endswith((".tmp", ".running.ipynb")):
+                path.unlink(missing_ok=True)
+
+
+def _still_good(previous: dict[str, Any] | None, job: Job) -> bool:
+    return bool(
+        previous
+        and previous.get("status") in ("done", "skipped")
+        and previous.get("fingerprint") == job.fingerprint
+        and all(Path(previous["outputs"].get(f, "")).exists() for f in job.formats)
+    )
+
+
+def load_manifest(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The period's manifest entries, keyed by (report, scope); empty when there is none."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return {(e["report"], e["scope"]): e for e in data.get("reports", [])}
+
+
+def write_manifest(
+    folder: Path, period: str, entries: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """Write ``manifest.json`` and ``index.html`` for the period, atomically."""
+    from salesops import render
+
+    items = sorted(entries.values(), key=lambda e: (e["scope"], e["report"]))
+    data = {
+        "period": period,
+        "package_version": __version__,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reports": items,
+    }
+    render.write_atomic(folder / "manifest.json", json.dumps(data, indent=2, default=str))
+    render.write_atomic(folder / "index.html", render.index_page(period, items, folder))

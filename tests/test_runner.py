@@ -1,0 +1,259 @@
+"""The batch runner: plans, parallel execution, failures, timeouts, resume, incremental runs,
+and what the rendered HTML and PDF contain."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from salesops import cli, runner
+from salesops.errors import ConfigError
+from salesops.plan import Plan, matches
+
+NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+TINY = str(NOTEBOOKS / "tiny_report")
+
+
+def plan_file(tmp_path: Path, reports: list[dict], **extra) -> Path:
+    path = tmp_path / "plan.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {"period": "2026-09", "formats": ["html", "ipynb"], "reports": reports, **extra}
+        )
+    )
+    return path
+
+
+def run(tmp_path: Path, plan: Path, source, *args: str) -> tuple[int, dict]:
+    out = tmp_path / "reports"
+    code = cli.main(
+        ["run", str(plan), "--source", str(source), "--out", str(out), "--quiet", *args]
+    )
+    manifest = json.loads((out / "2026-09" / "manifest.json").read_text())
+    return code, {(e["report"], e["scope"]): e for e in manifest["reports"]}
+
+
+@pytest.fixture
+def crm(tiny_dir, tmp_path) -> Path:
+    """A private copy of the tiny CRM that a test may change."""
+    return Path(shutil.copytree(tiny_dir, tmp_path / "crm"))
+
+
+# -- plans --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ({"notebook": "nowhere"}, "does not exist"),
+        ({"notebook": TINY, "parameters": {"colour": "red"}}, r"unknown parameters \['colour'\]"),
+        ({"notebook": TINY, "parameters": {"scope": "company"}}, "set by the runner"),
+        ({"notebook": str(NOTEBOOKS / "no_parameters")}, "no cell tagged 'parameters'"),
+        ({"notebook": TINY, "scopes": ["team:x"]}, "not a scope"),
+        ({"notebook": TINY, "when": "monthly"}, "unknown keys"),
+    ],
+)
+def test_plan_errors_name_the_problem(report, message):
+    with pytest.raises(ConfigError, match=message):
+        Plan.from_dict({"reports": [report]}, origin="plan.yml")
+
+
+def test_plan_level_errors():
+    with pytest.raises(ConfigError, match="formats must be some of"):
+        Plan.from_dict({"formats": ["docx"], "reports": [{"notebook": TINY}]})
+    with pytest.raises(ConfigError, match="'reports' must be a non-empty list"):
+        Plan.from_dict({"reports": []})
+    with pytest.raises(ConfigError, match="unknown keys"):
+        Plan.from_dict({"reports": [{"notebook": TINY}], "schedule": "daily"})
+
+
+def test_the_monthly_plan_is_valid():
+    plan = Plan.read("parameters/monthly.yml")
+    assert plan.reports[0].name == "metrics" and "region:*" in plan.reports[0].scopes
+
+
+def test_scopes_expand_from_the_data(crm, tmp_path):
+    plan = Plan.from_dict(
+        {"reports": [{"notebook": TINY, "scopes": ["company", "region:*", "rep:*"]}]}
+    )
+    label, jobs = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
+    assert label == "2026-09"
+    assert [j.scope for j in jobs] == [
+        "company",
+        "region:East",
+        "region:West",
+        "rep:R1",
+        "rep:R3",
+        "rep:R4",
+    ]
+    assert jobs[1].parameters["summary_path"].endswith("2026-09/region-East/tiny_report.json")
+    only = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm), only="tiny_report:region:*")[1]
+    assert [j.scope for j in only] == ["region:East", "region:West"]
+
+
+def test_only_patterns():
+    assert matches("metrics", "metrics", "region:EMEA")
+    assert matches("metrics:rep:*,forecast", "forecast", "company")
+    assert not matches("metrics:rep:*", "metrics", "company")
+
+
+# -- execution ----------------------------------------------------------------------------
+
+
+def test_a_failing_report_does_not_stop_the_others(crm, tmp_path, capsys):
+    plan = plan_file(
+        tmp_path,
+        [
+            {"notebook": TINY, "scopes": ["company", "region:East"]},
+            {
+                "notebook": str(tmp_path / "broken"),
+                "scopes": ["region:West"],
+                "parameters": {"fail": True},
+            },
+        ],
+    )
+    shutil.copy(TINY + ".ipynb", tmp_path / "broken.ipynb")
+    code, entries = run(tmp_path, plan, crm, "--workers", "2")
+    assert code == 1
+    assert entries[("tiny_report", "company")]["status"] == "done"
+    assert entries[("tiny_report", "region:East")]["status"] == "done"
+    failed = entries[("broken", "region:West")]
+    assert failed["status"] == "failed"
+    assert (
+        failed["error"]["message"] == "ValueError: asked to fail" and failed["error"]["cell"] == 6
+    )  # In [6] of the executed notebook
+    assert "html" not in failed["outputs"]  # no finished-looking page for a failed report
+    assert Path(failed["outputs"]["ipynb"]).exists()  # kept for audit
+    assert "FAILED broken region:West: cell 6: ValueError: asked to fail" in capsys.readouterr().err
+    index = (tmp_path / "reports" / "2026-09" / "index.html").read_text()
+    assert "asked to fail" in index and "region:East" in index
+
+
+def test_a_timeout_fails_that_report(crm, tmp_path):
+    plan = plan_file(
+        tmp_path, [{"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 60}}]
+    )
+    code, entries = run(tmp_path, plan, crm, "--timeout", "3")
+    assert code == 1
+    entry = entries[("tiny_report", "company")]
+    assert entry["status"] == "failed" and "Timeout" in entry["error"]["message"]
+    assert entry["duration_s"] < 50
+
+
+def test_incremental_runs_and_a_data_change(crm, tmp_path):
+    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
+    assert run(tmp_path, plan, crm)[0] == 0
+    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    assert {r.status for r in results} == {"skipped"}
+    csv = crm / "opportunities.csv"  # a West deal changes
+    csv.write_text(
+        csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
+    )
+    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    status = {r.scope: r.status for r in results}
+    assert status == {"company": "done", "region:East": "skipped", "region:West": "done"}
+    summary = json.loads(
+        Path(tmp_path / "reports/2026-09/region-West/tiny_report.json").read_text()
+    )
+    assert summary["bookings"] == 55_000
+    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm), force=True)
+    assert {r.status for r in results} == {"done"}
+
+
+def test_resume_after_a_killed_run(crm, tmp_path):
+    plan = plan_file(
+        tmp_path,
+        [
+            {
+                "notebook": TINY,
+                "scopes": ["company", "region:*", "rep:*"],
+                "parameters": {"wait_s": 1.5},
+            }
+        ],
+    )
+    out = tmp_path / "reports"
+    args = [
+        sys.executable,
+        "-m",
+        "salesops.cli",
+        "run",
+        str(plan),
+        "--source",
+        str(crm),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(args, start_new_session=True)
+    manifest = out / "2026-09" / "manifest.json"
+    deadline = time.monotonic() + 120
+    while not (manifest.exists() and json.loads(manifest.read_text())["reports"]):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    import os
+
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {
+        e["scope"] for e in json.loads(manifest.read_text())["reports"] if e["status"] == "done"
+    }
+    assert 1 <= len(finished) < 6
+    for path in out.rglob("*"):
+        if path.suffix == ".html":
+            assert path.read_text().rstrip().endswith("</html>"), path
+    _, results = runner.run(Plan.read(plan), out, source=str(crm), workers=2)
+    assert {r.scope for r in results if r.status == "skipped"} == finished
+    assert {r.scope for r in results if r.status == "done"} == {
+        "company",
+        "region:East",
+        "region:West",
+        "rep:R1",
+        "rep:R3",
+        "rep:R4",
+    } - finished
+    assert not [p for p in out.rglob("*") if p.name.endswith((".tmp", ".running.ipynb"))]
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_metrics_report_html_and_pdf(small_db, tmp_path):
+    plan = plan_file(
+        tmp_path,
+        [{"notebook": "metrics", "scopes": ["region:EMEA"]}],
+        formats=["html", "pdf", "ipynb"],
+    )
+    code, entries = run(tmp_path, plan, small_db)
+    assert code == 0
+    entry = entries[("metrics", "region:EMEA")]
+    html = Path(entry["outputs"]["html"]).read_text()
+    assert "so.load(" not in html and "import salesops" not in html  # no code
+    assert 'class="jp-InputPrompt' not in html and "In&nbsp;[" not in html  # no prompts
+    assert "https://cdn" not in html and "<script src=" not in html  # nothing fetched
+    assert "data:image/png;base64" in html  # charts are inline images
+    for text in (
+        "Sales metrics",
+        "Scope: <b>region:EMEA</b>",
+        "Period: <b>2026-09</b>",
+        entry["fingerprint"],
+    ):
+        assert text in html
+    pdf = PdfReader(entry["outputs"]["pdf"])
+    first = pdf.pages[0].extract_text()
+    assert "region:EMEA" in first and "2026-09" in first and f"page 1 of {len(pdf.pages)}" in first
+    bookings = json.loads(Path(entry["outputs"]["summary"]).read_text())["kpis"]["Bookings"][
+        "current"
+    ]
+    assert f"${bookings:,.0f}" in first
