@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         "--retries", type=int, default=1, help="retries when a kernel fails to start (default 1)"
     )
     run.add_argument("--out", type=Path, help="output folder (default: reports/)")
+    run.add_argument(
+        "--cluster",
+        help="address of a running Dask scheduler (tcp://host:8786) to run the reports on; "
+        "the output folder must be shared with its workers",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
 
     summary = sub.add_parser(
@@ -182,6 +187,7 @@ def _run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             retries=args.retries,
             progress=progress,
+            cluster=args.cluster,
         )
     finally:
         if bar is not None:

@@ -7,6 +7,7 @@ It computes; it neither reads nor writes (``write_summary`` writes the JSON summ
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
 from salesops import formatting as fmt
@@ -64,6 +65,7 @@ class MetricsReport:
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         self.opps = self.tables.opportunities
+        self._kpis: pd.DataFrame | None = None
 
     # -- helpers ------------------------------------------------------------------------
     def title(self) -> Markdown:
@@ -93,6 +95,11 @@ class MetricsReport:
     # -- KPIs ---------------------------------------------------------------------------
     def kpis(self) -> pd.DataFrame:
         """Headline KPIs with their change against the previous period and last year."""
+        if self._kpis is None:
+            self._kpis = self._compute_kpis()
+        return self._kpis
+
+    def _compute_kpis(self) -> pd.DataFrame:
         o, st, q = self.opps, self.stages, self.tables.quotas
 
         def attainment(p: Period) -> float:
@@ -182,11 +189,10 @@ class MetricsReport:
         out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
         return out
 
-    def trend_chart(self) -> Figure:
+    def trend_chart(self) -> Image:
         """The 13-month bookings trend against quota."""
-        return plots.bookings_trend(
-            self.trend(), f"Bookings against quota, 13 months to {self.period.label}"
-        )
+        title = f"Bookings against quota, 13 months to {self.period.label}"
+        return picture(plots.bookings_trend(self.trend(), title), title)
 
     def pipeline_by_stage(self) -> pd.DataFrame:
         """Open pipeline by stage at the end of the period, raw and weighted."""
@@ -195,11 +201,10 @@ class MetricsReport:
         pipe = pl.pipeline(deals, by="stage", stages=self.stages)
         return pipe.reindex(self.stages.open_names).fillna(0).astype({"deals": int})
 
-    def pipeline_chart(self) -> Figure:
+    def pipeline_chart(self) -> Image:
         """Raw and weighted pipeline per stage."""
-        return plots.pipeline_by_stage(
-            self.pipeline_by_stage(), f"Open pipeline by stage at the end of {self.period.label}"
-        )
+        title = f"Open pipeline by stage at the end of {self.period.label}"
+        return picture(plots.pipeline_by_stage(self.pipeline_by_stage(), title), title)
 
     def waterfall_window(self) -> Period:
         """The close-date window the waterfall follows: the period's quarter."""
@@ -212,7 +217,7 @@ class MetricsReport:
             return None
         return pl.waterfall(history, self.period, self.waterfall_window(), self.stages)
 
-    def waterfall_chart(self) -> Figure | Markdown:
+    def waterfall_chart(self) -> Image | Markdown:
         """The waterfall as a chart, or a note when there is no history."""
         w = self.waterfall()
         if w is None:
@@ -227,12 +232,10 @@ class MetricsReport:
         cohort = (self.period.end - pd.DateOffset(months=months), self.period.end)
         return pl.funnel(self.tables.opportunity_history, self.opps, cohort, self.stages)
 
-    def funnel_chart(self) -> Figure:
+    def funnel_chart(self) -> Image:
         """The conversion funnel as a chart."""
-        return plots.funnel(
-            self.funnel(),
-            f"Stage conversion of deals created in the 12 months to {self.period.label}",
-        )
+        title = f"Stage conversion of deals created in the 12 months to {self.period.label}"
+        return picture(plots.funnel(self.funnel(), title), title)
 
     def breakdown(self, by: str):
         """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
@@ -356,6 +359,13 @@ class MetricsReport:
                 f"The {top} most overdue open deals",
             ),
         )
+
+
+def picture(figure: Figure, alt: str) -> Image:
+    """A figure as a PNG image with alt text, drawn once (the figure fits itself already)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return Image(data=buffer.getvalue(), format="png", alt=alt)
 
 
 def write_summary(summary: dict[str, Any], path: str | Path) -> Path:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +54,7 @@ class Result:
     outputs: dict[str, str]
     duration_s: float | None = None
     error: dict[str, Any] | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     finished_at: str = field(
         default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
     )
@@ -178,31 +179,56 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
             error = {"cell": None, "message": f"{type(exc).__name__}: {exc}".strip()}
             if "Timeout" in type(exc).__name__ or attempt == retries:
                 break
+    timings = {"execute": time.perf_counter() - start}
     outputs: dict[str, str] = {}
     try:
         if executed.exists():
             nb = nbformat.read(executed, as_version=4)
             error = error or _timeout_error(nb)
+            timings.update(_cell_timings(nb, timings["execute"]))
             if "ipynb" in job.formats:
                 outputs["ipynb"] = str(
                     render.write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
                 )
             if error is None:
-                outputs.update(_render(job, nb))
+                outputs.update(_render(job, nb, timings))
     finally:
         executed.unlink(missing_ok=True)
     if error is None and Path(job.outputs["summary"]).exists():
         outputs["summary"] = job.outputs["summary"]
+    rounded = {k: round(v, 3) for k, v in timings.items()}
+    status = "failed" if error else "done"
+    duration = round(time.perf_counter() - start, 3)
     return Result(
         job.report,
         job.scope,
-        "failed" if error else "done",
+        status,
         job.parameters,
         job.fingerprint,
         outputs,
-        round(time.perf_counter() - start, 3),
+        duration,
         error,
+        rounded,
     )
+
+
+def _cell_timings(nb, execute_s: float) -> dict[str, float]:
+    """Split papermill's time into kernel start, the import cell, the first work cell
+    (the data load, by the notebooks' convention) and the rest."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    durations = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in code]
+    first_import = next((i for i, c in enumerate(code) if "import " in c.source), None)
+    if first_import is None:
+        return {}
+    imports = durations[first_import]
+    load = durations[first_import + 1] if first_import + 1 < len(durations) else 0.0
+    cells = sum(durations)
+    return {
+        "kernel_and_overhead": max(execute_s - cells, 0.0),
+        "imports": imports,
+        "data_load": load,
+        "compute": cells - imports - load,
+    }
 
 
 def _timeout_error(nb) -> dict[str, Any] | None:
@@ -216,7 +242,7 @@ def _timeout_error(nb) -> dict[str, Any] | None:
     return None
 
 
-def _render(job: Job, nb) -> dict[str, str]:
+def _render(job: Job, nb, timings: dict[str, float]) -> dict[str, str]:
     from salesops import render
 
     summary = {}
@@ -229,12 +255,16 @@ def _render(job: Job, nb) -> dict[str, str]:
         "fingerprint": job.fingerprint,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+    started = time.perf_counter()
     html = render.to_html(nb, header)
     written = {}
     if "html" in job.formats:
         written["html"] = str(render.write_atomic(Path(job.outputs["html"]), html))
+    timings["render_html"] = time.perf_counter() - started
     if "pdf" in job.formats:
+        started = time.perf_counter()
         written["pdf"] = str(render.write_atomic(Path(job.outputs["pdf"]), render.to_pdf(html)))
+        timings["render_pdf"] = time.perf_counter() - started
     return written
 
 
@@ -250,11 +280,14 @@ def run(
     timeout: float | None = None,
     retries: int = 1,
     progress: Callable[[Result, int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> tuple[str, list[Result]]:
     """Run a plan; return the period label and every report's result.
 
     Reports whose fingerprint matches the manifest and whose outputs exist are skipped
-    unless ``force``. The manifest and index page are rewritten after every report, so
+    unless ``force``. With ``cluster`` (``tcp://host:8786``) the reports execute on that
+    Dask cluster's workers instead of a local process pool; ``out_dir`` must then be a
+    path the workers share. The manifest and index page are rewritten after every report, so
     a killed run leaves an accurate record of what finished.
     """
     label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
@@ -282,18 +315,41 @@ def run(
                 progress(results[-1], len(results), len(jobs))
         else:
             todo.append(job)
-    workers = max(1, workers or os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(todo)))) as pool:
-        futures = {pool.submit(execute, job, timeout, retries): job for job in todo}
-        for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            manifest[(result.report, result.scope)] = asdict(result)
-            write_manifest(out_dir / label, label, manifest)
-            if progress:
-                progress(result, len(results), len(jobs))
+    for result in _execute_all(todo, workers, cluster, timeout, retries):
+        results.append(result)
+        manifest[(result.report, result.scope)] = asdict(result)
+        write_manifest(out_dir / label, label, manifest)
+        if progress:
+            progress(result, len(results), len(jobs))
     write_manifest(out_dir / label, label, manifest)
     return label, results
+
+
+def _execute_all(
+    jobs: list[Job], workers: int | None, cluster: str | None, timeout: float | None, retries: int
+) -> Iterator[Result]:
+    """Results in the order they finish: from a local process pool, or from the workers of
+    an existing Dask cluster (which write to the same, shared, output paths)."""
+    if not jobs:
+        return
+    if cluster:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+
+        try:
+            client = Client(cluster, timeout="10s")
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
+        with client:
+            futures = client.map(execute, jobs, timeout=timeout, retries=retries, pure=False)
+            for future in dask_completed(futures):
+                yield future.result()
+        return
+    size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
+    with ProcessPoolExecutor(max_workers=size) as pool:
+        futures = [pool.submit(execute, job, timeout, retries) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
 
 
 def _sweep(folder: Path) -> None:

@@ -257,3 +257,38 @@ def test_metrics_report_html_and_pdf(small_db, tmp_path):
         "current"
     ]
     assert f"${bookings:,.0f}" in first
+
+
+def test_the_plan_runs_on_a_dask_cluster(crm, tmp_path):
+    from dask.distributed import LocalCluster
+
+    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        code, entries = run(tmp_path, plan, crm, "--cluster", cluster.scheduler_address)
+    assert code == 0
+    assert {e["status"] for e in entries.values()} == {"done"}
+    west = json.loads(
+        Path(entries[("tiny_report", "region:West")]["outputs"]["summary"]).read_text()
+    )
+    assert west["bookings"] == 50_000  # O5; O7 was lost
+    assert Path(entries[("tiny_report", "company")]["outputs"]["html"]).exists()
+
+
+def test_an_unreachable_cluster_is_a_plain_error(crm, tmp_path, capsys):
+    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company"]}])
+    code = cli.main(
+        [
+            "run",
+            str(plan),
+            "--source",
+            str(crm),
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+            "--cluster",
+            "tcp://127.0.0.1:9",
+        ]
+    )
+    assert code == 2 and "cannot reach the Dask scheduler" in capsys.readouterr().err
