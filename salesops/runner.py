@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -156,17 +157,19 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
     error = None
     for attempt in range(retries + 1):
         try:
-            pm.execute_notebook(
-                job.notebook,
-                str(executed),
-                parameters=job.parameters,
-                kernel_name="python3",
-                progress_bar=False,
-                execution_timeout=timeout,
-                cwd=str(Path(job.notebook).parent),
-                report_mode=False,
-                log_output=False,
-            )
+            with tempfile.TemporaryDirectory(prefix="salesops-kernel-") as sockets:
+                pm.execute_notebook(
+                    job.notebook,
+                    str(executed),
+                    parameters=job.parameters,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    execution_timeout=timeout,
+                    cwd=str(Path(job.notebook).parent),
+                    report_mode=False,
+                    log_output=False,
+                    kernel_manager_class=ipc_kernel_manager(sockets),
+                )
             error = None
             break
         except PapermillExecutionError as exc:
@@ -210,6 +213,25 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
         error,
         rounded,
     )
+
+
+def ipc_kernel_manager(folder: str) -> type:
+    """A kernel manager that talks to its kernel over Unix sockets in ``folder``.
+
+    TCP ports are picked by each kernel and can collide when many start at once (seen as
+    "Address already in use"); sockets in a private folder cannot.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            return os.path.join(folder, "kernel")
+
+    return IPCKernelManager
 
 
 def _cell_timings(nb, execute_s: float) -> dict[str, float]:
