@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from salesops.errors import ConfigError
 from salesops.model import TABLES
-from salesops.project import read_yaml, root
+from salesops.project import check_keys, read_yaml, root
 
 SourceKind = Literal["duckdb", "files", "sql"]
 KINDS = ("duckdb", "files", "sql")
@@ -96,9 +96,7 @@ class SourceSpec:
         """Build a SourceSpec from parsed YAML; every mistake is a ConfigError."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{origin}: expected a mapping with 'kind' and 'location'")
-        unknown = set(data) - {"name", "kind", "location", "tables"}
-        if unknown:
-            raise ConfigError(f"{origin}: unknown keys {sorted(unknown)}")
+        check_keys(data, ("name", "kind", "location", "tables"), origin)
         kind = data.get("kind")
         if kind not in KINDS:
             raise ConfigError(f"{origin}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -119,9 +117,7 @@ def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
         raise ConfigError(f"{where}: unknown table; expected one of {', '.join(TABLES)}")
     if not isinstance(spec, Mapping):
         raise ConfigError(f"{where}: expected a mapping with 'from', 'columns' and 'values'")
-    unknown = set(spec) - {"from", "columns", "values"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    check_keys(spec, ("from", "columns", "values"), where)
     columns = spec.get("columns") or {}
     values = spec.get("values") or {}
     canonical = set(TABLES[table].column_names)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import ConfigError
-from salesops.project import read_yaml, root
+from salesops.project import check_keys, read_yaml, root
 from salesops.scopes import Scope
 
 FORMATS = ("html", "pdf", "ipynb")
@@ -62,11 +62,7 @@ class Plan:
         """Build a plan from parsed YAML; every mistake is a ConfigError naming the file."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{origin}: expected a mapping with 'reports'")
-        unknown = set(data) - PLAN_KEYS
-        if unknown:
-            raise ConfigError(
-                f"{origin}: unknown keys {sorted(unknown)}; expected {sorted(PLAN_KEYS)}"
-            )
+        check_keys(data, PLAN_KEYS, origin)
         items = data.get("reports")
         if not isinstance(items, list) or not items:
             raise ConfigError(f"{origin}: 'reports' must be a non-empty list")
@@ -95,11 +91,7 @@ def _report(item: Any, index: int, origin: str) -> ReportSpec:
     where = f"{origin}: reports #{index}"
     if not isinstance(item, Mapping) or "notebook" not in item:
         raise ConfigError(f"{where}: needs a 'notebook'")
-    unknown = set(item) - REPORT_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown keys {sorted(unknown)}; expected {sorted(REPORT_KEYS)}"
-        )
+    check_keys(item, REPORT_KEYS, where)
     name = str(item["notebook"]).removesuffix(".ipynb")
     path = Path(name + ".ipynb")
     path = path if path.is_absolute() else root() / "notebooks" / path

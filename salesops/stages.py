@@ -9,7 +9,7 @@ from typing import Any
 
 from salesops.errors import ConfigError
 from salesops.model import FORECAST_CATEGORIES
-from salesops.project import read_yaml
+from salesops.project import check_keys, read_yaml
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,7 @@ class Stages:
         for i, item in enumerate(items, 1):
             if not isinstance(item, Mapping) or "name" not in item:
                 raise ConfigError(f"{origin}: stage #{i} needs a 'name'")
-            unknown = set(item) - allowed
-            if unknown:
-                raise ConfigError(
-                    f"{origin}: stage {item['name']!r} has unknown keys {sorted(unknown)}"
-                )
+            check_keys(item, allowed, f"{origin}: stage {item['name']!r}")
             prob = item.get("probability")
             if not isinstance(prob, int | float) or not 0 <= prob <= 1:
                 raise ConfigError(
