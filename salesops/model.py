@@ -190,6 +190,18 @@ TABLES: dict[str, Table] = {
 }
 del C
 
+# The date that places each table's rows in time. Quotas are set ahead of the months they
+# cover, so only they are kept past a period's end.
+DATE_COLUMNS: dict[str, str] = {
+    "opportunities": "created_date",
+    "opportunity_history": "changed_at",
+    "quotas": "month",
+    "leads": "created_at",
+    "activities": "started_at",
+    "forecast_submissions": "submitted_at",
+}
+SET_IN_ADVANCE = ("quotas",)
+
 DTYPES: dict[str, str] = {
     "id": "str",
     "text": "str",

@@ -187,7 +187,7 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
     try:
         if executed.exists():
             nb = nbformat.read(executed, as_version=4)
-            error = error or _timeout_error(nb)
+            error = error or _first_error(nb)
             timings.update(_cell_timings(nb, timings["execute"]))
             if "ipynb" in job.formats:
                 outputs["ipynb"] = str(
@@ -253,7 +253,8 @@ def _cell_timings(nb, execute_s: float) -> dict[str, float]:
     }
 
 
-def _timeout_error(nb) -> dict[str, Any] | None:
+def _first_error(nb) -> dict[str, Any] | None:
+    """The first error output of an executed notebook (a timeout leaves one too)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":

@@ -25,7 +25,7 @@ import pandas as pd
 from salesops.engines import DuckDBEngine, SQLEngine, ident, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
-from salesops.model import TABLES, Tables, by_deal
+from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, Tables, by_deal
 from salesops.periods import Period
 from salesops.scopes import Scope
 from salesops.stages import Stages
@@ -37,13 +37,8 @@ _REP_TABLES = {
     "leads": "owner_id",
     "forecast_submissions": "owner_id",
 }
-_PERIOD_COLUMN = {
-    "opportunities": "created_date",
-    "opportunity_history": "changed_at",
-    "leads": "created_at",
-    "activities": "started_at",
-    "forecast_submissions": "submitted_at",
-}
+# Rows dated at or after a period's end are left out, except what is set in advance.
+_PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
 
 
 class Source:
@@ -63,6 +58,7 @@ class Source:
         self.stages = stages or Stages.read()
         self.engine = SQLEngine(self.spec) if self.spec.kind == "sql" else DuckDBEngine(self.spec)
         self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
+        self._as_of: pd.Timestamp | None = None
 
     def __enter__(self) -> Source:
         return self
@@ -205,7 +201,7 @@ class Source:
     def _since(self, table: str, sql: str, params: dict[str, Any], since: pd.Timestamp) -> str:
         """Narrow ``sql`` (the table's scoped query) to what windows from ``since`` need."""
         p = self.engine.param
-        column = {**_PERIOD_COLUMN, "quotas": "month"}.get(table)
+        column = DATE_COLUMNS.get(table)
         if column is None or not self._temporal(table, column):
             return sql  # untyped dates (a CSV with bad values): keep every row
         params["since"] = since.to_pydatetime()
@@ -336,7 +332,15 @@ class Source:
         return tables
 
     def as_of(self) -> pd.Timestamp:
-        """The last day the data covers (the demo's fixed date, else the last event)."""
+        """The last day the data covers (the demo's fixed date, else the last event).
+
+        Asked of the engine once per open source.
+        """
+        if self._as_of is None:
+            self._as_of = self._find_as_of()
+        return self._as_of
+
+    def _find_as_of(self) -> pd.Timestamp:
         if self.engine.column_types("salesops_meta") is not None:
             rows = self.engine.query("SELECT value FROM salesops_meta WHERE key = 'as_of'", {})
             if len(rows):

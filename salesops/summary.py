@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salesops.model import Tables
-
-_DATES = {
-    "opportunities": "created_date",
-    "opportunity_history": "changed_at",
-    "quotas": "month",
-    "leads": "created_at",
-    "activities": "started_at",
-    "forecast_submissions": "submitted_at",
-}
+from salesops.model import DATE_COLUMNS, Tables
 
 
 def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
@@ -33,7 +24,7 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
         if frame is None:
             lines.append(f"  {name:<22} (not in this source)")
             continue
-        dates = frame[_DATES[name]] if name in _DATES else None
+        dates = frame[DATE_COLUMNS[name]] if name in DATE_COLUMNS else None
         span = ""
         if dates is not None and dates.notna().any():
             span = f"  {dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}"

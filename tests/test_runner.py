@@ -21,6 +21,8 @@ from salesops.plan import Plan, matches
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 TINY = str(NOTEBOOKS / "tiny_report")
+# Every scope of the tiny CRM: the company, its regions, and its active reps with deals.
+TINY_SCOPES = ["company", "region:East", "region:West", "rep:R1", "rep:R3", "rep:R4"]
 
 
 def plan_file(tmp_path: Path, reports: list[dict], **extra) -> Path:
@@ -87,14 +89,7 @@ def test_scopes_expand_from_the_data(crm, tmp_path):
     )
     label, jobs = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
     assert label == "2026-09"
-    assert [j.scope for j in jobs] == [
-        "company",
-        "region:East",
-        "region:West",
-        "rep:R1",
-        "rep:R3",
-        "rep:R4",
-    ]
+    assert [j.scope for j in jobs] == TINY_SCOPES
     assert jobs[1].parameters["summary_path"].endswith("2026-09/region-East/tiny_report.json")
     only = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm), only="tiny_report:region:*")[1]
     assert [j.scope for j in only] == ["region:East", "region:West"]
@@ -214,14 +209,7 @@ def test_resume_after_a_killed_run(crm, tmp_path):
             assert path.read_text().rstrip().endswith("</html>"), path
     _, results = runner.run(Plan.read(plan), out, source=str(crm), workers=2)
     assert {r.scope for r in results if r.status == "skipped"} == finished
-    assert {r.scope for r in results if r.status == "done"} == {
-        "company",
-        "region:East",
-        "region:West",
-        "rep:R1",
-        "rep:R3",
-        "rep:R4",
-    } - finished
+    assert {r.scope for r in results if r.status == "done"} == set(TINY_SCOPES) - finished
     assert not [p for p in out.rglob("*") if p.name.endswith((".tmp", ".running.ipynb"))]
 
 
