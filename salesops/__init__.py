@@ -22,6 +22,7 @@ _EXPORTS = {
     "settings": "salesops.project",
     "DataError": "salesops.errors",
     "MetricsReport": "salesops.report",
+    "ForecastReport": "salesops.forecast_report",
     "write_summary": "salesops.report",
     "summary_path": "salesops.report",
     "ConfigError": "salesops.errors",
@@ -29,6 +30,7 @@ _EXPORTS = {
 __all__ = [
     "ConfigError",
     "DataError",
+    "ForecastReport",
     "MetricsReport",
     "Period",
     "Scope",
@@ -57,6 +59,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from salesops.errors import ConfigError, DataError
+    from salesops.forecast_report import ForecastReport
     from salesops.model import Tables
     from salesops.periods import Period
     from salesops.project import settings

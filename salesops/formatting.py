@@ -55,6 +55,16 @@ def number(value: float | None) -> str:
     return "–" if _missing(value) else f"{value:,.0f}"
 
 
+def decimal(value: float | None, digits: int = 2) -> str:
+    """``0.93`` (``digits`` decimals); ``–`` when missing."""
+    return "–" if _missing(value) else f"{value:,.{digits}f}"
+
+
+def ratio(value: float | None) -> str:
+    """``1.8×``; ``–`` when missing."""
+    return "–" if _missing(value) else f"{value:.1f}×"
+
+
 FORMATTERS = {
     "money": money,
     "pct": pct,
@@ -62,6 +72,8 @@ FORMATTERS = {
     "days": days,
     "hours": hours,
     "number": number,
+    "decimal": decimal,
+    "ratio": ratio,
 }
 
 

@@ -9,6 +9,7 @@
       - notebook: metrics     # notebooks/metrics.ipynb
         scopes: [company, "region:*"]   # region:* and rep:* expand from the data
         parameters: {}        # extra notebook parameters, the same for every scope
+        reads: scope          # whose data the report reads: scope (default), region, company
 
 A plan is checked against each notebook's ``parameters`` cell before any kernel
 starts: an unknown parameter, or a notebook that lacks one the runner passes, is a
@@ -30,7 +31,8 @@ from salesops.scopes import Scope
 FORMATS = ("html", "pdf", "ipynb")
 INJECTED = ("source", "period", "scope", "summary_path")  # what the runner passes itself
 PLAN_KEYS = {"period", "source", "formats", "reports"}
-REPORT_KEYS = {"notebook", "scopes", "parameters"}
+REPORT_KEYS = {"notebook", "scopes", "parameters", "reads"}
+READS = ("scope", "region", "company")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,21 @@ class ReportSpec:
     notebook: Path
     scopes: tuple[str, ...]
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    reads: str = "scope"
+
+    def data_scope(self, scope: Scope, region_of: Mapping[str, str]) -> Scope:
+        """The scope whose data a report for ``scope`` reads, for its fingerprint.
+
+        ``company``: every row (a region's forecast is reconciled with the company's);
+        ``region``: the scope's region (a rep's review compares them with their peers);
+        ``scope``: the scope itself.
+        """
+        if self.reads == "company":
+            return Scope("company")
+        if self.reads == "region" and scope.level == "rep":
+            region = region_of.get(scope.value or "")
+            return Scope("region", region) if region else scope
+        return scope
 
 
 @dataclass(frozen=True)
@@ -107,7 +124,10 @@ def _report(item: Any, index: int, origin: str) -> ReportSpec:
     if not isinstance(params, Mapping):
         raise ConfigError(f"{where}: 'parameters' must be a mapping")
     _check_parameters(path, params, where)
-    return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params))
+    reads = str(item.get("reads", "scope"))
+    if reads not in READS:
+        raise ConfigError(f"{where}: 'reads' must be one of {', '.join(READS)}; got {reads!r}")
+    return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params), reads)
 
 
 def _check_parameters(notebook: Path, params: Mapping[str, Any], where: str) -> None:

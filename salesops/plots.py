@@ -142,3 +142,48 @@ def bars(values: pd.Series, title: str, percent: bool = False) -> Figure:
         _money_axis(ax, "x")
     ax.set_title(title)
     return fig
+
+
+@house_style
+def forecast(history: pd.Series, table: pd.DataFrame, title: str = "Bookings forecast") -> Figure:
+    """History as a line, the forecast dashed, with shaded 80% and 95% intervals.
+
+    ``table`` is :meth:`salesops.forecast.Forecast.frame`: forecast, lower_80, upper_80,
+    lower_95, upper_95, indexed by month label.
+    """
+    fig, ax = _figure(height=3.8)
+    past = pd.PeriodIndex(history.index, freq="M").to_timestamp()
+    future = pd.PeriodIndex(table.index, freq="M").to_timestamp()
+    ax.plot(past, history.to_numpy(), color=PALETTE[0], lw=2, label="Bookings")
+    ax.fill_between(
+        future,
+        table["lower_95"],
+        table["upper_95"],
+        color=PALETTE[2],
+        alpha=0.35,
+        lw=0,
+        label="95% interval",
+    )
+    ax.fill_between(
+        future,
+        table["lower_80"],
+        table["upper_80"],
+        color=PALETTE[1],
+        alpha=0.35,
+        lw=0,
+        label="80% interval",
+    )
+    joined = pd.concat([history.iloc[-1:], table["forecast"]])
+    ax.plot(
+        pd.PeriodIndex(joined.index, freq="M").to_timestamp(),
+        joined.to_numpy(),
+        color=PALETTE[3],
+        lw=2,
+        ls="--",
+        label="Forecast",
+    )
+    _money_axis(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(frameon=False, loc="upper left", ncols=4)
+    return fig

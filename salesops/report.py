@@ -390,8 +390,6 @@ def summary_path(
 
 
 def _format(value: float, kind: str) -> str:
-    if kind == "ratio":
-        return "–" if pd.isna(value) else f"{value:.1f}×"
     return fmt.FORMATTERS[kind](value)
 
 

@@ -86,6 +86,7 @@ def plan_jobs(
         if source is not None and str(source).endswith((".yml", ".yaml")):
             location = str(Path(source).resolve())
         expanded = {level: src.scopes(level) for level in ("region", "rep")}
+        region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []
         prints: dict[str, str] = {}
         for spec in plan.reports:
@@ -102,10 +103,11 @@ def plan_jobs(
                     "scope": scope_text,
                     "summary_path": str(folder / f"{spec.name}.json"),
                 }
-                if scope_text not in prints:
-                    prints[scope_text] = src.fingerprint(scope, label)
+                reads = str(spec.data_scope(scope, region_of))
+                if reads not in prints:
+                    prints[reads] = src.fingerprint(reads, label)
                 key = json.dumps(
-                    [notebook_hash, params, prints[scope_text], __version__, formats],
+                    [notebook_hash, params, prints[reads], __version__, formats],
                     sort_keys=True,
                     default=str,
                 )

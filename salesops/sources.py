@@ -372,6 +372,13 @@ class Source:
             )
         return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
 
+    def rep_regions(self) -> dict[str, str]:
+        """Each rep's home region, by rep id."""
+        selected = self._select("reps")
+        assert selected is not None
+        frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
+        return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
 
 @contextmanager
 def open_source(source: str | Path | SourceSpec | None = None) -> Iterator[Source]:

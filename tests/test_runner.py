@@ -62,6 +62,7 @@ def crm(tiny_dir, tmp_path) -> Path:
         ({"notebook": str(NOTEBOOKS / "no_parameters")}, "no cell tagged 'parameters'"),
         ({"notebook": TINY, "scopes": ["team:x"]}, "not a scope"),
         ({"notebook": TINY, "when": "monthly"}, "unknown keys"),
+        ({"notebook": TINY, "reads": "world"}, "'reads' must be one of scope, region, company"),
     ],
 )
 def test_plan_errors_name_the_problem(report, message):
@@ -162,6 +163,26 @@ def test_incremental_runs_and_a_data_change(crm, tmp_path):
     assert summary["bookings"] == 55_000
     _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm), force=True)
     assert {r.status for r in results} == {"done"}
+
+
+def test_what_a_report_reads_sets_what_its_fingerprint_covers(crm, tmp_path):
+    """A West change re-runs East's report when East's report reads the whole company, and
+    a rep's report when it reads the rep's region."""
+    plan = plan_file(
+        tmp_path,
+        [
+            {"notebook": TINY, "scopes": ["region:East"], "reads": "company"},
+            {"notebook": TINY, "scopes": ["rep:R1", "rep:R3"], "reads": "region"},
+        ],
+    )
+    assert run(tmp_path, plan, crm)[0] == 0
+    csv = crm / "opportunities.csv"  # a West deal (rep R3) changes
+    csv.write_text(
+        csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
+    )
+    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    status = {r.scope: r.status for r in results}
+    assert status == {"region:East": "done", "rep:R1": "skipped", "rep:R3": "done"}
 
 
 def test_resume_after_a_killed_run(crm, tmp_path):

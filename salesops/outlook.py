@@ -1,0 +1,200 @@
+"""The quarter outlook: the pipeline forecast and the forecast-category roll-up.
+
+Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
+
+    expected = closed + weighted + run_rate
+    closed   = won amount with a close date in Q up to d
+    weighted = r × Σ amount × p over open deals expected to close in Q (deals past
+               their close date count as due in the current quarter), p the
+               calibrated win probability (salesops.probability.WinModel)
+    r        = the in-quarter share: over the four last complete quarters seen at the
+               same point (d moved back by whole quarters), the amount won inside the
+               quarter by the deals then due in it, over the amount those deals won
+               at all (deals slip: a win next quarter is not a win this quarter)
+    run_rate = bookings expected in Q from deals not created yet: the mean, over the
+               same four quarters, of the amount won in the quarter by deals created
+               after that point
+
+Forecast-category roll-up over the open deals closing in Q, from each deal's
+``forecast_category``::
+
+    commit    = closed + Σ amount of commit deals
+    best case = commit + Σ amount of best_case deals
+    pipeline  = best case + Σ amount of pipeline deals
+
+Submitted: the sum, over the quarter's months and over reps, of each rep's last
+``commit`` (and ``best_case``) submission for that month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salesops.metrics import bookings
+from salesops.periods import Period
+from salesops.pipeline import snapshot
+from salesops.probability import WinModel
+from salesops.stages import Stages
+
+
+def due_in(
+    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, stages: Stages
+) -> pd.DataFrame:
+    """Open deals expected to close in ``quarter``; overdue deals are due in the current one.
+
+    ``opportunities`` may also be a snapshot (:func:`salesops.pipeline.snapshot`).
+    """
+    open_ = opportunities[opportunities["stage"].isin(stages.open_names)]
+    close = open_["close_date"]
+    current = quarter.start <= as_of < quarter.end
+    inside = (close >= quarter.start) & (close < quarter.end)
+    if current:
+        inside |= close < quarter.start
+    return open_[inside]
+
+
+def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Period, pd.Timestamp]]:
+    """The last ``quarters`` complete quarters before ``as_of``, each with the day that
+    matches ``as_of`` (moved back by whole quarters)."""
+    out, back = [], 1
+    while len(out) < quarters:
+        shift = pd.DateOffset(months=3 * back)
+        past = quarter.shift(-back)
+        if past.end <= as_of + pd.Timedelta(days=1):
+            out.append((past, as_of - shift))
+        back += 1
+    return out
+
+
+def run_rate(
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    quarters: int = 4,
+) -> float:
+    """Mean amount won in each of the last ``quarters`` complete quarters by deals
+    created after the point of that quarter that matches ``as_of``."""
+    won = opportunities[opportunities["stage"] == stages.won]
+    amounts = []
+    for past, cut in _past(quarter, as_of, quarters):
+        inside = won[past.contains(won["close_date"])]
+        amounts.append(inside.loc[inside["created_date"] > cut, "amount"].sum())
+    return float(np.mean(amounts))
+
+
+def in_quarter_share(
+    history: pd.DataFrame | None,
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    quarters: int = 4,
+) -> float:
+    """Of the amount won by the deals due in a quarter, the share won inside it, over
+    the last ``quarters`` complete quarters seen at the matching point (1 without
+    history)."""
+    if history is None:
+        return 1.0
+    now = state_at(history, opportunities, as_of)
+    won = now[now["stage"] == stages.won].set_index("opportunity_id")
+    inside = total = 0.0
+    for past, cut in _past(quarter, as_of, quarters):
+        state = snapshot(history, cut)
+        due = due_in(state, past, cut, stages)
+        hits = won.reindex(due["opportunity_id"]).dropna(subset=["close_date"])
+        total += hits["amount"].sum()
+        inside += hits.loc[hits["close_date"] < past.end, "amount"].sum()
+    return inside / total if total > 0 else 1.0
+
+
+def pipeline_forecast(
+    opportunities: pd.DataFrame,
+    quarter: Period | str,
+    as_of: pd.Timestamp,
+    model: WinModel,
+    stages: Stages | None = None,
+    history: pd.DataFrame | None = None,
+) -> pd.Series:
+    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
+    st = stages or Stages.read()
+    q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
+    end = min(q.end, as_of + pd.Timedelta(days=1))
+    closed = bookings(opportunities, (q.start, end), stages=st) if end > q.start else 0.0
+    due = due_in(state_at(history, opportunities, as_of), q, as_of, st)
+    share = in_quarter_share(history, opportunities, q, as_of, st)
+    weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
+    rate = run_rate(opportunities, q, as_of, st)
+    return pd.Series(
+        {
+            "closed": closed,
+            "weighted_pipeline": weighted,
+            "in_quarter_share": share,
+            "run_rate": rate,
+            "expected": closed + weighted + rate,
+            "open_deals": float(len(due)),
+        },
+        name=q.label,
+    )
+
+
+def categories(
+    opportunities: pd.DataFrame,
+    quarter: Period | str,
+    as_of: pd.Timestamp,
+    stages: Stages | None = None,
+    history: pd.DataFrame | None = None,
+) -> pd.Series:
+    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
+    st = stages or Stages.read()
+    q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
+    end = min(q.end, as_of + pd.Timedelta(days=1))
+    closed = bookings(opportunities, (q.start, end), stages=st) if end > q.start else 0.0
+    due = due_in(state_at(history, opportunities, as_of), q, as_of, st)
+    amount = due.groupby("forecast_category")["amount"].sum()
+    commit = closed + amount.get("commit", 0.0)
+    best = commit + amount.get("best_case", 0.0)
+    return pd.Series(
+        {
+            "closed": closed,
+            "commit": commit,
+            "best_case": best,
+            "pipeline": best + amount.get("pipeline", 0.0),
+        },
+        name=q.label,
+    )
+
+
+def state_at(
+    history: pd.DataFrame | None, opportunities: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The deals as they stood at the end of ``as_of`` (their current state without history)."""
+    if history is None:
+        return opportunities
+    return snapshot(history, as_of + pd.Timedelta(days=1), opportunities)
+
+
+def submitted(submissions: pd.DataFrame | None, quarter: Period | str) -> pd.Series:
+    """The reps' submitted commit and best case for ``quarter``: per rep and month, the
+    last submission; summed over the quarter's months and reps (NaN with none)."""
+    q = Period.parse(quarter)
+    out = pd.Series({"commit": np.nan, "best_case": np.nan}, name=q.label)
+    if submissions is None:
+        return out
+    subs = submissions[submissions["period"].isin(q.months)].sort_values("submitted_at")
+    last = subs.groupby(["owner_id", "period", "category"], as_index=False).last()
+    totals = last.groupby("category")["amount"].sum()
+    for category in out.index:
+        if category in totals:
+            out[category] = totals[category]
+    return out
+
+
+def quota(quotas: pd.DataFrame | None, quarter: Period | str) -> float:
+    """Σ monthly quota amounts in ``quarter``; NaN without a quotas table or quota rows."""
+    if quotas is None:
+        return np.nan
+    q = Period.parse(quarter)
+    rows = quotas.loc[q.contains(quotas["month"]), "amount"]
+    return float(rows.sum()) if len(rows) else np.nan

@@ -1,0 +1,328 @@
+"""Forecasting: accuracy measures, the forecast, coherence, win probability, the outlook."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+
+import salesops as so
+from salesops import forecast as fc
+from salesops import outlook
+from salesops import probability as pr
+from salesops.stages import Stages
+
+STAGES = Stages.read()
+MONTHS = pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m")
+
+
+def seasonal_series(seed: int = 0, months: int = 48, level: float = 100.0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    season = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
+    values = level * (1 + 0.01 * t) * season + rng.normal(0, 3, months)
+    return pd.Series(values, index=pd.period_range("2022-01", periods=months, freq="M"))
+
+
+# -- accuracy measures, by hand ----------------------------------------------------------------
+def test_mase_wape_bias_by_hand():
+    train = np.array([10.0, 12, 14, 16])  # naive errors 2, 2, 2 -> scale 2 (m=1: too short for 12)
+    actual, predicted = np.array([18.0, 20]), np.array([17.0, 23])
+    assert fc.mase(actual, predicted, train) == pytest.approx((1 + 3) / 2 / 2)
+    assert fc.wape(actual, predicted) == pytest.approx(4 / 38)
+    assert fc.bias(actual, predicted) == pytest.approx(2 / 38)
+    assert np.isnan(fc.wape(np.zeros(2), predicted))
+
+
+def test_mase_uses_the_seasonal_naive_scale():
+    train = np.r_[np.arange(12.0), np.arange(12.0) + 5]  # y_t - y_{t-12} = 5 everywhere
+    assert fc.mase(np.array([20.0]), np.array([10.0]), train, m=12) == pytest.approx(2.0)
+
+
+# -- the forecast -------------------------------------------------------------------------------
+def test_the_same_data_gives_the_same_forecast():
+    y = seasonal_series()
+    a, b = fc.forecast(y, 12), fc.forecast(y, 12)
+    pd.testing.assert_series_equal(a.mean, b.mean)
+    assert a.model == b.model and np.array_equal(a.sigma, b.sigma)
+
+
+def test_forecast_follows_a_clean_seasonal_series():
+    y = seasonal_series(months=60)
+    result = fc.forecast(y.iloc[:48], 12)
+    truth = y.iloc[48:].to_numpy()
+    assert list(result.mean.index) == [f"2026-{m:02d}" for m in range(1, 13)]
+    assert fc.mase(truth, result.mean.to_numpy(), y.iloc[:48].to_numpy()) < 1.0
+    assert result.backtest["chosen"].sum() == 1
+    assert set(result.coverage) == {80, 95}
+
+
+def test_intervals_are_ordered_and_widen_with_the_horizon():
+    result = fc.forecast(seasonal_series(3), 18)
+    frame = result.frame()
+    assert (frame["lower_95"] <= frame["lower_80"]).all()
+    assert (frame["lower_80"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper_80"]).all()
+    assert (frame["upper_80"] <= frame["upper_95"]).all()
+    width = frame["upper_95"] - frame["lower_95"]
+    assert (np.diff(result.sigma) >= 0).all() and width.iloc[-1] > width.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "note"),
+    [
+        ([0.0] * 30, "every month so far is zero"),
+        ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to backtest"),
+        ([0.0, 4000.0], "too short to backtest"),  # a rep hired last month
+        ([float(v) for v in range(1, 31)], "seasonal models are not used"),
+    ],
+    ids=["all zero", "ten months", "new rep", "thirty months"],
+)
+def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
+    result = fc.forecast(pd.Series(values, index=MONTHS[: len(values)]), 6)
+    assert len(result.mean) == 6 and (result.mean >= 0).all() and np.isfinite(result.sigma).all()
+    assert any(note in n for n in result.notes)
+
+
+def test_an_empty_series_gives_zeros():
+    result = fc.forecast(pd.Series([], dtype=float), 3)
+    assert (result.mean == 0).all() and result.notes == ["no history"]
+
+
+def test_monthly_bookings_by_hand(tiny_dir):
+    tables = so.load(tiny_dir)
+    series = fc.monthly_bookings(tables.opportunities, "2026-09", stages=STAGES)
+    won = tables.opportunities[tables.opportunities["stage"] == "Closed Won"]
+    assert series.index[-1] == "2026-09"
+    assert series.sum() == pytest.approx(won.loc[won["close_date"] < "2026-10-01", "amount"].sum())
+    assert series["2026-08"] == pytest.approx(
+        won.loc[won["close_date"].dt.strftime("%Y-%m") == "2026-08", "amount"].sum()
+    )
+
+
+# -- coherence ----------------------------------------------------------------------------------
+def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
+    index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
+    return fc.Forecast(pd.Series(dtype=float), pd.Series(mean, index=index), np.array(sigma), "x")
+
+
+def test_reconcile_by_hand():
+    total = _fixed([100.0], [1.0])
+    parts = {"a": _fixed([30.0], [1.0]), "b": _fixed([50.0], [np.sqrt(2)])}
+    new_total, new = fc.reconcile(total, parts)
+    # gap 20 shared by variance: a gets 1/4, b 2/4; the total is their sum
+    assert new["a"].mean.iloc[0] == pytest.approx(35.0)
+    assert new["b"].mean.iloc[0] == pytest.approx(60.0)
+    assert new_total.mean.iloc[0] == pytest.approx(95.0)
+
+
+def test_split_by_hand():
+    shares = fc.split(
+        _fixed([90.0, 10.0], [1, 1]),
+        {"a": _fixed([10.0, 0], [1, 1]), "b": _fixed([20.0, 0], [1, 1])},
+    )
+    assert shares["a"].mean.tolist() == pytest.approx([30.0, 5.0])
+    assert shares["b"].mean.tolist() == pytest.approx([60.0, 5.0])
+
+
+@pytest.fixture(scope="module")
+def demo_tables(demo_db_path):
+    return so.load(demo_db_path)
+
+
+@pytest.fixture(scope="module")
+def demo_db_path():
+    from salesops import project
+
+    path = project.default_database()
+    if not path.exists():
+        from salesops import demo
+
+        demo.generate(path)
+    return path
+
+
+def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
+    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    summed = sum(r.mean for r in regions.values())
+    assert np.abs(summed - company.mean).max() < 1e-6
+    emea = demo_tables.reps[demo_tables.reps["region"] == "EMEA"]
+    reps = fc.reps_of_region(regions["EMEA"], demo_tables.opportunities, emea, "2026-10")
+    assert reps and set(reps) <= set(emea["rep_id"])
+    assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
+    assert all((r.mean >= 0).all() for r in reps.values())
+
+
+# -- win probability ----------------------------------------------------------------------------
+def test_calibration_recovers_known_probabilities():
+    """Synthetic deals whose true win probability depends on stage and age."""
+    rng = np.random.default_rng(7)
+    n, cycle = 60_000, 100.0
+    stage = rng.choice(STAGES.open_names, n)
+    age = rng.uniform(0, 300, n)
+    base = pd.Series(dict(zip(STAGES.open_names, [0.1, 0.2, 0.4, 0.6, 0.8], strict=True)))
+    truth = base[stage].to_numpy() * np.where(age > 2 * cycle, 0.25, 1.0)
+    won = (rng.uniform(size=n) < truth).astype(int)
+    data = pd.DataFrame({"stage": stage, "age_days": age, "won": won})
+    model = pr.WinModel.from_examples(data, cycle, STAGES)
+    estimate = model._lookup(data["stage"], pr.band(data["age_days"], cycle))
+    assert np.abs(estimate - truth).max() < 0.04
+    stage_default = pd.Series(stage).map(STAGES.probabilities)
+    assert pr.brier(estimate, won) < pr.brier(stage_default, won)
+    assert pr.brier(estimate, won) == pytest.approx(pr.brier(truth, won), abs=0.002)
+    table = pr.reliability(estimate, won)
+    assert (table["observed"] - table["predicted"]).abs().max() < 0.03
+
+
+def test_brier_and_reliability_by_hand():
+    p, y = np.array([0.9, 0.2, 0.15, 0.6]), np.array([1, 0, 1, 0])
+    assert pr.brier(p, y) == pytest.approx((0.01 + 0.04 + 0.7225 + 0.36) / 4)
+    table = pr.reliability(p, y, bins=2)
+    assert table["deals"].tolist() == [2, 2]
+    assert table["observed"].tolist() == [0.5, 0.5]
+    assert table["predicted"].tolist() == pytest.approx([0.175, 0.75])
+
+
+def test_a_thin_cell_is_shrunk_towards_its_stage():
+    data = pd.DataFrame({"stage": ["Proposal"] * 2, "age_days": [10, 10], "won": [1, 1]})
+    model = pr.WinModel.from_examples(data, 100.0, STAGES)
+    stage_rate = (2 + pr.PRIOR * 0.5) / (2 + pr.PRIOR)
+    assert model.stage_rates["Proposal"] == pytest.approx(stage_rate)
+    cell = model.cells.loc[("Proposal", "0–0.25× cycle"), "probability"]
+    assert cell == pytest.approx((2 + pr.PRIOR * stage_rate) / (2 + pr.PRIOR))
+    assert model.stage_rates["Prospecting"] == pytest.approx(0.05)  # no data: the default
+
+
+def test_examples_label_outcomes_within_a_year():
+    history = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "A", "B", "B", "C"],
+            "changed_at": pd.to_datetime(
+                ["2025-01-05", "2025-03-01", "2025-01-05", "2025-02-01", "2025-01-05"]
+            ),
+            "stage": ["Proposal", "Closed Won", "Discovery", "Closed Lost", "Negotiation"],
+            "amount": [10.0, 10, 20, 20, 30],
+            "close_date": pd.to_datetime(["2025-03-01"] * 5),
+            "forecast_category": ["best_case"] * 5,
+        }
+    )
+    opps = pd.DataFrame(
+        {"opportunity_id": ["A", "B", "C"], "created_date": pd.to_datetime(["2025-01-01"] * 3)}
+    )
+    got = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"))
+    assert dict(zip(got["opportunity_id"], got["won"], strict=True)) == {"A": 1, "B": 0, "C": 0}
+    assert got["age_days"].tolist() == [9, 9, 9]
+    # a year not yet passed: the still-open deal C has no label yet
+    early = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"))
+    assert sorted(early["opportunity_id"]) == ["A", "B"]
+
+
+# -- the quarter outlook, by hand -----------------------------------------------------------------
+def _deals() -> pd.DataFrame:
+    rows = [
+        # id, created, close, stage, amount, category
+        ("W1", "2026-07-05", "2026-10-10", "Closed Won", 100.0, "closed"),  # closed in Q4
+        ("W2", "2026-05-01", "2026-09-20", "Closed Won", 50.0, "closed"),  # Q3
+        ("P1", "2026-08-01", "2026-12-15", "Proposal", 200.0, "best_case"),  # due in Q4
+        ("N1", "2026-06-01", "2026-09-30", "Negotiation", 400.0, "commit"),  # overdue -> Q4
+        ("D1", "2026-10-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),  # Q1
+        ("R1", "2026-07-20", "2026-08-30", "Closed Won", 30.0, "closed"),  # Q3, created late in Q3
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "opportunity_id",
+            "created_date",
+            "close_date",
+            "stage",
+            "amount",
+            "forecast_category",
+        ],
+    )
+    for column in ("created_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+class FlatModel(pr.WinModel):
+    def __init__(self, p: dict[str, float]):
+        self.p = p
+
+    def predict(self, deals, at):
+        return deals["stage"].map(self.p)
+
+
+def test_pipeline_forecast_by_hand():
+    deals = _deals()
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, STAGES)
+    assert q4["closed"] == 100.0
+    assert q4["weighted_pipeline"] == pytest.approx(200 * 0.5 + 400 * 0.75)  # no history: share 1
+    # run-rate: Q3..Q2 2026 and earlier, cut 15 days into each: R1 (created 07-20 > 07-15) in Q3
+    assert q4["run_rate"] == pytest.approx(30.0 / 4)
+    assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
+    q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, STAGES)
+    assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
+
+
+def test_categories_submitted_and_quota_by_hand():
+    deals = _deals()
+    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), STAGES)
+    assert cats.to_dict() == {
+        "closed": 100.0,
+        "commit": 500.0,
+        "best_case": 700.0,
+        "pipeline": 700.0,
+    }
+    subs = pd.DataFrame(
+        {
+            "owner_id": ["R1", "R1", "R1", "R2"],
+            "period": ["2026-10", "2026-10", "2026-11", "2026-10"],
+            "submitted_at": pd.to_datetime(
+                ["2026-10-01", "2026-10-09", "2026-11-02", "2026-10-03"]
+            ),
+            "category": ["commit"] * 4,
+            "amount": [10.0, 12.0, 20.0, 5.0],
+        }
+    )
+    sent = outlook.submitted(subs, "2026-Q4")
+    assert sent["commit"] == 12 + 20 + 5 and np.isnan(sent["best_case"])
+    quotas = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R1"],
+            "month": pd.to_datetime(["2026-10-01", "2027-01-01"]),
+            "amount": [7.0, 9.0],
+        }
+    )
+    assert outlook.quota(quotas, "2026-Q4") == 7.0 and np.isnan(outlook.quota(quotas, "2027-Q2"))
+
+
+# -- the notebook ---------------------------------------------------------------------------------
+@pytest.mark.notebook
+@pytest.mark.parametrize("scope", ["company", "region:EMEA"])
+def test_forecast_notebook_runs_and_is_coherent(scope, demo_db_path, demo_tables, tmp_path):
+    summary = tmp_path / "forecast.json"
+    pm.execute_notebook(
+        "notebooks/forecast.ipynb",
+        str(tmp_path / "out.ipynb"),
+        kernel_name="python3",
+        parameters={
+            "source": str(demo_db_path),
+            "period": "2026-10",
+            "scope": scope,
+            "summary_path": str(summary),
+        },
+        progress_bar=False,
+    )
+    data = json.loads(summary.read_text())
+    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    expected = company if scope == "company" else regions["EMEA"]
+    assert list(data["forecast"]) == list(expected.mean.index)
+    assert list(data["forecast"].values()) == pytest.approx(expected.mean.tolist(), rel=1e-6)
+    assert set(data["outlook"]) == {"2026-Q4", "2027-Q1"}
+    text = (tmp_path / "out.ipynb").read_text()
+    assert "Traceback" not in text and "image/png" in text
