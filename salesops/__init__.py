@@ -23,6 +23,8 @@ _EXPORTS = {
     "DataError": "salesops.errors",
     "MetricsReport": "salesops.report",
     "ForecastReport": "salesops.forecast_report",
+    "PerformanceReview": "salesops.review",
+    "TeamReview": "salesops.review",
     "write_summary": "salesops.report",
     "summary_path": "salesops.report",
     "ConfigError": "salesops.errors",
@@ -32,11 +34,13 @@ __all__ = [
     "DataError",
     "ForecastReport",
     "MetricsReport",
+    "PerformanceReview",
     "Period",
     "Scope",
     "Source",
     "Stages",
     "Tables",
+    "TeamReview",
     "load",
     "open_source",
     "settings",
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
     from salesops.periods import Period
     from salesops.project import settings
     from salesops.report import MetricsReport, summary_path, write_summary
+    from salesops.review import PerformanceReview, TeamReview
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source
     from salesops.stages import Stages

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from salesops.formatting import money
 
@@ -186,4 +187,25 @@ def forecast(history: pd.Series, table: pd.DataFrame, title: str = "Bookings for
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(frameon=False, loc="upper left", ncols=4)
+    return fig
+
+
+@house_style
+def distribution(
+    values: np.ndarray, mine: float | None = None, title: str = "Distribution", percent: bool = True
+) -> Figure:
+    """A histogram of ``values`` (unlabelled: no names), with ``mine`` marked if given."""
+    fig, ax = _figure(height=3.0)
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if len(values):
+        ax.hist(values, bins=min(10, max(3, len(values))), color=PALETTE[2], edgecolor="white")
+    if mine is not None and np.isfinite(mine):
+        ax.axvline(mine, color=PALETTE[3], lw=3, label="You")
+        ax.legend(frameon=False, loc="upper right")
+    if percent:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_ylabel("reps")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title)
     return fig

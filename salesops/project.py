@@ -75,6 +75,7 @@ class Settings:
     currency: str = "USD"
     selling_activity_kinds: tuple[str, ...] = ("call", "email", "meeting", "demo")
     stale_after_days: int = 30
+    ramp_months: int = 6
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -90,8 +91,13 @@ class Settings:
         stale = data.pop("stale_after_days", 30)
         if not isinstance(stale, int) or stale < 1:
             raise ConfigError(f"{origin}: stale_after_days must be a positive whole number")
+        ramp = data.pop("ramp_months", 6)
+        if not isinstance(ramp, int) or ramp < 0:
+            raise ConfigError(
+                f"{origin}: ramp_months must be a whole number of months, got {ramp!r}"
+            )
         currency = str(data.pop("currency", "USD"))
-        return cls(month, currency, tuple(kinds), stale, data)
+        return cls(month, currency, tuple(kinds), stale, ramp, data)
 
 
 @cache

@@ -1,0 +1,597 @@
+"""The performance reviews: a rep's own review and a regional manager's team review.
+
+:class:`PerformanceReview` reads the rep's whole region (peers are needed for the
+comparison) but shows the rep's own rows only; everything about peers leaves it as a
+distribution (median, percentile, an unlabelled chart). No other rep's name or id can
+reach its output: every section selects the rep's rows by id before formatting, and a
+test renders every demo rep's review and searches it for every other rep.
+
+:class:`TeamReview` is the manager's view of a region, with names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Image, Markdown
+
+from salesops import compensation as comp
+from salesops import formatting as fmt
+from salesops import metrics as m
+from salesops import performance as perf
+from salesops import pipeline as pl
+from salesops import plots
+from salesops.errors import DataError
+from salesops.model import Tables
+from salesops.periods import Period
+from salesops.probability import WinModel
+from salesops.report import TILE_CSS, _plain, picture
+from salesops.scopes import Scope
+from salesops.stages import Stages
+
+
+def _window(period: Period, months: int = 3) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The ``months`` months that end with ``period``."""
+    return (period.end - pd.DateOffset(months=months), period.end)
+
+
+def _trend(
+    opps: pd.DataFrame, quotas: pd.DataFrame | None, period: Period, stages: Stages
+) -> pd.DataFrame:
+    """Bookings, quota and attainment of each of the 12 months to ``period``."""
+    months = period.trailing_months(12)
+    labels = [p.label for p in months]
+    window = (months[0].start, months[-1].end)
+    if quotas is None:
+        booked = m.bookings(opps, window, by="month", stages=stages)
+        out = pd.DataFrame({"bookings": booked, "quota": np.nan})
+    else:
+        out = m.quota_attainment(opps, quotas, window, by="month", stages=stages)
+    out = out.reindex(labels).rename_axis("month")
+    out["bookings"] = out["bookings"].fillna(0.0)
+    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
+    return out
+
+
+def _active(reps: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    """Reps employed at some point of ``window``."""
+    return (reps["hire_date"].isna() | (reps["hire_date"] < window[1])) & (
+        reps["end_date"].isna() | (reps["end_date"] >= window[0])
+    )
+
+
+@dataclass
+class PerformanceReview:
+    """One rep's monthly review.
+
+    Parameters
+    ----------
+    tables
+        The rep's region (``salesops.load(source, "region:<their region>", period)``).
+    period
+        The month reviewed; ``latest`` works.
+    rep_id
+        The rep.
+    """
+
+    tables: Tables
+    period: Period | str
+    rep_id: str
+    stages: Stages = field(default_factory=Stages.read)
+    plan: comp.CompPlan = field(default_factory=comp.CompPlan.read)
+
+    def __post_init__(self) -> None:
+        self.period = Period.parse(self.period, as_of=self.tables.as_of)
+        reps = self.tables.reps
+        if self.rep_id not in set(reps["rep_id"]):
+            raise ValueError(f"rep {self.rep_id!r} is not in this source")
+        self.rep = reps[reps["rep_id"] == self.rep_id].iloc[0]
+        self.scope = Scope("rep", self.rep_id)
+        self.region = str(self.rep["region"])
+        o = self.tables.opportunities
+        self.opps = o[o["owner_id"] == self.rep_id]
+        self.as_of = min(self.tables.as_of or self.period.last_day, self.period.last_day)
+        self.window = _window(self.period)
+        peers = reps[(reps["region"] == self.region) & (reps["role"].fillna("rep") == "rep")]
+        peers = peers[_active(peers, self.window)]
+        self._team = sorted({*peers["rep_id"], self.rep_id})
+        self.previous_window = (self.window[0] - pd.DateOffset(months=3), self.window[0])
+        self._comparison: pd.DataFrame | None = None
+
+    @classmethod
+    def load(
+        cls, source: Any = None, period: str = "latest", scope: str | None = None
+    ) -> PerformanceReview:
+        """Load the region of the rep in ``scope`` (``rep:<id>``) and build the review.
+
+        Without a scope, the first active rep of the source (to try the notebook).
+        """
+        from salesops.sources import open_source
+
+        with open_source(source) as src:
+            parsed = Scope.parse(scope or f"rep:{src.scopes('rep')[0]}")
+            if parsed.level != "rep":
+                raise ValueError(f"the performance review is for one rep (rep:<id>), not {scope!r}")
+            region = src.rep_regions().get(str(parsed.value))
+            if region is None:
+                raise ValueError(f"rep {parsed.value!r} is not in this source")
+            tables = src.load(f"region:{region}", period)
+        return cls(tables, period, parsed.value)
+
+    # -- what only the rep's rows make -------------------------------------------------------
+    def _own(self, table: str, column: str) -> pd.DataFrame | None:
+        frame = getattr(self.tables, table)
+        return None if frame is None else frame[frame[column] == self.rep_id]
+
+    def title(self) -> Markdown:
+        """The heading: the rep's name, region and month."""
+        return Markdown(
+            f"## {self.rep['name']} · {self.region} · {self.period.label}"
+            f" · data as of {self.as_of:%d %b %Y}"
+        )
+
+    def attainment(self) -> pd.DataFrame:
+        """Bookings, quota and attainment for the month, quarter to date and year to date."""
+        quotas = self._own("quotas", "rep_id")
+        rows = {}
+        windows = {
+            "Month": (self.period.start, self.period.end),
+            "Quarter to date": (self.period.quarter().start, self.period.end),
+            "Year to date": (self.period.year().start, self.period.end),
+        }
+        for name, window in windows.items():
+            booked = m.bookings(self.opps, window, stages=self.stages)
+            quota = (
+                np.nan
+                if quotas is None
+                else quotas.loc[
+                    (quotas["month"] >= window[0]) & (quotas["month"] < window[1]), "amount"
+                ].sum()
+            )
+            rows[name] = {
+                "bookings": booked,
+                "quota": quota,
+                "attainment": booked / quota if quota and quota > 0 else np.nan,
+            }
+        return pd.DataFrame(rows).T
+
+    def attainment_tiles(self) -> HTML:
+        """Attainment for the month, QTD and YTD as tiles."""
+        tiles = []
+        for name, row in self.attainment().iterrows():
+            tiles.append(
+                f"<div class='kpi'><div class='kpi-name'>{name}</div>"
+                f"<div class='kpi-value'>{fmt.pct(row['attainment'])}</div>"
+                f"<div class='kpi-change'>{fmt.money(row['bookings'])} of "
+                f"{fmt.money(row['quota'])}</div></div>"
+            )
+        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
+
+    def trend_chart(self) -> Image:
+        """The rep's bookings against quota over 12 months."""
+        trend = _trend(self.opps, self._own("quotas", "rep_id"), self.period, self.stages)
+        title = f"Bookings against quota, 12 months to {self.period.label}"
+        return picture(plots.bookings_trend(trend, title), title)
+
+    def comparison(self) -> pd.DataFrame:
+        """KPIs over the last 3 months against the peer median, the 3 months before, and rank."""
+        if self._comparison is None:
+            now = perf.rep_kpis(self.tables, self.window, self._team, self.stages)
+            before = perf.rep_kpis(self.tables, self.previous_window, self._team, self.stages)
+            self._comparison = perf.peer_comparison(self.rep_id, now, before)
+        return self._comparison
+
+    def comparison_table(self):
+        """The comparison, formatted per KPI."""
+        frame = self.comparison()
+        shown = pd.DataFrame(
+            {
+                "You": [
+                    fmt.FORMATTERS[k](v) for k, v in zip(frame["kind"], frame["rep"], strict=True)
+                ],
+                "Peer median": [
+                    fmt.FORMATTERS[k](v)
+                    for k, v in zip(frame["kind"], frame["peer_median"], strict=True)
+                ],
+                "You, 3 months before": [
+                    fmt.FORMATTERS[k](v)
+                    for k, v in zip(frame["kind"], frame["previous"], strict=True)
+                ],
+                "Percentile among peers": [fmt.number(v) for v in frame["percentile"]],
+            },
+            index=frame.index,
+        )
+        peers = int(frame["peers"].max()) if len(frame) else 0
+        return fmt.table(
+            shown,
+            {},
+            f"The last 3 months against {peers} peers in {self.region} "
+            "(percentile 100 = best; peers are not named)",
+        )
+
+    def peer_chart(self) -> Image:
+        """Where the rep's attainment sits in the region's distribution (peers unlabelled)."""
+        now = perf.rep_kpis(self.tables, self.window, self._team, self.stages)["attainment"]
+        mine = now.get(self.rep_id, np.nan)
+        peers = now.drop(index=self.rep_id, errors="ignore").dropna().to_numpy()
+        title = f"Quota attainment, last 3 months: you against {len(peers)} peers"
+        return picture(plots.distribution(peers, mine, title), title)
+
+    def activity(self):
+        """The rep's activity mix in the last 3 months."""
+        acts = self._own("activities", "rep_id")
+        if acts is None:
+            return Markdown("*This source has no `activities` table.*")
+        mix = m.activity_mix(acts, self.window)
+        return fmt.table(mix, {"minutes": "number", "share": "pct"}, "Activity mix, last 3 months")
+
+    def pipeline(self, top: int = 10):
+        """The rep's open pipeline by stage and the top deals with their win probability."""
+        history = self._own_history()
+        model = (
+            WinModel.fit(
+                self.tables.opportunity_history,
+                self.tables.opportunities,
+                self.as_of,
+                stages=self.stages,
+            )
+            if self.tables.opportunity_history is not None
+            else None
+        )
+        state = (
+            self.opps
+            if history is None
+            else pl.snapshot(history, self.as_of + pd.Timedelta(days=1), self.opps)
+        )
+        open_ = state[state["stage"].isin(self.stages.open_names)].copy()
+        if model is not None:
+            open_["win_probability"] = model.predict(open_, self.as_of)
+            label = "calibrated win probability"
+        else:
+            open_["win_probability"] = open_["stage"].map(self.stages.probabilities)
+            label = "stage probability"
+        open_["expected"] = open_["amount"].fillna(0) * open_["win_probability"]
+        by_stage = pl.pipeline(open_, by="stage", stages=self.stages).reindex(
+            self.stages.open_names
+        )
+        deals = open_.sort_values("expected", ascending=False).head(top)
+        deals = deals.assign(close_date=deals["close_date"].dt.strftime("%Y-%m-%d"))
+        columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
+        return (
+            fmt.table(
+                by_stage.fillna(0),
+                {"deals": "number", "amount": "money", "weighted": "money"},
+                "Open pipeline by stage",
+            ),
+            fmt.table(
+                deals[columns].set_index("opportunity_id"),
+                {"amount": "money", "win_probability": "pct", "expected": "money"},
+                f"Top {top} open deals by expected value ({label})",
+            ),
+        )
+
+    def _own_history(self) -> pd.DataFrame | None:
+        h = self.tables.opportunity_history
+        return None if h is None else h[h["opportunity_id"].isin(self.opps["opportunity_id"])]
+
+    def cleanup(self, top: int = 10):
+        """The rep's slipped deals this month and stale deals to clean up."""
+        history = self._own_history()
+        stale = pl.stale_deals(self.opps, self.period.last_day, history, stages=self.stages)
+        stale = stale.head(top).assign(close_date=lambda f: f["close_date"].dt.strftime("%Y-%m-%d"))
+        columns = [
+            "opportunity_id",
+            "stage",
+            "amount",
+            "close_date",
+            "days_past_close",
+            "days_since_change",
+        ]
+        shown = stale[columns].set_index("opportunity_id")
+        shown.columns = ["stage", "amount", "close date", "days overdue", "days idle"]
+        tables = [
+            fmt.table(
+                shown,
+                {"amount": "money", "days overdue": "number", "days idle": "number"},
+                f"Stale deals to clean up ({len(stale)} shown)",
+            )
+        ]
+        if history is not None:
+            slipped = pl.slippage(history, self.period, self.stages)
+            if len(slipped):
+                tables.append(
+                    fmt.table(
+                        slipped.head(top),
+                        {"pushes": "number", "days_pushed": "number", "amount": "money"},
+                        f"Deals whose close date was pushed in {self.period.label}",
+                    )
+                )
+        return tuple(tables)
+
+    def stale_count(self) -> int:
+        return len(
+            pl.stale_deals(self.opps, self.period.last_day, self._own_history(), stages=self.stages)
+        )
+
+    def forecast_precision(self):
+        """The precision of the rep's own commit submissions over the last 6 months."""
+        subs = self._own("forecast_submissions", "owner_id")
+        if subs is None or subs.empty:
+            return Markdown("*No forecast submissions.*")
+        labels = {p.label for p in self.period.trailing_months(6)}
+        prec = m.forecast_precision(
+            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
+        )
+        table = prec.set_index("period")[["forecast", "actual", "error", "accuracy"]].sort_index()
+        summary = m.precision_summary(prec)
+        return fmt.table(
+            table,
+            {"forecast": "money", "actual": "money", "error": "money", "accuracy": "pct"},
+            f"Your commit forecasts · WAPE {fmt.pct(summary['wape'])}, "
+            f"bias {fmt.change(summary['bias'])} (> 0: over-forecast)",
+        )
+
+    def _bias(self) -> float:
+        subs = self._own("forecast_submissions", "owner_id")
+        if subs is None or subs.empty:
+            return np.nan
+        labels = {p.label for p in self.period.trailing_months(6)}
+        prec = m.forecast_precision(
+            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
+        )
+        return float(m.precision_summary(prec)["bias"]) if len(prec) else np.nan
+
+    def statement(self) -> comp.Statement:
+        """The commission statement for the month under ``parameters/comp_plan.yml``."""
+        return comp.statement(
+            self.plan,
+            self.rep,
+            self.tables.opportunities,
+            self.tables.quotas,
+            self.period,
+            self.stages.won,
+        )
+
+    def statement_tables(self):
+        """The statement: commission per tier, the true-up period's months, and the total."""
+        try:
+            st = self.statement()
+        except DataError as exc:
+            return (Markdown(f"*No commission statement: {exc}*"),)
+        tiers = st.tiers.reset_index().set_index("band")
+        months = st.months.copy()
+        caption = (
+            f"Payable for {self.period.label}: {fmt.money(st.payable)} "
+            f"= commission {fmt.money(st.commission)} + true-up {fmt.money(st.true_up)}"
+        )
+        return (
+            fmt.table(
+                tiers[["tier", "rate", "bookings", "commission"]],
+                {"rate": "pct", "bookings": "money", "commission": "money"},
+                f"Commission for {self.period.label} by tier",
+            ),
+            fmt.table(
+                months,
+                {"bookings": "money", "quota": "money", "attainment": "pct", "commission": "money"},
+                caption,
+            ),
+        )
+
+    def coaching(self):
+        """Coaching flags, each with the numbers that triggered it."""
+        cohort = (self.period.end - pd.DateOffset(months=12), self.period.end)
+        conv = perf.conversion_by_rep(self.tables, cohort, self._team, self.stages)
+        conversion = pd.DataFrame(
+            {
+                "rep": conv.get(self.rep_id, np.nan),
+                "peer_median": conv.drop(columns=[self.rep_id], errors="ignore").median(axis=1),
+            }
+        ).iloc[1:]  # the first stage has no stage before it
+        flags = perf.coaching_flags(self.comparison(), conversion, self._bias(), self.stale_count())
+        if flags.empty:
+            return Markdown("*No coaching flags this month.*")
+        return fmt.table(flags.set_index("flag"), {}, "Coaching flags")
+
+    def summary(self) -> dict[str, Any]:
+        """The rep's headline numbers (no peer ids) as JSON-ready values."""
+        att = self.attainment()
+        try:
+            payable = self.statement().payable
+        except DataError:
+            payable = np.nan
+        return {
+            "report": "performance_review",
+            "scope": str(self.scope),
+            "period": self.period.label,
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "attainment": {k: _plain(v) for k, v in att["attainment"].items()},
+            "bookings": {k: _plain(v) for k, v in att["bookings"].items()},
+            "payable": _plain(payable),
+            "percentiles": {k: _plain(v) for k, v in self.comparison()["percentile"].items()},
+        }
+
+
+@dataclass
+class TeamReview:
+    """A region's monthly team review for its manager (reps named).
+
+    Parameters
+    ----------
+    tables
+        The region's tables (``salesops.load(source, "region:<name>", period)``).
+    period
+        The month reviewed; ``latest`` works.
+    scope
+        ``region:<name>``.
+    """
+
+    tables: Tables
+    period: Period | str
+    scope: Scope | str
+    stages: Stages = field(default_factory=Stages.read)
+    plan: comp.CompPlan = field(default_factory=comp.CompPlan.read)
+
+    def __post_init__(self) -> None:
+        self.period = Period.parse(self.period, as_of=self.tables.as_of)
+        self.scope = Scope.parse(self.scope)
+        if self.scope.level != "region":
+            raise ValueError("the team review is for a region (region:<name>)")
+        reps = self.tables.reps
+        self.reps = reps[
+            (reps["region"] == self.scope.value) & (reps["role"].fillna("rep") == "rep")
+        ]
+        self.as_of = min(self.tables.as_of or self.period.last_day, self.period.last_day)
+        end = self.period.end
+        self.active = self.reps[
+            self.reps["end_date"].isna() | (self.reps["end_date"] >= self.period.start)
+        ]
+        self.active = self.active[
+            self.active["hire_date"].isna() | (self.active["hire_date"] < end)
+        ]
+
+    @classmethod
+    def load(cls, source: Any = None, period: str = "latest", scope: str = "region:") -> TeamReview:
+        """Load the region's tables and build the review."""
+        from salesops.sources import load
+
+        return cls(load(source, scope, period), period, scope)
+
+    def title(self) -> Markdown:
+        return Markdown(
+            f"## {self.scope.value} team · {self.period.label} · data as of {self.as_of:%d %b %Y}"
+        )
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Per rep: QTD attainment and bookings, 3-month win rate, coverage, commission."""
+        ids = list(self.active["rep_id"])
+        qtd = (self.period.quarter().start, self.period.end)
+        kpis = perf.rep_kpis(self.tables, qtd, ids, self.stages)
+        recent = perf.rep_kpis(self.tables, _window(self.period), ids, self.stages)
+        payable = {}
+        for _, rep in self.active.iterrows():
+            try:
+                payable[rep["rep_id"]] = comp.statement(
+                    self.plan,
+                    rep,
+                    self.tables.opportunities,
+                    self.tables.quotas,
+                    self.period,
+                    self.stages.won,
+                ).payable
+            except DataError:
+                payable[rep["rep_id"]] = np.nan
+        board = pd.DataFrame(
+            {
+                "rep": self.active.set_index("rep_id")["name"],
+                "attainment_qtd": kpis["attainment"],
+                "bookings_qtd": kpis["bookings"],
+                "win_rate": recent["win_rate"],
+                "coverage": kpis["coverage"],
+                "commission": pd.Series(payable),
+            }
+        )
+        return board.sort_values("attainment_qtd", ascending=False, na_position="last")
+
+    def leaderboard_table(self):
+        board = self.leaderboard().set_index("rep")
+        return fmt.table(
+            board,
+            {
+                "attainment_qtd": "pct",
+                "bookings_qtd": "money",
+                "win_rate": "pct",
+                "coverage": "ratio",
+                "commission": "money",
+            },
+            f"Leaderboard, {self.period.quarter().label} to date (win rate: last 3 months; "
+            f"commission: payable for {self.period.label})",
+        )
+
+    def attainment_chart(self) -> Image:
+        """The distribution of QTD attainment across the team."""
+        values = self.leaderboard()["attainment_qtd"].dropna().to_numpy()
+        title = f"Quota attainment across the team, {self.period.quarter().label} to date"
+        return picture(plots.distribution(values, None, title), title)
+
+    def ramping(self):
+        """Reps still ramping: hired less than the ramp time before the period's end."""
+        rows = []
+        for _, rep in self.active.iterrows():
+            months = perf.months_in_seat(rep["hire_date"], self.period.end)
+            factor = perf.ramp_factor(months)
+            if factor < 1:
+                rows.append(
+                    {
+                        "rep": rep["name"],
+                        "hired": f"{rep['hire_date']:%Y-%m-%d}",
+                        "months_in_seat": months,
+                        "ramp": factor,
+                    }
+                )
+        if not rows:
+            return Markdown("*Nobody is ramping.*")
+        return fmt.table(
+            pd.DataFrame(rows).set_index("rep"),
+            {"months_in_seat": "decimal", "ramp": "pct"},
+            "Reps still ramping",
+        )
+
+    def capacity(self) -> pd.Series:
+        """Next quarter's capacity against the region's quota for it."""
+        quarter = Period.parse(f"{self.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
+        if quarter.end <= self.period.end:
+            quarter = quarter.shift(1)
+        cap = perf.capacity(self.reps, self.tables.opportunities, quarter, self.as_of, self.stages)
+        q = self.tables.quotas
+        target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
+        cap["target"] = target if target and target > 0 else np.nan
+        cap["gap"] = cap["capacity"] - cap["target"]
+        return cap.rename(quarter.label)
+
+    def capacity_table(self):
+        cap = self.capacity()
+        kinds = {
+            "headcount": "number",
+            "ramping": "number",
+            "productivity": "money",
+            "ramped_rep_months": "decimal",
+            "capacity": "money",
+            "target": "money",
+            "gap": "money",
+        }
+        shown = pd.DataFrame(
+            {cap.name: [fmt.FORMATTERS[kinds[k]](cap[k]) for k in kinds]}, index=list(kinds)
+        )
+        return fmt.table(
+            shown, {}, f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
+        )
+
+    def territory(self):
+        """Accounts and open pipeline per rep, with their Gini coefficients."""
+        terr = perf.territory(self.tables.opportunities, self.active, self.stages)
+        ineq = perf.inequality(terr)
+        names = self.active.set_index("rep_id")["name"]
+        terr.index = terr.index.map(names)
+        caption = (
+            f"Territory balance · Gini of accounts {fmt.decimal(ineq['accounts'])}, "
+            f"of open pipeline {fmt.decimal(ineq['open_pipeline'])} (0 = perfectly even)"
+        )
+        return fmt.table(
+            terr.rename_axis("rep"), {"accounts": "number", "open_pipeline": "money"}, caption
+        )
+
+    def summary(self) -> dict[str, Any]:
+        board = self.leaderboard()
+        return {
+            "report": "team_review",
+            "scope": str(self.scope),
+            "period": self.period.label,
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "reps": len(board),
+            "attainment_qtd_median": _plain(board["attainment_qtd"].median()),
+            "commission_total": _plain(board["commission"].sum()),
+            "capacity": {k: _plain(v) for k, v in self.capacity().items()},
+        }

@@ -1,0 +1,202 @@
+"""Performance: KPIs per rep, peer comparison, coaching flags, capacity and territory,
+checked by hand; the rep and team review notebooks; and privacy by construction."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops import cli
+from salesops import performance as perf
+from salesops.periods import Period
+from salesops.stages import Stages
+
+STAGES = Stages.read()
+
+
+def test_gini_by_hand():
+    assert perf.gini([5, 5, 5, 5]) == 0.0
+    # |x_i - x_j| over all ordered pairs of (0, 0, 0, 4): 6 pairs with 4 -> 24; 2 n² mean = 32
+    assert perf.gini([0, 0, 0, 4]) == pytest.approx(24 / 32)
+    assert perf.gini([1, 3]) == pytest.approx(4 / (2 * 4 * 2))
+    assert np.isnan(perf.gini([])) and np.isnan(perf.gini([0, 0]))
+
+
+def test_percentile_rank_by_hand():
+    peers = pd.Series([10.0, 20.0, 30.0, 40.0])
+    assert perf.percentile_rank(25, peers) == 50.0
+    assert perf.percentile_rank(30, peers) == pytest.approx((2 + 0.5) / 4 * 100)
+    assert perf.percentile_rank(5, peers, lower_is_better=True) == 100.0
+    assert np.isnan(perf.percentile_rank(5, pd.Series([np.nan])))
+
+
+def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
+    tables = so.load(tiny_dir)
+    window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
+    kpis = perf.rep_kpis(tables, window, ["R1", "R2", "R3"], STAGES)
+    opps = tables.opportunities
+    for rep in ("R1", "R2", "R3"):
+        won = opps[(opps["owner_id"] == rep) & (opps["stage"] == "Closed Won")]
+        won = won[(won["close_date"] >= window[0]) & (won["close_date"] < window[1])]
+        assert kpis.at[rep, "bookings"] == pytest.approx(won["amount"].sum())
+    comparison = perf.peer_comparison("R1", kpis, kpis)
+    row = comparison.loc["Bookings"]
+    assert row["peer_median"] == pytest.approx(kpis.loc[["R2", "R3"], "bookings"].median())
+    assert row["peers"] == 2
+    text = comparison.to_string()
+    assert "R2" not in text and "R3" not in text
+
+
+def test_coaching_flags_fire_with_their_numbers():
+    labels = {k: v.label for k, v in perf.KPIS.items()}
+    comparison = pd.DataFrame(
+        {"rep": np.nan, "peer_median": np.nan}, index=pd.Index(list(labels.values()))
+    )
+    comparison.loc[labels["response_hours"]] = [12.0, 3.0]
+    comparison.loc[labels["time_selling"]] = [0.30, 0.55]
+    comparison.loc[labels["coverage"]] = [1.2, 3.0]
+    conversion = pd.DataFrame(
+        {"rep": [0.50, 0.20], "peer_median": [0.55, 0.45]}, index=["Discovery", "Proposal"]
+    )
+    flags = perf.coaching_flags(comparison, conversion, bias=-0.4, stale=9).set_index("flag")
+    assert list(flags.index) == [
+        "Stage conversion below peers at Proposal",
+        "Slow lead response",
+        "Low time selling",
+        "Thin pipeline",
+        "Forecast bias: sandbagging",
+        "Stale deals",
+    ]
+    assert "20%" in flags.loc["Stage conversion below peers at Proposal", "evidence"]
+    assert "12.0 h" in flags.loc["Slow lead response", "evidence"]
+    quiet = comparison.copy()
+    quiet["rep"] = quiet["peer_median"]
+    assert perf.coaching_flags(quiet, conversion.iloc[:1], bias=0.1, stale=0).empty
+
+
+def test_ramp_and_capacity_by_hand():
+    assert perf.ramp_factor(3, 6) == 0.5 and perf.ramp_factor(9, 6) == 1.0
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C"],
+            "role": "rep",
+            "hire_date": pd.to_datetime(["2020-01-01", "2020-01-01", "2026-09-01"]),
+            "end_date": pd.NaT,
+        }
+    )
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A", "B"],
+            "stage": "Closed Won",
+            "amount": [120.0, 240.0],
+            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01"]),
+            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+        }
+    )
+    cap = perf.capacity(reps, opps, Period.parse("2026-Q4"), pd.Timestamp("2026-09-30"), STAGES, 6)
+    # productivity: median of 120/12 and 240/12 = 15 a month; A and B give 3 months each,
+    # C (hired 1 Sep) is 1, 2 and 3 months in at the quarter's months: 1/6 + 2/6 + 3/6 ≈ 1
+    months = [
+        perf.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
+        for d in ("2026-10-01", "2026-11-01", "2026-12-01")
+    ]
+    assert cap["productivity"] == pytest.approx(15.0)
+    assert cap["ramped_rep_months"] == pytest.approx(6 + sum(months))
+    assert cap["capacity"] == pytest.approx(15.0 * (6 + sum(months)))
+    assert (cap["headcount"], cap["ramping"]) == (3.0, 1.0)
+
+
+def test_territory_by_hand():
+    reps = pd.DataFrame({"rep_id": ["A", "B"], "role": "rep", "end_date": pd.NaT})
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A", "A", "A", "B"],
+            "account_id": ["X", "X", "Y", "Z"],
+            "stage": ["Proposal", "Closed Won", "Discovery", "Proposal"],
+            "amount": [10.0, 99.0, 30.0, 40.0],
+        }
+    )
+    terr = perf.territory(opps, reps, STAGES)
+    assert terr.loc["A"].tolist() == [2, 40.0] and terr.loc["B"].tolist() == [1, 40.0]
+    assert perf.inequality(terr)["open_pipeline"] == 0.0
+
+
+# -- the notebooks, for every rep and every region, and privacy ----------------------------------
+@pytest.fixture(scope="module")
+def reviews(small_db, tmp_path_factory) -> tuple[Path, dict]:
+    """Every rep's review and every region's team review of a small demo CRM, via the runner."""
+    out = tmp_path_factory.mktemp("reviews")
+    plan = out / "plan.yml"
+    plan.write_text(
+        "formats: [html, ipynb]\nreports:\n"
+        "  - notebook: performance_review\n    scopes: ['rep:*']\n    reads: region\n"
+        "  - notebook: team_review\n    scopes: ['region:*']\n"
+    )
+    code = cli.main(
+        [
+            "run",
+            str(plan),
+            "--source",
+            str(small_db),
+            "--out",
+            str(out),
+            "--quiet",
+            "--period",
+            "latest",
+        ]
+    )
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert code == 0, [e["error"] for e in manifest["reports"] if e["status"] != "done"]
+    return folder, manifest
+
+
+@pytest.mark.notebook
+def test_every_rep_and_region_gets_a_review(reviews, small_db):
+    folder, manifest = reviews
+    with so.open_source(small_db) as src:
+        reps, regions = src.scopes("rep"), src.scopes("region")
+    done = {(e["report"], e["scope"]) for e in manifest["reports"] if e["status"] == "done"}
+    assert {("performance_review", f"rep:{r}") for r in reps} <= done
+    assert {("team_review", f"region:{r}") for r in regions} <= done
+    some = json.loads(next(folder.glob("rep-*/performance_review.json")).read_text())
+    assert set(some["attainment"]) == {"Month", "Quarter to date", "Year to date"}
+
+
+@pytest.mark.notebook
+def test_a_reps_review_never_names_another_rep(reviews, small_db):
+    folder, _ = reviews
+    people = so.load(small_db).reps
+    checked = 0
+    for path in sorted(folder.glob("rep-*/performance_review.*")):
+        if path.suffix not in (".html", ".ipynb"):
+            continue
+        own = path.parent.name.removeprefix("rep-")
+        text = path.read_text()
+        assert own in text
+        others = people[people["rep_id"] != own]
+        for rep_id, name in zip(others["rep_id"], others["name"], strict=True):
+            assert not re.search(rf"\b{re.escape(rep_id)}\b", text), f"{rep_id} in {path}"
+            assert name not in text, f"{name} in {path}"
+        checked += 1
+    assert checked == 2 * len(list(folder.glob("rep-*")))
+
+
+@pytest.mark.notebook
+def test_the_team_review_names_its_reps(reviews, small_db):
+    folder, _ = reviews
+    people = so.load(small_db).reps
+    region = next(folder.glob("region-*"))
+    text = (region / "team_review.html").read_text()
+    name = region.name.removeprefix("region-")
+    summary = json.loads((region / "team_review.json").read_text())
+    active = people[
+        (people["region"] == name) & (people["role"] == "rep") & people["end_date"].isna()
+    ]
+    assert summary["reps"] >= 1 and any(n in text for n in active["name"])
