@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB := data/salesops.duckdb
 
-.PHONY: report test lint format demo bench clean
+.PHONY: report test lint format demo bench serve clean
 
 # The virtualenv is rebuilt only when pyproject.toml changes: a second run is a no-op.
 $(STAMP): pyproject.toml
@@ -31,6 +31,10 @@ report: $(DB)
 test: $(DB)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## The manager dashboard on http://127.0.0.1:8866/ (Voila).
+serve: $(DB)
+	$(BIN)/salesops serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ _EXPORTS = {
     "DataError": "salesops.errors",
     "MetricsReport": "salesops.report",
     "ForecastReport": "salesops.forecast_report",
+    "Dashboard": "salesops.dashboard",
     "PerformanceReview": "salesops.review",
     "TeamReview": "salesops.review",
     "write_summary": "salesops.report",
@@ -31,6 +32,7 @@ _EXPORTS = {
 }
 __all__ = [
     "ConfigError",
+    "Dashboard",
     "DataError",
     "ForecastReport",
     "MetricsReport",
@@ -62,6 +64,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from salesops.dashboard import Dashboard
     from salesops.errors import ConfigError, DataError
     from salesops.forecast_report import ForecastReport
     from salesops.model import Tables

@@ -101,6 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
 
+    serve = sub.add_parser(
+        "serve",
+        help="serve the manager dashboard (Voila) on this machine",
+        description="Serve notebooks/dashboard.ipynb with Voila on 127.0.0.1: no code, no "
+        "tracebacks, a pre-heated kernel, idle kernels culled. --scope locks it to one region, "
+        "enforced in the kernels: other regions' data is never loaded.",
+    )
+    serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    serve.add_argument("--scope", help="lock the dashboard to region:<name>")
+    serve.add_argument("--token", help="require this token (?token=...) to open the page")
+    serve.add_argument("--source", help=SOURCE_HELP)
+
     summary = sub.add_parser(
         "summary",
         help="print what a source holds",
@@ -207,10 +219,17 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from salesops.server import serve
+
+    return serve(args.port, args.scope, args.token, args.source)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesops`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    command = {"demo": _demo, "validate": _validate, "summary": _summary, "run": _run}[args.command]
+    commands = {"demo": _demo, "validate": _validate, "summary": _summary, "run": _run}
+    command = {**commands, "serve": _serve}[args.command]
     try:
         return command(args)
     except DataError as exc:

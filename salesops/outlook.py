@@ -41,13 +41,14 @@ from salesops.stages import Stages
 def due_in(
     opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, stages: Stages
 ) -> pd.DataFrame:
-    """Open deals expected to close in ``quarter``; overdue deals are due in the current one.
+    """Open deals expected to close in ``quarter``; overdue deals are due in the current one
+    (the quarter that holds the day after ``as_of``).
 
     ``opportunities`` may also be a snapshot (:func:`salesops.pipeline.snapshot`).
     """
     open_ = opportunities[opportunities["stage"].isin(stages.open_names)]
     close = open_["close_date"]
-    current = quarter.start <= as_of < quarter.end
+    current = quarter.start <= as_of + pd.Timedelta(days=1) < quarter.end
     inside = (close >= quarter.start) & (close < quarter.end)
     if current:
         inside |= close < quarter.start

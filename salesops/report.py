@@ -361,11 +361,16 @@ class MetricsReport:
         )
 
 
-def picture(figure: Figure, alt: str) -> Image:
-    """A figure as a PNG image with alt text, drawn once (the figure fits itself already)."""
+def png(figure: Figure) -> bytes:
+    """A figure drawn once as PNG bytes (the figure fits itself already)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return Image(data=buffer.getvalue(), format="png", alt=alt)
+    return buffer.getvalue()
+
+
+def picture(figure: Figure, alt: str) -> Image:
+    """A figure as a PNG image with alt text."""
+    return Image(data=png(figure), format="png", alt=alt)
 
 
 def write_summary(summary: dict[str, Any], path: str | Path) -> Path:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages salesops needs when they are missing: Pango for WeasyPrint's
-# PDFs, and PostgreSQL's server binaries for the source tests. Needs root for apt-get;
+# PDFs, PostgreSQL's server binaries for the source tests, and Chromium for the dashboard's
+# browser test (driven by Playwright; nothing downloads a browser at run time). Needs root for apt-get;
 # without it, it says what to install and carries on (the PostgreSQL tests then skip outside
 # CI, and fail in CI).
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
 ldconfig -p 2> /dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+command -v chromium > /dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

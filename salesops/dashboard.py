@@ -1,0 +1,440 @@
+"""The manager dashboard (``notebooks/dashboard.ipynb``, served by ``salesops serve``).
+
+One :class:`Dashboard` holds the tables of its scope and a few things computed once
+(calibrated win probabilities, the coherent forecasts, a pipeline snapshot per month).
+Its ipywidgets views (KPI tiles, trend, pipeline, forecast, leaderboard, top deals)
+are built once and updated in place when a selector changes: nothing re-runs the
+notebook. Tiles update first; charts follow.
+
+Scope lock: when the server is started with ``--scope region:<name>`` it sets
+``SALESOPS_SCOPE`` for its kernels. The dashboard then loads that region's rows only,
+so no selector value can reach another region's data, and :meth:`Dashboard.select`
+refuses any other region. The dashboard never reads the page's query string.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from salesops import forecast as fc
+from salesops import formatting as fmt
+from salesops import metrics as m
+from salesops import outlook, plots
+from salesops import pipeline as pl
+from salesops.model import Tables
+from salesops.periods import Period
+from salesops.probability import WinModel
+from salesops.report import TILE_CSS, png
+from salesops.scopes import Scope
+from salesops.stages import Stages
+
+LOCK_ENV = "SALESOPS_SCOPE"
+ALL = "All"
+TILES = {
+    "bookings": ("Bookings", "money"),
+    "attainment": ("Quota attainment", "pct"),
+    "win_rate": ("Win rate", "pct"),
+    "pipeline": ("Open pipeline", "money"),
+    "coverage": ("Coverage, next quarter", "ratio"),
+    "quarter_forecast": ("Quarter forecast", "money"),
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the dashboard shows: a month, a region (or all) and a rep (or all)."""
+
+    period: str
+    region: str = ALL
+    rep: str = ALL
+
+
+class Dashboard:
+    """Sales KPIs, trend, pipeline, forecast, leaderboard and top deals for a selection.
+
+    Parameters
+    ----------
+    tables
+        The tables of the dashboard's scope (the company, or the locked region).
+    period
+        The month shown first; ``latest`` works.
+    lock
+        ``region:<name>`` to lock the dashboard to one region, or None.
+    """
+
+    def __init__(
+        self,
+        tables: Tables,
+        period: Period | str = "latest",
+        lock: Scope | str | None = None,
+        stages: Stages | None = None,
+    ) -> None:
+        self.tables = tables
+        self.stages = stages or Stages.read()
+        self.lock = Scope.parse(lock) if lock else None
+        if self.lock is not None and self.lock.level != "region":
+            raise ValueError("a dashboard can be locked to a region (region:<name>) only")
+        self.as_of = tables.as_of
+        latest = Period.parse("latest", as_of=self.as_of)
+        self.periods = [p.label for p in reversed(latest.trailing_months(12))]
+        opps = tables.opportunities
+        self.regions = [self.lock.value] if self.lock else sorted(opps["region"].dropna().unique())
+        history = tables.opportunity_history
+        self.win_model = (
+            WinModel.fit(history, opps, self.as_of, stages=self.stages)
+            if history is not None
+            else None
+        )
+        self._forecasts = self._coherent_forecasts(latest)
+        self._states: dict[str, pd.DataFrame] = {}
+        self._shares: dict[str, float] = {}
+        first = Period.parse(period, as_of=self.as_of).label
+        self.selection = Selection(first if first in self.periods else self.periods[0])
+        self._widgets: dict[str, Any] | None = None
+
+    @classmethod
+    def load(
+        cls, source: Any = None, period: str = "latest", scope: str | None = None
+    ) -> Dashboard:
+        """Load the dashboard's data. The server's lock (``SALESOPS_SCOPE``) wins over ``scope``."""
+        from salesops.sources import load
+
+        lock = os.environ.get(LOCK_ENV) or scope
+        lock = None if not lock or lock == "company" else lock
+        source = source if source is not None else os.environ.get("SALESOPS_SOURCE")
+        return cls(load(source, lock or "company"), period, lock)
+
+    # -- data for a selection -------------------------------------------------------------
+    def _coherent_forecasts(self, latest: Period) -> dict[str, fc.Forecast]:
+        """The company's and each region's forecast, reconciled (a locked region: its own)."""
+        opps = self.tables.opportunities
+        if self.lock is not None:
+            series = fc.monthly_bookings(opps, latest, stages=self.stages)
+            return {self.lock.value: fc.forecast(series, 12)}
+        company, regions = fc.company_and_regions(opps, latest, 12, self.stages)
+        return {ALL: company, **regions}
+
+    def reps(self, region: str = ALL) -> pd.DataFrame:
+        """Active reps of ``region`` (or of the dashboard's scope), by name."""
+        reps = self.tables.reps
+        reps = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]
+        if region != ALL:
+            reps = reps[reps["region"] == region]
+        return reps.sort_values("name")
+
+    def select(
+        self, period: str | None = None, region: str | None = None, rep: str | None = None
+    ) -> Selection:
+        """Change the selection (checked) and update the views in place.
+
+        Raises PermissionError for a region outside a locked dashboard, ValueError for an
+        unknown period, region or rep.
+        """
+        new = self.selection
+        if period is not None:
+            if period not in self.periods:
+                raise ValueError(f"period {period!r} is not one of {self.periods}")
+            new = replace(new, period=period)
+        if region is not None and region != new.region:
+            if self.lock is not None and region not in (ALL, self.lock.value):
+                raise PermissionError(f"this dashboard is locked to {self.lock}")
+            if region != ALL and region not in self.regions:
+                raise ValueError(f"region {region!r} is not one of {self.regions}")
+            new = replace(new, region=region, rep=ALL)
+        if rep is not None:
+            if rep != ALL and rep not in set(self.reps(new.region)["rep_id"]):
+                raise ValueError(f"rep {rep!r} is not an active rep of {new.region}")
+            new = replace(new, rep=rep)
+        self.selection = new
+        if self._widgets is not None:
+            self._refresh()
+        return new
+
+    def _mask(self, frame: pd.DataFrame, owner: str = "owner_id") -> pd.Series:
+        """Rows of ``frame`` in the current selection (by region, then by rep)."""
+        s = self.selection
+        keep = pd.Series(True, index=frame.index)
+        if s.rep != ALL:
+            return frame[owner] == s.rep
+        if s.region != ALL:
+            if "region" in frame:
+                keep &= frame["region"] == s.region
+            else:
+                keep &= frame[owner].isin(self.reps(s.region)["rep_id"])
+        return keep
+
+    def _state(self, period: Period) -> pd.DataFrame:
+        """Every deal as it stood at the end of ``period``, with its win probability."""
+        if period.label not in self._states:
+            opps, history = self.tables.opportunities, self.tables.opportunity_history
+            state = opps if history is None else pl.snapshot(history, period.end, opps)
+            state = state[state["stage"].isin(self.stages.open_names)].copy()
+            state["probability"] = (
+                self.win_model.predict(state, period.last_day)
+                if self.win_model is not None
+                else state["stage"].map(self.stages.probabilities)
+            )
+            self._states[period.label] = state
+        return self._states[period.label]
+
+    def _share(self, quarter: Period, day: pd.Timestamp) -> float:
+        key = f"{quarter.label}@{day:%Y-%m-%d}"
+        if key not in self._shares:
+            self._shares[key] = outlook.in_quarter_share(
+                self.tables.opportunity_history,
+                self.tables.opportunities,
+                quarter,
+                day,
+                self.stages,
+            )
+        return self._shares[key]
+
+    def _quota(self, window: Period) -> float:
+        q = self.tables.quotas
+        if q is None:
+            return np.nan
+        rows = q[self._mask(q, "rep_id") & window.contains(q["month"])]
+        return float(rows["amount"].sum()) if len(rows) else np.nan
+
+    def kpis(self) -> dict[str, float]:
+        """The tiles' numbers for the current selection (see ``docs/dashboard.md``)."""
+        period = Period.parse(self.selection.period)
+        opps = self.tables.opportunities[self._mask(self.tables.opportunities)]
+        state = self._state(period)
+        state = state[self._mask(state)]
+        booked = m.bookings(opps, period, stages=self.stages)
+        quota = self._quota(period)
+        quarter = Period.parse(f"{period.end:%Y-%m}").quarter()
+        due = outlook.due_in(state, quarter, period.last_day, self.stages)
+        next_quota = self._quota(quarter)
+        closed = (
+            m.bookings(opps, (quarter.start, period.end), stages=self.stages)
+            if period.end > quarter.start
+            else 0.0
+        )
+        weighted = (due["amount"].fillna(0) * due["probability"]).sum()
+        share = self._share(quarter, period.last_day)
+        run = outlook.run_rate(opps, quarter, period.last_day, self.stages)
+        pipe_next = state.loc[quarter.contains(state["close_date"]), "amount"].sum()
+        return {
+            "bookings": booked,
+            "quota": quota,
+            "attainment": booked / quota if quota and quota > 0 else np.nan,
+            "win_rate": m.win_rate(opps, period, stages=self.stages),
+            "pipeline": float(state["amount"].sum()),
+            "coverage": pipe_next / next_quota if next_quota and next_quota > 0 else np.nan,
+            "quarter_forecast": closed + share * float(weighted) + run,
+        }
+
+    def forecast(self) -> fc.Forecast:
+        """The selection's bookings forecast (as of the data's latest month).
+
+        Company and regions: the reconciled forecasts. A rep: the region's forecast
+        × the rep's share of the region's bookings over the last 12 months among its
+        active reps (top-down by historical proportions, so reps add up to the region).
+        """
+        s = self.selection
+        region = s.region if s.region != ALL or self.lock is None else self.lock.value
+        base = self._forecasts[region]
+        if s.rep == ALL:
+            return base
+        latest = Period.parse(self.periods[0])
+        window = (latest.end - pd.DateOffset(months=12), latest.end)
+        booked = m.bookings(self.tables.opportunities, window, by="owner_id", stages=self.stages)
+        team = booked.reindex(self.reps(region if region != ALL else s.region)["rep_id"])
+        share = team.get(s.rep, 0.0) / team.sum() if team.sum() > 0 else 0.0
+        return base.shifted(base.mean.to_numpy() * (share - 1))
+
+    # -- views -----------------------------------------------------------------------------
+    def tiles_html(self) -> str:
+        """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines."""
+        values = self.kpis()
+        tiles = []
+        for key, (label, kind) in TILES.items():
+            value = values[key]
+            extra = ""
+            if key == "bookings":
+                extra = f"of {fmt.money(values['quota'])} quota"
+            raw = "" if pd.isna(value) else f"{value:.6f}"
+            tiles.append(
+                f"<div class='kpi' data-kpi='{key}' data-value='{raw}'>"
+                f"<div class='kpi-name'>{escape(label)}</div>"
+                f"<div class='kpi-value'>{fmt.FORMATTERS[kind](value)}</div>"
+                f"<div class='kpi-change'>{escape(extra)}</div></div>"
+            )
+        s = self.selection
+        where = s.rep if s.rep != ALL else s.region
+        return (
+            f"<style>{TILE_CSS}</style><div class='kpis' data-selection='{escape(where)}|"
+            f"{s.period}'>{''.join(tiles)}</div>"
+        )
+
+    def leaderboard_html(self) -> str:
+        """Reps of the selection with the month's bookings, attainment and win rate."""
+        period = Period.parse(self.selection.period)
+        region = self.selection.region
+        reps = self.reps(region)
+        o = self.tables.opportunities
+        booked = m.bookings(o, period, by="owner_id", stages=self.stages)
+        rates = m.win_rate(o, period, by="owner_id", stages=self.stages)
+        quotas = self.tables.quotas
+        board = pd.DataFrame(
+            {
+                "rep": reps["name"].to_numpy(),
+                "region": reps["region"].to_numpy(),
+                "bookings": booked.reindex(reps["rep_id"]).fillna(0.0).to_numpy(),
+                "win_rate": rates.reindex(reps["rep_id"]).to_numpy(),
+            }
+        )
+        if quotas is not None:
+            q = quotas[period.contains(quotas["month"])].groupby("rep_id")["amount"].sum()
+            quota = q.reindex(reps["rep_id"]).to_numpy()
+            board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
+        board = board.sort_values("bookings", ascending=False).set_index("rep")
+        styler = fmt.table(
+            board,
+            {"bookings": "money", "win_rate": "pct", "attainment": "pct"},
+            f"Leaderboard, {period.label}",
+        )
+        return styler.to_html()
+
+    def top_deals_html(self, top: int = 10) -> str:
+        """The selection's largest open deals by expected value at the month's end."""
+        period = Period.parse(self.selection.period)
+        state = self._state(period)
+        state = state[self._mask(state)].copy()
+        state["expected"] = state["amount"].fillna(0) * state["probability"]
+        names = self.tables.reps.set_index("rep_id")["name"]
+        deals = state.sort_values("expected", ascending=False).head(top)
+        shown = pd.DataFrame(
+            {
+                "owner": deals["owner_id"].map(names).to_numpy(),
+                "stage": deals["stage"].to_numpy(),
+                "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                "amount": deals["amount"].to_numpy(),
+                "win probability": deals["probability"].to_numpy(),
+                "expected": deals["expected"].to_numpy(),
+            },
+            index=pd.Index(deals["opportunity_id"], name="deal"),
+        )
+        return fmt.table(
+            shown,
+            {"amount": "money", "win probability": "pct", "expected": "money"},
+            f"Top {top} open deals at the end of {period.label}",
+        ).to_html()
+
+    def charts(self) -> dict[str, bytes]:
+        """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
+        period = Period.parse(self.selection.period)
+        opps = self.tables.opportunities[self._mask(self.tables.opportunities)]
+        months = period.trailing_months(13)
+        window = (months[0].start, months[-1].end)
+        labels = [p.label for p in months]
+        booked = m.bookings(opps, window, by="month", stages=self.stages).reindex(labels)
+        trend = pd.DataFrame({"bookings": booked.fillna(0.0)}, index=pd.Index(labels))
+        q = self.tables.quotas
+        if q is not None:
+            q = q[self._mask(q, "rep_id")]
+            inside = (q["month"] >= window[0]) & (q["month"] < window[1])
+            trend["quota"] = (
+                q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum().reindex(labels)
+            )
+        else:
+            trend["quota"] = np.nan
+        state = self._state(period)
+        pipe = pl.pipeline(state[self._mask(state)], by="stage", stages=self.stages)
+        pipe = pipe.reindex(self.stages.open_names).fillna(0)
+        forecast = self.forecast()
+        return {
+            "trend": png(plots.bookings_trend(trend, "Bookings against quota, 13 months")),
+            "pipeline": png(
+                plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
+            ),
+            "forecast": png(
+                plots.forecast(
+                    forecast.history.iloc[-24:], forecast.frame(), "Bookings forecast, 12 months"
+                )
+            ),
+        }
+
+    def view(self):
+        """The dashboard as ipywidgets: selectors, then the views; built once."""
+        import ipywidgets as w
+
+        if self._widgets is None:
+            s = self.selection
+            region_options = self.regions if self.lock is not None else [ALL, *self.regions]
+            period = w.Dropdown(options=self.periods, value=s.period, description="Month")
+            region = w.Dropdown(
+                options=region_options,
+                value=self.lock.value if self.lock is not None else ALL,
+                description="Region",
+                disabled=self.lock is not None,
+            )
+            rep = w.Dropdown(options=self._rep_options(region.value), value=ALL, description="Rep")
+            if self.lock is not None:
+                self.selection = replace(self.selection, region=self.lock.value)
+            self._widgets = {
+                "period": period,
+                "region": region,
+                "rep": rep,
+                "tiles": w.HTML(),
+                "trend": w.Image(format="png"),
+                "pipeline": w.Image(format="png"),
+                "forecast": w.Image(format="png"),
+                "leaderboard": w.HTML(),
+                "deals": w.HTML(),
+            }
+            period.observe(lambda c: self._on("period", c["new"]), names="value")
+            region.observe(lambda c: self._on("region", c["new"]), names="value")
+            rep.observe(lambda c: self._on("rep", c["new"]), names="value")
+            self._refresh()
+        v = self._widgets
+        for name in ("trend", "pipeline", "forecast"):
+            v[name].layout = w.Layout(width="100%", max_width="880px")
+        return w.VBox(
+            [
+                w.HBox([v["period"], v["region"], v["rep"]]),
+                v["tiles"],
+                w.HTML("<h3>Bookings against quota</h3>"),
+                v["trend"],
+                w.HTML("<h3>Pipeline by stage</h3>"),
+                v["pipeline"],
+                w.HTML("<h3>Forecast with 80% and 95% intervals</h3>"),
+                v["forecast"],
+                w.HTML("<h3>Leaderboard</h3>"),
+                v["leaderboard"],
+                w.HTML("<h3>Top open deals</h3>"),
+                v["deals"],
+            ]
+        )
+
+    def _rep_options(self, region: str) -> list[tuple[str, str]]:
+        reps = self.reps(region)
+        return [(ALL, ALL), *zip(reps["name"], reps["rep_id"], strict=True)]
+
+    def _on(self, what: str, value: str) -> None:
+        v = self._widgets
+        assert v is not None
+        if what == "region":
+            v["rep"].unobserve_all("value")
+            v["rep"].options = self._rep_options(value)
+            v["rep"].value = ALL
+            v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
+        self.select(**{what: value})
+
+    def _refresh(self) -> None:
+        """Update every view for the selection: tiles first, then tables and charts."""
+        v = self._widgets
+        assert v is not None
+        v["tiles"].value = self.tiles_html()
+        v["leaderboard"].value = self.leaderboard_html()
+        v["deals"].value = self.top_deals_html()
+        for name, data in self.charts().items():
+            v[name].value = data

@@ -1,0 +1,84 @@
+"""``salesops serve``: the manager dashboard on Voila, on this machine only.
+
+Voila runs ``notebooks/dashboard.ipynb`` with its sources stripped and tracebacks
+hidden, one kernel kept pre-heated (the notebook reads nothing from the request, so a
+kernel that ran it ahead of time is safe to hand to anyone the server admits), and idle
+kernels culled. ``--scope region:<name>`` sets ``SALESOPS_SCOPE`` in the server's
+environment, which its kernels inherit: every dashboard they run loads that region's
+rows only (see :mod:`salesops.dashboard`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from salesops.dashboard import LOCK_ENV
+from salesops.errors import ConfigError
+from salesops.project import root
+from salesops.scopes import Scope
+
+SOURCE_ENV = "SALESOPS_SOURCE"
+CULL_IDLE_SECONDS = 900
+
+
+def voila_command(port: int = 8866, token: str | None = None) -> list[str]:
+    """The Voila command line that serves the dashboard on 127.0.0.1:``port``."""
+    voila = Path(sys.executable).with_name("voila")
+    return [
+        str(voila),
+        str(root() / "notebooks" / "dashboard.ipynb"),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--no-browser",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+        f"--token={token or ''}",
+    ]
+
+
+def environment(scope: str | None = None, source: str | None = None) -> dict[str, str]:
+    """The server's environment: the scope lock and the source, checked first."""
+    env = {k: v for k, v in os.environ.items() if k not in (LOCK_ENV, SOURCE_ENV)}
+    if source:
+        env[SOURCE_ENV] = source
+    if scope and scope != "company":
+        lock = Scope.parse(scope)
+        if lock.level != "region":
+            raise ConfigError(
+                f"--scope locks the dashboard to a region (region:<name>), not {scope}"
+            )
+        from salesops.sources import open_source
+
+        with open_source(source) as src:
+            regions = src.scopes("region")
+        if lock.value not in regions:
+            raise ConfigError(
+                f"--scope: no region {lock.value!r} in the data; regions: {', '.join(regions)}"
+            )
+        env[LOCK_ENV] = str(lock)
+    return env
+
+
+def serve(
+    port: int = 8866, scope: str | None = None, token: str | None = None, source: str | None = None
+) -> int:
+    """Run Voila in the foreground until interrupted; returns its exit code."""
+    import subprocess
+
+    env = environment(scope, source)
+    print(
+        f"salesops dashboard on http://127.0.0.1:{port}/"
+        + (f"?token={token}" if token else "")
+        + (f" (locked to {env[LOCK_ENV]})" if LOCK_ENV in env else ""),
+        flush=True,
+    )
+    try:
+        return subprocess.call(voila_command(port, token), env=env)
+    except KeyboardInterrupt:
+        return 0

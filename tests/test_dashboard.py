@@ -1,0 +1,223 @@
+"""The manager dashboard: its numbers, the scope lock, and a real browser against
+`salesops serve` (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import salesops as so
+from salesops import metrics as m
+from salesops.dashboard import ALL, Dashboard
+from salesops.periods import Period
+
+ROOT = Path(__file__).parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def tables(small_db):
+    return so.load(small_db)
+
+
+@pytest.fixture(scope="module")
+def dash(tables):
+    return Dashboard(tables)
+
+
+def expected(tables, region: str | None = None, rep: str | None = None) -> dict[str, float]:
+    """The tiles' numbers straight from the metrics API."""
+    period = Period.parse("latest", as_of=tables.as_of)
+    o = tables.opportunities
+    if region:
+        o = o[o["region"] == region]
+    if rep:
+        o = o[o["owner_id"] == rep]
+    return {"bookings": m.bookings(o, period), "win_rate": m.win_rate(o, period)}
+
+
+def test_tiles_follow_the_selection(dash, tables):
+    region = dash.regions[0]
+    assert dash.kpis()["bookings"] == pytest.approx(expected(tables)["bookings"])
+    dash.select(region=region)
+    got = dash.kpis()
+    assert got["bookings"] == pytest.approx(expected(tables, region)["bookings"])
+    assert got["win_rate"] == pytest.approx(expected(tables, region)["win_rate"], nan_ok=True)
+    rep = dash.reps(region)["rep_id"].iloc[0]
+    dash.select(rep=rep)
+    assert dash.kpis()["bookings"] == pytest.approx(expected(tables, rep=rep)["bookings"])
+    assert f"data-selection='{rep}|" in dash.tiles_html()
+    dash.select(region=ALL)
+    assert dash.selection.rep == ALL
+
+
+def test_rep_forecasts_add_up_to_their_region(dash):
+    region = dash.regions[0]
+    dash.select(region=region)
+    total = dash.forecast().mean
+    parts = 0
+    for rep in dash.reps(region)["rep_id"]:
+        dash.select(rep=rep)
+        parts = parts + dash.forecast().mean
+    assert (parts - total).abs().max() < 1e-6
+    dash.select(region=ALL)
+
+
+def test_unknown_selections_are_refused(dash):
+    with pytest.raises(ValueError, match="period"):
+        dash.select(period="1999-01")
+    with pytest.raises(ValueError, match="region"):
+        dash.select(region="Atlantis")
+
+
+def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch):
+    region, other = sorted(tables.opportunities["region"].unique())[:2]
+    monkeypatch.setenv("SALESOPS_SCOPE", f"region:{region}")
+    locked = Dashboard.load(small_db, scope="company")  # the server's lock wins
+    assert locked.regions == [region]
+    assert set(locked.tables.opportunities["region"]) == {region}  # nothing else is loaded
+    with pytest.raises(PermissionError, match=f"locked to region:{region}"):
+        locked.select(region=other)
+    locked.view()
+    assert locked.kpis()["bookings"] == pytest.approx(expected(tables, region)["bookings"])
+
+
+def test_serve_checks_its_scope(small_db):
+    from salesops.errors import ConfigError
+    from salesops.server import environment, voila_command
+
+    with pytest.raises(ConfigError, match="no region 'Atlantis'"):
+        environment("region:Atlantis", str(small_db))
+    with pytest.raises(ConfigError, match="locks the dashboard to a region"):
+        environment("rep:R1", str(small_db))
+    command = voila_command(9999, "secret")
+    for flag in (
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--preheat_kernel=True",
+        "--Voila.ip=127.0.0.1",
+        "--token=secret",
+    ):
+        assert flag in command
+
+
+# -- a real browser --------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (scripts/system-packages.sh installs it)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def serve(source: Path, scope: str | None = None) -> Iterator[str]:
+    port = _free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "salesops.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--source",
+        str(source),
+    ]
+    if scope:
+        args += ["--scope", scope]
+    env = {k: v for k, v in os.environ.items() if k != "SALESOPS_SCOPE"}
+    server = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stdout.read().decode()) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def server(small_db):
+    yield from serve(small_db)
+
+
+@pytest.fixture(scope="module")
+def locked_server(small_db, tables):
+    region = sorted(tables.opportunities["region"].unique())[0]
+    for url in serve(small_db, f"region:{region}"):
+        yield url, region
+
+
+def tile(page, key: str) -> float:
+    return float(page.locator(f".kpi[data-kpi='{key}']").get_attribute("data-value"))
+
+
+@pytest.mark.browser
+def test_the_dashboard_in_a_browser(server, browser, tables):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page.goto(server)
+    page.wait_for_selector(".kpi[data-kpi='bookings']", timeout=120_000)
+    assert tile(page, "bookings") == pytest.approx(expected(tables)["bookings"])
+    assert "Traceback" not in page.content()
+    region = sorted(tables.opportunities["region"].unique())[-1]
+    page.locator(".widget-dropdown", has_text="Region").locator("select").select_option(region)
+    page.wait_for_selector(f".kpis[data-selection^='{region}|']", timeout=30_000)
+    want = expected(tables, region)
+    assert tile(page, "bookings") == pytest.approx(want["bookings"])
+    assert tile(page, "win_rate") == pytest.approx(want["win_rate"])
+    reps = page.locator(".widget-dropdown", has_text="Rep").locator("option").all_inner_texts()
+    names = tables.reps.set_index("rep_id")
+    in_region = names[
+        (names["region"] == region) & names["end_date"].isna() & (names["role"] == "rep")
+    ]
+    reps = {r.replace("\xa0", " ") for r in reps}  # the widget shows non-breaking spaces
+    assert reps == {ALL, *in_region["name"]}  # the rep list follows the region
+    page.wait_for_timeout(1500)  # let the charts land before the picture
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_locked_server_refuses_other_regions(locked_server, browser, tables):
+    url, region = locked_server
+    other = sorted(tables.opportunities["region"].unique())[-1]
+    page = browser.new_page()
+    page.goto(f"{url}?region={other}&scope=region:{other}")  # the query string is ignored
+    page.wait_for_selector(".kpi[data-kpi='bookings']", timeout=120_000)
+    assert tile(page, "bookings") == pytest.approx(expected(tables, region)["bookings"])
+    select = page.locator(".widget-dropdown", has_text="Region").locator("select")
+    assert select.locator("option").all_inner_texts() == [region]
+    assert select.is_disabled()
+    page.close()
