@@ -25,6 +25,7 @@ _EXPORTS = {
     "ForecastReport": "salesops.forecast_report",
     "Dashboard": "salesops.dashboard",
     "PerformanceReview": "salesops.review",
+    "PlanningReport": "salesops.planning_report",
     "TeamReview": "salesops.review",
     "write_summary": "salesops.report",
     "summary_path": "salesops.report",
@@ -38,6 +39,7 @@ __all__ = [
     "MetricsReport",
     "PerformanceReview",
     "Period",
+    "PlanningReport",
     "Scope",
     "Source",
     "Stages",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from salesops.forecast_report import ForecastReport
     from salesops.model import Tables
     from salesops.periods import Period
+    from salesops.planning_report import PlanningReport
     from salesops.project import settings
     from salesops.report import MetricsReport, summary_path, write_summary
     from salesops.review import PerformanceReview, TeamReview

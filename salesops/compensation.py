@@ -133,6 +133,15 @@ class CompPlan:
         """Commission on ``bookings`` against ``quota``: Σ rate × bookings in each band."""
         return float(self.breakdown(bookings, quota)["commission"].sum())
 
+    def payouts(self, bookings: np.ndarray, quota: np.ndarray) -> np.ndarray:
+        """:meth:`payout` element by element over arrays (broadcast), for simulations."""
+        bookings, quota = np.asarray(bookings, float), np.asarray(quota, float)
+        total = np.zeros(np.broadcast(bookings, quota).shape)
+        for tier in self.tiers:
+            low, high = tier.lower * quota, tier.upper * quota
+            total += (np.clip(bookings, low, high) - low) * tier.rate
+        return total
+
     def breakdown(self, bookings: float, quota: float) -> pd.DataFrame:
         """Per tier: its attainment band, rate, the bookings inside it and their commission.
 

@@ -79,9 +79,17 @@ def test_plan_level_errors():
         Plan.from_dict({"reports": [{"notebook": TINY}], "schedule": "daily"})
 
 
-def test_the_monthly_plan_is_valid():
+def test_the_shipped_plans_are_valid():
     plan = Plan.read("parameters/monthly.yml")
     assert plan.reports[0].name == "metrics" and "region:*" in plan.reports[0].scopes
+    assert [r.name for r in plan.reports] == [
+        "metrics",
+        "forecast",
+        "team_review",
+        "performance_review",
+    ]
+    annual = Plan.read("parameters/annual.yml")
+    assert [(r.name, r.reads) for r in annual.reports] == [("planning", "company")]
 
 
 def test_scopes_expand_from_the_data(crm, tmp_path):
