@@ -110,6 +110,21 @@ def in_quarter_share(
     return inside / total if total > 0 else 1.0
 
 
+def _closed_and_due(
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    history: pd.DataFrame | None,
+) -> tuple[float, pd.DataFrame]:
+    """Bookings of ``quarter`` up to ``as_of``, and the open deals due in it then."""
+    end = min(quarter.end, as_of + pd.Timedelta(days=1))
+    closed = (
+        bookings(opportunities, (quarter.start, end), stages=stages) if end > quarter.start else 0.0
+    )
+    return closed, due_in(state_at(history, opportunities, as_of), quarter, as_of, stages)
+
+
 def pipeline_forecast(
     opportunities: pd.DataFrame,
     quarter: Period | str,
@@ -121,9 +136,7 @@ def pipeline_forecast(
     """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
     st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    end = min(q.end, as_of + pd.Timedelta(days=1))
-    closed = bookings(opportunities, (q.start, end), stages=st) if end > q.start else 0.0
-    due = due_in(state_at(history, opportunities, as_of), q, as_of, st)
+    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
     share = in_quarter_share(history, opportunities, q, as_of, st)
     weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
     rate = run_rate(opportunities, q, as_of, st)
@@ -150,9 +163,7 @@ def categories(
     """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
     st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    end = min(q.end, as_of + pd.Timedelta(days=1))
-    closed = bookings(opportunities, (q.start, end), stages=st) if end > q.start else 0.0
-    due = due_in(state_at(history, opportunities, as_of), q, as_of, st)
+    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
     amount = due.groupby("forecast_category")["amount"].sum()
     commit = closed + amount.get("commit", 0.0)
     best = commit + amount.get("best_case", 0.0)

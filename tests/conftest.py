@@ -119,3 +119,28 @@ def postgres_url() -> Iterator[str]:
         subprocess.run(
             [*run_as, bindir / "pg_ctl", "-D", datadir, "-m", "fast", "stop"], capture_output=True
         )
+
+
+@pytest.fixture(scope="session")
+def demo_db() -> Path:
+    """The project's demo database (``make`` builds it; built here if missing)."""
+    from salesops import project
+
+    path = project.default_database()
+    if not path.exists():
+        demo.generate(path)
+    return path
+
+
+def execute(notebook: str, out: Path, **parameters) -> Path:
+    """Run ``notebooks/<notebook>.ipynb`` with papermill into ``out``; returns ``out``."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        f"notebooks/{notebook}.ipynb",
+        str(out),
+        kernel_name="python3",
+        parameters=parameters,
+        progress_bar=False,
+    )
+    return out

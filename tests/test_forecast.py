@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
+from conftest import execute
 
 import salesops as so
 from salesops import forecast as fc
@@ -129,20 +129,8 @@ def test_split_by_hand():
 
 
 @pytest.fixture(scope="module")
-def demo_tables(demo_db_path):
-    return so.load(demo_db_path)
-
-
-@pytest.fixture(scope="module")
-def demo_db_path():
-    from salesops import project
-
-    path = project.default_database()
-    if not path.exists():
-        from salesops import demo
-
-        demo.generate(path)
-    return path
+def demo_tables(demo_db):
+    return so.load(demo_db)
 
 
 def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
@@ -304,19 +292,15 @@ def test_categories_submitted_and_quota_by_hand():
 # -- the notebook ---------------------------------------------------------------------------------
 @pytest.mark.notebook
 @pytest.mark.parametrize("scope", ["company", "region:EMEA"])
-def test_forecast_notebook_runs_and_is_coherent(scope, demo_db_path, demo_tables, tmp_path):
+def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp_path):
     summary = tmp_path / "forecast.json"
-    pm.execute_notebook(
-        "notebooks/forecast.ipynb",
-        str(tmp_path / "out.ipynb"),
-        kernel_name="python3",
-        parameters={
-            "source": str(demo_db_path),
-            "period": "2026-10",
-            "scope": scope,
-            "summary_path": str(summary),
-        },
-        progress_bar=False,
+    execute(
+        "forecast",
+        tmp_path / "out.ipynb",
+        source=str(demo_db),
+        period="2026-10",
+        scope=scope,
+        summary_path=str(summary),
     )
     data = json.loads(summary.read_text())
     company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import papermill as pm
 import pytest
+from conftest import execute
 
 import salesops as so
 from salesops import metrics as m
-from salesops import project
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -62,32 +62,17 @@ def test_parameters_are_what_papermill_sees(path):
     assert {"source", "period", "scope"} <= set(params)
 
 
-@pytest.fixture(scope="session")
-def demo_db() -> Path:
-    """The project's demo database (``make`` builds it; built here if missing)."""
-    path = project.default_database()
-    if not path.exists():
-        from salesops import demo
-
-        demo.generate(path)
-    return path
-
-
 @pytest.mark.notebook
 @pytest.mark.parametrize("scope", ["company", "region:EMEA"])
 def test_metrics_notebook_runs_and_its_summary_is_right(scope, demo_db, tmp_path):
     summary = tmp_path / "metrics.json"
-    pm.execute_notebook(
-        "notebooks/metrics.ipynb",
-        str(tmp_path / "out.ipynb"),
-        kernel_name="python3",
-        parameters={
-            "source": str(demo_db),
-            "period": "2026-10",
-            "scope": scope,
-            "summary_path": str(summary),
-        },
-        progress_bar=False,
+    execute(
+        "metrics",
+        tmp_path / "out.ipynb",
+        source=str(demo_db),
+        period="2026-10",
+        scope=scope,
+        summary_path=str(summary),
     )
     data = json.loads(summary.read_text())
     assert (data["scope"], data["period"], data["as_of"]) == (scope, "2026-10", "2026-10-31")
@@ -112,16 +97,8 @@ def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
     for name in ("opportunities", "reps"):
         (folder / f"{name}.csv").write_text((tiny_dir / f"{name}.csv").read_text())
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(
-        "notebooks/metrics.ipynb",
-        str(out),
-        kernel_name="python3",
-        progress_bar=False,
-        parameters={
-            "source": str(folder),
-            "period": "2026-09",
-            "summary_path": str(tmp_path / "s.json"),
-        },
+    execute(
+        "metrics", out, source=str(folder), period="2026-09", summary_path=str(tmp_path / "s.json")
     )
     text = out.read_text()
     for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):

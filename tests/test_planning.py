@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
+from conftest import execute
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -193,21 +193,15 @@ def test_the_lognormal_sampler_is_robust_to_outliers():
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("scope", ["company", "region:EMEA"])
-def test_planning_notebook_runs(scope, tmp_path):
-    from salesops import project
-
+def test_planning_notebook_runs(scope, demo_db, tmp_path):
     summary = tmp_path / "planning.json"
-    pm.execute_notebook(
-        "notebooks/planning.ipynb",
-        str(tmp_path / "out.ipynb"),
-        kernel_name="python3",
-        parameters={
-            "source": str(project.default_database()),
-            "scope": scope,
-            "summary_path": str(summary),
-            "simulations": 300,
-        },
-        progress_bar=False,
+    execute(
+        "planning",
+        tmp_path / "out.ipynb",
+        source=str(demo_db),
+        scope=scope,
+        summary_path=str(summary),
+        simulations=300,
     )
     data = json.loads(summary.read_text())
     assert data["scope"] == scope and data["year"] == "2027"
