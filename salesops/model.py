@@ -6,6 +6,7 @@ loaders (``sources``) and the documentation (``docs/data-model.md``) all derive 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -222,21 +223,30 @@ def isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
+_ORDERED: dict[int, weakref.ref] = {}  # frames known to be in deal order, by id
+
+
 def by_deal(history: pd.DataFrame) -> pd.DataFrame:
     """Stage history ordered by deal, then time; returned as is when already in that order.
 
-    The loader orders history once, so the check (linear, in Arrow) is all most calls pay.
+    The loader orders history once and every frame this returns is remembered (weakly,
+    by identity), so most calls pay nothing; others pay a linear check in Arrow.
     """
-    if len(history) < 2:
+    known = _ORDERED.get(id(history))
+    if known is not None and known() is history:
         return history
-    ids = pa.array(history["opportunity_id"].astype("str"), from_pandas=True)
-    times = history["changed_at"].to_numpy()
-    id_up = pc.less_equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
-    same = pc.equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
-    if id_up.all() and (times[1:][same] >= times[:-1][same]).all():
-        return history
-    codes, _ = pd.factorize(history["opportunity_id"], sort=True)
-    return history.iloc[np.lexsort((times, codes))]
+    if len(history) >= 2:
+        ids = pa.array(history["opportunity_id"].astype("str"), from_pandas=True)
+        times = history["changed_at"].to_numpy()
+        id_up = pc.less_equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
+        same = pc.equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
+        if not (id_up.all() and (times[1:][same] >= times[:-1][same]).all()):
+            codes, _ = pd.factorize(history["opportunity_id"], sort=True)
+            history = history.iloc[np.lexsort((times, codes))]
+    for key in [k for k, ref in _ORDERED.items() if ref() is None]:
+        del _ORDERED[key]
+    _ORDERED[id(history)] = weakref.ref(history)
+    return history
 
 
 def last_per_deal(history: pd.DataFrame) -> pd.Series:

@@ -68,9 +68,8 @@ def environment(scope: str | None = None, source: str | None = None) -> dict[str
 def serve(
     port: int = 8866, scope: str | None = None, token: str | None = None, source: str | None = None
 ) -> int:
-    """Run Voila in the foreground until interrupted; returns its exit code."""
-    import subprocess
-
+    """Replace this process with Voila (so a signal to it reaches Voila, which then shuts
+    its kernels down); returns only if Voila cannot be started."""
     env = environment(scope, source)
     print(
         f"salesops dashboard on http://127.0.0.1:{port}/"
@@ -78,7 +77,6 @@ def serve(
         + (f" (locked to {env[LOCK_ENV]})" if LOCK_ENV in env else ""),
         flush=True,
     )
-    try:
-        return subprocess.call(voila_command(port, token), env=env)
-    except KeyboardInterrupt:
-        return 0
+    command = voila_command(port, token)
+    os.execve(command[0], command, env)
+    return 1  # not reached

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,4 +117,12 @@ class Stages:
         from salesops.project import parameters_dir
 
         path = Path(path) if path else parameters_dir() / "stages.yml"
-        return cls.from_dict(read_yaml(path), origin=str(path))
+        if not path.is_file():
+            return cls.from_dict(read_yaml(path), origin=str(path))  # read_yaml says why
+        return _read(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _read(path: str, mtime_ns: int) -> Stages:
+    """A stage file, parsed once per version of it (Stages is immutable)."""
+    return Stages.from_dict(read_yaml(path), origin=path)
