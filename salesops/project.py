@@ -60,6 +60,16 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
 
 
+# Kernels that run side by side (the runner's pool, the dashboard's visitors) each keep
+# their numeric libraries to one thread: OpenBLAS threads of parallel kernels otherwise
+# fight over the cores, and small statsmodels fits run several times slower.
+ONE_THREAD_PER_KERNEL = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
 def check_keys(data: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
     """Raise a ConfigError naming ``where`` when ``data`` has keys outside ``allowed``."""
     unknown = sorted(set(data) - set(allowed))

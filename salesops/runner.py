@@ -25,6 +25,7 @@ from typing import Any
 from salesops import __version__
 from salesops.errors import ConfigError
 from salesops.plan import Plan, matches
+from salesops.project import ONE_THREAD_PER_KERNEL
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -221,7 +222,9 @@ def ipc_kernel_manager(folder: str) -> type:
     """A kernel manager that talks to its kernel over Unix sockets in ``folder``.
 
     TCP ports are picked by each kernel and can collide when many start at once (seen as
-    "Address already in use"); sockets in a private folder cannot.
+    "Address already in use"); sockets in a private folder cannot. Each kernel keeps its
+    numeric libraries to one thread (``ONE_THREAD_PER_KERNEL``): the pool's processes
+    are the parallelism.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum, default
@@ -232,6 +235,10 @@ def ipc_kernel_manager(folder: str) -> type:
         @default("ip")
         def _ip_default(self) -> str:
             return os.path.join(folder, "kernel")
+
+        async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+            kw["env"] = {**(kw.get("env") or os.environ), **ONE_THREAD_PER_KERNEL}
+            return await super()._async_pre_start_kernel(**kw)
 
     return IPCKernelManager
 

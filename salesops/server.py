@@ -16,7 +16,7 @@ from pathlib import Path
 
 from salesops.dashboard import LOCK_ENV
 from salesops.errors import ConfigError
-from salesops.project import root
+from salesops.project import ONE_THREAD_PER_KERNEL, root
 from salesops.scopes import Scope
 
 SOURCE_ENV = "SALESOPS_SOURCE"
@@ -45,6 +45,7 @@ def voila_command(port: int = 8866, token: str | None = None) -> list[str]:
 def environment(scope: str | None = None, source: str | None = None) -> dict[str, str]:
     """The server's environment: the scope lock and the source, checked first."""
     env = {k: v for k, v in os.environ.items() if k not in (LOCK_ENV, SOURCE_ENV)}
+    env.update(ONE_THREAD_PER_KERNEL)  # one kernel per visitor: threads would fight
     if source:
         env[SOURCE_ENV] = source
     if scope and scope != "company":
