@@ -35,14 +35,18 @@ Statistical libraries (statsmodels) are imported here only, never at package imp
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from salesops.periods import Period
+from salesops.project import root, write_atomic
 from salesops.stages import Stages
 
 SEASON = 12
@@ -591,10 +595,26 @@ def company_and_regions(
     """The company's bookings forecast and its regions', reconciled to add up.
 
     Each series runs to the end of ``period``; see :func:`reconcile` for the method.
+    The result depends on the regions' monthly series, the horizon and this module
+    only, so it is kept on disk under that content hash (``.cache/forecasts``): the
+    reports of one monthly run that all need it compute it once.
     """
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+    key = hashlib.sha256(
+        pd.util.hash_pandas_object(regions, index=True).to_numpy().tobytes()
+        + repr((list(regions.columns), horizon)).encode()
+        + Path(__file__).read_bytes()
+    ).hexdigest()[:24]
+    path = root() / ".cache" / "forecasts" / f"{key}.pickle"
+    if path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a cache file from another version of pandas: recompute
+            pass
     total = forecast(regions.sum(axis=1), horizon)
-    return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+    result = reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+    write_atomic(path, pickle.dumps(result))
+    return result
 
 
 def reps_of_region(

@@ -6,7 +6,6 @@ One HTML exporter per process is configured once and reused for every report.
 from __future__ import annotations
 
 import os
-import tempfile
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -55,24 +54,6 @@ def to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader never sees a half-written file, and an interrupted write leaves the old
-    file (or none) in place.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def index_page(period: str, entries: list[dict[str, Any]], base: Path) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -27,7 +25,7 @@ from salesops import pipeline as pl
 from salesops import plots
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import settings
+from salesops.project import settings, write_atomic
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -375,13 +373,7 @@ def picture(figure: Figure, alt: str) -> Image:
 
 def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
     """Write a report's JSON summary atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(summary, handle, indent=2)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(Path(path), json.dumps(summary, indent=2))
 
 
 def summary_path(

@@ -25,7 +25,7 @@ from typing import Any
 from salesops import __version__
 from salesops.errors import ConfigError
 from salesops.plan import Plan, matches
-from salesops.project import ONE_THREAD_PER_KERNEL
+from salesops.project import ONE_THREAD_PER_KERNEL, write_atomic
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -151,8 +151,6 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from salesops import render
-
     start = time.perf_counter()
     folder = Path(job.outputs["summary"]).parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,7 +192,7 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
             timings.update(_cell_timings(nb, timings["execute"]))
             if "ipynb" in job.formats:
                 outputs["ipynb"] = str(
-                    render.write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
+                    write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
                 )
             if error is None:
                 outputs.update(_render(job, nb, timings))
@@ -291,11 +289,11 @@ def _render(job: Job, nb, timings: dict[str, float]) -> dict[str, str]:
     html = render.to_html(nb, header)
     written = {}
     if "html" in job.formats:
-        written["html"] = str(render.write_atomic(Path(job.outputs["html"]), html))
+        written["html"] = str(write_atomic(Path(job.outputs["html"]), html))
     timings["render_html"] = time.perf_counter() - started
     if "pdf" in job.formats:
         started = time.perf_counter()
-        written["pdf"] = str(render.write_atomic(Path(job.outputs["pdf"]), render.to_pdf(html)))
+        written["pdf"] = str(write_atomic(Path(job.outputs["pdf"]), render.to_pdf(html)))
         timings["render_pdf"] = time.perf_counter() - started
     return written
 
@@ -426,5 +424,5 @@ def write_manifest(
         "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reports": items,
     }
-    render.write_atomic(folder / "manifest.json", json.dumps(data, indent=2, default=str))
-    render.write_atomic(folder / "index.html", render.index_page(period, items, folder))
+    write_atomic(folder / "manifest.json", json.dumps(data, indent=2, default=str))
+    write_atomic(folder / "index.html", render.index_page(period, items, folder))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from salesops import probability as pr
 from salesops.stages import Stages
 
 STAGES = Stages.read()
+ROOT = Path(__file__).parents[1]
 MONTHS = pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m")
 
 
@@ -310,3 +312,18 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
     assert set(data["outlook"]) == {"2026-Q4", "2027-Q1"}
     text = (tmp_path / "out.ipynb").read_text()
     assert "Traceback" not in text and "image/png" in text
+
+
+def test_company_and_regions_is_computed_once_per_input(demo_tables, monkeypatch, tmp_path):
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    (tmp_path / "parameters").mkdir()
+    for name in ("stages.yml", "settings.yml"):
+        (tmp_path / "parameters" / name).write_text((ROOT / "parameters" / name).read_text())
+    first = fc.company_and_regions(demo_tables.opportunities, "2026-06", 6)
+    cached = list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))
+    assert len(cached) == 1
+    again = fc.company_and_regions(demo_tables.opportunities, "2026-06", 6)
+    pd.testing.assert_series_equal(first[0].mean, again[0].mean)
+    cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
+    third = fc.company_and_regions(demo_tables.opportunities, "2026-06", 6)
+    pd.testing.assert_series_equal(first[0].mean, third[0].mean)
