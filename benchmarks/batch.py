@@ -95,7 +95,7 @@ def main() -> None:
     plan = json.loads(
         json.dumps(__import__("yaml").safe_load((ROOT / "parameters/monthly.yml").read_text()))
     )
-    scopes = plan["reports"][0]["scopes"]
+    scopes = sorted({s for r in plan["reports"] for s in r["scopes"]})
     floor_plan.write_text(
         json.dumps(
             {
@@ -126,9 +126,12 @@ def main() -> None:
     )
     phases = ["kernel_and_overhead", "imports", "data_load", "compute", "render_html", "render_pdf"]
     print("\nwhere (a)'s time goes, seconds per report (mean):")
-    for name, runs in (("metrics", reports), ("floor", floor)):
+    by_report = {}
+    for r in reports:
+        by_report.setdefault(r["report"], []).append(r)
+    for name, runs in (*by_report.items(), ("floor", floor)):
         means = {p: sum(r.get("timings", {}).get(p, 0.0) for r in runs) / len(runs) for p in phases}
-        print(f"  {name:<8}" + "  ".join(f"{p} {v:.2f}" for p, v in means.items()))
+        print(f"  {name:<20}" + "  ".join(f"{p} {v:.2f}" for p, v in means.items()))
 
 
 if __name__ == "__main__":

@@ -591,13 +591,15 @@ def company_and_regions(
     period: Period | str,
     horizon: int = 12,
     stages: Stages | None = None,
+    cache: bool = True,
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """The company's bookings forecast and its regions', reconciled to add up.
 
     Each series runs to the end of ``period``; see :func:`reconcile` for the method.
     The result depends on the regions' monthly series, the horizon and this module
     only, so it is kept on disk under that content hash (``.cache/forecasts``): the
-    reports of one monthly run that all need it compute it once.
+    reports of one monthly run that all need it compute it once (``cache=False``
+    computes it anyway and leaves the cache alone).
     """
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
     key = hashlib.sha256(
@@ -606,14 +608,15 @@ def company_and_regions(
         + Path(__file__).read_bytes()
     ).hexdigest()[:24]
     path = root() / ".cache" / "forecasts" / f"{key}.pickle"
-    if path.is_file():
+    if cache and path.is_file():
         try:
             return pickle.loads(path.read_bytes())
         except Exception:  # a cache file from another version of pandas: recompute
             pass
     total = forecast(regions.sum(axis=1), horizon)
     result = reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
-    write_atomic(path, pickle.dumps(result))
+    if cache:
+        write_atomic(path, pickle.dumps(result))
     return result
 
 
