@@ -8,7 +8,7 @@ set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || missing+=(postgresql)
-ldconfig -p 2> /dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+compgen -G "/usr/lib/*/libpangoft2-1.0.so.0" > /dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 command -v chromium > /dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
