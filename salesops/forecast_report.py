@@ -208,7 +208,10 @@ class ForecastReport:
         }
         frame = self.outlook()
         shown = pd.DataFrame(
-            {q: [_fmt(frame.loc[k, q], OUTLOOK_FORMATS[k]) for k in labels] for q in frame.columns},
+            {
+                q: [fmt.FORMATTERS[OUTLOOK_FORMATS[k]](frame.loc[k, q]) for k in labels]
+                for q in frame.columns
+            },
             index=list(labels.values()),
         )
         return fmt.table(shown, {}, "Quarter outlook")
@@ -334,7 +337,3 @@ class ForecastReport:
             "forecast": {m: _plain(v) for m, v in self.forecast.mean.items()},
             "outlook": {q: {k: _plain(v) for k, v in frame[q].items()} for q in frame.columns},
         }
-
-
-def _fmt(value: float, kind: str) -> str:
-    return fmt.FORMATTERS[kind](value)

@@ -14,7 +14,7 @@ Peers are never named: only distributions leave this module's comparison functio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -335,6 +335,6 @@ def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -
     ).rename_axis("rep_id")
 
 
-def inequality(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.Series:
+def inequality(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Series:
     """The Gini coefficient of each column of ``frame``."""
     return pd.Series({c: gini(frame[c]) for c in (columns or frame.columns)})
