@@ -18,7 +18,7 @@ from salesops import formatting as fmt
 from salesops import outlook, plots, probability
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.report import _plain, picture
+from salesops.report import _plain, memoized, picture
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -153,6 +153,7 @@ class ForecastReport:
         current = Period.parse(f"{self.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
         return [current, current.shift(1)]
 
+    @memoized
     def outlook(self) -> pd.DataFrame:
         """Closed + weighted pipeline + run-rate per quarter, against quota, the
         time-series forecast, the category roll-up and the reps' submissions."""

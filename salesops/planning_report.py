@@ -22,7 +22,7 @@ from salesops.compensation import CompPlan
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.project import root
-from salesops.report import _plain
+from salesops.report import _plain, memoized
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -87,7 +87,6 @@ class PlanningReport:
         self.active = self.reps[
             (self.reps["role"].fillna("rep") == "rep") & self.reps["end_date"].isna()
         ]
-        self._capacity: pn.Capacity | None = None
 
     @classmethod
     def load(cls, source: Any = None, period: str = "latest", **kwargs: Any) -> PlanningReport:
@@ -107,6 +106,7 @@ class PlanningReport:
         )
 
     # -- target and capacity ------------------------------------------------------------------
+    @memoized
     def target(self) -> pd.DataFrame:
         """Top-down target per quarter with the forecast's 80% interval."""
         return pn.top_down(self.forecast, self.year, self.growth)
@@ -118,22 +118,19 @@ class PlanningReport:
             f"Top-down: forecast × (1 + {fmt.pct(self.growth)}); model {self.forecast.model}",
         )
 
+    @memoized
     def capacity_model(self) -> pn.Capacity:
         """Productivity, ramp curve and attrition estimated from the scope's history."""
-        if self._capacity is None:
-            history = pn.monthly_productivity(self.opps, self.reps, self.stages)
-            recent = history[
-                history["month"] >= (self.period.end - pd.DateOffset(months=12)).to_period("M")
-            ]
-            ramped = recent.loc[recent["tenure"] > 12, "bookings"]
-            productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
-            self._capacity = pn.Capacity(
-                productivity,
-                pn.ramp_curve(history),
-                pn.attrition_rate(self.reps, self.as_of),
-            )
-        return self._capacity
+        history = pn.monthly_productivity(self.opps, self.reps, self.stages)
+        start = (self.period.end - pd.DateOffset(months=12)).to_period("M")
+        recent = history[history["month"] >= start]
+        ramped = recent.loc[recent["tenure"] > 12, "bookings"]
+        productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
+        return pn.Capacity(
+            productivity, pn.ramp_curve(history), pn.attrition_rate(self.reps, self.as_of)
+        )
 
+    @memoized
     def capacity(self) -> pd.DataFrame:
         """Bottom-up capacity per quarter against the target, and the gap."""
         out = pn.bottom_up(self.capacity_model(), self.reps, self.year, self.hires)
@@ -172,6 +169,7 @@ class PlanningReport:
         return fmt.table(table, {"bookings_per_hire": "money", "hires": "number"}, caption)
 
     # -- quotas -------------------------------------------------------------------------------
+    @memoized
     def quotas(self) -> pd.DataFrame:
         """The year's target allocated to the active reps by each method (whole dollars)."""
         total = round(float(self.target().loc["Year", "target"]))

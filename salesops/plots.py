@@ -156,24 +156,11 @@ def forecast(history: pd.Series, table: pd.DataFrame, title: str = "Bookings for
     past = pd.PeriodIndex(history.index, freq="M").to_timestamp()
     future = pd.PeriodIndex(table.index, freq="M").to_timestamp()
     ax.plot(past, history.to_numpy(), color=PALETTE[0], lw=2, label="Bookings")
-    ax.fill_between(
-        future,
-        table["lower_95"],
-        table["upper_95"],
-        color=PALETTE[2],
-        alpha=0.35,
-        lw=0,
-        label="95% interval",
-    )
-    ax.fill_between(
-        future,
-        table["lower_80"],
-        table["upper_80"],
-        color=PALETTE[1],
-        alpha=0.35,
-        lw=0,
-        label="80% interval",
-    )
+    for level, color in ((95, PALETTE[2]), (80, PALETTE[1])):
+        low, high = table[f"lower_{level}"], table[f"upper_{level}"]
+        ax.fill_between(
+            future, low, high, color=color, alpha=0.35, lw=0, label=f"{level}% interval"
+        )
     joined = pd.concat([history.iloc[-1:], table["forecast"]])
     ax.plot(
         pd.PeriodIndex(joined.index, freq="M").to_timestamp(),

@@ -7,12 +7,14 @@ It computes; it neither reads nor writes (``write_summary`` writes the JSON summ
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from salesops.project import settings, write_atomic
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
+T = TypeVar("T")
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
 BREAKDOWN_FORMATS = {
     "bookings": "money",
@@ -38,6 +41,20 @@ BREAKDOWN_FORMATS = {
     "cycle_days": "days",
     "open_pipeline": "money",
 }
+
+
+def memoized(method: Callable[[Any], T]) -> Callable[[Any], T]:
+    """A method without arguments computed once per object (the report sections that
+    several others read: KPIs, outlooks, leaderboards, quotas)."""
+    key = f"_memo_{method.__name__}"
+
+    @functools.wraps(method)
+    def once(self: Any) -> T:
+        if key not in self.__dict__:
+            self.__dict__[key] = method(self)
+        return self.__dict__[key]
+
+    return once
 
 
 @dataclass
@@ -63,7 +80,6 @@ class MetricsReport:
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         self.opps = self.tables.opportunities
-        self._kpis: pd.DataFrame | None = None
 
     # -- helpers ------------------------------------------------------------------------
     def title(self) -> Markdown:
@@ -91,13 +107,9 @@ class MetricsReport:
         return pl.pipeline_as_of(history, moment, window, stages=self.stages)["amount"]
 
     # -- KPIs ---------------------------------------------------------------------------
+    @memoized
     def kpis(self) -> pd.DataFrame:
         """Headline KPIs with their change against the previous period and last year."""
-        if self._kpis is None:
-            self._kpis = self._compute_kpis()
-        return self._kpis
-
-    def _compute_kpis(self) -> pd.DataFrame:
         o, st, q = self.opps, self.stages, self.tables.quotas
 
         def attainment(p: Period) -> float:

@@ -28,7 +28,7 @@ from salesops.errors import DataError
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.probability import WinModel
-from salesops.report import TILE_CSS, _plain, picture
+from salesops.report import TILE_CSS, _plain, memoized, picture
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -99,7 +99,6 @@ class PerformanceReview:
         peers = peers[_active(peers, self.window)]
         self._team = sorted({*peers["rep_id"], self.rep_id})
         self.previous_window = (self.window[0] - pd.DateOffset(months=3), self.window[0])
-        self._comparison: pd.DataFrame | None = None
 
     @classmethod
     def load(
@@ -176,13 +175,16 @@ class PerformanceReview:
         title = f"Bookings against quota, 12 months to {self.period.label}"
         return picture(plots.bookings_trend(trend, title), title)
 
+    @memoized
+    def _team_kpis(self) -> pd.DataFrame:
+        """The KPIs of the rep and their peers over the last 3 months (never shown as is)."""
+        return perf.rep_kpis(self.tables, self.window, self._team, self.stages)
+
+    @memoized
     def comparison(self) -> pd.DataFrame:
         """KPIs over the last 3 months against the peer median, the 3 months before, and rank."""
-        if self._comparison is None:
-            now = perf.rep_kpis(self.tables, self.window, self._team, self.stages)
-            before = perf.rep_kpis(self.tables, self.previous_window, self._team, self.stages)
-            self._comparison = perf.peer_comparison(self.rep_id, now, before)
-        return self._comparison
+        before = perf.rep_kpis(self.tables, self.previous_window, self._team, self.stages)
+        return perf.peer_comparison(self.rep_id, self._team_kpis(), before)
 
     def comparison_table(self):
         """The comparison, formatted per KPI."""
@@ -214,7 +216,7 @@ class PerformanceReview:
 
     def peer_chart(self) -> Image:
         """Where the rep's attainment sits in the region's distribution (peers unlabelled)."""
-        now = perf.rep_kpis(self.tables, self.window, self._team, self.stages)["attainment"]
+        now = self._team_kpis()["attainment"]
         mine = now.get(self.rep_id, np.nan)
         peers = now.drop(index=self.rep_id, errors="ignore").dropna().to_numpy()
         title = f"Quota attainment, last 3 months: you against {len(peers)} peers"
@@ -280,8 +282,11 @@ class PerformanceReview:
     def cleanup(self, top: int = 10):
         """The rep's slipped deals this month and stale deals to clean up."""
         history = self._own_history()
-        stale = pl.stale_deals(self.opps, self.period.last_day, history, stages=self.stages)
-        stale = stale.head(top).assign(close_date=lambda f: f["close_date"].dt.strftime("%Y-%m-%d"))
+        stale = (
+            self._stale()
+            .head(top)
+            .assign(close_date=lambda f: f["close_date"].dt.strftime("%Y-%m-%d"))
+        )
         columns = [
             "opportunity_id",
             "stage",
@@ -311,20 +316,29 @@ class PerformanceReview:
                 )
         return tuple(tables)
 
-    def stale_count(self) -> int:
-        return len(
-            pl.stale_deals(self.opps, self.period.last_day, self._own_history(), stages=self.stages)
+    @memoized
+    def _stale(self) -> pd.DataFrame:
+        """The rep's open deals that need cleaning up at the end of the month."""
+        return pl.stale_deals(
+            self.opps, self.period.last_day, self._own_history(), stages=self.stages
+        )
+
+    @memoized
+    def _precision(self) -> pd.DataFrame | None:
+        """The rep's commit forecasts of the last 6 months against bookings (None: none)."""
+        subs = self._own("forecast_submissions", "owner_id")
+        if subs is None or subs.empty:
+            return None
+        labels = {p.label for p in self.period.trailing_months(6)}
+        return m.forecast_precision(
+            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
         )
 
     def forecast_precision(self):
         """The precision of the rep's own commit submissions over the last 6 months."""
-        subs = self._own("forecast_submissions", "owner_id")
-        if subs is None or subs.empty:
+        prec = self._precision()
+        if prec is None:
             return Markdown("*No forecast submissions.*")
-        labels = {p.label for p in self.period.trailing_months(6)}
-        prec = m.forecast_precision(
-            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
-        )
         table = prec.set_index("period")[["forecast", "actual", "error", "accuracy"]].sort_index()
         summary = m.precision_summary(prec)
         return fmt.table(
@@ -335,15 +349,12 @@ class PerformanceReview:
         )
 
     def _bias(self) -> float:
-        subs = self._own("forecast_submissions", "owner_id")
-        if subs is None or subs.empty:
-            return np.nan
-        labels = {p.label for p in self.period.trailing_months(6)}
-        prec = m.forecast_precision(
-            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
+        prec = self._precision()
+        return (
+            float(m.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
         )
-        return float(m.precision_summary(prec)["bias"]) if len(prec) else np.nan
 
+    @memoized
     def statement(self) -> comp.Statement:
         """The commission statement for the month under ``parameters/comp_plan.yml``."""
         return comp.statement(
@@ -390,7 +401,7 @@ class PerformanceReview:
                 "peer_median": conv.drop(columns=[self.rep_id], errors="ignore").median(axis=1),
             }
         ).iloc[1:]  # the first stage has no stage before it
-        flags = perf.coaching_flags(self.comparison(), conversion, self._bias(), self.stale_count())
+        flags = perf.coaching_flags(self.comparison(), conversion, self._bias(), len(self._stale()))
         if flags.empty:
             return Markdown("*No coaching flags this month.*")
         return fmt.table(flags.set_index("flag"), {}, "Coaching flags")
@@ -464,6 +475,7 @@ class TeamReview:
             f"## {self.scope.value} team · {self.period.label} · data as of {self.as_of:%d %b %Y}"
         )
 
+    @memoized
     def leaderboard(self) -> pd.DataFrame:
         """Per rep: QTD attainment and bookings, 3-month win rate, coverage, commission."""
         ids = list(self.active["rep_id"])
@@ -539,6 +551,7 @@ class TeamReview:
             "Reps still ramping",
         )
 
+    @memoized
     def capacity(self) -> pd.Series:
         """Next quarter's capacity against the region's quota for it."""
         quarter = Period.parse(f"{self.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
