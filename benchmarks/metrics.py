@@ -7,7 +7,9 @@ Two ways, side by side in one run, each in a fresh process (so peak memory is it
   window function; pandas then computes the metrics on that slice;
 - **full load**: the same metrics after loading every row of every table.
 
-Both print the same numbers (checked). Goal: pushed down under 2 s and under 2 GB.
+Both print the same numbers (checked). Goal: pushed down under 2 s and under 2 GB, judged
+on the median of ``--repeat`` fresh processes; imports are timed apart (a notebook pays
+them once, whatever it computes).
 
 Usage: ``python benchmarks/metrics.py [--db PATH] [--period 2026-10] [--lookback-months 12]``
 (without ``--db`` a 1M-opportunity demo database is generated first, which takes minutes).
@@ -28,7 +30,7 @@ t0 = time.perf_counter()
 import pandas as pd
 import salesops as so
 from salesops import metrics as m, pipeline as pl
-import salesops.validation  # imports (pandera, statsmodels-free) are timed apart from the work
+import salesops.sources, salesops.validation  # imports are timed apart from the work
 start = time.perf_counter()
 period = so.Period.parse({period!r}, fiscal_year_start_month=1)
 since = {since!r}
@@ -87,6 +89,13 @@ def main() -> None:
         "(default), 12 = the metrics report's trailing year",
     )
     parser.add_argument("--no-full", action="store_true", help="skip the full-load comparison")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="fresh processes for the pushed-down run; the goal is judged on their median "
+        "(default 5: this machine's noise is larger than a single run can show)",
+    )
     args = parser.parse_args()
 
     db = args.db
@@ -113,11 +122,9 @@ def main() -> None:
 
     period = so.Period.parse(args.period, fiscal_year_start_month=1)
     since = str((period.end - pd.DateOffset(months=args.lookback_months)).date())
-    runs = {
-        "pushed down": child(
-            RUN.format(db=str(db), period=args.period, since=since, lookback=args.lookback_months)
-        )
-    }
+    code = RUN.format(db=str(db), period=args.period, since=since, lookback=args.lookback_months)
+    repeats = sorted((child(code) for _ in range(args.repeat)), key=lambda r: r["total_s"])
+    runs = {"pushed down": repeats[len(repeats) // 2]}  # the median run
     if not args.no_full:
         runs["full load"] = child(
             RUN.format(db=str(db), period=args.period, since=None, lookback=args.lookback_months)
@@ -134,8 +141,12 @@ def main() -> None:
             f"{r['total_s']:>16.2f}{r['peak_mb']:>9.0f}{r['import_s']:>11.2f}"
         )
     pushed = runs["pushed down"]
+    totals = ", ".join(f"{r['total_s']:.2f}" for r in repeats)
     print(
-        f"\n{len(pushed['results'])} metrics; goal < 2 s and < 2048 MB: "
+        f"\npushed down, load+metrics in {len(repeats)} fresh processes: {totals} s (median shown)"
+    )
+    print(
+        f"{len(pushed['results'])} metrics; goal (median) < 2 s and < 2048 MB: "
         f"{'met' if pushed['total_s'] < 2 and pushed['peak_mb'] < 2048 else 'MISSED'}"
     )
     if "full load" in runs:

@@ -178,7 +178,7 @@ class Dashboard:
             state["probability"] = (
                 self.win_model.predict(state, period.last_day)
                 if self.win_model is not None
-                else state["stage"].map(self.stages.probabilities)
+                else self.stages.probability_of(state["stage"])
             )
             self._states[period.label] = state
         return self._states[period.label]

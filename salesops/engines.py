@@ -1,7 +1,8 @@
 """Database engines behind a source: DuckDB (files and the demo database) and SQLAlchemy.
 
-Each engine answers three questions for :mod:`salesops.sources`: which columns a table has
-(with their types), how a bound parameter is written, and what a query returns.
+Each engine answers four questions for :mod:`salesops.sources`: which columns a table has
+(with their types), how a bound parameter is written, what a query returns, and whether
+a loaded frame can be joined in a later query.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ class DuckDBEngine:
         table = self.con.sql(sql, params=dict(params)).to_arrow_table()
         return table.to_pandas(date_as_object=False)
 
+    def register(self, name: str, frame: pd.DataFrame) -> str | None:
+        """Make ``frame`` queryable as table ``name`` on this connection; return the name."""
+        self.con.register(name, frame)
+        return name
+
     def close(self) -> None:
         self.con.close()
 
@@ -115,6 +121,10 @@ class SQLEngine:
 
         with self.engine.connect() as con:
             return pd.read_sql(sa.text(sql), con, params=dict(params))
+
+    def register(self, name: str, frame: pd.DataFrame) -> str | None:
+        """None: a remote database cannot see a local frame (queries use subqueries)."""
+        return None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -225,7 +225,7 @@ class ForecastReport:
             [outlook.due_in(state, q, self.as_of, self.stages) for q in qs]
         ).drop_duplicates("opportunity_id")
         due = due.assign(
-            stage_probability=due["stage"].map(self.stages.probabilities),
+            stage_probability=self.stages.probability_of(due["stage"]),
             calibrated=self.win_model.predict(due, self.as_of),
         )
         due["expected"] = due["amount"].fillna(0) * due["calibrated"]

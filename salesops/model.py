@@ -7,6 +7,7 @@ loaders (``sources``) and the documentation (``docs/data-model.md``) all derive 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -214,13 +215,29 @@ DTYPES: dict[str, str] = {
 }
 
 
+def _text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str"), from_pandas=True)
+
+
 def isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
     """``values.isin(allowed)``, hashed in Arrow (pandas 3 walks text values in Python)."""
-    found = pc.is_in(
-        pa.array(values.astype("str"), from_pandas=True),
-        value_set=pa.array(allowed.dropna().astype("str"), from_pandas=True),
-    )
+    found = pc.is_in(_text(values), value_set=_text(allowed.dropna()))
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Where each of ``values`` first occurs in ``keys`` (-1 where absent), hashed in Arrow;
+    a join on one text key without pandas' merge machinery."""
+    found = pc.index_in(_text(values), value_set=_text(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def lookup(values: pd.Series, mapping: Mapping[object, float]) -> pd.Series:
+    """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
+    up once (``Series.map`` walks text values one by one in Python)."""
+    codes, uniques = pd.factorize(values)
+    table = np.array([*(mapping.get(u, np.nan) for u in uniques), np.nan], dtype=float)
+    return pd.Series(table[codes], index=values.index)
 
 
 _ORDERED: dict[int, weakref.ref] = {}  # frames known to be in deal order, by id
@@ -241,18 +258,36 @@ def by_deal(history: pd.DataFrame) -> pd.DataFrame:
         id_up = pc.less_equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
         same = pc.equal(ids[:-1], ids[1:]).to_numpy(zero_copy_only=False)
         if not (id_up.all() and (times[1:][same] >= times[:-1][same]).all()):
-            codes, _ = pd.factorize(history["opportunity_id"], sort=True)
-            history = history.iloc[np.lexsort((times, codes))]
+            keys = pa.table({"id": ids, "at": pa.array(times)})
+            order = pc.sort_indices(keys, sort_keys=[("id", "ascending"), ("at", "ascending")])
+            history = history.take(order.to_numpy())
+    return _remember(history)
+
+
+def _remember(history: pd.DataFrame) -> pd.DataFrame:
     for key in [k for k, ref in _ORDERED.items() if ref() is None]:
         del _ORDERED[key]
     _ORDERED[id(history)] = weakref.ref(history)
     return history
 
 
-def last_per_deal(history: pd.DataFrame) -> pd.Series:
-    """Mask of each deal's last row in history ordered by :func:`by_deal`."""
+def changes_before(history: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
+    """The history rows changed before ``moment``, in :func:`by_deal` order (the ordered
+    frame itself when no row is later, which is the common case)."""
+    h = by_deal(history)
+    keep = h["changed_at"] < moment
+    return h if keep.all() else _remember(h[keep])
+
+
+def last_per_deal(history: pd.DataFrame, where: pd.Series | None = None) -> pd.Series:
+    """Mask of each deal's last row in history ordered by :func:`by_deal`.
+
+    With ``where``, a mask that holds on a leading run of each deal's rows (such as
+    ``changed_at < t``), the mask of each deal's last row where it holds.
+    """
     ids = history["opportunity_id"]
-    return ids.ne(ids.shift(-1))
+    last = ids.ne(ids.shift(-1))
+    return last if where is None else where & (last | ~where.shift(-1, fill_value=False))
 
 
 def empty_frame(table: str) -> pd.DataFrame:

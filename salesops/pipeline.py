@@ -21,7 +21,14 @@ from salesops.metrics import (
     win_rate,
     window_bounds,
 )
-from salesops.model import by_deal, isin, last_per_deal
+from salesops.model import (
+    by_deal,
+    changes_before,
+    isin,
+    last_per_deal,
+    lookup,
+    positions,
+)
 from salesops.periods import Period
 from salesops.stages import Stages
 
@@ -47,9 +54,8 @@ def snapshot(
     deals with no change before then did not exist yet and are left out. With
     ``opportunities``, the deal's attributes (owner, region, segment, ...) are joined on.
     """
-    before = by_deal(history)
-    before = before[before["changed_at"] < pd.Timestamp(as_of)]
-    state = before[last_per_deal(before)]
+    h = by_deal(history)
+    state = h[last_per_deal(h, h["changed_at"] < pd.Timestamp(as_of))]
     if opportunities is not None:
         attrs = [c for c in ATTRIBUTES if c in opportunities]
         state = state.merge(
@@ -74,16 +80,15 @@ def pipeline(
     pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
     """
     st = _stages(stages)
-    open_ = deals[deals["stage"].isin(st.open_names)]
+    keep = deals["stage"].isin(st.open_names)
     if close_window is not None:
-        open_ = open_[in_window(open_["close_date"], close_window)]
+        keep &= in_window(deals["close_date"], close_window)
+    names = [by] if isinstance(by, str) else list(by or [])
+    columns = dict.fromkeys(["stage", "amount", "close_date", *names]).keys() - {"month"}
+    open_ = deals[[c for c in deals.columns if c in columns]][keep]
     amount = open_["amount"].fillna(0.0)
     frame = pd.DataFrame(
-        {
-            "deals": 1,
-            "amount": amount,
-            "weighted": amount * open_["stage"].map(st.probabilities).astype(float),
-        },
+        {"deals": 1, "amount": amount, "weighted": amount * st.probability_of(open_["stage"])},
         index=open_.index,
     )
     if not by:
@@ -146,8 +151,7 @@ def waterfall(
     st = _stages(stages)
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
-    h = by_deal(history)
-    h = h[h["changed_at"] < end]
+    h = changes_before(history, end)
     inside = h["stage"].isin(st.open_names) & in_window(h["close_date"], close_window)
     amount = h["amount"].fillna(0.0)
     first = h["opportunity_id"].ne(h["opportunity_id"].shift())
@@ -163,8 +167,7 @@ def waterfall(
     pushed = left & ~won & ~lost
     won_amount = amount.where(h["amount"].notna(), prev_amount)
 
-    before = h[~during]
-    start_rows = before.index[last_per_deal(before).to_numpy()]
+    start_rows = h.index[last_per_deal(h, ~during).to_numpy()]
     end_rows = h.index[last_per_deal(h).to_numpy()]
     steps = {
         "start": (amount[start_rows][inside[start_rows]].sum(), int(inside[start_rows].sum())),
@@ -205,9 +208,9 @@ def funnel(
     ]
     order = {name: i for i, name in enumerate(st.open_names)}
     n_open = len(st.open_names)
-    rows = history if history is not None else opportunities
+    rows = (history if history is not None else opportunities)[["opportunity_id", "stage"]]
     rows = rows[isin(rows["opportunity_id"], cohort_ids)]
-    level = rows["stage"].map(order).where(rows["stage"] != st.won, n_open)
+    level = lookup(rows["stage"], order).where(rows["stage"] != st.won, n_open)
     reached = level.groupby(rows["opportunity_id"]).max().reindex(cohort_ids).fillna(-1)
     counts = [int((reached >= k).sum()) for k in range(n_open + 1)]
     out = pd.DataFrame({"deals": counts}, index=pd.Index([*st.open_names, st.won], name="stage"))
@@ -227,8 +230,7 @@ def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None
     """
     st = _stages(stages)
     start, end = window_bounds(period)
-    h = by_deal(history)
-    h = h[h["changed_at"] < end]
+    h = changes_before(history, end)
     same = h["opportunity_id"].eq(h["opportunity_id"].shift())
     before = h["close_date"].shift()
     moved = (h["close_date"] - before).dt.days
@@ -275,7 +277,8 @@ def stale_deals(
     if history is not None:
         h = by_deal(history)
         last = h.loc[last_per_deal(h), ["opportunity_id", "changed_at"]]
-        changed = ids.to_frame().merge(last, on="opportunity_id", how="left")["changed_at"]
+        at = np.append(last["changed_at"].to_numpy(), np.datetime64("NaT", "ns"))
+        changed = pd.Series(at[positions(ids, last["opportunity_id"])])  # -1: no change: NaT
         changed = changed.fillna(pd.Series(opportunities["created_date"].to_numpy()[is_open]))
         since_change = (day - changed.dt.normalize()).dt.days.to_numpy()
         idle = since_change >= stale_days
@@ -285,7 +288,7 @@ def stale_deals(
         idle = np.zeros(len(ids), dtype=bool)
     past = past_close > 0
     flagged = past | idle
-    out = opportunities[is_open][flagged].copy()
+    out = opportunities.iloc[np.flatnonzero(is_open)[flagged]]
     out["days_past_close"] = np.clip(past_close[flagged], 0, None)
     out["days_since_change"] = since_change[flagged]
     idle_text = f"no change for {stale_days}+ days"

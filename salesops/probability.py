@@ -231,7 +231,7 @@ def calibration(
     test = examples(history, opportunities, dates, as_of, st)
     estimates = {
         "calibrated": model._lookup(test["stage"], band(test["age_days"], model.cycle_days)),
-        "stage default": test["stage"].map(st.probabilities),
+        "stage default": st.probability_of(test["stage"]),
         "naive elapsed time": naive_win_probability(
             test["age_days"].astype(float), typical_cycle(opportunities, cutoff, st, "mean")
         ),

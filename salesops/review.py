@@ -253,7 +253,7 @@ class PerformanceReview:
             open_["win_probability"] = model.predict(open_, self.as_of)
             label = "calibrated win probability"
         else:
-            open_["win_probability"] = open_["stage"].map(self.stages.probabilities)
+            open_["win_probability"] = self.stages.probability_of(open_["stage"])
             label = "stage probability"
         open_["expected"] = open_["amount"].fillna(0) * open_["win_probability"]
         by_stage = pl.pipeline(open_, by="stage", stages=self.stages).reindex(

@@ -111,14 +111,16 @@ class Source:
         until: pd.Timestamp | None = None,
         id_range: tuple[str, str] | None = None,
         since: pd.Timestamp | None = None,
+        deals: str | None = None,
     ) -> pd.DataFrame | None:
         """One canonical table, filtered in the engine; None if the source lacks it.
 
         ``until`` drops rows dated at or after it; ``since`` keeps only what metrics over
-        windows from ``since`` on need (see :meth:`load`). Values are mapped (stages,
+        windows from ``since`` on need (see :meth:`load`), with ``deals`` naming a table
+        the engine holds of the opportunity ids already loaded. Values are mapped (stages,
         categories) but not yet coerced or validated.
         """
-        query = self._query(table, scope, until, id_range, since)
+        query = self._query(table, scope, until, id_range, since, deals)
         if query is None:
             return None
         sql, params = query
@@ -137,6 +139,7 @@ class Source:
         until: pd.Timestamp | None,
         id_range: tuple[str, str] | None = None,
         since: pd.Timestamp | None = None,
+        deals: str | None = None,
     ) -> tuple[str, dict[str, Any]] | None:
         """The SQL and bound parameters that :meth:`read` runs; None if the table is absent."""
         scope = Scope.parse(scope)
@@ -159,7 +162,7 @@ class Source:
             params["lo"], params["hi"] = id_range
         sql = f"SELECT * FROM ({inner}) AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
         if since is not None:
-            sql = self._since(table, sql, params, since)
+            sql = self._since(table, sql, params, since, deals)
         return sql, params
 
     def fingerprint(
@@ -198,30 +201,44 @@ class Source:
             params[f"s{i}"] = value
         return "(" + ", ".join(self.engine.param(f"s{i}") for i in range(len(values))) + ")"
 
-    def _since(self, table: str, sql: str, params: dict[str, Any], since: pd.Timestamp) -> str:
-        """Narrow ``sql`` (the table's scoped query) to what windows from ``since`` need."""
+    def _since(
+        self,
+        table: str,
+        sql: str,
+        params: dict[str, Any],
+        since: pd.Timestamp,
+        deals: str | None = None,
+    ) -> str:
+        """Narrow ``sql`` (the table's scoped query) to what windows from ``since`` need.
+
+        ``deals`` names an engine table of the opportunity ids loaded (else the deal
+        condition is evaluated again in a subquery)."""
         p = self.engine.param
         column = DATE_COLUMNS.get(table)
         if column is None or not self._temporal(table, column):
             return sql  # untyped dates (a CSV with bad values): keep every row
         params["since"] = since.to_pydatetime()
         if table in ("opportunities", "opportunity_history"):
-            deals = self._deals_since(params)
-            if deals is None:
+            condition = self._deals_since({} if deals else params)  # bound only if used
+            if condition is None:
                 return sql
             if table == "opportunities":
-                return f"SELECT * FROM ({sql}) AS w WHERE {deals}"
+                return f"SELECT * FROM ({sql}) AS w WHERE {condition}"
             # Changes from `since` on, plus the state just before it of every deal in the
             # opportunities slice: its last earlier row (a window over those deals only).
-            opps = self._select("opportunities")
-            assert opps is not None
+            if deals is None:
+                opps = self._select("opportunities")
+                assert opps is not None
+                slice_ = f"SELECT opportunity_id FROM ({opps[0]}) AS d WHERE {condition}"
+            else:
+                slice_ = f"SELECT opportunity_id FROM {quote(deals)}"
             columns = ", ".join(TABLES[table].column_names)
             return (
                 f"SELECT {columns} FROM ({sql}) AS w WHERE changed_at >= {p('since')} "
                 f"UNION ALL SELECT {columns} FROM (SELECT w.*, row_number() OVER "
                 "(PARTITION BY opportunity_id ORDER BY changed_at DESC) AS rn "
                 f"FROM ({sql}) AS w WHERE changed_at < {p('since')} AND opportunity_id IN "
-                f"(SELECT opportunity_id FROM ({opps[0]}) AS d WHERE {deals})) AS o WHERE rn = 1"
+                f"({slice_})) AS o WHERE rn = 1"
             )
         return f"SELECT * FROM ({sql}) AS w WHERE {column} >= {p('since')}"
 
@@ -280,11 +297,15 @@ class Source:
         scope = Scope.parse(scope)
         out: dict[str, pd.DataFrame] = {}
         for table in TABLES:
-            id_range = None
+            id_range, deals = None, None
             if table == "opportunity_history" and scope.level != "company":
                 ids = out["opportunities"]["opportunity_id"].dropna().astype(str)
                 id_range = (ids.min(), ids.max()) if len(ids) else ("", "")
-            frame = self.read(table, scope, until, id_range, since)
+            if table == "opportunity_history" and since is not None:
+                deals = self.engine.register(
+                    "salesops_deals", out["opportunities"][["opportunity_id"]]
+                )
+            frame = self.read(table, scope, until, id_range, since, deals)
             if frame is not None:
                 out[table] = frame
         return out
@@ -324,8 +345,9 @@ class Source:
         if until is not None:
             for name, frame in tables.present().items():
                 column = _PERIOD_COLUMN.get(name)
-                if column is not None:
-                    setattr(tables, name, frame[frame[column] < until].reset_index(drop=True))
+                keep = None if column is None else frame[column] < until
+                if keep is not None and not keep.all():  # the engine may have done it
+                    setattr(tables, name, frame[keep].reset_index(drop=True))
         if scope.level != "company" and tables.reps[tables.reps["rep_id"].notna()].empty:
             level = "region" if scope.level == "region" else "rep"
             raise ConfigError(f"no {level} {scope.value!r} in {self.spec.label}")

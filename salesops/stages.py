@@ -8,8 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from salesops.errors import ConfigError
-from salesops.model import FORECAST_CATEGORIES
+from salesops.model import FORECAST_CATEGORIES, lookup
 from salesops.project import check_keys, read_yaml
 
 
@@ -75,6 +77,10 @@ class Stages:
     def probabilities(self) -> dict[str, float]:
         """Default win probability by stage name."""
         return {s.name: s.probability for s in self.stages}
+
+    def probability_of(self, stage: pd.Series) -> pd.Series:
+        """The default win probability of each value of ``stage`` (NaN if not a stage)."""
+        return lookup(stage, self.probabilities)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], origin: str = "stages") -> Stages:

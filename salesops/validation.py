@@ -17,6 +17,10 @@ from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables, isin
 from salesops.stages import Stages
 
+# pandera registers its pandas backend (importing hypothesis, when installed) on the first
+# validation; do it with the imports, so the first load costs what later loads cost.
+pandera.DataFrameSchema({}).validate(pd.DataFrame())
+
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
 # Columns that must name a rep. reps.manager_id is not checked: a manager may sit outside
 # the loaded scope.
@@ -44,7 +48,6 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     spec = TABLES[table]
     out = {}
     failures = []
-    ids = _ids(table, frame)
     for col in spec.columns:
         raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
         if col.kind in ("date", "timestamp"):
@@ -60,7 +63,7 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         if rule and not typed:  # values already typed by the engine cannot fail to parse
             bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
             if bad.any():
-                failures.append(_failure(table, col.name, rule, bad, ids))
+                failures.append(_failure(table, col.name, rule, bad, _ids(table, frame)))
         out[col.name] = value
     return pd.DataFrame(out, index=frame.index), failures
 
