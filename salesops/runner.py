@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,8 +23,9 @@ from typing import Any
 
 from salesops import __version__
 from salesops.errors import ConfigError
+from salesops.kernels import warm_engine, warm_kernel
 from salesops.plan import Plan, matches
-from salesops.project import ONE_THREAD_PER_KERNEL, write_atomic
+from salesops.project import write_atomic
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -143,9 +143,10 @@ def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:
 def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
     """Run one job: execute the notebook, render it, write every output atomically.
 
-    Kernel start failures are retried ``retries`` times. A failing cell or a timeout is a
-    failed result with the cell number and message, never an exception; the executed
-    notebook is still kept for audit, but no HTML or PDF is written for it.
+    The notebook runs on this worker's warm kernel (:mod:`salesops.kernels`). Kernel start
+    failures are retried ``retries`` times. A failing cell or a timeout is a failed result
+    with the cell number and message, never an exception; the executed notebook is still
+    kept for audit, but no HTML or PDF is written for it.
     """
     import nbformat
     import papermill as pm
@@ -155,31 +156,34 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
     folder = Path(job.outputs["summary"]).parent
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / f".{job.report}.{os.getpid()}.running.ipynb"
+    cwd = str(Path(job.notebook).parent)
+    kernel = warm_kernel()
     error = None
     for attempt in range(retries + 1):
         try:
-            with tempfile.TemporaryDirectory(prefix="salesops-kernel-") as sockets:
-                pm.execute_notebook(
-                    job.notebook,
-                    str(executed),
-                    parameters=job.parameters,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    execution_timeout=timeout,
-                    cwd=str(Path(job.notebook).parent),
-                    report_mode=False,
-                    log_output=False,
-                    kernel_manager_class=ipc_kernel_manager(sockets),
-                )
+            pm.execute_notebook(
+                job.notebook,
+                str(executed),
+                parameters=job.parameters,
+                engine_name=warm_engine(),
+                km=kernel.ready(cwd),
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=timeout,
+                cwd=cwd,
+                report_mode=False,
+                log_output=False,
+            )
             error = None
             break
-        except PapermillExecutionError as exc:
+        except PapermillExecutionError as exc:  # a cell raised; the kernel is fine
             error = {
                 "cell": exc.exec_count or exc.cell_index,
                 "message": f"{exc.ename}: {exc.evalue}",
             }
             break
-        except Exception as exc:  # kernel did not start or died: worth another try
+        except Exception as exc:  # kernel did not start, died or timed out: a new one
+            kernel.stop()
             error = {"cell": None, "message": f"{type(exc).__name__}: {exc}".strip()}
             if "Timeout" in type(exc).__name__ or attempt == retries:
                 break
@@ -214,31 +218,6 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
         error,
         rounded,
     )
-
-
-def ipc_kernel_manager(folder: str) -> type:
-    """A kernel manager that talks to its kernel over Unix sockets in ``folder``.
-
-    TCP ports are picked by each kernel and can collide when many start at once (seen as
-    "Address already in use"); sockets in a private folder cannot. Each kernel keeps its
-    numeric libraries to one thread (``ONE_THREAD_PER_KERNEL``): the pool's processes
-    are the parallelism.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class IPCKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _ip_default(self) -> str:
-            return os.path.join(folder, "kernel")
-
-        async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
-            kw["env"] = {**(kw.get("env") or os.environ), **ONE_THREAD_PER_KERNEL}
-            return await super()._async_pre_start_kernel(**kw)
-
-    return IPCKernelManager
 
 
 def _cell_timings(nb, execute_s: float) -> dict[str, float]:

@@ -4,6 +4,7 @@ and what the rendered HTML and PDF contain."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -151,6 +152,30 @@ def test_a_timeout_fails_that_report(crm, tmp_path):
     entry = entries[("tiny_report", "company")]
     assert entry["status"] == "failed" and "Timeout" in entry["error"]["message"]
     assert entry["duration_s"] < 50
+
+
+def test_a_worker_reuses_its_kernel_but_each_report_starts_clean(crm, tmp_path):
+    plan = plan_file(tmp_path, [{"notebook": str(NOTEBOOKS / "probe"), "scopes": TINY_SCOPES}])
+    code, entries = run(tmp_path, plan, crm, "--workers", "1")
+    assert code == 0, [e["error"] for e in entries.values() if e["error"]]
+    printed = [Path(e["outputs"]["ipynb"]).read_text() for e in entries.values()]
+    pids = {re.search(r"pid (\d+)", text).group(1) for text in printed}
+    assert len(pids) == 1  # one kernel ran all six reports: the probe would fail on any leak
+
+
+def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
+    shutil.copy(TINY + ".ipynb", tmp_path / "after.ipynb")
+    plan = plan_file(
+        tmp_path,
+        [
+            {"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 60}},
+            {"notebook": str(tmp_path / "after"), "scopes": ["company"]},
+        ],
+    )
+    code, entries = run(tmp_path, plan, crm, "--timeout", "3", "--workers", "1")
+    assert code == 1
+    assert entries[("tiny_report", "company")]["status"] == "failed"
+    assert entries[("after", "company")]["status"] == "done"
 
 
 def test_incremental_runs_and_a_data_change(crm, tmp_path):

@@ -1,0 +1,184 @@
+"""Kernels for the batch runner: one warm kernel per worker, reset between reports.
+
+Starting a kernel and importing pandas, matplotlib and salesops costs about as much as
+a report's own work. A worker therefore keeps its kernel between reports and, before
+each one, resets it: the user namespace is emptied (``%reset -f``), figures are closed,
+the working directory and the execution counter are set back. Imported modules stay, and
+with them nothing a report displays: every report loads its own data by scope.
+
+A kernel that timed out, died or failed to reset is shut down, and the next report gets
+a new one; so is a kernel that has run :data:`MAX_REPORTS` reports.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing.util
+import os
+import tempfile
+import threading
+from typing import Any
+
+from salesops.project import ONE_THREAD_PER_KERNEL
+
+MAX_REPORTS = 25  # then a fresh kernel, so that a long run's memory stays flat
+
+RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import matplotlib.pyplot as _plt, os as _os
+_plt.close("all")
+_os.chdir({cwd!r})
+del _plt, _os
+get_ipython().execution_count = 1
+"""
+
+
+def ipc_kernel_manager(folder: str) -> type:
+    """A kernel manager that talks to its kernel over Unix sockets in ``folder``.
+
+    TCP ports are picked by each kernel and can collide when many start at once (seen as
+    "Address already in use"); sockets in a private folder cannot. Each kernel keeps its
+    numeric libraries to one thread (``ONE_THREAD_PER_KERNEL``): the pool's processes
+    are the parallelism.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            return os.path.join(folder, "kernel")
+
+        async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+            kw["env"] = {**(kw.get("env") or os.environ), **ONE_THREAD_PER_KERNEL}
+            return await super()._async_pre_start_kernel(**kw)
+
+    return IPCKernelManager
+
+
+class WarmKernel:
+    """The kernel one worker thread keeps between reports, with its one client; see the
+    module docstring."""
+
+    def __init__(self) -> None:
+        self.km: Any = None
+        self.kc: Any = None
+        self.reports = 0
+        self._sockets: tempfile.TemporaryDirectory | None = None
+
+    def ready(self, cwd: str) -> Any:
+        """A live kernel manager whose kernel is clean and works in ``cwd``."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and (
+            self.reports >= MAX_REPORTS or not run_sync(self.km.is_alive)()
+        ):
+            self.stop()
+        if self.km is not None:
+            try:
+                run_sync(self._reset)(cwd)
+            except Exception:  # a kernel that cannot be reset is not trusted with a report
+                self.stop()
+        if self.km is None:
+            run_sync(self._start)(cwd)
+        self.reports += 1
+        return self.km
+
+    async def _start(self, cwd: str) -> None:
+        self._sockets = tempfile.TemporaryDirectory(prefix="salesops-kernel-")
+        self.km = ipc_kernel_manager(self._sockets.name)(kernel_name="python3")
+        await self.km.start_kernel(cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=60)
+
+    async def _reset(self, cwd: str) -> None:
+        msg_id = self.kc.execute(RESET.format(cwd=cwd), store_history=False, allow_stdin=False)
+        while True:  # its outputs, up to the kernel going idle, are read and dropped
+            msg = await self.kc.get_iopub_msg(timeout=30)
+            if msg["parent_header"].get("msg_id") == msg_id and (
+                msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
+            ):
+                break
+        reply = await self.kc.get_shell_msg(timeout=30)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
+
+    def stop(self) -> None:
+        """Shut the kernel down (now: a report that timed out may still be running)."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            with contextlib.suppress(Exception):  # already gone
+                run_sync(self.km.shutdown_kernel)(now=True)
+        if self._sockets is not None:
+            self._sockets.cleanup()
+        self.km, self.kc, self._sockets, self.reports = None, None, None, 0
+
+
+_local = threading.local()
+
+
+def warm_kernel() -> WarmKernel:
+    """This thread's warm kernel (a pool process has one thread; a Dask worker several).
+
+    It is shut down when the process exits, normally or as a pool worker.
+    """
+    kernel = getattr(_local, "kernel", None)
+    if kernel is None:
+        kernel = _local.kernel = WarmKernel()
+        atexit.register(kernel.stop)
+        multiprocessing.util.Finalize(kernel, kernel.stop, exitpriority=10)
+    return kernel
+
+
+def warm_engine() -> str:
+    """Register and name papermill's nbclient engine on a warm kernel and its client.
+
+    Called with ``km=`` a :class:`WarmKernel`'s manager, it runs the notebook through
+    that kernel's open client: no new client, no wait for one to be ready, nothing closed
+    at the end.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmClient(PapermillNotebookClient):
+        def __init__(self, *args, **kw) -> None:
+            super().__init__(*args, **kw)
+            self.kc = warm_kernel().kc  # set: nbclient then neither makes nor closes one
+            self.kc.allow_stdin = False
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(  # type: ignore[override]
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            km=None,
+            **kwargs,
+        ):
+            return WarmClient(
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            ).execute()
+
+    papermill_engines.register("salesops-warm", WarmKernelEngine)
+    return "salesops-warm"
