@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         help="address of a running Dask scheduler (tcp://host:8786) to run the reports on; "
         "the output folder must be shared with its workers",
     )
+    run.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a new kernel for every report, instead of one per worker that is reset between "
+        "reports (slower; for notebooks that patch modules)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
 
     serve = sub.add_parser(
@@ -200,6 +206,7 @@ def _run(args: argparse.Namespace) -> int:
             retries=args.retries,
             progress=progress,
             cluster=args.cluster,
+            fresh_kernels=args.fresh_kernels,
         )
     finally:
         if bar is not None:

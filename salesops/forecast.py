@@ -35,8 +35,6 @@ Statistical libraries (statsmodels) are imported here only, never at package imp
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.periods import Period
-from salesops.project import root, write_atomic
+from salesops.project import cached
 from salesops.stages import Stages
 
 SEASON = 12
@@ -602,22 +600,12 @@ def company_and_regions(
     computes it anyway and leaves the cache alone).
     """
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
-    key = hashlib.sha256(
-        pd.util.hash_pandas_object(regions, index=True).to_numpy().tobytes()
-        + repr((list(regions.columns), horizon)).encode()
-        + Path(__file__).read_bytes()
-    ).hexdigest()[:24]
-    path = root() / ".cache" / "forecasts" / f"{key}.pickle"
-    if cache and path.is_file():
-        try:
-            return pickle.loads(path.read_bytes())
-        except Exception:  # a cache file from another version of pandas: recompute
-            pass
-    total = forecast(regions.sum(axis=1), horizon)
-    result = reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
-    if cache:
-        write_atomic(path, pickle.dumps(result))
-    return result
+
+    def compute() -> tuple[Forecast, dict[str, Forecast]]:
+        total = forecast(regions.sum(axis=1), horizon)
+        return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+
+    return cached("forecasts", [regions, horizon, Path(__file__)], compute, enabled=cache)
 
 
 def reps_of_region(

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from salesops.metrics import naive_win_probability
 from salesops.pipeline import snapshot
+from salesops.project import cached
 from salesops.stages import Stages
 
 AGE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, np.inf)  # deal age / typical cycle
@@ -157,13 +159,24 @@ class WinModel:
         as_of: pd.Timestamp,
         months: int = 24,
         stages: Stages | None = None,
+        cache: bool = True,
     ) -> WinModel:
-        """Fit on monthly snapshots of the ``months`` before ``as_of``, outcomes as of then."""
+        """Fit on monthly snapshots of the ``months`` before ``as_of``, outcomes as of then.
+
+        The model depends on its inputs only, so it is kept on disk under their content
+        hash (:func:`salesops.project.cached`): the reviews of one region's reps fit it
+        once. ``cache=False`` fits it anyway and leaves the cache alone.
+        """
         st = stages or Stages.read()
         as_of = pd.Timestamp(as_of)
-        dates = pd.date_range(end=as_of, periods=months, freq="MS")
-        data = examples(history, opportunities, dates, as_of, st)
-        return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
+
+        def compute() -> WinModel:
+            dates = pd.date_range(end=as_of, periods=months, freq="MS")
+            data = examples(history, opportunities, dates, as_of, st)
+            return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
+
+        parts = [history, opportunities, as_of, months, st, Path(__file__)]
+        return cached("win_models", parts, compute, enabled=cache)
 
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
         """The calibrated probability of each open deal (``stage``, ``created_date``) at ``at``."""

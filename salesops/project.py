@@ -6,17 +6,20 @@ holds this package, else the current directory.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from salesops.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def root() -> Path:
@@ -134,3 +137,40 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: bool = True) -> T:
+    """``compute()``, kept on disk under a hash of what it depends on.
+
+    The reports of one run that need the same costly result (the reconciled forecast,
+    a region's win model) compute it once. ``parts`` are what the result depends on:
+    frames and series hash by content, a path by its file's bytes (pass the computing
+    module's ``__file__``, so a code change is a new key), anything else by ``repr``.
+    Files go to ``.cache/<kind>/`` under the project root. With ``enabled`` False the
+    result is computed and the cache left alone.
+    """
+    import pickle
+
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame | pd.Series):
+            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+            names = part.columns if isinstance(part, pd.DataFrame) else [part.name]
+            digest.update(repr(list(names)).encode())
+        elif isinstance(part, Path):
+            digest.update(part.read_bytes())
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"\0")
+    path = root() / ".cache" / kind / f"{digest.hexdigest()[:24]}.pickle"
+    if enabled and path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # written by another version of a library: compute again
+            pass
+    result = compute()
+    if enabled:
+        write_atomic(path, pickle.dumps(result))
+    return result

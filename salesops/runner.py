@@ -140,10 +140,13 @@ def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:
     return out
 
 
-def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
+def execute(
+    job: Job, timeout: float | None = None, retries: int = 1, fresh_kernel: bool = False
+) -> Result:
     """Run one job: execute the notebook, render it, write every output atomically.
 
-    The notebook runs on this worker's warm kernel (:mod:`salesops.kernels`). Kernel start
+    The notebook runs on this worker's warm kernel (:mod:`salesops.kernels`), or on a
+    kernel of its own with ``fresh_kernel`` (shut down when the notebook ends). Kernel start
     failures are retried ``retries`` times. A failing cell or a timeout is a failed result
     with the cell number and message, never an exception; the executed notebook is still
     kept for audit, but no HTML or PDF is written for it.
@@ -187,6 +190,8 @@ def execute(job: Job, timeout: float | None = None, retries: int = 1) -> Result:
             error = {"cell": None, "message": f"{type(exc).__name__}: {exc}".strip()}
             if "Timeout" in type(exc).__name__ or attempt == retries:
                 break
+    if fresh_kernel:
+        kernel.stop()
     timings = {"execute": time.perf_counter() - start}
     outputs: dict[str, str] = {}
     try:
@@ -290,14 +295,18 @@ def run(
     retries: int = 1,
     progress: Callable[[Result, int, int], None] | None = None,
     cluster: str | None = None,
+    fresh_kernels: bool = False,
 ) -> tuple[str, list[Result]]:
     """Run a plan; return the period label and every report's result.
 
     Reports whose fingerprint matches the manifest and whose outputs exist are skipped
     unless ``force``. With ``cluster`` (``tcp://host:8786``) the reports execute on that
     Dask cluster's workers instead of a local process pool; ``out_dir`` must then be a
-    path the workers share. The manifest and index page are rewritten after every report, so
-    a killed run leaves an accurate record of what finished.
+    path the workers share. Each worker keeps its kernel between reports, reset before each;
+    ``fresh_kernels`` gives every report a kernel of its own instead, for notebooks that
+    change state a reset does not clear (a patched module). The manifest and index page
+    are rewritten after every report, so a killed run leaves an accurate record of what
+    finished.
     """
     label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
     if not jobs:
@@ -324,7 +333,7 @@ def run(
                 progress(results[-1], len(results), len(jobs))
         else:
             todo.append(job)
-    for result in _execute_all(todo, workers, cluster, timeout, retries):
+    for result in _execute_all(todo, workers, cluster, timeout, retries, fresh_kernels):
         results.append(result)
         manifest[(result.report, result.scope)] = asdict(result)
         write_manifest(out_dir / label, label, manifest)
@@ -335,7 +344,12 @@ def run(
 
 
 def _execute_all(
-    jobs: list[Job], workers: int | None, cluster: str | None, timeout: float | None, retries: int
+    jobs: list[Job],
+    workers: int | None,
+    cluster: str | None,
+    timeout: float | None,
+    retries: int,
+    fresh: bool = False,
 ) -> Iterator[Result]:
     """Results in the order they finish: from a local process pool, or from the workers of
     an existing Dask cluster (which write to the same, shared, output paths)."""
@@ -350,13 +364,15 @@ def _execute_all(
         except OSError as exc:
             raise ConfigError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
         with client:
-            futures = client.map(execute, jobs, timeout=timeout, retries=retries, pure=False)
+            futures = client.map(
+                execute, jobs, timeout=timeout, retries=retries, fresh_kernel=fresh, pure=False
+            )
             for future in dask_completed(futures):
                 yield future.result()
         return
     size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
     with ProcessPoolExecutor(max_workers=size) as pool:
-        futures = [pool.submit(execute, job, timeout, retries) for job in jobs]
+        futures = [pool.submit(execute, job, timeout, retries, fresh) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
 

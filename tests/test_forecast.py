@@ -327,3 +327,17 @@ def test_company_and_regions_is_computed_once_per_input(demo_tables, monkeypatch
     cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
     third = fc.company_and_regions(demo_tables.opportunities, "2026-06", 6)
     pd.testing.assert_series_equal(first[0].mean, third[0].mean)
+
+
+def test_a_win_model_is_fitted_once_per_input(demo_tables, monkeypatch, tmp_path):
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    args = (demo_tables.opportunity_history, demo_tables.opportunities, demo_tables.as_of)
+    fresh = pr.WinModel.fit(*args, stages=STAGES, cache=False)
+    first = pr.WinModel.fit(*args, stages=STAGES)
+    again = pr.WinModel.fit(*args, stages=STAGES)
+    assert len(list((tmp_path / ".cache" / "win_models").glob("*.pickle"))) == 1
+    pd.testing.assert_frame_equal(first.cells, fresh.cells)
+    pd.testing.assert_frame_equal(again.cells, fresh.cells)
+    shorter = pr.WinModel.fit(*args, months=12, stages=STAGES)  # another input, another model
+    assert len(list((tmp_path / ".cache" / "win_models").glob("*.pickle"))) == 2
+    assert not shorter.cells.equals(fresh.cells)

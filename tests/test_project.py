@@ -66,3 +66,26 @@ def test_every_metric_is_documented_with_a_formula():
                 continue  # selection helpers, not metrics
             assert len(fn.__doc__.strip().splitlines()) >= 2, name
             assert f"`{name}`" in doc or f"`{module.__name__.split('.')[-1]}.{name}`" in doc, name
+
+
+def test_cached_computes_once_per_content(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from salesops.project import cached
+
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    calls = []
+
+    def compute(frame: pd.DataFrame):
+        calls.append(1)
+        return float(frame["x"].sum())
+
+    one, other = pd.DataFrame({"x": [1.0, 2.0]}), pd.DataFrame({"x": [1.0, 3.0]})
+    assert cached("sums", [one, "v1"], lambda: compute(one)) == 3.0
+    assert cached("sums", [one.copy(), "v1"], lambda: compute(one)) == 3.0  # same content
+    assert len(calls) == 1
+    assert cached("sums", [other, "v1"], lambda: compute(other)) == 4.0  # other content
+    assert cached("sums", [one, "v2"], lambda: compute(one)) == 3.0  # other key part
+    assert cached("sums", [one, "v1"], lambda: compute(one), enabled=False) == 3.0
+    assert len(calls) == 4
+    assert len(list((tmp_path / ".cache" / "sums").glob("*.pickle"))) == 3

@@ -154,13 +154,24 @@ def test_a_timeout_fails_that_report(crm, tmp_path):
     assert entry["duration_s"] < 50
 
 
+def kernel_pids(entries: dict) -> set[str]:
+    """The kernel process ids the probe notebook printed."""
+    printed = [Path(e["outputs"]["ipynb"]).read_text() for e in entries.values()]
+    return {re.search(r"pid (\d+)", text).group(1) for text in printed}
+
+
 def test_a_worker_reuses_its_kernel_but_each_report_starts_clean(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": str(NOTEBOOKS / "probe"), "scopes": TINY_SCOPES}])
     code, entries = run(tmp_path, plan, crm, "--workers", "1")
     assert code == 0, [e["error"] for e in entries.values() if e["error"]]
-    printed = [Path(e["outputs"]["ipynb"]).read_text() for e in entries.values()]
-    pids = {re.search(r"pid (\d+)", text).group(1) for text in printed}
-    assert len(pids) == 1  # one kernel ran all six reports: the probe would fail on any leak
+    assert len(kernel_pids(entries)) == 1  # one kernel ran all six: the probe fails on a leak
+
+
+def test_fresh_kernels_give_every_report_its_own(crm, tmp_path):
+    plan = plan_file(tmp_path, [{"notebook": str(NOTEBOOKS / "probe"), "scopes": TINY_SCOPES[:3]}])
+    code, entries = run(tmp_path, plan, crm, "--workers", "1", "--fresh-kernels")
+    assert code == 0
+    assert len(kernel_pids(entries)) == 3
 
 
 def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
