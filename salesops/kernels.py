@@ -90,7 +90,9 @@ class WarmKernel:
     async def _start(self, cwd: str) -> None:
         self._sockets = tempfile.TemporaryDirectory(prefix="salesops-kernel-")
         self.km = ipc_kernel_manager(self._sockets.name)(kernel_name="python3")
-        await self.km.start_kernel(cwd=cwd)
+        # No history database: a reset sets the execution counter back, and IPython would
+        # print a clash of line numbers in it into the next report.
+        await self.km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=60)

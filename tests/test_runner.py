@@ -165,6 +165,11 @@ def test_a_worker_reuses_its_kernel_but_each_report_starts_clean(crm, tmp_path):
     code, entries = run(tmp_path, plan, crm, "--workers", "1")
     assert code == 0, [e["error"] for e in entries.values() if e["error"]]
     assert len(kernel_pids(entries)) == 1  # one kernel ran all six: the probe fails on a leak
+    for entry in entries.values():  # and the kernel said nothing of its own into a report
+        executed = json.loads(Path(entry["outputs"]["ipynb"]).read_text())
+        streams = [o for c in executed["cells"] for o in c.get("outputs", [])]
+        assert all(o.get("name") != "stderr" for o in streams)
+        assert "ERROR" not in Path(entry["outputs"]["html"]).read_text()
 
 
 def test_fresh_kernels_give_every_report_its_own(crm, tmp_path):
