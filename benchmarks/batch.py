@@ -142,7 +142,7 @@ def main() -> None:
         by_report.setdefault(r["report"], []).append(r)
     for name, runs in (*by_report.items(), ("floor", floor), ("floor, fresh kernels", cold)):
         means = {p: sum(r.get("timings", {}).get(p, 0.0) for r in runs) / len(runs) for p in phases}
-        print(f"  {name:<20}" + "  ".join(f"{p} {v:.2f}" for p, v in means.items()))
+        print(f"  {name:<22}" + "  ".join(f"{p} {v:.2f}" for p, v in means.items()))
 
 
 if __name__ == "__main__":
