@@ -18,7 +18,9 @@ starts: an unknown parameter, or a notebook that lacks one the runner passes, is
 
 from __future__ import annotations
 
+import ast
 import fnmatch
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,11 +132,42 @@ def _report(item: Any, index: int, origin: str) -> ReportSpec:
     return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params), reads)
 
 
-def _check_parameters(notebook: Path, params: Mapping[str, Any], where: str) -> None:
-    """Compare the plan's parameters with the notebook's ``parameters`` cell (papermill)."""
-    import papermill as pm
+def notebook_parameters(notebook: Path, where: str = "") -> list[str] | None:
+    """The names that the notebook's cell tagged ``parameters`` assigns; None without one.
 
-    declared = pm.inspect_notebook(str(notebook))
+    What papermill's inspection finds for a Python notebook, read with ``json`` and
+    ``ast``: importing papermill (and nbformat with it) takes seconds, which a run that
+    has nothing to do should not pay.
+    """
+    try:
+        cells = json.loads(Path(notebook).read_text())["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{where}: {Path(notebook).name} is not a notebook: {exc}") from None
+    for cell in cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or "parameters" not in tags:
+            continue
+        source = cell.get("source", "")
+        try:
+            body = ast.parse("".join(source) if isinstance(source, list) else source).body
+        except SyntaxError as exc:
+            raise ConfigError(
+                f"{where}: the parameters cell of {Path(notebook).name} is not valid Python "
+                f"(line {exc.lineno}: {exc.msg})"
+            ) from None
+        names = []
+        for node in body:
+            if isinstance(node, ast.Assign):
+                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.append(node.target.id)
+        return names
+    return None
+
+
+def _check_parameters(notebook: Path, params: Mapping[str, Any], where: str) -> None:
+    """Compare the plan's parameters with the notebook's ``parameters`` cell."""
+    declared = notebook_parameters(notebook, where)
     if not declared:
         raise ConfigError(f"{where}: {notebook.name} has no cell tagged 'parameters'")
     missing = [p for p in INJECTED if p not in declared]

@@ -370,6 +370,8 @@ def _execute_all(
             for future in dask_completed(futures):
                 yield future.result()
         return
+    import papermill  # noqa: F401  (seconds to import: once here, and the forked workers share it)
+
     size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
     with ProcessPoolExecutor(max_workers=size) as pool:
         futures = [pool.submit(execute, job, timeout, retries, fresh) for job in jobs]

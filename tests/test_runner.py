@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from salesops import cli, runner
 from salesops.errors import ConfigError
-from salesops.plan import Plan, matches
+from salesops.plan import Plan, matches, notebook_parameters
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 TINY = str(NOTEBOOKS / "tiny_report")
@@ -69,6 +69,22 @@ def crm(tiny_dir, tmp_path) -> Path:
 def test_plan_errors_name_the_problem(report, message):
     with pytest.raises(ConfigError, match=message):
         Plan.from_dict({"reports": [report]}, origin="plan.yml")
+
+
+def test_parameters_are_read_as_papermill_reads_them(tmp_path):
+    import papermill as pm
+
+    for notebook in [*Path("notebooks").glob("*.ipynb"), *NOTEBOOKS.glob("*.ipynb")]:
+        found = pm.inspect_notebook(str(notebook))
+        assert notebook_parameters(notebook) == (list(found) if found else None), notebook
+    broken = json.loads((NOTEBOOKS / "tiny_report.ipynb").read_text())
+    next(c for c in broken["cells"] if c["cell_type"] == "code")["source"] = "period = (\n"
+    (tmp_path / "broken.ipynb").write_text(json.dumps(broken))
+    with pytest.raises(ConfigError, match="parameters cell of broken.ipynb is not valid Python"):
+        Plan.from_dict({"reports": [{"notebook": str(tmp_path / "broken")}]})
+    (tmp_path / "empty.ipynb").write_text("not json")
+    with pytest.raises(ConfigError, match="empty.ipynb is not a notebook"):
+        Plan.from_dict({"reports": [{"notebook": str(tmp_path / "empty")}]})
 
 
 def test_plan_level_errors():
