@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import multiprocessing.util
 import os
 import tempfile
@@ -69,8 +70,8 @@ class WarmKernel:
         self.reports = 0
         self._sockets: tempfile.TemporaryDirectory | None = None
 
-    def ready(self, cwd: str) -> Any:
-        """A live kernel manager whose kernel is clean and works in ``cwd``."""
+    def ready(self, cwd: str) -> None:
+        """Make sure ``km`` and ``kc`` are a live kernel, clean, working in ``cwd``."""
         from jupyter_core.utils import run_sync
 
         if self.km is not None and (
@@ -85,7 +86,6 @@ class WarmKernel:
         if self.km is None:
             run_sync(self._start)(cwd)
         self.reports += 1
-        return self.km
 
     async def _start(self, cwd: str) -> None:
         self._sockets = tempfile.TemporaryDirectory(prefix="salesops-kernel-")
@@ -139,21 +139,22 @@ def warm_kernel() -> WarmKernel:
     return kernel
 
 
+@functools.cache
 def warm_engine() -> str:
-    """Register and name papermill's nbclient engine on a warm kernel and its client.
+    """Register (once per process) and name papermill's nbclient engine on a warm kernel.
 
-    Called with ``km=`` a :class:`WarmKernel`'s manager, it runs the notebook through
-    that kernel's open client: no new client, no wait for one to be ready, nothing closed
-    at the end.
+    Called with ``km=`` and ``kc=``, a :class:`WarmKernel`'s manager and client, it runs
+    the notebook through that open client: no new client, no wait for one to be ready,
+    nothing closed at the end.
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
 
     class WarmClient(PapermillNotebookClient):
-        def __init__(self, *args, **kw) -> None:
-            super().__init__(*args, **kw)
-            self.kc = warm_kernel().kc  # set: nbclient then neither makes nor closes one
+        def __init__(self, nb_man, kc, **kw) -> None:
+            super().__init__(nb_man, **kw)
+            self.kc = kc  # set: nbclient then neither makes nor closes one
             self.kc.allow_stdin = False
 
     class WarmKernelEngine(NBClientEngine):
@@ -168,10 +169,12 @@ def warm_engine() -> str:
             start_timeout=60,
             execution_timeout=None,
             km=None,
+            kc=None,
             **kwargs,
         ):
             return WarmClient(
                 nb_man,
+                kc,
                 km=km,
                 timeout=execution_timeout,
                 startup_timeout=start_timeout,

@@ -83,9 +83,8 @@ def pipeline(
     keep = deals["stage"].isin(st.open_names)
     if close_window is not None:
         keep &= in_window(deals["close_date"], close_window)
-    names = [by] if isinstance(by, str) else list(by or [])
-    columns = dict.fromkeys(["stage", "amount", "close_date", *names]).keys() - {"month"}
-    open_ = deals[[c for c in deals.columns if c in columns]][keep]
+    used = {"stage", "amount", "close_date", *([by] if isinstance(by, str) else by or [])}
+    open_ = deals[[c for c in deals.columns if c in used]][keep]  # take only what is used
     amount = open_["amount"].fillna(0.0)
     frame = pd.DataFrame(
         {"deals": 1, "amount": amount, "weighted": amount * st.probability_of(open_["stage"])},

@@ -164,12 +164,14 @@ def execute(
     error = None
     for attempt in range(retries + 1):
         try:
+            kernel.ready(cwd)
             pm.execute_notebook(
                 job.notebook,
                 str(executed),
                 parameters=job.parameters,
                 engine_name=warm_engine(),
-                km=kernel.ready(cwd),
+                km=kernel.km,
+                kc=kernel.kc,
                 kernel_name="python3",
                 progress_bar=False,
                 execution_timeout=timeout,

@@ -17,10 +17,6 @@ from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables, isin
 from salesops.stages import Stages
 
-# pandera registers its pandas backend (importing hypothesis, when installed) on the first
-# validation; do it with the imports, so the first load costs what later loads cost.
-pandera.DataFrameSchema({}).validate(pd.DataFrame())
-
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
 # Columns that must name a rep. reps.manager_id is not checked: a manager may sit outside
 # the loaded scope.
