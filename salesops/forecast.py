@@ -1,58 +1,54 @@
-"""Time-series forecasts of monthly bookings, chosen on a rolling-origin backtest.
+"""Monthly bookings forecasts that hold on two to four years of history.
 
-:func:`forecast` fits a set of candidate models to a monthly series, scores each one
-on a rolling-origin backtest *inside the series it is given*, and returns the mean of
-the best one to three candidates, with prediction intervals sized from the same
-backtest. Nothing looks past the end of the series, so holding out its tail and
-scoring against it (``benchmarks/forecast_accuracy.py``) is an honest test.
+:func:`forecast` fits three model families to a monthly series, each in the form its
+information criterion prefers on the whole series (:mod:`salesops.timeseries`), and
+returns their mean with prediction intervals from the models' own variances. Nothing is
+chosen on a backtest: on the 36 months a CRM typically holds, a backtest has too few
+origins to tell models apart. :func:`salesops.backtest.backtest` replays the same rule
+from past month-ends as evidence for the report, and ``benchmarks/forecast_accuracy.py``
+scores it on real series it never saw.
 
-Candidates
-    ``naive`` (last value), ``seasonal_naive`` (same month last year), ``drift``
-    (the line from the first to the last value), ``ets_damped`` (Holt's damped trend),
-    ``ets_additive`` / ``ets_multiplicative`` (Holt-Winters with a damped trend and
-    additive or multiplicative seasonality), ``theta`` (the theta method on the
-    seasonally adjusted series), ``sarima`` (the best of a few seasonal ARIMA orders
-    by AIC) and ``ets`` (the state-space ETS form with the lowest AICc). The two searches
-    run once on the whole series and the backtest reuses the form they found. Seasonal
-    candidates need two full years before the earliest backtest origin; shorter series
-    use the non-seasonal ones.
+The rules, in order
+    1. No history: zero, with a note. Every month zero: zero, with a note.
+    2. Under 12 months: the mean of the last six months, flat, σ from their spread
+       growing as √h, with a note.
+    3. Seasonality is used from 24 months on when the series' seasonal strength is at
+       least 0.64 (:func:`salesops.timeseries.seasonal_strength`); a note says when a
+       series of two years or more is not seasonal.
+    4. The models see the last ten years at most, without the leading months below a
+       tenth of the median month (a CRM's or a rep's partial first months; a year at
+       most). The forecast is the mean of the ETS,
+       ARIMA and theta forecasts, floored at zero. A family that cannot be fitted, or
+       that forecasts a month above three times the best month so far (an explosive
+       trend, as a CRM's first months can provoke), is left out, with a note.
+    5. σ per step is that of a mean of k forecasts with errors of their own plus the
+       disagreement between them: σ² = σ̄²/k + Var(F₁…F_k), with σ̄ the members' mean σ
+       and Var the variance of their point forecasts at that step. The 80% and 95%
+       intervals are the forecast ± 1.2816σ and ± 1.96σ, floored at zero.
 
-Backtest
-    Five origins three months apart; from each, the candidate forecasts ``b`` months
-    (``b`` = the horizon, at most 12, shorter for short series) and is scored by MASE:
-    the mean absolute error over the in-sample mean absolute error of the seasonal
-    naive forecast up to the origin. The combinations "mean of the best k" for
-    k = 1, 2, 3 are scored the same way and the best is kept.
-
-Intervals
-    For each step ahead, σ is the root mean square of the chosen forecast's backtest
-    errors at that step, made non-decreasing in the step and grown as √h beyond the
-    backtest horizon. The 80% and 95% intervals are the forecast ± 1.28σ and ± 1.96σ,
-    floored at zero. Their empirical coverage is measured leave-one-origin-out.
-
-Statistical libraries (statsmodels) are imported here only, never at package import.
+Statistical libraries (statsmodels) are imported inside the model functions only, never
+at package import.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from salesops import timeseries as ts
 from salesops.periods import Period
 from salesops.project import cached
 from salesops.stages import Stages
 
-SEASON = 12
+SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
-ORIGINS, STEP = 5, 3  # backtest origins and the months between them
-MIN_BACKTEST = 12  # months before the earliest origin for a backtest at all
-
-Fit = Callable[[np.ndarray, int], np.ndarray]
+MIN_MODELS = 12  # months before models are fitted at all
+MAX_FIT = 120  # the models see at most the last ten years
+PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 
 # -- accuracy measures ------------------------------------------------------------------------
@@ -83,162 +79,10 @@ def bias(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sum(np.asarray(predicted) - actual) / total) if total else np.nan
 
 
-# -- candidate models -------------------------------------------------------------------------
-def _naive(y: np.ndarray, h: int) -> np.ndarray:
-    return np.repeat(y[-1], h)
-
-
-def _seasonal_naive(y: np.ndarray, h: int) -> np.ndarray:
-    return np.resize(y[-SEASON:], h)
-
-
-def _drift(y: np.ndarray, h: int) -> np.ndarray:
-    slope = (y[-1] - y[0]) / (len(y) - 1)
-    return y[-1] + slope * np.arange(1, h + 1)
-
-
-def _holt_winters(seasonal: str | None) -> Fit:
-    def fit(y: np.ndarray, h: int) -> np.ndarray:
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-        model = ExponentialSmoothing(
-            y,
-            trend="add",
-            damped_trend=True,
-            seasonal=seasonal,
-            seasonal_periods=SEASON if seasonal else None,
-            initialization_method="estimated",
-        )
-        return model.fit(use_brute=False).forecast(h)
-
-    return fit
-
-
-def _theta(seasonal: bool) -> Fit:
-    def fit(y: np.ndarray, h: int) -> np.ndarray:
-        from statsmodels.tsa.forecasting.theta import ThetaModel
-
-        season = SEASON if seasonal else 1
-        deseasonalize = seasonal and bool(np.all(y > 0))
-        model = ThetaModel(y, period=season, deseasonalize=deseasonalize)
-        return np.asarray(model.fit().forecast(h))
-
-    return fit
-
-
-def _search(
-    y_full: np.ndarray, forms: Mapping[str, Callable], criterion: str, refit: bool = True
-) -> tuple[str, Fit]:
-    """The form with the lowest information ``criterion`` on ``y_full``, as a model.
-
-    ``forms`` maps a label to a function that builds the statsmodels model for a
-    series. On shorter series (the backtest) the model is refitted starting from the
-    parameters found on ``y_full`` or, with ``refit=False``, only filtered with them;
-    ``y_full`` itself reuses its fit.
-    """
-    best = None
-    for label, make in forms.items():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = make(y_full).fit(disp=False)
-        except (ValueError, np.linalg.LinAlgError):
-            continue
-        score = getattr(result, criterion)
-        if np.isfinite(score) and (best is None or score < best[0]):
-            best = (score, label, result)
-    if best is None:
-        raise ValueError("no form could be fitted")
-    _, label, result = best
-
-    def fit(y: np.ndarray, h: int) -> np.ndarray:
-        if len(y) == len(y_full) and np.array_equal(y, y_full):
-            return np.asarray(result.forecast(h))
-        if not refit:
-            return np.asarray(result.apply(y).forecast(h))
-        again = forms[label](y).fit(start_params=result.params, disp=False, maxiter=50)
-        return np.asarray(again.forecast(h))
-
-    return label, fit
-
-
-def _sarima(y: np.ndarray, seasonal: bool) -> tuple[str, Fit]:
-    """The best of a few ARIMA orders by AIC.
-
-    (0,1,1)(0,1,1)12 and (1,0,0)(0,1,1)12 with a constant when seasonal; (0,1,1) and
-    (1,1,0) otherwise. The backtest filters its origins with the parameters estimated
-    on the whole series (refitting costs six times as much), which flatters it a little.
-    """
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-    orders = (
-        [((0, 1, 1), (0, 1, 1, SEASON), "n"), ((1, 0, 0), (0, 1, 1, SEASON), "c")]
-        if seasonal
-        else [((0, 1, 1), (0, 0, 0, 0), "n"), ((1, 1, 0), (0, 0, 0, 0), "n")]
-    )
-    forms = {}
-    for order, seasonal_order, trend in orders:
-        label = "sarima({},{},{})".format(*order)
-        if seasonal:
-            label += "({},{},{})12".format(*seasonal_order[:3])
-        forms[label] = lambda v, o=order, so=seasonal_order, t=trend: SARIMAX(
-            v, order=o, seasonal_order=so, trend=t
-        )
-    return _search(y, forms, "aic", refit=False)
-
-
-def _ets(y: np.ndarray, seasonal: bool) -> tuple[str, Fit]:
-    """The state-space ETS form with the lowest AICc.
-
-    Forms: error A or M; trend N, A or damped A; seasonality A or M for a seasonal
-    series (the non-seasonal forms are covered by the other candidates), none
-    otherwise. Multiplicative forms only for a positive series and, as in R's
-    ``forecast::ets``, no additive error with multiplicative seasonality.
-    """
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    positive = bool(np.all(y > 0))
-    code = {None: "N", "add": "A", "mul": "M"}
-    forms = {}
-    for error in ("add", "mul") if positive else ("add",):
-        for trend, damped in ((None, False), ("add", False), ("add", True)):
-            for season in (("add", "mul") if positive else ("add",)) if seasonal else (None,):
-                if error == "add" and season == "mul":
-                    continue
-                label = f"ets({code[error]},{code[trend]}{'d' if damped else ''},{code[season]})"
-                forms[label] = lambda v, e=error, t=trend, d=damped, s=season: ETSModel(
-                    v,
-                    error=e,
-                    trend=t,
-                    damped_trend=d,
-                    seasonal=s,
-                    seasonal_periods=SEASON if s else None,
-                )
-    return _search(y, forms, "aicc")
-
-
-def candidates(y: np.ndarray, seasonal: bool) -> dict[str, Fit]:
-    """The candidate models for a training series ``y``."""
-    models: dict[str, Fit] = {"naive": _naive, "drift": _drift, "ets_damped": _holt_winters(None)}
-    if seasonal:
-        models["seasonal_naive"] = _seasonal_naive
-        models["ets_additive"] = _holt_winters("add")
-        if np.all(y > 0):
-            models["ets_multiplicative"] = _holt_winters("mul")
-    models["theta"] = _theta(seasonal)
-    for search in (_sarima, _ets):
-        try:
-            name, fit = search(y, seasonal)
-            models[name] = fit
-        except ValueError:
-            pass
-    return models
-
-
 # -- the forecast -----------------------------------------------------------------------------
 @dataclass
 class Forecast:
-    """A monthly forecast with its intervals and the evidence for it.
+    """A monthly forecast with its intervals and how it was made.
 
     Attributes
     ----------
@@ -247,28 +91,28 @@ class Forecast:
     mean
         The point forecast per future month.
     sigma
-        The forecast's standard error per step ahead, from the backtest.
+        The forecast's standard error per step ahead.
     model
-        What produced the forecast, e.g. ``mean of theta, ets_additive``.
-    backtest
-        One row per candidate (and the chosen combination): MASE, WAPE and bias on
-        the rolling-origin backtest, and whether it was chosen.
-    coverage
-        Empirical coverage of the 80% and 95% intervals in the backtest.
-    past
-        The chosen forecast's backtest predictions against actuals, one row per
-        origin and month.
+        What produced the forecast, e.g. ``mean of ETS(M,N,M), log ARIMA(0,1,1)(0,1,1)12,
+        theta``.
+    members
+        One row per fitted model family: its form, its total over the forecast, its σ
+        one step ahead.
+    by_model
+        Each family's own forecast per future month (one column per family).
+    seasonal
+        Whether the yearly pattern was used.
     notes
-        Plain-language notes: short history, all zeros, a candidate that failed.
+        Plain-language notes: short history, all zeros, no seasonality, a model left out.
     """
 
     history: pd.Series
     mean: pd.Series
     sigma: np.ndarray
     model: str
-    backtest: pd.DataFrame = field(default_factory=pd.DataFrame)
-    coverage: dict[int, float] = field(default_factory=dict)
-    past: pd.DataFrame = field(default_factory=pd.DataFrame)
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seasonal: bool = False
     notes: list[str] = field(default_factory=list)
 
     def interval(self, level: int) -> pd.DataFrame:
@@ -291,23 +135,17 @@ class Forecast:
             out[f"upper_{level}"] = bounds["upper"]
         return out
 
-    def shifted(self, adjustment: np.ndarray, model: str | None = None) -> Forecast:
+    def shifted(self, adjustment: np.ndarray) -> Forecast:
         """The same forecast moved by ``adjustment`` per step (intervals keep their width)."""
-        mean = pd.Series(self.mean.to_numpy() + adjustment, index=self.mean.index)
-        return Forecast(
-            self.history,
-            mean,
-            self.sigma,
-            model or self.model,
-            self.backtest,
-            self.coverage,
-            self.past,
-            self.notes,
-        )
+        return self.with_mean(self.mean.to_numpy() + adjustment)
+
+    def with_mean(self, mean: np.ndarray) -> Forecast:
+        """The same forecast with ``mean`` as its point forecast (intervals keep their width)."""
+        return replace(self, mean=pd.Series(mean, index=self.mean.index))
 
 
 def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
-    """Forecast a monthly series ``horizon`` months ahead.
+    """Forecast a monthly series ``horizon`` months ahead (the rules are in the module).
 
     Parameters
     ----------
@@ -320,80 +158,96 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     Returns
     -------
     Forecast
-        The point forecast (floored at zero), σ per step, the backtest table, the
-        intervals' empirical coverage and notes. Short, all-zero and brand-new series
-        return a simple forecast with a note instead of raising.
+        The point forecast (floored at zero), σ per step, the fitted models and notes.
+        Short, all-zero and brand-new series return a simple forecast with a note
+        instead of raising. The same series always gives the same forecast.
     """
-    history = _monthly(series)
+    history = as_monthly(series)
     y = history.to_numpy(float)
     index = _future(history, horizon)
-    notes: list[str] = []
     if len(y) == 0:
         return Forecast(
             history, pd.Series(0.0, index=index), np.zeros(horizon), "none", notes=["no history"]
         )
     if not np.any(y):
-        notes.append("every month so far is zero, so the forecast is zero")
+        note = "every month so far is zero, so the forecast is zero"
         return Forecast(
-            history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=notes
+            history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
         )
-    b = min(horizon, 12, max(3, len(y) - 2 * SEASON - (ORIGINS - 1) * STEP))
-    first_origin = len(y) - b - (ORIGINS - 1) * STEP
-    if first_origin < MIN_BACKTEST:
-        notes.append(
-            f"only {len(y)} months of history: too short to backtest, "
+    if len(y) < MIN_MODELS:
+        note = (
+            f"only {len(y)} months of history: too short to fit a model, "
             "so the forecast is the mean of the last 6 months (flat)"
         )
         level = float(np.mean(y[-6:]))
-        sigma = np.full(horizon, float(np.std(y[-12:]) or level)) * np.sqrt(
-            np.arange(1, horizon + 1)
-        )
-        return Forecast(history, pd.Series(level, index=index), sigma, "recent mean", notes=notes)
-    seasonal = first_origin >= 2 * SEASON
-    if not seasonal:
+        spread = float(np.std(y[-6:]) or level)
+        sigma = spread * np.sqrt(np.arange(1, horizon + 1))
+        return Forecast(history, pd.Series(level, index=index), sigma, "recent mean", notes=[note])
+    notes: list[str] = []
+    strength = ts.seasonal_strength(y[-MAX_FIT:])
+    seasonal = bool(np.isfinite(strength) and strength >= ts.STRONG)
+    if len(y) < ts.MIN_SEASONAL:
+        notes.append(f"{len(y)} months of history: under two years, so no seasonal pattern")
+    elif seasonal:
         notes.append(
-            f"{len(y)} months of history: under two years before the backtest, "
-            "so seasonal models are not used"
+            f"{len(y)} months of history with a yearly pattern "
+            f"(seasonal strength {strength:.2f} ≥ {ts.STRONG}): seasonal models are used"
         )
-    models = candidates(y, seasonal)
-    origins = [first_origin + i * STEP for i in range(ORIGINS)]
-    preds, failed = _backtest(y, models, origins, b)
-    for name in failed:
-        notes.append(f"{name} could not be fitted and was left out")
-        models.pop(name)
-    actual = np.array([y[o : o + b] for o in origins])
-    scores = {
-        name: np.mean([mase(actual[i], p[i], y[:o]) for i, o in enumerate(origins)])
-        for name, p in preds.items()
-    }
-    ranked = sorted(scores, key=lambda n: (np.nan_to_num(scores[n], nan=np.inf), n))
-    combos = {k: np.mean([preds[n] for n in ranked[:k]], axis=0) for k in (1, 2, 3)}
-    combo_scores = {
-        k: np.mean([mase(actual[i], c[i], y[:o]) for i, o in enumerate(origins)])
-        for k, c in combos.items()
-    }
-    k = min(combo_scores, key=lambda k: (np.nan_to_num(combo_scores[k], nan=np.inf), k))
-    chosen = ranked[:k]
-    errors = actual - combos[k]
-    sigma = _sigma(errors, horizon)
-    fits = _fit_all(y, {n: models[n] for n in chosen}, horizon, notes)
-    mean = np.maximum(np.mean(fits, axis=0), 0.0)
-    model = chosen[0] if k == 1 else f"mean of {', '.join(chosen)}"
-    table = _backtest_table(preds, combos[k], actual, origins, y, chosen, model)
-    past = _past(history, origins, combos[k], actual)
-    return Forecast(
-        history,
-        pd.Series(mean, index=index),
-        sigma,
-        model,
-        table,
-        _coverage(errors),
-        past,
-        notes,
-    )
+    else:
+        notes.append(
+            f"{len(y)} months of history without a clear yearly pattern "
+            f"(seasonal strength {strength:.2f} < {ts.STRONG}): seasonal models are not used"
+        )
+    members = []
+    recent = _without_start(y[-MAX_FIT:])
+    for name, fit in ts.FAMILIES.items():
+        try:
+            member = fit(recent, seasonal, horizon)
+        except Exception:  # a family that cannot fit this series is left out, with a note
+            member = None
+        if member is None or not np.all(np.isfinite(member.mean) & np.isfinite(member.sigma)):
+            notes.append(f"the {name} model could not be fitted and was left out")
+            continue
+        if member.mean.max() > PLAUSIBLE * y.max():
+            notes.append(
+                f"the {name} model ({member.form}) forecast more than {PLAUSIBLE}× the "
+                "best month so far and was left out"
+            )
+            continue
+        members.append(member)
+    if not members:
+        notes.append("no model could be fitted, so the forecast repeats the last value")
+        sigma = float(np.std(np.diff(y))) * np.sqrt(np.arange(1, horizon + 1))
+        return Forecast(
+            history, pd.Series(y[-1], index=index), sigma, "naive", seasonal=seasonal, notes=notes
+        )
+    means = np.array([m.mean for m in members])
+    sigmas = np.array([m.sigma for m in members])
+    sigma = np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
+    table = pd.DataFrame(
+        {
+            "model": [m.name for m in members],
+            "form": [m.form for m in members],
+            "total": [m.mean.sum() for m in members],
+            "sigma_1": [m.sigma[0] for m in members],
+        }
+    ).set_index("model")
+    forms = ", ".join(m.form for m in members)
+    model = f"mean of {forms}" if len(members) > 1 else forms
+    mean = pd.Series(np.maximum(means.mean(axis=0), 0.0), index=index)
+    by_model = pd.DataFrame({m.name: np.maximum(m.mean, 0.0) for m in members}, index=index)
+    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes)
 
 
-def _monthly(series: pd.Series) -> pd.Series:
+def _without_start(y: np.ndarray) -> np.ndarray:
+    """``y`` from its first month of at least a tenth of the median month: the partial
+    months when a CRM (or a rep) starts are left out of the fit, at most a year of them."""
+    typical = np.median(y[y > 0]) if np.any(y > 0) else 0.0
+    first = int(np.argmax(y >= 0.1 * typical))
+    return y[min(first, SEASON, len(y) - MIN_MODELS) if len(y) > MIN_MODELS else 0 :]
+
+
+def as_monthly(series: pd.Series) -> pd.Series:
     """The series with month labels (``2026-10``) as its index; integer positions stay."""
     s = pd.Series(series, dtype=float).fillna(0.0)
     if isinstance(s.index, pd.PeriodIndex | pd.DatetimeIndex):
@@ -411,100 +265,6 @@ def _future(history: pd.Series, horizon: int) -> pd.Index:
     last = pd.Period(history.index[-1], freq="M") if len(history) else pd.Period.now("M")
     months = pd.period_range(last + 1, periods=horizon, freq="M")
     return pd.Index(months.strftime("%Y-%m"), name="month")
-
-
-def _quiet(fit: Fit, y: np.ndarray, h: int) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = np.asarray(fit(y, h), float)
-    if out.shape != (h,) or not np.all(np.isfinite(out)):
-        raise ValueError("the model returned no finite forecast")
-    return np.maximum(out, 0.0)
-
-
-def _backtest(
-    y: np.ndarray, models: Mapping[str, Fit], origins: list[int], b: int
-) -> tuple[dict[str, np.ndarray], list[str]]:
-    preds, failed = {}, []
-    for name, fit in models.items():
-        try:
-            preds[name] = np.array([_quiet(fit, y[:o], b) for o in origins])
-        except Exception:  # a model that cannot fit this series is dropped, with a note
-            failed.append(name)
-    return preds, failed
-
-
-def _fit_all(y: np.ndarray, models: Mapping[str, Fit], h: int, notes: list[str]) -> np.ndarray:
-    fits = []
-    for name, fit in models.items():
-        try:
-            fits.append(_quiet(fit, y, h))
-        except Exception:
-            notes.append(f"{name} failed on the full history and was left out")
-    return np.array(fits) if fits else np.array([_naive(y, h)])
-
-
-def _sigma(errors: np.ndarray, horizon: int) -> np.ndarray:
-    """σ per step: backtest RMSE per step, non-decreasing, grown as √h past the backtest."""
-    b = errors.shape[1]
-    per_step = np.maximum.accumulate(np.sqrt(np.mean(errors**2, axis=0)))
-    steps = np.arange(1, horizon + 1)
-    return np.where(
-        steps <= b, per_step[np.minimum(steps, b) - 1], per_step[-1] * np.sqrt(steps / b)
-    )
-
-
-def _coverage(errors: np.ndarray) -> dict[int, float]:
-    """Share of backtest actuals inside each interval, σ estimated without their origin."""
-    hits = {level: [] for level in Z}
-    for i in range(len(errors)):
-        others = np.delete(errors, i, axis=0)
-        sigma = np.maximum.accumulate(np.sqrt(np.mean(others**2, axis=0)))
-        for level, z in Z.items():
-            hits[level].extend(np.abs(errors[i]) <= z * sigma)
-    return {level: float(np.mean(h)) for level, h in hits.items()}
-
-
-def _backtest_table(
-    preds: Mapping[str, np.ndarray],
-    combined: np.ndarray,
-    actual: np.ndarray,
-    origins: list[int],
-    y: np.ndarray,
-    chosen: list[str],
-    model: str,
-) -> pd.DataFrame:
-    rows = {**preds}
-    if len(chosen) > 1:
-        rows[model] = combined
-    out = []
-    for name, p in rows.items():
-        out.append(
-            {
-                "model": name,
-                "mase": np.mean([mase(actual[i], p[i], y[:o]) for i, o in enumerate(origins)]),
-                "wape": wape(actual.ravel(), p.ravel()),
-                "bias": bias(actual.ravel(), p.ravel()),
-                "chosen": name == model,
-            }
-        )
-    return pd.DataFrame(out).set_index("model").sort_values("mase")
-
-
-def _past(history: pd.Series, origins: list[int], combined: np.ndarray, actual: np.ndarray):
-    rows = []
-    for i, o in enumerate(origins):
-        for step in range(actual.shape[1]):
-            rows.append(
-                {
-                    "origin": history.index[o - 1],
-                    "month": history.index[o + step],
-                    "step": step + 1,
-                    "forecast": combined[i, step],
-                    "actual": actual[i, step],
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 # -- series from the CRM ----------------------------------------------------------------------
@@ -560,8 +320,8 @@ def reconcile(
     if negative.any():
         level = adjusted.sum(axis=0)
         adjusted[:, negative] = _proportional(base[:, negative], level[negative])
-    new_total = total.shifted(adjusted.sum(axis=0) - total.mean.to_numpy())
-    return new_total, {n: parts[n].shifted(adjusted[i] - base[i]) for i, n in enumerate(names)}
+    new_total = total.with_mean(adjusted.sum(axis=0))
+    return new_total, {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
 
 
 def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]:
@@ -574,7 +334,7 @@ def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]
     names = list(parts)
     base = np.array([parts[n].mean.to_numpy() for n in names])
     adjusted = _proportional(base, total.mean.to_numpy())
-    return {n: parts[n].shifted(adjusted[i] - base[i]) for i, n in enumerate(names)}
+    return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
 
 
 def _proportional(base: np.ndarray, level: np.ndarray) -> np.ndarray:

@@ -7,17 +7,21 @@ the reconciled one, so that the regions always add up to the company.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown
 
+from salesops import backtest as evidence_module
 from salesops import forecast as fc
 from salesops import formatting as fmt
-from salesops import outlook, plots, probability
+from salesops import outlook, plots, probability, timeseries
+from salesops.backtest import Backtest, backtest
 from salesops.model import Tables
 from salesops.periods import Period
+from salesops.project import cached
 from salesops.report import _plain, memoized, picture
 from salesops.scopes import Scope
 from salesops.stages import Stages
@@ -134,19 +138,42 @@ class ForecastReport:
             f"Model: {self.forecast.model}",
         )
 
-    def models(self):
-        """The candidates' backtest accuracy against the baselines; the chosen one marked."""
-        table = self.forecast.backtest.copy()
-        if table.empty:
-            return Markdown("*Too little history for a backtest.*")
-        table["chosen"] = np.where(table["chosen"], "✔", "")
-        coverage = self.forecast.coverage
-        caption = (
-            "Rolling-origin backtest on the history (lower MASE and WAPE are better; "
-            "bias > 0 over-forecasts). Interval coverage in the backtest: "
-            f"80% → {fmt.pct(coverage.get(80))}, 95% → {fmt.pct(coverage.get(95))}"
+    @memoized
+    def evidence(self) -> Backtest:
+        """The forecast rule replayed from past month-ends on this scope's own series
+        (kept on disk under the series' content hash, like the forecast)."""
+        history = self.forecast.history
+        code = [Path(m.__file__) for m in (fc, timeseries, evidence_module)]
+        return cached(
+            "backtests", [history, self.horizon, *code], lambda: backtest(history, self.horizon)
         )
-        return fmt.table(table, {"mase": "decimal", "wape": "pct", "bias": "change"}, caption)
+
+    def models(self) -> tuple:
+        """The fitted model families, and how the rule did from past month-ends against
+        each family alone and seasonal naive."""
+        members = self.forecast.members
+        if members.empty:
+            return (Markdown(f"*No model was fitted: {self.forecast.model}.*"),)
+        fitted = fmt.table(
+            members.rename(columns={"total": f"next_{self.horizon}_months"}),
+            {f"next_{self.horizon}_months": "money", "sigma_1": "money"},
+            "The forecast is the mean of these models, each in the form its information "
+            "criterion chose on the whole history (sigma_1: its standard error one month ahead)",
+        )
+        evidence = self.evidence()
+        if evidence.table.empty:
+            return (fitted, Markdown("*Under three years of history: too short for a backtest.*"))
+        coverage = evidence.coverage
+        caption = (
+            f"Backtest from {len(evidence.past['origin'].unique())} past month-ends "
+            "(lower MASE and WAPE are better; bias > 0 over-forecasts). Share of actuals "
+            f"inside the intervals: 80% → {fmt.pct(coverage.get(80))}, "
+            f"95% → {fmt.pct(coverage.get(95))}"
+        )
+        scored = fmt.table(
+            evidence.table, {"mase": "decimal", "wape": "pct", "bias": "change"}, caption
+        )
+        return fitted, scored
 
     def quarters(self) -> list[Period]:
         """The current quarter (holding the day after ``period``) and the next one."""
@@ -254,7 +281,8 @@ class ForecastReport:
 
     def accuracy(self):
         """The forecast's past predictions against what was booked, per backtest origin."""
-        past = self.forecast.past
+        evidence = self.evidence()
+        past = evidence.past
         if past.empty:
             return Markdown("*Too little history to show past forecasts.*")
         grouped = past.groupby("origin").agg(
@@ -265,7 +293,7 @@ class ForecastReport:
         grouped["error"] = (grouped["forecast"] - grouped["actual"]) / grouped["actual"].where(
             grouped["actual"] > 0
         )
-        chosen = self.forecast.backtest.loc[self.forecast.backtest["chosen"]].iloc[0]
+        chosen = evidence.table.loc["forecast"]
         caption = (
             "Forecasts made at past month-ends against actual bookings · "
             f"MASE {chosen['mase']:.2f}, WAPE {fmt.pct(chosen['wape'])}, "

@@ -15,6 +15,11 @@ Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
                same four quarters, of the amount won in the quarter by deals created
                after that point
 
+With two years of history (:func:`seasonal`) both r and the run-rate are seasonal: r is
+pooled over the same quarter of the last two years, and the run-rate is the mean of that
+quarter's in the last two years times the growth of the last four quarters over the four
+before them.
+
 Forecast-category roll-up over the open deals closing in Q, from each deal's
 ``forecast_category``::
 
@@ -32,10 +37,13 @@ import numpy as np
 import pandas as pd
 
 from salesops.metrics import bookings
+from salesops.model import Tables
 from salesops.periods import Period
 from salesops.pipeline import snapshot
 from salesops.probability import WinModel
 from salesops.stages import Stages
+
+YEARS = 2  # years of the same quarter behind a seasonal estimate
 
 
 def due_in(
@@ -68,6 +76,24 @@ def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Per
     return out
 
 
+def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> bool:
+    """Whether the history supports quarter-of-year estimates: deals created at least
+    eight complete quarters (two years) before the quarter that holds ``as_of``."""
+    first = opportunities["created_date"].min()
+    current = Period.parse(f"{as_of:%Y-%m}").quarter()
+    return bool(pd.notna(first) and first < current.shift(-YEARS * 4).start)
+
+
+def _same_quarter(past: list[tuple[Period, pd.Timestamp]]) -> list[tuple[Period, pd.Timestamp]]:
+    """Of eight past quarters (newest first), the same quarter of the year in each year."""
+    return [past[4 * k + 3] for k in range(YEARS)]
+
+
+def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
+    inside = won[past.contains(won["close_date"])]
+    return float(inside.loc[inside["created_date"] > cut, "amount"].sum())
+
+
 def run_rate(
     opportunities: pd.DataFrame,
     quarter: Period,
@@ -75,14 +101,22 @@ def run_rate(
     stages: Stages,
     quarters: int = 4,
 ) -> float:
-    """Mean amount won in each of the last ``quarters`` complete quarters by deals
-    created after the point of that quarter that matches ``as_of``."""
+    """Bookings expected in ``quarter`` from deals not created by ``as_of``.
+
+    For each past quarter, the amount won in it by deals created after the point that
+    matches ``as_of``. Flat: the mean over the last ``quarters`` complete quarters.
+    Seasonal (two years of history, :func:`seasonal`): the mean of the same quarter in
+    each of the last two years, times the growth g = Σ last four quarters / Σ the four
+    before them (1 when those are zero), so a Q4 peak is called from past Q4s.
+    """
     won = opportunities[opportunities["stage"] == stages.won]
-    amounts = []
-    for past, cut in _past(quarter, as_of, quarters):
-        inside = won[past.contains(won["close_date"])]
-        amounts.append(inside.loc[inside["created_date"] > cut, "amount"].sum())
-    return float(np.mean(amounts))
+    if not seasonal(opportunities, as_of):
+        return float(np.mean([_run_rate_of(won, *p) for p in _past(quarter, as_of, quarters)]))
+    past = _past(quarter, as_of, 4 * YEARS)
+    amounts = [_run_rate_of(won, *p) for p in past]
+    recent, before = sum(amounts[:4]), sum(amounts[4:8])
+    growth = recent / before if before > 0 and recent > 0 else 1.0
+    return float(np.mean([amounts[4 * k + 3] for k in range(YEARS)]) * growth)
 
 
 def in_quarter_share(
@@ -93,15 +127,24 @@ def in_quarter_share(
     stages: Stages,
     quarters: int = 4,
 ) -> float:
-    """Of the amount won by the deals due in a quarter, the share won inside it, over
-    the last ``quarters`` complete quarters seen at the matching point (1 without
-    history)."""
+    """Of the amount won by the deals due in a quarter, the share won inside it (1 without
+    history).
+
+    Flat: pooled over the last ``quarters`` complete quarters seen at the matching
+    point. Seasonal (two years of history, :func:`seasonal`): pooled over the same
+    quarter of the last two years, as year-end pushes change how much slips.
+    """
     if history is None:
         return 1.0
     now = state_at(history, opportunities, as_of)
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
+    basis = (
+        _same_quarter(_past(quarter, as_of, 4 * YEARS))
+        if seasonal(opportunities, as_of)
+        else _past(quarter, as_of, quarters)
+    )
     inside = total = 0.0
-    for past, cut in _past(quarter, as_of, quarters):
+    for past, cut in basis:
         state = snapshot(history, cut)
         due = due_in(state, past, cut, stages)
         hits = won.reindex(due["opportunity_id"]).dropna(subset=["close_date"])
@@ -210,3 +253,34 @@ def quota(quotas: pd.DataFrame | None, quarter: Period | str) -> float:
     q = Period.parse(quarter)
     rows = quotas.loc[q.contains(quotas["month"]), "amount"]
     return float(rows.sum()) if len(rows) else np.nan
+
+
+def backtest(tables: Tables, quarters: int = 8, stages: Stages | None = None) -> pd.DataFrame:
+    """The outlook made on the last day before each of the last ``quarters`` complete
+    quarters, against what was then booked.
+
+    One row per quarter: ``actual`` bookings; ``outlook``, the pipeline forecast
+    (:func:`pipeline_forecast`, win model fitted with what was known that day);
+    ``submitted_commit``, the reps' commit for the quarter (:func:`submitted`; those
+    submissions are made during the quarter, so they know more); ``time_series``, the
+    sum of the monthly forecast's next three months (:func:`salesops.forecast.forecast`).
+    """
+    from salesops import forecast as fc
+
+    st = stages or Stages.read()
+    opps, history = tables.opportunities, tables.opportunity_history
+    as_of = pd.Timestamp(tables.as_of)
+    last = Period.parse(f"{as_of + pd.Timedelta(days=1):%Y-%m}").quarter().shift(-1)
+    rows = {}
+    for back in range(quarters - 1, -1, -1):
+        q = last.shift(-back)
+        day = q.start - pd.Timedelta(days=1)
+        model = WinModel.fit(history, opps, day, stages=st)
+        series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=st)
+        rows[q.label] = {
+            "actual": bookings(opps, q, stages=st),
+            "outlook": pipeline_forecast(opps, q, day, model, st, history)["expected"],
+            "submitted_commit": submitted(tables.forecast_submissions, q)["commit"],
+            "time_series": float(fc.forecast(series, 3).mean.sum()),
+        }
+    return pd.DataFrame(rows).T.rename_axis("quarter")

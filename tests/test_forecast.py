@@ -11,9 +11,11 @@ import pytest
 from conftest import execute
 
 import salesops as so
+from salesops import backtest as bt
 from salesops import forecast as fc
 from salesops import outlook
 from salesops import probability as pr
+from salesops import timeseries as ts
 from salesops.stages import Stages
 
 STAGES = Stages.read()
@@ -58,8 +60,48 @@ def test_forecast_follows_a_clean_seasonal_series():
     truth = y.iloc[48:].to_numpy()
     assert list(result.mean.index) == [f"2026-{m:02d}" for m in range(1, 13)]
     assert fc.mase(truth, result.mean.to_numpy(), y.iloc[:48].to_numpy()) < 1.0
-    assert result.backtest["chosen"].sum() == 1
-    assert set(result.coverage) == {80, 95}
+    assert result.seasonal and set(result.members.index) == {"ets", "arima", "theta"}
+    assert result.by_model.mean(axis=1).clip(lower=0).to_numpy() == pytest.approx(result.mean)
+
+
+def q4_peak(months: int, seed: int = 3) -> pd.Series:
+    """Bookings of about 100 a month, 250 in each December and 160 in November, noisy."""
+    rng = np.random.default_rng(seed)
+    index = pd.period_range("2023-11", periods=months, freq="M")
+    peak = {11: 160.0, 12: 250.0}
+    values = [peak.get(p.month, 100.0) * rng.lognormal(0, 0.08) for p in index]
+    return pd.Series(values, index=index)
+
+
+def test_a_36_month_series_with_a_q4_peak_gets_a_seasonal_forecast():
+    result = fc.forecast(q4_peak(36), 12)
+    assert result.seasonal and "seasonal models are used" in result.notes[0]
+    december, others = result.mean["2026-12"], result.mean.drop(["2026-11", "2026-12"])
+    assert december > 1.8 * others.mean()
+    assert result.mean["2026-11"] > 1.3 * others.mean()
+
+
+@pytest.mark.parametrize("months", [24, 25, 36])
+def test_two_to_three_years_get_a_seasonal_forecast_with_a_note(months):
+    result = fc.forecast(q4_peak(months), 12)
+    assert result.seasonal and result.notes and (result.mean > 0).all()
+    assert np.isfinite(result.sigma).all() and (np.diff(result.sigma) >= -1e-9).sum() > 6
+
+
+def test_a_series_without_a_yearly_pattern_is_not_forecast_seasonally():
+    rng = np.random.default_rng(5)
+    flat = pd.Series(100 + rng.normal(0, 10, 36), index=MONTHS[:36])
+    result = fc.forecast(flat, 12)
+    assert not result.seasonal and "not used" in result.notes[0]
+    assert ts.seasonal_strength(flat.to_numpy()) < ts.STRONG
+
+
+def test_seasonal_strength_by_hand():
+    # a pure yearly pattern has strength 1; a series under two years has none
+    pattern = np.tile(np.arange(1.0, 13.0), 3)
+    assert ts.seasonal_strength(pattern) == pytest.approx(1.0)
+    assert np.isnan(ts.seasonal_strength(pattern[:23]))
+    assert ts.seasonal_strength(np.full(36, 5.0)) != ts.seasonal_strength(np.full(36, 5.0))
 
 
 def test_intervals_are_ordered_and_widen_with_the_horizon():
@@ -70,23 +112,44 @@ def test_intervals_are_ordered_and_widen_with_the_horizon():
     assert (frame["forecast"] <= frame["upper_80"]).all()
     assert (frame["upper_80"] <= frame["upper_95"]).all()
     width = frame["upper_95"] - frame["lower_95"]
-    assert (np.diff(result.sigma) >= 0).all() and width.iloc[-1] > width.iloc[0]
+    assert width.iloc[-1] > width.iloc[0]
+
+
+def test_the_interval_adds_the_models_disagreement_to_their_own_error():
+    result = fc.forecast(seasonal_series(), 12)
+    own = result.members["sigma_1"].mean() / np.sqrt(len(result.members))
+    spread = result.by_model.iloc[0].to_numpy()
+    assert result.sigma[0] >= own - 1e-9
+    assert result.sigma[0] ** 2 == pytest.approx(own**2 + np.var(spread), rel=0.05)
 
 
 @pytest.mark.parametrize(
     ("values", "note"),
     [
         ([0.0] * 30, "every month so far is zero"),
-        ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to backtest"),
-        ([0.0, 4000.0], "too short to backtest"),  # a rep hired last month
-        ([float(v) for v in range(1, 31)], "seasonal models are not used"),
+        ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to fit a model"),
+        ([0.0, 4000.0], "too short to fit a model"),  # a rep hired last month
+        ([float(v) for v in range(1, 19)], "under two years"),
     ],
-    ids=["all zero", "ten months", "new rep", "thirty months"],
+    ids=["all zero", "ten months", "new rep", "eighteen months"],
 )
 def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
     result = fc.forecast(pd.Series(values, index=MONTHS[: len(values)]), 6)
     assert len(result.mean) == 6 and (result.mean >= 0).all() and np.isfinite(result.sigma).all()
     assert any(note in n for n in result.notes)
+
+
+def test_the_backtest_replays_the_rule_from_past_month_ends():
+    y = q4_peak(48)
+    evidence = bt.backtest(y, 12)
+    assert set(evidence.table.index) == {"forecast", "ets", "arima", "theta", "seasonal naive"}
+    assert set(evidence.coverage) == {80, 95} and len(evidence.past) == 4 * 12
+    first = evidence.past["origin"].iloc[0]
+    again = fc.forecast(y.loc[: pd.Period(first, freq="M")], 12).mean.to_numpy()
+    assert evidence.past.loc[evidence.past["origin"] == first, "forecast"].to_numpy() == (
+        pytest.approx(again)
+    )
+    assert bt.backtest(q4_peak(30), 12).table.empty
 
 
 def test_an_empty_series_gives_zeros():
@@ -257,6 +320,41 @@ def test_pipeline_forecast_by_hand():
     assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
     q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, STAGES)
     assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
+
+
+def test_the_run_rate_is_seasonal_with_two_years_of_history():
+    # one deal a quarter, created after the matching cut and won inside it: a Q4 peak
+    won = {
+        "2024-Q4": 200.0, "2025-Q1": 50.0, "2025-Q2": 50.0, "2025-Q3": 50.0,
+        "2025-Q4": 300.0, "2026-Q1": 100.0, "2026-Q2": 100.0, "2026-Q3": 100.0,
+    }  # fmt: skip
+    starts = [so.Period.parse(q).start for q in won]
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"D{i}" for i in range(len(won))],
+            "stage": "Closed Won",
+            "amount": list(won.values()),
+            "created_date": [s + pd.Timedelta(days=4) for s in starts],
+            "close_date": [s + pd.Timedelta(days=30) for s in starts],
+        }
+    )
+    as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
+    assert not outlook.seasonal(deals, as_of)  # first deal 2024-10-05, after 2024-07-01
+    assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx((100 * 3 + 300) / 4)
+    older = pd.DataFrame(
+        {
+            "opportunity_id": ["OLD"],
+            "stage": "Closed Lost",
+            "amount": [1.0],
+            "created_date": [pd.Timestamp("2024-01-02")],
+            "close_date": [pd.Timestamp("2024-02-01")],
+        }
+    )
+    deals = pd.concat([deals, older], ignore_index=True)
+    assert outlook.seasonal(deals, as_of)
+    growth = (100 * 3 + 300) / (50 * 3 + 200)
+    expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
+    assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx(expected)
 
 
 def test_categories_submitted_and_quota_by_hand():
