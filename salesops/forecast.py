@@ -15,7 +15,8 @@ The rules, in order
     3. Seasonality is used from 24 months on when the series' seasonal strength is at
        least 0.64 (:func:`salesops.timeseries.seasonal_strength`); a note says when a
        series of two years or more is not seasonal.
-    4. The models see the last ten years at most, without the leading months below a
+    4. The models see the last ten years at most, divided by their mean month (the
+       optimisers fail on bookings in the millions), without the leading months below a
        tenth of the median month (a CRM's or a rep's partial first months; a year at
        most). The forecast is the mean of the ETS,
        ARIMA and theta forecasts, floored at zero. A family that cannot be fitted, or
@@ -200,9 +201,10 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         )
     members = []
     recent = _without_start(y[-MAX_FIT:])
+    scale = float(np.mean(np.abs(recent))) or 1.0  # the optimisers work on values near 1
     for name, fit in ts.FAMILIES.items():
         try:
-            member = fit(recent, seasonal, horizon)
+            member = fit(recent / scale, seasonal, horizon).scaled(scale)
         except Exception:  # a family that cannot fit this series is left out, with a note
             member = None
         if member is None or not np.all(np.isfinite(member.mean) & np.isfinite(member.sigma)):

@@ -55,6 +55,10 @@ class Member:
     mean: np.ndarray
     sigma: np.ndarray
 
+    def scaled(self, factor: float) -> Member:
+        """The forecast of a series ``factor`` times as large."""
+        return Member(self.name, self.form, self.mean * factor, self.sigma * factor)
+
 
 def seasonal_strength(y: np.ndarray) -> float:
     """Strength of the yearly pattern, from 0 (none) to 1.
