@@ -45,7 +45,7 @@ def backtest(
     """Replay :func:`forecast` from ``origins`` past month-ends ``step`` months apart.
 
     From each origin the rule sees only the months before it and forecasts ``b`` months,
-    ``b`` = min(horizon, 12, months after the first origin). MASE is scaled by the
+    ``b`` = min(horizon, 12). MASE is scaled by the
     in-sample seasonal naive error up to each origin. Nothing here changes the forecast:
     it is evidence for the reader. Empty when fewer than 24 months precede the first
     origin.

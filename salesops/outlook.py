@@ -33,6 +33,8 @@ Submitted: the sum, over the quarter's months and over reps, of each rep's last
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,8 @@ from salesops.periods import Period
 from salesops.pipeline import snapshot
 from salesops.probability import WinModel
 from salesops.stages import Stages
+
+T = TypeVar("T")
 
 YEARS = 2  # years of the same quarter behind a seasonal estimate
 
@@ -84,8 +88,9 @@ def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> bool:
     return bool(pd.notna(first) and first < current.shift(-YEARS * 4).start)
 
 
-def _same_quarter(past: list[tuple[Period, pd.Timestamp]]) -> list[tuple[Period, pd.Timestamp]]:
-    """Of eight past quarters (newest first), the same quarter of the year in each year."""
+def _same_quarter(past: list[T]) -> list[T]:
+    """Of eight items for past quarters (newest first), those for the same quarter of the
+    year in each of the last two years."""
     return [past[4 * k + 3] for k in range(YEARS)]
 
 
@@ -116,7 +121,7 @@ def run_rate(
     amounts = [_run_rate_of(won, *p) for p in past]
     recent, before = sum(amounts[:4]), sum(amounts[4:8])
     growth = recent / before if before > 0 and recent > 0 else 1.0
-    return float(np.mean([amounts[4 * k + 3] for k in range(YEARS)]) * growth)
+    return float(np.mean(_same_quarter(amounts)) * growth)
 
 
 def in_quarter_share(

@@ -91,12 +91,6 @@ def seasonal_strength(y: np.ndarray) -> float:
     return float(max(0.0, 1 - np.var(remainder) / total)) if total > 0 else 0.0
 
 
-def is_seasonal(y: np.ndarray) -> bool:
-    """Two years or more of history and a seasonal strength of at least 0.64."""
-    strength = seasonal_strength(y)
-    return bool(np.isfinite(strength) and strength >= STRONG)
-
-
 def _quiet(fit: Callable[[], object]) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
