@@ -44,6 +44,16 @@ OUTLOOK_FORMATS = dict.fromkeys(
 ) | {"expected_attainment": "pct", "open_deals": "number", "in_quarter_share": "pct"}
 
 
+FAMILY_LABELS = {
+    "forecast": "Forecast (mean of three)",
+    "ets": "Exponential smoothing",
+    "arima": "ARIMA",
+    "theta": "Theta",
+    "seasonal naive": "Seasonal naive",
+}
+MEMBER_LABELS = {"form": "Form", "sigma_1": "Standard error, one month ahead"}
+
+
 @dataclass
 class ForecastReport:
     """The bookings forecast of one scope, seen at the end of ``period``.
@@ -154,11 +164,14 @@ class ForecastReport:
         members = self.forecast.members
         if members.empty:
             return (Markdown(f"*No model was fitted: {self.forecast.model}.*"),)
+        ahead = f"Next {self.horizon} months"
         fitted = fmt.table(
-            members.rename(columns={"total": f"next_{self.horizon}_months"}),
-            {f"next_{self.horizon}_months": "money", "sigma_1": "money"},
+            members.rename(
+                index=FAMILY_LABELS, columns=MEMBER_LABELS | {"total": ahead}
+            ).rename_axis(None),
+            {ahead: "money", MEMBER_LABELS["sigma_1"]: "money"},
             "The forecast is the mean of these models, each in the form its information "
-            "criterion chose on the whole history (sigma_1: its standard error one month ahead)",
+            "criterion chose on the whole history",
         )
         evidence = self.evidence()
         if evidence.table.empty:
@@ -171,7 +184,9 @@ class ForecastReport:
             f"95% → {fmt.pct(coverage.get(95))}"
         )
         scored = fmt.table(
-            evidence.table, {"mase": "decimal", "wape": "pct", "bias": "change"}, caption
+            evidence.table.rename(index=FAMILY_LABELS, columns=str.upper).rename_axis(None),
+            {"MASE": "decimal", "WAPE": "pct", "BIAS": "change"},
+            caption,
         )
         return fitted, scored
 

@@ -88,10 +88,13 @@ def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> bool:
     return bool(pd.notna(first) and first < current.shift(-YEARS * 4).start)
 
 
-def _same_quarter(past: list[T]) -> list[T]:
-    """Of eight items for past quarters (newest first), those for the same quarter of the
-    year in each of the last two years."""
-    return [past[4 * k + 3] for k in range(YEARS)]
+def _same_quarter(
+    quarter: Period, past: list[tuple[Period, pd.Timestamp]], items: list[T]
+) -> list[T]:
+    """The ``items`` (one per ``past`` quarter) of the same quarter of the year as
+    ``quarter`` in each of the last two years."""
+    same = {quarter.shift(-4 * k).label for k in range(1, YEARS + 1)}
+    return [item for (p, _), item in zip(past, items, strict=True) if p.label in same]
 
 
 def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
@@ -121,7 +124,7 @@ def run_rate(
     amounts = [_run_rate_of(won, *p) for p in past]
     recent, before = sum(amounts[:4]), sum(amounts[4:8])
     growth = recent / before if before > 0 and recent > 0 else 1.0
-    return float(np.mean(_same_quarter(amounts)) * growth)
+    return float(np.mean(_same_quarter(quarter, past, amounts)) * growth)
 
 
 def in_quarter_share(
@@ -143,11 +146,10 @@ def in_quarter_share(
         return 1.0
     now = state_at(history, opportunities, as_of)
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
-    basis = (
-        _same_quarter(_past(quarter, as_of, 4 * YEARS))
-        if seasonal(opportunities, as_of)
-        else _past(quarter, as_of, quarters)
-    )
+    by_season = seasonal(opportunities, as_of)
+    basis = _past(quarter, as_of, 4 * YEARS if by_season else quarters)
+    if by_season:
+        basis = _same_quarter(quarter, basis, basis)
     inside = total = 0.0
     for past, cut in basis:
         state = snapshot(history, cut)

@@ -355,6 +355,9 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
     growth = (100 * 3 + 300) / (50 * 3 + 200)
     expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
     assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx(expected)
+    # next quarter: the last two Q1s, whatever the position of the quarters in the basis
+    q1 = so.Period.parse("2027-Q1")
+    assert outlook.run_rate(deals, q1, as_of, STAGES) == pytest.approx((100 + 50) / 2 * growth)
 
 
 def test_categories_submitted_and_quota_by_hand():
