@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run a report plan: every notebook for every scope, rendered",
         description="Execute a plan's notebooks per scope in parallel with papermill, render "
         "them, and write reports/<period>/ with an index page and a manifest. Reports whose "
-        "inputs did not change since the last run are skipped. Exits 1 if any report failed.",
+        "inputs did not change since the last run are skipped. One run at a time per output "
+        "folder. Exits 1 if any report failed, 75 under --no-wait when another run is going.",
     )
     run.add_argument("plan", type=Path, help="the plan file, e.g. parameters/monthly.yml")
     run.add_argument("--period", help="period to report on (default: the plan's, usually latest)")
@@ -106,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         "reports (slower; for notebooks that patch modules)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
+    run.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="exit 75 at once if another run is using the output folder, instead of waiting",
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -207,6 +213,8 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             cluster=args.cluster,
             fresh_kernels=args.fresh_kernels,
+            wait=not args.no_wait,
+            notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
         )
     finally:
         if bar is not None:
@@ -244,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except SalesopsError as exc:
         print(f"salesops: {exc}", file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
 
 
 if __name__ == "__main__":

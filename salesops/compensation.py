@@ -38,8 +38,9 @@ import pandas as pd
 
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.periods import Period
-from salesops.project import check_keys, read_yaml, root
+from salesops.project import check_keys, read_yaml, resolve
 
+COMP_PLAN = "parameters/comp_plan.yml"  # the default plan, relative to the project root
 PLAN_KEYS = {"base_rate", "decelerator", "accelerators", "cap", "statement_period", "true_up"}
 
 
@@ -64,8 +65,9 @@ class CompPlan:
 
     @classmethod
     def read(cls, path: str | Path | None = None) -> CompPlan:
-        """Read and check ``parameters/comp_plan.yml`` (or ``path``)."""
-        path = Path(path) if path else root() / "parameters" / "comp_plan.yml"
+        """Read and check ``parameters/comp_plan.yml`` (or ``path``, relative to the
+        project root)."""
+        path = resolve(path or COMP_PLAN)
         return cls.from_dict(read_yaml(path), origin=str(path))
 
     @classmethod

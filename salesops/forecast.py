@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -367,7 +366,7 @@ def company_and_regions(
         total = forecast(regions.sum(axis=1), horizon)
         return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
 
-    return cached("forecasts", [regions, horizon, Path(__file__)], compute, enabled=cache)
+    return cached("forecasts", [regions, horizon], compute, enabled=cache)
 
 
 def reps_of_region(

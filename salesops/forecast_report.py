@@ -7,17 +7,15 @@ the reconciled one, so that the regions always add up to the company.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown
 
-from salesops import backtest as evidence_module
 from salesops import forecast as fc
 from salesops import formatting as fmt
-from salesops import outlook, plots, probability, timeseries
+from salesops import outlook, plots, probability
 from salesops.backtest import Backtest, backtest
 from salesops.model import Tables
 from salesops.periods import Period
@@ -153,10 +151,7 @@ class ForecastReport:
         """The forecast rule replayed from past month-ends on this scope's own series
         (kept on disk under the series' content hash, like the forecast)."""
         history = self.forecast.history
-        code = [Path(m.__file__) for m in (fc, timeseries, evidence_module)]
-        return cached(
-            "backtests", [history, self.horizon, *code], lambda: backtest(history, self.horizon)
-        )
+        return cached("backtests", [history, self.horizon], lambda: backtest(history, self.horizon))
 
     def models(self) -> tuple:
         """The fitted model families, and how the rule did from past month-ends against

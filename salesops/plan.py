@@ -70,6 +70,7 @@ class Plan:
     period: str = "latest"
     source: str | None = None
     formats: tuple[str, ...] = ("html", "ipynb")
+    origin: str | None = None  # the plan file, for the run log
 
     @classmethod
     def read(cls, path: str | Path) -> Plan:
@@ -93,6 +94,7 @@ class Plan:
             str(data.get("period", "latest")),
             None if source is None else str(source),
             formats,
+            origin,
         )
 
 
@@ -139,6 +141,23 @@ def notebook_parameters(notebook: Path, where: str = "") -> list[str] | None:
     ``ast``: importing papermill (and nbformat with it) takes seconds, which a run that
     has nothing to do should not pay.
     """
+    found = _parameters_cell(notebook, where)
+    return None if found is None else list(found)
+
+
+def notebook_defaults(notebook: Path, where: str = "") -> dict[str, Any]:
+    """The notebook's parameters with their default values (None where a default is not
+    a literal); empty without a ``parameters`` cell."""
+    defaults = {}
+    for name, node in (_parameters_cell(notebook, where) or {}).items():
+        try:
+            defaults[name] = ast.literal_eval(node)
+        except ValueError:
+            defaults[name] = None
+    return defaults
+
+
+def _parameters_cell(notebook: Path, where: str) -> dict[str, ast.expr] | None:
     try:
         cells = json.loads(Path(notebook).read_text())["cells"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -155,12 +174,12 @@ def notebook_parameters(notebook: Path, where: str = "") -> list[str] | None:
                 f"{where}: the parameters cell of {Path(notebook).name} is not valid Python "
                 f"(line {exc.lineno}: {exc.msg})"
             ) from None
-        names = []
+        names: dict[str, ast.expr] = {}
         for node in body:
             if isinstance(node, ast.Assign):
-                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+                names.update({t.id: node.value for t in node.targets if isinstance(t, ast.Name)})
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                names.append(node.target.id)
+                names[node.target.id] = node.value or ast.Constant(None)
         return names
     return None
 

@@ -18,10 +18,10 @@ from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import planning as pn
-from salesops.compensation import CompPlan
+from salesops.compensation import COMP_PLAN, CompPlan
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import root
+from salesops.project import resolve
 from salesops.report import _plain, memoized
 from salesops.scopes import Scope
 from salesops.stages import Stages
@@ -47,8 +47,10 @@ class PlanningReport:
         Quota allocation: ``historical``, ``potential`` or ``equal``.
     hires
         Planned hires starting at the beginning of each quarter of the plan year.
+    comp_plan
+        The commission plan file (relative to the project root).
     variant
-        A second commission plan file to compare with ``parameters/comp_plan.yml``.
+        A second commission plan file to compare with ``comp_plan``.
     """
 
     tables: Tables
@@ -57,6 +59,7 @@ class PlanningReport:
     growth: float = 0.15
     method: str = "historical"
     hires: Sequence[int] = (0, 0, 0, 0)
+    comp_plan: str | Path = COMP_PLAN
     variant: str | Path | None = "parameters/comp_plan_variant.yml"
     simulations: int = 2000
     seed: int = 7
@@ -307,11 +310,9 @@ class PlanningReport:
 
     # -- compensation cost --------------------------------------------------------------------
     def plans(self) -> dict[str, CompPlan]:
-        plans = {"comp_plan.yml": CompPlan.read()}
+        plans = {resolve(self.comp_plan).name: CompPlan.read(self.comp_plan)}
         if self.variant:
-            path = Path(self.variant)
-            path = path if path.is_absolute() else root() / path
-            plans[path.name] = CompPlan.read(path)
+            plans[resolve(self.variant).name] = CompPlan.read(self.variant)
         return plans
 
     def compensation(self) -> pd.DataFrame:

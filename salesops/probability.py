@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -175,7 +174,7 @@ class WinModel:
             data = examples(history, opportunities, dates, as_of, st)
             return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
 
-        parts = [history, opportunities, as_of, months, st, Path(__file__)]
+        parts = [history, opportunities, as_of, months, st]
         return cached("win_models", parts, compute, enabled=cache)
 
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:

@@ -6,7 +6,6 @@ holds this package, else the current directory.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -46,6 +45,13 @@ def data_dir() -> Path:
 def default_database() -> Path:
     """The embedded demo database, ``data/salesops.duckdb``."""
     return data_dir() / "salesops.duckdb"
+
+
+def resolve(path: str | Path) -> Path:
+    """A path as the package reads it: relative paths are relative to the project root
+    (``parameters/comp_plan.yml`` means the same from a notebook and from the runner)."""
+    path = Path(path)
+    return path if path.is_absolute() else root() / path
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -121,15 +127,31 @@ def settings() -> Settings:
     return Settings.from_dict(read_yaml(path) if path.exists() else {}, origin=str(path))
 
 
+@cache
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting it, then set it back
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
     A reader never sees a half-written file, and an interrupted write leaves the old
-    file (or none) in place.
+    file (or none) in place. The file gets the mode the umask gives a new file
+    (normally 0644), as if written by ``open``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~umask())  # mkstemp's 0600 would hide reports from readers
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode() if isinstance(data, str) else data)
         os.replace(tmp, path)
@@ -140,31 +162,22 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
 
 
 def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: bool = True) -> T:
-    """``compute()``, kept on disk under a hash of what it depends on.
+    """``compute()``, kept on disk under a fingerprint of what it depends on.
 
     The reports of one run that need the same costly result (the reconciled forecast,
-    a region's win model) compute it once. ``parts`` are what the result depends on:
-    frames and series hash by content, a path by its file's bytes (pass the computing
-    module's ``__file__``, so a code change is a new key), anything else by ``repr``.
-    Files go to ``.cache/<kind>/`` under the project root. With ``enabled`` False the
-    result is computed and the cache left alone.
+    a region's win model) compute it once. ``parts`` are what the result depends on
+    besides the code; the key is :func:`salesops.fingerprint.digest` of the package's
+    :func:`~salesops.fingerprint.code_hash` and ``parts`` (frames by content, a path by
+    its file's bytes), the same function the runner's report fingerprints use. Files go
+    to ``.cache/<kind>/`` under the project root. With ``enabled`` False the result is
+    computed and the cache left alone.
     """
     import pickle
 
-    import pandas as pd
+    from salesops import fingerprint
 
-    digest = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, pd.DataFrame | pd.Series):
-            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
-            names = part.columns if isinstance(part, pd.DataFrame) else [part.name]
-            digest.update(repr(list(names)).encode())
-        elif isinstance(part, Path):
-            digest.update(part.read_bytes())
-        else:
-            digest.update(repr(part).encode())
-        digest.update(b"\0")
-    path = root() / ".cache" / kind / f"{digest.hexdigest()[:24]}.pickle"
+    key = fingerprint.digest([fingerprint.code_hash(), *parts])
+    path = root() / ".cache" / kind / f"{key}.pickle"
     if enabled and path.is_file():
         try:
             return pickle.loads(path.read_bytes())

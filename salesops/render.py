@@ -5,7 +5,6 @@ One HTML exporter per process is configured once and reused for every report.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -58,13 +57,17 @@ def to_pdf(html: str) -> bytes:
 
 
 def index_page(period: str, entries: list[dict[str, Any]], base: Path) -> str:
-    """The period's portal: every report by scope, with links, status and duration."""
+    """The period's portal: every report by scope, with links, status and duration.
+
+    Output paths in ``entries`` are relative to ``base``, the period folder, and so are
+    the links: the page keeps working when the folder is moved or published.
+    """
     rows = []
     for e in sorted(entries, key=lambda e: (e["scope"] != "company", e["scope"], e["report"])):
         links = " ".join(
-            f'<a href="{escape(os.path.relpath(p, base))}">{escape(fmt)}</a>'
+            f'<a href="{escape(p)}">{escape(fmt)}</a>'
             for fmt, p in sorted(e.get("outputs", {}).items())
-            if Path(p).exists()
+            if (base / p).exists()
         )
         error = e.get("error") or {}
         detail = escape(f"cell {error.get('cell')}: {error.get('message')}") if error else ""

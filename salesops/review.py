@@ -12,6 +12,7 @@ test renders every demo rep's review and searches it for every other rep.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -102,11 +103,16 @@ class PerformanceReview:
 
     @classmethod
     def load(
-        cls, source: Any = None, period: str = "latest", scope: str | None = None
+        cls,
+        source: Any = None,
+        period: str = "latest",
+        scope: str | None = None,
+        comp_plan: str | Path = comp.COMP_PLAN,
     ) -> PerformanceReview:
         """Load the region of the rep in ``scope`` (``rep:<id>``) and build the review.
 
         Without a scope, the first active rep of the source (to try the notebook).
+        ``comp_plan`` is the commission plan file (relative to the project root).
         """
         from salesops.sources import open_source
 
@@ -118,7 +124,7 @@ class PerformanceReview:
             if region is None:
                 raise ValueError(f"rep {parsed.value!r} is not in this source")
             tables = src.load(f"region:{region}", period)
-        return cls(tables, period, parsed.value)
+        return cls(tables, period, parsed.value, plan=comp.CompPlan.read(comp_plan))
 
     # -- what only the rep's rows make -------------------------------------------------------
     def _own(self, table: str, column: str) -> pd.DataFrame | None:
@@ -464,11 +470,19 @@ class TeamReview:
         ]
 
     @classmethod
-    def load(cls, source: Any = None, period: str = "latest", scope: str = "region:") -> TeamReview:
-        """Load the region's tables and build the review."""
+    def load(
+        cls,
+        source: Any = None,
+        period: str = "latest",
+        scope: str = "region:",
+        comp_plan: str | Path = comp.COMP_PLAN,
+    ) -> TeamReview:
+        """Load the region's tables and build the review under the commission plan file
+        ``comp_plan`` (relative to the project root)."""
         from salesops.sources import load
 
-        return cls(load(source, scope, period), period, scope)
+        plan = comp.CompPlan.read(comp_plan)
+        return cls(load(source, scope, period), period, scope, plan=plan)
 
     def title(self) -> Markdown:
         return Markdown(

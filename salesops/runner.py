@@ -1,16 +1,18 @@
 """The batch runner behind ``salesops run``: a plan of notebooks, run per scope in parallel.
 
-For each report and scope the runner fingerprints what the report reads (notebook,
-parameters, the scope's data, the package version), skips it when an earlier run with
+For each report and scope the runner fingerprints everything the report's numbers depend
+on (:mod:`salesops.fingerprint`: the package code, the notebook, its plan entry, the
+data it reads and the configuration files it reads), skips it when an earlier run with
 the same fingerprint left its outputs, and otherwise executes the notebook with papermill
-in a process pool and renders it. Every file is written atomically; one failing report
-never stops the others; ``reports/<period>/manifest.json`` and ``index.html`` record
-every report's parameters, fingerprint, status, error, duration and outputs.
+in a process pool and renders it. One run at a time per output folder
+(:mod:`salesops.lock`). Every file is written atomically; one failing report never stops
+the others; ``reports/<period>/manifest.json`` and ``index.html`` record every report's
+inputs, why it ran, status, error, duration and outputs, and ``reports/runs.jsonl``
+every run (:mod:`salesops.manifest`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -21,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from salesops import __version__
+from salesops import fingerprint, manifest
 from salesops.errors import ConfigError
 from salesops.kernels import warm_engine, warm_kernel
-from salesops.plan import Plan, matches
+from salesops.lock import RunLock
+from salesops.plan import Plan, matches, notebook_defaults
 from salesops.project import write_atomic
 from salesops.scopes import Scope
 from salesops.sources import Source
@@ -42,6 +45,7 @@ class Job:
     fingerprint: str
     as_of: str
     formats: tuple[str, ...]
+    inputs: dict[str, Any] = field(default_factory=dict)  # what the fingerprint hashes
 
 
 @dataclass
@@ -57,9 +61,9 @@ class Result:
     duration_s: float | None = None
     error: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
-    finished_at: str = field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
-    )
+    finished_at: str = field(default_factory=manifest.now)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why it ran, or "unchanged"
 
 
 def plan_jobs(
@@ -70,7 +74,8 @@ def plan_jobs(
     only: str | None = None,
     formats: Iterable[str] | None = None,
 ) -> tuple[str, list[Job]]:
-    """Expand a plan into jobs: scopes from the data, period resolved, paths absolute.
+    """Expand a plan into jobs: scopes from the data, period resolved, paths absolute,
+    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`).
 
     Returns the period label and the jobs.
     """
@@ -90,8 +95,10 @@ def plan_jobs(
         region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []
         prints: dict[str, str] = {}
+        code = fingerprint.code_hash()
         for spec in plan.reports:
-            notebook_hash = hashlib.sha256(spec.notebook.read_bytes()).hexdigest()
+            notebook_hash = fingerprint.file_hash(spec.notebook)
+            defaults = notebook_defaults(spec.notebook)
             for scope_text in _expand(spec.scopes, expanded):
                 if not matches(only, spec.name, scope_text):
                     continue
@@ -107,11 +114,14 @@ def plan_jobs(
                 reads = str(spec.data_scope(scope, region_of))
                 if reads not in prints:
                     prints[reads] = src.fingerprint(reads, label)
-                key = json.dumps(
-                    [notebook_hash, params, prints[reads], __version__, formats],
-                    sort_keys=True,
-                    default=str,
-                )
+                entry = {k: v for k, v in params.items() if k != "summary_path"}
+                inputs = {
+                    "code": code,
+                    "notebook": notebook_hash,
+                    "plan": fingerprint.digest([entry, spec.reads, formats]),
+                    "data": prints[reads],
+                    "config": fingerprint.config_files({**defaults, **params}, location),
+                }
                 outputs = {fmt: str(folder / f"{spec.name}.{fmt}") for fmt in formats}
                 outputs["summary"] = params["summary_path"]
                 jobs.append(
@@ -121,9 +131,10 @@ def plan_jobs(
                         scope_text,
                         params,
                         outputs,
-                        hashlib.sha256(key.encode()).hexdigest()[:16],
+                        fingerprint.digest([inputs]),
                         f"{as_of:%Y-%m-%d}",
                         formats,
+                        inputs,
                     )
                 )
     return label, jobs
@@ -224,6 +235,7 @@ def execute(
         duration,
         error,
         rounded,
+        inputs=job.inputs,
     )
 
 
@@ -298,28 +310,73 @@ def run(
     progress: Callable[[Result, int, int], None] | None = None,
     cluster: str | None = None,
     fresh_kernels: bool = False,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
 ) -> tuple[str, list[Result]]:
     """Run a plan; return the period label and every report's result.
 
     Reports whose fingerprint matches the manifest and whose outputs exist are skipped
-    unless ``force``. With ``cluster`` (``tcp://host:8786``) the reports execute on that
-    Dask cluster's workers instead of a local process pool; ``out_dir`` must then be a
-    path the workers share. Each worker keeps its kernel between reports, reset before each;
-    ``fresh_kernels`` gives every report a kernel of its own instead, for notebooks that
-    change state a reset does not clear (a patched module). The manifest and index page
-    are rewritten after every report, so a killed run leaves an accurate record of what
-    finished.
+    unless ``force``; every other one says why it ran (``Result.reason``). With
+    ``cluster`` (``tcp://host:8786``) the reports execute on that Dask cluster's workers
+    instead of a local process pool; ``out_dir`` must then be a path the workers share.
+    Each worker keeps its kernel between reports, reset before each; ``fresh_kernels``
+    gives every report a kernel of its own instead, for notebooks that change state a
+    reset does not clear (a patched module).
+
+    One run at a time per ``out_dir``: while another run holds its lock this one waits
+    (``notify`` is told once), or raises :class:`salesops.lock.BusyError` without ``wait``.
+    The manifest and index page are rewritten after every report, so a killed run leaves
+    an accurate record of what finished; ``out_dir/runs.jsonl`` gets a line per run.
     """
-    label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
-    if not jobs:
-        raise ConfigError(f"the plan has no report matching {only!r}")
-    _sweep(out_dir / label)
-    manifest = load_manifest(out_dir / label)
-    results: list[Result] = []
-    todo = []
+    with RunLock(out_dir, wait=wait, notify=notify):
+        started = manifest.now()
+        label, results = period or plan.period, []
+        try:
+            label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
+            if not jobs:
+                raise ConfigError(f"the plan has no report matching {only!r}")
+            _run_jobs(
+                jobs,
+                out_dir / label,
+                label,
+                results,
+                force,
+                progress,
+                cluster,
+                workers,
+                timeout,
+                retries,
+                fresh_kernels,
+            )
+        except BaseException as exc:
+            _log(out_dir, plan, label, started, results, f"{type(exc).__name__}: {exc}")
+            raise
+        _log(out_dir, plan, label, started, results, None)
+    return label, results
+
+
+def _run_jobs(
+    jobs: list[Job],
+    folder: Path,
+    label: str,
+    results: list[Result],
+    force: bool,
+    progress: Callable[[Result, int, int], None] | None,
+    cluster: str | None,
+    workers: int | None,
+    timeout: float | None,
+    retries: int,
+    fresh: bool,
+) -> None:
+    """Skip what is still good, run the rest, and keep the manifest up to date."""
+    _sweep(folder)
+    entries = manifest.load(folder)
+    todo, reasons = [], {}
     for job in jobs:
-        previous = manifest.get((job.report, job.scope))
-        if not force and _still_good(previous, job):
+        previous = entries.get((job.report, job.scope))
+        reason = "forced" if force else why(previous, job)
+        if reason is None:
+            assert previous is not None
             results.append(
                 Result(
                     job.report,
@@ -329,20 +386,65 @@ def run(
                     job.fingerprint,
                     previous["outputs"],
                     previous.get("duration_s"),
+                    inputs=job.inputs,
+                    reason="unchanged",
                 )
             )
             if progress:
                 progress(results[-1], len(results), len(jobs))
         else:
             todo.append(job)
-    for result in _execute_all(todo, workers, cluster, timeout, retries, fresh_kernels):
+            reasons[(job.report, job.scope)] = reason
+    for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
+        result.reason = reasons[(result.report, result.scope)]
         results.append(result)
-        manifest[(result.report, result.scope)] = asdict(result)
-        write_manifest(out_dir / label, label, manifest)
+        entries[(result.report, result.scope)] = asdict(result)
+        manifest.write(folder, label, entries)
         if progress:
             progress(result, len(results), len(jobs))
-    write_manifest(out_dir / label, label, manifest)
-    return label, results
+    manifest.write(folder, label, entries)
+
+
+def why(previous: dict[str, Any] | None, job: Job) -> str | None:
+    """Why ``job`` must run, given its last manifest entry; None when it need not.
+
+    ``first run``, ``outputs missing``, ``last run failed``, or ``changed: ...`` naming
+    the inputs that changed (``code``, ``notebook``, ``plan``, ``data`` or a
+    configuration file such as ``parameters/comp_plan.yml``).
+    """
+    if not previous:
+        return "first run"
+    if previous.get("fingerprint") != job.fingerprint:
+        changed = fingerprint.changes(previous.get("inputs"), job.inputs)
+        return f"changed: {', '.join(changed)}" if changed else "changed: fingerprint"
+    if previous.get("status") not in ("done", "skipped"):
+        return "last run failed"
+    if not all(Path(previous["outputs"].get(f, "")).exists() for f in job.formats):
+        return "outputs missing"
+    return None
+
+
+def _log(
+    out_dir: Path,
+    plan: Plan,
+    period: str,
+    started: str,
+    results: list[Result],
+    error: str | None,
+) -> None:
+    counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
+    manifest.log_run(
+        out_dir,
+        {
+            "started": started,
+            "ended": manifest.now(),
+            "plan": plan.origin,
+            "period": period,
+            **counts,
+            "failures": [f"{r.report} {r.scope}" for r in results if r.status == "failed"],
+            "error": error,
+        },
+    )
 
 
 def _execute_all(
@@ -390,38 +492,3 @@ def _sweep(folder: Path) -> None:
         for path in folder.rglob(".*"):
             if path.is_file() and path.name.endswith((".tmp", ".running.ipynb")):
                 path.unlink(missing_ok=True)
-
-
-def _still_good(previous: dict[str, Any] | None, job: Job) -> bool:
-    return bool(
-        previous
-        and previous.get("status") in ("done", "skipped")
-        and previous.get("fingerprint") == job.fingerprint
-        and all(Path(previous["outputs"].get(f, "")).exists() for f in job.formats)
-    )
-
-
-def load_manifest(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """The period's manifest entries, keyed by (report, scope); empty when there is none."""
-    path = folder / "manifest.json"
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text())
-    return {(e["report"], e["scope"]): e for e in data.get("reports", [])}
-
-
-def write_manifest(
-    folder: Path, period: str, entries: dict[tuple[str, str], dict[str, Any]]
-) -> None:
-    """Write ``manifest.json`` and ``index.html`` for the period, atomically."""
-    from salesops import render
-
-    items = sorted(entries.values(), key=lambda e: (e["scope"], e["report"]))
-    data = {
-        "period": period,
-        "package_version": __version__,
-        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "reports": items,
-    }
-    write_atomic(folder / "manifest.json", json.dumps(data, indent=2, default=str))
-    write_atomic(folder / "index.html", render.index_page(period, items, folder))

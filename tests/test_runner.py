@@ -16,7 +16,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from salesops import cli, runner
+from salesops import cli, manifest, runner
 from salesops.errors import ConfigError
 from salesops.plan import Plan, matches, notebook_parameters
 
@@ -41,8 +41,7 @@ def run(tmp_path: Path, plan: Path, source, *args: str) -> tuple[int, dict]:
     code = cli.main(
         ["run", str(plan), "--source", str(source), "--out", str(out), "--quiet", *args]
     )
-    manifest = json.loads((out / "2026-09" / "manifest.json").read_text())
-    return code, {(e["report"], e["scope"]): e for e in manifest["reports"]}
+    return code, manifest.load(out / "2026-09")
 
 
 @pytest.fixture
@@ -277,9 +276,9 @@ def test_resume_after_a_killed_run(crm, tmp_path):
         "--quiet",
     ]
     proc = subprocess.Popen(args, start_new_session=True)
-    manifest = out / "2026-09" / "manifest.json"
+    manifest_path = out / "2026-09" / "manifest.json"
     deadline = time.monotonic() + 120
-    while not (manifest.exists() and json.loads(manifest.read_text())["reports"]):
+    while not (manifest_path.exists() and json.loads(manifest_path.read_text())["reports"]):
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.1)
     import os
@@ -287,7 +286,7 @@ def test_resume_after_a_killed_run(crm, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {
-        e["scope"] for e in json.loads(manifest.read_text())["reports"] if e["status"] == "done"
+        e["scope"] for e in json.loads(manifest_path.read_text())["reports"] if e["status"] == "done"
     }
     assert 1 <= len(finished) < 6
     for path in out.rglob("*"):

@@ -1,0 +1,99 @@
+"""One run at a time per output folder: a lock on ``reports/.lock``.
+
+The lock is an ``fcntl.flock`` on an open file, not a PID file: the operating system
+releases it when the process that holds it ends, however it ends (a SIGKILL, a crash, a
+reboot), so a killed run never blocks the next one. The file itself stays; it holds who
+took the lock last, for the message a second run prints.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from salesops.errors import SalesopsError
+
+LOCK_FILE = ".lock"
+EX_TEMPFAIL = 75  # sysexits.h: try again later
+
+
+class BusyError(SalesopsError):
+    """Another run holds the output folder's lock."""
+
+    exit_code = EX_TEMPFAIL
+
+
+class RunLock:
+    """An exclusive lock on an output folder, held for the life of the ``with`` block.
+
+    Parameters
+    ----------
+    folder
+        The output folder (``reports/``); the lock file is ``folder/.lock``.
+    wait
+        Wait for another run to finish (True), or raise :class:`BusyError` at once.
+    notify
+        Called once with a message when the lock is held by another run and we wait.
+    poll_s
+        How often to try again while waiting.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        wait: bool = True,
+        notify: Callable[[str], None] | None = None,
+        poll_s: float = 0.5,
+    ) -> None:
+        self.path = Path(folder) / LOCK_FILE
+        self.wait, self.notify, self.poll_s = wait, notify, poll_s
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                message = f"another run holds {self.path} ({self.holder(fd)})"
+                if not self.wait:
+                    os.close(fd)
+                    raise BusyError(f"{message}; try again when it has finished") from None
+                if not told and self.notify:
+                    self.notify(f"{message}; waiting for it to finish")
+                told = True
+                time.sleep(self.poll_s)
+        from salesops.manifest import now, user
+
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "user": user(), "since": now()}).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @staticmethod
+    def holder(fd: int) -> str:
+        """Who holds the lock, from what they wrote in the file: ``pid 123, ann, since ...``."""
+        try:
+            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            return f"pid {info['pid']}, {info['user']}, since {info['since']}"
+        except (ValueError, KeyError, OSError):
+            return "holder unknown"
