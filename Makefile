@@ -5,15 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB := data/salesops.duckdb
+LOCK := requirements.lock
 
-.PHONY: report test lint format demo bench serve clean
+.PHONY: report test lint format demo bench serve clean lock
 
-# The virtualenv is rebuilt only when pyproject.toml changes: a second run is a no-op.
-$(STAMP): pyproject.toml
+# The virtualenv installs the exact versions in requirements.lock (every dependency, for
+# every platform), then salesops itself without resolving anything again. It is rebuilt
+# only when the lock file or pyproject.toml changes: a second run is a no-op.
+$(STAMP): pyproject.toml $(LOCK)
 	scripts/system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
-	$(BIN)/python -m pip install --quiet -e '.[test]' 2> >(grep -v '^WARNING: Location' >&2)
+	$(BIN)/python -m pip install --quiet -r $(LOCK) 2> >(grep -v '^WARNING: Location' >&2)
+	$(BIN)/python -m pip install --quiet --no-deps -e . 2> >(grep -v '^WARNING: Location' >&2)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(STAMP)
 
@@ -43,6 +47,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Upgrade: resolve pyproject.toml's dependencies again, to their newest versions, into the lock file.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv 2> >(grep -v '^WARNING: Location' >&2)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+		--upgrade --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 bench: $(DB)
 	$(BIN)/python benchmarks/data_layer.py

@@ -7,31 +7,83 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from salesops.model import TABLES
 
 ROOT = Path(__file__).parents[1]
-CONDA_NAMES = {"pyyaml": "pyyaml", "psycopg[binary]": "psycopg"}
+LOCK = ROOT / "requirements.lock"
 
 
-def _pyproject_requirements() -> dict[str, str]:
+def _pyproject_requirements() -> dict[str, Requirement]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = meta["dependencies"] + meta["optional-dependencies"]["test"]
-    return {CONDA_NAMES.get(r.split(">")[0], r.split(">")[0]): r for r in reqs}
+    reqs = [Requirement(r) for r in meta["dependencies"] + meta["optional-dependencies"]["test"]]
+    return {canonicalize_name(r.name): r for r in reqs}
 
 
-def _conda_requirements() -> dict[str, str]:
+def _locked() -> dict[str, list[tuple[str, str, bool]]]:
+    """Package -> [(version, marker, asked for by salesops itself)] of requirements.lock."""
+    pins: dict[str, list[tuple[str, str, bool]]] = {}
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text())
+    for block in blocks:
+        found = re.match(
+            r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)\s*(?:;\s*(.*))?$", block.split("\n")[0]
+        )
+        if found:
+            name, _, version, marker = found.groups()
+            direct = "salesops (pyproject.toml)" in block
+            pins.setdefault(canonicalize_name(name), []).append((version, marker or "", direct))
+    return pins
+
+
+def test_the_lock_file_pins_what_pyproject_asks_for():
+    """requirements.lock was made from this pyproject.toml: every direct dependency is in
+    it, pinned exactly at a version its specifier allows, and every package the lock says
+    salesops asked for is still in pyproject (`make lock` re-resolves both ways)."""
+    wanted, pins = _pyproject_requirements(), _locked()
+    for name, requirement in wanted.items():
+        assert name in pins, f"{name} is in pyproject.toml but not in the lock: run `make lock`"
+        for version, _, _ in pins[name]:
+            assert requirement.specifier.contains(version, prereleases=True), (name, version)
+    direct = {name for name, options in pins.items() if any(d for _, _, d in options)}
+    assert direct == set(wanted)
+    assert "make lock" in LOCK.read_text().splitlines()[1]
+
+
+def test_the_installed_versions_are_the_locked_ones():
+    from importlib import metadata
+
+    from packaging.markers import Marker
+
+    mismatched = []
+    for name, options in _locked().items():
+        versions = [v for v, marker, _ in options if not marker or Marker(marker).evaluate()]
+        if not versions:
+            continue  # not for this platform
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            mismatched.append(f"{name}: not installed")
+            continue
+        if installed not in versions:
+            mismatched.append(f"{name}: {installed} installed, {versions[0]} locked")
+    assert not mismatched, mismatched
+
+
+def test_environment_yml_and_the_makefile_install_from_the_lock_file():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    specs = [d for d in env["dependencies"] if isinstance(d, str)]
-    return {re.split(r"[<>=]", d)[0]: d for d in specs if not d.startswith(("python", "pip"))}
-
-
-def test_environment_yml_lists_the_same_dependencies_as_pyproject():
-    pip, conda = _pyproject_requirements(), _conda_requirements()
-    assert sorted(pip) == sorted(conda)
-    for name, requirement in pip.items():
-        pin = requirement.split(">=")[1] if ">=" in requirement else None
-        assert pin is None or conda[name].endswith(f">={pin}"), (name, requirement, conda[name])
+    deps = env["dependencies"]
+    python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert SpecifierSet(meta["requires-python"]).contains(python.split("=")[-1] + ".0")
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == ["-r requirements.lock", "-e ."]
+    conda_only = [d for d in deps if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    assert conda_only == []  # every package comes from the lock file
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet -r $(LOCK)" in makefile and "LOCK := requirements.lock" in makefile
 
 
 def test_data_model_doc_describes_every_column():
