@@ -127,7 +127,6 @@ def settings() -> Settings:
     return Settings.from_dict(read_yaml(path) if path.exists() else {}, origin=str(path))
 
 
-@cache
 def umask() -> int:
     """The process's umask, read without changing it where the system allows (Linux)."""
     try:

@@ -1,0 +1,316 @@
+"""Runs you can trust: what re-runs when code or configuration changes, one run at a time
+per output folder, publishable outputs and the run log."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from salesops import cli, fingerprint, manifest, runner
+from salesops.lock import EX_TEMPFAIL, RunLock
+from salesops.plan import Plan
+
+ROOT = Path(__file__).parents[1]
+TINY = str(Path(__file__).parent / "data" / "notebooks" / "tiny_report")
+
+
+def write_plan(path: Path, reports: list[dict], period: str = "2026-09") -> Path:
+    path.write_text(yaml.safe_dump({"period": period, "formats": ["html"], "reports": reports}))
+    return path
+
+
+@pytest.fixture
+def home(tmp_path, tiny_dir, monkeypatch) -> Path:
+    """A project of its own (parameters, notebooks and the tiny CRM) that a test may change."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "parameters", home / "parameters")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    shutil.copytree(tiny_dir, home / "crm")
+    monkeypatch.setenv("SALESOPS_HOME", str(home))
+    return home
+
+
+def statuses(results: list[runner.Result]) -> dict[tuple[str, str], str]:
+    return {(r.report, r.scope): r.status for r in results}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+# -- what re-runs -------------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_a_configuration_change_re_runs_exactly_the_reports_that_read_it(home, monkeypatch):
+    plan = write_plan(
+        home / "plan.yml",
+        [
+            {"notebook": "metrics", "scopes": ["company"]},
+            {"notebook": "team_review", "scopes": ["region:East"]},
+            {"notebook": "performance_review", "scopes": ["rep:R1"], "reads": "region"},
+        ],
+    )
+    out, crm = home / "reports", str(home / "crm")
+
+    def again() -> tuple[dict, dict]:
+        _, results = runner.run(Plan.read(plan), out, source=crm, workers=2)
+        assert all(r.status != "failed" for r in results), [r.error for r in results]
+        return statuses(results), {(r.report, r.scope): r.reason for r in results}
+
+    def payable() -> float:
+        summary = out / "2026-09" / "rep-R1" / "performance_review.json"
+        return json.loads(summary.read_text())["payable"]
+
+    status, reason = again()
+    assert set(status.values()) == {"done"} and set(reason.values()) == {"first run"}
+    before = payable()
+    status, _ = again()
+    assert set(status.values()) == {"skipped"}
+
+    # The commission plan: only the two reviews re-run, with the new numbers.
+    edit(home / "parameters" / "comp_plan.yml", "rate: 0.04", "rate: 0.06")
+    status, reason = again()
+    assert status == {
+        ("metrics", "company"): "skipped",
+        ("team_review", "region:East"): "done",
+        ("performance_review", "rep:R1"): "done",
+    }
+    assert reason[("performance_review", "rep:R1")] == "changed: parameters/comp_plan.yml"
+    # R1's quarter to September: $10,000 booked against $32,000 of quota (31%), all of it
+    # in the decelerator band. August paid 50% of $10,000 at the decelerator rate and 50% at
+    # the base rate; the quarter's true-up re-computes the $10,000 at the decelerator rate
+    # alone, so September pays (rate - (rate + 8%) / 2) x $10,000 = -$200 at 4%, -$100 at 6%.
+    assert (before, payable()) == (-200.0, -100.0)
+
+    # A stage's probability: every report reads stages.
+    edit(home / "parameters" / "stages.yml", "probability: 0.50", "probability: 0.55")
+    status, reason = again()
+    assert set(status.values()) == {"done"}
+    assert set(reason.values()) == {"changed: parameters/stages.yml"}
+
+    # One notebook: only its reports.
+    edit(home / "notebooks" / "metrics.ipynb", "# Sales metrics", "# Sales metrics, monthly")
+    status, reason = again()
+    assert status[("metrics", "company")] == "done" and list(status.values()).count("done") == 1
+    assert reason[("metrics", "company")] == "changed: notebook"
+
+    # The package's code: everything.
+    monkeypatch.setattr(fingerprint, "code_hash", lambda: "a-new-release")
+    status, reason = again()
+    assert set(status.values()) == {"done"} and set(reason.values()) == {"changed: code"}
+
+    entry = manifest.load(out / "2026-09")[("performance_review", "rep:R1")]
+    assert entry["inputs"]["code"] == "a-new-release"
+    assert set(entry["inputs"]["config"]) == {
+        "parameters/stages.yml",
+        "parameters/settings.yml",
+        "parameters/comp_plan.yml",
+    }
+
+
+def test_what_a_report_reads_is_named_in_its_fingerprint(home):
+    """Stages and settings for every report, the source file, and every YAML file that a
+    parameter names, with the notebook's default when the plan does not set it."""
+    plan = write_plan(
+        home / "plan.yml",
+        [
+            {"notebook": "metrics", "scopes": ["company"]},
+            {"notebook": "planning", "scopes": ["company"], "reads": "company"},
+            {
+                "notebook": "performance_review",
+                "scopes": ["rep:R1"],
+                "parameters": {"comp_plan": "parameters/comp_plan_variant.yml"},
+            },
+        ],
+    )
+    source = home / "parameters" / "sources" / "tiny.yml"
+    source.write_text(
+        yaml.safe_dump({"name": "tiny", "kind": "files", "location": str(home / "crm")})
+    )
+    _, jobs = runner.plan_jobs(Plan.read(plan), home / "reports", source=str(source))
+    config = {job.report: set(job.inputs["config"]) for job in jobs}
+    everyone = {
+        "parameters/stages.yml",
+        "parameters/settings.yml",
+        "parameters/sources/tiny.yml",
+    }
+    assert config == {
+        "metrics": everyone,
+        "planning": everyone | {"parameters/comp_plan.yml", "parameters/comp_plan_variant.yml"},
+        "performance_review": everyone | {"parameters/comp_plan_variant.yml"},
+    }
+    assert fingerprint.code_hash() == fingerprint.code_hash()  # once per process, cached
+    again = runner.plan_jobs(Plan.read(plan), home / "reports", source=str(source))[1]
+    assert [j.fingerprint for j in again] == [j.fingerprint for j in jobs]
+    edit(source, "name: tiny", "name: tiny CRM")
+    third = runner.plan_jobs(Plan.read(plan), home / "reports", source=str(source))[1]
+    assert all(a.fingerprint != b.fingerprint for a, b in zip(jobs, third, strict=True))
+
+
+def test_the_code_hash_covers_every_source_file(monkeypatch, tmp_path):
+    package = tmp_path / "salesops"
+    package.mkdir()
+    (package / "metrics.py").write_text("RATE = 1\n")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "metrics.pyc").write_bytes(b"noise")
+    monkeypatch.setattr(fingerprint, "__file__", str(package / "fingerprint.py"))
+    fingerprint.code_hash.cache_clear()
+    try:
+        first = fingerprint.code_hash()
+        (package / "__pycache__" / "metrics.pyc").write_bytes(b"other noise")
+        fingerprint.code_hash.cache_clear()
+        assert fingerprint.code_hash() == first  # bytecode does not count
+        (package / "metrics.py").write_text("RATE = 2\n")
+        fingerprint.code_hash.cache_clear()
+        assert fingerprint.code_hash() != first
+    finally:
+        fingerprint.code_hash.cache_clear()
+
+
+def test_caches_are_keyed_by_the_code_too(monkeypatch, tmp_path):
+    from salesops.project import cached
+
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    calls = []
+    assert cached("sums", ["v1"], lambda: calls.append(1) or 1) == 1
+    assert cached("sums", ["v1"], lambda: calls.append(1) or 1) == 1
+    monkeypatch.setattr(fingerprint, "code_hash", lambda: "a-new-release")
+    assert cached("sums", ["v1"], lambda: calls.append(1) or 1) == 1
+    assert len(calls) == 2
+
+
+# -- one run at a time --------------------------------------------------------------------
+
+
+def cli_run(plan: Path, crm: Path, out: Path, *extra: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "salesops.cli", "run", str(plan), "--source", str(crm)]
+    return subprocess.Popen(
+        [*args, "--out", str(out), "--workers", "1", "--quiet", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_lock_holder(out: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    lock = out / ".lock"
+    while not (lock.exists() and f'"pid": {proc.pid}' in lock.read_text()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+
+
+def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
+    plan = write_plan(
+        tmp_path / "plan.yml",
+        [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 1.0}}],
+    )
+    out = tmp_path / "reports"
+    first = cli_run(plan, tiny_dir, out)
+    wait_for_lock_holder(out, first)
+    second = cli_run(plan, tiny_dir, out)
+    (_, err1), (_, err2) = first.communicate(timeout=300), second.communicate(timeout=300)
+    assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
+    assert f"another run holds {out / '.lock'} (pid {first.pid}" in err2
+    assert "waiting for it to finish" in err2
+    entries = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"]
+    assert sorted(e["scope"] for e in entries) == ["company", "region:East", "region:West"]
+    runs = manifest.read_runs(out)
+    assert [(r["done"], r["skipped"], r["failed"]) for r in runs] == [(3, 0, 0), (0, 3, 0)]
+    assert runs[0]["ended"] <= runs[1]["ended"]
+
+
+def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, capsys):
+    plan = write_plan(
+        tmp_path / "plan.yml",
+        [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 30}}],
+    )
+    out = tmp_path / "reports"
+    args = ["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"]
+    with RunLock(out):
+        assert cli.main([*args, "--no-wait"]) == EX_TEMPFAIL
+    message = capsys.readouterr().err
+    assert re.search(
+        rf"another run holds {re.escape(str(out))}/.lock \(pid {os.getpid()},", message
+    )
+    assert "try again when it has finished" in message
+
+    killed = cli_run(plan, tiny_dir, out)
+    wait_for_lock_holder(out, killed)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert (out / ".lock").exists()  # the file stays; its lock went with the process
+    with RunLock(out, wait=False):
+        pass
+
+
+# -- publishable outputs ------------------------------------------------------------------
+
+
+def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_path):
+    plan = write_plan(
+        tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company", "region:*"]}]
+    )
+    out = tmp_path / "reports"
+    old = os.umask(0o027)
+    try:
+        assert (
+            cli.main(["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"])
+            == 0
+        )
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".lock"]
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o640)}, files
+    assert {oct(p.stat().st_mode & 0o777) for p in out.rglob("*") if p.is_dir()} == {oct(0o750)}
+
+    published = tmp_path / "share" / "sales"
+    shutil.move(out, published)
+    folder = published / "2026-09"
+    saved = json.loads((folder / "manifest.json").read_text())["reports"]
+    for entry in saved:
+        for path in entry["outputs"].values():
+            assert not Path(path).is_absolute() and (folder / path).is_file(), path
+        assert not Path(entry["parameters"]["summary_path"]).is_absolute()
+    links = re.findall(r'href="([^"]+)"', (folder / "index.html").read_text())
+    assert len(links) == 3 * 2 and all((folder / link).is_file() for link in links)
+    _, results = runner.run(Plan.read(plan), published, source=str(tiny_dir))
+    assert {r.status for r in results} == {"skipped"}  # the moved manifest still matches
+
+
+def test_the_run_log_records_every_run_and_is_only_appended(tiny_dir, tmp_path):
+    plan = write_plan(
+        tmp_path / "plan.yml",
+        [
+            {"notebook": TINY, "scopes": ["company"]},
+            {"notebook": TINY, "scopes": ["region:East"], "parameters": {"fail": True}},
+        ],
+    )
+    out = tmp_path / "reports"
+    args = ["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"]
+    assert cli.main(args) == 1
+    first = (out / "runs.jsonl").read_text()
+    assert cli.main([*args, "--only", "nothing-matches"]) == 2
+    assert (out / "runs.jsonl").read_text().startswith(first)
+    runs = manifest.read_runs(out)
+    assert len(runs) == 2
+    done, refused = runs
+    assert done["plan"] == str(plan) and done["period"] == "2026-09"
+    assert (done["done"], done["skipped"], done["failed"]) == (1, 0, 1)
+    assert done["failures"] == ["tiny_report region:East"] and done["error"] is None
+    assert done["user"] and done["host"] and done["started"] <= done["ended"]
+    assert "no report matching 'nothing-matches'" in refused["error"]
