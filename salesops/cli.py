@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -224,6 +225,9 @@ def _run(args: argparse.Namespace) -> int:
         f"{label}: {counts['done']} done, {counts['skipped']} unchanged, {counts['failed']} failed "
         f"-> {out / label / 'index.html'}"
     )
+    reasons = Counter(r.reason for r in results if r.status != "skipped")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        print(f"  ran {count}: {reason}")
     for r in results:
         if r.status == "failed":
             error = r.error or {}

@@ -1,0 +1,156 @@
+"""What a run has to do: a plan expanded into jobs, each with its fingerprint, and why
+each one must run again or may be skipped.
+
+A job is one report for one scope. Its inputs are everything the report's numbers depend
+on (:mod:`salesops.fingerprint`): the package code, the notebook, its plan entry, the data
+it reads and the configuration files it reads. Its fingerprint is their hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salesops import fingerprint, manifest
+from salesops.plan import Plan, matches, notebook_defaults
+from salesops.scopes import Scope
+from salesops.sources import Source
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report for one scope: what to run and where its outputs go."""
+
+    report: str
+    notebook: str
+    scope: str
+    parameters: dict[str, Any]
+    outputs: dict[str, str]
+    fingerprint: str
+    as_of: str
+    formats: tuple[str, ...]
+    inputs: dict[str, Any] = field(default_factory=dict)  # what the fingerprint hashes
+
+
+@dataclass
+class Result:
+    """What became of a job."""
+
+    report: str
+    scope: str
+    status: str  # done, failed or skipped
+    parameters: dict[str, Any]
+    fingerprint: str
+    outputs: dict[str, str]
+    duration_s: float | None = None
+    error: dict[str, Any] | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    finished_at: str = field(default_factory=manifest.now)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why it ran, or "unchanged"
+
+
+def plan_jobs(
+    plan: Plan,
+    out_dir: Path,
+    period: str | None = None,
+    source: str | None = None,
+    only: str | None = None,
+    formats: Iterable[str] | None = None,
+) -> tuple[str, list[Job]]:
+    """Expand a plan into jobs: scopes from the data, period resolved, paths absolute,
+    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`).
+
+    Returns the period label and the jobs.
+    """
+    source = source if source is not None else plan.source
+    formats = tuple(formats or plan.formats)
+    with Source(source) as src:
+        as_of = src.as_of()
+        from salesops.periods import Period
+
+        label = Period.parse(period or plan.period, as_of=as_of).label
+        location = (
+            src.spec.location if src.spec.kind == "sql" else str(Path(src.spec.location).resolve())
+        )
+        if source is not None and str(source).endswith((".yml", ".yaml")):
+            location = str(Path(source).resolve())
+        expanded = {level: src.scopes(level) for level in ("region", "rep")}
+        region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
+        jobs = []
+        prints: dict[str, str] = {}
+        code = fingerprint.code_hash()
+        for spec in plan.reports:
+            notebook_hash = fingerprint.file_hash(spec.notebook)
+            defaults = notebook_defaults(spec.notebook)
+            for scope_text in _expand(spec.scopes, expanded):
+                if not matches(only, spec.name, scope_text):
+                    continue
+                scope = Scope.parse(scope_text)
+                folder = out_dir / label / scope.slug
+                params = {
+                    **spec.parameters,
+                    "source": location,
+                    "period": label,
+                    "scope": scope_text,
+                    "summary_path": str(folder / f"{spec.name}.json"),
+                }
+                reads = str(spec.data_scope(scope, region_of))
+                if reads not in prints:
+                    prints[reads] = src.fingerprint(reads, label)
+                entry = {k: v for k, v in params.items() if k != "summary_path"}
+                inputs = {
+                    "code": code,
+                    "notebook": notebook_hash,
+                    "plan": fingerprint.digest([entry, spec.reads, formats]),
+                    "data": prints[reads],
+                    "config": fingerprint.config_files({**defaults, **params}, location),
+                }
+                outputs = {fmt: str(folder / f"{spec.name}.{fmt}") for fmt in formats}
+                outputs["summary"] = params["summary_path"]
+                jobs.append(
+                    Job(
+                        spec.name,
+                        str(spec.notebook),
+                        scope_text,
+                        params,
+                        outputs,
+                        fingerprint.digest([inputs]),
+                        f"{as_of:%Y-%m-%d}",
+                        formats,
+                        inputs,
+                    )
+                )
+    return label, jobs
+
+
+def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:
+    out: list[str] = []
+    for scope in scopes:
+        if scope in ("region:*", "rep:*"):
+            level = scope.split(":")[0]
+            out += [f"{level}:{value}" for value in expanded[level]]
+        else:
+            out.append(scope)
+    return out
+
+
+def why(previous: dict[str, Any] | None, job: Job) -> str | None:
+    """Why ``job`` must run, given its last manifest entry; None when it need not.
+
+    ``first run``, ``outputs missing``, ``last run failed``, or ``changed: ...`` naming
+    the inputs that changed (``code``, ``notebook``, ``plan``, ``data`` or a
+    configuration file such as ``parameters/comp_plan.yml``).
+    """
+    if not previous:
+        return "first run"
+    if previous.get("fingerprint") != job.fingerprint:
+        changed = fingerprint.changes(previous.get("inputs"), job.inputs)
+        return f"changed: {', '.join(changed)}" if changed else "changed: fingerprint"
+    if previous.get("status") not in ("done", "skipped"):
+        return "last run failed"
+    if not all(Path(previous["outputs"].get(f, "")).exists() for f in job.formats):
+        return "outputs missing"
+    return None
