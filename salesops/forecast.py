@@ -177,7 +177,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     if len(y) < MIN_MODELS:
         note = (
             f"only {len(y)} months of history: too short to fit a model, "
-            "so the forecast is the mean of the last 6 months (flat)"
+            f"so the forecast is the mean of the last {min(len(y), 6)} months (flat)"
         )
         level = float(np.mean(y[-6:]))
         spread = float(np.std(y[-6:]) or level)

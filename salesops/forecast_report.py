@@ -24,6 +24,10 @@ from salesops.report import _plain, memoized, picture
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
+NO_HISTORY = Markdown(
+    "*Win-probability calibration needs the stage history (`opportunity_history`), "
+    "which this source does not have.*"
+)
 OUTLOOK_FORMATS = dict.fromkeys(
     [
         "closed",
@@ -126,10 +130,18 @@ class ForecastReport:
         )
 
     def notes(self) -> Markdown | None:
-        """The forecast's notes (short history, zeros, a model left out), if any."""
-        if not self.forecast.notes:
+        """The forecast's notes (short history, zeros, a model left out, no stage
+        history), if any."""
+        notes = list(self.forecast.notes)
+        if self.tables.opportunity_history is None:
+            notes.append(
+                "This source has no stage history: open deals are as they stand in the export "
+                f"(data as of {self.tables.as_of:%d %b %Y}), and their win probabilities are "
+                "the stage defaults, not calibrated on past deals."
+            )
+        if not notes:
             return None
-        return Markdown("\n".join(f"- *{note}*" for note in self.forecast.notes))
+        return Markdown("\n".join(f"- *{note}*" for note in notes))
 
     def chart(self, months: int = 36) -> Image:
         """History and forecast with the 80% and 95% intervals."""
@@ -317,7 +329,9 @@ class ForecastReport:
 
     def calibration(self):
         """Brier scores of the three win-probability estimates, and the calibrated
-        estimate's reliability table, out of time."""
+        estimate's reliability table, out of time (a one-line note without stage history)."""
+        if self.tables.opportunity_history is None:
+            return (NO_HISTORY,)
         scores, tables = probability.calibration(
             self.tables.opportunity_history,
             self.tables.opportunities,

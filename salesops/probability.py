@@ -151,9 +151,21 @@ class WinModel:
         return cls(cells, stage_rates.rename("probability"), cycle_days)
 
     @classmethod
+    def stage_defaults(cls, stages: Stages | None = None) -> WinModel:
+        """The model without history to learn from: every deal gets its stage's default
+        probability (``parameters/stages.yml``), whatever its age."""
+        st = stages or Stages.read()
+        rates = pd.Series(st.probabilities).reindex(st.open_names).rename("probability")
+        cells = pd.DataFrame(
+            {"won": [], "deals": [], "probability": []},
+            index=pd.MultiIndex.from_arrays([[], []], names=["stage", "band"]),
+        )
+        return cls(cells, rates, np.nan)
+
+    @classmethod
     def fit(
         cls,
-        history: pd.DataFrame,
+        history: pd.DataFrame | None,
         opportunities: pd.DataFrame,
         as_of: pd.Timestamp,
         months: int = 24,
@@ -164,9 +176,13 @@ class WinModel:
 
         The model depends on its inputs only, so it is kept on disk under their content
         hash (:func:`salesops.project.cached`): the reviews of one region's reps fit it
-        once. ``cache=False`` fits it anyway and leaves the cache alone.
+        once. ``cache=False`` fits it anyway and leaves the cache alone. Without stage
+        history (``history`` None) there is nothing to calibrate on: the model is
+        :meth:`stage_defaults`.
         """
         st = stages or Stages.read()
+        if history is None:
+            return cls.stage_defaults(st)
         as_of = pd.Timestamp(as_of)
 
         def compute() -> WinModel:

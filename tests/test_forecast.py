@@ -442,3 +442,15 @@ def test_a_win_model_is_fitted_once_per_input(demo_tables, monkeypatch, tmp_path
     shorter = pr.WinModel.fit(*args, months=12, stages=STAGES)  # another input, another model
     assert len(list((tmp_path / ".cache" / "win_models").glob("*.pickle"))) == 2
     assert not shorter.cells.equals(fresh.cells)
+
+
+def test_without_stage_history_win_probabilities_are_the_stage_defaults():
+    model = pr.WinModel.fit(None, pd.DataFrame(), pd.Timestamp("2026-09-30"), stages=STAGES)
+    deals = pd.DataFrame(
+        {
+            "stage": ["Qualification", "Negotiation", "Negotiation"],
+            "created_date": pd.to_datetime(["2026-09-01", "2026-01-01", "2026-09-20"]),
+        }
+    )
+    expected = [STAGES.probabilities[s] for s in deals["stage"]]
+    assert model.predict(deals, pd.Timestamp("2026-09-30")).tolist() == expected

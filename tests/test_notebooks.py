@@ -104,3 +104,17 @@ def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
     for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):
         assert f"no `{table}` table" in text
     assert json.loads((tmp_path / "s.json").read_text())["kpis"]["Bookings"]["current"] == 50_000
+
+
+@pytest.mark.notebook
+def test_forecast_notebook_runs_without_stage_history(tmp_path):
+    """The HubSpot example has no stage history: the forecast still runs, its
+    probabilities are the stage defaults, and it says so in one line each."""
+    out = tmp_path / "out.ipynb"
+    source = str(Path("parameters/sources/hubspot.yml").resolve())
+    execute("forecast", out, source=source, summary_path=str(tmp_path / "s.json"))
+    text = out.read_text()
+    assert "This source has no stage history" in text
+    assert "calibration needs the stage history" in text
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["outlook"] and summary["forecast"]

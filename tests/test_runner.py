@@ -286,7 +286,9 @@ def test_resume_after_a_killed_run(crm, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {
-        e["scope"] for e in json.loads(manifest_path.read_text())["reports"] if e["status"] == "done"
+        e["scope"]
+        for e in json.loads(manifest_path.read_text())["reports"]
+        if e["status"] == "done"
     }
     assert 1 <= len(finished) < 6
     for path in out.rglob("*"):
