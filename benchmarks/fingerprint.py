@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from salesops import fingerprint, runner
-from salesops.plan import Plan
+from salesops.plan import Plan, notebook_defaults
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -62,8 +62,9 @@ def main() -> None:
         plan_jobs = timed(lambda: runner.plan_jobs(plan, out), args.repeat)
         jobs = runner.plan_jobs(plan, out)[1]
     code = timed(code_hash_once, args.repeat)
-    params = [(j.parameters, j.parameters["source"]) for j in jobs]
-    config = timed(lambda: [fingerprint.config_files(p, s) for p, s in params], args.repeat)
+    defaults = {spec.name: notebook_defaults(spec.notebook) for spec in plan.reports}
+    read = [{**defaults[j.report], **j.parameters} for j in jobs]
+    config = timed(lambda: [fingerprint.config_files(p) for p in read], args.repeat)
 
     specs = {spec.name: spec for spec in plan.reports}
     with Source(plan.source) as src:

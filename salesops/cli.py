@@ -220,7 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
+    counts = runner.counts(results)
     print(
         f"{label}: {counts['done']} done, {counts['skipped']} unchanged, {counts['failed']} failed "
         f"-> {out / label / 'index.html'}"

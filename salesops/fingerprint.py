@@ -10,9 +10,9 @@ come from.
 What a report reads, for the runner (:func:`config_files`):
 
 - ``parameters/stages.yml`` and ``parameters/settings.yml``: every report;
-- the source file, when the source is one (``parameters/sources/*.yml``);
 - every notebook parameter whose value names a YAML file, with the notebook's own default
-  when the plan does not set it: ``comp_plan`` of the reviews, ``variant`` of planning.
+  when the plan does not set it: ``source`` when the source is a source file
+  (``parameters/sources/*.yml``), ``comp_plan`` of the reviews, ``variant`` of planning.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from salesops.project import parameters_dir, resolve
+from salesops.project import parameters_dir, resolve, root
 
 # The libraries whose upgrade can change a number in a report.
 NUMERIC_LIBRARIES = ("duckdb", "numpy", "pandas", "scipy", "statsmodels")
@@ -89,24 +89,20 @@ def _bytes(part: Any) -> bytes:
     return repr(part).encode()
 
 
-def config_files(parameters: Mapping[str, Any], source: str | None) -> dict[str, str]:
+def config_files(parameters: Mapping[str, Any]) -> dict[str, str]:
     """The configuration files a report with these ``parameters`` reads, and their hashes.
 
     Keys are paths as a person would write them: relative to the project root when the
     file is under it. See the module docstring for the rule.
     """
     paths = [parameters_dir() / name for name in GLOBAL_CONFIG]
-    if source and str(source).endswith((".yml", ".yaml")):
-        paths.append(resolve(source))
-    for name, value in sorted(parameters.items()):
-        if name != "source" and isinstance(value, str) and value.endswith((".yml", ".yaml")):
+    for _, value in sorted(parameters.items()):
+        if isinstance(value, str) and value.endswith((".yml", ".yaml")):
             paths.append(resolve(value))
     return {_shown(path): file_hash(path) for path in paths}
 
 
 def _shown(path: Path) -> str:
-    from salesops.project import root
-
     try:
         return path.resolve().relative_to(root()).as_posix()
     except ValueError:

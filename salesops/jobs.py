@@ -52,6 +52,12 @@ class Result:
     reason: str = ""  # why it ran, or "unchanged"
 
 
+def counts(results: Iterable[Result]) -> dict[str, int]:
+    """How many results are done, skipped and failed."""
+    statuses = [r.status for r in results]
+    return {s: statuses.count(s) for s in ("done", "skipped", "failed")}
+
+
 def plan_jobs(
     plan: Plan,
     out_dir: Path,
@@ -106,7 +112,7 @@ def plan_jobs(
                     "notebook": notebook_hash,
                     "plan": fingerprint.digest([entry, spec.reads, formats]),
                     "data": prints[reads],
-                    "config": fingerprint.config_files({**defaults, **params}, location),
+                    "config": fingerprint.config_files({**defaults, **params}),
                 }
                 outputs = {fmt: str(folder / f"{spec.name}.{fmt}") for fmt in formats}
                 outputs["summary"] = params["summary_path"]
@@ -151,6 +157,7 @@ def why(previous: dict[str, Any] | None, job: Job) -> str | None:
         return f"changed: {', '.join(changed)}" if changed else "changed: fingerprint"
     if previous.get("status") not in ("done", "skipped"):
         return "last run failed"
-    if not all(Path(previous["outputs"].get(f, "")).exists() for f in job.formats):
+    outputs = previous.get("outputs", {})
+    if not all(f in outputs and Path(outputs[f]).exists() for f in job.formats):
         return "outputs missing"
     return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from salesops.errors import SalesopsError
+from salesops.manifest import now, user
 
 LOCK_FILE = ".lock"
 EX_TEMPFAIL = 75  # sysexits.h: try again later
@@ -71,8 +72,6 @@ class RunLock:
                     self.notify(f"{message}; waiting for it to finish")
                 told = True
                 time.sleep(self.poll_s)
-        from salesops.manifest import now, user
-
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "user": user(), "since": now()}).encode(), 0)
         self._fd = fd

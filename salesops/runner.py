@@ -25,7 +25,7 @@ from typing import Any
 
 from salesops import manifest
 from salesops.errors import ConfigError
-from salesops.jobs import Job, Result, plan_jobs, why
+from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
 from salesops.lock import RunLock
 from salesops.plan import Plan
@@ -294,7 +294,6 @@ def _log(
     results: list[Result],
     error: str | None,
 ) -> None:
-    counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
     manifest.log_run(
         out_dir,
         {
@@ -302,7 +301,7 @@ def _log(
             "ended": manifest.now(),
             "plan": plan.origin,
             "period": period,
-            **counts,
+            **counts(results),
             "failures": [f"{r.report} {r.scope}" for r in results if r.status == "failed"],
             "error": error,
         },
