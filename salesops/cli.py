@@ -159,12 +159,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from salesops.coverage import warnings
     from salesops.sources import open_source
 
     with open_source(args.source) as src:
         tables = src.load(args.scope, args.period)
         rows = sum(len(frame) for frame in tables.present().values())
         print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, all rules pass")
+        for column, (count, rules) in tables.filled.items():
+            print(f"  filled {count:,} missing {column}: {rules}")
+        for warning in warnings(tables.absent):
+            print(f"  {warning}")
     return 0
 
 

@@ -34,6 +34,12 @@ class DuckDBEngine:
                 )
                 raise ConfigError(f"database not found: {location}.{hint}")
             self.con = duckdb.connect(str(location), read_only=True)
+            self.found = sorted(
+                r[0]
+                for r in self.con.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                ).fetchall()
+            )
         else:
             if not location.is_dir():
                 raise ConfigError(f"export folder not found: {location}")
@@ -45,6 +51,7 @@ class DuckDBEngine:
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
         if not files:
             raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
+        self.found: list[str] = []
         for path in files:
             suffix = path.suffix.lower()
             if suffix in (".xlsx", ".xls"):
@@ -52,9 +59,17 @@ class DuckDBEngine:
                 for sheet, frame in sheets.items():
                     name = path.stem if len(sheets) == 1 else sheet
                     self.con.register(name, frame)
+                    self.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
                 continue
+            self.found.append(path.name)
             reader = "read_parquet" if suffix == ".parquet" else "read_csv"
-            options = ", header = true" if reader == "read_csv" else ""
+            # Yes/No stays text (a value to map), not a boolean.
+            options = (
+                ", header = true, auto_type_candidates = "
+                "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']"
+                if reader == "read_csv"
+                else ""
+            )
             self.con.execute(
                 f'CREATE VIEW "{path.stem}" AS SELECT * FROM {reader}(?{options})'.replace(
                     "?", _quote_literal(str(path))
@@ -70,8 +85,17 @@ class DuckDBEngine:
                 self._types[table] = None
         return self._types[table]
 
+    def names(self) -> list[str]:
+        """What the source holds, as a person would look for it: files (and sheets) of an
+        export folder, else tables."""
+        return self.found
+
     def param(self, name: str) -> str:
         return f"${name}"
+
+    def timestamp(self, expr: str) -> str:
+        """``expr`` as a timestamp; NULL where it does not parse."""
+        return f"TRY_CAST({expr} AS TIMESTAMP)"
 
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         # Through Arrow: several times faster than .df() for text columns.
@@ -113,8 +137,16 @@ class SQLEngine:
                 self._types[table] = {c["name"]: str(c["type"]).upper() for c in cols}
         return self._types[table]
 
+    def names(self) -> list[str]:
+        """The database's tables."""
+        return sorted(self.inspector.get_table_names())
+
     def param(self, name: str) -> str:
         return f":{name}"
+
+    def timestamp(self, expr: str) -> str:
+        """``expr`` as a timestamp."""
+        return f"CAST({expr} AS TIMESTAMP)"
 
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         import sqlalchemy as sa
@@ -138,6 +170,11 @@ def quote(name: str) -> str:
 def ident(name: str) -> str:
     """A quoted table name (``schema.table`` is quoted part by part)."""
     return ".".join(quote(part) for part in name.split("."))
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return _quote_literal(text)
 
 
 def _quote_literal(text: str) -> str:

@@ -22,6 +22,9 @@ class RuleFailure:
         Number of offending rows.
     examples
         Up to five ids (or values) of offending rows.
+    value
+        The offending value itself, when one value breaks the rule in every row (an
+        unmapped stage, say); the message then leads with it.
     """
 
     table: str
@@ -29,6 +32,7 @@ class RuleFailure:
     rule: str
     count: int
     examples: tuple[str, ...] = field(default_factory=tuple)
+    value: str | None = None
 
     def __str__(self) -> str:
         shown = ", ".join(self.examples[:MAX_EXAMPLES])
@@ -36,9 +40,12 @@ class RuleFailure:
         if self.count == 0:  # a rule about the table's shape, not its rows
             tail = f" (found: {shown}{more})" if shown else ""
             return f"{self.table}.{self.column}: {self.rule}{tail}"
-        rows = "row" if self.count == 1 else "rows"
+        rows = f"{self.count:,} {'row' if self.count == 1 else 'rows'}"
         tail = f" (e.g. {shown})" if shown else ""
-        return f"{self.table}.{self.column}: {self.rule}: {self.count} {rows}{tail}"
+        if self.value is not None:
+            named = f'{self.column} "{self.value}" ({rows})'
+            return f"{self.table}.{self.column}: {named} {self.rule}{tail}"
+        return f"{self.table}.{self.column}: {self.rule}: {rows}{tail}"
 
 
 class SalesopsError(Exception):

@@ -2,19 +2,28 @@
 
 A source file names the kind of source and its location, and maps the export's own
 table names, column names and values (stages, forecast categories) onto the
-canonical model. Everything not mapped is taken to have its canonical name.
+canonical model. Everything not mapped is taken to have its canonical name. It may
+also derive a column from a joined table, fill missing values by stated rules, and
+carry the CRM's own stage list. Relative paths in it are relative to its own folder.
 
 .. code-block:: yaml
 
     name: Salesforce export
     kind: files                 # duckdb | files | sql
-    location: data/salesforce   # folder, DuckDB file (relative to the project) or SQLAlchemy URL
+    location: exports           # folder, DuckDB file (relative to this file) or SQLAlchemy URL
+    stages: stages.yml          # or the list itself; default parameters/stages.yml
     tables:
       opportunities:
         from: Opportunity       # file stem, Excel sheet or SQL table
         columns: {opportunity_id: Id, owner_id: OwnerId, stage: StageName}
         values:
           stage: {"Needs Analysis": Discovery, "Negotiation/Review": Negotiation}
+        derive:                 # the owner's region where the deal has none
+          region: {from: reps.region, on: owner_id}
+        defaults:               # tried in order where a value is missing
+          created_date: [{first: opportunity_history.changed_at}, {column: close_date}]
+          close_date: {column: created_date, plus: 90 days, when: open}
+        outcome: {column: status, won: won, lost: lost}   # Pipedrive: won/lost apart from stage
 """
 
 from __future__ import annotations
@@ -27,9 +36,55 @@ from typing import Any, Literal
 from salesops.errors import ConfigError
 from salesops.model import TABLES
 from salesops.project import check_keys, read_yaml, root
+from salesops.stages import Stages
 
 SourceKind = Literal["duckdb", "files", "sql"]
 KINDS = ("duckdb", "files", "sql")
+
+
+@dataclass(frozen=True)
+class Derive:
+    """A column looked up in another table: ``{from: reps.region, on: owner_id}`` is the
+    region of the rep whose ``rep_id`` is this row's ``owner_id``."""
+
+    table: str
+    column: str
+    on: str
+
+
+@dataclass(frozen=True)
+class Default:
+    """One rule for a missing value, tried in order with the others of its column.
+
+    ``kind`` is ``column`` (another column of the row, canonical or the export's own,
+    optionally ``plus`` some days or months), ``value`` (a constant), ``first`` or
+    ``last`` (the earliest or latest value of ``table.column`` among the rows of another
+    table about this row, e.g. a deal's first stage change). ``when`` limits the rule to
+    ``open`` or ``closed`` deals.
+    """
+
+    kind: Literal["column", "value", "first", "last"]
+    argument: str
+    plus: str | None = None
+    when: Literal["open", "closed"] | None = None
+
+    def __str__(self) -> str:
+        text = {"column": "{}", "value": "{!r}", "first": "first {}", "last": "last {}"}
+        out = text[self.kind].format(self.argument)
+        out += f" + {self.plus}" if self.plus else ""
+        return out + (f" (when {self.when})" if self.when else "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a CRM keeps whether a deal was won or lost in a column of its own (Pipedrive's
+    ``status``), leaving the last pipeline stage in ``stage``: a deal whose ``column`` is
+    ``won`` is in the won stage, one whose ``column`` is ``lost`` in the (first) lost stage,
+    and any other deal in the stage the export names."""
+
+    column: str
+    won: str = "won"
+    lost: str = "lost"
 
 
 @dataclass(frozen=True)
@@ -39,6 +94,9 @@ class TableMapping:
     source_table: str
     columns: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    derive: Mapping[str, Derive] = field(default_factory=dict)
+    defaults: Mapping[str, tuple[Default, ...]] = field(default_factory=dict)
+    outcome: Outcome | None = None
 
     def source_column(self, canonical: str) -> str:
         """The source's name for canonical column ``canonical``."""
@@ -53,6 +111,8 @@ class SourceSpec:
     location: str
     name: str = ""
     tables: Mapping[str, TableMapping] = field(default_factory=dict)
+    stages: Stages | None = None
+    files: tuple[Path, ...] = ()  # files besides the source file that it reads (stages)
 
     def table(self, canonical: str) -> TableMapping:
         """The mapping of canonical table ``canonical`` (identity if unmapped)."""
@@ -93,10 +153,14 @@ class SourceSpec:
 
     @classmethod
     def from_dict(cls, data: Any, origin: str = "source", base: Path | None = None) -> SourceSpec:
-        """Build a SourceSpec from parsed YAML; every mistake is a ConfigError."""
+        """Build a SourceSpec from parsed YAML; every mistake is a ConfigError.
+
+        Relative paths are relative to ``base`` (the source file's folder), else to the
+        project root."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{origin}: expected a mapping with 'kind' and 'location'")
-        check_keys(data, ("name", "kind", "location", "tables"), origin)
+        check_keys(data, ("name", "kind", "location", "tables", "stages"), origin)
+        base = root() if base is None else base
         kind = data.get("kind")
         if kind not in KINDS:
             raise ConfigError(f"{origin}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -104,11 +168,22 @@ class SourceSpec:
         if not isinstance(location, str) or not location:
             raise ConfigError(f"{origin}: 'location' must name a file, folder or URL")
         if kind != "sql" and not Path(location).is_absolute():
-            location = str(root() / location)
+            location = str((base / location).resolve())
         tables = {}
         for table, spec in (data.get("tables") or {}).items():
             tables[table] = _table_mapping(table, spec, origin)
-        return cls(kind, location, str(data.get("name", "")), tables)
+        stages, files = _stages(data.get("stages"), origin, base)
+        return cls(kind, location, str(data.get("name", "")), tables, stages, files)
+
+
+def _stages(value: Any, origin: str, base: Path) -> tuple[Stages | None, tuple[Path, ...]]:
+    """The source's own stages: a list like ``parameters/stages.yml``'s, or a path to one."""
+    if value is None:
+        return None, ()
+    if isinstance(value, str):
+        path = Path(value) if Path(value).is_absolute() else (base / value).resolve()
+        return Stages.read(path), (path,)
+    return Stages.from_dict({"stages": value}, origin=f"{origin}: stages"), ()
 
 
 def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
@@ -117,11 +192,27 @@ def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
         raise ConfigError(f"{where}: unknown table; expected one of {', '.join(TABLES)}")
     if not isinstance(spec, Mapping):
         raise ConfigError(f"{where}: expected a mapping with 'from', 'columns' and 'values'")
-    check_keys(spec, ("from", "columns", "values"), where)
+    check_keys(spec, ("from", "columns", "values", "derive", "defaults", "outcome"), where)
+    outcome = spec.get("outcome")
+    if outcome is not None:
+        if table != "opportunities" or not isinstance(outcome, Mapping) or "column" not in outcome:
+            raise ConfigError(
+                f"{where}.outcome: expected {{column: <export column>, won: <value>, "
+                "lost: <value>}} on opportunities"
+            )
+        check_keys(outcome, ("column", "won", "lost"), f"{where}.outcome")
+        outcome = Outcome(**{k: str(v) for k, v in outcome.items()})
     columns = spec.get("columns") or {}
     values = spec.get("values") or {}
+    derive = spec.get("derive") or {}
+    defaults = spec.get("defaults") or {}
     canonical = set(TABLES[table].column_names)
-    for key, kind in ((columns, "columns"), (values, "values")):
+    for key, kind in (
+        (columns, "columns"),
+        (values, "values"),
+        (derive, "derive"),
+        (defaults, "defaults"),
+    ):
         if not isinstance(key, Mapping):
             raise ConfigError(f"{where}.{kind}: expected a mapping")
         bad = set(key) - canonical
@@ -137,7 +228,60 @@ def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
         str(spec.get("from", table)),
         {k: str(v) for k, v in columns.items()},
         {k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
+        {k: _derive(v, f"{where}.derive.{k}") for k, v in derive.items()},
+        {k: _defaults(table, v, f"{where}.defaults.{k}") for k, v in defaults.items()},
+        outcome,
     )
+
+
+def _table_column(text: Any, where: str) -> tuple[str, str]:
+    """``reps.region`` as ``("reps", "region")``, checked against the data model."""
+    table, _, column = str(text).partition(".")
+    if table not in TABLES or column not in TABLES[table].column_names:
+        raise ConfigError(f"{where}: {text!r} is not <table>.<column> of the data model")
+    return table, column
+
+
+def _derive(spec: Any, where: str) -> Derive:
+    if isinstance(spec, Mapping):  # YAML 1.1 reads a bare `on` key as True
+        spec = {("on" if key is True else key): value for key, value in spec.items()}
+    if not isinstance(spec, Mapping) or set(spec) != {"from", "on"}:
+        raise ConfigError(f"{where}: expected {{from: <table>.<column>, on: <column>}}")
+    table, column = _table_column(spec["from"], where)
+    return Derive(table, column, str(spec["on"]))
+
+
+def _defaults(table: str, spec: Any, where: str) -> tuple[Default, ...]:
+    items = spec if isinstance(spec, list) else [spec]
+    rules = []
+    for i, item in enumerate(items, 1):
+        at = f"{where}[{i}]" if len(items) > 1 else where
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"{at}: expected {{column: ...}}, {{value: ...}} or {{first: ...}}")
+        check_keys(item, ("column", "value", "first", "last", "plus", "when"), at)
+        kinds = [k for k in ("column", "value", "first", "last") if k in item]
+        if len(kinds) != 1:
+            raise ConfigError(f"{at}: give exactly one of column, value, first or last")
+        kind, argument = kinds[0], str(item[kinds[0]])
+        if kind in ("first", "last"):
+            _table_column(argument, at)
+        plus = item.get("plus")
+        if plus is not None and (kind != "column" or _interval(str(plus)) is None):
+            raise ConfigError(f"{at}: plus must be like '90 days' or '3 months' on a column")
+        when = item.get("when")
+        if when is not None and (table != "opportunities" or when not in ("open", "closed")):
+            raise ConfigError(f"{at}: when must be open or closed, on opportunities")
+        rules.append(Default(kind, argument, None if plus is None else str(plus), when))
+    return tuple(rules)
+
+
+def _interval(text: str) -> tuple[int, str] | None:
+    """``"90 days"`` as ``(90, "day")``; None if it is not a number of days or months."""
+    number, _, unit = text.strip().partition(" ")
+    unit = unit.strip().rstrip("s")
+    if not number.lstrip("-").isdigit() or unit not in ("day", "month"):
+        return None
+    return int(number), unit
 
 
 def _redact(location: str) -> str:

@@ -9,17 +9,21 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+if TYPE_CHECKING:
+    from salesops.stages import Stages
+
 Kind = Literal["id", "text", "date", "timestamp", "money", "count", "category"]
 
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 SUBMISSION_CATEGORIES = ("commit", "best_case")
+ROLES = ("rep", "manager")  # a person who sells, or one who leads people who do
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ TABLES: dict[str, Table] = {
                 C("name", "text", "Full name.", True, False),
                 C("region", "text", "Home region.", True, False),
                 C("manager_id", "id", "rep_id of the manager; null at the top."),
-                C("role", "text", "rep, manager, ..."),
+                C("role", "category", "rep or manager; empty means rep."),
                 C("hire_date", "date", "First day."),
                 C("end_date", "date", "Last day; null while employed."),
             ),
@@ -203,6 +207,19 @@ DATE_COLUMNS: dict[str, str] = {
     "forecast_submissions": "submitted_at",
 }
 SET_IN_ADVANCE = ("quotas",)
+
+# Which column of a table refers to the id of another: (table, referred table) -> column.
+# reps.manager_id is left out: a manager may sit outside the loaded scope.
+REFERENCES: dict[tuple[str, str], str] = {
+    ("opportunities", "reps"): "owner_id",
+    ("quotas", "reps"): "rep_id",
+    ("leads", "reps"): "owner_id",
+    ("activities", "reps"): "rep_id",
+    ("forecast_submissions", "reps"): "owner_id",
+    ("opportunity_history", "opportunities"): "opportunity_id",
+    ("leads", "opportunities"): "opportunity_id",
+    ("activities", "opportunities"): "opportunity_id",
+}
 
 DTYPES: dict[str, str] = {
     "id": "str",
@@ -312,10 +329,27 @@ class Tables:
     activities: pd.DataFrame | None = None
     forecast_submissions: pd.DataFrame | None = None
     as_of: pd.Timestamp | None = field(default=None, compare=False)
+    stages: Stages | None = field(default=None, compare=False)
+    absent: frozenset[str] = field(default=frozenset(), compare=False)
+    filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
+    set_aside: dict[str, int] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
         """``(table name, frame)`` pairs in canonical order."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "as_of"]
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in TABLES]
+
+    def has(self, what: str) -> bool:
+        """Whether the source holds ``what``: a table (``quotas``) or a column
+        (``leads.first_response_at``) with at least one value in the whole source.
+
+        A column the export lacks, or exports empty in every row, is not held: a report
+        section that needs it says so rather than showing a number the data cannot
+        support (a "100% never answered" from an export without response times)."""
+        table, _, column = what.partition(".")
+        frame = getattr(self, table)
+        if frame is None or what in self.absent or table in self.absent:
+            return False
+        return not column or column in frame
 
     def present(self) -> dict[str, pd.DataFrame]:
         """The tables that the source provided."""

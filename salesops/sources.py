@@ -15,21 +15,25 @@ every broken rule.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from salesops.engines import DuckDBEngine, SQLEngine, ident, quote
+from salesops import queries
+from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, Tables, by_deal
 from salesops.periods import Period
+from salesops.queries import TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
-from salesops.validation import missing_columns, validate
+from salesops.validation import validate
+
+REQUIRED = {name for name, table in TABLES.items() if table.required}
 
 _REP_TABLES = {
     "quotas": "rep_id",
@@ -55,10 +59,13 @@ class Source:
 
     def __init__(self, source: str | Path | SourceSpec | None = None, stages: Stages | None = None):
         self.spec = SourceSpec.resolve(source)
-        self.stages = stages or Stages.read()
+        self.stages = stages or self.spec.stages or Stages.read()
         self.engine = SQLEngine(self.spec) if self.spec.kind == "sql" else DuckDBEngine(self.spec)
         self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
+        self.filled: dict[str, int] = {}  # values filled by the source file's defaults, last load
         self._as_of: pd.Timestamp | None = None
+        self._absent: frozenset[str] | None = None
+        self._tables: dict[str, TableQuery] = {}
 
     def __enter__(self) -> Source:
         return self
@@ -71,38 +78,77 @@ class Source:
         self.engine.close()
 
     # -- reading ------------------------------------------------------------------------
+    def _table(self, table: str) -> TableQuery:
+        if table not in self._tables:
+            self._tables[table] = TableQuery(self.spec, self.engine, self.stages, table)
+        return self._tables[table]
+
     def _select(self, table: str) -> tuple[str, list[str]] | None:
         """``SELECT <source cols> AS <canonical cols> FROM <source table>``, or None if absent."""
-        mapping = self.spec.table(table)
-        types = self.engine.column_types(mapping.source_table)
-        if types is None:
-            return None
-        parts, present = [], []
-        for col in TABLES[table].column_names:
-            src = mapping.source_column(col)
-            if src in types:
-                parts.append(f"{quote(src)} AS {quote(col)}")
-                present.append(col)
-            else:
-                parts.append(f"NULL AS {quote(col)}")
-        missing = missing_columns(table, present)
-        if missing:
-            found = tuple(types)
-            raise DataError(
-                [
-                    RuleFailure(f.table, mapping.source_column(f.column), f.rule, 0, found)
-                    for f in missing
-                ],
-                self.spec.label,
-            )
-        return f"SELECT {', '.join(parts)} FROM {ident(mapping.source_table)}", present
+        query = self._table(table)
+        return query.select() if query.exists else None
 
     def _temporal(self, table: str, column: str) -> bool:
-        mapping = self.spec.table(table)
-        kind = (self.engine.column_types(mapping.source_table) or {}).get(
-            mapping.source_column(column), ""
-        )
-        return kind.startswith(("DATE", "TIMESTAMP"))
+        return self._table(table).temporal(column)
+
+    def problems(self) -> list[RuleFailure]:
+        """What is wrong with the source's shape: required tables it lacks (with what it
+        has instead) and required columns that no table provides."""
+        out = []
+        for table, spec in TABLES.items():
+            query = self._table(table)
+            if not query.exists:
+                if spec.required:
+                    rule = (
+                        "required table is missing: no file, sheet or table "
+                        f'"{query.mapping.source_table}"'
+                    )
+                    out.append(RuleFailure(table, "-", rule, 0, tuple(self.engine.names())))
+                continue
+            try:
+                query.select()
+            except DataError as exc:
+                out += exc.failures
+        return out
+
+    def absent(self) -> frozenset[str]:
+        """The tables the source lacks and the columns (``table.column``) without a single
+        value in the whole source: what report sections must not pretend to know."""
+        if self._absent is None:
+            out = set()
+            for table in TABLES:
+                selected = self._select(table)
+                if selected is None:
+                    out.add(table)
+                    continue
+                sql, present = selected
+                counts = ", ".join(f"count({quote(c)}) AS {quote(c)}" for c in present)
+                row = self.engine.query(f"SELECT {counts} FROM ({sql}) AS t", {}).iloc[0]
+                out |= {
+                    f"{table}.{c}"
+                    for c in TABLES[table].column_names
+                    if c not in present or not row[c]
+                }
+            self._absent = frozenset(out)
+        return self._absent
+
+    def check_scope(self, scope: Scope | str) -> Scope:
+        """``scope`` as the source names it (case aside); ConfigError listing the regions
+        (or how many reps there are) when the source has no such region or rep."""
+        scope = Scope.parse(scope)
+        if scope.level == "company":
+            return scope
+        known = self.scopes("region") if scope.level == "region" else self.rep_ids()
+        if scope.value in known:
+            return scope
+        same = [k for k in known if k.casefold() == str(scope.value).casefold()]
+        if len(same) == 1:
+            return Scope(scope.level, same[0])
+        if scope.level == "region":
+            listed = f"the regions are: {', '.join(known)}" if known else "it has no regions"
+        else:
+            listed = f"it has {len(known):,} reps, e.g. {', '.join(known[:5])}"
+        raise ConfigError(f"no {scope.level} {scope.value!r} in {self.spec.label}; {listed}")
 
     def read(
         self,
@@ -126,6 +172,10 @@ class Source:
         sql, params = query
         self.queries.append((sql, params))
         frame = self.engine.query(sql, params)
+        for column, n in queries.counts(frame).items():
+            if n:
+                key = f"{table}.{column}"
+                self.filled[key] = self.filled.get(key, 0) + n
         for column, values in self.spec.table(table).values.items():
             frame[column] = frame[column].map(
                 lambda v, m=values: m.get(str(v), v) if pd.notna(v) else v
@@ -194,9 +244,7 @@ class Source:
 
     def _open_stages(self, table: str, params: dict[str, Any]) -> str:
         """``(:s0, :s1, ...)``: the source's values for the open stages, bound in ``params``."""
-        mapped = self.spec.table(table).values.get("stage", {})
-        values = [v for v, canonical in mapped.items() if canonical in self.stages.open_names]
-        values += [n for n in self.stages.open_names if n not in mapped]
+        values = queries.stage_values(self.spec, table, self.stages.open_names)
         for i, value in enumerate(values):
             params[f"s{i}"] = value
         return "(" + ", ".join(self.engine.param(f"s{i}") for i in range(len(values))) + ")"
@@ -292,11 +340,15 @@ class Source:
         scope: Scope | str = "company",
         until: pd.Timestamp | None = None,
         since: pd.Timestamp | None = None,
+        skip: Collection[str] = (),
     ) -> dict[str, pd.DataFrame]:
-        """Every table the source has, scoped and mapped but not validated."""
+        """Every table the source has (but ``skip``), scoped and mapped but not validated."""
         scope = Scope.parse(scope)
         out: dict[str, pd.DataFrame] = {}
+        self.filled = {}
         for table in TABLES:
+            if table in skip:
+                continue
             id_range, deals = None, None
             if table == "opportunity_history" and scope.level != "company":
                 ids = out["opportunities"]["opportunity_id"].dropna().astype(str)
@@ -332,14 +384,21 @@ class Source:
         DataError
             When the data breaks a rule of the data model.
         """
-        scope = Scope.parse(scope)
+        problems = self.problems()
+        broken = {f.table for f in problems}
+        if broken & REQUIRED:  # no scope or period without them: check the rest, then say all
+            validate(self.raw(skip=broken), self.stages, self.spec.label, problems)
+        scope = self.check_scope(scope)
         as_of = self.as_of()
         until = None
         if period is not None:
             until = Period.parse(period, as_of=as_of).end
         since = None if since is None else pd.Timestamp(since)
-        tables = validate(self.raw(scope, until, since), self.stages, self.spec.label)
-        tables.as_of = as_of
+        raw = self.raw(scope, until, since, skip=broken)
+        tables = validate(raw, self.stages, self.spec.label, problems)
+        tables.as_of, tables.stages = as_of, self.stages
+        tables.absent, tables.filled = self.absent(), self._fills()
+        self._default_categories(tables)
         if tables.opportunity_history is not None:
             tables.opportunity_history = by_deal(tables.opportunity_history)
         if until is not None:
@@ -348,10 +407,34 @@ class Source:
                 keep = None if column is None else frame[column] < until
                 if keep is not None and not keep.all():  # the engine may have done it
                     setattr(tables, name, frame[keep].reset_index(drop=True))
-        if scope.level != "company" and tables.reps[tables.reps["rep_id"].notna()].empty:
-            level = "region" if scope.level == "region" else "rep"
-            raise ConfigError(f"no {level} {scope.value!r} in {self.spec.label}")
+            if tables.leads is not None:
+                tables.leads = known_by(tables.leads, until)
         return tables
+
+    def _fills(self) -> dict[str, tuple[int, str]]:
+        """The counts of values the source file's defaults filled, with the rules."""
+        out = {}
+        for key, count in self.filled.items():
+            table, column = key.split(".")
+            rules = self.spec.table(table).defaults[column]
+            out[key] = (count, "; then ".join(str(r) for r in rules))
+        return out
+
+    def _default_categories(self, tables: Tables) -> None:
+        """An open deal without a forecast category takes its stage's default one (from
+        the stages), counted as filled."""
+        defaults = {s.name: s.forecast_category for s in self.stages.stages}
+        for name in ("opportunities", "opportunity_history"):
+            frame = getattr(tables, name)
+            if frame is None:
+                continue
+            empty = frame["forecast_category"].isna()
+            fill = frame.loc[empty, "stage"].map(defaults)
+            if fill.notna().any():
+                frame.loc[empty, "forecast_category"] = fill
+                count = int(fill.notna().sum())
+                tables.filled[f"{name}.forecast_category"] = (count, "the stage's default")
+                tables.absent = tables.absent - {f"{name}.forecast_category"}
 
     def as_of(self) -> pd.Timestamp:
         """The last day the data covers (the demo's fixed date, else the last event).
@@ -394,12 +477,33 @@ class Source:
             )
         return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
 
+    def rep_ids(self) -> list[str]:
+        """Every rep id of the source, sorted."""
+        selected = self._select("reps")
+        assert selected is not None
+        frame = self.engine.query(f"SELECT rep_id FROM ({selected[0]}) AS r", {})
+        return sorted(frame["rep_id"].dropna().astype(str))
+
     def rep_regions(self) -> dict[str, str]:
         """Each rep's home region, by rep id."""
         selected = self._select("reps")
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
         return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
+
+def known_by(leads: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """Leads as known before ``until``: a response or a conversion that came later had not
+    happened yet, so it is blanked (with the deal the lead became)."""
+    later_response = leads["first_response_at"] >= until
+    later_deal = leads["converted_at"] >= until
+    if not (later_response.any() or later_deal.any()):
+        return leads
+    leads = leads.copy()
+    leads.loc[later_response, "first_response_at"] = pd.NaT
+    leads.loc[later_deal, "converted_at"] = pd.NaT
+    leads.loc[later_deal, "opportunity_id"] = None
+    return leads
 
 
 @contextmanager

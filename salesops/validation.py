@@ -7,26 +7,28 @@ break it and up to five example ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
 
 from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
-from salesops.model import FORECAST_CATEGORIES, SUBMISSION_CATEGORIES, TABLES, Tables, isin
+from salesops.model import (
+    FORECAST_CATEGORIES,
+    REFERENCES,
+    ROLES,
+    SUBMISSION_CATEGORIES,
+    TABLES,
+    Tables,
+    isin,
+)
 from salesops.stages import Stages
 
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
-# Columns that must name a rep. reps.manager_id is not checked: a manager may sit outside
-# the loaded scope.
-REP_REFERENCES = [
-    ("opportunities", "owner_id"),
-    ("quotas", "rep_id"),
-    ("leads", "owner_id"),
-    ("activities", "rep_id"),
-    ("forecast_submissions", "owner_id"),
-]
+# Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
+# the loaded scope).
+REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
 
 
 def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFailure]]:
@@ -94,33 +96,53 @@ def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series
     return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)))
 
 
-def _schema(table: str, stages: Stages) -> pandera.DataFrameSchema:
-    allowed = {
-        ("opportunities", "stage"): stages.names,
-        ("opportunity_history", "stage"): stages.names,
-        ("opportunities", "forecast_category"): list(FORECAST_CATEGORIES),
-        ("opportunity_history", "forecast_category"): list(FORECAST_CATEGORIES),
-        ("forecast_submissions", "category"): list(SUBMISSION_CATEGORIES),
+def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str]]:
+    """The fixed value sets of category columns: ``(table, column)`` to (values, what)."""
+    return {
+        ("opportunities", "stage"): (stages.names, "a configured stage"),
+        ("opportunity_history", "stage"): (stages.names, "a configured stage"),
+        ("opportunities", "forecast_category"): (list(FORECAST_CATEGORIES), "one of"),
+        ("opportunity_history", "forecast_category"): (list(FORECAST_CATEGORIES), "one of"),
+        ("forecast_submissions", "category"): (list(SUBMISSION_CATEGORIES), "one of"),
+        ("reps", "role"): (list(ROLES), "one of"),
     }
+
+
+def _schema(table: str) -> pandera.DataFrameSchema:
     columns = {}
     for col in TABLES[table].columns:
         checks = []
         if col.kind in ("money", "count"):
             checks.append(pandera.Check.ge(0, error="must be >= 0"))
-        if (table, col.name) in allowed:
-            names = allowed[table, col.name]
-            what = "a configured stage" if col.name == "stage" else "one of"
-            checks.append(pandera.Check.isin(names, error=f"must be {what} ({', '.join(names)})"))
         columns[col.name] = pandera.Column(
             None, checks=checks, nullable=col.nullable, unique=col.unique, required=False
         )
     return pandera.DataFrameSchema(columns, name=table)
 
 
+def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
+    """One failure per value outside its column's set, naming the value and its rows:
+    ``stage "Engaging" (1,589 rows) is not a configured stage (...): map it in values.stage``."""
+    failures = []
+    ids = _ids(table, frame)
+    for (name, column), (values, what) in allowed_values(stages).items():
+        if name != table or column not in frame:
+            continue
+        bad = frame[column].notna() & ~frame[column].isin(values)
+        if not bad.any():
+            continue
+        counts = frame.loc[bad, column].value_counts(sort=True)
+        rule = f"is not {what} ({', '.join(values)}): map it in values.{column}"
+        for value, count in counts.items():
+            examples = _failure(table, column, rule, bad & (frame[column] == value), ids).examples
+            failures.append(RuleFailure(table, column, rule, int(count), examples, str(value)))
+    return failures
+
+
 def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
     """Run the contract of one coerced table; return its failures (never raises)."""
     try:
-        _schema(table, stages).validate(frame, lazy=True)
+        _schema(table).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
@@ -129,8 +151,8 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             mask = frame.index.isin(group["index"].to_numpy())
             failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
-        return failures
-    return []
+        return failures + category_failures(table, frame, stages)
+    return category_failures(table, frame, stages)
 
 
 def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
@@ -183,7 +205,12 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
     return failures
 
 
-def validate(raw: dict[str, pd.DataFrame], stages: Stages, source: str = "") -> Tables:
+def validate(
+    raw: dict[str, pd.DataFrame],
+    stages: Stages,
+    source: str = "",
+    prior: Sequence[RuleFailure] = (),
+) -> Tables:
     """Coerce and check raw canonical tables; return them as :class:`Tables`.
 
     Parameters
@@ -195,13 +222,16 @@ def validate(raw: dict[str, pd.DataFrame], stages: Stages, source: str = "") -> 
         The stage configuration that ``stage`` columns are checked against.
     source
         Name of the source, for the error message.
+    prior
+        Failures already found in the source's shape (a missing table or column); they
+        are raised together with everything found here, so one run shows all.
 
     Raises
     ------
     DataError
         With every failed rule, when any rule fails.
     """
-    failures: list[RuleFailure] = []
+    failures: list[RuleFailure] = list(prior)
     coerced: dict[str, pd.DataFrame] = {}
     for table, frame in raw.items():
         frame, parse_failures = coerce(table, frame)
@@ -213,9 +243,12 @@ def validate(raw: dict[str, pd.DataFrame], stages: Stages, source: str = "") -> 
             if not (f.column in bad_cells and f.rule == PLAIN["not_nullable"])
         ]
         coerced[table] = frame
+    named = {f.table for f in prior}
     missing = [t for t in ("opportunities", "reps") if t not in coerced]
+    failures += [
+        RuleFailure(t, "-", "required table is missing", 0) for t in missing if t not in named
+    ]
     if missing:
-        failures += [RuleFailure(t, "-", "required table is missing", 0) for t in missing]
         raise DataError(failures, source)
     tables = Tables(**coerced)
     failures += cross_table_failures(tables, stages)

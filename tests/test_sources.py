@@ -131,7 +131,9 @@ def test_unmapped_stage_is_reported_with_the_export_value(tmp_path):
     spec = SourceSpec.read("parameters/sources/hubspot.yml")
     spec = SourceSpec(spec.kind, str(folder), spec.name, spec.tables)
     with pytest.raises(
-        DataError, match=r"opportunities.stage: must be a configured stage .*\(e.g. 9001\)"
+        DataError,
+        match=r'opportunities.stage: stage "verbalyes" \(1 row\) is not a configured stage .*'
+        r"map it in values.stage \(e.g. 9001\)",
     ):
         so.load(spec)
 

@@ -48,7 +48,7 @@ def test_every_failure_is_reported_at_once(tmp_path):
     rules = {(f.column, f.rule.split(" (")[0]) for f in info.value.failures}
     assert rules == {
         ("amount", "must be >= 0"),
-        ("stage", "must be a configured stage"),
+        ("stage", "is not a configured stage"),
         ("owner_id", "must refer to a rep in reps"),
     }
 

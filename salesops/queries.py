@@ -1,0 +1,215 @@
+"""The SQL that turns one table of a source into a canonical table.
+
+A source file maps names (``columns``), derives a column from a joined table
+(``derive``) and fills missing values by stated rules (``defaults``); all three become
+one ``SELECT`` that the engine runs, so scope and period filters apply to derived and
+filled values too (a deal whose region comes from its owner is in that region's
+report). Each filled column also yields a 0/1 marker column (``FILLED`` + name) that
+:mod:`salesops.sources` counts and drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from salesops.engines import ident, literal, quote
+from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.mapping import Default, SourceSpec
+from salesops.model import REFERENCES, TABLES
+from salesops.stages import Stages
+from salesops.validation import missing_columns
+
+FILLED = "__filled__"
+
+
+class Engine(Protocol):
+    """What a query needs of an engine."""
+
+    def column_types(self, table: str) -> dict[str, str] | None: ...
+
+    def timestamp(self, expr: str) -> str: ...
+
+
+def stage_values(spec: SourceSpec, table: str, names: Sequence[str]) -> list[str]:
+    """The source's own values for the canonical stages ``names`` (mapped, or as named)."""
+    mapped = spec.table(table).values.get("stage", {})
+    values = [v for v, canonical in mapped.items() if canonical in names]
+    return values + [n for n in names if n not in mapped]
+
+
+class TableQuery:
+    """The ``SELECT`` of one canonical table from a source, with what it can provide.
+
+    Parameters
+    ----------
+    spec, engine, stages
+        The source's mapping, its engine and its stages.
+    table
+        The canonical table.
+    """
+
+    def __init__(self, spec: SourceSpec, engine: Engine, stages: Stages, table: str) -> None:
+        self.spec, self.engine, self.stages, self.table = spec, engine, stages, table
+        self.mapping = spec.table(table)
+        self.types = engine.column_types(self.mapping.source_table)
+
+    @property
+    def exists(self) -> bool:
+        """Whether the source has the table."""
+        return self.types is not None
+
+    def source_column(self, name: str) -> str | None:
+        """The export's column for canonical ``name``: as mapped, else the column of that
+        name (``Region`` serves ``region`` when no other column differs only in case)."""
+        assert self.types is not None
+        source = self.mapping.source_column(name)
+        if source in self.types or name in self.mapping.columns:
+            return source if source in self.types else None
+        same = [c for c in self.types if c.casefold() == name.casefold()]
+        return same[0] if len(same) == 1 else None
+
+    def qualified(self, name: str, alias: str) -> str:
+        """``alias."Export column"`` of canonical ``name`` (NULL if the export lacks it)."""
+        source = self.source_column(name)
+        return "NULL" if source is None else f"{alias}.{quote(source)}"
+
+    def column(self, name: str) -> str | None:
+        """The SQL of canonical column ``name`` before defaults: the export's column,
+        or its derived value, or both (the export's where it has one); None if neither."""
+        source = self.source_column(name)
+        own = None if source is None else f"t.{quote(source)}"
+        outcome = self.mapping.outcome
+        if name == "stage" and outcome is not None:
+            status = self._export(outcome.column, "outcome")
+            won, lost = literal(self.stages.won), literal(self.stages.lost_names[0])
+            return (
+                f"CASE WHEN {status} = {literal(outcome.won)} THEN {won} "
+                f"WHEN {status} = {literal(outcome.lost)} THEN {lost} ELSE {own or 'NULL'} END"
+            )
+        derive = self.mapping.derive.get(name)
+        if derive is None:
+            return own
+        other = TableQuery(self.spec, self.engine, self.stages, derive.table)
+        if not other.exists:
+            raise ConfigError(
+                f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "
+                f"which the source does not have ({other.mapping.source_table!r})"
+            )
+        on = self.column(derive.on) if derive.on != name else own
+        if on is None:
+            raise ConfigError(
+                f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "
+                "which the source does not have"
+            )
+        key = TABLES[derive.table].id_column
+        found = (
+            f"(SELECT max({other.qualified(derive.column, 'd')}) "
+            f"FROM {ident(other.mapping.source_table)} AS d "
+            f"WHERE {_text(other.qualified(key, 'd'))} = {_text(on)})"
+        )
+        return found if own is None else f"COALESCE({own}, {found})"
+
+    def _export(self, column: str, key: str) -> str:
+        """The export's own column ``column``; ConfigError naming ``key`` if it has none."""
+        assert self.types is not None
+        if column not in self.types:
+            raise ConfigError(
+                f"{self.spec.label}: {self.table}.{key} names column {column!r}, which "
+                f"{self.mapping.source_table!r} does not have (it has: {', '.join(self.types)})"
+            )
+        return f"t.{quote(column)}"
+
+    def _default(self, rule: Default) -> str:
+        if rule.kind == "value":
+            value = literal(rule.argument)
+        elif rule.kind == "column":
+            if rule.argument in TABLES[self.table].column_names:
+                value = self.column(rule.argument) or "NULL"
+            else:
+                value = self._export(rule.argument, "defaults")
+            if rule.plus:
+                number, unit = rule.plus.split()
+                unit = "days" if unit.startswith("day") else "months"
+                value = f"({self.engine.timestamp(value)} + INTERVAL '{int(number)} {unit}')"
+        else:
+            other_table, _, other_column = rule.argument.partition(".")
+            refers = REFERENCES.get((other_table, self.table))
+            if refers is None:
+                raise ConfigError(
+                    f"{self.spec.label}: {self.table} defaults: no column of {other_table} "
+                    f"refers to {self.table}"
+                )
+            other = TableQuery(self.spec, self.engine, self.stages, other_table)
+            if not other.exists:
+                return "NULL"  # the table is absent: the rule finds nothing
+            key = _text(self.column(TABLES[self.table].id_column) or "NULL")
+            aggregate = "min" if rule.kind == "first" else "max"
+            value = (
+                f"(SELECT {aggregate}({other.qualified(other_column, 'o')}) "
+                f"FROM {ident(other.mapping.source_table)} AS o "
+                f"WHERE {_text(other.qualified(refers, 'o'))} = {key})"
+            )
+        if rule.when is None:
+            return value
+        names = self.stages.open_names if rule.when == "open" else self.stages.closed_names
+        stage = self.column("stage") or "NULL"
+        values = ", ".join(literal(v) for v in stage_values(self.spec, self.table, names))
+        return f"CASE WHEN {stage} IN ({values}) THEN {value} END"
+
+    def select(self) -> tuple[str, list[str]]:
+        """``SELECT <expressions> AS <canonical columns>, <fill markers> FROM <table> AS t``
+        and the canonical columns the source provides (its own, derived or filled).
+
+        Raises
+        ------
+        DataError
+            When a required column is neither in the export nor derived nor filled.
+        """
+        assert self.types is not None
+        parts, present, markers = [], [], []
+        for name in TABLES[self.table].column_names:
+            expr = self.column(name)
+            rules = self.mapping.defaults.get(name, ())
+            if rules:
+                before = expr or "NULL"
+                expr = f"COALESCE({before}, {', '.join(self._default(r) for r in rules)})"
+                markers.append(
+                    f"CASE WHEN {before} IS NULL AND {expr} IS NOT NULL THEN 1 ELSE 0 END "
+                    f"AS {quote(FILLED + name)}"
+                )
+            parts.append(f"{expr or 'NULL'} AS {quote(name)}")
+            if expr is not None:
+                present.append(name)
+        missing = missing_columns(self.table, present)
+        if missing:
+            found = tuple(self.types)
+            column = self.mapping.source_column
+            raise DataError(
+                [RuleFailure(f.table, column(f.column), f.rule, 0, found) for f in missing],
+                self.spec.label,
+            )
+        sql = f"SELECT {', '.join(parts + markers)} FROM {ident(self.mapping.source_table)} AS t"
+        return sql, present
+
+    def temporal(self, name: str) -> bool:
+        """Whether column ``name`` is typed as a date in the engine (and is not derived or
+        filled, whose type the engine decides): then period filters can run in SQL."""
+        if name in self.mapping.derive or name in self.mapping.defaults:
+            return False
+        kind = (self.types or {}).get(self.source_column(name) or "", "")
+        return kind.startswith(("DATE", "TIMESTAMP"))
+
+
+def _text(expr: str) -> str:
+    """``expr`` compared as text: ids exported as numbers in one file and text in another
+    still match."""
+    return f"CAST({expr} AS VARCHAR)"
+
+
+def counts(frame: Any) -> dict[str, int]:
+    """Pop the fill markers from a queried frame; return how many values each filled."""
+    out = {}
+    for marker in [c for c in frame.columns if str(c).startswith(FILLED)]:
+        out[marker.removeprefix(FILLED)] = int(frame.pop(marker).fillna(0).sum())
+    return out
