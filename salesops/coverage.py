@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from IPython.display import Markdown
+
 from salesops.model import Tables
 
 # A table, or a table.column, and the report sections that are empty without it.
@@ -25,6 +27,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "opportunities.segment": ("the breakdown by segment",),
     "opportunities.product": ("the breakdown by product",),
     "opportunities.lead_source": ("the breakdown by lead source",),
+    "opportunities.account_id": ("territory accounts", "account rebalancing"),
     "opportunity_history": (
         "the pipeline waterfall",
         "slippage",
@@ -71,3 +74,10 @@ def warnings(absent: Iterable[str]) -> list[str]:
             name = f"`{what}` table" if what == table else f"values in `{what}`"
             out.append(f"no {name}: {listed} will say so")
     return out
+
+
+def lacking(tables: Tables, section: str, *needs: str) -> Markdown | None:
+    """The one line a report section shows in place of its numbers when the source does
+    not hold what it ``needs``; None when it does."""
+    gone = missing(tables, needs)
+    return Markdown(f"*{sentence(section, gone)}*") if gone else None

@@ -76,7 +76,8 @@ class Dashboard:
         stages: Stages | None = None,
     ) -> None:
         self.tables = tables
-        self.stages = stages or Stages.read()
+        self.stages = stages or Stages.of(tables)
+        self._against = " against quota" if tables.has("quotas") else " (no quotas in this source)"
         self.lock = Scope.parse(lock) if lock else None
         if self.lock is not None and self.lock.level != "region":
             raise ValueError("a dashboard can be locked to a region (region:<name>) only")
@@ -352,7 +353,7 @@ class Dashboard:
         pipe = pipe.reindex(self.stages.open_names).fillna(0)
         forecast = self.forecast()
         return {
-            "trend": png(plots.bookings_trend(trend, "Bookings against quota, 13 months")),
+            "trend": png(plots.bookings_trend(trend, f"Bookings{self._against}, 13 months")),
             "pipeline": png(
                 plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
             ),
@@ -402,7 +403,7 @@ class Dashboard:
             [
                 w.HBox([v["period"], v["region"], v["rep"]]),
                 v["tiles"],
-                w.HTML("<h3>Bookings against quota</h3>"),
+                w.HTML(f"<h3>Bookings{self._against}</h3>"),
                 v["trend"],
                 w.HTML("<h3>Pipeline by stage</h3>"),
                 v["pipeline"],

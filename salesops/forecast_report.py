@@ -6,7 +6,7 @@ the reconciled one, so that the regions always add up to the company.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,9 +76,10 @@ class ForecastReport:
     period: Period | str
     scope: Scope | str = "company"
     horizon: int = 12
-    stages: Stages = field(default_factory=Stages.read)
+    stages: Stages | None = None  # None: the source's stages (tables.stages)
 
     def __post_init__(self) -> None:
+        self.stages = self.stages or Stages.of(self.tables)
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         if self.scope.level == "rep":

@@ -35,17 +35,21 @@ class Kpi:
     label: str
     kind: str
     lower_is_better: bool = False
+    needs: tuple[str, ...] = ()  # tables or table.columns (see salesops.coverage)
 
 
+MONEY = ("opportunities.amount",)
 KPIS: dict[str, Kpi] = {
-    "bookings": Kpi("Bookings", "money"),
-    "attainment": Kpi("Quota attainment", "pct"),
+    "bookings": Kpi("Bookings", "money", needs=MONEY),
+    "attainment": Kpi("Quota attainment", "pct", needs=(*MONEY, "quotas")),
     "win_rate": Kpi("Win rate", "pct"),
     "cycle_days": Kpi("Sales cycle (median)", "days", lower_is_better=True),
-    "deal_size": Kpi("Average deal size", "money"),
-    "coverage": Kpi("Pipeline coverage, next quarter", "ratio"),
-    "response_hours": Kpi("Lead response (median)", "hours", lower_is_better=True),
-    "time_selling": Kpi("Time selling", "pct"),
+    "deal_size": Kpi("Average deal size", "money", needs=MONEY),
+    "coverage": Kpi("Pipeline coverage, next quarter", "ratio", needs=(*MONEY, "quotas")),
+    "response_hours": Kpi(
+        "Lead response (median)", "hours", lower_is_better=True, needs=("leads.first_response_at",)
+    ),
+    "time_selling": Kpi("Time selling", "pct", needs=("activities",)),
 }
 
 

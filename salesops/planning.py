@@ -299,7 +299,7 @@ def rebalance(accounts: pd.DataFrame, max_moves: int = 10) -> tuple[pd.DataFrame
     totals = value.groupby(owner).sum().reindex(reps).fillna(0.0)
     before = current = gini(totals.to_numpy())
     moves = []
-    for _ in range(max_moves):
+    for _ in range(max_moves if len(totals) > 1 else 0):
         rich, poor = totals.idxmax(), totals.idxmin()
         candidates = value[(owner == rich) & (value > 0)]
         best = None

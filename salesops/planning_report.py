@@ -7,13 +7,14 @@ target starts from its reconciled forecast.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown
 
+from salesops import coverage
 from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import metrics as m
@@ -63,9 +64,10 @@ class PlanningReport:
     variant: str | Path | None = "parameters/comp_plan_variant.yml"
     simulations: int = 2000
     seed: int = 7
-    stages: Stages = field(default_factory=Stages.read)
+    stages: Stages | None = None  # None: the source's stages (tables.stages)
 
     def __post_init__(self) -> None:
+        self.stages = self.stages or Stages.of(self.tables)
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         if self.scope.level == "rep":
@@ -244,8 +246,11 @@ class PlanningReport:
 
     def territory_tables(self):
         t = self.territory()
-        per_region = t.groupby("region")[["accounts", "open_pipeline", "bookings_12m"]].sum()
-        ineq = {c: pn.gini(t[c]) for c in ("accounts", "open_pipeline", "bookings_12m")}
+        if not self.tables.has("opportunities.account_id"):
+            t = t.drop(columns="accounts")
+        measures = [c for c in ("accounts", "open_pipeline", "bookings_12m") if c in t]
+        per_region = t.groupby("region")[measures].sum()
+        ineq = {c: pn.gini(t[c]) for c in measures}
         caption = "Per rep · Gini " + ", ".join(
             f"{c.replace('_', ' ')} {fmt.decimal(v)}" for c, v in ineq.items()
         )
@@ -298,6 +303,9 @@ class PlanningReport:
         )
 
     def rebalancing_table(self):
+        note = coverage.lacking(self.tables, "Account rebalancing", "opportunities.account_id")
+        if note is not None:
+            return note
         moves = self.rebalancing()
         if moves.empty:
             return Markdown("*No account move would even out open pipeline.*")
@@ -331,6 +339,9 @@ class PlanningReport:
         return pd.DataFrame(out)
 
     def compensation_table(self):
+        note = coverage.lacking(self.tables, "The cost of incentive pay", "quotas")
+        if note is not None:
+            return note
         frame = self.compensation()
         rows = {
             "expected payout": ("expected_payout", fmt.money),

@@ -10,7 +10,6 @@ report). Each filled column also yields a 0/1 marker column (``FILLED`` + name) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from salesops.engines import ident, literal, quote
@@ -29,13 +28,6 @@ class Engine(Protocol):
     def column_types(self, table: str) -> dict[str, str] | None: ...
 
     def timestamp(self, expr: str) -> str: ...
-
-
-def stage_values(spec: SourceSpec, table: str, names: Sequence[str]) -> list[str]:
-    """The source's own values for the canonical stages ``names`` (mapped, or as named)."""
-    mapped = spec.table(table).values.get("stage", {})
-    values = [v for v, canonical in mapped.items() if canonical in names]
-    return values + [n for n in names if n not in mapped]
 
 
 class TableQuery:
@@ -69,21 +61,17 @@ class TableQuery:
         same = [c for c in self.types if c.casefold() == name.casefold()]
         return same[0] if len(same) == 1 else None
 
-    def qualified(self, name: str, alias: str) -> str:
-        """``alias."Export column"`` of canonical ``name`` (NULL if the export lacks it)."""
+    def column(self, name: str, alias: str = "t") -> str | None:
+        """The SQL of canonical column ``name`` before defaults, on the table as ``alias``:
+        the export's column with its values mapped, or its derived value, or both (the
+        export's where it has one); None if neither."""
         source = self.source_column(name)
-        return "NULL" if source is None else f"{alias}.{quote(source)}"
-
-    def column(self, name: str) -> str | None:
-        """The SQL of canonical column ``name`` before defaults: the export's column,
-        or its derived value, or both (the export's where it has one); None if neither."""
-        source = self.source_column(name)
-        own = None if source is None else f"t.{quote(source)}"
+        own = None if source is None else self._mapped(name, f"{alias}.{quote(source)}")
         outcome = self.mapping.outcome
         if name == "stage" and outcome is not None:
-            status = self._export(outcome.column, "outcome")
+            status = self._export(outcome.column, "outcome", alias)
             won, lost = literal(self.stages.won), literal(self.stages.lost_names[0])
-            return (
+            own = (
                 f"CASE WHEN {status} = {literal(outcome.won)} THEN {won} "
                 f"WHEN {status} = {literal(outcome.lost)} THEN {lost} ELSE {own or 'NULL'} END"
             )
@@ -96,7 +84,7 @@ class TableQuery:
                 f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "
                 f"which the source does not have ({other.mapping.source_table!r})"
             )
-        on = self.column(derive.on) if derive.on != name else own
+        on = self.column(derive.on, alias) if derive.on != name else own
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "
@@ -104,13 +92,23 @@ class TableQuery:
             )
         key = TABLES[derive.table].id_column
         found = (
-            f"(SELECT max({other.qualified(derive.column, 'd')}) "
+            f"(SELECT max({other.column(derive.column, 'd') or 'NULL'}) "
             f"FROM {ident(other.mapping.source_table)} AS d "
-            f"WHERE {_text(other.qualified(key, 'd'))} = {_text(on)})"
+            f"WHERE {_text(other.column(key, 'd') or 'NULL')} = {_text(on)})"
         )
         return found if own is None else f"COALESCE({own}, {found})"
 
-    def _export(self, column: str, key: str) -> str:
+    def _mapped(self, name: str, expr: str) -> str:
+        """``expr`` with the source file's ``values`` for column ``name`` mapped, in SQL, so
+        that scopes, filters and derived columns all see the canonical values."""
+        values = self.mapping.values.get(name)
+        if not values:
+            return expr
+        text = _text(expr)
+        cases = " ".join(f"WHEN {literal(a)} THEN {literal(b)}" for a, b in values.items())
+        return f"CASE {text} {cases} ELSE {text} END"
+
+    def _export(self, column: str, key: str, alias: str = "t") -> str:
         """The export's own column ``column``; ConfigError naming ``key`` if it has none."""
         assert self.types is not None
         if column not in self.types:
@@ -118,7 +116,7 @@ class TableQuery:
                 f"{self.spec.label}: {self.table}.{key} names column {column!r}, which "
                 f"{self.mapping.source_table!r} does not have (it has: {', '.join(self.types)})"
             )
-        return f"t.{quote(column)}"
+        return f"{alias}.{quote(column)}"
 
     def _default(self, rule: Default) -> str:
         if rule.kind == "value":
@@ -146,15 +144,15 @@ class TableQuery:
             key = _text(self.column(TABLES[self.table].id_column) or "NULL")
             aggregate = "min" if rule.kind == "first" else "max"
             value = (
-                f"(SELECT {aggregate}({other.qualified(other_column, 'o')}) "
+                f"(SELECT {aggregate}({other.column(other_column, 'o') or 'NULL'}) "
                 f"FROM {ident(other.mapping.source_table)} AS o "
-                f"WHERE {_text(other.qualified(refers, 'o'))} = {key})"
+                f"WHERE {_text(other.column(refers, 'o') or 'NULL')} = {key})"
             )
         if rule.when is None:
             return value
         names = self.stages.open_names if rule.when == "open" else self.stages.closed_names
         stage = self.column("stage") or "NULL"
-        values = ", ".join(literal(v) for v in stage_values(self.spec, self.table, names))
+        values = ", ".join(literal(v) for v in names)
         return f"CASE WHEN {stage} IN ({values}) THEN {value} END"
 
     def select(self) -> tuple[str, list[str]]:

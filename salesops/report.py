@@ -11,7 +11,7 @@ import functools
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,10 +21,10 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
+from salesops import coverage, plots
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import pipeline as pl
-from salesops import plots
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.project import settings, write_atomic
@@ -33,6 +33,7 @@ from salesops.stages import Stages
 
 T = TypeVar("T")
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
+RESPONSE_COLUMNS = ["median_hours", "p90_hours", "within_1h", "within_24h", "never"]
 BREAKDOWN_FORMATS = {
     "bookings": "money",
     "won": "number",
@@ -74,9 +75,10 @@ class MetricsReport:
     tables: Tables
     period: Period | str
     scope: Scope | str = "company"
-    stages: Stages = field(default_factory=Stages.read)
+    stages: Stages | None = None  # None: the source's stages (tables.stages)
 
     def __post_init__(self) -> None:
+        self.stages = self.stages or Stages.of(self.tables)
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         self.opps = self.tables.opportunities
@@ -90,11 +92,10 @@ class MetricsReport:
         )
         return Markdown(f"## {who} · {self.period.label}{as_of}")
 
-    def missing(self, table: str) -> Markdown | None:
-        """A one-line note when ``table`` is not in the source, else None."""
-        if getattr(self.tables, table) is None:
-            return Markdown(f"*This source has no `{table}` table, so this section is skipped.*")
-        return None
+    def missing(self, section: str, *needs: str) -> Markdown | None:
+        """The one line ``section`` shows when the source lacks what it ``needs``, else None
+        (see :mod:`salesops.coverage`)."""
+        return coverage.lacking(self.tables, section, *needs)
 
     def _pipeline_at(self, moment: pd.Timestamp, window: Period) -> float:
         history = self.tables.opportunity_history
@@ -231,7 +232,7 @@ class MetricsReport:
         """The waterfall as a chart, or a note when there is no history."""
         w = self.waterfall()
         if w is None:
-            return self.missing("opportunity_history")
+            return self.missing("The pipeline waterfall", "opportunity_history")
         window = self.waterfall_window().label
         return plots.waterfall(
             w["amount"], f"Pipeline closing in {window}: how it moved in {self.period.label}"
@@ -242,13 +243,20 @@ class MetricsReport:
         cohort = (self.period.end - pd.DateOffset(months=months), self.period.end)
         return pl.funnel(self.tables.opportunity_history, self.opps, cohort, self.stages)
 
-    def funnel_chart(self) -> Image:
-        """The conversion funnel as a chart."""
+    def funnel_chart(self) -> Image | Markdown:
+        """The conversion funnel as a chart (it needs the stage history: a lost deal's
+        current stage does not say how far it got)."""
+        note = self.missing("Stage conversion", "opportunity_history")
+        if note is not None:
+            return note
         title = f"Stage conversion of deals created in the 12 months to {self.period.label}"
         return picture(plots.funnel(self.funnel(), title), title)
 
     def breakdown(self, by: str):
         """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
+        note = self.missing(f"The breakdown by {by.replace('_', ' ')}", f"opportunities.{by}")
+        if note is not None:
+            return note
         p, st, o = self.period, self.stages, self.opps
         cycle = m.sales_cycle(o, p, by=by, stages=st)
         frame = pd.DataFrame(
@@ -271,13 +279,24 @@ class MetricsReport:
     def leads(self):
         """Lead response and conversion by lead source for the period."""
         leads = self.tables.leads
-        if leads is None:
-            return self.missing("leads")
+        note = self.missing("Lead response and conversion", "leads")
+        if note is not None:
+            return note
         stats = m.lead_response(leads, self.period, by="source")
         stats["conversion"] = m.lead_conversion(leads, self.period, by="source")
         overall = m.lead_response(leads, self.period)
         overall["conversion"] = m.lead_conversion(leads, self.period)
         stats.loc["All sources"] = overall
+        said = []
+        if not self.tables.has("leads.first_response_at"):
+            stats = stats.drop(columns=RESPONSE_COLUMNS)
+            said.append("response times need `leads.first_response_at`")
+        if not self.tables.has("leads.converted_at"):
+            stats = stats.drop(columns=["conversion"])
+            said.append("conversion needs `leads.converted_at`")
+        caption = None
+        if said:
+            caption = f"Leads by source ({'; '.join(said)}, which this source does not have)"
         return fmt.table(
             stats,
             {
@@ -289,13 +308,14 @@ class MetricsReport:
                 "never": "pct",
                 "conversion": "pct",
             },
+            caption,
         )
 
     def activity(self):
         """Time selling and minutes per activity kind in the period."""
         acts = self.tables.activities
         if acts is None:
-            return self.missing("activities")
+            return self.missing("Activity", "activities")
         mix = m.activity_mix(acts, self.period)
         kinds = settings().selling_activity_kinds
         mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
@@ -309,7 +329,7 @@ class MetricsReport:
         """Commit forecasts against bookings per rep over the last ``months`` months."""
         subs = self.tables.forecast_submissions
         if subs is None:
-            return self.missing("forecast_submissions")
+            return self.missing("Forecast precision", "forecast_submissions")
         labels = {p.label for p in self.period.trailing_months(months)}
         prec = m.forecast_precision(
             subs[subs["period"].isin(labels)], self.opps, stages=self.stages
@@ -335,20 +355,20 @@ class MetricsReport:
             self.opps, as_of, self.tables.opportunity_history, stages=self.stages
         )
         open_ = self.opps[self.opps["stage"].isin(self.stages.open_names)]
-        counts = pd.DataFrame(
-            {
-                "deals": [
-                    len(stale),
-                    int((stale["days_past_close"] > 0).sum()),
-                    int(open_["amount"].isna().sum()),
-                ]
-            },
-            index=[
-                "Stale open deals",
-                "Open deals past their close date",
-                "Open deals without an amount",
-            ],
-        )
+        rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
+        if self.tables.has("opportunity_history"):  # idleness needs the stage history
+            rows = {"Stale open deals": len(stale), **rows}
+        if self.tables.has("opportunities.amount"):
+            rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
+        for column, (count, rule) in self.tables.filled.items():
+            rows[f"Filled {column} ({rule})"] = count
+        for table, count in self.tables.set_aside.items():
+            rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = count
+        counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
+        caption = "Data quality"
+        if not self.tables.has("opportunity_history"):
+            caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
+            caption = caption.rstrip(".") + ")"
         columns = [
             "opportunity_id",
             "owner_id",
@@ -359,10 +379,12 @@ class MetricsReport:
             "days_since_change",
             "reason",
         ]
+        if not self.tables.has("opportunity_history"):
+            columns.remove("days_since_change")  # without history it would be the deal's age
         worst = stale[columns].head(top).set_index("opportunity_id")
         worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
         return (
-            fmt.table(counts, {"deals": "number"}, "Data quality"),
+            fmt.table(counts, {"rows": "number"}, caption),
             fmt.table(
                 worst,
                 {"amount": "money", "days_past_close": "number", "days_since_change": "number"},

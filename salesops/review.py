@@ -20,11 +20,11 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown
 
 from salesops import compensation as comp
+from salesops import coverage, plots
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import performance as perf
 from salesops import pipeline as pl
-from salesops import plots
 from salesops.errors import DataError
 from salesops.model import Tables
 from salesops.periods import Period
@@ -81,10 +81,11 @@ class PerformanceReview:
     tables: Tables
     period: Period | str
     rep_id: str
-    stages: Stages = field(default_factory=Stages.read)
+    stages: Stages | None = None  # None: the source's stages (tables.stages)
     plan: comp.CompPlan = field(default_factory=comp.CompPlan.read)
 
     def __post_init__(self) -> None:
+        self.stages = self.stages or Stages.of(self.tables)
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         reps = self.tables.reps
         if self.rep_id not in set(reps["rep_id"]):
@@ -166,19 +167,26 @@ class PerformanceReview:
     def attainment_tiles(self) -> HTML:
         """Attainment for the month, QTD and YTD as tiles."""
         tiles = []
+        quotas = self.tables.has("quotas")
         for name, row in self.attainment().iterrows():
+            value = fmt.pct(row["attainment"]) if quotas else fmt.money(row["bookings"])
+            under = (
+                f"{fmt.money(row['bookings'])} of {fmt.money(row['quota'])}"
+                if quotas
+                else "booked; attainment needs quotas"
+            )
             tiles.append(
                 f"<div class='kpi'><div class='kpi-name'>{name}</div>"
-                f"<div class='kpi-value'>{fmt.pct(row['attainment'])}</div>"
-                f"<div class='kpi-change'>{fmt.money(row['bookings'])} of "
-                f"{fmt.money(row['quota'])}</div></div>"
+                f"<div class='kpi-value'>{value}</div>"
+                f"<div class='kpi-change'>{under}</div></div>"
             )
         return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
 
     def trend_chart(self) -> Image:
         """The rep's bookings against quota over 12 months."""
         trend = _trend(self.opps, self._own("quotas", "rep_id"), self.period, self.stages)
-        title = f"Bookings against quota, 12 months to {self.period.label}"
+        against = " against quota" if self.tables.has("quotas") else " (no quotas in this source)"
+        title = f"Bookings{against}, 12 months to {self.period.label}"
         return picture(plots.bookings_trend(trend, title), title)
 
     @memoized
@@ -213,15 +221,25 @@ class PerformanceReview:
             index=frame.index,
         )
         peers = int(frame["peers"].max()) if len(frame) else 0
-        return fmt.table(
-            shown,
-            {},
+        gone = {kpi.label: coverage.missing(self.tables, kpi.needs) for kpi in perf.KPIS.values()}
+        gone = {label: needs for label, needs in gone.items() if needs}
+        shown = shown.drop(index=[label for label in gone if label in shown.index])
+        caption = (
             f"The last 3 months against {peers} peers in {self.region} "
-            "(percentile 100 = best; peers are not named)",
+            "(percentile 100 = best; peers are not named)"
         )
+        if gone:
+            needs = sorted({w for ws in gone.values() for w in ws})
+            caption += (
+                f". Not shown: {', '.join(gone).lower()} ({coverage.sentence('they', needs)})"
+            )
+        return fmt.table(shown, {}, caption)
 
-    def peer_chart(self) -> Image:
+    def peer_chart(self) -> Image | Markdown:
         """Where the rep's attainment sits in the region's distribution (peers unlabelled)."""
+        note = coverage.lacking(self.tables, "Attainment among peers", "quotas")
+        if note is not None:
+            return note
         now = self._team_kpis()["attainment"]
         mine = now.get(self.rep_id, np.nan)
         peers = now.drop(index=self.rep_id, errors="ignore").dropna().to_numpy()
@@ -303,11 +321,16 @@ class PerformanceReview:
         ]
         shown = stale[columns].set_index("opportunity_id")
         shown.columns = ["stage", "amount", "close date", "days overdue", "days idle"]
+        caption = f"Stale deals to clean up ({len(stale)} shown)"
+        if history is None:  # idleness needs the stage history; age is not idleness
+            shown = shown.drop(columns="days idle")
+            caption = (
+                f"Open deals past their close date ({len(stale)} shown; idle deals need "
+                "the `opportunity_history` table, which this source does not have)"
+            )
         tables = [
             fmt.table(
-                shown,
-                {"amount": "money", "days overdue": "number", "days idle": "number"},
-                f"Stale deals to clean up ({len(stale)} shown)",
+                shown, {"amount": "money", "days overdue": "number", "days idle": "number"}, caption
             )
         ]
         if history is not None:
@@ -374,10 +397,16 @@ class PerformanceReview:
 
     def statement_tables(self):
         """The statement: commission per tier, the true-up period's months, and the total."""
+        note = coverage.lacking(
+            self.tables, "The commission statement", "quotas", "opportunities.amount"
+        )
+        if note is not None:
+            return (note,)
         try:
             st = self.statement()
         except DataError as exc:
-            return (Markdown(f"*No commission statement: {exc}*"),)
+            rules = "\n".join(f"- {failure}" for failure in exc.failures)
+            return (Markdown(f"No commission statement: the plan cannot be applied.\n\n{rules}"),)
         tiers = st.tiers.reset_index().set_index("band")
         months = st.months.copy()
         caption = (
@@ -400,13 +429,15 @@ class PerformanceReview:
     def coaching(self):
         """Coaching flags, each with the numbers that triggered it."""
         cohort = (self.period.end - pd.DateOffset(months=12), self.period.end)
-        conv = perf.conversion_by_rep(self.tables, cohort, self._team, self.stages)
-        conversion = pd.DataFrame(
-            {
-                "rep": conv.get(self.rep_id, np.nan),
-                "peer_median": conv.drop(columns=[self.rep_id], errors="ignore").median(axis=1),
-            }
-        ).iloc[1:]  # the first stage has no stage before it
+        conversion = pd.DataFrame(columns=["rep", "peer_median"], dtype=float)
+        if self.tables.has("opportunity_history"):  # how far a lost deal got needs history
+            conv = perf.conversion_by_rep(self.tables, cohort, self._team, self.stages)
+            conversion = pd.DataFrame(
+                {
+                    "rep": conv.get(self.rep_id, np.nan),
+                    "peer_median": conv.drop(columns=[self.rep_id], errors="ignore").median(axis=1),
+                }
+            ).iloc[1:]  # the first stage has no stage before it
         flags = perf.coaching_flags(self.comparison(), conversion, self._bias(), len(self._stale()))
         if flags.empty:
             return Markdown("*No coaching flags this month.*")
@@ -448,10 +479,11 @@ class TeamReview:
     tables: Tables
     period: Period | str
     scope: Scope | str
-    stages: Stages = field(default_factory=Stages.read)
+    stages: Stages | None = None  # None: the source's stages (tables.stages)
     plan: comp.CompPlan = field(default_factory=comp.CompPlan.read)
 
     def __post_init__(self) -> None:
+        self.stages = self.stages or Stages.of(self.tables)
         self.period = Period.parse(self.period, as_of=self.tables.as_of)
         self.scope = Scope.parse(self.scope)
         if self.scope.level != "region":
@@ -523,6 +555,9 @@ class TeamReview:
 
     def leaderboard_table(self):
         board = self.leaderboard().set_index("rep")
+        if not self.tables.has("quotas"):  # attainment, coverage and commission need quotas
+            board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
+            board = board.sort_values("bookings_qtd", ascending=False)
         return fmt.table(
             board,
             {
@@ -538,12 +573,18 @@ class TeamReview:
 
     def attainment_chart(self) -> Image:
         """The distribution of QTD attainment across the team."""
+        note = coverage.lacking(self.tables, "Attainment across the team", "quotas")
+        if note is not None:
+            return note
         values = self.leaderboard()["attainment_qtd"].dropna().to_numpy()
         title = f"Quota attainment across the team, {self.period.quarter().label} to date"
         return picture(plots.distribution(values, None, title), title)
 
     def ramping(self):
         """Reps still ramping: hired less than the ramp time before the period's end."""
+        note = coverage.lacking(self.tables, "Ramping reps", "reps.hire_date")
+        if note is not None:
+            return note
         rows = []
         for _, rep in self.active.iterrows():
             months = perf.months_in_seat(rep["hire_date"], self.period.end)

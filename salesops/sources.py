@@ -176,10 +176,6 @@ class Source:
             if n:
                 key = f"{table}.{column}"
                 self.filled[key] = self.filled.get(key, 0) + n
-        for column, values in self.spec.table(table).values.items():
-            frame[column] = frame[column].map(
-                lambda v, m=values: m.get(str(v), v) if pd.notna(v) else v
-            )
         return frame
 
     def _query(
@@ -243,8 +239,8 @@ class Source:
         return digest.hexdigest()[:16]
 
     def _open_stages(self, table: str, params: dict[str, Any]) -> str:
-        """``(:s0, :s1, ...)``: the source's values for the open stages, bound in ``params``."""
-        values = queries.stage_values(self.spec, table, self.stages.open_names)
+        """``(:s0, :s1, ...)``: the open stages, bound in ``params``."""
+        values = self.stages.open_names
         for i, value in enumerate(values):
             params[f"s{i}"] = value
         return "(" + ", ".join(self.engine.param(f"s{i}") for i in range(len(values))) + ")"
@@ -461,14 +457,18 @@ class Source:
         latest = [d for d in latest if pd.notna(d)]
         if not latest:
             raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])
+        latest = [d.tz_convert(None) if d.tzinfo else d for d in latest]  # UTC, as coerced
         return max(latest).normalize()
 
     def scopes(self, level: str) -> list[str]:
-        """Every region name (``level='region'``) or active rep id (``'rep'``), sorted."""
+        """Every region with deals (``level='region'``) or active rep id with deals
+        (``'rep'``), sorted."""
         selected = self._select("reps")
         assert selected is not None
-        if level == "region":
-            sql = f"SELECT DISTINCT region FROM ({selected[0]}) AS r WHERE region IS NOT NULL"
+        if level == "region":  # regions with deals: a team without any has nothing to report
+            opps = self._select("opportunities")
+            assert opps is not None
+            sql = f"SELECT DISTINCT region FROM ({opps[0]}) AS o WHERE region IS NOT NULL"
         else:
             sql = (
                 f"SELECT rep_id FROM ({selected[0]}) AS r WHERE end_date IS NULL "

@@ -6,13 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from salesops.errors import ConfigError
 from salesops.model import FORECAST_CATEGORIES, lookup
 from salesops.project import check_keys, read_yaml
+
+if TYPE_CHECKING:
+    from salesops.model import Tables
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,12 @@ class Stages:
         if not any(not s.closed for s in stages):
             raise ConfigError(f"{origin}: at least one stage must be open")
         return cls(tuple(stages))
+
+    @classmethod
+    def of(cls, tables: Tables) -> Stages:
+        """The stages that ``tables`` were loaded with (a source file's own), else
+        ``parameters/stages.yml``."""
+        return tables.stages or cls.read()
 
     @classmethod
     def read(cls, path: str | Path | None = None) -> Stages:

@@ -53,7 +53,7 @@ def org(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
         )
         for k in range(3):
             i = 3 + 3 * r + k
-            hire = pd.Timestamp("2022-01-10") + pd.Timedelta(days=200 * i)
+            hire = pd.Timestamp("2022-01-10") + pd.Timedelta(days=70 * i)
             if i == 5:
                 hire = pd.Timestamp("2026-07-01")  # ramping
             end = pd.Timestamp("2026-04-30") if i == 10 else pd.NaT  # left in April
