@@ -7,6 +7,7 @@ message and exits non-zero; tracebacks are for bugs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -126,6 +127,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", help="require this token (?token=...) to open the page")
     serve.add_argument("--source", help=SOURCE_HELP)
 
+    mapper = sub.add_parser(
+        "map",
+        help="propose a first source file for a CRM export",
+        description="Read an export folder (or one workbook), match its tables and columns "
+        "against the usual names of Salesforce, HubSpot, Pipedrive, Zoho and spreadsheets, "
+        "list every canonical column as mapped or missing and every stage value, and write "
+        "a source file to edit.",
+    )
+    mapper.add_argument("export", type=Path, help="the export folder or workbook")
+    mapper.add_argument(
+        "--out", type=Path, help="the source file to write (default: EXPORT/source.yml)"
+    )
+    mapper.add_argument("--force", action="store_true", help="overwrite an existing file")
+
     summary = sub.add_parser(
         "summary",
         help="print what a source holds",
@@ -170,6 +185,24 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  filled {count:,} missing {column}: {rules}")
         for warning in warnings(tables.absent):
             print(f"  {warning}")
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from salesops.project import write_atomic
+    from salesops.proposal import propose, summary
+
+    export = args.export
+    if not export.exists():
+        raise ConfigError(f"export not found: {export}")
+    out = args.out or (export if export.is_dir() else export.parent) / "source.yml"
+    if out.exists() and not args.force:
+        raise ConfigError(f"{out} exists; pass --force to overwrite it, or --out elsewhere")
+    location = os.path.relpath(export.resolve(), out.resolve().parent)  # as the file reads it
+    text, proposals, stages = propose(export, location)
+    write_atomic(out, text.encode())
+    print("\n".join(summary(proposals, stages)))
+    print(f"wrote {out}: edit it, then run `salesops validate --source {out}`")
     return 0
 
 
@@ -252,7 +285,13 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesops`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"demo": _demo, "validate": _validate, "summary": _summary, "run": _run}
+    commands = {
+        "demo": _demo,
+        "validate": _validate,
+        "summary": _summary,
+        "run": _run,
+        "map": _map,
+    }
     command = {**commands, "serve": _serve}[args.command]
     try:
         return command(args)

@@ -59,7 +59,8 @@ def sentence(section: str, lacking: list[str]) -> str:
     """One line: "Lead response needs `leads.first_response_at`, which this source does
     not have." """
     names = " and ".join(describe(w) for w in lacking)
-    return f"{section} needs {names}, which this source does not have."
+    verb = "need" if section.lower() == "they" else "needs"
+    return f"{section} {verb} {names}, which this source does not have."
 
 
 def warnings(absent: Iterable[str]) -> list[str]:

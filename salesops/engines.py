@@ -41,14 +41,20 @@ class DuckDBEngine:
                 ).fetchall()
             )
         else:
-            if not location.is_dir():
+            if not (location.is_dir() or location.suffix.lower() in EXPORT_SUFFIXES):
                 raise ConfigError(f"export folder not found: {location}")
+            if not location.exists():
+                raise ConfigError(f"export file not found: {location}")
             self.con = duckdb.connect(":memory:")
             self._attach_exports(location)
         self._types: dict[str, dict[str, str] | None] = {}
 
     def _attach_exports(self, folder: Path) -> None:
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
+        """Each export file of ``folder`` (or ``folder`` itself, one workbook) as a view."""
+        if folder.is_file():
+            files = [folder]
+        else:
+            files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
         if not files:
             raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
         self.found: list[str] = []

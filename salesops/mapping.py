@@ -143,7 +143,8 @@ class SourceSpec:
         if "://" in text:
             return cls("sql", text)
         path = Path(text)
-        return cls("files" if path.is_dir() else "duckdb", str(path))
+        export = path.is_dir() or path.suffix.lower() in (".csv", ".parquet", ".xlsx", ".xls")
+        return cls("files" if export else "duckdb", str(path))
 
     @classmethod
     def read(cls, path: str | Path) -> SourceSpec:

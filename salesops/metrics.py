@@ -272,6 +272,8 @@ def lead_conversion(leads: pd.DataFrame, window: Window, by: By = None) -> float
     """Share of leads created in the window that became a deal.
 
     conversion = leads with converted_at / all leads created in the window; NaN when none.
+    Leads loaded for a period hold what was known at its end: a conversion after the
+    period's end is not counted (``salesops.sources.known_by``).
     """
     chosen = leads[in_window(leads["created_at"], window)]
     result = _aggregate(

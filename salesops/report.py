@@ -33,6 +33,15 @@ from salesops.stages import Stages
 
 T = TypeVar("T")
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
+# What each headline KPI needs beyond deals (see salesops.coverage).
+KPI_NEEDS = {
+    "Bookings": ("opportunities.amount",),
+    "Quota attainment": ("quotas", "opportunities.amount"),
+    "Average deal size": ("opportunities.amount",),
+    "Open pipeline, next period": ("opportunities.amount",),
+    "Pipeline coverage": ("quotas", "opportunities.amount"),
+    "Lead response (median)": ("leads.first_response_at",),
+}
 RESPONSE_COLUMNS = ["median_hours", "p90_hours", "within_1h", "within_24h", "never"]
 BREAKDOWN_FORMATS = {
     "bookings": "money",
@@ -120,7 +129,7 @@ class MetricsReport:
                 else m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
             )
 
-        def coverage(p: Period) -> float:
+        def pipeline_coverage(p: Period) -> float:
             if q is None:
                 return np.nan
             nxt = p.shift(1)
@@ -141,7 +150,7 @@ class MetricsReport:
                 "days",
             ),
             "Open pipeline, next period": (lambda p: self._pipeline_at(p.end, p.shift(1)), "money"),
-            "Pipeline coverage": (coverage, "ratio"),
+            "Pipeline coverage": (pipeline_coverage, "ratio"),
             "Lead response (median)": (response, "hours"),
         }
         out = []
@@ -152,8 +161,12 @@ class MetricsReport:
 
     def kpi_tiles(self) -> HTML:
         """The KPIs as tiles, each with its changes."""
-        tiles = []
+        tiles, gone = [], {}
         for name, row in self.kpis().iterrows():
+            lacking = coverage.missing(self.tables, KPI_NEEDS.get(str(name), ()))
+            if lacking:
+                gone[name] = lacking
+                continue
             value = _format(row["current"], row["kind"])
             changes = " · ".join(
                 f"<span class='{_tone(row[c], name in LOWER_IS_BETTER)}'>"
@@ -164,7 +177,13 @@ class MetricsReport:
                 f"<div class='kpi'><div class='kpi-name'>{escape(name)}</div>"
                 f"<div class='kpi-value'>{value}</div><div class='kpi-change'>{changes}</div></div>"
             )
-        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
+        note = ""
+        if gone:
+            needs = sorted({w for ws in gone.values() for w in ws})
+            listed = ", ".join(gone).lower()
+            why = escape(coverage.sentence("They", needs).replace("`", ""))
+            note = f"<p><em>Not shown: {listed}. {why}</em></p>"
+        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>{note}")
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers as plain JSON-ready values, for tests and roll-ups."""

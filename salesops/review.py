@@ -630,12 +630,21 @@ class TeamReview:
             "target": "money",
             "gap": "money",
         }
+        caption = f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
+        unknown = []
+        if not self.tables.has("reps.hire_date"):
+            kinds.pop("ramping")
+            unknown.append("every rep counts as fully ramped: ramp needs `reps.hire_date`")
+        if not self.tables.has("quotas"):
+            kinds.pop("target")
+            kinds.pop("gap")
+            unknown.append("the target needs the `quotas` table")
+        if unknown:
+            caption += f" ({'; '.join(unknown)}, which this source does not have)"
         shown = pd.DataFrame(
             {cap.name: [fmt.FORMATTERS[kinds[k]](cap[k]) for k in kinds]}, index=list(kinds)
         )
-        return fmt.table(
-            shown, {}, f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
-        )
+        return fmt.table(shown, {}, caption)
 
     def territory(self):
         """Accounts and open pipeline per rep, with their Gini coefficients."""
@@ -647,6 +656,13 @@ class TeamReview:
             f"Territory balance · Gini of accounts {fmt.decimal(ineq['accounts'])}, "
             f"of open pipeline {fmt.decimal(ineq['open_pipeline'])} (0 = perfectly even)"
         )
+        if not self.tables.has("opportunities.account_id"):
+            terr = terr.drop(columns="accounts")
+            caption = (
+                f"Territory balance · Gini of open pipeline {fmt.decimal(ineq['open_pipeline'])} "
+                "(0 = perfectly even; accounts need `opportunities.account_id`, which this "
+                "source does not have)"
+            )
         return fmt.table(
             terr.rename_axis("rep"), {"accounts": "number", "open_pipeline": "money"}, caption
         )
