@@ -23,6 +23,15 @@ SOURCE_HELP = (
 )
 
 
+ON_INVALID = {
+    "choices": ["refuse", "quarantine"],
+    "default": "refuse",
+    "help": "what bad rows do: refuse (default) the whole source with every broken rule "
+    "listed, or quarantine: set them aside with their reasons in "
+    "reports/<period>/quarantine/<table>.csv and go on with the rest",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="salesops",
@@ -69,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--period", help="only data known at the end of this period, e.g. 2026-10"
     )
+    validate.add_argument("--on-invalid", **ON_INVALID)
 
     run = sub.add_parser(
         "run",
@@ -108,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a new kernel for every report, instead of one per worker that is reset between "
         "reports (slower; for notebooks that patch modules)",
     )
+    run.add_argument("--on-invalid", **ON_INVALID)
     run.add_argument("--quiet", action="store_true", help="no progress bar (for cron)")
     run.add_argument(
         "--no-wait",
@@ -174,13 +185,26 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from salesops import project, quarantine
     from salesops.coverage import warnings
+    from salesops.periods import Period
     from salesops.sources import open_source
 
     with open_source(args.source) as src:
-        tables = src.load(args.scope, args.period)
+        tables = src.load(args.scope, args.period, on_invalid=args.on_invalid)
         rows = sum(len(frame) for frame in tables.present().values())
-        print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, all rules pass")
+        aside = sum(len(frame) for frame in tables.set_aside.values())
+        passed = (
+            "all rules pass" if not aside else f"all rules pass on the rest; {aside:,} set aside"
+        )
+        print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, {passed}")
+        if args.on_invalid == "quarantine":
+            label = Period.parse(args.period or "latest", as_of=src.as_of()).label
+            folder = project.root() / "reports" / label / "quarantine"
+            written = quarantine.write(tables, folder)
+            for path in written:
+                count = len(tables.set_aside[path.stem])
+                print(f"  set aside {count:,} rows of {path.stem} -> {path}")
         for column, (count, rules) in tables.filled.items():
             print(f"  filled {count:,} missing {column}: {rules}")
         for warning in warnings(tables.absent):
@@ -253,6 +277,7 @@ def _run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             fresh_kernels=args.fresh_kernels,
             wait=not args.no_wait,
+            on_invalid=args.on_invalid,
             notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
         )
     finally:

@@ -25,6 +25,9 @@ class RuleFailure:
     value
         The offending value itself, when one value breaks the rule in every row (an
         unmapped stage, say); the message then leads with it.
+    rows
+        The index labels of every offending row in the loaded frame, for setting them
+        aside (``--on-invalid quarantine``); not shown.
     """
 
     table: str
@@ -33,6 +36,7 @@ class RuleFailure:
     count: int
     examples: tuple[str, ...] = field(default_factory=tuple)
     value: str | None = None
+    rows: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         shown = ", ".join(self.examples[:MAX_EXAMPLES])

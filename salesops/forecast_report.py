@@ -15,7 +15,7 @@ from IPython.display import Image, Markdown
 
 from salesops import forecast as fc
 from salesops import formatting as fmt
-from salesops import outlook, plots, probability
+from salesops import outlook, plots, probability, quarantine
 from salesops.backtest import Backtest, backtest
 from salesops.model import Tables
 from salesops.periods import Period
@@ -111,12 +111,18 @@ class ForecastReport:
 
     @classmethod
     def load(
-        cls, source: Any = None, period: str = "latest", scope: str = "company", horizon: int = 12
+        cls,
+        source: Any = None,
+        period: str = "latest",
+        scope: str = "company",
+        horizon: int = 12,
+        on_invalid: str = "refuse",
     ) -> ForecastReport:
-        """Load the company's tables from ``source`` and build the report."""
+        """Load the company's tables from ``source`` and build the report (``on_invalid``
+        as in :func:`salesops.load`)."""
         from salesops.sources import load
 
-        return cls(load(source, "company", period), period, scope, horizon)
+        return cls(load(source, "company", period, on_invalid=on_invalid), period, scope, horizon)
 
     # -- sections -----------------------------------------------------------------------
     @property
@@ -125,9 +131,10 @@ class ForecastReport:
 
     def title(self) -> Markdown:
         """The heading: scope, the month the forecast starts after, and the horizon."""
-        return Markdown(
+        return quarantine.titled(
+            self.tables,
             f"## {self.who} · bookings forecast after {self.period.label} · "
-            f"{self.horizon} months ahead"
+            f"{self.horizon} months ahead",
         )
 
     def notes(self) -> Markdown | None:

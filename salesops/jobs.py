@@ -65,9 +65,11 @@ def plan_jobs(
     source: str | None = None,
     only: str | None = None,
     formats: Iterable[str] | None = None,
+    on_invalid: str = "refuse",
 ) -> tuple[str, list[Job]]:
     """Expand a plan into jobs: scopes from the data, period resolved, paths absolute,
-    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`).
+    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`). With
+    ``on_invalid="quarantine"`` every notebook gets that parameter.
 
     Returns the period label and the jobs.
     """
@@ -103,6 +105,8 @@ def plan_jobs(
                     "scope": scope_text,
                     "summary_path": str(folder / f"{spec.name}.json"),
                 }
+                if on_invalid != "refuse":
+                    params["on_invalid"] = on_invalid
                 reads = str(spec.data_scope(scope, region_of))
                 if reads not in prints:
                     prints[reads] = src.fingerprint(reads, label)

@@ -332,7 +332,7 @@ class Tables:
     stages: Stages | None = field(default=None, compare=False)
     absent: frozenset[str] = field(default=frozenset(), compare=False)
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
-    set_aside: dict[str, int] = field(default_factory=dict, compare=False)
+    set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
         """``(table name, frame)`` pairs in canonical order."""

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from salesops import coverage
+from salesops import coverage, quarantine
 from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import metrics as m
@@ -94,20 +94,24 @@ class PlanningReport:
         ]
 
     @classmethod
-    def load(cls, source: Any = None, period: str = "latest", **kwargs: Any) -> PlanningReport:
-        """Load the company's tables from ``source`` and build the plan."""
+    def load(
+        cls, source: Any = None, period: str = "latest", on_invalid: str = "refuse", **kwargs: Any
+    ) -> PlanningReport:
+        """Load the company's tables from ``source`` and build the plan (``on_invalid`` as
+        in :func:`salesops.load`)."""
         from salesops.sources import load
 
-        return cls(load(source, "company", period), period, **kwargs)
+        return cls(load(source, "company", period, on_invalid=on_invalid), period, **kwargs)
 
     @property
     def who(self) -> str:
         return "Company" if self.scope.level == "company" else f"{self.scope.value} region"
 
     def title(self) -> Markdown:
-        return Markdown(
+        return quarantine.titled(
+            self.tables,
             f"## {self.who} · plan for {self.year.label} · growth {fmt.pct(self.growth)} · "
-            f"data to {self.period.label}"
+            f"data to {self.period.label}",
         )
 
     # -- target and capacity ------------------------------------------------------------------

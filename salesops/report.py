@@ -21,7 +21,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
-from salesops import coverage, plots
+from salesops import coverage, plots, quarantine
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import pipeline as pl
@@ -99,7 +99,7 @@ class MetricsReport:
         as_of = (
             f" · data as of {self.tables.as_of:%d %b %Y}" if self.tables.as_of is not None else ""
         )
-        return Markdown(f"## {who} · {self.period.label}{as_of}")
+        return quarantine.titled(self.tables, f"## {who} · {self.period.label}{as_of}")
 
     def missing(self, section: str, *needs: str) -> Markdown | None:
         """The one line ``section`` shows when the source lacks what it ``needs``, else None
@@ -381,8 +381,8 @@ class MetricsReport:
             rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
         for column, (count, rule) in self.tables.filled.items():
             rows[f"Filled {column} ({rule})"] = count
-        for table, count in self.tables.set_aside.items():
-            rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = count
+        for table, frame in self.tables.set_aside.items():
+            rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = len(frame)
         counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
         caption = "Data quality"
         if not self.tables.has("opportunity_history"):

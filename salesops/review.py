@@ -20,7 +20,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown
 
 from salesops import compensation as comp
-from salesops import coverage, plots
+from salesops import coverage, plots, quarantine
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import performance as perf
@@ -109,11 +109,13 @@ class PerformanceReview:
         period: str = "latest",
         scope: str | None = None,
         comp_plan: str | Path = comp.COMP_PLAN,
+        on_invalid: str = "refuse",
     ) -> PerformanceReview:
         """Load the region of the rep in ``scope`` (``rep:<id>``) and build the review.
 
         Without a scope, the first active rep of the source (to try the notebook).
-        ``comp_plan`` is the commission plan file (relative to the project root).
+        ``comp_plan`` is the commission plan file (relative to the project root);
+        ``on_invalid`` is ``refuse`` or ``quarantine`` (see :func:`salesops.load`).
         """
         from salesops.sources import open_source
 
@@ -124,7 +126,7 @@ class PerformanceReview:
             region = src.rep_regions().get(str(parsed.value))
             if region is None:
                 raise ValueError(f"rep {parsed.value!r} is not in this source")
-            tables = src.load(f"region:{region}", period)
+            tables = src.load(f"region:{region}", period, on_invalid=on_invalid)
         return cls(tables, period, parsed.value, plan=comp.CompPlan.read(comp_plan))
 
     # -- what only the rep's rows make -------------------------------------------------------
@@ -134,9 +136,10 @@ class PerformanceReview:
 
     def title(self) -> Markdown:
         """The heading: the rep's name, region and month."""
-        return Markdown(
+        return quarantine.titled(
+            self.tables,
             f"## {self.rep['name']} · {self.region} · {self.period.label}"
-            f" · data as of {self.as_of:%d %b %Y}"
+            f" · data as of {self.as_of:%d %b %Y}",
         )
 
     def attainment(self) -> pd.DataFrame:
@@ -508,17 +511,20 @@ class TeamReview:
         period: str = "latest",
         scope: str = "region:",
         comp_plan: str | Path = comp.COMP_PLAN,
+        on_invalid: str = "refuse",
     ) -> TeamReview:
         """Load the region's tables and build the review under the commission plan file
-        ``comp_plan`` (relative to the project root)."""
+        ``comp_plan`` (relative to the project root); ``on_invalid`` as in
+        :func:`salesops.load`."""
         from salesops.sources import load
 
         plan = comp.CompPlan.read(comp_plan)
-        return cls(load(source, scope, period), period, scope, plan=plan)
+        return cls(load(source, scope, period, on_invalid=on_invalid), period, scope, plan=plan)
 
     def title(self) -> Markdown:
-        return Markdown(
-            f"## {self.scope.value} team · {self.period.label} · data as of {self.as_of:%d %b %Y}"
+        return quarantine.titled(
+            self.tables,
+            f"## {self.scope.value} team · {self.period.label} · data as of {self.as_of:%d %b %Y}",
         )
 
     @memoized

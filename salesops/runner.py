@@ -23,13 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from salesops import manifest
+from salesops import manifest, quarantine
 from salesops.errors import ConfigError
 from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
 from salesops.lock import RunLock
 from salesops.plan import Plan
 from salesops.project import write_atomic
+from salesops.quarantine import check_mode
+from salesops.sources import load
 
 
 def execute(
@@ -193,6 +195,7 @@ def run(
     fresh_kernels: bool = False,
     wait: bool = True,
     notify: Callable[[str], None] | None = None,
+    on_invalid: str = "refuse",
 ) -> tuple[str, list[Result]]:
     """Run a plan; return the period label and every report's result.
 
@@ -208,14 +211,26 @@ def run(
     (``notify`` is told once), or raises :class:`salesops.lock.BusyError` without ``wait``.
     The manifest and index page are rewritten after every report, so a killed run leaves
     an accurate record of what finished; ``out_dir/runs.jsonl`` gets a line per run.
+
+    ``on_invalid="quarantine"`` sets aside rows that break a rule instead of failing
+    every report: they are written, with their reasons, to ``<period>/quarantine/`` and
+    each report says how many (see :mod:`salesops.quarantine`).
     """
     with RunLock(out_dir, wait=wait, notify=notify):
         started = manifest.now()
         label, results = period or plan.period, []
         try:
-            label, jobs = plan_jobs(plan, out_dir, period, source, only, formats)
+            check_mode(on_invalid)
+            label, jobs = plan_jobs(plan, out_dir, period, source, only, formats, on_invalid)
             if not jobs:
                 raise ConfigError(f"the plan has no report matching {only!r}")
+            if on_invalid == "quarantine":
+                tables = load(
+                    source if source is not None else plan.source,
+                    period=label,
+                    on_invalid=on_invalid,
+                )
+                quarantine.write(tables, out_dir / label / "quarantine")
             _run_jobs(
                 jobs,
                 out_dir / label,

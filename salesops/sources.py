@@ -28,6 +28,7 @@ from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, Tables, by_deal
 from salesops.periods import Period
+from salesops.quarantine import check_mode, set_aside
 from salesops.queries import TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
@@ -363,6 +364,7 @@ class Source:
         scope: Scope | str = "company",
         period: Period | str | None = None,
         since: pd.Timestamp | str | None = None,
+        on_invalid: str = "refuse",
     ) -> Tables:
         """The validated canonical tables for ``scope``, as known at the end of ``period``.
 
@@ -374,6 +376,10 @@ class Source:
         stage changes since then plus each such deal's state just before; leads,
         activities, submissions and quotas from then on. Such metrics come out the same
         as on a full load.
+
+        ``on_invalid="quarantine"`` sets aside the rows that break a rule (with their
+        reasons, on ``Tables.set_aside``) instead of refusing the load; see
+        :mod:`salesops.quarantine`.
 
         Raises
         ------
@@ -391,7 +397,10 @@ class Source:
             until = Period.parse(period, as_of=as_of).end
         since = None if since is None else pd.Timestamp(since)
         raw = self.raw(scope, until, since, skip=broken)
-        tables = validate(raw, self.stages, self.spec.label, problems)
+        if check_mode(on_invalid) == "quarantine":
+            tables = set_aside(raw, self.stages, self.spec.label, problems)
+        else:
+            tables = validate(raw, self.stages, self.spec.label, problems)
         tables.as_of, tables.stages = as_of, self.stages
         tables.absent, tables.filled = self.absent(), self._fills()
         self._default_categories(tables)
@@ -521,6 +530,7 @@ def load(
     scope: Scope | str = "company",
     period: Period | str | None = None,
     since: pd.Timestamp | str | None = None,
+    on_invalid: str = "refuse",
 ) -> Tables:
     """Load the validated canonical tables for a scope and period.
 
@@ -537,6 +547,9 @@ def load(
     since
         Optional first day the caller's metrics look at; the engine then leaves out the
         rows no metric over a later window needs (see :meth:`Source.load`).
+    on_invalid
+        ``refuse`` (the default): bad data raises. ``quarantine``: rows that break a rule
+        are set aside with their reasons (``Tables.set_aside``) and the rest is loaded.
 
     Returns
     -------
@@ -556,4 +569,4 @@ def load(
     >>> tables = so.load(scope="region:EMEA", period="2026-10")  # doctest: +SKIP
     """
     with open_source(source) as src:
-        return src.load(scope, period, since)
+        return src.load(scope, period, since, on_invalid)

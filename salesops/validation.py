@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
@@ -93,7 +94,8 @@ def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
 
 def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series) -> RuleFailure:
     examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
-    return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)))
+    rows = tuple(ids.index[np.asarray(mask, dtype=bool)])
+    return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)), rows=rows)
 
 
 def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str]]:
@@ -134,8 +136,10 @@ def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[R
         counts = frame.loc[bad, column].value_counts(sort=True)
         rule = f"is not {what} ({', '.join(values)}): map it in values.{column}"
         for value, count in counts.items():
-            examples = _failure(table, column, rule, bad & (frame[column] == value), ids).examples
-            failures.append(RuleFailure(table, column, rule, int(count), examples, str(value)))
+            found = _failure(table, column, rule, bad & (frame[column] == value), ids)
+            failures.append(
+                RuleFailure(table, column, rule, int(count), found.examples, str(value), found.rows)
+            )
     return failures
 
 

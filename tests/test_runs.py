@@ -314,3 +314,35 @@ def test_the_run_log_records_every_run_and_is_only_appended(tiny_dir, tmp_path):
     assert done["failures"] == ["tiny_report region:East"] and done["error"] is None
     assert done["user"] and done["host"] and done["started"] <= done["ended"]
     assert "no report matching 'nothing-matches'" in refused["error"]
+
+
+# -- bad rows set aside ---------------------------------------------------------------------
+
+
+@pytest.mark.notebook
+def test_a_quarantine_run_writes_the_rows_and_every_report_says_how_many(home):
+    crm = home / "crm"
+    edit(
+        crm / "opportunities.csv",
+        "O2,A2,R1,East,SMB,Core,Outbound,2026-07-10,2026-09-20,Closed Lost,5000",
+        "O2,A2,R1,East,SMB,Core,Outbound,2026-07-10,2026-09-20,Closed Lost,-5000",
+    )
+    plan = write_plan(
+        home / "plan.yml",
+        [
+            {"notebook": "metrics", "scopes": ["company"]},
+            {"notebook": "team_review", "scopes": ["region:East"]},
+        ],
+    )
+    out = home / "reports"
+    _, results = runner.run(Plan.read(plan), out, source=str(crm), workers=2)
+    assert {r.status for r in results} == {"failed"}  # strict by default
+    _, results = runner.run(
+        Plan.read(plan), out, source=str(crm), workers=2, on_invalid="quarantine"
+    )
+    assert {r.status for r in results} == {"done"}
+    aside = (out / "2026-09" / "quarantine" / "opportunities.csv").read_text()
+    assert "O2," in aside and "amount: must be >= 0" in aside
+    for page in ("company/metrics.html", "region-East/team_review.html"):
+        html = (out / "2026-09" / page).read_text()
+        assert "Data quality:" in html and "opportunities 1, opportunity_history 3" in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 from conftest import broken_cases, broken_copy
@@ -88,3 +90,84 @@ def test_optional_tables_may_be_absent(tmp_path):
     tables = load(folder)
     assert tables.leads is None and tables.activities is None
     assert len(tables.opportunities) == 10
+
+
+# -- tolerant loading: --on-invalid quarantine ----------------------------------------------
+
+
+def test_quarantine_sets_bad_rows_aside_with_their_reasons(tmp_path):
+    folder = broken_copy(CASES["negative_amount"], tmp_path / "a")
+    with pytest.raises(DataError):
+        load(folder)  # the default stays strict
+    tables = load(folder, on_invalid="quarantine")
+    aside = tables.set_aside["opportunities"]
+    assert list(aside["opportunity_id"]) == ["O2"]
+    assert list(aside["reason"]) == ["amount: must be >= 0"]
+    assert "O2" not in set(tables.opportunities["opportunity_id"])
+    assert len(tables.opportunities) == 9
+    # the deal's history refers to a deal no longer loaded: set aside too, said so
+    history = tables.set_aside["opportunity_history"]
+    assert set(history["opportunity_id"]) == {"O2"}
+    assert set(history["reason"]) == {"opportunity_id: must refer to a deal in opportunities"}
+
+
+def test_quarantine_still_refuses_a_broken_shape(tmp_path):
+    folder = broken_copy(CASES["missing_required_column"], tmp_path / "a")
+    with pytest.raises(DataError, match="required column is missing"):
+        load(folder, on_invalid="quarantine")
+
+
+def test_validate_writes_the_quarantine_files(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    shutil.copytree("parameters", home / "parameters")
+    monkeypatch.setenv("SALESOPS_HOME", str(home))
+    folder = broken_copy(CASES["unknown_stage"], tmp_path / "a")
+    code = cli.main(["validate", "--source", str(folder), "--on-invalid", "quarantine"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "1 set aside" in out.splitlines()[0] or "set aside" in out
+    written = home / "reports" / "2026-09" / "quarantine" / "opportunities.csv"
+    frame = pd.read_csv(written)
+    assert list(frame["opportunity_id"]) == ["O6"]
+    assert frame["reason"].iloc[0].startswith('stage "Verbal Yes" is not a configured stage')
+
+
+def test_every_table_is_checked_in_one_pass(tmp_path):
+    """A required column missing from one table and bad rows in another: one run says both."""
+    folder = broken_copy(CASES["missing_required_column"], tmp_path / "a")
+    leads = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    leads.loc[0, "created_at"] = "not a date"
+    leads.to_csv(folder / "leads.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    said = str(info.value)
+    assert "opportunities.owner_id: required column is missing" in said
+    assert "leads.created_at: must be a date-time: 1 row" in said
+
+
+def test_a_missing_table_lists_the_files_found(tmp_path, capsys):
+    folder = broken_copy({"drop_table": "opportunities"}, tmp_path / "a")
+    assert cli.main(["validate", "--source", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        'opportunities.-: required table is missing: no file, sheet or table "opportunities"'
+        in (err)
+    )
+    assert (
+        "(found: activities.csv, forecast_submissions.csv, leads.csv, opportunity_history.csv"
+        in (err)
+    )
+    assert "has no dates" not in err
+
+
+def test_a_scope_in_the_wrong_case_is_found_and_an_unknown_one_listed(tiny_dir):
+    assert set(load(tiny_dir, scope="region:east").opportunities["region"]) == {"East"}
+    with pytest.raises(Exception, match="no region 'North'.*the regions are: East, West"):
+        load(tiny_dir, scope="region:North")
+
+
+def test_validate_warns_which_sections_an_absent_amount_empties(tmp_path, capsys):
+    folder = broken_copy({"table": "opportunities", "drop_column": "amount"}, tmp_path / "a")
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "no values in `opportunities.amount`: bookings, pipeline value, deal size" in out
