@@ -59,7 +59,7 @@ def sentence(section: str, lacking: list[str]) -> str:
     """One line: "Lead response needs `leads.first_response_at`, which this source does
     not have." """
     names = " and ".join(describe(w) for w in lacking)
-    verb = "need" if section.lower() == "they" else "needs"
+    verb = "need" if section.lower() == "they" or section.endswith(" columns") else "needs"
     return f"{section} {verb} {names}, which this source does not have."
 
 

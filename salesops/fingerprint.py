@@ -96,9 +96,13 @@ def config_files(parameters: Mapping[str, Any]) -> dict[str, str]:
     file is under it. See the module docstring for the rule.
     """
     paths = [parameters_dir() / name for name in GLOBAL_CONFIG]
-    for _, value in sorted(parameters.items()):
+    for name, value in sorted(parameters.items()):
         if isinstance(value, str) and value.endswith((".yml", ".yaml")):
             paths.append(resolve(value))
+            if name == "source" and resolve(value).is_file():  # and the stages file it names
+                from salesops.mapping import SourceSpec
+
+                paths += SourceSpec.read(resolve(value)).files
     return {_shown(path): file_hash(path) for path in paths}
 
 

@@ -219,9 +219,13 @@ class MetricsReport:
         out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
         return out
 
-    def trend_chart(self) -> Image:
-        """The 13-month bookings trend against quota."""
-        title = f"Bookings against quota, 13 months to {self.period.label}"
+    def trend_chart(self) -> Image | Markdown:
+        """The 13-month bookings trend, against quota where the source has quotas."""
+        note = self.missing("The bookings trend", "opportunities.amount")
+        if note is not None:
+            return note
+        against = " against quota" if self.tables.has("quotas") else " (no quotas in this source)"
+        title = f"Bookings{against}, 13 months to {self.period.label}"
         return picture(plots.bookings_trend(self.trend(), title), title)
 
     def pipeline_by_stage(self) -> pd.DataFrame:
@@ -231,9 +235,15 @@ class MetricsReport:
         pipe = pl.pipeline(deals, by="stage", stages=self.stages)
         return pipe.reindex(self.stages.open_names).fillna(0).astype({"deals": int})
 
-    def pipeline_chart(self) -> Image:
-        """Raw and weighted pipeline per stage."""
+    def pipeline_chart(self) -> Image | Markdown:
+        """Raw and weighted pipeline per stage (as exported when there is no history to go
+        back to the period's end with)."""
+        note = self.missing("Open pipeline by stage", "opportunities.amount")
+        if note is not None:
+            return note
         title = f"Open pipeline by stage at the end of {self.period.label}"
+        if not self.tables.has("opportunity_history"):
+            title = f"Open pipeline by stage as exported (data as of {self.tables.as_of:%d %b %Y})"
         return picture(plots.pipeline_by_stage(self.pipeline_by_stage(), title), title)
 
     def waterfall_window(self) -> Period:
@@ -293,7 +303,11 @@ class MetricsReport:
             }
         )
         frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))
-        return fmt.table(frame, BREAKDOWN_FORMATS)
+        caption = None
+        if not self.tables.has("opportunities.amount"):
+            frame = frame.drop(columns=["bookings", "average_deal_size", "open_pipeline"])
+            caption = coverage.sentence("Money columns", ["opportunities.amount"])
+        return fmt.table(frame, BREAKDOWN_FORMATS, caption)
 
     def leads(self):
         """Lead response and conversion by lead source for the period."""

@@ -167,8 +167,11 @@ class PerformanceReview:
             }
         return pd.DataFrame(rows).T
 
-    def attainment_tiles(self) -> HTML:
+    def attainment_tiles(self) -> HTML | Markdown:
         """Attainment for the month, QTD and YTD as tiles."""
+        note = coverage.lacking(self.tables, "Attainment", "opportunities.amount")
+        if note is not None:
+            return note
         tiles = []
         quotas = self.tables.has("quotas")
         for name, row in self.attainment().iterrows():
@@ -185,9 +188,12 @@ class PerformanceReview:
             )
         return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
 
-    def trend_chart(self) -> Image:
+    def trend_chart(self) -> Image | Markdown:
         """The rep's bookings against quota over 12 months."""
         trend = _trend(self.opps, self._own("quotas", "rep_id"), self.period, self.stages)
+        note = coverage.lacking(self.tables, "The bookings trend", "opportunities.amount")
+        if note is not None:
+            return note
         against = " against quota" if self.tables.has("quotas") else " (no quotas in this source)"
         title = f"Bookings{against}, 12 months to {self.period.label}"
         return picture(plots.bookings_trend(trend, title), title)

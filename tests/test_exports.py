@@ -259,3 +259,12 @@ def test_leads_are_as_known_at_the_period_end():
     expected = (created["Converted Time"] < end).mean()
     assert metrics.lead_conversion(tables.leads, "2026-06") == pytest.approx(expected)
     assert not np.isnan(expected)
+
+
+def test_the_stages_file_a_source_file_names_is_part_of_the_fingerprint():
+    from salesops import fingerprint
+
+    config = fingerprint.config_files({"source": source("hubspot")})
+    shown = {Path(k).name for k in config}
+    assert {"source.yml", "stages.yml", "settings.yml"} <= shown
+    assert any(k.endswith("crm/hubspot/stages.yml") for k in config)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import papermill as pm
 import pytest
 from conftest import execute
@@ -102,7 +104,7 @@ def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
     )
     text = out.read_text()
     for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):
-        assert f"no `{table}` table" in text
+        assert f"the `{table}` table, which this source does not have" in text
     assert json.loads((tmp_path / "s.json").read_text())["kpis"]["Bookings"]["current"] == 50_000
 
 
@@ -118,3 +120,25 @@ def test_forecast_notebook_runs_without_stage_history(tmp_path):
     assert "calibration needs the stage history" in text
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["outlook"] and summary["forecast"]
+
+
+@pytest.mark.notebook
+def test_without_amounts_no_money_figure_is_shown(tiny_dir, tmp_path):
+    """An export without an amount column: every money figure says it needs one, and no
+    "$0" bookings stands in for an unknown."""
+    folder = tmp_path / "crm"
+    shutil.copytree(tiny_dir, folder)
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    deals.drop(columns="amount").to_csv(folder / "opportunities.csv", index=False)
+    for notebook in ("metrics", "performance_review"):
+        out = tmp_path / f"{notebook}.ipynb"
+        execute(
+            notebook,
+            out,
+            source=str(folder),
+            period="2026-09",
+            summary_path=str(tmp_path / f"{notebook}.json"),
+        )
+        text = out.read_text()
+        assert "needs `opportunities.amount`, which this source does not have" in text
+        assert "$0 of" not in text
