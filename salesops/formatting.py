@@ -80,7 +80,8 @@ FORMATTERS = {
 def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None):
     """A styled table: columns formatted by kind (``money``, ``pct``, ``days``, ...).
 
-    Returns a pandas Styler with the house look; index shown, no row numbers.
+    Returns a pandas Styler with the house look; index shown, no row numbers. The
+    caption is plain text (backticks are dropped).
     """
     styler = frame.style.format({c: FORMATTERS[k] for c, k in formats.items() if c in frame})
     styler = styler.set_table_attributes('class="salesops-table"')
@@ -97,4 +98,5 @@ def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None =
             },
         ]
     )
-    return styler.set_caption(caption) if caption else styler
+    # A caption is plain text: Markdown code marks (`leads.source`) would show as is.
+    return styler.set_caption(caption.replace("`", "")) if caption else styler

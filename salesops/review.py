@@ -240,7 +240,8 @@ class PerformanceReview:
         if gone:
             needs = sorted({w for ws in gone.values() for w in ws})
             caption += (
-                f". Not shown: {', '.join(gone).lower()} ({coverage.sentence('they', needs)})"
+                f". Not shown: {', '.join(gone).lower()} "
+                f"({coverage.sentence('they', needs).rstrip('.')})"
             )
         return fmt.table(shown, {}, caption)
 
@@ -259,7 +260,7 @@ class PerformanceReview:
         """The rep's activity mix in the last 3 months."""
         acts = self._own("activities", "rep_id")
         if acts is None:
-            return Markdown("*This source has no `activities` table.*")
+            return coverage.lacking(self.tables, "Activity", "activities")
         mix = m.activity_mix(acts, self.window)
         return fmt.table(mix, {"minutes": "number", "share": "pct"}, "Activity mix, last 3 months")
 
@@ -337,11 +338,20 @@ class PerformanceReview:
                 f"Open deals past their close date ({len(stale)} shown; idle deals need "
                 "the `opportunity_history` table, which this source does not have)"
             )
-        tables = [
+        tables: list[Any] = [
             fmt.table(
                 shown, {"amount": "money", "days overdue": "number", "days idle": "number"}, caption
             )
         ]
+        if stale.empty:
+            said = "No open deal is past its close date"
+            said += (
+                " or idle."
+                if history is not None
+                else ". "
+                + coverage.sentence("Finding idle deals", ["opportunity_history"]).removesuffix(".")
+            )
+            tables = [Markdown(f"*{said}.*" if history is None else f"*{said}*")]
         if history is not None:
             slipped = pl.slippage(history, self.period, self.stages)
             if len(slipped):
@@ -374,9 +384,12 @@ class PerformanceReview:
 
     def forecast_precision(self):
         """The precision of the rep's own commit submissions over the last 6 months."""
+        note = coverage.lacking(self.tables, "Forecast precision", "forecast_submissions")
+        if note is not None:
+            return note
         prec = self._precision()
         if prec is None:
-            return Markdown("*No forecast submissions.*")
+            return Markdown("*You submitted no forecast in the last 6 months.*")
         table = prec.set_index("period")[["forecast", "actual", "error", "accuracy"]].sort_index()
         summary = m.precision_summary(prec)
         return fmt.table(
