@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from salesops import queries
+from salesops import filters, queries
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
@@ -36,12 +36,6 @@ from salesops.validation import validate
 
 REQUIRED = {name for name, table in TABLES.items() if table.required}
 
-_REP_TABLES = {
-    "quotas": "rep_id",
-    "activities": "rep_id",
-    "leads": "owner_id",
-    "forecast_submissions": "owner_id",
-}
 # Rows dated at or after a period's end are left out, except what is set in advance.
 _PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
 
@@ -84,12 +78,14 @@ class Source:
             self._tables[table] = TableQuery(self.spec, self.engine, self.stages, table)
         return self._tables[table]
 
-    def _select(self, table: str) -> tuple[str, list[str]] | None:
+    def select(self, table: str) -> tuple[str, list[str]] | None:
         """``SELECT <source cols> AS <canonical cols> FROM <source table>``, or None if absent."""
         query = self._table(table)
         return query.select() if query.exists else None
 
-    def _temporal(self, table: str, column: str) -> bool:
+    def temporal(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` is typed as a date in the engine (so a filter on it can
+        run in SQL)."""
         return self._table(table).temporal(column)
 
     def problems(self) -> list[RuleFailure]:
@@ -118,7 +114,7 @@ class Source:
         if self._absent is None:
             out = set()
             for table in TABLES:
-                selected = self._select(table)
+                selected = self.select(table)
                 if selected is None:
                     out.add(table)
                     continue
@@ -190,7 +186,7 @@ class Source:
     ) -> tuple[str, dict[str, Any]] | None:
         """The SQL and bound parameters that :meth:`read` runs; None if the table is absent."""
         scope = Scope.parse(scope)
-        selected = self._select(table)
+        selected = self.select(table)
         if selected is None:
             return None
         inner, _ = selected
@@ -199,9 +195,9 @@ class Source:
         params: dict[str, Any] = {}
         if scope.level != "company":
             params["scope"] = scope.value
-            where.append(self._scope_filter(table, scope))
+            where.append(filters.scope_filter(self, table, scope))
         date = _PERIOD_COLUMN.get(table)
-        if until is not None and date and self._temporal(table, date):
+        if until is not None and date and self.temporal(table, date):
             where.append(f"{date} < {p('until')}")
             params["until"] = until.to_pydatetime()
         if id_range is not None:
@@ -209,7 +205,7 @@ class Source:
             params["lo"], params["hi"] = id_range
         sql = f"SELECT * FROM ({inner}) AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
         if since is not None:
-            sql = self._since(table, sql, params, since, deals)
+            sql = filters.since_filter(self, table, sql, params, since, deals)
         return sql, params
 
     def fingerprint(
@@ -238,99 +234,6 @@ class Source:
                 hashed = pd.util.hash_pandas_object(frame, index=False).sum()
                 digest.update(f"{table}:{len(frame)}:{hashed}".encode())
         return digest.hexdigest()[:16]
-
-    def _open_stages(self, table: str, params: dict[str, Any]) -> str:
-        """``(:s0, :s1, ...)``: the open stages, bound in ``params``."""
-        values = self.stages.open_names
-        for i, value in enumerate(values):
-            params[f"s{i}"] = value
-        return "(" + ", ".join(self.engine.param(f"s{i}") for i in range(len(values))) + ")"
-
-    def _since(
-        self,
-        table: str,
-        sql: str,
-        params: dict[str, Any],
-        since: pd.Timestamp,
-        deals: str | None = None,
-    ) -> str:
-        """Narrow ``sql`` (the table's scoped query) to what windows from ``since`` need.
-
-        ``deals`` names an engine table of the opportunity ids loaded (else the deal
-        condition is evaluated again in a subquery)."""
-        p = self.engine.param
-        column = DATE_COLUMNS.get(table)
-        if column is None or not self._temporal(table, column):
-            return sql  # untyped dates (a CSV with bad values): keep every row
-        params["since"] = since.to_pydatetime()
-        if table in ("opportunities", "opportunity_history"):
-            condition = self._deals_since({} if deals else params)  # bound only if used
-            if condition is None:
-                return sql
-            if table == "opportunities":
-                return f"SELECT * FROM ({sql}) AS w WHERE {condition}"
-            # Changes from `since` on, plus the state just before it of every deal in the
-            # opportunities slice: its last earlier row (a window over those deals only).
-            if deals is None:
-                opps = self._select("opportunities")
-                assert opps is not None
-                slice_ = f"SELECT opportunity_id FROM ({opps[0]}) AS d WHERE {condition}"
-            else:
-                slice_ = f"SELECT opportunity_id FROM {quote(deals)}"
-            columns = ", ".join(TABLES[table].column_names)
-            return (
-                f"SELECT {columns} FROM ({sql}) AS w WHERE changed_at >= {p('since')} "
-                f"UNION ALL SELECT {columns} FROM (SELECT w.*, row_number() OVER "
-                "(PARTITION BY opportunity_id ORDER BY changed_at DESC) AS rn "
-                f"FROM ({sql}) AS w WHERE changed_at < {p('since')} AND opportunity_id IN "
-                f"({slice_})) AS o WHERE rn = 1"
-            )
-        return f"SELECT * FROM ({sql}) AS w WHERE {column} >= {p('since')}"
-
-    def _deals_since(self, params: dict[str, Any]) -> str | None:
-        """The condition on opportunities that picks the deals windows from ``since`` need:
-        open now, created or closed since, or changed since. None if dates are untyped."""
-        p = self.engine.param
-        if not (
-            self._temporal("opportunities", "close_date")
-            and self._temporal("opportunities", "created_date")
-        ):
-            return None
-        condition = (
-            f"(stage IN {self._open_stages('opportunities', params)} "
-            f"OR close_date >= {p('since')} OR created_date >= {p('since')}"
-        )
-        history = self._select("opportunity_history")
-        if history is not None and self._temporal("opportunity_history", "changed_at"):
-            condition += (
-                f" OR opportunity_id IN (SELECT opportunity_id FROM ({history[0]}) AS h "
-                f"WHERE changed_at >= {p('since')})"
-            )
-        return condition + ")"
-
-    def _scope_filter(self, table: str, scope: Scope) -> str:
-        s = self.engine.param("scope")
-        opps = self._select("opportunities")
-        assert opps is not None  # required table, checked by _select
-        if scope.level == "rep":
-            by_table = {
-                "opportunities": f"owner_id = {s}",
-                "reps": f"rep_id = {s}",
-                "opportunity_history": "opportunity_id IN (SELECT opportunity_id "
-                f"FROM ({opps[0]}) AS o WHERE owner_id = {s})",
-            }
-            return by_table.get(table) or f"{_REP_TABLES[table]} = {s}"
-        reps = self._select("reps")
-        assert reps is not None
-        region_reps = f"SELECT rep_id FROM ({reps[0]}) AS r WHERE region = {s}"
-        by_table = {
-            "opportunities": f"region = {s}",
-            "reps": f"(region = {s} OR rep_id IN (SELECT owner_id FROM ({opps[0]}) AS o "
-            f"WHERE region = {s}))",
-            "opportunity_history": f"opportunity_id IN (SELECT opportunity_id FROM ({opps[0]}) "
-            f"AS o WHERE region = {s})",
-        }
-        return by_table.get(table) or f"{_REP_TABLES[table]} IN ({region_reps})"
 
     def raw(
         self,
@@ -457,7 +360,7 @@ class Source:
                 return pd.Timestamp(rows.iloc[0, 0])
         latest = []
         for table, column in _PERIOD_COLUMN.items():
-            selected = self._select(table)
+            selected = self.select(table)
             if selected is not None:
                 value = self.engine.query(
                     f"SELECT max({column}) AS m FROM ({selected[0]}) AS t", {}
@@ -472,30 +375,30 @@ class Source:
     def scopes(self, level: str) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
         (``'rep'``), sorted."""
-        selected = self._select("reps")
+        selected = self.select("reps")
         assert selected is not None
         if level == "region":  # regions with deals: a team without any has nothing to report
-            opps = self._select("opportunities")
+            opps = self.select("opportunities")
             assert opps is not None
             sql = f"SELECT DISTINCT region FROM ({opps[0]}) AS o WHERE region IS NOT NULL"
         else:
             sql = (
                 f"SELECT rep_id FROM ({selected[0]}) AS r WHERE end_date IS NULL "
                 "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
-                f"{self._select('opportunities')[0]}) AS o)"
+                f"{self.select('opportunities')[0]}) AS o)"
             )
         return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
 
     def rep_ids(self) -> list[str]:
         """Every rep id of the source, sorted."""
-        selected = self._select("reps")
+        selected = self.select("reps")
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id FROM ({selected[0]}) AS r", {})
         return sorted(frame["rep_id"].dropna().astype(str))
 
     def rep_regions(self) -> dict[str, str]:
         """Each rep's home region, by rep id."""
-        selected = self._select("reps")
+        selected = self.select("reps")
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
         return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
