@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from salesops import filters, queries
+from salesops.coverage import SECTIONS
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
@@ -109,23 +110,31 @@ class Source:
         return out
 
     def absent(self) -> frozenset[str]:
-        """The tables the source lacks and the columns (``table.column``) without a single
-        value in the whole source: what report sections must not pretend to know."""
+        """The tables the source lacks, and the columns that report sections depend on
+        (:data:`salesops.coverage.SECTIONS`) without a single value in the whole source:
+        what sections must not pretend to know.
+
+        One query per such column that stops at the first value (``LIMIT 1``), so the cost
+        does not grow with the source.
+        """
         if self._absent is None:
-            out = set()
-            for table in TABLES:
-                selected = self.select(table)
+            out = {table for table in TABLES if self.select(table) is None}
+            checks = []
+            for what in SECTIONS:
+                table, _, column = what.partition(".")
+                selected = self.select(table) if column else None
                 if selected is None:
-                    out.add(table)
                     continue
                 sql, present = selected
-                counts = ", ".join(f"count({quote(c)}) AS {quote(c)}" for c in present)
-                row = self.engine.query(f"SELECT {counts} FROM ({sql}) AS t", {}).iloc[0]
-                out |= {
-                    f"{table}.{c}"
-                    for c in TABLES[table].column_names
-                    if c not in present or not row[c]
-                }
+                if column not in present:
+                    out.add(what)
+                    continue
+                first = f"SELECT 1 FROM ({sql}) AS t WHERE {quote(column)} IS NOT NULL LIMIT 1"
+                checks.append((what, f"(SELECT count(*) FROM ({first}) AS f)"))
+            if checks:
+                select = ", ".join(f"{expr} AS {quote(what)}" for what, expr in checks)
+                row = self.engine.query(f"SELECT {select}", {}).iloc[0]
+                out |= {what for what, _ in checks if not row[what]}
             self._absent = frozenset(out)
         return self._absent
 
