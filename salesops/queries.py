@@ -14,12 +14,15 @@ from typing import Any, Protocol
 
 from salesops.engines import ident, literal, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
-from salesops.mapping import Default, SourceSpec
+from salesops.mapping import Default, Derive, SourceSpec
 from salesops.model import REFERENCES, TABLES
 from salesops.stages import Stages
 from salesops.validation import missing_columns
 
 FILLED = "__filled__"
+# Derived without being asked when the export lacks the column: a deal's region is its
+# owner's home region.
+IMPLIED = {("opportunities", "region"): Derive("reps", "region", "owner_id")}
 
 
 class Engine(Protocol):
@@ -76,9 +79,13 @@ class TableQuery:
                 f"WHEN {status} = {literal(outcome.lost)} THEN {lost} ELSE {own or 'NULL'} END"
             )
         derive = self.mapping.derive.get(name)
+        if derive is None and own is None:
+            derive = IMPLIED.get((self.table, name))  # a deal's region: its owner's
         if derive is None:
             return own
         other = TableQuery(self.spec, self.engine, self.stages, derive.table)
+        if not other.exists and (self.table, name) in IMPLIED:
+            return own
         if not other.exists:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "

@@ -171,3 +171,13 @@ def test_validate_warns_which_sections_an_absent_amount_empties(tmp_path, capsys
     assert cli.main(["validate", "--source", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "no values in `opportunities.amount`: bookings, pipeline value, deal size" in out
+
+
+def test_a_deal_without_a_region_column_takes_its_owners(tmp_path):
+    folder = broken_copy({"table": "opportunities", "drop_column": "region"}, tmp_path / "a")
+    tables = load(folder)
+    home = tables.reps.set_index("rep_id")["region"]
+    assert (tables.opportunities["region"] == tables.opportunities["owner_id"].map(home)).all()
+    east = load(folder, scope="region:East").opportunities
+    assert set(east["owner_id"]) == set(home[home == "East"].index) & set(east["owner_id"])
+    assert len(east) == 5
