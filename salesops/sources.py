@@ -118,6 +118,11 @@ class Source:
         does not grow with the source.
         """
         if self._absent is None:
+            version = _version(self.spec)
+            key = None if version is None else (version, repr(self.stages))
+            if key is not None and key in _ABSENT:
+                self._absent = _ABSENT[key]
+                return self._absent
             out = {table for table in TABLES if self.select(table) is None}
             checks = []
             for what in SECTIONS:
@@ -136,6 +141,8 @@ class Source:
                 row = self.engine.query(f"SELECT {select}", {}).iloc[0]
                 out |= {what for what, _ in checks if not row[what]}
             self._absent = frozenset(out)
+            if key is not None:
+                _ABSENT[key] = self._absent
         return self._absent
 
     def check_scope(self, scope: Scope | str) -> Scope:
@@ -411,6 +418,21 @@ class Source:
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
         return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
+
+# What a source lacks, by version of its files: sources are read far more often than they
+# change (a run's kernels load the same export dozens of times).
+_ABSENT: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
+def _version(spec: SourceSpec) -> tuple[Any, ...] | None:
+    """The mapping and the files' sizes and times; None for a database server (no cache)."""
+    if spec.kind == "sql":
+        return None
+    location = Path(spec.location)
+    files = sorted(location.iterdir()) if location.is_dir() else [location]
+    stats = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+    return (repr(spec), stats)
 
 
 def known_by(leads: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
