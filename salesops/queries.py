@@ -10,7 +10,9 @@ report). Each filled column also yields a 0/1 marker column (``FILLED`` + name) 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
+
+import pandas as pd
 
 from salesops.engines import ident, literal, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
@@ -212,9 +214,10 @@ def _text(expr: str) -> str:
     return f"CAST({expr} AS VARCHAR)"
 
 
-def counts(frame: Any) -> dict[str, int]:
-    """Pop the fill markers from a queried frame; return how many values each filled."""
-    out = {}
-    for marker in [c for c in frame.columns if str(c).startswith(FILLED)]:
-        out[marker.removeprefix(FILLED)] = int(frame.pop(marker).fillna(0).sum())
-    return out
+def markers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pop the fill markers from a queried frame: one 0/1 column per filled canonical
+    column, on the frame's index (so rows set aside or cut by the period drop out)."""
+    names = [c for c in frame.columns if str(c).startswith(FILLED)]
+    return pd.DataFrame(
+        {c.removeprefix(FILLED): frame.pop(c).fillna(0) for c in names}, index=frame.index
+    )

@@ -58,7 +58,7 @@ class Source:
         self.stages = stages or self.spec.stages or Stages.read()
         self.engine = SQLEngine(self.spec) if self.spec.kind == "sql" else DuckDBEngine(self.spec)
         self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
-        self.filled: dict[str, int] = {}  # values filled by the source file's defaults, last load
+        self._marks: dict[str, pd.DataFrame] = {}  # per row, what defaults filled (last read)
         self._as_of: pd.Timestamp | None = None
         self._absent: frozenset[str] | None = None
         self._tables: dict[str, TableQuery] = {}
@@ -185,10 +185,7 @@ class Source:
         sql, params = query
         self.queries.append((sql, params))
         frame = self.engine.query(sql, params)
-        for column, n in queries.counts(frame).items():
-            if n:
-                key = f"{table}.{column}"
-                self.filled[key] = self.filled.get(key, 0) + n
+        self._marks[table] = queries.markers(frame)
         return frame
 
     def _query(
@@ -261,7 +258,7 @@ class Source:
         """Every table the source has (but ``skip``), scoped and mapped but not validated."""
         scope = Scope.parse(scope)
         out: dict[str, pd.DataFrame] = {}
-        self.filled = {}
+        self._marks = {}
         for table in TABLES:
             if table in skip:
                 continue
@@ -320,28 +317,34 @@ class Source:
             tables = set_aside(raw, self.stages, self.spec.label, problems)
         else:
             tables = validate(raw, self.stages, self.spec.label, problems)
-        tables.as_of, tables.stages = as_of, self.stages
-        tables.absent, tables.filled = self.absent(), self._fills()
-        self._default_categories(tables)
-        if tables.opportunity_history is not None:
-            tables.opportunity_history = by_deal(tables.opportunity_history)
+        tables.as_of, tables.stages, tables.absent = as_of, self.stages, self.absent()
+        kept = {name: frame.index for name, frame in tables.present().items()}
         if until is not None:
             for name, frame in tables.present().items():
                 column = _PERIOD_COLUMN.get(name)
                 keep = None if column is None else frame[column] < until
                 if keep is not None and not keep.all():  # the engine may have done it
+                    kept[name] = frame.index[keep.to_numpy()]
                     setattr(tables, name, frame[keep].reset_index(drop=True))
             if tables.leads is not None:
                 tables.leads = known_by(tables.leads, until)
+        tables.filled = self._fills(kept)
+        self._default_categories(tables)
+        if tables.opportunity_history is not None:
+            tables.opportunity_history = by_deal(tables.opportunity_history)
         return tables
 
-    def _fills(self) -> dict[str, tuple[int, str]]:
-        """The counts of values the source file's defaults filled, with the rules."""
+    def _fills(self, kept: dict[str, pd.Index]) -> dict[str, tuple[int, str]]:
+        """How many values of the ``kept`` rows (by the labels they were read with) the
+        source file's defaults filled, with the rules."""
         out = {}
-        for key, count in self.filled.items():
-            table, column = key.split(".")
-            rules = self.spec.table(table).defaults[column]
-            out[key] = (count, "; then ".join(str(r) for r in rules))
+        for table, marks in self._marks.items():
+            if table not in kept:
+                continue
+            for column, count in marks.reindex(kept[table]).sum().items():
+                if count:
+                    rules = self.spec.table(table).defaults[column]
+                    out[f"{table}.{column}"] = (int(count), "; then ".join(map(str, rules)))
         return out
 
     def _default_categories(self, tables: Tables) -> None:

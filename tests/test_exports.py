@@ -268,3 +268,15 @@ def test_the_stages_file_a_source_file_names_is_part_of_the_fingerprint():
     shown = {Path(k).name for k in config}
     assert {"source.yml", "stages.yml", "settings.yml"} <= shown
     assert any(k.endswith("crm/hubspot/stages.yml") for k in config)
+
+
+def test_filled_values_are_counted_on_the_rows_a_period_keeps():
+    """Zoho deals imported without a Created Time take their Modified Time; a load for
+    2026-06 counts only the filled deals created before July."""
+    raw = pd.read_csv(CRM / "zoho" / "Deals.csv", parse_dates=["Modified Time"])
+    imported = raw[raw["Created Time"].isna()]
+    known = imported["Modified Time"] < pd.Timestamp("2026-07-01")
+    assert 0 < known.sum() < len(imported)
+    count, rule = so.load(source("zoho"), period="2026-06").filled["opportunities.created_date"]
+    assert (count, rule) == (int(known.sum()), "Modified Time")
+    assert so.load(source("zoho")).filled["opportunities.created_date"][0] == len(imported)
