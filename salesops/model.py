@@ -196,6 +196,9 @@ TABLES: dict[str, Table] = {
 }
 del C
 
+# The tables every source must have.
+REQUIRED = tuple(name for name, table in TABLES.items() if table.required)
+
 # The date that places each table's rows in time. Quotas are set ahead of the months they
 # cover, so only they are kept past a period's end.
 DATE_COLUMNS: dict[str, str] = {

@@ -106,7 +106,15 @@ class TableProposal:
     table: str
     source: str | None
     columns: dict[str, str] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, str | None, str]]:
+        """Each canonical column with its export header (None: missing) and whether the
+        data model requires it."""
+        spec = TABLES[self.table]
+        return [
+            (c.name, self.columns.get(c.name), "required" if c.required else "optional")
+            for c in spec.columns
+        ]
 
 
 def _match_table(table: str, found: list[str], taken: set[str]) -> str | None:
@@ -152,8 +160,6 @@ def _match_owner(engine: DuckDBEngine, opps: TableProposal, reps: TableProposal)
             best, most = header, int(n)
     if best is not None:
         reps.columns["rep_id"] = best
-        if "rep_id" in reps.missing:
-            reps.missing.remove("rep_id")
 
 
 def propose(
@@ -177,9 +183,7 @@ def propose(
                 continue
             taken.add(source)
             headers = list(engine.column_types(source) or {})
-            columns = _match_columns(table, headers)
-            missing = [c for c in TABLES[table].column_names if c not in columns]
-            proposals.append(TableProposal(table, source, columns, missing))
+            proposals.append(TableProposal(table, source, _match_columns(table, headers)))
         opps = proposals[0]
         reps = next(p for p in proposals if p.table == "reps")
         if opps.source and reps.source and "owner_id" in opps.columns:
@@ -202,7 +206,7 @@ def propose(
     return text, proposals, stage_counts
 
 
-def _stages(values: dict[str, int], status: str | None) -> tuple[list[dict], dict[str, str]]:
+def _stages(values: dict[str, int]) -> tuple[list[dict], dict[str, str]]:
     """The export's own stage list (open ones in the order found, then won, then lost) and
     the values to fold onto it; stages of ``parameters/stages.yml`` are kept as they are."""
     configured = {s.name.casefold(): s.name for s in Stages.read().stages}
@@ -231,7 +235,7 @@ def _render(
     stage_counts: dict[str, int],
     status: str | None,
 ) -> str:
-    stages, fold = _stages(stage_counts, status)
+    stages, fold = _stages(stage_counts)
     lines = [
         f"# A first source file for {name}, written by `salesops map`. Check every line:",
         "# columns marked missing are added empty (or say which sections cannot be shown);",
@@ -255,11 +259,10 @@ def _render(
             lines.append(f"  # {p.table}: no table found")
             continue
         lines += [f"  {p.table}:", f"    from: {_scalar(p.source)}", "    columns:"]
-        for column in TABLES[p.table].column_names:
-            if column in p.columns:
-                lines.append(f"      {column}: {_scalar(p.columns[column])}")
+        for column, header, need in p.rows():
+            if header is not None:
+                lines.append(f"      {column}: {_scalar(header)}")
             else:
-                need = "required" if TABLES[p.table].column(column).required else "optional"
                 lines.append(f"      # {column}: missing ({need})")
         if p.table == "opportunities":
             if fold:
@@ -290,12 +293,9 @@ def summary(proposals: list[TableProposal], stage_counts: dict[str, int]) -> lis
             out.append(f"{p.table}: {state}")
             continue
         out.append(f"{p.table} <- {p.source}")
-        for column in TABLES[p.table].column_names:
-            if column in p.columns:
-                out.append(f"  {column:<18} <- {p.columns[column]}")
-            else:
-                need = "required" if TABLES[p.table].column(column).required else "optional"
-                out.append(f"  {column:<18}    missing ({need})")
+        for column, header, need in p.rows():
+            shown = f"<- {header}" if header is not None else f"   missing ({need})"
+            out.append(f"  {column:<18} {shown}")
     if stage_counts:
         out.append("stage values to map:")
         out += [f"  {value} ({count:,} deals)" for value, count in stage_counts.items()]

@@ -344,14 +344,11 @@ class PerformanceReview:
             )
         ]
         if stale.empty:
-            said = "No open deal is past its close date"
-            said += (
-                " or idle."
-                if history is not None
-                else ". "
-                + coverage.sentence("Finding idle deals", ["opportunity_history"]).removesuffix(".")
-            )
-            tables = [Markdown(f"*{said}.*" if history is None else f"*{said}*")]
+            said = "*No open deal is past its close date or idle.*"
+            if history is None:
+                idle = coverage.sentence("Finding idle deals", ["opportunity_history"])
+                said = f"*No open deal is past its close date. {idle}*"
+            tables = [Markdown(said)]
         if history is not None:
             slipped = pl.slippage(history, self.period, self.stages)
             if len(slipped):

@@ -27,15 +27,13 @@ from salesops.coverage import SECTIONS
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
-from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, Tables, by_deal
+from salesops.model import DATE_COLUMNS, REQUIRED, SET_IN_ADVANCE, TABLES, Tables, by_deal
 from salesops.periods import Period
 from salesops.quarantine import check_mode, set_aside
 from salesops.queries import TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
 from salesops.validation import validate
-
-REQUIRED = {name for name, table in TABLES.items() if table.required}
 
 # Rows dated at or after a period's end are left out, except what is set in advance.
 _PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
@@ -304,7 +302,9 @@ class Source:
         """
         problems = self.problems()
         broken = {f.table for f in problems}
-        if broken & REQUIRED:  # no scope or period without them: check the rest, then say all
+        if broken.intersection(
+            REQUIRED
+        ):  # no scope or period without them: check the rest, then say all
             validate(self.raw(skip=broken), self.stages, self.spec.label, problems)
         scope = self.check_scope(scope)
         as_of = self.as_of()

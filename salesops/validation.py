@@ -18,6 +18,7 @@ from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 from salesops.model import (
     FORECAST_CATEGORIES,
     REFERENCES,
+    REQUIRED,
     ROLES,
     SUBMISSION_CATEGORIES,
     TABLES,
@@ -248,7 +249,7 @@ def validate(
         ]
         coerced[table] = frame
     named = {f.table for f in prior}
-    missing = [t for t in ("opportunities", "reps") if t not in coerced]
+    missing = [t for t in REQUIRED if t not in coerced]
     failures += [
         RuleFailure(t, "-", "required table is missing", 0) for t in missing if t not in named
     ]
