@@ -7,7 +7,7 @@ instead of showing a number the data cannot support.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from IPython.display import Markdown
 
@@ -61,6 +61,18 @@ def sentence(section: str, lacking: list[str]) -> str:
     names = " and ".join(describe(w) for w in lacking)
     verb = "need" if section.lower() == "they" or section.endswith(" columns") else "needs"
     return f"{section} {verb} {names}, which this source does not have."
+
+
+def not_shown(tables: Tables, needs: Mapping[str, Iterable[str]]) -> tuple[list[str], str]:
+    """Of items (KPIs, say) each with what it ``needs``, those the source cannot support,
+    and the sentence that says so: "Not shown: quota attainment. They need the `quotas`
+    table, which this source does not have." ("" when every item can be shown)."""
+    gone = {label: missing(tables, what) for label, what in needs.items()}
+    gone = {label: what for label, what in gone.items() if what}
+    if not gone:
+        return [], ""
+    lacking = sorted({w for what in gone.values() for w in what})
+    return list(gone), f"Not shown: {', '.join(gone).lower()}. {sentence('They', lacking)}"
 
 
 def warnings(absent: Iterable[str]) -> list[str]:

@@ -161,12 +161,10 @@ class MetricsReport:
 
     def kpi_tiles(self) -> HTML:
         """The KPIs as tiles, each with its changes."""
-        tiles, gone = [], {}
-        for name, row in self.kpis().iterrows():
-            lacking = coverage.missing(self.tables, KPI_NEEDS.get(str(name), ()))
-            if lacking:
-                gone[name] = lacking
-                continue
+        kpis = self.kpis()
+        gone, said = coverage.not_shown(self.tables, {k: KPI_NEEDS.get(k, ()) for k in kpis.index})
+        tiles = []
+        for name, row in kpis.drop(index=gone).iterrows():
             value = _format(row["current"], row["kind"])
             changes = " · ".join(
                 f"<span class='{_tone(row[c], name in LOWER_IS_BETTER)}'>"
@@ -177,12 +175,7 @@ class MetricsReport:
                 f"<div class='kpi'><div class='kpi-name'>{escape(name)}</div>"
                 f"<div class='kpi-value'>{value}</div><div class='kpi-change'>{changes}</div></div>"
             )
-        note = ""
-        if gone:
-            needs = sorted({w for ws in gone.values() for w in ws})
-            listed = ", ".join(gone).lower()
-            why = escape(coverage.sentence("They", needs).replace("`", ""))
-            note = f"<p><em>Not shown: {listed}. {why}</em></p>"
+        note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
         return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>{note}")
 
     def summary(self) -> dict[str, Any]:

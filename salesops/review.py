@@ -230,19 +230,12 @@ class PerformanceReview:
             index=frame.index,
         )
         peers = int(frame["peers"].max()) if len(frame) else 0
-        gone = {kpi.label: coverage.missing(self.tables, kpi.needs) for kpi in perf.KPIS.values()}
-        gone = {label: needs for label, needs in gone.items() if needs}
+        gone, said = coverage.not_shown(self.tables, {k.label: k.needs for k in perf.KPIS.values()})
         shown = shown.drop(index=[label for label in gone if label in shown.index])
         caption = (
             f"The last 3 months against {peers} peers in {self.region} "
-            "(percentile 100 = best; peers are not named)"
+            "(percentile 100 = best; peers are not named)" + (f". {said}" if said else "")
         )
-        if gone:
-            needs = sorted({w for ws in gone.values() for w in ws})
-            caption += (
-                f". Not shown: {', '.join(gone).lower()} "
-                f"({coverage.sentence('they', needs).rstrip('.')})"
-            )
         return fmt.table(shown, {}, caption)
 
     def peer_chart(self) -> Image | Markdown:
