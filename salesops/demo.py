@@ -87,7 +87,7 @@ LAST = (
 
 SCHEMA = {
     "reps": "rep_id VARCHAR, name VARCHAR, region VARCHAR, manager_id VARCHAR, role VARCHAR, "
-    "hire_date DATE, end_date DATE",
+    "email VARCHAR, hire_date DATE, end_date DATE",
     "opportunities": "opportunity_id VARCHAR, account_id VARCHAR, owner_id VARCHAR, "
     "region VARCHAR, segment VARCHAR, product VARCHAR, lead_source VARCHAR, created_date DATE, "
     "close_date DATE, stage VARCHAR, amount DOUBLE, forecast_category VARCHAR",
@@ -193,13 +193,15 @@ class _Organisation:
     def managers(self) -> pd.DataFrame:
         rng = np.random.default_rng([self.config.seed, 1])
         hire = self.start - rng.integers(400, 2500, len(REGIONS)) * DAY
+        names = pd.Series([_name(600 + i, self.config.seed) for i in range(len(REGIONS))])
         return pd.DataFrame(
             {
                 "rep_id": [f"M{i + 1:04d}" for i in range(len(REGIONS))],
-                "name": [_name(600 + i, self.config.seed) for i in range(len(REGIONS))],
+                "name": names,
                 "region": list(REGIONS),
                 "manager_id": None,
                 "role": "manager",
+                "email": _email(names),
                 "hire_date": hire,
                 "end_date": pd.NaT,
             }
@@ -220,7 +222,7 @@ class _Chunk:
         activities = self._activities(people, opps)
         quotas = self._quotas(people)
         submissions = self._submissions(people, opps)
-        reps = people[["rep_id", "name", "region", "manager_id", "role", "hire_date", "end_date"]]
+        reps = people.assign(email=_email(people["name"]))[list(_cols("reps"))]
         if self.seats.start == 0:
             reps = pd.concat([self.org.managers(), reps], ignore_index=True)
         return {
@@ -639,6 +641,12 @@ def _decreasing(n: int) -> np.ndarray:
 
 def _cols(table: str) -> tuple[str, ...]:
     return tuple(part.split()[0] for part in SCHEMA[table].split(", "))
+
+
+def _email(names: pd.Series) -> pd.Series:
+    """Work addresses made from names: ``Ava Tanaka 2`` is ``ava.tanaka.2@example.com``
+    (``example.com`` is reserved for examples: nothing sent there reaches anyone)."""
+    return names.str.lower().str.replace(" ", ".", regex=False) + "@example.com"
 
 
 def _name(i: int, seed: int) -> str:

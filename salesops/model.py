@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from salesops.stages import Stages
 
-Kind = Literal["id", "text", "date", "timestamp", "money", "count", "category"]
+Kind = Literal["id", "text", "email", "date", "timestamp", "money", "count", "category"]
 
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 SUBMISSION_CATEGORIES = ("commit", "best_case")
@@ -37,7 +37,8 @@ class Column:
     kind
         Logical type: ``id`` and ``text`` are strings, ``date`` is a calendar day,
         ``timestamp`` a moment, ``money`` a non-negative amount, ``count`` a
-        non-negative number, ``category`` a string from a fixed set.
+        non-negative number, ``category`` a string from a fixed set, ``email`` an
+        address (``name@example.com``).
     description
         What the column means, for people.
     required
@@ -137,6 +138,7 @@ TABLES: dict[str, Table] = {
                 C("region", "text", "Home region.", True, False),
                 C("manager_id", "id", "rep_id of the manager; null at the top."),
                 C("role", "category", "rep or manager; empty means rep."),
+                C("email", "email", "Work email address, where their reports are delivered."),
                 C("hire_date", "date", "First day."),
                 C("end_date", "date", "Last day; null while employed."),
             ),

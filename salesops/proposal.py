@@ -75,6 +75,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "name": ("name", "ownername", "fullname", "firstandlastname"),
     "manager_id": ("managerid", "manager", "reportingtoid", "managerownerid"),
     "role": ("role", "userrole", "title"),
+    "email": ("email", "emailaddress", "workemail", "useremail"),
     "hire_date": ("startdatec", "startdate", "hiredate", "hired"),
     "end_date": ("terminationdatec", "enddate", "left", "terminationdate"),
     "month": ("startdate", "month", "period"),

@@ -27,6 +27,8 @@ from salesops.model import (
 )
 from salesops.stages import Stages
 
+EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"  # one address, no display name
+EMAIL_RULE = "must be an email address (name@example.com)"
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
 # Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
 # the loaded scope).
@@ -117,6 +119,8 @@ def _schema(table: str) -> pandera.DataFrameSchema:
         checks = []
         if col.kind in ("money", "count"):
             checks.append(pandera.Check.ge(0, error="must be >= 0"))
+        if col.kind == "email":
+            checks.append(pandera.Check.str_matches(EMAIL, error=EMAIL_RULE))
         columns[col.name] = pandera.Column(
             None, checks=checks, nullable=col.nullable, unique=col.unique, required=False
         )

@@ -118,6 +118,10 @@ def _date(values: pd.Series, fmt: str) -> pd.Series:
     return values.dt.strftime(fmt).where(values.notna(), "")
 
 
+def _email(people: pd.DataFrame) -> pd.Series:
+    return people["name"].str.lower().str.replace(" ", ".") + "@example.com"
+
+
 def salesforce(people: pd.DataFrame, deals: pd.DataFrame, changes: pd.DataFrame) -> None:
     out = HERE / "salesforce"
     out.mkdir(exist_ok=True)
@@ -170,6 +174,7 @@ def salesforce(people: pd.DataFrame, deals: pd.DataFrame, changes: pd.DataFrame)
             "Division": people["region"],
             "ManagerId": people["manager"].map(uid).fillna(""),
             "UserRole": role,
+            "Email": _email(people),
             "Start_Date__c": _date(people["hire"], "%Y-%m-%d"),
             "Termination_Date__c": _date(people["end"], "%Y-%m-%d"),
         }
@@ -218,7 +223,7 @@ def hubspot(people: pd.DataFrame, deals: pd.DataFrame) -> None:
         {
             "Owner ID": people["key"].map(owner),
             "Owner name": people["name"],
-            "Email": people["name"].str.lower().str.replace(" ", ".") + "@example.com",
+            "Email": _email(people),
             "Team": people["region"] + " Sales",
             "Role": people["role"].map({"rep": "Account Executive", "manager": "Sales Manager"}),
             "Archived": np.where(active, "false", "true"),
@@ -265,6 +270,7 @@ def pipedrive(people: pd.DataFrame, deals: pd.DataFrame) -> None:
             "ID": 1000 + people.index,
             "Name": people["name"],
             "Team": people["region"],
+            "Email": _email(people),
             "Is admin": np.where(people["role"] == "manager", "Yes", "No"),
             "Active": np.where(people["end"].isna(), "Yes", "No"),
         }
@@ -312,6 +318,7 @@ def zoho(people: pd.DataFrame, deals: pd.DataFrame, rng: np.random.Generator) ->
             "Territory": people["region"],
             "Role": people["role"].map({"rep": "Sales Rep", "manager": "Sales Manager"}),
             "Reporting To.id": people["manager"].map(uid).fillna(""),
+            "Email": _email(people),
             "Status": np.where(people["end"].isna(), "active", "deactivated"),
         }
     ).to_csv(out / "Users.csv", index=False)
