@@ -126,6 +126,47 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 75 at once if another run is using the output folder, instead of waiting",
     )
 
+    run.add_argument(
+        "--deliver",
+        action="store_true",
+        help="then email the reports to their recipients (see `salesops deliver`)",
+    )
+
+    deliver = sub.add_parser(
+        "deliver",
+        help="email each rep and manager their own reports of a period",
+        description="Send the period's reports to the recipients the plan's delivery section "
+        "names, resolved from the data (reps.email): one message per recipient with the PDFs "
+        "attached or linked. Each report is sent once per fingerprint, recorded in "
+        "reports/<period>/deliveries.jsonl; a changed report is sent again, marked updated. "
+        "SMTP settings come from SALESOPS_SMTP_* variables or --smtp. Exits 1 if a message "
+        "failed or a report could not be sent.",
+    )
+    deliver.add_argument("period", help="the period folder under reports/, e.g. 2026-10")
+    deliver.add_argument(
+        "--plan",
+        type=Path,
+        default=Path("parameters/monthly.yml"),
+        help="the plan with the delivery section (default parameters/monthly.yml)",
+    )
+    deliver.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write each message to reports/<period>/outbox/*.eml instead of sending it",
+    )
+    deliver.add_argument(
+        "--only",
+        help="only these (comma-separated patterns): a report, report:scope, scope, "
+        "address or person id, e.g. performance_review:rep:R00001",
+    )
+    deliver.add_argument("--out", type=Path, help="output folder (default: reports/)")
+    deliver.add_argument(
+        "--source", help=SOURCE_HELP.replace("(default: ", "(default: the run's, else ")
+    )
+    deliver.add_argument(
+        "--smtp", type=Path, help="an SMTP settings file (YAML; see docs/delivery.md)"
+    )
+
     serve = sub.add_parser(
         "serve",
         help="serve the manager dashboard (Voila) on this machine",
@@ -246,6 +287,12 @@ def _run(args: argparse.Namespace) -> int:
     plan = Plan.read(args.plan)
     formats = check_formats(args.formats, "--formats") if args.formats else None
     out = (args.out or project.root() / "reports").resolve()
+    if args.deliver:  # say what is missing before the run, not after it
+        from salesops.mail import SMTPSettings
+
+        if plan.delivery is None:
+            raise ConfigError(f"{args.plan}: --deliver needs a 'delivery' section in the plan")
+        SMTPSettings.load()
     bar = None
     if not args.quiet:
         from tqdm import tqdm
@@ -298,7 +345,36 @@ def _run(args: argparse.Namespace) -> int:
                 f"  FAILED {r.report} {r.scope}: cell {error.get('cell')}: {error.get('message')}",
                 file=sys.stderr,
             )
-    return 1 if counts["failed"] else 0
+    failed = 1 if counts["failed"] else 0
+    if args.deliver:  # the reports this run made or kept, to their readers
+        args.period, args.dry_run, args.smtp = label, False, None
+        return max(failed, _deliver(args))
+    return failed
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from salesops import project
+    from salesops.delivery import LOG, deliver
+    from salesops.mail import SMTPSettings
+    from salesops.plan import Plan
+
+    plan = Plan.read(args.plan)
+    out = (args.out or project.root() / "reports").resolve()
+    smtp = None if args.dry_run else SMTPSettings.load(args.smtp)
+    outcome = deliver(
+        plan,
+        out,
+        args.period,
+        source=args.source,
+        dry_run=args.dry_run,
+        only=args.only,
+        smtp=smtp,
+        notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
+    )
+    where = outcome.outbox if args.dry_run else out / args.period / LOG
+    for line, error in outcome.lines(where):
+        print(line, file=sys.stderr if error else sys.stdout)
+    return 0 if outcome.ok else 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -316,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": _summary,
         "run": _run,
         "map": _map,
+        "deliver": _deliver,
     }
     command = {**commands, "serve": _serve}[args.command]
     try:

@@ -77,16 +77,35 @@ def _under(path: str, folder: Path) -> str:
 
 
 def log_run(out_dir: Path, record: Mapping[str, Any]) -> None:
-    """Append one run's record to ``reports/runs.jsonl`` with one ``write`` on a file
-    opened for appending: lines from two processes never interleave, and no earlier line
-    is ever rewritten."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"user": user(), "host": socket.gethostname(), **record}, default=str)
-    fd = os.open(out_dir / RUN_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    """Append one run's record to ``reports/runs.jsonl`` (see :func:`append`)."""
+    append(out_dir / RUN_LOG, {"user": user(), "host": socket.gethostname(), **record})
+
+
+def append(path: Path, record: Mapping[str, Any]) -> None:
+    """Append ``record`` as one JSON line with one ``write`` on a file opened for
+    appending: lines from two processes never interleave, and no earlier line is ever
+    rewritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, default=str)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, (line + "\n").encode())
     finally:
         os.close(fd)
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """Every record of a JSON-lines log, oldest first; empty when there is none. A last
+    line cut short (a write that a crash interrupted) is left out."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
 
 
 def user() -> str:
@@ -99,7 +118,4 @@ def user() -> str:
 
 def read_runs(out_dir: Path) -> list[dict[str, Any]]:
     """Every run recorded in ``reports/runs.jsonl``, oldest first."""
-    path = out_dir / RUN_LOG
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_lines(out_dir / RUN_LOG)

@@ -69,6 +69,20 @@ class Period:
             return f"FY{year_end}-Q{quarter}"
         return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
 
+    @property
+    def name(self) -> str:
+        """The period for people: ``October 2026``, ``Q3 2026``, ``2026``, ``Q1 FY2027``.
+
+        >>> Period.parse("2026-10").name, Period.parse("2026-Q3").name
+        ('October 2026', 'Q3 2026')
+        """
+        if self.grain == "month":
+            return f"{self.start:%B %Y}"
+        if self.grain == "quarter":
+            year, quarter = self.label.rsplit("-", 1)
+            return f"{quarter} {year}"
+        return self.label
+
     def __str__(self) -> str:
         return self.label
 

@@ -24,15 +24,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesops.errors import ConfigError
 from salesops.project import check_keys, read_yaml, root
 from salesops.scopes import Scope
 
+if TYPE_CHECKING:
+    from salesops.recipients import DeliveryConfig
+
 FORMATS = ("html", "pdf", "ipynb")
 INJECTED = ("source", "period", "scope", "summary_path")  # what the runner passes itself
-PLAN_KEYS = {"period", "source", "formats", "reports"}
+PLAN_KEYS = {"period", "source", "formats", "reports", "delivery"}
 REPORT_KEYS = {"notebook", "scopes", "parameters", "reads"}
 READS = ("scope", "region", "company")
 
@@ -71,6 +74,7 @@ class Plan:
     source: str | None = None
     formats: tuple[str, ...] = ("html", "ipynb")
     origin: str | None = None  # the plan file, for the run log
+    delivery: DeliveryConfig | None = None  # who receives what (salesops deliver)
 
     @classmethod
     def read(cls, path: str | Path) -> Plan:
@@ -89,13 +93,41 @@ class Plan:
         formats = tuple(check_formats(data.get("formats", ["html", "ipynb"]), origin))
         reports = tuple(_report(item, i, origin) for i, item in enumerate(items, 1))
         source = data.get("source")
+        delivery = None
+        if data.get("delivery") is not None:
+            delivery = _delivery(data["delivery"], reports, formats, origin)
         return cls(
             reports,
             str(data.get("period", "latest")),
             None if source is None else str(source),
             formats,
             origin,
+            delivery,
         )
+
+
+def _delivery(
+    data: Any, reports: Sequence[ReportSpec], formats: Sequence[str], origin: str
+) -> DeliveryConfig:
+    """The checked ``delivery`` section: its reports are the plan's, and what it attaches
+    is among the formats."""
+    from salesops.recipients import DeliveryConfig
+
+    config = DeliveryConfig.from_dict(data, f"{origin}: delivery")
+    names = [r.name for r in reports]
+    wanted = [("reps", n) for n in config.reps] + [("managers", n) for n in config.managers]
+    wanted += [
+        ("addresses", p.split(":", 1)[0]) for named in config.addresses for p in named.reports
+    ]
+    for key, name in wanted:
+        if not any(fnmatch.fnmatchcase(n, name) for n in names):
+            raise ConfigError(
+                f"{origin}: delivery.{key}: {name!r} is not a report of this plan; "
+                f"it has {', '.join(names)}"
+            )
+    if config.attach == "pdf" and "pdf" not in formats:
+        raise ConfigError(f"{origin}: delivery attaches PDFs, but the plan's formats lack pdf")
+    return config
 
 
 def check_formats(formats: Sequence[str] | str, origin: str = "formats") -> list[str]:

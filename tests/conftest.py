@@ -63,7 +63,8 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -90,7 +91,7 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*run_as, bindir / "initdb", "-D", datadir, "-U", "salesops", "-A", "trust"],
         check=True,

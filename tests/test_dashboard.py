@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 import salesops as so
 from salesops import metrics as m
@@ -112,10 +112,6 @@ def test_serve_checks_its_scope(small_db):
 
 
 # -- a real browser --------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +126,7 @@ def browser():
 
 
 def serve(source: Path, scope: str | None = None) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     args = [
         sys.executable,
         "-m",

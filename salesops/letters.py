@@ -1,0 +1,148 @@
+"""The message a recipient receives: the subject and body from the plan's Jinja2 template
+(``parameters/email.j2``), with each report's headline numbers, and the PDFs attached or
+linked."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+from salesops import headlines
+from salesops.errors import ConfigError
+from salesops.periods import Period
+from salesops.plan import Plan
+from salesops.project import parameters_dir
+from salesops.recipients import DeliveryConfig, Parcel, Person
+from salesops.scopes import Scope
+
+
+@dataclass
+class Item:
+    """One report in a message, with the manifest entry it comes from."""
+
+    parcel: Parcel
+    entry: Mapping[str, Any]
+    updated: bool
+
+
+def compose(
+    config: DeliveryConfig,
+    template: Any,
+    items: Sequence[Item],
+    folder: Path,
+    everyone: Mapping[str, Person],
+    as_of: str,
+) -> EmailMessage:
+    """The message for one recipient: the template's subject and body, and the PDFs."""
+    first = items[0].parcel
+    reports = [_context(item, folder, config, everyone) for item in items]
+    period = Period.parse(folder.name)
+    text = _render(
+        template,
+        recipient={
+            "name": first.name,
+            "first_name": first.name.split()[0] if first.person else first.name,
+            "email": first.to,
+        },
+        reports=reports,
+        period=period.label,
+        period_name=period.name,
+        as_of=as_of,
+        updated=any(item.updated for item in items),
+    )
+    head, _, body = text.lstrip().partition("\n")
+    if not head.startswith("Subject:"):
+        raise ConfigError(f"{config.template}: the first line must be 'Subject: ...'")
+    message = EmailMessage()
+    message["Subject"] = head.removeprefix("Subject:").strip()
+    message["From"] = config.sender
+    message["To"] = formataddr((first.name, first.to or ""))
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=_domain(config.sender))
+    message["X-Salesops-Reports"] = ", ".join(f"{i.parcel.report} {i.parcel.scope}" for i in items)
+    message.set_content(body.strip() + "\n")
+    if config.attach == "pdf":
+        for item, report in zip(items, reports, strict=True):
+            data = Path(item.entry["outputs"]["pdf"]).read_bytes()
+            message.add_attachment(
+                data, maintype="application", subtype="pdf", filename=report["filename"]
+            )
+    return message
+
+
+def _context(
+    item: Item, folder: Path, config: DeliveryConfig, everyone: Mapping[str, Person]
+) -> dict[str, Any]:
+    parcel, outputs = item.parcel, item.entry["outputs"]
+    summary: dict[str, Any] = {}
+    if outputs.get("summary") and Path(outputs["summary"]).exists():
+        summary = read_summary(Path(outputs["summary"]))
+    scope = Scope.parse(parcel.scope)
+    if scope.level == "rep":
+        about = everyone[scope.value].name if scope.value in everyone else parcel.scope
+    else:
+        about = scope.value or "the company"
+    title = headlines.title(parcel.report)
+    link = None
+    if config.attach == "link":
+        relative = Path(outputs["html"]).relative_to(folder).as_posix()
+        link = f"{(config.base_url or '').rstrip('/')}/{folder.name}/{relative}"
+    name = re.sub(r"[^\w -]", "", f"{title} - {about} - {folder.name}").strip()
+    return {
+        "report": parcel.report,
+        "scope": parcel.scope,
+        "title": title,
+        "about": about,
+        "why": parcel.why,
+        "headlines": headlines.headlines(summary),
+        "filename": f"{name}.pdf",
+        "link": link,
+        "updated": item.updated,
+    }
+
+
+def _render(template: Any, **context: Any) -> str:
+    import jinja2
+
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"{template.filename}: {exc}") from None
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """A report's JSON summary, parsed."""
+    return json.loads(path.read_text())
+
+
+def template(config: DeliveryConfig, plan: Plan) -> Any:
+    """The Jinja2 template, found next to the plan file or under ``parameters/``."""
+    import jinja2
+
+    base = Path(plan.origin).parent if plan.origin and Path(plan.origin).is_file() else None
+    candidates = [Path(config.template)]
+    if base is not None:
+        candidates.insert(0, base / config.template)
+    candidates.append(parameters_dir() / config.template)
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ConfigError(f"delivery.template: {config.template} not found")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(path.parent),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    try:
+        return environment.get_template(path.name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{path}: line {exc.lineno}: {exc.message}") from None
+
+
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"

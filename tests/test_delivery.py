@@ -1,0 +1,387 @@
+"""Delivery: every rep and manager receives their own reports, exactly once, through a real
+SMTP server (aiosmtpd on a free localhost port)."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from datetime import date
+from email import policy
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from conftest import TINY, free_port
+from pypdf import PdfReader
+
+from salesops import cli, runner
+from salesops.delivery import LOG, deliver
+from salesops.errors import ConfigError
+from salesops.headlines import headlines
+from salesops.mail import SMTPSettings
+from salesops.plan import Plan
+from salesops.recipients import DeliveryConfig, Person, parcels
+
+TODAY = date(2026, 10, 5)  # a few days after the tiny CRM's period, 2026-09
+DELIVERY = {
+    "sender": "Sales Operations <sales-ops@example.com>",
+    "reps": ["performance_review"],
+    "managers": ["team_review"],
+    "addresses": [{"to": "vp@example.com", "name": "The VP", "reports": ["metrics:company"]}],
+}
+
+
+class Mailbox:
+    """What a real SMTP server received, and how it misbehaves when asked to."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: set[str] = set()
+        self.drop = 0  # drop the connection at this many DATA commands
+        self.hold_at: int | None = None  # hold the n-th RCPT until released
+        self.held, self.release = threading.Event(), threading.Event()
+        self.rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd)
+        self.rcpts += 1
+        if self.rcpts == self.hold_at:
+            self.held.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd)
+        if self.drop:
+            self.drop -= 1
+            server.transport.close()
+            return "421 closing"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self) -> list[str]:
+        return sorted(str(m["To"].addresses[0].addr_spec) for m in self.messages)
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.settings = SMTPSettings(
+        host="127.0.0.1", port=controller.port, security="none", retries=1, retry_wait=0
+    )
+    yield box
+    box.release.set()
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Path:
+    """The tiny CRM's reports for 2026-09, made once by the runner: metrics for the
+    company, team reviews for East and West, performance reviews for R1, R3 and R4."""
+    base = tmp_path_factory.mktemp("delivery")
+    shutil.copytree(TINY, base / "crm")
+    plan = {
+        "period": "2026-09",
+        "formats": ["html", "pdf"],
+        "reports": [
+            {"notebook": "metrics", "scopes": ["company"]},
+            {"notebook": "team_review", "scopes": ["region:*"]},
+            {"notebook": "performance_review", "scopes": ["rep:*"], "reads": "region"},
+        ],
+        "delivery": DELIVERY,
+    }
+    (base / "plan.yml").write_text(yaml.safe_dump(plan))
+    _, results = runner.run(
+        Plan.read(base / "plan.yml"), base / "reports", source=str(base / "crm"), workers=2
+    )
+    assert {r.status for r in results} == {"done"}, [r.error for r in results]
+    return base
+
+
+@pytest.fixture
+def home(made, tmp_path) -> Path:
+    """A copy of the made reports that a test may deliver, change and re-run."""
+    return Path(shutil.copytree(made, tmp_path / "home"))
+
+
+def send(home: Path, box: Mailbox, **options):
+    plan = Plan.read(home / "plan.yml")
+    source = str(home / "crm")
+    return deliver(
+        plan, home / "reports", "2026-09", source, smtp=box.settings, today=TODAY, **options
+    )
+
+
+def pdf_text(part) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(part.get_content())).pages)
+
+
+@pytest.mark.notebook
+def test_each_recipient_receives_their_own_reports_once(home, mailbox):
+    outcome = send(home, mailbox)
+    assert outcome.ok
+    assert mailbox.to() == [
+        "alice.able@example.com",
+        "cara.cole@example.com",
+        "maria.manager@example.com",
+        "vp@example.com",
+    ]
+    by_to = {m["To"].addresses[0].addr_spec: m for m in mailbox.messages}
+    alice = by_to["alice.able@example.com"]
+    assert alice["Subject"] == "Performance review, September 2026"
+    assert alice["From"] == "Sales Operations <sales-ops@example.com>"
+    body = alice.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Hello Alice,")
+    # her September, as in her review: nothing booked, and the clawback of test_runs
+    assert "  Bookings this month: $0\n  Quota attainment this month: 0%\n" in body
+    assert "  Commission payable: -$200\n" in body
+    [attachment] = alice.iter_attachments()
+    assert attachment.get_filename() == "Performance review - Alice Able - 2026-09.pdf"
+    assert "Scope: rep:R1 Period: 2026-09" in pdf_text(attachment)
+    # the manager leads East (her home) and West (where two of her reps are): one message
+    maria = by_to["maria.manager@example.com"]
+    assert maria["Subject"] == "2 sales reports, September 2026"
+    scopes = sorted(re.search(r"Scope: (\S+)", pdf_text(a))[1] for a in maria.iter_attachments())
+    assert scopes == ["region:East", "region:West"]
+    assert "Team review, West" in maria.get_body(("plain",)).get_content()
+    [metrics] = by_to["vp@example.com"].iter_attachments()
+    assert "Scope: company" in pdf_text(metrics)
+    # Dan has no address: listed, never silently skipped
+    assert [(p.person, p.problem) for p in outcome.undeliverable] == [
+        ("R4", "no email address in reps")
+    ]
+    log = [json.loads(line) for line in (home / "reports" / "2026-09" / LOG).open()]
+    assert [r["status"] for r in log].count("sent") == 4
+    assert {r["status"] for r in log} == {"sending", "sent", "undeliverable"}
+    sent = [r for r in log if r["status"] == "sent"]
+    assert all(r["message_id"] and r["time"] and r["reports"][0]["fingerprint"] for r in sent)
+
+
+@pytest.mark.notebook
+def test_a_second_delivery_sends_nothing_and_a_changed_report_goes_once_marked_updated(
+    home, mailbox
+):
+    assert len(send(home, mailbox).sent) == 4
+    again = send(home, mailbox)
+    assert again.sent == [] and again.unchanged == 5 and len(mailbox.messages) == 4
+    # a real change: Alice's deal grows, and her review is made again with new numbers
+    crm, plan = home / "crm", Plan.read(home / "plan.yml")
+    deals = (crm / "opportunities.csv").read_text()
+    (crm / "opportunities.csv").write_text(deals.replace("Closed Won,10000,", "Closed Won,11000,"))
+    _, results = runner.run(
+        plan, home / "reports", source=str(crm), only="performance_review:rep:R1", workers=1
+    )
+    [result] = results
+    assert result.status == "done" and "data" in result.reason, result.reason
+    updated = send(home, mailbox)
+    assert [m["to"] for m in updated.sent] == ["alice.able@example.com"]
+    assert mailbox.messages[-1]["Subject"] == "Updated: Performance review, September 2026"
+    assert "(updated)" in mailbox.messages[-1].get_body(("plain",)).get_content()
+    assert send(home, mailbox).sent == [] and len(mailbox.messages) == 5
+
+
+@pytest.mark.notebook
+def test_a_refused_recipient_fails_the_delivery_and_is_sent_on_the_next_run(home, mailbox):
+    mailbox.refuse = {"cara.cole@example.com"}
+    outcome = send(home, mailbox)
+    assert not outcome.ok
+    [failed] = outcome.failed
+    assert failed["to"] == "cara.cole@example.com" and "550" in failed["error"]
+    assert failed["attempts"] == 1  # a permanent refusal is not retried
+    assert "cara.cole@example.com" not in mailbox.to() and len(mailbox.messages) == 3
+    mailbox.refuse = set()
+    retry = send(home, mailbox)
+    assert retry.ok and [m["to"] for m in retry.sent] == ["cara.cole@example.com"]
+
+
+@pytest.mark.notebook
+def test_a_dropped_connection_is_retried_on_a_new_one(home, mailbox):
+    mailbox.drop = 1
+    outcome = send(home, mailbox)
+    assert outcome.ok and len(mailbox.messages) == 4
+    assert sorted(m["attempts"] for m in outcome.sent) == [1, 1, 1, 2]
+    mailbox.drop = 100  # a server that drops every message: each fails after its retry
+    (home / "reports" / "2026-09" / LOG).unlink()
+    failing = send(home, mailbox)
+    assert len(failing.failed) == 4 and not failing.ok
+    assert all("disconnected" in m["error"].lower() for m in failing.failed)
+
+
+@pytest.mark.notebook
+def test_a_delivery_killed_mid_way_resumes_without_duplicates(home, mailbox, monkeypatch):
+    """SIGKILL while the server holds the second message's RCPT: the first message is
+    logged as sent, the second as sending. The next run sends every other message once,
+    and the second with the Message-ID the killed run gave it."""
+    mailbox.hold_at = 2
+    env = {
+        **os.environ,
+        "SALESOPS_SMTP_HOST": "127.0.0.1",
+        "SALESOPS_SMTP_PORT": str(mailbox.settings.port),
+        "SALESOPS_SMTP_SECURITY": "none",
+    }
+    args = [sys.executable, "-m", "salesops.cli", "deliver", "2026-09"]
+    args += ["--plan", str(home / "plan.yml"), "--out", str(home / "reports")]
+    args += ["--source", str(home / "crm")]
+    proc = subprocess.Popen(args, env=env, start_new_session=True)
+    assert mailbox.held.wait(120)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    mailbox.release.set()
+    log = [json.loads(line) for line in (home / "reports" / "2026-09" / LOG).open()]
+    assert [r["status"] for r in log] == ["sending", "sent", "sending"]
+    interrupted = log[-1]["message_id"]
+    mailbox.hold_at = None
+    resumed = send(home, mailbox)
+    assert resumed.ok and len(resumed.sent) == 3
+    assert sorted(mailbox.to()) == sorted(set(mailbox.to())) and len(mailbox.messages) == 4
+    assert interrupted in {m["Message-ID"] for m in mailbox.messages}
+
+
+@pytest.mark.notebook
+def test_leavers_receive_nothing_and_are_listed(home, mailbox):
+    reps = home / "crm" / "reps.csv"  # the CRM now says Cara left, after the period
+    reps.write_text(reps.read_text().replace("2022-01-01,\n", "2022-01-01,2026-10-02\n"))
+    outcome = send(home, mailbox)
+    assert "cara.cole@example.com" not in mailbox.to()
+    assert [(p.person, p.left) for p in outcome.left] == [("R3", "2026-10-02")]
+
+
+@pytest.mark.notebook
+def test_a_dry_run_writes_the_messages_and_records_nothing(home, capsys):
+    code = cli.main(
+        [
+            "deliver",
+            "2026-09",
+            "--plan",
+            str(home / "plan.yml"),
+            "--out",
+            str(home / "reports"),
+            "--dry-run",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    outbox = home / "reports" / "2026-09" / "outbox"
+    files = sorted(p.name for p in outbox.iterdir())
+    assert len(files) == 4 and files[0] == "0001-vp@example.com.eml"
+    assert "4 messages written" in out and "undeliverable: performance_review rep:R4" in out
+    assert not (home / "reports" / "2026-09" / LOG).exists()
+
+
+def test_smtp_settings_come_from_the_environment_or_a_private_file(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("SALESOPS_SMTP"):
+            monkeypatch.delenv(name)
+    with pytest.raises(ConfigError, match="set SALESOPS_SMTP_HOST"):
+        SMTPSettings.load()
+    path = tmp_path / "smtp.yml"
+    path.write_text("host: mail.example.com\nuser: ops\npassword: secret\n")
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="holds a password and others can read it"):
+        SMTPSettings.load(path)
+    path.chmod(0o600)
+    monkeypatch.setenv("SALESOPS_SMTP_PORT", "2525")
+    settings = SMTPSettings.load(path)
+    assert (settings.address, settings.user, settings.password) == (
+        "mail.example.com:2525",
+        "ops",
+        "secret",
+    )
+    assert "secret" not in repr(settings)
+    monkeypatch.setenv("SALESOPS_SMTP_SECURITY", "tls")
+    with pytest.raises(ConfigError, match="security"):
+        SMTPSettings.load(path)
+
+
+def test_a_broken_delivery_section_is_named():
+    plan = {"reports": [{"notebook": "metrics", "scopes": ["company"]}], "formats": ["pdf"]}
+    sender = {"sender": "x@example.com", "reps": [], "managers": []}
+    cases = [
+        ({**sender, "reps": ["performance_reviw"]}, "delivery.reps: 'performance_reviw' is not"),
+        ({**sender, "attach": "link"}, "delivery: attach: link needs a base_url"),
+        ({**sender, "colour": "red"}, "delivery.colour: Extra inputs are not permitted"),
+        ({"reps": [], "managers": []}, "plan.yml: delivery.sender: Field required"),
+        ({**sender, "addresses": [{"to": "vp", "reports": []}]}, "'vp' is not an email address"),
+    ]
+    for delivery, expected in cases:
+        with pytest.raises(ConfigError, match=re.escape(expected)):
+            Plan.from_dict({**plan, "delivery": delivery}, "plan.yml")
+    with pytest.raises(ConfigError, match="the plan's formats lack pdf"):
+        Plan.from_dict({**plan, "formats": ["html"], "delivery": sender})
+
+
+def test_recipients_follow_the_documented_rules():
+    config = DeliveryConfig(sender="s@example.com", copy_managers=True)
+
+    def person(pid, region, manager=None, role="rep", email=True, end=None):
+        address = f"{pid.lower()}@example.com" if email else None
+        return Person(pid, f"Name {pid}", address, region, role, manager, end)
+
+    import pandas as pd
+
+    everyone = {
+        p.id: p
+        for p in [
+            person("M1", "East", role="manager"),
+            person("M2", "West", role="manager", end=pd.Timestamp("2026-01-31")),  # left
+            person("R1", "East", "M1"),
+            person("R2", "West", "M2"),
+            person("R3", "North", "M1", email=False),
+            Person("R4", "Name R4", "r1@example.com", "East", "rep", "M1", None),  # shared
+        ]
+    }
+    reports = [
+        ("performance_review", "rep:R1"),
+        ("performance_review", "rep:R2"),
+        ("performance_review", "rep:R9"),
+        ("team_review", "region:East"),
+        ("team_review", "region:West"),
+        ("team_review", "region:North"),
+        ("team_review", "region:South"),
+    ]
+    got = {
+        (p.report, p.scope, p.person or p.name, p.why): p.problem or p.left
+        for p in parcels(config, reports, everyone, date(2026, 10, 5))
+    }
+    shared = "r1@example.com is shared by 2 people in reps"
+    assert got == {
+        ("performance_review", "rep:R1", "R1", "own"): shared,
+        ("performance_review", "rep:R1", "M1", "copy"): None,
+        ("performance_review", "rep:R2", "R2", "own"): None,
+        ("performance_review", "rep:R2", "M2", "copy"): "2026-01-31",
+        ("performance_review", "rep:R9", "rep:R9", "own"): "not in reps",
+        ("team_review", "region:East", "M1", "team"): None,
+        ("team_review", "region:West", "M2", "team"): "2026-01-31",
+        ("team_review", "region:West", "manager of West", "team"): (
+            "no current manager leads this region"
+        ),
+        ("team_review", "region:North", "M1", "team"): None,  # R3 reports to M1 from North
+        ("team_review", "region:South", "manager of South", "team"): (
+            "no current manager leads this region"
+        ),
+    }
+
+
+def test_headlines_are_formatted_and_say_what_is_missing():
+    summary = {
+        "report": "forecast",
+        "outlook": {"2026-Q4": {"expected": 21521775.8, "expected_attainment": None}},
+    }
+    assert headlines(summary) == [
+        ("Expected bookings, 2026-Q4", "$21,521,776"),
+        ("Expected quota attainment, 2026-Q4", "not in the data"),
+    ]
+    assert headlines({"report": "planning"}) == []
