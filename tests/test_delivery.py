@@ -385,3 +385,78 @@ def test_headlines_are_formatted_and_say_what_is_missing():
         ("Expected quota attainment, 2026-Q4", "not in the data"),
     ]
     assert headlines({"report": "planning"}) == []
+
+
+@pytest.mark.notebook
+def test_no_demo_rep_ever_receives_another_reps_review(demo_db, tmp_path, mailbox):
+    """Every rep of the demo, and every manager with copies of their reps' reviews: each
+    attachment's scope is the recipient's own (or a region they lead, or one of their
+    reps), and no message or attachment names or numbers anyone else."""
+    plan_file = tmp_path / "plan.yml"
+    plan_file.write_text(
+        yaml.safe_dump(
+            {
+                "formats": ["pdf"],
+                "reports": [
+                    {"notebook": "team_review", "scopes": ["region:*"]},
+                    {"notebook": "performance_review", "scopes": ["rep:*"], "reads": "region"},
+                ],
+                "delivery": {**DELIVERY, "addresses": [], "copy_managers": True},
+            }
+        )
+    )
+    plan = Plan.read(plan_file)
+    label, results = runner.run(plan, tmp_path / "reports", source=str(demo_db), workers=2)
+    assert {r.status for r in results} == {"done"}
+    outcome = deliver(plan, tmp_path / "reports", label, smtp=mailbox.settings)
+    assert outcome.ok and outcome.undeliverable == [] and outcome.not_ready == []
+    import duckdb
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        reps = con.sql("SELECT rep_id, name, email, region, manager_id, end_date FROM reps").df()
+    person = {row.email: row for row in reps.itertuples()}
+    reviews = [r for r in results if r.report == "performance_review"]
+    rep_messages = 0
+    for message in mailbox.messages:
+        me = person[message["To"].addresses[0].addr_spec]
+        allowed = {f"rep:{me.rep_id}"}
+        if me.rep_id.startswith("M"):  # a manager: their regions and their reps
+            mine = reps[(reps["manager_id"] == me.rep_id) & reps["end_date"].isna()]
+            allowed = {f"region:{r}" for r in {*mine["region"], me.region}}
+            allowed |= {f"rep:{r}" for r in mine["rep_id"]}
+        else:
+            rep_messages += 1
+        seen = [message.get_body(("plain",)).get_content(), message["Subject"]]
+        for attachment in message.iter_attachments():
+            text = pdf_text(attachment)
+            scope = re.search(r"Scope: (\S+)", text)[1]
+            assert scope in allowed, (me.name, scope)
+            seen.append(text)
+        others = reps[~reps["rep_id"].isin([s.split(":")[1] for s in allowed] + [me.rep_id])]
+        if not me.rep_id.startswith("M"):
+            for text in seen:
+                for other in others.itertuples():
+                    assert not re.search(rf"\b{re.escape(other.name)}\b", text), (
+                        me.name,
+                        other.name,
+                    )
+                    assert other.rep_id not in text, (me.name, other.rep_id)
+    assert rep_messages == len(reviews) > 30  # every rep with a review received it
+
+
+@pytest.mark.notebook
+def test_run_deliver_runs_then_sends_and_says_so(made, home, mailbox, monkeypatch, capsys):
+    monkeypatch.setenv("SALESOPS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SALESOPS_SMTP_PORT", str(mailbox.settings.port))
+    monkeypatch.setenv("SALESOPS_SMTP_SECURITY", "none")
+    args = ["run", str(home / "plan.yml"), "--source", str(made / "crm")]
+    args += ["--out", str(home / "reports"), "--quiet", "--deliver"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "0 done, 6 unchanged, 0 failed" in out  # made by the fixture's run
+    assert "4 messages sent (0 updated), 0 reports already delivered, 0 failed" in out
+    assert "undeliverable: performance_review rep:R4 to Dan Dune: no email address" in out
+    assert len(mailbox.messages) == 4
+    monkeypatch.delenv("SALESOPS_SMTP_HOST")  # no server configured: refused before running
+    assert cli.main(args) == 2
+    assert "set SALESOPS_SMTP_HOST" in capsys.readouterr().err
