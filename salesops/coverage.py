@@ -37,6 +37,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "quotas": ("quota attainment", "bookings against quota", "commission statements"),
     "reps.hire_date": ("ramping reps", "tenure"),
+    "reps.email": ("report delivery by email",),
     "leads": ("lead response", "lead conversion"),
     "leads.first_response_at": ("lead response time",),
     "leads.converted_at": ("lead conversion",),
