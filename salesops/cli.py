@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         "SMTP settings come from SALESOPS_SMTP_* variables or --smtp. Exits 1 if a message "
         "failed or a report could not be sent.",
     )
-    deliver.add_argument("period", help="the period folder under reports/, e.g. 2026-10")
+    deliver.add_argument("period", help="the period folder under reports/, e.g. 2026-10, or latest")
     deliver.add_argument(
         "--plan",
         type=Path,
@@ -361,6 +361,12 @@ def _deliver(args: argparse.Namespace) -> int:
     plan = Plan.read(args.plan)
     out = (args.out or project.root() / "reports").resolve()
     smtp = None if args.dry_run else SMTPSettings.load(args.smtp)
+    if args.period == "latest":  # as `salesops run --period latest` names it
+        from salesops.periods import Period
+        from salesops.sources import open_source
+
+        with open_source(args.source or plan.source) as src:
+            args.period = Period.parse("latest", as_of=src.as_of()).label
     outcome = deliver(
         plan,
         out,

@@ -243,7 +243,9 @@ def _delivered(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str, str
     return out
 
 
-def _interrupted(records: Sequence[Mapping[str, Any]]) -> dict:
+def _interrupted(
+    records: Sequence[Mapping[str, Any]],
+) -> dict[tuple[tuple[str, str, str], str], str]:
     """Message-IDs of messages logged as ``sending`` with no outcome after, by
     ((address, report, scope), fingerprint)."""
     open_ids = {}

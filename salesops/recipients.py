@@ -220,14 +220,16 @@ def _shared_addresses(people: Iterable[Person]) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items() if v > 1}
 
 
-def _regions_led(everyone: Mapping[str, Person], current: Mapping[str, Person]) -> dict:
+def _regions_led(
+    everyone: Mapping[str, Person], current: Mapping[str, Person]
+) -> dict[str, set[str]]:
     """Each manager's id (leavers too, so that they are listed) and the regions they lead."""
     has_roles = any(p.role for p in everyone.values())
     reports_to: dict[str, set[str]] = {}
     for person in current.values():
         if person.manager_id and person.region:
             reports_to.setdefault(person.manager_id, set()).add(person.region)
-    leads = {}
+    leads: dict[str, set[str]] = {}
     for pid, person in everyone.items():
         manager = person.role == "manager" if has_roles else pid in reports_to
         if manager:

@@ -279,6 +279,11 @@ def test_a_dry_run_writes_the_messages_and_records_nothing(home, capsys):
     assert len(files) == 4 and files[0] == "0001-vp@example.com.eml"
     assert "4 messages written" in out and "undeliverable: performance_review rep:R4" in out
     assert not (home / "reports" / "2026-09" / LOG).exists()
+    # latest is as for `salesops run`: the last whole month of a CRM that runs to 2026-10-10
+    latest = ["deliver", "latest", "--plan", str(home / "plan.yml"), "--dry-run"]
+    latest += ["--out", str(home / "reports"), "--source", str(home / "crm")]
+    assert cli.main(latest) == 0
+    assert capsys.readouterr().out.startswith("2026-09: 4 messages written")
 
 
 def test_smtp_settings_come_from_the_environment_or_a_private_file(tmp_path, monkeypatch):
