@@ -465,3 +465,16 @@ def test_run_deliver_runs_then_sends_and_says_so(made, home, mailbox, monkeypatc
     monkeypatch.delenv("SALESOPS_SMTP_HOST")  # no server configured: refused before running
     assert cli.main(args) == 2
     assert "set SALESOPS_SMTP_HOST" in capsys.readouterr().err
+
+
+@pytest.mark.notebook
+def test_links_instead_of_attachments(home, mailbox):
+    plan = yaml.safe_load((home / "plan.yml").read_text())
+    plan["delivery"] |= {"attach": "link", "base_url": "https://reports.example.com/sales/"}
+    (home / "plan.yml").write_text(yaml.safe_dump(plan))
+    assert send(home, mailbox, only="alice.able@example.com").ok
+    [message] = mailbox.messages
+    assert list(message.iter_attachments()) == []
+    link = "https://reports.example.com/sales/2026-09/rep-R1/performance_review.html"
+    assert f"  Open it: {link}\n" in message.get_body(("plain",)).get_content().replace("\r", "")
+    assert (home / "reports" / link.split("/sales/")[1]).is_file()
