@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DB := data/salesops.duckdb
 LOCK := requirements.lock
 
-.PHONY: report test lint format demo bench serve clean lock
+.PHONY: report test test-fast lab lint format demo bench serve clean lock
 
 # The virtualenv installs the exact versions in requirements.lock (every dependency, for
 # every platform), then salesops itself without resolving anything again. It is rebuilt
@@ -35,6 +35,14 @@ report: $(DB)
 test: $(DB)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## The edit-test loop: every test but those that run notebooks, drive Chromium or start PostgreSQL.
+test-fast: $(DB)
+	$(BIN)/python -m pytest tests -q -m "not notebook and not browser and not postgres"
+
+## JupyterLab on notebooks/ with the project's kernel, for analysts.
+lab: $(DB)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 ## The manager dashboard on http://127.0.0.1:8866/ (Voila).
 serve: $(DB)
