@@ -21,14 +21,14 @@ _EXPORTS = {
     "Stages": "salesops.stages",
     "settings": "salesops.project",
     "DataError": "salesops.errors",
-    "MetricsReport": "salesops.report",
-    "ForecastReport": "salesops.forecast_report",
-    "Dashboard": "salesops.dashboard",
-    "PerformanceReview": "salesops.review",
-    "PlanningReport": "salesops.planning_report",
-    "TeamReview": "salesops.review",
-    "write_summary": "salesops.report",
-    "summary_path": "salesops.report",
+    "MetricsReport": "salesops.reports.metrics",
+    "ForecastReport": "salesops.reports.forecast",
+    "Dashboard": "salesops.reports.dashboard",
+    "PerformanceReview": "salesops.reports.performance_review",
+    "PlanningReport": "salesops.reports.planning",
+    "TeamReview": "salesops.reports.team_review",
+    "write_summary": "salesops.reports.display",
+    "summary_path": "salesops.reports.display",
     "ConfigError": "salesops.errors",
 }
 __all__ = [
@@ -66,15 +66,17 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from salesops.dashboard import Dashboard
     from salesops.errors import ConfigError, DataError
-    from salesops.forecast_report import ForecastReport
     from salesops.model import Tables
     from salesops.periods import Period
-    from salesops.planning_report import PlanningReport
     from salesops.project import settings
-    from salesops.report import MetricsReport, summary_path, write_summary
-    from salesops.review import PerformanceReview, TeamReview
+    from salesops.reports.dashboard import Dashboard
+    from salesops.reports.display import summary_path, write_summary
+    from salesops.reports.forecast import ForecastReport
+    from salesops.reports.metrics import MetricsReport
+    from salesops.reports.performance_review import PerformanceReview
+    from salesops.reports.planning import PlanningReport
+    from salesops.reports.team_review import TeamReview
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source
     from salesops.stages import Stages

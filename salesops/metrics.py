@@ -40,7 +40,7 @@ def in_window(dates: pd.Series, window: Window) -> pd.Series:
     return (dates >= start) & (dates < end)
 
 
-def _keys(frame: pd.DataFrame, by: By, date_column: str) -> list[pd.Series]:
+def group_keys(frame: pd.DataFrame, by: By, date_column: str) -> list[pd.Series]:
     """Group keys for ``by``; ``"month"`` is the month of ``date_column``."""
     names = [by] if isinstance(by, str) else list(by or [])
     return [
@@ -58,11 +58,12 @@ def _aggregate(frame: pd.DataFrame, by: By, date_column: str, fn: Callable[[pd.D
     if frame.empty:  # keep the result's shape: a Series of numbers or a frame of stats
         sample = fn(frame)
         return pd.DataFrame(columns=sample.index) if isinstance(sample, pd.Series) else pd.Series()
-    keys = _keys(frame, by, date_column)
+    keys = group_keys(frame, by, date_column)
     return frame.groupby(keys, dropna=False, observed=True).apply(fn, include_groups=False)
 
 
-def _stages(stages: Stages | None) -> Stages:
+def configured_stages(stages: Stages | None) -> Stages:
+    """``stages``, or where None the project's (``parameters/stages.yml``)."""
     return stages or Stages.read()
 
 
@@ -70,7 +71,7 @@ def closed_in(
     opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
 ) -> pd.DataFrame:
     """Deals closed (won or lost) with a close date inside ``window``."""
-    st = _stages(stages)
+    st = configured_stages(stages)
     opps = opportunities
     return opps[opps["stage"].isin(st.closed_names) & in_window(opps["close_date"], window)]
 
@@ -79,7 +80,7 @@ def won_in(
     opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
 ) -> pd.DataFrame:
     """Deals won with a close date inside ``window``."""
-    st = _stages(stages)
+    st = configured_stages(stages)
     opps = opportunities
     return opps[(opps["stage"] == st.won) & in_window(opps["close_date"], window)]
 
@@ -93,7 +94,7 @@ def win_rate(
     Open deals are excluded. Counts deals, not amounts.
     Returns NaN for a window or group with no closed deals.
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     closed = closed_in(opportunities, window, st)
     result = _aggregate(
         closed, by, "close_date", lambda g: (g["stage"] == st.won).mean() if len(g) else np.nan
@@ -145,7 +146,9 @@ def bookings(
     if not by:
         return float(won["amount"].sum())
     return (
-        won.groupby(_keys(won, by, "close_date"), dropna=False)["amount"].sum().rename("bookings")
+        won.groupby(group_keys(won, by, "close_date"), dropna=False)["amount"]
+        .sum()
+        .rename("bookings")
     )
 
 
@@ -231,7 +234,7 @@ def activity_mix(activities: pd.DataFrame, window: Window, by: By = None) -> pd.
     Empty when no activity was logged.
     """
     acts = activities[in_window(activities["started_at"], window)]
-    keys = [*_keys(acts, by, "started_at"), acts["kind"]]
+    keys = [*group_keys(acts, by, "started_at"), acts["kind"]]
     minutes = acts.groupby(keys)["minutes"].sum()
     total = (
         minutes.groupby(level=list(range(len(keys) - 1))).transform("sum") if by else minutes.sum()

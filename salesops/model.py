@@ -254,6 +254,31 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False)
 
 
+def active_reps(
+    reps: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> pd.DataFrame:
+    """The sellers among ``reps`` (role ``rep``, or no role) who are active: still employed
+    (no ``end_date``) without a ``window``; with a ``window`` ``[start, end)``, employed at
+    some point of it (hired before its end, not left before its start).
+
+    Examples
+    --------
+    >>> reps = pd.DataFrame({"rep_id": ["M", "A", "B"], "role": ["manager", None, "rep"],
+    ...     "hire_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2021-01-01"]),
+    ...     "end_date": pd.to_datetime([None, None, "2026-08-15"])})
+    >>> list(active_reps(reps)["rep_id"])
+    ['A']
+    >>> list(active_reps(reps, (pd.Timestamp("2026-08-01"), pd.Timestamp("2026-09-01")))["rep_id"])
+    ['A', 'B']
+    """
+    sellers = reps[reps["role"].fillna("rep") == "rep"]
+    if window is None:
+        return sellers[sellers["end_date"].isna()]
+    start, end = window
+    hired = sellers["hire_date"].isna() | (sellers["hire_date"] < end)
+    return sellers[hired & (sellers["end_date"].isna() | (sellers["end_date"] >= start))]
+
+
 def lookup(values: pd.Series, mapping: Mapping[object, float]) -> pd.Series:
     """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
     up once (``Series.map`` walks text values one by one in Python)."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from salesops import metrics as m
 from salesops import pipeline as pl
-from salesops.model import Tables
+from salesops.model import Tables, active_reps
 from salesops.periods import Period
 from salesops.project import settings
 from salesops.stages import Stages
@@ -298,7 +298,7 @@ def capacity(
     st = stages or Stages.read()
     ramp = settings().ramp_months if ramp_months is None else ramp_months
     start = as_of - pd.DateOffset(months=12)
-    active = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]
+    active = active_reps(reps)
     veteran = active[
         active["hire_date"].isna() | (active["hire_date"] <= start - pd.DateOffset(months=ramp))
     ]
@@ -328,7 +328,7 @@ def capacity(
 
 def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -> pd.DataFrame:
     """Per active rep: accounts owned (distinct accounts of their deals) and open pipeline."""
-    active = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]["rep_id"]
+    active = active_reps(reps)["rep_id"]
     o = opportunities[opportunities["owner_id"].isin(active)]
     open_ = o[o["stage"].isin(stages.open_names)]
     return pd.DataFrame(

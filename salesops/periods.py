@@ -125,6 +125,10 @@ class Period:
         """``[start, end)`` from the start of the quarter to the end of this period."""
         return self.quarter().start, self.end
 
+    def window(self, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The ``months`` months that end with this period, as a window ``[start, end)``."""
+        return (self.end - pd.DateOffset(months=months), self.end)
+
     def year_to_date(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``[start, end)`` from the start of the fiscal year to the end of this period."""
         return self.year().start, self.end

@@ -13,9 +13,9 @@ import pandas as pd
 from salesops.metrics import (
     By,
     Window,
-    _keys,
-    _stages,
     average_deal_size,
+    configured_stages,
+    group_keys,
     in_window,
     sales_cycle,
     win_rate,
@@ -79,7 +79,7 @@ def pipeline(
     ``deals`` is the opportunities table (the pipeline now) or a :func:`snapshot` (the
     pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     keep = deals["stage"].isin(st.open_names)
     if close_window is not None:
         keep &= in_window(deals["close_date"], close_window)
@@ -100,7 +100,7 @@ def pipeline(
             },
             dtype=object,
         )
-    return frame.groupby(_keys(open_, by, "close_date"), dropna=False).sum()
+    return frame.groupby(group_keys(open_, by, "close_date"), dropna=False).sum()
 
 
 def pipeline_as_of(
@@ -147,7 +147,7 @@ def waterfall(
     -------
     DataFrame indexed by step with ``amount`` and ``deals`` (deals moving in that step).
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
     h = changes_before(history, end)
@@ -201,7 +201,7 @@ def funnel(
 
     The last row is the won stage. Without history the current stage is used.
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     cohort_ids = opportunities.loc[
         in_window(opportunities["created_date"], cohort), "opportunity_id"
     ]
@@ -227,7 +227,7 @@ def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None
     ``slipped_out`` (its close date was inside the period and a push moved it past the
     period's end). Empty when no deal was pushed.
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     start, end = window_bounds(period)
     h = changes_before(history, end)
     same = h["opportunity_id"].eq(h["opportunity_id"].shift())
@@ -262,7 +262,7 @@ def stale_deals(
     Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
     ``reason`` (``past close date``, ``no change for N days`` or both).
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     if stale_days is None:
         from salesops.project import settings
 
@@ -314,7 +314,7 @@ def sales_velocity(
     ``lookback_months`` ending with ``period``. NaN when any input is missing or the
     cycle is 0. Returns the value and its four inputs.
     """
-    st = _stages(stages)
+    st = configured_stages(stages)
     p = Period.parse(period)
     window = (p.end - pd.DateOffset(months=lookback_months), p.end)
     n = int(opportunities["stage"].isin(st.qualified_names).sum())
@@ -347,7 +347,7 @@ def pipeline_coverage(
     """
     from salesops.metrics import bookings
 
-    st = _stages(stages)
+    st = configured_stages(stages)
     nxt = Period.parse(period).shift(1)
     open_amount = pipeline(opportunities, nxt, stages=st)["amount"]
     quota = quotas.loc[nxt.contains(quotas["month"]), "amount"].sum()

@@ -23,6 +23,7 @@ import pandas as pd
 from salesops import metrics as m
 from salesops.compensation import CompPlan
 from salesops.forecast import Forecast
+from salesops.model import active_reps
 from salesops.performance import gini, months_in_seat
 from salesops.periods import Period
 from salesops.stages import Stages
@@ -154,7 +155,7 @@ def bottom_up(
     ``hires[i]`` reps start on the first day of quarter i. Returns per quarter
     ``current_reps``, ``new_hires``, ``capacity`` and a ``Year`` row.
     """
-    active = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]
+    active = active_reps(reps)
     months = 12
     current = np.zeros(months)
     for hire in active["hire_date"]:
@@ -221,7 +222,7 @@ def weights(
     historical: bookings over the last 12 months; potential: :func:`potential`; equal:
     1 per rep × their mean ramp factor over the year (new reps carry less).
     """
-    active = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]
+    active = active_reps(reps)
     ids = pd.Index(active["rep_id"], name="rep_id")
     if method == "historical":
         window = (as_of - pd.DateOffset(months=12), as_of + pd.Timedelta(days=1))

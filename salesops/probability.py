@@ -196,9 +196,11 @@ class WinModel:
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
         """The calibrated probability of each open deal (``stage``, ``created_date``) at ``at``."""
         age = (pd.Timestamp(at) - deals["created_date"]).dt.days.clip(lower=0)
-        return self._lookup(deals["stage"], band(age, self.cycle_days))
+        return self.cell_probability(deals["stage"], band(age, self.cycle_days))
 
-    def _lookup(self, stage: pd.Series, bands: pd.Series) -> pd.Series:
+    def cell_probability(self, stage: pd.Series, bands: pd.Series) -> pd.Series:
+        """The win probability of each deal's (stage, age band) cell; the stage's own rate
+        where the cell was never seen."""
         keys = pd.MultiIndex.from_arrays([stage, bands])
         found = self.cells["probability"].reindex(keys).to_numpy()
         fallback = self.stage_rates.reindex(stage).to_numpy()
@@ -258,7 +260,9 @@ def calibration(
     dates = pd.date_range(cutoff, as_of, freq="MS", inclusive="right")
     test = examples(history, opportunities, dates, as_of, st)
     estimates = {
-        "calibrated": model._lookup(test["stage"], band(test["age_days"], model.cycle_days)),
+        "calibrated": model.cell_probability(
+            test["stage"], band(test["age_days"], model.cycle_days)
+        ),
         "stage default": st.probability_of(test["stage"]),
         "naive elapsed time": naive_win_probability(
             test["age_days"].astype(float), typical_cycle(opportunities, cutoff, st, "mean")

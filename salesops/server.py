@@ -5,7 +5,7 @@ hidden, one kernel kept pre-heated (the notebook reads nothing from the request,
 kernel that ran it ahead of time is safe to hand to anyone the server admits), and idle
 kernels culled. ``--scope region:<name>`` sets ``SALESOPS_SCOPE`` in the server's
 environment, which its kernels inherit: every dashboard they run loads that region's
-rows only (see :mod:`salesops.dashboard`).
+rows only (see :mod:`salesops.reports.dashboard`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from salesops.dashboard import LOCK_ENV
 from salesops.errors import ConfigError
 from salesops.project import ONE_THREAD_PER_KERNEL, root
+from salesops.reports.dashboard import LOCK_ENV
 from salesops.scopes import Scope
 
 SOURCE_ENV = "SALESOPS_SOURCE"

@@ -17,8 +17,8 @@ from conftest import free_port
 
 import salesops as so
 from salesops import metrics as m
-from salesops.dashboard import ALL, Dashboard
 from salesops.periods import Period
+from salesops.reports.dashboard import ALL, Dashboard
 
 ROOT = Path(__file__).parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -221,7 +221,7 @@ def test_calibration_recovers_known_probabilities():
     won = (rng.uniform(size=n) < truth).astype(int)
     data = pd.DataFrame({"stage": stage, "age_days": age, "won": won})
     model = pr.WinModel.from_examples(data, cycle, STAGES)
-    estimate = model._lookup(data["stage"], pr.band(data["age_days"], cycle))
+    estimate = model.cell_probability(data["stage"], pr.band(data["age_days"], cycle))
     assert np.abs(estimate - truth).max() < 0.04
     stage_default = pd.Series(stage).map(STAGES.probabilities)
     assert pr.brier(estimate, won) < pr.brier(stage_default, won)

@@ -7,19 +7,13 @@ It computes; it neither reads nor writes (``write_summary`` writes the JSON summ
 
 from __future__ import annotations
 
-import functools
-import io
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image, Markdown
-from matplotlib.figure import Figure
 
 from salesops import coverage, plots, quarantine
 from salesops import formatting as fmt
@@ -27,11 +21,11 @@ from salesops import metrics as m
 from salesops import pipeline as pl
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import settings, write_atomic
+from salesops.project import settings
+from salesops.reports.display import Tile, formatted, memoized, picture, plain, tiles_html, tone
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
-T = TypeVar("T")
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
 # What each headline KPI needs beyond deals (see salesops.coverage).
 KPI_NEEDS = {
@@ -51,20 +45,6 @@ BREAKDOWN_FORMATS = {
     "cycle_days": "days",
     "open_pipeline": "money",
 }
-
-
-def memoized(method: Callable[[Any], T]) -> Callable[[Any], T]:
-    """A method without arguments computed once per object (the report sections that
-    several others read: KPIs, outlooks, leaderboards, quotas)."""
-    key = f"_memo_{method.__name__}"
-
-    @functools.wraps(method)
-    def once(self: Any) -> T:
-        if key not in self.__dict__:
-            self.__dict__[key] = method(self)
-        return self.__dict__[key]
-
-    return once
 
 
 @dataclass
@@ -165,18 +145,14 @@ class MetricsReport:
         gone, said = coverage.not_shown(self.tables, {k: KPI_NEEDS.get(k, ()) for k in kpis.index})
         tiles = []
         for name, row in kpis.drop(index=gone).iterrows():
-            value = _format(row["current"], row["kind"])
             changes = " · ".join(
-                f"<span class='{_tone(row[c], name in LOWER_IS_BETTER)}'>"
+                f"<span class='{tone(row[c], name in LOWER_IS_BETTER)}'>"
                 f"{fmt.change(row[c])}</span> {label}"
                 for c, label in (("vs_previous", "vs prev."), ("vs_last_year", "vs last yr"))
             )
-            tiles.append(
-                f"<div class='kpi'><div class='kpi-name'>{escape(name)}</div>"
-                f"<div class='kpi-value'>{value}</div><div class='kpi-change'>{changes}</div></div>"
-            )
+            tiles.append(Tile(name, formatted(row["current"], row["kind"]), changes))
         note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
-        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>{note}")
+        return HTML(tiles_html(tiles) + note)
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers as plain JSON-ready values, for tests and roll-ups."""
@@ -187,7 +163,7 @@ class MetricsReport:
             "period": self.period.label,
             "as_of": None if self.tables.as_of is None else f"{self.tables.as_of:%Y-%m-%d}",
             "kpis": {
-                name: {k: _plain(row[k]) for k in ("current", "previous", "last_year")}
+                name: {k: plain(row[k]) for k in ("current", "previous", "last_year")}
                 for name, row in kpis.iterrows()
             },
             "deals": len(self.opps),
@@ -417,57 +393,3 @@ class MetricsReport:
                 f"The {top} most overdue open deals",
             ),
         )
-
-
-def png(figure: Figure) -> bytes:
-    """A figure drawn once as PNG bytes (the figure fits itself already)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def picture(figure: Figure, alt: str) -> Image:
-    """A figure as a PNG image with alt text."""
-    return Image(data=png(figure), format="png", alt=alt)
-
-
-def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
-    """Write a report's JSON summary atomically (a temporary file, then a rename)."""
-    return write_atomic(Path(path), json.dumps(summary, indent=2))
-
-
-def summary_path(
-    report: str, scope: Scope | str, period: Period | str, as_of: pd.Timestamp | None
-) -> Path:
-    """Where a report's summary goes: ``reports/<period>/<scope>/<report>.json``."""
-    from salesops.project import root
-
-    label = Period.parse(period, as_of=as_of).label
-    return root() / "reports" / label / Scope.parse(scope).slug / f"{report}.json"
-
-
-def _format(value: float, kind: str) -> str:
-    return fmt.FORMATTERS[kind](value)
-
-
-def _tone(change: float, lower_is_better: bool = False) -> str:
-    if pd.isna(change) or change == 0:
-        return "flat"
-    return "up" if (change > 0) != lower_is_better else "down"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else round(float(value), 6)
-    return value
-
-
-TILE_CSS = """
-.kpis {display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 8px 0 16px;}
-.kpi {border: 1px solid #d5d8dc; border-radius: 6px; padding: 8px 12px; background: #fbfcfc;}
-.kpi-name {font-size: 0.85em; color: #566573;}
-.kpi-value {font-size: 1.5em; font-weight: bold; color: #1f4e79; margin: 2px 0;}
-.kpi-change {font-size: 0.8em; color: #566573;}
-.kpi-change .up {color: #27ae60; font-weight: bold;}
-.kpi-change .down {color: #c0392b; font-weight: bold;}
-"""

@@ -1,12 +1,10 @@
-"""The performance reviews: a rep's own review and a regional manager's team review.
+"""A rep's own monthly review (``notebooks/performance_review.ipynb``).
 
 :class:`PerformanceReview` reads the rep's whole region (peers are needed for the
 comparison) but shows the rep's own rows only; everything about peers leaves it as a
 distribution (median, percentile, an unlabelled chart). No other rep's name or id can
 reach its output: every section selects the rep's rows by id before formatting, and a
 test renders every demo rep's review and searches it for every other rep.
-
-:class:`TeamReview` is the manager's view of a region, with names.
 """
 
 from __future__ import annotations
@@ -26,17 +24,12 @@ from salesops import metrics as m
 from salesops import performance as perf
 from salesops import pipeline as pl
 from salesops.errors import DataError
-from salesops.model import Tables
+from salesops.model import Tables, active_reps
 from salesops.periods import Period
 from salesops.probability import WinModel
-from salesops.report import TILE_CSS, _plain, memoized, picture
+from salesops.reports.display import Tile, memoized, picture, plain, tiles_html
 from salesops.scopes import Scope
 from salesops.stages import Stages
-
-
-def _window(period: Period, months: int = 3) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The ``months`` months that end with ``period``."""
-    return (period.end - pd.DateOffset(months=months), period.end)
 
 
 def _trend(
@@ -55,13 +48,6 @@ def _trend(
     out["bookings"] = out["bookings"].fillna(0.0)
     out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
     return out
-
-
-def _active(reps: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
-    """Reps employed at some point of ``window``."""
-    return (reps["hire_date"].isna() | (reps["hire_date"] < window[1])) & (
-        reps["end_date"].isna() | (reps["end_date"] >= window[0])
-    )
 
 
 @dataclass
@@ -96,9 +82,8 @@ class PerformanceReview:
         o = self.tables.opportunities
         self.opps = o[o["owner_id"] == self.rep_id]
         self.as_of = min(self.tables.as_of or self.period.last_day, self.period.last_day)
-        self.window = _window(self.period)
-        peers = reps[(reps["region"] == self.region) & (reps["role"].fillna("rep") == "rep")]
-        peers = peers[_active(peers, self.window)]
+        self.window = self.period.window(3)
+        peers = active_reps(reps[reps["region"] == self.region], self.window)
         self._team = sorted({*peers["rep_id"], self.rep_id})
         self.previous_window = (self.window[0] - pd.DateOffset(months=3), self.window[0])
 
@@ -181,12 +166,8 @@ class PerformanceReview:
                 if quotas
                 else "booked; attainment needs quotas"
             )
-            tiles.append(
-                f"<div class='kpi'><div class='kpi-name'>{name}</div>"
-                f"<div class='kpi-value'>{value}</div>"
-                f"<div class='kpi-change'>{under}</div></div>"
-            )
-        return HTML(f"<style>{TILE_CSS}</style><div class='kpis'>{''.join(tiles)}</div>")
+            tiles.append(Tile(str(name), value, under))
+        return HTML(tiles_html(tiles))
 
     def trend_chart(self) -> Image | Markdown:
         """The rep's bookings against quota over 12 months."""
@@ -467,230 +448,8 @@ class PerformanceReview:
             "scope": str(self.scope),
             "period": self.period.label,
             "as_of": f"{self.as_of:%Y-%m-%d}",
-            "attainment": {k: _plain(v) for k, v in att["attainment"].items()},
-            "bookings": {k: _plain(v) for k, v in att["bookings"].items()},
-            "payable": _plain(payable),
-            "percentiles": {k: _plain(v) for k, v in self.comparison()["percentile"].items()},
-        }
-
-
-@dataclass
-class TeamReview:
-    """A region's monthly team review for its manager (reps named).
-
-    Parameters
-    ----------
-    tables
-        The region's tables (``salesops.load(source, "region:<name>", period)``).
-    period
-        The month reviewed; ``latest`` works.
-    scope
-        ``region:<name>``.
-    """
-
-    tables: Tables
-    period: Period | str
-    scope: Scope | str
-    stages: Stages | None = None  # None: the source's stages (tables.stages)
-    plan: comp.CompPlan = field(default_factory=comp.CompPlan.read)
-
-    def __post_init__(self) -> None:
-        self.stages = self.stages or Stages.of(self.tables)
-        self.period = Period.parse(self.period, as_of=self.tables.as_of)
-        self.scope = Scope.parse(self.scope)
-        if self.scope.level != "region":
-            raise ValueError("the team review is for a region (region:<name>)")
-        reps = self.tables.reps
-        self.reps = reps[
-            (reps["region"] == self.scope.value) & (reps["role"].fillna("rep") == "rep")
-        ]
-        self.as_of = min(self.tables.as_of or self.period.last_day, self.period.last_day)
-        end = self.period.end
-        self.active = self.reps[
-            self.reps["end_date"].isna() | (self.reps["end_date"] >= self.period.start)
-        ]
-        self.active = self.active[
-            self.active["hire_date"].isna() | (self.active["hire_date"] < end)
-        ]
-
-    @classmethod
-    def load(
-        cls,
-        source: Any = None,
-        period: str = "latest",
-        scope: str = "region:",
-        comp_plan: str | Path = comp.COMP_PLAN,
-        on_invalid: str = "refuse",
-    ) -> TeamReview:
-        """Load the region's tables and build the review under the commission plan file
-        ``comp_plan`` (relative to the project root); ``on_invalid`` as in
-        :func:`salesops.load`."""
-        from salesops.sources import load
-
-        plan = comp.CompPlan.read(comp_plan)
-        return cls(load(source, scope, period, on_invalid=on_invalid), period, scope, plan=plan)
-
-    def title(self) -> Markdown:
-        return quarantine.titled(
-            self.tables,
-            f"## {self.scope.value} team · {self.period.label} · data as of {self.as_of:%d %b %Y}",
-        )
-
-    @memoized
-    def leaderboard(self) -> pd.DataFrame:
-        """Per rep: QTD attainment and bookings, 3-month win rate, coverage, commission."""
-        ids = list(self.active["rep_id"])
-        qtd = (self.period.quarter().start, self.period.end)
-        kpis = perf.rep_kpis(self.tables, qtd, ids, self.stages)
-        recent = perf.rep_kpis(self.tables, _window(self.period), ids, self.stages)
-        payable = {}
-        for _, rep in self.active.iterrows():
-            try:
-                payable[rep["rep_id"]] = comp.statement(
-                    self.plan,
-                    rep,
-                    self.tables.opportunities,
-                    self.tables.quotas,
-                    self.period,
-                    self.stages.won,
-                ).payable
-            except DataError:
-                payable[rep["rep_id"]] = np.nan
-        board = pd.DataFrame(
-            {
-                "rep": self.active.set_index("rep_id")["name"],
-                "attainment_qtd": kpis["attainment"],
-                "bookings_qtd": kpis["bookings"],
-                "win_rate": recent["win_rate"],
-                "coverage": kpis["coverage"],
-                "commission": pd.Series(payable),
-            }
-        )
-        return board.sort_values("attainment_qtd", ascending=False, na_position="last")
-
-    def leaderboard_table(self):
-        board = self.leaderboard().set_index("rep")
-        if not self.tables.has("quotas"):  # attainment, coverage and commission need quotas
-            board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
-            board = board.sort_values("bookings_qtd", ascending=False)
-        return fmt.table(
-            board,
-            {
-                "attainment_qtd": "pct",
-                "bookings_qtd": "money",
-                "win_rate": "pct",
-                "coverage": "ratio",
-                "commission": "money",
-            },
-            f"Leaderboard, {self.period.quarter().label} to date (win rate: last 3 months; "
-            f"commission: payable for {self.period.label})",
-        )
-
-    def attainment_chart(self) -> Image:
-        """The distribution of QTD attainment across the team."""
-        note = coverage.lacking(self.tables, "Attainment across the team", "quotas")
-        if note is not None:
-            return note
-        values = self.leaderboard()["attainment_qtd"].dropna().to_numpy()
-        title = f"Quota attainment across the team, {self.period.quarter().label} to date"
-        return picture(plots.distribution(values, None, title), title)
-
-    def ramping(self):
-        """Reps still ramping: hired less than the ramp time before the period's end."""
-        note = coverage.lacking(self.tables, "Ramping reps", "reps.hire_date")
-        if note is not None:
-            return note
-        rows = []
-        for _, rep in self.active.iterrows():
-            months = perf.months_in_seat(rep["hire_date"], self.period.end)
-            factor = perf.ramp_factor(months)
-            if factor < 1:
-                rows.append(
-                    {
-                        "rep": rep["name"],
-                        "hired": f"{rep['hire_date']:%Y-%m-%d}",
-                        "months_in_seat": months,
-                        "ramp": factor,
-                    }
-                )
-        if not rows:
-            return Markdown("*Nobody is ramping.*")
-        return fmt.table(
-            pd.DataFrame(rows).set_index("rep"),
-            {"months_in_seat": "decimal", "ramp": "pct"},
-            "Reps still ramping",
-        )
-
-    @memoized
-    def capacity(self) -> pd.Series:
-        """Next quarter's capacity against the region's quota for it."""
-        quarter = Period.parse(f"{self.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
-        if quarter.end <= self.period.end:
-            quarter = quarter.shift(1)
-        cap = perf.capacity(self.reps, self.tables.opportunities, quarter, self.as_of, self.stages)
-        q = self.tables.quotas
-        target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
-        cap["target"] = target if target and target > 0 else np.nan
-        cap["gap"] = cap["capacity"] - cap["target"]
-        return cap.rename(quarter.label)
-
-    def capacity_table(self):
-        cap = self.capacity()
-        kinds = {
-            "headcount": "number",
-            "ramping": "number",
-            "productivity": "money",
-            "ramped_rep_months": "decimal",
-            "capacity": "money",
-            "target": "money",
-            "gap": "money",
-        }
-        caption = f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
-        unknown = []
-        if not self.tables.has("reps.hire_date"):
-            kinds.pop("ramping")
-            unknown.append("every rep counts as fully ramped: ramp needs `reps.hire_date`")
-        if not self.tables.has("quotas"):
-            kinds.pop("target")
-            kinds.pop("gap")
-            unknown.append("the target needs the `quotas` table")
-        if unknown:
-            caption += f" ({'; '.join(unknown)}, which this source does not have)"
-        shown = pd.DataFrame(
-            {cap.name: [fmt.FORMATTERS[kinds[k]](cap[k]) for k in kinds]}, index=list(kinds)
-        )
-        return fmt.table(shown, {}, caption)
-
-    def territory(self):
-        """Accounts and open pipeline per rep, with their Gini coefficients."""
-        terr = perf.territory(self.tables.opportunities, self.active, self.stages)
-        ineq = perf.inequality(terr)
-        names = self.active.set_index("rep_id")["name"]
-        terr.index = terr.index.map(names)
-        caption = (
-            f"Territory balance · Gini of accounts {fmt.decimal(ineq['accounts'])}, "
-            f"of open pipeline {fmt.decimal(ineq['open_pipeline'])} (0 = perfectly even)"
-        )
-        if not self.tables.has("opportunities.account_id"):
-            terr = terr.drop(columns="accounts")
-            caption = (
-                f"Territory balance · Gini of open pipeline {fmt.decimal(ineq['open_pipeline'])} "
-                "(0 = perfectly even; accounts need `opportunities.account_id`, which this "
-                "source does not have)"
-            )
-        return fmt.table(
-            terr.rename_axis("rep"), {"accounts": "number", "open_pipeline": "money"}, caption
-        )
-
-    def summary(self) -> dict[str, Any]:
-        board = self.leaderboard()
-        return {
-            "report": "team_review",
-            "scope": str(self.scope),
-            "period": self.period.label,
-            "as_of": f"{self.as_of:%Y-%m-%d}",
-            "reps": len(board),
-            "attainment_qtd_median": _plain(board["attainment_qtd"].median()),
-            "commission_total": _plain(board["commission"].sum()),
-            "capacity": {k: _plain(v) for k, v in self.capacity().items()},
+            "attainment": {k: plain(v) for k, v in att["attainment"].items()},
+            "bookings": {k: plain(v) for k, v in att["bookings"].items()},
+            "payable": plain(payable),
+            "percentiles": {k: plain(v) for k, v in self.comparison()["percentile"].items()},
         }

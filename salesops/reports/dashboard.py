@@ -27,10 +27,10 @@ from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import outlook, plots
 from salesops import pipeline as pl
-from salesops.model import Tables
+from salesops.model import Tables, active_reps
 from salesops.periods import Period
 from salesops.probability import WinModel
-from salesops.report import TILE_CSS, png
+from salesops.reports.display import Tile, png, tiles_html
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -124,7 +124,7 @@ class Dashboard:
     def reps(self, region: str = ALL) -> pd.DataFrame:
         """Active reps of ``region`` (or of the dashboard's scope), by name."""
         reps = self.tables.reps
-        reps = reps[(reps["role"].fillna("rep") == "rep") & reps["end_date"].isna()]
+        reps = active_reps(reps)
         if region != ALL:
             reps = reps[reps["region"] == region]
         return reps.sort_values("name")
@@ -259,22 +259,14 @@ class Dashboard:
         tiles = []
         for key, (label, kind) in TILES.items():
             value = values[key]
-            extra = ""
-            if key == "bookings":
-                extra = f"of {fmt.money(values['quota'])} quota"
+            extra = f"of {fmt.money(values['quota'])} quota" if key == "bookings" else ""
             raw = "" if pd.isna(value) else f"{value:.6f}"
             tiles.append(
-                f"<div class='kpi' data-kpi='{key}' data-value='{raw}'>"
-                f"<div class='kpi-name'>{escape(label)}</div>"
-                f"<div class='kpi-value'>{fmt.FORMATTERS[kind](value)}</div>"
-                f"<div class='kpi-change'>{escape(extra)}</div></div>"
+                Tile(label, fmt.FORMATTERS[kind](value), escape(extra), {"kpi": key, "value": raw})
             )
         s = self.selection
         where = s.rep if s.rep != ALL else s.region
-        return (
-            f"<style>{TILE_CSS}</style><div class='kpis' data-selection='{escape(where)}|"
-            f"{s.period}'>{''.join(tiles)}</div>"
-        )
+        return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
 
     def leaderboard_html(self) -> str:
         """Reps of the selection with the month's bookings, attainment and win rate."""

@@ -20,7 +20,7 @@ from salesops.backtest import Backtest, backtest
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.project import cached
-from salesops.report import _plain, memoized, picture
+from salesops.reports.display import memoized, picture, plain
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -395,6 +395,6 @@ class ForecastReport:
             "period": self.period.label,
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "model": self.forecast.model,
-            "forecast": {m: _plain(v) for m, v in self.forecast.mean.items()},
-            "outlook": {q: {k: _plain(v) for k, v in frame[q].items()} for q in frame.columns},
+            "forecast": {m: plain(v) for m, v in self.forecast.mean.items()},
+            "outlook": {q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
         }

@@ -20,10 +20,10 @@ from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import planning as pn
 from salesops.compensation import COMP_PLAN, CompPlan
-from salesops.model import Tables
+from salesops.model import Tables, active_reps
 from salesops.periods import Period
 from salesops.project import resolve
-from salesops.report import _plain, memoized
+from salesops.reports.display import memoized, plain
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -89,9 +89,7 @@ class PlanningReport:
             self.reps = reps[reps["region"] == self.scope.value]
         else:
             self.forecast, self.opps, self.reps = company, opps, reps
-        self.active = self.reps[
-            (self.reps["role"].fillna("rep") == "rep") & self.reps["end_date"].isna()
-        ]
+        self.active = active_reps(self.reps)
 
     @classmethod
     def load(
@@ -374,9 +372,9 @@ class PlanningReport:
             "scope": str(self.scope),
             "period": self.period.label,
             "year": self.year.label,
-            "target": _plain(target.loc["Year", "target"]),
-            "forecast": _plain(target.loc["Year", "forecast"]),
-            "capacity": _plain(cap.loc["Year", "capacity"]),
-            "gap": _plain(cap.loc["Year", "gap"]),
-            "quota_total": {k: _plain(v) for k, v in self.quotas()[list(METHODS)].sum().items()},
+            "target": plain(target.loc["Year", "target"]),
+            "forecast": plain(target.loc["Year", "forecast"]),
+            "capacity": plain(cap.loc["Year", "capacity"]),
+            "gap": plain(cap.loc["Year", "gap"]),
+            "quota_total": {k: plain(v) for k, v in self.quotas()[list(METHODS)].sum().items()},
         }
