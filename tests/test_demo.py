@@ -9,6 +9,7 @@ import pytest
 
 import salesops as so
 from salesops import demo
+from salesops.demo.database import Chunk
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_an_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
     def boom(self):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(demo._Chunk, "tables", boom)
+    monkeypatch.setattr(Chunk, "tables", boom)
     with pytest.raises(KeyboardInterrupt):
         demo.generate(tmp_path / "x.duckdb", demo.DemoConfig(reps=3, opportunities=100))
     assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,240 @@
+"""The demo's deals and their stage history: creation that grows and ramps, stage paths,
+pushed close dates, amount changes and reassignments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from salesops.demo.organisation import DAY, LEAD_SOURCES, PRODUCTS, REGIONS, SEGMENTS
+from salesops.demo.records import decreasing
+from salesops.demo.schema import id_base
+
+if TYPE_CHECKING:
+    from salesops.demo.database import Chunk
+
+
+def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chunk's deals (current state) and their change history: Poisson creation per
+    person and month, growing ~15% a year and ramping with tenure, then stage paths,
+    pushed close dates, amount changes and reassignments to whoever holds the seat."""
+    org, rng, stages = chunk.org, chunk.rng, chunk.stages
+    # Creation: a Poisson count per person and month, growing ~15% a year, ramping over
+    # the first four months of a tenure, busier before Q4.
+    months = np.arange(org.start.astype("M8[M]"), org.as_of.astype("M8[M]") + 1)
+    m0 = months.astype("M8[D]")
+    m1 = (months + 1).astype("M8[D]")
+    hire = people["hire_date"].to_numpy("M8[D]")[:, None]
+    until = people["until"].to_numpy()[:, None]
+    lo, hi = np.maximum(m0, hire), np.minimum(m1, until + DAY)
+    days = np.clip((hi - lo) / DAY, 0, None)
+    years_in = (m0 - org.start) / DAY / 365.25
+    tenure_months = (lo - hire) / DAY / 30.4
+    ramp = np.clip(0.25 + tenure_months / 4 * 0.75, 0.25, 1)
+    season = 1 + 0.15 * np.isin((months.astype(int) % 12) + 1, [8, 9, 10])
+    lam = org.rate * days * 1.15**years_in * ramp * season
+    counts = rng.poisson(lam)
+    person, month = np.nonzero(counts)
+    reps = np.repeat(person, counts[person, month])
+    start_d = np.repeat(lo[person, month], counts[person, month])
+    span = np.repeat(days[person, month], counts[person, month]).astype(int)
+    created = start_d + (rng.random(len(reps)) * span).astype(int) * DAY
+    n = len(reps)
+    p = people.iloc[reps]
+    seg = np.where(rng.random(n) < 0.75, p["segment"].to_numpy(), rng.integers(0, 3, n))
+    region = p["region"].to_numpy()
+    region_size = np.array([1.0, 1.1, 0.95, 0.85, 0.7])[[REGIONS.index(r) for r in region]]
+    amount0 = np.round(
+        np.array([9_000, 38_000, 140_000])[seg]
+        * p["size"].to_numpy()
+        * region_size
+        * rng.lognormal(0, 0.5, n),
+        -2,
+    )
+    cycle = np.array([40, 85, 150])[seg] * p["cycle"].to_numpy()
+    n_open = len(stages.open_names)
+    # Outcome: won, lost at some open stage, or stalled (never closes).
+    q4_close = np.isin(
+        ((created + cycle.astype(int) * DAY).astype("M8[M]").astype(int) % 12) + 1, [10, 11, 12]
+    )
+    p_win = np.clip(0.24 * p["win"].to_numpy() * np.where(q4_close, 1.15, 1.0), 0.04, 0.75)
+    u = rng.random(n)
+    won = u < p_win
+    stalled = ~won & (u > 0.95)
+    lost_at = rng.choice(n_open, n, p=decreasing(n_open))
+    reached = np.where(won, n_open, lost_at + 1)  # open stages visited
+    total = rng.lognormal(np.log(cycle), 0.45) * np.where(won, 1.0, 0.7)
+    share = rng.dirichlet(np.ones(n_open), n)
+    share = np.where(np.arange(n_open) < reached[:, None], share, 0)
+    share /= share.sum(1, keepdims=True)
+    close_t = created + np.maximum(total, 1).astype(int) * DAY
+    # Won deals bunch up at quarter end.
+    qend = (close_t.astype("M8[M]") + (2 - (close_t.astype("M8[M]").astype(int) % 3))).astype(
+        "M8[D]"
+    ) + np.timedelta64(31, "D")
+    qend = qend.astype("M8[M]").astype("M8[D]") - DAY
+    snap = won & ((qend - close_t) / DAY < 40) & (rng.random(n) < 0.45)
+    close_t = np.where(snap, qend - rng.integers(0, 4, n) * DAY, close_t)
+    close_t = np.maximum(close_t, created + DAY)
+    # The first expected close date is optimistic and at a month end.
+    expected = created + (cycle * rng.uniform(0.6, 1.1, n)).astype(int) * DAY
+    expected = ((expected.astype("M8[M]") + 1).astype("M8[D]")) - DAY
+    # Events: (deal, time, stage code or -1, amount or nan, close date or NaT).
+    ev = [event(chunk, np.arange(n), created, 0, amount0, expected)]
+    bounds = np.cumsum(share * (close_t - created)[:, None].astype(float), axis=1)
+    for k in range(1, n_open):
+        has = reached > k
+        t = created[has] + bounds[has, k - 1].astype(int) * DAY
+        ev.append(event(chunk, np.nonzero(has)[0], t, k, np.nan, None, slot=k))
+    # Pushes: while the expected date passes before the deal closes, the rep moves it.
+    exp = expected.copy()
+    end_t = np.where(stalled, org.as_of + 400 * DAY, close_t)
+    careless = rng.random(n) < 0.3 * p["pushy"].to_numpy()
+    for _ in range(12):
+        due = (exp < end_t) & (exp <= org.as_of) & ~(stalled & careless)
+        if not due.any():
+            break
+        idx = np.nonzero(due)[0]
+        # The rep notices when the old date arrives, before the deal closes.
+        when = np.maximum(exp[idx] - rng.integers(0, 6, len(idx)) * DAY, created[idx])
+        exp[idx] = exp[idx] + rng.integers(20, 75, len(idx)) * DAY
+        exp[idx] = ((exp[idx].astype("M8[M]") + 1).astype("M8[D]")) - DAY
+        ev.append(event(chunk, idx, when, -1, np.nan, exp[idx], slot=n_open + 1))
+    # Pull-ins: a deal that is closing well before its date gets its date moved earlier.
+    early = won & (close_t < exp - 20 * DAY) & (rng.random(n) < 0.6)
+    pull_t = np.maximum(close_t - rng.integers(3, 20, n) * DAY, created)
+    pulled_to = ((close_t.astype("M8[M]") + 1).astype("M8[D]")) - DAY
+    ev.append(
+        event(
+            chunk,
+            np.nonzero(early)[0],
+            pull_t[early],
+            -1,
+            np.nan,
+            pulled_to[early],
+            slot=n_open + 1,
+        )
+    )
+    change = rng.random(n) < 0.25
+    when = created + ((close_t - created) / DAY * rng.uniform(0.1, 0.9, n)).astype(int) * DAY
+    new_amount = np.round(amount0 * rng.uniform(0.6, 1.4, n), -2)
+    ev.append(
+        event(chunk, np.nonzero(change)[0], when[change], -1, new_amount[change], None, slot=n_open)
+    )
+    # Most stalled deals are eventually cleaned up: closed as lost long after their date.
+    cleanup = stalled & careless & (rng.random(n) < 0.8)
+    close_t = np.where(cleanup, expected + rng.integers(90, 500, n) * DAY, close_t)
+    won = won & ~cleanup
+    closing = ~stalled | cleanup
+    close_code = np.where(
+        won, stages.names.index(stages.won), stages.names.index(stages.lost_names[0])
+    )
+    ev.append(
+        event(
+            chunk,
+            np.nonzero(closing)[0],
+            close_t[closing],
+            close_code[closing],
+            np.nan,
+            close_t[closing],
+            slot=n_open + 2,
+        )
+    )
+    history = stage_history(chunk, ev, created, n)
+    last = history.groupby("deal", sort=False).tail(1).set_index("deal").sort_index()
+    # Whoever holds the seat when the deal ends (or now) owns it: leavers' deals move on.
+    seat = p["seat"].to_numpy()
+    final = np.minimum(np.where(last["closed"], last["close_date"], org.as_of), org.as_of)
+    owner = holder(chunk, people, seat, final.astype("M8[D]"), fallback=reps)
+    opps = pd.DataFrame(
+        {
+            "deal": last.index,
+            "person": owner[last.index],
+            "account_id": [
+                f"A{s:05d}{a:03d}"
+                for s, a in zip(seat[last.index], rng.integers(0, 60, len(last)), strict=True)
+            ],
+            "region": region[last.index],
+            "segment": np.array(SEGMENTS)[seg[last.index]],
+            "product": rng.choice(PRODUCTS, len(last), p=[0.45, 0.25, 0.2, 0.1]),
+            "lead_source": rng.choice(LEAD_SOURCES, len(last), p=[0.35, 0.3, 0.12, 0.1, 0.13]),
+            "created_date": created[last.index],
+            "close_date": last["close_date"].to_numpy(),
+            "stage": last["stage"].to_numpy(),
+            "amount": last["amount"].to_numpy(),
+            "forecast_category": last["forecast_category"].to_numpy(),
+        }
+    )
+    opps["owner_id"] = people["rep_id"].to_numpy()[opps["person"]]
+    opps = opps.sort_values(["owner_id", "created_date", "deal"], kind="stable")
+    base = id_base(chunk.seats.start, chunk.org)
+    opps["opportunity_id"] = [f"O{base + i:07d}" for i in range(len(opps))]
+    ids = pd.Series(opps["opportunity_id"].to_numpy(), index=opps["deal"].to_numpy())
+    history = history[history["deal"].isin(ids.index)]
+    history = history.assign(opportunity_id=ids.loc[history["deal"]].to_numpy())
+    history = history.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    hist_cols = [
+        "opportunity_id",
+        "changed_at",
+        "stage",
+        "amount",
+        "close_date",
+        "forecast_category",
+    ]
+    return opps.reset_index(drop=True), history[hist_cols].reset_index(drop=True)
+
+
+def event(chunk: Chunk, deal, when, stage, amount, close, slot: int = 0) -> pd.DataFrame:
+    """Rows of one kind of change; ``slot`` orders same-day changes (hour 8 + slot)."""
+    m = len(deal)
+    when = np.asarray(when, dtype="M8[D]").astype("M8[s]")
+    seconds = ((8 + slot) * 3600 + chunk.rng.integers(0, 3600, m)).astype("m8[s]")
+    return pd.DataFrame(
+        {
+            "deal": deal,
+            "changed_at": when + seconds,
+            "code": np.broadcast_to(np.asarray(stage), (m,)),
+            "amount": np.broadcast_to(np.asarray(amount, dtype=float), (m,)),
+            "close_date": np.broadcast_to(
+                np.asarray("NaT" if close is None else close, dtype="M8[D]"), (m,)
+            ),
+        }
+    )
+
+
+def stage_history(
+    chunk: Chunk, ev: list[pd.DataFrame], created: np.ndarray, n: int
+) -> pd.DataFrame:
+    """The change events of every deal in time order, each row carrying the deal's stage,
+    amount, close date and forecast category after the change."""
+    stages = chunk.stages
+    h = pd.concat(ev, ignore_index=True)
+    h = h[h["changed_at"] < np.datetime64(chunk.org.as_of + DAY, "s")]
+    h = h.sort_values(["deal", "changed_at"], kind="stable").reset_index(drop=True)
+    # Each deal's first row is its creation, which sets every field: a plain
+    # forward fill never leaks one deal's values into the next.
+    h["code"] = h["code"].where(h["code"] >= 0)
+    h[["code", "amount", "close_date"]] = h[["code", "amount", "close_date"]].ffill()
+    names = np.array(stages.names)
+    cats = np.array([s.forecast_category for s in stages.stages], dtype=object)
+    code = h["code"].to_numpy().astype(int)
+    h["stage"] = names[code]
+    h["forecast_category"] = cats[code]
+    h["closed"] = np.isin(h["stage"], stages.closed_names)
+    return h
+
+
+def holder(chunk: Chunk, people, seat, when, fallback) -> np.ndarray:
+    """Index into ``people`` of who held ``seat`` on ``when`` (the creator if none)."""
+    out = np.asarray(fallback).copy()
+    for s, grp in people.groupby("seat"):
+        mask = seat == s
+        hires = grp["hire_date"].to_numpy("M8[D]")
+        pos = np.searchsorted(hires, when[mask], side="right") - 1
+        pos = np.clip(pos, 0, len(grp) - 1)
+        holder = grp.index.to_numpy()[pos]
+        active = when[mask] <= grp["until"].to_numpy()[pos]
+        out[mask] = np.where(active, holder, out[mask])
+    return out
