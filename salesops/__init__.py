@@ -1,6 +1,7 @@
 """salesops: reporting workbooks for sales operations.
 
-Notebooks use ``import salesops as so`` and the names in ``__all__``. Importing the
+Notebooks use ``import salesops as so`` and the names in ``__all__``, and a report's
+sections from its module (``from salesops.reports import team_review``). Importing the
 package does no work: each name is imported from its module on first use.
 """
 
@@ -26,7 +27,8 @@ _EXPORTS = {
     "Dashboard": "salesops.reports.dashboard",
     "PerformanceReview": "salesops.reports.performance_review",
     "PlanningReport": "salesops.reports.planning",
-    "TeamReview": "salesops.reports.team_review",
+    "ReportContext": "salesops.reports.context",
+    "show": "salesops.reports.display",
     "write_summary": "salesops.reports.display",
     "summary_path": "salesops.reports.display",
     "ConfigError": "salesops.errors",
@@ -40,14 +42,15 @@ __all__ = [
     "PerformanceReview",
     "Period",
     "PlanningReport",
+    "ReportContext",
     "Scope",
     "Source",
     "Stages",
     "Tables",
-    "TeamReview",
     "load",
     "open_source",
     "settings",
+    "show",
     "summary_path",
     "write_summary",
 ]
@@ -70,13 +73,13 @@ if TYPE_CHECKING:
     from salesops.model import Tables
     from salesops.periods import Period
     from salesops.project import settings
+    from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
-    from salesops.reports.display import summary_path, write_summary
+    from salesops.reports.display import show, summary_path, write_summary
     from salesops.reports.forecast import ForecastReport
     from salesops.reports.metrics import MetricsReport
     from salesops.reports.performance_review import PerformanceReview
     from salesops.reports.planning import PlanningReport
-    from salesops.reports.team_review import TeamReview
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source
     from salesops.stages import Stages

@@ -1,5 +1,15 @@
-"""What every report shares for showing its sections: KPI tiles, figures as PNG, plain JSON
-values, the summary file, and the once-per-report memo of a section."""
+"""What every report shares for showing its sections: how a section's DataFrame is shown
+(:func:`show`), what a section needs (:func:`section`), KPI tiles, figures as PNG, plain
+JSON values and the summary file.
+
+A section is a function of a :class:`~salesops.reports.context.ReportContext` that
+returns a DataFrame. :func:`section` declares what it needs from the source and how it
+is shown; when the source lacks what it needs, the section returns :class:`Missing`,
+which shows as one line saying so, in place of the section::
+
+    board = team_review.leaderboard(ctx)   # a DataFrame: change it, sort it, plot it
+    so.show(board)                          # formatted by kind, with its caption
+"""
 
 from __future__ import annotations
 
@@ -14,15 +24,17 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from IPython.display import Image
+from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
+from salesops import coverage
 from salesops import formatting as fmt
 from salesops.periods import Period
 from salesops.project import write_atomic
 from salesops.scopes import Scope
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 TILE_CSS = """
 .kpis {display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 8px 0 16px;}
@@ -118,3 +130,92 @@ def summary_path(
 
     label = Period.parse(period, as_of=as_of).label
     return root() / "reports" / label / Scope.parse(scope).slug / f"{report}.json"
+
+
+@dataclass(frozen=True)
+class View:
+    """How a section's frame is shown: each column's kind (a
+    :data:`salesops.formatting.FORMATTERS` key; or each row's, for a frame of one column),
+    a caption, a chart that draws the frame instead of a table (``show(frame, table=True)``
+    gives the table anyway), and the line an empty frame shows instead."""
+
+    formats: Mapping[str, str] = field(default_factory=dict)
+    caption: str | None = None
+    chart: Callable[[pd.DataFrame], Figure] | None = None
+    rows: Mapping[str, str] = field(default_factory=dict)  # kinds by row, for a one-column frame
+    empty: str | None = None  # what an empty frame says ("Nobody is ramping.")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A section the source cannot support: shown as one line naming what it lacks."""
+
+    section: str
+    lacking: tuple[str, ...]
+
+    @property
+    def sentence(self) -> str:
+        """ "Ramping reps needs `reps.hire_date`, which this source does not have." """
+        return coverage.sentence(self.section, list(self.lacking))
+
+    def _repr_markdown_(self) -> str:
+        return f"*{self.sentence}*"
+
+
+def viewed(frame: pd.DataFrame, view: View) -> pd.DataFrame:
+    """``frame``, carrying how it is shown (``frame.attrs["view"]``)."""
+    frame.attrs["view"] = view
+    return frame
+
+
+def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
+    """Declare what a section needs (tables, or ``table.column``): without it, the
+    section returns :class:`Missing` instead of numbers the data cannot support."""
+    needed = tuple(needs)
+
+    def wrap(function: F) -> F:
+        @functools.wraps(function)
+        def checked(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+            lacking = coverage.missing(ctx.tables, needed)
+            if lacking:
+                return Missing(name, tuple(lacking))
+            return function(ctx, *args, **kwargs)
+
+        checked.needs = needed  # type: ignore[attr-defined]
+        return checked  # type: ignore[return-value]
+
+    return wrap
+
+
+def show(*results: Any, table: bool = False) -> Any:
+    """Show sections as a reader sees them: a frame formatted by its :class:`View` (or
+    drawn as its chart; ``table=True`` shows the numbers instead), a :class:`Missing`
+    section as one line, anything else as it is. Several results are displayed in turn."""
+    if len(results) != 1:
+        for result in results:
+            display(show(result, table=table))
+        return None
+    result = results[0]
+    if isinstance(result, Missing):
+        return Markdown(f"*{result.sentence}*")
+    if isinstance(result, pd.DataFrame | pd.Series):
+        view = result.attrs.get("view") or View()
+        if result.empty and view.empty:
+            return Markdown(f"*{view.empty}*")
+        if view.chart is not None and not table:
+            return picture(view.chart(result), view.caption or "")
+        frame = result.to_frame() if isinstance(result, pd.Series) else result
+        if view.rows:  # one kind per row: formatted as text, as the reader sees it
+            shown = frame.astype(object)
+            for row, kind in view.rows.items():
+                shown.loc[row] = [fmt.FORMATTERS[kind](v) for v in frame.loc[row]]
+            return fmt.table(shown, {}, view.caption)
+        return fmt.table(frame, view.formats, view.caption)
+    if isinstance(result, list | tuple):
+        return show(*result, table=table)
+    return result
+
+
+def tiles(items: Iterable[Tile], data: Mapping[str, str] | None = None) -> HTML:
+    """KPI tiles to display."""
+    return HTML(tiles_html(items, data))

@@ -1,0 +1,140 @@
+"""What every section of one report reads, resolved once: the scoped tables, the period,
+the as-of day, the stages, the settings and the commission plan.
+
+.. code-block:: python
+
+    ctx = so.ReportContext.load(source, "region:EMEA", "2026-10")
+    board = team_review.leaderboard(ctx)   # a DataFrame
+    so.show(board)                          # the table a reader sees
+
+Sections are functions of a context. What several sections share (a leaderboard, a
+forecast) is computed once per context (:func:`per_context`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import pandas as pd
+
+from salesops.compensation import COMP_PLAN, CompPlan
+from salesops.model import Tables
+from salesops.periods import Period
+from salesops.project import Settings, settings
+from salesops.scopes import Scope
+from salesops.stages import Stages
+
+T = TypeVar("T")
+Reads = Literal["scope", "region", "company"]
+
+
+@dataclass(eq=False)
+class ReportContext:
+    """One report's inputs.
+
+    Parameters
+    ----------
+    tables
+        The tables the report reads: the scope's own, or its region's (a rep's review
+        compares them with their peers), or the company's (a region's forecast is
+        reconciled with the company's).
+    period
+        The period reported on.
+    scope
+        Whom the report is about.
+    as_of
+        The last day the numbers know of: the period's last day, or the data's as-of day
+        when that is earlier.
+    stages, settings
+        The stage configuration and the company's settings.
+    comp_plan
+        The commission plan, for the reports that pay people.
+    """
+
+    tables: Tables
+    period: Period
+    scope: Scope
+    as_of: pd.Timestamp
+    stages: Stages
+    settings: Settings
+    comp_plan: CompPlan | None = None
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        tables: Tables,
+        period: Period | str = "latest",
+        scope: Scope | str = "company",
+        stages: Stages | None = None,
+        comp_plan: CompPlan | str | Path | None = None,
+    ) -> ReportContext:
+        """A context for tables already loaded; ``latest`` resolves with their as-of day."""
+        period = Period.parse(period, as_of=tables.as_of)
+        if isinstance(comp_plan, str | Path):
+            comp_plan = CompPlan.read(comp_plan)
+        return cls(
+            tables,
+            period,
+            Scope.parse(scope),
+            min(tables.as_of or period.last_day, period.last_day),
+            stages or Stages.of(tables),
+            settings(),
+            comp_plan,
+        )
+
+    @classmethod
+    def load(
+        cls,
+        source: Any = None,
+        scope: Scope | str = "company",
+        period: Period | str = "latest",
+        reads: Reads = "scope",
+        comp_plan: CompPlan | str | Path | None = None,
+        on_invalid: str = "refuse",
+    ) -> ReportContext:
+        """Load what a report for ``scope`` reads from ``source`` (see
+        :func:`salesops.load`): its own rows, its region's (``reads="region"``, for a rep)
+        or the company's. ``comp_plan`` is a plan file (relative to the project root) or
+        ``"default"`` for ``parameters/comp_plan.yml``."""
+        from salesops.sources import open_source
+
+        with open_source(source) as src:
+            parsed = src.check_scope(scope)
+            loaded: Scope = parsed
+            if reads == "company":
+                loaded = Scope("company")
+            elif reads == "region" and parsed.level == "rep":
+                loaded = Scope("region", src.rep_regions()[str(parsed.value)])
+            tables = src.load(loaded, period, on_invalid=on_invalid)
+        plan = COMP_PLAN if comp_plan == "default" else comp_plan
+        return cls.of(tables, period, parsed, comp_plan=plan)
+
+    @property
+    def who(self) -> str:
+        """The scope for a heading: "Company", "EMEA region", or the rep's name."""
+        if self.scope.level == "company":
+            return "Company"
+        if self.scope.level == "region":
+            return f"{self.scope.value} region"
+        reps = self.tables.reps
+        names = reps.loc[reps["rep_id"] == self.scope.value, "name"]
+        return str(names.iloc[0]) if len(names) else str(self.scope.value)
+
+
+def per_context(function: Callable[..., T]) -> Callable[..., T]:
+    """A section computed once per context and arguments: the sections that several
+    others read (a leaderboard, a forecast) are not computed again."""
+
+    @functools.wraps(function)
+    def once(ctx: ReportContext, *args: Any, **kwargs: Any) -> T:
+        key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in ctx.cache:
+            ctx.cache[key] = function(ctx, *args, **kwargs)
+        return ctx.cache[key]
+
+    return once

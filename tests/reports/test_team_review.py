@@ -1,0 +1,68 @@
+"""The team review's sections on the tiny CRM, without papermill: each a DataFrame with
+numbers computed by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.reports import team_review
+from salesops.reports.display import Missing
+
+
+@pytest.fixture
+def east(tiny_dir) -> so.ReportContext:
+    return so.ReportContext.load(
+        str(tiny_dir), "region:East", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
+
+
+def test_the_team_is_the_regions_reps_employed_in_the_month(east):
+    # Bob Baker left on 2026-08-15, before September; Maria leads, she does not sell
+    assert list(team_review.team(east)["rep_id"]) == ["R1"]
+
+
+def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
+    board = team_review.leaderboard(east)
+    assert list(board.index) == ["Alice Able"]
+    alice = board.loc["Alice Able"]
+    assert alice["bookings_qtd"] == 10_000  # O1, won 2026-08-15; O9 closes in October
+    assert alice["win_rate"] == 0.5  # July to September: O1 won, O2 lost
+    assert alice["commission"] == -200  # September's true-up (tests/test_runs.py)
+    assert board.attrs["view"].formats["win_rate"] == "pct"
+    html = so.show(board).to_html()
+    assert "Alice Able" in html and "$10,000" in html and "50%" in html
+
+
+def test_a_section_without_its_data_says_what_it_needs(tiny_dir, tmp_path):
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    reps = pd.read_csv(crm / "reps.csv").drop(columns="hire_date")
+    reps.to_csv(crm / "reps.csv", index=False)
+    ctx = so.ReportContext.load(str(crm), "region:East", "2026-09", comp_plan="default")
+    ramping = team_review.ramping(ctx)
+    assert isinstance(ramping, Missing)
+    line = "Ramping reps needs `reps.hire_date`, which this source does not have."
+    assert so.show(ramping).data == f"*{line}*"
+    assert "ramping" not in team_review.capacity_table(ctx).index  # nor the ramp row
+
+
+def test_nobody_ramping_is_said_in_words(east):
+    ramping = team_review.ramping(east)
+    assert ramping.empty
+    assert so.show(ramping).data == "*Nobody is ramping.*"
+
+
+def test_the_summary_is_plain_json(east):
+    summary = team_review.summary(east)
+    assert summary["reps"] == 1 and summary["commission_total"] == -200
+    assert summary["scope"] == "region:East" and summary["period"] == "2026-09"
+    assert set(summary["capacity"]) == set(team_review.CAPACITY_ROWS)
+
+
+def test_a_team_review_is_for_a_region(tiny_dir):
+    ctx = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    with pytest.raises(ValueError, match="for a region"):
+        team_review.title(ctx)
