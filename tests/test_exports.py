@@ -21,6 +21,7 @@ import salesops as so
 from salesops import cli, metrics, runner
 from salesops.plan import Plan
 from salesops.proposal import propose
+from salesops.reports import metrics as metrics_report
 
 CRM = Path(__file__).parent / "data" / "exports" / "crm"
 SHAPES = ["salesforce", "hubspot", "pipedrive", "zoho", "spreadsheet"]
@@ -232,7 +233,7 @@ def test_outcome_column_decides_won_and_lost():
 def test_source_stages_come_from_the_file_next_to_it():
     tables = so.load(source("hubspot"))
     assert tables.stages.names[0] == "Appointment Scheduled"
-    by_stage = so.MetricsReport(tables, "2026-10", "company").pipeline_by_stage()
+    by_stage = metrics_report.pipeline_by_stage(so.ReportContext.of(tables, "2026-10"))
     assert list(by_stage.index) == tables.stages.open_names
 
 

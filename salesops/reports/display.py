@@ -136,12 +136,13 @@ def summary_path(
 class View:
     """How a section's frame is shown: each column's kind (a
     :data:`salesops.formatting.FORMATTERS` key; or each row's, for a frame of one column),
-    a caption, a chart that draws the frame instead of a table (``show(frame, table=True)``
-    gives the table anyway), and the line an empty frame shows instead."""
+    a caption, what draws the frame instead of a table (a chart, KPI tiles;
+    ``show(frame, table=True)`` gives the table anyway), and the line an empty frame shows
+    instead."""
 
     formats: Mapping[str, str] = field(default_factory=dict)
     caption: str | None = None
-    chart: Callable[[pd.DataFrame], Figure] | None = None
+    draw: Callable[[pd.DataFrame], Figure | HTML] | None = None
     rows: Mapping[str, str] = field(default_factory=dict)  # kinds by row, for a one-column frame
     empty: str | None = None  # what an empty frame says ("Nobody is ramping.")
 
@@ -168,6 +169,13 @@ def viewed(frame: pd.DataFrame, view: View) -> pd.DataFrame:
     return frame
 
 
+def requires(ctx: Any, name: str, *needs: str) -> Missing | None:
+    """:class:`Missing` when the source lacks what section ``name`` ``needs``, else None:
+    for a section whose needs depend on its arguments (a breakdown by a column)."""
+    lacking = coverage.missing(ctx.tables, needs)
+    return Missing(name, tuple(lacking)) if lacking else None
+
+
 def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
     """Declare what a section needs (tables, or ``table.column``): without it, the
     section returns :class:`Missing` instead of numbers the data cannot support."""
@@ -176,10 +184,7 @@ def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
     def wrap(function: F) -> F:
         @functools.wraps(function)
         def checked(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-            lacking = coverage.missing(ctx.tables, needed)
-            if lacking:
-                return Missing(name, tuple(lacking))
-            return function(ctx, *args, **kwargs)
+            return requires(ctx, name, *needed) or function(ctx, *args, **kwargs)
 
         checked.needs = needed  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
@@ -202,8 +207,9 @@ def show(*results: Any, table: bool = False) -> Any:
         view = result.attrs.get("view") or View()
         if result.empty and view.empty:
             return Markdown(f"*{view.empty}*")
-        if view.chart is not None and not table:
-            return picture(view.chart(result), view.caption or "")
+        if view.draw is not None and not table:
+            drawn = view.draw(result)
+            return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn
         frame = result.to_frame() if isinstance(result, pd.Series) else result
         if view.rows:  # one kind per row: formatted as text, as the reader sees it
             shown = frame.astype(object)

@@ -1,30 +1,42 @@
-"""The metrics report: each section of ``notebooks/metrics.ipynb`` as one call.
+"""The sales metrics report (``notebooks/metrics.ipynb``): headline KPIs, the bookings
+trend, pipeline, conversion, breakdowns, lead management, selling time, forecast
+precision and data quality of the company or one region.
 
-A :class:`MetricsReport` holds the loaded tables, the period and the scope, and turns
-the metric functions into what a reader sees: KPI tiles, styled tables and charts.
-It computes; it neither reads nor writes (``write_summary`` writes the JSON summary).
+Each section is a function of a :class:`~salesops.reports.context.ReportContext`
+returning a DataFrame; :func:`~salesops.reports.display.show` shows it as tiles, a
+chart or a table::
+
+    ctx = so.ReportContext.load(source, "region:EMEA", "2026-10")
+    by_segment = metrics.breakdown(ctx, "segment")
+    so.show(by_segment)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Image, Markdown
+from IPython.display import HTML, Markdown
 
 from salesops import coverage, plots, quarantine
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import pipeline as pl
-from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import settings
-from salesops.reports.display import Tile, formatted, memoized, picture, plain, tiles_html, tone
-from salesops.scopes import Scope
-from salesops.stages import Stages
+from salesops.reports.context import ReportContext, per_context
+from salesops.reports.display import (
+    Tile,
+    View,
+    formatted,
+    plain,
+    requires,
+    section,
+    tiles_html,
+    tone,
+    viewed,
+)
 
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
 # What each headline KPI needs beyond deals (see salesops.coverage).
@@ -47,349 +59,278 @@ BREAKDOWN_FORMATS = {
 }
 
 
-@dataclass
-class MetricsReport:
-    """The metrics of one scope for one period.
+LEAD_FORMATS = {
+    "leads": "number",
+    "median_hours": "hours",
+    "p90_hours": "hours",
+    "within_1h": "pct",
+    "within_24h": "pct",
+    "never": "pct",
+    "conversion": "pct",
+}
+PRECISION_FORMATS = {
+    "forecasts": "number",
+    "accuracy": "pct",
+    "mape": "pct",
+    "wape": "pct",
+    "bias": "change",
+}
 
-    Parameters
-    ----------
-    tables
-        Tables loaded for the scope (``salesops.load``).
-    period
-        The period label or Period; ``latest`` is resolved with ``tables.as_of``.
-    scope
-        ``company`` or ``region:<name>``.
-    """
 
-    tables: Tables
-    period: Period | str
-    scope: Scope | str = "company"
-    stages: Stages | None = None  # None: the source's stages (tables.stages)
+def title(ctx: ReportContext) -> Markdown:
+    """The report heading: scope, period and the data's as-of date."""
+    as_of = ctx.tables.as_of
+    shown = f" · data as of {as_of:%d %b %Y}" if as_of is not None else ""
+    return quarantine.titled(ctx.tables, f"## {ctx.who} · {ctx.period.label}{shown}")
 
-    def __post_init__(self) -> None:
-        self.stages = self.stages or Stages.of(self.tables)
-        self.period = Period.parse(self.period, as_of=self.tables.as_of)
-        self.scope = Scope.parse(self.scope)
-        self.opps = self.tables.opportunities
 
-    # -- helpers ------------------------------------------------------------------------
-    def title(self) -> Markdown:
-        """The report heading: scope, period and the data's as-of date."""
-        who = "Company" if self.scope.level == "company" else f"{self.scope.value} region"
-        as_of = (
-            f" · data as of {self.tables.as_of:%d %b %Y}" if self.tables.as_of is not None else ""
+def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> float:
+    """The open pipeline due to close in ``window``, as it stood at ``moment`` (rebuilt
+    from the stage history; without one, only as exported, for moments after the period)."""
+    history = ctx.tables.opportunity_history
+    if history is None:
+        if moment < ctx.period.end:
+            return np.nan
+        return pl.pipeline(ctx.tables.opportunities, window, stages=ctx.stages)["amount"]
+    return pl.pipeline_as_of(history, moment, window, stages=ctx.stages)["amount"]
+
+
+@per_context
+def kpis(ctx: ReportContext) -> pd.DataFrame:
+    """Headline KPIs with their change against the previous period and last year; shown
+    as tiles, without those the source cannot support."""
+    o, st, q = ctx.tables.opportunities, ctx.stages, ctx.tables.quotas
+
+    def attainment(p: Period) -> float:
+        return np.nan if q is None else m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
+
+    def pipeline_coverage(p: Period) -> float:
+        if q is None:
+            return np.nan
+        nxt = p.shift(1)
+        quota = q.loc[nxt.contains(q["month"]), "amount"].sum()
+        return pipeline_at(ctx, p.end, nxt) / quota if quota > 0 else np.nan
+
+    def response(p: Period) -> float:
+        leads = ctx.tables.leads
+        return np.nan if leads is None else m.lead_response(leads, p)["median_hours"]
+
+    rows = {
+        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money"),
+        "Quota attainment": (attainment, "pct"),
+        "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct"),
+        "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money"),
+        "Sales cycle (median)": (lambda p: m.sales_cycle(o, p, stages=st)["median_days"], "days"),
+        "Open pipeline, next period": (lambda p: pipeline_at(ctx, p.end, p.shift(1)), "money"),
+        "Pipeline coverage": (pipeline_coverage, "ratio"),
+        "Lead response (median)": (response, "hours"),
+    }
+    out = []
+    for name, (value, kind) in rows.items():
+        out.append({"kpi": name, "kind": kind, **m.growth(value, ctx.period).to_dict()})
+    frame = pd.DataFrame(out).set_index("kpi")
+    return viewed(frame, View(caption="Headline KPIs", draw=lambda f: _tiles(ctx, f)))
+
+
+def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
+    needs = {k: KPI_NEEDS.get(k, ()) for k in kpis.index}
+    gone, said = coverage.not_shown(ctx.tables, needs)
+    tiles = []
+    for name, row in kpis.drop(index=gone).iterrows():
+        changes = " · ".join(
+            f"<span class='{tone(row[c], name in LOWER_IS_BETTER)}'>"
+            f"{fmt.change(row[c])}</span> {label}"
+            for c, label in (("vs_previous", "vs prev."), ("vs_last_year", "vs last yr"))
         )
-        return quarantine.titled(self.tables, f"## {who} · {self.period.label}{as_of}")
+        tiles.append(Tile(str(name), formatted(row["current"], row["kind"]), changes))
+    note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
+    return HTML(tiles_html(tiles) + note)
 
-    def missing(self, section: str, *needs: str) -> Markdown | None:
-        """The one line ``section`` shows when the source lacks what it ``needs``, else None
-        (see :mod:`salesops.coverage`)."""
-        return coverage.lacking(self.tables, section, *needs)
 
-    def _pipeline_at(self, moment: pd.Timestamp, window: Period) -> float:
-        history = self.tables.opportunity_history
-        if history is None:
-            return (
-                pl.pipeline(self.opps, window, stages=self.stages)["amount"]
-                if (moment >= self.period.end)
-                else np.nan
-            )
-        return pl.pipeline_as_of(history, moment, window, stages=self.stages)["amount"]
+def summary(ctx: ReportContext) -> dict[str, Any]:
+    """Headline numbers as plain JSON-ready values, for tests and roll-ups."""
+    as_of = ctx.tables.as_of
+    return {
+        "report": "metrics",
+        "scope": str(ctx.scope),
+        "period": ctx.period.label,
+        "as_of": None if as_of is None else f"{as_of:%Y-%m-%d}",
+        "kpis": {
+            name: {k: plain(row[k]) for k in ("current", "previous", "last_year")}
+            for name, row in kpis(ctx).iterrows()
+        },
+        "deals": len(ctx.tables.opportunities),
+    }
 
-    # -- KPIs ---------------------------------------------------------------------------
-    @memoized
-    def kpis(self) -> pd.DataFrame:
-        """Headline KPIs with their change against the previous period and last year."""
-        o, st, q = self.opps, self.stages, self.tables.quotas
 
-        def attainment(p: Period) -> float:
-            return (
-                np.nan
-                if q is None
-                else m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
-            )
+@section("The bookings trend", needs=["opportunities.amount"])
+def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
+    """Bookings, quota and attainment for each of the last ``months`` months, drawn as a
+    chart against quota where the source has quotas."""
+    trail = ctx.period.trailing_months(months)
+    window = (trail[0].start, trail[-1].end)
+    booked = m.bookings(ctx.tables.opportunities, window, by="month", stages=ctx.stages)
+    labels = [p.label for p in trail]
+    out = pd.DataFrame(index=pd.Index(labels, name="month"))
+    out["bookings"] = booked.reindex(labels).fillna(0.0)
+    q = ctx.tables.quotas
+    if q is not None:
+        inside = (q["month"] >= window[0]) & (q["month"] < window[1])
+        quota = q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum()
+        out["quota"] = quota.reindex(labels)
+    else:
+        out["quota"] = np.nan
+    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
+    against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
+    caption = f"Bookings{against}, {months} months to {ctx.period.label}"
+    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
+    return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
 
-        def pipeline_coverage(p: Period) -> float:
-            if q is None:
-                return np.nan
-            nxt = p.shift(1)
-            quota = q.loc[nxt.contains(q["month"]), "amount"].sum()
-            return self._pipeline_at(p.end, nxt) / quota if quota > 0 else np.nan
 
-        def response(p: Period) -> float:
-            leads = self.tables.leads
-            return np.nan if leads is None else m.lead_response(leads, p)["median_hours"]
+@section("Open pipeline by stage", needs=["opportunities.amount"])
+def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
+    """Open pipeline by stage at the end of the period, raw and weighted (as exported when
+    there is no history to go back to the period's end with)."""
+    history = ctx.tables.opportunity_history
+    deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
+    pipe = pl.pipeline(deals, by="stage", stages=ctx.stages)
+    frame = pipe.reindex(ctx.stages.open_names).fillna(0).astype({"deals": int})
+    caption = f"Open pipeline by stage at the end of {ctx.period.label}"
+    if not ctx.tables.has("opportunity_history"):
+        caption = f"Open pipeline by stage as exported (data as of {ctx.tables.as_of:%d %b %Y})"
+    formats = {"deals": "number", "amount": "money", "weighted": "money"}
+    return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))
 
-        rows = {
-            "Bookings": (lambda p: m.bookings(o, p, stages=st), "money"),
-            "Quota attainment": (attainment, "pct"),
-            "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct"),
-            "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money"),
-            "Sales cycle (median)": (
-                lambda p: m.sales_cycle(o, p, stages=st)["median_days"],
-                "days",
-            ),
-            "Open pipeline, next period": (lambda p: self._pipeline_at(p.end, p.shift(1)), "money"),
-            "Pipeline coverage": (pipeline_coverage, "ratio"),
-            "Lead response (median)": (response, "hours"),
+
+def waterfall_window(ctx: ReportContext) -> Period:
+    """The close-date window the waterfall follows: the period's quarter."""
+    return ctx.period.quarter() if ctx.period.grain == "month" else ctx.period
+
+
+@section("The pipeline waterfall", needs=["opportunity_history"])
+def waterfall(ctx: ReportContext) -> pd.DataFrame:
+    """How the pipeline due to close in the quarter moved during the period."""
+    window = waterfall_window(ctx)
+    history = ctx.tables.opportunity_history
+    frame = pl.waterfall(history, ctx.period, window, ctx.stages)
+    caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
+    formats = {"amount": "money", "deals": "number"}
+    return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
+
+
+@section("Stage conversion", needs=["opportunity_history"])
+def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
+    """Stage conversion of the deals created in the ``months`` up to the period's end (it
+    needs the stage history: a lost deal's current stage does not say how far it got)."""
+    cohort = (ctx.period.end - pd.DateOffset(months=months), ctx.period.end)
+    tables = ctx.tables
+    frame = pl.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
+    caption = f"Stage conversion of deals created in the {months} months to {ctx.period.label}"
+    return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
+
+
+def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
+    """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
+    name = f"The breakdown by {by.replace('_', ' ')}"
+    missing = requires(ctx, name, f"opportunities.{by}")
+    if missing is not None:
+        return missing  # type: ignore[return-value]
+    p, st, o = ctx.period, ctx.stages, ctx.tables.opportunities
+    cycle = m.sales_cycle(o, p, by=by, stages=st)
+    empty = pd.Series(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "bookings": m.bookings(o, p, by=by, stages=st),
+            "won": cycle.get("deals", empty),
+            "win_rate": m.win_rate(o, p, by=by, stages=st),
+            "average_deal_size": m.average_deal_size(o, p, by=by, stages=st),
+            "cycle_days": cycle.get("median_days", empty),
+            "open_pipeline": pl.pipeline(o, by=by, stages=st)["amount"] if len(o) else empty,
         }
-        out = []
-        for name, (value, kind) in rows.items():
-            g = m.growth(value, self.period)
-            out.append({"kpi": name, "kind": kind, **g.to_dict()})
-        return pd.DataFrame(out).set_index("kpi")
+    )
+    frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))
+    caption = None
+    if not ctx.tables.has("opportunities.amount"):
+        frame = frame.drop(columns=["bookings", "average_deal_size", "open_pipeline"])
+        caption = coverage.sentence("Money columns", ["opportunities.amount"])
+    return viewed(frame, View(BREAKDOWN_FORMATS, caption))
 
-    def kpi_tiles(self) -> HTML:
-        """The KPIs as tiles, each with its changes."""
-        kpis = self.kpis()
-        gone, said = coverage.not_shown(self.tables, {k: KPI_NEEDS.get(k, ()) for k in kpis.index})
-        tiles = []
-        for name, row in kpis.drop(index=gone).iterrows():
-            changes = " · ".join(
-                f"<span class='{tone(row[c], name in LOWER_IS_BETTER)}'>"
-                f"{fmt.change(row[c])}</span> {label}"
-                for c, label in (("vs_previous", "vs prev."), ("vs_last_year", "vs last yr"))
-            )
-            tiles.append(Tile(name, formatted(row["current"], row["kind"]), changes))
-        note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
-        return HTML(tiles_html(tiles) + note)
 
-    def summary(self) -> dict[str, Any]:
-        """Headline numbers as plain JSON-ready values, for tests and roll-ups."""
-        kpis = self.kpis()
-        return {
-            "report": "metrics",
-            "scope": str(self.scope),
-            "period": self.period.label,
-            "as_of": None if self.tables.as_of is None else f"{self.tables.as_of:%Y-%m-%d}",
-            "kpis": {
-                name: {k: plain(row[k]) for k in ("current", "previous", "last_year")}
-                for name, row in kpis.iterrows()
-            },
-            "deals": len(self.opps),
-        }
+@section("Lead response and conversion", needs=["leads"])
+def leads(ctx: ReportContext) -> pd.DataFrame:
+    """Lead response and conversion by lead source for the period, and for all sources."""
+    leads = ctx.tables.leads
+    stats = m.lead_response(leads, ctx.period, by="source")
+    stats["conversion"] = m.lead_conversion(leads, ctx.period, by="source")
+    overall = m.lead_response(leads, ctx.period)
+    overall["conversion"] = m.lead_conversion(leads, ctx.period)
+    stats.loc["All sources"] = overall
+    said = []
+    if not ctx.tables.has("leads.first_response_at"):
+        stats = stats.drop(columns=RESPONSE_COLUMNS)
+        said.append("response times need `leads.first_response_at`")
+    if not ctx.tables.has("leads.converted_at"):
+        stats = stats.drop(columns=["conversion"])
+        said.append("conversion needs `leads.converted_at`")
+    caption = None
+    if said:
+        caption = f"Leads by source ({'; '.join(said)}, which this source does not have)"
+    return viewed(stats, View(LEAD_FORMATS, caption))
 
-    # -- sections -----------------------------------------------------------------------
-    def trend(self, months: int = 13) -> pd.DataFrame:
-        """Bookings and quota for each of the last ``months`` months."""
-        trail = self.period.trailing_months(months)
-        window = (trail[0].start, trail[-1].end)
-        booked = m.bookings(self.opps, window, by="month", stages=self.stages)
-        labels = [p.label for p in trail]
-        out = pd.DataFrame(index=pd.Index(labels, name="month"))
-        out["bookings"] = booked.reindex(labels).fillna(0.0)
-        q = self.tables.quotas
-        if q is not None:
-            inside = (q["month"] >= window[0]) & (q["month"] < window[1])
-            quota = q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum()
-            out["quota"] = quota.reindex(labels)
-        else:
-            out["quota"] = np.nan
-        out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
-        return out
 
-    def trend_chart(self) -> Image | Markdown:
-        """The 13-month bookings trend, against quota where the source has quotas."""
-        note = self.missing("The bookings trend", "opportunities.amount")
-        if note is not None:
-            return note
-        against = " against quota" if self.tables.has("quotas") else " (no quotas in this source)"
-        title = f"Bookings{against}, 13 months to {self.period.label}"
-        return picture(plots.bookings_trend(self.trend(), title), title)
+@section("Activity", needs=["activities"])
+def activity(ctx: ReportContext) -> pd.DataFrame:
+    """Time selling and minutes per activity kind in the period."""
+    acts = ctx.tables.activities
+    mix = m.activity_mix(acts, ctx.period)
+    kinds = ctx.settings.selling_activity_kinds
+    mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
+    share = m.time_selling(acts, ctx.period)
+    caption = f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
+    return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
 
-    def pipeline_by_stage(self) -> pd.DataFrame:
-        """Open pipeline by stage at the end of the period, raw and weighted."""
-        history = self.tables.opportunity_history
-        deals = self.opps if history is None else pl.snapshot(history, self.period.end)
-        pipe = pl.pipeline(deals, by="stage", stages=self.stages)
-        return pipe.reindex(self.stages.open_names).fillna(0).astype({"deals": int})
 
-    def pipeline_chart(self) -> Image | Markdown:
-        """Raw and weighted pipeline per stage (as exported when there is no history to go
-        back to the period's end with)."""
-        note = self.missing("Open pipeline by stage", "opportunities.amount")
-        if note is not None:
-            return note
-        title = f"Open pipeline by stage at the end of {self.period.label}"
-        if not self.tables.has("opportunity_history"):
-            title = f"Open pipeline by stage as exported (data as of {self.tables.as_of:%d %b %Y})"
-        return picture(plots.pipeline_by_stage(self.pipeline_by_stage(), title), title)
+@section("Forecast precision", needs=["forecast_submissions"])
+def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
+    """Commit forecasts against bookings per month over the last ``months`` months."""
+    subs = ctx.tables.forecast_submissions
+    labels = {p.label for p in ctx.period.trailing_months(months)}
+    prec = m.forecast_precision(
+        subs[subs["period"].isin(labels)], ctx.tables.opportunities, stages=ctx.stages
+    )
+    by_period = m.precision_summary(prec, by="period")
+    by_period.loc["All"] = m.precision_summary(prec)
+    caption = "Commit forecast precision (bias > 0: over-forecast, < 0: sandbagged)"
+    return viewed(by_period, View(PRECISION_FORMATS, caption))
 
-    def waterfall_window(self) -> Period:
-        """The close-date window the waterfall follows: the period's quarter."""
-        return self.period.quarter() if self.period.grain == "month" else self.period
 
-    def waterfall(self) -> pd.DataFrame | None:
-        """The pipeline waterfall for the period (None without history)."""
-        history = self.tables.opportunity_history
-        if history is None:
-            return None
-        return pl.waterfall(history, self.period, self.waterfall_window(), self.stages)
-
-    def waterfall_chart(self) -> Image | Markdown:
-        """The waterfall as a chart, or a note when there is no history."""
-        w = self.waterfall()
-        if w is None:
-            return self.missing("The pipeline waterfall", "opportunity_history")
-        window = self.waterfall_window().label
-        return plots.waterfall(
-            w["amount"], f"Pipeline closing in {window}: how it moved in {self.period.label}"
-        )
-
-    def funnel(self, months: int = 12) -> pd.DataFrame:
-        """Stage conversion of the deals created in the ``months`` up to the period's end."""
-        cohort = (self.period.end - pd.DateOffset(months=months), self.period.end)
-        return pl.funnel(self.tables.opportunity_history, self.opps, cohort, self.stages)
-
-    def funnel_chart(self) -> Image | Markdown:
-        """The conversion funnel as a chart (it needs the stage history: a lost deal's
-        current stage does not say how far it got)."""
-        note = self.missing("Stage conversion", "opportunity_history")
-        if note is not None:
-            return note
-        title = f"Stage conversion of deals created in the 12 months to {self.period.label}"
-        return picture(plots.funnel(self.funnel(), title), title)
-
-    def breakdown(self, by: str):
-        """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
-        note = self.missing(f"The breakdown by {by.replace('_', ' ')}", f"opportunities.{by}")
-        if note is not None:
-            return note
-        p, st, o = self.period, self.stages, self.opps
-        cycle = m.sales_cycle(o, p, by=by, stages=st)
-        frame = pd.DataFrame(
-            {
-                "bookings": m.bookings(o, p, by=by, stages=st),
-                "won": cycle["deals"] if "deals" in cycle else pd.Series(dtype=float),
-                "win_rate": m.win_rate(o, p, by=by, stages=st),
-                "average_deal_size": m.average_deal_size(o, p, by=by, stages=st),
-                "cycle_days": cycle["median_days"]
-                if "median_days" in cycle
-                else pd.Series(dtype=float),
-                "open_pipeline": pl.pipeline(o, by=by, stages=st)["amount"]
-                if len(o)
-                else pd.Series(dtype=float),
-            }
-        )
-        frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))
-        caption = None
-        if not self.tables.has("opportunities.amount"):
-            frame = frame.drop(columns=["bookings", "average_deal_size", "open_pipeline"])
-            caption = coverage.sentence("Money columns", ["opportunities.amount"])
-        return fmt.table(frame, BREAKDOWN_FORMATS, caption)
-
-    def leads(self):
-        """Lead response and conversion by lead source for the period."""
-        leads = self.tables.leads
-        note = self.missing("Lead response and conversion", "leads")
-        if note is not None:
-            return note
-        stats = m.lead_response(leads, self.period, by="source")
-        stats["conversion"] = m.lead_conversion(leads, self.period, by="source")
-        overall = m.lead_response(leads, self.period)
-        overall["conversion"] = m.lead_conversion(leads, self.period)
-        stats.loc["All sources"] = overall
-        said = []
-        if not self.tables.has("leads.first_response_at"):
-            stats = stats.drop(columns=RESPONSE_COLUMNS)
-            said.append("response times need `leads.first_response_at`")
-        if not self.tables.has("leads.converted_at"):
-            stats = stats.drop(columns=["conversion"])
-            said.append("conversion needs `leads.converted_at`")
-        caption = None
-        if said:
-            caption = f"Leads by source ({'; '.join(said)}, which this source does not have)"
-        return fmt.table(
-            stats,
-            {
-                "leads": "number",
-                "median_hours": "hours",
-                "p90_hours": "hours",
-                "within_1h": "pct",
-                "within_24h": "pct",
-                "never": "pct",
-                "conversion": "pct",
-            },
-            caption,
-        )
-
-    def activity(self):
-        """Time selling and minutes per activity kind in the period."""
-        acts = self.tables.activities
-        if acts is None:
-            return self.missing("Activity", "activities")
-        mix = m.activity_mix(acts, self.period)
-        kinds = settings().selling_activity_kinds
-        mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
-        share = m.time_selling(acts, self.period)
-        caption = (
-            f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
-        )
-        return fmt.table(mix, {"minutes": "number", "share": "pct"}, caption)
-
-    def forecast_precision(self, months: int = 6):
-        """Commit forecasts against bookings per rep over the last ``months`` months."""
-        subs = self.tables.forecast_submissions
-        if subs is None:
-            return self.missing("Forecast precision", "forecast_submissions")
-        labels = {p.label for p in self.period.trailing_months(months)}
-        prec = m.forecast_precision(
-            subs[subs["period"].isin(labels)], self.opps, stages=self.stages
-        )
-        by_period = m.precision_summary(prec, by="period")
-        by_period.loc["All"] = m.precision_summary(prec)
-        return fmt.table(
-            by_period,
-            {
-                "forecasts": "number",
-                "accuracy": "pct",
-                "mape": "pct",
-                "wape": "pct",
-                "bias": "change",
-            },
-            "Commit forecast precision (bias > 0: over-forecast, < 0: sandbagged)",
-        )
-
-    def data_quality(self, top: int = 10):
-        """Stale deals and missing amounts at the end of the period."""
-        as_of = self.period.last_day
-        stale = pl.stale_deals(
-            self.opps, as_of, self.tables.opportunity_history, stages=self.stages
-        )
-        open_ = self.opps[self.opps["stage"].isin(self.stages.open_names)]
-        rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
-        if self.tables.has("opportunity_history"):  # idleness needs the stage history
-            rows = {"Stale open deals": len(stale), **rows}
-        if self.tables.has("opportunities.amount"):
-            rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
-        for column, (count, rule) in self.tables.filled.items():
-            rows[f"Filled {column} ({rule})"] = count
-        for table, frame in self.tables.set_aside.items():
-            rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = len(frame)
-        counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
-        caption = "Data quality"
-        if not self.tables.has("opportunity_history"):
-            caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
-            caption = caption.rstrip(".") + ")"
-        columns = [
-            "opportunity_id",
-            "owner_id",
-            "stage",
-            "amount",
-            "close_date",
-            "days_past_close",
-            "days_since_change",
-            "reason",
-        ]
-        if not self.tables.has("opportunity_history"):
-            columns.remove("days_since_change")  # without history it would be the deal's age
-        worst = stale[columns].head(top).set_index("opportunity_id")
-        worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
-        return (
-            fmt.table(counts, {"rows": "number"}, caption),
-            fmt.table(
-                worst,
-                {"amount": "money", "days_past_close": "number", "days_since_change": "number"},
-                f"The {top} most overdue open deals",
-            ),
-        )
+def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of stale deals, missing amounts, filled values and rows set aside, and the
+    ``top`` most overdue open deals, at the end of the period."""
+    tables, opps = ctx.tables, ctx.tables.opportunities
+    history = tables.has("opportunity_history")
+    stale = pl.stale_deals(opps, ctx.period.last_day, tables.opportunity_history, stages=ctx.stages)
+    open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
+    rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
+    if history:  # idleness needs the stage history
+        rows = {"Stale open deals": len(stale), **rows}
+    if tables.has("opportunities.amount"):
+        rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
+    for column, (count, rule) in tables.filled.items():
+        rows[f"Filled {column} ({rule})"] = count
+    for table, frame in tables.set_aside.items():
+        rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = len(frame)
+    counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
+    caption = "Data quality"
+    if not history:
+        caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
+        caption = caption.rstrip(".") + ")"
+    columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
+    columns += ["days_since_change", "reason"] if history else ["reason"]  # else: the deal's age
+    worst = stale[columns].head(top).set_index("opportunity_id")
+    worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
+    formats = {"amount": "money", "days_past_close": "number", "days_since_change": "number"}
+    return (
+        viewed(counts, View({"rows": "number"}, caption)),
+        viewed(worst, View(formats, f"The {top} most overdue open deals")),
+    )

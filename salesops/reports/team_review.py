@@ -116,10 +116,10 @@ def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
     values = scores(ctx)[["attainment_qtd"]].dropna().reset_index(drop=True)
     caption = f"Quota attainment across the team, {ctx.period.quarter().label} to date"
 
-    def chart(frame: pd.DataFrame) -> Any:
+    def draw(frame: pd.DataFrame) -> Any:
         return plots.distribution(frame["attainment_qtd"].to_numpy(), None, caption)
 
-    return viewed(values, View({"attainment_qtd": "pct"}, caption, chart))
+    return viewed(values, View({"attainment_qtd": "pct"}, caption, draw))
 
 
 @section("Ramping reps", needs=["reps.hire_date"])
