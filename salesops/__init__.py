@@ -22,10 +22,8 @@ _EXPORTS = {
     "Stages": "salesops.stages",
     "settings": "salesops.project",
     "DataError": "salesops.errors",
-    "MetricsReport": "salesops.reports.metrics",
     "ForecastReport": "salesops.reports.forecast",
     "Dashboard": "salesops.reports.dashboard",
-    "PerformanceReview": "salesops.reports.performance_review",
     "PlanningReport": "salesops.reports.planning",
     "ReportContext": "salesops.reports.context",
     "show": "salesops.reports.display",
@@ -38,8 +36,6 @@ __all__ = [
     "Dashboard",
     "DataError",
     "ForecastReport",
-    "MetricsReport",
-    "PerformanceReview",
     "Period",
     "PlanningReport",
     "ReportContext",
@@ -77,8 +73,6 @@ if TYPE_CHECKING:
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary
     from salesops.reports.forecast import ForecastReport
-    from salesops.reports.metrics import MetricsReport
-    from salesops.reports.performance_review import PerformanceReview
     from salesops.reports.planning import PlanningReport
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source

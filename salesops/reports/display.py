@@ -135,7 +135,7 @@ def summary_path(
 @dataclass(frozen=True)
 class View:
     """How a section's frame is shown: each column's kind (a
-    :data:`salesops.formatting.FORMATTERS` key; or each row's, for a frame of one column),
+    :data:`salesops.formatting.FORMATTERS` key; or each row's, for KPIs as rows),
     a caption, what draws the frame instead of a table (a chart, KPI tiles;
     ``show(frame, table=True)`` gives the table anyway), and the line an empty frame shows
     instead."""
@@ -143,7 +143,7 @@ class View:
     formats: Mapping[str, str] = field(default_factory=dict)
     caption: str | None = None
     draw: Callable[[pd.DataFrame], Figure | HTML] | None = None
-    rows: Mapping[str, str] = field(default_factory=dict)  # kinds by row, for a one-column frame
+    rows: Mapping[str, str] = field(default_factory=dict)  # a kind per row (KPIs as rows)
     empty: str | None = None  # what an empty frame says ("Nobody is ramping.")
 
 
@@ -211,10 +211,13 @@ def show(*results: Any, table: bool = False) -> Any:
             drawn = view.draw(result)
             return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn
         frame = result.to_frame() if isinstance(result, pd.Series) else result
-        if view.rows:  # one kind per row: formatted as text, as the reader sees it
+        if view.rows:  # a kind per row (but for the columns of `formats`), as text
             shown = frame.astype(object)
             for row, kind in view.rows.items():
-                shown.loc[row] = [fmt.FORMATTERS[kind](v) for v in frame.loc[row]]
+                shown.loc[row] = [
+                    fmt.FORMATTERS[view.formats.get(column, kind)](value)
+                    for column, value in frame.loc[row].items()
+                ]
             return fmt.table(shown, {}, view.caption)
         return fmt.table(frame, view.formats, view.caption)
     if isinstance(result, list | tuple):

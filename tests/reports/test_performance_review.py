@@ -1,0 +1,76 @@
+"""A rep's review, section by section on the tiny CRM, without papermill: numbers worked
+by hand, and no frame that a section returns holds another rep."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.reports import performance_review as review
+from salesops.reports.display import Missing
+
+
+@pytest.fixture
+def alice(tiny_dir) -> so.ReportContext:
+    return review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
+
+
+def test_the_context_reads_the_reps_region(alice):
+    assert set(alice.tables.reps["region"]) == {"East"}
+    # Bob left on 2026-08-15, inside the three months compared: he is still a peer
+    assert review.team(alice) == ["R1", "R2"]
+
+
+def test_attainment_by_hand(alice):
+    frame = review.attainment(alice)
+    # quotas: July 10,000, August 10,000, September 12,000; O1 won 10,000 on 2026-08-15
+    assert frame.loc["Month"].tolist() == [0.0, 12_000.0, 0.0]
+    assert frame.loc["Quarter to date", "bookings"] == 10_000
+    assert frame.loc["Quarter to date", "attainment"] == pytest.approx(10_000 / 32_000)
+    assert "31%" in so.show(frame).data  # drawn as tiles
+
+
+def test_the_statement_and_the_summary(alice):
+    assert review.statement(alice).payable == -200  # tests/test_runs.py works it out
+    summary = review.summary(alice)
+    assert summary["payable"] == -200 and summary["bookings"]["Year to date"] == 10_000
+    assert summary["scope"] == "rep:R1"
+
+
+def test_no_section_returns_another_reps_rows(tiny_dir):
+    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", "parameters/comp_plan.yml")
+    assert review.team(cara) == ["R3", "R4"]  # Dan is Cara's peer
+    results = [
+        review.attainment(cara),
+        review.trend(cara),
+        review.comparison(cara),
+        review.peer_spread(cara),
+        *review.pipeline(cara),
+        *review.cleanup(cara),
+        review.forecast_precision(cara),
+        *review.statement_tables(cara),
+        review.coaching(cara),
+    ]
+    for result in results:
+        if isinstance(result, pd.DataFrame):
+            text = result.reset_index().to_string()
+            assert "R4" not in text and "Dan Dune" not in text and "O8" not in text
+    spread = review.peer_spread(cara)
+    assert list(spread.index) == [0, 1] and spread["you"].tolist() == [True, False]
+
+
+def test_sections_say_what_they_need(tiny_dir, tmp_path):
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "quotas.csv").unlink()
+    ctx = review.context(str(crm), "rep:R1", "2026-09", "parameters/comp_plan.yml")
+    assert review.peer_spread(ctx) == Missing("Attainment among peers", ("quotas",))
+    assert isinstance(review.statement_tables(ctx), Missing)
+    assert "Quota attainment" not in review.comparison(ctx).index
+
+
+def test_without_a_scope_the_first_active_rep(tiny_dir):
+    ctx = review.context(str(tiny_dir), None, "2026-09")
+    assert str(ctx.scope) == "rep:R1"
