@@ -12,18 +12,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from salesops.engines import quote
-from salesops.model import DATE_COLUMNS, TABLES
+from salesops.model import DATE_COLUMNS, REP_TABLES, TABLES
 from salesops.scopes import Scope
 
 if TYPE_CHECKING:
     from salesops.sources import Source
-
-REP_TABLES = {
-    "quotas": "rep_id",
-    "activities": "rep_id",
-    "leads": "owner_id",
-    "forecast_submissions": "owner_id",
-}
 
 
 def open_stages(src: Source, table: str, params: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
+    from salesops.scopes import Scope
     from salesops.stages import Stages
 
 Kind = Literal["id", "text", "email", "date", "timestamp", "money", "count", "category"]
@@ -225,6 +226,8 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("leads", "opportunities"): "opportunity_id",
     ("activities", "opportunities"): "opportunity_id",
 }
+# The tables of a rep's own rows, by the column that names the rep (deals aside).
+REP_TABLES = {t: c for (t, to), c in REFERENCES.items() if to == "reps" and t != "opportunities"}
 
 DTYPES: dict[str, str] = {
     "id": "str",
@@ -380,6 +383,38 @@ class Tables:
         if frame is None or what in self.absent or table in self.absent:
             return False
         return not column or column in frame
+
+    def for_scope(self, scope: Scope | str) -> Tables:
+        """The rows of ``scope``, as :func:`salesops.load` would load them for it.
+
+        A region's deals are those of the region, with their history; its people are its
+        reps and whoever owns one of its deals; quotas, leads, activities and forecasts
+        are those of the reps whose home region it is. A rep's rows are their own.
+        """
+        from salesops.scopes import Scope
+
+        scope = Scope.parse(scope)
+        if scope.level == "company":
+            return self
+        o, reps = self.opportunities, self.reps
+        if scope.level == "region":
+            deals = o[o["region"] == scope.value]
+            people = reps[(reps["region"] == scope.value) | reps["rep_id"].isin(deals["owner_id"])]
+            owners = reps.loc[reps["region"] == scope.value, "rep_id"]
+        else:
+            deals = o[o["owner_id"] == scope.value]
+            people = reps[reps["rep_id"] == scope.value]
+            owners = people["rep_id"]
+        rows: dict[str, pd.DataFrame | None] = {"opportunities": deals, "reps": people}
+        history = self.opportunity_history
+        if history is not None:
+            rows["opportunity_history"] = history[
+                isin(history["opportunity_id"], deals["opportunity_id"])
+            ]
+        for table, column in REP_TABLES.items():
+            frame = getattr(self, table)
+            rows[table] = None if frame is None else frame[isin(frame[column], owners)]
+        return replace(self, **rows)
 
     def present(self) -> dict[str, pd.DataFrame]:
         """The tables that the source provided."""

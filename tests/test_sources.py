@@ -295,3 +295,13 @@ def test_since_works_on_postgresql(small_db, postgres_url):
         assert pl.waterfall(part.opportunity_history, period).equals(
             pl.waterfall(full.opportunity_history, period)
         )
+
+
+@pytest.mark.parametrize("scope", ["region:East", "region:West", "rep:R3"])
+def test_a_scope_cut_from_the_company_is_what_loading_it_gives(tiny_dir, scope):
+    company = so.load(str(tiny_dir), "company", "2026-09")
+    cut, loaded = company.for_scope(scope), so.load(str(tiny_dir), scope, "2026-09")
+    for name, frame in loaded.present().items():
+        pd.testing.assert_frame_equal(
+            getattr(cut, name).reset_index(drop=True), frame.reset_index(drop=True), obj=name
+        )
