@@ -22,7 +22,6 @@ _EXPORTS = {
     "Stages": "salesops.stages",
     "settings": "salesops.project",
     "DataError": "salesops.errors",
-    "ForecastReport": "salesops.reports.forecast",
     "Dashboard": "salesops.reports.dashboard",
     "PlanningReport": "salesops.reports.planning",
     "ReportContext": "salesops.reports.context",
@@ -35,7 +34,6 @@ __all__ = [
     "ConfigError",
     "Dashboard",
     "DataError",
-    "ForecastReport",
     "Period",
     "PlanningReport",
     "ReportContext",
@@ -72,7 +70,6 @@ if TYPE_CHECKING:
     from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary
-    from salesops.reports.forecast import ForecastReport
     from salesops.reports.planning import PlanningReport
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source

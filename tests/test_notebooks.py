@@ -117,7 +117,7 @@ def test_forecast_notebook_runs_without_stage_history(tmp_path):
     execute("forecast", out, source=source, summary_path=str(tmp_path / "s.json"))
     text = out.read_text()
     assert "This source has no stage history" in text
-    assert "calibration needs the stage history" in text
+    assert "Win-probability calibration needs the `opportunity_history` table" in text
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["outlook"] and summary["forecast"]
 

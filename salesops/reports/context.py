@@ -53,6 +53,8 @@ class ReportContext:
         The stage configuration and the company's settings.
     comp_plan
         The commission plan, for the reports that pay people.
+    options
+        The report's own parameters: a forecast's horizon, a plan's growth.
     """
 
     tables: Tables
@@ -62,6 +64,7 @@ class ReportContext:
     stages: Stages
     settings: Settings
     comp_plan: CompPlan | None = None
+    options: dict[str, Any] = field(default_factory=dict)
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -72,8 +75,10 @@ class ReportContext:
         scope: Scope | str = "company",
         stages: Stages | None = None,
         comp_plan: CompPlan | str | Path | None = None,
+        **options: Any,
     ) -> ReportContext:
-        """A context for tables already loaded; ``latest`` resolves with their as-of day."""
+        """A context for tables already loaded; ``latest`` resolves with their as-of day;
+        ``options`` are the report's own parameters."""
         period = Period.parse(period, as_of=tables.as_of)
         if isinstance(comp_plan, str | Path):
             comp_plan = CompPlan.read(comp_plan)
@@ -85,6 +90,7 @@ class ReportContext:
             stages or Stages.of(tables),
             settings(),
             comp_plan,
+            options,
         )
 
     @classmethod
@@ -96,6 +102,7 @@ class ReportContext:
         reads: Reads = "scope",
         comp_plan: CompPlan | str | Path | None = None,
         on_invalid: str = "refuse",
+        **options: Any,
     ) -> ReportContext:
         """Load what a report for ``scope`` reads from ``source`` (see
         :func:`salesops.load`): its own rows, its region's (``reads="region"``, for a rep)
@@ -112,7 +119,7 @@ class ReportContext:
                 loaded = Scope("region", src.rep_regions()[str(parsed.value)])
             tables = src.load(loaded, period, on_invalid=on_invalid)
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
-        return cls.of(tables, period, parsed, comp_plan=plan)
+        return cls.of(tables, period, parsed, comp_plan=plan, **options)
 
     @property
     def who(self) -> str:

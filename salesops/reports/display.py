@@ -198,7 +198,9 @@ def show(*results: Any, table: bool = False) -> Any:
     section as one line, anything else as it is. Several results are displayed in turn."""
     if len(results) != 1:
         for result in results:
-            display(show(result, table=table))
+            shown = show(result, table=table)
+            if shown is not None:
+                display(shown)
         return None
     result = results[0]
     if isinstance(result, Missing):

@@ -1,0 +1,46 @@
+"""The forecast report's sections on the tiny CRM, without papermill."""
+
+from __future__ import annotations
+
+import pytest
+
+from salesops.reports import forecast
+
+
+@pytest.fixture
+def company(tiny_dir):
+    return forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
+
+
+def test_the_monthly_forecast_is_a_frame_of_the_horizon(company):
+    frame = forecast.monthly(company)
+    assert list(frame.columns) == forecast.INTERVALS and len(frame) == 6
+    assert list(frame.index[:2]) == ["2026-10", "2026-11"]
+    assert (frame["lower_80"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper_80"]).all()
+
+
+def test_regions_add_up_to_the_company(company, tiny_dir):
+    total, regions = forecast.forecasts(company)
+    summed = sum(f.mean for f in regions.values())
+    assert summed.to_numpy() == pytest.approx(total.mean.to_numpy())
+    west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
+    assert forecast.forecast(west).mean.to_numpy() == pytest.approx(
+        regions["West"].mean.to_numpy()
+    )
+    assert forecast.breakdown(west) is None  # the per-region table is the company's
+
+
+def test_the_quarter_outlook_by_hand(company):
+    frame = forecast.outlook_by_quarter(company)
+    assert list(frame.columns) == ["2026-Q4", "2027-Q1"]
+    # nothing is closed in Q4 yet on 2026-09-30; Q4's quota is R1, R3 and R4's October
+    assert frame.loc["closed", "2026-Q4"] == 0
+    assert frame.loc["quota", "2026-Q4"] == 12_000 + 20_000 + 10_000
+    shown = forecast.quarter_outlook(company)
+    assert shown.index[0] == "Closed to date" and shown.attrs["view"].rows["Quota"] == "money"
+
+
+def test_a_forecast_is_for_the_company_or_a_region(tiny_dir):
+    with pytest.raises(ValueError, match="company or a region"):
+        forecast.context(str(tiny_dir), "rep:R1", "2026-09")
