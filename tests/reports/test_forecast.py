@@ -25,9 +25,7 @@ def test_regions_add_up_to_the_company(company, tiny_dir):
     summed = sum(f.mean for f in regions.values())
     assert summed.to_numpy() == pytest.approx(total.mean.to_numpy())
     west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
-    assert forecast.forecast(west).mean.to_numpy() == pytest.approx(
-        regions["West"].mean.to_numpy()
-    )
+    assert forecast.forecast(west).mean.to_numpy() == pytest.approx(regions["West"].mean.to_numpy())
     assert forecast.breakdown(west) is None  # the per-region table is the company's
 
 
