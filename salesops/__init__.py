@@ -23,7 +23,6 @@ _EXPORTS = {
     "settings": "salesops.project",
     "DataError": "salesops.errors",
     "Dashboard": "salesops.reports.dashboard",
-    "PlanningReport": "salesops.reports.planning",
     "ReportContext": "salesops.reports.context",
     "show": "salesops.reports.display",
     "write_summary": "salesops.reports.display",
@@ -35,7 +34,6 @@ __all__ = [
     "Dashboard",
     "DataError",
     "Period",
-    "PlanningReport",
     "ReportContext",
     "Scope",
     "Source",
@@ -70,7 +68,6 @@ if TYPE_CHECKING:
     from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary
-    from salesops.reports.planning import PlanningReport
     from salesops.scopes import Scope
     from salesops.sources import Source, load, open_source
     from salesops.stages import Stages

@@ -35,6 +35,11 @@ def pct(value: float | None, digits: int = 0) -> str:
     return "–" if _missing(value) else f"{value * 100:.{digits}f}%"
 
 
+def pct1(value: float | None) -> str:
+    """``4.2%``: a percentage to one decimal; ``–`` when missing."""
+    return pct(value, 1)
+
+
 def change(value: float | None) -> str:
     """A signed change: ``+12%`` / ``-3%``; ``–`` when missing."""
     return "–" if _missing(value) else f"{value * 100:+.0f}%"
@@ -68,6 +73,7 @@ def ratio(value: float | None) -> str:
 FORMATTERS = {
     "money": money,
     "pct": pct,
+    "pct1": pct1,
     "change": change,
     "days": days,
     "hours": hours,
