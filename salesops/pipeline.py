@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops.history import by_deal, changes_before, last_per_deal
 from salesops.metrics import (
     By,
     Window,
@@ -21,14 +22,7 @@ from salesops.metrics import (
     win_rate,
     window_bounds,
 )
-from salesops.model import (
-    by_deal,
-    changes_before,
-    isin,
-    last_per_deal,
-    lookup,
-    positions,
-)
+from salesops.model import isin, lookup, positions
 from salesops.periods import Period
 from salesops.stages import Stages
 

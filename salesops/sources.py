@@ -26,8 +26,9 @@ from salesops import filters, queries
 from salesops.coverage import SECTIONS
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.history import by_deal
 from salesops.mapping import SourceSpec
-from salesops.model import DATE_COLUMNS, REQUIRED, SET_IN_ADVANCE, TABLES, Tables, by_deal
+from salesops.model import DATE_COLUMNS, REQUIRED, SET_IN_ADVANCE, TABLES, Tables
 from salesops.periods import Period
 from salesops.quarantine import check_mode, set_aside
 from salesops.queries import TableQuery
