@@ -19,8 +19,8 @@ from IPython.display import Markdown
 from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import metrics as m
+from salesops import payouts, quarantine
 from salesops import planning as pn
-from salesops import quarantine
 from salesops.compensation import COMP_PLAN, CompPlan
 from salesops.model import active_reps
 from salesops.periods import Period
@@ -316,12 +316,14 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
         [(rep, i, amount / 4) for rep, amount in q.items() for i in range(4)],
         columns=["rep_id", "quarter", "amount"],
     )
-    history = pn.attainment_history(deals(ctx), ctx.tables.quotas, ctx.as_of, ctx.stages)
-    sampler = pn.lognormal(history)
+    history = payouts.attainment_history(deals(ctx), ctx.tables.quotas, ctx.as_of, ctx.stages)
+    sampler = payouts.lognormal(history)
     runs, seed = option(ctx, "simulations"), option(ctx, "seed")
     out = {}
     for name, plan in plans(ctx).items():
-        out[name] = pn.payout_summary(pn.simulate_payouts(plan, quarters, sampler, runs, seed))
+        out[name] = payouts.payout_summary(
+            payouts.simulate_payouts(plan, quarters, sampler, runs, seed)
+        )
     frame = pd.DataFrame(out).loc[list(PAYOUT_ROWS.values())]
     frame.index = list(PAYOUT_ROWS)
     rows = dict.fromkeys(PAYOUT_ROWS, "money") | {"cost of sales": "pct1"}
