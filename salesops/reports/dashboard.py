@@ -15,6 +15,7 @@ refuses any other region. The dashboard never reads the page's query string.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
@@ -77,7 +78,7 @@ class Dashboard:
     ) -> None:
         self.tables = tables
         self.stages = stages or Stages.of(tables)
-        self._against = " against quota" if tables.has("quotas") else " (no quotas in this source)"
+        self.against = " against quota" if tables.has("quotas") else " (no quotas in this source)"
         self.lock = Scope.parse(lock) if lock else None
         if self.lock is not None and self.lock.level != "region":
             raise ValueError("a dashboard can be locked to a region (region:<name>) only")
@@ -97,7 +98,7 @@ class Dashboard:
         self._shares: dict[str, float] = {}
         first = Period.parse(period, as_of=self.as_of).label
         self.selection = Selection(first if first in self.periods else self.periods[0])
-        self._widgets: dict[str, Any] | None = None
+        self.on_change: Callable[[], None] | None = None  # the widgets' refresh, once shown
 
     @classmethod
     def load(
@@ -153,11 +154,11 @@ class Dashboard:
                 raise ValueError(f"rep {rep!r} is not an active rep of {new.region}")
             new = replace(new, rep=rep)
         self.selection = new
-        if self._widgets is not None:
-            self._refresh()
+        if self.on_change is not None:
+            self.on_change()
         return new
 
-    def _mask(self, frame: pd.DataFrame, owner: str = "owner_id") -> pd.Series:
+    def mask(self, frame: pd.DataFrame, owner: str = "owner_id") -> pd.Series:
         """Rows of ``frame`` in the current selection (by region, then by rep)."""
         s = self.selection
         keep = pd.Series(True, index=frame.index)
@@ -170,7 +171,7 @@ class Dashboard:
                 keep &= frame[owner].isin(self.reps(s.region)["rep_id"])
         return keep
 
-    def _state(self, period: Period) -> pd.DataFrame:
+    def state(self, period: Period) -> pd.DataFrame:
         """Every deal as it stood at the end of ``period``, with its win probability."""
         if period.label not in self._states:
             opps, history = self.tables.opportunities, self.tables.opportunity_history
@@ -184,7 +185,7 @@ class Dashboard:
             self._states[period.label] = state
         return self._states[period.label]
 
-    def _share(self, quarter: Period, day: pd.Timestamp) -> float:
+    def share(self, quarter: Period, day: pd.Timestamp) -> float:
         key = f"{quarter.label}@{day:%Y-%m-%d}"
         if key not in self._shares:
             self._shares[key] = outlook.in_quarter_share(
@@ -196,42 +197,12 @@ class Dashboard:
             )
         return self._shares[key]
 
-    def _quota(self, window: Period) -> float:
+    def quota(self, window: Period) -> float:
         q = self.tables.quotas
         if q is None:
             return np.nan
-        rows = q[self._mask(q, "rep_id") & window.contains(q["month"])]
+        rows = q[self.mask(q, "rep_id") & window.contains(q["month"])]
         return float(rows["amount"].sum()) if len(rows) else np.nan
-
-    def kpis(self) -> dict[str, float]:
-        """The tiles' numbers for the current selection (see ``docs/dashboard.md``)."""
-        period = Period.parse(self.selection.period)
-        opps = self.tables.opportunities[self._mask(self.tables.opportunities)]
-        state = self._state(period)
-        state = state[self._mask(state)]
-        booked = m.bookings(opps, period, stages=self.stages)
-        quota = self._quota(period)
-        quarter = Period.parse(f"{period.end:%Y-%m}").quarter()
-        due = outlook.due_in(state, quarter, period.last_day, self.stages)
-        next_quota = self._quota(quarter)
-        closed = (
-            m.bookings(opps, (quarter.start, period.end), stages=self.stages)
-            if period.end > quarter.start
-            else 0.0
-        )
-        weighted = (due["amount"].fillna(0) * due["probability"]).sum()
-        share = self._share(quarter, period.last_day)
-        run = outlook.run_rate(opps, quarter, period.last_day, self.stages)
-        pipe_next = state.loc[quarter.contains(state["close_date"]), "amount"].sum()
-        return {
-            "bookings": booked,
-            "quota": quota,
-            "attainment": booked / quota if quota and quota > 0 else np.nan,
-            "win_rate": m.win_rate(opps, period, stages=self.stages),
-            "pipeline": float(state["amount"].sum()),
-            "coverage": pipe_next / next_quota if next_quota and next_quota > 0 else np.nan,
-            "quarter_forecast": closed + share * float(weighted) + run,
-        }
 
     def forecast(self) -> fc.Forecast:
         """The selection's bookings forecast (as of the data's latest month).
@@ -252,182 +223,147 @@ class Dashboard:
         share = team.get(s.rep, 0.0) / team.sum() if team.sum() > 0 else 0.0
         return base.shifted(base.mean.to_numpy() * (share - 1))
 
-    # -- views -----------------------------------------------------------------------------
-    def tiles_html(self) -> str:
-        """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines."""
-        values = self.kpis()
-        tiles = []
-        for key, (label, kind) in TILES.items():
-            value = values[key]
-            extra = f"of {fmt.money(values['quota'])} quota" if key == "bookings" else ""
-            raw = "" if pd.isna(value) else f"{value:.6f}"
-            tiles.append(
-                Tile(label, fmt.FORMATTERS[kind](value), escape(extra), {"kpi": key, "value": raw})
-            )
-        s = self.selection
-        where = s.rep if s.rep != ALL else s.region
-        return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
+    def view(self) -> Any:
+        """The dashboard as ipywidgets: selectors, then the views (built once; see
+        :mod:`salesops.reports.widgets`)."""
+        from salesops.reports.widgets import DashboardView
 
-    def leaderboard_html(self) -> str:
-        """Reps of the selection with the month's bookings, attainment and win rate."""
-        period = Period.parse(self.selection.period)
-        region = self.selection.region
-        reps = self.reps(region)
-        o = self.tables.opportunities
-        booked = m.bookings(o, period, by="owner_id", stages=self.stages)
-        rates = m.win_rate(o, period, by="owner_id", stages=self.stages)
-        quotas = self.tables.quotas
-        board = pd.DataFrame(
-            {
-                "rep": reps["name"].to_numpy(),
-                "region": reps["region"].to_numpy(),
-                "bookings": booked.reindex(reps["rep_id"]).fillna(0.0).to_numpy(),
-                "win_rate": rates.reindex(reps["rep_id"]).to_numpy(),
-            }
-        )
-        if quotas is not None:
-            q = quotas[period.contains(quotas["month"])].groupby("rep_id")["amount"].sum()
-            quota = q.reindex(reps["rep_id"]).to_numpy()
-            board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
-        board = board.sort_values("bookings", ascending=False).set_index("rep")
-        styler = fmt.table(
-            board,
-            {"bookings": "money", "win_rate": "pct", "attainment": "pct"},
-            f"Leaderboard, {period.label}",
-        )
-        return styler.to_html()
+        return DashboardView(self).widget()
 
-    def top_deals_html(self, top: int = 10) -> str:
-        """The selection's largest open deals by expected value at the month's end."""
-        period = Period.parse(self.selection.period)
-        state = self._state(period)
-        state = state[self._mask(state)].copy()
-        state["expected"] = state["amount"].fillna(0) * state["probability"]
-        names = self.tables.reps.set_index("rep_id")["name"]
-        deals = state.sort_values("expected", ascending=False).head(top)
-        shown = pd.DataFrame(
-            {
-                "owner": deals["owner_id"].map(names).to_numpy(),
-                "stage": deals["stage"].to_numpy(),
-                "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                "amount": deals["amount"].to_numpy(),
-                "win probability": deals["probability"].to_numpy(),
-                "expected": deals["expected"].to_numpy(),
-            },
-            index=pd.Index(deals["opportunity_id"], name="deal"),
-        )
-        return fmt.table(
-            shown,
-            {"amount": "money", "win probability": "pct", "expected": "money"},
-            f"Top {top} open deals at the end of {period.label}",
-        ).to_html()
 
-    def charts(self) -> dict[str, bytes]:
-        """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
-        period = Period.parse(self.selection.period)
-        opps = self.tables.opportunities[self._mask(self.tables.opportunities)]
-        months = period.trailing_months(13)
-        window = (months[0].start, months[-1].end)
-        labels = [p.label for p in months]
-        booked = m.bookings(opps, window, by="month", stages=self.stages).reindex(labels)
-        trend = pd.DataFrame({"bookings": booked.fillna(0.0)}, index=pd.Index(labels))
-        q = self.tables.quotas
-        if q is not None:
-            q = q[self._mask(q, "rep_id")]
-            inside = (q["month"] >= window[0]) & (q["month"] < window[1])
-            trend["quota"] = (
-                q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum().reindex(labels)
-            )
-        else:
-            trend["quota"] = np.nan
-        state = self._state(period)
-        pipe = pl.pipeline(state[self._mask(state)], by="stage", stages=self.stages)
-        pipe = pipe.reindex(self.stages.open_names).fillna(0)
-        forecast = self.forecast()
-        return {
-            "trend": png(plots.bookings_trend(trend, f"Bookings{self._against}, 13 months")),
-            "pipeline": png(
-                plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
-            ),
-            "forecast": png(
-                plots.forecast(
-                    forecast.history.iloc[-24:], forecast.frame(), "Bookings forecast, 12 months"
-                )
-            ),
+def kpis(dash: Dashboard) -> dict[str, float]:
+    """The tiles' numbers for the current selection (see ``docs/dashboard.md``)."""
+    period = Period.parse(dash.selection.period)
+    opps = dash.tables.opportunities[dash.mask(dash.tables.opportunities)]
+    state = dash.state(period)
+    state = state[dash.mask(state)]
+    booked = m.bookings(opps, period, stages=dash.stages)
+    quota = dash.quota(period)
+    quarter = Period.parse(f"{period.end:%Y-%m}").quarter()
+    due = outlook.due_in(state, quarter, period.last_day, dash.stages)
+    next_quota = dash.quota(quarter)
+    closed = (
+        m.bookings(opps, (quarter.start, period.end), stages=dash.stages)
+        if period.end > quarter.start
+        else 0.0
+    )
+    weighted = (due["amount"].fillna(0) * due["probability"]).sum()
+    share = dash.share(quarter, period.last_day)
+    run = outlook.run_rate(opps, quarter, period.last_day, dash.stages)
+    pipe_next = state.loc[quarter.contains(state["close_date"]), "amount"].sum()
+    return {
+        "bookings": booked,
+        "quota": quota,
+        "attainment": booked / quota if quota and quota > 0 else np.nan,
+        "win_rate": m.win_rate(opps, period, stages=dash.stages),
+        "pipeline": float(state["amount"].sum()),
+        "coverage": pipe_next / next_quota if next_quota and next_quota > 0 else np.nan,
+        "quarter_forecast": closed + share * float(weighted) + run,
+    }
+
+
+def tiles(dash: Dashboard) -> str:
+    """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines."""
+    values = kpis(dash)
+    tiles = []
+    for key, (label, kind) in TILES.items():
+        value = values[key]
+        extra = f"of {fmt.money(values['quota'])} quota" if key == "bookings" else ""
+        raw = "" if pd.isna(value) else f"{value:.6f}"
+        tiles.append(
+            Tile(label, fmt.FORMATTERS[kind](value), escape(extra), {"kpi": key, "value": raw})
+        )
+    s = dash.selection
+    where = s.rep if s.rep != ALL else s.region
+    return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
+
+
+def leaderboard(dash: Dashboard) -> str:
+    """Reps of the selection with the month's bookings, attainment and win rate."""
+    period = Period.parse(dash.selection.period)
+    region = dash.selection.region
+    reps = dash.reps(region)
+    o = dash.tables.opportunities
+    booked = m.bookings(o, period, by="owner_id", stages=dash.stages)
+    rates = m.win_rate(o, period, by="owner_id", stages=dash.stages)
+    quotas = dash.tables.quotas
+    board = pd.DataFrame(
+        {
+            "rep": reps["name"].to_numpy(),
+            "region": reps["region"].to_numpy(),
+            "bookings": booked.reindex(reps["rep_id"]).fillna(0.0).to_numpy(),
+            "win_rate": rates.reindex(reps["rep_id"]).to_numpy(),
         }
+    )
+    if quotas is not None:
+        q = quotas[period.contains(quotas["month"])].groupby("rep_id")["amount"].sum()
+        quota = q.reindex(reps["rep_id"]).to_numpy()
+        board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
+    board = board.sort_values("bookings", ascending=False).set_index("rep")
+    styler = fmt.table(
+        board,
+        {"bookings": "money", "win_rate": "pct", "attainment": "pct"},
+        f"Leaderboard, {period.label}",
+    )
+    return styler.to_html()
 
-    def view(self):
-        """The dashboard as ipywidgets: selectors, then the views; built once."""
-        import ipywidgets as w
 
-        if self._widgets is None:
-            s = self.selection
-            region_options = self.regions if self.lock is not None else [ALL, *self.regions]
-            period = w.Dropdown(options=self.periods, value=s.period, description="Month")
-            region = w.Dropdown(
-                options=region_options,
-                value=self.lock.value if self.lock is not None else ALL,
-                description="Region",
-                disabled=self.lock is not None,
-            )
-            rep = w.Dropdown(options=self._rep_options(region.value), value=ALL, description="Rep")
-            if self.lock is not None:
-                self.selection = replace(self.selection, region=self.lock.value)
-            self._widgets = {
-                "period": period,
-                "region": region,
-                "rep": rep,
-                "tiles": w.HTML(),
-                "trend": w.Image(format="png"),
-                "pipeline": w.Image(format="png"),
-                "forecast": w.Image(format="png"),
-                "leaderboard": w.HTML(),
-                "deals": w.HTML(),
-            }
-            period.observe(lambda c: self._on("period", c["new"]), names="value")
-            region.observe(lambda c: self._on("region", c["new"]), names="value")
-            rep.observe(lambda c: self._on("rep", c["new"]), names="value")
-            self._refresh()
-        v = self._widgets
-        for name in ("trend", "pipeline", "forecast"):
-            v[name].layout = w.Layout(width="100%", max_width="880px")
-        return w.VBox(
-            [
-                w.HBox([v["period"], v["region"], v["rep"]]),
-                v["tiles"],
-                w.HTML(f"<h3>Bookings{self._against}</h3>"),
-                v["trend"],
-                w.HTML("<h3>Pipeline by stage</h3>"),
-                v["pipeline"],
-                w.HTML("<h3>Forecast with 80% and 95% intervals</h3>"),
-                v["forecast"],
-                w.HTML("<h3>Leaderboard</h3>"),
-                v["leaderboard"],
-                w.HTML("<h3>Top open deals</h3>"),
-                v["deals"],
-            ]
+def top_deals(dash: Dashboard, top: int = 10) -> str:
+    """The selection's largest open deals by expected value at the month's end."""
+    period = Period.parse(dash.selection.period)
+    state = dash.state(period)
+    state = state[dash.mask(state)].copy()
+    state["expected"] = state["amount"].fillna(0) * state["probability"]
+    names = dash.tables.reps.set_index("rep_id")["name"]
+    deals = state.sort_values("expected", ascending=False).head(top)
+    shown = pd.DataFrame(
+        {
+            "owner": deals["owner_id"].map(names).to_numpy(),
+            "stage": deals["stage"].to_numpy(),
+            "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "amount": deals["amount"].to_numpy(),
+            "win probability": deals["probability"].to_numpy(),
+            "expected": deals["expected"].to_numpy(),
+        },
+        index=pd.Index(deals["opportunity_id"], name="deal"),
+    )
+    return fmt.table(
+        shown,
+        {"amount": "money", "win probability": "pct", "expected": "money"},
+        f"Top {top} open deals at the end of {period.label}",
+    ).to_html()
+
+
+def charts(dash: Dashboard) -> dict[str, bytes]:
+    """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
+    period = Period.parse(dash.selection.period)
+    opps = dash.tables.opportunities[dash.mask(dash.tables.opportunities)]
+    months = period.trailing_months(13)
+    window = (months[0].start, months[-1].end)
+    labels = [p.label for p in months]
+    booked = m.bookings(opps, window, by="month", stages=dash.stages).reindex(labels)
+    trend = pd.DataFrame({"bookings": booked.fillna(0.0)}, index=pd.Index(labels))
+    q = dash.tables.quotas
+    if q is not None:
+        q = q[dash.mask(q, "rep_id")]
+        inside = (q["month"] >= window[0]) & (q["month"] < window[1])
+        trend["quota"] = (
+            q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum().reindex(labels)
         )
-
-    def _rep_options(self, region: str) -> list[tuple[str, str]]:
-        reps = self.reps(region)
-        return [(ALL, ALL), *zip(reps["name"], reps["rep_id"], strict=True)]
-
-    def _on(self, what: str, value: str) -> None:
-        v = self._widgets
-        assert v is not None
-        if what == "region":
-            v["rep"].unobserve_all("value")
-            v["rep"].options = self._rep_options(value)
-            v["rep"].value = ALL
-            v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
-        self.select(**{what: value})
-
-    def _refresh(self) -> None:
-        """Update every view for the selection: tiles first, then tables and charts."""
-        v = self._widgets
-        assert v is not None
-        v["tiles"].value = self.tiles_html()
-        v["leaderboard"].value = self.leaderboard_html()
-        v["deals"].value = self.top_deals_html()
-        for name, data in self.charts().items():
-            v[name].value = data
+    else:
+        trend["quota"] = np.nan
+    state = dash.state(period)
+    pipe = pl.pipeline(state[dash.mask(state)], by="stage", stages=dash.stages)
+    pipe = pipe.reindex(dash.stages.open_names).fillna(0)
+    forecast = dash.forecast()
+    return {
+        "trend": png(plots.bookings_trend(trend, f"Bookings{dash.against}, 13 months")),
+        "pipeline": png(
+            plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
+        ),
+        "forecast": png(
+            plots.forecast(
+                forecast.history.iloc[-24:], forecast.frame(), "Bookings forecast, 12 months"
+            )
+        ),
+    }

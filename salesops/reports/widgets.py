@@ -1,0 +1,97 @@
+"""The manager dashboard's ipywidgets: the selectors and the views, built once and updated
+in place when a selector changes (nothing re-runs the notebook). Tiles update first;
+tables and charts follow."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from salesops.reports import dashboard
+from salesops.reports.dashboard import ALL, Dashboard
+
+
+class DashboardView:
+    """The widgets of one :class:`~salesops.reports.dashboard.Dashboard`."""
+
+    def __init__(self, dash: Dashboard) -> None:
+        self.dash = dash
+        self._widgets: dict[str, Any] | None = None
+
+    def widget(self) -> Any:
+        """Selectors, then the views."""
+        import ipywidgets as w
+
+        dash = self.dash
+        if self._widgets is None:
+            s = dash.selection
+            region_options = dash.regions if dash.lock is not None else [ALL, *dash.regions]
+            period = w.Dropdown(options=self.dash.periods, value=s.period, description="Month")
+            region = w.Dropdown(
+                options=region_options,
+                value=self.dash.lock.value if self.dash.lock is not None else ALL,
+                description="Region",
+                disabled=self.dash.lock is not None,
+            )
+            rep = w.Dropdown(options=self._rep_options(region.value), value=ALL, description="Rep")
+            if self.dash.lock is not None:
+                self.dash.selection = replace(self.dash.selection, region=self.dash.lock.value)
+            self._widgets = {
+                "period": period,
+                "region": region,
+                "rep": rep,
+                "tiles": w.HTML(),
+                "trend": w.Image(format="png"),
+                "pipeline": w.Image(format="png"),
+                "forecast": w.Image(format="png"),
+                "leaderboard": w.HTML(),
+                "deals": w.HTML(),
+            }
+            period.observe(lambda c: self._on("period", c["new"]), names="value")
+            region.observe(lambda c: self._on("region", c["new"]), names="value")
+            rep.observe(lambda c: self._on("rep", c["new"]), names="value")
+            dash.on_change = self._refresh
+            self._refresh()
+        v = self._widgets
+        for name in ("trend", "pipeline", "forecast"):
+            v[name].layout = w.Layout(width="100%", max_width="880px")
+        return w.VBox(
+            [
+                w.HBox([v["period"], v["region"], v["rep"]]),
+                v["tiles"],
+                w.HTML(f"<h3>Bookings{self.dash.against}</h3>"),
+                v["trend"],
+                w.HTML("<h3>Pipeline by stage</h3>"),
+                v["pipeline"],
+                w.HTML("<h3>Forecast with 80% and 95% intervals</h3>"),
+                v["forecast"],
+                w.HTML("<h3>Leaderboard</h3>"),
+                v["leaderboard"],
+                w.HTML("<h3>Top open deals</h3>"),
+                v["deals"],
+            ]
+        )
+
+    def _rep_options(self, region: str) -> list[tuple[str, str]]:
+        reps = self.dash.reps(region)
+        return [(ALL, ALL), *zip(reps["name"], reps["rep_id"], strict=True)]
+
+    def _on(self, what: str, value: str) -> None:
+        v = self._widgets
+        assert v is not None
+        if what == "region":
+            v["rep"].unobserve_all("value")
+            v["rep"].options = self._rep_options(value)
+            v["rep"].value = ALL
+            v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
+        self.dash.select(**{what: value})
+
+    def _refresh(self) -> None:
+        """Update every view for the selection: tiles first, then tables and charts."""
+        v = self._widgets
+        assert v is not None
+        v["tiles"].value = dashboard.tiles(self.dash)
+        v["leaderboard"].value = dashboard.leaderboard(self.dash)
+        v["deals"].value = dashboard.top_deals(self.dash)
+        for name, data in dashboard.charts(self.dash).items():
+            v[name].value = data
