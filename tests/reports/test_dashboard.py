@@ -21,7 +21,7 @@ from salesops.periods import Period
 from salesops.reports import dashboard
 from salesops.reports.dashboard import ALL, Dashboard
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
