@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from salesops import manifest, project, runner
+from salesops import config, manifest, runner
 from salesops.delivery import LOG, deliver
 from salesops.mail import SMTPSettings
 from salesops.plan import Plan
@@ -51,7 +51,7 @@ def free_port() -> int:
 
 def reports(plan: Plan, folder: Path) -> str:
     """Copy (or make) the plan's latest period into ``folder``; return the period."""
-    made = project.root() / "reports"
+    made = config.root() / "reports"
     periods = sorted(p for p in made.glob("*/manifest.json")) if made.exists() else []
     if periods:
         source = periods[-1].parent

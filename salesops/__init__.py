@@ -20,7 +20,7 @@ _EXPORTS = {
     "Period": "salesops.periods",
     "Scope": "salesops.scopes",
     "Stages": "salesops.stages",
-    "settings": "salesops.project",
+    "settings": "salesops.config",
     "DataError": "salesops.errors",
     "Dashboard": "salesops.reports.dashboard",
     "ReportContext": "salesops.reports.context",
@@ -61,10 +61,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from salesops.config import settings
     from salesops.errors import ConfigError, DataError
     from salesops.model import Tables
     from salesops.periods import Period
-    from salesops.project import settings
     from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary

@@ -16,9 +16,9 @@ from salesops.errors import ConfigError
 
 def demo(args: argparse.Namespace) -> int:
     """`salesops demo`: write the demo database."""
-    from salesops import demo, project
+    from salesops import config, demo
 
-    path = args.path or project.default_database()
+    path = args.path or config.default_database()
     if args.if_missing and path.exists():
         print(f"demo database already at {path}")
         return 0
@@ -40,7 +40,7 @@ def demo(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     """`salesops validate`: check a source and say what it lacks."""
-    from salesops import project, quarantine
+    from salesops import config, quarantine
     from salesops.coverage import warnings
     from salesops.periods import Period
     from salesops.sources import open_source
@@ -55,7 +55,7 @@ def validate(args: argparse.Namespace) -> int:
         print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, {passed}")
         if args.on_invalid == "quarantine":
             label = Period.parse(args.period or "latest", as_of=src.as_of()).label
-            folder = project.root() / "reports" / label / "quarantine"
+            folder = config.root() / "reports" / label / "quarantine"
             written = quarantine.write(tables, folder)
             for path in written:
                 count = len(tables.set_aside[path.stem])
@@ -69,8 +69,8 @@ def validate(args: argparse.Namespace) -> int:
 
 def map(args: argparse.Namespace) -> int:
     """`salesops map`: propose a source file for an export."""
-    from salesops.project import write_atomic
     from salesops.proposal import propose, summary
+    from salesops.storage import write_atomic
 
     export = args.export
     if not export.exists():
@@ -98,12 +98,12 @@ def summary(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """`salesops run`: run a plan, with a progress bar, then deliver with --deliver."""
-    from salesops import project, runner
+    from salesops import config, runner
     from salesops.plan import Plan, check_formats
 
     plan = Plan.read(args.plan)
     formats = check_formats(args.formats, "--formats") if args.formats else None
-    out = (args.out or project.root() / "reports").resolve()
+    out = (args.out or config.root() / "reports").resolve()
     if args.deliver:  # say what is missing before the run, not after it
         from salesops.mail import SMTPSettings
 
@@ -171,13 +171,13 @@ def run(args: argparse.Namespace) -> int:
 
 def deliver(args: argparse.Namespace) -> int:
     """`salesops deliver`: email the period's reports."""
-    from salesops import project
+    from salesops import config
     from salesops.delivery import LOG, deliver
     from salesops.mail import SMTPSettings
     from salesops.plan import Plan
 
     plan = Plan.read(args.plan)
-    out = (args.out or project.root() / "reports").resolve()
+    out = (args.out or config.root() / "reports").resolve()
     smtp = None if args.dry_run else SMTPSettings.load(args.smtp)
     if args.period == "latest":  # as `salesops run --period latest` names it
         from salesops.periods import Period

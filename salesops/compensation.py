@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from salesops.config import check_keys, read_yaml, resolve
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.periods import Period
-from salesops.project import check_keys, read_yaml, resolve
 
 COMP_PLAN = "parameters/comp_plan.yml"  # the default plan, relative to the project root
 PLAN_KEYS = {"base_rate", "decelerator", "accelerators", "cap", "statement_period", "true_up"}

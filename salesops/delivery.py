@@ -32,8 +32,8 @@ from salesops.letters import Item
 from salesops.lock import RunLock
 from salesops.mail import Mailer, SendError, SMTPSettings, UnreachableError
 from salesops.plan import Plan
-from salesops.project import write_atomic
 from salesops.recipients import DeliveryConfig, Parcel, Person, matches, parcels, people
+from salesops.storage import write_atomic
 
 LOG = "deliveries.jsonl"
 OUTBOX = "outbox"

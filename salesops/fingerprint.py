@@ -2,7 +2,7 @@
 
 A report's numbers depend on its data, its notebook and parameters, the configuration
 files it reads and the code that computes them. The runner (which report is stale?) and
-the content-hash caches (:func:`salesops.project.cached`: is this forecast still good?)
+the content-hash caches (:func:`salesops.storage.cached`: is this forecast still good?)
 both ask the same question, so both answer it with :func:`digest`, and both include
 :func:`code_hash`, the hash of the installed package and of the libraries its numbers
 come from.
@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from salesops.project import parameters_dir, resolve, root
+from salesops.config import parameters_dir, resolve, root
 
 # The libraries whose upgrade can change a number in a report.
 NUMERIC_LIBRARIES = ("duckdb", "numpy", "pandas", "scipy", "statsmodels")

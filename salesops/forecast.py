@@ -41,8 +41,8 @@ import pandas as pd
 
 from salesops import timeseries as ts
 from salesops.periods import Period
-from salesops.project import cached
 from salesops.stages import Stages
+from salesops.storage import cached
 
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from salesops.project import settings
+from salesops.config import settings
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 

@@ -21,7 +21,15 @@ import tempfile
 import threading
 from typing import Any
 
-from salesops.project import ONE_THREAD_PER_KERNEL
+# Kernels that run side by side (the runner's pool, the dashboard's visitors) each keep
+# their numeric libraries to one thread: OpenBLAS threads of parallel kernels otherwise
+# fight over the cores, and small statsmodels fits run several times slower.
+ONE_THREAD_PER_KERNEL = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
 
 MAX_REPORTS = 25  # then a fresh kernel, so that a long run's memory stays flat
 

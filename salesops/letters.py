@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from salesops import headlines
+from salesops.config import parameters_dir
 from salesops.errors import ConfigError
 from salesops.periods import Period
 from salesops.plan import Plan
-from salesops.project import parameters_dir
 from salesops.recipients import DeliveryConfig, Parcel, Person
 from salesops.scopes import Scope
 

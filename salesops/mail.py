@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from salesops.config import read_yaml
 from salesops.errors import ConfigError, SalesopsError
-from salesops.project import read_yaml
 
 PREFIX = "SALESOPS_SMTP_"
 CONFIG_VARIABLE = "SALESOPS_SMTP_CONFIG"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops import __version__
-from salesops.project import write_atomic
+from salesops.storage import write_atomic
 
 RUN_LOG = "runs.jsonl"
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from salesops.config import check_keys, read_yaml, root
 from salesops.errors import ConfigError
 from salesops.model import TABLES
-from salesops.project import check_keys, read_yaml, root
 from salesops.stages import Stages
 
 SourceKind = Literal["duckdb", "files", "sql"]
@@ -131,7 +131,7 @@ class SourceSpec:
         ``://`` is a SQLAlchemy URL; a folder holds CSV, Parquet or Excel exports; any
         other path is a DuckDB file.
         """
-        from salesops.project import default_database
+        from salesops.config import default_database
 
         if isinstance(source, SourceSpec):
             return source

@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from salesops.periods import Period
+from salesops.periods import By, Period, group_keys
 from salesops.stages import Stages
 
 Window = Period | str | tuple[pd.Timestamp | str, pd.Timestamp | str]
-By = str | Sequence[str] | None
 
 
 def window_bounds(window: Window) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -40,17 +39,6 @@ def in_window(dates: pd.Series, window: Window) -> pd.Series:
     return (dates >= start) & (dates < end)
 
 
-def group_keys(frame: pd.DataFrame, by: By, date_column: str) -> list[pd.Series]:
-    """Group keys for ``by``; ``"month"`` is the month of ``date_column``."""
-    names = [by] if isinstance(by, str) else list(by or [])
-    return [
-        frame[date_column].dt.to_period("M").astype(str).rename("month")
-        if n == "month"
-        else frame[n]
-        for n in names
-    ]
-
-
 def _aggregate(frame: pd.DataFrame, by: By, date_column: str, fn: Callable[[pd.DataFrame], object]):
     """``fn(frame)`` overall (by=None) or per group."""
     if not by:
@@ -62,16 +50,11 @@ def _aggregate(frame: pd.DataFrame, by: By, date_column: str, fn: Callable[[pd.D
     return frame.groupby(keys, dropna=False, observed=True).apply(fn, include_groups=False)
 
 
-def configured_stages(stages: Stages | None) -> Stages:
-    """``stages``, or where None the project's (``parameters/stages.yml``)."""
-    return stages or Stages.read()
-
-
 def closed_in(
     opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
 ) -> pd.DataFrame:
     """Deals closed (won or lost) with a close date inside ``window``."""
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     opps = opportunities
     return opps[opps["stage"].isin(st.closed_names) & in_window(opps["close_date"], window)]
 
@@ -80,7 +63,7 @@ def won_in(
     opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
 ) -> pd.DataFrame:
     """Deals won with a close date inside ``window``."""
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     opps = opportunities
     return opps[(opps["stage"] == st.won) & in_window(opps["close_date"], window)]
 
@@ -94,7 +77,7 @@ def win_rate(
     Open deals are excluded. Counts deals, not amounts.
     Returns NaN for a window or group with no closed deals.
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     closed = closed_in(opportunities, window, st)
     result = _aggregate(
         closed, by, "close_date", lambda g: (g["stage"] == st.won).mean() if len(g) else np.nan
@@ -213,7 +196,7 @@ def time_selling(
     (``selling_activity_kinds``). NaN when no minutes were logged.
     """
     if selling_kinds is None:
-        from salesops.project import settings
+        from salesops.config import settings
 
         selling_kinds = settings().selling_activity_kinds
     acts = activities[in_window(activities["started_at"], window)]

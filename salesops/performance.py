@@ -22,9 +22,9 @@ import pandas as pd
 
 from salesops import metrics as m
 from salesops import pipeline as pl
+from salesops.config import settings
 from salesops.model import Tables, active_reps
 from salesops.periods import Period
-from salesops.project import settings
 from salesops.stages import Stages
 
 

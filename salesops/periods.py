@@ -15,6 +15,7 @@ Every window is half-open, ``[start, end)``, with day precision.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from salesops.errors import ConfigError
 
+By = str | Sequence[str] | None  # group by a column, several, or month; None: overall
 Grain = Literal["month", "quarter", "year"]
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -165,7 +167,7 @@ class Period:
         if isinstance(text, Period):
             return text
         if fiscal_year_start_month is None:
-            from salesops.project import settings
+            from salesops.config import settings
 
             fiscal_year_start_month = settings().fiscal_year_start_month
         fsm = fiscal_year_start_month
@@ -217,3 +219,14 @@ def latest_month(as_of: pd.Timestamp, fiscal_year_start_month: int = 1) -> Perio
     if (as_of + pd.Timedelta(days=1)).month == as_of.month:
         month -= pd.DateOffset(months=1)
     return Period(month, "month", fiscal_year_start_month)
+
+
+def group_keys(frame: pd.DataFrame, by: By, date_column: str) -> list[pd.Series]:
+    """Group keys for ``by``; ``"month"`` is the month of ``date_column``."""
+    names = [by] if isinstance(by, str) else list(by or [])
+    return [
+        frame[date_column].dt.to_period("M").astype(str).rename("month")
+        if n == "month"
+        else frame[n]
+        for n in names
+    ]

@@ -12,18 +12,15 @@ import pandas as pd
 
 from salesops.history import by_deal, changes_before, last_per_deal
 from salesops.metrics import (
-    By,
     Window,
     average_deal_size,
-    configured_stages,
-    group_keys,
     in_window,
     sales_cycle,
     win_rate,
     window_bounds,
 )
 from salesops.model import isin, lookup, positions
-from salesops.periods import Period
+from salesops.periods import By, Period, group_keys
 from salesops.stages import Stages
 
 ATTRIBUTES = ["owner_id", "region", "segment", "product", "lead_source", "created_date"]
@@ -73,7 +70,7 @@ def pipeline(
     ``deals`` is the opportunities table (the pipeline now) or a :func:`snapshot` (the
     pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     keep = deals["stage"].isin(st.open_names)
     if close_window is not None:
         keep &= in_window(deals["close_date"], close_window)
@@ -141,7 +138,7 @@ def waterfall(
     -------
     DataFrame indexed by step with ``amount`` and ``deals`` (deals moving in that step).
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
     h = changes_before(history, end)
@@ -195,7 +192,7 @@ def funnel(
 
     The last row is the won stage. Without history the current stage is used.
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     cohort_ids = opportunities.loc[
         in_window(opportunities["created_date"], cohort), "opportunity_id"
     ]
@@ -221,7 +218,7 @@ def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None
     ``slipped_out`` (its close date was inside the period and a push moved it past the
     period's end). Empty when no deal was pushed.
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     start, end = window_bounds(period)
     h = changes_before(history, end)
     same = h["opportunity_id"].eq(h["opportunity_id"].shift())
@@ -256,9 +253,9 @@ def stale_deals(
     Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
     ``reason`` (``past close date``, ``no change for N days`` or both).
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     if stale_days is None:
-        from salesops.project import settings
+        from salesops.config import settings
 
         stale_days = settings().stale_after_days
     day = pd.Timestamp(as_of).normalize()
@@ -308,7 +305,7 @@ def sales_velocity(
     ``lookback_months`` ending with ``period``. NaN when any input is missing or the
     cycle is 0. Returns the value and its four inputs.
     """
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     p = Period.parse(period)
     window = (p.end - pd.DateOffset(months=lookback_months), p.end)
     n = int(opportunities["stage"].isin(st.qualified_names).sum())
@@ -341,7 +338,7 @@ def pipeline_coverage(
     """
     from salesops.metrics import bookings
 
-    st = configured_stages(stages)
+    st = Stages.given(stages)
     nxt = Period.parse(period).shift(1)
     open_amount = pipeline(opportunities, nxt, stages=st)["amount"]
     quota = quotas.loc[nxt.contains(quotas["month"]), "amount"].sum()

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from salesops.config import check_keys, read_yaml, root
 from salesops.errors import ConfigError
-from salesops.project import check_keys, read_yaml, root
 from salesops.scopes import Scope
 
 if TYPE_CHECKING:

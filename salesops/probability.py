@@ -35,8 +35,8 @@ import pandas as pd
 
 from salesops.metrics import naive_win_probability
 from salesops.pipeline import snapshot
-from salesops.project import cached
 from salesops.stages import Stages
+from salesops.storage import cached
 
 AGE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, np.inf)  # deal age / typical cycle
 BAND_LABELS = [
@@ -175,7 +175,7 @@ class WinModel:
         """Fit on monthly snapshots of the ``months`` before ``as_of``, outcomes as of then.
 
         The model depends on its inputs only, so it is kept on disk under their content
-        hash (:func:`salesops.project.cached`): the reviews of one region's reps fit it
+        hash (:func:`salesops.storage.cached`): the reviews of one region's reps fit it
         once. ``cache=False`` fits it anyway and leaves the cache alone. Without stage
         history (``history`` None) there is nothing to calibrate on: the model is
         :meth:`stage_defaults`.

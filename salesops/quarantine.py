@@ -100,7 +100,7 @@ def titled(tables: Tables, heading: str) -> Markdown:
 def write(tables: Tables, folder: Path) -> list[Path]:
     """Write each table's set-aside rows, with their reasons, to ``folder/<table>.csv``;
     return the files written (old files of tables now clean are removed)."""
-    from salesops.project import write_atomic
+    from salesops.storage import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -29,9 +29,9 @@ from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
 from salesops.lock import RunLock
 from salesops.plan import Plan
-from salesops.project import write_atomic
 from salesops.quarantine import check_mode
 from salesops.sources import load
+from salesops.storage import write_atomic
 
 
 def execute(

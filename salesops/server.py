@@ -14,8 +14,9 @@ import os
 import sys
 from pathlib import Path
 
+from salesops.config import root
 from salesops.errors import ConfigError
-from salesops.project import ONE_THREAD_PER_KERNEL, root
+from salesops.kernels import ONE_THREAD_PER_KERNEL
 from salesops.reports.dashboard import LOCK_ENV
 from salesops.scopes import Scope
 

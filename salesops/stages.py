@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from salesops.config import check_keys, read_yaml
 from salesops.errors import ConfigError
 from salesops.model import FORECAST_CATEGORIES, lookup
-from salesops.project import check_keys, read_yaml
 
 if TYPE_CHECKING:
     from salesops.model import Tables
@@ -127,9 +127,14 @@ class Stages:
         return tables.stages or cls.read()
 
     @classmethod
+    def given(cls, stages: Stages | None) -> Stages:
+        """``stages``, or where None the project's (``parameters/stages.yml``)."""
+        return stages or cls.read()
+
+    @classmethod
     def read(cls, path: str | Path | None = None) -> Stages:
         """Read a stage file, by default ``parameters/stages.yml``."""
-        from salesops.project import parameters_dir
+        from salesops.config import parameters_dir
 
         path = Path(path) if path else parameters_dir() / "stages.yml"
         if not path.is_file():

@@ -125,9 +125,9 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def demo_db() -> Path:
     """The project's demo database (``make`` builds it; built here if missing)."""
-    from salesops import project
+    from salesops import config
 
-    path = project.default_database()
+    path = config.default_database()
     if not path.exists():
         demo.generate(path)
     return path

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from salesops.config import Settings, read_yaml
 from salesops.errors import ConfigError
 from salesops.mapping import SourceSpec
-from salesops.project import Settings, read_yaml
 from salesops.stages import Stages
 
 GOOD = [

@@ -123,7 +123,7 @@ def test_every_metric_is_documented_with_a_formula():
 def test_cached_computes_once_per_content(monkeypatch, tmp_path):
     import pandas as pd
 
-    from salesops.project import cached
+    from salesops.storage import cached
 
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     calls = []

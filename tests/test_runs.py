@@ -181,7 +181,7 @@ def test_the_code_hash_covers_every_source_file(monkeypatch, tmp_path):
 
 
 def test_caches_are_keyed_by_the_code_too(monkeypatch, tmp_path):
-    from salesops.project import cached
+    from salesops.storage import cached
 
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     calls = []

@@ -22,9 +22,9 @@ from typing import Any, Literal, TypeVar
 import pandas as pd
 
 from salesops.compensation import COMP_PLAN, CompPlan
+from salesops.config import Settings, settings
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import Settings, settings
 from salesops.scopes import Scope
 from salesops.stages import Stages
 

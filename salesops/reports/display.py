@@ -30,8 +30,8 @@ from matplotlib.figure import Figure
 from salesops import coverage
 from salesops import formatting as fmt
 from salesops.periods import Period
-from salesops.project import write_atomic
 from salesops.scopes import Scope
+from salesops.storage import write_atomic
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,7 +126,7 @@ def summary_path(
     report: str, scope: Scope | str, period: Period | str, as_of: pd.Timestamp | None
 ) -> Path:
     """Where a report's summary goes: ``reports/<period>/<scope>/<report>.json``."""
-    from salesops.project import root
+    from salesops.config import root
 
     label = Period.parse(period, as_of=as_of).label
     return root() / "reports" / label / Scope.parse(scope).slug / f"{report}.json"

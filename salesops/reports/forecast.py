@@ -21,9 +21,9 @@ from salesops import outlook, plots, probability, quarantine
 from salesops.backtest import Backtest, backtest
 from salesops.model import Tables
 from salesops.periods import Period
-from salesops.project import cached
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
+from salesops.storage import cached
 
 OUTLOOK_FORMATS = dict.fromkeys(
     [

@@ -22,9 +22,9 @@ from salesops import metrics as m
 from salesops import payouts, quarantine
 from salesops import planning as pn
 from salesops.compensation import COMP_PLAN, CompPlan
+from salesops.config import resolve
 from salesops.model import active_reps
 from salesops.periods import Period
-from salesops.project import resolve
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
 

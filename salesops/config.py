@@ -1,4 +1,5 @@
-"""Where things live: the project root, its folders, and its YAML settings.
+"""Where things live and how they are configured: the project root, its folders, YAML
+files read with clear errors, and the company's settings (``parameters/settings.yml``).
 
 Every path derives from one root: ``$SALESOPS_HOME`` if set, else the checkout that
 holds this package, else the current directory.
@@ -7,18 +8,15 @@ holds this package, else the current directory.
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from salesops.errors import ConfigError
-
-T = TypeVar("T")
 
 
 def root() -> Path:
@@ -70,16 +68,6 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
 
 
-# Kernels that run side by side (the runner's pool, the dashboard's visitors) each keep
-# their numeric libraries to one thread: OpenBLAS threads of parallel kernels otherwise
-# fight over the cores, and small statsmodels fits run several times slower.
-ONE_THREAD_PER_KERNEL = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-
-
 def check_keys(data: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
     """Raise a ConfigError naming ``where`` when ``data`` has keys outside ``allowed``."""
     unknown = sorted(set(data) - set(allowed))
@@ -125,64 +113,3 @@ def settings() -> Settings:
     """The project's settings (read once)."""
     path = parameters_dir() / "settings.yml"
     return Settings.from_dict(read_yaml(path) if path.exists() else {}, origin=str(path))
-
-
-def umask() -> int:
-    """The process's umask, read without changing it where the system allows (Linux)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: read by setting it, then set it back
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader never sees a half-written file, and an interrupted write leaves the old
-    file (or none) in place. The file gets the mode the umask gives a new file
-    (normally 0644), as if written by ``open``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~umask())  # mkstemp's 0600 would hide reports from readers
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: bool = True) -> T:
-    """``compute()``, kept on disk under a fingerprint of what it depends on.
-
-    The reports of one run that need the same costly result (the reconciled forecast,
-    a region's win model) compute it once. ``parts`` are what the result depends on
-    besides the code; the key is :func:`salesops.fingerprint.digest` of the package's
-    :func:`~salesops.fingerprint.code_hash` and ``parts`` (frames by content, a path by
-    its file's bytes), the same function the runner's report fingerprints use. Files go
-    to ``.cache/<kind>/`` under the project root. With ``enabled`` False the result is
-    computed and the cache left alone.
-    """
-    import pickle
-
-    from salesops import fingerprint
-
-    key = fingerprint.digest([fingerprint.code_hash(), *parts])
-    path = root() / ".cache" / kind / f"{key}.pickle"
-    if enabled and path.is_file():
-        try:
-            return pickle.loads(path.read_bytes())
-        except Exception:  # written by another version of a library: compute again
-            pass
-    result = compute()
-    if enabled:
-        write_atomic(path, pickle.dumps(result))
-    return result

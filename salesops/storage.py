@@ -1,0 +1,75 @@
+"""Writing files: atomically, with the mode the umask gives (readers never see half a
+report), and the disk cache of costly results keyed by what they depend on."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from salesops.config import root
+
+T = TypeVar("T")
+
+
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting it, then set it back
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader never sees a half-written file, and an interrupted write leaves the old
+    file (or none) in place. The file gets the mode the umask gives a new file
+    (normally 0644), as if written by ``open``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~umask())  # mkstemp's 0600 would hide reports from readers
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: bool = True) -> T:
+    """``compute()``, kept on disk under a fingerprint of what it depends on.
+
+    The reports of one run that need the same costly result (the reconciled forecast,
+    a region's win model) compute it once. ``parts`` are what the result depends on
+    besides the code; the key is :func:`salesops.fingerprint.digest` of the package's
+    :func:`~salesops.fingerprint.code_hash` and ``parts`` (frames by content, a path by
+    its file's bytes), the same function the runner's report fingerprints use. Files go
+    to ``.cache/<kind>/`` under the project root. With ``enabled`` False the result is
+    computed and the cache left alone.
+    """
+    import pickle
+
+    from salesops import fingerprint
+
+    key = fingerprint.digest([fingerprint.code_hash(), *parts])
+    path = root() / ".cache" / kind / f"{key}.pickle"
+    if enabled and path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # written by another version of a library: compute again
+            pass
+    result = compute()
+    if enabled:
+        write_atomic(path, pickle.dumps(result))
+    return result
