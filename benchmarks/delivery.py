@@ -27,9 +27,9 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from salesops import config, manifest, runner
+from salesops.batch import BatchPlan
 from salesops.delivery import LOG, deliver
 from salesops.mail import SMTPSettings
-from salesops.plan import Plan
 
 
 class Count:
@@ -49,7 +49,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def reports(plan: Plan, folder: Path) -> str:
+def reports(plan: BatchPlan, folder: Path) -> str:
     """Copy (or make) the plan's latest period into ``folder``; return the period."""
     made = config.root() / "reports"
     periods = sorted(p for p in made.glob("*/manifest.json")) if made.exists() else []
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--plan", default="parameters/monthly.yml")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    plan = Plan.read(args.plan)
+    plan = BatchPlan.read(args.plan)
     handler = Count()
     server = Controller(handler, hostname="127.0.0.1", port=free_port())
     server.start()

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from salesops import fingerprint, runner
-from salesops.plan import Plan, notebook_defaults
+from salesops.batch import BatchPlan, notebook_defaults
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--plan", default="parameters/monthly.yml")
     parser.add_argument("--repeat", type=int, default=5, help="re-runs to take the median of")
     args = parser.parse_args()
-    plan = Plan.read(args.plan)
+    plan = BatchPlan.read(args.plan)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "reports"
         start = time.perf_counter()

@@ -99,9 +99,9 @@ def summary(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """`salesops run`: run a plan, with a progress bar, then deliver with --deliver."""
     from salesops import config, runner
-    from salesops.plan import Plan, check_formats
+    from salesops.batch import BatchPlan, check_formats
 
-    plan = Plan.read(args.plan)
+    plan = BatchPlan.read(args.plan)
     formats = check_formats(args.formats, "--formats") if args.formats else None
     out = (args.out or config.root() / "reports").resolve()
     if args.deliver:  # say what is missing before the run, not after it
@@ -172,11 +172,11 @@ def run(args: argparse.Namespace) -> int:
 def deliver(args: argparse.Namespace) -> int:
     """`salesops deliver`: email the period's reports."""
     from salesops import config
+    from salesops.batch import BatchPlan
     from salesops.delivery import LOG, deliver
     from salesops.mail import SMTPSettings
-    from salesops.plan import Plan
 
-    plan = Plan.read(args.plan)
+    plan = BatchPlan.read(args.plan)
     out = (args.out or config.root() / "reports").resolve()
     smtp = None if args.dry_run else SMTPSettings.load(args.smtp)
     if args.period == "latest":  # as `salesops run --period latest` names it

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from salesops import letters, manifest
+from salesops.batch import BatchPlan
 from salesops.errors import ConfigError
 from salesops.letters import Item
 from salesops.lock import RunLock
 from salesops.mail import Mailer, SendError, SMTPSettings, UnreachableError
-from salesops.plan import Plan
 from salesops.recipients import DeliveryConfig, Parcel, Person, matches, parcels, people
 from salesops.storage import write_atomic
 
@@ -88,7 +88,7 @@ class Outcome:
 
 
 def deliver(
-    plan: Plan,
+    plan: BatchPlan,
     out_dir: Path,
     period: str,
     source: str | None = None,

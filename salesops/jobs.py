@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops import fingerprint, manifest
-from salesops.plan import Plan, matches, notebook_defaults
+from salesops.batch import BatchPlan, matches, notebook_defaults
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -59,7 +59,7 @@ def counts(results: Iterable[Result]) -> dict[str, int]:
 
 
 def plan_jobs(
-    plan: Plan,
+    plan: BatchPlan,
     out_dir: Path,
     period: str | None = None,
     source: str | None = None,

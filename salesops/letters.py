@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from salesops import headlines
+from salesops.batch import BatchPlan
 from salesops.config import parameters_dir
 from salesops.errors import ConfigError
 from salesops.periods import Period
-from salesops.plan import Plan
 from salesops.recipients import DeliveryConfig, Parcel, Person
 from salesops.scopes import Scope
 
@@ -121,7 +121,7 @@ def read_summary(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def template(config: DeliveryConfig, plan: Plan) -> Any:
+def template(config: DeliveryConfig, plan: BatchPlan) -> Any:
     """The Jinja2 template, found next to the plan file or under ``parameters/``."""
     import jinja2
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from salesops import manifest, quarantine
+from salesops.batch import BatchPlan
 from salesops.errors import ConfigError
 from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
 from salesops.lock import RunLock
-from salesops.plan import Plan
 from salesops.quarantine import check_mode
 from salesops.sources import load
 from salesops.storage import write_atomic
@@ -180,7 +180,7 @@ def _render(job: Job, nb, timings: dict[str, float]) -> dict[str, str]:
 
 
 def run(
-    plan: Plan,
+    plan: BatchPlan,
     out_dir: Path,
     period: str | None = None,
     source: str | None = None,
@@ -303,7 +303,7 @@ def _run_jobs(
 
 def _log(
     out_dir: Path,
-    plan: Plan,
+    plan: BatchPlan,
     period: str,
     started: str,
     results: list[Result],

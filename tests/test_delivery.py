@@ -25,11 +25,11 @@ from conftest import TINY, free_port
 from pypdf import PdfReader
 
 from salesops import cli, runner
+from salesops.batch import BatchPlan
 from salesops.delivery import LOG, deliver
 from salesops.errors import ConfigError
 from salesops.headlines import headlines
 from salesops.mail import SMTPSettings
-from salesops.plan import Plan
 from salesops.recipients import DeliveryConfig, Person, parcels
 
 TODAY = date(2026, 10, 5)  # a few days after the tiny CRM's period, 2026-09
@@ -105,7 +105,7 @@ def made(tmp_path_factory) -> Path:
     }
     (base / "plan.yml").write_text(yaml.safe_dump(plan))
     _, results = runner.run(
-        Plan.read(base / "plan.yml"), base / "reports", source=str(base / "crm"), workers=2
+        BatchPlan.read(base / "plan.yml"), base / "reports", source=str(base / "crm"), workers=2
     )
     assert {r.status for r in results} == {"done"}, [r.error for r in results]
     return base
@@ -118,7 +118,7 @@ def home(made, tmp_path) -> Path:
 
 
 def send(home: Path, box: Mailbox, **options):
-    plan = Plan.read(home / "plan.yml")
+    plan = BatchPlan.read(home / "plan.yml")
     source = str(home / "crm")
     return deliver(
         plan, home / "reports", "2026-09", source, smtp=box.settings, today=TODAY, **options
@@ -178,7 +178,7 @@ def test_a_second_delivery_sends_nothing_and_a_changed_report_goes_once_marked_u
     again = send(home, mailbox)
     assert again.sent == [] and again.unchanged == 5 and len(mailbox.messages) == 4
     # a real change: Alice's deal grows, and her review is made again with new numbers
-    crm, plan = home / "crm", Plan.read(home / "plan.yml")
+    crm, plan = home / "crm", BatchPlan.read(home / "plan.yml")
     deals = (crm / "opportunities.csv").read_text()
     (crm / "opportunities.csv").write_text(deals.replace("Closed Won,10000,", "Closed Won,11000,"))
     _, results = runner.run(
@@ -323,9 +323,9 @@ def test_a_broken_delivery_section_is_named():
     ]
     for delivery, expected in cases:
         with pytest.raises(ConfigError, match=re.escape(expected)):
-            Plan.from_dict({**plan, "delivery": delivery}, "plan.yml")
+            BatchPlan.from_dict({**plan, "delivery": delivery}, "plan.yml")
     with pytest.raises(ConfigError, match="the plan's formats lack pdf"):
-        Plan.from_dict({**plan, "formats": ["html"], "delivery": sender})
+        BatchPlan.from_dict({**plan, "formats": ["html"], "delivery": sender})
 
 
 def test_recipients_follow_the_documented_rules():
@@ -410,7 +410,7 @@ def test_no_demo_rep_ever_receives_another_reps_review(demo_db, tmp_path, mailbo
             }
         )
     )
-    plan = Plan.read(plan_file)
+    plan = BatchPlan.read(plan_file)
     label, results = runner.run(plan, tmp_path / "reports", source=str(demo_db), workers=2)
     assert {r.status for r in results} == {"done"}
     outcome = deliver(plan, tmp_path / "reports", label, smtp=mailbox.settings)

@@ -19,7 +19,7 @@ import yaml
 
 import salesops as so
 from salesops import cli, metrics, runner
-from salesops.plan import Plan
+from salesops.batch import BatchPlan
 from salesops.proposal import propose
 from salesops.reports import metrics as metrics_report
 
@@ -167,7 +167,7 @@ def test_monthly_and_annual_plans_run_and_say_what_is_missing(shape, tmp_path):
     results = []
     for plan in ("monthly", "annual"):
         _, done = runner.run(
-            Plan.read(f"parameters/{plan}.yml"),
+            BatchPlan.read(f"parameters/{plan}.yml"),
             out,
             source=source(shape),
             formats=["html"],

@@ -17,8 +17,8 @@ import yaml
 from pypdf import PdfReader
 
 from salesops import cli, manifest, runner
+from salesops.batch import BatchPlan, matches, notebook_parameters
 from salesops.errors import ConfigError
-from salesops.plan import Plan, matches, notebook_parameters
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 TINY = str(NOTEBOOKS / "tiny_report")
@@ -67,7 +67,7 @@ def crm(tiny_dir, tmp_path) -> Path:
 )
 def test_plan_errors_name_the_problem(report, message):
     with pytest.raises(ConfigError, match=message):
-        Plan.from_dict({"reports": [report]}, origin="plan.yml")
+        BatchPlan.from_dict({"reports": [report]}, origin="plan.yml")
 
 
 def test_parameters_are_read_as_papermill_reads_them(tmp_path):
@@ -80,23 +80,23 @@ def test_parameters_are_read_as_papermill_reads_them(tmp_path):
     next(c for c in broken["cells"] if c["cell_type"] == "code")["source"] = "period = (\n"
     (tmp_path / "broken.ipynb").write_text(json.dumps(broken))
     with pytest.raises(ConfigError, match="parameters cell of broken.ipynb is not valid Python"):
-        Plan.from_dict({"reports": [{"notebook": str(tmp_path / "broken")}]})
+        BatchPlan.from_dict({"reports": [{"notebook": str(tmp_path / "broken")}]})
     (tmp_path / "empty.ipynb").write_text("not json")
     with pytest.raises(ConfigError, match="empty.ipynb is not a notebook"):
-        Plan.from_dict({"reports": [{"notebook": str(tmp_path / "empty")}]})
+        BatchPlan.from_dict({"reports": [{"notebook": str(tmp_path / "empty")}]})
 
 
 def test_plan_level_errors():
     with pytest.raises(ConfigError, match="formats must be some of"):
-        Plan.from_dict({"formats": ["docx"], "reports": [{"notebook": TINY}]})
+        BatchPlan.from_dict({"formats": ["docx"], "reports": [{"notebook": TINY}]})
     with pytest.raises(ConfigError, match="'reports' must be a non-empty list"):
-        Plan.from_dict({"reports": []})
+        BatchPlan.from_dict({"reports": []})
     with pytest.raises(ConfigError, match="unknown keys"):
-        Plan.from_dict({"reports": [{"notebook": TINY}], "schedule": "daily"})
+        BatchPlan.from_dict({"reports": [{"notebook": TINY}], "schedule": "daily"})
 
 
 def test_the_shipped_plans_are_valid():
-    plan = Plan.read("parameters/monthly.yml")
+    plan = BatchPlan.read("parameters/monthly.yml")
     assert plan.reports[0].name == "metrics" and "region:*" in plan.reports[0].scopes
     assert [r.name for r in plan.reports] == [
         "metrics",
@@ -104,12 +104,12 @@ def test_the_shipped_plans_are_valid():
         "team_review",
         "performance_review",
     ]
-    annual = Plan.read("parameters/annual.yml")
+    annual = BatchPlan.read("parameters/annual.yml")
     assert [(r.name, r.reads) for r in annual.reports] == [("planning", "company")]
 
 
 def test_scopes_expand_from_the_data(crm, tmp_path):
-    plan = Plan.from_dict(
+    plan = BatchPlan.from_dict(
         {"reports": [{"notebook": TINY, "scopes": ["company", "region:*", "rep:*"]}]}
     )
     label, jobs = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
@@ -212,20 +212,20 @@ def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
 def test_incremental_runs_and_a_data_change(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
     assert run(tmp_path, plan, crm)[0] == 0
-    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
     assert {r.status for r in results} == {"skipped"}
     csv = crm / "opportunities.csv"  # a West deal changes
     csv.write_text(
         csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
     )
-    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
     status = {r.scope: r.status for r in results}
     assert status == {"company": "done", "region:East": "skipped", "region:West": "done"}
     summary = json.loads(
         Path(tmp_path / "reports/2026-09/region-West/tiny_report.json").read_text()
     )
     assert summary["bookings"] == 55_000
-    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm), force=True)
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm), force=True)
     assert {r.status for r in results} == {"done"}
 
 
@@ -244,7 +244,7 @@ def test_what_a_report_reads_sets_what_its_fingerprint_covers(crm, tmp_path):
     csv.write_text(
         csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
     )
-    _, results = runner.run(Plan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
     status = {r.scope: r.status for r in results}
     assert status == {"region:East": "done", "rep:R1": "skipped", "rep:R3": "done"}
 
@@ -294,7 +294,7 @@ def test_resume_after_a_killed_run(crm, tmp_path):
     for path in out.rglob("*"):
         if path.suffix == ".html":
             assert path.read_text().rstrip().endswith("</html>"), path
-    _, results = runner.run(Plan.read(plan), out, source=str(crm), workers=2)
+    _, results = runner.run(BatchPlan.read(plan), out, source=str(crm), workers=2)
     assert {r.scope for r in results if r.status == "skipped"} == finished
     assert {r.scope for r in results if r.status == "done"} == set(TINY_SCOPES) - finished
     assert not [p for p in out.rglob("*") if p.name.endswith((".tmp", ".running.ipynb"))]

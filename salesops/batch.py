@@ -1,4 +1,7 @@
-"""Report plans (``parameters/*.yml``): which notebooks run for which scopes.
+"""Batch plans (``parameters/monthly.yml``, ``annual.yml``): which notebooks the runner
+executes for which scopes, and who receives them (the ``delivery`` section). "Batch
+plan" is the runner's word; a commission plan is a ``CompPlan``, and planning is next
+year's attainment plan (:mod:`salesops.planning`).
 
 .. code-block:: yaml
 
@@ -66,8 +69,9 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """A checked report plan."""
+class BatchPlan:
+    """A checked batch plan: the reports to run, their scopes and formats, and who
+    receives them."""
 
     reports: tuple[ReportSpec, ...]
     period: str = "latest"
@@ -77,12 +81,12 @@ class Plan:
     delivery: DeliveryConfig | None = None  # who receives what (salesops deliver)
 
     @classmethod
-    def read(cls, path: str | Path) -> Plan:
+    def read(cls, path: str | Path) -> BatchPlan:
         """Read and check a plan file."""
         return cls.from_dict(read_yaml(path), origin=str(path))
 
     @classmethod
-    def from_dict(cls, data: Any, origin: str = "plan") -> Plan:
+    def from_dict(cls, data: Any, origin: str = "plan") -> BatchPlan:
         """Build a plan from parsed YAML; every mistake is a ConfigError naming the file."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{origin}: expected a mapping with 'reports'")
