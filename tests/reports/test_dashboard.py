@@ -7,8 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,15 +145,14 @@ def serve(source: Path, scope: str | None = None) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
+        said = []
+        for line in iter(server.stdout.readline, b""):  # until Voila says it listens
+            said.append(line.decode(errors="replace"))
+            if "is running at" in said[-1]:
                 break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(server.stdout.read().decode()) from None
-                time.sleep(0.5)
+        else:
+            raise RuntimeError("".join(said))
+        threading.Thread(target=server.stdout.read, daemon=True).start()  # keep it draining
         yield url
     finally:
         server.terminate()
