@@ -215,18 +215,24 @@ def wait_for_lock_holder(out: Path, proc: subprocess.Popen) -> None:
 
 
 def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
+    """Two CLI runs started while a third party holds the lock both wait, say so once,
+    then take turns: one makes the reports, the other finds them unchanged."""
     plan = write_plan(
         tmp_path / "plan.yml",
         [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 1.0}}],
     )
     out = tmp_path / "reports"
-    first = cli_run(plan, tiny_dir, out)
-    wait_for_lock_holder(out, first)
-    second = cli_run(plan, tiny_dir, out)
+    with RunLock(out):
+        first = cli_run(plan, tiny_dir, out)
+        said = [first.stderr.readline()]  # blocks until it waits for the lock
+        second = cli_run(plan, tiny_dir, out)
+        said.append(second.stderr.readline())
+    for line in said:
+        assert f"another run holds {out / '.lock'} (pid {os.getpid()}" in line
+        assert "waiting for it to finish" in line
     (_, err1), (_, err2) = first.communicate(timeout=300), second.communicate(timeout=300)
     assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
-    assert f"another run holds {out / '.lock'} (pid {first.pid}" in err2
-    assert "waiting for it to finish" in err2
+    assert "another run holds" not in err1 + err2  # each said it once
     entries = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"]
     assert sorted(e["scope"] for e in entries) == ["company", "region:East", "region:West"]
     runs = manifest.read_runs(out)
