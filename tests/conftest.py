@@ -63,6 +63,19 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def after_first_report(run: subprocess.Popen) -> str:
+    """Read a ``salesops run``'s progress (stderr, without --quiet) until the first report
+    has finished, and return what it printed: the bar says "remaining" once a report is
+    done. Blocking reads of the pipe: no polling."""
+    seen = ""
+    while "remaining" not in seen:
+        chunk = run.stderr.read(1)
+        if not chunk:
+            raise RuntimeError(f"the run ended before a report finished: {seen}")
+        seen += chunk.decode(errors="replace") if isinstance(chunk, bytes) else chunk
+    return seen
+
+
 def free_port() -> int:
     """A TCP port on localhost that nothing listens on now."""
     with socket.socket() as s:

@@ -4,16 +4,17 @@ and what the rendered HTML and PDF contain."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import after_first_report
 from pypdf import PdfReader
 
 from salesops import cli, manifest, runner
@@ -273,16 +274,10 @@ def test_resume_after_a_killed_run(crm, tmp_path):
         str(out),
         "--workers",
         "1",
-        "--quiet",
     ]
-    proc = subprocess.Popen(args, start_new_session=True)
+    proc = subprocess.Popen(args, start_new_session=True, stderr=subprocess.PIPE)
     manifest_path = out / "2026-09" / "manifest.json"
-    deadline = time.monotonic() + 120
-    while not (manifest_path.exists() and json.loads(manifest_path.read_text())["reports"]):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
-    import os
-
+    after_first_report(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {

@@ -10,11 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import after_first_report
 
 from salesops import cli, fingerprint, manifest, runner
 from salesops.batch import BatchPlan
@@ -195,23 +195,15 @@ def test_caches_are_keyed_by_the_code_too(monkeypatch, tmp_path):
 # -- one run at a time --------------------------------------------------------------------
 
 
-def cli_run(plan: Path, crm: Path, out: Path, *extra: str) -> subprocess.Popen:
+def cli_run(plan: Path, crm: Path, out: Path, quiet: bool = True) -> subprocess.Popen:
     args = [sys.executable, "-m", "salesops.cli", "run", str(plan), "--source", str(crm)]
     return subprocess.Popen(
-        [*args, "--out", str(out), "--workers", "1", "--quiet", *extra],
+        [*args, "--out", str(out), "--workers", "1", *(["--quiet"] if quiet else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
-
-
-def wait_for_lock_holder(out: Path, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    lock = out / ".lock"
-    while not (lock.exists() and f'"pid": {proc.pid}' in lock.read_text()):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
 
 
 def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
@@ -243,7 +235,7 @@ def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
 def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, capsys):
     plan = write_plan(
         tmp_path / "plan.yml",
-        [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 30}}],
+        [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 2}}],
     )
     out = tmp_path / "reports"
     args = ["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"]
@@ -255,8 +247,8 @@ def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, ca
     )
     assert "try again when it has finished" in message
 
-    killed = cli_run(plan, tiny_dir, out)
-    wait_for_lock_holder(out, killed)
+    killed = cli_run(plan, tiny_dir, out, quiet=False)
+    after_first_report(killed)  # it holds the lock while it runs
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait()
     assert (out / ".lock").exists()  # the file stays; its lock went with the process
