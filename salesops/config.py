@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salesops.errors import ConfigError
 
@@ -75,37 +75,81 @@ def check_keys(data: Mapping[str, Any], allowed: Iterable[str], where: str) -> N
         raise ConfigError(f"{where}: unknown keys {unknown}; expected some of {sorted(allowed)}")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Company-wide settings from ``parameters/settings.yml``."""
+class Settings(BaseModel):
+    """Company-wide settings from ``parameters/settings.yml``; keys it does not know are
+    kept (``extra``) for notebooks to read."""
 
-    fiscal_year_start_month: int = 1
+    model_config = ConfigDict(extra="allow", frozen=True)
+    fiscal_year_start_month: int = Field(1, strict=True)
     currency: str = "USD"
     selling_activity_kinds: tuple[str, ...] = ("call", "email", "meeting", "demo")
-    stale_after_days: int = 30
-    ramp_months: int = 6
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    stale_after_days: int = Field(30, strict=True)
+    ramp_months: int = Field(6, strict=True)
+
+    @field_validator("fiscal_year_start_month")
+    @classmethod
+    def _month(cls, value: int) -> int:
+        if not 1 <= value <= 12:
+            raise ValueError(f"must be 1..12, got {value!r}")
+        return value
+
+    @field_validator("selling_activity_kinds", mode="before")
+    @classmethod
+    def _kinds(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple) or not all(isinstance(k, str) for k in value):
+            raise ValueError("must be a list of names")
+        return tuple(value)
+
+    @field_validator("stale_after_days")
+    @classmethod
+    def _stale(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a positive whole number")
+        return value
+
+    @field_validator("ramp_months")
+    @classmethod
+    def _ramp(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"must be a whole number of months, got {value!r}")
+        return value
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """The settings that salesops itself does not use."""
+        return dict(self.model_extra or {})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, origin: str = "settings") -> Settings:
         """Build settings from a mapping, checking every value."""
-        data = dict(data or {})
-        month = data.pop("fiscal_year_start_month", 1)
-        if not isinstance(month, int) or not 1 <= month <= 12:
-            raise ConfigError(f"{origin}: fiscal_year_start_month must be 1..12, got {month!r}")
-        kinds = data.pop("selling_activity_kinds", cls.selling_activity_kinds)
-        if not isinstance(kinds, list | tuple) or not all(isinstance(k, str) for k in kinds):
-            raise ConfigError(f"{origin}: selling_activity_kinds must be a list of names")
-        stale = data.pop("stale_after_days", 30)
-        if not isinstance(stale, int) or stale < 1:
-            raise ConfigError(f"{origin}: stale_after_days must be a positive whole number")
-        ramp = data.pop("ramp_months", 6)
-        if not isinstance(ramp, int) or ramp < 0:
-            raise ConfigError(
-                f"{origin}: ramp_months must be a whole number of months, got {ramp!r}"
-            )
-        currency = str(data.pop("currency", "USD"))
-        return cls(month, currency, tuple(kinds), stale, ramp, data)
+        return checked(cls, dict(data or {}), origin)
+
+
+M = TypeVar("M", bound=BaseModel)
+KINDS = {"int": "a whole number", "float": "a number", "string": "text", "bool": "true or false"}
+
+
+def checked(model: type[M], data: Any, origin: str) -> M:
+    """``data`` as a ``model``, or one ConfigError naming the file (``origin``) and, for
+    each value that is wrong, its key and what it must be: the one validator of typed
+    configuration (settings, a batch plan's delivery, the mail server)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif error["type"] == "missing":
+                message = "is required"
+            elif error["type"].split("_")[0] in KINDS:
+                message = (
+                    f"must be {KINDS[error['type'].split('_')[0]]}, got {error.get('input')!r}"
+                )
+            problems.append(f"{where}: {message}" if where else message)
+        raise ConfigError(f"{origin}: {'; '.join(problems)}") from None
 
 
 @cache

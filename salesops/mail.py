@@ -33,9 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from salesops.config import read_yaml
+from salesops.config import checked, read_yaml
 from salesops.errors import ConfigError, SalesopsError
 
 PREFIX = "SALESOPS_SMTP_"
@@ -96,11 +96,7 @@ class SMTPSettings(BaseModel):
                 "no SMTP server to send with: set SALESOPS_SMTP_HOST (see docs/delivery.md), "
                 "or preview the messages with --dry-run"
             )
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-            raise ConfigError(f"SMTP settings from {origin}: {'; '.join(problems)}") from None
+        return checked(cls, values, f"SMTP settings from {origin}")
 
 
 class SendError(SalesopsError):

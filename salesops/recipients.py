@@ -41,9 +41,9 @@ from datetime import date
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from salesops.errors import ConfigError
+from salesops.config import checked
 from salesops.scopes import Scope
 from salesops.validation import EMAIL
 
@@ -88,15 +88,7 @@ class DeliveryConfig(BaseModel):
     @classmethod
     def from_dict(cls, data: Any, origin: str = "delivery") -> DeliveryConfig:
         """Check a parsed ``delivery`` section; each mistake is a ConfigError naming the key."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            lines = []
-            for error in exc.errors():
-                where = ".".join(str(part) for part in error["loc"])
-                message = error["msg"].removeprefix("Value error, ")
-                lines.append(f"{origin}{'.' + where if where else ''}: {message}")
-            raise ConfigError("; ".join(lines)) from None
+        return checked(cls, data, origin)
 
 
 @dataclass(frozen=True)

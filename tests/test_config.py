@@ -107,9 +107,11 @@ def test_source_resolution(tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"fiscal_year_start_month": 13}, "fiscal_year_start_month must be 1..12"),
-        ({"selling_activity_kinds": "call"}, "must be a list"),
-        ({"stale_after_days": 0}, "positive whole number"),
+        ({"fiscal_year_start_month": 13}, "fiscal_year_start_month: must be 1..12, got 13"),
+        ({"fiscal_year_start_month": "5"}, "fiscal_year_start_month: must be a whole number"),
+        ({"selling_activity_kinds": "call"}, "selling_activity_kinds: must be a list of names"),
+        ({"stale_after_days": 0}, "stale_after_days: must be a positive whole number"),
+        ({"ramp_months": -1}, "ramp_months: must be a whole number of months, got -1"),
     ],
 )
 def test_broken_settings(data, message):

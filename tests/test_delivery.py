@@ -317,8 +317,8 @@ def test_a_broken_delivery_section_is_named():
     cases = [
         ({**sender, "reps": ["performance_reviw"]}, "delivery.reps: 'performance_reviw' is not"),
         ({**sender, "attach": "link"}, "delivery: attach: link needs a base_url"),
-        ({**sender, "colour": "red"}, "delivery.colour: Extra inputs are not permitted"),
-        ({"reps": [], "managers": []}, "plan.yml: delivery.sender: Field required"),
+        ({**sender, "colour": "red"}, "plan.yml: delivery: colour: unknown key"),
+        ({"reps": [], "managers": []}, "plan.yml: delivery: sender: is required"),
         ({**sender, "addresses": [{"to": "vp", "reports": []}]}, "'vp' is not an email address"),
     ]
     for delivery, expected in cases:
