@@ -37,17 +37,8 @@ from salesops.validation import validate
 
 class Source(Catalog):
     """An open source of CRM data: its rows, scoped, filtered in the engine and
-    validated (what it holds, and lacks, is :class:`~salesops.catalog.Catalog`'s).
-
-    Parameters
-    ----------
-    source
-        ``None`` for the demo database, a DuckDB file, a folder of exports, a
-        SQLAlchemy URL, a source file (``parameters/sources/*.yml``) or a SourceSpec.
-    stages
-        The stage configuration; defaults to the source file's, else
-        ``parameters/stages.yml``.
-    """
+    validated. What it holds, and lacks, and its parameters are
+    :class:`~salesops.catalog.Catalog`'s."""
 
     def __init__(self, source: str | Path | SourceSpec | None = None, stages: Stages | None = None):
         super().__init__(source, stages)

@@ -121,6 +121,12 @@ class ReportContext:
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
         return cls.of(tables, period, parsed, comp_plan=plan, **options)
 
+    def summary(self, report: str, **numbers: Any) -> dict[str, Any]:
+        """A report's JSON summary: the report, scope, period and as-of day, then its
+        headline ``numbers``."""
+        head = {"report": report, "scope": str(self.scope), "period": self.period.label}
+        return {**head, "as_of": f"{self.as_of:%Y-%m-%d}", **numbers}
+
     @property
     def who(self) -> str:
         """The scope for a heading: "Company", "EMEA region", or the rep's name."""

@@ -333,12 +333,9 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame | None:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values."""
     frame, f = outlook_by_quarter(ctx), forecast(ctx)
-    return {
-        "report": "forecast",
-        "scope": str(ctx.scope),
-        "period": ctx.period.label,
-        "as_of": f"{ctx.as_of:%Y-%m-%d}",
-        "model": f.model,
-        "forecast": {m: plain(v) for m, v in f.mean.items()},
-        "outlook": {q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
-    }
+    return ctx.summary(
+        "forecast",
+        model=f.model,
+        forecast={m: plain(v) for m, v in f.mean.items()},
+        outlook={q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
+    )

@@ -382,13 +382,10 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         payable = statement(ctx).payable
     except DataError:
         payable = np.nan
-    return {
-        "report": "performance_review",
-        "scope": str(ctx.scope),
-        "period": ctx.period.label,
-        "as_of": f"{ctx.as_of:%Y-%m-%d}",
-        "attainment": {k: plain(v) for k, v in att["attainment"].items()},
-        "bookings": {k: plain(v) for k, v in att["bookings"].items()},
-        "payable": plain(payable),
-        "percentiles": {k: plain(v) for k, v in peer_comparison(ctx)["percentile"].items()},
-    }
+    return ctx.summary(
+        "performance_review",
+        attainment={k: plain(v) for k, v in att["attainment"].items()},
+        bookings={k: plain(v) for k, v in att["bookings"].items()},
+        payable=plain(payable),
+        percentiles={k: plain(v) for k, v in peer_comparison(ctx)["percentile"].items()},
+    )

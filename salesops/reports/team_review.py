@@ -201,16 +201,13 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """The headline numbers as plain JSON values, for the roll-up."""
     board = scores(ctx)
-    return {
-        "report": "team_review",
-        "scope": str(ctx.scope),
-        "period": ctx.period.label,
-        "as_of": f"{ctx.as_of:%Y-%m-%d}",
-        "reps": len(board),
-        "attainment_qtd_median": plain(board["attainment_qtd"].median()),
-        "commission_total": plain(board["commission"].sum()),
-        "capacity": {k: plain(v) for k, v in capacity(ctx).items()},
-    }
+    return ctx.summary(
+        "team_review",
+        reps=len(board),
+        attainment_qtd_median=plain(board["attainment_qtd"].median()),
+        commission_total=plain(board["commission"].sum()),
+        capacity={k: plain(v) for k, v in capacity(ctx).items()},
+    )
 
 
 def _region(ctx: ReportContext) -> str:
