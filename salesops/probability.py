@@ -28,6 +28,7 @@ score (mean of (p − outcome)², lower is better) and a reliability table.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,6 @@ import pandas as pd
 from salesops.metrics import naive_win_probability
 from salesops.pipeline import snapshot
 from salesops.stages import Stages
-from salesops.storage import cached
 
 AGE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, np.inf)  # deal age / typical cycle
 BAND_LABELS = [
@@ -170,28 +170,20 @@ class WinModel:
         as_of: pd.Timestamp,
         months: int = 24,
         stages: Stages | None = None,
-        cache: bool = True,
     ) -> WinModel:
         """Fit on monthly snapshots of the ``months`` before ``as_of``, outcomes as of then.
 
-        The model depends on its inputs only, so it is kept on disk under their content
-        hash (:func:`salesops.storage.cached`): the reviews of one region's reps fit it
-        once. ``cache=False`` fits it anyway and leaves the cache alone. Without stage
-        history (``history`` None) there is nothing to calibrate on: the model is
-        :meth:`stage_defaults`.
+        Without stage history (``history`` None) there is nothing to calibrate on: the
+        model is :meth:`stage_defaults`. The reports of a run share a fitted model through
+        :func:`salesops.reports.shared.win_model`, which fits it once.
         """
         st = stages or Stages.read()
         if history is None:
             return cls.stage_defaults(st)
         as_of = pd.Timestamp(as_of)
-
-        def compute() -> WinModel:
-            dates = pd.date_range(end=as_of, periods=months, freq="MS")
-            data = examples(history, opportunities, dates, as_of, st)
-            return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
-
-        parts = [history, opportunities, as_of, months, st]
-        return cached("win_models", parts, compute, enabled=cache)
+        dates = pd.date_range(end=as_of, periods=months, freq="MS")
+        data = examples(history, opportunities, dates, as_of, st)
+        return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
 
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
         """The calibrated probability of each open deal (``stage``, ``created_date``) at ``at``."""
@@ -239,12 +231,14 @@ def calibration(
     as_of: pd.Timestamp,
     holdout_months: int = 12,
     stages: Stages | None = None,
+    fit: Callable[..., WinModel] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Score the three estimates out of time.
 
-    The model is fitted with what was known ``holdout_months`` before ``as_of``; the
-    test examples are the open deals at each month start after that, labelled with
-    their outcome as of ``as_of``.
+    The model is fitted with what was known ``holdout_months`` before ``as_of`` (by
+    ``fit``, :meth:`WinModel.fit` unless given: a report passes the shared one); the test
+    examples are the open deals at each month start after that, labelled with their
+    outcome as of ``as_of``.
 
     Returns
     -------
@@ -256,7 +250,7 @@ def calibration(
     st = stages or Stages.read()
     as_of = pd.Timestamp(as_of)
     cutoff = (as_of - pd.DateOffset(months=holdout_months)).normalize()
-    model = WinModel.fit(history, opportunities, cutoff, stages=st)
+    model = (fit or WinModel.fit)(history, opportunities, cutoff, stages=st)
     dates = pd.date_range(cutoff, as_of, freq="MS", inclusive="right")
     test = examples(history, opportunities, dates, as_of, st)
     estimates = {

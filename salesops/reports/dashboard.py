@@ -30,7 +30,7 @@ from salesops import outlook, plots
 from salesops import pipeline as pl
 from salesops.model import Tables, active_reps
 from salesops.periods import Period
-from salesops.probability import WinModel
+from salesops.reports import shared
 from salesops.reports.display import Tile, png, tiles_html
 from salesops.scopes import Scope
 from salesops.stages import Stages
@@ -89,7 +89,7 @@ class Dashboard:
         self.regions = [self.lock.value] if self.lock else sorted(opps["region"].dropna().unique())
         history = tables.opportunity_history
         self.win_model = (
-            WinModel.fit(history, opps, self.as_of, stages=self.stages)
+            shared.win_model(history, opps, self.as_of, stages=self.stages)
             if history is not None
             else None
         )
@@ -119,7 +119,7 @@ class Dashboard:
         if self.lock is not None:
             series = fc.monthly_bookings(opps, latest, stages=self.stages)
             return {self.lock.value: fc.forecast(series, 12)}
-        company, regions = fc.company_and_regions(opps, latest, 12, self.stages)
+        company, regions = shared.forecasts(opps, latest, 12, self.stages)
         return {ALL: company, **regions}
 
     def reps(self, region: str = ALL) -> pd.DataFrame:

@@ -18,12 +18,12 @@ from IPython.display import Markdown
 from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import outlook, plots, probability, quarantine
-from salesops.backtest import Backtest, backtest
+from salesops.backtest import Backtest
 from salesops.model import Tables
 from salesops.periods import Period
+from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
-from salesops.storage import cached
 
 OUTLOOK_FORMATS = dict.fromkeys(
     [
@@ -97,7 +97,7 @@ def horizon(ctx: ReportContext) -> int:
 def forecasts(ctx: ReportContext) -> tuple[fc.Forecast, dict[str, fc.Forecast]]:
     """The company's forecast and its regions', reconciled so that they add up."""
     opps = ctx.tables.opportunities
-    return fc.company_and_regions(opps, ctx.period, horizon(ctx), ctx.stages)
+    return shared.forecasts(opps, ctx.period, horizon(ctx), ctx.stages)
 
 
 def forecast(ctx: ReportContext) -> fc.Forecast:
@@ -120,9 +120,7 @@ def scoped(ctx: ReportContext) -> Tables:
 def win_model(ctx: ReportContext) -> probability.WinModel:
     """Win probabilities calibrated on the whole company's history."""
     t = ctx.tables
-    return probability.WinModel.fit(
-        t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages
-    )
+    return shared.win_model(t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages)
 
 
 def title(ctx: ReportContext) -> Markdown:
@@ -164,7 +162,7 @@ def evidence(ctx: ReportContext) -> Backtest:
     """The forecast rule replayed from past month-ends on the scope's own series (kept on
     disk under the series' content hash, like the forecast)."""
     history, ahead = forecast(ctx).history, horizon(ctx)
-    return cached("backtests", [history, ahead], lambda: backtest(history, ahead))
+    return shared.backtest(history, ahead)
 
 
 def models(ctx: ReportContext) -> tuple[Any, ...]:
@@ -287,7 +285,7 @@ def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     reliability table, out of time."""
     t = ctx.tables
     scores, tables = probability.calibration(
-        t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages
+        t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages, fit=shared.win_model
     )
     return (
         viewed(

@@ -24,7 +24,7 @@ from salesops import performance as perf
 from salesops import pipeline as pl
 from salesops.errors import DataError
 from salesops.model import active_reps
-from salesops.probability import WinModel
+from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import Tile, View, plain, section, tiles_html, viewed
 
@@ -230,7 +230,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         state = pl.snapshot(own_history, ctx.as_of + pd.Timedelta(days=1), mine)
     open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
     if tables.opportunity_history is not None:
-        model = WinModel.fit(
+        model = shared.win_model(
             tables.opportunity_history, tables.opportunities, ctx.as_of, stages=ctx.stages
         )
         open_["win_probability"] = model.predict(open_, ctx.as_of)

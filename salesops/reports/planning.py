@@ -25,6 +25,7 @@ from salesops.compensation import COMP_PLAN, CompPlan
 from salesops.config import resolve
 from salesops.model import active_reps
 from salesops.periods import Period
+from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
 
@@ -103,9 +104,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     """The scope's bookings forecast to the end of the plan year (reconciled)."""
     end = year(ctx).end
     horizon = (end.year - ctx.period.end.year) * 12 + (end.month - ctx.period.end.month)
-    company, regions = fc.company_and_regions(
-        ctx.tables.opportunities, ctx.period, horizon, ctx.stages
-    )
+    company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
     return company if ctx.scope.level == "company" else regions[ctx.scope.value]
 
 
