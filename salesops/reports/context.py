@@ -79,7 +79,9 @@ class ReportContext:
     ) -> ReportContext:
         """A context for tables already loaded; ``latest`` resolves with their as-of day;
         ``options`` are the report's own parameters."""
-        period = Period.parse(period, as_of=tables.as_of)
+        company = settings()
+        month = company.fiscal_year_start_month
+        period = Period.parse(period, as_of=tables.as_of, fiscal_year_start_month=month)
         if isinstance(comp_plan, str | Path):
             comp_plan = CompPlan.read(comp_plan)
         return cls(
@@ -88,7 +90,7 @@ class ReportContext:
             Scope.parse(scope),
             min(tables.as_of or period.last_day, period.last_day),
             stages or Stages.of(tables),
-            settings(),
+            company,
             comp_plan,
             options,
         )
@@ -126,6 +128,12 @@ class ReportContext:
         headline ``numbers``."""
         head = {"report": report, "scope": str(self.scope), "period": self.period.label}
         return {**head, "as_of": f"{self.as_of:%Y-%m-%d}", **numbers}
+
+    def period_of(self, day: pd.Timestamp) -> Period:
+        """The month holding ``day``, in the company's fiscal calendar."""
+        return Period.parse(
+            f"{day:%Y-%m}", fiscal_year_start_month=self.settings.fiscal_year_start_month
+        )
 
     @property
     def who(self) -> str:

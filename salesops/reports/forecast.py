@@ -198,7 +198,7 @@ def models(ctx: ReportContext) -> tuple[Any, ...]:
 
 def quarters(ctx: ReportContext) -> list[Period]:
     """The current quarter (holding the day after the period) and the next one."""
-    current = Period.parse(f"{ctx.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
+    current = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
     return [current, current.shift(1)]
 
 

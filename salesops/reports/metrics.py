@@ -285,7 +285,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     mix = m.activity_mix(acts, ctx.period)
     kinds = ctx.settings.selling_activity_kinds
     mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
-    share = m.time_selling(acts, ctx.period)
+    share = m.time_selling(acts, ctx.period, selling_kinds=kinds)
     caption = f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
     return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
 
@@ -309,7 +309,13 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     ``top`` most overdue open deals, at the end of the period."""
     tables, opps = ctx.tables, ctx.tables.opportunities
     history = tables.has("opportunity_history")
-    stale = pl.stale_deals(opps, ctx.period.last_day, tables.opportunity_history, stages=ctx.stages)
+    stale = pl.stale_deals(
+        opps,
+        ctx.period.last_day,
+        tables.opportunity_history,
+        ctx.settings.stale_after_days,
+        stages=ctx.stages,
+    )
     open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
     rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
     if history:  # idleness needs the stage history

@@ -257,7 +257,8 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
 @per_context
 def stale(ctx: ReportContext) -> pd.DataFrame:
     """The rep's open deals that need cleaning up at the end of the month."""
-    return pl.stale_deals(deals(ctx), ctx.period.last_day, history(ctx), stages=ctx.stages)
+    days = ctx.settings.stale_after_days
+    return pl.stale_deals(deals(ctx), ctx.period.last_day, history(ctx), days, stages=ctx.stages)
 
 
 def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:

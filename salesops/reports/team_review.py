@@ -22,7 +22,6 @@ from salesops import performance as perf
 from salesops import plots, quarantine
 from salesops.errors import DataError
 from salesops.model import active_reps
-from salesops.periods import Period
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
 
@@ -128,7 +127,7 @@ def ramping(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     for _, rep in team(ctx).iterrows():
         months = perf.months_in_seat(rep["hire_date"], ctx.period.end)
-        factor = perf.ramp_factor(months)
+        factor = perf.ramp_factor(months, ctx.settings.ramp_months)
         if factor < 1:
             rows.append(
                 {
@@ -147,10 +146,13 @@ def ramping(ctx: ReportContext) -> pd.DataFrame:
 @per_context
 def capacity(ctx: ReportContext) -> pd.Series:
     """Next quarter's capacity against the region's quota for it."""
-    quarter = Period.parse(f"{ctx.as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
+    quarter = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
     if quarter.end <= ctx.period.end:
         quarter = quarter.shift(1)
-    cap = perf.capacity(sellers(ctx), ctx.tables.opportunities, quarter, ctx.as_of, ctx.stages)
+    ramp = ctx.settings.ramp_months
+    cap = perf.capacity(
+        sellers(ctx), ctx.tables.opportunities, quarter, ctx.as_of, ctx.stages, ramp
+    )
     q = ctx.tables.quotas
     target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
     cap["target"] = target if target and target > 0 else np.nan
