@@ -162,6 +162,7 @@ def test_numbers_match_the_raw_export(shape, window):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.notebook
 def test_monthly_and_annual_plans_run_and_say_what_is_missing(shape, tmp_path):
     out = tmp_path / "reports"
     results = []

@@ -130,6 +130,7 @@ def test_only_patterns():
 # -- execution ----------------------------------------------------------------------------
 
 
+@pytest.mark.notebook
 def test_a_failing_report_does_not_stop_the_others(crm, tmp_path, capsys):
     plan = plan_file(
         tmp_path,
@@ -159,6 +160,7 @@ def test_a_failing_report_does_not_stop_the_others(crm, tmp_path, capsys):
     assert "asked to fail" in index and "region:East" in index
 
 
+@pytest.mark.notebook
 def test_a_timeout_fails_that_report(crm, tmp_path):
     plan = plan_file(
         tmp_path, [{"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 60}}]
@@ -176,6 +178,7 @@ def kernel_pids(entries: dict) -> set[str]:
     return {re.search(r"pid (\d+)", text).group(1) for text in printed}
 
 
+@pytest.mark.notebook
 def test_a_worker_reuses_its_kernel_but_each_report_starts_clean(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": str(NOTEBOOKS / "probe"), "scopes": TINY_SCOPES}])
     code, entries = run(tmp_path, plan, crm, "--workers", "1")
@@ -188,6 +191,7 @@ def test_a_worker_reuses_its_kernel_but_each_report_starts_clean(crm, tmp_path):
         assert "ERROR" not in Path(entry["outputs"]["html"]).read_text()
 
 
+@pytest.mark.notebook
 def test_fresh_kernels_give_every_report_its_own(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": str(NOTEBOOKS / "probe"), "scopes": TINY_SCOPES[:3]}])
     code, entries = run(tmp_path, plan, crm, "--workers", "1", "--fresh-kernels")
@@ -195,6 +199,7 @@ def test_fresh_kernels_give_every_report_its_own(crm, tmp_path):
     assert len(kernel_pids(entries)) == 3
 
 
+@pytest.mark.notebook
 def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
     shutil.copy(TINY + ".ipynb", tmp_path / "after.ipynb")
     plan = plan_file(
@@ -210,6 +215,7 @@ def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
     assert entries[("after", "company")]["status"] == "done"
 
 
+@pytest.mark.notebook
 def test_incremental_runs_and_a_data_change(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
     assert run(tmp_path, plan, crm)[0] == 0
@@ -230,6 +236,7 @@ def test_incremental_runs_and_a_data_change(crm, tmp_path):
     assert {r.status for r in results} == {"done"}
 
 
+@pytest.mark.notebook
 def test_what_a_report_reads_sets_what_its_fingerprint_covers(crm, tmp_path):
     """A West change re-runs East's report when East's report reads the whole company, and
     a rep's report when it reads the rep's region."""
@@ -250,6 +257,7 @@ def test_what_a_report_reads_sets_what_its_fingerprint_covers(crm, tmp_path):
     assert status == {"region:East": "done", "rep:R1": "skipped", "rep:R3": "done"}
 
 
+@pytest.mark.notebook
 def test_resume_after_a_killed_run(crm, tmp_path):
     plan = plan_file(
         tmp_path,
@@ -329,6 +337,7 @@ def test_metrics_report_html_and_pdf(small_db, tmp_path):
     assert f"${bookings:,.0f}" in first
 
 
+@pytest.mark.notebook
 def test_the_plan_runs_on_a_dask_cluster(crm, tmp_path):
     from dask.distributed import LocalCluster
 

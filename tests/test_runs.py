@@ -206,6 +206,7 @@ def cli_run(plan: Path, crm: Path, out: Path, quiet: bool = True) -> subprocess.
     )
 
 
+@pytest.mark.notebook
 def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
     """Two CLI runs started while a third party holds the lock both wait, say so once,
     then take turns: one makes the reports, the other finds them unchanged."""
@@ -232,6 +233,7 @@ def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
     assert runs[0]["ended"] <= runs[1]["ended"]
 
 
+@pytest.mark.notebook
 def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, capsys):
     plan = write_plan(
         tmp_path / "plan.yml",
@@ -259,6 +261,7 @@ def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, ca
 # -- publishable outputs ------------------------------------------------------------------
 
 
+@pytest.mark.notebook
 def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_path):
     plan = write_plan(
         tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company", "region:*"]}]
@@ -290,6 +293,7 @@ def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_pat
     assert {r.status for r in results} == {"skipped"}  # the moved manifest still matches
 
 
+@pytest.mark.notebook
 def test_the_run_log_records_every_run_and_is_only_appended(tiny_dir, tmp_path):
     plan = write_plan(
         tmp_path / "plan.yml",
