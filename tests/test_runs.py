@@ -250,12 +250,19 @@ def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, ca
     assert "try again when it has finished" in message
 
     killed = cli_run(plan, tiny_dir, out, quiet=False)
-    after_first_report(killed)  # it holds the lock while it runs
+    after_first_report(killed)  # it holds the lock while it runs, and so do its workers
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait()
-    assert (out / ".lock").exists()  # the file stays; its lock went with the process
-    with RunLock(out, wait=False):
-        pass
+    assert (out / ".lock").exists()  # the file stays; its lock goes with the processes
+    # The next run gets the lock as soon as the killed processes are gone (its workers
+    # may take a moment longer to die than the run itself); SIGALRM bounds the wait.
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the killed run's lock was not freed"))
+    signal.alarm(60)
+    try:
+        with RunLock(out, wait=True):
+            pass
+    finally:
+        signal.alarm(0)
 
 
 # -- publishable outputs ------------------------------------------------------------------
