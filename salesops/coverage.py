@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from IPython.display import Markdown
-
 from salesops.model import Tables
 
 # A table, or a table.column, and the report sections that are empty without it.
@@ -88,10 +86,3 @@ def warnings(absent: Iterable[str]) -> list[str]:
             name = f"`{what}` table" if what == table else f"values in `{what}`"
             out.append(f"no {name}: {listed} will say so")
     return out
-
-
-def lacking(tables: Tables, section: str, *needs: str) -> Markdown | None:
-    """The one line a report section shows in place of its numbers when the source does
-    not hold what it ``needs``; None when it does."""
-    gone = missing(tables, needs)
-    return Markdown(f"*{sentence(section, gone)}*") if gone else None

@@ -141,9 +141,10 @@ def deliver(
         as_of = _as_of(entries)
         with nullcontext() if settings is None else Mailer(settings) as mailer:
             for n, items in enumerate(messages, 1):
-                message = letters.compose(config, template, items, folder, everyone, as_of)
-                record = _record(message, items, interrupted)
-                message.replace_header("Message-ID", record["message_id"])
+                again = [interrupted.get((_key(i.parcel), i.entry["fingerprint"])) for i in items]
+                resumed = next((m for m in again if m), None)  # the same Message-ID again
+                message = letters.compose(config, template, items, folder, everyone, as_of, resumed)
+                record = _record(message, items)
                 if mailer is None:
                     name = re.sub(r"[^\w.@-]", "_", items[0].parcel.to or "")
                     write_atomic(outcome.outbox / f"{n:04d}-{name}.eml", message.as_bytes())
@@ -204,13 +205,8 @@ def _key(parcel: Parcel) -> tuple[str, str, str]:
     return ((parcel.to or "").lower(), parcel.report, parcel.scope)
 
 
-def _record(
-    message: EmailMessage,
-    items: Sequence[Item],
-    interrupted: Mapping[tuple[tuple[str, str, str], str], str],
-) -> dict[str, Any]:
-    """The log record of a message; a message that an interrupted run was sending keeps
-    its Message-ID, so that the mailbox can tell it is the same one."""
+def _record(message: EmailMessage, items: Sequence[Item]) -> dict[str, Any]:
+    """The log record of a message."""
     first = items[0].parcel
     reports = [
         {
@@ -221,14 +217,12 @@ def _record(
         }
         for i in items
     ]
-    again = [interrupted.get((_key(i.parcel), i.entry["fingerprint"])) for i in items]
-    message_id = next((m for m in again if m), None) or str(message["Message-ID"])
     return {
         "to": first.to,
         "name": first.name,
         "person": first.person,
         "subject": str(message["Subject"]),
-        "message_id": message_id,
+        "message_id": str(message["Message-ID"]),
         "reports": reports,
     }
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from salesops import timeseries as ts
+from salesops.model import sellers
 from salesops.periods import Period
 from salesops.stages import Stages
 
@@ -379,10 +380,8 @@ def reps_of_region(
     of the region's forecast (:func:`split`).
     """
     end = Period.parse(period)
-    active = reps[
-        (reps["role"].fillna("rep") == "rep")
-        & (reps["end_date"].isna() | (reps["end_date"] >= end.end))
-    ]
+    selling = sellers(reps)
+    active = selling[selling["end_date"].isna() | (selling["end_date"] >= end.end)]
     horizon = len(region_forecast.mean)
     own = {}
     opps = opportunities[opportunities["owner_id"].isin(active["rep_id"])]

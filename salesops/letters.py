@@ -38,8 +38,11 @@ def compose(
     folder: Path,
     everyone: Mapping[str, Person],
     as_of: str,
+    message_id: str | None = None,
 ) -> EmailMessage:
-    """The message for one recipient: the template's subject and body, and the PDFs."""
+    """The message for one recipient: the template's subject and body, and the PDFs;
+    ``message_id`` is the Message-ID to reuse (a message an interrupted run was sending),
+    else a new one."""
     first = items[0].parcel
     reports = [_context(item, folder, config, everyone) for item in items]
     period = Period.parse(folder.name)
@@ -64,7 +67,7 @@ def compose(
     message["From"] = config.sender
     message["To"] = formataddr((first.name, first.to or ""))
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=_domain(config.sender))
+    message["Message-ID"] = message_id or make_msgid(domain=_domain(config.sender))
     message["X-Salesops-Reports"] = ", ".join(f"{i.parcel.report} {i.parcel.scope}" for i in items)
     message.set_content(body.strip() + "\n")
     if config.attach == "pdf":

@@ -56,10 +56,15 @@ class SMTPSettings(BaseModel):
     retry_wait: float = Field(default=5.0, ge=0)
 
     @property
+    def resolved_port(self) -> int:
+        """The port, or the usual one for the security: 465 (ssl), 587 (starttls), 25."""
+        default = 465 if self.security == "ssl" else 587 if self.security == "starttls" else 25
+        return self.port or default
+
+    @property
     def address(self) -> str:
         """``host:port``, for messages."""
-        default = 465 if self.security == "ssl" else 587 if self.security == "starttls" else 25
-        return f"{self.host}:{self.port or default}"
+        return f"{self.host}:{self.resolved_port}"
 
     @classmethod
     def load(
@@ -165,15 +170,14 @@ class Mailer:
         if self._smtp is not None:
             return self._smtp
         s = self.settings
-        host, port = s.address.rsplit(":", 1)
         try:
             if s.security == "ssl":
                 context = ssl.create_default_context()
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    host, int(port), timeout=s.timeout, context=context
+                    s.host, s.resolved_port, timeout=s.timeout, context=context
                 )
             else:
-                smtp = smtplib.SMTP(host, int(port), timeout=s.timeout)
+                smtp = smtplib.SMTP(s.host, s.resolved_port, timeout=s.timeout)
                 if s.security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             if s.user:

@@ -228,16 +228,6 @@ REFERENCES: dict[tuple[str, str], str] = {
 # The tables of a rep's own rows, by the column that names the rep (deals aside).
 REP_TABLES = {t: c for (t, to), c in REFERENCES.items() if to == "reps" and t != "opportunities"}
 
-DTYPES: dict[str, str] = {
-    "id": "str",
-    "text": "str",
-    "category": "str",
-    "date": "datetime64[ns]",
-    "timestamp": "datetime64[ns]",
-    "money": "float64",
-    "count": "float64",
-}
-
 
 def _text(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str"), from_pandas=True)
@@ -254,6 +244,11 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     a join on one text key without pandas' merge machinery."""
     found = pc.index_in(_text(values), value_set=_text(keys))
     return found.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def sellers(reps: pd.DataFrame) -> pd.DataFrame:
+    """The people of ``reps`` who sell: role ``rep``, or no role (managers do not)."""
+    return reps[reps["role"].fillna("rep") == "rep"]
 
 
 def active_reps(
@@ -273,12 +268,12 @@ def active_reps(
     >>> list(active_reps(reps, (pd.Timestamp("2026-08-01"), pd.Timestamp("2026-09-01")))["rep_id"])
     ['A', 'B']
     """
-    sellers = reps[reps["role"].fillna("rep") == "rep"]
+    selling = sellers(reps)
     if window is None:
-        return sellers[sellers["end_date"].isna()]
+        return selling[selling["end_date"].isna()]
     start, end = window
-    hired = sellers["hire_date"].isna() | (sellers["hire_date"] < end)
-    return sellers[hired & (sellers["end_date"].isna() | (sellers["end_date"] >= start))]
+    hired = selling["hire_date"].isna() | (selling["hire_date"] < end)
+    return selling[hired & (selling["end_date"].isna() | (selling["end_date"] >= start))]
 
 
 def lookup(values: pd.Series, mapping: Mapping[object, float]) -> pd.Series:
@@ -287,12 +282,6 @@ def lookup(values: pd.Series, mapping: Mapping[object, float]) -> pd.Series:
     codes, uniques = pd.factorize(values)
     table = np.array([*(mapping.get(u, np.nan) for u in uniques), np.nan], dtype=float)
     return pd.Series(table[codes], index=values.index)
-
-
-def empty_frame(table: str) -> pd.DataFrame:
-    """An empty frame with the canonical columns and dtypes of ``table``."""
-    spec = TABLES[table]
-    return pd.DataFrame({c.name: pd.Series(dtype=DTYPES[c.kind]) for c in spec.columns})
 
 
 @dataclass

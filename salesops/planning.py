@@ -22,7 +22,7 @@ import pandas as pd
 
 from salesops import metrics as m
 from salesops.forecast import Forecast
-from salesops.model import active_reps
+from salesops.model import active_reps, sellers
 from salesops.performance import gini, months_in_seat
 from salesops.periods import Period
 from salesops.stages import Stages
@@ -69,7 +69,7 @@ def monthly_productivity(
     rows = []
     first = opportunities["created_date"].min().to_period("M")
     last = opportunities["close_date"][won.index].max().to_period("M") if len(won) else first
-    for rep in reps[reps["role"].fillna("rep") == "rep"].itertuples():
+    for rep in sellers(reps).itertuples():
         start = (
             max(pd.Timestamp(rep.hire_date).to_period("M") + 1, first)
             if pd.notna(rep.hire_date)
@@ -109,7 +109,7 @@ def ramp_curve(productivity: pd.DataFrame, months: int = 12) -> pd.Series:
 
 def attrition_rate(reps: pd.DataFrame, as_of: pd.Timestamp, years: int = 3) -> float:
     """Monthly attrition: reps who left in the last ``years`` years / rep-months employed then."""
-    reps = reps[reps["role"].fillna("rep") == "rep"]
+    reps = sellers(reps)
     start = as_of - pd.DateOffset(years=years)
     hired = reps["hire_date"].fillna(start).clip(lower=start)
     ended = reps["end_date"].fillna(as_of).clip(upper=as_of)

@@ -33,7 +33,6 @@ from salesops.periods import Period
 from salesops.scopes import Scope
 from salesops.storage import write_atomic
 
-T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 TILE_CSS = """
@@ -89,20 +88,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else round(float(value), 6)
     return value
-
-
-def memoized(method: Callable[[Any], T]) -> Callable[[Any], T]:
-    """A method without arguments computed once per object (the report sections that
-    several others read: KPIs, outlooks, leaderboards, quotas)."""
-    key = f"_memo_{method.__name__}"
-
-    @functools.wraps(method)
-    def once(self: Any) -> T:
-        if key not in self.__dict__:
-            self.__dict__[key] = method(self)
-        return self.__dict__[key]
-
-    return once
 
 
 def png(figure: Figure) -> bytes:
@@ -204,7 +189,7 @@ def show(*results: Any, table: bool = False) -> Any:
         return None
     result = results[0]
     if isinstance(result, Missing):
-        return Markdown(f"*{result.sentence}*")
+        return Markdown(result._repr_markdown_())
     if isinstance(result, pd.DataFrame | pd.Series):
         view = result.attrs.get("view") or View()
         if result.empty and view.empty:
@@ -225,8 +210,3 @@ def show(*results: Any, table: bool = False) -> Any:
     if isinstance(result, list | tuple):
         return show(*result, table=table)
     return result
-
-
-def tiles(items: Iterable[Tile], data: Mapping[str, str] | None = None) -> HTML:
-    """KPI tiles to display."""
-    return HTML(tiles_html(items, data))

@@ -22,6 +22,7 @@ from salesops import performance as perf
 from salesops import plots, quarantine
 from salesops.errors import DataError
 from salesops.model import active_reps
+from salesops.model import sellers as sellers_of
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, plain, section, viewed
 
@@ -48,7 +49,7 @@ def title(ctx: ReportContext) -> Markdown:
 def sellers(ctx: ReportContext) -> pd.DataFrame:
     """Everyone who sells in the region (not its managers), leavers too."""
     reps = ctx.tables.reps
-    return reps[(reps["region"] == _region(ctx)) & (reps["role"].fillna("rep") == "rep")]
+    return sellers_of(reps[reps["region"] == _region(ctx)])
 
 
 @per_context
