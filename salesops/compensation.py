@@ -28,20 +28,89 @@ and later months are not paid on.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from salesops.config import check_keys, read_yaml, resolve
-from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.config import checked, read_yaml, resolve
+from salesops.errors import DataError, RuleFailure
 from salesops.periods import Period
 
 COMP_PLAN = "parameters/comp_plan.yml"  # the default plan, relative to the project root
-PLAN_KEYS = {"base_rate", "decelerator", "accelerators", "cap", "statement_period", "true_up"}
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, got {value!r}")
+    return float(value)
+
+
+def _rate(value: Any) -> float:
+    if _number(value) < 0:
+        raise ValueError(f"must not be negative, got {value!r}")
+    return float(value)
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Rate = Annotated[float, BeforeValidator(_rate)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Decelerator(_Strict):
+    """Below ``below`` attainment, bookings earn ``rate`` instead of the base rate."""
+
+    below: Number
+    rate: Rate
+
+    @field_validator("below")
+    @classmethod
+    def _attainment(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"must be an attainment in [0, 1), got {value}")
+        return value
+
+
+class Accelerator(_Strict):
+    """From ``from`` × quota on, bookings earn ``rate``."""
+
+    from_: Number = Field(alias="from")
+    rate: Rate
+
+
+class PlanFile(_Strict):
+    """``comp_plan.yml`` as written, checked value by value (see the module docstring)."""
+
+    base_rate: Rate
+    decelerator: Decelerator | None = None
+    accelerators: list[Accelerator] = []
+    cap: Number = np.inf
+    statement_period: Literal["month"] = "month"
+    true_up: Literal["quarter", "year", "none"] = "quarter"
+
+    @model_validator(mode="after")
+    def _bands(self) -> PlanFile:
+        starts = [a.from_ for a in self.accelerators]
+        if starts and starts[0] != 1.0:
+            raise ValueError(
+                f"the first accelerator must start at 1.0 (100% of quota); got {starts[0]}"
+            )
+        for a, b in itertools.pairwise(starts):
+            if b <= a:
+                raise ValueError(
+                    f"accelerators overlap or are out of order: 'from' {b} follows {a}; "
+                    "list them in ascending order"
+                )
+        last = starts[-1] if starts else 1.0
+        if self.cap <= last:
+            raise ValueError(f"cap {self.cap} must be above the last tier's start {last}")
+        return self
 
 
 @dataclass(frozen=True)
@@ -73,63 +142,17 @@ class CompPlan:
     @classmethod
     def from_dict(cls, data: Any, origin: str = "comp_plan") -> CompPlan:
         """Build a plan from parsed YAML; every mistake is a ConfigError naming the file."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"{origin}: expected a mapping with base_rate, accelerators, cap")
-        check_keys(data, PLAN_KEYS, origin)
-        base = _rate(data.get("base_rate"), f"{origin}: base_rate")
-        decel = data.get("decelerator") or {"below": 0.0, "rate": base}
-        if not isinstance(decel, Mapping):
-            raise ConfigError(f"{origin}: decelerator must have 'below' and 'rate'")
-        check_keys(decel, {"below", "rate"}, f"{origin}: decelerator")
-        threshold = _number(decel.get("below"), f"{origin}: decelerator.below")
-        if not 0 <= threshold < 1:
-            raise ConfigError(
-                f"{origin}: decelerator.below must be an attainment in [0, 1); got {threshold}"
-            )
-        tiers = [Tier(threshold, 1.0, base, "base")]
-        if threshold > 0:
-            rate = _rate(decel.get("rate"), f"{origin}: decelerator.rate")
-            tiers.insert(0, Tier(0.0, threshold, rate, "decelerator"))
-        accelerators = data.get("accelerators") or []
-        if not isinstance(accelerators, list):
-            raise ConfigError(f"{origin}: accelerators must be a list of {{from, rate}}")
-        starts = []
-        for i, item in enumerate(accelerators, 1):
-            where = f"{origin}: accelerators #{i}"
-            if not isinstance(item, Mapping):
-                raise ConfigError(f"{where}: expected 'from' and 'rate'")
-            check_keys(item, {"from", "rate"}, where)
-            starts.append(
-                (
-                    _number(item.get("from"), f"{where}.from"),
-                    _rate(item.get("rate"), f"{where}.rate"),
-                )
-            )
-        if starts and starts[0][0] != 1.0:
-            raise ConfigError(
-                f"{origin}: the first accelerator must start at 1.0 (100% of quota); "
-                f"got {starts[0][0]}"
-            )
-        for (a, _), (b, _) in itertools.pairwise(starts):
-            if b <= a:
-                raise ConfigError(
-                    f"{origin}: accelerators overlap or are out of order: "
-                    f"'from' {b} follows {a}; list them in ascending order"
-                )
-        cap = _number(data.get("cap", np.inf), f"{origin}: cap")
-        last = starts[-1][0] if starts else 1.0
-        if cap <= last:
-            raise ConfigError(f"{origin}: cap {cap} must be above the last tier's start {last}")
+        plan = checked(PlanFile, data, origin)
+        base = plan.base_rate
+        decel = plan.decelerator or Decelerator(below=0.0, rate=base)
+        tiers = [Tier(decel.below, 1.0, base, "base")]
+        if decel.below > 0:
+            tiers.insert(0, Tier(0.0, decel.below, decel.rate, "decelerator"))
+        starts = [(a.from_, a.rate) for a in plan.accelerators]
         for i, (lower, rate) in enumerate(starts):
-            upper = starts[i + 1][0] if i + 1 < len(starts) else cap
-            tiers.append(Tier(lower, min(upper, cap), rate, f"accelerator {i + 1}"))
-        statement = str(data.get("statement_period", "month"))
-        true_up = str(data.get("true_up", "quarter"))
-        if statement != "month":
-            raise ConfigError(f"{origin}: statement_period must be 'month'; got {statement!r}")
-        if true_up not in ("quarter", "year", "none"):
-            raise ConfigError(f"{origin}: true_up must be quarter, year or none; got {true_up!r}")
-        return cls(tuple(tiers), cap, statement, true_up)
+            upper = starts[i + 1][0] if i + 1 < len(starts) else plan.cap
+            tiers.append(Tier(lower, min(upper, plan.cap), rate, f"accelerator {i + 1}"))
+        return cls(tuple(tiers), plan.cap, plan.statement_period, plan.true_up)
 
     def payout(self, bookings: float, quota: float) -> float:
         """Commission on ``bookings`` against ``quota``: Σ rate × bookings in each band."""
@@ -172,19 +195,6 @@ class CompPlan:
             return None
         whole = month.quarter() if self.true_up == "quarter" else month.year()
         return whole if whole.end == month.end else None
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where} must be a number; got {value!r}")
-    return float(value)
-
-
-def _rate(value: Any, where: str) -> float:
-    rate = _number(value, where)
-    if rate < 0:
-        raise ConfigError(f"{where} must not be negative; got {rate}")
-    return rate
 
 
 def _band(tier: Tier) -> str:

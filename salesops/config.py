@@ -131,25 +131,53 @@ KINDS = {"int": "a whole number", "float": "a number", "string": "text", "bool":
 
 def checked(model: type[M], data: Any, origin: str) -> M:
     """``data`` as a ``model``, or one ConfigError naming the file (``origin``) and, for
-    each value that is wrong, its key and what it must be: the one validator of typed
-    configuration (settings, a batch plan's delivery, the mail server)."""
+    each value that is wrong, where it is and what it must be: the one validator of typed
+    configuration (settings, stages, commission plans, a batch plan's delivery, the mail
+    server)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "missing":
-                message = "is required"
-            elif error["type"].split("_")[0] in KINDS:
-                message = (
-                    f"must be {KINDS[error['type'].split('_')[0]]}, got {error.get('input')!r}"
-                )
+            where, message = _location(data, error["loc"]), _message(error)
             problems.append(f"{where}: {message}" if where else message)
         raise ConfigError(f"{origin}: {'; '.join(problems)}") from None
+
+
+FIXED = {
+    "extra_forbidden": "unknown key",
+    "missing": "is required",
+    "too_short": "must not be empty",
+}
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """What one pydantic error asks of the value, in the words of the other messages."""
+    kind, got = error["type"], f", got {error.get('input')!r}"
+    if kind in FIXED:
+        return FIXED[kind]
+    if kind in ("model_type", "dict_type"):
+        return "expected a mapping" + got
+    if kind.split("_")[0] in KINDS:
+        return f"must be {KINDS[kind.split('_')[0]]}" + got
+    message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+    return message + got if kind == "literal_error" else message
+
+
+def _location(data: Any, loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a reader finds it in the file: list items counted
+    from 1 and named by their ``name`` when they have one (``stages #2 (Won).closed``)."""
+    where = ""
+    for part in loc:
+        if isinstance(part, int):
+            item = data[part] if isinstance(data, list) and part < len(data) else None
+            name = item.get("name") if isinstance(item, Mapping) else None
+            where += f" #{part + 1}" + (f" ({name})" if name is not None else "")
+            data = item
+        else:
+            where += f".{part}" if where else str(part)
+            data = data.get(part) if isinstance(data, Mapping) else None
+    return where
 
 
 @cache

@@ -3,35 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from salesops.config import check_keys, read_yaml
-from salesops.errors import ConfigError
+from salesops.config import checked, read_yaml
 from salesops.model import FORECAST_CATEGORIES, lookup
 
 if TYPE_CHECKING:
     from salesops.model import Tables
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(BaseModel):
     """One configured stage."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     probability: float
     closed: bool = False
     won: bool = False
     qualified: bool = False
-    forecast_category: str | None = None
+    forecast_category: Literal[FORECAST_CATEGORIES] | None = None  # type: ignore[valid-type]
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        return str(value)
+
+    @field_validator("probability", mode="before")
+    @classmethod
+    def _probability(cls, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"must be a number between 0 and 1, got {value!r}")
+        return float(value)
 
 
-@dataclass(frozen=True)
-class Stages:
+class Stages(BaseModel):
     """The ordered stages of a CRM pipeline.
 
     Examples
@@ -44,7 +54,23 @@ class Stages:
     ('Won', ['Open'])
     """
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
     stages: tuple[Stage, ...]
+
+    @model_validator(mode="after")
+    def _one_pipeline(self) -> Stages:
+        if not self.stages:
+            raise ValueError("stages: must list at least one stage")
+        names = self.names
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"stage names repeat: {duplicated}")
+        won = [s.name for s in self.stages if s.won]
+        if len(won) != 1 or not next(s for s in self.stages if s.won).closed:
+            raise ValueError(f"exactly one stage must be closed and won, found {won}")
+        if not self.open_names:
+            raise ValueError("at least one stage must be open")
+        return self
 
     @property
     def names(self) -> list[str]:
@@ -88,37 +114,7 @@ class Stages:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], origin: str = "stages") -> Stages:
         """Build and check a stage configuration; raises ConfigError when it is malformed."""
-        items = data.get("stages") if isinstance(data, Mapping) else None
-        if not isinstance(items, list) or not items:
-            raise ConfigError(f"{origin}: expected a non-empty list under 'stages'")
-        allowed = {f for f in Stage.__dataclass_fields__}
-        stages = []
-        for i, item in enumerate(items, 1):
-            if not isinstance(item, Mapping) or "name" not in item:
-                raise ConfigError(f"{origin}: stage #{i} needs a 'name'")
-            check_keys(item, allowed, f"{origin}: stage {item['name']!r}")
-            prob = item.get("probability")
-            if not isinstance(prob, int | float) or not 0 <= prob <= 1:
-                raise ConfigError(
-                    f"{origin}: stage {item['name']!r} needs a probability between 0 and 1"
-                )
-            category = item.get("forecast_category")
-            if category is not None and category not in FORECAST_CATEGORIES:
-                raise ConfigError(
-                    f"{origin}: stage {item['name']!r} has forecast_category {category!r}; "
-                    f"expected one of {', '.join(FORECAST_CATEGORIES)}"
-                )
-            stages.append(Stage(**{**item, "name": str(item["name"]), "probability": float(prob)}))
-        names = [s.name for s in stages]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise ConfigError(f"{origin}: stage names repeat: {duplicated}")
-        won = [s.name for s in stages if s.won]
-        if len(won) != 1 or not next(s for s in stages if s.won).closed:
-            raise ConfigError(f"{origin}: exactly one stage must be closed and won, found {won}")
-        if not any(not s.closed for s in stages):
-            raise ConfigError(f"{origin}: at least one stage must be open")
-        return cls(tuple(stages))
+        return checked(cls, data, origin)
 
     @classmethod
     def of(cls, tables: Tables) -> Stages:

@@ -155,19 +155,19 @@ def _plan_dict():
             "overlap or are out of order",
         ),
         ({"accelerators": [{"from": 1.2, "rate": 0.12}]}, "must start at 1.0"),
-        ({"base_rate": -0.01}, "base_rate must not be negative"),
+        ({"base_rate": -0.01}, "base_rate: must not be negative, got -0.01"),
         (
             {"accelerators": [{"from": 1.0, "rate": -0.1}]},
-            "accelerators #1.rate must not be negative",
+            "accelerators #1.rate: must not be negative",
         ),
         (
             {"decelerator": {"below": 1.2, "rate": 0.04}},
-            r"decelerator.below must be an attainment in \[0, 1\)",
+            r"decelerator.below: must be an attainment in \[0, 1\)",
         ),
         ({"cap": 1.2}, "cap 1.2 must be above the last tier's start 1.5"),
-        ({"base_rate": "eight"}, "base_rate must be a number"),
-        ({"true_up": "weekly"}, "true_up must be quarter, year or none"),
-        ({"bonus": 5}, "unknown keys"),
+        ({"base_rate": "eight"}, "base_rate: must be a number"),
+        ({"true_up": "weekly"}, "true_up: must be 'quarter', 'year' or 'none', got 'weekly'"),
+        ({"bonus": 5}, "bonus: unknown key"),
     ],
 )
 def test_plan_errors_name_the_problem(change, message):

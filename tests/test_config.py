@@ -28,18 +28,21 @@ def test_the_shipped_stages():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({0: {"name": "Open", "probability": 1.5}}, "probability between 0 and 1"),
-        ({0: {"name": "Open"}}, "probability between 0 and 1"),
-        ({0: {"probability": 0.2}}, "needs a 'name'"),
+        (
+            {0: {"name": "Open", "probability": 1.5}},
+            r"stages #1 \(Open\).probability: must be a number between 0 and 1, got 1.5",
+        ),
+        ({0: {"name": "Open"}}, r"stages #1 \(Open\).probability: is required"),
+        ({0: {"probability": 0.2}}, "stages #1.name: is required"),
         (
             {1: {"name": "Won", "probability": 1, "closed": True}},
             "exactly one stage must be closed and won",
         ),
         ({2: {"name": "Won", "probability": 0, "closed": True}}, "stage names repeat"),
-        ({0: {"name": "Open", "probability": 0.2, "colour": "red"}}, "unknown keys"),
+        ({0: {"name": "Open", "probability": 0.2, "colour": "red"}}, "colour: unknown key"),
         (
             {0: {"name": "Open", "probability": 0.2, "forecast_category": "maybe"}},
-            "forecast_category",
+            "forecast_category: must be 'pipeline', 'best_case'.*got 'maybe'",
         ),
     ],
 )
