@@ -45,6 +45,11 @@ def change(value: float | None) -> str:
     return "–" if _missing(value) else f"{value * 100:+.0f}%"
 
 
+def points(value: float | None) -> str:
+    """A change of a rate in percentage points: ``+25.6 pts`` for 52.9% → 78.5%."""
+    return "–" if _missing(value) else f"{value * 100:+.1f} pts"
+
+
 def days(value: float | None) -> str:
     """``45 days``; ``–`` when missing."""
     return "–" if _missing(value) else f"{value:,.0f} days"
@@ -75,6 +80,7 @@ FORMATTERS = {
     "pct": pct,
     "pct1": pct1,
     "change": change,
+    "points": points,
     "days": days,
     "hours": hours,
     "number": number,

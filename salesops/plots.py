@@ -42,6 +42,15 @@ def house_style(plot: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
+@house_style
+def nothing(title: str, why: str) -> Figure:
+    """A chart that cannot be drawn, as its title and one line saying why."""
+    fig = plt.figure(figsize=(8, 0.7))
+    fig.text(0.01, 0.62, title, fontweight="bold", fontsize=12)
+    fig.text(0.01, 0.15, f"Nothing to chart: {why}.", color="#566573")
+    return fig
+
+
 def _figure(width: float = 8, height: float = 3.6) -> tuple[Figure, Axes]:
     fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
     # Closed at once: Jupyter then shows the returned figure exactly once, and none piles up.
@@ -76,7 +85,10 @@ def bookings_trend(trend: pd.DataFrame, title: str = "Bookings against quota") -
 
 @house_style
 def pipeline_by_stage(pipe: pd.DataFrame, title: str = "Open pipeline by stage") -> Figure:
-    """Raw and weighted pipeline per stage; ``pipe`` is indexed by stage."""
+    """Raw and weighted pipeline per stage; ``pipe`` is indexed by stage. Without any
+    amount, one line says so instead of an empty axis."""
+    if not pipe["amount"].fillna(0).any():
+        return nothing(title, "no open deal has an amount")
     fig, ax = _figure(height=3.2)
     stages = pipe.index.astype(str)
     ax.barh(stages, pipe["amount"], color=PALETTE[2], label="Amount")

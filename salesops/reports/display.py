@@ -27,7 +27,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
-from salesops import coverage
+from salesops import coverage, labels
 from salesops import formatting as fmt
 from salesops.periods import Period
 from salesops.scopes import Scope
@@ -177,6 +177,37 @@ def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
     return wrap
 
 
+def readable(
+    frame: pd.DataFrame, formats: Mapping[str, str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` as a reader sees it, with the kinds of its columns: human labels for
+    column, index and row names (:mod:`salesops.labels`), the index's name in the
+    header's corner instead of a row of its own, the outer levels of a MultiIndex as
+    columns (row spans print badly), and Yes/No for true/false."""
+    if isinstance(frame.index, pd.MultiIndex):  # outer levels as columns: no row spans
+        frame = frame.reset_index(level=list(range(frame.index.nlevels - 1)))
+    kinds = {c: formats.get(c) or labels.kind(c) for c in frame.columns}
+    shown = frame.copy()
+    for i, dtype in enumerate(frame.dtypes):
+        if dtype in (bool, object):
+            shown.isetitem(i, frame.iloc[:, i].map(labels.yes_no))
+    names, index = [labels.label(c) for c in frame.columns], frame.index
+    # the index's name goes in the header's corner, not a row of its own
+    corner = labels.label(index.name) if index.name else frame.columns.name
+    textual = index.dtype == object or pd.api.types.is_string_dtype(index)
+    shown.index = (index.map(labels.label) if textual else index).rename(None)
+    shown.columns = pd.Index(names, name=corner)
+    return shown, {n: kinds[c] for c, n in zip(frame.columns, names, strict=True) if kinds[c]}
+
+
+def _blank(frame: pd.DataFrame | pd.Series) -> bool:
+    """True when a frame has numbers and every one is zero or missing."""
+    numbers = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    numbers = numbers.select_dtypes("number")
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    return values.size > 0 and not np.nan_to_num(values).any()
+
+
 def show(*results: Any, table: bool = False) -> Any:
     """Show sections as a reader sees them: a frame formatted by its :class:`View` (or
     drawn as its chart; ``table=True`` shows the numbers instead), a :class:`Missing`
@@ -194,6 +225,11 @@ def show(*results: Any, table: bool = False) -> Any:
         view = result.attrs.get("view") or View()
         if result.empty and view.empty:
             return Markdown(f"*{view.empty}*")
+        if view.draw is not None and not table and _blank(result):
+            return Markdown(
+                f"*{view.caption or 'The chart'}: nothing to chart, every value is "
+                "zero or missing.*"
+            )
         if view.draw is not None and not table:
             drawn = view.draw(result)
             return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn
@@ -205,8 +241,8 @@ def show(*results: Any, table: bool = False) -> Any:
                     fmt.FORMATTERS[view.formats.get(column, kind)](value)
                     for column, value in frame.loc[row].items()
                 ]
-            return fmt.table(shown, {}, view.caption)
-        return fmt.table(frame, view.formats, view.caption)
+            return fmt.table(*readable(shown, {}), view.caption)
+        return fmt.table(*readable(frame, view.formats), view.caption)
     if isinstance(result, list | tuple):
         return show(*result, table=table)
     return result

@@ -138,13 +138,24 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
     tiles = []
     for name, row in kpis.drop(index=gone).iterrows():
         changes = " · ".join(
-            f"<span class='{tone(row[c], name in LOWER_IS_BETTER)}'>"
-            f"{fmt.change(row[c])}</span> {label}"
-            for c, label in (("vs_previous", "vs prev."), ("vs_last_year", "vs last yr"))
+            f"<span class='{tone(move, name in LOWER_IS_BETTER)}'>{text}</span> {label}"
+            for move, text, label in (
+                (*_moved(row, "previous"), "vs prev."),
+                (*_moved(row, "last_year"), "vs last yr"),
+            )
         )
         tiles.append(Tile(str(name), formatted(row["current"], row["kind"]), changes))
     note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
+
+
+def _moved(row: pd.Series, against: str) -> tuple[float, str]:
+    """How far a KPI moved against an earlier value: a rate in points (52.9% → 78.5% is
+    +25.6 pts), anything else as a relative change (+12%)."""
+    if row["kind"] in ("pct", "pct1"):
+        move = row["current"] - row[against]
+        return move, fmt.points(move)
+    return row[f"vs_{against}"], fmt.change(row[f"vs_{against}"])
 
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
@@ -332,7 +343,7 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
         caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
         caption = caption.rstrip(".") + ")"
     columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
-    columns += ["days_since_change", "reason"] if history else ["reason"]  # else: the deal's age
+    columns += ["days_since_change"] if history else []  # the two counts say why it is stale
     worst = stale[columns].head(top).set_index("opportunity_id")
     worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
     formats = {"amount": "money", "days_past_close": "number", "days_since_change": "number"}

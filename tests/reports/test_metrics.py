@@ -70,3 +70,12 @@ def test_the_summary_is_what_the_tiles_show(company):
     summary = metrics.summary(company)
     assert summary["kpis"]["Bookings"]["current"] == 50_000
     assert summary["deals"] == 10 and summary["period"] == "2026-09"
+
+
+def test_a_rate_tile_moves_in_points_and_an_amount_in_percent():
+    from salesops.reports.metrics import _moved
+
+    rate = pd.Series({"kind": "pct", "current": 0.785, "previous": 0.529, "vs_previous": 0.484})
+    assert _moved(rate, "previous")[1] == "+25.6 pts"  # not "+48%", which reads like points
+    money = pd.Series({"kind": "money", "current": 120.0, "previous": 100.0, "vs_previous": 0.2})
+    assert _moved(money, "previous") == (0.2, "+20%")

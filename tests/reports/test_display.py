@@ -1,0 +1,48 @@
+"""What a reader sees of a section's frame: human labels, Yes/No, points, one line for a
+chart with nothing to draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from salesops import formatting as fmt
+from salesops import labels
+from salesops.reports.display import View, readable, show, viewed
+
+
+def test_columns_rows_and_the_index_name_read_as_labels():
+    frame = pd.DataFrame(
+        {"win_rate": [0.25, 0.5], "slipped_out": [True, False], "days_past_close": [3, 4]},
+        index=pd.Index(["last_12_months", "next_quarter"], name="opportunity_id"),
+    )
+    shown, kinds = readable(frame, {"days_past_close": "number"})
+    assert list(shown.columns) == ["Win rate", "Slipped out", "Days past close"]
+    assert shown.columns.name == "Deal"  # in the header's corner, not a row of its own
+    assert shown.index.name is None
+    assert list(shown.index) == ["Last 12 months", "Next quarter"]
+    assert list(shown["Slipped out"]) == ["Yes", "No"]
+    assert kinds == {"Win rate": "pct", "Days past close": "number"}
+    html = show(viewed(frame, View({"days_past_close": "number"}))).to_html()
+    for machine in ("win_rate", "True", "False", "opportunity_id", "nan"):
+        assert machine not in html
+
+
+def test_a_label_never_is_an_identifier():
+    assert labels.label("some_new_column") == "Some new column"
+    assert labels.label("R00001") == "R00001"
+    assert labels.label(np.nan) == "–"
+
+
+def test_a_rate_moves_in_points():
+    assert fmt.points(0.785 - 0.529) == "+25.6 pts"
+    assert fmt.points(-0.031) == "-3.1 pts"
+    assert fmt.points(np.nan) == "–"
+
+
+def test_a_chart_with_nothing_to_draw_is_one_line():
+    pipe = pd.DataFrame({"amount": [0.0, np.nan], "weighted": [0.0, 0.0]}, index=["A", "B"])
+    shown = show(viewed(pipe, View(caption="Pipeline by stage", draw=lambda f: 1 / 0)))
+    assert isinstance(shown, Markdown)
+    assert shown.data == "*Pipeline by stage: nothing to chart, every value is zero or missing.*"
