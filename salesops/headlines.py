@@ -78,14 +78,14 @@ def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """
     out = []
     for item in HEADLINES.get(str(summary.get("report")), ()):
-        value, keys = _find(summary, item.path)
+        value, keys = find(summary, item.path)
         label = item.label.format(*keys)
         missing = value is None or (isinstance(value, float) and value != value)
         out.append((label, MISSING if missing else FORMATTERS[item.format](value)))
     return out
 
 
-def _find(summary: Mapping[str, Any], path: Sequence[str | int]) -> tuple[Any, list[str]]:
+def find(summary: Mapping[str, Any], path: Sequence[str | int]) -> tuple[Any, list[str]]:
     """The value at ``path`` (None when absent) and the keys that ``FIRST`` stood for."""
     value: Any = summary
     found = []

@@ -48,15 +48,23 @@ def load(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return entries
 
 
-def write(folder: Path, period: str, entries: Mapping[tuple[str, str], dict[str, Any]]) -> None:
-    """Write ``manifest.json`` and ``index.html`` for the period, atomically, with every
-    path relative to ``folder``."""
-    from salesops import render
+def write(
+    folder: Path,
+    period: str,
+    entries: Mapping[tuple[str, str], dict[str, Any]],
+    portal: bool = True,
+) -> None:
+    """Write ``manifest.json`` and the portal (``index.html``, ``rollup.csv`` and
+    ``rollup.parquet``) for the period, atomically, with every path relative to
+    ``folder``. ``portal=False`` writes the manifest alone (the runner rewrites the
+    portal every few seconds during a run, and at its end)."""
+    from salesops import portal as pages
 
     items = [_relative(e, folder) for e in sorted(entries.values(), key=_order)]
     data = {"period": period, "package_version": __version__, "updated_at": now()}
     write_atomic(folder / "manifest.json", json.dumps(data | {"reports": items}, indent=2))
-    write_atomic(folder / "index.html", render.index_page(period, items, folder))
+    if portal:
+        pages.write(folder, period, items)
 
 
 def _order(entry: Mapping[str, Any]) -> tuple[str, str]:

@@ -33,6 +33,8 @@ from salesops.quarantine import check_mode
 from salesops.sources import load
 from salesops.storage import write_atomic
 
+PORTAL_EVERY_S = 10.0  # during a run, the portal is rewritten at most this often
+
 
 def execute(
     job: Job, timeout: float | None = None, retries: int = 1, fresh_kernel: bool = False
@@ -291,11 +293,14 @@ def _run_jobs(
         else:
             todo.append(job)
             reasons[(job.report, job.scope)] = reason
+    shown = time.monotonic()
     for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
         result.reason = reasons[(result.report, result.scope)]
         results.append(result)
         entries[(result.report, result.scope)] = asdict(result)
-        manifest.write(folder, label, entries)
+        portal = time.monotonic() - shown >= PORTAL_EVERY_S  # it reads every summary
+        manifest.write(folder, label, entries, portal=portal)
+        shown = time.monotonic() if portal else shown
         if progress:
             progress(result, len(results), len(jobs))
     manifest.write(folder, label, entries)

@@ -21,6 +21,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from salesops import coverage, plots, quarantine
+from salesops import efficiency as eff
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import pipeline as pl
@@ -238,6 +239,19 @@ def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     frame = pl.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
     caption = f"Stage conversion of deals created in the {months} months to {ctx.period.label}"
     return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
+
+
+def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
+    """Pipeline efficiency at the period's end: sales velocity with its inputs, pipeline
+    coverage of the next period, and lead-to-deal conversion over the last ``months``
+    (:mod:`salesops.efficiency`), without the rows the source cannot support."""
+    frame = eff.pipeline_efficiency(ctx.tables, ctx.period, ctx.stages, months)
+    gone, said = coverage.not_shown(ctx.tables, {k: v[1] for k, v in eff.ROWS.items()})
+    frame = frame.drop(index=gone)
+    caption = f"Pipeline efficiency at the end of {ctx.period.label}, over {months} months"
+    caption += f". {said.replace('`', '')}" if said else ""
+    rows = frame["kind"].to_dict()
+    return viewed(frame[["value"]], View(caption=caption, rows=rows))
 
 
 def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ searches it for every other rep.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from salesops import performance as perf
 from salesops import pipeline as pl
 from salesops.errors import DataError
 from salesops.model import active_reps
-from salesops.reports import shared
+from salesops.reports import metrics, shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import Tile, View, plain, section, tiles_html, viewed
 
@@ -377,14 +378,21 @@ def coaching(ctx: ReportContext) -> pd.DataFrame:
 
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
-    """The rep's headline numbers (no peer ids) as JSON-ready values."""
+    """The rep's headline numbers (no peer ids) as JSON-ready values: their name and
+    region, the metrics report's KPIs on their own deals (for the portal's roll-up),
+    attainment, bookings, commission and percentiles among peers."""
     att = bookings(ctx)
     try:
         payable = statement(ctx).payable
     except DataError:
         payable = np.nan
+    me = rep(ctx)
+    own = dataclasses.replace(ctx, tables=ctx.tables.for_scope(ctx.scope), cache={})
     return ctx.summary(
         "performance_review",
+        name=str(me["name"]),
+        region=str(me["region"]),
+        kpis=metrics.summary(own)["kpis"],  # the rep's own, as the metrics report has them
         attainment={k: plain(v) for k, v in att["attainment"].items()},
         bookings={k: plain(v) for k, v in att["bookings"].items()},
         payable=plain(payable),

@@ -79,3 +79,17 @@ def test_a_rate_tile_moves_in_points_and_an_amount_in_percent():
     assert _moved(rate, "previous")[1] == "+25.6 pts"  # not "+48%", which reads like points
     money = pd.Series({"kind": "money", "current": 120.0, "previous": 100.0, "vs_previous": 0.2})
     assert _moved(money, "previous") == (0.2, "+20%")
+
+
+def test_pipeline_efficiency_without_quotas_or_leads_says_so(company, tiny_dir, tmp_path):
+    shown = so.show(metrics.efficiency(company)).to_html()
+    assert "$318" in shown and "1.0×" in shown and "50%" in shown  # hand-checked in test_pipeline
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "quotas.csv").unlink()
+    (crm / "leads.csv").unlink()
+    frame = metrics.efficiency(so.ReportContext.load(str(crm), "company", "2026-09"))
+    assert "Pipeline coverage" not in frame.index and "Lead-to-deal conversion" not in frame.index
+    assert frame.loc["Qualified open deals", "value"] == 2
+    assert "Not shown: quota of the next period, pipeline coverage, lead-to-deal conversion" in (
+        frame.attrs["view"].caption
+    )
