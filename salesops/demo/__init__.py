@@ -2,10 +2,11 @@
 
 The organisation has regions, managers and reps (who join, ramp up and leave),
 accounts, deals with a full stage history (pushed close dates, stalls, amount
-changes), leads with a long-tailed response time, logged activities, quotas that
-rise every year, and monthly forecast submissions from reps who sandbag or
-over-forecast. Deal creation grows over time and closes bunch at quarter ends, most
-of all in Q4.
+changes, regular touches, clean-up of stalled deals), leads with a long-tailed
+response time, logged activities, quotas set from what each seat can book (with
+ramp), and monthly forecast submissions from reps who sandbag or over-forecast. Deal
+creation grows 15% a year and closes bunch at quarter ends, most of all in Q4.
+``docs/demo.md`` lists the calibration and its measured figures.
 
 Generation runs seat by seat in chunks and appends each chunk to the database, so
 the size of the database never has to fit in memory. The same arguments always

@@ -8,22 +8,40 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from salesops.demo.organisation import DAY, LEAD_SOURCES, PRODUCTS, REGIONS, SEGMENTS
-from salesops.demo.records import decreasing
+from salesops.demo.organisation import (
+    DAY,
+    LEAD_SOURCES,
+    PRODUCTS,
+    REGIONS,
+    SEAT_MIX,
+    SEGMENTS,
+    TRAIT,
+)
 from salesops.demo.schema import id_base
 
 if TYPE_CHECKING:
     from salesops.demo.database import Chunk
 
 
-def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The chunk's deals (current state) and their change history: Poisson creation per
-    person and month, growing ~15% a year and ramping with tenure, then stage paths,
-    pushed close dates, amount changes and reassignments to whoever holds the seat."""
-    org, rng, stages = chunk.org, chunk.rng, chunk.stages
-    # Creation: a Poisson count per person and month, growing ~15% a year, ramping over
-    # the first four months of a tenure, busier before Q4.
-    months = np.arange(org.start.astype("M8[M]"), org.as_of.astype("M8[M]") + 1)
+SIZES = np.array([9_000, 38_000, 140_000])  # a typical deal per segment
+CYCLE_DAYS = np.array([40, 85, 150])  # a typical sales cycle per segment
+REGION_SIZE = np.array([1.0, 1.1, 0.95, 0.85, 0.7])  # deal sizes by region, as REGIONS
+PACE = np.array([2.0, 1.0, 0.6])  # deals created per segment, relative to the org's rate
+SIZE_SIGMA = 0.3  # the spread of one deal's amount around its segment's size
+OFF_SEGMENT = 0.05  # deals from a neighbouring segment (an SMB rep's mid-market deal)
+BASE_WIN = 0.24  # the win probability of an average rep
+Q4_WIN = 1.2  # deals closing in Q4 win more often
+GROWTH = 1.15  # a year
+
+
+def intensity(
+    chunk: Chunk, people: pd.DataFrame, months: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected deals created per person (rows) and month (columns): a base rate per
+    ramped rep-day (more in SMB, fewer in Enterprise), growing 15% a year, ramping over
+    the first four months of a tenure, busier in the autumn, for the days of the month
+    the person held their seat. Also the first day held in each month and the days held."""
+    org = chunk.org
     m0 = months.astype("M8[D]")
     m1 = (months + 1).astype("M8[D]")
     hire = people["hire_date"].to_numpy("M8[D]")[:, None]
@@ -33,8 +51,59 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     years_in = (m0 - org.start) / DAY / 365.25
     tenure_months = (lo - hire) / DAY / 30.4
     ramp = np.clip(0.25 + tenure_months / 4 * 0.75, 0.25, 1)
-    season = 1 + 0.15 * np.isin((months.astype(int) % 12) + 1, [8, 9, 10])
-    lam = org.rate * days * 1.15**years_in * ramp * season
+    season = 1 + 0.2 * np.isin((months.astype(int) % 12) + 1, [9, 10, 11])
+    pace = PACE[people["segment"].to_numpy()][:, None] / (PACE @ SEAT_MIX)
+    return org.rate * pace * days * GROWTH**years_in * ramp * season, lo, days
+
+
+def deal_segments(rng: np.random.Generator, own: np.ndarray) -> np.ndarray:
+    """Each deal's segment: the rep's own, or now and then a neighbouring one."""
+    off = rng.random(len(own)) < OFF_SEGMENT
+    step = np.where(own == 0, 1, np.where(own == 2, -1, rng.choice([-1, 1], len(own))))
+    return np.where(off, own + step, own)
+
+
+def expected_size(segment: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The mean amount of a deal created by a rep of ``segment`` in ``region`` (index
+    arrays): their own segment's size with the neighbouring segments' share mixed in."""
+    neighbours = np.array([SIZES[1], (SIZES[0] + SIZES[2]) / 2, SIZES[1]])
+    mixed = (1 - OFF_SEGMENT) * SIZES[segment] + OFF_SEGMENT * neighbours[segment]
+    return mixed * REGION_SIZE[region] * np.exp(SIZE_SIGMA**2 / 2 + TRAIT**2 / 2)
+
+
+STRETCH = 0.9  # quota over capacity
+
+
+def capacity(chunk: Chunk, people: pd.DataFrame, months: np.ndarray) -> dict[int, np.ndarray]:
+    """What each seat can book per month: the deals its holders create (with their ramp),
+    closing a segment's typical cycle later, × the win rate × the mean deal size."""
+    staying = people.assign(  # the current holders keep their seats to the year's end
+        until=people["end_date"].fillna(pd.Timestamp(months[-1] + 1) - pd.Timedelta(days=1))
+    )
+    created, _, _ = intensity(chunk, staying, months)
+    segment = people["segment"].to_numpy()
+    lag = np.round(CYCLE_DAYS * 1.13 / 30.4).astype(int)[segment]
+    region = np.array([REGIONS.index(r) for r in people["region"]])
+    q4 = np.isin((months.astype(int) % 12) + 1, [10, 11, 12])
+    win = BASE_WIN * np.exp(TRAIT**2 / 2) * np.where(q4, Q4_WIN, 1.0)
+    booked = np.zeros_like(created)
+    for i in range(len(people)):
+        booked[i, lag[i] :] = created[i, : len(months) - lag[i]]
+    booked *= win * expected_size(segment, region)[:, None]
+    seats = {seat: booked[rows].sum(0) for seat, rows in people.groupby("seat").indices.items()}
+    # A new seat books little until its first deals close; its quota starts at a quarter
+    # of what the seat books once ramped, so that every month worked has a quota.
+    return {seat: np.maximum(b, 0.25 * b[b > 0].mean()) for seat, b in seats.items()}
+
+
+def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chunk's deals (current state) and their change history: Poisson creation per
+    person and month (:func:`intensity`), then stage paths, pushed close dates, amount
+    changes, regular touches, reassignments to whoever holds the seat, and the clean-up
+    of deals that stalled."""
+    org, rng, stages = chunk.org, chunk.rng, chunk.stages
+    months = np.arange(org.start.astype("M8[M]"), org.as_of.astype("M8[M]") + 1)
+    lam, lo, days = intensity(chunk, people, months)
     counts = rng.poisson(lam)
     person, month = np.nonzero(counts)
     reps = np.repeat(person, counts[person, month])
@@ -43,23 +112,19 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     created = start_d + (rng.random(len(reps)) * span).astype(int) * DAY
     n = len(reps)
     p = people.iloc[reps]
-    seg = np.where(rng.random(n) < 0.75, p["segment"].to_numpy(), rng.integers(0, 3, n))
+    seg = deal_segments(rng, p["segment"].to_numpy())
     region = p["region"].to_numpy()
-    region_size = np.array([1.0, 1.1, 0.95, 0.85, 0.7])[[REGIONS.index(r) for r in region]]
+    region_size = REGION_SIZE[[REGIONS.index(r) for r in region]]
     amount0 = np.round(
-        np.array([9_000, 38_000, 140_000])[seg]
-        * p["size"].to_numpy()
-        * region_size
-        * rng.lognormal(0, 0.5, n),
-        -2,
+        SIZES[seg] * p["size"].to_numpy() * region_size * rng.lognormal(0, SIZE_SIGMA, n), -2
     )
-    cycle = np.array([40, 85, 150])[seg] * p["cycle"].to_numpy()
+    cycle = CYCLE_DAYS[seg] * p["cycle"].to_numpy()
     n_open = len(stages.open_names)
     # Outcome: won, lost at some open stage, or stalled (never closes).
     q4_close = np.isin(
         ((created + cycle.astype(int) * DAY).astype("M8[M]").astype(int) % 12) + 1, [10, 11, 12]
     )
-    p_win = np.clip(0.24 * p["win"].to_numpy() * np.where(q4_close, 1.15, 1.0), 0.04, 0.75)
+    p_win = np.clip(BASE_WIN * p["win"].to_numpy() * np.where(q4_close, Q4_WIN, 1.0), 0.04, 0.75)
     u = rng.random(n)
     won = u < p_win
     stalled = ~won & (u > 0.95)
@@ -75,7 +140,7 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         "M8[D]"
     ) + np.timedelta64(31, "D")
     qend = qend.astype("M8[M]").astype("M8[D]") - DAY
-    snap = won & ((qend - close_t) / DAY < 40) & (rng.random(n) < 0.45)
+    snap = won & ((qend - close_t) / DAY < 40) & (rng.random(n) < 0.3)
     close_t = np.where(snap, qend - rng.integers(0, 4, n) * DAY, close_t)
     close_t = np.maximum(close_t, created + DAY)
     # The first expected close date is optimistic and at a month end.
@@ -92,7 +157,7 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     exp = expected.copy()
     end_t = np.where(stalled, org.as_of + 400 * DAY, close_t)
     careless = rng.random(n) < 0.3 * p["pushy"].to_numpy()
-    for _ in range(12):
+    for _ in range(24):
         due = (exp < end_t) & (exp <= org.as_of) & ~(stalled & careless)
         if not due.any():
             break
@@ -123,9 +188,13 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     ev.append(
         event(chunk, np.nonzero(change)[0], when[change], -1, new_amount[change], None, slot=n_open)
     )
-    # Most stalled deals are eventually cleaned up: closed as lost long after their date.
-    cleanup = stalled & careless & (rng.random(n) < 0.8)
-    close_t = np.where(cleanup, expected + rng.integers(90, 500, n) * DAY, close_t)
+    # Reps touch their open deals every three weeks or so (a next step, a note): a history
+    # row that changes nothing. Careless reps leave their stalled deals alone: the stale ones.
+    ev.append(touches(chunk, created, np.where(stalled, org.as_of, close_t), stalled & careless))
+    # CRM hygiene: a stalled deal is closed as lost within a year of its last close date.
+    cleanup = stalled
+    late = np.maximum(np.maximum(exp, expected), close_t)  # after its last stage change
+    close_t = np.where(cleanup, late + rng.integers(30, 330, n) * DAY, close_t)
     won = won & ~cleanup
     closing = ~stalled | cleanup
     close_code = np.where(
@@ -186,6 +255,18 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     return opps.reset_index(drop=True), history[hist_cols].reset_index(drop=True)
 
 
+def touches(chunk: Chunk, created, until, idle) -> pd.DataFrame:
+    """A row every 14 to 28 days from each deal's creation until ``until`` (its close),
+    except for ``idle`` deals."""
+    rng = chunk.rng
+    span = np.clip((until - created) / DAY, 0, None).astype(int)
+    count = np.where(idle, 0, span // 21)
+    deal = np.repeat(np.arange(len(created)), count)
+    step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + 1
+    when = created[deal] + (step * 21 - rng.integers(0, 8, len(deal))) * DAY
+    return event(chunk, deal, when, -1, np.nan, None, slot=len(chunk.stages.open_names) + 1)
+
+
 def event(chunk: Chunk, deal, when, stage, amount, close, slot: int = 0) -> pd.DataFrame:
     """Rows of one kind of change; ``slot`` orders same-day changes (hour 8 + slot)."""
     m = len(deal)
@@ -238,3 +319,9 @@ def holder(chunk: Chunk, people, seat, when, fallback) -> np.ndarray:
         active = when[mask] <= grp["until"].to_numpy()[pos]
         out[mask] = np.where(active, holder, out[mask])
     return out
+
+
+def decreasing(n: int) -> np.ndarray:
+    """``n`` weights falling linearly from 2 to 0.6, summing to 1."""
+    w = np.linspace(2.0, 0.6, n)
+    return w / w.sum()

@@ -17,6 +17,8 @@ PRODUCTS = ("Core", "Analytics", "Integrations", "Services")
 LEAD_SOURCES = ("Inbound", "Outbound", "Partner", "Event", "Referral")
 ACTIVITY_KINDS = ("call", "email", "meeting", "demo", "admin", "internal", "training")
 SELLING = 4  # the first four kinds are selling time
+SEAT_MIX = np.array([0.45, 0.35, 0.2])  # seats per segment
+TRAIT = 0.15  # how much reps differ in win rate and deal size (lognormal sigma)
 FIRST = (
     "Ava",
     "Ben",
@@ -88,7 +90,7 @@ class Organisation:
         rng = np.random.default_rng([config.seed, 0])
         n = config.reps
         self.seat_region = np.array([REGIONS[i % len(REGIONS)] for i in range(n)])
-        self.seat_segment = rng.choice(len(SEGMENTS), n, p=[0.45, 0.35, 0.2])
+        self.seat_segment = rng.choice(len(SEGMENTS), n, p=SEAT_MIX)
         # Base deal creation per ramped rep and day, chosen so that the total lands near the target.
         span = (self.as_of - self.start) / DAY
         growth = (1.15**config.years - 1) / (config.years * np.log(1.15))
@@ -146,9 +148,9 @@ def people(chunk: Chunk) -> pd.DataFrame:
     people["manager_id"] = [f"M{REGIONS.index(r) + 1:04d}" for r in people["region"]]
     people["role"] = "rep"
     people["segment"] = org.seat_segment[people["seat"]]
-    people["win"] = rng.lognormal(0, 0.3, n)
+    people["win"] = rng.lognormal(0, TRAIT, n)
     people["cycle"] = rng.lognormal(0, 0.25, n)
-    people["size"] = rng.lognormal(0, 0.3, n)
+    people["size"] = rng.lognormal(0, TRAIT, n)
     people["pushy"] = rng.gamma(2, 0.5, n)  # how often close dates get pushed
     people["response_min"] = rng.lognormal(np.log(90), 0.9, n)  # median lead response
     people["bias"] = rng.choice([0.75, 1.0, 1.3], n, p=[0.25, 0.5, 0.25])  # sandbag/over

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from salesops.demo.deals import STRETCH, capacity
 from salesops.demo.organisation import ACTIVITY_KINDS, DAY, LEAD_SOURCES, SELLING
 from salesops.demo.schema import columns, id_base
 
@@ -105,20 +106,19 @@ def activities(chunk: Chunk, people: pd.DataFrame, opps: pd.DataFrame) -> pd.Dat
 
 
 def quotas(chunk: Chunk, people: pd.DataFrame) -> pd.DataFrame:
-    """A monthly quota per rep, rising every year and ramped over the first months in seat."""
+    """A monthly quota per rep from what their seat can book (:func:`capacity`), from the
+    first month after they start to their last month or the end of the current year."""
     org = chunk.org
-    size = np.array([9_000, 38_000, 140_000])[people["segment"].to_numpy()] * 1.3
-    monthly = org.rate * 30.4 * 0.2 * size * people["size"].to_numpy()
-    rows = []
     year_end = pd.Timestamp(org.as_of).to_period("Y").end_time.normalize()
-    for i, person in people.iterrows():
+    months = np.arange(org.start.astype("M8[M]"), np.datetime64(year_end, "M") + 1)
+    seats = capacity(chunk, people, months)
+    rows = []
+    for _, person in people.iterrows():
         last = year_end if pd.isna(person["end_date"]) else person["end_date"]
-        months = pd.date_range(max(person["hire_date"], pd.Timestamp(org.start)), last, freq="MS")
-        tenure = (months - person["hire_date"]).days / 30.4
-        ramp = np.clip(0.25 + tenure / 4 * 0.75, 0.25, 1)
-        growth = 1.12 ** (months.year - pd.Timestamp(org.start).year)
-        amount = np.round(monthly[i] * ramp * growth, -2)
-        rows.append(pd.DataFrame({"rep_id": person["rep_id"], "month": months, "amount": amount}))
+        held = pd.date_range(max(person["hire_date"], pd.Timestamp(org.start)), last, freq="MS")
+        index = (held.to_numpy("M8[M]") - months[0]).astype(int)
+        amount = np.round(seats[person["seat"]][index] * STRETCH, -2)
+        rows.append(pd.DataFrame({"rep_id": person["rep_id"], "month": held, "amount": amount}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -156,9 +156,3 @@ def submissions(chunk: Chunk, people: pd.DataFrame, opps: pd.DataFrame) -> pd.Da
     return pd.concat(rows, ignore_index=True).sort_values(
         ["owner_id", "submitted_at"], kind="stable"
     )
-
-
-def decreasing(n: int) -> np.ndarray:
-    """``n`` weights falling linearly from 2 to 0.6, summing to 1."""
-    w = np.linspace(2.0, 0.6, n)
-    return w / w.sum()

@@ -31,7 +31,7 @@ from salesops import pipeline as pl
 from salesops.model import Tables, active_reps
 from salesops.periods import Period
 from salesops.reports import shared
-from salesops.reports.display import Tile, png, tiles_html
+from salesops.reports.display import Tile, png, styled, tiles_html
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -300,12 +300,8 @@ def leaderboard(dash: Dashboard) -> str:
         quota = q.reindex(reps["rep_id"]).to_numpy()
         board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
     board = board.sort_values("bookings", ascending=False).set_index("rep")
-    styler = fmt.table(
-        board,
-        {"bookings": "money", "win_rate": "pct", "attainment": "pct"},
-        f"Leaderboard, {period.label}",
-    )
-    return styler.to_html()
+    formats = {"bookings": "money", "win_rate": "pct", "attainment": "pct"}
+    return styled(board, formats, f"Leaderboard, {period.label}").to_html()
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
@@ -327,11 +323,8 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
         },
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
-    return fmt.table(
-        shown,
-        {"amount": "money", "win probability": "pct", "expected": "money"},
-        f"Top {top} open deals at the end of {period.label}",
-    ).to_html()
+    formats = {"amount": "money", "win probability": "pct", "expected": "money"}
+    return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
 
 
 def charts(dash: Dashboard) -> dict[str, bytes]:

@@ -200,6 +200,12 @@ def readable(
     return shown, {n: kinds[c] for c, n in zip(frame.columns, names, strict=True) if kinds[c]}
 
 
+def styled(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None) -> Any:
+    """A frame as a styled table a reader sees: :func:`readable` labels and kinds, in
+    the house look (:func:`salesops.formatting.table`)."""
+    return fmt.table(*readable(frame, formats), caption)
+
+
 def _blank(frame: pd.DataFrame | pd.Series) -> bool:
     """True when a frame has numbers and every one is zero or missing."""
     numbers = frame.to_frame() if isinstance(frame, pd.Series) else frame
@@ -241,8 +247,8 @@ def show(*results: Any, table: bool = False) -> Any:
                     fmt.FORMATTERS[view.formats.get(column, kind)](value)
                     for column, value in frame.loc[row].items()
                 ]
-            return fmt.table(*readable(shown, {}), view.caption)
-        return fmt.table(*readable(frame, view.formats), view.caption)
+            return styled(shown, {}, view.caption)
+        return styled(frame, view.formats, view.caption)
     if isinstance(result, list | tuple):
         return show(*result, table=table)
     return result

@@ -177,7 +177,7 @@ def test_the_dashboard_in_a_browser(server, browser, tables):
     page.wait_for_selector(f".kpis[data-selection^='{region}|']", timeout=30_000)
     want = expected(tables, region)
     assert tile(page, "bookings") == pytest.approx(want["bookings"])
-    assert tile(page, "win_rate") == pytest.approx(want["win_rate"])
+    assert tile(page, "win_rate") == pytest.approx(want["win_rate"], abs=1e-6)  # 6 places
     reps = page.locator(".widget-dropdown", has_text="Rep").locator("option").all_inner_texts()
     names = tables.reps.set_index("rep_id")
     in_region = names[
