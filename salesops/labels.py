@@ -2,7 +2,8 @@
 package's frames use to human labels, and the kind (unit) each is shown in.
 
 A name that is not listed reads as a sentence (``days_past_close`` → "Days past
-close"), so a new column never reaches a page in snake_case; list it here when the
+close", ``made after`` → "Made after"), so a new column never reaches a page in
+snake_case; list it here when the
 sentence is not what a sales-ops reader calls it, or to give it a unit.
 
 >>> label("win_rate"), kind("win_rate")
@@ -59,20 +60,23 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "vs_last_year": ("Against last year", "change"),
     "mase": ("MASE", "decimal"),
     "wape": ("WAPE", "pct"),
+    "mape": ("MAPE", "pct"),
     "bias": ("Bias", "change"),
     "velocity": ("Sales velocity (per day)", "money"),
     "coverage": ("Pipeline coverage", "ratio"),
     "conversion": ("Conversion", "pct"),
 }
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+PHRASE = re.compile(r"^[a-z][a-z0-9 ,()-]*$")  # "made after", "stage default"
 
 
 def label(name: object) -> str:
     """The human label of a column or row name (its own text when it is not a name)."""
     if isinstance(name, str) and name in LABELS:
         return LABELS[name][0]
-    if isinstance(name, str) and IDENTIFIER.match(name):
-        return name.replace("_", " ").capitalize()
+    if isinstance(name, str) and (IDENTIFIER.match(name) or PHRASE.match(name)):
+        text = name.replace("_", " ")
+        return text[0].upper() + text[1:]
     return "–" if _missing(name) else str(name)
 
 

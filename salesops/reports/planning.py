@@ -170,9 +170,9 @@ def capacity(ctx: ReportContext) -> pd.DataFrame:
 def ramp(ctx: ReportContext) -> pd.DataFrame:
     """The ramp curve of new reps, from the history: share of full productivity by month."""
     frame = capacity_model(ctx).ramp.to_frame().T
-    frame.index = ["Share of full productivity"]
-    frame.columns = pd.Index([str(k) for k in frame.columns], name="Month of tenure")
-    caption = "Ramp curve of new reps, from the history"
+    frame.index = ["Productivity"]
+    frame.columns = pd.Index([str(k) for k in frame.columns], name="Month")
+    caption = "Ramp curve of new reps: share of full productivity by month of tenure"
     return viewed(frame, View(dict.fromkeys(frame.columns, "pct"), caption))
 
 
