@@ -51,37 +51,18 @@ class Number:
     paths: Mapping[str, tuple[str | int, ...]]  # report: path to {current, previous} or value
 
 
+def kpi(column: str, name: str, kind: str) -> Number:
+    """A KPI of the metrics report, which a rep's review computes the same way on the
+    rep's own deals."""
+    path = ("kpis", name)
+    return Number(column, name, kind, {"metrics": path, "performance_review": path})
+
+
 NUMBERS = (
-    Number(
-        "bookings",
-        "Bookings",
-        "money",
-        {"metrics": ("kpis", "Bookings"), "performance_review": ("kpis", "Bookings")},
-    ),
-    Number(
-        "attainment",
-        "Quota attainment",
-        "pct",
-        {
-            "metrics": ("kpis", "Quota attainment"),
-            "performance_review": ("kpis", "Quota attainment"),
-        },
-    ),
-    Number(
-        "win_rate",
-        "Win rate",
-        "pct",
-        {"metrics": ("kpis", "Win rate"), "performance_review": ("kpis", "Win rate")},
-    ),
-    Number(
-        "pipeline_coverage",
-        "Pipeline coverage",
-        "ratio",
-        {
-            "metrics": ("kpis", "Pipeline coverage"),
-            "performance_review": ("kpis", "Pipeline coverage"),
-        },
-    ),
+    kpi("bookings", "Bookings", "money"),
+    kpi("attainment", "Quota attainment", "pct"),
+    kpi("win_rate", "Win rate", "pct"),
+    kpi("pipeline_coverage", "Pipeline coverage", "ratio"),
     Number(
         "forecast_attainment",
         "Forecast against quota",
