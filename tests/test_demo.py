@@ -222,3 +222,12 @@ def test_year_over_year_growth_follows_the_stated_trend(default):
         )
     ]["amount"].sum()
     assert 0.05 <= last / before - 1 <= 0.25  # the demo grows 15% a year
+
+
+def test_names_are_unique_at_any_size(default):
+    from salesops.demo.organisation import name
+
+    reps = [name(i, 42) for i in range(1, 6_000)]  # ids of a 2,000-seat demo
+    managers = [name(i, 42, manager=True) for i in range(5)]
+    assert len(set(reps + managers)) == len(reps) + len(managers)
+    assert default.reps["email"].is_unique  # and so every address reaches one person

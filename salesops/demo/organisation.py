@@ -105,7 +105,7 @@ class Organisation:
         """One manager per region, hired before the history starts."""
         rng = np.random.default_rng([self.config.seed, 1])
         hire = self.start - rng.integers(400, 2500, len(REGIONS)) * DAY
-        names = pd.Series([name(600 + i, self.config.seed) for i in range(len(REGIONS))])
+        names = pd.Series([name(i, self.config.seed, manager=True) for i in range(len(REGIONS))])
         return pd.DataFrame(
             {
                 "rep_id": [f"M{i + 1:04d}" for i in range(len(REGIONS))],
@@ -165,9 +165,13 @@ def email(names: pd.Series) -> pd.Series:
     return names.str.lower().str.replace(" ", ".", regex=False) + "@example.com"
 
 
-def name(i: int, seed: int) -> str:
-    """A unique (for the first 624 people), reproducible full name."""
+def name(i: int, seed: int, manager: bool = False) -> str:
+    """A reproducible full name, unique across everyone: person ``i`` of the reps, or
+    manager ``i``. The managers hold the last pairs of first and last names of the
+    first round; reps take the others, then every pair again with " 2", " 3" and so on."""
     pairs = len(FIRST) * len(LAST)
-    k = int(np.random.default_rng([seed, 3]).permutation(pairs)[i % pairs])
-    suffix = f" {i // pairs + 1}" if i >= pairs else ""
+    reserved = pairs - len(REGIONS)
+    j = reserved + i if manager else (i if i < reserved else i + len(REGIONS))
+    k = int(np.random.default_rng([seed, 3]).permutation(pairs)[j % pairs])
+    suffix = f" {j // pairs + 1}" if j >= pairs else ""
     return f"{FIRST[k % len(FIRST)]} {LAST[k // len(FIRST)]}{suffix}"
