@@ -305,11 +305,12 @@ def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-def breakdown(ctx: ReportContext) -> pd.DataFrame | None:
+def breakdown(ctx: ReportContext) -> pd.DataFrame:
     """For the company: each region's forecast, reconciled so that they add up to the
-    company's (None for a region)."""
+    company's (for a region, an empty frame that says where the breakdown is)."""
     if ctx.scope.level != "company":
-        return None
+        where = "The breakdown by region is in the company's forecast report."
+        return viewed(pd.DataFrame(), View(empty=where))
     company, regions = forecasts(ctx)
     ahead = f"next_{horizon(ctx)}_months"
     rows = {}

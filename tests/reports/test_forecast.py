@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import salesops as so
 from salesops.reports import forecast
 
 
@@ -26,7 +27,8 @@ def test_regions_add_up_to_the_company(company, tiny_dir):
     assert summed.to_numpy() == pytest.approx(total.mean.to_numpy())
     west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
     assert forecast.forecast(west).mean.to_numpy() == pytest.approx(regions["West"].mean.to_numpy())
-    assert forecast.breakdown(west) is None  # the per-region table is the company's
+    assert forecast.breakdown(west).empty  # the per-region table is the company's
+    assert "company's forecast report" in so.show(forecast.breakdown(west)).data
 
 
 def test_the_quarter_outlook_by_hand(company):
