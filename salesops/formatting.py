@@ -60,6 +60,11 @@ def hours(value: float | None) -> str:
     return "–" if _missing(value) else f"{value:,.1f} h"
 
 
+def date(value: pd.Timestamp | None) -> str:
+    """``2026-10-31``; ``–`` when missing."""
+    return "–" if _missing(value) or value is pd.NaT else f"{value:%Y-%m-%d}"
+
+
 def number(value: float | None) -> str:
     """``1,234``; ``–`` when missing."""
     return "–" if _missing(value) else f"{value:,.0f}"
@@ -95,7 +100,10 @@ def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None =
     Returns a pandas Styler with the house look; index shown, no row numbers. The
     caption is plain text (backticks are dropped).
     """
-    styler = frame.style.format({c: FORMATTERS[k] for c, k in formats.items() if c in frame})
+    by_column = {c: FORMATTERS[k] for c, k in formats.items() if c in frame}
+    for column in frame.columns[[pd.api.types.is_datetime64_any_dtype(d) for d in frame.dtypes]]:
+        by_column.setdefault(column, date)
+    styler = frame.style.format(by_column, na_rep="–")  # a missing value reads "–", not nan
     styler = styler.set_table_attributes('class="salesops-table"')
     styler = styler.set_table_styles(
         [

@@ -46,3 +46,14 @@ def test_a_chart_with_nothing_to_draw_is_one_line():
     shown = show(viewed(pipe, View(caption="Pipeline by stage", draw=lambda f: 1 / 0)))
     assert isinstance(shown, Markdown)
     assert shown.data == "*Pipeline by stage: nothing to chart, every value is zero or missing.*"
+
+
+def test_missing_text_and_dates_read_as_a_dash():
+    frame = pd.DataFrame(
+        {"owner": ["Ann", None], "close_date": pd.to_datetime(["2026-01-31", None])},
+        index=pd.Index(["O1", "O2"], name="opportunity_id"),
+    )
+    html = show(viewed(frame, View())).to_html()
+    assert "2026-01-31" in html and "00:00:00" not in html
+    for machine in ("nan", "NaT", "None"):
+        assert machine not in html
