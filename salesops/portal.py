@@ -104,11 +104,13 @@ def rollup(entries: Sequence[Mapping[str, Any]], folder: Path) -> pd.DataFrame:
                 row[number.column], row[f"{number.column}_previous"] = _now_and_before(
                     summary, before, path
                 )
-    frame = pd.DataFrame(list(scopes.values()))
     numbers = [c for n in NUMBERS for c in (n.column, f"{n.column}_previous")]
+    columns = ["level", "scope", "region", "name", *numbers, "reports", "failed"]
+    frame = pd.DataFrame(list(scopes.values()), columns=columns)  # a number absent: NaN
+    if frame.empty:
+        return frame
     for column in numbers:
-        frame[column] = pd.to_numeric(frame.get(column), errors="coerce")
-    frame = frame[["level", "scope", "region", "name", *numbers, "reports", "failed"]]
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
     order = frame["level"].map({"company": 0, "region": 1, "rep": 2})
     frame = frame.assign(_o=order, _r=frame["region"].fillna("~"))
     frame = frame.sort_values(["_r", "_o", "name"]).drop(columns=["_o", "_r"])

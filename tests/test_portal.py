@@ -143,3 +143,11 @@ def test_filter_and_sort_work_offline_at_1500_reps(tmp_path, browser):
     )
     assert first == ["Rep 1497 R1497", "Rep 1494 R1494"]
     page.close()
+
+
+def test_a_period_without_reports_has_an_empty_portal(tmp_path):
+    folder = tmp_path / "2026-10"
+    folder.mkdir()
+    portal.write(folder, "2026-10", [])
+    assert "0 reports for 0 scopes" in (folder / "index.html").read_text()
+    assert pd.read_parquet(folder / "rollup.parquet").empty
