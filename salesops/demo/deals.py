@@ -32,6 +32,12 @@ OFF_SEGMENT = 0.05  # deals from a neighbouring segment (an SMB rep's mid-market
 BASE_WIN = 0.24  # the win probability of an average rep
 Q4_WIN = 1.2  # deals closing in Q4 win more often
 GROWTH = 1.15  # a year
+Q4 = [10, 11, 12]
+
+
+def calendar_month(when: np.ndarray) -> np.ndarray:
+    """The month of the year, 1 to 12, of datetime64 values."""
+    return when.astype("M8[M]").astype(int) % 12 + 1
 
 
 def intensity(
@@ -51,7 +57,7 @@ def intensity(
     years_in = (m0 - org.start) / DAY / 365.25
     tenure_months = (lo - hire) / DAY / 30.4
     ramp = np.clip(0.25 + tenure_months / 4 * 0.75, 0.25, 1)
-    season = 1 + 0.2 * np.isin((months.astype(int) % 12) + 1, [9, 10, 11])
+    season = 1 + 0.2 * np.isin(calendar_month(months), [9, 10, 11])
     pace = PACE[people["segment"].to_numpy()][:, None] / (PACE @ SEAT_MIX)
     return org.rate * pace * days * GROWTH**years_in * ramp * season, lo, days
 
@@ -84,7 +90,7 @@ def capacity(chunk: Chunk, people: pd.DataFrame, months: np.ndarray) -> dict[int
     segment = people["segment"].to_numpy()
     lag = np.round(CYCLE_DAYS * 1.13 / 30.4).astype(int)[segment]
     region = np.array([REGIONS.index(r) for r in people["region"]])
-    q4 = np.isin((months.astype(int) % 12) + 1, [10, 11, 12])
+    q4 = np.isin(calendar_month(months), Q4)
     win = BASE_WIN * np.exp(TRAIT**2 / 2) * np.where(q4, Q4_WIN, 1.0)
     booked = np.zeros_like(created)
     for i in range(len(people)):
@@ -121,9 +127,7 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     cycle = CYCLE_DAYS[seg] * p["cycle"].to_numpy()
     n_open = len(stages.open_names)
     # Outcome: won, lost at some open stage, or stalled (never closes).
-    q4_close = np.isin(
-        ((created + cycle.astype(int) * DAY).astype("M8[M]").astype(int) % 12) + 1, [10, 11, 12]
-    )
+    q4_close = np.isin(calendar_month(created + cycle.astype(int) * DAY), Q4)
     p_win = np.clip(BASE_WIN * p["win"].to_numpy() * np.where(q4_close, Q4_WIN, 1.0), 0.04, 0.75)
     u = rng.random(n)
     won = u < p_win
@@ -192,25 +196,13 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     # row that changes nothing. Careless reps leave their stalled deals alone: the stale ones.
     ev.append(touches(chunk, created, np.where(stalled, org.as_of, close_t), stalled & careless))
     # CRM hygiene: a stalled deal is closed as lost within a year of its last close date.
-    cleanup = stalled
     late = np.maximum(np.maximum(exp, expected), close_t)  # after its last stage change
-    close_t = np.where(cleanup, late + rng.integers(30, 330, n) * DAY, close_t)
-    won = won & ~cleanup
-    closing = ~stalled | cleanup
+    close_t = np.where(stalled, late + rng.integers(30, 330, n) * DAY, close_t)
     close_code = np.where(
         won, stages.names.index(stages.won), stages.names.index(stages.lost_names[0])
     )
-    ev.append(
-        event(
-            chunk,
-            np.nonzero(closing)[0],
-            close_t[closing],
-            close_code[closing],
-            np.nan,
-            close_t[closing],
-            slot=n_open + 2,
-        )
-    )
+    everyone = np.arange(n)  # every deal closes; a close after as_of is not history yet
+    ev.append(event(chunk, everyone, close_t, close_code, np.nan, close_t, slot=n_open + 2))
     history = stage_history(chunk, ev, created, n)
     last = history.groupby("deal", sort=False).tail(1).set_index("deal").sort_index()
     # Whoever holds the seat when the deal ends (or now) owns it: leavers' deals move on.
