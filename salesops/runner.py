@@ -293,14 +293,15 @@ def _run_jobs(
         else:
             todo.append(job)
             reasons[(job.report, job.scope)] = reason
-    shown = time.monotonic()
+    next_portal = time.monotonic() + PORTAL_EVERY_S
     for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
         result.reason = reasons[(result.report, result.scope)]
         results.append(result)
         entries[(result.report, result.scope)] = asdict(result)
-        portal = time.monotonic() - shown >= PORTAL_EVERY_S  # it reads every summary
+        portal = time.monotonic() >= next_portal  # the portal reads every summary
         manifest.write(folder, label, entries, portal=portal)
-        shown = time.monotonic() if portal else shown
+        if portal:
+            next_portal = time.monotonic() + PORTAL_EVERY_S
         if progress:
             progress(result, len(results), len(jobs))
     manifest.write(folder, label, entries)
