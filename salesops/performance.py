@@ -121,23 +121,25 @@ def percentile_rank(value: float, peers: pd.Series, lower_is_better: bool = Fals
     return float((below + 0.5 * (peers == value).sum()) / len(peers) * 100)
 
 
-def peer_comparison(rep_id: str, current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+def peer_comparison(rep: pd.Series, previous: pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
     """The rep's KPIs against the peer median, their previous window and their rank.
 
-    ``current`` and ``previous`` are :func:`rep_kpis` frames of the rep's region. The
-    result has one row per KPI label and no other rep's id: ``rep``, ``peer_median``,
-    ``previous``, ``percentile`` and ``peers`` (how many peers had a value).
+    ``rep`` and ``previous`` are the rep's row of :func:`rep_kpis` for the window and the
+    window before; ``peers`` holds the peers' KPIs, one column per KPI, in rows that need
+    name nobody (see :class:`salesops.peers.Peers`). The result has one row per KPI label
+    and no other rep's id: ``rep``, ``peer_median``, ``previous``, ``percentile`` and
+    ``peers`` (how many peers had a value).
     """
-    peers = current.drop(index=rep_id, errors="ignore")
     rows = {}
     for key, kpi in KPIS.items():
-        value = current.at[rep_id, key] if rep_id in current.index else np.nan
+        value = rep.get(key, np.nan)
+        column = peers[key] if key in peers else pd.Series(dtype=float)
         rows[kpi.label] = {
             "rep": value,
-            "peer_median": peers[key].median(),
-            "previous": previous.at[rep_id, key] if rep_id in previous.index else np.nan,
-            "percentile": percentile_rank(value, peers[key], kpi.lower_is_better),
-            "peers": int(peers[key].notna().sum()),
+            "peer_median": column.median(),
+            "previous": previous.get(key, np.nan),
+            "percentile": percentile_rank(value, column, kpi.lower_is_better),
+            "peers": int(column.notna().sum()),
             "kind": kpi.kind,
         }
     return pd.DataFrame(rows).T.rename_axis("kpi")

@@ -51,25 +51,37 @@ def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: b
     """``compute()``, kept on disk under a fingerprint of what it depends on.
 
     The reports of one run that need the same costly result (the reconciled forecast,
-    a region's win model) compute it once. ``parts`` are what the result depends on
-    besides the code; the key is :func:`salesops.fingerprint.digest` of the package's
+    a region's peers) compute it once. ``parts`` are what the result depends on besides
+    the code; the key is :func:`salesops.fingerprint.digest` of the package's
     :func:`~salesops.fingerprint.code_hash` and ``parts`` (frames by content, a path by
     its file's bytes), the same function the runner's report fingerprints use. Files go
-    to ``.cache/<kind>/`` under the project root. With ``enabled`` False the result is
-    computed and the cache left alone.
+    to ``.cache/<kind>/`` under the project root. While
+    one process computes a result, another that needs the same one waits for it (an
+    ``fcntl.flock`` on ``<key>.lock``, released however the first process ends) rather
+    than computing it too. With ``enabled`` False the result is computed and the cache
+    left alone.
     """
+    import fcntl
     import pickle
 
     from salesops import fingerprint
 
+    if not enabled:
+        return compute()
     key = fingerprint.digest([fingerprint.code_hash(), *parts])
-    path = root() / ".cache" / kind / f"{key}.pickle"
-    if enabled and path.is_file():
-        try:
-            return pickle.loads(path.read_bytes())
-        except Exception:  # written by another version of a library: compute again
-            pass
-    result = compute()
-    if enabled:
+    folder = root() / ".cache" / kind
+    path = folder / f"{key}.pickle"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if path.is_file():
+            try:
+                return pickle.loads(path.read_bytes())
+            except Exception:  # written by another version of a library: compute again
+                pass
+        result = compute()
         write_atomic(path, pickle.dumps(result))
-    return result
+        return result
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -45,7 +45,7 @@ def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
         won = opps[(opps["owner_id"] == rep) & (opps["stage"] == "Closed Won")]
         won = won[(won["close_date"] >= window[0]) & (won["close_date"] < window[1])]
         assert kpis.at[rep, "bookings"] == pytest.approx(won["amount"].sum())
-    comparison = perf.peer_comparison("R1", kpis, kpis)
+    comparison = perf.peer_comparison(kpis.loc["R1"], kpis.loc["R1"], kpis.drop(index="R1"))
     row = comparison.loc["Bookings"]
     assert row["peer_median"] == pytest.approx(kpis.loc[["R2", "R3"], "bookings"].median())
     assert row["peers"] == 2

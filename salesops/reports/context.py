@@ -13,6 +13,7 @@ forecast) is computed once per context (:func:`per_context`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ class ReportContext:
         The commission plan, for the reports that pay people.
     options
         The report's own parameters: a forecast's horizon, a plan's growth.
+    source, on_invalid
+        Where :meth:`load` read the tables from, and how it treated bad rows: the sections
+        that need more than the scope's rows read them from there (a review's peers,
+        :func:`salesops.reports.shared.peers`). None for tables given to :meth:`of`.
     """
 
     tables: Tables
@@ -65,6 +70,8 @@ class ReportContext:
     settings: Settings
     comp_plan: CompPlan | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    source: Any = None
+    on_invalid: str = "refuse"
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -120,8 +127,10 @@ class ReportContext:
             elif reads == "region" and parsed.level == "rep":
                 loaded = Scope("region", src.rep_regions()[str(parsed.value)])
             tables = src.load(loaded, period, on_invalid=on_invalid)
+            spec = src.spec
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
-        return cls.of(tables, period, parsed, comp_plan=plan, **options)
+        ctx = cls.of(tables, period, parsed, comp_plan=plan, **options)
+        return dataclasses.replace(ctx, source=spec, on_invalid=on_invalid)
 
     def summary(self, report: str, **numbers: Any) -> dict[str, Any]:
         """A report's JSON summary: the report, scope, period and as-of day, then its

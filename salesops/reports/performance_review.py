@@ -1,10 +1,11 @@
 """A rep's own monthly review (``notebooks/performance_review.ipynb``).
 
-The review reads the rep's whole region (``ReportContext.load(..., reads="region")``:
-peers are needed for the comparison) but shows the rep's own rows only; everything about
-peers leaves it as a distribution (median, percentile, an unlabelled chart). No other
-rep's name or id can reach its output, nor the frames its sections return: every
-section selects the rep's rows by id, and a test renders every demo rep's review and
+The review loads the rep's own rows, and compares them with the region's peers through
+:class:`salesops.peers.Peers`: one distribution per number and the region's win model,
+computed once per region, period and data and shared by every review of the region
+(:func:`salesops.reports.shared.peers`). A review therefore costs the same in a region of
+8 reps or of 300. No other rep's name or id can reach its output, nor the frames its
+sections return: the peers hold no ids, and a test renders every demo rep's review and
 searches it for every other rep.
 """
 
@@ -25,6 +26,7 @@ from salesops import performance as perf
 from salesops import pipeline as pl
 from salesops.errors import DataError
 from salesops.model import active_reps
+from salesops.peers import COHORT_MONTHS, KPI_MONTHS, Peers
 from salesops.reports import metrics, shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import Tile, View, plain, section, tiles_html, viewed
@@ -40,15 +42,14 @@ def context(
     comp_plan: str = comp.COMP_PLAN,
     on_invalid: str = "refuse",
 ) -> ReportContext:
-    """The review's context: the rep's whole region (for the peer comparison) and the
-    commission plan file. Without a scope, the source's first active rep, to try the
-    notebook."""
+    """The review's context: the rep's own rows and the commission plan file. Without a
+    scope, the source's first active rep, to try the notebook."""
     if scope is None:
         from salesops.sources import open_source
 
         with open_source(source) as src:
             scope = f"rep:{src.scopes('rep')[0]}"
-    ctx = ReportContext.load(source, scope, period, "region", comp_plan, on_invalid)
+    ctx = ReportContext.load(source, scope, period, "scope", comp_plan, on_invalid)
     rep(ctx)  # a review is for a rep of the source
     return ctx
 
@@ -91,11 +92,15 @@ def history(ctx: ReportContext) -> pd.DataFrame | None:
 
 
 @per_context
-def team(ctx: ReportContext) -> list[str]:
-    """The ids of the rep and of the region's reps employed in the last 3 months."""
-    reps = ctx.tables.reps
-    peers = active_reps(reps[reps["region"] == rep(ctx)["region"]], ctx.period.window(3))
-    return sorted({*peers["rep_id"], str(ctx.scope.value)})
+def peers(ctx: ReportContext) -> Peers:
+    """The rep's region's peers (:func:`salesops.reports.shared.peers`)."""
+    return shared.peers(ctx, str(rep(ctx)["region"]))
+
+
+def member(ctx: ReportContext) -> bool:
+    """Whether the rep counts among the region's peers: employed in the last 3 months."""
+    me = ctx.tables.reps[ctx.tables.reps["rep_id"] == ctx.scope.value]
+    return not active_reps(me, ctx.period.window(KPI_MONTHS)).empty
 
 
 @per_context
@@ -159,21 +164,22 @@ def trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
 
 
 @per_context
-def team_kpis(ctx: ReportContext) -> pd.DataFrame:
-    """The KPIs of the rep and their peers over the last 3 months, by id: never shown as
-    is, and never returned by a section."""
-    return perf.rep_kpis(ctx.tables, ctx.period.window(3), team(ctx), ctx.stages)
+def kpis(ctx: ReportContext, months_before: int = 0) -> pd.Series:
+    """The rep's KPIs over the last 3 months (``months_before`` 3: the 3 months before)."""
+    start, end = ctx.period.window(KPI_MONTHS)
+    window = (
+        start - pd.DateOffset(months=months_before),
+        end - pd.DateOffset(months=months_before),
+    )
+    me = str(ctx.scope.value)
+    return perf.rep_kpis(ctx.tables, window, [me], ctx.stages).loc[me]
 
 
 @per_context
 def peer_comparison(ctx: ReportContext) -> pd.DataFrame:
     """Per KPI: the rep over the last 3 months, the peers' median, the rep's 3 months
     before and their percentile among peers (no peer ids)."""
-    start = ctx.period.window(3)[0]
-    before = perf.rep_kpis(
-        ctx.tables, (start - pd.DateOffset(months=3), start), team(ctx), ctx.stages
-    )
-    return perf.peer_comparison(str(ctx.scope.value), team_kpis(ctx), before)
+    return peers(ctx).comparison(kpis(ctx), kpis(ctx, KPI_MONTHS), member(ctx))
 
 
 def comparison(ctx: ReportContext) -> pd.DataFrame:
@@ -203,11 +209,11 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
 def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     """The region's attainment over the last 3 months, unlabelled, with the rep's marked
     (``you``), drawn as a distribution."""
-    now = team_kpis(ctx)["attainment"]
-    mine = now.get(ctx.scope.value, np.nan)
-    peers = now.drop(index=ctx.scope.value, errors="ignore").dropna().to_numpy()
-    frame = pd.DataFrame({"attainment": [mine, *peers], "you": [True] + [False] * len(peers)})
-    caption = f"Quota attainment, last 3 months: you against {len(peers)} peers"
+    mine = kpis(ctx)["attainment"]
+    region = peers(ctx)
+    others = region.without(region.kpis["attainment"], mine, member(ctx)).to_numpy()
+    frame = pd.DataFrame({"attainment": [mine, *others], "you": [True] + [False] * len(others)})
+    caption = f"Quota attainment, last 3 months: you against {len(others)} peers"
 
     def draw(f: pd.DataFrame) -> Any:
         return plots.distribution(f.loc[~f["you"], "attainment"].to_numpy(), mine, caption)
@@ -231,10 +237,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         state = pl.snapshot(own_history, ctx.as_of + pd.Timedelta(days=1), mine)
     open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
     if tables.opportunity_history is not None:
-        model = shared.win_model(
-            tables.opportunity_history, tables.opportunities, ctx.as_of, stages=ctx.stages
-        )
-        open_["win_probability"] = model.predict(open_, ctx.as_of)
+        open_["win_probability"] = peers(ctx).win_model.predict(open_, ctx.as_of)
         label = "calibrated win probability"
     else:
         open_["win_probability"] = ctx.stages.probability_of(open_["stage"])
@@ -360,16 +363,13 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
 def coaching(ctx: ReportContext) -> pd.DataFrame:
     """Coaching flags, each with the numbers that triggered it."""
     me = str(ctx.scope.value)
-    cohort = (ctx.period.end - pd.DateOffset(months=12), ctx.period.end)
+    cohort = (ctx.period.end - pd.DateOffset(months=COHORT_MONTHS), ctx.period.end)
     conversion = pd.DataFrame(columns=["rep", "peer_median"], dtype=float)
     if ctx.tables.has("opportunity_history"):  # how far a lost deal got needs history
-        conv = perf.conversion_by_rep(ctx.tables, cohort, team(ctx), ctx.stages)
-        conversion = pd.DataFrame(
-            {
-                "rep": conv.get(me, np.nan),
-                "peer_median": conv.drop(columns=[me], errors="ignore").median(axis=1),
-            }
-        ).iloc[1:]  # the first stage has no stage before it
+        mine = perf.conversion_by_rep(ctx.tables, cohort, [me], ctx.stages)[me]
+        medians = peers(ctx).conversion_medians(mine, member(ctx))
+        # the first stage has no stage before it
+        conversion = pd.DataFrame({"rep": mine, "peer_median": medians}).iloc[1:]
     prec = submissions(ctx)
     bias = float(m.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
     flags = perf.coaching_flags(peer_comparison(ctx), conversion, bias, len(stale(ctx)))

@@ -3,6 +3,9 @@ by hand, and no frame that a section returns holds another rep."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -10,16 +13,37 @@ import salesops as so
 from salesops.reports import performance_review as review
 from salesops.reports.display import Missing
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture
 def alice(tiny_dir) -> so.ReportContext:
     return review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
 
 
-def test_the_context_reads_the_reps_region(alice):
-    assert set(alice.tables.reps["region"]) == {"East"}
+def test_the_context_reads_the_reps_own_rows_and_the_regions_peers(alice):
+    assert alice.tables.reps["rep_id"].tolist() == ["R1"]
+    assert set(alice.tables.opportunities["owner_id"]) == {"R1"}
     # Bob left on 2026-08-15, inside the three months compared: he is still a peer
-    assert review.team(alice) == ["R1", "R2"]
+    peers = review.peers(alice)
+    assert peers.region == "East" and peers.members == 2 and review.member(alice)
+    # the peers are distributions: no ids, and no row that is a rep
+    assert isinstance(peers.kpis.index, pd.RangeIndex)
+    assert isinstance(peers.conversion.columns, pd.RangeIndex)
+    assert "R2" not in peers.kpis.to_string() + peers.conversion.to_string()
+
+
+def test_a_regions_peers_are_computed_once(tiny_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
+    alice = review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
+    bob = review.context(str(tiny_dir), "rep:R2", "2026-09", "parameters/comp_plan.yml")
+    first, again = review.peers(alice), review.peers(bob)
+    assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 1
+    pd.testing.assert_frame_equal(first.kpis, again.kpis)
+    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", "parameters/comp_plan.yml")
+    assert review.peers(cara).region == "West"  # another region, another entry
+    assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 2
 
 
 def test_attainment_by_hand(alice):
@@ -40,7 +64,7 @@ def test_the_statement_and_the_summary(alice):
 
 def test_no_section_returns_another_reps_rows(tiny_dir):
     cara = review.context(str(tiny_dir), "rep:R3", "2026-09", "parameters/comp_plan.yml")
-    assert review.team(cara) == ["R3", "R4"]  # Dan is Cara's peer
+    assert review.peers(cara).members == 2  # Dan is Cara's peer
     results = [
         review.attainment(cara),
         review.trend(cara),
@@ -61,8 +85,6 @@ def test_no_section_returns_another_reps_rows(tiny_dir):
 
 
 def test_sections_say_what_they_need(tiny_dir, tmp_path):
-    import shutil
-
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "quotas.csv").unlink()
     ctx = review.context(str(crm), "rep:R1", "2026-09", "parameters/comp_plan.yml")
