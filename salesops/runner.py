@@ -305,6 +305,7 @@ def _run_jobs(
         if progress:
             progress(result, len(results), len(jobs))
     manifest.write(folder, label, entries)
+    _sweep(folder)  # what a worker killed mid-report left (a Dask worker's is rerun elsewhere)
 
 
 def _log(

@@ -126,7 +126,9 @@ def send(home: Path, box: Mailbox, **options):
 
 
 def pdf_text(part) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(part.get_content())).pages)
+    """The attachment's text, runs of spaces as one (printers space words differently)."""
+    pages = PdfReader(BytesIO(part.get_content())).pages
+    return re.sub(r"[ \t]+", " ", "\n".join(page.extract_text() for page in pages))
 
 
 @pytest.mark.notebook

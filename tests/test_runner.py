@@ -338,21 +338,45 @@ def test_metrics_report_html_and_pdf(small_db, tmp_path):
 
 
 @pytest.mark.notebook
-def test_the_plan_runs_on_a_dask_cluster(crm, tmp_path):
-    from dask.distributed import LocalCluster
+def test_the_plan_survives_a_killed_dask_worker(crm, tmp_path):
+    """A scheduler and two workers started from Dask's CLIs, as separate processes; one
+    worker is SIGKILLed while it runs a report. The plan still finishes on the other, every
+    report is whole and the manifest is complete."""
+    from dask.distributed import Client
 
-    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        code, entries = run(tmp_path, plan, crm, "--cluster", cluster.scheduler_address)
-    assert code == 0
+    from salesops import cluster
+
+    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": TINY_SCOPES}])
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "salesops.cli", "run", str(plan), "--source", str(crm)]
+    command += ["--out", str(out), "--formats", "html,pdf,ipynb"]
+    with cluster.processes(workers=2) as (address, workers), Client(address) as client:
+        run = subprocess.Popen([*command, "--cluster", address], stderr=subprocess.PIPE)
+        after_first_report(run)
+        names = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
+        busy = None
+        while busy is None and run.poll() is None:
+            processing = client.processing()
+            busy = next((i for i in (0, 1) if processing.get(names[f"worker-{i}"])), None)
+        assert busy is not None, "the run ended before a worker could be killed mid-report"
+        workers[busy].send_signal(signal.SIGKILL)
+        run.stderr.read()
+        assert run.wait(timeout=300) == 0
+        assert workers[busy].wait(timeout=10) == -signal.SIGKILL
+        assert workers[1 - busy].poll() is None
+    entries = manifest.load(out / "2026-09")
+    assert sorted(scope for _, scope in entries) == sorted(TINY_SCOPES)
     assert {e["status"] for e in entries.values()} == {"done"}
+    for entry in entries.values():
+        outputs = entry["outputs"]
+        assert Path(outputs["html"]).read_text().rstrip().endswith("</html>")
+        assert len(PdfReader(outputs["pdf"]).pages) >= 1
+        assert json.loads(Path(outputs["ipynb"]).read_text())["cells"]
     west = json.loads(
         Path(entries[("tiny_report", "region:West")]["outputs"]["summary"]).read_text()
     )
     assert west["bookings"] == 50_000  # O5; O7 was lost
-    assert Path(entries[("tiny_report", "company")]["outputs"]["html"]).exists()
+    assert not list(out.rglob(".*.running.ipynb"))  # the killed worker's is swept
 
 
 def test_an_unreachable_cluster_is_a_plain_error(crm, tmp_path, capsys):
