@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("html", "pdf", "ipynb")
 INJECTED = ("source", "period", "scope", "summary_path")  # what the runner passes itself
+# ... and to the notebooks that declare it: {"scope": what it covers, "fingerprint": ...}, the
+# fingerprint of the data the report reads, so that shared results need not hash it again
+DATA_FINGERPRINT = "data_fingerprint"
 PLAN_KEYS = {"period", "source", "formats", "reports", "delivery"}
 REPORT_KEYS = {"notebook", "scopes", "parameters", "reads"}
 READS = ("scope", "region", "company")
@@ -230,7 +233,7 @@ def _check_parameters(notebook: Path, params: Mapping[str, Any], where: str) -> 
         raise ConfigError(
             f"{where}: {notebook.name} lacks the parameters {missing} the runner passes"
         )
-    reserved = sorted(set(params) & set(INJECTED))
+    reserved = sorted(set(params) & {*INJECTED, DATA_FINGERPRINT})
     if reserved:
         raise ConfigError(f"{where}: {reserved} are set by the runner, not the plan")
     unknown = sorted(set(params) - set(declared))

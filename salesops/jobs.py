@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops import fingerprint, manifest
-from salesops.batch import BatchPlan, matches, notebook_defaults
+from salesops.batch import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -111,6 +111,8 @@ def plan_jobs(
                 if reads not in prints:
                     prints[reads] = src.fingerprint(reads, label)
                 entry = {k: v for k, v in params.items() if k != "summary_path"}
+                if DATA_FINGERPRINT in defaults:
+                    params[DATA_FINGERPRINT] = {"scope": reads, "fingerprint": prints[reads]}
                 inputs = {
                     "code": code,
                     "notebook": notebook_hash,

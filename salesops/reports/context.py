@@ -60,6 +60,11 @@ class ReportContext:
         Where :meth:`load` read the tables from, and how it treated bad rows: the sections
         that need more than the scope's rows read them from there (a review's peers,
         :func:`salesops.reports.shared.peers`). None for tables given to :meth:`of`.
+    data_fingerprint
+        When the runner passes it: ``{"scope": ..., "fingerprint": ...}``, the fingerprint
+        of the rows of ``scope`` it planned the report with
+        (:meth:`salesops.sources.Source.fingerprint`), so that shared results are not hashed
+        again per report.
     """
 
     tables: Tables
@@ -72,6 +77,7 @@ class ReportContext:
     options: dict[str, Any] = field(default_factory=dict)
     source: Any = None
     on_invalid: str = "refuse"
+    data_fingerprint: dict[str, str] | None = None
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -111,12 +117,14 @@ class ReportContext:
         reads: Reads = "scope",
         comp_plan: CompPlan | str | Path | None = None,
         on_invalid: str = "refuse",
+        data_fingerprint: dict[str, str] | None = None,
         **options: Any,
     ) -> ReportContext:
         """Load what a report for ``scope`` reads from ``source`` (see
         :func:`salesops.load`): its own rows, its region's (``reads="region"``, for a rep)
         or the company's. ``comp_plan`` is a plan file (relative to the project root) or
-        ``"default"`` for ``parameters/comp_plan.yml``."""
+        ``"default"`` for ``parameters/comp_plan.yml``; ``data_fingerprint`` is what the
+        runner passes (see the class)."""
         from salesops.sources import open_source
 
         with open_source(source) as src:
@@ -130,7 +138,9 @@ class ReportContext:
             spec = src.spec
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
         ctx = cls.of(tables, period, parsed, comp_plan=plan, **options)
-        return dataclasses.replace(ctx, source=spec, on_invalid=on_invalid)
+        return dataclasses.replace(
+            ctx, source=spec, on_invalid=on_invalid, data_fingerprint=data_fingerprint
+        )
 
     def summary(self, report: str, **numbers: Any) -> dict[str, Any]:
         """A report's JSON summary: the report, scope, period and as-of day, then its

@@ -41,15 +41,19 @@ def context(
     period: str = "latest",
     comp_plan: str = comp.COMP_PLAN,
     on_invalid: str = "refuse",
+    data_fingerprint: dict[str, str] | None = None,
 ) -> ReportContext:
     """The review's context: the rep's own rows and the commission plan file. Without a
-    scope, the source's first active rep, to try the notebook."""
+    scope, the source's first active rep, to try the notebook. ``data_fingerprint`` is
+    the runner's fingerprint of the region (see :class:`ReportContext`)."""
     if scope is None:
         from salesops.sources import open_source
 
         with open_source(source) as src:
             scope = f"rep:{src.scopes('rep')[0]}"
-    ctx = ReportContext.load(source, scope, period, "scope", comp_plan, on_invalid)
+    ctx = ReportContext.load(
+        source, scope, period, "scope", comp_plan, on_invalid, data_fingerprint
+    )
     rep(ctx)  # a review is for a rep of the source
     return ctx
 

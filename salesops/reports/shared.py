@@ -67,8 +67,9 @@ def peers(ctx: ReportContext, region: str) -> Peers:
     A context loaded from a source (:meth:`ReportContext.load`) holds only the rep's rows:
     the region's are read from the source only when its peers are not in the cache yet,
     which is keyed by the source's fingerprint of the region
-    (:meth:`salesops.sources.Source.fingerprint`, hashed in the engine). A context made
-    of tables (:meth:`ReportContext.of`) has them all.
+    (:meth:`salesops.sources.Source.fingerprint`): the runner's, when it passed one that
+    covers the region (``ctx.data_fingerprint``), else hashed here, in the engine. A
+    context made of tables (:meth:`ReportContext.of`) has them all.
     """
     if ctx.source is None:
         return Peers.of(ctx.tables, region, ctx.period, ctx.as_of, ctx.stages)
@@ -76,7 +77,12 @@ def peers(ctx: ReportContext, region: str) -> Peers:
 
     scope = f"region:{region}"
     with open_source(ctx.source) as src:
-        parts = [src.fingerprint(scope, ctx.period.label), scope, ctx.period.label, ctx.as_of]
+        given = ctx.data_fingerprint or {}
+        if given.get("scope") in (scope, "company"):
+            data = given["fingerprint"]
+        else:
+            data = src.fingerprint(scope, ctx.period.label)
+        parts = [data, scope, ctx.period.label, ctx.as_of]
         parts += [ctx.stages, ctx.settings, ctx.on_invalid]
 
         def compute() -> Peers:
