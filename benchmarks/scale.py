@@ -24,6 +24,7 @@ Usage: ``python benchmarks/scale.py [--reps 1500] [--workers 2] [--sample N]``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -33,11 +34,12 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 
-from salesops import config, jobs
+from salesops import cluster, config, jobs
 from salesops.batch import BatchPlan
 from salesops.sources import Source
 
@@ -66,18 +68,25 @@ def planning(db: Path, out: Path) -> tuple[float, int]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples, every ``every_s``, the PSS of each child of ``pid`` with its descendants."""
+    """Every ``every_s``, the PSS of each worker process with its descendants (kernel,
+    browser), kept as the peak per worker and per report kind that worker was running (a
+    running report leaves ``.<report>.<pid>.running.ipynb`` in its scope's folder)."""
 
-    def __init__(self, pid: int, every_s: float = 1.0) -> None:
+    def __init__(self, workers: Callable[[], list[psutil.Process]], out: Path) -> None:
         super().__init__(daemon=True)
-        self.root, self.every_s = psutil.Process(pid), every_s
+        self.workers, self.out = workers, out
         self.peak: dict[int, int] = defaultdict(int)
+        self.by_kind: dict[str, int] = defaultdict(int)
         self.done = threading.Event()
 
     def run(self) -> None:
-        while not self.done.wait(self.every_s):
+        while not self.done.wait(1.0):
+            running = {}
+            for path in self.out.glob("*/*/.*.running.ipynb"):
+                report, pid = path.name.split(".")[1:3]
+                running[int(pid)] = f"{report} ({path.parent.name.split('-')[0]})"
             try:
-                workers = self.root.children()
+                workers = self.workers()
             except psutil.Error:
                 return
             for worker in workers:
@@ -88,26 +97,40 @@ class PeakMemory(threading.Thread):
                 except psutil.Error:
                     continue
                 self.peak[worker.pid] = max(self.peak[worker.pid], total)
+                kind = running.get(worker.pid)
+                if kind:
+                    self.by_kind[kind] = max(self.by_kind[kind], total)
 
 
-def monthly_run(db: Path, out: Path, workers: int, only: str | None) -> dict:
-    """The monthly plan on ``db`` with a cold cache: wall time, peak memory, manifest."""
+def monthly_run(db: Path, out: Path, workers: int, only: str | None, on_cluster: bool) -> dict:
+    """The monthly plan on ``db`` with a cold cache, on a process pool or (``on_cluster``)
+    on a Dask scheduler and workers started from their CLIs: wall time, peak memory,
+    manifest."""
     shutil.rmtree(config.root() / ".cache", ignore_errors=True)
     command = [BIN / "salesops", "run", PLAN, "--source", db, "--period", PERIOD, "--out", out]
     command += ["--force", "--quiet", "--workers", str(workers)]
     if only:
         command += ["--only", only]
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    memory = PeakMemory(proc.pid)
-    memory.start()
-    stdout, stderr = proc.communicate()
-    wall = time.perf_counter() - start
-    memory.done.set()
+    with contextlib.ExitStack() as stack:
+        if on_cluster:
+            address, started = stack.enter_context(cluster.processes(workers))
+            command += ["--cluster", address]
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if on_cluster:
+            pool = [psutil.Process(p.pid) for p in started]
+            memory = PeakMemory(lambda: pool, out)
+        else:
+            memory = PeakMemory(psutil.Process(proc.pid).children, out)
+        memory.start()
+        stdout, stderr = proc.communicate()
+        wall = time.perf_counter() - start
+        memory.done.set()
     if proc.returncode != 0:
         sys.exit(f"salesops run failed ({proc.returncode}):\n{stdout.decode()}{stderr.decode()}")
     reports = json.loads((out / PERIOD / "manifest.json").read_text())["reports"]
-    return {"wall": wall, "peak": max(memory.peak.values(), default=0), "reports": reports}
+    peak = max(memory.peak.values(), default=0)
+    return {"wall": wall, "peak": peak, "by_kind": dict(memory.by_kind), "reports": reports}
 
 
 def per_report(reports: list[dict]) -> dict[str, dict[str, float]]:
@@ -139,6 +162,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=psutil.cpu_count() or 2)
     parser.add_argument("--sample", type=int, default=None, help="reviews per size")
+    parser.add_argument(
+        "--cluster", action="store_true", help="on a Dask scheduler and workers, not a pool"
+    )
     args = parser.parse_args()
     sizes = {"35 seats": config.default_database(), f"{args.reps} seats": scaled_demo(args.reps)}
     results = {}
@@ -146,7 +172,8 @@ def main() -> None:
         for name, db in sizes.items():
             out = Path(tmp) / name.replace(" ", "-")
             plan_s, planned = planning(db, out)
-            run = monthly_run(db, out, args.workers, only_pattern(db, args.sample))
+            only = only_pattern(db, args.sample)
+            run = monthly_run(db, out, args.workers, only, args.cluster)
             results[name] = {"plan_s": plan_s, "planned": planned, **run}
             print(f"{name}: {len(run['reports'])} reports in {run['wall']:.0f} s", flush=True)
     small, large = results.values()
@@ -166,18 +193,27 @@ def main() -> None:
     row("whole plan, s", small["wall"], large["wall"])
     print(f"{'reports':<34}{len(small['reports']):>12}{len(large['reports']):>12}")
     row("peak memory per worker, GB", small["peak"] / 1e9, large["peak"] / 1e9)
+    print("peak memory per worker while running, GB:")
+    for kind in sorted(small["by_kind"]):
+        row(f"  {kind}", small["by_kind"][kind] / 1e9, large["by_kind"].get(kind, 0) / 1e9)
 
     review = "performance_review (rep)"
     pdfs = [r["timings"].get("render_pdf", 0.0) for r in large["reports"]]
     failed = sum(r["status"] != "done" for res in results.values() for r in res["reports"])
     minutes = large["wall"] / 60
-    if args.sample:  # a projection: the sampled reports' mean cost, for 1,600 reports
-        minutes = minutes / len(large["reports"]) * 1600
+    if args.sample:  # a projection: the other reports, and the sampled reviews' mean cost
+        reviews = [r["duration_s"] for r in large["reports"] if r["report"] == "performance_review"]
+        others = sum(r["duration_s"] for r in large["reports"]) - sum(reviews)
+        every_review = statistics.mean(reviews) * (
+            large["planned"] - (len(large["reports"]) - len(reviews))
+        )
+        minutes = (others + every_review) / args.workers / 60
     print(f"\ngoals, at {args.reps} seats (failed reports: {failed}):")
     ratio = costs[b][review]["total"] / costs[a][review]["total"]
     print(f"  rep review cost vs 35 seats  {ratio:.2f}×  (goal ≤ 1.3×)")
     print(f"  median PDF phase             {statistics.median(pdfs):.2f} s  (goal ≤ 0.5 s)")
-    what = "projected to 1,600 reports" if args.sample else f"{len(large['reports'])} reports"
+    what = f"projected, {large['planned']}" if args.sample else len(large["reports"])
+    what = f"{what} reports"
     print(f"  whole plan ({what})  {minutes:.1f} min  (goal < 30 min)")
     print(f"  planning phase share         {large['plan_s'] / large['wall']:.1%}  (goal < 5%)")
     print(f"  peak memory per worker       {large['peak'] / 1e9:.2f} GB  (goal < 1.5 GB)")
