@@ -23,7 +23,7 @@ import pandas as pd
 from salesops import metrics as m
 from salesops import pipeline as pl
 from salesops.config import settings
-from salesops.model import Tables, active_reps
+from salesops.model import Tables, active_reps, isin
 from salesops.periods import Period
 from salesops.stages import Stages
 
@@ -257,13 +257,21 @@ def coaching_flags(
 def conversion_by_rep(
     tables: Tables, cohort: tuple[pd.Timestamp, pd.Timestamp], reps: list[str], stages: Stages
 ) -> pd.DataFrame:
-    """Stage-to-stage conversion per rep (columns) for the deals created in ``cohort``."""
+    """Stage-to-stage conversion per rep (columns) for the deals created in ``cohort``:
+    :func:`salesops.pipeline.funnel` of each rep's own deals. The deals and their history
+    are split by owner once, so the cost grows with the rows, not with rows × reps."""
     o, h = tables.opportunities, tables.opportunity_history
+    o = o[o["owner_id"].isin(reps) & m.in_window(o["created_date"], cohort)]
+    deals = dict(tuple(o.groupby("owner_id")))
+    histories = {}
+    if h is not None:
+        h = h[isin(h["opportunity_id"], o["opportunity_id"])]
+        owner = h["opportunity_id"].map(o.set_index("opportunity_id")["owner_id"])
+        histories = dict(tuple(h.groupby(owner)))
     out = {}
     for rep in reps:
-        own = o[o["owner_id"] == rep]
-        hist = None if h is None else h[h["opportunity_id"].isin(own["opportunity_id"])]
-        out[rep] = pl.funnel(hist, own, cohort, stages)["conversion"]
+        hist = None if h is None else histories.get(rep, h.iloc[:0])
+        out[rep] = pl.funnel(hist, deals.get(rep, o.iloc[:0]), cohort, stages)["conversion"]
     return pd.DataFrame(out)
 
 

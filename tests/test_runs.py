@@ -192,6 +192,29 @@ def test_caches_are_keyed_by_the_code_too(monkeypatch, tmp_path):
     assert len(calls) == 2
 
 
+def test_two_processes_that_need_one_result_compute_it_once(tmp_path):
+    """The second waits for the first's result (a region's peers, needed by two workers'
+    first reviews at once) instead of computing it too."""
+    code = (
+        "import pathlib, time\n"
+        "from salesops.storage import cached\n"
+        "def compute():\n"
+        "    with open(pathlib.Path('computed'), 'a') as f: f.write('once\\n')\n"
+        "    time.sleep(1)\n"
+        "    return 42\n"
+        "print(cached('slow', ['x'], compute))\n"
+    )
+    env = {**os.environ, "SALESOPS_HOME": str(tmp_path)}
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [p.communicate()[0].strip() for p in both] == ["42", "42"]
+    assert (tmp_path / "computed").read_text() == "once\n"
+
+
 # -- one run at a time --------------------------------------------------------------------
 
 
