@@ -1,16 +1,14 @@
 """Rendering executed notebooks to HTML and PDF.
 
 One HTML exporter per process is configured once and reused for every report, and one
-headless Chromium page per thread prints the PDFs.
+headless Chromium page per process prints the PDFs.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import shutil
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,47 +59,57 @@ def to_pdf(html: str) -> bytes:
     """The same page as a PDF, laid out with the template's print stylesheet (page size,
     margins, a running header with scope and period, "page x of y").
 
-    Printed by this thread's warm headless Chromium page (:func:`browser_page`) when the
-    machine has Chromium, else, or with ``SALESOPS_PDF=weasyprint``, by WeasyPrint.
-    Chromium prints a report 3 to 7 times faster (``benchmarks/pdf.py``); both print the
-    same HTML with the same stylesheet.
+    Printed by this process's warm headless Chromium page when the machine has Chromium,
+    else, or with ``SALESOPS_PDF=weasyprint``, by WeasyPrint. Chromium prints a report 3
+    to 7 times faster (``benchmarks/pdf.py``); both print the same HTML with the same
+    stylesheet.
+
+    The page lives on a thread of its own (:func:`printer`): Playwright's synchronous API
+    marks an event loop as running on the thread that starts it, and the kernels' client
+    (``jupyter_core.utils.run_sync``) must not see one on the runner's thread.
     """
-    page = browser_page()
-    if page is None:
+    executable = browser()
+    if executable is None:
         from weasyprint import HTML
 
         return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
-    try:
-        page.set_content(html, wait_until="load")
-        return page.pdf(prefer_css_page_size=True, print_background=True)
-    except Exception:  # the browser died: the next page is a new browser's
-        _browsers.__dict__.clear()
-        raise
+    return printer().submit(_print, html, executable).result()
 
 
-_browsers = threading.local()
-
-
-def browser_page() -> Any:
-    """This thread's Chromium page, started on first use and kept for the thread's life
-    (a Playwright page is bound to its thread); None without Chromium or under
-    ``SALESOPS_PDF=weasyprint``. The browser is closed when the process exits."""
+def browser() -> str | None:
+    """The Chromium to print with; None without one or under ``SALESOPS_PDF=weasyprint``."""
     if os.environ.get(PDF_ENGINE, "").lower() == "weasyprint":
         return None
-    if "page" not in _browsers.__dict__:
-        executable = next(filter(None, map(shutil.which, BROWSERS)), None)
-        if executable is None:
-            return None
+    return next(filter(None, map(shutil.which, BROWSERS)), None)
+
+
+_printer: tuple[int, ThreadPoolExecutor] | None = None
+_page: tuple[int, Any] | None = None  # touched on the printing thread only
+
+
+def printer() -> ThreadPoolExecutor:
+    """This process's printing thread (a new one in a forked child: threads do not
+    survive a fork)."""
+    global _printer
+    if _printer is None or _printer[0] != os.getpid():
+        _printer = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="salesops-pdf"))
+    return _printer[1]
+
+
+def _print(html: str, executable: str) -> bytes:
+    """On the printing thread: the PDF from its page, started on first use and kept. The
+    browser ends with the process (Playwright's driver closes it when its pipe closes)."""
+    global _page
+    if _page is None or _page[0] != os.getpid():
         from playwright.sync_api import sync_playwright
 
         driver = sync_playwright().start()
-        browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        _browsers.page = browser.new_page()
-        atexit.register(_close, driver, browser)
-    return _browsers.page
-
-
-def _close(driver: Any, browser: Any) -> None:
-    with contextlib.suppress(Exception):
-        browser.close()
-        driver.stop()
+        chromium = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        _page = (os.getpid(), chromium.new_page())
+    page = _page[1]
+    try:
+        page.set_content(html, wait_until="load")
+        return page.pdf(prefer_css_page_size=True, print_background=True)
+    except Exception:  # the browser died: the next report gets a new one
+        _page = None
+        raise
