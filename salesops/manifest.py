@@ -52,19 +52,16 @@ def write(
     folder: Path,
     period: str,
     entries: Mapping[tuple[str, str], dict[str, Any]],
-    portal: bool = True,
 ) -> None:
     """Write ``manifest.json`` and the portal (``index.html``, ``rollup.csv`` and
     ``rollup.parquet``) for the period, atomically, with every path relative to
-    ``folder``. ``portal=False`` writes the manifest alone (the runner rewrites the
-    portal every few seconds during a run, and at its end)."""
+    ``folder``."""
     from salesops import portal as pages
 
     items = [_relative(e, folder) for e in sorted(entries.values(), key=_order)]
     data = {"period": period, "package_version": __version__, "updated_at": now()}
     write_atomic(folder / "manifest.json", json.dumps(data | {"reports": items}, indent=2))
-    if portal:
-        pages.write(folder, period, items)
+    pages.write(folder, period, items)
 
 
 def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
