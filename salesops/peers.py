@@ -41,8 +41,8 @@ class Peers:
     region
         The region.
     members
-        The ids' count of the region's reps employed in the last 3 months (the ids
-        themselves are not kept).
+        How many of the region's reps were employed in the last 3 months (their ids are
+        not kept).
     kpis
         :func:`salesops.performance.rep_kpis` of those reps over the last 3 months, each
         column sorted on its own (missing values last): one distribution per KPI.
@@ -70,13 +70,13 @@ class Peers:
         members = list(
             active_reps(reps[reps["region"] == region], period.window(KPI_MONTHS))["rep_id"]
         )
-        mine = tables.for_scope(f"region:{region}")
-        kpis = perf.rep_kpis(mine, period.window(KPI_MONTHS), members, stages)
+        rows = tables.for_scope(f"region:{region}")
+        kpis = perf.rep_kpis(rows, period.window(KPI_MONTHS), members, stages)
         conversion = pd.DataFrame()
-        if mine.opportunity_history is not None:
+        if rows.opportunity_history is not None:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)
-            conversion = perf.conversion_by_rep(mine, cohort, members, stages)
-        model = WinModel.fit(mine.opportunity_history, mine.opportunities, as_of, stages=stages)
+            conversion = perf.conversion_by_rep(rows, cohort, members, stages)
+        model = WinModel.fit(rows.opportunity_history, rows.opportunities, as_of, stages=stages)
         return cls(region, len(members), _sorted(kpis), _sorted(conversion.T).T, model)
 
     def without(self, values: pd.Series, mine: float, member: bool) -> pd.Series:
