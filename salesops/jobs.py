@@ -15,6 +15,7 @@ from typing import Any
 
 from salesops import fingerprint, manifest
 from salesops.batch import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
+from salesops.mapping import portable
 from salesops.scopes import Scope
 from salesops.sources import Source
 
@@ -80,11 +81,7 @@ def plan_jobs(
         from salesops.periods import Period
 
         label = Period.parse(period or plan.period, as_of=as_of).label
-        location = (
-            src.spec.location if src.spec.kind == "sql" else str(Path(src.spec.location).resolve())
-        )
-        if source is not None and str(source).endswith((".yml", ".yaml")):
-            location = str(Path(source).resolve())
+        location = portable(source) or str(Path(src.spec.location).resolve())
         expanded = {level: src.scopes(level) for level in ("region", "rep")}
         region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []

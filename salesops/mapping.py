@@ -103,6 +103,15 @@ class TableMapping:
         return self.columns.get(canonical, canonical)
 
 
+def portable(source: str | Path | None) -> str | None:
+    """``source`` as another process reads it from any folder (a kernel starts in
+    ``notebooks/``): a file or folder path made absolute; a URL, the demo (``None`` or
+    ``demo``) unchanged."""
+    if source is None or str(source) == "demo" or "://" in str(source):
+        return None if source is None else str(source)
+    return str(Path(source).resolve())
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """A resolved source: its kind, its location and its table mappings."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from salesops.config import root
 from salesops.errors import ConfigError
 from salesops.kernels import ONE_THREAD_PER_KERNEL
+from salesops.mapping import portable
 from salesops.reports.dashboard import LOCK_ENV
 from salesops.scopes import Scope
 
@@ -44,26 +45,27 @@ def voila_command(port: int = 8866, token: str | None = None) -> list[str]:
 
 
 def environment(scope: str | None = None, source: str | None = None) -> dict[str, str]:
-    """The server's environment: the scope lock and the source, checked first."""
+    """The server's environment: the scope lock and the source, checked first (a source
+    that cannot be opened, or a region it lacks, fails here, not in a visitor's page)."""
+    from salesops.sources import open_source
+
     env = {k: v for k, v in os.environ.items() if k not in (LOCK_ENV, SOURCE_ENV)}
     env.update(ONE_THREAD_PER_KERNEL)  # one kernel per visitor: threads would fight
     if source:
-        env[SOURCE_ENV] = source
-    if scope and scope != "company":
-        lock = Scope.parse(scope)
-        if lock.level != "region":
-            raise ConfigError(
-                f"--scope locks the dashboard to a region (region:<name>), not {scope}"
-            )
-        from salesops.sources import open_source
-
-        with open_source(source) as src:
+        env[SOURCE_ENV] = portable(source)  # the kernels start in notebooks/
+    with open_source(source) as src:
+        if scope and scope != "company":
+            lock = Scope.parse(scope)
+            if lock.level != "region":
+                raise ConfigError(
+                    f"--scope locks the dashboard to a region (region:<name>), not {scope}"
+                )
             regions = src.scopes("region")
-        if lock.value not in regions:
-            raise ConfigError(
-                f"--scope: no region {lock.value!r} in the data; regions: {', '.join(regions)}"
-            )
-        env[LOCK_ENV] = str(lock)
+            if lock.value not in regions:
+                raise ConfigError(
+                    f"--scope: no region {lock.value!r} in the data; regions: {', '.join(regions)}"
+                )
+            env[LOCK_ENV] = str(lock)
     return env
 
 

@@ -167,6 +167,7 @@ class Source(Catalog):
         period: Period | str | None = None,
         since: pd.Timestamp | str | None = None,
         on_invalid: str = "refuse",
+        tables: Collection[str] | None = None,
     ) -> Tables:
         """The validated canonical tables for ``scope``, as known at the end of ``period``.
 
@@ -183,13 +184,18 @@ class Source(Catalog):
         reasons, on ``Tables.set_aside``) instead of refusing the load; see
         :mod:`salesops.quarantine`.
 
+        ``tables`` names the tables to read, for a report that needs only those (the
+        forecast reads no activities): the required ones are always read, the others are
+        None, unread and unchecked.
+
         Raises
         ------
         DataError
             When the data breaks a rule of the data model.
         """
-        problems = self.problems()
-        broken = {f.table for f in problems}
+        unread = set() if tables is None else set(TABLES) - set(tables) - set(REQUIRED)
+        problems = [f for f in self.problems() if f.table not in unread]
+        broken = {f.table for f in problems} | unread
         if broken.intersection(
             REQUIRED
         ):  # no scope or period without them: check the rest, then say all
@@ -202,9 +208,14 @@ class Source(Catalog):
         since = None if since is None else pd.Timestamp(since)
         raw = self.raw(scope, until, since, skip=broken)
         if check_mode(on_invalid) == "quarantine":
-            tables = set_aside(raw, self.stages, self.spec.label, problems)
+            loaded = set_aside(raw, self.stages, self.spec.label, problems)
         else:
-            tables = validate(raw, self.stages, self.spec.label, problems)
+            loaded = validate(raw, self.stages, self.spec.label, problems)
+        del raw  # the coerced tables replace the raw ones
+        return self._known(loaded, as_of, until)
+
+    def _known(self, tables: Tables, as_of: pd.Timestamp, until: pd.Timestamp | None) -> Tables:
+        """Validated ``tables`` as known before ``until``, with what defaults filled."""
         tables.as_of, tables.stages, tables.absent = as_of, self.stages, self.absent()
         kept = {name: frame.index for name, frame in tables.present().items()}
         if until is not None:
@@ -286,6 +297,7 @@ def load(
     period: Period | str | None = None,
     since: pd.Timestamp | str | None = None,
     on_invalid: str = "refuse",
+    tables: Collection[str] | None = None,
 ) -> Tables:
     """Load the validated canonical tables for a scope and period.
 
@@ -305,6 +317,9 @@ def load(
     on_invalid
         ``refuse`` (the default): bad data raises. ``quarantine``: rows that break a rule
         are set aside with their reasons (``Tables.set_aside``) and the rest is loaded.
+    tables
+        The tables to read, if not all (the required ones always are); the others are
+        None.
 
     Returns
     -------
@@ -324,4 +339,4 @@ def load(
     >>> tables = so.load(scope="region:EMEA", period="2026-10")  # doctest: +SKIP
     """
     with open_source(source) as src:
-        return src.load(scope, period, since, on_invalid)
+        return src.load(scope, period, since, on_invalid, tables)

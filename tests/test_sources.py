@@ -305,3 +305,15 @@ def test_a_scope_cut_from_the_company_is_what_loading_it_gives(tiny_dir, scope):
         pd.testing.assert_frame_equal(
             getattr(cut, name).reset_index(drop=True), frame.reset_index(drop=True), obj=name
         )
+
+
+def test_a_load_reads_only_the_tables_asked_for(tiny_dir, tmp_path):
+    shutil.copytree(tiny_dir, tmp_path / "crm")
+    activities = tmp_path / "crm" / "activities.csv"
+    activities.write_text(activities.read_text().replace("call,30,O3", "call,-30,O3"))
+    with pytest.raises(DataError, match="activities"):
+        so.load(str(tmp_path / "crm"))
+    tables = so.load(str(tmp_path / "crm"), tables=["opportunities", "quotas"])
+    assert tables.reps is not None and tables.quotas is not None  # the required ones always
+    assert tables.activities is None and tables.leads is None  # unread, and so unchecked
+    assert_frame_equal(tables.opportunities, so.load(str(tiny_dir)).opportunities)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -118,13 +118,15 @@ class ReportContext:
         comp_plan: CompPlan | str | Path | None = None,
         on_invalid: str = "refuse",
         data_fingerprint: dict[str, str] | None = None,
+        tables: Collection[str] | None = None,
         **options: Any,
     ) -> ReportContext:
         """Load what a report for ``scope`` reads from ``source`` (see
         :func:`salesops.load`): its own rows, its region's (``reads="region"``, for a rep)
-        or the company's. ``comp_plan`` is a plan file (relative to the project root) or
-        ``"default"`` for ``parameters/comp_plan.yml``; ``data_fingerprint`` is what the
-        runner passes (see the class)."""
+        or the company's; only ``tables``, when the report needs no others. ``comp_plan``
+        is a plan file (relative to the project root) or ``"default"`` for
+        ``parameters/comp_plan.yml``; ``data_fingerprint`` is what the runner passes (see
+        the class)."""
         from salesops.sources import open_source
 
         with open_source(source) as src:
@@ -134,10 +136,10 @@ class ReportContext:
                 loaded = Scope("company")
             elif reads == "region" and parsed.level == "rep":
                 loaded = Scope("region", src.rep_regions()[str(parsed.value)])
-            tables = src.load(loaded, period, on_invalid=on_invalid)
+            read = src.load(loaded, period, on_invalid=on_invalid, tables=tables)
             spec = src.spec
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
-        ctx = cls.of(tables, period, parsed, comp_plan=plan, **options)
+        ctx = cls.of(read, period, parsed, comp_plan=plan, **options)
         return dataclasses.replace(
             ctx, source=spec, on_invalid=on_invalid, data_fingerprint=data_fingerprint
         )

@@ -36,6 +36,7 @@ from salesops.scopes import Scope
 from salesops.stages import Stages
 
 LOCK_ENV = "SALESOPS_SCOPE"
+TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
 ALL = "All"
 TILES = {
     "bookings": ("Bookings", "money"),
@@ -110,7 +111,7 @@ class Dashboard:
         lock = os.environ.get(LOCK_ENV) or scope
         lock = None if not lock or lock == "company" else lock
         source = source if source is not None else os.environ.get("SALESOPS_SOURCE")
-        return cls(load(source, lock or "company"), period, lock)
+        return cls(load(source, lock or "company", tables=TABLES_READ), period, lock)
 
     # -- data for a selection -------------------------------------------------------------
     def _coherent_forecasts(self, latest: Period) -> dict[str, fc.Forecast]:

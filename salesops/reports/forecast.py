@@ -2,9 +2,12 @@
 its intervals, the models and their backtest, the quarter outlook from the pipeline, the
 deals that matter most and how accurate past forecasts were.
 
-The report reads the whole company's data even for a region (``reads="company"``): the
-region's forecast is the reconciled one, so that the regions always add up to the
-company. Each section is a function of the context returning a DataFrame.
+A region's forecast is the reconciled one, so that the regions always add up to the
+company, and its deals' win probabilities are calibrated on the whole company's history:
+its numbers depend on the company's data (``reads: company`` in a plan). The report loads
+only its scope's rows, though, without leads or activities, and reads what it needs of
+the company (:class:`~salesops.reports.shared.CompanyForecast`) from the cache, computed
+once per run. Each section is a function of the context returning a DataFrame.
 """
 
 from __future__ import annotations
@@ -78,10 +81,19 @@ def context(
     period: str = "latest",
     horizon: int = 12,
     on_invalid: str = "refuse",
+    data_fingerprint: dict[str, str] | None = None,
 ) -> ReportContext:
-    """The forecast's context: the company's tables, and the ``horizon`` in months."""
+    """The forecast's context: the scope's tables that a forecast reads
+    (``shared.FORECAST_TABLES``), and the ``horizon`` in months. ``data_fingerprint`` is
+    the runner's fingerprint of the company (see :class:`ReportContext`)."""
     ctx = ReportContext.load(
-        source, scope, period, "company", on_invalid=on_invalid, horizon=horizon
+        source,
+        scope,
+        period,
+        on_invalid=on_invalid,
+        data_fingerprint=data_fingerprint,
+        tables=shared.FORECAST_TABLES,
+        horizon=horizon,
     )
     if ctx.scope.level == "rep":
         raise ValueError("the forecast report is for the company or a region")
@@ -94,10 +106,14 @@ def horizon(ctx: ReportContext) -> int:
 
 
 @per_context
+def company(ctx: ReportContext) -> shared.CompanyForecast:
+    """What the report reads of the whole company (:func:`shared.company_forecast`)."""
+    return shared.company_forecast(ctx, horizon(ctx))
+
+
 def forecasts(ctx: ReportContext) -> tuple[fc.Forecast, dict[str, fc.Forecast]]:
     """The company's forecast and its regions', reconciled so that they add up."""
-    opps = ctx.tables.opportunities
-    return shared.forecasts(opps, ctx.period, horizon(ctx), ctx.stages)
+    return company(ctx).company, company(ctx).regions
 
 
 def forecast(ctx: ReportContext) -> fc.Forecast:
@@ -116,11 +132,9 @@ def scoped(ctx: ReportContext) -> Tables:
     return ctx.tables.for_scope(ctx.scope)
 
 
-@per_context
 def win_model(ctx: ReportContext) -> probability.WinModel:
     """Win probabilities calibrated on the whole company's history."""
-    t = ctx.tables
-    return shared.win_model(t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages)
+    return company(ctx).win_model
 
 
 def title(ctx: ReportContext) -> Markdown:
@@ -282,11 +296,8 @@ def accuracy(ctx: ReportContext) -> pd.DataFrame:
 @section("Win-probability calibration", needs=["opportunity_history"])
 def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Brier scores of the three win-probability estimates, and the calibrated estimate's
-    reliability table, out of time."""
-    t = ctx.tables
-    scores, tables = probability.calibration(
-        t.opportunity_history, t.opportunities, ctx.as_of, stages=ctx.stages, fit=shared.win_model
-    )
+    reliability table, out of time, on the whole company's deals."""
+    scores, tables = company(ctx).calibration
     return (
         viewed(
             scores,

@@ -1,5 +1,6 @@
 """What several reports of a run share, computed once per run: the reconciled forecasts,
-the calibrated win model, the forecast's backtest and a region's peers.
+the calibrated win model, the forecast's backtest, what a forecast report reads of the
+whole company, and a region's peers.
 
 The one place that caches. Each result is kept on disk (:func:`salesops.storage.cached`,
 under ``.cache/<kind>/``) under a hash of the package's code and of the inputs it depends
@@ -12,12 +13,16 @@ The domain functions they call (:func:`salesops.forecast.reconciled`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
 from salesops import backtest as bt
+from salesops import probability
 from salesops.forecast import Forecast, monthly_bookings, reconciled
+from salesops.model import Tables
 from salesops.peers import Peers
 from salesops.periods import Period
 from salesops.probability import WinModel
@@ -26,6 +31,10 @@ from salesops.storage import cached
 
 if TYPE_CHECKING:
     from salesops.reports.context import ReportContext
+
+T = TypeVar("T")
+# What a forecast report reads: no leads or activities (the largest tables).
+FORECAST_TABLES = ("opportunities", "reps", "opportunity_history", "quotas", "forecast_submissions")
 
 
 def forecasts(
@@ -62,20 +71,90 @@ def backtest(history: pd.Series, horizon: int) -> bt.Backtest:
 
 def peers(ctx: ReportContext, region: str) -> Peers:
     """:meth:`salesops.peers.Peers.of` for ``region`` in the context's period, computed
-    once per region, period and data.
+    once per region, period and data (see :func:`from_source`).
 
     A context loaded from a source (:meth:`ReportContext.load`) holds only the rep's rows:
-    the region's are read from the source only when its peers are not in the cache yet,
-    which is keyed by the source's fingerprint of the region
-    (:meth:`salesops.sources.Source.fingerprint`): the runner's, when it passed one that
-    covers the region (``ctx.data_fingerprint``), else hashed here, in the engine. A
-    context made of tables (:meth:`ReportContext.of`) has them all.
+    the region's are read from the source only when its peers are not in the cache yet.
+    A context made of tables (:meth:`ReportContext.of`) has them all.
     """
     if ctx.source is None:
         return Peers.of(ctx.tables, region, ctx.period, ctx.as_of, ctx.stages)
+    scope = f"region:{region}"
+    return from_source(
+        ctx,
+        "peers",
+        scope,
+        lambda tables: Peers.of(tables, region, ctx.period, ctx.as_of, ctx.stages),
+    )
+
+
+@dataclass(frozen=True)
+class CompanyForecast:
+    """What a forecast report reads of the whole company, whatever its scope: the
+    reconciled forecasts (the regions add up to the company), the win model calibrated on
+    the company's history, and that model's calibration out of time (None without a stage
+    history)."""
+
+    company: Forecast
+    regions: dict[str, Forecast]
+    win_model: WinModel
+    calibration: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None
+
+    @classmethod
+    def of(
+        cls, tables: Tables, period: Period, horizon: int, as_of: pd.Timestamp, stages: Stages
+    ) -> CompanyForecast:
+        """From the company's ``tables``."""
+        opps, history = tables.opportunities, tables.opportunity_history
+        company, regions = forecasts(opps, period, horizon, stages)
+        model = win_model(history, opps, as_of, stages=stages)
+        calibration = None
+        if history is not None:
+            calibration = probability.calibration(
+                history, opps, as_of, stages=stages, fit=win_model
+            )
+        return cls(company, regions, model, calibration)
+
+
+def company_forecast(ctx: ReportContext, horizon: int) -> CompanyForecast:
+    """:meth:`CompanyForecast.of` in the context's period, computed once per period,
+    horizon and company data (see :func:`from_source`).
+
+    The company's own report computes it from its tables, as does a context made of
+    tables (:meth:`ReportContext.of`, which holds the company's); a region's report loaded
+    from a source holds only the region's rows, and reads the company's from the source
+    (``FORECAST_TABLES`` only) when it is not in the cache yet.
+    """
+
+    def of(tables: Tables) -> CompanyForecast:
+        return CompanyForecast.of(tables, ctx.period, horizon, ctx.as_of, ctx.stages)
+
+    if ctx.source is None:
+        return of(ctx.tables)
+    mine = ctx.tables if ctx.scope.level == "company" else None
+    return from_source(ctx, "company_forecasts", "company", of, [horizon], FORECAST_TABLES, mine)
+
+
+def from_source(
+    ctx: ReportContext,
+    kind: str,
+    scope: str,
+    compute: Callable[[Tables], T],
+    key: list[object] | None = None,
+    tables: Collection[str] | None = None,
+    loaded: Tables | None = None,
+) -> T:
+    """``compute`` of the rows of ``scope`` (``loaded``, else only ``tables`` of them read
+    from the context's source), kept in the cache under ``kind``.
+
+    The entry is keyed by the source's fingerprint of ``scope``
+    (:meth:`salesops.sources.Source.fingerprint`): the runner's, when it passed one that
+    covers the scope (``ctx.data_fingerprint``), else hashed here, in the engine; then by
+    the period, as-of day, stages, settings and ``key``. The rows are read only when the
+    entry is not there yet.
+    """
     from salesops.sources import open_source
 
-    scope = f"region:{region}"
     with open_source(ctx.source) as src:
         given = ctx.data_fingerprint or {}
         if given.get("scope") in (scope, "company"):
@@ -83,10 +162,11 @@ def peers(ctx: ReportContext, region: str) -> Peers:
         else:
             data = src.fingerprint(scope, ctx.period.label)
         parts = [data, scope, ctx.period.label, ctx.as_of]
-        parts += [ctx.stages, ctx.settings, ctx.on_invalid]
+        parts += [ctx.stages, ctx.settings, ctx.on_invalid, *(key or [])]
 
-        def compute() -> Peers:
-            tables = src.load(scope, ctx.period, on_invalid=ctx.on_invalid)
-            return Peers.of(tables, region, ctx.period, ctx.as_of, ctx.stages)
+        def read() -> T:
+            if loaded is not None:
+                return compute(loaded)
+            return compute(src.load(scope, ctx.period, on_invalid=ctx.on_invalid, tables=tables))
 
-        return cached("peers", parts, compute)
+        return cached(kind, parts, read)

@@ -90,10 +90,15 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
     assert dashboard.kpis(locked)["bookings"] == pytest.approx(expected(tables, region)["bookings"])
 
 
-def test_serve_checks_its_scope(small_db):
+def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
     from salesops.errors import ConfigError
-    from salesops.server import environment, voila_command
+    from salesops.server import SOURCE_ENV, environment, voila_command
 
+    monkeypatch.chdir(small_db.parent)  # a path relative to where `serve` was typed ...
+    env = environment(None, small_db.name)
+    assert env[SOURCE_ENV] == str(small_db.resolve())  # ... reaches kernels in notebooks/
+    with pytest.raises(ConfigError, match="database not found"):
+        environment(None, "missing.duckdb")
     with pytest.raises(ConfigError, match="no region 'Atlantis'"):
         environment("region:Atlantis", str(small_db))
     with pytest.raises(ConfigError, match="locks the dashboard to a region"):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 import salesops as so
 from salesops.reports import forecast
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -44,3 +50,24 @@ def test_the_quarter_outlook_by_hand(company):
 def test_a_forecast_is_for_the_company_or_a_region(tiny_dir):
     with pytest.raises(ValueError, match="company or a region"):
         forecast.context(str(tiny_dir), "rep:R1", "2026-09")
+
+
+def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
+    tiny_dir, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
+    west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
+    assert set(west.tables.opportunities["region"]) == {"West"}
+    assert west.tables.leads is None and west.tables.activities is None  # never read
+    # the same numbers as from the whole company's tables
+    tables = so.load(str(tiny_dir), period="2026-09")
+    whole = so.ReportContext.of(tables, "2026-09", "region:West", horizon=6)
+    assert forecast.summary(west) == forecast.summary(whole)
+    pd.testing.assert_frame_equal(forecast.top_deals(west), forecast.top_deals(whole))
+    pd.testing.assert_frame_equal(forecast.calibration(west)[1], forecast.calibration(whole)[1])
+    # the company's part is computed once for every scope of the period and horizon
+    east = forecast.context(str(tiny_dir), "region:East", "2026-09", horizon=6)
+    company = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
+    assert forecast.forecasts(east)[0].mean.equals(forecast.forecasts(company)[0].mean)
+    assert len(list((tmp_path / ".cache" / "company_forecasts").glob("*.pickle"))) == 1
