@@ -17,7 +17,7 @@ import yaml
 from conftest import after_first_report
 from pypdf import PdfReader
 
-from salesops import cli, manifest, runner
+from salesops import cli, kernels, manifest, runner
 from salesops.batch import BatchPlan, matches, notebook_parameters
 from salesops.errors import ConfigError
 
@@ -197,6 +197,29 @@ def test_fresh_kernels_give_every_report_its_own(crm, tmp_path):
     code, entries = run(tmp_path, plan, crm, "--workers", "1", "--fresh-kernels")
     assert code == 0
     assert len(kernel_pids(entries)) == 3
+
+
+@pytest.mark.notebook
+def test_a_kernel_left_large_by_a_report_is_replaced(crm, tmp_path):
+    (tmp_path / "notebooks").mkdir()  # the probe checks that it runs in a notebooks/ folder
+    shutil.copy(NOTEBOOKS / "probe.ipynb", tmp_path / "notebooks" / "large.ipynb")
+    hold = (kernels.MAX_RESIDENT >> 20) + 100  # megabytes: just over what a kernel may keep
+    plan = plan_file(
+        tmp_path,
+        [
+            {
+                "notebook": str(tmp_path / "notebooks" / "large"),
+                "scopes": ["company"],
+                "parameters": {"hold_mb": hold},
+            },
+            {"notebook": str(NOTEBOOKS / "probe"), "scopes": ["region:East", "region:West"]},
+        ],
+    )
+    code, entries = run(tmp_path, plan, crm, "--workers", "1")
+    assert code == 0, [e["error"] for e in entries.values() if e["error"]]
+    large = kernel_pids({k: v for k, v in entries.items() if k[0] == "large"})
+    after = kernel_pids({k: v for k, v in entries.items() if k[0] == "probe"})
+    assert len(after) == 1 and large.isdisjoint(after)  # one fresh kernel after the large one
 
 
 @pytest.mark.notebook
