@@ -157,6 +157,7 @@ class Source(Catalog):
                     "salesops_deals", out["opportunities"][["opportunity_id"]]
                 )
             frame = self.read(table, scope, until, id_range, since, deals)
+            self.engine.evict()
             if frame is not None:
                 out[table] = frame
         return out

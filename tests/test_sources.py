@@ -317,3 +317,19 @@ def test_a_load_reads_only_the_tables_asked_for(tiny_dir, tmp_path):
     assert tables.reps is not None and tables.quotas is not None  # the required ones always
     assert tables.activities is None and tables.leads is None  # unread, and so unchecked
     assert_frame_equal(tables.opportunities, so.load(str(tiny_dir)).opportunities)
+
+
+def test_a_load_leaves_no_cached_blocks_of_the_database_file(small_db):
+    def cached(con) -> int:
+        return con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+
+    with so.open_source(str(small_db)) as src:
+        con = src.engine.con
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        src.read("opportunity_history"), src.read("activities")
+        held = cached(con)  # DuckDB keeps the blocks it read
+        src.engine.evict()
+        assert cached(con) < held and cached(con) <= 1 << 20
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
+        tables = src.load("company", "latest")  # evicts after each table, and reads again
+        assert cached(con) <= 1 << 20 and len(tables.opportunity_history) > 0
