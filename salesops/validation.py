@@ -23,6 +23,7 @@ from salesops.model import (
     SUBMISSION_CATEGORIES,
     TABLES,
     Tables,
+    duplicated,
     isin,
 )
 from salesops.stages import Stages
@@ -122,9 +123,23 @@ def _schema(table: str) -> pandera.DataFrameSchema:
         if col.kind == "email":
             checks.append(pandera.Check.str_matches(EMAIL, error=EMAIL_RULE))
         columns[col.name] = pandera.Column(
-            None, checks=checks, nullable=col.nullable, unique=col.unique, required=False
+            None, checks=checks, nullable=col.nullable, required=False
         )
     return pandera.DataFrameSchema(columns, name=table)
+
+
+def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
+    """The unique columns of ``table`` (its id) with a value on more than one row (checked
+    here rather than by pandera, whose check hashes every id as Python text; see
+    :func:`salesops.model.duplicated`)."""
+    failures = []
+    for col in TABLES[table].columns:
+        if col.unique and col.name in frame:
+            repeated = duplicated(frame[col.name])
+            if repeated.any():
+                rule = PLAIN["field_uniqueness"]
+                failures.append(_failure(table, col.name, rule, repeated, _ids(table, frame)))
+    return failures
 
 
 def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
@@ -160,8 +175,8 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             mask = frame.index.isin(group["index"].to_numpy())
             failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
-        return failures + category_failures(table, frame, stages)
-    return category_failures(table, frame, stages)
+        return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
+    return duplicate_failures(table, frame) + category_failures(table, frame, stages)
 
 
 def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
