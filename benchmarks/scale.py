@@ -188,7 +188,9 @@ def main() -> None:
             print(f"{name}: {len(run['reports'])} reports in {run['wall']:.0f} s", flush=True)
         # The bulk of a run: reviews whose region's peers are in the cache (the first review
         # of each region computes them), again on the large demo, for their memory.
-        again = monthly_run(db, out, args.workers, ",".join(reviews(db, 40)), args.cluster, False)
+        large_db = sizes[f"{args.reps} seats"]
+        only = ",".join(reviews(large_db, 40))
+        again = monthly_run(large_db, Path(tmp) / "again", args.workers, only, args.cluster, False)
     small, large = results.values()
     a, b = list(results)
     print(f"\n{'':<34}{a:>12}{b:>12}{'ratio':>8}")

@@ -165,18 +165,17 @@ def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[R
 
 def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
     """Run the contract of one coerced table; return its failures (never raises)."""
+    failures = []
     try:
         _schema(table).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
         ids = _ids(table, frame)
-        failures = []
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             mask = frame.index.isin(group["index"].to_numpy())
             failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
-        return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
-    return duplicate_failures(table, frame) + category_failures(table, frame, stages)
+    return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
 
 
 def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
