@@ -104,6 +104,10 @@ class DuckDBEngine:
         """``expr`` as a timestamp; NULL where it does not parse."""
         return f"TRY_CAST({expr} AS TIMESTAMP)"
 
+    def cast(self, expr: str, kind: str) -> str:
+        """``expr`` as SQL type ``kind``; NULL where it does not convert."""
+        return f"TRY_CAST({expr} AS {kind})"
+
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         # Through Arrow: several times faster than .df() for text columns.
         table = self.con.sql(sql, params=dict(params)).to_arrow_table()
@@ -166,6 +170,10 @@ class SQLEngine:
     def timestamp(self, expr: str) -> str:
         """``expr`` as a timestamp."""
         return f"CAST({expr} AS TIMESTAMP)"
+
+    def cast(self, expr: str, kind: str) -> str:
+        """``expr`` as SQL type ``kind``."""
+        return f"CAST({expr} AS {kind})"
 
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         import sqlalchemy as sa
