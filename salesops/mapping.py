@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+
 from salesops.config import check_keys, read_yaml, root
 from salesops.errors import ConfigError
 from salesops.model import TABLES
@@ -204,7 +205,8 @@ def _encoding(value: Any, origin: str) -> str | None:
     if text in ("iso-8859-1", "cp1252", "windows-1252"):
         text = "latin-1"
     if text not in ENCODINGS:
-        raise ConfigError(f"{origin}: encoding must be one of {', '.join(ENCODINGS)}, got {value!r}")
+        known = ", ".join(ENCODINGS)
+        raise ConfigError(f"{origin}: encoding must be one of {known}, got {value!r}")
     return text
 
 

@@ -84,7 +84,8 @@ class TableQuery:
         out, where = [], self.mapping.source_table
         for name, header in self.mapping.columns.items():
             if header is not None and header not in self.types:
-                rule = f'is mapped to "{header}", which {where} does not have{self._closest(header)}'
+                closest = self._closest(header)
+                rule = f'is mapped to "{header}", which {where} does not have{closest}'
                 out.append(RuleFailure(self.table, name, rule, 0))
         for name in self.mapping.defaults:
             if name in self.mapping.columns or self.column(name) is not None:
@@ -108,7 +109,7 @@ class TableQuery:
         shown = ", ".join(headers[:12]) + (", ..." if len(headers) > 12 else "")
         return f" (it has: {shown})"
 
-    def column(self, name: str, alias: str = "t") -> str | None:
+    def column(self, name: str, alias: str = "t", chain: tuple[str, ...] = ()) -> str | None:
         """The SQL of canonical column ``name`` before defaults, on the table as ``alias``:
         the export's column with its values mapped, or its derived value, or both (the
         export's where it has one); None if neither."""
@@ -135,7 +136,10 @@ class TableQuery:
                 f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "
                 f"which the source does not have ({other.mapping.source_table!r})"
             )
-        on = self.column(derive.on, alias) if derive.on != name else own
+        if derive.on == name:
+            on = own
+        else:  # on the table itself, the key as its defaults filled it
+            on = self.filled(derive.on, chain) if alias == "t" else self.column(derive.on, alias)
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "
@@ -175,7 +179,7 @@ class TableQuery:
         by that column's own defaults (``chain`` holds the columns being filled, so a cycle
         is refused rather than followed). All parts share one type: the column's (a date,
         a number) when the export's column has it, else text, which validation parses."""
-        own = self.column(name)
+        own = self.column(name, chain=chain)
         rules = self.mapping.defaults.get(name, ())
         if not rules:
             return own
