@@ -488,3 +488,53 @@ def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     code, printed = _validate(_hubspot(tmp_path, edit), capsys)
     assert code == 2
     assert "in a cycle (created_date -> close_date -> created_date)" in printed
+
+
+# -- files that are not what they claim ---------------------------------------------------
+
+
+def test_a_utf16_export_with_its_mark_loads_as_it_is(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "utf16"
+    shutil.copytree(tiny_dir, folder)
+    reps = folder / "reps.csv"
+    reps.write_text(reps.read_text(encoding="utf-8"), encoding="utf-16")  # Excel's "Unicode text"
+    _same_tables(tiny, so.load(folder))
+
+
+def test_encoding_is_set_in_the_source_file(tiny_dir, tmp_path):
+    folder = tmp_path / "latin"
+    shutil.copytree(tiny_dir, folder)
+    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
+    reps.loc[reps["rep_id"] == "R2", "name"] = "Zoë Müller"
+    reps.to_csv(folder / "reps.csv", index=False, encoding="latin-1")
+    with pytest.raises(DataError, match="reps.csv is not UTF-8 at line 4"):
+        so.load(folder)
+    (folder / "source.yml").write_text("kind: files\nlocation: .\nencoding: latin-1\n")
+    tables = so.load(folder / "source.yml")
+    assert tables.reps.set_index("rep_id").at["R2", "name"] == "Zoë Müller"
+    with pytest.raises(ConfigError, match="encoding must be one of utf-8, utf-16, latin-1"):
+        SourceSpec.from_dict({"kind": "files", "location": ".", "encoding": "ebcdic"})
+
+
+def test_a_bad_line_far_into_a_file_is_named_not_a_traceback(tiny_dir, tmp_path, capsys):
+    """DuckDB samples the start of a file; a latin-1 byte after it fails at query time."""
+    folder = tmp_path / "late"
+    shutil.copytree(tiny_dir, folder)
+    frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    many = pd.concat([frame] * 6000, ignore_index=True)
+    many["activity_id"] = [f"X{i}" for i in range(len(many))]
+    text = many.to_csv(index=False).encode() + "X-late,R1,2026-09-01 10:00:00,café,5,\n".encode(
+        "latin-1"
+    )
+    (folder / "activities.csv").write_bytes(text)
+    code = cli.main(["validate", "--source", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"activities.csv is not UTF-8 at line {len(many) + 2}" in err
+
+
+def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "extra"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "notes.csv").write_bytes(b"")
+    _same_tables(tiny, so.load(folder))
