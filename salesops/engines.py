@@ -119,7 +119,7 @@ class DuckDBEngine:
             )
             headers = [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()]
             rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {view} LIMIT 1)")
-            empty = rows.fetchone()[0] == 0
+            empty = rows.fetchall()[0][0] == 0
         except duckdb.Error as exc:
             self.con.execute(f"DROP VIEW IF EXISTS {view}")
             return _csv_problem(exc)[1]

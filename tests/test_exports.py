@@ -42,7 +42,8 @@ def source(shape: str) -> str:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_map_proposes_the_edited_mapping(shape):
-    text, _, stages = propose(EXPORT.get(shape, CRM / shape), ".")
+    proposal = propose(EXPORT.get(shape, CRM / shape), ".")
+    text, stages = proposal.text, proposal.stage_counts
     proposed = yaml.safe_load(text)
     edited = yaml.safe_load(Path(source(shape)).read_text())
     for table, keys in {
