@@ -121,7 +121,7 @@ def profile(engine: DuckDBEngine, name: str) -> FileProfile:
     few = [c for c in columns.values() if not c.is_number and not c.is_date and c.distinct <= FEW]
     for column in few:
         column.distinct = exact_distinct(engine, name, column.header)  # approx_unique is not
-        if column.is_few:
+        if 2 <= column.distinct <= FEW:
             counts = engine.query(
                 f"SELECT CAST({quote(column.header)} AS VARCHAR) AS v, count(*) AS n "
                 f"FROM {ident(name)} WHERE {quote(column.header)} IS NOT NULL "

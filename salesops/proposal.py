@@ -12,6 +12,7 @@ is not, the stage values, and a stage order taken from the data where it can be.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from salesops.drafts import render, summary
 from salesops.engines import DuckDBEngine, quote
 from salesops.mapping import SourceSpec
 from salesops.model import TABLES
-from salesops.profiles import FileProfile, order_by_age, order_by_history, overlap, profile
+from salesops.profiles import FEW, FileProfile, order_by_age, order_by_history, overlap, profile
 from salesops.synonyms import (
     COLUMN_NAMES,
     MONEY_WORDS,
@@ -32,6 +33,8 @@ from salesops.synonyms import (
 )
 
 __all__ = ["Proposal", "TableProposal", "normalize", "propose"]
+
+PERSON = re.compile(r"[A-Z][\w'.-]+( [A-Z][\w'.-]+)+")  # "Ann Lee", "Mary-Jo O'Neil"
 
 
 @dataclass
@@ -227,7 +230,15 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["name"] = rep_id  # people named, not numbered
     if "region" not in p.columns:
         taken = set(p.columns.values())
-        few = [c for c in f.columns.values() if c.is_few and c.header not in taken]
+        few = [
+            c
+            for c in f.columns.values()
+            if c.header not in taken
+            and c.type == "VARCHAR"
+            and 2 <= c.distinct <= min(FEW, c.filled - 1)  # repeated: people share an office
+        ]
+        if len(few) > 1:  # a manager's name repeats too: an office is not a person's name
+            few = [c for c in few if not all(PERSON.fullmatch(v) for v in c.values)]
         if len(few) == 1:
             p.columns["region"] = few[0].header
 
