@@ -79,13 +79,16 @@ class Proposal:
         return summary(self)
 
 
-def _name_score(table: str, name: str) -> int:
-    """10 for a file named as the table is (``Opportunity``, ``deals``), 5 for one whose
-    name holds such a word (``sales_pipeline``, ``sales_teams``), else 0."""
+def _name_score(table: str, name: str) -> float:
+    """10 for a file named as the table is (``Opportunity``, ``deals``); between 5 and 6 for
+    one whose name holds such a word (``sales_pipeline``, ``sf_opportunity_data``), the more
+    of the name it is the higher (``deal_data`` is deals, ``deal_pipeline_stage_data`` is
+    not); else 0."""
     n = normalize(name)
     if n in TABLE_NAMES[table]:
         return 10
-    return 5 if any(len(s) >= 4 and s in n for s in TABLE_NAMES[table]) else 0
+    held = [len(s) for s in TABLE_NAMES[table] if len(s) >= 4 and s in n]
+    return 5 + max(held) / len(n) if held else 0
 
 
 def _deal_score(f: FileProfile) -> int:
@@ -142,6 +145,9 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
         if column in out or column not in TABLES[table].column_names:
             continue
         for header in f.headers:
+            flag = words(header)[:1] in (["is"], ["has"])  # is_excluded_from_territory
+            if flag or not f.columns[header].filled:
+                continue
             if set(words(header)) & set(hint) and _fits(table, column, f, header, used, out):
                 out[column] = header
                 used.add(header)

@@ -27,8 +27,8 @@ TABLE_NAMES: dict[str, tuple[str, ...]] = {
     "activities": ("task", "tasks", "activities", "activity", "events", "calls"),
     "forecast_submissions": ("forecasts", "forecastsubmissions", "forecastsubmission"),
 }
-# Column headers, after a leading "deal", "opportunity", "lead" or "user" word is also
-# tried without it ("Deal - Value" is "dealvalue" and "value").
+# Column headers, after a leading word of PREFIXES is also tried without it ("Deal - Value"
+# is "dealvalue" and "value"; HubSpot through Fivetran's "property_closedate" is "closedate").
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "opportunity_id": ("opportunityid", "recordid", "dealid", "id", "deal"),
     "account_id": (
@@ -64,7 +64,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "closedon",
         "dealclosedon",
     ),
-    "stage": ("stagename", "stage", "dealstage"),
+    "stage": ("stagename", "stage", "dealstage", "pipelinestageid", "stageid"),
     "amount": ("amount", "value", "dealvalue", "quotaamount", "quota"),
     "forecast_category": ("forecastcategoryname", "forecastcategory"),
     "changed_at": ("createddate", "changedat", "changed", "date"),
@@ -89,7 +89,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "category": ("category", "forecastcategory"),
     "period": ("period", "forecastperiod"),
 }
-PREFIXES = ("deal", "opportunity", "lead", "user")
+PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: property_amount
 # Words in a header that say what it holds (``close_value``, ``sales_agent``,
 # ``regional_office``), tried after the names above.
 MONEY_WORDS = ("amount", "value", "revenue", "price", "total", "arr", "mrr", "acv")
