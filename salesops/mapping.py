@@ -20,8 +20,8 @@ carry the CRM's own stage list. Relative paths in it are relative to its own fol
           stage: {"Needs Analysis": Discovery, "Negotiation/Review": Negotiation}
         derive:                 # the owner's region where the deal has none
           region: {from: reps.region, on: owner_id}
-        defaults:               # tried in order where a value is missing
-          created_date: [{first: opportunity_history.changed_at}, {column: close_date}]
+        defaults:               # in order where a value is missing; chained, never in a cycle
+          created_date: [{first: opportunity_history.changed_at}, {column: LastModifiedDate}]
           close_date: {column: created_date, plus: 90 days, when: open}
         outcome: {column: status, won: won, lost: lost}   # Pipedrive: won/lost apart from stage
 """
