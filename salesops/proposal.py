@@ -249,6 +249,21 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["region"] = few[0].header
 
 
+def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
+    """Leave out a manager column whose values are not the people's ids (managers named
+    in a column of their own but not listed as people): validation would refuse them."""
+    manager, key = reps.columns.get("manager_id"), reps.columns.get("rep_id")
+    if manager is None or key is None or reps.source is None:
+        return
+    share = overlap(engine, reps.source, manager, reps.source, key)
+    if share < 0.8:
+        del reps.columns["manager_id"]
+        reps.reasons["manager_id"] = (
+            f"{manager!r} holds managers who are not people of {reps.source} "
+            f"({share:.0%} of them are): add them as rows to map it"
+        )
+
+
 def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> str:
     """Why ``column`` was not placed, in a few words."""
     names = ", ".join(COLUMN_NAMES.get(column, (column,))[:4])
@@ -337,6 +352,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             _content(opps, matched["opportunities"][0], used["opportunities"])
         if reps.source is not None:
             _people_columns(reps, next(f for f in files if f.name == reps.source))
+            _check_managers(engine, reps)
         if opps.source and "stage" in opps.columns:
             stage = quote(opps.columns["stage"])
             rows = engine.query(
@@ -353,7 +369,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
     for p in proposal.tables:
         if p.source is not None:
             p.reasons = {
-                c: _reason(p.table, c, p, proposal)
+                c: p.reasons.get(c) or _reason(p.table, c, p, proposal)
                 for c in TABLES[p.table].column_names
                 if c not in p.columns
             }

@@ -299,7 +299,6 @@ REAL_EDITS = {
         ("opportunity_history", "changed_at"): ("created_date", "_fivetran_start"),
         ("opportunity_history", "forecast_category"): ("forecast_category_name", None),
         ("reps", "region"): ("division", None),
-        ("reps", "manager_id"): ("manager_id", None),
         ("reps", "role"): ("title", None),
         ("reps", "email"): ("email", None),
     },

@@ -117,6 +117,8 @@ def test_map_places_the_columns_of_an_unseen_export(tmp_path, names):
     assert opps.columns["stage"] == n("deal_stage")  # a few repeated stage-like values
     assert reps.columns["rep_id"] == reps.columns["name"] == n("sales_agent")
     assert reps.columns["region"] == n("regional_office")  # people -> office
+    assert "manager_id" not in reps.columns  # the managers are not rows of the team file
+    assert reps.reasons["manager_id"].startswith("'manager' holds managers who are not people")
     # the open stages in order, from the age of their deals (no history here)
     assert proposal.stage_order[:2] == ["Qualify", "Demo"]
     assert "ordered by the age of their deals" in proposal.order_note
@@ -196,7 +198,6 @@ def test_the_edited_proposal_validates_and_counts_right(tmp_path):
         "created_date": {"value": "2026-06-01", "when": "open"},
         "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
     }
-    source["tables"]["reps"]["columns"].pop("manager_id")  # managers are not in the file
     (folder / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
     tables = so.load(folder / "source.yml")
     raw = pd.read_csv(folder / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
