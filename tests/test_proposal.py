@@ -102,7 +102,12 @@ OPAQUE = {
 }
 
 
-@pytest.mark.parametrize("names", [{}, OPAQUE], ids=["pipeline-shape", "opaque-names"])
+RENAMED = {"sales_pipeline": "deals", "sales_teams": "users"}
+
+
+@pytest.mark.parametrize(
+    "names", [{}, RENAMED, OPAQUE], ids=["pipeline-shape", "deals-and-users", "opaque-names"]
+)
 def test_map_places_the_columns_of_an_unseen_export(tmp_path, names):
     folder = pipeline_export(tmp_path / "export", names)
     n = lambda header: names.get(header, header)  # noqa: E731
