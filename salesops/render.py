@@ -24,7 +24,10 @@ def html_exporter():
     """The shared exporter: the salesops template, no code, no prompts."""
     from nbconvert import HTMLExporter
 
+    from salesops import markup
+
     exporter = HTMLExporter(template_name="salesops", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.register_filter("css_string", markup.css_string)  # the @page header's values
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
