@@ -63,13 +63,14 @@ def markdown(value: Any) -> str:
 def css_string(value: Any) -> str:
     """``value`` as the inside of a double-quoted CSS string: letters, digits, spaces,
     ``. , : ; _ - / ( )`` and characters past Latin-1's controls as they are, any other
-    as a six-digit hexadecimal escape (``<`` is ``\\00003C``), which needs no space after
-    it. No value can end the string, the declaration or the ``<style>`` element.
+    as a hexadecimal escape ended by a space (``<`` is ``\\3C``; CSS reads the one space
+    after an escape as its end). No value can end the string, the declaration or the
+    ``<style>`` element.
 
-    >>> css_string('</style>"x"')
-    '\\\\00003C/style\\\\00003E\\\\000022x\\\\000022'
+    >>> css_string('</style> "x"')
+    '\\\\3C /style\\\\3E  \\\\22 x\\\\22 '
     """
-    return "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):06X}" for c in str(value))
+    return "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):X} " for c in str(value))
 
 
 def csv_cell(value: Any) -> Any:
