@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from conftest import free_port
+from conftest import HOSTILE, free_port, hostile_copy
 
 import salesops as so
 from salesops import metrics as m
@@ -207,4 +209,58 @@ def test_a_locked_server_refuses_other_regions(locked_server, browser, tables):
     select = page.locator(".widget-dropdown", has_text="Region").locator("select")
     assert select.locator("option").all_inner_texts() == [region]
     assert select.is_disabled()
+    page.close()
+
+
+# Voila's lab template links Font Awesome from a CDN (docs/security.md): its request,
+# not the data's.
+VOILA_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
+
+
+def voilas_own(url: str, server: str) -> bool:
+    """A request the dashboard page makes whatever its data: Voila's page, its scripts,
+    styles and kernel API, blobs it made, and its template's CDN stylesheet."""
+    path = urlsplit(url).path
+    if url.startswith(server):
+        return path == "/" or path.startswith(("/voila/", "/api/", "/static/"))
+    return url.startswith(("blob:" + server.rstrip("/"), "data:", VOILA_CDN))
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """The dashboard of a CRM whose every text value is hostile (conftest.HOSTILE)."""
+    yield from serve(hostile_copy(tmp_path_factory.mktemp("hostile") / "crm", set_aside=False))
+
+
+@pytest.mark.browser
+def test_hostile_names_fire_no_dialog_and_no_request(hostile_server, browser):
+    """The leaderboard and top deals show a region or rep named `"><img src=x
+    onerror=alert(1)>` as text: no dialog, no element from the data, no request
+    outside the server."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    dialogs, requests = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(hostile_server, timeout=180_000)  # Voila streams the page as the kernel runs
+    page.wait_for_selector(".kpi[data-kpi='bookings']", timeout=120_000)
+    select = page.locator(".widget-dropdown", has_text="Region").locator("select")
+    for region in HOSTILE["region"].values():
+        select.select_option(label=region)
+        tiles = page.locator(".kpis")
+        selected = re.compile(f"^{re.escape(region)}\\|")
+        expect(tiles).to_have_attribute("data-selection", selected, timeout=60_000)
+        board = page.locator("table.salesops-table", has_text="Leaderboard")
+        expect(board).to_contain_text(region, timeout=60_000)  # its region column, as text
+    names = page.locator(".widget-html").all_inner_texts()
+    assert any(HOSTILE["name"]["Dan Dune"] in text for text in names)
+    page.evaluate(  # every image loaded or failed: an onerror would have run by now
+        """() => Promise.all(Array.from(document.images).filter(i => !i.complete).map(
+            i => new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })))"""
+    )
+    from_data = ".widget-html :is(img, svg, iframe, script, a)"
+    assert page.locator(from_data).count() == 0
+    assert dialogs == []
+    assert [u for u in requests if not voilas_own(u, hostile_server)] == []
     page.close()
