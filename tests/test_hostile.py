@@ -265,3 +265,7 @@ def test_the_dashboards_widgets_show_hostile_names_as_text(hostile_dash):
         if region != dashboard.ALL:
             assert region in board.text
     assert NAMES["Dan Dune"] in deals.text  # West's open deals are Cara's and Dan's
+
+
+def test_a_mail_header_value_is_one_line():
+    assert markup.header("Alice\r\nBcc: all@example.com\t x") == "Alice Bcc: all@example.com x"
