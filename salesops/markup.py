@@ -101,6 +101,6 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def header(value: Any) -> str:
-    """``value`` as one line of a mail header: runs of control characters (line breaks,
-    tabs) as one space, trimmed."""
-    return _CONTROL.sub(" ", str(value)).strip()
+    """``value`` as one line of a mail header: control characters (line breaks, tabs) as
+    spaces, each run of spaces as one, trimmed."""
+    return " ".join(_CONTROL.sub(" ", str(value)).split())

@@ -269,3 +269,28 @@ def test_the_dashboards_widgets_show_hostile_names_as_text(hostile_dash):
 
 def test_a_mail_header_value_is_one_line():
     assert markup.header("Alice\r\nBcc: all@example.com\t x") == "Alice Bcc: all@example.com x"
+
+
+def test_a_failed_selection_is_one_line_never_a_traceback(hostile_dash, monkeypatch):
+    """ipywidgets sends the traceback of an exception raised in a widget's callback to
+    the browser, whatever Voila's show_tracebacks: the dashboard's callbacks raise none."""
+    from salesops.reports.widgets import DashboardView
+
+    view = DashboardView(hostile_dash)
+    view.widget()
+    widgets = view._widgets
+    view._on("period", "1999-01")  # a month the dashboard does not have: refused
+    assert "1999-01" in widgets["problem"].value
+
+    def broken(dash):
+        raise RuntimeError(f"{EAST} /srv/secret/path")
+
+    monkeypatch.setattr(dashboard, "leaderboard", broken)
+    widgets["region"].value = EAST  # as a browser sets it: the selector's observer runs
+    problem = read(widgets["problem"].value)
+    assert problem.text == "this selection could not be shown (RuntimeError)"
+    monkeypatch.undo()
+    widgets["region"].value = WEST
+    assert widgets["problem"].value == ""  # a selection that works clears the line
+    assert NAMES["Dan Dune"] in read(widgets["leaderboard"].value).text
+    hostile_dash.on_change = None
