@@ -10,7 +10,9 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
 
 import pytest
 from conftest import HOSTILE, free_port, hostile_copy
@@ -94,7 +96,7 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
 
 def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
     from salesops.errors import ConfigError
-    from salesops.server import SOURCE_ENV, environment, voila_command
+    from salesops.server import SOURCE_ENV, VOILA_TOKEN_ENV, environment, voila_command
 
     monkeypatch.chdir(small_db.parent)  # a path relative to where `serve` was typed ...
     env = environment(None, small_db.name)
@@ -105,21 +107,24 @@ def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
         environment("region:Atlantis", str(small_db))
     with pytest.raises(ConfigError, match="locks the dashboard to a region"):
         environment("rep:R1", str(small_db))
-    command = voila_command(9999, "secret")
+    command = voila_command(9999, token=True)
     for flag in (
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
         "--Voila.ip=127.0.0.1",
-        "--token=secret",
+        "--Voila.auto_token=True",  # the token comes from the environment
     ):
         assert flag in command
+    assert "--token=" in voila_command(9999)  # no token: none asked (127.0.0.1 only)
+    assert environment(None, str(small_db), "secret")[VOILA_TOKEN_ENV] == "secret"
+    assert VOILA_TOKEN_ENV not in environment(None, str(small_db))
 
 
 # -- a real browser --------------------------------------------------------------------------------
 
 
-def serve(source: Path, scope: str | None = None) -> Iterator[str]:
+def serve(source: Path, scope: str | None = None, token: str | None = None) -> Iterator[str]:
     port = free_port()
     args = [
         sys.executable,
@@ -133,6 +138,8 @@ def serve(source: Path, scope: str | None = None) -> Iterator[str]:
     ]
     if scope:
         args += ["--scope", scope]
+    if token:
+        args += ["--token", token]
     env = {k: v for k, v in os.environ.items() if k != "SALESOPS_SCOPE"}
     server = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -147,6 +154,7 @@ def serve(source: Path, scope: str | None = None) -> Iterator[str]:
         else:
             raise RuntimeError("".join(said))
         threading.Thread(target=server.stdout.read, daemon=True).start()  # keep it draining
+        serve.said, serve.pid = "".join(said), server.pid
         yield url
     finally:
         server.terminate()
@@ -264,3 +272,20 @@ def test_hostile_names_fire_no_dialog_and_no_request(hostile_server, browser):
     assert dialogs == []
     assert [u for u in requests if not voilas_own(u, hostile_server)] == []
     page.close()
+
+
+@pytest.mark.notebook
+def test_the_token_is_neither_on_the_command_line_nor_printed(small_db):
+    """Voila (the process `salesops serve` becomes) gets the token in its environment,
+    which only its user can read, not in its argv, which `ps` shows to everyone."""
+    token = "tok-" + "7" * 40
+    for url in serve(small_db, token=token):
+        argv = Path(f"/proc/{serve.pid}/cmdline").read_bytes().decode()
+        assert "voila" in argv and token not in argv
+        assert token not in serve.said  # what it printed up to "is running at"
+        kernels = f"{url}api/kernels"
+        with pytest.raises(HTTPError) as refused:
+            urlopen(kernels)
+        assert refused.value.code == 403
+        with urlopen(Request(kernels, headers={"Authorization": f"token {token}"})) as answer:
+            assert answer.status == 200
