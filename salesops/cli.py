@@ -174,7 +174,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     serve.add_argument("--scope", help="lock the dashboard to region:<name>")
-    serve.add_argument("--token", help="require this token (?token=...) to open the page")
+    serve.add_argument(
+        "--token",
+        help="require this token (?token=...) to open the page (default: $SALESOPS_TOKEN); "
+        "Voila gets it in its environment, never on its command line",
+    )
     serve.add_argument("--source", help=SOURCE_HELP)
 
     mapper = sub.add_parser(

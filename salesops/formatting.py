@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from salesops import markup
 from salesops.config import settings
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -94,16 +95,26 @@ FORMATTERS = {
 }
 
 
+def _escaped_names(axis: pd.Index) -> pd.Index:
+    return axis.set_names([None if n is None else markup.html(n) for n in axis.names])
+
+
 def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None):
     """A styled table: columns formatted by kind (``money``, ``pct``, ``days``, ...).
 
     Returns a pandas Styler with the house look; index shown, no row numbers. The
-    caption is plain text (backticks are dropped).
+    caption is plain text (backticks are dropped). Every cell, label, index and column
+    name and the caption is HTML-escaped: data is never markup (:mod:`salesops.markup`).
     """
     by_column = {c: FORMATTERS[k] for c, k in formats.items() if c in frame}
     for column in frame.columns[[pd.api.types.is_datetime64_any_dtype(d) for d in frame.dtypes]]:
         by_column.setdefault(column, date)
-    styler = frame.style.format(by_column, na_rep="–")  # a missing value reads "–", not nan
+    # Styler escapes the cells and labels (escape="html"), not the names of the axes
+    frame = frame.set_axis(_escaped_names(frame.index), axis=0)
+    frame = frame.set_axis(_escaped_names(frame.columns), axis=1)
+    # a missing value reads "–", not nan
+    styler = frame.style.format(by_column, na_rep="–", escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styler = styler.set_table_attributes('class="salesops-table"')
     styler = styler.set_table_styles(
         [
@@ -119,4 +130,4 @@ def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None =
         ]
     )
     # A caption is plain text: Markdown code marks (`leads.source`) would show as is.
-    return styler.set_caption(caption.replace("`", "")) if caption else styler
+    return styler.set_caption(markup.html(caption.replace("`", ""))) if caption else styler

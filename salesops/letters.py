@@ -1,6 +1,7 @@
 """The message a recipient receives: the subject and body from the plan's Jinja2 template
 (``parameters/email.j2``), with each report's headline numbers, and the PDFs attached or
-linked."""
+linked. The body is plain text (a name in it is never markup); a name that reaches a header
+or the subject line is one line (:func:`salesops.markup.header`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-from salesops import headlines
+from salesops import headlines, markup
 from salesops.batch import BatchPlan
 from salesops.config import parameters_dir
 from salesops.errors import ConfigError
@@ -44,13 +45,14 @@ def compose(
     ``message_id`` is the Message-ID to reuse (a message an interrupted run was sending),
     else a new one."""
     first = items[0].parcel
+    name = markup.header(first.name)  # one line: it may land in the subject or a header
     reports = [_context(item, folder, config, everyone) for item in items]
     period = Period.parse(folder.name)
     text = _render(
         template,
         recipient={
-            "name": first.name,
-            "first_name": first.name.split()[0] if first.person else first.name,
+            "name": name,
+            "first_name": name.split()[0] if first.person and name else name,
             "email": first.to,
         },
         reports=reports,
@@ -63,9 +65,9 @@ def compose(
     if not head.startswith("Subject:"):
         raise ConfigError(f"{config.template}: the first line must be 'Subject: ...'")
     message = EmailMessage()
-    message["Subject"] = head.removeprefix("Subject:").strip()
+    message["Subject"] = markup.header(head.removeprefix("Subject:"))
     message["From"] = config.sender
-    message["To"] = formataddr((first.name, first.to or ""))
+    message["To"] = formataddr((name, first.to or ""))
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = message_id or make_msgid(domain=_domain(config.sender))
     message["X-Salesops-Reports"] = ", ".join(f"{i.parcel.report} {i.parcel.scope}" for i in items)

@@ -27,6 +27,8 @@ STYLE = {
     "axes.titlesize": 12,
     "axes.titlelocation": "left",
     "font.size": 10,
+    # a name is data: "$" in it is a dollar, never mathtext (a stray one would fail the draw)
+    "text.parse_math": False,
 }
 
 

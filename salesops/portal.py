@@ -16,7 +16,10 @@ previous period's summary of that scope when that period was run. Then the statu
 each report, its links and, for a failure, the cell and message.
 
 The page filters and sorts in the browser with a few lines of inline script: no CDN,
-nothing fetched, usable offline at thousands of rows.
+nothing fetched, usable offline at thousands of rows. Every value on the page is
+escaped by Jinja's autoescape; ``rollup.csv`` holds formula-safe cells
+(:func:`salesops.markup.csv_frame`: a name starting with ``=`` opens as text in a
+spreadsheet), ``rollup.parquet`` the values as they are.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from salesops import markup
 from salesops.errors import ConfigError
 from salesops.formatting import FORMATTERS
 from salesops.headlines import find, title
@@ -121,7 +125,7 @@ def rollup(entries: Sequence[Mapping[str, Any]], folder: Path) -> pd.DataFrame:
 def write(folder: Path, period: str, entries: Sequence[Mapping[str, Any]]) -> None:
     """Write ``index.html``, ``rollup.csv`` and ``rollup.parquet`` for the period."""
     frame = rollup(entries, folder)
-    write_atomic(folder / "rollup.csv", frame.to_csv(index=False))
+    write_atomic(folder / "rollup.csv", markup.csv_frame(frame).to_csv(index=False))
     write_atomic(folder / "rollup.parquet", frame.to_parquet(index=False))
     write_atomic(folder / "index.html", page(period, frame, entries, folder))
 

@@ -6,8 +6,9 @@ The default is strict: bad data refuses the whole load with every broken rule na
 rules are checked again on what is left, since setting a rep aside leaves that rep's
 deals without an owner; this repeats until every rule passes. What was set aside is on
 ``Tables.set_aside`` (a frame per table, with a ``reason`` column), is written to
-``reports/<period>/quarantine/<table>.csv`` by a run, and each report shows a one-line
-banner with the count. Rules about the source's shape (a missing table or column) still
+``reports/<period>/quarantine/<table>.csv`` by a run (formula-safe cells:
+:func:`salesops.markup.csv_frame`), and each report shows a one-line banner with the
+count. Rules about the source's shape (a missing table or column) still
 refuse: no row can be set aside for those.
 """
 
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from IPython.display import Markdown
 
+from salesops import markup
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.model import Tables
 from salesops.stages import Stages
@@ -77,7 +78,8 @@ def set_aside(
 
 
 def banner(tables: Tables) -> str:
-    """The one-line data-quality banner of a report, or "" when nothing was set aside."""
+    """The one-line data-quality banner of a report (plain text, after "Data quality:"),
+    or "" when nothing was set aside."""
     if not tables.set_aside:
         return ""
     counts = {t: len(f) for t, f in tables.set_aside.items()}
@@ -85,16 +87,10 @@ def banner(tables: Tables) -> str:
     listed = ", ".join(f"{t} {n:,}" for t, n in counts.items())
     rows = "row breaks" if total == 1 else "rows break"
     return (
-        f"**Data quality:** {total:,} {rows} a data rule and "
+        f"{total:,} {rows} a data rule and "
         f"{'is' if total == 1 else 'are'} left out of every number here ({listed}); "
-        "see `quarantine/` in this period's folder for each row and its reason."
+        "see quarantine/ in this period's folder for each row and its reason."
     )
-
-
-def titled(tables: Tables, heading: str) -> Markdown:
-    """A report's heading, followed by the data-quality banner when rows were set aside."""
-    note = banner(tables)
-    return Markdown(heading + (f"\n\n{note}" if note else ""))
 
 
 def write(tables: Tables, folder: Path) -> list[Path]:
@@ -109,6 +105,6 @@ def write(tables: Tables, folder: Path) -> list[Path]:
             old.unlink()
     for table, frame in tables.set_aside.items():
         path = folder / f"{table}.csv"
-        write_atomic(path, frame.to_csv(index=False))
+        write_atomic(path, markup.csv_frame(frame).to_csv(index=False))
         written.append(path)
     return written

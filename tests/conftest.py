@@ -64,6 +64,71 @@ def broken_cases() -> dict[str, dict]:
     return yaml.safe_load((DATA / "broken" / "cases.yml").read_text())
 
 
+# The hostile-input corpus: every text value of the tiny CRM as a web form or a careless
+# edit could write it (docs/security.md). Each value is distinct, so a test can say
+# where it must land as text.
+HOSTILE = {
+    "region": {
+        "East": '</style><script>alert("region")</script>',
+        "West": '"><img src=x onerror=alert(1)>',
+    },
+    "name": {
+        "Maria Manager": "{{7*7}} <b>boss</b>",
+        "Alice Able": "[x](javascript:alert(1))",
+        "Bob Baker": '<img src=x onerror=alert("Bob")>',
+        "Cara Cole": "*bold* _em_ # heading {{7*7}}",
+        "Dan Dune": '=HYPERLINK("http://x","y")<a href="javascript:alert(4)">Dan</a>',
+    },
+    "segment": {
+        "SMB": '<script>alert("segment")</script>',
+        "Mid-Market": "![img](http://127.0.0.1:1/x.png)",
+        "Enterprise": "@SUM(1+1)*cmd|' /C calc'!A0",
+    },
+    "product": {
+        "Core": "<svg onload=alert(1)>",
+        "Analytics": "\\\"'; } body {display: none} /*",
+        "Services": "+1+cmd|' /C calc'!A0",
+        "Integrations": "-2+3",
+    },
+    "lead_source": {
+        "Inbound": '<iframe src="javascript:alert(1)"></iframe>',
+        "Outbound": "<style>body {display: none}</style>",
+        "Partner": '<iframe src="javascript:alert(1)"></iframe>',  # as Inbound: not shown
+        "Event": "# heading {% raw %}x{% endraw %}",
+        "Referral": "<!-- comment --> & &amp; &lt;",
+    },
+}
+HOSTILE["source"] = HOSTILE["lead_source"]  # leads.source: the same sources
+
+
+def hostile_copy(target: Path, set_aside: bool = True) -> Path:
+    """Copy the tiny CRM to ``target`` with every text value hostile (:data:`HOSTILE`;
+    account ids too: ``<img src=x onerror=alert("A1")>``), and with ``set_aside`` one
+    more deal whose negative amount sets it aside under ``--on-invalid quarantine``, its
+    text cells formulas."""
+    shutil.copytree(TINY, target)
+    for path in target.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column, values in HOSTILE.items():
+            if column in frame:
+                frame[column] = frame[column].replace(values)
+        if "account_id" in frame:
+            frame["account_id"] = frame["account_id"].map(
+                lambda a: f'<img src=x onerror=alert("{a}")>' if a else a
+            )
+        if path.stem == "opportunities" and set_aside:
+            bad = frame.iloc[[0]].assign(
+                opportunity_id="O99",
+                amount="-5",
+                segment="=1+2",
+                product="@cmd",
+                lead_source="\t=1",
+            )
+            frame = pd.concat([frame, bad], ignore_index=True)
+        frame.to_csv(path, index=False)
+    return target
+
+
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database (12 seats, about 3,000 deals), built once per session."""

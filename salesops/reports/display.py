@@ -1,6 +1,9 @@
 """What every report shares for showing its sections: how a section's DataFrame is shown
-(:func:`show`), what a section needs (:func:`section`), KPI tiles, figures as PNG, plain
-JSON values and the summary file.
+(:func:`show`), what a section needs (:func:`section`), a report's heading
+(:func:`heading`), KPI tiles, figures as PNG, plain JSON values and the summary file.
+
+Data is never markup: a name in a heading, a caption or a table is escaped for where it
+lands (:mod:`salesops.markup`); a heading is HTML built from escaped text, never Markdown.
 
 A section is a function of a :class:`~salesops.reports.context.ReportContext` that
 returns a DataFrame. :func:`section` declares what it needs from the source and how it
@@ -27,8 +30,9 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
-from salesops import coverage, labels
+from salesops import coverage, labels, markup, quarantine
 from salesops import formatting as fmt
+from salesops.model import Tables
 from salesops.periods import Period
 from salesops.scopes import Scope
 from salesops.storage import write_atomic
@@ -48,8 +52,8 @@ TILE_CSS = """
 
 @dataclass(frozen=True)
 class Tile:
-    """One KPI tile: a name, a formatted value, a line under it (HTML: the caller
-    escapes what it takes from data) and ``data-*`` attributes for machines."""
+    """One KPI tile: a name and a formatted value (text), a line under it (HTML: the
+    caller escapes what it takes from data) and ``data-*`` attributes for machines."""
 
     name: str
     value: str
@@ -64,11 +68,22 @@ def tiles_html(tiles: Iterable[Tile], data: Mapping[str, str] | None = None) -> 
         attrs = "".join(f" data-{k}='{escape(v)}'" for k, v in tile.data.items())
         cells.append(
             f"<div class='kpi'{attrs}><div class='kpi-name'>{escape(tile.name)}</div>"
-            f"<div class='kpi-value'>{tile.value}</div>"
+            f"<div class='kpi-value'>{escape(tile.value)}</div>"
             f"<div class='kpi-change'>{tile.note}</div></div>"
         )
     attrs = "".join(f" data-{k}='{escape(v)}'" for k, v in (data or {}).items())
     return f"<style>{TILE_CSS}</style><div class='kpis'{attrs}>{''.join(cells)}</div>"
+
+
+def heading(text: str, tables: Tables | None = None) -> HTML:
+    """A report's heading: ``text`` as an ``<h2>``, escaped (a rep's or a region's name
+    in it is data, never Markdown or HTML), then the data-quality banner of ``tables``
+    when rows were set aside (:func:`salesops.quarantine.banner`)."""
+    note = quarantine.banner(tables) if tables is not None else ""
+    shown = f"<h2>{escape(text)}</h2>"
+    if note:
+        shown += f"<p class='salesops-banner'><b>Data quality:</b> {escape(note)}</p>"
+    return HTML(shown)
 
 
 def tone(change: float, lower_is_better: bool = False) -> str:
@@ -232,10 +247,8 @@ def show(*results: Any, table: bool = False) -> Any:
         if result.empty and view.empty:
             return Markdown(f"*{view.empty}*")
         if view.draw is not None and not table and _blank(result):
-            return Markdown(
-                f"*{view.caption or 'The chart'}: nothing to chart, every value is "
-                "zero or missing.*"
-            )
+            chart = markup.markdown((view.caption or "The chart").replace("`", ""))
+            return Markdown(f"*{chart}: nothing to chart, every value is zero or missing.*")
         if view.draw is not None and not table:
             drawn = view.draw(result)
             return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn

@@ -16,17 +16,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 
 from salesops import forecast as fc
 from salesops import formatting as fmt
-from salesops import outlook, plots, probability, quarantine
+from salesops import markup, outlook, plots, probability
 from salesops.backtest import Backtest
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
-from salesops.reports.display import View, plain, section, viewed
+from salesops.reports.display import View, heading, plain, section, viewed
 
 OUTLOOK_FORMATS = dict.fromkeys(
     [
@@ -137,11 +137,11 @@ def win_model(ctx: ReportContext) -> probability.WinModel:
     return company(ctx).win_model
 
 
-def title(ctx: ReportContext) -> Markdown:
+def title(ctx: ReportContext) -> HTML:
     """The heading: scope, the month the forecast starts after, and the horizon."""
-    return quarantine.titled(
+    return heading(
+        f"{ctx.who} · bookings forecast after {ctx.period.label} · {horizon(ctx)} months ahead",
         ctx.tables,
-        f"## {ctx.who} · bookings forecast after {ctx.period.label} · {horizon(ctx)} months ahead",
     )
 
 
@@ -154,7 +154,7 @@ def notes(ctx: ReportContext) -> Markdown | None:
             f"(data as of {ctx.tables.as_of:%d %b %Y}), and their win probabilities are "
             "the stage defaults, not calibrated on past deals."
         )
-    return Markdown("\n".join(f"- *{note}*" for note in said)) if said else None
+    return Markdown("\n".join(f"- *{markup.markdown(n)}*" for n in said)) if said else None
 
 
 def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:

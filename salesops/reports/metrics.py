@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import HTML
 
-from salesops import coverage, plots, quarantine
+from salesops import coverage, plots
 from salesops import efficiency as eff
 from salesops import formatting as fmt
 from salesops import metrics as m
@@ -31,6 +31,7 @@ from salesops.reports.display import (
     Tile,
     View,
     formatted,
+    heading,
     plain,
     requires,
     section,
@@ -78,11 +79,11 @@ PRECISION_FORMATS = {
 }
 
 
-def title(ctx: ReportContext) -> Markdown:
+def title(ctx: ReportContext) -> HTML:
     """The report heading: scope, period and the data's as-of date."""
     as_of = ctx.tables.as_of
     shown = f" · data as of {as_of:%d %b %Y}" if as_of is not None else ""
-    return quarantine.titled(ctx.tables, f"## {ctx.who} · {ctx.period.label}{shown}")
+    return heading(f"{ctx.who} · {ctx.period.label}{shown}", ctx.tables)
 
 
 def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> float:

@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from salesops import compensation as comp
-from salesops import coverage, plots, quarantine
+from salesops import coverage, markup, plots
 from salesops import formatting as fmt
 from salesops import metrics as m
 from salesops import performance as perf
@@ -29,7 +29,15 @@ from salesops.model import active_reps
 from salesops.peers import COHORT_MONTHS, KPI_MONTHS, Peers
 from salesops.reports import metrics, shared
 from salesops.reports.context import ReportContext, per_context
-from salesops.reports.display import Tile, View, plain, section, tiles_html, viewed
+from salesops.reports.display import (
+    Tile,
+    View,
+    heading,
+    plain,
+    section,
+    tiles_html,
+    viewed,
+)
 
 PERIODS = {"Month": "month", "Quarter to date": "quarter", "Year to date": "year"}
 STALE = ["opportunity_id", "stage", "amount", "close_date", "days_past_close", "days_since_change"]
@@ -58,12 +66,12 @@ def context(
     return ctx
 
 
-def title(ctx: ReportContext) -> Markdown:
+def title(ctx: ReportContext) -> HTML:
     """The heading: the rep's name, region and month."""
     me = rep(ctx)
-    return quarantine.titled(
+    return heading(
+        f"{me['name']} · {me['region']} · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
         ctx.tables,
-        f"## {me['name']} · {me['region']} · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
     )
 
 
@@ -344,7 +352,7 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
     try:
         st = statement(ctx)
     except DataError as exc:
-        rules = "\n".join(f"- {failure}" for failure in exc.failures)
+        rules = "\n".join(f"- {markup.markdown(failure)}" for failure in exc.failures)
         return (Markdown(f"No commission statement: the plan cannot be applied.\n\n{rules}"),)
     tiers = st.tiers.reset_index().set_index("band")[["tier", "rate", "bookings", "commission"]]
     caption = (

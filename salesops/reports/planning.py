@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML
 
 from salesops import forecast as fc
 from salesops import formatting as fmt
 from salesops import metrics as m
-from salesops import payouts, quarantine
+from salesops import payouts
 from salesops import planning as pn
 from salesops.compensation import COMP_PLAN, CompPlan
 from salesops.config import resolve
@@ -27,7 +27,7 @@ from salesops.model import active_reps
 from salesops.periods import Period
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
-from salesops.reports.display import View, plain, section, viewed
+from salesops.reports.display import View, heading, plain, section, viewed
 
 METHODS = ("historical", "potential", "equal")
 DEFAULTS = {
@@ -120,12 +120,12 @@ def people(ctx: ReportContext) -> pd.DataFrame:
     return reps if ctx.scope.level == "company" else reps[reps["region"] == ctx.scope.value]
 
 
-def title(ctx: ReportContext) -> Markdown:
+def title(ctx: ReportContext) -> HTML:
     """The heading: scope, plan year, growth and the data's last month."""
-    return quarantine.titled(
-        ctx.tables,
-        f"## {ctx.who} · plan for {year(ctx).label} · growth {fmt.pct(option(ctx, 'growth'))} · "
+    return heading(
+        f"{ctx.who} · plan for {year(ctx).label} · growth {fmt.pct(option(ctx, 'growth'))} · "
         f"data to {ctx.period.label}",
+        ctx.tables,
     )
 
 

@@ -14,17 +14,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import HTML
 
 from salesops import compensation as comp
 from salesops import formatting as fmt
 from salesops import performance as perf
-from salesops import plots, quarantine
+from salesops import plots
 from salesops.errors import DataError
 from salesops.model import active_reps
 from salesops.model import sellers as sellers_of
 from salesops.reports.context import ReportContext, per_context
-from salesops.reports.display import View, plain, section, viewed
+from salesops.reports.display import View, heading, plain, section, viewed
 
 CAPACITY_ROWS = {
     "headcount": "number",
@@ -37,12 +37,12 @@ CAPACITY_ROWS = {
 }
 
 
-def title(ctx: ReportContext) -> Markdown:
+def title(ctx: ReportContext) -> HTML:
     """The heading: region, month and the as-of day."""
     _region(ctx)
-    return quarantine.titled(
+    return heading(
+        f"{ctx.scope.value} team · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
         ctx.tables,
-        f"## {ctx.scope.value} team · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
     )
 
 

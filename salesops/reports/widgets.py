@@ -1,10 +1,17 @@
 """The manager dashboard's ipywidgets: the selectors and the views, built once and updated
 in place when a selector changes (nothing re-runs the notebook). Tiles update first;
-tables and charts follow."""
+tables and charts follow.
+
+A selector change that fails (a selection refused, a number that cannot be computed)
+says so in one line above the views. It never raises: ipywidgets would send the
+exception's traceback to the browser (``ip.showtraceback()``), whatever Voila's
+``show_tracebacks`` says."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 from typing import Any
 
 from salesops.reports import dashboard
@@ -40,6 +47,7 @@ class DashboardView:
                 "period": period,
                 "region": region,
                 "rep": rep,
+                "problem": w.HTML(),
                 "tiles": w.HTML(),
                 "trend": w.Image(format="png"),
                 "pipeline": w.Image(format="png"),
@@ -51,13 +59,14 @@ class DashboardView:
             region.observe(lambda c: self._on("region", c["new"]), names="value")
             rep.observe(lambda c: self._on("rep", c["new"]), names="value")
             dash.on_change = self._refresh
-            self._refresh()
+            self._guarded(self._refresh)
         v = self._widgets
         for name in ("trend", "pipeline", "forecast"):
             v[name].layout = w.Layout(width="100%", max_width="880px")
         return w.VBox(
             [
                 w.HBox([v["period"], v["region"], v["rep"]]),
+                v["problem"],
                 v["tiles"],
                 w.HTML(f"<h3>Bookings{self.dash.against}</h3>"),
                 v["trend"],
@@ -79,12 +88,32 @@ class DashboardView:
     def _on(self, what: str, value: str) -> None:
         v = self._widgets
         assert v is not None
-        if what == "region":
-            v["rep"].unobserve_all("value")
-            v["rep"].options = self._rep_options(value)
-            v["rep"].value = ALL
-            v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
-        self.dash.select(**{what: value})
+
+        def change() -> None:
+            if what == "region":
+                v["rep"].unobserve_all("value")
+                v["rep"].options = self._rep_options(value)
+                v["rep"].value = ALL
+                v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
+            self.dash.select(**{what: value})
+
+        self._guarded(change)
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run ``action``; if it fails, one line says so above the views (a refusal or a
+        bad value: its message; anything else: what failed, not how), and no traceback
+        leaves the kernel."""
+        v = self._widgets
+        assert v is not None
+        try:
+            action()
+        except (PermissionError, ValueError) as exc:
+            v["problem"].value = _problem(str(exc))
+        except Exception as exc:
+            failed = f"this selection could not be shown ({type(exc).__name__})"
+            v["problem"].value = _problem(failed)
+        else:
+            v["problem"].value = ""
 
     def _refresh(self) -> None:
         """Update every view for the selection: tiles first, then tables and charts."""
@@ -95,3 +124,9 @@ class DashboardView:
         v["deals"].value = dashboard.top_deals(self.dash)
         for name, data in dashboard.charts(self.dash).items():
             v[name].value = data
+
+
+def _problem(message: str) -> str:
+    """One escaped line for the dashboard's reader."""
+    line = " ".join(message.split())
+    return f"<p class='salesops-problem' style='color: #c0392b'>{escape(line)}</p>"

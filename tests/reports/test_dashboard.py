@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlsplit
+from urllib.request import HTTPRedirectHandler, build_opener
 
 import pytest
-from conftest import free_port
+from conftest import HOSTILE, free_port, hostile_copy
 
 import salesops as so
 from salesops import metrics as m
@@ -92,7 +96,7 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
 
 def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
     from salesops.errors import ConfigError
-    from salesops.server import SOURCE_ENV, environment, voila_command
+    from salesops.server import SOURCE_ENV, VOILA_TOKEN_ENV, environment, voila_command
 
     monkeypatch.chdir(small_db.parent)  # a path relative to where `serve` was typed ...
     env = environment(None, small_db.name)
@@ -103,21 +107,24 @@ def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
         environment("region:Atlantis", str(small_db))
     with pytest.raises(ConfigError, match="locks the dashboard to a region"):
         environment("rep:R1", str(small_db))
-    command = voila_command(9999, "secret")
+    command = voila_command(9999, token=True)
     for flag in (
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
         "--Voila.ip=127.0.0.1",
-        "--token=secret",
+        "--Voila.auto_token=True",  # the token comes from the environment
     ):
         assert flag in command
+    assert "--token=" in voila_command(9999)  # no token: none asked (127.0.0.1 only)
+    assert environment(None, str(small_db), "secret")[VOILA_TOKEN_ENV] == "secret"
+    assert VOILA_TOKEN_ENV not in environment(None, str(small_db))
 
 
 # -- a real browser --------------------------------------------------------------------------------
 
 
-def serve(source: Path, scope: str | None = None) -> Iterator[str]:
+def serve(source: Path, scope: str | None = None, token: str | None = None) -> Iterator[str]:
     port = free_port()
     args = [
         sys.executable,
@@ -131,6 +138,8 @@ def serve(source: Path, scope: str | None = None) -> Iterator[str]:
     ]
     if scope:
         args += ["--scope", scope]
+    if token:
+        args += ["--token", token]
     env = {k: v for k, v in os.environ.items() if k != "SALESOPS_SCOPE"}
     server = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -145,6 +154,7 @@ def serve(source: Path, scope: str | None = None) -> Iterator[str]:
         else:
             raise RuntimeError("".join(said))
         threading.Thread(target=server.stdout.read, daemon=True).start()  # keep it draining
+        serve.said, serve.pid = "".join(said), server.pid
         yield url
     finally:
         server.terminate()
@@ -208,3 +218,81 @@ def test_a_locked_server_refuses_other_regions(locked_server, browser, tables):
     assert select.locator("option").all_inner_texts() == [region]
     assert select.is_disabled()
     page.close()
+
+
+# Voila's lab template links Font Awesome from a CDN (docs/security.md): its request,
+# not the data's.
+VOILA_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
+
+
+def voilas_own(url: str, server: str) -> bool:
+    """A request the dashboard page makes whatever its data: Voila's page, its scripts,
+    styles and kernel API, blobs it made, and its template's CDN stylesheet."""
+    path = urlsplit(url).path
+    if url.startswith(server):
+        return path == "/" or path.startswith(("/voila/", "/api/", "/static/"))
+    return url.startswith(("blob:" + server.rstrip("/"), "data:", VOILA_CDN))
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """The dashboard of a CRM whose every text value is hostile (conftest.HOSTILE)."""
+    yield from serve(hostile_copy(tmp_path_factory.mktemp("hostile") / "crm", set_aside=False))
+
+
+@pytest.mark.browser
+def test_hostile_names_fire_no_dialog_and_no_request(hostile_server, browser):
+    """The leaderboard and top deals show a region or rep named `"><img src=x
+    onerror=alert(1)>` as text: no dialog, no element from the data, no request
+    outside the server."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    dialogs, requests = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(hostile_server, timeout=180_000)  # Voila streams the page as the kernel runs
+    page.wait_for_selector(".kpi[data-kpi='bookings']", timeout=120_000)
+    select = page.locator(".widget-dropdown", has_text="Region").locator("select")
+    for region in HOSTILE["region"].values():
+        select.select_option(label=region)
+        tiles = page.locator(".kpis")
+        selected = re.compile(f"^{re.escape(region)}\\|")
+        expect(tiles).to_have_attribute("data-selection", selected, timeout=60_000)
+        board = page.locator("table.salesops-table", has_text="Leaderboard")
+        expect(board).to_contain_text(region, timeout=60_000)  # its region column, as text
+    names = page.locator(".widget-html").all_inner_texts()
+    assert any(HOSTILE["name"]["Dan Dune"] in text for text in names)
+    page.evaluate(  # every image loaded or failed: an onerror would have run by now
+        """() => Promise.all(Array.from(document.images).filter(i => !i.complete).map(
+            i => new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })))"""
+    )
+    from_data = ".widget-html :is(img, svg, iframe, script, a)"
+    assert page.locator(from_data).count() == 0
+    assert dialogs == []
+    assert [u for u in requests if not voilas_own(u, hostile_server)] == []
+    page.close()
+
+
+class StayHere(HTTPRedirectHandler):
+    """Redirects are answers, not followed."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.notebook
+def test_the_token_is_neither_on_the_command_line_nor_printed(small_db):
+    """Voila (the process `salesops serve` becomes) gets the token in its environment,
+    which only its user can read, not in its argv, which `ps` shows to everyone."""
+    token = "tok-" + "7" * 40
+    for url in serve(small_db, token=token):
+        argv = Path(f"/proc/{serve.pid}/cmdline").read_bytes().decode()
+        assert "voila" in argv and token not in argv
+        assert token not in serve.said  # what it printed up to "is running at"
+        opener = build_opener(StayHere)
+        with pytest.raises(HTTPError) as refused:
+            opener.open(f"{url}?token=wrong")
+        assert refused.value.code == 302  # to the login page
+        with opener.open(f"{url}?token={token}") as answer:
+            assert answer.status == 200  # the dashboard
