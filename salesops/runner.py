@@ -25,6 +25,7 @@ from typing import Any
 
 from salesops import manifest, quarantine
 from salesops.batch import BatchPlan
+from salesops.credentials import redact, scrub
 from salesops.errors import ConfigError
 from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
@@ -63,7 +64,7 @@ def execute(
     error = None
     for attempt in range(retries + 1):
         try:
-            kernel.ready(cwd)
+            kernel.ready(cwd, job.environment)
             pm.execute_notebook(
                 job.notebook,
                 str(executed),
@@ -95,21 +96,23 @@ def execute(
         kernel.stop()
     timings = {"execute": time.perf_counter() - start}
     outputs: dict[str, str] = {}
+    secrets = job.environment.values()
     try:
         if executed.exists():
-            nb = nbformat.read(executed, as_version=4)
+            text = scrub(executed.read_text(), secrets)  # whatever the kernel printed
+            nb = nbformat.reads(text, as_version=4)
             error = error or _first_error(nb)
             timings.update(_cell_timings(nb, timings["execute"]))
             if "ipynb" in job.formats:
-                outputs["ipynb"] = str(
-                    write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
-                )
+                outputs["ipynb"] = str(write_atomic(Path(job.outputs["ipynb"]), text))
             if error is None:
                 outputs.update(_render(job, nb, timings))
     finally:
         executed.unlink(missing_ok=True)
     if error is None and Path(job.outputs["summary"]).exists():
         outputs["summary"] = job.outputs["summary"]
+    if error is not None:
+        error["message"] = scrub(redact(error["message"]), secrets)
     rounded = {k: round(v, 3) for k, v in timings.items()}
     status = "failed" if error else "done"
     duration = round(time.perf_counter() - start, 3)
@@ -329,7 +332,7 @@ def _log(
             "period": period,
             **counts(results),
             "failures": [f"{r.report} {r.scope}" for r in results if r.status == "failed"],
-            "error": error,
+            "error": None if error is None else redact(error),
         },
     )
 

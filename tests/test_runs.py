@@ -324,6 +324,50 @@ def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_pat
 
 
 @pytest.mark.notebook
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", ["user", "query"])
+def test_a_database_password_is_in_no_output(form, postgres_with_password, tmp_path):
+    """The kernel connects with the password (the role needs one), yet no file of the run,
+    executed notebook, manifest, portal or run log, holds it: they name it by reference."""
+    url, password = postgres_with_password
+    if form == "user":
+        source = url.replace("reporter@", f"reporter:{password}@")
+    else:
+        source = f"{url}?connect_timeout=10&password={password}"
+    plan = tmp_path / "plan.yml"
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "period": "2026-09",
+                "formats": ["html", "ipynb"],
+                "reports": [{"notebook": TINY, "scopes": ["company"]}],
+            }
+        )
+    )
+    out = tmp_path / "reports"
+    assert cli.main(["run", str(plan), "--source", source, "--out", str(out), "--quiet"]) == 0
+    entry = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"][0]
+    assert entry["status"] == "done" and set(entry["outputs"]) == {"html", "ipynb", "summary"}
+    assert entry["parameters"]["source"] == source.replace(password, "${SALESOPS_SOURCE_PASSWORD}")
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"manifest.json", "index.html", "runs.jsonl"}
+    assert {p.suffix for p in written} >= {".ipynb", ".html", ".json", ".csv", ".parquet"}
+    for path in written:
+        assert password.encode() not in path.read_bytes(), path
+
+
+def test_the_run_log_and_the_error_hide_a_password(tmp_path, capsys):
+    plan = write_plan(tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company"]}])
+    out = tmp_path / "reports"
+    source = "postgresql://ann@127.0.0.1:1/crm?sslmode=disable&Password=Sw0rdfish-7Qx"
+    assert cli.main(["run", str(plan), "--source", source, "--out", str(out), "--quiet"]) == 2
+    said = capsys.readouterr().err
+    (logged,) = manifest.read_runs(out)
+    assert "cannot connect to" in said and "cannot connect to" in logged["error"]
+    assert "Sw0rdfish" not in said + (out / "runs.jsonl").read_text()
+
+
+@pytest.mark.notebook
 def test_the_run_log_records_every_run_and_is_only_appended(tiny_dir, tmp_path):
     plan = write_plan(
         tmp_path / "plan.yml",
