@@ -113,6 +113,7 @@ def execute(
         outputs["summary"] = job.outputs["summary"]
     if error is not None:
         error["message"] = scrub(redact(error["message"]), secrets)
+        _withdraw(job)
     rounded = {k: round(v, 3) for k, v in timings.items()}
     status = "failed" if error else "done"
     duration = round(time.perf_counter() - start, 3)
@@ -128,6 +129,15 @@ def execute(
         rounded,
         inputs=job.inputs,
     )
+
+
+def _withdraw(job: Job) -> None:
+    """Remove what an earlier run of a failed report published (its HTML, PDF and
+    summary): they hold other numbers than the data now has, and would read as current.
+    The executed notebook, which shows the failure, stays."""
+    for kind in ("html", "pdf", "summary"):
+        if kind in job.outputs:
+            Path(job.outputs[kind]).unlink(missing_ok=True)
 
 
 def _cell_timings(nb, execute_s: float) -> dict[str, float]:
