@@ -182,6 +182,14 @@ def warm_kernel() -> WarmKernel:
     return kernel
 
 
+def abandon() -> None:
+    """Forget this thread's kernel after it was killed from outside (a worker ending on
+    SIGTERM): remove its sockets' folder, with nothing said to the kernel."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel._sockets is not None:
+        kernel._sockets.cleanup()
+
+
 @functools.cache
 def warm_engine() -> str:
     """Register (once per process) and name papermill's nbclient engine on a warm kernel.

@@ -17,13 +17,12 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from salesops import manifest, quarantine
+from salesops import manifest, pool, quarantine
 from salesops.batch import BatchPlan
 from salesops.credentials import redact, scrub
 from salesops.errors import ConfigError
@@ -312,16 +311,18 @@ def _run_jobs(
             todo.append(job)
             reasons[(job.report, job.scope)] = reason
     next_record = time.monotonic()  # the first report is recorded at once
-    for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
-        result.reason = reasons[(result.report, result.scope)]
-        results.append(result)
-        entries[(result.report, result.scope)] = asdict(result)
-        if time.monotonic() >= next_record:
-            manifest.write(folder, label, entries)
-            next_record = time.monotonic() + RECORD_EVERY_S
-        if progress:
-            progress(result, len(results), len(jobs))
-    manifest.write(folder, label, entries)
+    try:
+        for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
+            result.reason = reasons[(result.report, result.scope)]
+            results.append(result)
+            entries[(result.report, result.scope)] = asdict(result)
+            if time.monotonic() >= next_record:
+                manifest.write(folder, label, entries)
+                next_record = time.monotonic() + RECORD_EVERY_S
+            if progress:
+                progress(result, len(results), len(jobs))
+    finally:  # also when the run is stopped: what finished is recorded
+        manifest.write(folder, label, entries)
     _sweep(folder)  # what a worker killed mid-report left (a Dask worker's is rerun elsewhere)
 
 
@@ -377,10 +378,7 @@ def _execute_all(
     import papermill  # noqa: F401  (seconds to import: once here, and the forked workers share it)
 
     size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
-    with ProcessPoolExecutor(max_workers=size) as pool:
-        futures = [pool.submit(execute, job, timeout, retries, fresh) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+    yield from pool.results(execute, jobs, size, timeout, retries, fresh)
 
 
 def _sweep(folder: Path) -> None:
