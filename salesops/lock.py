@@ -82,19 +82,24 @@ class RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                message = f"another run holds {self.path} ({self.holder(fd)})"
-                if not self.wait:
-                    os.close(fd)
-                    raise BusyError(f"{message}; try again when it has finished") from None
-                if not told and self.notify:
-                    self.notify(f"{message}; waiting for it to finish")
-                told = True
-                time.sleep(self.poll_s)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    held = f"another run holds {self.path}"
+                    if not self.wait:
+                        raise BusyError(
+                            f"{held} ({self.holder(fd)}); try again when it has finished"
+                        ) from None
+                    if not told and self.notify:
+                        self.notify(f"{held} ({self.holder(fd)}); waiting for it to finish")
+                    told = True
+                    time.sleep(self.poll_s)
+        except BaseException:  # busy, or stopped while waiting
+            os.close(fd)
+            raise
         _held.add(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "user": user(), "since": now()}).encode(), 0)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -102,8 +101,7 @@ def _die_with(parent: int) -> None:
     operating system send it SIGTERM when its run's process ends (Linux)."""
     signal.signal(signal.SIGTERM, _end)
     if sys.platform == "linux":
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # libc's
     if os.getppid() != parent:  # the run ended before the signal was asked for
         _end()
 
