@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from salesops import commands
+from salesops.credentials import redact
 from salesops.errors import DataError, SalesopsError
 
 SOURCE_HELP = (
@@ -211,10 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except DataError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(redact(exc.report()), file=sys.stderr)
         return 1
     except SalesopsError as exc:
-        print(f"salesops: {exc}", file=sys.stderr)
+        print(f"salesops: {redact(str(exc))}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
 
 

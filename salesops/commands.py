@@ -98,7 +98,7 @@ def summary(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """`salesops run`: run a plan, with a progress bar, then deliver with --deliver."""
-    from salesops import config, runner
+    from salesops import config, pool, runner
     from salesops.batch import BatchPlan, check_formats
 
     plan = BatchPlan.read(args.plan)
@@ -126,24 +126,25 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
 
     try:
-        label, results = runner.run(
-            plan,
-            out,
-            period=args.period,
-            source=args.source,
-            workers=args.workers,
-            only=args.only,
-            formats=formats,
-            force=args.force,
-            timeout=args.timeout,
-            retries=args.retries,
-            progress=progress,
-            cluster=args.cluster,
-            fresh_kernels=args.fresh_kernels,
-            wait=not args.no_wait,
-            on_invalid=args.on_invalid,
-            notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
-        )
+        with pool.sigterm_stops():  # the workers, kernels and browsers end with the run
+            label, results = runner.run(
+                plan,
+                out,
+                period=args.period,
+                source=args.source,
+                workers=args.workers,
+                only=args.only,
+                formats=formats,
+                force=args.force,
+                timeout=args.timeout,
+                retries=args.retries,
+                progress=progress,
+                cluster=args.cluster,
+                fresh_kernels=args.fresh_kernels,
+                wait=not args.no_wait,
+                on_invalid=args.on_invalid,
+                notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
+            )
     finally:
         if bar is not None:
             bar.close()

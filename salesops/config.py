@@ -133,13 +133,14 @@ def checked(model: type[M], data: Any, origin: str) -> M:
     """``data`` as a ``model``, or one ConfigError naming the file (``origin``) and, for
     each value that is wrong, where it is and what it must be: the one validator of typed
     configuration (settings, stages, commission plans, a batch plan's delivery, the mail
-    server)."""
+    server). A field declared with ``repr=False`` (a password) is never echoed."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            where, message = _location(data, error["loc"]), _message(error)
+            where = _location(data, error["loc"])
+            message = _message(error, echo=not _secret(model, error["loc"]))
             problems.append(f"{where}: {message}" if where else message)
         raise ConfigError(f"{origin}: {'; '.join(problems)}") from None
 
@@ -151,9 +152,16 @@ FIXED = {
 }
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    """What one pydantic error asks of the value, in the words of the other messages."""
-    kind, got = error["type"], f", got {error.get('input')!r}"
+def _secret(model: type[BaseModel], loc: tuple[int | str, ...]) -> bool:
+    """Whether an error's location is a field the model keeps out of its repr."""
+    field = model.model_fields.get(loc[0]) if loc and isinstance(loc[0], str) else None
+    return field is not None and field.repr is False
+
+
+def _message(error: Mapping[str, Any], echo: bool = True) -> str:
+    """What one pydantic error asks of the value, in the words of the other messages;
+    the value itself only with ``echo``."""
+    kind, got = error["type"], f", got {error.get('input')!r}" if echo else ""
     if kind in FIXED:
         return FIXED[kind]
     if kind in ("model_type", "dict_type"):

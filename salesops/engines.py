@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from salesops.credentials import expand, redact
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 
@@ -198,14 +199,15 @@ class SQLEngine:
     def __init__(self, spec: SourceSpec) -> None:
         import sqlalchemy as sa
 
-        url = spec.location
+        url = expand(spec.location)  # a ${VARIABLE} holds the password: read it now
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         try:
             self.engine = sa.create_engine(url)
             self.inspector = sa.inspect(self.engine)
         except Exception as exc:  # driver missing, bad URL, server down
-            raise ConfigError(f"cannot connect to {spec.label}: {_first_line(exc)}") from None
+            reason = redact(_first_line(exc))
+            raise ConfigError(f"cannot connect to {spec.label}: {reason}") from None
         self._types: dict[str, dict[str, str] | None] = {}
 
     def column_types(self, table: str) -> dict[str, str] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from salesops import fingerprint, manifest
 from salesops.batch import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
+from salesops.credentials import referenced
 from salesops.mapping import portable
 from salesops.scopes import Scope
 from salesops.sources import Source
@@ -33,6 +34,9 @@ class Job:
     as_of: str
     formats: tuple[str, ...]
     inputs: dict[str, Any] = field(default_factory=dict)  # what the fingerprint hashes
+    # what the notebook's kernel gets in its environment, and no output holds: the
+    # password that the ``source`` parameter names by reference (salesops.credentials)
+    environment: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -82,6 +86,7 @@ def plan_jobs(
 
         label = Period.parse(period or plan.period, as_of=as_of).label
         location = portable(source) or str(Path(src.spec.location).resolve())
+        location, secrets = referenced(location)  # the notebooks get no password
         expanded = {level: src.scopes(level) for level in ("region", "rep")}
         region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []
@@ -130,6 +135,7 @@ def plan_jobs(
                         f"{as_of:%Y-%m-%d}",
                         formats,
                         inputs,
+                        secrets,
                     )
                 )
     return label, jobs

@@ -87,14 +87,20 @@ class WarmKernel:
         self.km: Any = None
         self.kc: Any = None
         self.reports = 0
+        self.environment: dict[str, str] = {}
         self._sockets: tempfile.TemporaryDirectory | None = None
 
-    def ready(self, cwd: str) -> None:
-        """Make sure ``km`` and ``kc`` are a live kernel, clean, working in ``cwd``."""
+    def ready(self, cwd: str, environment: dict[str, str] | None = None) -> None:
+        """Make sure ``km`` and ``kc`` are a live kernel, clean, working in ``cwd``, whose
+        environment holds ``environment`` on top of this process's (a kernel started
+        with other values is replaced)."""
         from jupyter_core.utils import run_sync
 
+        environment = environment or {}
         if self.km is not None and (
-            self.reports >= MAX_REPORTS or not run_sync(self.km.is_alive)()
+            self.reports >= MAX_REPORTS
+            or environment != self.environment
+            or not run_sync(self.km.is_alive)()
         ):
             self.stop()
         if self.km is not None:
@@ -105,15 +111,20 @@ class WarmKernel:
         if self.km is not None and self.resident() > MAX_RESIDENT:
             self.stop()
         if self.km is None:
-            run_sync(self._start)(cwd)
+            run_sync(self._start)(cwd, environment)
         self.reports += 1
 
-    async def _start(self, cwd: str) -> None:
+    async def _start(self, cwd: str, environment: dict[str, str]) -> None:
         self._sockets = tempfile.TemporaryDirectory(prefix="salesops-kernel-")
         self.km = ipc_kernel_manager(self._sockets.name)(kernel_name="python3")
         # No history database: a reset sets the execution counter back, and IPython would
         # print a clash of line numbers in it into the next report.
-        await self.km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+        await self.km.start_kernel(
+            cwd=cwd,
+            env={**os.environ, **environment},
+            extra_arguments=["--HistoryManager.enabled=False"],
+        )
+        self.environment = dict(environment)
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=60)
@@ -152,6 +163,7 @@ class WarmKernel:
         if self._sockets is not None:
             self._sockets.cleanup()
         self.km, self.kc, self._sockets, self.reports = None, None, None, 0
+        self.environment = {}
 
 
 _local = threading.local()
@@ -168,6 +180,14 @@ def warm_kernel() -> WarmKernel:
         atexit.register(kernel.stop)
         multiprocessing.util.Finalize(kernel, kernel.stop, exitpriority=10)
     return kernel
+
+
+def abandon() -> None:
+    """Forget this thread's kernel after it was killed from outside (a worker ending on
+    SIGTERM): remove its sockets' folder, with nothing said to the kernel."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel._sockets is not None:
+        kernel._sockets.cleanup()
 
 
 @functools.cache

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from salesops.config import check_keys, read_yaml, root
+from salesops.credentials import redact
 from salesops.errors import ConfigError
 from salesops.model import TABLES
 from salesops.stages import Stages
@@ -134,7 +135,7 @@ class SourceSpec:
     @property
     def label(self) -> str:
         """How the source is named in messages (never shows a password)."""
-        return self.name or _redact(self.location)
+        return self.name or redact(self.location)
 
     @classmethod
     def resolve(cls, source: str | Path | SourceSpec | None) -> SourceSpec:
@@ -341,13 +342,3 @@ def _interval(text: str) -> tuple[int, str] | None:
     if not number.lstrip("-").isdigit() or unit not in ("day", "month"):
         return None
     return int(number), unit
-
-
-def _redact(location: str) -> str:
-    """A URL without its password."""
-    if "://" in location and "@" in location:
-        scheme, rest = location.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return location

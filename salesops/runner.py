@@ -17,14 +17,14 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from salesops import manifest, quarantine
+from salesops import manifest, pool, quarantine
 from salesops.batch import BatchPlan
+from salesops.credentials import redact, scrub
 from salesops.errors import ConfigError
 from salesops.jobs import Job, Result, counts, plan_jobs, why
 from salesops.kernels import warm_engine, warm_kernel
@@ -63,7 +63,7 @@ def execute(
     error = None
     for attempt in range(retries + 1):
         try:
-            kernel.ready(cwd)
+            kernel.ready(cwd, job.environment)
             pm.execute_notebook(
                 job.notebook,
                 str(executed),
@@ -95,21 +95,24 @@ def execute(
         kernel.stop()
     timings = {"execute": time.perf_counter() - start}
     outputs: dict[str, str] = {}
+    secrets = job.environment.values()
     try:
         if executed.exists():
-            nb = nbformat.read(executed, as_version=4)
+            text = scrub(executed.read_text(), secrets)  # whatever the kernel printed
+            nb = nbformat.reads(text, as_version=4)
             error = error or _first_error(nb)
             timings.update(_cell_timings(nb, timings["execute"]))
             if "ipynb" in job.formats:
-                outputs["ipynb"] = str(
-                    write_atomic(Path(job.outputs["ipynb"]), executed.read_bytes())
-                )
+                outputs["ipynb"] = str(write_atomic(Path(job.outputs["ipynb"]), text))
             if error is None:
                 outputs.update(_render(job, nb, timings))
     finally:
         executed.unlink(missing_ok=True)
     if error is None and Path(job.outputs["summary"]).exists():
         outputs["summary"] = job.outputs["summary"]
+    if error is not None:
+        error["message"] = scrub(redact(error["message"]), secrets)
+        _withdraw(job)
     rounded = {k: round(v, 3) for k, v in timings.items()}
     status = "failed" if error else "done"
     duration = round(time.perf_counter() - start, 3)
@@ -125,6 +128,15 @@ def execute(
         rounded,
         inputs=job.inputs,
     )
+
+
+def _withdraw(job: Job) -> None:
+    """Remove what an earlier run of a failed report published (its HTML, PDF and
+    summary): they hold other numbers than the data now has, and would read as current.
+    The executed notebook, which shows the failure, stays."""
+    for kind in ("html", "pdf", "summary"):
+        if kind in job.outputs:
+            Path(job.outputs[kind]).unlink(missing_ok=True)
 
 
 def _cell_timings(nb, execute_s: float) -> dict[str, float]:
@@ -299,16 +311,18 @@ def _run_jobs(
             todo.append(job)
             reasons[(job.report, job.scope)] = reason
     next_record = time.monotonic()  # the first report is recorded at once
-    for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
-        result.reason = reasons[(result.report, result.scope)]
-        results.append(result)
-        entries[(result.report, result.scope)] = asdict(result)
-        if time.monotonic() >= next_record:
-            manifest.write(folder, label, entries)
-            next_record = time.monotonic() + RECORD_EVERY_S
-        if progress:
-            progress(result, len(results), len(jobs))
-    manifest.write(folder, label, entries)
+    try:
+        for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
+            result.reason = reasons[(result.report, result.scope)]
+            results.append(result)
+            entries[(result.report, result.scope)] = asdict(result)
+            if time.monotonic() >= next_record:
+                manifest.write(folder, label, entries)
+                next_record = time.monotonic() + RECORD_EVERY_S
+            if progress:
+                progress(result, len(results), len(jobs))
+    finally:  # also when the run is stopped: what finished is recorded
+        manifest.write(folder, label, entries)
     _sweep(folder)  # what a worker killed mid-report left (a Dask worker's is rerun elsewhere)
 
 
@@ -329,7 +343,7 @@ def _log(
             "period": period,
             **counts(results),
             "failures": [f"{r.report} {r.scope}" for r in results if r.status == "failed"],
-            "error": error,
+            "error": None if error is None else redact(error),
         },
     )
 
@@ -364,10 +378,7 @@ def _execute_all(
     import papermill  # noqa: F401  (seconds to import: once here, and the forked workers share it)
 
     size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
-    with ProcessPoolExecutor(max_workers=size) as pool:
-        futures = [pool.submit(execute, job, timeout, retries, fresh) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+    yield from pool.results(execute, jobs, size, timeout, retries, fresh)
 
 
 def _sweep(folder: Path) -> None:

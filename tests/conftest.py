@@ -184,6 +184,8 @@ def postgres_url() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    hba = datadir / "pg_hba.conf"  # the first matching line wins: this role needs a password
+    hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
     subprocess.run(
         [
             *run_as,
@@ -207,6 +209,40 @@ def postgres_url() -> Iterator[str]:
         subprocess.run(
             [*run_as, bindir / "pg_ctl", "-D", datadir, "-m", "fast", "stop"], capture_output=True
         )
+
+
+def copy_tables(folder: Path, con) -> None:
+    """Write each CSV of ``folder`` as a table of the database ``con`` is connected to
+    (dates as timestamps), replacing a table of that name."""
+    for csv in folder.glob("*.csv"):
+        frame = pd.read_csv(csv)
+        for column in frame.columns:
+            if column.endswith(("_date", "_at", "month")):
+                frame[column] = pd.to_datetime(frame[column])
+        frame.to_sql(csv.stem, con, if_exists="replace", index=False)
+
+
+PASSWORD_ROLE = "reporter"  # the one role of the test server that must give a password
+
+
+@pytest.fixture(scope="session")
+def postgres_with_password(postgres_url: str, tiny_dir: Path) -> tuple[str, str]:
+    """The tiny CRM in a database of its own that only a password opens: its URL without
+    the password (``postgresql://reporter@127.0.0.1:<port>/secret_crm``), and the
+    password."""
+    import sqlalchemy as sa
+
+    password = "Sw0rdfish-7Qx"  # a string that no output has any other reason to hold
+    admin = postgres_url.replace("postgresql://", "postgresql+psycopg://")
+    with sa.create_engine(admin, isolation_level="AUTOCOMMIT").connect() as con:
+        con.execute(sa.text(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{password}'"))
+        con.execute(sa.text(f"CREATE DATABASE secret_crm OWNER {PASSWORD_ROLE}"))
+    crm = admin.rsplit("/", 1)[0] + "/secret_crm"
+    with sa.create_engine(crm).begin() as con:
+        con.execute(sa.text(f"SET ROLE {PASSWORD_ROLE}"))
+        copy_tables(tiny_dir, con)
+    host = postgres_url.split("@", 1)[1].rsplit("/", 1)[0]
+    return f"postgresql://{PASSWORD_ROLE}@{host}/secret_crm", password
 
 
 @pytest.fixture(scope="session")

@@ -313,6 +313,21 @@ def test_smtp_settings_come_from_the_environment_or_a_private_file(tmp_path, mon
         SMTPSettings.load(path)
 
 
+def test_a_broken_smtp_password_is_named_but_not_echoed(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("SALESOPS_SMTP"):
+            monkeypatch.delenv(name)
+    path = tmp_path / "smtp.yml"
+    path.write_text("host: mail.example.com\nuser: ops\npassword: 73914628\nport: mail\n")
+    path.chmod(0o600)
+    with pytest.raises(ConfigError) as caught:
+        SMTPSettings.load(path)
+    message = str(caught.value)
+    assert "password: must be text" in message and "port: must be a whole number" in message
+    assert "73914628" not in message
+    assert "got 'mail'" in message  # what is not a secret is still shown
+
+
 def test_a_broken_delivery_section_is_named():
     plan = {"reports": [{"notebook": "metrics", "scopes": ["company"]}], "formats": ["pdf"]}
     sender = {"sender": "x@example.com", "reps": [], "managers": []}

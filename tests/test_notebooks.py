@@ -14,6 +14,7 @@ from conftest import execute
 
 import salesops as so
 from salesops import metrics as m
+from salesops.scopes import Scope
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -106,6 +107,24 @@ def test_metrics_notebook_says_what_is_missing(tiny_dir, tmp_path):
     for table in ("opportunity_history", "leads", "activities", "forecast_submissions"):
         assert f"the `{table}` table, which this source does not have" in text
     assert json.loads((tmp_path / "s.json").read_text())["kpis"]["Bookings"]["current"] == 50_000
+
+
+@pytest.mark.notebook
+def test_a_notebook_run_by_hand_leaves_the_published_summary_alone(tiny_dir, tmp_path, monkeypatch):
+    """README's papermill command names no summary_path: the summary then goes under
+    .cache/, and the one a run published (and the portal and emails quote) is untouched."""
+    home = tmp_path / "home"
+    shutil.copytree(Path(__file__).parents[1] / "parameters", home / "parameters")
+    monkeypatch.setenv("SALESOPS_HOME", str(home))  # the kernel inherits it
+    slug = Scope.parse("company").slug
+    published = home / "reports" / "2026-09" / slug / "metrics.json"
+    published.parent.mkdir(parents=True)
+    published.write_text('{"kpis": "as published"}')
+    execute("metrics", tmp_path / "out.ipynb", source=str(tiny_dir), period="2026-09")
+    assert published.read_text() == '{"kpis": "as published"}'
+    assert [p.name for p in (home / "reports").rglob("*") if p.is_file()] == ["metrics.json"]
+    adhoc = home / ".cache" / "summaries" / "2026-09" / slug / "metrics.json"
+    assert json.loads(adhoc.read_text())["kpis"]["Bookings"]["current"] == 50_000
 
 
 @pytest.mark.notebook

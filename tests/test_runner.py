@@ -161,6 +161,24 @@ def test_a_failing_report_does_not_stop_the_others(crm, tmp_path, capsys):
 
 
 @pytest.mark.notebook
+def test_a_failed_report_withdraws_what_its_last_run_published(crm, tmp_path):
+    """The HTML and summary of an earlier good run hold other numbers than the data has
+    now: when the report fails, they go, and the portal shows the failure alone."""
+    report = {"notebook": TINY, "scopes": ["company"]}
+    folder = tmp_path / "reports" / "2026-09"
+    old = [folder / "company" / f"tiny_report.{kind}" for kind in ("html", "json")]
+    assert run(tmp_path, plan_file(tmp_path, [report]), crm)[0] == 0
+    assert all(path.exists() for path in old)
+    failing = plan_file(tmp_path, [{**report, "parameters": {"fail": True}}])
+    code, entries = run(tmp_path, failing, crm)
+    entry = entries[("tiny_report", "company")]
+    assert code == 1 and entry["status"] == "failed" and set(entry["outputs"]) == {"ipynb"}
+    assert not any(path.exists() for path in old)
+    index = (folder / "index.html").read_text()
+    assert "tiny_report.html" not in index and "ValueError: asked to fail" in index
+
+
+@pytest.mark.notebook
 def test_a_timeout_fails_that_report(crm, tmp_path):
     plan = plan_file(
         tmp_path, [{"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 60}}]

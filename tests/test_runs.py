@@ -3,6 +3,7 @@ per output folder, publishable outputs and the run log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,15 +11,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 from conftest import after_first_report
 
-from salesops import cli, fingerprint, manifest, runner
+from salesops import cli, fingerprint, manifest, render, runner
 from salesops.batch import BatchPlan
-from salesops.lock import EX_TEMPFAIL, RunLock
+from salesops.lock import EX_TEMPFAIL, BusyError, RunLock
 
 ROOT = Path(__file__).parents[1]
 TINY = str(Path(__file__).parent / "data" / "notebooks" / "tiny_report")
@@ -256,12 +259,8 @@ def test_two_runs_at_once_take_turns(tiny_dir, tmp_path):
     assert runs[0]["ended"] <= runs[1]["ended"]
 
 
-@pytest.mark.notebook
-def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, capsys):
-    plan = write_plan(
-        tmp_path / "plan.yml",
-        [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 2}}],
-    )
+def test_no_wait_exits_75_and_names_the_holder(tiny_dir, tmp_path, capsys):
+    plan = write_plan(tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company"]}])
     out = tmp_path / "reports"
     args = ["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"]
     with RunLock(out):
@@ -272,20 +271,96 @@ def test_no_wait_exits_75_and_a_killed_run_leaves_no_lock(tiny_dir, tmp_path, ca
     )
     assert "try again when it has finished" in message
 
+
+def test_a_lock_that_outlived_its_run_names_who_holds_it(tmp_path):
+    """A lock file naming a process that has ended is taken at once when nobody holds
+    it; one that somebody else still holds names that live process."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    stale = {"pid": int(gone.stdout), "user": "ann", "since": "2026-11-02T06:00:03+00:00"}
+    (out / ".lock").write_text(json.dumps(stale))
+    with RunLock(out, wait=False):
+        pass
+    holder = (  # locks the file, then writes the ended run's name into it, as an orphan would
+        "import fcntl, os, sys\n"
+        f"fd = os.open({str(out / '.lock')!r}, os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.ftruncate(fd, 0)\n"
+        f"os.pwrite(fd, {json.dumps(stale).encode()!r}, 0)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as orphan:
+        assert orphan.stdout.readline() == "locked\n"
+        with pytest.raises(BusyError) as busy:
+            RunLock(out, wait=False).__enter__()
+        orphan.stdin.close()
+    assert f"pid {stale['pid']}, ann, since 2026-11-02T06:00:03+00:00, which has ended" in str(
+        busy.value
+    )
+    assert f"which has ended; held by pid {orphan.pid} (python" in str(busy.value)
+
+
+def still_there(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Those of ``processes`` that still run (a zombie has ended)."""
+    alive = []
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+    return alive
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_run_leaves_no_process_and_no_lock(sig, tiny_dir, tmp_path):
+    """The run's process alone is signalled (not its process group) while its worker holds
+    a kernel and, for the PDFs, Chromium: none of them survives it, and the next run takes
+    the lock at once."""
+    plan = tmp_path / "plan.yml"
+    reports = [{"notebook": TINY, "scopes": ["company", "region:*"], "parameters": {"wait_s": 5}}]
+    plan.write_text(
+        yaml.safe_dump({"period": "2026-09", "formats": ["html", "pdf"], "reports": reports})
+    )
+    out = tmp_path / "reports"
     killed = cli_run(plan, tiny_dir, out, quiet=False)
-    after_first_report(killed)  # it holds the lock while it runs, and so do its workers
-    os.killpg(killed.pid, signal.SIGKILL)
-    killed.wait()
-    assert (out / ".lock").exists()  # the file stays; its lock goes with the processes
-    # The next run gets the lock as soon as the killed processes are gone (its workers
-    # may take a moment longer to die than the run itself); SIGALRM bounds the wait.
-    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the killed run's lock was not freed"))
-    signal.alarm(60)
-    try:
-        with RunLock(out, wait=True):
-            pass
-    finally:
-        signal.alarm(0)
+    after_first_report(killed)  # its worker has printed a PDF and runs the next report
+    run = psutil.Process(killed.pid)
+    family = run.children(recursive=True)
+    commands = [" ".join(p.cmdline()) for p in family]
+    assert any("ipykernel" in c for c in commands), commands
+    if render.browser():
+        assert any("chrom" in c for c in commands), commands
+    lock = str(out / ".lock")
+    assert lock in [f.path for f in run.open_files()]
+    for process in family:  # the lock is the run's alone
+        assert lock not in [f.path for f in process.open_files()], process
+    killed.send_signal(sig)
+    killed.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while still_there(family) and time.monotonic() < deadline:
+        psutil.wait_procs(still_there(family), timeout=1)
+    assert not still_there(family)
+    with RunLock(out, wait=False):  # taken at once: no wait, no holder
+        pass
+    if sig == signal.SIGTERM:  # the run ended its workers itself, and said so
+        assert killed.returncode == 128 + signal.SIGTERM
+        assert "stopped by SIGTERM" in killed.stderr.read()
+        (logged,) = manifest.read_runs(out)
+        assert logged["error"].startswith("TerminatedError: stopped by SIGTERM")
+        assert logged["done"] >= 1
+        entries = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"]
+        assert len(entries) == logged["done"]
+    else:
+        assert killed.returncode == -signal.SIGKILL
 
 
 # -- publishable outputs ------------------------------------------------------------------
@@ -321,6 +396,50 @@ def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_pat
     assert len(links) == 3 + 2 and all((folder / link).is_file() for link in links)
     _, results = runner.run(BatchPlan.read(plan), published, source=str(tiny_dir))
     assert {r.status for r in results} == {"skipped"}  # the moved manifest still matches
+
+
+@pytest.mark.notebook
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", ["user", "query"])
+def test_a_database_password_is_in_no_output(form, postgres_with_password, tmp_path):
+    """The kernel connects with the password (the role needs one), yet no file of the run,
+    executed notebook, manifest, portal or run log, holds it: they name it by reference."""
+    url, password = postgres_with_password
+    if form == "user":
+        source = url.replace("reporter@", f"reporter:{password}@")
+    else:
+        source = f"{url}?connect_timeout=10&password={password}"
+    plan = tmp_path / "plan.yml"
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "period": "2026-09",
+                "formats": ["html", "ipynb"],
+                "reports": [{"notebook": TINY, "scopes": ["company"]}],
+            }
+        )
+    )
+    out = tmp_path / "reports"
+    assert cli.main(["run", str(plan), "--source", source, "--out", str(out), "--quiet"]) == 0
+    entry = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"][0]
+    assert entry["status"] == "done" and set(entry["outputs"]) == {"html", "ipynb", "summary"}
+    assert entry["parameters"]["source"] == source.replace(password, "${SALESOPS_SOURCE_PASSWORD}")
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"manifest.json", "index.html", "runs.jsonl"}
+    assert {p.suffix for p in written} >= {".ipynb", ".html", ".json", ".csv", ".parquet"}
+    for path in written:
+        assert password.encode() not in path.read_bytes(), path
+
+
+def test_the_run_log_and_the_error_hide_a_password(tmp_path, capsys):
+    plan = write_plan(tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company"]}])
+    out = tmp_path / "reports"
+    source = "postgresql://ann@127.0.0.1:1/crm?sslmode=disable&Password=Sw0rdfish-7Qx"
+    assert cli.main(["run", str(plan), "--source", source, "--out", str(out), "--quiet"]) == 2
+    said = capsys.readouterr().err
+    (logged,) = manifest.read_runs(out)
+    assert "cannot connect to" in said and "cannot connect to" in logged["error"]
+    assert "Sw0rdfish" not in said + (out / "runs.jsonl").read_text()
 
 
 @pytest.mark.notebook

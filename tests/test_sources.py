@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
+from conftest import copy_tables
 from pandas.testing import assert_frame_equal
 
 import salesops as so
@@ -76,12 +77,7 @@ def test_duckdb_file_matches_csv(tiny, tiny_dir, tmp_path):
 def test_postgresql_matches_csv(tiny, tiny_dir, postgres_url):
     engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as con:
-        for csv in tiny_dir.glob("*.csv"):
-            frame = pd.read_csv(csv)
-            for column in frame.columns:
-                if column.endswith(("_date", "_at", "month")):
-                    frame[column] = pd.to_datetime(frame[column])
-            frame.to_sql(csv.stem, con, if_exists="replace", index=False)
+        copy_tables(tiny_dir, con)
     _same_tables(tiny, so.load(postgres_url))
     east = so.load(postgres_url, scope="region:East", period="2026-08")
     assert sorted(east.opportunities["opportunity_id"]) == ["O1", "O2", "O3", "O4"]
@@ -97,6 +93,33 @@ def test_postgresql_connection_errors_are_plain(postgres_url):
     bad = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
     with pytest.raises(ConfigError, match="cannot connect"):
         so.load(bad)
+
+
+@pytest.mark.postgres
+def test_a_password_is_in_no_connection_error(postgres_with_password, monkeypatch):
+    url, password = postgres_with_password
+    base, database = url.rsplit("/", 1)
+    unreachable = f"postgresql://reporter@127.0.0.1:1/{database}?password={password}"
+    wrong = base.replace("reporter@", f"reporter:{password}x@") + "/" + database
+    for source in (unreachable, wrong):
+        with pytest.raises(ConfigError, match="cannot connect") as caught:
+            so.load(source)
+        assert password not in str(caught.value), caught.value
+
+
+@pytest.mark.postgres
+def test_a_url_may_name_its_password_by_an_environment_variable(
+    postgres_with_password, monkeypatch
+):
+    url, password = postgres_with_password
+    source = url.replace("reporter@", "reporter:${CRM_PASSWORD}@")
+    with pytest.raises(ConfigError, match=r"refers to \$\{CRM_PASSWORD\}, which is not set"):
+        so.load(source)
+    monkeypatch.setenv("CRM_PASSWORD", password)
+    assert len(so.load(source).opportunities) == 10
+    assert len(so.load(url + "?password=${CRM_PASSWORD}").opportunities) == 10
+    with Source(source) as src:
+        assert src.spec.label == source  # the reference is shown; its value never
 
 
 def test_salesforce_mapping(tmp_path):
