@@ -70,10 +70,13 @@ class DuckDBEngine:
                 continue
             self.found.append(path.name)
             reader = "read_parquet" if suffix == ".parquet" else "read_csv"
-            # Yes/No stays text (a value to map), not a boolean.
+            # Yes/No stays text (a value to map), not a boolean. Only ISO dates are typed
+            # here (DuckDB would read a column of 08/05/2026 day first, silently): dates in
+            # any other format are read, with one format per column, by salesops.dates.
             options = (
                 ", header = true, auto_type_candidates = "
-                "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']"
+                "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR'], "
+                "dateformat = '%Y-%m-%d'"
                 if reader == "read_csv"
                 else ""
             )

@@ -15,6 +15,7 @@ from typing import Any
 
 from salesops import fingerprint, manifest
 from salesops.batch import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
+from salesops.errors import ConfigError
 from salesops.mapping import portable
 from salesops.scopes import Scope
 from salesops.sources import Source
@@ -87,6 +88,7 @@ def plan_jobs(
         jobs = []
         prints: dict[str, str] = {}
         code = fingerprint.code_hash()
+        folders: dict[str, Scope] = {}
         for spec in plan.reports:
             notebook_hash = fingerprint.file_hash(spec.notebook)
             defaults = notebook_defaults(spec.notebook)
@@ -94,7 +96,7 @@ def plan_jobs(
                 if not matches(only, spec.name, scope_text):
                     continue
                 scope = Scope.parse(scope_text)
-                folder = out_dir / label / scope.slug
+                folder = out_dir / label / _own_folder(scope, folders)
                 params = {
                     **spec.parameters,
                     "source": location,
@@ -133,6 +135,21 @@ def plan_jobs(
                     )
                 )
     return label, jobs
+
+
+def _own_folder(scope: Scope, folders: dict[str, Scope]) -> str:
+    """``scope``'s folder name, recorded in ``folders``; ConfigError naming both scopes when
+    another scope of the plan has the same folder, or one that differs only in case (the
+    same folder on a case-insensitive file system): one scope's reports would overwrite the
+    other's, and be delivered to its readers."""
+    slug = scope.slug
+    other = folders.setdefault(slug.casefold(), scope)
+    if other != scope:
+        raise ConfigError(
+            f"scopes {str(other)!r} and {str(scope)!r} would share the report folder "
+            f"{slug!r} (or differ from each other's only in case): rename one in the data"
+        )
+    return slug
 
 
 def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:
