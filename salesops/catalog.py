@@ -19,6 +19,7 @@ from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
 from salesops.queries import TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
+from salesops.validation import VARIANTS
 
 # Rows dated at or after a period's end are left out, except what is set in advance.
 PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
@@ -143,6 +144,18 @@ class Catalog:
         else:
             listed = f"it has {len(known):,} reps, e.g. {', '.join(known[:5])}"
         raise ConfigError(f"no {scope.level} {scope.value!r} in {self.spec.label}; {listed}")
+
+    def variants(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """For each column that scopes are made of (:data:`salesops.validation.VARIANTS`),
+        the rows of each value as the export writes it and as it is read (``written``,
+        ``value``, ``n``); for :func:`salesops.validation.variant_warnings`."""
+        out = {}
+        for table, column in VARIANTS:
+            query = self._table(table)
+            sql = query.variants(column) if query.exists else None
+            if sql is not None:
+                out[(table, column)] = self.engine.query(sql, {})
+        return out
 
     def as_of(self) -> pd.Timestamp:
         """The last day the data covers (the demo's fixed date, else the last event).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -123,7 +123,7 @@ def deliver(
         for parcel in parcels(config, sorted(entries), everyone, today or date.today()):
             if not matches(parcel, only):
                 continue
-            problem = _not_ready(entries[(parcel.report, parcel.scope)], config)
+            problem = _not_ready(entries[(parcel.report, parcel.scope)], config, period)
             if parcel.left:
                 outcome.left.append(parcel)
             elif parcel.problem:
@@ -143,7 +143,14 @@ def deliver(
             for n, items in enumerate(messages, 1):
                 again = [interrupted.get((_key(i.parcel), i.entry["fingerprint"])) for i in items]
                 resumed = next((m for m in again if m), None)  # the same Message-ID again
-                message = letters.compose(config, template, items, folder, everyone, as_of, resumed)
+                try:
+                    message = letters.compose(
+                        config, template, items, folder, everyone, as_of, resumed
+                    )
+                except ValueError as exc:  # a header the values break: this one, not all
+                    problem = f"the message cannot be written: {exc}"
+                    outcome.undeliverable += [replace(i.parcel, problem=problem) for i in items]
+                    continue
                 record = _record(message, items)
                 if mailer is None:
                     name = re.sub(r"[^\w.@-]", "_", items[0].parcel.to or "")
@@ -270,8 +277,9 @@ def _undeliverable(parcel: Parcel, entries: Mapping[tuple[str, str], Any]) -> di
     }
 
 
-def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig) -> str | None:
-    """Why a report cannot be sent yet (it failed, or the file is missing); None if it can."""
+def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig, period: str) -> str | None:
+    """Why a report cannot be sent yet (it failed, the file is missing, or the file is not
+    the report of the entry's scope and period); None if it can."""
     if entry.get("status") == "failed":
         error = entry.get("error") or {}
         return f"the report failed (cell {error.get('cell')}: {error.get('message')})"
@@ -279,7 +287,7 @@ def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig) -> str | None:
     path = entry.get("outputs", {}).get(needed)
     if not path or not Path(path).exists():
         return f"no {needed.upper()} of the report: add {needed} to the plan's formats and run"
-    return None
+    return letters.stated_scope(Path(path), str(entry["scope"]), period)
 
 
 def _people(source: str | None) -> dict[str, Person]:

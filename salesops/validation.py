@@ -7,7 +7,7 @@ break it and up to five example ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,13 @@ CONTROL_RULE = "must not hold a line break, tab or other control character"
 NAME_LIMIT = 200  # characters of a person's name (reps.name)
 TEXT_LIMIT = 1000  # characters of any other text value
 FINITE_RULE = "must be a finite number (not inf)"
+# The columns scopes are made of, whose values validation compares for case and spaces.
+VARIANTS = (
+    ("opportunities", "region"),
+    ("reps", "region"),
+    ("opportunities", "owner_id"),
+    ("reps", "rep_id"),
+)
 # Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
 # the loaded scope).
 REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
@@ -304,6 +311,39 @@ def validate(
     if failures:
         raise DataError(failures, source)
     return tables
+
+
+def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str]:
+    """Warnings about values of the columns scopes are made of that differ only in
+    surrounding spaces (trimmed at load, so one region) or in case (two regions, two
+    reports), each with its row counts.
+
+    ``counts`` holds, per ``(table, column)``, the rows of each value as written and as
+    read (:meth:`salesops.catalog.Catalog.variants`).
+    """
+    out = []
+    for (table, column), frame in counts.items():
+        where = f"{table}.{column}"
+        spaced = frame[frame["written"].astype("str") != frame["value"].astype("str")]
+        spaced = spaced[spaced["value"].notna()]
+        if len(spaced):
+            rows = int(spaced["n"].sum())
+            shown = ", ".join(
+                f'"{w}" as "{v}" ({n:,})'
+                for w, v, n in spaced.head(MAX_EXAMPLES).itertuples(index=False)
+            )
+            out.append(f"{where}: {_rows(rows)} had surrounding spaces, trimmed at load: {shown}")
+        read = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
+        folded = pd.Series(read.index.astype("str"), index=read.index).str.casefold()
+        for _, same in folded.groupby(folded.to_numpy()):
+            if len(same) > 1:
+                named = " and ".join(f'"{v}" ({_rows(int(read[v]))})' for v in same.index)
+                out.append(f"{where}: {named} differ only in case: read as different {column}s")
+    return out
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} {'row' if count == 1 else 'rows'}"
 
 
 def missing_columns(table: str, available: Iterable[str]) -> list[RuleFailure]:
