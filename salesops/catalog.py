@@ -16,10 +16,9 @@ from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
-from salesops.queries import TableQuery
+from salesops.queries import TRIMMED, TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
-from salesops.validation import VARIANTS
 
 # Rows dated at or after a period's end are left out, except what is set in advance.
 PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
@@ -146,11 +145,11 @@ class Catalog:
         raise ConfigError(f"no {scope.level} {scope.value!r} in {self.spec.label}; {listed}")
 
     def variants(self) -> dict[tuple[str, str], pd.DataFrame]:
-        """For each column that scopes are made of (:data:`salesops.validation.VARIANTS`),
+        """For each column that names a region or a rep (:data:`salesops.queries.TRIMMED`),
         the rows of each value as the export writes it and as it is read (``written``,
         ``value``, ``n``); for :func:`salesops.validation.variant_warnings`."""
         out = {}
-        for table, column in VARIANTS:
+        for table, column in sorted(TRIMMED):
             query = self._table(table)
             sql = query.variants(column) if query.exists else None
             if sql is not None:

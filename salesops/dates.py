@@ -3,16 +3,19 @@
 A CRM export may write a column of dates as ``2026-08-15``, ``08/15/2026`` or
 ``15.08.2026``. Read value by value, ``09/07/2026`` in a column of day-first dates would
 become the 7th of September: a deal moved, silently, perhaps into another quarter. So a
-column is read with ONE format, the one most of its values are written in:
+column is read with ONE format, the one that reads the most of its values as dates:
 
-- ``YYYY-MM-DD`` (ISO 8601, with or without a time), ``YYYY/MM/DD``, ``DD.MM.YYYY``;
-- ``MM/DD/YYYY`` or ``DD/MM/YYYY`` (and the same with ``-``): which one, the values say,
-  from those whose first number is above 12 (day first) or whose second is (month first);
-- anything else (``15 Aug 2026``) as the date parser reads it.
+- ``YYYY-MM-DD`` (ISO 8601), ``YYYY/MM/DD``, ``DD.MM.YYYY``, ``DD/MM/YYYY``,
+  ``MM/DD/YYYY``, ``DD-MM-YYYY``, ``MM-DD-YYYY``, each optionally followed by a time
+  (``T10:00:00Z``, `` 10:00``);
+- dates with the month written out (``15 Aug 2026``), as the date parser reads them.
 
-Values written in another format are not read (:attr:`Dates.mismatch`), and a column of
-``NN/NN/YYYY`` dates where no value tells day from month is not read at all
-(:attr:`Dates.ambiguous`): :mod:`salesops.validation` names both as broken rules.
+A value is read strictly in the column's format (its day, month and year taken from
+where the format puts them), never guessed: ``05.13.2026`` in a ``DD.MM.YYYY`` column
+is not a date. Values that read as dates only in another format are marked
+(:attr:`Dates.mismatch`), and a column whose values read in ``DD/MM/YYYY`` and in
+``MM/DD/YYYY`` alike (no day above 12 tells) is not read at all (:attr:`Dates.ambiguous`):
+:mod:`salesops.validation` names both as broken rules, with their rows and values.
 """
 
 from __future__ import annotations
@@ -21,17 +24,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-TIME = r"(?:[T ]\d.*)?$"  # an optional time after the date
-YEAR = r"(?:\d{2}|\d{4})"
-ISO = "YYYY-MM-DD"
-PATTERNS = {  # family -> the pattern its values match (first match wins)
-    ISO: rf"^\d{{4}}-\d{{1,2}}-\d{{1,2}}{TIME}",
-    "YYYY/MM/DD": rf"^\d{{4}}/\d{{1,2}}/\d{{1,2}}{TIME}",
-    "DD.MM.YYYY": rf"^\d{{1,2}}\.\d{{1,2}}\.{YEAR}{TIME}",
-    "/": rf"^\d{{1,2}}/\d{{1,2}}/{YEAR}{TIME}",
-    "-": rf"^\d{{1,2}}-\d{{1,2}}-{YEAR}{TIME}",
+TIME = r"(?P<time>[T ]\d.*)?$"  # an optional time after the date
+NUMERIC = {  # format -> the pattern of its values, with the day, month and year named
+    "YYYY-MM-DD": r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
+    "YYYY/MM/DD": r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})",
+    "DD.MM.YYYY": r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
+    "DD/MM/YYYY": r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})",
+    "MM/DD/YYYY": r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})",
+    "DD-MM-YYYY": r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})",
+    "MM-DD-YYYY": r"^(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})",
 }
-OTHER = "written out (15 Aug 2026)"
+WRITTEN = "DD Mon YYYY"  # the month as a word: no order to confuse
+SWAPPED = {"DD/MM/YYYY": "MM/DD/YYYY", "DD-MM-YYYY": "MM-DD-YYYY"}
+SWAPPED |= {b: a for a, b in SWAPPED.items()}
 SHOWN = 3  # offending values a rule quotes
 
 
@@ -39,17 +44,18 @@ SHOWN = 3  # offending values a rule quotes
 class Dates:
     """A text column read as dates.
 
-    ``values`` holds the dates (NaT where not read); ``format`` the column's format;
-    ``mismatch`` marks the values written in another format (each would read as a date
-    by itself), ``ambiguous`` those whose day and month cannot be told apart; ``text`` is
-    the column as written.
+    ``values`` holds the dates (NaT where not read); ``format`` the column's format (None
+    when no value is a date); ``mismatch`` marks the values that are dates only in another
+    format, ``ambiguous`` those read in day-first and month-first formats alike; ``text``
+    is the column as written, ``read`` how many of its values ``format`` reads.
     """
 
     values: pd.Series
-    format: str
+    format: str | None
     mismatch: pd.Series
     ambiguous: pd.Series
     text: pd.Series
+    read: int = 0
 
     def rules(self) -> list[tuple[str, pd.Series]]:
         """The broken rules, as (rule in plain words, rows that break it)."""
@@ -58,14 +64,15 @@ class Dates:
             total = int(self.text.notna().sum())
             rule = (
                 f"must be written in the column's one date format, {self.format} "
-                f"(as {total - int(self.mismatch.sum()):,} of its {total:,} values are), "
+                f"(as {self.read:,} of its {total:,} values are), "
                 f"not as {_quoted(self.text[self.mismatch])}"
             )
             out.append((rule, self.mismatch))
         if self.ambiguous.any():
             rule = (
-                "is ambiguous: no value tells whether the day or the month comes first "
-                f"(e.g. {_quoted(self.text[self.ambiguous])}); write the dates as YYYY-MM-DD"
+                f"is ambiguous: its dates read as {self.format} and as "
+                f"{SWAPPED.get(str(self.format))} alike (e.g. {_quoted(self.text[self.ambiguous])}); "
+                "write them as YYYY-MM-DD"
             )
             out.append((rule, self.ambiguous))
         return out
@@ -79,67 +86,37 @@ def read(text: pd.Series) -> Dates:
     """
     text = text.astype("str").str.strip().where(text.notna())
     text = text.where(text != "")
-    present = text.notna()
-    family = pd.Series(None, index=text.index, dtype="object")
-    for name, pattern in PATTERNS.items():
-        found = present & family.isna() & text.str.match(pattern).fillna(False).astype(bool)
-        family[found] = name
-    family[present & family.isna()] = OTHER
-    column = _order(text, family)
-    counts = column[present].value_counts()
-    main = str(counts.index[0]) if len(counts) else ISO
-    mine = present & (column == main)
-    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    unsure = main in ("/", "-")  # NN/NN/YYYY, and no value says which comes first
-    if mine.any() and not unsure:
-        values[mine] = _parse(text[mine], main)
-    ambiguous = mine if unsure else pd.Series(False, index=text.index)
-    others = present & ~mine
-    mismatch = pd.Series(False, index=text.index)
-    if others.any():  # a value in another format, which reads as a date in that format
-        mismatch[others] = _readable(text[others], column[others])
-    shown = f"NN{main}NN{main}YYYY" if unsure else main
-    return Dates(values, shown, mismatch, ambiguous.astype(bool), text)
-
-
-def _order(text: pd.Series, family: pd.Series) -> pd.Series:
-    """For ``NN/NN/YYYY`` (or ``-``) values, their format where a number above 12 says it:
-    ``DD/MM/YYYY`` or ``MM/DD/YYYY``; the separator alone where neither number does. A
-    column whose values say both is read as most of them say."""
-    out = family.copy()
-    for sep in ("/", "-"):
-        rows = family == sep
-        if not rows.any():
-            continue
-        parts = text[rows].str.extract(rf"^(\d+){sep}(\d+){sep}").astype(int)
-        day_first = parts[0] > 12
-        month_first = parts[1] > 12
-        dmy, mdy = f"DD{sep}MM{sep}YYYY", f"MM{sep}DD{sep}YYYY"
-        out[rows[rows].index[day_first.to_numpy()]] = dmy
-        out[rows[rows].index[month_first.to_numpy()]] = mdy
-        either = rows & (out == sep)
-        said = out[rows & (out != sep)].value_counts()
-        if len(said):  # the column's order, told by the values that tell it
-            out[either] = str(said.index[0])
-    return out
+    parsed = {fmt: _parse(text, fmt) for fmt in [*NUMERIC, WRITTEN]}
+    counts = {fmt: int(values.notna().sum()) for fmt, values in parsed.items()}
+    best = max(counts, key=lambda fmt: counts[fmt])
+    none = pd.Series(False, index=text.index)
+    if not counts[best]:  # no value is a date in any format
+        return Dates(parsed[best], None, none, none, text)
+    readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
+    values = parsed[best]
+    swapped = SWAPPED.get(best)
+    if swapped and counts[swapped] == counts[best]:  # no value tells day from month
+        ambiguous = values.notna() | parsed[swapped].notna()
+        values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+        return Dates(values, best, none, ambiguous, text, counts[best])
+    return Dates(values, best, readable & values.isna(), none, text, counts[best])
 
 
 def _parse(text: pd.Series, fmt: str) -> pd.Series:
-    if fmt == ISO:
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    else:  # NN/NN/YYYY: either way round, for whether it reads as a date at all
-        day_first = fmt.startswith("DD")
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=day_first, utc=True)
-    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
-
-
-def _readable(text: pd.Series, column: pd.Series) -> pd.Series:
-    """Whether each value reads as a date in its own format."""
-    out = pd.Series(False, index=text.index)
-    for fmt in column.unique():
-        rows = column == fmt
-        out[rows] = _parse(text[rows], str(fmt)).notna()
-    return out
+    """The values of ``text`` read strictly in format ``fmt``; NaT where they are not."""
+    if fmt == WRITTEN:  # the month as a word, and no format of numbers matching
+        numbers = "|".join(f"(?:{p})" for p in NUMERIC.values())
+        rows = text.str.contains(r"^(?=.*[A-Za-z])(?=.*\d{4})", regex=True)
+        rows &= ~text.str.match(numbers)
+        iso = text.where(rows.fillna(False).astype(bool))
+        kwargs: dict = {"format": "mixed"}
+    else:
+        parts = text.str.extract(NUMERIC[fmt] + TIME)
+        iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
+        iso = iso + parts["time"].fillna("")
+        kwargs = {"format": "ISO8601"}
+    values = pd.to_datetime(iso, errors="coerce", utc=True, **kwargs)
+    return values.dt.tz_localize(None).astype("datetime64[ns]")
 
 
 def _quoted(values: pd.Series) -> str:

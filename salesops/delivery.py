@@ -33,6 +33,7 @@ from salesops.letters import Item
 from salesops.lock import RunLock
 from salesops.mail import Mailer, SendError, SMTPSettings, UnreachableError
 from salesops.recipients import DeliveryConfig, Parcel, Person, matches, parcels, people
+from salesops.scopes import Scope
 from salesops.storage import write_atomic
 
 LOG = "deliveries.jsonl"
@@ -123,7 +124,7 @@ def deliver(
         for parcel in parcels(config, sorted(entries), everyone, today or date.today()):
             if not matches(parcel, only):
                 continue
-            problem = _not_ready(entries[(parcel.report, parcel.scope)], config, period)
+            problem = _not_ready(entries[(parcel.report, parcel.scope)], config, folder)
             if parcel.left:
                 outcome.left.append(parcel)
             elif parcel.problem:
@@ -277,9 +278,15 @@ def _undeliverable(parcel: Parcel, entries: Mapping[tuple[str, str], Any]) -> di
     }
 
 
-def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig, period: str) -> str | None:
-    """Why a report cannot be sent yet (it failed, the file is missing, or the file is not
-    the report of the entry's scope and period); None if it can."""
+def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig, folder: Path) -> str | None:
+    """Why a report cannot be sent yet (it failed, the file is missing, or it is not in
+    its scope's own folder); None if it can.
+
+    A scope's folder is a function of the scope alone (:attr:`salesops.scopes.Scope.slug`,
+    never shared), so a file outside it may be another scope's report: a manifest written
+    when two scopes shared a folder, or edited by hand. It is refused, not sent to the
+    wrong reader.
+    """
     if entry.get("status") == "failed":
         error = entry.get("error") or {}
         return f"the report failed (cell {error.get('cell')}: {error.get('message')})"
@@ -287,7 +294,13 @@ def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig, period: str) ->
     path = entry.get("outputs", {}).get(needed)
     if not path or not Path(path).exists():
         return f"no {needed.upper()} of the report: add {needed} to the plan's formats and run"
-    return letters.stated_scope(Path(path), str(entry["scope"]), period)
+    own = folder / Scope.parse(entry["scope"]).slug
+    if Path(path).resolve().parent != own.resolve():
+        return (
+            f"its {needed.upper()} {path} is not in the folder of {entry['scope']} "
+            f"({own.name}/), so it may be another scope's report: run the report again"
+        )
+    return None
 
 
 def _people(source: str | None) -> dict[str, Person]:

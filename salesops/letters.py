@@ -4,7 +4,6 @@ linked."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -109,40 +108,6 @@ def _context(
         "link": link,
         "updated": item.updated,
     }
-
-
-def stated_scope(path: Path, scope: str, period: str) -> str | None:
-    """Why the report at ``path`` (a PDF or an HTML page) is not about ``scope``: the
-    scope its header states (``Scope: ... Period: ...``, on the first page), if another;
-    None when it states ``scope``.
-
-    Each attachment is checked before it goes, so that a report in the wrong place (two
-    scopes in one folder, a manifest that points elsewhere) is refused rather than sent
-    to the wrong person. Runs of white space count as one, as the page shows them.
-    """
-    if path.suffix.lower() == ".pdf":
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-
-        try:
-            text = PdfReader(path).pages[0].extract_text()
-        except (PdfReadError, IndexError, OSError, ValueError) as exc:
-            return f"{path.name} cannot be read ({exc})"
-    else:
-        page = path.read_text(errors="replace")
-        found = re.search(r"Scope: <b>(.*?)</b>.*?Period: <b>(.*?)</b>", page, re.S)
-        text = (
-            f"Scope: {html.unescape(found[1])} Period: {html.unescape(found[2])}" if found else ""
-        )
-    text = " ".join(text.split())
-    start = text.find("Scope: ")
-    if start >= 0 and f"{text[start:]} ".startswith(
-        f"Scope: {' '.join(scope.split())} Period: {period} "
-    ):
-        return None
-    stated = re.match(r"Scope: (.*?) Period:", text[start:]) if start >= 0 else None
-    said = f"states {stated[1]!r}" if stated else "states no scope"
-    return f"{path.name} {said}, not {scope!r}: refused"
 
 
 def _render(template: Any, **context: Any) -> str:

@@ -39,13 +39,6 @@ CONTROL_RULE = "must not hold a line break, tab or other control character"
 NAME_LIMIT = 200  # characters of a person's name (reps.name)
 TEXT_LIMIT = 1000  # characters of any other text value
 FINITE_RULE = "must be a finite number (not inf)"
-# The columns scopes are made of, whose values validation compares for case and spaces.
-VARIANTS = (
-    ("opportunities", "region"),
-    ("reps", "region"),
-    ("opportunities", "owner_id"),
-    ("reps", "rep_id"),
-)
 # Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
 # the loaded scope).
 REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
@@ -70,8 +63,8 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
         formats: list[tuple[str, pd.Series]] = []  # a text date column's format rules
         if col.kind in ("date", "timestamp"):
-            value, formats = _to_datetime(raw, col.kind)
-            rule = "must be a date (YYYY-MM-DD)" if col.kind == "date" else "must be a date-time"
+            value, formats, fmt = _to_datetime(raw, col.kind)
+            rule = f"must be a date ({fmt})" if col.kind == "date" else "must be a date-time"
         elif col.kind in ("money", "count"):
             value = pd.to_numeric(raw, errors="coerce").astype("float64")
             rule = "must be a number"
@@ -90,17 +83,20 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     return pd.DataFrame(out, index=frame.index), failures
 
 
-def _to_datetime(raw: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
-    """``raw`` as dates, and for text, the broken rules of its one format
+def _to_datetime(
+    raw: pd.Series, kind: str
+) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+    """``raw`` as dates; for text, the broken rules of its one format and that format
     (:func:`salesops.dates.read`)."""
     rules: list[tuple[str, pd.Series]] = []
+    fmt = "YYYY-MM-DD"
     if pd.api.types.is_datetime64_any_dtype(raw):
         value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
     else:
         read = dates.read(raw)
-        value, rules = read.values, read.rules()
+        value, rules, fmt = read.values, read.rules(), read.format or fmt
     value = value.astype("datetime64[ns]")
-    return (value.dt.normalize() if kind == "date" else value), rules
+    return (value.dt.normalize() if kind == "date" else value), rules, fmt
 
 
 def _to_text(raw: pd.Series) -> pd.Series:
@@ -314,30 +310,40 @@ def validate(
 
 
 def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str]:
-    """Warnings about values of the columns scopes are made of that differ only in
-    surrounding spaces (trimmed at load, so one region) or in case (two regions, two
+    """Warnings about values of the columns that name a region or a rep that differ only
+    in surrounding spaces (trimmed at load, so one region) or in case (two regions, two
     reports), each with its row counts.
 
     ``counts`` holds, per ``(table, column)``, the rows of each value as written and as
     read (:meth:`salesops.catalog.Catalog.variants`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"written": ["East", "East ", "east"],
+    ...                        "value": ["East", "East", "east"], "n": [2, 1, 1]})
+    >>> for line in variant_warnings({("reps", "region"): counts}):
+    ...     print(line)
+    reps.region: 1 row had surrounding spaces, trimmed at load: "East " as "East" (1)
+    reps.region: "East" (3 rows) and "east" (1 row) differ only in case: read as different regions
     """
     out = []
     for (table, column), frame in counts.items():
         where = f"{table}.{column}"
-        spaced = frame[frame["written"].astype("str") != frame["value"].astype("str")]
-        spaced = spaced[spaced["value"].notna()]
+        written, read = frame["written"].astype("str"), frame["value"].astype("str")
+        spaced = frame[(written != read) & (written.str.strip() == read)]  # not a mapped value
         if len(spaced):
-            rows = int(spaced["n"].sum())
             shown = ", ".join(
                 f'"{w}" as "{v}" ({n:,})'
                 for w, v, n in spaced.head(MAX_EXAMPLES).itertuples(index=False)
             )
-            out.append(f"{where}: {_rows(rows)} had surrounding spaces, trimmed at load: {shown}")
-        read = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
-        folded = pd.Series(read.index.astype("str"), index=read.index).str.casefold()
+            total = _rows(int(spaced["n"].sum()))
+            out.append(f"{where}: {total} had surrounding spaces, trimmed at load: {shown}")
+        rows = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
+        folded = pd.Series(rows.index.astype("str"), index=rows.index).str.casefold()
         for _, same in folded.groupby(folded.to_numpy()):
             if len(same) > 1:
-                named = " and ".join(f'"{v}" ({_rows(int(read[v]))})' for v in same.index)
+                named = " and ".join(f'"{v}" ({_rows(int(rows[v]))})' for v in same.index)
                 out.append(f"{where}: {named} differ only in case: read as different {column}s")
     return out
 
