@@ -69,10 +69,10 @@ class Dates:
             )
             out.append((rule, self.mismatch))
         if self.ambiguous.any():
+            other = SWAPPED.get(str(self.format))
             rule = (
-                f"is ambiguous: its dates read as {self.format} and as "
-                f"{SWAPPED.get(str(self.format))} alike (e.g. {_quoted(self.text[self.ambiguous])}); "
-                "write them as YYYY-MM-DD"
+                f"is ambiguous: its dates read as {self.format} and as {other} alike "
+                f"(e.g. {_quoted(self.text[self.ambiguous])}); write them as YYYY-MM-DD"
             )
             out.append((rule, self.ambiguous))
         return out

@@ -83,9 +83,7 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     return pd.DataFrame(out, index=frame.index), failures
 
 
-def _to_datetime(
-    raw: pd.Series, kind: str
-) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+def _to_datetime(raw: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
     """``raw`` as dates; for text, the broken rules of its one format and that format
     (:func:`salesops.dates.read`)."""
     rules: list[tuple[str, pd.Series]] = []
