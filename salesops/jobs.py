@@ -139,15 +139,16 @@ def plan_jobs(
 
 def _own_folder(scope: Scope, folders: dict[str, Scope]) -> str:
     """``scope``'s folder name, recorded in ``folders``; ConfigError naming both scopes when
-    another scope of the plan has the same folder, or one that differs only in case (the
-    same folder on a case-insensitive file system): one scope's reports would overwrite the
-    other's, and be delivered to its readers."""
+    another scope of the plan has the same folder up to case (one folder on a
+    case-insensitive disk): one scope's reports would overwrite the other's, and be
+    delivered to its readers."""
     slug = scope.slug
     other = folders.setdefault(slug.casefold(), scope)
     if other != scope:
         raise ConfigError(
             f"scopes {str(other)!r} and {str(scope)!r} would share the report folder "
-            f"{slug!r} (or differ from each other's only in case): rename one in the data"
+            f"{slug!r} (on a disk that ignores case): map one onto the other in the source "
+            "file's values, or rename one in the CRM"
         )
     return slug
 
