@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from salesops import dates
 from salesops.coverage import SECTIONS
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
@@ -174,10 +175,12 @@ class Catalog:
         for table, column in PERIOD_COLUMN.items():
             selected = self.select(table)
             if selected is not None:
-                value = self.engine.query(
-                    f"SELECT max({column}) AS m FROM ({selected[0]}) AS t", {}
-                )
-                latest.append(pd.to_datetime(value.iloc[0, 0], errors="coerce"))
+                sql = f"SELECT max({column}) AS m FROM ({selected[0]}) AS t"
+                value = self.engine.query(sql, {}).iloc[0, 0]
+                if isinstance(value, str):  # dates as text: the latest in the column's format
+                    sql = f"SELECT {column} FROM ({selected[0]}) AS t"
+                    value = dates.read(self.engine.query(sql, {}).iloc[:, 0]).values.max()
+                latest.append(pd.to_datetime(value, errors="coerce"))
         latest = [d for d in latest if pd.notna(d)]
         if not latest:
             raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salesops import cli
+from salesops.catalog import PERIOD_COLUMN, Catalog
 from salesops.errors import DataError
 from salesops.model import duplicated
 from salesops.sources import load
@@ -247,14 +248,26 @@ def test_values_that_differ_only_in_case_are_a_named_warning_with_row_counts(tmp
 
 
 def test_a_text_date_column_is_read_in_its_one_format(tmp_path):
-    """Day first, told by the days above 12: every date of the column read day first."""
+    """Day first, told by the days above 12: every date of the column read day first
+    (10/08/2026 is the 10th of August, not the 8th of October)."""
     folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
-    frame = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
-    created = pd.to_datetime(frame["created_date"])
-    frame["created_date"] = created.dt.strftime("%d/%m/%Y")  # 01/07/2026 is the 1st of July
-    frame.to_csv(folder / "opportunities.csv", index=False)
-    read = load(folder).opportunities.set_index("opportunity_id")["created_date"]
-    assert (read == created.set_axis(frame["opportunity_id"])).all()
+    frame = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_at"])
+    frame["created_at"] = created.dt.strftime("%d/%m/%Y %H:%M")
+    frame.to_csv(folder / "leads.csv", index=False)
+    read = load(folder).leads.set_index("lead_id")["created_at"]
+    assert (read == created.set_axis(frame["lead_id"])).all()
+
+
+def test_the_as_of_day_of_dates_written_as_text_is_their_latest(tmp_path):
+    """Dates as DD/MM/YYYY text: the latest is not the greatest text ("31/07" > "10/10")."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    for table, column in PERIOD_COLUMN.items():
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y %H:%M")
+        frame.to_csv(folder / f"{table}.csv", index=False)
+    with Catalog(folder) as written, Catalog(TINY) as iso:
+        assert written.as_of() == iso.as_of() == pd.Timestamp("2026-10-10")
 
 
 def test_a_column_mixing_date_formats_is_an_error_naming_them(tmp_path):
