@@ -72,7 +72,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def map(args: argparse.Namespace) -> int:
     """`salesops map`: propose a source file for an export."""
-    from salesops.proposal import propose, summary
+    from salesops.proposal import propose
     from salesops.storage import write_atomic
 
     export = args.export
@@ -82,9 +82,9 @@ def map(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise ConfigError(f"{out} exists; pass --force to overwrite it, or --out elsewhere")
     location = os.path.relpath(export.resolve(), out.resolve().parent)  # as the file reads it
-    text, proposals, stages = propose(export, location)
-    write_atomic(out, text.encode())
-    print("\n".join(summary(proposals, stages)))
+    proposal = propose(export, location)
+    write_atomic(out, proposal.text.encode())
+    print("\n".join(proposal.summary()))
     print(f"wrote {out}: edit it, then run `salesops validate --source {out}`")
     return 0
 

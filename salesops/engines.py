@@ -7,6 +7,7 @@ a loaded frame can be joined in a later query.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from salesops.errors import ConfigError
+from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 
 EXPORT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
@@ -23,9 +24,11 @@ EXPORT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
 class DuckDBEngine:
     """DuckDB: the demo database file, or an in-memory view over export files."""
 
-    def __init__(self, spec: SourceSpec) -> None:
+    def __init__(self, spec: SourceSpec, strict: bool = True) -> None:
         location = Path(spec.location)
         self.kind = spec.kind
+        self.encoding = spec.encoding
+        self.broken: dict[str, str] = {}  # export files that cannot be read, and why
         if spec.kind == "duckdb":
             if not location.is_file():
                 hint = (
@@ -48,7 +51,24 @@ class DuckDBEngine:
                 raise ConfigError(f"export file not found: {location}")
             self.con = duckdb.connect(":memory:")
             self._attach_exports(location)
+            if strict:
+                self._refuse_broken(spec)
         self._types: dict[str, dict[str, str] | None] = {}
+
+    def _refuse_broken(self, spec: SourceSpec) -> None:
+        """A DataError naming each broken file that a canonical table reads (others are
+        no business of this source's)."""
+        from salesops.model import TABLES
+
+        wanted = {spec.table(t).source_table: t for t in TABLES}
+        failures = [
+            RuleFailure(wanted[stem], "-", problem, 0)
+            for stem, problem in self.broken.items()
+            if stem in wanted
+        ]
+        if failures:
+            self.con.close()
+            raise DataError(failures, spec.label)
 
     def _attach_exports(self, folder: Path) -> None:
         """Each export file of ``folder`` (or ``folder`` itself, one workbook) as a view."""
@@ -69,22 +89,54 @@ class DuckDBEngine:
                     self.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
                 continue
             self.found.append(path.name)
-            reader = "read_parquet" if suffix == ".parquet" else "read_csv"
+            problem = self._attach_file(path)
+            if problem is not None:
+                self.broken[path.stem] = f"{path.name} {problem}"
+
+    def _attach_file(self, path: Path) -> str | None:
+        """A view over one CSV or Parquet file; what is wrong with the file if it cannot
+        serve as a table (empty, headers only, not UTF-8, a title row above the headers)."""
+        if path.stat().st_size == 0:
+            return "is empty (0 bytes)"
+        reader, options = "read_parquet", ""
+        if path.suffix.lower() == ".csv":
             # Yes/No stays text (a value to map), not a boolean. Only ISO dates are typed
             # here (DuckDB would read a column of 08/05/2026 day first, silently): dates in
             # any other format are read, with one format per column, by salesops.dates.
+            reader = "read_csv"
             options = (
                 ", header = true, auto_type_candidates = "
                 "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR'], "
                 "dateformat = '%Y-%m-%d'"
-                if reader == "read_csv"
-                else ""
             )
+            with path.open("rb") as f:
+                bom = f.read(2)
+            encoding = self.encoding or ("utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else None)
+            if encoding is not None:
+                options += f", encoding = {_quote_literal(encoding)}"
+        view = quote(path.stem)
+        try:
             self.con.execute(
-                f'CREATE VIEW "{path.stem}" AS SELECT * FROM {reader}(?{options})'.replace(
-                    "?", _quote_literal(str(path))
-                )
+                f"CREATE VIEW {view} AS SELECT * FROM {reader}({_quote_literal(str(path))}"
+                f"{options})"
             )
+            headers = [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()]
+            rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {view} LIMIT 1)")
+            empty = rows.fetchall()[0][0] == 0
+        except duckdb.Error as exc:
+            self.con.execute(f"DROP VIEW IF EXISTS {view}")
+            return _csv_problem(exc)[1]
+        auto = [h for h in headers[1:] if re.fullmatch(r"column\d+", h)]
+        if headers and len(auto) >= max(1, (len(headers) - 1) / 2):
+            self.con.execute(f"DROP VIEW {view}")
+            return (
+                f'has a title row above its headers ("{headers[0]}" and {len(auto)} empty '
+                "cells): delete the rows above the header row"
+            )
+        if empty:
+            self.con.execute(f"DROP VIEW {view}")
+            return f"has headers but no rows ({', '.join(headers[:6])})"
+        return None
 
     def column_types(self, table: str) -> dict[str, str] | None:
         if table not in self._types:
@@ -107,9 +159,19 @@ class DuckDBEngine:
         """``expr`` as a timestamp; NULL where it does not parse."""
         return f"TRY_CAST({expr} AS TIMESTAMP)"
 
+    def cast(self, expr: str, kind: str) -> str:
+        """``expr`` as SQL type ``kind``; NULL where it does not convert."""
+        return f"TRY_CAST({expr} AS {kind})"
+
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         # Through Arrow: several times faster than .df() for text columns.
-        table = self.con.sql(sql, params=dict(params)).to_arrow_table()
+        try:
+            table = self.con.sql(sql, params=dict(params)).to_arrow_table()
+        except duckdb.InvalidInputException as exc:  # a bad line far into an export file
+            name, problem = _csv_problem(exc)
+            if name is None:
+                raise
+            raise DataError([RuleFailure(Path(name).stem, "-", f"{name} {problem}", 0)]) from None
         return table.to_pandas(date_as_object=False)
 
     def register(self, name: str, frame: pd.DataFrame) -> str | None:
@@ -170,6 +232,10 @@ class SQLEngine:
         """``expr`` as a timestamp."""
         return f"CAST({expr} AS TIMESTAMP)"
 
+    def cast(self, expr: str, kind: str) -> str:
+        """``expr`` as SQL type ``kind``."""
+        return f"CAST({expr} AS {kind})"
+
     def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
         import sqlalchemy as sa
 
@@ -204,6 +270,24 @@ def literal(text: str) -> str:
 
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_problem(exc: BaseException) -> tuple[str | None, str]:
+    """The file a DuckDB CSV error names (None if it names none) and the problem in one
+    line: not UTF-8 (with the ``encoding:`` to set), or what DuckDB says of the line."""
+    text = str(exc)
+    file = re.search(r"^\s*file = (.+)$", text, re.M)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    at = f" at line {line.group(1)}" if line else ""
+    name = None if file is None else Path(file.group(1).strip()).name
+    if "not utf-8 encoded" in text.lower() or "invalid unicode" in text.lower():
+        return name, (
+            f"is not UTF-8{at}: set `encoding: latin-1` (or utf-16) in the source file, "
+            "or save it as UTF-8"
+        )
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    reason = next((x for x in lines[1:] if not x.startswith("Original Line")), _first_line(exc))
+    return name, f"cannot be read as CSV{at}: {reason}"
 
 
 def _first_line(exc: BaseException) -> str:

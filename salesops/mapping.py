@@ -20,8 +20,8 @@ carry the CRM's own stage list. Relative paths in it are relative to its own fol
           stage: {"Needs Analysis": Discovery, "Negotiation/Review": Negotiation}
         derive:                 # the owner's region where the deal has none
           region: {from: reps.region, on: owner_id}
-        defaults:               # tried in order where a value is missing
-          created_date: [{first: opportunity_history.changed_at}, {column: close_date}]
+        defaults:               # in order where a value is missing; chained, never in a cycle
+          created_date: [{first: opportunity_history.changed_at}, {column: LastModifiedDate}]
           close_date: {column: created_date, plus: 90 days, when: open}
         outcome: {column: status, won: won, lost: lost}   # Pipedrive: won/lost apart from stage
 """
@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import pandas as pd
 
 from salesops.config import check_keys, read_yaml, root
 from salesops.errors import ConfigError
@@ -92,14 +94,15 @@ class TableMapping:
     """How one canonical table is found in a source."""
 
     source_table: str
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str | None] = field(default_factory=dict)  # None: absent on purpose
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     derive: Mapping[str, Derive] = field(default_factory=dict)
     defaults: Mapping[str, tuple[Default, ...]] = field(default_factory=dict)
     outcome: Outcome | None = None
 
-    def source_column(self, canonical: str) -> str:
-        """The source's name for canonical column ``canonical``."""
+    def source_column(self, canonical: str) -> str | None:
+        """The source's name for canonical column ``canonical``; None when the source file
+        says the export lacks it (``created_date: null``)."""
         return self.columns.get(canonical, canonical)
 
 
@@ -122,6 +125,7 @@ class SourceSpec:
     tables: Mapping[str, TableMapping] = field(default_factory=dict)
     stages: Stages | None = None
     files: tuple[Path, ...] = ()  # files besides the source file that it reads (stages)
+    encoding: str | None = None  # of its CSV files; None: UTF-8 (or UTF-16 with a BOM)
 
     def table(self, canonical: str) -> TableMapping:
         """The mapping of canonical table ``canonical`` (identity if unmapped)."""
@@ -169,7 +173,7 @@ class SourceSpec:
         project root."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{origin}: expected a mapping with 'kind' and 'location'")
-        check_keys(data, ("name", "kind", "location", "tables", "stages"), origin)
+        check_keys(data, ("name", "kind", "location", "tables", "stages", "encoding"), origin)
         base = root() if base is None else base
         kind = data.get("kind")
         if kind not in KINDS:
@@ -183,7 +187,27 @@ class SourceSpec:
         for table, spec in (data.get("tables") or {}).items():
             tables[table] = _table_mapping(table, spec, origin)
         stages, files = _stages(data.get("stages"), origin, base)
-        return cls(kind, location, str(data.get("name", "")), tables, stages, files)
+        encoding = _encoding(data.get("encoding"), origin)
+        name = str(data.get("name", ""))
+        return cls(kind, location, name, tables, stages, files, encoding)
+
+
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
+
+
+def _encoding(value: Any, origin: str) -> str | None:
+    """The CSV files' encoding as DuckDB names it: ``utf-8``, ``utf-16`` or ``latin-1``
+    (``iso-8859-1``, ``cp1252`` and ``windows-1252`` read as latin-1)."""
+    if value is None:
+        return None
+    text = str(value).strip().lower().replace("_", "-")
+    text = {"utf8": "utf-8", "utf16": "utf-16", "latin1": "latin-1"}.get(text, text)
+    if text in ("iso-8859-1", "cp1252", "windows-1252"):
+        text = "latin-1"
+    if text not in ENCODINGS:
+        known = ", ".join(ENCODINGS)
+        raise ConfigError(f"{origin}: encoding must be one of {known}, got {value!r}")
+    return text
 
 
 def _stages(value: Any, origin: str, base: Path) -> tuple[Stages | None, tuple[Path, ...]]:
@@ -236,10 +260,10 @@ def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
             raise ConfigError(f"{where}.values.{column}: expected 'export value: canonical value'")
     return TableMapping(
         str(spec.get("from", table)),
-        {k: str(v) for k, v in columns.items()},
+        {k: None if v is None else str(v) for k, v in columns.items()},
         {k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
         {k: _derive(v, f"{where}.derive.{k}") for k, v in derive.items()},
-        {k: _defaults(table, v, f"{where}.defaults.{k}") for k, v in defaults.items()},
+        {k: _defaults(table, k, v, f"{where}.defaults.{k}") for k, v in defaults.items()},
         outcome,
     )
 
@@ -261,7 +285,7 @@ def _derive(spec: Any, where: str) -> Derive:
     return Derive(table, column, str(spec["on"]))
 
 
-def _defaults(table: str, spec: Any, where: str) -> tuple[Default, ...]:
+def _defaults(table: str, column: str, spec: Any, where: str) -> tuple[Default, ...]:
     items = spec if isinstance(spec, list) else [spec]
     rules = []
     for i, item in enumerate(items, 1):
@@ -275,14 +299,39 @@ def _defaults(table: str, spec: Any, where: str) -> tuple[Default, ...]:
         kind, argument = kinds[0], str(item[kinds[0]])
         if kind in ("first", "last"):
             _table_column(argument, at)
+        if kind == "value":
+            _check_literal(TABLES[table].column(column).kind, item["value"], at)
         plus = item.get("plus")
-        if plus is not None and (kind != "column" or _interval(str(plus)) is None):
-            raise ConfigError(f"{at}: plus must be like '90 days' or '3 months' on a column")
+        dated = TABLES[table].column(column).kind in ("date", "timestamp")
+        if plus is not None and (kind == "value" or not dated or _interval(str(plus)) is None):
+            raise ConfigError(
+                f"{at}: plus must be like '90 days' or '3 months', on a rule that reads a "
+                "date for a date column"
+            )
         when = item.get("when")
         if when is not None and (table != "opportunities" or when not in ("open", "closed")):
             raise ConfigError(f"{at}: when must be open or closed, on opportunities")
         rules.append(Default(kind, argument, None if plus is None else str(plus), when))
     return tuple(rules)
+
+
+def _check_literal(kind: str, value: Any, where: str) -> None:
+    """A constant default must be a value of its column's type: a date for a date column,
+    a number for an amount."""
+    if kind in ("date", "timestamp"):
+        try:
+            ok = value is not None and not pd.isna(pd.Timestamp(str(value)))
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
+    elif kind in ("money", "count"):
+        try:
+            ok = float(str(value)) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"{where}: {value!r} is not a number >= 0")
 
 
 def _interval(text: str) -> tuple[int, str] | None:

@@ -10,6 +10,7 @@ report). Each filled column also yields a 0/1 marker column (``FILLED`` + name) 
 
 from __future__ import annotations
 
+import difflib
 from typing import Protocol
 
 import pandas as pd
@@ -37,6 +38,9 @@ TEXT_TYPES = ("VARCHAR", "TEXT", "CHAR", "STRING", "NVARCHAR", "CHARACTER", "CLO
 # Derived without being asked when the export lacks the column: a deal's region is its
 # owner's home region.
 IMPLIED = {("opportunities", "region"): Derive("reps", "region", "owner_id")}
+# The SQL type a filled value takes, by kind of column; other kinds are text.
+SQL_TYPES = {"date": "TIMESTAMP", "timestamp": "TIMESTAMP", "money": "DOUBLE PRECISION"}
+SQL_TYPES["count"] = SQL_TYPES["money"]
 
 
 class Engine(Protocol):
@@ -45,6 +49,8 @@ class Engine(Protocol):
     def column_types(self, table: str) -> dict[str, str] | None: ...
 
     def timestamp(self, expr: str) -> str: ...
+
+    def cast(self, expr: str, kind: str) -> str: ...
 
 
 class TableQuery:
@@ -70,15 +76,52 @@ class TableQuery:
 
     def source_column(self, name: str) -> str | None:
         """The export's column for canonical ``name``: as mapped, else the column of that
-        name (``Region`` serves ``region`` when no other column differs only in case)."""
+        name (``Region`` serves ``region`` when no other column differs only in case); None
+        if it has none, or the source file says so (``name: null``)."""
         assert self.types is not None
-        source = self.mapping.source_column(name)
-        if source in self.types or name in self.mapping.columns:
-            return source if source in self.types else None
+        if name in self.mapping.columns:
+            source = self.mapping.columns[name]
+            return source if source is not None and source in self.types else None
+        if name in self.types:
+            return name
         same = [c for c in self.types if c.casefold() == name.casefold()]
         return same[0] if len(same) == 1 else None
 
-    def column(self, name: str, alias: str = "t") -> str | None:
+    def mismapped(self) -> list[RuleFailure]:
+        """What the source file maps that the export does not have: a column mapped to a
+        header the export lacks (a typo, a deleted column), and defaults for a column the
+        export does not have at all, which would invent every value of it. Each names the
+        closest headers found."""
+        assert self.types is not None
+        out, where = [], self.mapping.source_table
+        for name, header in self.mapping.columns.items():
+            if header is not None and header not in self.types:
+                closest = self._closest(header)
+                rule = f'is mapped to "{header}", which {where} does not have{closest}'
+                out.append(RuleFailure(self.table, name, rule, 0))
+        for name in self.mapping.defaults:
+            if name in self.mapping.columns or self.column(name) is not None:
+                continue
+            rule = (
+                f"has defaults, but {where} has no such column{self._closest(name)}: map it "
+                f"under columns, or write `{name}: null` there if the export lacks it on "
+                "purpose and every value is to come from the defaults"
+            )
+            out.append(RuleFailure(self.table, name, rule, 0))
+        return out
+
+    def _closest(self, name: str) -> str:
+        """``" (closest: A, B)"``: the export's headers most like ``name``, or the headers
+        it has when none is close."""
+        headers = list(self.types or {})
+        folded = {h.casefold(): h for h in headers}
+        near = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.5)
+        if near:
+            return f" (closest: {', '.join(folded[n] for n in near)})"
+        shown = ", ".join(headers[:12]) + (", ..." if len(headers) > 12 else "")
+        return f" (it has: {shown})"
+
+    def column(self, name: str, alias: str = "t", chain: tuple[str, ...] = ()) -> str | None:
         """The SQL of canonical column ``name`` before defaults, on the table as ``alias``:
         the export's column with its values mapped, or its derived value, or both (the
         export's where it has one); None if neither."""
@@ -105,7 +148,10 @@ class TableQuery:
                 f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "
                 f"which the source does not have ({other.mapping.source_table!r})"
             )
-        on = self.column(derive.on, alias) if derive.on != name else own
+        if derive.on == name:
+            on = own
+        else:  # on the table itself, the key as its defaults filled it
+            on = self.filled(derive.on, chain) if alias == "t" else self.column(derive.on, alias)
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "
@@ -166,18 +212,48 @@ class TableQuery:
             )
         return f"{alias}.{quote(column)}"
 
-    def _default(self, rule: Default) -> str:
+    def filled(self, name: str, chain: tuple[str, ...] = ()) -> str | None:
+        """The SQL of canonical column ``name`` after its defaults: the export's value, else
+        each rule's in the order written. A rule that reads another column reads it filled
+        by that column's own defaults (``chain`` holds the columns being filled, so a cycle
+        is refused rather than followed). All parts share one type: the column's (a date,
+        a number) when the export's column has it, else text, which validation parses."""
+        own = self.column(name, chain=chain)
+        rules = self.mapping.defaults.get(name, ())
+        if not rules:
+            return own
+        if name in chain:
+            cycle = " -> ".join((*chain[chain.index(name) :], name))
+            raise ConfigError(
+                f"{self.spec.label}: {self.table} defaults read each other in a cycle "
+                f"({cycle}): no value can be filled from itself"
+            )
+        chain = (*chain, name)
+        values = [self._default(rule, chain) for rule in rules]
+        target = SQL_TYPES.get(TABLES[self.table].column(name).kind)
+        if target is not None and (own is None or _family(self._type(name)) == target):
+            parts = ([own] if own else []) + [self.engine.cast(v, target) for v in values]
+        else:  # text, or an export column whose type is not the column's: compare as text
+            parts = [_text(p) for p in ([own] if own else []) + values]
+        return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+
+    def _type(self, name: str) -> str:
+        """The engine's type of the export column behind ``name`` when it is read as it is
+        (not value-mapped, derived or from an outcome column); "" when not known."""
+        source = self.source_column(name)
+        plain = name not in self.mapping.values and name not in self.mapping.derive
+        if source is None or not plain or (name == "stage" and self.mapping.outcome):
+            return ""
+        return (self.types or {}).get(source, "")
+
+    def _default(self, rule: Default, chain: tuple[str, ...]) -> str:
         if rule.kind == "value":
             value = literal(rule.argument)
         elif rule.kind == "column":
             if rule.argument in TABLES[self.table].column_names:
-                value = self.column(rule.argument) or "NULL"
+                value = self.filled(rule.argument, chain) or "NULL"
             else:
                 value = self._export(rule.argument, "defaults")
-            if rule.plus:
-                number, unit = rule.plus.split()
-                unit = "days" if unit.startswith("day") else "months"
-                value = f"({self.engine.timestamp(value)} + INTERVAL '{int(number)} {unit}')"
         else:
             other_table, _, other_column = rule.argument.partition(".")
             refers = REFERENCES.get((other_table, self.table))
@@ -196,6 +272,10 @@ class TableQuery:
                 f"FROM {ident(other.mapping.source_table)} AS o "
                 f"WHERE {_text(other.column(refers, 'o') or 'NULL')} = {key})"
             )
+        if rule.plus:
+            number, unit = rule.plus.split()
+            unit = "days" if unit.startswith("day") else "months"
+            value = f"({self.engine.timestamp(value)} + INTERVAL '{int(number)} {unit}')"
         if rule.when is None:
             return value
         names = self.stages.open_names if rule.when == "open" else self.stages.closed_names
@@ -214,12 +294,11 @@ class TableQuery:
         """
         assert self.types is not None
         parts, present, markers = [], [], []
+        mismapped = self.mismapped()
         for name in TABLES[self.table].column_names:
-            expr = self.column(name)
-            rules = self.mapping.defaults.get(name, ())
-            if rules:
-                before = expr or "NULL"
-                expr = f"COALESCE({before}, {', '.join(self._default(r) for r in rules)})"
+            expr = self.filled(name)
+            if name in self.mapping.defaults:
+                before = self.column(name) or "NULL"
                 markers.append(
                     f"CASE WHEN {before} IS NULL AND {expr} IS NOT NULL THEN 1 ELSE 0 END "
                     f"AS {quote(FILLED + name)}"
@@ -227,14 +306,12 @@ class TableQuery:
             parts.append(f"{expr or 'NULL'} AS {quote(name)}")
             if expr is not None:
                 present.append(name)
-        missing = missing_columns(self.table, present)
-        if missing:
+        named = {f.column for f in mismapped}
+        missing = [f for f in missing_columns(self.table, present) if f.column not in named]
+        if missing or mismapped:
             found = tuple(self.types)
-            column = self.mapping.source_column
-            raise DataError(
-                [RuleFailure(f.table, column(f.column), f.rule, 0, found) for f in missing],
-                self.spec.label,
-            )
+            failures = [RuleFailure(f.table, f.column, f.rule, 0, found) for f in missing]
+            raise DataError(mismapped + failures, self.spec.label)
         sql = f"SELECT {', '.join(parts + markers)} FROM {ident(self.mapping.source_table)} AS t"
         return sql, present
 
@@ -245,6 +322,17 @@ class TableQuery:
             return False
         kind = (self.types or {}).get(self.source_column(name) or "", "")
         return kind.startswith(("DATE", "TIMESTAMP"))
+
+
+def _family(kind: str) -> str | None:
+    """The SQL type of :data:`SQL_TYPES` that an engine's column type ``kind`` belongs to."""
+    kind = kind.upper()
+    if kind.startswith(("DATE", "TIMESTAMP")):
+        return "TIMESTAMP"
+    numbers = ("BIGINT", "INT", "DOUBLE", "FLOAT", "DECIMAL", "NUMERIC", "REAL", "HUGEINT")
+    if kind.startswith(numbers) or kind in ("SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"):
+        return "DOUBLE PRECISION"
+    return None
 
 
 def _text(expr: str) -> str:

@@ -35,7 +35,16 @@ def broken_copy(case: dict, target: Path) -> Path:
         return target
     path = target / f"{case['table']}.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "drop_column" in case:
+    if case.get("file") == "empty":
+        path.write_bytes(b"")
+        return target
+    if case.get("file") == "headers_only":
+        frame = frame.iloc[:0]
+    elif case.get("file") == "title_row":  # a merged title cell above the headers
+        text = path.read_text()
+        path.write_text(f"CRM export {target.name}" + "," * (len(frame.columns) - 1) + "\n" + text)
+        return target
+    elif "drop_column" in case:
         frame = frame.drop(columns=case["drop_column"])
     else:
         row = frame.index[frame.iloc[:, 0] == case["row"]][0]
@@ -47,7 +56,7 @@ def broken_copy(case: dict, target: Path) -> Path:
             for column, value in case["append"].items():
                 extra[column] = value
             frame = pd.concat([frame, extra], ignore_index=True)
-    frame.to_csv(path, index=False)
+    frame.to_csv(path, index=False, encoding=case.get("encoding", "utf-8"))
     return target
 
 

@@ -42,7 +42,8 @@ def source(shape: str) -> str:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_map_proposes_the_edited_mapping(shape):
-    text, _, stages = propose(EXPORT.get(shape, CRM / shape), ".")
+    proposal = propose(EXPORT.get(shape, CRM / shape), ".")
+    text, stages = proposal.text, proposal.stage_counts
     proposed = yaml.safe_load(text)
     edited = yaml.safe_load(Path(source(shape)).read_text())
     for table, keys in {
@@ -282,3 +283,136 @@ def test_filled_values_are_counted_on_the_rows_a_period_keeps():
     count, rule = so.load(source("zoho"), period="2026-06").filled["opportunities.created_date"]
     assert (count, rule) == (int(known.sum()), "Modified Time")
     assert so.load(source("zoho")).filled["opportunities.created_date"][0] == len(imported)
+
+
+# -- real public exports (tests/data/exports/real: provenance and licence in each README) --
+
+REAL = Path(__file__).parent / "data" / "exports" / "real"
+
+
+# What had to be edited in the proposal, column by column: (table, column): (proposed,
+# edited); None is "absent on purpose" (null). Each is explained in the export's README.md.
+UNMAPPED = "(not mapped)"
+REAL_EDITS = {
+    "salesforce": {
+        ("opportunities", "forecast_category"): ("forecast_category_name", None),
+        ("opportunity_history", "changed_at"): ("created_date", "_fivetran_start"),
+        ("opportunity_history", "forecast_category"): ("forecast_category_name", None),
+        ("reps", "region"): ("division", None),
+        ("reps", "role"): ("title", None),
+        ("reps", "email"): ("email", None),
+    },
+    "hubspot": {
+        ("reps", "name"): (UNMAPPED, "first_name"),
+        ("reps", "region"): (UNMAPPED, None),
+        ("reps", "email"): ("email", None),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EDITS))
+def test_real_export_proposal_and_what_was_edited(name):
+    """The kept proposal is what ``salesops map`` writes today; the edited source file
+    differs from it in the listed columns only (and adds stages and defaults)."""
+    proposal = propose(REAL / name, ".")
+    assert proposal.text == (REAL / name / "proposed.yml").read_text()
+    proposed = yaml.safe_load(proposal.text)["tables"]
+    edited = yaml.safe_load((REAL / name / "source.yml").read_text())["tables"]
+    assert {t: edited[t]["from"] for t in edited} == {t: proposed[t]["from"] for t in edited}
+    changes = {}
+    for table, spec in edited.items():
+        before, after = proposed[table]["columns"], spec["columns"]
+        for column in set(before) | set(after):
+            was, now = before.get(column, UNMAPPED), after.get(column, UNMAPPED)
+            if was != now:
+                changes[(table, column)] = (was, now)
+    assert changes == REAL_EDITS[name]
+
+
+REAL_REFUSALS = {
+    "salesforce": [
+        "opportunities.owner_id: must refer to a rep in reps: 10 rows",
+        "opportunities.close_date: must not be before created_date for closed deals: 1 row "
+        "(e.g. 006q000000HddueAAB)",
+    ],
+    "hubspot": [
+        "opportunities.owner_id: must not be empty: 22 rows",
+        "opportunities.close_date: must not be empty: 44 rows",
+        "opportunities.stage: must not be empty: 44 rows",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_REFUSALS))
+def test_real_export_validation_names_what_is_wrong(name, capsys):
+    assert cli.main(["validate", "--source", str(REAL / name / "source.yml")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{len(REAL_REFUSALS[name])} data rule(s) failed" in err
+    for line in REAL_REFUSALS[name]:
+        assert line in err
+
+
+def _mapped(source: Path) -> tuple[dict[str, pd.DataFrame], so.Stages]:
+    """The mapped and coerced tables of a source that validation refuses."""
+    from salesops.validation import coerce
+
+    with so.open_source(source) as src:
+        raw, stages = src.raw(), src.stages
+    return {table: coerce(table, frame)[0] for table, frame in raw.items()}, stages
+
+
+def test_real_salesforce_numbers_match_pandas():
+    """Win rate, deal size, cycle, bookings by month and the pipeline rebuilt from the
+    history at two moments: salesops on the mapped export against pandas on the raw files
+    (the export's own is_won / is_closed flags, not the source file's stage list)."""
+    from salesops import pipeline
+
+    tables, stages = _mapped(REAL / "salesforce" / "source.yml")
+    o, h = tables["opportunities"], tables["opportunity_history"]
+    d = pd.read_csv(REAL / "salesforce" / "sf_opportunity_data.csv")
+    raw = pd.DataFrame(
+        {
+            "created": pd.to_datetime(d["created_date"]).dt.normalize(),
+            "close": pd.to_datetime(d["close_date"]),
+            "won": d["is_won"],
+            "closed": d["is_closed"],
+            "amount": d["amount"],
+        }
+    )
+    closed = raw[raw["closed"] & (raw["close"] >= "2018-10-01") & (raw["close"] < "2019-01-01")]
+    won = closed[closed["won"]]
+    assert (len(closed), len(won)) == (9, 5)
+    assert metrics.win_rate(o, "2018-Q4", stages=stages) == pytest.approx(5 / 9)
+    assert metrics.average_deal_size(o, "2018-Q4", stages=stages) == pytest.approx(
+        won["amount"].mean()  # the one won deal with an amount
+    )
+    cycle = metrics.sales_cycle(o, "2018-Q4", stages=stages)
+    days = (won["close"] - won["created"]).dt.days
+    assert cycle["mean_days"] == pytest.approx(days.mean())
+    assert cycle["median_days"] == pytest.approx(days.median())
+    by_month = won.groupby(won["close"].dt.to_period("M"))["amount"].sum()
+    for month in ("2018-10", "2018-11", "2018-12"):
+        expected = by_month.get(pd.Period(month), 0.0)
+        assert metrics.bookings(o, month, stages=stages) == pytest.approx(expected), month
+    history = pd.read_csv(REAL / "salesforce" / "sf_opportunity_history_data.csv")
+    history["start"] = pd.to_datetime(history["_fivetran_start"])
+    for moment in ("2019-04-03 12:00", "2019-04-04 12:00"):
+        known = history[history["start"] < pd.Timestamp(moment)].sort_values("start")
+        state = known.groupby("id").tail(1)
+        open_ = state[~state["is_closed"]]
+        rebuilt = pipeline.pipeline_as_of(h, moment, stages=stages)
+        assert rebuilt["deals"] == len(open_), moment
+        assert rebuilt["amount"] == pytest.approx(open_["amount"].fillna(0).sum()), moment
+
+
+def test_real_hubspot_has_no_closed_deal_to_count():
+    """pandas on the raw deals finds no stage and no close date: nothing closed can be
+    counted, which is why validation refuses rather than inventing a stage."""
+    d = pd.read_csv(REAL / "hubspot" / "deal_data.csv")
+    assert d["deal_pipeline_stage_id"].isna().all() and d["property_closedate"].isna().all()
+    assert d["property_amount"].isna().all()
+    tables, _ = _mapped(REAL / "hubspot" / "source.yml")
+    o = tables["opportunities"]
+    assert o["stage"].isna().all() and o["close_date"].isna().all()
+    assert (o["created_date"] == pd.to_datetime(d["property_createdate"]).dt.normalize()).all()

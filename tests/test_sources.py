@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import yaml
 from pandas.testing import assert_frame_equal
 
 import salesops as so
+from salesops import cli
 from salesops.errors import ConfigError, DataError
 from salesops.mapping import SourceSpec
 from salesops.sources import Source
@@ -144,7 +147,10 @@ def test_missing_mapped_column_names_the_export_column(tmp_path):
     deals = pd.read_csv(folder / "deals.csv", dtype=str).drop(columns="Deal owner ID")
     deals.to_csv(folder / "deals.csv", index=False)
     spec = SourceSpec.read("parameters/sources/hubspot.yml")
-    with pytest.raises(DataError, match="opportunities.Deal owner ID: required column is missing"):
+    with pytest.raises(
+        DataError,
+        match='opportunities.owner_id: is mapped to "Deal owner ID", which deals does not have',
+    ):
         so.load(SourceSpec(spec.kind, str(folder), spec.name, spec.tables))
 
 
@@ -333,3 +339,202 @@ def test_a_load_leaves_no_cached_blocks_of_the_database_file(small_db):
         assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
         tables = src.load("company", "latest")  # evicts after each table, and reads again
         assert cached(con) <= 1 << 20 and len(tables.opportunity_history) > 0
+
+
+# -- a source file cannot invent data ----------------------------------------------------
+
+HUBSPOT = Path(__file__).parent / "data" / "exports" / "crm" / "hubspot"
+OPEN_STAGES = ["Appointment Scheduled", "Qualified To Buy", "Contract Sent"]
+
+
+def _hubspot(tmp_path: Path, edit=None, deals=None) -> Path:
+    """A copy of the HubSpot-shaped export whose source file ``edit`` changes (on the
+    parsed YAML) and whose deals ``deals`` changes (on the raw CSV frame)."""
+    folder = tmp_path / "hubspot"
+    shutil.copytree(HUBSPOT, folder)
+    if deals is not None:
+        frame = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+        frame = deals(frame)
+        frame.to_csv(folder / "deals.csv", index=False)
+    if edit is not None:
+        data = yaml.safe_load((folder / "source.yml").read_text())
+        edit(data["tables"]["opportunities"])
+        (folder / "source.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return folder / "source.yml"
+
+
+def _validate(source: Path, capsys) -> tuple[int, str]:
+    code = cli.main(["validate", "--source", str(source)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out + captured.err
+
+
+def test_a_misspelt_column_is_an_error_naming_the_closest_headers(tmp_path, capsys):
+    source = _hubspot(tmp_path, lambda t: t["columns"].update(close_date="Close Dt"))
+    code, printed = _validate(source, capsys)
+    assert code == 1
+    assert (
+        'opportunities.close_date: is mapped to "Close Dt", which deals does not have '
+        "(closest: Close Date, Create Date)" in printed
+    )
+    assert "filled" not in printed  # no default ran in its place
+
+
+def test_a_mapped_column_the_export_lacks_is_an_error_not_an_empty_column(tmp_path, capsys):
+    source = _hubspot(tmp_path, deals=lambda d: d.drop(columns="Amount"))
+    code, printed = _validate(source, capsys)
+    assert code == 1
+    assert 'opportunities.amount: is mapped to "Amount", which deals does not have' in printed
+    with pytest.raises(DataError, match="opportunities.amount: is mapped to"):
+        so.load(source)
+
+
+def test_defaults_for_a_column_the_export_lacks_are_refused_unless_said_on_purpose(tmp_path):
+    def edit(table):
+        del table["columns"]["close_date"]
+        table["defaults"]["close_date"] = {"column": "created_date", "plus": "90 days"}
+
+    with pytest.raises(DataError, match=r"opportunities.close_date: has defaults, but deals"):
+        so.load(_hubspot(tmp_path / "a", edit))
+
+    def on_purpose(table):
+        edit(table)
+        table["columns"]["close_date"] = None
+
+    tables = so.load(_hubspot(tmp_path / "b", on_purpose))
+    o = tables.opportunities
+    assert (o["close_date"] == o["created_date"] + pd.Timedelta(days=90)).all()
+    assert tables.filled["opportunities.close_date"][0] == len(o)
+
+
+@pytest.mark.parametrize(
+    ("column", "rule", "expected"),
+    [
+        ("close_date", {"value": "2027-12-31", "when": "open"}, pd.Timestamp("2027-12-31")),
+        ("close_date", {"column": "Create Date", "plus": "30 days", "when": "open"}, None),
+        ("amount", {"value": 1000, "when": "open"}, 1000.0),
+        ("amount", {"value": "250.5", "when": "closed"}, 250.5),
+        ("lead_source", {"value": "Unknown", "when": "open"}, "Unknown"),
+        ("lead_source", {"column": "Pipeline"}, "Sales Pipeline"),
+        ("owner_id", {"value": 81201, "when": "open"}, "81201"),
+    ],
+)
+def test_every_rule_works_on_every_column_type(tmp_path, column, rule, expected):
+    header = {"close_date": "Close Date", "amount": "Amount", "lead_source": "Original Source"}
+    header["owner_id"] = "Deal owner ID"
+    closed = ["Closed Won", "Closed Lost"]
+    blank: list[str] = []
+
+    def deals(frame):
+        chosen = frame["Deal Stage"].isin(closed) == (rule.get("when") == "closed")
+        if "when" not in rule:
+            chosen[:] = True
+        frame.loc[frame.index[chosen][:3], header[column]] = ""
+        empty = chosen & (frame[header[column]] == "")
+        blank.extend(frame.loc[empty, "Record ID"])
+        return frame
+
+    def edit(table):
+        table["defaults"] = {**table.get("defaults", {}), column: rule}
+
+    tables = so.load(_hubspot(tmp_path, edit, deals))
+    o = tables.opportunities.set_index("opportunity_id")
+    assert tables.filled[f"opportunities.{column}"][0] == len(blank) >= 3
+    for deal in blank:
+        want = expected
+        if want is None:
+            want = o.at[deal, "created_date"] + pd.Timedelta(days=30)
+        assert o.at[deal, column] == want, deal
+
+
+def test_a_literal_of_the_wrong_type_is_refused_when_the_file_is_read(tmp_path):
+    edit = lambda t: t["defaults"].update(close_date={"value": "soon"})  # noqa: E731
+    with pytest.raises(ConfigError, match=r"defaults.close_date: 'soon' is not a date"):
+        SourceSpec.read(_hubspot(tmp_path, edit))
+
+
+def test_defaults_chain_deals_without_any_date(tmp_path):
+    """A deal with no dates at all: its created date comes from a constant, and the close
+    date rule reads that filled created date."""
+    dateless: list[str] = []
+
+    def deals(frame):
+        rows = frame.index[frame["Deal Stage"].isin(OPEN_STAGES)][:4]
+        dateless.extend(frame.loc[rows, "Record ID"])
+        frame.loc[rows, ["Create Date", "Close Date"]] = ""
+        return frame
+
+    def edit(table):  # the close-date rule is written before the rule it reads
+        table["defaults"] = {
+            "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
+            "created_date": {"value": "2026-01-15"},
+        }
+
+    tables = so.load(_hubspot(tmp_path, edit, deals))
+    o = tables.opportunities.set_index("opportunity_id")
+    assert (o.loc[dateless, "created_date"] == pd.Timestamp("2026-01-15")).all()
+    assert (o.loc[dateless, "close_date"] == pd.Timestamp("2026-04-15")).all()
+    assert tables.filled["opportunities.created_date"][0] == 4
+
+
+def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
+    def edit(table):
+        table["defaults"] = {
+            "close_date": {"column": "created_date", "plus": "90 days"},
+            "created_date": {"column": "close_date", "plus": "-90 days"},
+        }
+
+    code, printed = _validate(_hubspot(tmp_path, edit), capsys)
+    assert code == 2
+    assert "in a cycle (created_date -> close_date -> created_date)" in printed
+
+
+# -- files that are not what they claim ---------------------------------------------------
+
+
+def test_a_utf16_export_with_its_mark_loads_as_it_is(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "utf16"
+    shutil.copytree(tiny_dir, folder)
+    reps = folder / "reps.csv"
+    reps.write_text(reps.read_text(encoding="utf-8"), encoding="utf-16")  # Excel's "Unicode text"
+    _same_tables(tiny, so.load(folder))
+
+
+def test_encoding_is_set_in_the_source_file(tiny_dir, tmp_path):
+    folder = tmp_path / "latin"
+    shutil.copytree(tiny_dir, folder)
+    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
+    reps.loc[reps["rep_id"] == "R2", "name"] = "Zoë Müller"
+    reps.to_csv(folder / "reps.csv", index=False, encoding="latin-1")
+    with pytest.raises(DataError, match="reps.csv is not UTF-8 at line 4"):
+        so.load(folder)
+    (folder / "source.yml").write_text("kind: files\nlocation: .\nencoding: latin-1\n")
+    tables = so.load(folder / "source.yml")
+    assert tables.reps.set_index("rep_id").at["R2", "name"] == "Zoë Müller"
+    with pytest.raises(ConfigError, match="encoding must be one of utf-8, utf-16, latin-1"):
+        SourceSpec.from_dict({"kind": "files", "location": ".", "encoding": "ebcdic"})
+
+
+def test_a_bad_line_far_into_a_file_is_named_not_a_traceback(tiny_dir, tmp_path, capsys):
+    """DuckDB samples the start of a file; a latin-1 byte after it fails at query time."""
+    folder = tmp_path / "late"
+    shutil.copytree(tiny_dir, folder)
+    frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    many = pd.concat([frame] * 6000, ignore_index=True)
+    many["activity_id"] = [f"X{i}" for i in range(len(many))]
+    text = many.to_csv(index=False).encode() + "X-late,R1,2026-09-01 10:00:00,café,5,\n".encode(
+        "latin-1"
+    )
+    (folder / "activities.csv").write_bytes(text)
+    code = cli.main(["validate", "--source", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"activities.csv is not UTF-8 at line {len(many) + 2}" in err
+
+
+def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "extra"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "notes.csv").write_bytes(b"")
+    _same_tables(tiny, so.load(folder))

@@ -1,0 +1,217 @@
+"""``salesops map`` on exports it has never seen: tables and columns found by content.
+
+The fixture has the shape of a public sales-pipeline export (``sales_pipeline.csv``,
+``sales_teams.csv``, ``accounts.csv``, ``products.csv``; headers ``sales_agent``,
+``engage_date``, ``close_value``, ``regional_office``; open deals without amounts, the
+earliest ones without any date) with stage names of its own. It is written by
+:func:`pipeline_export` from a fixed seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import salesops as so
+from salesops import cli, metrics
+from salesops.proposal import propose
+
+STAGES = ["Qualify", "Demo", "Won", "Lost"]  # open ones in pipeline order, then closed
+OFFICES = {"North": ["Ann Lee", "Bo Chan", "Cy Diaz"], "South": ["Di Eng", "Ed Fox"]}
+MANAGERS = {"North": "Mia Stone", "South": "Raj Patel"}
+AS_OF = pd.Timestamp("2026-06-30")
+
+
+def pipeline_export(folder: Path, names: dict[str, str] | None = None) -> Path:
+    """Write the export into ``folder``; ``names`` renames files and headers."""
+    names = names or {}
+    rng = np.random.default_rng(7)
+    agents = [a for people in OFFICES.values() for a in people]
+    rows = []
+    for i in range(240):
+        agent = agents[i % len(agents)]
+        engaged = pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(rng.integers(0, 500)))
+        days = int(rng.integers(5, 120))
+        closed = engaged + pd.Timedelta(days=days)
+        stage = ("Won" if rng.random() < 0.45 else "Lost") if closed <= AS_OF else "Demo"
+        row = {
+            "opportunity_id": f"OP{i:04d}",
+            "sales_agent": agent,
+            "product": ["Alpha", "Beta", "Gamma"][i % 3],
+            "account": f"Account {i % 40:02d}",
+            "deal_stage": stage,
+            "engage_date": engaged.date(),
+            "close_date": closed.date() if stage in ("Won", "Lost") else None,
+            "close_value": int(rng.integers(500, 9000)) if stage == "Won" else 0,
+        }
+        if stage == "Demo":
+            row["close_value"] = None
+        rows.append(row)
+    for i in range(240, 260):  # not yet engaged: no date at all
+        rows.append(
+            {"opportunity_id": f"OP{i:04d}", "sales_agent": agents[i % len(agents)],
+             "product": "Alpha", "account": "Account 01", "deal_stage": "Qualify",
+             "engage_date": None, "close_date": None, "close_value": None}
+        )  # fmt: skip
+    deals = pd.DataFrame(rows)
+    teams = pd.DataFrame(
+        [
+            {"sales_agent": a, "manager": MANAGERS[office], "regional_office": office}
+            for office, people in OFFICES.items()
+            for a in people
+        ]
+    )
+    accounts = pd.DataFrame(
+        {
+            "account": [f"Account {i:02d}" for i in range(40)],
+            "sector": [["retail", "medical", "software"][i % 3] for i in range(40)],
+            "revenue": [round(100 + 37.5 * i, 1) for i in range(40)],
+            "office_location": [["United States", "Kenya"][i % 2] for i in range(40)],
+        }
+    )
+    products = pd.DataFrame({"product": ["Alpha", "Beta", "Gamma"], "sales_price": [55, 550, 5500]})
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, frame in [
+        ("sales_pipeline", deals),
+        ("sales_teams", teams),
+        ("accounts", accounts),
+        ("products", products),
+    ]:
+        frame = frame.rename(columns=names)
+        frame.to_csv(folder / f"{names.get(stem, stem)}.csv", index=False)
+    return folder
+
+
+# Every name that says anything changed: only the content is left to go by.
+OPAQUE = {
+    "sales_pipeline": "export_1",
+    "sales_teams": "export_2",
+    "accounts": "export_3",
+    "products": "export_4",
+    "deal_stage": "phase",
+    "sales_agent": "handled_by",
+    "close_value": "usd",
+    "regional_office": "location",
+    "engage_date": "first_meeting",
+    "close_date": "finished",
+    "opportunity_id": "ref",
+}
+
+
+RENAMED = {"sales_pipeline": "deals", "sales_teams": "users"}
+
+
+@pytest.mark.parametrize(
+    "names", [{}, RENAMED, OPAQUE], ids=["pipeline-shape", "deals-and-users", "opaque-names"]
+)
+def test_map_places_the_columns_of_an_unseen_export(tmp_path, names):
+    folder = pipeline_export(tmp_path / "export", names)
+    n = lambda header: names.get(header, header)  # noqa: E731
+    proposal = propose(folder, ".")
+    opps, reps = proposal.table("opportunities"), proposal.table("reps")
+    assert (opps.source, reps.source) == (n("sales_pipeline"), n("sales_teams"))
+    assert opps.columns["opportunity_id"] == n("opportunity_id")
+    assert opps.columns["owner_id"] == n("sales_agent")  # the people of sales_teams
+    assert opps.columns["created_date"] == n("engage_date")  # the earlier date column
+    assert opps.columns["close_date"] == n("close_date")
+    assert opps.columns["amount"] == n("close_value")  # the money column
+    assert opps.columns["stage"] == n("deal_stage")  # a few repeated stage-like values
+    assert reps.columns["rep_id"] == reps.columns["name"] == n("sales_agent")
+    assert reps.columns["region"] == n("regional_office")  # people -> office
+    assert "manager_id" not in reps.columns  # the managers are not rows of the team file
+    assert reps.reasons["manager_id"].startswith("'manager' holds managers who are not people")
+    # the open stages in order, from the age of their deals (no history here)
+    assert proposal.stage_order[:2] == ["Qualify", "Demo"]
+    assert "ordered by the age of their deals" in proposal.order_note
+    source = yaml.safe_load(proposal.text)
+    assert [s["name"] for s in source["stages"]] == STAGES
+    assert "    derive:\n      region: {from: reps.region, on: owner_id}" in proposal.text
+
+
+def test_map_lists_files_headers_and_why_a_column_is_missing(tmp_path, capsys):
+    folder = pipeline_export(tmp_path / "export")
+    out = tmp_path / "source.yml"
+    assert cli.main(["map", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "files seen in" in printed
+    assert (
+        "sales_pipeline (260 rows): opportunity_id, sales_agent, product, account, deal_stage, "
+        "engage_date, close_date, close_value" in printed
+    )
+    assert "accounts (40 rows): account, sector, revenue, office_location" in printed
+    assert "segment               missing (optional): no header like segment" in printed
+    assert "opportunity_history: not found: no file named like" in printed
+    assert "stage order: no stage history: open stages ordered by the age" in printed
+    text = out.read_text()
+    assert "# Files seen:" in text and "#   sales_teams (5 rows): sales_agent" in text
+    assert "# lead_source: missing (optional): no header like" in text
+
+
+def test_map_finds_no_deals_and_says_why(tmp_path, capsys):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    pd.DataFrame({"city": ["Oslo", "Lima"], "people": [3, 4]}).to_csv(folder / "a.csv")
+    assert cli.main(["map", str(folder), "--out", str(tmp_path / "s.yml")]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "opportunities: required, not found: no file named like opportunity, opportunities, "
+        "deals, deal, and none of dated rows with stage-like values" in printed
+    )
+    assert "a (2 rows): column0, city, people" in printed  # pandas' unnamed index column
+
+
+def test_map_orders_stages_from_the_history(tmp_path):
+    """With a stage history the order is the order deals pass through the stages, even
+    when the open deals' ages say otherwise."""
+    folder = pipeline_export(tmp_path / "export")
+    history = []
+    for i in range(30):
+        start = pd.Timestamp("2025-03-01") + pd.Timedelta(days=i)
+        for step, stage in enumerate(["Qualify", "Demo", "Won" if i % 2 else "Lost"]):
+            history.append(
+                {"OpportunityId": f"OP{i:04d}", "CreatedDate": start + pd.Timedelta(days=9 * step),
+                 "StageName": stage}
+            )  # fmt: skip
+    pd.DataFrame(history).to_csv(folder / "OpportunityHistory.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order[:2] == ["Qualify", "Demo"]
+    assert "in the order deals pass through them in OpportunityHistory" in proposal.order_note
+
+
+def test_map_says_when_it_cannot_order_the_stages(tmp_path):
+    folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})
+    for name in ("sales_pipeline",):
+        frame = pd.read_csv(folder / f"{name}.csv").drop(columns=["x", "y"])
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    proposal = propose(folder, ".")
+    assert "could not order the stages" in proposal.order_note
+    reasons = proposal.table("opportunities").reasons
+    assert reasons["created_date"].endswith("and no date column left")
+
+
+def test_the_edited_proposal_validates_and_counts_right(tmp_path):
+    """What a user edits in the proposal: the dates of deals that have none (chained
+    defaults), then the numbers match pandas on the raw files."""
+    folder = pipeline_export(tmp_path / "export")
+    source = yaml.safe_load(propose(folder, ".").text)
+    opps = source["tables"]["opportunities"]
+    opps["defaults"] = {
+        "created_date": {"value": "2026-06-01", "when": "open"},
+        "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
+    }
+    (folder / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    tables = so.load(folder / "source.yml")
+    raw = pd.read_csv(folder / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
+    closed = raw[raw["deal_stage"].isin(["Won", "Lost"]) & (raw["close_date"].dt.year == 2025)]
+    won = closed[closed["deal_stage"] == "Won"]
+    o = tables.opportunities
+    stages = tables.stages
+    assert metrics.win_rate(o, "2025", stages=stages) == pytest.approx(len(won) / len(closed))
+    assert metrics.average_deal_size(o, "2025", stages=stages) == pytest.approx(
+        won["close_value"].mean()
+    )
+    assert tables.filled["opportunities.created_date"][0] == 20
