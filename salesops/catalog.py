@@ -11,12 +11,13 @@ from typing import Any
 
 import pandas as pd
 
+from salesops import dates
 from salesops.coverage import SECTIONS
 from salesops.engines import DuckDBEngine, SQLEngine, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 from salesops.mapping import SourceSpec
 from salesops.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
-from salesops.queries import TableQuery
+from salesops.queries import TRIMMED, TableQuery
 from salesops.scopes import Scope
 from salesops.stages import Stages
 
@@ -144,6 +145,18 @@ class Catalog:
             listed = f"it has {len(known):,} reps, e.g. {', '.join(known[:5])}"
         raise ConfigError(f"no {scope.level} {scope.value!r} in {self.spec.label}; {listed}")
 
+    def variants(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """For each column that names a region or a rep (:data:`salesops.queries.TRIMMED`),
+        the rows of each value as the export writes it and as it is read (``written``,
+        ``value``, ``n``); for :func:`salesops.validation.variant_warnings`."""
+        out = {}
+        for table, column in sorted(TRIMMED):
+            query = self._table(table)
+            sql = query.variants(column) if query.exists else None
+            if sql is not None:
+                out[(table, column)] = self.engine.query(sql, {})
+        return out
+
     def as_of(self) -> pd.Timestamp:
         """The last day the data covers (the demo's fixed date, else the last event).
 
@@ -162,10 +175,12 @@ class Catalog:
         for table, column in PERIOD_COLUMN.items():
             selected = self.select(table)
             if selected is not None:
-                value = self.engine.query(
-                    f"SELECT max({column}) AS m FROM ({selected[0]}) AS t", {}
-                )
-                latest.append(pd.to_datetime(value.iloc[0, 0], errors="coerce"))
+                sql = f"SELECT max({column}) AS m FROM ({selected[0]}) AS t"
+                value = self.engine.query(sql, {}).iloc[0, 0]
+                if isinstance(value, str):  # dates as text: the latest in the column's format
+                    sql = f"SELECT {column} FROM ({selected[0]}) AS t"
+                    value = dates.read(self.engine.query(sql, {}).iloc[:, 0]).values.max()
+                latest.append(pd.to_datetime(value, errors="coerce"))
         latest = [d for d in latest if pd.notna(d)]
         if not latest:
             raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])

@@ -44,6 +44,7 @@ def validate(args: argparse.Namespace) -> int:
     from salesops.coverage import warnings
     from salesops.periods import Period
     from salesops.sources import open_source
+    from salesops.validation import variant_warnings
 
     with open_source(args.source) as src:
         tables = src.load(args.scope, args.period, on_invalid=args.on_invalid)
@@ -64,6 +65,8 @@ def validate(args: argparse.Namespace) -> int:
             print(f"  filled {count:,} missing {column}: {rules}")
         for warning in warnings(tables.absent):
             print(f"  {warning}")
+        for warning in variant_warnings(src.variants()):
+            print(f"  warning: {warning}")
     return 0
 
 

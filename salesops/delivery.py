@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,6 +33,7 @@ from salesops.letters import Item
 from salesops.lock import RunLock
 from salesops.mail import Mailer, SendError, SMTPSettings, UnreachableError
 from salesops.recipients import DeliveryConfig, Parcel, Person, matches, parcels, people
+from salesops.scopes import Scope
 from salesops.storage import write_atomic
 
 LOG = "deliveries.jsonl"
@@ -123,7 +124,7 @@ def deliver(
         for parcel in parcels(config, sorted(entries), everyone, today or date.today()):
             if not matches(parcel, only):
                 continue
-            problem = _not_ready(entries[(parcel.report, parcel.scope)], config)
+            problem = _not_ready(entries[(parcel.report, parcel.scope)], config, folder)
             if parcel.left:
                 outcome.left.append(parcel)
             elif parcel.problem:
@@ -143,7 +144,14 @@ def deliver(
             for n, items in enumerate(messages, 1):
                 again = [interrupted.get((_key(i.parcel), i.entry["fingerprint"])) for i in items]
                 resumed = next((m for m in again if m), None)  # the same Message-ID again
-                message = letters.compose(config, template, items, folder, everyone, as_of, resumed)
+                try:
+                    message = letters.compose(
+                        config, template, items, folder, everyone, as_of, resumed
+                    )
+                except ValueError as exc:  # a header the values break: this one, not all
+                    problem = f"the message cannot be written: {exc}"
+                    outcome.undeliverable += [replace(i.parcel, problem=problem) for i in items]
+                    continue
                 record = _record(message, items)
                 if mailer is None:
                     name = re.sub(r"[^\w.@-]", "_", items[0].parcel.to or "")
@@ -270,8 +278,15 @@ def _undeliverable(parcel: Parcel, entries: Mapping[tuple[str, str], Any]) -> di
     }
 
 
-def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig) -> str | None:
-    """Why a report cannot be sent yet (it failed, or the file is missing); None if it can."""
+def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig, folder: Path) -> str | None:
+    """Why a report cannot be sent yet (it failed, the file is missing, or it is not in
+    its scope's own folder); None if it can.
+
+    A scope's folder is a function of the scope alone (:attr:`salesops.scopes.Scope.slug`,
+    never shared), so a file outside it may be another scope's report: a manifest written
+    when two scopes shared a folder, or edited by hand. It is refused, not sent to the
+    wrong reader.
+    """
     if entry.get("status") == "failed":
         error = entry.get("error") or {}
         return f"the report failed (cell {error.get('cell')}: {error.get('message')})"
@@ -279,6 +294,12 @@ def _not_ready(entry: Mapping[str, Any], config: DeliveryConfig) -> str | None:
     path = entry.get("outputs", {}).get(needed)
     if not path or not Path(path).exists():
         return f"no {needed.upper()} of the report: add {needed} to the plan's formats and run"
+    own = folder / Scope.parse(entry["scope"]).slug
+    if Path(path).resolve().parent != own.resolve():
+        return (
+            f"its {needed.upper()} {path} is not in the folder of {entry['scope']} "
+            f"({own.name}/), so it may be another scope's report: run the report again"
+        )
     return None
 
 

@@ -101,11 +101,14 @@ class DuckDBEngine:
             return "is empty (0 bytes)"
         reader, options = "read_parquet", ""
         if path.suffix.lower() == ".csv":
-            # Yes/No stays text (a value to map), not a boolean.
+            # Yes/No stays text (a value to map), not a boolean. Only ISO dates are typed
+            # here (DuckDB would read a column of 08/05/2026 day first, silently): dates in
+            # any other format are read, with one format per column, by salesops.dates.
             reader = "read_csv"
             options = (
                 ", header = true, auto_type_candidates = "
-                "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']"
+                "['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR'], "
+                "dateformat = '%Y-%m-%d'"
             )
             with path.open("rb") as f:
                 bom = f.read(2)

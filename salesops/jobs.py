@@ -16,6 +16,7 @@ from typing import Any
 from salesops import fingerprint, manifest
 from salesops.batch import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
 from salesops.credentials import referenced
+from salesops.errors import ConfigError
 from salesops.mapping import portable
 from salesops.scopes import Scope
 from salesops.sources import Source
@@ -92,6 +93,7 @@ def plan_jobs(
         jobs = []
         prints: dict[str, str] = {}
         code = fingerprint.code_hash()
+        folders: dict[str, Scope] = {}
         for spec in plan.reports:
             notebook_hash = fingerprint.file_hash(spec.notebook)
             defaults = notebook_defaults(spec.notebook)
@@ -99,7 +101,7 @@ def plan_jobs(
                 if not matches(only, spec.name, scope_text):
                     continue
                 scope = Scope.parse(scope_text)
-                folder = out_dir / label / scope.slug
+                folder = out_dir / label / _own_folder(scope, folders)
                 params = {
                     **spec.parameters,
                     "source": location,
@@ -139,6 +141,22 @@ def plan_jobs(
                     )
                 )
     return label, jobs
+
+
+def _own_folder(scope: Scope, folders: dict[str, Scope]) -> str:
+    """``scope``'s folder name, recorded in ``folders``; ConfigError naming both scopes when
+    another scope of the plan has the same folder up to case (one folder on a
+    case-insensitive disk): one scope's reports would overwrite the other's, and be
+    delivered to its readers."""
+    slug = scope.slug
+    other = folders.setdefault(slug.casefold(), scope)
+    if other != scope:
+        raise ConfigError(
+            f"scopes {str(other)!r} and {str(scope)!r} would share the report folder "
+            f"{slug!r} (on a disk that ignores case): map one onto the other in the source "
+            "file's values, or rename one in the CRM"
+        )
+    return slug
 
 
 def _expand(scopes: Iterable[str], expanded: dict[str, list[str]]) -> list[str]:

@@ -23,6 +23,18 @@ from salesops.stages import Stages
 from salesops.validation import missing_columns
 
 FILLED = "__filled__"
+# Columns whose values are read without surrounding spaces: a scope's region, and every
+# column that names a rep ("EMEA " is EMEA, so none of its deals falls out of the region's
+# reports). Deal, lead, activity and account ids are read as written.
+TRIMMED = {
+    ("opportunities", "region"),
+    ("reps", "region"),
+    ("reps", "rep_id"),
+    ("reps", "manager_id"),
+    *((table, column) for (table, other), column in REFERENCES.items() if other == "reps"),
+}
+TEXT_TYPES = ("VARCHAR", "TEXT", "CHAR", "STRING", "NVARCHAR", "CHARACTER", "CLOB")
+
 # Derived without being asked when the export lacks the column: a deal's region is its
 # owner's home region.
 IMPLIED = {("opportunities", "region"): Derive("reps", "region", "owner_id")}
@@ -114,7 +126,7 @@ class TableQuery:
         the export's column with its values mapped, or its derived value, or both (the
         export's where it has one); None if neither."""
         source = self.source_column(name)
-        own = None if source is None else self._mapped(name, f"{alias}.{quote(source)}")
+        own = None if source is None else self._mapped(name, self._written(name, source, alias))
         outcome = self.mapping.outcome
         if name == "stage" and outcome is not None:
             status = self._export(outcome.column, "outcome", alias)
@@ -152,6 +164,33 @@ class TableQuery:
             f"WHERE {_text(other.column(key, 'd') or 'NULL')} = {_text(on)})"
         )
         return found if own is None else f"COALESCE({own}, {found})"
+
+    def _written(self, name: str, source: str, alias: str = "t") -> str:
+        """The export's column ``source`` for canonical ``name``, trimmed of surrounding
+        spaces (empty then is missing) where ``name`` is one of :data:`TRIMMED` and the
+        export holds it as text."""
+        expr = f"{alias}.{quote(source)}"
+        if (self.table, name) in TRIMMED and self.is_text(source):
+            return f"NULLIF(TRIM({expr}), '')"
+        return expr
+
+    def is_text(self, source: str) -> bool:
+        """Whether the export holds its column ``source`` as text."""
+        return (self.types or {}).get(source, "").startswith(TEXT_TYPES)
+
+    def variants(self, name: str) -> str | None:
+        """SQL counting the rows of each value of canonical ``name`` as the export writes
+        it (``written``) and as it is read (``value``); None if the export has no text
+        column for it."""
+        source = self.source_column(name)
+        if source is None or not self.is_text(source):
+            return None
+        read = self.column(name) or "NULL"
+        return (
+            f"SELECT t.{quote(source)} AS written, {read} AS value, count(*) AS n "
+            f"FROM {ident(self.mapping.source_table)} AS t "
+            f"WHERE t.{quote(source)} IS NOT NULL GROUP BY 1, 2"
+        )
 
     def _mapped(self, name: str, expr: str) -> str:
         """``expr`` with the source file's ``values`` for column ``name`` mapped, in SQL, so

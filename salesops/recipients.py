@@ -26,9 +26,11 @@ The rules, in the order they apply:
   patterns (``forecast:*``).
 - **Leavers receive nothing:** a person whose ``end_date`` is on or before the day of
   delivery.
-- **Undeliverable**, and listed as such: a person without an email address, an address
-  that two current people share (either would read the other's report), a rep scope
-  with no one in ``reps``, and a region without a current manager.
+- **Undeliverable**, and listed as such: a person without an email address, or whose
+  address is not one, or whose name holds a line break or other control character (it
+  would break the message's headers), an address that two current people share (either
+  would read the other's report), a rep scope with no one in ``reps``, and a region
+  without a current manager.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from salesops.config import checked
 from salesops.scopes import Scope
-from salesops.validation import EMAIL
+from salesops.validation import CONTROL, EMAIL
 
 Why = Literal["own", "team", "copy", "named"]
 
@@ -161,6 +163,10 @@ def parcels(
         problem = None
         if not person.email:
             problem = "no email address in reps"
+        elif not re.fullmatch(EMAIL, person.email) or re.search(CONTROL, person.email):
+            problem = f"the email address in reps is not an address: {person.email!r}"
+        elif re.search(CONTROL, person.name):
+            problem = f"the name in reps holds a line break or control character: {person.name!r}"
         elif person.email.lower() in shared:
             problem = f"{person.email} is shared by {shared[person.email.lower()]} people in reps"
         left = None if person.id in current else f"{person.end_date:%Y-%m-%d}"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from salesops.errors import ConfigError
 
 Level = Literal["company", "region", "rep"]
+SAFE = re.compile(r"[A-Za-z0-9_.-]")  # what a folder name keeps as it is
+READABLE = 80  # characters of a value a folder shows before its hash
+HASHED = "~"  # between a lossy slug and its hash; never in a lossless slug
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,29 @@ class Scope:
 
     @property
     def slug(self) -> str:
-        """A file-system-safe name, e.g. ``region-EMEA``."""
-        text = str(self).replace(":", "-")
-        return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+        """The scope's folder name: a function of the exact value that two scopes never share.
+
+        ``level-value`` when that reads back as the value (``region-EMEA``, ``rep-R-1``):
+        ASCII letters, digits, ``_``, ``.`` and ``-`` only, at most 80 characters. Otherwise
+        a readable part (other characters as ``_``, cut at 80) and ``~`` with the first 12
+        hex digits of the value's SHA-256, which no lossless slug contains: ``rep:R:1`` is
+        ``rep-R_1~<hash>``, never ``rep-R-1``. Always at most 100 ASCII characters.
+
+        Examples
+        --------
+        >>> Scope.parse("region:EMEA").slug
+        'region-EMEA'
+        >>> Scope.parse("rep:R:1").slug
+        'rep-R_1~b89929b9ed4f'
+        """
+        if self.value is None:
+            return self.level
+        readable = SAFE.sub("", self.value) == "" and len(self.value) <= READABLE
+        if readable:
+            return f"{self.level}-{self.value}"
+        shown = "".join(ch if SAFE.fullmatch(ch) else "_" for ch in self.value[:READABLE])
+        digest = hashlib.sha256(self.value.encode()).hexdigest()[:12]
+        return f"{self.level}-{shown}{HASHED}{digest}"
 
     @classmethod
     def parse(cls, text: str | Scope | None) -> Scope:

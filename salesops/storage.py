@@ -3,6 +3,8 @@ report), and the disk cache of costly results keyed by what they depend on."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -25,6 +27,45 @@ def umask() -> int:
     mask = os.umask(0o022)  # elsewhere: read by setting it, then set it back
     os.umask(mask)
     return mask
+
+
+def json_text(data: Any) -> str:
+    """``data`` as strict JSON text (indented): never ``NaN`` or ``Infinity``, which are
+    not JSON. A non-finite number is unknown, so it is written as null, and its place is
+    named under ``"unknown"`` with the reason (``{"bookings": "not a finite number
+    (inf)"}``).
+
+    Examples
+    --------
+    >>> print(json_text({"a": float("inf"), "b": [1.0, float("nan")]}))
+    {
+      "a": null,
+      "b": [
+        1.0,
+        null
+      ],
+      "unknown": {
+        "a": "not a finite number (inf)",
+        "b[1]": "not a finite number (nan)"
+      }
+    }
+    """
+    unknown: dict[str, str] = {}
+
+    def finite(value: Any, where: str) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            unknown[where or "value"] = f"not a finite number ({value})"
+            return None
+        if isinstance(value, dict):
+            return {k: finite(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [finite(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    clean = finite(data, "")
+    if unknown and isinstance(clean, dict):
+        clean = {**clean, "unknown": {**clean.get("unknown", {}), **unknown}}
+    return json.dumps(clean, indent=2, allow_nan=False)
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:

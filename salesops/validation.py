@@ -7,13 +7,14 @@ break it and up to five example ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
 
+from salesops import dates
 from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 from salesops.model import (
     FORECAST_CATEGORIES,
@@ -31,6 +32,13 @@ from salesops.stages import Stages
 EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"  # one address, no display name
 EMAIL_RULE = "must be an email address (name@example.com)"
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
+# A line break, tab or other control character (C0, DEL, C1, and the Unicode line and
+# paragraph separators) in a value that reaches a heading, a folder or a mail header.
+CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+CONTROL_RULE = "must not hold a line break, tab or other control character"
+NAME_LIMIT = 200  # characters of a person's name (reps.name)
+TEXT_LIMIT = 1000  # characters of any other text value
+FINITE_RULE = "must be a finite number (not inf)"
 # Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
 # the loaded scope).
 REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
@@ -53,9 +61,10 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     failures = []
     for col in spec.columns:
         raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
+        formats: list[tuple[str, pd.Series]] = []  # a text date column's format rules
         if col.kind in ("date", "timestamp"):
-            value = _to_datetime(raw, col.kind)
-            rule = "must be a date (YYYY-MM-DD)" if col.kind == "date" else "must be a date-time"
+            value, formats, fmt = _to_datetime(raw, col.kind)
+            rule = f"must be a date ({fmt})" if col.kind == "date" else "must be a date-time"
         elif col.kind in ("money", "count"):
             value = pd.to_numeric(raw, errors="coerce").astype("float64")
             rule = "must be a number"
@@ -65,20 +74,27 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         typed = pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
         if rule and not typed:  # values already typed by the engine cannot fail to parse
             bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
+            for text, rows in formats:  # in another format, or ambiguous: said so instead
+                failures.append(_failure(table, col.name, text, rows, _ids(table, frame)))
+                bad &= ~rows
             if bad.any():
                 failures.append(_failure(table, col.name, rule, bad, _ids(table, frame)))
         out[col.name] = value
     return pd.DataFrame(out, index=frame.index), failures
 
 
-def _to_datetime(raw: pd.Series, kind: str) -> pd.Series:
+def _to_datetime(raw: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+    """``raw`` as dates; for text, the broken rules of its one format and that format
+    (:func:`salesops.dates.read`)."""
+    rules: list[tuple[str, pd.Series]] = []
+    fmt = "YYYY-MM-DD"
     if pd.api.types.is_datetime64_any_dtype(raw):
         value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
     else:
-        text = raw.astype("str").str.strip().where(raw.notna())
-        value = pd.to_datetime(text, errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+        read = dates.read(raw)
+        value, rules, fmt = read.values, read.rules(), read.format or fmt
     value = value.astype("datetime64[ns]")
-    return value.dt.normalize() if kind == "date" else value
+    return (value.dt.normalize() if kind == "date" else value), rules, fmt
 
 
 def _to_text(raw: pd.Series) -> pd.Series:
@@ -120,12 +136,23 @@ def _schema(table: str) -> pandera.DataFrameSchema:
         checks = []
         if col.kind in ("money", "count"):
             checks.append(pandera.Check.ge(0, error="must be >= 0"))
+            checks.append(pandera.Check(lambda s: ~np.isinf(s), error=FINITE_RULE))
+        if col.kind in ("id", "text", "email", "category"):
+            checks.append(pandera.Check(_plain_text, error=CONTROL_RULE))
+            limit = NAME_LIMIT if (table, col.name) == ("reps", "name") else TEXT_LIMIT
+            rule = f"must be at most {limit:,} characters"
+            checks.append(pandera.Check.str_length(max_value=limit, error=rule))
         if col.kind == "email":
             checks.append(pandera.Check.str_matches(EMAIL, error=EMAIL_RULE))
         columns[col.name] = pandera.Column(
             None, checks=checks, nullable=col.nullable, required=False
         )
     return pandera.DataFrameSchema(columns, name=table)
+
+
+def _plain_text(values: pd.Series) -> pd.Series:
+    """Whether each value is free of control characters (missing values are)."""
+    return ~values.astype("str").str.contains(CONTROL, regex=True).fillna(False)
 
 
 def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
@@ -278,6 +305,49 @@ def validate(
     if failures:
         raise DataError(failures, source)
     return tables
+
+
+def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str]:
+    """Warnings about values of the columns that name a region or a rep that differ only
+    in surrounding spaces (trimmed at load, so one region) or in case (two regions, two
+    reports), each with its row counts.
+
+    ``counts`` holds, per ``(table, column)``, the rows of each value as written and as
+    read (:meth:`salesops.catalog.Catalog.variants`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"written": ["East", "East ", "east"],
+    ...                        "value": ["East", "East", "east"], "n": [2, 1, 1]})
+    >>> for line in variant_warnings({("reps", "region"): counts}):
+    ...     print(line)
+    reps.region: 1 row had surrounding spaces, trimmed at load: "East " as "East" (1)
+    reps.region: "East" (3 rows) and "east" (1 row) differ only in case: read as different regions
+    """
+    out = []
+    for (table, column), frame in counts.items():
+        where = f"{table}.{column}"
+        written, read = frame["written"].astype("str"), frame["value"].astype("str")
+        spaced = frame[(written != read) & (written.str.strip() == read)]  # not a mapped value
+        if len(spaced):
+            shown = ", ".join(
+                f'"{w}" as "{v}" ({n:,})'
+                for w, v, n in spaced.head(MAX_EXAMPLES).itertuples(index=False)
+            )
+            total = _rows(int(spaced["n"].sum()))
+            out.append(f"{where}: {total} had surrounding spaces, trimmed at load: {shown}")
+        rows = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
+        folded = pd.Series(rows.index.astype("str"), index=rows.index).str.casefold()
+        for _, same in folded.groupby(folded.to_numpy()):
+            if len(same) > 1:
+                named = " and ".join(f'"{v}" ({_rows(int(rows[v]))})' for v in same.index)
+                out.append(f"{where}: {named} differ only in case: read as different {column}s")
+    return out
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} {'row' if count == 1 else 'rows'}"
 
 
 def missing_columns(table: str, available: Iterable[str]) -> list[RuleFailure]:

@@ -18,6 +18,7 @@ from email import policy
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
@@ -495,3 +496,74 @@ def test_links_instead_of_attachments(home, mailbox):
     link = "https://reports.example.com/sales/2026-09/rep-R1/performance_review.html"
     assert f"  Open it: {link}\n" in message.get_body(("plain",)).get_content().replace("\r", "")
     assert (home / "reports" / link.split("/sales/")[1]).is_file()
+
+
+# -- hostile values in recipients and manifests (issue 29) ----------------------------------
+
+
+def set_rep(home: Path, rep: str, column: str, value: str) -> None:
+    """Change one cell of the CRM's ``reps`` table."""
+    path = home / "crm" / "reps.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["rep_id"] == rep, column] = value
+    frame.to_csv(path, index=False)
+
+
+@pytest.mark.notebook
+def test_one_bad_recipient_is_undeliverable_and_everyone_else_receives_theirs(home, mailbox):
+    set_rep(home, "R1", "name", "Alice\nBcc: everyone@example.com")
+    set_rep(home, "R3", "email", "cara.cole@example.com\n")
+    outcome = send(home, mailbox)
+    assert mailbox.to() == ["maria.manager@example.com", "vp@example.com"]
+    problems = {p.person: p.problem for p in outcome.undeliverable}
+    assert problems == {
+        "R1": "the name in reps holds a line break or control character: "
+        "'Alice\\nBcc: everyone@example.com'",
+        "R3": "the email address in reps is not an address: 'cara.cole@example.com\\n'",
+        "R4": "no email address in reps",
+    }
+    log = [json.loads(line) for line in (home / "reports" / "2026-09" / LOG).open()]
+    assert sorted(r["person"] for r in log if r["status"] == "undeliverable") == [
+        "R1",
+        "R3",
+        "R4",
+    ]
+
+
+@pytest.mark.notebook
+def test_a_message_its_values_would_break_is_undeliverable_and_the_rest_go(home, mailbox):
+    """A manager's copy of one review has the rep's name in its subject: a carriage return
+    there cannot be a header. That message is listed, not sent, and the next one goes."""
+    plan = yaml.safe_load((home / "plan.yml").read_text())
+    plan["delivery"]["copy_managers"] = True
+    west = {"to": "west@example.com", "reports": ["team_review:region:West"]}
+    plan["delivery"]["addresses"].append(west)
+    (home / "plan.yml").write_text(yaml.safe_dump(plan))
+    reps = pd.read_csv(home / "crm" / "reps.csv", dtype=str, keep_default_na=False)
+    reps.loc[reps["rep_id"] == "R1", "name"] = "Alice\rAble"
+    reps.to_parquet(home / "crm" / "reps.parquet")  # a CSV cannot hold a lone \r
+    (home / "crm" / "reps.csv").unlink()
+    outcome = send(home, mailbox, only="performance_review:rep:R1,west@example.com")
+    copy = [p for p in outcome.undeliverable if p.why == "copy"]
+    assert [(p.person, p.report, p.scope) for p in copy] == [("M1", "performance_review", "rep:R1")]
+    assert copy[0].problem.startswith("the message cannot be written: Header values may not")
+    assert mailbox.to() == ["west@example.com"]
+
+
+@pytest.mark.notebook
+def test_an_attachment_outside_its_recipients_scope_folder_is_refused(home, mailbox):
+    """A manifest whose entry for Alice's review points at Cara's (two scopes in one folder,
+    as before scope folders were made unique): Alice is not sent Cara's review."""
+    path = home / "reports" / "2026-09" / "manifest.json"
+    data = json.loads(path.read_text())
+    for entry in data["reports"]:
+        if (entry["report"], entry["scope"]) == ("performance_review", "rep:R1"):
+            entry["outputs"]["pdf"] = "rep-R3/performance_review.pdf"
+    path.write_text(json.dumps(data))
+    outcome = send(home, mailbox)
+    assert "alice.able@example.com" not in mailbox.to()
+    assert "cara.cole@example.com" in mailbox.to()
+    [(parcel, problem)] = outcome.not_ready
+    assert (parcel.person, parcel.scope) == ("R1", "rep:R1")
+    assert "is not in the folder of rep:R1 (rep-R1/)" in problem
+    assert not outcome.ok

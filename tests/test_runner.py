@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import after_first_report
@@ -436,3 +437,53 @@ def test_an_unreachable_cluster_is_a_plain_error(crm, tmp_path, capsys):
         ]
     )
     assert code == 2 and "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+# -- scope folders (issue 29) -------------------------------------------------------------
+
+
+def rename(crm: Path, table: str, column: str, old: str, new: str) -> None:
+    """Rename a region or rep id in every row of ``crm``'s ``table`` that has it."""
+    path = crm / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame[column] == old, column] = new
+    frame.to_csv(path, index=False)
+
+
+def test_scopes_that_one_folder_would_confuse_get_their_own(crm, tmp_path):
+    for table, column in [("opportunities", "owner_id"), ("reps", "rep_id")]:
+        rename(crm, table, column, "R1", "R:1")
+        rename(crm, table, column, "R3", "R-1")
+    rename(crm, "opportunities", "region", "East", "NA East")
+    rename(crm, "opportunities", "region", "West", "NA_East")
+    plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["region:*", "rep:*"]}]})
+    folders = {
+        j.scope: Path(j.parameters["summary_path"]).parent.name
+        for j in runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))[1]
+    }
+    assert set(folders) == {"region:NA East", "region:NA_East", "rep:R:1", "rep:R-1", "rep:R4"}
+    assert folders["rep:R-1"] == "rep-R-1" and folders["region:NA_East"] == "region-NA_East"
+    assert len({f.casefold() for f in folders.values()}) == 5
+
+
+def test_the_plan_refuses_two_scopes_in_one_folder(crm, tmp_path):
+    rename(crm, "opportunities", "region", "West", "east")  # East's folder, ignoring case
+    plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["region:*"]}]})
+    with pytest.raises(ConfigError) as info:
+        runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
+    assert "scopes 'region:East' and 'region:east' would share the report folder" in str(info.value)
+
+
+@pytest.mark.notebook
+def test_a_region_name_too_long_for_a_file_name_runs_and_is_recorded(crm, tmp_path):
+    long = ("Northern Europe, Middle East and Africa (enterprise accounts) " * 6)[:320]
+    rename(crm, "opportunities", "region", "West", long)
+    rename(crm, "reps", "region", "West", long)
+    plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["region:*"]}])
+    code, entries = run(tmp_path, plan, crm)
+    assert code == 0
+    done = entries[("tiny_report", f"region:{long}")]
+    assert done["status"] == "done"
+    html = Path(done["outputs"]["html"])
+    assert html.exists() and len(html.parent.name) <= 100
+    assert entries[("tiny_report", "region:East")]["status"] == "done"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import broken_cases, broken_copy
+from conftest import TINY, broken_cases, broken_copy
 from hypothesis import given
 from hypothesis import strategies as st
 
 from salesops import cli
+from salesops.catalog import PERIOD_COLUMN, Catalog
 from salesops.errors import DataError
 from salesops.model import duplicated
 from salesops.sources import load
@@ -196,3 +198,128 @@ def test_duplicated_marks_every_repeated_value_as_pandas_does():
 def test_duplicated_is_pandas_duplicated(values):
     series = pd.Series(values, dtype="str")
     pd.testing.assert_series_equal(duplicated(series), series.duplicated(keep=False))
+
+
+# -- hostile or odd values (issue 29) --------------------------------------------------------
+
+
+def edit(folder, table: str, changes: dict[str, dict[str, str]]):
+    """Set cells of ``folder``'s ``table``: {row id: {column: value}}."""
+    path = folder / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for row, values in changes.items():
+        for column, value in values.items():
+            frame.loc[frame.iloc[:, 0] == row, column] = value
+    frame.to_csv(path, index=False)
+
+
+def test_regions_and_rep_ids_with_surrounding_spaces_lose_no_deal(tmp_path, capsys):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O3": {"region": "East "}, "O9": {"region": " East"}})
+    edit(folder, "opportunities", {"O2": {"owner_id": "R1 "}})
+    edit(folder, "reps", {"R3": {"rep_id": " R3", "region": "West "}})
+    edit(folder, "quotas", {"R1": {"rep_id": " R1 "}})
+    east = load(folder, scope="region:East", period="2026-09").opportunities
+    # East by hand: O1 10,000 + O2 5,000 + O3 20,000 + O4 8,000 + O9 12,000
+    assert sorted(east["opportunity_id"]) == ["O1", "O2", "O3", "O4", "O9"]
+    assert east["amount"].sum() == 55_000
+    assert east.loc[east["stage"] == "Closed Won", "amount"].sum() == 30_000  # O1, O4, O9
+    alice = load(folder, scope="rep:R1")
+    assert sorted(alice.opportunities["opportunity_id"]) == ["O1", "O2", "O3", "O9"]
+    assert len(alice.quotas) == 4  # her quotas, written " R1 ", too
+    cara = load(folder, scope="rep:R3")
+    assert list(cara.reps["rep_id"]) == ["R3"] and list(cara.reps["region"]) == ["West"]
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    said = 'opportunities.region: 2 rows had surrounding spaces, trimmed at load: "East " as'
+    assert said in out
+    assert "opportunities.owner_id: 1 row had surrounding spaces" in out
+
+
+def test_values_that_differ_only_in_case_are_a_named_warning_with_row_counts(tmp_path, capsys):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O4": {"region": "east"}, "O9": {"region": "EAST "}})
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        'warning: opportunities.region: "EAST" (1 row) and "East" (3 rows) and "east" (1 row) '
+        "differ only in case: read as different regions"
+    ) in out
+
+
+def test_a_text_date_column_is_read_in_its_one_format(tmp_path):
+    """Day first, told by the days above 12: every date of the column read day first
+    (10/08/2026 is the 10th of August, not the 8th of October)."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    frame = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_at"])
+    frame["created_at"] = created.dt.strftime("%d/%m/%Y %H:%M")
+    frame.to_csv(folder / "leads.csv", index=False)
+    read = load(folder).leads.set_index("lead_id")["created_at"]
+    assert (read == created.set_axis(frame["lead_id"])).all()
+
+
+def test_the_as_of_day_of_dates_written_as_text_is_their_latest(tmp_path):
+    """Dates as DD/MM/YYYY text: the latest is not the greatest text ("31/07" > "10/10")."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    for table, column in PERIOD_COLUMN.items():
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y %H:%M")
+        frame.to_csv(folder / f"{table}.csv", index=False)
+    with Catalog(folder) as written, Catalog(TINY) as iso:
+        assert written.as_of() == iso.as_of() == pd.Timestamp("2026-10-10")
+
+
+def test_a_column_mixing_date_formats_is_an_error_naming_them(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O3": {"close_date": "11/30/2026"}})
+    edit(folder, "opportunities", {"O6": {"close_date": "31.10.2026"}})
+    with pytest.raises(DataError) as info:
+        load(folder)
+    assert (
+        "opportunities.close_date: must be written in the column's one date format, "
+        'YYYY-MM-DD (as 8 of its 10 values are), not as "11/30/2026", "31.10.2026": '
+        "2 rows (e.g. O3, O6)"
+    ) in str(info.value)
+
+
+def test_a_column_that_no_value_tells_day_from_month_is_ambiguous(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    frame = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_date"])
+    created = created.where(created.dt.day <= 12, created - pd.offsets.MonthBegin(0))
+    frame["created_date"] = created.dt.strftime("%m/%d/%Y")  # every day 12 or less
+    frame.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    assert (
+        "opportunities.created_date: is ambiguous: its dates read as DD/MM/YYYY and as "
+        'MM/DD/YYYY alike (e.g. "07/01/2026", "07/10/2026", "08/01/2026"); write them as '
+        "YYYY-MM-DD: 10 rows (e.g. O1, O2, O3, O4, O5)"
+    ) in str(info.value)
+
+
+def test_a_value_is_never_read_in_another_order_than_its_columns():
+    frame, failures = coerce(
+        "quotas",
+        pd.DataFrame(
+            {"rep_id": ["R1", "R1"], "month": ["13.05.2026", "05.13.2026"], "amount": [1, 2]}
+        ),
+    )
+    assert frame["month"].iloc[0] == pd.Timestamp("2026-05-13")
+    assert pd.isna(frame["month"].iloc[1])  # not guessed as the 13th of May
+    assert [str(f) for f in failures] == [
+        "quotas.month: must be a date (DD.MM.YYYY): 1 row (e.g. R1)"
+    ]
+
+
+def test_names_and_text_have_a_documented_length_limit(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "reps", {"R3": {"name": "C" * 20_000}})
+    edit(folder, "opportunities", {"O5": {"product": "P" * 1_001}})
+    with pytest.raises(DataError) as info:
+        load(folder)
+    said = str(info.value)
+    assert "reps.name: must be at most 200 characters: 1 row (e.g. R3)" in said
+    assert "opportunities.product: must be at most 1,000 characters: 1 row (e.g. O5)" in said
+    assert "200 characters" in Path("docs/data-model.md").read_text()

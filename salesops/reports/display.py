@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -35,7 +34,7 @@ from salesops import formatting as fmt
 from salesops.model import Tables
 from salesops.periods import Period
 from salesops.scopes import Scope
-from salesops.storage import write_atomic
+from salesops.storage import json_text, write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,7 +118,7 @@ def picture(figure: Figure, alt: str) -> Image:
 
 def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
     """Write a report's JSON summary atomically (a temporary file, then a rename)."""
-    return write_atomic(Path(path), json.dumps(summary, indent=2))
+    return write_atomic(Path(path), json_text(summary))  # strict JSON: no Infinity
 
 
 def summary_path(

@@ -1,0 +1,53 @@
+"""Report scopes: each scope's folder is a function of its exact value, never shared."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesops.errors import ConfigError
+from salesops.scopes import Scope
+
+
+def test_plain_scopes_keep_their_folders():
+    assert Scope.parse("company").slug == "company"
+    assert Scope.parse("region:EMEA").slug == "region-EMEA"
+    assert Scope.parse("rep:0055g000001AbCd").slug == "rep-0055g000001AbCd"
+    assert Scope.parse("rep:R-1").slug == "rep-R-1"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"), [("rep:R:1", "rep:R-1"), ("region:NA East", "region:NA_East")]
+)
+def test_scopes_that_a_replaced_character_confused_get_two_folders(one, other):
+    a, b = Scope.parse(one).slug, Scope.parse(other).slug
+    assert a.casefold() != b.casefold()
+
+
+def test_a_lossy_folder_is_readable_and_hashed():
+    assert Scope.parse("rep:R:1").slug == "rep-R_1~b89929b9ed4f"
+    assert Scope.parse("region:NA East").slug.startswith("region-NA_East~")
+
+
+def test_a_value_too_long_for_a_file_name_gets_a_short_folder(tmp_path):
+    value = ("Northern Europe, Middle East and Africa (enterprise accounts) " * 6)[:320]
+    assert len(value) == 320
+    slug = Scope("region", value).slug
+    assert len(slug) <= 100
+    assert slug.startswith("region-Northern_Europe__Middle_East")
+    (tmp_path / slug).mkdir()  # the file system takes it (255 bytes a name)
+    assert Scope("region", value + "!").slug != slug  # they differ after the cut
+
+
+@given(st.text(alphabet="aA:-_. é/\\~", min_size=1), st.text(alphabet="aA:-_. é/\\~", min_size=1))
+def test_two_values_never_share_a_folder(a, b):
+    one, other = Scope("region", a), Scope("region", b)
+    assert (one.slug == other.slug) == (a == b)
+    assert "/" not in one.slug and "\\" not in one.slug and one.slug not in (".", "..")
+
+
+def test_scope_text_is_parsed_or_refused():
+    assert Scope.parse(" region:NA East ") == Scope("region", "NA East")
+    with pytest.raises(ConfigError, match="not a scope"):
+        Scope.parse("team:x")
