@@ -46,8 +46,11 @@ from salesops.stages import Stages
 
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
-MIN_MODELS = 12  # months before models are fitted at all
+MIN_MODELS = 24  # months of data before models are fitted at all
+PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
+SIGMA_SCALE = 0.812  # σ = this × the members' mean σ: 80% of M3's errors within ±1.2816σ
+Z_MODELS = {80: Z[80], 95: 2.43}  # and 95% within ±2.43σ (errors have heavy tails)
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 
@@ -104,6 +107,9 @@ class Forecast:
         Whether the yearly pattern was used.
     notes
         Plain-language notes: short history, all zeros, no seasonality, a model left out.
+    z
+        The multiple of σ that each interval spans either side of the forecast (normal
+        quantiles, or the heavier-tailed ones measured for the models' forecasts).
     """
 
     history: pd.Series
@@ -114,10 +120,11 @@ class Forecast:
     by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     seasonal: bool = False
     notes: list[str] = field(default_factory=list)
+    z: dict[int, float] = field(default_factory=lambda: dict(Z))
 
     def interval(self, level: int) -> pd.DataFrame:
         """``lower`` and ``upper`` bounds of the ``level`` % interval (80 or 95)."""
-        half = Z[level] * self.sigma
+        half = self.z[level] * self.sigma
         return pd.DataFrame(
             {
                 "lower": np.maximum(self.mean.to_numpy() - half, 0.0),
@@ -174,32 +181,27 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         return Forecast(
             history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
         )
-    if len(y) < MIN_MODELS:
-        note = (
-            f"only {len(y)} months of history: too short to fit a model, "
-            f"so the forecast is the mean of the last {min(len(y), 6)} months (flat)"
-        )
-        level = float(np.mean(y[-6:]))
-        spread = float(np.std(y[-6:]) or level)
-        sigma = spread * np.sqrt(np.arange(1, horizon + 1))
-        return Forecast(history, pd.Series(level, index=index), sigma, "recent mean", notes=[note])
     notes: list[str] = []
-    strength = ts.seasonal_strength(y[-MAX_FIT:])
-    seasonal = bool(np.isfinite(strength) and strength >= ts.STRONG)
-    if len(y) < ts.MIN_SEASONAL:
-        notes.append(f"{len(y)} months of history: under two years, so no seasonal pattern")
-    elif seasonal:
+    first = start(y)
+    if first:
         notes.append(
-            f"{len(y)} months of history with a yearly pattern "
-            f"(seasonal strength {strength:.2f} ≥ {ts.STRONG}): seasonal models are used"
+            f"the first {first} months, before the bookings begin (zero or under a tenth of "
+            "a typical month), are left out"
         )
-    else:
-        notes.append(
-            f"{len(y)} months of history without a clear yearly pattern "
-            f"(seasonal strength {strength:.2f} < {ts.STRONG}): seasonal models are not used"
+        y = y[first:]
+    if len(y) < MIN_MODELS:
+        return _plain(history, y, index, notes)
+    seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
+    notes.append(
+        f"{len(y)} months of data "
+        + (
+            f"with a yearly pattern ({why}): seasonal models are used"
+            if seasonal
+            else f"without a clear yearly pattern ({why}): seasonal models are not used"
         )
+    )
     members = []
-    recent = _without_start(y[-MAX_FIT:])
+    recent = y[-MAX_FIT:]
     scale = float(np.mean(np.abs(recent))) or 1.0  # the optimisers work on values near 1
     for name, fit in ts.FAMILIES.items():
         try:
@@ -224,7 +226,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         )
     means = np.array([m.mean for m in members])
     sigmas = np.array([m.sigma for m in members])
-    sigma = np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
+    sigma = SIGMA_SCALE * sigmas.mean(axis=0)
     table = pd.DataFrame(
         {
             "model": [m.name for m in members],
@@ -237,15 +239,35 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     model = f"mean of {forms}" if len(members) > 1 else forms
     mean = pd.Series(np.maximum(means.mean(axis=0), 0.0), index=index)
     by_model = pd.DataFrame({m.name: np.maximum(m.mean, 0.0) for m in members}, index=index)
-    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes)
+    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes, dict(Z_MODELS))
 
 
-def _without_start(y: np.ndarray) -> np.ndarray:
-    """``y`` from its first month of at least a tenth of the median month: the partial
-    months when a CRM (or a rep) starts are left out of the fit, at most a year of them."""
-    typical = np.median(y[y > 0]) if np.any(y > 0) else 0.0
-    first = int(np.argmax(y >= 0.1 * typical))
-    return y[min(first, SEASON, len(y) - MIN_MODELS) if len(y) > MIN_MODELS else 0 :]
+def start(y: np.ndarray) -> int:
+    """The month the data begins: the first month with bookings, then past the partial
+    months that follow it (under a tenth of the median month, a year of them at most), so
+    that a CRM's or a rep's first months are not fitted as if they were sales."""
+    y = np.asarray(y, float)
+    if not np.any(y):
+        return 0
+    first = int(np.argmax(y != 0))
+    rest = y[first:]
+    typical = np.median(rest[rest > 0])
+    partial = int(np.argmax(rest >= 0.1 * typical))
+    return first + min(partial, SEASON)
+
+
+def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str]) -> Forecast:
+    """Under two years of data: the mean of the last 12 months (or fewer), flat, with
+    σ_h = s·√h, s the months' standard deviation (their mean if they are all equal)."""
+    recent = y[-SEASON:]
+    level = float(np.mean(recent))
+    spread = float(np.std(recent, ddof=1) if len(recent) > 1 else 0.0) or abs(level)
+    sigma = spread * np.sqrt(np.arange(1, len(index) + 1))
+    notes.append(
+        f"only {len(y)} months of data: too short to fit a model, so the forecast is the "
+        f"mean of the last {len(recent)} months (flat), with a wide interval"
+    )
+    return Forecast(history, pd.Series(level, index=index), sigma, PLAIN, notes=notes)
 
 
 def as_monthly(series: pd.Series) -> pd.Series:

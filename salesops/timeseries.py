@@ -91,6 +91,45 @@ def seasonal_strength(y: np.ndarray) -> float:
     return float(max(0.0, 1 - np.var(remainder) / total)) if total > 0 else 0.0
 
 
+def seasonal_test(y: np.ndarray, z: float = 1.645) -> tuple[bool, float]:
+    """Whether the series has a yearly pattern: its autocorrelation at lag 12 against the
+    one-sided 95% limit (z = 1.645) of Bartlett's standard error.
+
+    With r_k = Σ (y_t − ȳ)(y_{t−k} − ȳ) / Σ (y_t − ȳ)², the series is seasonal when
+
+        |r_12| > z · √((1 + 2 Σ_{k<12} r_k²) / n)
+
+    (the test of the theta method in the M3 competition, Assimakopoulos and Nikolopoulos
+    2000). Returns the verdict and the statistic |r_12| / limit; (False, NaN) under two
+    years or for a constant series.
+    """
+    y = np.asarray(y, float)
+    n = len(y)
+    x = y - y.mean()
+    total = float(np.sum(x * x))
+    if n < MIN_SEASONAL or total <= 0:
+        return False, np.nan
+    r = np.array([np.sum(x[k:] * x[:-k]) / total for k in range(1, SEASON + 1)])
+    limit = z * np.sqrt((1 + 2 * np.sum(r[: SEASON - 1] ** 2)) / n)
+    statistic = float(abs(r[SEASON - 1]) / limit)
+    return statistic > 1, statistic
+
+
+def yearly_pattern(y: np.ndarray) -> tuple[bool, str]:
+    """Whether to use seasonal models, and why in words: the autocorrelation test
+    (:func:`seasonal_test`) or a seasonal strength of at least 0.64
+    (:func:`seasonal_strength`), which catches the yearly pattern of a steeply trending
+    series that the autocorrelation, dominated by the trend, misses."""
+    passed, statistic = seasonal_test(y)
+    strength = seasonal_strength(y)
+    strong = bool(np.isfinite(strength) and strength >= STRONG)
+    why = (
+        f"autocorrelation at 12 months {statistic:.1f}× its 95% limit, "
+        f"seasonal strength {strength:.2f}"
+    )
+    return passed or strong, why
+
+
 def _quiet(fit: Callable[[], object]) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -168,12 +207,12 @@ def arima(y: np.ndarray, seasonal: bool, h: int) -> Member:
         else [((0, 1, 1), (0, 0, 0, 0), "n"), ((1, 1, 0), (0, 0, 0, 0), "n")]
     )
     fits = {
-        (order, seasonal_order): lambda o=order, s=seasonal_order, t=trend: SARIMAX(
+        (order, seasonal_order, trend): lambda o=order, s=seasonal_order, t=trend: SARIMAX(
             z, order=o, seasonal_order=s, trend=t, concentrate_scale=True
         ).fit(disp=False)
         for order, seasonal_order, trend in orders
     }
-    (order, seasonal_order), result = lowest_aicc(fits, "ARIMA order")
+    (order, seasonal_order, _), result = lowest_aicc(fits, "ARIMA order")
     form = "ARIMA({},{},{})".format(*order)
     if seasonal:
         form += "({},{},{})12".format(*seasonal_order[:3])
