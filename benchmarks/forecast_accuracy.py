@@ -321,6 +321,7 @@ def beats(table: pd.DataFrame, other: str = "mean of three") -> float:
 def report(title: str, table: pd.DataFrame, detail: bool = False) -> dict:
     """Print one set and protocol; return its headline figures."""
     fits = table["case"].nunique()
+    table.to_csv(SCRATCH / f"scores-{title.replace(' ', '_').replace(',', '')}.csv", index=False)
     print(f"\n=== {title}: {fits} series ===")
     if detail:
         wide = table.pivot(index="case", columns="method", values="MASE")

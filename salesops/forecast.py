@@ -49,8 +49,8 @@ Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
 MIN_MODELS = 24  # months of data before models are fitted at all
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
-SIGMA_SCALE = 0.812  # σ = this × the members' mean σ: 80% of M3's errors within ±1.2816σ
-Z_MODELS = {80: Z[80], 95: 2.43}  # and 95% within ±2.43σ (errors have heavy tails)
+SIGMA_SCALE = 1.197  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
+Z_MODELS = {80: Z[80], 95: 2.30}  # and 95% within ±2.30σ (errors have heavy tails)
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 
@@ -185,8 +185,8 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     first = start(y)
     if first:
         notes.append(
-            f"the first {first} months, before the bookings begin (zero or under a tenth of "
-            "a typical month), are left out"
+            f"the first {first} month{'s' if first > 1 else ''}, before the bookings begin "
+            "(zero or under a tenth of a typical month), left out"
         )
         y = y[first:]
     if len(y) < MIN_MODELS:
@@ -226,7 +226,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         )
     means = np.array([m.mean for m in members])
     sigmas = np.array([m.sigma for m in members])
-    sigma = SIGMA_SCALE * sigmas.mean(axis=0)
+    sigma = SIGMA_SCALE * np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
     table = pd.DataFrame(
         {
             "model": [m.name for m in members],

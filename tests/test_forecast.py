@@ -116,12 +116,19 @@ def test_intervals_are_ordered_and_widen_with_the_horizon():
     assert width.iloc[-1] > width.iloc[0]
 
 
-def test_the_interval_adds_the_models_disagreement_to_their_own_error():
+def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
     result = fc.forecast(seasonal_series(), 12)
     own = result.members["sigma_1"].mean() / np.sqrt(len(result.members))
     spread = result.by_model.iloc[0].to_numpy()
-    assert result.sigma[0] >= own - 1e-9
-    assert result.sigma[0] ** 2 == pytest.approx(own**2 + np.var(spread), rel=0.05)
+    # σ = 1.197 · √(σ̄²/k + Var F); 80%: ± 1.2816 σ; 95%: ± 2.30 σ (heavy tails)
+    assert result.sigma[0] == pytest.approx(1.197 * np.sqrt(own**2 + np.var(spread)))
+    frame = result.frame()
+    first = frame.iloc[0]
+    assert first["upper_80"] - first["forecast"] == pytest.approx(1.2816 * result.sigma[0])
+    assert first["upper_95"] - first["forecast"] == pytest.approx(2.30 * result.sigma[0])
+    # a plain method keeps the normal quantiles
+    plain = fc.forecast(pd.Series([5.0, 7.0, 6.0, 8.0], index=MONTHS[:4]), 3)
+    assert plain.z == fc.Z
 
 
 @pytest.mark.parametrize(
@@ -157,9 +164,7 @@ def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
 
 def test_leading_months_before_the_data_begins_are_left_out():
     y = seasonal_series(months=48)
-    padded = pd.concat(
-        [pd.Series(0.0, index=pd.period_range("2020-01", periods=24, freq="M")), y]
-    )
+    padded = pd.concat([pd.Series(0.0, index=pd.period_range("2020-01", periods=24, freq="M")), y])
     assert fc.start(padded.to_numpy()) == 24
     with_zeros, without = fc.forecast(padded, 12), fc.forecast(y, 12)
     # the same forecast as the series without its leading zeros, and a note saying so
