@@ -49,8 +49,8 @@ Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
 MIN_MODELS = 24  # months of data before models are fitted at all
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
-SIGMA_SCALE = 1.197  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
-Z_MODELS = {80: Z[80], 95: 2.30}  # and 95% within ±2.30σ (errors have heavy tails)
+SIGMA_SCALE = 1.208  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
+Z_MODELS = {80: Z[80], 95: 2.26}  # and 95% within ±2.26σ (errors have heavy tails)
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 

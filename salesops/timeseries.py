@@ -12,8 +12,9 @@ chosen by an information criterion on that series (never by a backtest):
 ``arima``
     Seasonal ARIMA on the logarithm of a positive seasonal series (multiplicative
     seasonality; the level otherwise, where a log turns a ramp into momentum): the
-    lower-AICc of (0,1,1)(0,1,1)₁₂ and (1,0,0)(0,1,1)₁₂ with a constant, or of (0,1,1) and
-    (1,1,0) without seasonality. Back on the original scale the forecast is exp(μ), the
+    lower-AICc of (0,1,1)(0,1,1)₁₂ and (1,0,0)(0,1,1)₁₂, neither with a constant (a
+    constant there is a yearly growth rate that compounds over the horizon), or of
+    (0,1,1) and (1,1,0) without seasonality. Back on the original scale the forecast is exp(μ), the
     median, which a wide interval cannot inflate.
 ``theta``
     The theta method (simple exponential smoothing with drift) on the seasonally
@@ -202,7 +203,7 @@ def arima(y: np.ndarray, seasonal: bool, h: int) -> Member:
     positive = seasonal and bool(np.all(y > 0))
     z = np.log(y) if positive else y
     orders = (
-        [((0, 1, 1), (0, 1, 1, SEASON), "n"), ((1, 0, 0), (0, 1, 1, SEASON), "c")]
+        [((0, 1, 1), (0, 1, 1, SEASON), "n"), ((1, 0, 0), (0, 1, 1, SEASON), "n")]
         if seasonal
         else [((0, 1, 1), (0, 0, 0, 0), "n"), ((1, 1, 0), (0, 0, 0, 0), "n")]
     )
