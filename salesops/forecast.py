@@ -2,30 +2,35 @@
 
 :func:`forecast` fits three model families to a monthly series, each in the form its
 information criterion prefers on the whole series (:mod:`salesops.timeseries`), and
-returns their mean with prediction intervals from the models' own variances. Nothing is
-chosen on a backtest: on the 36 months a CRM typically holds, a backtest has too few
-origins to tell models apart. :func:`salesops.backtest.backtest` replays the same rule
-from past month-ends as evidence for the report, and ``benchmarks/forecast_accuracy.py``
-scores it on real series it never saw.
+returns their mean with prediction intervals from the models' own variances, calibrated
+on public series. Nothing is chosen on a series' own backtest: on the 36 months a CRM
+typically holds, a backtest has too few origins to tell models apart; the rules were
+chosen on the M3 competition's monthly series and checked on Tourism's.
+:func:`salesops.backtest.backtest` replays the same rule from past month-ends as evidence
+for the report, and ``benchmarks/forecast_accuracy.py`` scores it on real series.
 
 The rules, in order
     1. No history: zero, with a note. Every month zero: zero, with a note.
-    2. Under 12 months: the mean of the last six months, flat, σ from their spread
-       growing as √h, with a note.
-    3. Seasonality is used from 24 months on when the series' seasonal strength is at
-       least 0.64 (:func:`salesops.timeseries.seasonal_strength`); a note says when a
-       series of two years or more is not seasonal.
-    4. The models see the last ten years at most, divided by their mean month (the
-       optimisers fail on bookings in the millions), without the leading months below a
-       tenth of the median month (a CRM's or a rep's partial first months; a year at
-       most). The forecast is the mean of the ETS,
-       ARIMA and theta forecasts, floored at zero. A family that cannot be fitted, or
-       that forecasts a month above three times the best month so far (an explosive
-       trend, as a CRM's first months can provoke), is left out, with a note.
-    5. σ per step is that of a mean of k forecasts with errors of their own plus the
-       disagreement between them: σ² = σ̄²/k + Var(F₁…F_k), with σ̄ the members' mean σ
-       and Var the variance of their point forecasts at that step. The 80% and 95%
-       intervals are the forecast ± 1.2816σ and ± 1.96σ, floored at zero.
+    2. The data begins at the first month with bookings, past the partial months right
+       after it (under a tenth of the median month, a year at most): what comes before
+       is left out, with a note (:func:`start`), never fitted as zeros.
+    3. Under 24 months of data: a plain, labelled method (``PLAIN``): the mean of the
+       last 12 months, flat, σ_h = s·√h with s their standard deviation (a wide band).
+    4. Seasonality is used when the lag-12 autocorrelation passes its 95% test or the
+       seasonal strength is at least 0.64 (:func:`salesops.timeseries.yearly_pattern`);
+       a note gives both figures.
+    5. The models see the last ten years at most, divided by their mean month (the
+       optimisers fail on bookings in the millions); a series with a zero month gets
+       additive forms only. The forecast is the mean of the ETS, ARIMA and theta
+       forecasts, floored at zero. A family that cannot be fitted, or that forecasts a
+       month above three times the best month so far (an explosive trend), is left out,
+       with a note.
+    6. σ per step is that of a mean of k forecasts with errors of their own plus the
+       disagreement between them, scaled to the errors measured on the M3 competition's
+       monthly series: σ = 1.208·√(σ̄²/k + Var(F₁…F_k)), with σ̄ the members' mean σ and
+       Var the variance of their point forecasts at that step. The 80% interval is the
+       forecast ± 1.2816σ, the 95% one ± 2.26σ (the errors' tails are heavier than a
+       normal's), floored at zero.
 
 Statistical libraries (statsmodels) are imported inside the model functions only, never
 at package import.
