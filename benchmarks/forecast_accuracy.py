@@ -194,8 +194,15 @@ def peers(cases: list[Case]) -> dict[str, dict]:
         python = PEERS_VENV / "bin" / "python"
         if not python.exists():
             print("creating the statsforecast virtualenv (first run only) ...", flush=True)
-            subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PINS], check=True)
+            try:
+                subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+                subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PINS], check=True)
+            except (OSError, subprocess.CalledProcessError) as error:
+                print(
+                    f"skipping statsforecast: it could not be installed in {PEERS_VENV} "
+                    f"({error}); only salesops and seasonal naive are scored"
+                )
+                return kept
         todo = SCRATCH / f"peers-todo-{os.getpid()}.json"
         todo.write_text(
             json.dumps(
