@@ -78,10 +78,14 @@ def backtest(
     coverage = {
         level: float(
             np.mean(
-                [np.abs(actual[i] - r.mean.to_numpy()) <= z * r.sigma for i, r in enumerate(runs)]
+                [
+                    (actual[i] >= r.interval(level)["lower"].to_numpy())
+                    & (actual[i] <= r.interval(level)["upper"].to_numpy())
+                    for i, r in enumerate(runs)
+                ]
             )
         )
-        for level, z in Z.items()
+        for level in Z
     }
     past = pd.DataFrame(
         [

@@ -2,30 +2,35 @@
 
 :func:`forecast` fits three model families to a monthly series, each in the form its
 information criterion prefers on the whole series (:mod:`salesops.timeseries`), and
-returns their mean with prediction intervals from the models' own variances. Nothing is
-chosen on a backtest: on the 36 months a CRM typically holds, a backtest has too few
-origins to tell models apart. :func:`salesops.backtest.backtest` replays the same rule
-from past month-ends as evidence for the report, and ``benchmarks/forecast_accuracy.py``
-scores it on real series it never saw.
+returns their mean with prediction intervals from the models' own variances, calibrated
+on public series. Nothing is chosen on a series' own backtest: on the 36 months a CRM
+typically holds, a backtest has too few origins to tell models apart; the rules were
+chosen on the M3 competition's monthly series and checked on Tourism's.
+:func:`salesops.backtest.backtest` replays the same rule from past month-ends as evidence
+for the report, and ``benchmarks/forecast_accuracy.py`` scores it on real series.
 
 The rules, in order
     1. No history: zero, with a note. Every month zero: zero, with a note.
-    2. Under 12 months: the mean of the last six months, flat, σ from their spread
-       growing as √h, with a note.
-    3. Seasonality is used from 24 months on when the series' seasonal strength is at
-       least 0.64 (:func:`salesops.timeseries.seasonal_strength`); a note says when a
-       series of two years or more is not seasonal.
-    4. The models see the last ten years at most, divided by their mean month (the
-       optimisers fail on bookings in the millions), without the leading months below a
-       tenth of the median month (a CRM's or a rep's partial first months; a year at
-       most). The forecast is the mean of the ETS,
-       ARIMA and theta forecasts, floored at zero. A family that cannot be fitted, or
-       that forecasts a month above three times the best month so far (an explosive
-       trend, as a CRM's first months can provoke), is left out, with a note.
-    5. σ per step is that of a mean of k forecasts with errors of their own plus the
-       disagreement between them: σ² = σ̄²/k + Var(F₁…F_k), with σ̄ the members' mean σ
-       and Var the variance of their point forecasts at that step. The 80% and 95%
-       intervals are the forecast ± 1.2816σ and ± 1.96σ, floored at zero.
+    2. The data begins at the first month with bookings, past the partial months right
+       after it (under a tenth of the median month, a year at most): what comes before
+       is left out, with a note (:func:`start`), never fitted as zeros.
+    3. Under 24 months of data: a plain, labelled method (``PLAIN``): the mean of the
+       last 12 months, flat, σ_h = s·√h with s their standard deviation (a wide band).
+    4. Seasonality is used when the lag-12 autocorrelation passes its 95% test or the
+       seasonal strength is at least 0.64 (:func:`salesops.timeseries.yearly_pattern`);
+       a note gives both figures.
+    5. The models see the last ten years at most, divided by their mean month (the
+       optimisers fail on bookings in the millions); a series with a zero month gets
+       additive forms only. The forecast is the mean of the ETS, ARIMA and theta
+       forecasts, floored at zero. A family that cannot be fitted, or that forecasts a
+       month above three times the best month so far (an explosive trend), is left out,
+       with a note.
+    6. σ per step is that of a mean of k forecasts with errors of their own plus the
+       disagreement between them, scaled to the errors measured on the M3 competition's
+       monthly series: σ = 1.208·√(σ̄²/k + Var(F₁…F_k)), with σ̄ the members' mean σ and
+       Var the variance of their point forecasts at that step. The 80% interval is the
+       forecast ± 1.2816σ, the 95% one ± 2.26σ (the errors' tails are heavier than a
+       normal's), floored at zero.
 
 Statistical libraries (statsmodels) are imported inside the model functions only, never
 at package import.
@@ -46,8 +51,11 @@ from salesops.stages import Stages
 
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
-MIN_MODELS = 12  # months before models are fitted at all
+MIN_MODELS = 24  # months of data before models are fitted at all
+PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
+SIGMA_SCALE = 1.208  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
+Z_MODELS = {80: Z[80], 95: 2.26}  # and 95% within ±2.26σ (errors have heavy tails)
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 
@@ -104,6 +112,9 @@ class Forecast:
         Whether the yearly pattern was used.
     notes
         Plain-language notes: short history, all zeros, no seasonality, a model left out.
+    z
+        The multiple of σ that each interval spans either side of the forecast (normal
+        quantiles, or the heavier-tailed ones measured for the models' forecasts).
     """
 
     history: pd.Series
@@ -114,10 +125,11 @@ class Forecast:
     by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     seasonal: bool = False
     notes: list[str] = field(default_factory=list)
+    z: dict[int, float] = field(default_factory=lambda: dict(Z))
 
     def interval(self, level: int) -> pd.DataFrame:
         """``lower`` and ``upper`` bounds of the ``level`` % interval (80 or 95)."""
-        half = Z[level] * self.sigma
+        half = self.z[level] * self.sigma
         return pd.DataFrame(
             {
                 "lower": np.maximum(self.mean.to_numpy() - half, 0.0),
@@ -174,32 +186,27 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         return Forecast(
             history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
         )
-    if len(y) < MIN_MODELS:
-        note = (
-            f"only {len(y)} months of history: too short to fit a model, "
-            f"so the forecast is the mean of the last {min(len(y), 6)} months (flat)"
-        )
-        level = float(np.mean(y[-6:]))
-        spread = float(np.std(y[-6:]) or level)
-        sigma = spread * np.sqrt(np.arange(1, horizon + 1))
-        return Forecast(history, pd.Series(level, index=index), sigma, "recent mean", notes=[note])
     notes: list[str] = []
-    strength = ts.seasonal_strength(y[-MAX_FIT:])
-    seasonal = bool(np.isfinite(strength) and strength >= ts.STRONG)
-    if len(y) < ts.MIN_SEASONAL:
-        notes.append(f"{len(y)} months of history: under two years, so no seasonal pattern")
-    elif seasonal:
+    first = start(y)
+    if first:
         notes.append(
-            f"{len(y)} months of history with a yearly pattern "
-            f"(seasonal strength {strength:.2f} ≥ {ts.STRONG}): seasonal models are used"
+            f"the first {first} month{'s' if first > 1 else ''}, before the bookings begin "
+            "(zero or under a tenth of a typical month), left out"
         )
-    else:
-        notes.append(
-            f"{len(y)} months of history without a clear yearly pattern "
-            f"(seasonal strength {strength:.2f} < {ts.STRONG}): seasonal models are not used"
+        y = y[first:]
+    if len(y) < MIN_MODELS:
+        return _plain(history, y, index, notes)
+    seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
+    notes.append(
+        f"{len(y)} months of data "
+        + (
+            f"with a yearly pattern ({why}): seasonal models are used"
+            if seasonal
+            else f"without a clear yearly pattern ({why}): seasonal models are not used"
         )
+    )
     members = []
-    recent = _without_start(y[-MAX_FIT:])
+    recent = y[-MAX_FIT:]
     scale = float(np.mean(np.abs(recent))) or 1.0  # the optimisers work on values near 1
     for name, fit in ts.FAMILIES.items():
         try:
@@ -224,7 +231,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         )
     means = np.array([m.mean for m in members])
     sigmas = np.array([m.sigma for m in members])
-    sigma = np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
+    sigma = SIGMA_SCALE * np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
     table = pd.DataFrame(
         {
             "model": [m.name for m in members],
@@ -237,15 +244,35 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     model = f"mean of {forms}" if len(members) > 1 else forms
     mean = pd.Series(np.maximum(means.mean(axis=0), 0.0), index=index)
     by_model = pd.DataFrame({m.name: np.maximum(m.mean, 0.0) for m in members}, index=index)
-    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes)
+    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes, dict(Z_MODELS))
 
 
-def _without_start(y: np.ndarray) -> np.ndarray:
-    """``y`` from its first month of at least a tenth of the median month: the partial
-    months when a CRM (or a rep) starts are left out of the fit, at most a year of them."""
-    typical = np.median(y[y > 0]) if np.any(y > 0) else 0.0
-    first = int(np.argmax(y >= 0.1 * typical))
-    return y[min(first, SEASON, len(y) - MIN_MODELS) if len(y) > MIN_MODELS else 0 :]
+def start(y: np.ndarray) -> int:
+    """The month the data begins: the first month with bookings, then past the partial
+    months that follow it (under a tenth of the median month, a year of them at most), so
+    that a CRM's or a rep's first months are not fitted as if they were sales."""
+    y = np.asarray(y, float)
+    if not np.any(y):
+        return 0
+    first = int(np.argmax(y != 0))
+    rest = y[first:]
+    typical = np.median(rest[rest > 0])
+    partial = int(np.argmax(rest >= 0.1 * typical))
+    return first + min(partial, SEASON)
+
+
+def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str]) -> Forecast:
+    """Under two years of data: the mean of the last 12 months (or fewer), flat, with
+    σ_h = s·√h, s the months' standard deviation (their mean if they are all equal)."""
+    recent = y[-SEASON:]
+    level = float(np.mean(recent))
+    spread = float(np.std(recent, ddof=1) if len(recent) > 1 else 0.0) or abs(level)
+    sigma = spread * np.sqrt(np.arange(1, len(index) + 1))
+    notes.append(
+        f"only {len(y)} months of data: too short to fit a model, so the forecast is the "
+        f"mean of the last {len(recent)} months (flat), with a wide interval"
+    )
+    return Forecast(history, pd.Series(level, index=index), sigma, PLAIN, notes=notes)
 
 
 def as_monthly(series: pd.Series) -> pd.Series:

@@ -116,12 +116,19 @@ def test_intervals_are_ordered_and_widen_with_the_horizon():
     assert width.iloc[-1] > width.iloc[0]
 
 
-def test_the_interval_adds_the_models_disagreement_to_their_own_error():
+def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
     result = fc.forecast(seasonal_series(), 12)
     own = result.members["sigma_1"].mean() / np.sqrt(len(result.members))
     spread = result.by_model.iloc[0].to_numpy()
-    assert result.sigma[0] >= own - 1e-9
-    assert result.sigma[0] ** 2 == pytest.approx(own**2 + np.var(spread), rel=0.05)
+    # σ = 1.208 · √(σ̄²/k + Var F); 80%: ± 1.2816 σ; 95%: ± 2.26 σ (heavy tails)
+    assert result.sigma[0] == pytest.approx(1.208 * np.sqrt(own**2 + np.var(spread)))
+    frame = result.frame()
+    first = frame.iloc[0]
+    assert first["upper_80"] - first["forecast"] == pytest.approx(1.2816 * result.sigma[0])
+    assert first["upper_95"] - first["forecast"] == pytest.approx(2.26 * result.sigma[0])
+    # a plain method keeps the normal quantiles
+    plain = fc.forecast(pd.Series([5.0, 7.0, 6.0, 8.0], index=MONTHS[:4]), 3)
+    assert plain.z == fc.Z
 
 
 @pytest.mark.parametrize(
@@ -130,7 +137,7 @@ def test_the_interval_adds_the_models_disagreement_to_their_own_error():
         ([0.0] * 30, "every month so far is zero"),
         ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to fit a model"),
         ([0.0, 4000.0], "too short to fit a model"),  # a rep hired last month
-        ([float(v) for v in range(1, 19)], "under two years"),
+        ([float(v) for v in range(1, 19)], "too short to fit a model"),
     ],
     ids=["all zero", "ten months", "new rep", "eighteen months"],
 )
@@ -138,6 +145,46 @@ def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
     result = fc.forecast(pd.Series(values, index=MONTHS[: len(values)]), 6)
     assert len(result.mean) == 6 and (result.mean >= 0).all() and np.isfinite(result.sigma).all()
     assert any(note in n for n in result.notes)
+
+
+def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
+    values = [100.0, 120, 80, 110, 90, 130, 70, 100, 120, 80, 110, 90, 100, 120, 80, 110, 90, 130]
+    result = fc.forecast(pd.Series(values, index=MONTHS[:18]), 12)
+    assert result.model == fc.PLAIN and result.members.empty
+    last = np.array(values[-12:])
+    assert result.mean.to_numpy() == pytest.approx(np.full(12, last.mean()))
+    # σ_h = s·√h, s the last 12 months' standard deviation: the 80% band of the first
+    # month already holds about 80% of those months, and it widens from there
+    s = last.std(ddof=1)
+    assert result.sigma == pytest.approx(s * np.sqrt(np.arange(1, 13)))
+    frame = result.frame()
+    assert (frame["upper_95"] - frame["lower_95"]).is_monotonic_increasing
+    assert "too short to fit a model" in result.notes[-1] and "wide interval" in result.notes[-1]
+
+
+def test_leading_months_before_the_data_begins_are_left_out():
+    y = seasonal_series(months=48)
+    padded = pd.concat([pd.Series(0.0, index=pd.period_range("2020-01", periods=24, freq="M")), y])
+    assert fc.start(padded.to_numpy()) == 24
+    with_zeros, without = fc.forecast(padded, 12), fc.forecast(y, 12)
+    # the same forecast as the series without its leading zeros, and a note saying so
+    assert with_zeros.mean.to_numpy() == pytest.approx(without.mean.to_numpy())
+    assert with_zeros.model == without.model
+    assert "the first 24 months" in with_zeros.notes[0]
+    # a rep's partial first month (a tenth of a typical month) is left out too
+    assert fc.start(np.r_[0.0, 0.0, 5.0, 100.0, 120.0, 90.0]) == 3
+
+
+def test_a_few_zero_months_in_the_middle_do_not_blow_up_the_models():
+    y = q4_peak(48)
+    y.iloc[[20, 21, 30]] = 0.0  # a CRM outage: three months without bookings
+    result = fc.forecast(y, 12)
+    assert result.seasonal and np.isfinite(result.mean).all() and np.isfinite(result.sigma).all()
+    # no multiplicative form on a series with zeros, and a forecast in the range of the data
+    assert "M)" not in result.model and "log" not in result.model
+    assert result.mean.max() < 1.5 * y.max() and result.mean.min() > 0.3 * y[y > 0].min()
+    frame = result.frame()
+    assert (frame["upper_95"] < 5 * y.max()).all()
 
 
 def test_the_backtest_replays_the_rule_from_past_month_ends():
