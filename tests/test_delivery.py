@@ -531,23 +531,26 @@ def test_one_bad_recipient_is_undeliverable_and_everyone_else_receives_theirs(ho
 
 
 @pytest.mark.notebook
-def test_a_message_its_values_would_break_is_undeliverable_and_the_rest_go(home, mailbox):
-    """A manager's copy of one review has the rep's name in its subject: a carriage return
-    there cannot be a header. That message is listed, not sent, and the next one goes."""
+def test_a_line_break_in_a_name_stays_out_of_the_headers_and_everyone_receives_theirs(home, mailbox):
+    """A manager's copy of one review has the rep's name in its subject. A carriage return in
+    that name (the reps file as it is now, read by delivery) cannot start a header: the
+    subject is one line, and the copy and the next message go."""
     plan = yaml.safe_load((home / "plan.yml").read_text())
     plan["delivery"]["copy_managers"] = True
     west = {"to": "west@example.com", "reports": ["team_review:region:West"]}
     plan["delivery"]["addresses"].append(west)
     (home / "plan.yml").write_text(yaml.safe_dump(plan))
     reps = pd.read_csv(home / "crm" / "reps.csv", dtype=str, keep_default_na=False)
-    reps.loc[reps["rep_id"] == "R1", "name"] = "Alice\rAble"
+    reps.loc[reps["rep_id"] == "R1", "name"] = "Alice\rBcc: eve@example.com"
     reps.to_parquet(home / "crm" / "reps.parquet")  # a CSV cannot hold a lone \r
     (home / "crm" / "reps.csv").unlink()
     outcome = send(home, mailbox, only="performance_review:rep:R1,west@example.com")
-    copy = [p for p in outcome.undeliverable if p.why == "copy"]
-    assert [(p.person, p.report, p.scope) for p in copy] == [("M1", "performance_review", "rep:R1")]
-    assert copy[0].problem.startswith("the message cannot be written: Header values may not")
-    assert mailbox.to() == ["west@example.com"]
+    assert not [p for p in outcome.undeliverable if p.why == "copy"]
+    assert "west@example.com" in mailbox.to()
+    subjects = [str(m["Subject"]) for m in mailbox.messages]
+    assert all("\r" not in s and "\n" not in s for s in subjects)
+    assert not any(m["Bcc"] for m in mailbox.messages)
+    assert all("eve@example.com" not in m["To"] for m in mailbox.messages)
 
 
 @pytest.mark.notebook
