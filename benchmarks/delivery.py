@@ -26,10 +26,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from salesops import config, manifest, runner
-from salesops.batch import BatchPlan
-from salesops.delivery import LOG, deliver
-from salesops.mail import SMTPSettings
+from salesops import config
+from salesops.batch import manifest, runner
+from salesops.batch.plan import BatchPlan
+from salesops.delivery.sending import LOG, deliver
+from salesops.delivery.smtp import SMTPSettings
 
 
 class Count:

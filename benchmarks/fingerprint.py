@@ -22,10 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from salesops import fingerprint, runner
-from salesops.batch import BatchPlan, notebook_defaults
-from salesops.scopes import Scope
-from salesops.sources import Source
+from salesops import fingerprint
+from salesops.batch import runner
+from salesops.batch.plan import BatchPlan, notebook_defaults
+from salesops.data.scopes import Scope
+from salesops.data.sources import Source
 
 
 def timed(function, repeat: int) -> float:
@@ -64,7 +65,7 @@ def main() -> None:
     code = timed(code_hash_once, args.repeat)
     defaults = {spec.name: notebook_defaults(spec.notebook) for spec in plan.reports}
     read = [{**defaults[j.report], **j.parameters} for j in jobs]
-    config = timed(lambda: [fingerprint.config_files(p) for p in read], args.repeat)
+    config = timed(lambda: [jobs.config_files(p) for p in read], args.repeat)
 
     specs = {spec.name: spec for spec in plan.reports}
     with Source(plan.source) as src:

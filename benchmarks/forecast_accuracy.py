@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops import forecast as fc
+from salesops.analytics import forecast as fc
 
 HERE = Path(__file__).parent
 SCRATCH = HERE / ".scratch"
@@ -385,7 +385,7 @@ def company_and_regions_seconds(db: str | None) -> None:
 def outlook_backtest(db: str | None) -> None:
     """The quarter outlook against the submitted commit and the time series, 8 quarter-ends."""
     import salesops as so
-    from salesops import outlook
+    from salesops.analytics import outlook
 
     print("\n=== quarter outlook on the demo, last 8 quarter-ends (synthetic data) ===")
     frame = outlook.backtest(so.load(db), quarters=8)

@@ -29,8 +29,8 @@ import json, resource, time
 t0 = time.perf_counter()
 import pandas as pd
 import salesops as so
-from salesops import metrics as m, pipeline as pl
-import salesops.sources, salesops.validation  # imports are timed apart from the work
+from salesops.analytics import metrics as m, pipeline as pl
+import salesops.data.sources, salesops.data.validation  # imports are timed apart from the work
 import pandera.pandas as pa
 # pandera imports its pandas backend, and with it hypothesis (a test dependency here, 0.2 s),
 # on its first validation: a one-time cost of the process, timed with the imports.

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from weasyprint import HTML
 
+from salesops.batch.render import TEMPLATES
 from salesops.config import root
-from salesops.render import TEMPLATES
 
 KINDS = {
     "metrics": "company/metrics.html",

@@ -5,7 +5,7 @@ deals per seat as the default demo (about 570), then, for the default demo and f
 one after the other on this machine:
 
 - the **planning phase**: the plan expanded into jobs, with every job's fingerprint
-  (:func:`salesops.jobs.plan_jobs`), which is what a run does before its first report;
+  (:func:`salesops.batch.jobs.plan_jobs`), which is what a run does before its first report;
 - the **whole monthly plan** through ``salesops run --force`` with a cold cache (the
   project's ``.cache/`` emptied first, as after a code change), its wall time, and the
   planning phase's share of it;
@@ -42,9 +42,10 @@ from pathlib import Path
 
 import psutil
 
-from salesops import cluster, config, jobs
-from salesops.batch import BatchPlan
-from salesops.sources import Source
+from salesops import config
+from salesops.batch import cluster, jobs
+from salesops.batch.plan import BatchPlan
+from salesops.data.sources import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

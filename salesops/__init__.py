@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "salesops.sources",
-    "open_source": "salesops.sources",
-    "Source": "salesops.sources",
-    "Tables": "salesops.model",
-    "Period": "salesops.periods",
-    "Scope": "salesops.scopes",
-    "Stages": "salesops.stages",
+    "load": "salesops.data.sources",
+    "open_source": "salesops.data.sources",
+    "Source": "salesops.data.sources",
+    "Tables": "salesops.data.model",
+    "Period": "salesops.data.periods",
+    "Scope": "salesops.data.scopes",
+    "Stages": "salesops.data.stages",
     "settings": "salesops.config",
     "DataError": "salesops.errors",
     "Dashboard": "salesops.reports.dashboard",
@@ -62,12 +62,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from salesops.config import settings
+    from salesops.data.model import Tables
+    from salesops.data.periods import Period
+    from salesops.data.scopes import Scope
+    from salesops.data.sources import Source, load, open_source
+    from salesops.data.stages import Stages
     from salesops.errors import ConfigError, DataError
-    from salesops.model import Tables
-    from salesops.periods import Period
     from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary
-    from salesops.scopes import Scope
-    from salesops.sources import Source, load, open_source
-    from salesops.stages import Stages

@@ -40,11 +40,12 @@ def demo(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     """`salesops validate`: check a source and say what it lacks."""
-    from salesops import config, quarantine
-    from salesops.coverage import warnings
-    from salesops.periods import Period
-    from salesops.sources import open_source
-    from salesops.validation import variant_warnings
+    from salesops import config
+    from salesops.data import quarantine
+    from salesops.data.coverage import warnings
+    from salesops.data.periods import Period
+    from salesops.data.sources import open_source
+    from salesops.data.validation import variant_warnings
 
     with open_source(args.source) as src:
         tables = src.load(args.scope, args.period, on_invalid=args.on_invalid)
@@ -72,7 +73,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def map(args: argparse.Namespace) -> int:
     """`salesops map`: propose a source file for an export."""
-    from salesops.proposal import propose
+    from salesops.data.proposal import propose
     from salesops.storage import write_atomic
 
     export = args.export
@@ -91,8 +92,8 @@ def map(args: argparse.Namespace) -> int:
 
 def summary(args: argparse.Namespace) -> int:
     """`salesops summary`: what a source holds."""
-    from salesops.sources import open_source
-    from salesops.summary import describe
+    from salesops.data.describe import describe
+    from salesops.data.sources import open_source
 
     with open_source(args.source) as src:
         print(describe(src.spec.label, src.load(), src.as_of()))
@@ -101,14 +102,15 @@ def summary(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """`salesops run`: run a plan, with a progress bar, then deliver with --deliver."""
-    from salesops import config, pool, runner
-    from salesops.batch import BatchPlan, check_formats
+    from salesops import config
+    from salesops.batch import pool, runner
+    from salesops.batch.plan import BatchPlan, check_formats
 
     plan = BatchPlan.read(args.plan)
     formats = check_formats(args.formats, "--formats") if args.formats else None
     out = (args.out or config.root() / "reports").resolve()
     if args.deliver:  # say what is missing before the run, not after it
-        from salesops.mail import SMTPSettings
+        from salesops.delivery.smtp import SMTPSettings
 
         if plan.delivery is None:
             raise ConfigError(f"{args.plan}: --deliver needs a 'delivery' section in the plan")
@@ -176,16 +178,16 @@ def run(args: argparse.Namespace) -> int:
 def deliver(args: argparse.Namespace) -> int:
     """`salesops deliver`: email the period's reports."""
     from salesops import config
-    from salesops.batch import BatchPlan
-    from salesops.delivery import LOG, deliver
-    from salesops.mail import SMTPSettings
+    from salesops.batch.plan import BatchPlan
+    from salesops.delivery.sending import LOG, deliver
+    from salesops.delivery.smtp import SMTPSettings
 
     plan = BatchPlan.read(args.plan)
     out = (args.out or config.root() / "reports").resolve()
     smtp = None if args.dry_run else SMTPSettings.load(args.smtp)
     if args.period == "latest":  # as `salesops run --period latest` names it
-        from salesops.periods import Period
-        from salesops.sources import open_source
+        from salesops.data.periods import Period
+        from salesops.data.sources import open_source
 
         with open_source(args.source or plan.source) as src:
             args.period = Period.parse("latest", as_of=src.as_of()).label

@@ -7,12 +7,7 @@ both ask the same question, so both answer it with :func:`digest`, and both incl
 :func:`code_hash`, the hash of the installed package and of the libraries its numbers
 come from.
 
-What a report reads, for the runner (:func:`config_files`):
-
-- ``parameters/stages.yml`` and ``parameters/settings.yml``: every report;
-- every notebook parameter whose value names a YAML file, with the notebook's own default
-  when the plan does not set it: ``source`` when the source is a source file
-  (``parameters/sources/*.yml``), ``comp_plan`` of the reviews, ``variant`` of planning.
+What a report reads is the batch layer's to say (:func:`salesops.batch.jobs.config_files`).
 """
 
 from __future__ import annotations
@@ -24,12 +19,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from salesops.config import parameters_dir, resolve, root
-
 # The libraries whose upgrade can change a number in a report.
 NUMERIC_LIBRARIES = ("duckdb", "numpy", "pandas", "scipy", "statsmodels")
 SHOWN = 16  # hex digits kept in fingerprints and manifests
-GLOBAL_CONFIG = ("stages.yml", "settings.yml")
 
 
 @cache
@@ -87,40 +79,3 @@ def _bytes(part: Any) -> bytes:
     if isinstance(part, Mapping):
         return b"{" + b",".join(_bytes(k) + b":" + _bytes(part[k]) for k in sorted(part)) + b"}"
     return repr(part).encode()
-
-
-def config_files(parameters: Mapping[str, Any]) -> dict[str, str]:
-    """The configuration files a report with these ``parameters`` reads, and their hashes.
-
-    Keys are paths as a person would write them: relative to the project root when the
-    file is under it. See the module docstring for the rule.
-    """
-    paths = [parameters_dir() / name for name in GLOBAL_CONFIG]
-    for name, value in sorted(parameters.items()):
-        if isinstance(value, str) and value.endswith((".yml", ".yaml")):
-            paths.append(resolve(value))
-            if name == "source" and resolve(value).is_file():  # and the stages file it names
-                from salesops.mapping import SourceSpec
-
-                paths += SourceSpec.read(resolve(value)).files
-    return {_shown(path): file_hash(path) for path in paths}
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
-    """What differs between two reports' inputs (as the manifest keeps them), in words:
-    ``["code"]``, ``["data"]``, ``["parameters/comp_plan.yml"]``..."""
-    if not previous:
-        return []
-    found = [
-        name for name in current if name != "config" and previous.get(name) != current.get(name)
-    ]
-    before, after = previous.get("config", {}), current.get("config", {})
-    found += [path for path in sorted({*before, *after}) if before.get(path) != after.get(path)]
-    return found

@@ -20,7 +20,7 @@ chosen by where it lands:
 :func:`header`      one line of a mail header: control characters as spaces
 ==================  ===============================================================
 
-Tables go through pandas Styler with ``escape="html"`` (:func:`salesops.formatting.table`),
+Tables go through pandas Styler with ``escape="html"`` (:func:`salesops.reports.formatting.table`),
 the notebook template's header through Jinja's ``e`` and :func:`css_string`, the portal
 through an autoescaping Jinja environment. ``docs/security.md`` lists each defence with
 the test that proves it.

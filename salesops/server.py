@@ -18,12 +18,12 @@ import os
 import sys
 from pathlib import Path
 
+from salesops.batch.kernels import ONE_THREAD_PER_KERNEL
 from salesops.config import root
+from salesops.data.mapping import portable
+from salesops.data.scopes import Scope
 from salesops.errors import ConfigError
-from salesops.kernels import ONE_THREAD_PER_KERNEL
-from salesops.mapping import portable
 from salesops.reports.dashboard import LOCK_ENV
-from salesops.scopes import Scope
 
 SOURCE_ENV = "SALESOPS_SOURCE"
 TOKEN_ENV = "SALESOPS_TOKEN"  # the token, for who would rather not type it in a command
@@ -57,7 +57,7 @@ def environment(
     """The server's environment: the scope lock, the source and the token, checked first
     (a source that cannot be opened, or a region it lacks, fails here, not in a visitor's
     page)."""
-    from salesops.sources import open_source
+    from salesops.data.sources import open_source
 
     unset = (LOCK_ENV, SOURCE_ENV, TOKEN_ENV, VOILA_TOKEN_ENV, "JUPYTER_TOKEN_FILE")
     env = {k: v for k, v in os.environ.items() if k not in unset}

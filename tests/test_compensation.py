@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salesops import compensation as comp
+from salesops.analytics import compensation as comp
+from salesops.data.periods import Period
 from salesops.errors import ConfigError, DataError
-from salesops.periods import Period
 
 PLAN = comp.CompPlan.read()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from salesops.config import Settings, read_yaml
+from salesops.data.mapping import SourceSpec
+from salesops.data.stages import Stages
 from salesops.errors import ConfigError
-from salesops.mapping import SourceSpec
-from salesops.stages import Stages
 
 GOOD = [
     {"name": "Open", "probability": 0.2},

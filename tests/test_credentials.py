@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from salesops.credentials import expand, redact, referenced, scrub
+from salesops.data.mapping import SourceSpec
 from salesops.errors import ConfigError
-from salesops.mapping import SourceSpec
 
 # (a URL or a message holding a password, the password)
 WITH_PASSWORD = [

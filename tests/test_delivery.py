@@ -25,13 +25,14 @@ from aiosmtpd.controller import Controller
 from conftest import TINY, free_port
 from pypdf import PdfReader
 
-from salesops import cli, runner
-from salesops.batch import BatchPlan
-from salesops.delivery import LOG, deliver
+from salesops import cli
+from salesops.batch import runner
+from salesops.batch.headlines import headlines
+from salesops.batch.plan import BatchPlan, DeliveryConfig
+from salesops.delivery.recipients import Person, parcels
+from salesops.delivery.sending import LOG, deliver
+from salesops.delivery.smtp import SMTPSettings
 from salesops.errors import ConfigError
-from salesops.headlines import headlines
-from salesops.mail import SMTPSettings
-from salesops.recipients import DeliveryConfig, Person, parcels
 
 TODAY = date(2026, 10, 5)  # a few days after the tiny CRM's period, 2026-09
 DELIVERY = {
@@ -531,7 +532,9 @@ def test_one_bad_recipient_is_undeliverable_and_everyone_else_receives_theirs(ho
 
 
 @pytest.mark.notebook
-def test_a_line_break_in_a_name_stays_out_of_the_headers_and_everyone_receives_theirs(home, mailbox):
+def test_a_line_break_in_a_name_stays_out_of_the_headers_and_everyone_receives_theirs(
+    home, mailbox
+):
     """A manager's copy of one review has the rep's name in its subject. A carriage return in
     that name (the reps file as it is now, read by delivery) cannot start a header: the
     subject is one line, and the copy and the next message go."""

@@ -199,7 +199,7 @@ def test_quotas_follow_what_a_seat_books_including_ramp(default):
 
 
 def test_crm_hygiene_stale_deals_are_a_few_percent(default):
-    from salesops import pipeline as pl
+    from salesops.analytics import pipeline as pl
 
     stages = so.Stages.read()
     open_ = default.opportunities[default.opportunities["stage"].isin(stages.open_names)]

@@ -18,9 +18,11 @@ import pytest
 import yaml
 
 import salesops as so
-from salesops import cli, metrics, runner
-from salesops.batch import BatchPlan
-from salesops.proposal import propose
+from salesops import cli
+from salesops.analytics import metrics
+from salesops.batch import runner
+from salesops.batch.plan import BatchPlan
+from salesops.data.proposal import propose
 from salesops.reports import metrics as metrics_report
 
 CRM = Path(__file__).parent / "data" / "exports" / "crm"
@@ -265,9 +267,9 @@ def test_leads_are_as_known_at_the_period_end():
 
 
 def test_the_stages_file_a_source_file_names_is_part_of_the_fingerprint():
-    from salesops import fingerprint
+    from salesops.batch.jobs import config_files
 
-    config = fingerprint.config_files({"source": source("hubspot")})
+    config = config_files({"source": source("hubspot")})
     shown = {Path(k).name for k in config}
     assert {"source.yml", "stages.yml", "settings.yml"} <= shown
     assert any(k.endswith("crm/hubspot/stages.yml") for k in config)
@@ -355,7 +357,7 @@ def test_real_export_validation_names_what_is_wrong(name, capsys):
 
 def _mapped(source: Path) -> tuple[dict[str, pd.DataFrame], so.Stages]:
     """The mapped and coerced tables of a source that validation refuses."""
-    from salesops.validation import coerce
+    from salesops.data.validation import coerce
 
     with so.open_source(source) as src:
         raw, stages = src.raw(), src.stages
@@ -366,7 +368,7 @@ def test_real_salesforce_numbers_match_pandas():
     """Win rate, deal size, cycle, bookings by month and the pipeline rebuilt from the
     history at two moments: salesops on the mapped export against pandas on the raw files
     (the export's own is_won / is_closed flags, not the source file's stage list)."""
-    from salesops import pipeline
+    from salesops.analytics import pipeline
 
     tables, stages = _mapped(REAL / "salesforce" / "source.yml")
     o, h = tables["opportunities"], tables["opportunity_history"]

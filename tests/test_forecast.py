@@ -11,13 +11,13 @@ import pytest
 from conftest import execute
 
 import salesops as so
-from salesops import backtest as bt
-from salesops import forecast as fc
-from salesops import outlook
-from salesops import probability as pr
-from salesops import timeseries as ts
+from salesops.analytics import backtest as bt
+from salesops.analytics import forecast as fc
+from salesops.analytics import outlook
+from salesops.analytics import probability as pr
+from salesops.analytics import timeseries as ts
+from salesops.data.stages import Stages
 from salesops.reports import shared
-from salesops.stages import Stages
 
 STAGES = Stages.read()
 ROOT = Path(__file__).parents[1]

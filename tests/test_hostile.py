@@ -22,7 +22,8 @@ from conftest import HOSTILE, hostile_copy
 from pypdf import PdfReader
 
 import salesops as so
-from salesops import cli, manifest, markup, portal, render
+from salesops import cli, markup
+from salesops.batch import manifest, portal, render
 from salesops.reports import dashboard
 from salesops.reports.dashboard import Dashboard
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops import metrics as m
+from salesops.analytics import metrics as m
 
 STAGES = so.Stages.read()
 

@@ -13,8 +13,8 @@ import pytest
 from conftest import execute
 
 import salesops as so
-from salesops import metrics as m
-from salesops.scopes import Scope
+from salesops.analytics import metrics as m
+from salesops.data.scopes import Scope
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 

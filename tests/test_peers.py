@@ -1,5 +1,5 @@
 """A region's peers as distributions: each rep's comparison from their own rows and the
-region's :class:`~salesops.peers.Peers` is the one the whole region's rows give."""
+region's :class:`~salesops.analytics.peers.Peers` is the one the whole region's rows give."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops import performance as perf
-from salesops.model import active_reps
-from salesops.peers import Peers
-from salesops.periods import Period
-from salesops.stages import Stages
+from salesops.analytics import performance as perf
+from salesops.analytics.peers import Peers
+from salesops.data.model import active_reps
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
 
 STAGES = Stages.read()
 

@@ -13,9 +13,9 @@ import pytest
 
 import salesops as so
 from salesops import cli
-from salesops import performance as perf
-from salesops.periods import Period
-from salesops.stages import Stages
+from salesops.analytics import performance as perf
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
 
 STAGES = Stages.read()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from salesops.data.periods import Period, latest_month
 from salesops.errors import ConfigError
-from salesops.periods import Period, latest_month
 
 
 def ts(text: str) -> pd.Timestamp:

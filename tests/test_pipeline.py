@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops import efficiency
-from salesops import pipeline as pl
-from salesops.periods import Period
+from salesops.analytics import efficiency
+from salesops.analytics import pipeline as pl
+from salesops.data.periods import Period
 
 STAGES = so.Stages.read()
 

@@ -12,12 +12,12 @@ from conftest import execute
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops import payouts
-from salesops import planning as pn
-from salesops.compensation import CompPlan
-from salesops.forecast import Forecast
-from salesops.periods import Period
-from salesops.stages import Stages
+from salesops.analytics import payouts
+from salesops.analytics import planning as pn
+from salesops.analytics.compensation import CompPlan
+from salesops.analytics.forecast import Forecast
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
 
 STAGES = Stages.read()
 PLAN = CompPlan.read()

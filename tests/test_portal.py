@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesops import portal
+from salesops.batch import portal
 
 
 def summary(folder: Path, scope: str, report: str, **numbers) -> dict:

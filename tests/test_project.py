@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from salesops.model import TABLES
+from salesops.data.model import TABLES
 
 ROOT = Path(__file__).parents[1]
 LOCK = ROOT / "requirements.lock"
@@ -106,7 +106,7 @@ def test_readme_quickstart_has_exactly_two_commands():
 def test_every_metric_is_documented_with_a_formula():
     import inspect
 
-    from salesops import metrics, pipeline
+    from salesops.analytics import metrics, pipeline
 
     doc = (ROOT / "docs" / "metrics.md").read_text()
     for module in (metrics, pipeline):

@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 import salesops as so
-from salesops import cli, metrics
-from salesops.proposal import propose
+from salesops import cli
+from salesops.analytics import metrics
+from salesops.data.proposal import propose
 
 STAGES = ["Qualify", "Demo", "Won", "Lost"]  # open ones in pipeline order, then closed
 OFFICES = {"North": ["Ann Lee", "Bo Chan", "Cy Diaz"], "South": ["Di Eng", "Ed Fox"]}

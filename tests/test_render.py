@@ -17,7 +17,7 @@ import pytest
 from conftest import CHROMIUM
 from pypdf import PdfReader
 
-from salesops import render
+from salesops.batch import render
 
 HEADER = {
     "scope": "region:East",

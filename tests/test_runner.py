@@ -18,8 +18,9 @@ import yaml
 from conftest import after_first_report
 from pypdf import PdfReader
 
-from salesops import cli, kernels, manifest, runner
-from salesops.batch import BatchPlan, matches, notebook_parameters
+from salesops import cli
+from salesops.batch import kernels, manifest, runner
+from salesops.batch.plan import BatchPlan, matches, notebook_parameters
 from salesops.errors import ConfigError
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
@@ -386,7 +387,7 @@ def test_the_plan_survives_a_killed_dask_worker(crm, tmp_path):
     report is whole and the manifest is complete."""
     from dask.distributed import Client
 
-    from salesops import cluster
+    from salesops.batch import cluster
 
     plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": TINY_SCOPES}])
     out = tmp_path / "reports"

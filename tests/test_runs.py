@@ -19,9 +19,10 @@ import pytest
 import yaml
 from conftest import after_first_report
 
-from salesops import cli, fingerprint, manifest, render, runner
-from salesops.batch import BatchPlan
-from salesops.lock import EX_TEMPFAIL, BusyError, RunLock
+from salesops import cli, fingerprint
+from salesops.batch import manifest, render, runner
+from salesops.batch.lock import EX_TEMPFAIL, BusyError, RunLock
+from salesops.batch.plan import BatchPlan
 
 ROOT = Path(__file__).parents[1]
 TINY = str(Path(__file__).parent / "data" / "notebooks" / "tiny_report")

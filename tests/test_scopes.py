@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from salesops.data.scopes import Scope
 from salesops.errors import ConfigError
-from salesops.scopes import Scope
 
 
 def test_plain_scopes_keep_their_folders():

@@ -16,9 +16,9 @@ from pandas.testing import assert_frame_equal
 
 import salesops as so
 from salesops import cli
+from salesops.data.mapping import SourceSpec
+from salesops.data.sources import Source
 from salesops.errors import ConfigError, DataError
-from salesops.mapping import SourceSpec
-from salesops.sources import Source
 
 
 def _same_tables(a: so.Tables, b: so.Tables) -> None:
@@ -276,8 +276,8 @@ def test_history_of_a_rep_is_read_by_id_range(small_db, tmp_path):
 
 
 def test_since_loads_less_and_changes_no_metric(small_db):
-    from salesops import metrics as m
-    from salesops import pipeline as pl
+    from salesops.analytics import metrics as m
+    from salesops.analytics import pipeline as pl
 
     full = so.load(small_db, "company", "2026-09")
     part = so.load(small_db, "company", "2026-09", since="2026-07-01")
@@ -315,7 +315,7 @@ def test_since_works_on_postgresql(small_db, postgres_url):
             con.execute(f"SELECT * FROM {table}").df().to_sql(
                 table, pg, if_exists="replace", index=False
             )
-    from salesops import pipeline as pl
+    from salesops.analytics import pipeline as pl
 
     full = so.load(postgres_url, "region:EMEA", "2026-09")
     part = so.load(postgres_url, "region:EMEA", "2026-09", since="2026-08-01")

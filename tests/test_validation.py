@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salesops import cli
-from salesops.catalog import PERIOD_COLUMN, Catalog
+from salesops.data.catalog import PERIOD_COLUMN, Catalog
+from salesops.data.model import duplicated
+from salesops.data.sources import load
+from salesops.data.validation import coerce
 from salesops.errors import DataError
-from salesops.model import duplicated
-from salesops.sources import load
-from salesops.validation import coerce
 
 CASES = broken_cases()
 

@@ -11,10 +11,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from salesops.data.stages import Stages
 from salesops.demo import deals, organisation, records
 from salesops.demo.organisation import Organisation, email
 from salesops.demo.schema import SCHEMA, columns
-from salesops.stages import Stages
 
 
 @dataclass(frozen=True)

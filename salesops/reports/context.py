@@ -22,12 +22,12 @@ from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
-from salesops.compensation import COMP_PLAN, CompPlan
+from salesops.analytics.compensation import COMP_PLAN, CompPlan
 from salesops.config import Settings, settings
-from salesops.model import Tables
-from salesops.periods import Period
-from salesops.scopes import Scope
-from salesops.stages import Stages
+from salesops.data.model import Tables
+from salesops.data.periods import Period
+from salesops.data.scopes import Scope
+from salesops.data.stages import Stages
 
 T = TypeVar("T")
 Reads = Literal["scope", "region", "company"]
@@ -63,7 +63,7 @@ class ReportContext:
     data_fingerprint
         When the runner passes it: ``{"scope": ..., "fingerprint": ...}``, the fingerprint
         of the rows of ``scope`` it planned the report with
-        (:meth:`salesops.sources.Source.fingerprint`), so that shared results are not hashed
+        (:meth:`salesops.data.sources.Source.fingerprint`), so that shared results are not hashed
         again per report.
     """
 
@@ -127,7 +127,7 @@ class ReportContext:
         is a plan file (relative to the project root) or ``"default"`` for
         ``parameters/comp_plan.yml``; ``data_fingerprint`` is what the runner passes (see
         the class)."""
-        from salesops.sources import open_source
+        from salesops.data.sources import open_source
 
         with open_source(source) as src:
             parsed = src.check_scope(scope)

@@ -23,17 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesops import forecast as fc
-from salesops import formatting as fmt
-from salesops import metrics as m
-from salesops import outlook, plots
-from salesops import pipeline as pl
-from salesops.model import Tables, active_reps
-from salesops.periods import Period
-from salesops.reports import shared
+from salesops.analytics import forecast as fc
+from salesops.analytics import metrics as m
+from salesops.analytics import outlook
+from salesops.analytics import pipeline as pl
+from salesops.data.model import Tables, active_reps
+from salesops.data.periods import Period
+from salesops.data.scopes import Scope
+from salesops.data.stages import Stages
+from salesops.reports import formatting as fmt
+from salesops.reports import plots, shared
 from salesops.reports.display import Tile, png, styled, tiles_html
-from salesops.scopes import Scope
-from salesops.stages import Stages
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
@@ -106,7 +106,7 @@ class Dashboard:
         cls, source: Any = None, period: str = "latest", scope: str | None = None
     ) -> Dashboard:
         """Load the dashboard's data. The server's lock (``SALESOPS_SCOPE``) wins over ``scope``."""
-        from salesops.sources import load
+        from salesops.data.sources import load
 
         lock = os.environ.get(LOCK_ENV) or scope
         lock = None if not lock or lock == "company" else lock

@@ -29,11 +29,13 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
-from salesops import coverage, labels, markup, quarantine
-from salesops import formatting as fmt
-from salesops.model import Tables
-from salesops.periods import Period
-from salesops.scopes import Scope
+from salesops import markup
+from salesops.data import coverage, quarantine
+from salesops.data.model import Tables
+from salesops.data.periods import Period
+from salesops.data.scopes import Scope
+from salesops.reports import formatting as fmt
+from salesops.reports import labels
 from salesops.storage import json_text, write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,7 +79,7 @@ def tiles_html(tiles: Iterable[Tile], data: Mapping[str, str] | None = None) -> 
 def heading(text: str, tables: Tables | None = None) -> HTML:
     """A report's heading: ``text`` as an ``<h2>``, escaped (a rep's or a region's name
     in it is data, never Markdown or HTML), then the data-quality banner of ``tables``
-    when rows were set aside (:func:`salesops.quarantine.banner`)."""
+    when rows were set aside (:func:`salesops.data.quarantine.banner`)."""
     note = quarantine.banner(tables) if tables is not None else ""
     shown = f"<h2>{escape(text)}</h2>"
     if note:
@@ -93,7 +95,7 @@ def tone(change: float, lower_is_better: bool = False) -> str:
 
 
 def formatted(value: float, kind: str) -> str:
-    """``value`` formatted as ``kind`` (a :data:`salesops.formatting.FORMATTERS` key)."""
+    """``value`` formatted as ``kind`` (a :data:`salesops.reports.formatting.FORMATTERS` key)."""
     return fmt.FORMATTERS[kind](value)
 
 
@@ -141,7 +143,7 @@ def summary_path(
 @dataclass(frozen=True)
 class View:
     """How a section's frame is shown: each column's kind (a
-    :data:`salesops.formatting.FORMATTERS` key; or each row's, for KPIs as rows),
+    :data:`salesops.reports.formatting.FORMATTERS` key; or each row's, for KPIs as rows),
     a caption, what draws the frame instead of a table (a chart, KPI tiles;
     ``show(frame, table=True)`` gives the table anyway), and the line an empty frame shows
     instead."""
@@ -202,7 +204,7 @@ def readable(
     frame: pd.DataFrame, formats: Mapping[str, str]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """``frame`` as a reader sees it, with the kinds of its columns: human labels for
-    column, index and row names (:mod:`salesops.labels`), the index's name in the
+    column, index and row names (:mod:`salesops.reports.labels`), the index's name in the
     header's corner instead of a row of its own, the outer levels of a MultiIndex as
     columns (row spans print badly), and Yes/No for true/false."""
     if isinstance(frame.index, pd.MultiIndex):  # outer levels as columns: no row spans
@@ -223,7 +225,7 @@ def readable(
 
 def styled(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None) -> Any:
     """A frame as a styled table a reader sees: :func:`readable` labels and kinds, in
-    the house look (:func:`salesops.formatting.table`)."""
+    the house look (:func:`salesops.reports.formatting.table`)."""
     return fmt.table(*readable(frame, formats), caption)
 
 

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from salesops import forecast as fc
-from salesops import formatting as fmt
-from salesops import markup, outlook, plots, probability
-from salesops.backtest import Backtest
-from salesops.model import Tables
-from salesops.periods import Period
-from salesops.reports import shared
+from salesops import markup
+from salesops.analytics import forecast as fc
+from salesops.analytics import outlook, probability
+from salesops.analytics.backtest import Backtest
+from salesops.data.model import Tables
+from salesops.data.periods import Period
+from salesops.reports import formatting as fmt
+from salesops.reports import plots, shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
 

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from salesops import coverage, plots
-from salesops import efficiency as eff
-from salesops import formatting as fmt
-from salesops import metrics as m
-from salesops import pipeline as pl
-from salesops.periods import Period
+from salesops.analytics import efficiency as eff
+from salesops.analytics import metrics as m
+from salesops.analytics import pipeline as pl
+from salesops.data import coverage
+from salesops.data.periods import Period
+from salesops.reports import formatting as fmt
+from salesops.reports import plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import (
     Tile,
@@ -41,7 +42,7 @@ from salesops.reports.display import (
 )
 
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
-# What each headline KPI needs beyond deals (see salesops.coverage).
+# What each headline KPI needs beyond deals (see salesops.data.coverage).
 KPI_NEEDS = {
     "Bookings": ("opportunities.amount",),
     "Quota attainment": ("quotas", "opportunities.amount"),
@@ -245,7 +246,7 @@ def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
 def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """Pipeline efficiency at the period's end: sales velocity with its inputs, pipeline
     coverage of the next period, and lead-to-deal conversion over the last ``months``
-    (:mod:`salesops.efficiency`), without the rows the source cannot support."""
+    (:mod:`salesops.analytics.efficiency`), without the rows the source cannot support."""
     frame = eff.pipeline_efficiency(ctx.tables, ctx.period, ctx.stages, months)
     gone, said = coverage.not_shown(ctx.tables, {k: v[1] for k, v in eff.ROWS.items()})
     frame = frame.drop(index=gone)

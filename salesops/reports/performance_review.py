@@ -1,7 +1,7 @@
 """A rep's own monthly review (``notebooks/performance_review.ipynb``).
 
 The review loads the rep's own rows, and compares them with the region's peers through
-:class:`salesops.peers.Peers`: one distribution per number and the region's win model,
+:class:`salesops.analytics.peers.Peers`: one distribution per number and the region's win model,
 computed once per region, period and data and shared by every review of the region
 (:func:`salesops.reports.shared.peers`). A review therefore costs the same in a region of
 8 reps or of 300. No other rep's name or id can reach its output, nor the frames its
@@ -18,16 +18,17 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from salesops import compensation as comp
-from salesops import coverage, markup, plots
-from salesops import formatting as fmt
-from salesops import metrics as m
-from salesops import performance as perf
-from salesops import pipeline as pl
+from salesops import markup
+from salesops.analytics import compensation as comp
+from salesops.analytics import metrics as m
+from salesops.analytics import performance as perf
+from salesops.analytics import pipeline as pl
+from salesops.analytics.peers import COHORT_MONTHS, KPI_MONTHS, Peers
+from salesops.data import coverage
+from salesops.data.model import active_reps
 from salesops.errors import DataError
-from salesops.model import active_reps
-from salesops.peers import COHORT_MONTHS, KPI_MONTHS, Peers
-from salesops.reports import metrics, shared
+from salesops.reports import formatting as fmt
+from salesops.reports import metrics, plots, shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import (
     Tile,
@@ -55,7 +56,7 @@ def context(
     scope, the source's first active rep, to try the notebook. ``data_fingerprint`` is
     the runner's fingerprint of the region (see :class:`ReportContext`)."""
     if scope is None:
-        from salesops.sources import open_source
+        from salesops.data.sources import open_source
 
         with open_source(source) as src:
             scope = f"rep:{src.scopes('rep')[0]}"

@@ -16,15 +16,15 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from salesops import forecast as fc
-from salesops import formatting as fmt
-from salesops import metrics as m
-from salesops import payouts
-from salesops import planning as pn
-from salesops.compensation import COMP_PLAN, CompPlan
+from salesops.analytics import forecast as fc
+from salesops.analytics import metrics as m
+from salesops.analytics import payouts
+from salesops.analytics import planning as pn
+from salesops.analytics.compensation import COMP_PLAN, CompPlan
 from salesops.config import resolve
-from salesops.model import active_reps
-from salesops.periods import Period
+from salesops.data.model import active_reps
+from salesops.data.periods import Period
+from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, heading, plain, section, viewed

@@ -6,9 +6,10 @@ The one place that caches. Each result is kept on disk (:func:`salesops.storage.
 under ``.cache/<kind>/``) under a hash of the package's code and of the inputs it depends
 on, the same digest that the runner's report fingerprints use: the six forecast reports
 of a monthly run compute the forecasts once, and the reviews of one region's reps read
-its :class:`~salesops.peers.Peers` (win model included), computed by the first of them.
-The domain functions they call (:func:`salesops.forecast.reconciled`,
-:meth:`salesops.probability.WinModel.fit`, :meth:`salesops.peers.Peers.of`) stay pure.
+its :class:`~salesops.analytics.peers.Peers` (win model included), computed by the first of them.
+The domain functions they call (:func:`salesops.analytics.forecast.reconciled`,
+:meth:`~salesops.analytics.probability.WinModel.fit`,
+:meth:`~salesops.analytics.peers.Peers.of`) stay pure.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
-from salesops import backtest as bt
-from salesops import probability
-from salesops.forecast import Forecast, monthly_bookings, reconciled
-from salesops.model import Tables
-from salesops.peers import Peers
-from salesops.periods import Period
-from salesops.probability import WinModel
-from salesops.stages import Stages
+from salesops.analytics import backtest as bt
+from salesops.analytics import probability
+from salesops.analytics.forecast import Forecast, monthly_bookings, reconciled
+from salesops.analytics.peers import Peers
+from salesops.analytics.probability import WinModel
+from salesops.data.model import Tables
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
 from salesops.storage import cached
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ FORECAST_TABLES = ("opportunities", "reps", "opportunity_history", "quotas", "fo
 def forecasts(
     opportunities: pd.DataFrame, period: Period | str, horizon: int, stages: Stages
 ) -> tuple[Forecast, dict[str, Forecast]]:
-    """:func:`salesops.forecast.company_and_regions`, computed once per regions' monthly
+    """:func:`salesops.analytics.forecast.company_and_regions`, computed once per regions' monthly
     series and horizon."""
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
     return cached("forecasts", [regions, horizon], lambda: reconciled(regions, horizon))
@@ -53,7 +54,7 @@ def win_model(
     months: int = 24,
     stages: Stages | None = None,
 ) -> WinModel:
-    """:meth:`salesops.probability.WinModel.fit`, fitted once per input."""
+    """:meth:`salesops.analytics.probability.WinModel.fit`, fitted once per input."""
     st = Stages.given(stages)
     if history is None:
         return WinModel.stage_defaults(st)
@@ -64,13 +65,13 @@ def win_model(
 
 
 def backtest(history: pd.Series, horizon: int) -> bt.Backtest:
-    """:func:`salesops.backtest.backtest` of a monthly series, replayed once per series
+    """:func:`salesops.analytics.backtest.backtest` of a monthly series, replayed once per series
     and horizon."""
     return cached("backtests", [history, horizon], lambda: bt.backtest(history, horizon))
 
 
 def peers(ctx: ReportContext, region: str) -> Peers:
-    """:meth:`salesops.peers.Peers.of` for ``region`` in the context's period, computed
+    """:meth:`salesops.analytics.peers.Peers.of` for ``region`` in the context's period, computed
     once per region, period and data (see :func:`from_source`).
 
     A context loaded from a source (:meth:`ReportContext.load`) holds only the rep's rows:
@@ -148,12 +149,12 @@ def from_source(
     from the context's source), kept in the cache under ``kind``.
 
     The entry is keyed by the source's fingerprint of ``scope``
-    (:meth:`salesops.sources.Source.fingerprint`): the runner's, when it passed one that
+    (:meth:`salesops.data.sources.Source.fingerprint`): the runner's, when it passed one that
     covers the scope (``ctx.data_fingerprint``), else hashed here, in the engine; then by
     the period, as-of day, stages, settings and ``key``. The rows are read only when the
     entry is not there yet.
     """
-    from salesops.sources import open_source
+    from salesops.data.sources import open_source
 
     with open_source(ctx.source) as src:
         given = ctx.data_fingerprint or {}

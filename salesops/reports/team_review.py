@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from salesops import compensation as comp
-from salesops import formatting as fmt
-from salesops import performance as perf
-from salesops import plots
+from salesops.analytics import compensation as comp
+from salesops.analytics import performance as perf
+from salesops.data.model import active_reps
+from salesops.data.model import sellers as sellers_of
 from salesops.errors import DataError
-from salesops.model import active_reps
-from salesops.model import sellers as sellers_of
+from salesops.reports import formatting as fmt
+from salesops.reports import plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
 

@@ -18,8 +18,8 @@ import pytest
 from conftest import HOSTILE, free_port, hostile_copy
 
 import salesops as so
-from salesops import metrics as m
-from salesops.periods import Period
+from salesops.analytics import metrics as m
+from salesops.data.periods import Period
 from salesops.reports import dashboard
 from salesops.reports.dashboard import ALL, Dashboard
 

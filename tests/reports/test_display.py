@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from salesops import formatting as fmt
-from salesops import labels
+from salesops.reports import formatting as fmt
+from salesops.reports import labels
 from salesops.reports.display import View, readable, show, viewed
 
 

@@ -1,0 +1,1 @@
+"""The analytics layer: pure functions of the tables (metrics, forecasts, pay)."""

@@ -1,0 +1,421 @@
+"""Monthly bookings forecasts that hold on two to four years of history.
+
+:func:`forecast` fits three model families to a monthly series, each in the form its
+information criterion prefers on the whole series (:mod:`salesops.analytics.timeseries`), and
+returns their mean with prediction intervals from the models' own variances, calibrated
+on public series. Nothing is chosen on a series' own backtest: on the 36 months a CRM
+typically holds, a backtest has too few origins to tell models apart; the rules were
+chosen on the M3 competition's monthly series and checked on Tourism's.
+:func:`salesops.analytics.backtest.backtest` replays the same rule from past month-ends as evidence
+for the report, and ``benchmarks/forecast_accuracy.py`` scores it on real series.
+
+The rules, in order
+    1. No history: zero, with a note. Every month zero: zero, with a note.
+    2. The data begins at the first month with bookings, past the partial months right
+       after it (under a tenth of the median month, a year at most): what comes before
+       is left out, with a note (:func:`start`), never fitted as zeros.
+    3. Under 24 months of data: a plain, labelled method (``PLAIN``): the mean of the
+       last 12 months, flat, σ_h = s·√h with s their standard deviation (a wide band).
+    4. Seasonality is used when the lag-12 autocorrelation passes its 95% test or the
+       seasonal strength is at least 0.64 (:func:`salesops.analytics.timeseries.yearly_pattern`);
+       a note gives both figures.
+    5. The models see the last ten years at most, divided by their mean month (the
+       optimisers fail on bookings in the millions); a series with a zero month gets
+       additive forms only. The forecast is the mean of the ETS, ARIMA and theta
+       forecasts, floored at zero. A family that cannot be fitted, or that forecasts a
+       month above three times the best month so far (an explosive trend), is left out,
+       with a note.
+    6. σ per step is that of a mean of k forecasts with errors of their own plus the
+       disagreement between them, scaled to the errors measured on the M3 competition's
+       monthly series: σ = 1.208·√(σ̄²/k + Var(F₁…F_k)), with σ̄ the members' mean σ and
+       Var the variance of their point forecasts at that step. The 80% interval is the
+       forecast ± 1.2816σ, the 95% one ± 2.26σ (the errors' tails are heavier than a
+       normal's), floored at zero.
+
+Statistical libraries (statsmodels) are imported inside the model functions only, never
+at package import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics import timeseries as ts
+from salesops.data.model import sellers
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+SEASON = ts.SEASON
+Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
+MIN_MODELS = 24  # months of data before models are fitted at all
+PLAIN = "recent mean (under two years of data)"
+MAX_FIT = 120  # the models see at most the last ten years
+SIGMA_SCALE = 1.208  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
+Z_MODELS = {80: Z[80], 95: 2.26}  # and 95% within ±2.26σ (errors have heavy tails)
+PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
+
+
+# -- accuracy measures ------------------------------------------------------------------------
+def mase(actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, m: int = SEASON) -> float:
+    """Mean absolute scaled error.
+
+    MASE = mean|A − F| / mean|y_t − y_{t−m}|, the denominator over the training series
+    (the in-sample seasonal naive error; m = 1 gives the naive error). NaN when the
+    training series is too short or constant.
+    """
+    train = np.asarray(train, float)
+    m = m if len(train) > m else 1
+    scale = np.mean(np.abs(train[m:] - train[:-m])) if len(train) > m else np.nan
+    if not scale:
+        return np.nan
+    return float(np.mean(np.abs(np.asarray(actual) - np.asarray(predicted))) / scale)
+
+
+def wape(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Weighted absolute percentage error: Σ|A − F| / Σ|A|; NaN when Σ|A| = 0."""
+    total = np.sum(np.abs(actual))
+    return float(np.sum(np.abs(np.asarray(actual) - predicted)) / total) if total else np.nan
+
+
+def bias(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Forecast bias: Σ(F − A) / Σ|A|. Positive: over-forecast; negative: under-forecast."""
+    total = np.sum(np.abs(actual))
+    return float(np.sum(np.asarray(predicted) - actual) / total) if total else np.nan
+
+
+# -- the forecast -----------------------------------------------------------------------------
+@dataclass
+class Forecast:
+    """A monthly forecast with its intervals and how it was made.
+
+    Attributes
+    ----------
+    history
+        The observed series, indexed by month label (``2026-10``).
+    mean
+        The point forecast per future month.
+    sigma
+        The forecast's standard error per step ahead.
+    model
+        What produced the forecast, e.g. ``mean of ETS(M,N,M), log ARIMA(0,1,1)(0,1,1)12,
+        theta``.
+    members
+        One row per fitted model family: its form, its total over the forecast, its σ
+        one step ahead.
+    by_model
+        Each family's own forecast per future month (one column per family).
+    seasonal
+        Whether the yearly pattern was used.
+    notes
+        Plain-language notes: short history, all zeros, no seasonality, a model left out.
+    z
+        The multiple of σ that each interval spans either side of the forecast (normal
+        quantiles, or the heavier-tailed ones measured for the models' forecasts).
+    """
+
+    history: pd.Series
+    mean: pd.Series
+    sigma: np.ndarray
+    model: str
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seasonal: bool = False
+    notes: list[str] = field(default_factory=list)
+    z: dict[int, float] = field(default_factory=lambda: dict(Z))
+
+    def interval(self, level: int) -> pd.DataFrame:
+        """``lower`` and ``upper`` bounds of the ``level`` % interval (80 or 95)."""
+        half = self.z[level] * self.sigma
+        return pd.DataFrame(
+            {
+                "lower": np.maximum(self.mean.to_numpy() - half, 0.0),
+                "upper": self.mean.to_numpy() + half,
+            },
+            index=self.mean.index,
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """Forecast, 80% and 95% bounds per future month."""
+        out = pd.DataFrame({"forecast": self.mean})
+        for level in (80, 95):
+            bounds = self.interval(level)
+            out[f"lower_{level}"] = bounds["lower"]
+            out[f"upper_{level}"] = bounds["upper"]
+        return out
+
+    def shifted(self, adjustment: np.ndarray) -> Forecast:
+        """The same forecast moved by ``adjustment`` per step (intervals keep their width)."""
+        return self.with_mean(self.mean.to_numpy() + adjustment)
+
+    def with_mean(self, mean: np.ndarray) -> Forecast:
+        """The same forecast with ``mean`` as its point forecast (intervals keep their width)."""
+        return replace(self, mean=pd.Series(mean, index=self.mean.index))
+
+
+def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
+    """Forecast a monthly series ``horizon`` months ahead (the rules are in the module).
+
+    Parameters
+    ----------
+    series
+        Monthly values in time order, indexed by month (labels, Periods or first days);
+        missing months must already be zero-filled.
+    horizon
+        Months to forecast.
+
+    Returns
+    -------
+    Forecast
+        The point forecast (floored at zero), σ per step, the fitted models and notes.
+        Short, all-zero and brand-new series return a simple forecast with a note
+        instead of raising. The same series always gives the same forecast.
+    """
+    history = as_monthly(series)
+    y = history.to_numpy(float)
+    index = _future(history, horizon)
+    if len(y) == 0:
+        return Forecast(
+            history, pd.Series(0.0, index=index), np.zeros(horizon), "none", notes=["no history"]
+        )
+    if not np.any(y):
+        note = "every month so far is zero, so the forecast is zero"
+        return Forecast(
+            history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
+        )
+    notes: list[str] = []
+    first = start(y)
+    if first:
+        notes.append(
+            f"the first {first} month{'s' if first > 1 else ''}, before the bookings begin "
+            "(zero or under a tenth of a typical month), left out"
+        )
+        y = y[first:]
+    if len(y) < MIN_MODELS:
+        return _plain(history, y, index, notes)
+    seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
+    notes.append(
+        f"{len(y)} months of data "
+        + (
+            f"with a yearly pattern ({why}): seasonal models are used"
+            if seasonal
+            else f"without a clear yearly pattern ({why}): seasonal models are not used"
+        )
+    )
+    members = []
+    recent = y[-MAX_FIT:]
+    scale = float(np.mean(np.abs(recent))) or 1.0  # the optimisers work on values near 1
+    for name, fit in ts.FAMILIES.items():
+        try:
+            member = fit(recent / scale, seasonal, horizon).scaled(scale)
+        except Exception:  # a family that cannot fit this series is left out, with a note
+            member = None
+        if member is None or not np.all(np.isfinite(member.mean) & np.isfinite(member.sigma)):
+            notes.append(f"the {name} model could not be fitted and was left out")
+            continue
+        if member.mean.max() > PLAUSIBLE * y.max():
+            notes.append(
+                f"the {name} model ({member.form}) forecast more than {PLAUSIBLE}× the "
+                "best month so far and was left out"
+            )
+            continue
+        members.append(member)
+    if not members:
+        notes.append("no model could be fitted, so the forecast repeats the last value")
+        sigma = float(np.std(np.diff(y))) * np.sqrt(np.arange(1, horizon + 1))
+        return Forecast(
+            history, pd.Series(y[-1], index=index), sigma, "naive", seasonal=seasonal, notes=notes
+        )
+    means = np.array([m.mean for m in members])
+    sigmas = np.array([m.sigma for m in members])
+    sigma = SIGMA_SCALE * np.sqrt(sigmas.mean(axis=0) ** 2 / len(members) + means.var(axis=0))
+    table = pd.DataFrame(
+        {
+            "model": [m.name for m in members],
+            "form": [m.form for m in members],
+            "total": [m.mean.sum() for m in members],
+            "sigma_1": [m.sigma[0] for m in members],
+        }
+    ).set_index("model")
+    forms = ", ".join(m.form for m in members)
+    model = f"mean of {forms}" if len(members) > 1 else forms
+    mean = pd.Series(np.maximum(means.mean(axis=0), 0.0), index=index)
+    by_model = pd.DataFrame({m.name: np.maximum(m.mean, 0.0) for m in members}, index=index)
+    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes, dict(Z_MODELS))
+
+
+def start(y: np.ndarray) -> int:
+    """The month the data begins: the first month with bookings, then past the partial
+    months that follow it (under a tenth of the median month, a year of them at most), so
+    that a CRM's or a rep's first months are not fitted as if they were sales."""
+    y = np.asarray(y, float)
+    if not np.any(y):
+        return 0
+    first = int(np.argmax(y != 0))
+    rest = y[first:]
+    typical = np.median(rest[rest > 0])
+    partial = int(np.argmax(rest >= 0.1 * typical))
+    return first + min(partial, SEASON)
+
+
+def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str]) -> Forecast:
+    """Under two years of data: the mean of the last 12 months (or fewer), flat, with
+    σ_h = s·√h, s the months' standard deviation (their mean if they are all equal)."""
+    recent = y[-SEASON:]
+    level = float(np.mean(recent))
+    spread = float(np.std(recent, ddof=1) if len(recent) > 1 else 0.0) or abs(level)
+    sigma = spread * np.sqrt(np.arange(1, len(index) + 1))
+    notes.append(
+        f"only {len(y)} months of data: too short to fit a model, so the forecast is the "
+        f"mean of the last {len(recent)} months (flat), with a wide interval"
+    )
+    return Forecast(history, pd.Series(level, index=index), sigma, PLAIN, notes=notes)
+
+
+def as_monthly(series: pd.Series) -> pd.Series:
+    """The series with month labels (``2026-10``) as its index; integer positions stay."""
+    s = pd.Series(series, dtype=float).fillna(0.0)
+    if isinstance(s.index, pd.PeriodIndex | pd.DatetimeIndex):
+        s.index = pd.Index(s.index.strftime("%Y-%m"), name="month")
+    elif not pd.api.types.is_integer_dtype(s.index):
+        s.index = pd.Index([str(v)[:7] for v in s.index], name="month")
+    return s
+
+
+def _future(history: pd.Series, horizon: int) -> pd.Index:
+    """The index of the ``horizon`` months after ``history``."""
+    if pd.api.types.is_integer_dtype(history.index):
+        first = int(history.index[-1]) + 1 if len(history) else 0
+        return pd.RangeIndex(first, first + horizon)
+    last = pd.Period(history.index[-1], freq="M") if len(history) else pd.Period.now("M")
+    months = pd.period_range(last + 1, periods=horizon, freq="M")
+    return pd.Index(months.strftime("%Y-%m"), name="month")
+
+
+# -- series from the CRM ----------------------------------------------------------------------
+def monthly_bookings(
+    opportunities: pd.DataFrame,
+    end: Period | str,
+    by: str | None = None,
+    start: pd.Timestamp | None = None,
+    stages: Stages | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Won amount per close month, zero-filled, for every month before ``end``'s end.
+
+    The series starts at ``start`` (default: the month of the earliest created_date).
+    With ``by`` it is a frame with one column per group.
+    """
+    st = stages or Stages.read()
+    last = Period.parse(end).end
+    opps = opportunities
+    first = start if start is not None else opps["created_date"].min()
+    months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
+    labels = pd.Index(months.strftime("%Y-%m"), name="month")
+    won = opps[(opps["stage"] == st.won) & (opps["close_date"] < last)]
+    month = won["close_date"].dt.strftime("%Y-%m").rename("month")
+    if by is None:
+        return won.groupby(month)["amount"].sum().reindex(labels, fill_value=0.0)
+    table = won.groupby([month, won[by]])["amount"].sum().unstack(by, fill_value=0.0)
+    return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)
+
+
+# -- coherence --------------------------------------------------------------------------------
+def reconcile(
+    total: Forecast, parts: Mapping[str, Forecast]
+) -> tuple[Forecast, dict[str, Forecast]]:
+    """Make ``parts`` sum to ``total`` by minimum-trace reconciliation with a diagonal W.
+
+    For one parent and its children, MinT with W = diag(σ²) (the backtest variances)
+    has a closed form per step: the gap g = ŷ_total − Σ ŷ_i is shared out in proportion
+    to the variances, ỹ_i = ŷ_i + g · σ_i² / (σ_total² + Σ σ_j²), and the total becomes
+    Σ ỹ_i. The least certain forecasts move most. Should a part go below zero, that
+    step falls back to splitting the reconciled total in proportion to the parts'
+    forecasts. Intervals keep their widths and move with their forecast.
+    """
+    names = list(parts)
+    base = np.array([parts[n].mean.to_numpy() for n in names])
+    var = np.array([parts[n].sigma ** 2 for n in names])
+    gap = total.mean.to_numpy() - base.sum(axis=0)
+    denominator = total.sigma**2 + var.sum(axis=0)
+    share = np.divide(
+        var, denominator, out=np.full_like(var, 1 / (len(names) + 1)), where=denominator > 0
+    )
+    adjusted = base + gap * share
+    negative = (adjusted < 0).any(axis=0)
+    if negative.any():
+        level = adjusted.sum(axis=0)
+        adjusted[:, negative] = _proportional(base[:, negative], level[negative])
+    new_total = total.with_mean(adjusted.sum(axis=0))
+    return new_total, {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
+
+
+def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]:
+    """Top-down: share ``total`` among ``parts`` in proportion to their own forecasts.
+
+    ỹ_i = ŷ_total · ŷ_i / Σ ŷ_j per step (equal shares where every ŷ_j is zero). Used
+    below the region level, where rep histories are short and noisy and the region's
+    forecast also covers bookings that reps who are no longer there made in the past.
+    """
+    names = list(parts)
+    base = np.array([parts[n].mean.to_numpy() for n in names])
+    adjusted = _proportional(base, total.mean.to_numpy())
+    return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
+
+
+def _proportional(base: np.ndarray, level: np.ndarray) -> np.ndarray:
+    base = np.maximum(base, 0.0)
+    sums = base.sum(axis=0)
+    weights = np.where(sums > 0, base / np.where(sums > 0, sums, 1), 1 / len(base))
+    return weights * level
+
+
+def company_and_regions(
+    opportunities: pd.DataFrame,
+    period: Period | str,
+    horizon: int = 12,
+    stages: Stages | None = None,
+) -> tuple[Forecast, dict[str, Forecast]]:
+    """The company's bookings forecast and its regions', reconciled to add up.
+
+    Each series runs to the end of ``period``; see :func:`reconcile` for the method. The
+    reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
+    computes it once.
+    """
+    return reconciled(monthly_bookings(opportunities, period, by="region", stages=stages), horizon)
+
+
+def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str, Forecast]]:
+    """The forecast of the regions' total and of each region (columns of monthly
+    bookings), reconciled so that the regions add up to the total."""
+    total = forecast(regions.sum(axis=1), horizon)
+    return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+
+
+def reps_of_region(
+    region_forecast: Forecast,
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    period: Period | str,
+    stages: Stages | None = None,
+) -> dict[str, Forecast]:
+    """Forecasts for the region's active reps that sum to ``region_forecast``.
+
+    Each rep's own forecast (their series starts in their hire month) sets their share
+    of the region's forecast (:func:`split`).
+    """
+    end = Period.parse(period)
+    selling = sellers(reps)
+    active = selling[selling["end_date"].isna() | (selling["end_date"] >= end.end)]
+    horizon = len(region_forecast.mean)
+    own = {}
+    opps = opportunities[opportunities["owner_id"].isin(active["rep_id"])]
+    by_rep = monthly_bookings(opps, end, by="owner_id", stages=stages)
+    for rep in active.itertuples():
+        series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
+        if pd.notna(rep.hire_date):
+            series = series[series.index >= f"{rep.hire_date:%Y-%m}"]
+        own[rep.rep_id] = forecast(series, horizon)
+    return split(region_forecast, own) if own else {}

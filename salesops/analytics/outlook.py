@@ -1,0 +1,293 @@
+"""The quarter outlook: the pipeline forecast and the forecast-category roll-up.
+
+Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
+
+    expected = closed + weighted + run_rate
+    closed   = won amount with a close date in Q up to d
+    weighted = r × Σ amount × p over open deals expected to close in Q (deals past
+               their close date count as due in the current quarter), p the
+               calibrated win probability (salesops.analytics.probability.WinModel)
+    r        = the in-quarter share: over the four last complete quarters seen at the
+               same point (d moved back by whole quarters), the amount won inside the
+               quarter by the deals then due in it, over the amount those deals won
+               at all (deals slip: a win next quarter is not a win this quarter)
+    run_rate = bookings expected in Q from deals not created yet: the mean, over the
+               same four quarters, of the amount won in the quarter by deals created
+               after that point
+
+With two years of history (:func:`seasonal`) both r and the run-rate are seasonal: r is
+pooled over the same quarter of the last two years, and the run-rate is the mean of that
+quarter's in the last two years times the growth of the last four quarters over the four
+before them.
+
+Forecast-category roll-up over the open deals closing in Q, from each deal's
+``forecast_category``::
+
+    commit    = closed + Σ amount of commit deals
+    best case = commit + Σ amount of best_case deals
+    pipeline  = best case + Σ amount of pipeline deals
+
+Submitted: the sum, over the quarter's months and over reps, of each rep's last
+``commit`` (and ``best_case``) submission for that month.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics.metrics import bookings
+from salesops.analytics.pipeline import snapshot
+from salesops.analytics.probability import WinModel
+from salesops.data.model import Tables
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+T = TypeVar("T")
+
+YEARS = 2  # years of the same quarter behind a seasonal estimate
+
+
+def due_in(
+    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, stages: Stages
+) -> pd.DataFrame:
+    """Open deals expected to close in ``quarter``; overdue deals are due in the current one
+    (the quarter that holds the day after ``as_of``).
+
+    ``opportunities`` may also be a snapshot (:func:`salesops.analytics.pipeline.snapshot`).
+    """
+    open_ = opportunities[opportunities["stage"].isin(stages.open_names)]
+    close = open_["close_date"]
+    current = quarter.start <= as_of + pd.Timedelta(days=1) < quarter.end
+    inside = (close >= quarter.start) & (close < quarter.end)
+    if current:
+        inside |= close < quarter.start
+    return open_[inside]
+
+
+def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Period, pd.Timestamp]]:
+    """The last ``quarters`` complete quarters before ``as_of``, each with the day that
+    matches ``as_of`` (moved back by whole quarters)."""
+    out, back = [], 1
+    while len(out) < quarters:
+        shift = pd.DateOffset(months=3 * back)
+        past = quarter.shift(-back)
+        if past.end <= as_of + pd.Timedelta(days=1):
+            out.append((past, as_of - shift))
+        back += 1
+    return out
+
+
+def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> bool:
+    """Whether the history supports quarter-of-year estimates: deals created at least
+    eight complete quarters (two years) before the quarter that holds ``as_of``."""
+    first = opportunities["created_date"].min()
+    current = Period.parse(f"{as_of:%Y-%m}").quarter()
+    return bool(pd.notna(first) and first < current.shift(-YEARS * 4).start)
+
+
+def _same_quarter(
+    quarter: Period, past: list[tuple[Period, pd.Timestamp]], items: list[T]
+) -> list[T]:
+    """The ``items`` (one per ``past`` quarter) of the same quarter of the year as
+    ``quarter`` in each of the last two years."""
+    same = {quarter.shift(-4 * k).label for k in range(1, YEARS + 1)}
+    return [item for (p, _), item in zip(past, items, strict=True) if p.label in same]
+
+
+def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
+    inside = won[past.contains(won["close_date"])]
+    return float(inside.loc[inside["created_date"] > cut, "amount"].sum())
+
+
+def run_rate(
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    quarters: int = 4,
+) -> float:
+    """Bookings expected in ``quarter`` from deals not created by ``as_of``.
+
+    For each past quarter, the amount won in it by deals created after the point that
+    matches ``as_of``. Flat: the mean over the last ``quarters`` complete quarters.
+    Seasonal (two years of history, :func:`seasonal`): the mean of the same quarter in
+    each of the last two years, times the growth g = Σ last four quarters / Σ the four
+    before them (1 when those are zero), so a Q4 peak is called from past Q4s.
+    """
+    won = opportunities[opportunities["stage"] == stages.won]
+    if not seasonal(opportunities, as_of):
+        return float(np.mean([_run_rate_of(won, *p) for p in _past(quarter, as_of, quarters)]))
+    past = _past(quarter, as_of, 4 * YEARS)
+    amounts = [_run_rate_of(won, *p) for p in past]
+    recent, before = sum(amounts[:4]), sum(amounts[4:8])
+    growth = recent / before if before > 0 and recent > 0 else 1.0
+    return float(np.mean(_same_quarter(quarter, past, amounts)) * growth)
+
+
+def in_quarter_share(
+    history: pd.DataFrame | None,
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    quarters: int = 4,
+) -> float:
+    """Of the amount won by the deals due in a quarter, the share won inside it (1 without
+    history).
+
+    Flat: pooled over the last ``quarters`` complete quarters seen at the matching
+    point. Seasonal (two years of history, :func:`seasonal`): pooled over the same
+    quarter of the last two years, as year-end pushes change how much slips.
+    """
+    if history is None:
+        return 1.0
+    now = state_at(history, opportunities, as_of)
+    won = now[now["stage"] == stages.won].set_index("opportunity_id")
+    by_season = seasonal(opportunities, as_of)
+    basis = _past(quarter, as_of, 4 * YEARS if by_season else quarters)
+    if by_season:
+        basis = _same_quarter(quarter, basis, basis)
+    inside = total = 0.0
+    for past, cut in basis:
+        state = snapshot(history, cut)
+        due = due_in(state, past, cut, stages)
+        hits = won.reindex(due["opportunity_id"]).dropna(subset=["close_date"])
+        total += hits["amount"].sum()
+        inside += hits.loc[hits["close_date"] < past.end, "amount"].sum()
+    return inside / total if total > 0 else 1.0
+
+
+def _closed_and_due(
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    history: pd.DataFrame | None,
+) -> tuple[float, pd.DataFrame]:
+    """Bookings of ``quarter`` up to ``as_of``, and the open deals due in it then."""
+    end = min(quarter.end, as_of + pd.Timedelta(days=1))
+    closed = (
+        bookings(opportunities, (quarter.start, end), stages=stages) if end > quarter.start else 0.0
+    )
+    return closed, due_in(state_at(history, opportunities, as_of), quarter, as_of, stages)
+
+
+def pipeline_forecast(
+    opportunities: pd.DataFrame,
+    quarter: Period | str,
+    as_of: pd.Timestamp,
+    model: WinModel,
+    stages: Stages | None = None,
+    history: pd.DataFrame | None = None,
+) -> pd.Series:
+    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
+    st = stages or Stages.read()
+    q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
+    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
+    share = in_quarter_share(history, opportunities, q, as_of, st)
+    weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
+    rate = run_rate(opportunities, q, as_of, st)
+    return pd.Series(
+        {
+            "closed": closed,
+            "weighted_pipeline": weighted,
+            "in_quarter_share": share,
+            "run_rate": rate,
+            "expected": closed + weighted + rate,
+            "open_deals": float(len(due)),
+        },
+        name=q.label,
+    )
+
+
+def categories(
+    opportunities: pd.DataFrame,
+    quarter: Period | str,
+    as_of: pd.Timestamp,
+    stages: Stages | None = None,
+    history: pd.DataFrame | None = None,
+) -> pd.Series:
+    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
+    st = stages or Stages.read()
+    q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
+    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
+    amount = due.groupby("forecast_category")["amount"].sum()
+    commit = closed + amount.get("commit", 0.0)
+    best = commit + amount.get("best_case", 0.0)
+    return pd.Series(
+        {
+            "closed": closed,
+            "commit": commit,
+            "best_case": best,
+            "pipeline": best + amount.get("pipeline", 0.0),
+        },
+        name=q.label,
+    )
+
+
+def state_at(
+    history: pd.DataFrame | None, opportunities: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The deals as they stood at the end of ``as_of`` (their current state without history)."""
+    if history is None:
+        return opportunities
+    return snapshot(history, as_of + pd.Timedelta(days=1), opportunities)
+
+
+def submitted(submissions: pd.DataFrame | None, quarter: Period | str) -> pd.Series:
+    """The reps' submitted commit and best case for ``quarter``: per rep and month, the
+    last submission; summed over the quarter's months and reps (NaN with none)."""
+    q = Period.parse(quarter)
+    out = pd.Series({"commit": np.nan, "best_case": np.nan}, name=q.label)
+    if submissions is None:
+        return out
+    subs = submissions[submissions["period"].isin(q.months)].sort_values("submitted_at")
+    last = subs.groupby(["owner_id", "period", "category"], as_index=False).last()
+    totals = last.groupby("category")["amount"].sum()
+    for category in out.index:
+        if category in totals:
+            out[category] = totals[category]
+    return out
+
+
+def quota(quotas: pd.DataFrame | None, quarter: Period | str) -> float:
+    """Σ monthly quota amounts in ``quarter``; NaN without a quotas table or quota rows."""
+    if quotas is None:
+        return np.nan
+    q = Period.parse(quarter)
+    rows = quotas.loc[q.contains(quotas["month"]), "amount"]
+    return float(rows.sum()) if len(rows) else np.nan
+
+
+def backtest(tables: Tables, quarters: int = 8, stages: Stages | None = None) -> pd.DataFrame:
+    """The outlook made on the last day before each of the last ``quarters`` complete
+    quarters, against what was then booked.
+
+    One row per quarter: ``actual`` bookings; ``outlook``, the pipeline forecast
+    (:func:`pipeline_forecast`, win model fitted with what was known that day);
+    ``submitted_commit``, the reps' commit for the quarter (:func:`submitted`; those
+    submissions are made during the quarter, so they know more); ``time_series``, the
+    sum of the monthly forecast's next three months (:func:`salesops.analytics.forecast.forecast`).
+    """
+    from salesops.analytics import forecast as fc
+
+    st = stages or Stages.read()
+    opps, history = tables.opportunities, tables.opportunity_history
+    as_of = pd.Timestamp(tables.as_of)
+    last = Period.parse(f"{as_of + pd.Timedelta(days=1):%Y-%m}").quarter().shift(-1)
+    rows = {}
+    for back in range(quarters - 1, -1, -1):
+        q = last.shift(-back)
+        day = q.start - pd.Timedelta(days=1)
+        model = WinModel.fit(history, opps, day, stages=st)
+        series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=st)
+        rows[q.label] = {
+            "actual": bookings(opps, q, stages=st),
+            "outlook": pipeline_forecast(opps, q, day, model, st, history)["expected"],
+            "submitted_commit": submitted(tables.forecast_submissions, q)["commit"],
+            "time_series": float(fc.forecast(series, 3).mean.sum()),
+        }
+    return pd.DataFrame(rows).T.rename_axis("quarter")

@@ -1,0 +1,354 @@
+"""Rep and team performance: KPIs per rep, peer comparison, coaching flags, capacity and
+territory balance. Pure functions over the canonical tables.
+
+Rep KPIs are measured over a *window* (the review uses the three months to the period's
+end, so a rep's month with three deals does not swing the numbers); ``previous`` is the
+window before it. Peers are the other reps of the same region; a rep is compared with
+their **median**, and placed by **percentile rank**:
+
+    percentile = (peers below + ½ · peers equal) / peers × 100
+
+counted the other way round for KPIs where lower is better (cycle length, response time).
+Peers are never named: only distributions leave this module's comparison functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics import metrics as m
+from salesops.analytics import pipeline as pl
+from salesops.config import settings
+from salesops.data.model import Tables, active_reps, isin
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A rep KPI: its label, how to format it, and which direction is good."""
+
+    label: str
+    kind: str
+    lower_is_better: bool = False
+    needs: tuple[str, ...] = ()  # tables or table.columns (see salesops.data.coverage)
+
+
+MONEY = ("opportunities.amount",)
+KPIS: dict[str, Kpi] = {
+    "bookings": Kpi("Bookings", "money", needs=MONEY),
+    "attainment": Kpi("Quota attainment", "pct", needs=(*MONEY, "quotas")),
+    "win_rate": Kpi("Win rate", "pct"),
+    "cycle_days": Kpi("Sales cycle (median)", "days", lower_is_better=True),
+    "deal_size": Kpi("Average deal size", "money", needs=MONEY),
+    "coverage": Kpi("Pipeline coverage, next quarter", "ratio", needs=(*MONEY, "quotas")),
+    "response_hours": Kpi(
+        "Lead response (median)", "hours", lower_is_better=True, needs=("leads.first_response_at",)
+    ),
+    "time_selling": Kpi("Time selling", "pct", needs=("activities",)),
+}
+
+
+def rep_kpis(
+    tables: Tables,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    reps: pd.Index | list[str],
+    stages: Stages | None = None,
+) -> pd.DataFrame:
+    """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids).
+
+    coverage = open pipeline due in the quarter after the window's end (as it stood at
+    the end) / that quarter's quota; the other KPIs are the ``salesops.analytics.metrics`` ones
+    grouped by owner.
+    """
+    st = stages or Stages.read()
+    o, index = tables.opportunities, pd.Index(list(reps), name="rep_id")
+    out = pd.DataFrame(index=index)
+    out["bookings"] = m.bookings(o, window, by="owner_id", stages=st).reindex(index).fillna(0.0)
+    if tables.quotas is not None:
+        att = m.quota_attainment(o, tables.quotas, window, by="owner_id", stages=st)
+        out["attainment"] = att["attainment"].reindex(index)
+    else:
+        out["attainment"] = np.nan
+    out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=st).reindex(index)
+    cycle = m.sales_cycle(o, window, by="owner_id", stages=st)
+    out["cycle_days"] = cycle["median_days"].reindex(index) if "median_days" in cycle else np.nan
+    out["deal_size"] = m.average_deal_size(o, window, by="owner_id", stages=st).reindex(index)
+    out["coverage"] = coverage(tables, window[1], index, st)
+    leads = tables.leads
+    if leads is not None and len(leads):
+        response = m.lead_response(leads, window, by="owner_id")
+        out["response_hours"] = (
+            response["median_hours"].reindex(index) if "median_hours" in response else np.nan
+        )
+    else:
+        out["response_hours"] = np.nan
+    acts = tables.activities
+    out["time_selling"] = (
+        m.time_selling(acts, window, by="rep_id").reindex(index) if acts is not None else np.nan
+    )
+    return out
+
+
+def coverage(tables: Tables, moment: pd.Timestamp, reps: pd.Index, stages: Stages) -> pd.Series:
+    """Open pipeline due next quarter (as it stood at ``moment``) / next quarter's quota."""
+    quarter = Period.parse(f"{moment:%Y-%m}").quarter()
+    history = tables.opportunity_history
+    deals = (
+        tables.opportunities
+        if history is None
+        else pl.snapshot(history, moment, tables.opportunities)
+    )
+    deals = deals[deals["stage"].isin(stages.open_names) & quarter.contains(deals["close_date"])]
+    pipe = deals.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
+    if tables.quotas is None:
+        return pd.Series(np.nan, index=reps)
+    q = tables.quotas
+    quota = q[quarter.contains(q["month"])].groupby("rep_id")["amount"].sum().reindex(reps)
+    return pipe / quota.where(quota > 0)
+
+
+def percentile_rank(value: float, peers: pd.Series, lower_is_better: bool = False) -> float:
+    """Where ``value`` stands among ``peers`` (0–100; see the module); NaN without peers."""
+    peers = peers.dropna()
+    if pd.isna(value) or peers.empty:
+        return np.nan
+    below = (peers > value).sum() if lower_is_better else (peers < value).sum()
+    return float((below + 0.5 * (peers == value).sum()) / len(peers) * 100)
+
+
+def peer_comparison(rep: pd.Series, previous: pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
+    """The rep's KPIs against the peer median, their previous window and their rank.
+
+    ``rep`` and ``previous`` are the rep's row of :func:`rep_kpis` for the window and the
+    window before; ``peers`` holds the peers' KPIs, one column per KPI, in rows that need
+    name nobody (see :class:`salesops.analytics.peers.Peers`). The result has one row per KPI label
+    and no other rep's id: ``rep``, ``peer_median``, ``previous``, ``percentile`` and
+    ``peers`` (how many peers had a value).
+    """
+    rows = {}
+    for key, kpi in KPIS.items():
+        value = rep.get(key, np.nan)
+        column = peers[key] if key in peers else pd.Series(dtype=float)
+        rows[kpi.label] = {
+            "rep": value,
+            "peer_median": column.median(),
+            "previous": previous.get(key, np.nan),
+            "percentile": percentile_rank(value, column, kpi.lower_is_better),
+            "peers": int(column.notna().sum()),
+            "kind": kpi.kind,
+        }
+    return pd.DataFrame(rows).T.rename_axis("kpi")
+
+
+def gini(values: pd.Series | np.ndarray) -> float:
+    """Gini coefficient: Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² x̄); 0 = perfectly even, → 1 = one holds all.
+
+    NaN for no values or a zero total.
+    """
+    x = np.asarray(values, float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0 or x.sum() == 0:
+        return np.nan
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean()))
+
+
+# -- coaching -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the coaching rules (see :func:`coaching_flags`)."""
+
+    conversion_gap: float = 0.10  # stage conversion this far below the peer median
+    response_ratio: float = 1.5  # median lead response this many times the peers'
+    response_floor_hours: float = 4.0  # ... and slower than this
+    selling_gap: float = 0.10  # time selling this far below the peer median
+    min_coverage: float = 2.0  # pipeline coverage for next quarter below this
+    max_bias: float = 0.25  # |commit bias| above this
+    max_stale: int = 5  # more stale deals than this
+
+
+def coaching_flags(
+    comparison: pd.DataFrame,
+    conversion: pd.DataFrame,
+    bias: float,
+    stale: int,
+    rules: Rules | None = None,
+) -> pd.DataFrame:
+    """The coaching rules that fire for a rep, each with the numbers behind it.
+
+    Rules (thresholds in :class:`Rules`):
+
+    1. *Stage conversion below peers*: at a stage, the rep's conversion from the stage
+       before is more than ``conversion_gap`` below the peer median.
+    2. *Slow lead response*: median response over ``response_ratio`` × the peer median
+       and over ``response_floor_hours``.
+    3. *Low time selling*: more than ``selling_gap`` below the peer median.
+    4. *Thin pipeline*: next quarter's coverage under ``min_coverage``.
+    5. *Forecast bias*: |commit bias| over ``max_bias`` (over-forecasting or sandbagging).
+    6. *Stale deals*: more than ``max_stale`` open deals need cleaning up.
+
+    ``conversion`` has the rep's and the peer median's conversion per stage
+    (columns ``rep`` and ``peer_median``). Returns columns ``flag`` and ``evidence``.
+    """
+    r = rules or Rules()
+    flags: list[tuple[str, str]] = []
+    for stage, row in conversion.iterrows():
+        gap = row["peer_median"] - row["rep"]
+        if pd.notna(gap) and gap > r.conversion_gap:
+            flags.append(
+                (
+                    f"Stage conversion below peers at {stage}",
+                    f"{row['rep']:.0%} of deals reached {stage} from the stage before, "
+                    f"against a peer median of {row['peer_median']:.0%}",
+                )
+            )
+    response = comparison.loc[KPIS["response_hours"].label]
+    if (
+        pd.notna(response["rep"])
+        and pd.notna(response["peer_median"])
+        and response["rep"] > r.response_ratio * response["peer_median"]
+        and response["rep"] > r.response_floor_hours
+    ):
+        flags.append(
+            (
+                "Slow lead response",
+                f"median {response['rep']:.1f} h against a peer median of "
+                f"{response['peer_median']:.1f} h",
+            )
+        )
+    selling = comparison.loc[KPIS["time_selling"].label]
+    if (
+        pd.notna(selling["rep"])
+        and pd.notna(selling["peer_median"])
+        and selling["rep"] < selling["peer_median"] - r.selling_gap
+    ):
+        flags.append(
+            (
+                "Low time selling",
+                f"{selling['rep']:.0%} of logged time against a peer median of "
+                f"{selling['peer_median']:.0%}",
+            )
+        )
+    cover = comparison.loc[KPIS["coverage"].label, "rep"]
+    if pd.notna(cover) and cover < r.min_coverage:
+        flags.append(
+            (
+                "Thin pipeline",
+                f"coverage of next quarter's quota is {cover:.1f}× (< {r.min_coverage:.1f}×)",
+            )
+        )
+    if pd.notna(bias) and abs(bias) > r.max_bias:
+        kind = "Over-forecasting" if bias > 0 else "Sandbagging"
+        flags.append(
+            (
+                f"Forecast bias: {kind.lower()}",
+                f"commit forecasts were {bias:+.0%} off actual bookings over the last 6 months",
+            )
+        )
+    if stale > r.max_stale:
+        flags.append(("Stale deals", f"{stale} open deals are past their close date or untouched"))
+    return pd.DataFrame(flags, columns=["flag", "evidence"])
+
+
+def conversion_by_rep(
+    tables: Tables, cohort: tuple[pd.Timestamp, pd.Timestamp], reps: list[str], stages: Stages
+) -> pd.DataFrame:
+    """Stage-to-stage conversion per rep (columns) for the deals created in ``cohort``:
+    :func:`salesops.analytics.pipeline.funnel` of each rep's own deals. The deals and their history
+    are split by owner once, so the cost grows with the rows, not with rows × reps."""
+    o, h = tables.opportunities, tables.opportunity_history
+    o = o[o["owner_id"].isin(reps) & m.in_window(o["created_date"], cohort)]
+    deals = dict(tuple(o.groupby("owner_id")))
+    histories = {}
+    if h is not None:
+        h = h[isin(h["opportunity_id"], o["opportunity_id"])]
+        owner = h["opportunity_id"].map(o.set_index("opportunity_id")["owner_id"])
+        histories = dict(tuple(h.groupby(owner)))
+    out = {}
+    for rep in reps:
+        hist = None if h is None else histories.get(rep, h.iloc[:0])
+        out[rep] = pl.funnel(hist, deals.get(rep, o.iloc[:0]), cohort, stages)["conversion"]
+    return pd.DataFrame(out)
+
+
+# -- teams ----------------------------------------------------------------------------------------
+def ramp_factor(months_in_seat: float, ramp_months: int | None = None) -> float:
+    """Share of full productivity after ``months_in_seat``: linear to 1 over the ramp."""
+    ramp = settings().ramp_months if ramp_months is None else ramp_months
+    if ramp <= 0:
+        return 1.0
+    return float(np.clip(months_in_seat / ramp, 0.0, 1.0))
+
+
+def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:
+    """Whole months from ``hire_date`` to ``day`` (a long time when unknown)."""
+    if hire_date is None or pd.isna(hire_date):
+        return 120.0
+    return max(0.0, (day - hire_date).days / 30.4375)
+
+
+def capacity(
+    reps: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages | None = None,
+    ramp_months: int | None = None,
+) -> pd.Series:
+    """Bookings capacity of a team for ``quarter``.
+
+    productivity = median monthly bookings over the 12 months to ``as_of`` of the reps
+    who were fully ramped all that time; capacity = Σ over active reps and the quarter's
+    months of productivity × ramp factor (months in seat then / ramp months, at most 1).
+    """
+    st = stages or Stages.read()
+    ramp = settings().ramp_months if ramp_months is None else ramp_months
+    start = as_of - pd.DateOffset(months=12)
+    active = active_reps(reps)
+    veteran = active[
+        active["hire_date"].isna() | (active["hire_date"] <= start - pd.DateOffset(months=ramp))
+    ]
+    booked = m.bookings(opportunities, (start, as_of), by="owner_id", stages=st)
+    monthly = booked.reindex(veteran["rep_id"]).fillna(0.0) / 12
+    productivity = float(monthly.median()) if len(monthly) else np.nan
+    factors = [
+        ramp_factor(months_in_seat(hire, month), ramp)
+        for hire in active["hire_date"]
+        for month in pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
+    ]
+    return pd.Series(
+        {
+            "headcount": float(len(active)),
+            "ramping": float(
+                sum(
+                    ramp_factor(months_in_seat(h, quarter.start), ramp) < 1
+                    for h in active["hire_date"]
+                )
+            ),
+            "productivity": productivity,
+            "ramped_rep_months": float(sum(factors)),
+            "capacity": productivity * float(sum(factors)),
+        }
+    )
+
+
+def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -> pd.DataFrame:
+    """Per active rep: accounts owned (distinct accounts of their deals) and open pipeline."""
+    active = active_reps(reps)["rep_id"]
+    o = opportunities[opportunities["owner_id"].isin(active)]
+    open_ = o[o["stage"].isin(stages.open_names)]
+    return pd.DataFrame(
+        {
+            "accounts": o.groupby("owner_id")["account_id"].nunique().reindex(active).fillna(0),
+            "open_pipeline": open_.groupby("owner_id")["amount"].sum().reindex(active).fillna(0.0),
+        }
+    ).rename_axis("rep_id")
+
+
+def inequality(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Series:
+    """The Gini coefficient of each column of ``frame``."""
+    return pd.Series({c: gini(frame[c]) for c in (columns or frame.columns)})

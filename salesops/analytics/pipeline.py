@@ -1,0 +1,354 @@
+"""Pipeline metrics: value (now or as of any past date), waterfall, funnel, slippage,
+stale deals, velocity and coverage.
+
+The state of the pipeline at a past moment is rebuilt from ``opportunity_history``:
+each deal's values after its last change before that moment (:func:`snapshot`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics.metrics import (
+    Window,
+    average_deal_size,
+    in_window,
+    sales_cycle,
+    win_rate,
+    window_bounds,
+)
+from salesops.data.history import by_deal, changes_before, last_per_deal
+from salesops.data.model import isin, lookup, positions
+from salesops.data.periods import By, Period, group_keys
+from salesops.data.stages import Stages
+
+ATTRIBUTES = ["owner_id", "region", "segment", "product", "lead_source", "created_date"]
+WATERFALL_STEPS = [
+    "start",
+    "created",
+    "pulled_in",
+    "won",
+    "lost",
+    "pushed_out",
+    "amount_change",
+    "end",
+]
+
+
+def snapshot(
+    history: pd.DataFrame, as_of: pd.Timestamp | str, opportunities: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every deal's state at the moment ``as_of``, rebuilt from its history.
+
+    A deal's state is its history row with the latest ``changed_at`` before ``as_of``;
+    deals with no change before then did not exist yet and are left out. With
+    ``opportunities``, the deal's attributes (owner, region, segment, ...) are joined on.
+    """
+    h = by_deal(history)
+    state = h[last_per_deal(h, h["changed_at"] < pd.Timestamp(as_of))]
+    if opportunities is not None:
+        attrs = [c for c in ATTRIBUTES if c in opportunities]
+        state = state.merge(
+            opportunities[["opportunity_id", *attrs]], on="opportunity_id", how="left"
+        )
+    return state.reset_index(drop=True)
+
+
+def pipeline(
+    deals: pd.DataFrame,
+    close_window: Window | None = None,
+    by: By = None,
+    stages: Stages | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Open pipeline: the deals still open whose close date falls in ``close_window``.
+
+    - amount = Σ amount of open deals (missing amounts count as 0);
+    - weighted = Σ amount × default probability of the deal's stage (``stages.yml``);
+    - deals = number of open deals.
+
+    ``deals`` is the opportunities table (the pipeline now) or a :func:`snapshot` (the
+    pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
+    """
+    st = Stages.given(stages)
+    keep = deals["stage"].isin(st.open_names)
+    if close_window is not None:
+        keep &= in_window(deals["close_date"], close_window)
+    used = {"stage", "amount", "close_date", *([by] if isinstance(by, str) else by or [])}
+    open_ = deals[[c for c in deals.columns if c in used]][keep]  # take only what is used
+    amount = open_["amount"].fillna(0.0)
+    frame = pd.DataFrame(
+        {"deals": 1, "amount": amount, "weighted": amount * st.probability_of(open_["stage"])},
+        index=open_.index,
+    )
+    if not by:
+        totals = frame.sum()
+        return pd.Series(
+            {
+                "deals": int(totals["deals"]),
+                "amount": totals["amount"],
+                "weighted": totals["weighted"],
+            },
+            dtype=object,
+        )
+    return frame.groupby(group_keys(open_, by, "close_date"), dropna=False).sum()
+
+
+def pipeline_as_of(
+    history: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    close_window: Window | None = None,
+    by: By = None,
+    opportunities: pd.DataFrame | None = None,
+    stages: Stages | None = None,
+) -> pd.Series | pd.DataFrame:
+    """:func:`pipeline` as it stood at the moment ``as_of``, rebuilt from history.
+
+    ``by`` may name opportunity attributes (region, owner_id, ...) when
+    ``opportunities`` is given.
+    """
+    return pipeline(snapshot(history, as_of, opportunities), close_window, by, stages)
+
+
+def waterfall(
+    history: pd.DataFrame,
+    period: Window,
+    close_window: Window | None = None,
+    stages: Stages | None = None,
+) -> pd.DataFrame:
+    """How the open pipeline closing in ``close_window`` moved during ``period``.
+
+    start + created + pulled_in − won − lost − pushed_out ± amount_change = end
+
+    where, walking every history change made during the period deal by deal:
+
+    - **start** / **end**: :func:`pipeline_as_of` the period's start / end (amount);
+    - **created**: deals created during the period straight into the pipeline;
+    - **pulled_in**: existing deals that entered it (close date moved into the window,
+      or reopened);
+    - **won** / **lost**: deals that left it by closing (won at their final amount);
+    - **pushed_out**: deals that left it because their close date moved out of the window;
+    - **amount_change**: amount changes of deals while in the pipeline (including the
+      change made when a deal is won for a different amount).
+
+    ``close_window`` defaults to the period itself. The steps reconcile exactly with
+    the pipeline as of the start and end. Won, lost and pushed_out are negative.
+
+    Returns
+    -------
+    DataFrame indexed by step with ``amount`` and ``deals`` (deals moving in that step).
+    """
+    st = Stages.given(stages)
+    start, end = window_bounds(period)
+    close_window = close_window if close_window is not None else (start, end)
+    h = changes_before(history, end)
+    inside = h["stage"].isin(st.open_names) & in_window(h["close_date"], close_window)
+    amount = h["amount"].fillna(0.0)
+    first = h["opportunity_id"].ne(h["opportunity_id"].shift())
+    prev_in = inside.shift(fill_value=False) & ~first
+    prev_amount = amount.shift(fill_value=0.0).where(~first, 0.0)
+    during = h["changed_at"] >= start
+
+    entered = during & inside & ~prev_in
+    stayed = during & inside & prev_in
+    left = during & ~inside & prev_in
+    won = left & (h["stage"] == st.won)
+    lost = left & h["stage"].isin(st.lost_names)
+    pushed = left & ~won & ~lost
+    won_amount = amount.where(h["amount"].notna(), prev_amount)
+
+    start_rows = h.index[last_per_deal(h, ~during).to_numpy()]
+    end_rows = h.index[last_per_deal(h).to_numpy()]
+    steps = {
+        "start": (amount[start_rows][inside[start_rows]].sum(), int(inside[start_rows].sum())),
+        "created": (amount[entered & first].sum(), int((entered & first).sum())),
+        "pulled_in": (amount[entered & ~first].sum(), int((entered & ~first).sum())),
+        "won": (-won_amount[won].sum(), int(won.sum())),
+        "lost": (-prev_amount[lost].sum(), int(lost.sum())),
+        "pushed_out": (-prev_amount[pushed].sum(), int(pushed.sum())),
+        "amount_change": (
+            (amount - prev_amount)[stayed].sum() + (won_amount - prev_amount)[won].sum(),
+            int((stayed & (amount != prev_amount)).sum()),
+        ),
+        "end": (amount[end_rows][inside[end_rows]].sum(), int(inside[end_rows].sum())),
+    }
+    return pd.DataFrame(steps, index=["amount", "deals"]).T.astype({"deals": int})
+
+
+def funnel(
+    history: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    cohort: Window,
+    stages: Stages | None = None,
+) -> pd.DataFrame:
+    """Stage-to-stage conversion of the deals created in ``cohort``.
+
+    A deal *reached* an open stage if any history row shows it in that stage or a
+    later one (won deals reached every open stage). For each stage:
+
+    - deals = deals that reached it;
+    - conversion = deals / deals that reached the previous stage;
+    - of_created = deals / deals in the cohort.
+
+    The last row is the won stage. Without history the current stage is used.
+    """
+    st = Stages.given(stages)
+    cohort_ids = opportunities.loc[
+        in_window(opportunities["created_date"], cohort), "opportunity_id"
+    ]
+    order = {name: i for i, name in enumerate(st.open_names)}
+    n_open = len(st.open_names)
+    rows = (history if history is not None else opportunities)[["opportunity_id", "stage"]]
+    rows = rows[isin(rows["opportunity_id"], cohort_ids)]
+    level = lookup(rows["stage"], order).where(rows["stage"] != st.won, n_open)
+    reached = level.groupby(rows["opportunity_id"]).max().reindex(cohort_ids).fillna(-1)
+    counts = [int((reached >= k).sum()) for k in range(n_open + 1)]
+    out = pd.DataFrame({"deals": counts}, index=pd.Index([*st.open_names, st.won], name="stage"))
+    previous = out["deals"].shift()
+    out["conversion"] = out["deals"] / previous.where(previous > 0)
+    out["of_created"] = out["deals"] / len(cohort_ids) if len(cohort_ids) else np.nan
+    return out
+
+
+def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None) -> pd.DataFrame:
+    """Close-date pushes made during ``period``, per deal.
+
+    A push is a change that moves an open deal's close date later. Per deal: ``pushes``
+    (how many), ``days_pushed`` (total days moved), ``amount`` (latest amount), and
+    ``slipped_out`` (its close date was inside the period and a push moved it past the
+    period's end). Empty when no deal was pushed.
+    """
+    st = Stages.given(stages)
+    start, end = window_bounds(period)
+    h = changes_before(history, end)
+    same = h["opportunity_id"].eq(h["opportunity_id"].shift())
+    before = h["close_date"].shift()
+    moved = (h["close_date"] - before).dt.days
+    push = same & (moved > 0) & h["stage"].isin(st.open_names) & (h["changed_at"] >= start)
+    slipped = push & (before >= start) & (before < end) & (h["close_date"] >= end)
+    rows = h.assign(days=moved, slipped_out=slipped)[push]
+    if rows.empty:
+        return pd.DataFrame(columns=["pushes", "days_pushed", "amount", "slipped_out"])
+    return rows.groupby("opportunity_id").agg(
+        pushes=("days", "size"),
+        days_pushed=("days", "sum"),
+        amount=("amount", "last"),
+        slipped_out=("slipped_out", "any"),
+    )
+
+
+def stale_deals(
+    opportunities: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    history: pd.DataFrame | None = None,
+    stale_days: int | None = None,
+    stages: Stages | None = None,
+) -> pd.DataFrame:
+    """Open deals that need cleaning up at ``as_of`` (a day; deals are judged at its end).
+
+    A deal is flagged ``past_close`` when its close date is before ``as_of``, and
+    ``no_change`` when its last history change is ``stale_days`` or more days before
+    ``as_of`` (from ``parameters/settings.yml`` by default; needs history).
+
+    Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
+    ``reason`` (``past close date``, ``no change for N days`` or both).
+    """
+    st = Stages.given(stages)
+    if stale_days is None:
+        from salesops.config import settings
+
+        stale_days = settings().stale_after_days
+    day = pd.Timestamp(as_of).normalize()
+    today = np.datetime64(day, "ns")
+    is_open = opportunities["stage"].isin(st.open_names).to_numpy()
+    ids = opportunities["opportunity_id"][is_open]
+    close = opportunities["close_date"].to_numpy()[is_open]
+    past_close = (today - close) // np.timedelta64(1, "D")
+    if history is not None:
+        h = by_deal(history)
+        last = h.loc[last_per_deal(h), ["opportunity_id", "changed_at"]]
+        at = np.append(last["changed_at"].to_numpy(), np.datetime64("NaT", "ns"))
+        changed = pd.Series(at[positions(ids, last["opportunity_id"])])  # -1: no change: NaT
+        changed = changed.fillna(pd.Series(opportunities["created_date"].to_numpy()[is_open]))
+        since_change = (day - changed.dt.normalize()).dt.days.to_numpy()
+        idle = since_change >= stale_days
+    else:
+        created = opportunities["created_date"].to_numpy()[is_open]
+        since_change = (today - created) // np.timedelta64(1, "D")
+        idle = np.zeros(len(ids), dtype=bool)
+    past = past_close > 0
+    flagged = past | idle
+    out = opportunities.iloc[np.flatnonzero(is_open)[flagged]]
+    out["days_past_close"] = np.clip(past_close[flagged], 0, None)
+    out["days_since_change"] = since_change[flagged]
+    idle_text = f"no change for {stale_days}+ days"
+    out["reason"] = np.select(
+        [past[flagged] & idle[flagged], past[flagged]],
+        [f"past close date; {idle_text}", "past close date"],
+        default=idle_text,
+    )
+    return out.sort_values("days_past_close", ascending=False)
+
+
+def sales_velocity(
+    opportunities: pd.DataFrame,
+    period: Period | str,
+    lookback_months: int = 12,
+    stages: Stages | None = None,
+) -> pd.Series:
+    """Revenue the qualified pipeline is expected to produce per day.
+
+    velocity = (open qualified deals × win rate × average deal size) / average cycle days
+
+    Open qualified deals are deals in a ``qualified`` stage now (the opportunities'
+    current state); win rate, deal size and mean cycle length come from the
+    ``lookback_months`` ending with ``period``. NaN when any input is missing or the
+    cycle is 0. Returns the value and its four inputs.
+    """
+    st = Stages.given(stages)
+    p = Period.parse(period)
+    window = (p.end - pd.DateOffset(months=lookback_months), p.end)
+    n = int(opportunities["stage"].isin(st.qualified_names).sum())
+    wr = win_rate(opportunities, window, stages=st)
+    size = average_deal_size(opportunities, window, stages=st)
+    cycle = sales_cycle(opportunities, window, stages=st)["mean_days"]
+    value = n * wr * size / cycle if cycle and not np.isnan(cycle) else np.nan
+    return pd.Series(
+        {
+            "velocity_per_day": value,
+            "qualified_deals": n,
+            "win_rate": wr,
+            "average_deal_size": size,
+            "cycle_days": cycle,
+        }
+    )
+
+
+def pipeline_coverage(
+    opportunities: pd.DataFrame,
+    quotas: pd.DataFrame,
+    period: Period | str,
+    stages: Stages | None = None,
+) -> pd.Series:
+    """Open pipeline for the next period against the quota still to be met in it.
+
+    coverage = open pipeline closing in the next period / (quota of the next period −
+    bookings already won in it). NaN when that remainder is 0 or less (quota met) or
+    there is no quota. Returns coverage with its numerator and denominator.
+    """
+    from salesops.analytics.metrics import bookings
+
+    st = Stages.given(stages)
+    nxt = Period.parse(period).shift(1)
+    open_amount = pipeline(opportunities, nxt, stages=st)["amount"]
+    quota = quotas.loc[nxt.contains(quotas["month"]), "amount"].sum()
+    remaining = quota - bookings(opportunities, nxt, stages=st)
+    coverage = open_amount / remaining if remaining > 0 else np.nan
+    return pd.Series(
+        {
+            "coverage": coverage,
+            "pipeline": open_amount,
+            "quota_remaining": remaining,
+            "next_period": nxt.label,
+        }
+    )

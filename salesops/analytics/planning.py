@@ -1,0 +1,324 @@
+"""Attainment planning for next year: target, capacity, quota allocation, territory balance
+and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
+
+- :func:`top_down` — the target per quarter: the forecast × (1 + growth).
+- :func:`ramp_curve`, :func:`attrition_rate`, :func:`bottom_up` — capacity: each rep's
+  productivity × their ramp × the chance they are still here, plus planned hires.
+- :func:`hires_needed` — how many hires close the gap, hired by the start of each quarter.
+- :func:`allocate` — quotas by historical share, territory potential, or equal with a
+  ramp adjustment, summing exactly to the target; :func:`fairness` compares quota with
+  potential.
+- :func:`rebalance` — account moves that lower the Gini of open pipeline, never raise it.
+- The cost of incentive pay: :mod:`salesops.analytics.payouts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics import metrics as m
+from salesops.analytics.forecast import Forecast
+from salesops.analytics.performance import gini, months_in_seat
+from salesops.data.model import active_reps, sellers
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+Z80 = 1.2816
+
+
+# -- top-down --------------------------------------------------------------------------------
+def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
+    """The target per quarter of ``year``: forecast × (1 + growth).
+
+    Per quarter: ``forecast`` (Σ of its months), ``lower_80`` / ``upper_80`` (the
+    forecast ± 1.2816 σ_q with σ_q = Σ σ_h over its months: errors of a quarter's months
+    are taken as fully correlated, the cautious choice) and ``target``.
+    """
+    frame = forecast.frame()
+    sigma = pd.Series(forecast.sigma, index=forecast.mean.index)
+    rows = {}
+    for q in (year.start + pd.DateOffset(months=3 * i) for i in range(4)):
+        quarter = Period(q, "quarter", year.fiscal_year_start_month)
+        months = [mo for mo in quarter.months if mo in frame.index]
+        if len(months) < 3:
+            raise ValueError(f"the forecast does not reach {quarter.label}: forecast further ahead")
+        f = frame.loc[months, "forecast"].sum()
+        s = sigma[months].sum()
+        rows[quarter.label] = {
+            "forecast": f,
+            "lower_80": max(f - Z80 * s, 0.0),
+            "upper_80": f + Z80 * s,
+            "target": f * (1 + growth),
+        }
+    out = pd.DataFrame(rows).T.rename_axis("quarter")
+    out.loc["Year"] = out.sum()
+    return out
+
+
+# -- bottom-up -------------------------------------------------------------------------------
+def monthly_productivity(
+    opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages
+) -> pd.DataFrame:
+    """Each rep's bookings per month of employment, with their months in seat then."""
+    won = opportunities[opportunities["stage"] == stages.won]
+    booked = won.groupby([won["owner_id"], won["close_date"].dt.to_period("M")])["amount"].sum()
+    rows = []
+    first = opportunities["created_date"].min().to_period("M")
+    last = opportunities["close_date"][won.index].max().to_period("M") if len(won) else first
+    for rep in sellers(reps).itertuples():
+        start = (
+            max(pd.Timestamp(rep.hire_date).to_period("M") + 1, first)
+            if pd.notna(rep.hire_date)
+            else first
+        )
+        end = pd.Timestamp(rep.end_date).to_period("M") - 1 if pd.notna(rep.end_date) else last
+        for month in pd.period_range(start, end, freq="M"):
+            rows.append(
+                {
+                    "rep_id": rep.rep_id,
+                    "month": month,
+                    "tenure": months_in_seat(rep.hire_date, month.start_time),
+                    "bookings": booked.get((rep.rep_id, month), 0.0),
+                }
+            )
+    return pd.DataFrame(rows, columns=["rep_id", "month", "tenure", "bookings"])
+
+
+def ramp_curve(productivity: pd.DataFrame, months: int = 12) -> pd.Series:
+    """Share of full productivity by month in seat (1 … ``months``), from the history.
+
+    full = median monthly bookings of rep-months with over ``months`` months in seat;
+    ramp(k) = mean bookings of rep-months in their k-th month / full, made non-decreasing
+    and capped at 1; 1 from month ``months`` + 1 on. Months without data borrow from the
+    next known one (0 before any).
+    """
+    p = productivity
+    full = p.loc[p["tenure"] > months, "bookings"].mean()
+    k = np.ceil(p["tenure"]).clip(lower=1).astype(int)
+    means = p[k <= months].groupby(k[k <= months])["bookings"].mean()
+    curve = (means / full).reindex(range(1, months + 1)) if full and full > 0 else None
+    if curve is None:
+        return pd.Series(1.0, index=range(1, months + 1), name="ramp")
+    curve = curve.bfill().fillna(1.0).clip(upper=1.0)
+    return pd.Series(np.maximum.accumulate(curve.to_numpy()), index=curve.index, name="ramp")
+
+
+def attrition_rate(reps: pd.DataFrame, as_of: pd.Timestamp, years: int = 3) -> float:
+    """Monthly attrition: reps who left in the last ``years`` years / rep-months employed then."""
+    reps = sellers(reps)
+    start = as_of - pd.DateOffset(years=years)
+    hired = reps["hire_date"].fillna(start).clip(lower=start)
+    ended = reps["end_date"].fillna(as_of).clip(upper=as_of)
+    exposure = ((ended - hired).dt.days.clip(lower=0) / 30.4375).sum()
+    left = ((reps["end_date"] >= start) & (reps["end_date"] <= as_of)).sum()
+    return float(left / exposure) if exposure > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The inputs of the bottom-up capacity model."""
+
+    productivity: float  # full monthly bookings of a ramped rep
+    ramp: pd.Series  # share of full productivity by month in seat
+    attrition: float  # monthly chance a rep leaves
+
+    def contribution(
+        self, tenure_at_start: float, months: int, start_offset: int = 0
+    ) -> np.ndarray:
+        """Expected bookings per month of the plan year of one rep.
+
+        Month t (0-based) of the year: productivity × ramp(tenure then) × (1 − attrition)^t,
+        zero before ``start_offset`` (a hire starting later in the year).
+        """
+        out = np.zeros(months)
+        for t in range(start_offset, months):
+            tenure = tenure_at_start + (t - start_offset) + 1
+            k = int(np.ceil(tenure))
+            ramp = float(self.ramp.get(k, 1.0)) if k <= self.ramp.index.max() else 1.0
+            out[t] = self.productivity * ramp * (1 - self.attrition) ** t
+        return out
+
+
+def bottom_up(
+    capacity: Capacity,
+    reps: pd.DataFrame,
+    year: Period,
+    hires: Sequence[int] = (0, 0, 0, 0),
+) -> pd.DataFrame:
+    """Expected bookings per quarter of ``year`` from today's active reps and planned hires.
+
+    ``hires[i]`` reps start on the first day of quarter i. Returns per quarter
+    ``current_reps``, ``new_hires``, ``capacity`` and a ``Year`` row.
+    """
+    active = active_reps(reps)
+    months = 12
+    current = np.zeros(months)
+    for hire in active["hire_date"]:
+        current += capacity.contribution(months_in_seat(hire, year.start), months)
+    new = np.zeros(months)
+    for quarter, count in enumerate(hires):
+        new += count * capacity.contribution(0.0, months, 3 * quarter)
+    labels = [
+        Period(
+            year.start + pd.DateOffset(months=3 * i), "quarter", year.fiscal_year_start_month
+        ).label
+        for i in range(4)
+    ]
+    out = pd.DataFrame(
+        {
+            "current_reps": current.reshape(4, 3).sum(axis=1),
+            "new_hires": new.reshape(4, 3).sum(axis=1),
+        },
+        index=pd.Index(labels, name="quarter"),
+    )
+    out["capacity"] = out["current_reps"] + out["new_hires"]
+    out.loc["Year"] = out.sum()
+    return out
+
+
+def hires_needed(capacity: Capacity, gap: float, months: int = 12) -> pd.DataFrame:
+    """Hires that close a yearly ``gap`` if they start at the beginning of each quarter.
+
+    One hire starting in quarter q brings Σ of :meth:`Capacity.contribution` over the rest
+    of the year; hires = ⌈gap / that⌉ (0 when there is no gap).
+    """
+    rows = {}
+    for quarter in range(4):
+        each = capacity.contribution(0.0, months, 3 * quarter).sum()
+        need = int(np.ceil(gap / each)) if gap > 0 and each > 0 else 0
+        rows[f"Q{quarter + 1}"] = {"bookings_per_hire": each, "hires": need}
+    return pd.DataFrame(rows).T.rename_axis("start")
+
+
+# -- quota allocation -------------------------------------------------------------------------
+def potential(opportunities: pd.DataFrame, reps: pd.Series, stages: Stages) -> pd.Series:
+    """Territory potential per rep: the mean of their share of open pipeline and of accounts."""
+    o = opportunities[opportunities["owner_id"].isin(reps)]
+    open_ = o[o["stage"].isin(stages.open_names)]
+    pipe = open_.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
+    accounts = o.groupby("owner_id")["account_id"].nunique().reindex(reps).fillna(0.0)
+    shares = [s / s.sum() for s in (pipe, accounts) if s.sum() > 0]
+    if not shares:
+        return pd.Series(1 / len(reps), index=reps)
+    return sum(shares) / len(shares)
+
+
+def weights(
+    method: str,
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    as_of: pd.Timestamp,
+    year: Period,
+    stages: Stages,
+    ramp: pd.Series | None = None,
+) -> pd.Series:
+    """Each active rep's weight under ``method`` (``historical``, ``potential``, ``equal``).
+
+    historical: bookings over the last 12 months; potential: :func:`potential`; equal:
+    1 per rep × their mean ramp factor over the year (new reps carry less).
+    """
+    active = active_reps(reps)
+    ids = pd.Index(active["rep_id"], name="rep_id")
+    if method == "historical":
+        window = (as_of - pd.DateOffset(months=12), as_of + pd.Timedelta(days=1))
+        w = m.bookings(opportunities, window, by="owner_id", stages=stages).reindex(ids).fillna(0.0)
+    elif method == "potential":
+        w = potential(opportunities, pd.Series(ids), stages).set_axis(ids)
+    elif method == "equal":
+        curve = ramp if ramp is not None else pd.Series(dtype=float)
+        factors = []
+        for hire in active["hire_date"]:
+            start = months_in_seat(hire, year.start)
+            values = [float(curve.get(int(np.ceil(start + t + 1)), 1.0)) for t in range(12)]
+            factors.append(np.mean(values))
+        w = pd.Series(factors, index=ids)
+    else:
+        raise ValueError(
+            f"allocation method must be historical, potential or equal; got {method!r}"
+        )
+    if w.sum() <= 0:
+        w = pd.Series(1.0, index=ids)
+    return w
+
+
+def allocate(total: float, weights: pd.Series, unit: float = 1.0) -> pd.Series:
+    """Share ``total`` in proportion to ``weights``, in multiples of ``unit``, summing exactly.
+
+    Largest remainder: each gets ⌊total × wᵢ/Σw / unit⌋ units; the units left over go to
+    the largest fractional parts (ties to the first). ``total`` must be a multiple of
+    ``unit``.
+    """
+    units = round(total / unit)
+    raw = weights / weights.sum() * units
+    base = np.floor(raw).astype(int)
+    left = units - int(base.sum())
+    order = np.argsort(-(raw - base).to_numpy(), kind="stable")[:left]
+    base.iloc[order] += 1
+    return base.astype(float) * unit
+
+
+def fairness(quota: pd.Series, potential_share: pd.Series, band: float = 0.25) -> pd.DataFrame:
+    """Quota share against potential share per rep; ``flag`` when outside 1 ± ``band``."""
+    share = quota / quota.sum()
+    ratio = share / potential_share.reindex(share.index).where(lambda s: s > 0)
+    out = pd.DataFrame(
+        {
+            "quota": quota,
+            "quota_share": share,
+            "potential_share": potential_share.reindex(share.index),
+            "ratio": ratio,
+        }
+    )
+    out["flag"] = np.where(
+        ratio > 1 + band,
+        "quota above potential",
+        np.where(ratio < 1 - band, "quota below potential", ""),
+    )
+    return out
+
+
+# -- territory rebalancing ---------------------------------------------------------------------
+def rebalance(accounts: pd.DataFrame, max_moves: int = 10) -> tuple[pd.DataFrame, float, float]:
+    """Suggest account moves that lower the Gini of open pipeline across reps.
+
+    ``accounts`` has one row per account: ``account_id``, ``owner_id`` and
+    ``open_pipeline``. Greedy: each step moves, from the rep with the most pipeline to
+    the rep with the least, the single account that lowers the Gini most; it stops
+    when no move lowers it or after ``max_moves`` (few moves keep ownership stable).
+    The Gini never rises.
+
+    Returns the moves (account, from, to, open_pipeline), the Gini before and after.
+    """
+    owner = accounts.set_index("account_id")["owner_id"].copy()
+    value = accounts.set_index("account_id")["open_pipeline"]
+    reps = sorted(owner.unique())
+    totals = value.groupby(owner).sum().reindex(reps).fillna(0.0)
+    before = current = gini(totals.to_numpy())
+    moves = []
+    for _ in range(max_moves if len(totals) > 1 else 0):
+        rich, poor = totals.idxmax(), totals.idxmin()
+        candidates = value[(owner == rich) & (value > 0)]
+        best = None
+        for account, amount in candidates.items():
+            trial = totals.copy()
+            trial[rich] -= amount
+            trial[poor] += amount
+            g = gini(trial.to_numpy())
+            if g < current - 1e-12 and (best is None or g < best[0]):
+                best = (g, account, amount)
+        if best is None:
+            break
+        current, account, amount = best
+        totals[rich] -= amount
+        totals[poor] += amount
+        owner[account] = poor
+        moves.append({"account_id": account, "from": rich, "to": poor, "open_pipeline": amount})
+    return (
+        pd.DataFrame(moves, columns=["account_id", "from", "to", "open_pipeline"]),
+        before,
+        current,
+    )

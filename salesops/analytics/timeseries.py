@@ -1,0 +1,252 @@
+"""The time-series models behind :func:`salesops.analytics.forecast.forecast`.
+
+Three model families, each fitted once on the whole series it is given, with its form
+chosen by an information criterion on that series (never by a backtest):
+
+``ets``
+    Exponential smoothing. The form, trend none, additive or damped additive, times
+    seasonality additive or multiplicative (multiplicative only for a positive series),
+    is the one with the lowest AICc in a Holt-Winters fit; it is then fitted as a
+    state-space ETS model with multiplicative errors (additive errors when the series
+    has zeros), which gives the forecast and its variance.
+``arima``
+    Seasonal ARIMA on the logarithm of a positive seasonal series (multiplicative
+    seasonality; the level otherwise, where a log turns a ramp into momentum): the
+    lower-AICc of (0,1,1)(0,1,1)₁₂ and (1,0,0)(0,1,1)₁₂, neither with a constant (a
+    constant there is a yearly growth rate that compounds over the horizon), or of
+    (0,1,1) and (1,1,0) without seasonality. Back on the original scale the forecast is exp(μ), the
+    median, which a wide interval cannot inflate.
+``theta``
+    The theta method (simple exponential smoothing with drift) on the seasonally
+    adjusted series, adjusted by a classical decomposition, multiplicative for a positive
+    series.
+
+Every family returns its point forecast and σ per step ahead, from the model's own
+forecast variance (the half-width of its 80% interval over 1.2816).
+
+Seasonality is used when the series has at least two years and its **seasonal
+strength** is at least 0.64 (:func:`seasonal_strength`).
+
+Statistical libraries (statsmodels) are imported here only, inside the functions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+SEASON = 12
+MIN_SEASONAL = 2 * SEASON  # months before seasonality is considered
+STRONG = 0.64  # seasonal strength from which a series counts as seasonal
+Z80 = 1.2816
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One model's forecast: its form, point forecast and σ per step."""
+
+    name: str
+    form: str
+    mean: np.ndarray
+    sigma: np.ndarray
+
+    def scaled(self, factor: float) -> Member:
+        """The forecast of a series ``factor`` times as large."""
+        return Member(self.name, self.form, self.mean * factor, self.sigma * factor)
+
+
+def seasonal_strength(y: np.ndarray) -> float:
+    """Strength of the yearly pattern, from 0 (none) to 1.
+
+    F = max(0, 1 − Var(R) / Var(S + R)) (Wang, Smith and Hyndman, 2006), from a
+    classical decomposition of the series (of its logarithm when it is positive): the
+    trend is the centred 2×12 moving average (a straight line under 36 months), S the
+    mean detrended value of each calendar month, centred, and R what is left. NaN
+    under two years.
+    """
+    y = np.asarray(y, float)
+    n = len(y)
+    if n < MIN_SEASONAL or not np.ptp(y):
+        return np.nan
+    z = np.log(y) if np.all(y > 0) else y
+    x = np.arange(n)
+    if n >= 3 * SEASON:
+        weights = np.r_[0.5, np.ones(SEASON - 1), 0.5] / SEASON
+        trend = np.full(n, np.nan)
+        trend[SEASON // 2 : n - SEASON // 2] = np.convolve(z, weights, mode="valid")
+    else:
+        trend = np.polyval(np.polyfit(x, z, 1), x)
+    detrended = z - trend
+    known = ~np.isnan(detrended)
+    month = x % SEASON
+    pattern = np.array([detrended[known & (month == k)].mean() for k in range(SEASON)])
+    seasonal = (pattern - pattern.mean())[month][known]
+    remainder = detrended[known] - seasonal
+    total = np.var(seasonal + remainder)
+    return float(max(0.0, 1 - np.var(remainder) / total)) if total > 0 else 0.0
+
+
+def seasonal_test(y: np.ndarray, z: float = 1.645) -> tuple[bool, float]:
+    """Whether the series has a yearly pattern: its autocorrelation at lag 12 against the
+    one-sided 95% limit (z = 1.645) of Bartlett's standard error.
+
+    With r_k = Σ (y_t − ȳ)(y_{t−k} − ȳ) / Σ (y_t − ȳ)², the series is seasonal when
+
+        |r_12| > z · √((1 + 2 Σ_{k<12} r_k²) / n)
+
+    (the test of the theta method in the M3 competition, Assimakopoulos and Nikolopoulos
+    2000). Returns the verdict and the statistic |r_12| / limit; (False, NaN) under two
+    years or for a constant series.
+    """
+    y = np.asarray(y, float)
+    n = len(y)
+    x = y - y.mean()
+    total = float(np.sum(x * x))
+    if n < MIN_SEASONAL or total <= 0:
+        return False, np.nan
+    r = np.array([np.sum(x[k:] * x[:-k]) / total for k in range(1, SEASON + 1)])
+    limit = z * np.sqrt((1 + 2 * np.sum(r[: SEASON - 1] ** 2)) / n)
+    statistic = float(abs(r[SEASON - 1]) / limit)
+    return statistic > 1, statistic
+
+
+def yearly_pattern(y: np.ndarray) -> tuple[bool, str]:
+    """Whether to use seasonal models, and why in words: the autocorrelation test
+    (:func:`seasonal_test`) or a seasonal strength of at least 0.64
+    (:func:`seasonal_strength`), which catches the yearly pattern of a steeply trending
+    series that the autocorrelation, dominated by the trend, misses."""
+    passed, statistic = seasonal_test(y)
+    strength = seasonal_strength(y)
+    strong = bool(np.isfinite(strength) and strength >= STRONG)
+    why = (
+        f"autocorrelation at 12 months {statistic:.1f}× its 95% limit, "
+        f"seasonal strength {strength:.2f}"
+    )
+    return passed or strong, why
+
+
+def _quiet(fit: Callable[[], object]) -> object:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit()
+
+
+def lowest_aicc(fits: Mapping[K, Callable[[], Any]], what: str) -> tuple[K, Any]:
+    """The key and fitted result with the lowest finite AICc; forms that fail are skipped."""
+    best = None
+    for key, fit in fits.items():
+        try:
+            result = _quiet(fit)
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+        if np.isfinite(result.aicc) and (best is None or result.aicc < best[1].aicc):
+            best = (key, result)
+    if best is None:
+        raise ValueError(f"no {what} could be fitted")
+    return best
+
+
+def ets(y: np.ndarray, seasonal: bool, h: int) -> Member:
+    """Exponential smoothing, its form chosen by AICc (see the module)."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    positive = bool(np.all(y > 0))
+    seasons = (("add", "mul") if positive else ("add",)) if seasonal else (None,)
+    forms = {
+        (trend, damped, season): lambda t=trend, d=damped, s=season: ExponentialSmoothing(
+            y,
+            trend=t,
+            damped_trend=d,
+            seasonal=s,
+            seasonal_periods=SEASON if s else None,
+            initialization_method="estimated",
+        ).fit(use_brute=False)
+        for trend, damped in ((None, False), ("add", False), ("add", True))
+        for season in seasons
+    }
+    (trend, damped, season), _ = lowest_aicc(forms, "exponential smoothing form")
+    error = "mul" if positive else "add"
+    model = ETSModel(
+        pd.Series(y),  # an array breaks statsmodels' prediction (0.15)
+        error=error,
+        trend=trend,
+        damped_trend=damped,
+        seasonal=season,
+        seasonal_periods=SEASON if season else None,
+    )
+    result = _quiet(lambda: model.fit(disp=False))
+    prediction = _quiet(
+        lambda: result.get_prediction(
+            start=len(y),
+            end=len(y) + h - 1,
+            simulate_repetitions=500,
+            rng=np.random.default_rng(0),
+        ).summary_frame(alpha=0.2)
+    )
+    code = {None: "N", "add": "A", "mul": "M"}
+    form = f"ETS({code[error]},{code[trend]}{'d' if damped else ''},{code[season]})"
+    sigma = (prediction["pi_upper"].to_numpy() - prediction["pi_lower"].to_numpy()) / (2 * Z80)
+    return Member("ets", form, prediction["mean"].to_numpy(), sigma)
+
+
+def arima(y: np.ndarray, seasonal: bool, h: int) -> Member:
+    """Seasonal ARIMA by AICc, on logarithms for a positive seasonal series (see the module)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    positive = seasonal and bool(np.all(y > 0))
+    z = np.log(y) if positive else y
+    orders = (
+        [((0, 1, 1), (0, 1, 1, SEASON), "n"), ((1, 0, 0), (0, 1, 1, SEASON), "n")]
+        if seasonal
+        else [((0, 1, 1), (0, 0, 0, 0), "n"), ((1, 1, 0), (0, 0, 0, 0), "n")]
+    )
+    fits = {
+        (order, seasonal_order, trend): lambda o=order, s=seasonal_order, t=trend: SARIMAX(
+            z, order=o, seasonal_order=s, trend=t, concentrate_scale=True
+        ).fit(disp=False)
+        for order, seasonal_order, trend in orders
+    }
+    (order, seasonal_order, _), result = lowest_aicc(fits, "ARIMA order")
+    form = "ARIMA({},{},{})".format(*order)
+    if seasonal:
+        form += "({},{},{})12".format(*seasonal_order[:3])
+    future = result.get_forecast(h)
+    mu, s = np.asarray(future.predicted_mean), np.asarray(future.se_mean)
+    if not positive:
+        return Member("arima", form, mu, s)
+    lower, upper = np.exp(mu - Z80 * s), np.exp(mu + Z80 * s)
+    return Member("arima", f"log {form}", np.exp(mu), (upper - lower) / (2 * Z80))
+
+
+def theta(y: np.ndarray, seasonal: bool, h: int) -> Member:
+    """The theta method on the seasonally adjusted series (see the module)."""
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    positive = bool(np.all(y > 0))
+    model = ThetaModel(
+        y,
+        period=SEASON if seasonal else 1,
+        deseasonalize=seasonal,
+        use_test=False,
+        method="multiplicative" if positive else "additive",
+    )
+    result = _quiet(model.fit)
+    mean = np.asarray(_quiet(lambda: result.forecast(h)))
+    bounds = _quiet(lambda: result.prediction_intervals(h, alpha=0.2))
+    sigma = (np.asarray(bounds["upper"]) - np.asarray(bounds["lower"])) / (2 * Z80)
+    adjusted = "seasonally adjusted " if seasonal else ""
+    return Member("theta", f"theta, {adjusted}SES with drift", mean, sigma)
+
+
+FAMILIES: dict[str, Callable[[np.ndarray, bool, int], Member]] = {
+    "ets": ets,
+    "arima": arima,
+    "theta": theta,
+}

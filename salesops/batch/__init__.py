@@ -1,0 +1,1 @@
+"""The batch layer: plans, jobs, the runner, rendering and publishing reports."""

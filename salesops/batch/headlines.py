@@ -1,0 +1,100 @@
+"""A report's title and its two or three headline numbers, read from its JSON summary.
+
+Every report of a run writes a JSON summary next to its HTML and PDF (the notebook's
+``summary_path`` parameter). The emails of :mod:`salesops.delivery.sending` quote these numbers
+so that a reader sees the month at a glance before opening the attachment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from salesops.reports.formatting import FORMATTERS
+
+TITLES = {
+    "metrics": "Sales metrics",
+    "forecast": "Bookings forecast",
+    "team_review": "Team review",
+    "performance_review": "Performance review",
+    "planning": "Quota and capacity plan",
+    "dashboard": "Dashboard",
+}
+FIRST = 0  # in a path: the summary's first key at that level (e.g. the next quarter)
+MISSING = "not in the data"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One number to quote: a label (``{}`` takes the key that ``FIRST`` found), where it
+    is in the summary, and how to format it (a
+    :data:`salesops.reports.formatting.FORMATTERS` key)."""
+
+    label: str
+    path: tuple[str | int, ...]
+    format: str
+
+
+H = Headline
+HEADLINES: dict[str, tuple[Headline, ...]] = {
+    "performance_review": (
+        H("Bookings this month", ("bookings", "Month"), "money"),
+        H("Quota attainment this month", ("attainment", "Month"), "pct"),
+        H("Commission payable", ("payable",), "money"),
+    ),
+    "team_review": (
+        H("Reps", ("reps",), "number"),
+        H("Median quota attainment, quarter to date", ("attainment_qtd_median",), "pct"),
+        H("Commission, all reps", ("commission_total",), "money"),
+    ),
+    "metrics": (
+        H("Bookings", ("kpis", "Bookings", "current"), "money"),
+        H("Quota attainment", ("kpis", "Quota attainment", "current"), "pct"),
+        H("Win rate", ("kpis", "Win rate", "current"), "pct"),
+    ),
+    "forecast": (
+        H("Expected bookings, {}", ("outlook", FIRST, "expected"), "money"),
+        H("Expected quota attainment, {}", ("outlook", FIRST, "expected_attainment"), "pct"),
+    ),
+}
+del H
+
+
+def title(report: str) -> str:
+    """The report's name for people: ``team_review`` is "Team review"."""
+    return TITLES.get(report, report.replace("_", " ").capitalize())
+
+
+def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The summary's headline numbers as (label, formatted value) pairs.
+
+    A number the summary does not hold (no quotas in the source, say) reads
+    "not in the data"; a report without headlines gives an empty list.
+
+    Examples
+    --------
+    >>> headlines({"report": "team_review", "reps": 7, "commission_total": 54180.0})[0]
+    ('Reps', '7')
+    """
+    out = []
+    for item in HEADLINES.get(str(summary.get("report")), ()):
+        value, keys = find(summary, item.path)
+        label = item.label.format(*keys)
+        missing = value is None or (isinstance(value, float) and value != value)
+        out.append((label, MISSING if missing else FORMATTERS[item.format](value)))
+    return out
+
+
+def find(summary: Mapping[str, Any], path: Sequence[str | int]) -> tuple[Any, list[str]]:
+    """The value at ``path`` (None when absent) and the keys that ``FIRST`` stood for."""
+    value: Any = summary
+    found = []
+    for step in path:
+        if not isinstance(value, Mapping) or not value:
+            return None, found or ["–"]
+        if step == FIRST:
+            step = next(iter(value))
+            found.append(str(step))
+        value = value.get(step)
+    return value, found

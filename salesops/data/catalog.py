@@ -1,0 +1,234 @@
+"""What a source holds, asked of its engine: its tables and columns (and what it lacks),
+its regions and reps, and its as-of day.
+
+:class:`~salesops.data.sources.Source` reads rows on top of this; both share one connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from salesops.data import dates
+from salesops.data.coverage import SECTIONS
+from salesops.data.engines import DuckDBEngine, SQLEngine, quote
+from salesops.data.mapping import SourceSpec
+from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
+from salesops.data.queries import TRIMMED, TableQuery
+from salesops.data.scopes import Scope
+from salesops.data.stages import Stages
+from salesops.errors import ConfigError, DataError, RuleFailure
+
+# Rows dated at or after a period's end are left out, except what is set in advance.
+PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
+
+
+class Catalog:
+    """An open source's shape and extent.
+
+    Parameters
+    ----------
+    source
+        ``None`` for the demo database, a DuckDB file, a folder of exports, a
+        SQLAlchemy URL, a source file (``parameters/sources/*.yml``) or a SourceSpec.
+    stages
+        The stage configuration; defaults to the source file's, else
+        ``parameters/stages.yml``.
+    """
+
+    def __init__(self, source: str | Path | SourceSpec | None = None, stages: Stages | None = None):
+        self.spec = SourceSpec.resolve(source)
+        self.stages = stages or self.spec.stages or Stages.read()
+        self.engine = SQLEngine(self.spec) if self.spec.kind == "sql" else DuckDBEngine(self.spec)
+        self._as_of: pd.Timestamp | None = None
+        self._absent: frozenset[str] | None = None
+        self._tables: dict[str, TableQuery] = {}
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.engine.close()
+
+    def _table(self, table: str) -> TableQuery:
+        if table not in self._tables:
+            self._tables[table] = TableQuery(self.spec, self.engine, self.stages, table)
+        return self._tables[table]
+
+    def select(self, table: str) -> tuple[str, list[str]] | None:
+        """``SELECT <source cols> AS <canonical cols> FROM <source table>``, or None if absent."""
+        query = self._table(table)
+        return query.select() if query.exists else None
+
+    def temporal(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` is typed as a date in the engine (so a filter on it can
+        run in SQL)."""
+        return self._table(table).temporal(column)
+
+    def problems(self) -> list[RuleFailure]:
+        """What is wrong with the source's shape: required tables it lacks (with what it
+        has instead) and required columns that no table provides."""
+        out = []
+        for table, spec in TABLES.items():
+            query = self._table(table)
+            if not query.exists:
+                if spec.required:
+                    rule = (
+                        "required table is missing: no file, sheet or table "
+                        f'"{query.mapping.source_table}"'
+                    )
+                    out.append(RuleFailure(table, "-", rule, 0, tuple(self.engine.names())))
+                continue
+            try:
+                query.select()
+            except DataError as exc:
+                out += exc.failures
+        return out
+
+    def absent(self) -> frozenset[str]:
+        """The tables the source lacks, and the columns that report sections depend on
+        (:data:`salesops.data.coverage.SECTIONS`) without a single value in the whole source:
+        what sections must not pretend to know.
+
+        One query per such column that stops at the first value (``LIMIT 1``), so the cost
+        does not grow with the source.
+        """
+        if self._absent is None:
+            version = _version(self.spec)
+            key = None if version is None else (version, repr(self.stages))
+            if key is not None and key in _ABSENT:
+                self._absent = _ABSENT[key]
+                return self._absent
+            out = {table for table in TABLES if self.select(table) is None}
+            checks = []
+            for what in SECTIONS:
+                table, _, column = what.partition(".")
+                selected = self.select(table) if column else None
+                if selected is None:
+                    continue
+                sql, present = selected
+                if column not in present:
+                    out.add(what)
+                    continue
+                first = f"SELECT 1 FROM ({sql}) AS t WHERE {quote(column)} IS NOT NULL LIMIT 1"
+                checks.append((what, f"(SELECT count(*) FROM ({first}) AS f)"))
+            if checks:
+                select = ", ".join(f"{expr} AS {quote(what)}" for what, expr in checks)
+                row = self.engine.query(f"SELECT {select}", {}).iloc[0]
+                out |= {what for what, _ in checks if not row[what]}
+            self._absent = frozenset(out)
+            if key is not None:
+                _ABSENT[key] = self._absent
+        return self._absent
+
+    def check_scope(self, scope: Scope | str) -> Scope:
+        """``scope`` as the source names it (case aside); ConfigError listing the regions
+        (or how many reps there are) when the source has no such region or rep."""
+        scope = Scope.parse(scope)
+        if scope.level == "company":
+            return scope
+        known = self.scopes("region") if scope.level == "region" else self.rep_ids()
+        if scope.value in known:
+            return scope
+        same = [k for k in known if k.casefold() == str(scope.value).casefold()]
+        if len(same) == 1:
+            return Scope(scope.level, same[0])
+        if scope.level == "region":
+            listed = f"the regions are: {', '.join(known)}" if known else "it has no regions"
+        else:
+            listed = f"it has {len(known):,} reps, e.g. {', '.join(known[:5])}"
+        raise ConfigError(f"no {scope.level} {scope.value!r} in {self.spec.label}; {listed}")
+
+    def variants(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """For each column that names a region or a rep (:data:`salesops.data.queries.TRIMMED`),
+        the rows of each value as the export writes it and as it is read (``written``,
+        ``value``, ``n``); for :func:`salesops.data.validation.variant_warnings`."""
+        out = {}
+        for table, column in sorted(TRIMMED):
+            query = self._table(table)
+            sql = query.variants(column) if query.exists else None
+            if sql is not None:
+                out[(table, column)] = self.engine.query(sql, {})
+        return out
+
+    def as_of(self) -> pd.Timestamp:
+        """The last day the data covers (the demo's fixed date, else the last event).
+
+        Asked of the engine once per open source.
+        """
+        if self._as_of is None:
+            self._as_of = self._find_as_of()
+        return self._as_of
+
+    def _find_as_of(self) -> pd.Timestamp:
+        if self.engine.column_types("salesops_meta") is not None:
+            rows = self.engine.query("SELECT value FROM salesops_meta WHERE key = 'as_of'", {})
+            if len(rows):
+                return pd.Timestamp(rows.iloc[0, 0])
+        latest = []
+        for table, column in PERIOD_COLUMN.items():
+            selected = self.select(table)
+            if selected is not None:
+                sql = f"SELECT max({column}) AS m FROM ({selected[0]}) AS t"
+                value = self.engine.query(sql, {}).iloc[0, 0]
+                if isinstance(value, str):  # dates as text: the latest in the column's format
+                    sql = f"SELECT {column} FROM ({selected[0]}) AS t"
+                    value = dates.read(self.engine.query(sql, {}).iloc[:, 0]).values.max()
+                latest.append(pd.to_datetime(value, errors="coerce"))
+        latest = [d for d in latest if pd.notna(d)]
+        if not latest:
+            raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])
+        latest = [d.tz_convert(None) if d.tzinfo else d for d in latest]  # UTC, as coerced
+        return max(latest).normalize()
+
+    def scopes(self, level: str) -> list[str]:
+        """Every region with deals (``level='region'``) or active rep id with deals
+        (``'rep'``), sorted."""
+        selected = self.select("reps")
+        assert selected is not None
+        if level == "region":  # regions with deals: a team without any has nothing to report
+            opps = self.select("opportunities")
+            assert opps is not None
+            sql = f"SELECT DISTINCT region FROM ({opps[0]}) AS o WHERE region IS NOT NULL"
+        else:
+            sql = (
+                f"SELECT rep_id FROM ({selected[0]}) AS r WHERE end_date IS NULL "
+                "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
+                f"{self.select('opportunities')[0]}) AS o)"
+            )
+        return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+
+    def rep_ids(self) -> list[str]:
+        """Every rep id of the source, sorted."""
+        selected = self.select("reps")
+        assert selected is not None
+        frame = self.engine.query(f"SELECT rep_id FROM ({selected[0]}) AS r", {})
+        return sorted(frame["rep_id"].dropna().astype(str))
+
+    def rep_regions(self) -> dict[str, str]:
+        """Each rep's home region, by rep id."""
+        selected = self.select("reps")
+        assert selected is not None
+        frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
+        return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
+
+# What a source lacks, by version of its files: sources are read far more often than they
+# change (a run's kernels load the same export dozens of times).
+_ABSENT: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
+def _version(spec: SourceSpec) -> tuple[Any, ...] | None:
+    """The mapping and the files' sizes and times; None for a database server (no cache)."""
+    if spec.kind == "sql":
+        return None
+    location = Path(spec.location)
+    files = sorted(location.iterdir()) if location.is_dir() else [location]
+    stats = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+    return (repr(spec), stats)

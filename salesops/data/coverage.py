@@ -1,0 +1,88 @@
+"""What the report sections need from a source, and what to say when it is not there.
+
+One table of needs serves two readers: ``salesops validate`` warns which sections will be
+empty for a source, and each report section that lacks its data says so in one line
+instead of showing a number the data cannot support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from salesops.data.model import Tables
+
+# A table, or a table.column, and the report sections that are empty without it.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "opportunities.amount": (
+        "bookings",
+        "pipeline value",
+        "deal size",
+        "quota attainment",
+        "commission statements",
+        "the bookings forecast",
+    ),
+    "opportunities.forecast_category": ("the commit and best-case roll-up",),
+    "opportunities.segment": ("the breakdown by segment",),
+    "opportunities.product": ("the breakdown by product",),
+    "opportunities.lead_source": ("the breakdown by lead source",),
+    "opportunities.account_id": ("territory accounts", "account rebalancing"),
+    "opportunity_history": (
+        "the pipeline waterfall",
+        "slippage",
+        "stale deals",
+        "win-probability calibration",
+        "pipeline as it stood on past days",
+    ),
+    "quotas": ("quota attainment", "bookings against quota", "commission statements"),
+    "reps.hire_date": ("ramping reps", "tenure"),
+    "reps.email": ("report delivery by email",),
+    "leads": ("lead response", "lead conversion"),
+    "leads.first_response_at": ("lead response time",),
+    "leads.converted_at": ("lead conversion",),
+    "activities": ("activity and selling time",),
+    "forecast_submissions": ("forecast precision",),
+}
+
+
+def describe(what: str) -> str:
+    """``quotas`` as "the `quotas` table", ``leads.source`` as "`leads.source`"."""
+    return f"`{what}`" if "." in what else f"the `{what}` table"
+
+
+def missing(tables: Tables, needs: Iterable[str]) -> list[str]:
+    """Which of ``needs`` (tables or ``table.column``) the source does not hold."""
+    return [what for what in needs if not tables.has(what)]
+
+
+def sentence(section: str, lacking: list[str]) -> str:
+    """One line: "Lead response needs `leads.first_response_at`, which this source does
+    not have." """
+    names = " and ".join(describe(w) for w in lacking)
+    verb = "need" if section.lower() == "they" or section.endswith(" columns") else "needs"
+    return f"{section} {verb} {names}, which this source does not have."
+
+
+def not_shown(tables: Tables, needs: Mapping[str, Iterable[str]]) -> tuple[list[str], str]:
+    """Of items (KPIs, say) each with what it ``needs``, those the source cannot support,
+    and the sentence that says so: "Not shown: quota attainment. They need the `quotas`
+    table, which this source does not have." ("" when every item can be shown)."""
+    gone = {label: missing(tables, what) for label, what in needs.items()}
+    gone = {label: what for label, what in gone.items() if what}
+    if not gone:
+        return [], ""
+    lacking = sorted({w for what in gone.values() for w in what})
+    return list(gone), f"Not shown: {', '.join(gone).lower()}. {sentence('They', lacking)}"
+
+
+def warnings(absent: Iterable[str]) -> list[str]:
+    """For ``salesops validate``: each missing table or column that matters, with the
+    sections that will be empty without it."""
+    absent = set(absent)
+    out = []
+    for what, sections in SECTIONS.items():
+        table = what.partition(".")[0]
+        if what in absent and (what == table or table not in absent):
+            listed = ", ".join(sections)
+            name = f"`{what}` table" if what == table else f"values in `{what}`"
+            out.append(f"no {name}: {listed} will say so")
+    return out

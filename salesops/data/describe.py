@@ -1,0 +1,48 @@
+"""A plain-text overview of what a source holds."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.data.model import DATE_COLUMNS, Tables
+
+
+def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
+    """Tables with row counts and date ranges, then regions and reps.
+
+    Parameters
+    ----------
+    label
+        Name of the source, for the heading.
+    tables
+        The loaded tables.
+    as_of
+        The data's as-of day.
+    """
+    lines = [f"Source: {label} (data as of {as_of:%Y-%m-%d})", "", "Tables:"]
+    for name, frame in tables.items():
+        if frame is None:
+            lines.append(f"  {name:<22} (not in this source)")
+            continue
+        dates = frame[DATE_COLUMNS[name]] if name in DATE_COLUMNS else None
+        span = ""
+        if dates is not None and dates.notna().any():
+            span = f"  {dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}"
+        lines.append(f"  {name:<22} {len(frame):>10,} rows{span}")
+    reps, opps = tables.reps, tables.opportunities
+    sellers = reps[reps["rep_id"].isin(opps["owner_id"])]
+    active = sellers["end_date"].isna()
+    lines += ["", "Regions:"]
+    for region, group in opps.groupby("region"):
+        in_region = sellers[sellers["region"] == region]
+        n_active = int(active[in_region.index].sum())
+        lines.append(
+            f"  {region:<12} {len(group):>8,} deals  {n_active:>3} active reps "
+            f"({len(in_region)} over the history)"
+        )
+    lines += [
+        "",
+        f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
+        f"{int((reps['role'] == 'manager').sum())} managers",
+    ]
+    return "\n".join(lines)

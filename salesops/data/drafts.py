@@ -1,0 +1,139 @@
+"""What ``salesops map`` writes and prints (:mod:`salesops.data.proposal` finds it): the draft
+source file, with a comment for every column it could not place and for how it ordered
+the stages, and the summary of the files, headers, tables and stage values it saw."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import yaml
+
+from salesops.data.model import TABLES
+from salesops.data.stages import Stages
+from salesops.data.synonyms import TABLE_NAMES
+
+if TYPE_CHECKING:
+    from salesops.data.proposal import Proposal
+
+SHOWN_HEADERS = 15  # headers listed per file; the rest are counted
+
+
+def stage_list(values: dict[str, int], order: list[str]) -> tuple[list[dict], dict[str, str]]:
+    """The export's own stage list (open ones in ``order``, then won, then lost) and the
+    values to fold onto it; stages of ``parameters/stages.yml`` are kept as they are."""
+    configured = {s.name.casefold(): s.name for s in Stages.read().stages}
+    if values and all(v.casefold() in configured for v in values):
+        return [], {v: configured[v.casefold()] for v in values if configured[v.casefold()] != v}
+    won = [v for v in values if "won" in v.casefold() or v.casefold() in ("win", "closed")]
+    lost = [v for v in values if any(w in v.casefold() for w in ("lost", "dead", "disqualified"))]
+    ranked = [v for v in order if v in values] + [v for v in values if v not in order]
+    open_ = [v for v in ranked if v not in won and v not in lost]
+    fold = {v: lost[0] for v in lost[1:]} | {v: won[0] for v in won[1:]}
+    n = max(len(open_), 1)
+    stages = [
+        {"name": v, "probability": round(0.1 + 0.7 * i / max(n - 1, 1), 2)}
+        for i, v in enumerate(open_)
+    ]
+    stages.append(
+        {"name": won[0] if won else "Won", "probability": 1.0, "closed": True, "won": True}
+    )
+    stages.append({"name": lost[0] if lost else "Lost", "probability": 0.0, "closed": True})
+    return stages, fold
+
+
+def _files(proposal: Proposal) -> list[str]:
+    """One line per file seen: rows and headers; one per file that could not be read."""
+    out = []
+    for f in proposal.files:
+        shown = ", ".join(f.headers[:SHOWN_HEADERS])
+        more = len(f.headers) - SHOWN_HEADERS
+        shown += f", ... ({more} more)" if more > 0 else ""
+        out.append(f"{f.name} ({f.rows:,} rows): {shown}")
+    out += [f"{problem} (not read)" for problem in proposal.broken.values()]
+    return out
+
+
+def render(name: str, location: str, proposal: Proposal) -> str:
+    """The draft source file."""
+    stages, fold = stage_list(proposal.stage_counts, proposal.stage_order)
+    lines = [
+        f"# A first source file for {name}, written by `salesops map`. Check every line:",
+        "# columns marked missing are added empty (or say which sections cannot be shown);",
+        "# see docs/sources.md for derive, defaults, stages and outcome.",
+        "# Files seen:",
+        *(f"#   {line}" for line in _files(proposal)),
+        f"name: {_scalar(name)}",
+        "kind: files",
+        f"location: {_scalar(location)}",
+    ]
+    if stages:
+        lines.append("# The export's stages: check the open ones' order and set their")
+        lines.append("# probabilities; found values and their deal counts are in the comments.")
+        lines.append(f"# Stage order: {proposal.order_note}.")
+        lines.append("stages:")
+        for stage in stages:
+            flow = yaml.safe_dump(stage, default_flow_style=True, sort_keys=False).strip()
+            count = proposal.stage_counts.get(stage["name"])
+            lines.append(f"  - {flow}" + (f"   # {count:,} deals" if count else ""))
+    lines.append("tables:")
+    reps = proposal.table("reps")
+    for p in proposal.tables:
+        if p.source is None:
+            lines.append(f"  # {p.table}: no table found")
+            continue
+        lines.append(f"  {p.table}:   # found {p.how}")
+        lines += [f"    from: {_scalar(p.source)}", "    columns:"]
+        for column, header, need in p.rows():
+            if header is not None:
+                lines.append(f"      {column}: {_scalar(header)}")
+            else:
+                lines.append(f"      # {column}: missing ({need}): {p.reasons.get(column, '')}")
+        if p.table == "opportunities":
+            if fold:
+                lines.append("    values:")
+                pairs = ", ".join(f"{_scalar(a)}: {_scalar(b)}" for a, b in fold.items())
+                lines.append(f"      stage: {{{pairs}}}")
+            if proposal.status and "stage" in p.columns:
+                status = proposal.status
+                lines.append(f"    # won and lost may be in {status!r}: see `outcome` in docs")
+                lines.append(f"    # outcome: {{column: {_scalar(status)}, won: won, lost: lost}}")
+            if "region" not in p.columns and "region" in reps.columns:
+                lines.append("    derive:")
+                lines.append("      region: {from: reps.region, on: owner_id}")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(text: str) -> str:
+    """``text`` as a YAML scalar, quoted only when it must be."""
+    return yaml.safe_dump(text, default_style=None).strip().removesuffix("...").strip()
+
+
+def summary(proposal: Proposal) -> list[str]:
+    """The lines ``salesops map`` prints: the files and headers seen, each table and column
+    mapped or missing (with why), the stage order and the stage values to map."""
+    out = [f"files seen in {proposal.export}:"]
+    out += [f"  {line}" for line in _files(proposal)] or ["  none"]
+    for p in proposal.tables:
+        if p.source is None:
+            state = "required, not found" if TABLES[p.table].required else "not found"
+            why = f"no file named like {', '.join(TABLE_NAMES[p.table][:4])}"
+            why += {
+                "opportunities": ", and none of dated rows with stage-like values",
+                "reps": ", and none whose rows are the deals' owners",
+            }.get(p.table, "")
+            out.append(f"{p.table}: {state}: {why}")
+            continue
+        out.append(f"{p.table} <- {p.source} ({p.how})")
+        for column, header, need in p.rows():
+            if header is not None:
+                out.append(f"  {column:<18} <- {header}")
+            else:
+                out.append(f"  {column:<18}    missing ({need}): {p.reasons.get(column, '')}")
+    if proposal.stage_counts:
+        out.append(f"stage order: {proposal.order_note}")
+        out.append("stage values to map:")
+        counts = proposal.stage_counts
+        ordered = [v for v in proposal.stage_order if v in counts]
+        ordered += [v for v in counts if v not in ordered]
+        out += [f"  {value} ({counts[value]:,} deals)" for value in ordered]
+    return out

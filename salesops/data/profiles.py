@@ -1,0 +1,179 @@
+"""What the columns of an export look like, for ``salesops map`` (:mod:`salesops.data.proposal`):
+dates, money, ids, a few repeated values, people's names; and which columns of one file
+hold the values of a column of another.
+
+Everything is asked of the engine that a load uses (DuckDB over the export's files): one
+``SUMMARIZE`` per file, and small queries for the columns worth a closer look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from salesops.data.engines import DuckDBEngine, ident, quote
+
+# A column of a few repeated values: at most this many distinct ones.
+FEW = 30
+# Words in a stage value that say it is one.
+STAGE_WORDS = (
+    "won",
+    "lost",
+    "closed",
+    "open",
+    "qualif",
+    "prospect",
+    "proposal",
+    "negotiat",
+    "discovery",
+    "demo",
+    "contract",
+    "lead",
+    "stage",
+    "pipeline",
+    "commit",
+)
+
+
+@dataclass
+class ColumnProfile:
+    """One column of an export file, by its content."""
+
+    header: str
+    type: str  # the engine's type: BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR, ...
+    rows: int
+    distinct: int
+    nulls: int
+    minimum: str | None = None
+    values: dict[str, int] = field(default_factory=dict)  # the few values, with counts
+
+    @property
+    def filled(self) -> int:
+        """Rows with a value."""
+        return self.rows - self.nulls
+
+    @property
+    def is_date(self) -> bool:
+        return self.type.startswith(("DATE", "TIMESTAMP"))
+
+    @property
+    def is_number(self) -> bool:
+        return self.type in ("BIGINT", "DOUBLE", "INTEGER", "HUGEINT") or self.type.startswith(
+            ("DECIMAL", "FLOAT")
+        )
+
+    @property
+    def is_unique(self) -> bool:
+        """Every row has a value, and no value repeats: an id."""
+        return self.rows > 0 and self.nulls == 0 and self.distinct >= self.rows
+
+    @property
+    def is_money(self) -> bool:
+        """Numbers, none negative, not an id, many different ones."""
+        if not self.is_number or (self.is_unique and self.type == "BIGINT"):
+            return False
+        negative = self.minimum is not None and self.minimum.startswith("-")
+        return not negative and self.distinct > min(10, self.filled // 2)
+
+    @property
+    def is_few(self) -> bool:
+        """Text of a few repeated values (a stage, a region, an office)."""
+        return (
+            not self.is_number
+            and not self.is_date
+            and 2 <= self.distinct <= FEW
+            and self.distinct * 3 <= max(self.filled, 1)
+        )
+
+    @property
+    def stage_like(self) -> int:
+        """How many of its few values read like stages (``Closed Won``, ``Demo``, ...)."""
+        if not self.is_few:
+            return 0
+        return sum(any(w in v.casefold() for w in STAGE_WORDS) for v in self.values)
+
+
+@dataclass
+class FileProfile:
+    """One export file (or sheet): its name, rows and columns."""
+
+    name: str
+    rows: int
+    columns: dict[str, ColumnProfile]
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.columns)
+
+
+def profile(engine: DuckDBEngine, name: str) -> FileProfile:
+    """The profile of table ``name`` of ``engine``: one SUMMARIZE, then the values of the
+    columns that hold a few of them."""
+    summary = engine.query(f"SUMMARIZE {ident(name)}", {})
+    columns = {}
+    rows = int(summary["count"].iloc[0]) if len(summary) else 0
+    for row in summary.itertuples(index=False):
+        nulls = round(float(row.null_percentage or 0) * rows / 100)
+        distinct = min(int(row.approx_unique or 0), rows - nulls)
+        minimum = None if row.min is None else str(row.min)
+        columns[row.column_name] = ColumnProfile(
+            row.column_name, str(row.column_type).upper(), rows, distinct, nulls, minimum
+        )
+    few = [c for c in columns.values() if not c.is_number and not c.is_date and c.distinct <= FEW]
+    for column in few:
+        column.distinct = exact_distinct(engine, name, column.header)  # approx_unique is not
+        if 2 <= column.distinct <= FEW:
+            counts = engine.query(
+                f"SELECT CAST({quote(column.header)} AS VARCHAR) AS v, count(*) AS n "
+                f"FROM {ident(name)} WHERE {quote(column.header)} IS NOT NULL "
+                "GROUP BY 1 ORDER BY 2 DESC, 1",
+                {},
+            )
+            column.values = dict(zip(counts["v"], counts["n"].astype(int), strict=True))
+    return FileProfile(name, rows, columns)
+
+
+def exact_distinct(engine: DuckDBEngine, name: str, header: str) -> int:
+    """The number of distinct values of ``name.header``."""
+    sql = f"SELECT count(DISTINCT {quote(header)}) AS n FROM {ident(name)}"
+    return int(engine.query(sql, {}).iloc[0, 0])
+
+
+def overlap(engine: DuckDBEngine, table: str, column: str, other: str, key: str) -> float:
+    """The share of the distinct values of ``table.column`` found in ``other.key``
+    (compared as trimmed text): 1.0 when every deal's owner is a row of the people table."""
+    value = f"trim(CAST({quote(column)} AS VARCHAR))"
+    found = f"SELECT trim(CAST({quote(key)} AS VARCHAR)) FROM {ident(other)}"
+    row = engine.query(
+        f"SELECT count(DISTINCT {value}) AS n, "
+        f"count(DISTINCT {value}) FILTER (WHERE {value} IN ({found})) AS k "
+        f"FROM {ident(table)} WHERE {quote(column)} IS NOT NULL",
+        {},
+    ).iloc[0]
+    return 0.0 if not row["n"] else float(row["k"]) / float(row["n"])
+
+
+def order_by_history(
+    engine: DuckDBEngine, history: str, deal: str, stage: str, changed: str
+) -> list[str]:
+    """Stage values in the order deals pass through them: by the mean position of a
+    stage's first entry among each deal's changes."""
+    sql = (
+        f"WITH c AS (SELECT {quote(deal)} AS d, CAST({quote(stage)} AS VARCHAR) AS s, "
+        f"row_number() OVER (PARTITION BY {quote(deal)} ORDER BY {quote(changed)}) AS i "
+        f"FROM {ident(history)} WHERE {quote(stage)} IS NOT NULL), "
+        "f AS (SELECT d, s, min(i) AS i FROM c GROUP BY d, s) "
+        "SELECT s, avg(i) AS p FROM f GROUP BY s ORDER BY p, s"
+    )
+    return list(engine.query(sql, {})["s"])
+
+
+def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> list[str]:
+    """Stage values ordered by the age of their deals, the youngest first: a deal further
+    along has usually been open longer (by the median created date, latest first; a stage
+    whose deals have no created date yet comes first)."""
+    sql = (
+        f"SELECT CAST({quote(stage)} AS VARCHAR) AS s, "
+        f"median(CAST({quote(created)} AS TIMESTAMP)) AS m FROM {ident(deals)} "
+        f"WHERE {quote(stage)} IS NOT NULL GROUP BY 1 ORDER BY m DESC NULLS FIRST, 1"
+    )
+    return list(engine.query(sql, {})["s"])

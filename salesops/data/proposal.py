@@ -1,0 +1,384 @@
+"""``salesops map``: a first source file proposed for a CRM export it has never seen.
+
+It reads an export folder (or one workbook) through the same engine as a load. Tables and
+columns are recognised by name (the names Salesforce, HubSpot, Pipedrive, Zoho and
+hand-kept spreadsheets use) and, where names say nothing, by content
+(:mod:`salesops.data.profiles`): the deals are the file of dated rows with a column of a few
+stage-like values; the owner is the deals' column whose values are the people of another
+file, which is then the reps; dates, amounts and a people-to-office column fill the rest.
+It lists every file and header it saw, every canonical column mapped or with the reason it
+is not, the stage values, and a stage order taken from the data where it can be.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salesops.data.drafts import render, summary
+from salesops.data.engines import DuckDBEngine, quote
+from salesops.data.mapping import SourceSpec
+from salesops.data.model import TABLES
+from salesops.data.profiles import (
+    FEW,
+    FileProfile,
+    order_by_age,
+    order_by_history,
+    overlap,
+    profile,
+)
+from salesops.data.synonyms import (
+    COLUMN_NAMES,
+    MONEY_WORDS,
+    OWNER_WORDS,
+    PREFIXES,
+    REGION_WORDS,
+    TABLE_NAMES,
+    normalize,
+    words,
+)
+
+__all__ = ["Proposal", "TableProposal", "normalize", "propose"]
+
+PERSON = re.compile(r"[A-Z][\w'.-]+( [A-Z][\w'.-]+)+")  # "Ann Lee", "Mary-Jo O'Neil"
+
+
+@dataclass
+class TableProposal:
+    """What was matched for one canonical table, how, and why columns were not."""
+
+    table: str
+    source: str | None
+    columns: dict[str, str] = field(default_factory=dict)
+    how: str = ""  # how the table was found
+    reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
+
+    def rows(self) -> list[tuple[str, str | None, str]]:
+        """Each canonical column with its export header (None: missing) and whether the
+        data model requires it."""
+        spec = TABLES[self.table]
+        return [
+            (c.name, self.columns.get(c.name), "required" if c.required else "optional")
+            for c in spec.columns
+        ]
+
+
+@dataclass
+class Proposal:
+    """Everything ``salesops map`` found in an export, and the source file it proposes."""
+
+    export: str
+    files: list[FileProfile]
+    broken: dict[str, str]
+    tables: list[TableProposal]
+    stage_counts: dict[str, int]
+    stage_order: list[str]  # the stage values in the proposed order
+    order_note: str  # how that order was found, or why it could not be
+    status: str | None = None  # a won/lost column apart from the stage (Pipedrive)
+    text: str = ""
+
+    def table(self, name: str) -> TableProposal:
+        return next(p for p in self.tables if p.table == name)
+
+    def summary(self) -> list[str]:
+        """The lines ``salesops map`` prints."""
+        return summary(self)
+
+
+def _name_score(table: str, name: str) -> float:
+    """10 for a file named as the table is (``Opportunity``, ``deals``); between 5 and 6 for
+    one whose name holds such a word (``sales_pipeline``, ``sf_opportunity_data``), the more
+    of the name it is the higher (``deal_data`` is deals, ``deal_pipeline_stage_data`` is
+    not); else 0."""
+    n = normalize(name)
+    if n in TABLE_NAMES[table]:
+        return 10
+    held = [len(s) for s in TABLE_NAMES[table] if len(s) >= 4 and s in n]
+    return 5 + max(held) / len(n) if held else 0
+
+
+def _deal_score(f: FileProfile) -> int:
+    """How much a file looks like deals: stage-like values, dates, amounts, an id."""
+    cols = f.columns.values()
+    dates = sum(c.is_date for c in cols)
+    score = 3 * any(c.stage_like for c in cols) + any(c.is_few for c in cols)
+    score += 2 * (dates >= 1) + (dates >= 2) + any(c.is_money for c in cols)
+    return score + any(c.is_unique for c in cols)
+
+
+def _match_tables(files: list[FileProfile]) -> dict[str, tuple[FileProfile, str]]:
+    """Each canonical table's file, and how it was found."""
+    pairs = sorted(
+        ((_name_score(t, f.name), t, f) for t in TABLES for f in files),
+        key=lambda p: -p[0],
+    )
+    out: dict[str, tuple[FileProfile, str]] = {}
+    taken: set[str] = set()
+    for score, table, f in pairs:
+        if score and table not in out and f.name not in taken:
+            out[table] = (f, "by its name")
+            taken.add(f.name)
+    if "opportunities" not in out:
+        free = [f for f in files if f.name not in taken]
+        best = max(free, key=lambda f: (_deal_score(f), f.rows), default=None)
+        if best is not None and _deal_score(best) >= 5:
+            out["opportunities"] = (best, "by its content: dated rows with stage-like values")
+    return out
+
+
+def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
+    """Columns whose header is a known name (``CloseDate``, ``Deal - Value``), then those
+    with a known word in it (``close_value``: value), of a type that fits."""
+    keys: dict[str, str] = {}
+    for header in f.headers:
+        n = normalize(header)
+        keys.setdefault(n, header)
+        for prefix in PREFIXES:
+            if n.startswith(prefix) and len(n) > len(prefix):
+                keys.setdefault(n.removeprefix(prefix), header)
+    out: dict[str, str] = {}
+    for column in TABLES[table].column_names:
+        for synonym in COLUMN_NAMES.get(column, (normalize(column),)):
+            header = keys.get(synonym)
+            if header is not None and _fits(table, column, f, header, used, out):
+                out[column] = header
+                used.add(header)
+                break
+    hints = {"amount": MONEY_WORDS, "region": REGION_WORDS}
+    if table == "opportunities":
+        hints["owner_id"] = OWNER_WORDS
+    for column, hint in hints.items():
+        if column in out or column not in TABLES[table].column_names:
+            continue
+        for header in f.headers:
+            flag = words(header)[:1] in (["is"], ["has"])  # is_excluded_from_territory
+            if flag or not f.columns[header].filled:
+                continue
+            if set(words(header)) & set(hint) and _fits(table, column, f, header, used, out):
+                out[column] = header
+                used.add(header)
+                break
+    return out
+
+
+def _fits(table: str, column: str, f: FileProfile, header: str, used: set, out: dict) -> bool:
+    """Whether ``header`` can serve ``column``: not yet used (a rep's name may be their id),
+    a date for a date, a number (or text) for an amount."""
+    if header in used and not (column == "name" and out.get("rep_id") == header):
+        return False
+    kind, profile_ = TABLES[table].column(column).kind, f.columns[header]
+    if kind in ("date", "timestamp"):
+        return not profile_.is_number
+    if kind in ("money", "count"):
+        return not profile_.is_date
+    return True
+
+
+def _people(
+    engine: DuckDBEngine,
+    deals: TableProposal,
+    files: list[FileProfile],
+    reps: FileProfile | None,
+) -> tuple[str, FileProfile, str] | None:
+    """The deals' owner column, the people file and its id column: the pair where the most
+    of the owners are rows of the people file (a named owner column and people file first)."""
+    f = next(x for x in files if x.name == deals.source)
+    owners = [deals.columns["owner_id"]] if "owner_id" in deals.columns else []
+    if not owners:
+        taken = set(deals.columns.values())
+        owners = [
+            c.header
+            for c in f.columns.values()
+            if c.header not in taken
+            and not c.is_date
+            and not c.is_unique
+            and c.distinct >= 2
+            and not (c.is_number and c.type == "DOUBLE")
+        ]
+    candidates = [reps] if reps is not None else [x for x in files if x.name != f.name]
+    best, most = None, 0.0
+    for people in candidates:
+        for key in people.columns.values():
+            if key.is_date or key.distinct < 0.9 * max(key.filled, 1):
+                continue
+            for owner in owners:
+                share = overlap(engine, f.name, owner, people.name, key.header)
+                score = share + 0.25 * bool(set(words(owner)) & set(OWNER_WORDS))
+                score += 0.25 * (_name_score("reps", people.name) > 0)
+                if share >= 0.8 and score > most:
+                    best, most = (owner, people, key.header), score
+    return best
+
+
+def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
+    """Deals' columns that names did not place, placed by what they hold."""
+    free = [c for c in f.columns.values() if c.header not in used]
+    if "opportunity_id" not in p.columns:
+        ids = [c for c in free if c.is_unique and not c.is_date]
+        if ids:
+            p.columns["opportunity_id"] = ids[0].header
+    if "stage" not in p.columns:
+        stages = sorted((c for c in free if c.stage_like), key=lambda c: -c.stage_like)
+        if stages:
+            p.columns["stage"] = stages[0].header
+    dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
+    if "created_date" not in p.columns and dates:
+        p.columns["created_date"] = dates.pop(0).header  # the earliest: deals start first
+    if "close_date" not in p.columns and dates:
+        p.columns["close_date"] = dates[-1].header
+    if "amount" not in p.columns:
+        money = [c for c in free if c.is_money and c.header not in p.columns.values()]
+        if len(money) == 1:
+            p.columns["amount"] = money[0].header
+
+
+def _people_columns(p: TableProposal, f: FileProfile) -> None:
+    """The reps' name (their id when it holds names) and region (a column of a few
+    repeated values: the office of each person)."""
+    rep_id = p.columns.get("rep_id")
+    if "name" not in p.columns and rep_id is not None:
+        values = f.columns[rep_id]
+        if not values.is_number and values.type == "VARCHAR":
+            p.columns["name"] = rep_id  # people named, not numbered
+    if "region" not in p.columns:
+        taken = set(p.columns.values())
+        few = [
+            c
+            for c in f.columns.values()
+            if c.header not in taken
+            and c.type == "VARCHAR"
+            and 2 <= c.distinct <= min(FEW, c.filled - 1)  # repeated: people share an office
+        ]
+        if len(few) > 1:  # a manager's name repeats too: an office is not a person's name
+            few = [c for c in few if not all(PERSON.fullmatch(v) for v in c.values)]
+        if len(few) == 1:
+            p.columns["region"] = few[0].header
+
+
+def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
+    """Leave out a manager column whose values are not the people's ids (managers named
+    in a column of their own but not listed as people): validation would refuse them."""
+    manager, key = reps.columns.get("manager_id"), reps.columns.get("rep_id")
+    if manager is None or key is None or reps.source is None:
+        return
+    share = overlap(engine, reps.source, manager, reps.source, key)
+    if share < 0.8:
+        del reps.columns["manager_id"]
+        reps.reasons["manager_id"] = (
+            f"{manager!r} holds managers who are not people of {reps.source} "
+            f"({share:.0%} of them are): add them as rows to map it"
+        )
+
+
+def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> str:
+    """Why ``column`` was not placed, in a few words."""
+    names = ", ".join(COLUMN_NAMES.get(column, (column,))[:4])
+    kind = TABLES[table].column(column).kind
+    looked = f"no header like {names}"
+    if table == "opportunities" and column == "region":
+        if "region" in proposal.table("reps").columns:
+            return f"{looked}; derived below from the owner's region (reps.region)"
+        return f"{looked}, and no region on the reps either"
+    if column in ("owner_id", "rep_id"):
+        return f"{looked}, and no column whose values are the people of another file"
+    if column == "stage":
+        return f"{looked}, and no column of a few repeated stage-like values"
+    if kind in ("date", "timestamp"):
+        return f"{looked}, and no date column left"
+    if kind == "money":
+        return f"{looked}, and not exactly one column of amounts (numbers >= 0) left"
+    return looked
+
+
+def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
+    """The stage values in pipeline order from the history (the order deals pass through
+    them), else from the age of the open deals in each; or say why not."""
+    opps, history = proposal.table("opportunities"), proposal.table("opportunity_history")
+    found = list(proposal.stage_counts)
+    need = ("opportunity_id", "stage", "changed_at")
+    if history.source and all(c in history.columns for c in need):
+        c = history.columns
+        order = order_by_history(engine, history.source, *(c[n] for n in need))
+        proposal.stage_order = [v for v in order if v in found] + [
+            v for v in found if v not in order
+        ]
+        proposal.order_note = (
+            f"open stages in the order deals pass through them in {history.source} (the mean "
+            "position of a stage's first entry among a deal's changes)"
+        )
+    elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
+        c = opps.columns
+        proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
+        proposal.order_note = (
+            "no stage history: open stages ordered by the age of their deals (younger "
+            "deals in earlier stages); check it"
+        )
+    else:
+        proposal.stage_order = found
+        proposal.order_note = (
+            "could not order the stages (no stage history and no created date): they are "
+            "listed by deal count; put the open ones in pipeline order"
+        )
+
+
+def propose(export: str | Path, location: str | None = None) -> Proposal:
+    """A first source file for ``export`` (a folder of exports or one workbook), whose
+    ``location`` is written as given (default: the export's own path).
+
+    Returns the :class:`Proposal`: the files seen, the per-table matches with reasons, the
+    stage values with their counts and order, and the source file's text (``.text``).
+    """
+    path = Path(export).resolve()
+    engine = DuckDBEngine(SourceSpec("files", str(path)), strict=False)
+    try:
+        names = [n.split(":")[-1].rsplit(".", 1)[0] for n in engine.names()]
+        files = [profile(engine, n) for n in names if n not in engine.broken]
+        proposal = Proposal(str(path), files, dict(engine.broken), [], {}, [], "")
+        matched = _match_tables(files)
+        used: dict[str, set[str]] = {}
+        for table in TABLES:
+            f, how = matched.get(table, (None, ""))
+            p = TableProposal(table, None if f is None else f.name, how=how)
+            if f is not None:
+                used[table] = set()
+                p.columns = _by_name(table, f, used[table])
+            proposal.tables.append(p)
+        opps, reps = proposal.table("opportunities"), proposal.table("reps")
+        if opps.source is not None:
+            people_file = matched["reps"][0] if "reps" in matched else None
+            found = _people(engine, opps, files, people_file)
+            if found is not None:
+                owner, people, key = found
+                opps.columns["owner_id"] = owner
+                used["opportunities"].add(owner)
+                if reps.source is None:
+                    reps.source, reps.how = people.name, f"by its content: the people of {owner}"
+                    reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
+                reps.columns["rep_id"] = key
+            _content(opps, matched["opportunities"][0], used["opportunities"])
+        if reps.source is not None:
+            _people_columns(reps, next(f for f in files if f.name == reps.source))
+            _check_managers(engine, reps)
+        if opps.source and "stage" in opps.columns:
+            stage = quote(opps.columns["stage"])
+            rows = engine.query(
+                f"SELECT CAST({stage} AS VARCHAR) AS v, count(*) AS n FROM "
+                f'"{opps.source}" WHERE {stage} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1',
+                {},
+            )
+            proposal.stage_counts = dict(zip(rows["v"], rows["n"].astype(int), strict=True))
+            headers = next(f for f in files if f.name == opps.source).headers
+            proposal.status = next((h for h in headers if normalize(h).endswith("status")), None)
+        _stage_order(engine, proposal)
+    finally:
+        engine.close()
+    for p in proposal.tables:
+        if p.source is not None:
+            p.reasons = {
+                c: p.reasons.get(c) or _reason(p.table, c, p, proposal)
+                for c in TABLES[p.table].column_names
+                if c not in p.columns
+            }
+    proposal.text = render(path.name, location or str(path), proposal)
+    return proposal

@@ -1,0 +1,109 @@
+"""The names CRMs give their tables and columns, for ``salesops map``
+(:mod:`salesops.data.proposal`): Salesforce, HubSpot, Pipedrive, Zoho and hand-kept
+spreadsheets, normalized (lower case, letters and digits only)."""
+
+from __future__ import annotations
+
+import re
+
+TABLE_NAMES: dict[str, tuple[str, ...]] = {
+    "opportunities": ("opportunity", "opportunities", "deals", "deal", "potentials", "pipeline"),
+    "opportunity_history": ("opportunityhistory", "dealhistory", "stagehistory", "history"),
+    "reps": (
+        "user",
+        "users",
+        "owners",
+        "owner",
+        "team",
+        "teams",
+        "reps",
+        "salespeople",
+        "employees",
+        "agents",
+        "sellers",
+    ),
+    "quotas": ("forecastingquota", "quotas", "quota", "targets"),
+    "leads": ("lead", "leads"),
+    "activities": ("task", "tasks", "activities", "activity", "events", "calls"),
+    "forecast_submissions": ("forecasts", "forecastsubmissions", "forecastsubmission"),
+}
+# Column headers, after a leading word of PREFIXES is also tried without it ("Deal - Value"
+# is "dealvalue" and "value"; HubSpot through Fivetran's "property_closedate" is "closedate").
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "opportunity_id": ("opportunityid", "recordid", "dealid", "id", "deal"),
+    "account_id": (
+        "accountid",
+        "associatedcompanyids",
+        "companyid",
+        "organization",
+        "customer",
+        "account",
+        "accountname",
+        "company",
+    ),
+    "owner_id": ("ownerid", "dealownerid", "owner", "dealowner", "rep", "salesrep", "leadownerid"),
+    "region": ("region", "regionc", "territory", "division", "salesregionc", "team"),
+    "segment": ("segment", "segmentc", "type"),
+    "product": ("product", "productline", "productfamilyc", "productfamily"),
+    "lead_source": ("leadsource", "source", "originalsource"),
+    "created_date": (
+        "createddate",
+        "createdate",
+        "created",
+        "createdtime",
+        "dealcreated",
+        "opened",
+        "createdat",
+    ),
+    "close_date": (
+        "closedate",
+        "closingdate",
+        "expectedclosedate",
+        "closeexpected",
+        "closed",
+        "closedon",
+        "dealclosedon",
+    ),
+    "stage": ("stagename", "stage", "dealstage", "pipelinestageid", "stageid"),
+    "amount": ("amount", "value", "dealvalue", "quotaamount", "quota"),
+    "forecast_category": ("forecastcategoryname", "forecastcategory"),
+    "changed_at": ("createddate", "changedat", "changed", "date"),
+    "rep_id": ("id", "ownerid", "userid", "quotaownerid", "rep", "name"),
+    "name": ("name", "ownername", "fullname", "firstandlastname"),
+    "manager_id": ("managerid", "manager", "reportingtoid", "managerownerid"),
+    "role": ("role", "userrole", "title"),
+    "email": ("email", "emailaddress", "workemail", "useremail"),
+    "hire_date": ("startdatec", "startdate", "hiredate", "hired"),
+    "end_date": ("terminationdatec", "enddate", "left", "terminationdate"),
+    "month": ("startdate", "month", "period"),
+    "lead_id": ("recordid", "leadid", "id"),
+    "created_at": ("createdtime", "createddate", "createdat", "created"),
+    "source": ("leadsource", "source"),
+    "first_response_at": ("firstresponseat", "firstresponse", "firstcontacted", "firsttouch"),
+    "converted_at": ("convertedtime", "converteddate", "convertedat"),
+    "activity_id": ("activityid", "id"),
+    "started_at": ("startedat", "activitydate", "start", "date"),
+    "kind": ("type", "kind", "activitytype", "tasksubtype"),
+    "minutes": ("minutes", "durationinminutes", "duration"),
+    "submitted_at": ("submittedat", "submitted"),
+    "category": ("category", "forecastcategory"),
+    "period": ("period", "forecastperiod"),
+}
+PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: property_amount
+# Words in a header that say what it holds (``close_value``, ``sales_agent``,
+# ``regional_office``), tried after the names above.
+MONEY_WORDS = ("amount", "value", "revenue", "price", "total", "arr", "mrr", "acv")
+OWNER_WORDS = ("owner", "rep", "agent", "seller", "salesperson", "assigned", "user")
+REGION_WORDS = ("region", "regional", "office", "territory", "division", "area")
+
+
+def normalize(name: str) -> str:
+    """``"Deal - Owner.id"`` as ``"dealownerid"``; ``"Region__c"`` as ``"regionc"``."""
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+def words(header: str) -> list[str]:
+    """``"regional_office"`` as ``["regional", "office"]``; ``"CloseDate"`` as
+    ``["close", "date"]``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", header)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.casefold()) if w]

@@ -1,0 +1,360 @@
+"""Table contracts: type coercion, per-table checks (pandera) and cross-table rules.
+
+Every rule is checked on every table before anything is raised, so one run reports
+all that is wrong: the table, the column, the rule in plain words, how many rows
+break it and up to five example ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pandera
+from pandera.errors import SchemaErrors
+
+from salesops.data import dates
+from salesops.data.model import (
+    FORECAST_CATEGORIES,
+    REFERENCES,
+    REQUIRED,
+    ROLES,
+    SUBMISSION_CATEGORIES,
+    TABLES,
+    Tables,
+    duplicated,
+    isin,
+)
+from salesops.data.stages import Stages
+from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
+
+EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"  # one address, no display name
+EMAIL_RULE = "must be an email address (name@example.com)"
+PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
+# A line break, tab or other control character (C0, DEL, C1, and the Unicode line and
+# paragraph separators) in a value that reaches a heading, a folder or a mail header.
+CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+CONTROL_RULE = "must not hold a line break, tab or other control character"
+NAME_LIMIT = 200  # characters of a person's name (reps.name)
+TEXT_LIMIT = 1000  # characters of any other text value
+FINITE_RULE = "must be a finite number (not inf)"
+# Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
+# the loaded scope).
+REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
+
+
+def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFailure]]:
+    """Cast the columns of ``frame`` to their canonical types.
+
+    Values that do not parse become missing, and each column with such values is
+    reported as a failure ("must be a date", "must be a number").
+
+    Returns
+    -------
+    (frame, failures)
+        The coerced frame, with the canonical columns in canonical order, and the
+        parse failures.
+    """
+    spec = TABLES[table]
+    out = {}
+    failures = []
+    for col in spec.columns:
+        raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
+        formats: list[tuple[str, pd.Series]] = []  # a text date column's format rules
+        if col.kind in ("date", "timestamp"):
+            value, formats, fmt = _to_datetime(raw, col.kind)
+            rule = f"must be a date ({fmt})" if col.kind == "date" else "must be a date-time"
+        elif col.kind in ("money", "count"):
+            value = pd.to_numeric(raw, errors="coerce").astype("float64")
+            rule = "must be a number"
+        else:
+            value = _to_text(raw)
+            rule = ""
+        typed = pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
+        if rule and not typed:  # values already typed by the engine cannot fail to parse
+            bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
+            for text, rows in formats:  # in another format, or ambiguous: said so instead
+                failures.append(_failure(table, col.name, text, rows, _ids(table, frame)))
+                bad &= ~rows
+            if bad.any():
+                failures.append(_failure(table, col.name, rule, bad, _ids(table, frame)))
+        out[col.name] = value
+    return pd.DataFrame(out, index=frame.index), failures
+
+
+def _to_datetime(raw: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+    """``raw`` as dates; for text, the broken rules of its one format and that format
+    (:func:`salesops.data.dates.read`)."""
+    rules: list[tuple[str, pd.Series]] = []
+    fmt = "YYYY-MM-DD"
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+    else:
+        read = dates.read(raw)
+        value, rules, fmt = read.values, read.rules(), read.format or fmt
+    value = value.astype("datetime64[ns]")
+    return (value.dt.normalize() if kind == "date" else value), rules, fmt
+
+
+def _to_text(raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(raw) and not pd.api.types.is_object_dtype(raw):
+        return raw
+    if pd.api.types.is_float_dtype(raw) and (raw.dropna() % 1 == 0).all():
+        raw = raw.astype("Int64")  # ids exported as 123.0 mean "123"
+    return raw.astype("str").where(raw.notna())
+
+
+def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
+    id_col = TABLES[table].id_column
+    if id_col in frame:
+        return frame[id_col].astype("str").where(frame[id_col].notna(), "(no id)")
+    return pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
+
+
+def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series) -> RuleFailure:
+    examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
+    rows = tuple(ids.index[np.asarray(mask, dtype=bool)])
+    return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)), rows=rows)
+
+
+def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str]]:
+    """The fixed value sets of category columns: ``(table, column)`` to (values, what)."""
+    return {
+        ("opportunities", "stage"): (stages.names, "a configured stage"),
+        ("opportunity_history", "stage"): (stages.names, "a configured stage"),
+        ("opportunities", "forecast_category"): (list(FORECAST_CATEGORIES), "one of"),
+        ("opportunity_history", "forecast_category"): (list(FORECAST_CATEGORIES), "one of"),
+        ("forecast_submissions", "category"): (list(SUBMISSION_CATEGORIES), "one of"),
+        ("reps", "role"): (list(ROLES), "one of"),
+    }
+
+
+def _schema(table: str) -> pandera.DataFrameSchema:
+    columns = {}
+    for col in TABLES[table].columns:
+        checks = []
+        if col.kind in ("money", "count"):
+            checks.append(pandera.Check.ge(0, error="must be >= 0"))
+            checks.append(pandera.Check(lambda s: ~np.isinf(s), error=FINITE_RULE))
+        if col.kind in ("id", "text", "email", "category"):
+            checks.append(pandera.Check(_plain_text, error=CONTROL_RULE))
+            limit = NAME_LIMIT if (table, col.name) == ("reps", "name") else TEXT_LIMIT
+            rule = f"must be at most {limit:,} characters"
+            checks.append(pandera.Check.str_length(max_value=limit, error=rule))
+        if col.kind == "email":
+            checks.append(pandera.Check.str_matches(EMAIL, error=EMAIL_RULE))
+        columns[col.name] = pandera.Column(
+            None, checks=checks, nullable=col.nullable, required=False
+        )
+    return pandera.DataFrameSchema(columns, name=table)
+
+
+def _plain_text(values: pd.Series) -> pd.Series:
+    """Whether each value is free of control characters (missing values are)."""
+    return ~values.astype("str").str.contains(CONTROL, regex=True).fillna(False)
+
+
+def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
+    """The unique columns of ``table`` (its id) with a value on more than one row (checked
+    here rather than by pandera, whose check hashes every id as Python text; see
+    :func:`salesops.data.model.duplicated`)."""
+    failures = []
+    for col in TABLES[table].columns:
+        if col.unique and col.name in frame:
+            repeated = duplicated(frame[col.name])
+            if repeated.any():
+                rule = PLAIN["field_uniqueness"]
+                failures.append(_failure(table, col.name, rule, repeated, _ids(table, frame)))
+    return failures
+
+
+def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
+    """One failure per value outside its column's set, naming the value and its rows:
+    ``stage "Engaging" (1,589 rows) is not a configured stage (...): map it in values.stage``."""
+    failures = []
+    ids = _ids(table, frame)
+    for (name, column), (values, what) in allowed_values(stages).items():
+        if name != table or column not in frame:
+            continue
+        bad = frame[column].notna() & ~frame[column].isin(values)
+        if not bad.any():
+            continue
+        counts = frame.loc[bad, column].value_counts(sort=True)
+        rule = f"is not {what} ({', '.join(values)}): map it in values.{column}"
+        for value, count in counts.items():
+            found = _failure(table, column, rule, bad & (frame[column] == value), ids)
+            failures.append(
+                RuleFailure(table, column, rule, int(count), found.examples, str(value), found.rows)
+            )
+    return failures
+
+
+def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFailure]:
+    """Run the contract of one coerced table; return its failures (never raises)."""
+    failures = []
+    try:
+        _schema(table).validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        ids = _ids(table, frame)
+        for (column, check), group in cases.groupby(["column", "check"], sort=False):
+            mask = frame.index.isin(group["index"].to_numpy())
+            failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
+    return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
+
+
+def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
+    """Rules that span tables, or rows: references, date order, one quota per month."""
+    rep_ids = tables.reps["rep_id"].dropna()
+    opp_ids = tables.opportunities["opportunity_id"]
+
+    def refers_to_rep(column: str) -> Callable[[pd.DataFrame], pd.Series]:
+        return lambda f: f[column].notna() & ~isin(f[column], rep_ids)
+
+    rules: list[tuple[str, str, str, Callable[[pd.DataFrame], pd.Series]]] = [
+        *[
+            (table, column, "must refer to a rep in reps", refers_to_rep(column))
+            for table, column in REP_REFERENCES
+        ],
+        (
+            "opportunities",
+            "close_date",
+            "must not be before created_date for closed deals",
+            lambda f: f["stage"].isin(stages.closed_names) & (f["close_date"] < f["created_date"]),
+        ),
+        (
+            "opportunity_history",
+            "opportunity_id",
+            "must refer to a deal in opportunities",
+            lambda f: ~isin(f["opportunity_id"], opp_ids),
+        ),
+        (
+            "leads",
+            "first_response_at",
+            "must not be before created_at",
+            lambda f: f["first_response_at"] < f["created_at"],
+        ),
+        (
+            "quotas",
+            "month",
+            "must hold one quota per rep and month",
+            lambda f: f.duplicated(["rep_id", "month"], keep=False),
+        ),
+    ]
+    present = tables.present()
+    failures = []
+    for table, column, rule, broken in rules:
+        frame = present.get(table)
+        if frame is None or frame.empty:
+            continue
+        mask = broken(frame)
+        if mask.any():
+            failures.append(_failure(table, column, rule, mask, _ids(table, frame)))
+    return failures
+
+
+def validate(
+    raw: dict[str, pd.DataFrame],
+    stages: Stages,
+    source: str = "",
+    prior: Sequence[RuleFailure] = (),
+) -> Tables:
+    """Coerce and check raw canonical tables; return them as :class:`Tables`.
+
+    Parameters
+    ----------
+    raw
+        Frames with canonical column names, keyed by canonical table name; absent
+        optional tables are simply missing from the mapping.
+    stages
+        The stage configuration that ``stage`` columns are checked against.
+    source
+        Name of the source, for the error message.
+    prior
+        Failures already found in the source's shape (a missing table or column); they
+        are raised together with everything found here, so one run shows all.
+
+    Raises
+    ------
+    DataError
+        With every failed rule, when any rule fails.
+    """
+    failures: list[RuleFailure] = list(prior)
+    coerced: dict[str, pd.DataFrame] = {}
+    for table, frame in raw.items():
+        frame, parse_failures = coerce(table, frame)
+        failures += parse_failures
+        bad_cells = {(f.column) for f in parse_failures}
+        failures += [
+            f
+            for f in check_table(table, frame, stages)
+            if not (f.column in bad_cells and f.rule == PLAIN["not_nullable"])
+        ]
+        coerced[table] = frame
+    named = {f.table for f in prior}
+    missing = [t for t in REQUIRED if t not in coerced]
+    failures += [
+        RuleFailure(t, "-", "required table is missing", 0) for t in missing if t not in named
+    ]
+    if missing:
+        raise DataError(failures, source)
+    tables = Tables(**coerced)
+    failures += cross_table_failures(tables, stages)
+    if failures:
+        raise DataError(failures, source)
+    return tables
+
+
+def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str]:
+    """Warnings about values of the columns that name a region or a rep that differ only
+    in surrounding spaces (trimmed at load, so one region) or in case (two regions, two
+    reports), each with its row counts.
+
+    ``counts`` holds, per ``(table, column)``, the rows of each value as written and as
+    read (:meth:`salesops.data.catalog.Catalog.variants`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"written": ["East", "East ", "east"],
+    ...                        "value": ["East", "East", "east"], "n": [2, 1, 1]})
+    >>> for line in variant_warnings({("reps", "region"): counts}):
+    ...     print(line)
+    reps.region: 1 row had surrounding spaces, trimmed at load: "East " as "East" (1)
+    reps.region: "East" (3 rows) and "east" (1 row) differ only in case: read as different regions
+    """
+    out = []
+    for (table, column), frame in counts.items():
+        where = f"{table}.{column}"
+        written, read = frame["written"].astype("str"), frame["value"].astype("str")
+        spaced = frame[(written != read) & (written.str.strip() == read)]  # not a mapped value
+        if len(spaced):
+            shown = ", ".join(
+                f'"{w}" as "{v}" ({n:,})'
+                for w, v, n in spaced.head(MAX_EXAMPLES).itertuples(index=False)
+            )
+            total = _rows(int(spaced["n"].sum()))
+            out.append(f"{where}: {total} had surrounding spaces, trimmed at load: {shown}")
+        rows = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
+        folded = pd.Series(rows.index.astype("str"), index=rows.index).str.casefold()
+        for _, same in folded.groupby(folded.to_numpy()):
+            if len(same) > 1:
+                named = " and ".join(f'"{v}" ({_rows(int(rows[v]))})' for v in same.index)
+                out.append(f"{where}: {named} differ only in case: read as different {column}s")
+    return out
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} {'row' if count == 1 else 'rows'}"
+
+
+def missing_columns(table: str, available: Iterable[str]) -> list[RuleFailure]:
+    """Failures for required columns of ``table`` that ``available`` lacks."""
+    have = list(available)
+    return [
+        RuleFailure(table, col.name, "required column is missing", 0, tuple(have))
+        for col in TABLES[table].columns
+        if col.required and col.name not in have
+    ]

@@ -1,0 +1,1 @@
+"""The delivery layer: each recipient's reports by email."""

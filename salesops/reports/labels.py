@@ -1,0 +1,99 @@
+"""What a reader sees instead of a column name: one mapping from the names that the
+package's frames use to human labels, and the kind (unit) each is shown in.
+
+A name that is not listed reads as a sentence (``days_past_close`` → "Days past
+close", ``made after`` → "Made after"), so a new column never reaches a page in
+snake_case; list it here when the
+sentence is not what a sales-ops reader calls it, or to give it a unit.
+
+>>> label("win_rate"), kind("win_rate")
+('Win rate', 'pct')
+>>> label("days_since_change"), label("commission"), label("Quinn Jensen")
+('Days since change', 'Commission', 'Quinn Jensen')
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# name: (label, kind); kind is a salesops.reports.formatting.FORMATTERS key, or None for text
+LABELS: dict[str, tuple[str, str | None]] = {
+    "opportunity_id": ("Deal", None),
+    "owner_id": ("Owner", None),
+    "rep_id": ("Rep", None),
+    "name": ("Name", None),
+    "kpi": ("", None),
+    "month": ("Month", None),
+    "amount": ("Amount", "money"),
+    "bookings": ("Bookings", "money"),
+    "bookings_qtd": ("Bookings, quarter to date", "money"),
+    "attainment": ("Attainment", "pct"),
+    "attainment_qtd": ("Attainment, quarter to date", "pct"),
+    "quota": ("Quota", "money"),
+    "win_rate": ("Win rate", "pct"),
+    "win_probability": ("Win probability", "pct"),
+    "stage_probability": ("Stage probability", "pct"),
+    "calibrated": ("Calibrated probability", "pct"),
+    "expected": ("Expected value", "money"),
+    "average_deal_size": ("Average deal size", "money"),
+    "cycle_days": ("Sales cycle", "days"),
+    "open_pipeline": ("Open pipeline", "money"),
+    "median_hours": ("Median response", "hours"),
+    "p90_hours": ("90th percentile response", "hours"),
+    "within_1h": ("Answered within 1 h", "pct"),
+    "within_24h": ("Answered within 24 h", "pct"),
+    "close_date": ("Close date", None),
+    "days_pushed": ("Days pushed", "days"),
+    "slipped_out": ("Slipped out", None),
+    "lower_80": ("80% interval, low", "money"),
+    "upper_80": ("80% interval, high", "money"),
+    "lower_95": ("95% interval, low", "money"),
+    "upper_95": ("95% interval, high", "money"),
+    "last_12_months": ("Last 12 months", None),
+    "next_12_months": ("Next 12 months", None),
+    "next_quarter": ("Next quarter", None),
+    "ramped_rep_months": ("Ramped rep-months", "decimal"),
+    "comp_plan": ("Commission plan", None),
+    "vs_previous": ("Against the previous period", "change"),
+    "vs_last_year": ("Against last year", "change"),
+    "mase": ("MASE", "decimal"),
+    "wape": ("WAPE", "pct"),
+    "mape": ("MAPE", "pct"),
+    "bias": ("Bias", "change"),
+    "velocity": ("Sales velocity (per day)", "money"),
+    "coverage": ("Pipeline coverage", "ratio"),
+    "conversion": ("Conversion", "pct"),
+}
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+PHRASE = re.compile(r"^[a-z][a-z0-9 ,()-]*$")  # "made after", "stage default"
+
+
+def label(name: object) -> str:
+    """The human label of a column or row name (its own text when it is not a name)."""
+    if isinstance(name, str) and name in LABELS:
+        return LABELS[name][0]
+    if isinstance(name, str) and (IDENTIFIER.match(name) or PHRASE.match(name)):
+        text = name.replace("_", " ")
+        return text[0].upper() + text[1:]
+    return "–" if _missing(name) else str(name)
+
+
+def kind(name: object) -> str | None:
+    """The kind a column is shown in when its view does not say, or None."""
+    return LABELS[name][1] if isinstance(name, str) and name in LABELS else None
+
+
+def yes_no(value: object) -> object:
+    """``True``/``False`` as "Yes"/"No" (anything else as it is)."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

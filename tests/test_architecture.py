@@ -1,0 +1,125 @@
+"""The import contract: each layer imports only from the layers below it.
+
+    base (config, errors, storage, fingerprint, markup, credentials; the lazy ``__init__``)
+      ◄── data ◄── analytics ◄── reports ◄── batch ◄── delivery ◄── the commands
+
+``demo`` writes a database through the data layer; only the commands import it. The
+analytics layer never reads files or databases itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import runpy
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "salesops"
+ORDER = ["base", "data", "analytics", "reports", "batch", "delivery", "commands"]
+BASE = {"config", "errors", "storage", "fingerprint", "markup", "credentials"}
+BASE |= {"__init__", "__version__"}  # the package's lazy re-exports
+COMMANDS = {"cli", "commands", "server"}
+FOLDERS = {"data", "analytics", "reports", "batch", "delivery"}
+DATABASES_AND_FILES = {"duckdb", "sqlalchemy", "psycopg", "salesops.storage"}
+
+
+def layer_of(module: str) -> str:
+    """The layer of a module named ``salesops.<part>...``."""
+    parts = module.split(".")[1:] or ["__init__"]
+    if parts[0] in FOLDERS:
+        return parts[0]
+    if parts[0] == "demo":
+        return "demo"
+    if parts[0] in BASE:
+        return "base"
+    if parts[0] in COMMANDS:
+        return "commands"
+    raise AssertionError(f"{module} is in no layer: add it to a layer folder or to this test")
+
+
+def imports(path: Path, package: str) -> set[str]:
+    """Every module a file imports (lazy imports in functions and type-only ones included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            found.add(f"{base}.{node.module}" if node.module else base)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            if node.module == "salesops":
+                found.update(f"salesops.{alias.name}" for alias in node.names)
+    return found
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def allowed(importer: str, imported: str) -> bool:
+    """Whether a module of layer ``importer`` may import one of layer ``imported``."""
+    if importer == "demo":
+        return imported in ("base", "data", "demo")
+    if imported == "demo":
+        return importer in ("commands", "demo")
+    return ORDER.index(imported) <= ORDER.index(importer)
+
+
+def violations(tree: dict[str, Path]) -> list[str]:
+    """Each import that goes against the contract, as ``importer -> imported (why)``."""
+    found = []
+    for name, path in tree.items():
+        if name == "salesops":
+            continue  # the lazy re-exports of ``import salesops as so``: type-only imports
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        here = layer_of(name)
+        for target in sorted(imports(path, package)):
+            if target.startswith("salesops."):
+                there = layer_of(target)
+                if not allowed(here, there):
+                    found.append(f"{name} ({here}) -> {target} ({there}): imports upward")
+            top = target.split(".")[0]
+            if here == "analytics" and (
+                target in DATABASES_AND_FILES or top in DATABASES_AND_FILES
+            ):
+                found.append(f"{name} -> {target}: analytics reads no file or database")
+    return found
+
+
+def test_every_import_goes_down_the_layers() -> None:
+    assert violations(modules()) == []
+
+
+def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
+    tree = modules()
+    rogue = tmp_path / "metrics.py"
+    rogue.write_text(
+        tree["salesops.analytics.metrics"].read_text() + "\nimport salesops.batch.runner\n"
+    )
+    tree["salesops.analytics.metrics"] = rogue
+    assert violations(tree) == [
+        "salesops.analytics.metrics (analytics) -> salesops.batch.runner (batch): imports upward"
+    ]
+
+
+@pytest.mark.parametrize("name", ["duckdb", "salesops.storage"])
+def test_the_contract_keeps_analytics_off_files_and_databases(tmp_path: Path, name: str) -> None:
+    tree = modules()
+    rogue = tmp_path / "pipeline.py"
+    rogue.write_text(tree["salesops.analytics.pipeline"].read_text() + f"\nimport {name}\n")
+    tree["salesops.analytics.pipeline"] = rogue
+    assert any(name in line and "reads no file" in line for line in violations(tree))
+
+
+def test_the_module_map_in_the_docs_is_up_to_date() -> None:
+    module_map = runpy.run_path(str(PACKAGE.parent / "scripts" / "module_map.py"))
+    text = module_map["PAGE"].read_text()
+    assert module_map["page"](text) == text, "run python scripts/module_map.py"
