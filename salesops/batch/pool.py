@@ -8,8 +8,9 @@ of them may outlive the run, nor keep its lock (:mod:`salesops.batch.lock`):
   out (:mod:`salesops.batch.kernels`), and its browser ends with it;
 - a run stopped by SIGTERM or Ctrl-C (or any error) ends its workers before it exits
   (:func:`stop`), and records itself in the run log as interrupted;
-- a run killed outright (SIGKILL, a crash) cannot do anything: the operating system then
-  sends each worker SIGTERM (Linux's parent-death signal, set when the worker starts);
+- a run killed outright (SIGKILL, a crash) cannot do anything: each worker's watch thread
+  sees its run's process end and ends the worker (and the operating system sends each
+  worker SIGTERM, Linux's parent-death signal, set when the worker starts);
 - a worker that gets SIGTERM kills its own descendants (kernel, driver, browser) and
   exits at once, without waiting for the report it was running.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import select
 import signal
 import sys
 import threading
@@ -97,13 +99,35 @@ def stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _die_with(parent: int) -> None:
-    """A worker's first act: on SIGTERM, end its descendants and itself; and have the
-    operating system send it SIGTERM when its run's process ends (Linux)."""
+    """A worker's first act: on SIGTERM, end its descendants and itself; have the
+    operating system send it SIGTERM when its run's process ends (Linux); and watch that
+    process from a thread of its own, which ends the worker when the run is gone.
+
+    The watch is what makes it certain. A SIGTERM may be taken by any thread of the
+    worker (its PDF thread, a kernel client's), and Python runs the handler only when the
+    main thread next runs Python code: an idle worker's main thread waits for its next
+    report in a pipe read that such a signal does not interrupt, and would wait forever.
+    """
     signal.signal(signal.SIGTERM, _end)
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # libc's
     if os.getppid() != parent:  # the run ended before the signal was asked for
         _end()
+    threading.Thread(target=_watch, args=(parent,), name="salesops-run-watch", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """Return only to end this worker, once its run's process ``parent`` has ended: a
+    process file descriptor becomes readable then (Linux 5.3+); elsewhere, the parent's
+    pid is checked twice a second."""
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd: poll
+        while os.getppid() == parent:
+            time.sleep(0.5)
+    else:
+        select.select([handle], [], [])
+    _end()
 
 
 def _end(*_: Any) -> None:
