@@ -247,11 +247,15 @@ def demo_tables(demo_db):
 
 
 def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
-    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
     summed = sum(r.mean for r in regions.values())
     assert np.abs(summed - company.mean).max() < 1e-6
     emea = demo_tables.reps[demo_tables.reps["region"] == "EMEA"]
-    reps = fc.reps_of_region(regions["EMEA"], demo_tables.opportunities, emea, "2026-10")
+    reps = fc.reps_of_region(
+        regions["EMEA"], demo_tables.opportunities, emea, "2026-10", stages=STAGES
+    )
     assert reps and set(reps) <= set(emea["rep_id"])
     assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
     assert all((r.mean >= 0).all() for r in reps.values())
@@ -313,11 +317,15 @@ def test_examples_label_outcomes_within_a_year():
     opps = pd.DataFrame(
         {"opportunity_id": ["A", "B", "C"], "created_date": pd.to_datetime(["2025-01-01"] * 3)}
     )
-    got = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"))
+    got = pr.examples(
+        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"), stages=STAGES
+    )
     assert dict(zip(got["opportunity_id"], got["won"], strict=True)) == {"A": 1, "B": 0, "C": 0}
     assert got["age_days"].tolist() == [9, 9, 9]
     # a year not yet passed: the still-open deal C has no label yet
-    early = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"))
+    early = pr.examples(
+        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"), stages=STAGES
+    )
     assert sorted(early["opportunity_id"]) == ["A", "B"]
 
 
@@ -454,7 +462,9 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
         summary_path=str(summary),
     )
     data = json.loads(summary.read_text())
-    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
     expected = company if scope == "company" else regions["EMEA"]
     assert list(data["forecast"]) == list(expected.mean.index)
     assert list(data["forecast"].values()) == pytest.approx(expected.mean.tolist(), rel=1e-6)
@@ -477,7 +487,7 @@ def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp
     cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
     third = shared.forecasts(opps, "2026-06", 6, STAGES)
     pd.testing.assert_series_equal(first[0].mean, third[0].mean)
-    pure = fc.company_and_regions(opps, "2026-06", 6, STAGES)  # the domain writes nothing
+    pure = fc.company_and_regions(opps, "2026-06", 6, stages=STAGES)  # the domain writes nothing
     pd.testing.assert_series_equal(first[0].mean, pure[0].mean)
     assert len(list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))) == 1
 

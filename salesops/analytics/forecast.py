@@ -301,20 +301,20 @@ def monthly_bookings(
     end: Period | str,
     by: str | None = None,
     start: pd.Timestamp | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.Series | pd.DataFrame:
     """Won amount per close month, zero-filled, for every month before ``end``'s end.
 
     The series starts at ``start`` (default: the month of the earliest created_date).
     With ``by`` it is a frame with one column per group.
     """
-    st = stages or Stages.read()
     last = Period.parse(end).end
     opps = opportunities
     first = start if start is not None else opps["created_date"].min()
     months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
     labels = pd.Index(months.strftime("%Y-%m"), name="month")
-    won = opps[(opps["stage"] == st.won) & (opps["close_date"] < last)]
+    won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
     month = won["close_date"].dt.strftime("%Y-%m").rename("month")
     if by is None:
         return won.groupby(month)["amount"].sum().reindex(labels, fill_value=0.0)
@@ -376,7 +376,8 @@ def company_and_regions(
     opportunities: pd.DataFrame,
     period: Period | str,
     horizon: int = 12,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """The company's bookings forecast and its regions', reconciled to add up.
 
@@ -399,7 +400,7 @@ def reps_of_region(
     opportunities: pd.DataFrame,
     reps: pd.DataFrame,
     period: Period | str,
-    stages: Stages | None = None,
+    stages: Stages,
 ) -> dict[str, Forecast]:
     """Forecasts for the region's active reps that sum to ``region_forecast``.
 

@@ -20,8 +20,11 @@ from conftest import HOSTILE, free_port, hostile_copy
 import salesops as so
 from salesops.analytics import metrics as m
 from salesops.data.periods import Period
+from salesops.data.stages import Stages
 from salesops.reports import dashboard
 from salesops.reports.dashboard import ALL, Dashboard
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -45,7 +48,10 @@ def expected(tables, region: str | None = None, rep: str | None = None) -> dict[
         o = o[o["region"] == region]
     if rep:
         o = o[o["owner_id"] == rep]
-    return {"bookings": m.bookings(o, period), "win_rate": m.win_rate(o, period)}
+    return {
+        "bookings": m.bookings(o, period, stages=STAGES),
+        "win_rate": m.win_rate(o, period, stages=STAGES),
+    }
 
 
 def test_tiles_follow_the_selection(dash, tables):

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.data.stages import Stages
 from salesops.reports import performance_review as review
 from salesops.reports.display import Missing
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,9 +73,9 @@ def test_no_section_returns_another_reps_rows(tiny_dir):
         review.trend(cara),
         review.comparison(cara),
         review.peer_spread(cara),
-        *review.pipeline(cara),
+        *review.pipeline(cara, stages=STAGES),
         *review.cleanup(cara),
-        review.forecast_precision(cara),
+        review.forecast_precision(cara, stages=STAGES),
         *review.statement_tables(cara),
         review.coaching(cara),
     ]
