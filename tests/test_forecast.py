@@ -147,6 +147,27 @@ def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
     assert any(note in n for n in result.notes)
 
 
+def test_no_month_of_history_is_an_unknown_forecast_not_zero():
+    result = fc.forecast(pd.Series([], dtype=float), 6)
+    assert len(result.mean) == 6 and result.mean.isna().all() and result.notes == ["no history"]
+
+
+def test_company_and_regions_without_a_won_deal_has_no_regions_and_no_crash():
+    """It crashed with a broadcasting error (shapes (0,) and (12,)) when no deal was won."""
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2"],
+            "region": ["East", "West"],
+            "stage": [STAGES.lost_names[0], STAGES.open_names[0]],
+            "amount": [100.0, 200.0],
+            "created_date": pd.to_datetime(["2026-01-05", "2026-02-05"]),
+            "close_date": pd.to_datetime(["2026-03-10", "2026-12-01"]),
+        }
+    )
+    company, regions = fc.company_and_regions(deals, "2026-10", 12, stages=STAGES)
+    assert regions == {} and len(company.mean) == 12
+
+
 def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
     values = [100.0, 120, 80, 110, 90, 130, 70, 100, 120, 80, 110, 90, 100, 120, 80, 110, 90, 130]
     result = fc.forecast(pd.Series(values, index=MONTHS[:18]), 12)
@@ -198,11 +219,6 @@ def test_the_backtest_replays_the_rule_from_past_month_ends():
         pytest.approx(again)
     )
     assert bt.backtest(q4_peak(30), 12).table.empty
-
-
-def test_an_empty_series_gives_zeros():
-    result = fc.forecast(pd.Series([], dtype=float), 3)
-    assert (result.mean == 0).all() and result.notes == ["no history"]
 
 
 def test_monthly_bookings_by_hand(tiny_dir):

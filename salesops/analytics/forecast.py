@@ -171,15 +171,17 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     -------
     Forecast
         The point forecast (floored at zero), σ per step, the fitted models and notes.
-        Short, all-zero and brand-new series return a simple forecast with a note
-        instead of raising. The same series always gives the same forecast.
+        Short and all-zero series return a simple forecast with a note instead of
+        raising; an empty one (no month yet) returns NaN: unknown, not zero. The same
+        series always gives the same forecast.
     """
     history = as_monthly(series)
     y = history.to_numpy(float)
     index = _future(history, horizon)
-    if len(y) == 0:
+    if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
+        nothing = np.full(horizon, np.nan)
         return Forecast(
-            history, pd.Series(0.0, index=index), np.zeros(horizon), "none", notes=["no history"]
+            history, pd.Series(nothing, index=index), nothing, "none", notes=["no history"]
         )
     if not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
@@ -336,6 +338,8 @@ def reconcile(
     forecasts. Intervals keep their widths and move with their forecast.
     """
     names = list(parts)
+    if not names:  # nothing to share out (no region has a booking yet)
+        return total, {}
     base = np.array([parts[n].mean.to_numpy() for n in names])
     var = np.array([parts[n].sigma ** 2 for n in names])
     gap = total.mean.to_numpy() - base.sum(axis=0)
@@ -360,6 +364,8 @@ def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]
     forecast also covers bookings that reps who are no longer there made in the past.
     """
     names = list(parts)
+    if not names:  # nothing to share out (no region has a booking yet)
+        return total, {}
     base = np.array([parts[n].mean.to_numpy() for n in names])
     adjusted = _proportional(base, total.mean.to_numpy())
     return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
