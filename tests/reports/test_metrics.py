@@ -48,14 +48,14 @@ def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
     deals = pd.read_csv(crm / "opportunities.csv").drop(columns="segment")
     deals.to_csv(crm / "opportunities.csv", index=False)
     ctx = so.ReportContext.load(str(crm), "company", "2026-09")
-    waterfall = metrics.waterfall(ctx, stages=STAGES)
+    waterfall = metrics.waterfall(ctx)
     assert waterfall == Missing("The pipeline waterfall", ("opportunity_history",))
     assert so.show(waterfall).data == (
         "*The pipeline waterfall needs the `opportunity_history` table, which this source "
         "does not have.*"
     )
     assert isinstance(metrics.breakdown(ctx, "segment"), Missing)
-    assert isinstance(metrics.funnel(ctx, stages=STAGES), Missing)
+    assert isinstance(metrics.funnel(ctx), Missing)
     counts, _ = metrics.data_quality(ctx)
     assert "Stale open deals" not in counts.index  # idleness needs the history
 

@@ -73,9 +73,9 @@ def test_no_section_returns_another_reps_rows(tiny_dir):
         review.trend(cara),
         review.comparison(cara),
         review.peer_spread(cara),
-        *review.pipeline(cara, stages=STAGES),
+        *review.pipeline(cara),
         *review.cleanup(cara),
-        review.forecast_precision(cara, stages=STAGES),
+        review.forecast_precision(cara),
         *review.statement_tables(cara),
         review.coaching(cara),
     ]
