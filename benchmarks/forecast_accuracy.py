@@ -375,7 +375,7 @@ def company_and_regions_seconds(db: str | None) -> None:
     tables = so.load(db)
     period = so.Period.parse("latest", as_of=tables.as_of)
     wall, cpu = time.perf_counter(), time.process_time()
-    fc.company_and_regions(tables.opportunities, period, 12)
+    fc.company_and_regions(tables.opportunities, period, 12, stages=tables.stages)
     print(
         f"\ncompany + regions, coherent, 12 months ahead: {time.process_time() - cpu:.2f} s CPU, "
         f"{time.perf_counter() - wall:.2f} s wall (goal < 3 s)"
@@ -388,7 +388,8 @@ def outlook_backtest(db: str | None) -> None:
     from salesops.analytics import outlook
 
     print("\n=== quarter outlook on the demo, last 8 quarter-ends (synthetic data) ===")
-    frame = outlook.backtest(so.load(db), quarters=8)
+    tables = so.load(db)
+    frame = outlook.backtest(tables, quarters=8, stages=tables.stages)
     print(frame.round(0).to_string())
     for column in ("outlook", "submitted_commit", "time_series"):
         error = (frame[column] - frame["actual"]) / frame["actual"]

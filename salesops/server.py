@@ -44,6 +44,7 @@ def voila_command(port: int = 8866, token: bool = False) -> list[str]:
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
+        "--Voila.kernel_websocket_connection_class=salesops.websocket.CurrentProtocolOnly",
         "--pool_size=1",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_interval=60",

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "salesops"
 ORDER = ["base", "data", "analytics", "reports", "batch", "delivery", "commands"]
 BASE = {"config", "errors", "storage", "fingerprint", "markup", "credentials"}
 BASE |= {"__init__", "__version__"}  # the package's lazy re-exports
-COMMANDS = {"cli", "commands", "server"}
+COMMANDS = {"cli", "commands", "server", "websocket"}
 FOLDERS = {"data", "analytics", "reports", "batch", "delivery"}
 DATABASES_AND_FILES = {"duckdb", "sqlalchemy", "psycopg", "salesops.storage"}
 

@@ -147,6 +147,27 @@ def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
     assert any(note in n for n in result.notes)
 
 
+def test_no_month_of_history_is_an_unknown_forecast_not_zero():
+    result = fc.forecast(pd.Series([], dtype=float), 6)
+    assert len(result.mean) == 6 and result.mean.isna().all() and result.notes == ["no history"]
+
+
+def test_company_and_regions_without_a_won_deal_has_no_regions_and_no_crash():
+    """It crashed with a broadcasting error (shapes (0,) and (12,)) when no deal was won."""
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2"],
+            "region": ["East", "West"],
+            "stage": [STAGES.lost_names[0], STAGES.open_names[0]],
+            "amount": [100.0, 200.0],
+            "created_date": pd.to_datetime(["2026-01-05", "2026-02-05"]),
+            "close_date": pd.to_datetime(["2026-03-10", "2026-12-01"]),
+        }
+    )
+    company, regions = fc.company_and_regions(deals, "2026-10", 12, stages=STAGES)
+    assert regions == {} and len(company.mean) == 12
+
+
 def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
     values = [100.0, 120, 80, 110, 90, 130, 70, 100, 120, 80, 110, 90, 100, 120, 80, 110, 90, 130]
     result = fc.forecast(pd.Series(values, index=MONTHS[:18]), 12)
@@ -200,11 +221,6 @@ def test_the_backtest_replays_the_rule_from_past_month_ends():
     assert bt.backtest(q4_peak(30), 12).table.empty
 
 
-def test_an_empty_series_gives_zeros():
-    result = fc.forecast(pd.Series([], dtype=float), 3)
-    assert (result.mean == 0).all() and result.notes == ["no history"]
-
-
 def test_monthly_bookings_by_hand(tiny_dir):
     tables = so.load(tiny_dir)
     series = fc.monthly_bookings(tables.opportunities, "2026-09", stages=STAGES)
@@ -247,11 +263,15 @@ def demo_tables(demo_db):
 
 
 def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
-    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
     summed = sum(r.mean for r in regions.values())
     assert np.abs(summed - company.mean).max() < 1e-6
     emea = demo_tables.reps[demo_tables.reps["region"] == "EMEA"]
-    reps = fc.reps_of_region(regions["EMEA"], demo_tables.opportunities, emea, "2026-10")
+    reps = fc.reps_of_region(
+        regions["EMEA"], demo_tables.opportunities, emea, "2026-10", stages=STAGES
+    )
     assert reps and set(reps) <= set(emea["rep_id"])
     assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
     assert all((r.mean >= 0).all() for r in reps.values())
@@ -313,11 +333,15 @@ def test_examples_label_outcomes_within_a_year():
     opps = pd.DataFrame(
         {"opportunity_id": ["A", "B", "C"], "created_date": pd.to_datetime(["2025-01-01"] * 3)}
     )
-    got = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"))
+    got = pr.examples(
+        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"), stages=STAGES
+    )
     assert dict(zip(got["opportunity_id"], got["won"], strict=True)) == {"A": 1, "B": 0, "C": 0}
     assert got["age_days"].tolist() == [9, 9, 9]
     # a year not yet passed: the still-open deal C has no label yet
-    early = pr.examples(history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"))
+    early = pr.examples(
+        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"), stages=STAGES
+    )
     assert sorted(early["opportunity_id"]) == ["A", "B"]
 
 
@@ -454,7 +478,9 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
         summary_path=str(summary),
     )
     data = json.loads(summary.read_text())
-    company, regions = fc.company_and_regions(demo_tables.opportunities, "2026-10", 12)
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
     expected = company if scope == "company" else regions["EMEA"]
     assert list(data["forecast"]) == list(expected.mean.index)
     assert list(data["forecast"].values()) == pytest.approx(expected.mean.tolist(), rel=1e-6)
@@ -477,7 +503,7 @@ def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp
     cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
     third = shared.forecasts(opps, "2026-06", 6, STAGES)
     pd.testing.assert_series_equal(first[0].mean, third[0].mean)
-    pure = fc.company_and_regions(opps, "2026-06", 6, STAGES)  # the domain writes nothing
+    pure = fc.company_and_regions(opps, "2026-06", 6, stages=STAGES)  # the domain writes nothing
     pd.testing.assert_series_equal(first[0].mean, pure[0].mean)
     assert len(list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))) == 1
 

@@ -22,32 +22,36 @@ def tiny(tiny_dir) -> so.Tables:
 
 # Q3 2026 closed deals: O1 won, O2 lost, O4 won, O5 won, O7 lost.
 def test_win_rate(tiny):
-    assert m.win_rate(tiny.opportunities, "2026-Q3") == pytest.approx(3 / 5)
-    by_region = m.win_rate(tiny.opportunities, "2026-Q3", by="region")
+    assert m.win_rate(tiny.opportunities, "2026-Q3", stages=STAGES) == pytest.approx(3 / 5)
+    by_region = m.win_rate(tiny.opportunities, "2026-Q3", by="region", stages=STAGES)
     assert by_region.to_dict() == pytest.approx({"East": 2 / 3, "West": 1 / 2})
 
 
 def test_win_rate_by_month_uses_the_close_month(tiny):
-    by_month = m.win_rate(tiny.opportunities, "2026-Q3", by="month")
+    by_month = m.win_rate(tiny.opportunities, "2026-Q3", by="month", stages=STAGES)
     assert by_month.to_dict() == pytest.approx({"2026-07": 1.0, "2026-08": 1.0, "2026-09": 1 / 3})
 
 
 def test_sales_cycle(tiny):
     # O1: Jul 1 -> Aug 15 = 45 days; O4: Jun 1 -> Jul 31 = 60; O5: May 1 -> Sep 30 = 152.
-    cycle = m.sales_cycle(tiny.opportunities, "2026-Q3")
+    cycle = m.sales_cycle(tiny.opportunities, "2026-Q3", stages=STAGES)
     assert cycle["mean_days"] == pytest.approx(257 / 3)
     assert cycle["median_days"] == 60 and cycle["deals"] == 3
 
 
 def test_deal_size_and_bookings(tiny):
-    assert m.average_deal_size(tiny.opportunities, "2026-Q3") == pytest.approx(68_000 / 3)
-    assert m.bookings(tiny.opportunities, "2026-Q3") == 68_000
-    by_month = m.bookings(tiny.opportunities, "2026-Q3", by="month")
+    assert m.average_deal_size(tiny.opportunities, "2026-Q3", stages=STAGES) == pytest.approx(
+        68_000 / 3
+    )
+    assert m.bookings(tiny.opportunities, "2026-Q3", stages=STAGES) == 68_000
+    by_month = m.bookings(tiny.opportunities, "2026-Q3", by="month", stages=STAGES)
     assert by_month.to_dict() == {"2026-07": 8_000, "2026-08": 10_000, "2026-09": 50_000}
 
 
 def test_quota_attainment_per_rep(tiny):
-    att = m.quota_attainment(tiny.opportunities, tiny.quotas, "2026-Q3", by="owner_id")
+    att = m.quota_attainment(
+        tiny.opportunities, tiny.quotas, "2026-Q3", by="owner_id", stages=STAGES
+    )
     # R1: 10,000 won against 10,000 + 10,000 + 12,000.
     assert att.loc["R1"].tolist() == pytest.approx([10_000, 32_000, 10_000 / 32_000])
     assert att.loc["R4", "attainment"] == 0  # quota 5,000, nothing won
@@ -55,16 +59,16 @@ def test_quota_attainment_per_rep(tiny):
 
 def test_quota_attainment_by_region_and_overall(tiny):
     att = m.quota_attainment(
-        tiny.opportunities, tiny.quotas, "2026-Q3", by="region", reps=tiny.reps
+        tiny.opportunities, tiny.quotas, "2026-Q3", by="region", reps=tiny.reps, stages=STAGES
     )
     assert att.loc["West", "attainment"] == pytest.approx(50_000 / 65_000)
-    overall = m.quota_attainment(tiny.opportunities, tiny.quotas, "2026-Q3")
+    overall = m.quota_attainment(tiny.opportunities, tiny.quotas, "2026-Q3", stages=STAGES)
     assert overall["attainment"].iloc[0] == pytest.approx(68_000 / 113_000)
 
 
 def test_a_rep_with_no_quota_has_no_attainment(tiny):
     quotas = tiny.quotas[tiny.quotas["rep_id"] != "R3"]
-    att = m.quota_attainment(tiny.opportunities, quotas, "2026-Q3", by="owner_id")
+    att = m.quota_attainment(tiny.opportunities, quotas, "2026-Q3", by="owner_id", stages=STAGES)
     assert att.loc["R3", "bookings"] == 50_000 and np.isnan(att.loc["R3", "attainment"])
 
 
@@ -98,9 +102,9 @@ def test_lead_conversion(tiny):
 
 
 def test_forecast_precision(tiny):
-    fp = m.forecast_precision(tiny.forecast_submissions, tiny.opportunities).set_index(
-        ["owner_id", "period"]
-    )
+    fp = m.forecast_precision(
+        tiny.forecast_submissions, tiny.opportunities, stages=STAGES
+    ).set_index(["owner_id", "period"])
     assert fp.loc[("R3", "2026-09")].to_dict() == pytest.approx(
         {
             "forecast": 60_000,
@@ -157,12 +161,14 @@ def test_the_last_submission_counts(tiny):
         ],
         ignore_index=True,
     )
-    fp = m.forecast_precision(subs, tiny.opportunities).set_index(["owner_id", "period"])
+    fp = m.forecast_precision(subs, tiny.opportunities, stages=STAGES).set_index(
+        ["owner_id", "period"]
+    )
     assert fp.loc[("R3", "2026-09"), "accuracy"] == 1
 
 
 def test_growth(tiny):
-    g = m.growth(lambda p: m.bookings(tiny.opportunities, p), "2026-09")
+    g = m.growth(lambda p: m.bookings(tiny.opportunities, p, stages=STAGES), "2026-09")
     assert (g["current"], g["previous"], g["vs_previous"]) == (50_000, 10_000, 4.0)
     assert np.isnan(g["vs_last_year"])  # nothing a year earlier
 
@@ -180,10 +186,10 @@ def test_naive_win_probability_seed_definition():
 
 def test_no_closed_deals_gives_nan_not_an_error(tiny):
     empty = "2025-01"
-    assert np.isnan(m.win_rate(tiny.opportunities, empty))
-    assert np.isnan(m.average_deal_size(tiny.opportunities, empty))
-    assert np.isnan(m.sales_cycle(tiny.opportunities, empty)["mean_days"])
-    assert m.bookings(tiny.opportunities, empty) == 0
+    assert np.isnan(m.win_rate(tiny.opportunities, empty, stages=STAGES))
+    assert np.isnan(m.average_deal_size(tiny.opportunities, empty, stages=STAGES))
+    assert np.isnan(m.sales_cycle(tiny.opportunities, empty, stages=STAGES)["mean_days"])
+    assert m.bookings(tiny.opportunities, empty, stages=STAGES) == 0
     assert np.isnan(m.time_selling(tiny.activities, empty))
     assert np.isnan(m.lead_response(tiny.leads, empty)["median_hours"])
     assert np.isnan(m.lead_conversion(tiny.leads, empty))
@@ -191,20 +197,20 @@ def test_no_closed_deals_gives_nan_not_an_error(tiny):
 
 def test_a_single_deal(tiny):
     one = tiny.opportunities[tiny.opportunities["opportunity_id"] == "O5"]
-    assert m.win_rate(one, "2026-09") == 1
-    assert m.sales_cycle(one, "2026-09")["median_days"] == 152
+    assert m.win_rate(one, "2026-09", stages=STAGES) == 1
+    assert m.sales_cycle(one, "2026-09", stages=STAGES)["median_days"] == 152
 
 
 def test_deals_that_span_periods_count_where_they_close(tiny):
     # O5 was created in May and closed in September: it is September's booking only.
-    assert m.bookings(tiny.opportunities, "2026-05") == 0
-    assert m.bookings(tiny.opportunities, "2026-09") == 50_000
+    assert m.bookings(tiny.opportunities, "2026-05", stages=STAGES) == 0
+    assert m.bookings(tiny.opportunities, "2026-09", stages=STAGES) == 50_000
 
 
 def test_an_empty_region(tiny):
     east_only = tiny.opportunities[tiny.opportunities["region"] == "East"]
-    assert np.isnan(m.win_rate(east_only[east_only["region"] == "West"], "2026-Q3"))
-    assert m.win_rate(east_only, "2026-Q3", by="region").index.tolist() == ["East"]
+    assert np.isnan(m.win_rate(east_only[east_only["region"] == "West"], "2026-Q3", stages=STAGES))
+    assert m.win_rate(east_only, "2026-Q3", by="region", stages=STAGES).index.tolist() == ["East"]
 
 
 # -- invariants ---------------------------------------------------------------------------

@@ -15,6 +15,9 @@ from conftest import execute
 import salesops as so
 from salesops.analytics import metrics as m
 from salesops.data.scopes import Scope
+from salesops.data.stages import Stages
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -81,12 +84,14 @@ def test_metrics_notebook_runs_and_its_summary_is_right(scope, demo_db, tmp_path
     assert (data["scope"], data["period"], data["as_of"]) == (scope, "2026-10", "2026-10-31")
     tables = so.load(demo_db, scope, "2026-10")
     kpis = data["kpis"]
-    assert kpis["Bookings"]["current"] == pytest.approx(m.bookings(tables.opportunities, "2026-10"))
+    assert kpis["Bookings"]["current"] == pytest.approx(
+        m.bookings(tables.opportunities, "2026-10", stages=STAGES)
+    )
     assert kpis["Bookings"]["last_year"] == pytest.approx(
-        m.bookings(tables.opportunities, "2025-10")
+        m.bookings(tables.opportunities, "2025-10", stages=STAGES)
     )
     assert kpis["Win rate"]["previous"] == pytest.approx(
-        m.win_rate(tables.opportunities, "2026-09"), abs=1e-6
+        m.win_rate(tables.opportunities, "2026-09", stages=STAGES), abs=1e-6
     )  # the summary keeps 6 places
     assert data["deals"] == len(tables.opportunities)
     html = (tmp_path / "out.ipynb").read_text()

@@ -24,9 +24,9 @@ def tiny(tiny_dir) -> so.Tables:
 
 def test_open_pipeline_now(tiny):
     # Open: O3 20,000 Proposal (.5), O6 30,000 Negotiation (.75), O8 no amount, O10 15,000 Discovery (.3).
-    p = pl.pipeline(tiny.opportunities)
+    p = pl.pipeline(tiny.opportunities, stages=STAGES)
     assert (p["deals"], p["amount"], p["weighted"]) == (4, 65_000, 10_000 + 22_500 + 4_500)
-    october = pl.pipeline(tiny.opportunities, "2026-10")
+    october = pl.pipeline(tiny.opportunities, "2026-10", stages=STAGES)
     assert october["amount"] == 30_000
 
 
@@ -34,7 +34,11 @@ def test_pipeline_as_of_a_past_date(tiny):
     # On Sep 1: East O2 5,000 Qualification, O3 25,000 Prospecting; West O5 50,000 Negotiation,
     # O6 30,000 Prospecting, O10 15,000 Discovery.
     by_region = pl.pipeline_as_of(
-        tiny.opportunity_history, "2026-09-01", by="region", opportunities=tiny.opportunities
+        tiny.opportunity_history,
+        "2026-09-01",
+        by="region",
+        opportunities=tiny.opportunities,
+        stages=STAGES,
     )
     assert by_region.loc["East"].tolist() == [2, 30_000, 750 + 1_250]
     assert by_region.loc["West"].tolist() == [3, 95_000, 37_500 + 1_500 + 4_500]
@@ -44,11 +48,13 @@ def test_snapshot_after_the_last_change_is_the_current_state(tiny):
     now = pl.snapshot(tiny.opportunity_history, "2027-01-01").set_index("opportunity_id")
     current = tiny.opportunities.set_index("opportunity_id")
     assert (now["stage"] == current.loc[now.index, "stage"]).all()
-    assert pl.pipeline(now.reset_index()).equals(pl.pipeline(tiny.opportunities))
+    assert pl.pipeline(now.reset_index(), stages=STAGES).equals(
+        pl.pipeline(tiny.opportunities, stages=STAGES)
+    )
 
 
 def test_waterfall_for_september(tiny):
-    w = pl.waterfall(tiny.opportunity_history, "2026-09")["amount"]
+    w = pl.waterfall(tiny.opportunity_history, "2026-09", stages=STAGES)["amount"]
     assert w.to_dict() == {
         "start": 80_000,  # O2 5,000 + O3 25,000 + O5 50,000, all due in September
         "created": 4_000,  # O7
@@ -67,40 +73,46 @@ def test_waterfall_reconciles_with_pipeline_as_of(tiny):
         ("2026-08", "2026-Q3"),
         ("2026-Q3", ("2026-07-01", "2027-01-01")),
     ]:
-        w = pl.waterfall(tiny.opportunity_history, period, window)["amount"]
+        w = pl.waterfall(tiny.opportunity_history, period, window, stages=STAGES)["amount"]
         start, end = Period.parse(period).start, Period.parse(period).end
         cw = window or period
-        assert w["start"] == pl.pipeline_as_of(tiny.opportunity_history, start, cw)["amount"]
-        assert w["end"] == pl.pipeline_as_of(tiny.opportunity_history, end, cw)["amount"]
+        assert (
+            w["start"]
+            == pl.pipeline_as_of(tiny.opportunity_history, start, cw, stages=STAGES)["amount"]
+        )
+        assert (
+            w["end"]
+            == pl.pipeline_as_of(tiny.opportunity_history, end, cw, stages=STAGES)["amount"]
+        )
         assert w.drop(["start", "end"]).sum() == pytest.approx(w["end"] - w["start"])
 
 
 def test_pulled_in(tiny):
     # O3's close date moves from Sep 30 to Nov 30 on Sep 28: for a Q4 window it is pulled in.
-    w = pl.waterfall(tiny.opportunity_history, "2026-09", "2026-Q4")["amount"]
+    w = pl.waterfall(tiny.opportunity_history, "2026-09", "2026-Q4", stages=STAGES)["amount"]
     assert w["pulled_in"] == 20_000
 
 
 def test_funnel(tiny):
-    f = pl.funnel(tiny.opportunity_history, tiny.opportunities, "2026-Q3")
+    f = pl.funnel(tiny.opportunity_history, tiny.opportunities, "2026-Q3", stages=STAGES)
     assert f["deals"].tolist() == [7, 6, 4, 4, 3, 2]
     assert f.loc["Negotiation", "conversion"] == pytest.approx(3 / 4)
     assert f.loc["Closed Won", "of_created"] == pytest.approx(2 / 7)
 
 
 def test_slippage(tiny):
-    s = pl.slippage(tiny.opportunity_history, "2026-09")
+    s = pl.slippage(tiny.opportunity_history, "2026-09", stages=STAGES)
     assert s.index.tolist() == ["O3"]
     assert s.loc["O3"].tolist() == [1, 61, 20_000, True]
-    aug = pl.slippage(tiny.opportunity_history, "2026-08")
+    aug = pl.slippage(tiny.opportunity_history, "2026-08", stages=STAGES)
     assert aug.loc["O2", "slipped_out"]  # Aug 31 -> Sep 30
     assert aug.loc["O5", "days_pushed"] == 30
 
 
 def test_stale_deals(tiny):
-    stale = pl.stale_deals(tiny.opportunities, "2026-10-10", tiny.opportunity_history).set_index(
-        "opportunity_id"
-    )
+    stale = pl.stale_deals(
+        tiny.opportunities, "2026-10-10", tiny.opportunity_history, stages=STAGES
+    ).set_index("opportunity_id")
     assert stale.index.tolist() == ["O10", "O8"]
     assert stale.loc["O10", "days_past_close"] == 40  # due Aug 31
     assert stale.loc["O10", "reason"] == "past close date; no change for 30+ days"
@@ -108,17 +120,17 @@ def test_stale_deals(tiny):
 
 
 def test_sales_velocity(tiny):
-    v = pl.sales_velocity(tiny.opportunities, "2026-09")
+    v = pl.sales_velocity(tiny.opportunities, "2026-09", stages=STAGES)
     # 3 qualified open deals x 0.6 x 22,666.67 / 85.67 days
     assert v["velocity_per_day"] == pytest.approx(3 * 0.6 * (68_000 / 3) / (257 / 3))
 
 
 def test_pipeline_coverage(tiny):
     # October: O6 30,000 open; quota 12,000 + 20,000 + 10,000; O9 12,000 already won.
-    c = pl.pipeline_coverage(tiny.opportunities, tiny.quotas, "2026-09")
+    c = pl.pipeline_coverage(tiny.opportunities, tiny.quotas, "2026-09", stages=STAGES)
     assert (c["coverage"], c["pipeline"], c["quota_remaining"]) == (1.0, 30_000, 30_000)
     met = pl.pipeline_coverage(
-        tiny.opportunities, tiny.quotas[tiny.quotas["amount"] < 10_000], "2026-09"
+        tiny.opportunities, tiny.quotas[tiny.quotas["amount"] < 10_000], "2026-09", stages=STAGES
     )
     assert np.isnan(met["coverage"])  # no quota left to meet
 

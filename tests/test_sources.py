@@ -18,7 +18,10 @@ import salesops as so
 from salesops import cli
 from salesops.data.mapping import SourceSpec
 from salesops.data.sources import Source
+from salesops.data.stages import Stages
 from salesops.errors import ConfigError, DataError
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 
 def _same_tables(a: so.Tables, b: so.Tables) -> None:
@@ -286,17 +289,17 @@ def test_since_loads_less_and_changes_no_metric(small_db):
     for t in (full, part):
         o, h = t.opportunities, t.opportunity_history
         t.numbers = [
-            m.bookings(o, "2026-Q3"),
-            m.win_rate(o, "2026-08"),
+            m.bookings(o, "2026-Q3", stages=STAGES),
+            m.win_rate(o, "2026-08", stages=STAGES),
             m.time_selling(t.activities, "2026-09"),
             m.lead_response(t.leads, "2026-09")["p90_hours"],
-            pl.pipeline(o)["amount"],
-            pl.pipeline_as_of(h, "2026-07-01")["weighted"],
-            pl.pipeline_as_of(h, "2026-08-15")["amount"],
-            *pl.waterfall(h, "2026-08", "2026-Q3")["amount"],
-            pl.slippage(h, "2026-09")["days_pushed"].sum(),
-            len(pl.stale_deals(o, "2026-09-30", h)),
-            *pl.funnel(h, o, ("2026-07-01", "2026-10-01"))["deals"],
+            pl.pipeline(o, stages=STAGES)["amount"],
+            pl.pipeline_as_of(h, "2026-07-01", stages=STAGES)["weighted"],
+            pl.pipeline_as_of(h, "2026-08-15", stages=STAGES)["amount"],
+            *pl.waterfall(h, "2026-08", "2026-Q3", stages=STAGES)["amount"],
+            pl.slippage(h, "2026-09", stages=STAGES)["days_pushed"].sum(),
+            len(pl.stale_deals(o, "2026-09-30", h, stages=STAGES)),
+            *pl.funnel(h, o, ("2026-07-01", "2026-10-01"), stages=STAGES)["deals"],
         ]
     assert part.numbers == pytest.approx(full.numbers, nan_ok=True)
 
@@ -321,8 +324,8 @@ def test_since_works_on_postgresql(small_db, postgres_url):
     part = so.load(postgres_url, "region:EMEA", "2026-09", since="2026-08-01")
     assert len(part.opportunity_history) < len(full.opportunity_history)
     for period in ("2026-08", "2026-09"):
-        assert pl.waterfall(part.opportunity_history, period).equals(
-            pl.waterfall(full.opportunity_history, period)
+        assert pl.waterfall(part.opportunity_history, period, stages=STAGES).equals(
+            pl.waterfall(full.opportunity_history, period, stages=STAGES)
         )
 
 

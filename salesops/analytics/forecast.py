@@ -171,15 +171,17 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     -------
     Forecast
         The point forecast (floored at zero), σ per step, the fitted models and notes.
-        Short, all-zero and brand-new series return a simple forecast with a note
-        instead of raising. The same series always gives the same forecast.
+        Short and all-zero series return a simple forecast with a note instead of
+        raising; an empty one (no month yet) returns NaN: unknown, not zero. The same
+        series always gives the same forecast.
     """
     history = as_monthly(series)
     y = history.to_numpy(float)
     index = _future(history, horizon)
-    if len(y) == 0:
+    if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
+        nothing = np.full(horizon, np.nan)
         return Forecast(
-            history, pd.Series(0.0, index=index), np.zeros(horizon), "none", notes=["no history"]
+            history, pd.Series(nothing, index=index), nothing, "none", notes=["no history"]
         )
     if not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
@@ -301,20 +303,20 @@ def monthly_bookings(
     end: Period | str,
     by: str | None = None,
     start: pd.Timestamp | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.Series | pd.DataFrame:
     """Won amount per close month, zero-filled, for every month before ``end``'s end.
 
     The series starts at ``start`` (default: the month of the earliest created_date).
     With ``by`` it is a frame with one column per group.
     """
-    st = stages or Stages.read()
     last = Period.parse(end).end
     opps = opportunities
     first = start if start is not None else opps["created_date"].min()
     months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
     labels = pd.Index(months.strftime("%Y-%m"), name="month")
-    won = opps[(opps["stage"] == st.won) & (opps["close_date"] < last)]
+    won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
     month = won["close_date"].dt.strftime("%Y-%m").rename("month")
     if by is None:
         return won.groupby(month)["amount"].sum().reindex(labels, fill_value=0.0)
@@ -336,6 +338,8 @@ def reconcile(
     forecasts. Intervals keep their widths and move with their forecast.
     """
     names = list(parts)
+    if not names:  # nothing to share out (no region has a booking yet)
+        return total, {}
     base = np.array([parts[n].mean.to_numpy() for n in names])
     var = np.array([parts[n].sigma ** 2 for n in names])
     gap = total.mean.to_numpy() - base.sum(axis=0)
@@ -360,6 +364,8 @@ def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]
     forecast also covers bookings that reps who are no longer there made in the past.
     """
     names = list(parts)
+    if not names:  # nothing to share out (no region has a booking yet)
+        return total, {}
     base = np.array([parts[n].mean.to_numpy() for n in names])
     adjusted = _proportional(base, total.mean.to_numpy())
     return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
@@ -376,7 +382,8 @@ def company_and_regions(
     opportunities: pd.DataFrame,
     period: Period | str,
     horizon: int = 12,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """The company's bookings forecast and its regions', reconciled to add up.
 
@@ -399,7 +406,7 @@ def reps_of_region(
     opportunities: pd.DataFrame,
     reps: pd.DataFrame,
     period: Period | str,
-    stages: Stages | None = None,
+    stages: Stages,
 ) -> dict[str, Forecast]:
     """Forecasts for the region's active reps that sum to ``region_forecast``.
 

@@ -50,26 +50,20 @@ def _aggregate(frame: pd.DataFrame, by: By, date_column: str, fn: Callable[[pd.D
     return frame.groupby(keys, dropna=False, observed=True).apply(fn, include_groups=False)
 
 
-def closed_in(
-    opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
-) -> pd.DataFrame:
+def closed_in(opportunities: pd.DataFrame, window: Window, stages: Stages) -> pd.DataFrame:
     """Deals closed (won or lost) with a close date inside ``window``."""
-    st = Stages.given(stages)
     opps = opportunities
-    return opps[opps["stage"].isin(st.closed_names) & in_window(opps["close_date"], window)]
+    return opps[opps["stage"].isin(stages.closed_names) & in_window(opps["close_date"], window)]
 
 
-def won_in(
-    opportunities: pd.DataFrame, window: Window, stages: Stages | None = None
-) -> pd.DataFrame:
+def won_in(opportunities: pd.DataFrame, window: Window, stages: Stages) -> pd.DataFrame:
     """Deals won with a close date inside ``window``."""
-    st = Stages.given(stages)
     opps = opportunities
-    return opps[(opps["stage"] == st.won) & in_window(opps["close_date"], window)]
+    return opps[(opps["stage"] == stages.won) & in_window(opps["close_date"], window)]
 
 
 def win_rate(
-    opportunities: pd.DataFrame, window: Window, by: By = None, stages: Stages | None = None
+    opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
     """Share of deals closed in the window that were won.
 
@@ -77,16 +71,15 @@ def win_rate(
     Open deals are excluded. Counts deals, not amounts.
     Returns NaN for a window or group with no closed deals.
     """
-    st = Stages.given(stages)
-    closed = closed_in(opportunities, window, st)
+    closed = closed_in(opportunities, window, stages)
     result = _aggregate(
-        closed, by, "close_date", lambda g: (g["stage"] == st.won).mean() if len(g) else np.nan
+        closed, by, "close_date", lambda g: (g["stage"] == stages.won).mean() if len(g) else np.nan
     )
     return result.rename("win_rate") if isinstance(result, pd.Series) else float(result)
 
 
 def sales_cycle(
-    opportunities: pd.DataFrame, window: Window, by: By = None, stages: Stages | None = None
+    opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> pd.Series | pd.DataFrame:
     """Days from created_date to close_date of deals won in the window.
 
@@ -106,7 +99,7 @@ def sales_cycle(
 
 
 def average_deal_size(
-    opportunities: pd.DataFrame, window: Window, by: By = None, stages: Stages | None = None
+    opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
     """Mean amount of deals won in the window.
 
@@ -119,7 +112,7 @@ def average_deal_size(
 
 
 def bookings(
-    opportunities: pd.DataFrame, window: Window, by: By = None, stages: Stages | None = None
+    opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
     """Total amount of deals won in the window.
 
@@ -141,7 +134,8 @@ def quota_attainment(
     window: Window,
     by: str | None = None,
     reps: pd.DataFrame | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.DataFrame:
     """Bookings against quota for the window.
 
@@ -272,7 +266,8 @@ def forecast_precision(
     submissions: pd.DataFrame,
     opportunities: pd.DataFrame,
     category: str = "commit",
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.DataFrame:
     """Submitted forecasts against actual bookings, per owner and period.
 

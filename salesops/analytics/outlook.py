@@ -180,16 +180,15 @@ def pipeline_forecast(
     quarter: Period | str,
     as_of: pd.Timestamp,
     model: WinModel,
-    stages: Stages | None = None,
+    stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
     """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
-    st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
-    share = in_quarter_share(history, opportunities, q, as_of, st)
+    closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
+    share = in_quarter_share(history, opportunities, q, as_of, stages)
     weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
-    rate = run_rate(opportunities, q, as_of, st)
+    rate = run_rate(opportunities, q, as_of, stages)
     return pd.Series(
         {
             "closed": closed,
@@ -207,13 +206,12 @@ def categories(
     opportunities: pd.DataFrame,
     quarter: Period | str,
     as_of: pd.Timestamp,
-    stages: Stages | None = None,
+    stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
     """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
-    st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    closed, due = _closed_and_due(opportunities, q, as_of, st, history)
+    closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
     amount = due.groupby("forecast_category")["amount"].sum()
     commit = closed + amount.get("commit", 0.0)
     best = commit + amount.get("best_case", 0.0)
@@ -262,7 +260,7 @@ def quota(quotas: pd.DataFrame | None, quarter: Period | str) -> float:
     return float(rows.sum()) if len(rows) else np.nan
 
 
-def backtest(tables: Tables, quarters: int = 8, stages: Stages | None = None) -> pd.DataFrame:
+def backtest(tables: Tables, quarters: int = 8, *, stages: Stages) -> pd.DataFrame:
     """The outlook made on the last day before each of the last ``quarters`` complete
     quarters, against what was then booked.
 
@@ -274,7 +272,6 @@ def backtest(tables: Tables, quarters: int = 8, stages: Stages | None = None) ->
     """
     from salesops.analytics import forecast as fc
 
-    st = stages or Stages.read()
     opps, history = tables.opportunities, tables.opportunity_history
     as_of = pd.Timestamp(tables.as_of)
     last = Period.parse(f"{as_of + pd.Timedelta(days=1):%Y-%m}").quarter().shift(-1)
@@ -282,11 +279,11 @@ def backtest(tables: Tables, quarters: int = 8, stages: Stages | None = None) ->
     for back in range(quarters - 1, -1, -1):
         q = last.shift(-back)
         day = q.start - pd.Timedelta(days=1)
-        model = WinModel.fit(history, opps, day, stages=st)
-        series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=st)
+        model = WinModel.fit(history, opps, day, stages=stages)
+        series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=stages)
         rows[q.label] = {
-            "actual": bookings(opps, q, stages=st),
-            "outlook": pipeline_forecast(opps, q, day, model, st, history)["expected"],
+            "actual": bookings(opps, q, stages=stages),
+            "outlook": pipeline_forecast(opps, q, day, model, stages, history)["expected"],
             "submitted_commit": submitted(tables.forecast_submissions, q)["commit"],
             "time_series": float(fc.forecast(series, 3).mean.sum()),
         }

@@ -57,7 +57,7 @@ def rep_kpis(
     tables: Tables,
     window: tuple[pd.Timestamp, pd.Timestamp],
     reps: pd.Index | list[str],
-    stages: Stages | None = None,
+    stages: Stages,
 ) -> pd.DataFrame:
     """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids).
 
@@ -65,20 +65,19 @@ def rep_kpis(
     the end) / that quarter's quota; the other KPIs are the ``salesops.analytics.metrics`` ones
     grouped by owner.
     """
-    st = stages or Stages.read()
     o, index = tables.opportunities, pd.Index(list(reps), name="rep_id")
     out = pd.DataFrame(index=index)
-    out["bookings"] = m.bookings(o, window, by="owner_id", stages=st).reindex(index).fillna(0.0)
+    out["bookings"] = m.bookings(o, window, by="owner_id", stages=stages).reindex(index).fillna(0.0)
     if tables.quotas is not None:
-        att = m.quota_attainment(o, tables.quotas, window, by="owner_id", stages=st)
+        att = m.quota_attainment(o, tables.quotas, window, by="owner_id", stages=stages)
         out["attainment"] = att["attainment"].reindex(index)
     else:
         out["attainment"] = np.nan
-    out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=st).reindex(index)
-    cycle = m.sales_cycle(o, window, by="owner_id", stages=st)
+    out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=stages).reindex(index)
+    cycle = m.sales_cycle(o, window, by="owner_id", stages=stages)
     out["cycle_days"] = cycle["median_days"].reindex(index) if "median_days" in cycle else np.nan
-    out["deal_size"] = m.average_deal_size(o, window, by="owner_id", stages=st).reindex(index)
-    out["coverage"] = coverage(tables, window[1], index, st)
+    out["deal_size"] = m.average_deal_size(o, window, by="owner_id", stages=stages).reindex(index)
+    out["coverage"] = coverage(tables, window[1], index, stages)
     leads = tables.leads
     if leads is not None and len(leads):
         response = m.lead_response(leads, window, by="owner_id")
@@ -296,7 +295,7 @@ def capacity(
     opportunities: pd.DataFrame,
     quarter: Period,
     as_of: pd.Timestamp,
-    stages: Stages | None = None,
+    stages: Stages,
     ramp_months: int | None = None,
 ) -> pd.Series:
     """Bookings capacity of a team for ``quarter``.
@@ -305,14 +304,13 @@ def capacity(
     who were fully ramped all that time; capacity = Σ over active reps and the quarter's
     months of productivity × ramp factor (months in seat then / ramp months, at most 1).
     """
-    st = stages or Stages.read()
     ramp = settings().ramp_months if ramp_months is None else ramp_months
     start = as_of - pd.DateOffset(months=12)
     active = active_reps(reps)
     veteran = active[
         active["hire_date"].isna() | (active["hire_date"] <= start - pd.DateOffset(months=ramp))
     ]
-    booked = m.bookings(opportunities, (start, as_of), by="owner_id", stages=st)
+    booked = m.bookings(opportunities, (start, as_of), by="owner_id", stages=stages)
     monthly = booked.reindex(veteran["rep_id"]).fillna(0.0) / 12
     productivity = float(monthly.median()) if len(monthly) else np.nan
     factors = [

@@ -59,7 +59,8 @@ def pipeline(
     deals: pd.DataFrame,
     close_window: Window | None = None,
     by: By = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.Series | pd.DataFrame:
     """Open pipeline: the deals still open whose close date falls in ``close_window``.
 
@@ -70,15 +71,14 @@ def pipeline(
     ``deals`` is the opportunities table (the pipeline now) or a :func:`snapshot` (the
     pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
     """
-    st = Stages.given(stages)
-    keep = deals["stage"].isin(st.open_names)
+    keep = deals["stage"].isin(stages.open_names)
     if close_window is not None:
         keep &= in_window(deals["close_date"], close_window)
     used = {"stage", "amount", "close_date", *([by] if isinstance(by, str) else by or [])}
     open_ = deals[[c for c in deals.columns if c in used]][keep]  # take only what is used
     amount = open_["amount"].fillna(0.0)
     frame = pd.DataFrame(
-        {"deals": 1, "amount": amount, "weighted": amount * st.probability_of(open_["stage"])},
+        {"deals": 1, "amount": amount, "weighted": amount * stages.probability_of(open_["stage"])},
         index=open_.index,
     )
     if not by:
@@ -100,21 +100,23 @@ def pipeline_as_of(
     close_window: Window | None = None,
     by: By = None,
     opportunities: pd.DataFrame | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.Series | pd.DataFrame:
     """:func:`pipeline` as it stood at the moment ``as_of``, rebuilt from history.
 
     ``by`` may name opportunity attributes (region, owner_id, ...) when
     ``opportunities`` is given.
     """
-    return pipeline(snapshot(history, as_of, opportunities), close_window, by, stages)
+    return pipeline(snapshot(history, as_of, opportunities), close_window, by, stages=stages)
 
 
 def waterfall(
     history: pd.DataFrame,
     period: Window,
     close_window: Window | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.DataFrame:
     """How the open pipeline closing in ``close_window`` moved during ``period``.
 
@@ -138,11 +140,10 @@ def waterfall(
     -------
     DataFrame indexed by step with ``amount`` and ``deals`` (deals moving in that step).
     """
-    st = Stages.given(stages)
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
     h = changes_before(history, end)
-    inside = h["stage"].isin(st.open_names) & in_window(h["close_date"], close_window)
+    inside = h["stage"].isin(stages.open_names) & in_window(h["close_date"], close_window)
     amount = h["amount"].fillna(0.0)
     first = h["opportunity_id"].ne(h["opportunity_id"].shift())
     prev_in = inside.shift(fill_value=False) & ~first
@@ -152,8 +153,8 @@ def waterfall(
     entered = during & inside & ~prev_in
     stayed = during & inside & prev_in
     left = during & ~inside & prev_in
-    won = left & (h["stage"] == st.won)
-    lost = left & h["stage"].isin(st.lost_names)
+    won = left & (h["stage"] == stages.won)
+    lost = left & h["stage"].isin(stages.lost_names)
     pushed = left & ~won & ~lost
     won_amount = amount.where(h["amount"].notna(), prev_amount)
 
@@ -179,7 +180,7 @@ def funnel(
     history: pd.DataFrame,
     opportunities: pd.DataFrame,
     cohort: Window,
-    stages: Stages | None = None,
+    stages: Stages,
 ) -> pd.DataFrame:
     """Stage-to-stage conversion of the deals created in ``cohort``.
 
@@ -192,25 +193,26 @@ def funnel(
 
     The last row is the won stage. Without history the current stage is used.
     """
-    st = Stages.given(stages)
     cohort_ids = opportunities.loc[
         in_window(opportunities["created_date"], cohort), "opportunity_id"
     ]
-    order = {name: i for i, name in enumerate(st.open_names)}
-    n_open = len(st.open_names)
+    order = {name: i for i, name in enumerate(stages.open_names)}
+    n_open = len(stages.open_names)
     rows = (history if history is not None else opportunities)[["opportunity_id", "stage"]]
     rows = rows[isin(rows["opportunity_id"], cohort_ids)]
-    level = lookup(rows["stage"], order).where(rows["stage"] != st.won, n_open)
+    level = lookup(rows["stage"], order).where(rows["stage"] != stages.won, n_open)
     reached = level.groupby(rows["opportunity_id"]).max().reindex(cohort_ids).fillna(-1)
     counts = [int((reached >= k).sum()) for k in range(n_open + 1)]
-    out = pd.DataFrame({"deals": counts}, index=pd.Index([*st.open_names, st.won], name="stage"))
+    out = pd.DataFrame(
+        {"deals": counts}, index=pd.Index([*stages.open_names, stages.won], name="stage")
+    )
     previous = out["deals"].shift()
     out["conversion"] = out["deals"] / previous.where(previous > 0)
     out["of_created"] = out["deals"] / len(cohort_ids) if len(cohort_ids) else np.nan
     return out
 
 
-def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None) -> pd.DataFrame:
+def slippage(history: pd.DataFrame, period: Window, stages: Stages) -> pd.DataFrame:
     """Close-date pushes made during ``period``, per deal.
 
     A push is a change that moves an open deal's close date later. Per deal: ``pushes``
@@ -218,13 +220,12 @@ def slippage(history: pd.DataFrame, period: Window, stages: Stages | None = None
     ``slipped_out`` (its close date was inside the period and a push moved it past the
     period's end). Empty when no deal was pushed.
     """
-    st = Stages.given(stages)
     start, end = window_bounds(period)
     h = changes_before(history, end)
     same = h["opportunity_id"].eq(h["opportunity_id"].shift())
     before = h["close_date"].shift()
     moved = (h["close_date"] - before).dt.days
-    push = same & (moved > 0) & h["stage"].isin(st.open_names) & (h["changed_at"] >= start)
+    push = same & (moved > 0) & h["stage"].isin(stages.open_names) & (h["changed_at"] >= start)
     slipped = push & (before >= start) & (before < end) & (h["close_date"] >= end)
     rows = h.assign(days=moved, slipped_out=slipped)[push]
     if rows.empty:
@@ -242,7 +243,8 @@ def stale_deals(
     as_of: pd.Timestamp | str,
     history: pd.DataFrame | None = None,
     stale_days: int | None = None,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.DataFrame:
     """Open deals that need cleaning up at ``as_of`` (a day; deals are judged at its end).
 
@@ -253,14 +255,13 @@ def stale_deals(
     Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
     ``reason`` (``past close date``, ``no change for N days`` or both).
     """
-    st = Stages.given(stages)
     if stale_days is None:
         from salesops.config import settings
 
         stale_days = settings().stale_after_days
     day = pd.Timestamp(as_of).normalize()
     today = np.datetime64(day, "ns")
-    is_open = opportunities["stage"].isin(st.open_names).to_numpy()
+    is_open = opportunities["stage"].isin(stages.open_names).to_numpy()
     ids = opportunities["opportunity_id"][is_open]
     close = opportunities["close_date"].to_numpy()[is_open]
     past_close = (today - close) // np.timedelta64(1, "D")
@@ -294,7 +295,8 @@ def sales_velocity(
     opportunities: pd.DataFrame,
     period: Period | str,
     lookback_months: int = 12,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> pd.Series:
     """Revenue the qualified pipeline is expected to produce per day.
 
@@ -305,13 +307,12 @@ def sales_velocity(
     ``lookback_months`` ending with ``period``. NaN when any input is missing or the
     cycle is 0. Returns the value and its four inputs.
     """
-    st = Stages.given(stages)
     p = Period.parse(period)
     window = (p.end - pd.DateOffset(months=lookback_months), p.end)
-    n = int(opportunities["stage"].isin(st.qualified_names).sum())
-    wr = win_rate(opportunities, window, stages=st)
-    size = average_deal_size(opportunities, window, stages=st)
-    cycle = sales_cycle(opportunities, window, stages=st)["mean_days"]
+    n = int(opportunities["stage"].isin(stages.qualified_names).sum())
+    wr = win_rate(opportunities, window, stages=stages)
+    size = average_deal_size(opportunities, window, stages=stages)
+    cycle = sales_cycle(opportunities, window, stages=stages)["mean_days"]
     value = n * wr * size / cycle if cycle and not np.isnan(cycle) else np.nan
     return pd.Series(
         {
@@ -328,7 +329,7 @@ def pipeline_coverage(
     opportunities: pd.DataFrame,
     quotas: pd.DataFrame,
     period: Period | str,
-    stages: Stages | None = None,
+    stages: Stages,
 ) -> pd.Series:
     """Open pipeline for the next period against the quota still to be met in it.
 
@@ -338,11 +339,10 @@ def pipeline_coverage(
     """
     from salesops.analytics.metrics import bookings
 
-    st = Stages.given(stages)
     nxt = Period.parse(period).shift(1)
-    open_amount = pipeline(opportunities, nxt, stages=st)["amount"]
+    open_amount = pipeline(opportunities, nxt, stages=stages)["amount"]
     quota = quotas.loc[nxt.contains(quotas["month"]), "amount"].sum()
-    remaining = quota - bookings(opportunities, nxt, stages=st)
+    remaining = quota - bookings(opportunities, nxt, stages=stages)
     coverage = open_amount / remaining if remaining > 0 else np.nan
     return pd.Series(
         {

@@ -52,7 +52,7 @@ def examples(
     opportunities: pd.DataFrame,
     dates: list[pd.Timestamp] | pd.DatetimeIndex,
     known_at: pd.Timestamp,
-    stages: Stages | None = None,
+    stages: Stages,
     within_days: int = WITHIN_DAYS,
 ) -> pd.DataFrame:
     """Open deals at each snapshot date, labelled with their outcome as of ``known_at``.
@@ -65,13 +65,12 @@ def examples(
     Returns one row per labelled (date, open deal): ``opportunity_id``, ``date``,
     ``stage``, ``amount``, ``age_days`` and ``won``.
     """
-    st = stages or Stages.read()
-    final = _outcomes(history, known_at, st)
+    final = _outcomes(history, known_at, stages)
     window = pd.Timedelta(days=within_days)
     frames = []
     for date in dates:
         state = snapshot(history, date, opportunities)
-        state = state[state["stage"].isin(st.open_names)]
+        state = state[state["stage"].isin(stages.open_names)]
         state = state.assign(date=pd.Timestamp(date)).merge(final, on="opportunity_id", how="left")
         resolved = state["closed_at"].notna() & (state["closed_at"] <= state["date"] + window)
         labelled = resolved | (state["date"] + window <= known_at)
@@ -135,13 +134,10 @@ class WinModel:
     cycle_days: float
 
     @classmethod
-    def from_examples(
-        cls, data: pd.DataFrame, cycle_days: float, stages: Stages | None = None
-    ) -> WinModel:
+    def from_examples(cls, data: pd.DataFrame, cycle_days: float, stages: Stages) -> WinModel:
         """Fit on labelled examples (``stage``, ``age_days``, ``won``; see :func:`examples`)."""
-        st = stages or Stages.read()
-        defaults = pd.Series(st.probabilities).reindex(st.open_names)
-        by_stage = data.groupby("stage")["won"].agg(["sum", "count"]).reindex(st.open_names)
+        defaults = pd.Series(stages.probabilities).reindex(stages.open_names)
+        by_stage = data.groupby("stage")["won"].agg(["sum", "count"]).reindex(stages.open_names)
         by_stage = by_stage.fillna(0)
         stage_rates = (by_stage["sum"] + PRIOR * defaults) / (by_stage["count"] + PRIOR)
         keyed = data.assign(band=band(data["age_days"], cycle_days))
@@ -151,11 +147,10 @@ class WinModel:
         return cls(cells, stage_rates.rename("probability"), cycle_days)
 
     @classmethod
-    def stage_defaults(cls, stages: Stages | None = None) -> WinModel:
+    def stage_defaults(cls, stages: Stages) -> WinModel:
         """The model without history to learn from: every deal gets its stage's default
         probability (``parameters/stages.yml``), whatever its age."""
-        st = stages or Stages.read()
-        rates = pd.Series(st.probabilities).reindex(st.open_names).rename("probability")
+        rates = pd.Series(stages.probabilities).reindex(stages.open_names).rename("probability")
         cells = pd.DataFrame(
             {"won": [], "deals": [], "probability": []},
             index=pd.MultiIndex.from_arrays([[], []], names=["stage", "band"]),
@@ -169,7 +164,8 @@ class WinModel:
         opportunities: pd.DataFrame,
         as_of: pd.Timestamp,
         months: int = 24,
-        stages: Stages | None = None,
+        *,
+        stages: Stages,
     ) -> WinModel:
         """Fit on monthly snapshots of the ``months`` before ``as_of``, outcomes as of then.
 
@@ -177,13 +173,12 @@ class WinModel:
         model is :meth:`stage_defaults`. The reports of a run share a fitted model through
         :func:`salesops.reports.shared.win_model`, which fits it once.
         """
-        st = stages or Stages.read()
         if history is None:
-            return cls.stage_defaults(st)
+            return cls.stage_defaults(stages)
         as_of = pd.Timestamp(as_of)
         dates = pd.date_range(end=as_of, periods=months, freq="MS")
-        data = examples(history, opportunities, dates, as_of, st)
-        return cls.from_examples(data, typical_cycle(opportunities, as_of, st), st)
+        data = examples(history, opportunities, dates, as_of, stages)
+        return cls.from_examples(data, typical_cycle(opportunities, as_of, stages), stages)
 
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
         """The calibrated probability of each open deal (``stage``, ``created_date``) at ``at``."""
@@ -230,7 +225,8 @@ def calibration(
     opportunities: pd.DataFrame,
     as_of: pd.Timestamp,
     holdout_months: int = 12,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
     fit: Callable[..., WinModel] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Score the three estimates out of time.
@@ -247,19 +243,18 @@ def calibration(
     tables
         The reliability table of each estimate.
     """
-    st = stages or Stages.read()
     as_of = pd.Timestamp(as_of)
     cutoff = (as_of - pd.DateOffset(months=holdout_months)).normalize()
-    model = (fit or WinModel.fit)(history, opportunities, cutoff, stages=st)
+    model = (fit or WinModel.fit)(history, opportunities, cutoff, stages=stages)
     dates = pd.date_range(cutoff, as_of, freq="MS", inclusive="right")
-    test = examples(history, opportunities, dates, as_of, st)
+    test = examples(history, opportunities, dates, as_of, stages)
     estimates = {
         "calibrated": model.cell_probability(
             test["stage"], band(test["age_days"], model.cycle_days)
         ),
-        "stage default": st.probability_of(test["stage"]),
+        "stage default": stages.probability_of(test["stage"]),
         "naive elapsed time": naive_win_probability(
-            test["age_days"].astype(float), typical_cycle(opportunities, cutoff, st, "mean")
+            test["age_days"].astype(float), typical_cycle(opportunities, cutoff, stages, "mean")
         ),
     }
     scores = pd.DataFrame(

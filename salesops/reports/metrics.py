@@ -226,7 +226,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     """How the pipeline due to close in the quarter moved during the period."""
     window = waterfall_window(ctx)
     history = ctx.tables.opportunity_history
-    frame = pl.waterfall(history, ctx.period, window, ctx.stages)
+    frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
     caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
     formats = {"amount": "money", "deals": "number"}
     return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))

@@ -52,15 +52,17 @@ def win_model(
     opportunities: pd.DataFrame,
     as_of: pd.Timestamp,
     months: int = 24,
-    stages: Stages | None = None,
+    *,
+    stages: Stages,
 ) -> WinModel:
     """:meth:`salesops.analytics.probability.WinModel.fit`, fitted once per input."""
-    st = Stages.given(stages)
     if history is None:
-        return WinModel.stage_defaults(st)
-    parts = [history, opportunities, pd.Timestamp(as_of), months, st]
+        return WinModel.stage_defaults(stages)
+    parts = [history, opportunities, pd.Timestamp(as_of), months, stages]
     return cached(
-        "win_models", parts, lambda: WinModel.fit(history, opportunities, as_of, months, st)
+        "win_models",
+        parts,
+        lambda: WinModel.fit(history, opportunities, as_of, months, stages=stages),
     )
 
 

@@ -20,8 +20,11 @@ from conftest import HOSTILE, free_port, hostile_copy
 import salesops as so
 from salesops.analytics import metrics as m
 from salesops.data.periods import Period
+from salesops.data.stages import Stages
 from salesops.reports import dashboard
 from salesops.reports.dashboard import ALL, Dashboard
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -45,7 +48,10 @@ def expected(tables, region: str | None = None, rep: str | None = None) -> dict[
         o = o[o["region"] == region]
     if rep:
         o = o[o["owner_id"] == rep]
-    return {"bookings": m.bookings(o, period), "win_rate": m.win_rate(o, period)}
+    return {
+        "bookings": m.bookings(o, period, stages=STAGES),
+        "win_rate": m.win_rate(o, period, stages=STAGES),
+    }
 
 
 def test_tiles_follow_the_selection(dash, tables):
@@ -296,3 +302,37 @@ def test_the_token_is_neither_on_the_command_line_nor_printed(small_db):
         assert refused.value.code == 302  # to the login page
         with opener.open(f"{url}?token={token}") as answer:
             assert answer.status == 200  # the dashboard
+
+
+def test_a_client_on_the_old_websocket_protocol_is_refused_and_the_server_goes_on(server):
+    """One widget-state request over the older JSON protocol froze Voila (issue 29): a
+    kernel socket that does not ask for the current protocol is closed before any message
+    of it is read; the current protocol is served and the page still loads."""
+    import asyncio
+    import json
+    from urllib.request import urlopen
+
+    from tornado.websocket import websocket_connect
+
+    from salesops.websocket import CURRENT, POLICY_VIOLATION
+
+    page = urlopen(server, timeout=120).read().decode()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
+    channels = server.replace("http", "ws", 1) + f"api/kernels/{kernel}/channels?session_id=t"
+    header = {"msg_id": "1", "msg_type": "comm_msg", "username": "", "session": "t"}
+    request_state = {"comm_id": "x", "data": {"method": "request_state"}}
+    legacy = {"channel": "shell", "header": header, "parent_header": {}, "metadata": {}}
+
+    async def talk() -> tuple[object, int | None, str | None]:
+        old = await websocket_connect(channels)
+        await old.write_message(json.dumps({**legacy, "content": request_state}))
+        answer = await asyncio.wait_for(old.read_message(), 30)
+        current = await websocket_connect(channels, subprotocols=[CURRENT])
+        selected = current.selected_subprotocol
+        current.close()
+        return answer, old.close_code, selected
+
+    answer, code, selected = asyncio.run(talk())
+    assert answer is None and code == POLICY_VIOLATION  # closed, nothing read or answered
+    assert selected == CURRENT
+    assert "kernelId" in urlopen(server, timeout=60).read().decode()

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.data.stages import Stages
 from salesops.reports import forecast
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.data.stages import Stages
 from salesops.reports import metrics
 from salesops.reports.display import Missing
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.data.stages import Stages
 from salesops.reports import performance_review as review
 from salesops.reports.display import Missing
+
+STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).resolve().parents[2]
 
