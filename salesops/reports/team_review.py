@@ -18,6 +18,7 @@ from IPython.display import HTML
 
 from salesops.analytics import compensation as comp
 from salesops.analytics import performance as perf
+from salesops.analytics.capacity import quarter_capacity
 from salesops.data.model import active_reps
 from salesops.data.model import sellers as sellers_of
 from salesops.errors import DataError
@@ -32,6 +33,7 @@ CAPACITY_ROWS = {
     "productivity": "money",
     "ramped_rep_months": "decimal",
     "capacity": "money",
+    "booked_last_quarter": "money",
     "target": "money",
     "gap": "money",
 }
@@ -146,12 +148,13 @@ def ramping(ctx: ReportContext) -> pd.DataFrame:
 
 @per_context
 def capacity(ctx: ReportContext) -> pd.Series:
-    """Next quarter's capacity against the region's quota for it."""
+    """Next quarter's capacity against the region's quota for it, next to what the region
+    booked the quarter before (:func:`salesops.analytics.capacity.quarter_capacity`)."""
     quarter = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
     if quarter.end <= ctx.period.end:
         quarter = quarter.shift(1)
     ramp = ctx.settings.ramp_months
-    cap = perf.capacity(
+    cap = quarter_capacity(
         sellers(ctx), ctx.tables.opportunities, quarter, ctx.as_of, ctx.stages, ramp
     )
     q = ctx.tables.quotas
@@ -166,7 +169,11 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     support (ramp without hire dates, target and gap without quotas)."""
     cap = capacity(ctx)
     rows = dict(CAPACITY_ROWS)
-    caption = f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
+    caption = (
+        f"Capacity for {cap.name}: {int(cap['headcount'])} sellers who owned deals in the last "
+        "12 months (or were hired in them), their mean monthly bookings × ramped rep-months, "
+        "against quota"
+    )
     unknown = []
     if not ctx.tables.has("reps.hire_date"):
         rows.pop("ramping")
