@@ -3,6 +3,7 @@ checked by hand; the rep and team review notebooks; and privacy by construction.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ from salesops.analytics import capacity
 from salesops.analytics import performance as perf
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
+from salesops.reports import performance_review as review
 
 STAGES = Stages.read()
 
@@ -181,6 +183,19 @@ def test_a_seller_owned_a_deal_and_the_data_starts_at_the_first_close():
     months = [f"2017-{k:02d}" for k in range(1, 7)]
     assert history["month"].astype(str).tolist() == months * 2
     assert history["bookings"].tolist() == [0.0] * 6 + [0.0] * 5 + [50.0]
+
+
+def test_the_review_says_how_many_peers_it_compares_with(tiny_dir):
+    tables = so.load(tiny_dir)
+    nobody = pd.DataFrame({"rep_id": ["R9"], "name": ["Nina"], "region": ["East"], "role": "rep"})
+    tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
+    ctx = so.ReportContext.of(tables, "2026-09", "rep:R1", comp_plan="parameters/comp_plan.yml")
+    # East's sellers with deals in July to September are R1 and R2: R1 has one peer, and
+    # R9 (no deal) is none
+    assert review.peer_count(ctx) == 1 and review.member(ctx)
+    caption = review.comparison(ctx).attrs["view"].caption
+    assert caption.startswith("The last 3 months against 1 peer in East: the other sellers")
+    assert review.summary(ctx)["peers"] == 1
 
 
 def test_territory_by_hand():
