@@ -153,15 +153,8 @@ def capacity_model(ctx: ReportContext) -> pn.Capacity:
     """Productivity, ramp curve and attrition from the scope's history, or the settings
     ``ramp_months`` and ``attrition_monthly`` where the data cannot measure them."""
     assumed = (ctx.settings.ramp_months, ctx.settings.attrition_monthly)
-    return pn.estimate(
-        deals(ctx),
-        people(ctx),
-        ctx.as_of,
-        ctx.stages,
-        assumed,
-        hire_dates=ctx.tables.has("reps.hire_date"),
-        end_dates=ctx.tables.has("reps.end_date"),
-    )
+    dates = (ctx.tables.has("reps.hire_date"), ctx.tables.has("reps.end_date"))
+    return pn.estimate(deals(ctx), people(ctx), ctx.as_of, ctx.stages, assumed, *dates)
 
 
 def assumptions(ctx: ReportContext) -> tuple[str, str]:
@@ -410,7 +403,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values."""
-    goal, cap = target(ctx), capacity(ctx)
+    goal, cap, model = target(ctx), capacity(ctx), capacity_model(ctx)
     return {
         "report": "planning",
         "scope": str(ctx.scope),
@@ -421,10 +414,7 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         "capacity": plain(cap.loc["Year", "capacity"]),
         "gap": plain(cap.loc["Year", "gap"]),
         "sellers": len(team(ctx)),
-        "assumed": {
-            "ramp": capacity_model(ctx).ramp_assumed,
-            "attrition": capacity_model(ctx).attrition_assumed,
-        },
+        "assumed": {"ramp": model.ramp_assumed, "attrition": model.attrition_assumed},
         "hiring": {k: plain(float(v)) for k, v in hiring(ctx).drop("plan").items()}
         | {"plan": bool(hiring(ctx)["plan"])},
         "hires_needed": {q: int(h) for q, h in need(ctx)["hires"].items()},
