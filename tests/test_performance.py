@@ -19,6 +19,7 @@ from salesops.analytics import performance as perf
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 from salesops.reports import performance_review as review
+from salesops.reports import team_review
 
 STAGES = Stages.read()
 
@@ -196,6 +197,23 @@ def test_the_review_says_how_many_peers_it_compares_with(tiny_dir):
     caption = review.comparison(ctx).attrs["view"].caption
     assert caption.startswith("The last 3 months against 1 peer in East: the other sellers")
     assert review.summary(ctx)["peers"] == 1
+
+
+def test_the_team_reviews_capacity_sits_next_to_last_quarters_bookings(tiny_dir):
+    tables = so.load(tiny_dir)  # the whole company: the review keeps to East's deals
+    ctx = so.ReportContext.of(
+        tables, "2026-09", "region:East", comp_plan="parameters/comp_plan.yml"
+    )
+    cap = team_review.capacity(ctx)
+    # R1 is East's only seller still employed (R2 left in August); the data starts in July
+    # (R2's win on 31 July): R1 booked 10,000 in July to September, 3,333.33 a month
+    assert cap.name == "2026-Q4" and cap["headcount"] == 1
+    assert cap["productivity"] == pytest.approx(10_000 / 3)
+    assert cap["capacity"] == pytest.approx(10_000)
+    assert cap["booked_last_quarter"] == 10_000 + 8_000  # O1 and O4, not West's O5
+    caption = team_review.capacity_table(ctx).attrs["view"].caption
+    assert caption.startswith("Capacity for 2026-Q4: 1 seller who owned deals")
+    assert "booked last quarter: 2026-Q3" in caption
 
 
 def test_territory_by_hand():

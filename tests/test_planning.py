@@ -346,3 +346,20 @@ def test_the_plan_says_what_it_measured():
     ramp, attrition = planning.assumptions(ctx)
     assert ramp == "ramp measured from the hire dates of reps hired within the data"
     assert attrition == "attrition 0.0% a month, measured from end dates over the last 3 years"
+
+
+def test_an_export_without_hire_or_end_dates_is_planned_on_stated_assumptions(tmp_path):
+    EXPORT.to_csv(tmp_path / "opportunities.csv", index=False)
+    NO_DATES.drop(columns=["hire_date", "end_date", "role"]).to_csv(
+        tmp_path / "reps.csv", index=False
+    )
+    ctx = planning.context(str(tmp_path), "company", "2017-12", simulations=50)
+    assert {"reps.hire_date", "reps.end_date"} <= ctx.tables.absent
+    ramp, attrition = planning.assumptions(ctx)
+    assert ramp.endswith(
+        "because the source has no hire dates; today's sellers count as fully ramped"
+    )
+    assert attrition == (
+        "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source has "
+        "no end dates"
+    )

@@ -123,7 +123,7 @@ def people(ctx: ReportContext) -> pd.DataFrame:
 @per_context
 def team(ctx: ReportContext) -> pd.DataFrame:
     """The scope's sellers still employed who owned deals in the 12 months to the as-of
-    day, or were hired in them (:func:`salesops.analytics.capacity.team`): capacity and
+    day, or joined in them (:func:`salesops.analytics.capacity.team`): capacity and
     quotas are theirs, not everyone's on the reps file."""
     end = ctx.as_of + pd.Timedelta(days=1)
     return sellers.team(deals(ctx), people(ctx), (end - pd.DateOffset(months=12), end), ctx.stages)
@@ -181,13 +181,13 @@ def assumptions(ctx: ReportContext) -> tuple[str, str]:
 @per_context
 def capacity(ctx: ReportContext) -> pd.DataFrame:
     """Bottom-up capacity per quarter against the target, and the gap."""
-    cap, hires = capacity_model(ctx), option(ctx, "hires")
+    cap, hires, n = capacity_model(ctx), option(ctx, "hires"), len(team(ctx))
     out = pn.bottom_up(cap, team(ctx), year(ctx), hires)
     out["target"] = target(ctx)["target"]
     out["gap"] = out["target"] - out["capacity"]
     caption = (
-        f"Bottom-up: {len(team(ctx))} sellers who owned deals in the last 12 months (or "
-        f"were hired in them), ramped productivity {fmt.money(cap.productivity)} a month "
+        f"Bottom-up: {n} seller{'s' if n != 1 else ''} who owned deals in the last 12 "
+        f"months (or joined in them), ramped productivity {fmt.money(cap.productivity)} a month "
         f"since the data's first close; {'; '.join(assumptions(ctx))}; "
         f"planned hires {', '.join(str(h) for h in hires)} by quarter"
     )
