@@ -326,10 +326,10 @@ def test_the_plan_says_what_it_assumed_and_warns_about_an_unreachable_target():
     view = shown.attrs["view"]
     assert view.caption.startswith("Warning about the target, not a hiring plan")
     assert (
-        shown.loc["sellers", "value"] == 2
-        and shown.loc["hires needed, starting in Q1", "value"] == 9
+        shown.loc["Sellers", "value"] == 2
+        and shown.loc["Hires needed, starting in Q1", "value"] == 9
     )
-    assert shown.loc["capacity per seller", "value"] == pytest.approx(
+    assert shown.loc["Capacity per seller", "value"] == pytest.approx(
         200 * (0.98 ** np.arange(12)).sum()
     )
     summary = planning.summary(ctx)

@@ -279,7 +279,7 @@ def apart(quarter: str, row: pd.Series) -> str:
         )
     if why["slippage"] > 0:
         reasons.append(f"{fmt.pct(why['slippage'])} of the wins of due deals slip past the quarter")
-    if pd.notna(why["run_rate"]):
+    if pd.notna(why["run_rate"]) and why["run_rate"] >= 0.005:
         reasons.append(f"{fmt.pct(why['run_rate'])} of the pipeline view is run-rate")
     reasons.append("the time series extends past monthly bookings, whatever the pipeline holds")
     return f"{views}: {'; '.join(reasons)}."

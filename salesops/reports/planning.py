@@ -208,13 +208,13 @@ def ramp(ctx: ReportContext) -> pd.DataFrame:
 
 
 WARNING_ROWS = {
-    "gap": ("gap", "money"),
-    "target": ("target", "money"),
-    "capacity": ("capacity of today's sellers", "money"),
-    "per_seller": ("capacity per seller", "money"),
-    "per_hire": ("bookings of a hire starting in Q1", "money"),
-    "sellers": ("sellers", "number"),
-    "hires": ("hires needed, starting in Q1", "number"),
+    "gap": ("Gap", "money"),
+    "target": ("Target", "money"),
+    "capacity": ("Capacity of today's sellers", "money"),
+    "per_seller": ("Capacity per seller", "money"),
+    "per_hire": ("Bookings of a hire starting in Q1", "money"),
+    "sellers": ("Sellers", "number"),
+    "hires": ("Hires needed, starting in Q1", "number"),
 }
 
 
