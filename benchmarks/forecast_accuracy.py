@@ -164,7 +164,10 @@ def demo_cases(db: str | None) -> list[Case]:
 
     tables = so.load(db)
     regions = fc.monthly_bookings(
-        tables.opportunities, so.Period.parse("latest", as_of=tables.as_of), by="region"
+        tables.opportunities,
+        so.Period.parse("latest", as_of=tables.as_of),
+        by="region",
+        stages=tables.stages,
     )
     return [
         Case(f"demo {r}", regions[r].iloc[:-12], regions[r].iloc[-12:].to_numpy(float), 12)

@@ -85,6 +85,8 @@ class Settings(BaseModel):
     selling_activity_kinds: tuple[str, ...] = ("call", "email", "meeting", "demo")
     stale_after_days: int = Field(30, strict=True)
     ramp_months: int = Field(6, strict=True)
+    attrition_monthly: float = 0.02
+    max_hire_share: float = 0.5
 
     @field_validator("fiscal_year_start_month")
     @classmethod
@@ -112,6 +114,20 @@ class Settings(BaseModel):
     def _ramp(cls, value: int) -> int:
         if value < 0:
             raise ValueError(f"must be a whole number of months, got {value!r}")
+        return value
+
+    @field_validator("attrition_monthly")
+    @classmethod
+    def _attrition(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"must be a monthly share from 0 to under 1, got {value!r}")
+        return value
+
+    @field_validator("max_hire_share")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"must be a share of the team above 0, got {value!r}")
         return value
 
     @property

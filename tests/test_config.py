@@ -115,6 +115,8 @@ def test_source_resolution(tmp_path):
         ({"selling_activity_kinds": "call"}, "selling_activity_kinds: must be a list of names"),
         ({"stale_after_days": 0}, "stale_after_days: must be a positive whole number"),
         ({"ramp_months": -1}, "ramp_months: must be a whole number of months, got -1"),
+        ({"attrition_monthly": 1.5}, "attrition_monthly: must be a monthly share from 0"),
+        ({"max_hire_share": 0}, "max_hire_share: must be a share of the team above 0"),
     ],
 )
 def test_broken_settings(data, message):

@@ -533,3 +533,19 @@ def test_without_stage_history_win_probabilities_are_the_stage_defaults():
     )
     expected = [STAGES.probabilities[s] for s in deals["stage"]]
     assert model.predict(deals, pd.Timestamp("2026-09-30")).tolist() == expected
+
+
+def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
+    deals = _deals()
+    deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan  # an open deal, no amount
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    row = outlook.pipeline_forecast(deals, "2026-Q4", pd.Timestamp("2026-10-15"), model, STAGES)
+    # due in Q4: P1 (no amount) and N1 (overdue); closed 100, weighted 400 × 0.75 = 300,
+    # run-rate 7.5
+    assert (row["open_deals"], row["unpriced_deals"]) == (2.0, 1.0)
+    assert row["expected"] == pytest.approx(407.5)
+    row["time_series"] = 1630.0
+    why = outlook.apart(row)
+    assert why["ratio"] == pytest.approx(0.25)
+    assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
+    assert why["run_rate"] == pytest.approx(7.5 / 407.5)

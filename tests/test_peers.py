@@ -3,14 +3,16 @@ region's :class:`~salesops.analytics.peers.Peers` is the one the whole region's 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.analytics import capacity
 from salesops.analytics import performance as perf
 from salesops.analytics.peers import Peers
-from salesops.data.model import active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -39,7 +41,9 @@ def test_every_reps_comparison_is_the_whole_regions(demo_db, region):
     )
     peers = Peers.of(tables, region, period, tables.as_of, STAGES)
     reps = tables.reps
-    members = list(active_reps(reps[reps["region"] == region], now)["rep_id"])
+    members = list(
+        capacity.owners(tables.opportunities, reps[reps["region"] == region], now, STAGES)["rep_id"]
+    )
     assert peers.members == len(members) and len(peers.kpis) == len(members)
     # the old way: every rep's KPIs by id, the rep's own row dropped
     current = perf.rep_kpis(tables, now, members, STAGES)
@@ -57,3 +61,21 @@ def test_every_reps_comparison_is_the_whole_regions(demo_db, region):
         medians = peers.conversion_medians(mine, member=True)
         expected = conversion.drop(columns=[rep]).median(axis=1)
         pd.testing.assert_series_equal(medians, expected, check_names=False)
+
+
+def test_a_person_without_deals_is_not_a_zero_peer(tiny_dir):
+    tables = so.load(tiny_dir)
+    nobody = pd.DataFrame(
+        {"rep_id": ["R9"], "name": ["Nina Nodeal"], "region": ["East"], "role": ["rep"]}
+    )
+    tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
+    period = Period.parse("2026-09")
+    peers = Peers.of(tables, "East", period, tables.as_of, STAGES)
+    # East's sellers in July to September: R1 (won 10,000 on 15 Aug) and R2 (won 8,000 on
+    # 31 Jul, left on 15 Aug); R9 owned no deal and is not a peer with $0
+    assert peers.members == 2
+    assert sorted(peers.kpis["bookings"]) == [8000.0, 10000.0]
+    mine = perf.rep_kpis(tables.for_scope("rep:R1"), period.window(3), ["R1"], STAGES).loc["R1"]
+    table = peers.comparison(mine, mine, member=True)
+    assert table.loc["Bookings", "peer_median"] == 8000.0  # R2 alone, not the median of 0 and 8,000
+    assert table.loc["Bookings", "peers"] == 1

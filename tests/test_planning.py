@@ -12,12 +12,15 @@ from conftest import execute
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops.analytics import payouts
+import salesops as so
+from salesops.analytics import capacity, payouts
 from salesops.analytics import planning as pn
 from salesops.analytics.compensation import CompPlan
 from salesops.analytics.forecast import Forecast
+from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
+from salesops.reports import planning
 
 STAGES = Stages.read()
 PLAN = CompPlan.read()
@@ -208,3 +211,155 @@ def test_planning_notebook_runs(scope, demo_db, tmp_path):
     assert data["scope"] == scope and data["year"] == "2027"
     assert set(data["quota_total"].values()) == {round(data["target"])}
     assert data["gap"] == pytest.approx(data["target"] - data["capacity"])
+
+
+# -- real exports: deals before the first close, people without deals, no dates ---------------
+def monthly_wins(rep: str, amount: float) -> pd.DataFrame:
+    """A deal won by ``rep`` for ``amount`` every month from March to December 2017, all
+    created in October 2016 (the export's deals start five months before its first close)."""
+    months = pd.date_range("2017-03-01", "2017-12-01", freq="MS")
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"{rep}{k}" for k in range(len(months))],
+            "owner_id": rep,
+            "region": "East",
+            "account_id": [f"{rep}-acct{k}" for k in range(len(months))],
+            "stage": "Closed Won",
+            "amount": amount,
+            "created_date": pd.Timestamp("2016-10-01"),
+            "close_date": months + pd.Timedelta(days=14),
+        }
+    )
+
+
+EXPORT = pd.concat([monthly_wins("A", 100.0), monthly_wins("B", 300.0)], ignore_index=True)
+NO_DATES = pd.DataFrame(
+    {
+        "rep_id": ["A", "B", "C"],
+        "name": ["Ann", "Ben", "Cy"],
+        "region": "East",
+        "role": None,
+        "hire_date": pd.NaT,
+        "end_date": pd.NaT,
+    }
+)
+
+
+def test_capacity_counts_sellers_with_deals_from_the_first_close():
+    model = pn.estimate(
+        EXPORT, NO_DATES, pd.Timestamp("2017-12-31"), STAGES, (6, 0.02), False, False
+    )
+    # A and B, March to December: 20 rep-months, 4,000 booked. Before, C (no deal) and
+    # the months from December 2016 made 39 rep-months: 4,000 / 39 = 102.56
+    assert model.productivity == pytest.approx(4000 / 20)
+    team = capacity.team(
+        EXPORT, NO_DATES, (pd.Timestamp("2017-01-01"), pd.Timestamp("2018-01-01")), STAGES
+    )
+    assert team["rep_id"].tolist() == ["A", "B"]
+    plan = pn.bottom_up(model, team, Period.parse("2018"), (0, 0, 0, 0))
+    survival = 0.98 ** np.arange(12)
+    assert plan.loc["Year", "current_reps"] == pytest.approx(2 * 200 * survival.sum())
+
+
+def test_ramp_and_attrition_without_dates_are_stated_assumptions():
+    as_of = pd.Timestamp("2017-12-31")
+    model = pn.estimate(EXPORT, NO_DATES, as_of, STAGES, (6, 0.02), False, False)
+    # not 100% from month one and 0% attrition: the settings, with the reason
+    assert model.ramp.tolist() == pytest.approx([1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1.0])
+    assert model.ramp_assumed == "the source has no hire dates"
+    assert (model.attrition, model.attrition_assumed) == (0.02, "the source has no end dates")
+    # hire dates, but nobody hired within the data: the ramp cannot be measured either
+    veterans = NO_DATES.assign(hire_date=pd.Timestamp("2015-01-01"))
+    model = pn.estimate(EXPORT, veterans, as_of, STAGES, (6, 0.02), True, True)
+    assert model.ramp_assumed == "no rep was hired within the data"
+    assert model.attrition_assumed is None and model.attrition == 0.0  # measured: nobody left
+    # B hired in February 2017: month k in seat is measured against A's full months
+    hired = veterans.assign(hire_date=pd.to_datetime(["2015-01-01", "2017-02-01", None]))
+    model = pn.estimate(EXPORT, hired, as_of, STAGES, (6, 0.02), True, True)
+    assert model.ramp_assumed is None
+    # B's months (300 each) against A's full ones (100): capped at 1
+    assert model.ramp.tolist() == [1.0] * 12
+
+
+def test_a_hiring_need_beyond_half_the_team_is_a_warning():
+    model = pn.Capacity(100.0, pn.linear_ramp(6), attrition=0.0)
+    # a hire starting in Q1 books 100 × (1/6 + 2/6 + … + 5/6 + 1 × 7) = 950 in the year
+    assert model.contribution(0.0, 12).sum() == pytest.approx(950.0)
+    team = 30
+    for gap, hires, plan in [(24_000.0, 26, False), (9_000.0, 10, True)]:
+        year = pd.DataFrame(
+            {"current_reps": [36_000.0], "target": [36_000.0 + gap], "gap": [gap]},
+            index=["Year"],
+        )
+        need = pn.hires_needed(model, gap)
+        check = pn.hiring_check(year, need, team, 0.5)
+        assert (check["hires"], check["plan"]) == (hires, plan)
+        assert check["per_seller"] == 1_200.0 and check["per_hire"] == pytest.approx(950.0)
+
+
+def export_context(reps: pd.DataFrame, absent: frozenset[str], growth: float):
+    """A planning context on :data:`EXPORT` seen on 31 December 2017."""
+    tables = Tables(
+        EXPORT.assign(forecast_category="closed"),
+        reps,
+        as_of=pd.Timestamp("2017-12-31"),
+        absent=absent,
+    )
+    return so.ReportContext.of(tables, "2017-12", "company", growth=growth, hires=(0, 0, 0, 0))
+
+
+def test_the_plan_says_what_it_assumed_and_warns_about_an_unreachable_target():
+    ctx = export_context(NO_DATES, frozenset({"reps.hire_date", "reps.end_date"}), growth=3.0)
+    caption = planning.capacity(ctx).attrs["view"].caption
+    assert caption.startswith("Bottom-up: 2 sellers who owned deals in the last 12 months")
+    assert (
+        "ramp assumed: linear to full productivity over 6 months (setting `ramp_months`), "
+        "because the source has no hire dates; today's sellers count as fully ramped" in caption
+    )
+    assert (
+        "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source "
+        "has no end dates" in caption
+    )
+    assert "0.0%" not in caption
+    # the target is four times the forecast (4,800): 9 hires for a team of 2 is no plan
+    shown = planning.hires(ctx)
+    view = shown.attrs["view"]
+    assert view.caption.startswith("Warning about the target, not a hiring plan")
+    assert (
+        shown.loc["Sellers", "value"] == 2
+        and shown.loc["Hires needed, starting in Q1", "value"] == 9
+    )
+    assert shown.loc["Capacity per seller", "value"] == pytest.approx(
+        200 * (0.98 ** np.arange(12)).sum()
+    )
+    summary = planning.summary(ctx)
+    assert summary["hiring"]["plan"] is False and summary["sellers"] == 2
+    assert summary["assumed"] == {
+        "ramp": "the source has no hire dates",
+        "attrition": "the source has no end dates",
+    }
+
+
+def test_the_plan_says_what_it_measured():
+    hired = NO_DATES.assign(hire_date=pd.to_datetime(["2015-01-01", "2017-02-01", None]))
+    ctx = export_context(hired, frozenset(), growth=0.1)
+    ramp, attrition = planning.assumptions(ctx)
+    assert ramp == "ramp measured from the hire dates of reps hired within the data"
+    assert attrition == "attrition 0.0% a month, measured from end dates over the last 3 years"
+
+
+def test_an_export_without_hire_or_end_dates_is_planned_on_stated_assumptions(tmp_path):
+    EXPORT.to_csv(tmp_path / "opportunities.csv", index=False)
+    NO_DATES.drop(columns=["hire_date", "end_date", "role"]).to_csv(
+        tmp_path / "reps.csv", index=False
+    )
+    ctx = planning.context(str(tmp_path), "company", "2017-12", simulations=50)
+    assert {"reps.hire_date", "reps.end_date"} <= ctx.tables.absent
+    ramp, attrition = planning.assumptions(ctx)
+    assert ramp.endswith(
+        "because the source has no hire dates; today's sellers count as fully ramped"
+    )
+    assert attrition == (
+        "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source has "
+        "no end dates"
+    )

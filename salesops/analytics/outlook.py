@@ -20,6 +20,9 @@ pooled over the same quarter of the last two years, and the run-rate is the mean
 quarter's in the last two years times the growth of the last four quarters over the four
 before them.
 
+:func:`apart` says what sets the pipeline view apart from the time-series view of the same
+quarter: open deals without amounts, slippage and the run-rate.
+
 Forecast-category roll-up over the open deals closing in Q, from each deal's
 ``forecast_category``::
 
@@ -183,7 +186,9 @@ def pipeline_forecast(
     stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
+    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module);
+    ``open_deals`` due in it, of which ``unpriced_deals`` have no amount (they add
+    nothing to the weighted pipeline)."""
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
     share = in_quarter_share(history, opportunities, q, as_of, stages)
@@ -197,8 +202,34 @@ def pipeline_forecast(
             "run_rate": rate,
             "expected": closed + weighted + rate,
             "open_deals": float(len(due)),
+            "unpriced_deals": float(due["amount"].isna().sum()),
         },
         name=q.label,
+    )
+
+
+def apart(row: pd.Series) -> pd.Series:
+    """What sets a quarter's pipeline view (``expected``) apart from its time-series view
+    (``time_series``, the monthly forecast summed over the quarter), from a row of
+    :func:`pipeline_forecast` with ``time_series`` added::
+
+        ratio     = expected / time_series             (NaN when time_series is 0)
+        unpriced  = open deals due without an amount   (out of the pipeline view)
+        slippage  = 1 − in_quarter_share               (wins of due deals that land later)
+        run_rate  = run_rate / expected                (the share not in the pipeline yet)
+
+    The time-series view extends past monthly bookings whatever the pipeline holds, so
+    an export whose open deals have no amounts, or a pipeline that slips, parts the two.
+    """
+    expected, series = row["expected"], row["time_series"]
+    return pd.Series(
+        {
+            "ratio": expected / series if series else np.nan,
+            "unpriced": row.get("unpriced_deals", 0.0),
+            "open_deals": row["open_deals"],
+            "slippage": 1 - row["in_quarter_share"],
+            "run_rate": row["run_rate"] / expected if expected else np.nan,
+        }
     )
 
 

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import performance as perf
+from salesops.analytics.capacity import owners
 from salesops.analytics.probability import WinModel
-from salesops.data.model import Tables, active_reps
+from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -41,8 +42,9 @@ class Peers:
     region
         The region.
     members
-        How many of the region's reps were employed in the last 3 months (their ids are
-        not kept).
+        How many of the region's sellers were employed in the last 3 months and owned a
+        deal active in them (:func:`salesops.analytics.capacity.owners`; their ids are not
+        kept). Someone who owned no deal is not a peer with $0 of bookings.
     kpis
         :func:`salesops.analytics.performance.rep_kpis` of those reps over the last 3 months, each
         column sorted on its own (missing values last): one distribution per KPI.
@@ -66,12 +68,12 @@ class Peers:
         cls, tables: Tables, region: str, period: Period, as_of: pd.Timestamp, stages: Stages
     ) -> Peers:
         """The region's peers from ``tables`` (the region's or the company's rows)."""
-        reps = tables.reps
-        members = list(
-            active_reps(reps[reps["region"] == region], period.window(KPI_MONTHS))["rep_id"]
-        )
+        reps, window = tables.reps, period.window(KPI_MONTHS)
         rows = tables.for_scope(f"region:{region}")
-        kpis = perf.rep_kpis(rows, period.window(KPI_MONTHS), members, stages)
+        members = list(
+            owners(rows.opportunities, reps[reps["region"] == region], window, stages)["rep_id"]
+        )
+        kpis = perf.rep_kpis(rows, window, members, stages)
         conversion = pd.DataFrame()
         if rows.opportunity_history is not None:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)

@@ -1,10 +1,12 @@
-"""Rep and team performance: KPIs per rep, peer comparison, coaching flags, capacity and
-territory balance. Pure functions over the canonical tables.
+"""Rep and team performance: KPIs per rep, peer comparison, coaching flags, ramp and
+territory balance. Pure functions over the canonical tables (a team's capacity:
+:mod:`salesops.analytics.capacity`).
 
 Rep KPIs are measured over a *window* (the review uses the three months to the period's
 end, so a rep's month with three deals does not swing the numbers); ``previous`` is the
-window before it. Peers are the other reps of the same region; a rep is compared with
-their **median**, and placed by **percentile rank**:
+window before it. Peers are the other sellers of the same region who were employed and
+owned a deal in the window (:func:`salesops.analytics.capacity.owners`); a rep is compared
+with their **median**, and placed by **percentile rank**:
 
     percentile = (peers below + ½ · peers equal) / peers × 100
 
@@ -288,50 +290,6 @@ def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:
     if hire_date is None or pd.isna(hire_date):
         return 120.0
     return max(0.0, (day - hire_date).days / 30.4375)
-
-
-def capacity(
-    reps: pd.DataFrame,
-    opportunities: pd.DataFrame,
-    quarter: Period,
-    as_of: pd.Timestamp,
-    stages: Stages,
-    ramp_months: int | None = None,
-) -> pd.Series:
-    """Bookings capacity of a team for ``quarter``.
-
-    productivity = median monthly bookings over the 12 months to ``as_of`` of the reps
-    who were fully ramped all that time; capacity = Σ over active reps and the quarter's
-    months of productivity × ramp factor (months in seat then / ramp months, at most 1).
-    """
-    ramp = settings().ramp_months if ramp_months is None else ramp_months
-    start = as_of - pd.DateOffset(months=12)
-    active = active_reps(reps)
-    veteran = active[
-        active["hire_date"].isna() | (active["hire_date"] <= start - pd.DateOffset(months=ramp))
-    ]
-    booked = m.bookings(opportunities, (start, as_of), by="owner_id", stages=stages)
-    monthly = booked.reindex(veteran["rep_id"]).fillna(0.0) / 12
-    productivity = float(monthly.median()) if len(monthly) else np.nan
-    factors = [
-        ramp_factor(months_in_seat(hire, month), ramp)
-        for hire in active["hire_date"]
-        for month in pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
-    ]
-    return pd.Series(
-        {
-            "headcount": float(len(active)),
-            "ramping": float(
-                sum(
-                    ramp_factor(months_in_seat(h, quarter.start), ramp) < 1
-                    for h in active["hire_date"]
-                )
-            ),
-            "productivity": productivity,
-            "ramped_rep_months": float(sum(factors)),
-            "capacity": productivity * float(sum(factors)),
-        }
-    )
 
 
 def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -> pd.DataFrame:

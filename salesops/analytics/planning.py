@@ -2,9 +2,12 @@
 and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
 
 - :func:`top_down` — the target per quarter: the forecast × (1 + growth).
-- :func:`ramp_curve`, :func:`attrition_rate`, :func:`bottom_up` — capacity: each rep's
-  productivity × their ramp × the chance they are still here, plus planned hires.
-- :func:`hires_needed` — how many hires close the gap, hired by the start of each quarter.
+- :func:`estimate`, :func:`bottom_up` — capacity: each seller's productivity × their ramp
+  × the chance they are still here, plus planned hires. The ramp (:func:`ramp_curve`)
+  and attrition (:func:`attrition_rate`) are measured from hire and end dates, and are
+  settings, said to be assumed, where the data cannot measure them.
+- :func:`hires_needed` — how many hires close the gap, hired by the start of each
+  quarter; :func:`hiring_check` — whether that is a plan or a warning about the target.
 - :func:`allocate` — quotas by historical share, territory potential, or equal with a
   ramp adjustment, summing exactly to the target; :func:`fairness` compares quota with
   potential.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import capacity as cap
 from salesops.analytics import metrics as m
 from salesops.analytics.forecast import Forecast
 from salesops.analytics.performance import gini, months_in_seat
@@ -60,38 +64,10 @@ def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
 
 
 # -- bottom-up -------------------------------------------------------------------------------
-def monthly_productivity(
-    opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages
-) -> pd.DataFrame:
-    """Each rep's bookings per month of employment, with their months in seat then."""
-    won = opportunities[opportunities["stage"] == stages.won]
-    booked = won.groupby([won["owner_id"], won["close_date"].dt.to_period("M")])["amount"].sum()
-    rows = []
-    first = opportunities["created_date"].min().to_period("M")
-    last = opportunities["close_date"][won.index].max().to_period("M") if len(won) else first
-    for rep in sellers(reps).itertuples():
-        start = (
-            max(pd.Timestamp(rep.hire_date).to_period("M") + 1, first)
-            if pd.notna(rep.hire_date)
-            else first
-        )
-        end = pd.Timestamp(rep.end_date).to_period("M") - 1 if pd.notna(rep.end_date) else last
-        for month in pd.period_range(start, end, freq="M"):
-            rows.append(
-                {
-                    "rep_id": rep.rep_id,
-                    "month": month,
-                    "tenure": months_in_seat(rep.hire_date, month.start_time),
-                    "bookings": booked.get((rep.rep_id, month), 0.0),
-                }
-            )
-    return pd.DataFrame(rows, columns=["rep_id", "month", "tenure", "bookings"])
-
-
 def ramp_curve(productivity: pd.DataFrame, months: int = 12) -> pd.Series:
     """Share of full productivity by month in seat (1 … ``months``), from the history.
 
-    full = median monthly bookings of rep-months with over ``months`` months in seat;
+    full = mean monthly bookings of rep-months with over ``months`` months in seat;
     ramp(k) = mean bookings of rep-months in their k-th month / full, made non-decreasing
     and capped at 1; 1 from month ``months`` + 1 on. Months without data borrow from the
     next known one (0 before any).
@@ -107,6 +83,21 @@ def ramp_curve(productivity: pd.DataFrame, months: int = 12) -> pd.Series:
     return pd.Series(np.maximum.accumulate(curve.to_numpy()), index=curve.index, name="ramp")
 
 
+def linear_ramp(ramp_months: int) -> pd.Series:
+    """The assumed ramp: ramp(k) = k / ``ramp_months`` in the k-th month in seat, at most 1
+    (:func:`salesops.analytics.performance.ramp_factor`); one month at 100% for 0."""
+    months = max(int(ramp_months), 1)
+    curve = [min(k / ramp_months, 1.0) if ramp_months > 0 else 1.0 for k in range(1, months + 1)]
+    return pd.Series(curve, index=range(1, months + 1), name="ramp")
+
+
+def ramp_observed(productivity: pd.DataFrame, months: int = 12) -> bool:
+    """Whether rep-months can measure a ramp: some in the first ``months`` months in seat
+    (reps hired within the data) and some past them with bookings (full productivity)."""
+    p = productivity
+    return bool((p["tenure"] <= months).any() and p.loc[p["tenure"] > months, "bookings"].sum() > 0)
+
+
 def attrition_rate(reps: pd.DataFrame, as_of: pd.Timestamp, years: int = 3) -> float:
     """Monthly attrition: reps who left in the last ``years`` years / rep-months employed then."""
     reps = sellers(reps)
@@ -120,11 +111,14 @@ def attrition_rate(reps: pd.DataFrame, as_of: pd.Timestamp, years: int = 3) -> f
 
 @dataclass(frozen=True)
 class Capacity:
-    """The inputs of the bottom-up capacity model."""
+    """The inputs of the bottom-up capacity model. ``ramp_assumed`` and
+    ``attrition_assumed`` say why a setting stands in for a measurement (None: measured)."""
 
     productivity: float  # full monthly bookings of a ramped rep
     ramp: pd.Series  # share of full productivity by month in seat
     attrition: float  # monthly chance a rep leaves
+    ramp_assumed: str | None = None
+    attrition_assumed: str | None = None
 
     def contribution(
         self, tenure_at_start: float, months: int, start_offset: int = 0
@@ -143,6 +137,54 @@ class Capacity:
         return out
 
 
+def estimate(
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    assumed: tuple[int, float],
+    hire_dates: bool = True,
+    end_dates: bool = True,
+) -> Capacity:
+    """The capacity model from the history, a setting where the data cannot measure it.
+
+    ``assumed`` is (ramp months, monthly attrition), the settings; ``hire_dates`` and
+    ``end_dates`` whether the source has the reps' dates.
+
+    - history: :func:`salesops.analytics.capacity.rep_months` of the sellers who owned a
+      deal (:func:`salesops.analytics.capacity.owners`), from the data's first close to
+      ``as_of``;
+    - ramp: :func:`ramp_curve` of that history when hire dates can measure it
+      (:func:`ramp_observed`), else :func:`linear_ramp` over the ramp months;
+    - productivity: the mean bookings of the last 12 months' rep-months past the ramp
+      (all of that year's rep-months when none is past it);
+    - attrition: :func:`attrition_rate` of those sellers with end dates, else the setting.
+    """
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    start = cap.data_start(opportunities, stages)
+    since = start if pd.notna(start) else end
+    history = cap.rep_months(
+        opportunities, cap.owners(opportunities, reps, (since, end), stages), (since, end), stages
+    )
+    ramp_months, attrition = assumed
+    why_ramp = None if hire_dates else "the source has no hire dates"
+    if hire_dates and not ramp_observed(history):
+        why_ramp = "no rep was hired within the data"
+    curve = linear_ramp(ramp_months) if why_ramp else ramp_curve(history)
+    year = (end - pd.DateOffset(months=12), end)
+    recent = history[
+        history["rep_id"].isin(cap.owners(opportunities, reps, year, stages)["rep_id"])
+    ]
+    recent = recent[recent["month"] >= year[0].to_period("M")]
+    ramped = recent.loc[recent["tenure"] > len(curve), "bookings"]
+    productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
+    if end_dates:
+        window = (end - pd.DateOffset(years=3), end)
+        attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)
+    why_attrition = None if end_dates else "the source has no end dates"
+    return Capacity(productivity, curve, attrition, why_ramp, why_attrition)
+
+
 def bottom_up(
     capacity: Capacity,
     reps: pd.DataFrame,
@@ -151,7 +193,8 @@ def bottom_up(
 ) -> pd.DataFrame:
     """Expected bookings per quarter of ``year`` from today's active reps and planned hires.
 
-    ``hires[i]`` reps start on the first day of quarter i. Returns per quarter
+    ``reps``: the team (:func:`salesops.analytics.capacity.team`, not everyone on the reps
+    file); ``hires[i]`` reps start on the first day of quarter i. Returns per quarter
     ``current_reps``, ``new_hires``, ``capacity`` and a ``Year`` row.
     """
     active = active_reps(reps)
@@ -192,6 +235,37 @@ def hires_needed(capacity: Capacity, gap: float, months: int = 12) -> pd.DataFra
         need = int(np.ceil(gap / each)) if gap > 0 and each > 0 else 0
         rows[f"Q{quarter + 1}"] = {"bookings_per_hire": each, "hires": need}
     return pd.DataFrame(rows).T.rename_axis("start")
+
+
+def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: float) -> pd.Series:
+    """What a hiring need rests on, and whether it is a plan.
+
+    ``plan`` is :func:`bottom_up` with the ``target`` and ``gap`` columns, ``need`` is
+    :func:`hires_needed` and ``team`` the number of sellers today. Returns the year's
+    ``gap`` and ``target``, ``capacity`` of today's sellers, ``per_seller`` (that /
+    team), ``per_hire`` (what a hire starting in Q1 books), ``sellers``, ``hires`` (the
+    fewest: starting in Q1) and ``plan``:
+
+        plan = hires ≤ max_share × team
+
+    Above it the gap says more about the target than about hiring (a team of 30 does not
+    add 16 sellers in a year): the plan shows a warning with these inputs instead.
+    """
+    current = float(plan.loc["Year", "current_reps"])
+    hires = int(need["hires"].min()) if len(need) else 0
+    return pd.Series(
+        {
+            "gap": float(plan.loc["Year", "gap"]),
+            "target": float(plan.loc["Year", "target"]),
+            "capacity": current,
+            "per_seller": current / team if team else np.nan,
+            "per_hire": float(need["bookings_per_hire"].max()) if len(need) else np.nan,
+            "sellers": float(team),
+            "hires": float(hires),
+            "plan": bool(hires <= max_share * team),
+        },
+        dtype=object,
+    )
 
 
 # -- quota allocation -------------------------------------------------------------------------

@@ -44,7 +44,12 @@ OUTLOOK_FORMATS = dict.fromkeys(
         "submitted_best_case",
     ],
     "money",
-) | {"expected_attainment": "pct", "open_deals": "number", "in_quarter_share": "pct"}
+) | {
+    "expected_attainment": "pct",
+    "open_deals": "number",
+    "unpriced_deals": "number",
+    "in_quarter_share": "pct",
+}
 
 
 FAMILY_LABELS = {
@@ -63,8 +68,9 @@ OUTLOOK_LABELS = {
     "in_quarter_share": "In-quarter share of wins (slippage)",
     "run_rate": "Run-rate from deals not created yet",
     "expected": "Pipeline forecast",
-    "open_deals": "Open deals due",
     "time_series": "Time-series forecast",
+    "open_deals": "Open deals due",
+    "unpriced_deals": "Open deals due without an amount",
     "quota": "Quota",
     "expected_attainment": "Expected attainment",
     "commit": "Commit roll-up (CRM categories)",
@@ -245,10 +251,38 @@ def _time_series(ctx: ReportContext, quarter: Period) -> float:
 
 
 def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
-    """The outlook as shown: a row per figure, labelled, each formatted by its kind."""
+    """The outlook as shown: a row per figure, labelled, each formatted by its kind; the
+    pipeline and time-series forecasts side by side, and the caption says what sets them
+    apart in each quarter (:func:`apart`)."""
     frame = outlook_by_quarter(ctx).loc[list(OUTLOOK_LABELS)]
     rows = {OUTLOOK_LABELS[k]: OUTLOOK_FORMATS[k] for k in OUTLOOK_LABELS}
-    return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption="Quarter outlook", rows=rows))
+    caption = "Quarter outlook. " + " ".join(apart(q, frame[q]) for q in frame.columns)
+    return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption=caption, rows=rows))
+
+
+def apart(quarter: str, row: pd.Series) -> str:
+    """One line: the quarter's pipeline and time-series views, and what parts them
+    (:func:`salesops.analytics.outlook.apart`) when they differ by more than 10%."""
+    why = outlook.apart(row)
+    views = (
+        f"{quarter}: pipeline view {fmt.money(row['expected'], True)}, time-series view "
+        f"{fmt.money(row['time_series'], True)}"
+    )
+    if pd.notna(why["ratio"]) and abs(why["ratio"] - 1) <= 0.1:
+        return f"{views}, within 10% of each other."
+    reasons = []
+    if why["unpriced"] > 0:
+        n = int(why["unpriced"])
+        reasons.append(
+            f"{n} of {int(why['open_deals'])} open deals due {'has' if n == 1 else 'have'} "
+            "no amount and count for nothing in the pipeline view"
+        )
+    if why["slippage"] > 0:
+        reasons.append(f"{fmt.pct(why['slippage'])} of the wins of due deals slip past the quarter")
+    if pd.notna(why["run_rate"]) and why["run_rate"] >= 0.005:
+        reasons.append(f"{fmt.pct(why['run_rate'])} of the pipeline view is run-rate")
+    reasons.append("the time series extends past monthly bookings, whatever the pipeline holds")
+    return f"{views}: {'; '.join(reasons)}."
 
 
 def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:

@@ -23,9 +23,9 @@ from salesops.analytics import compensation as comp
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics import pipeline as pl
+from salesops.analytics.capacity import owners
 from salesops.analytics.peers import COHORT_MONTHS, KPI_MONTHS, Peers
 from salesops.data import coverage
-from salesops.data.model import active_reps
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
 from salesops.reports import metrics, plots, shared
@@ -111,9 +111,17 @@ def peers(ctx: ReportContext) -> Peers:
 
 
 def member(ctx: ReportContext) -> bool:
-    """Whether the rep counts among the region's peers: employed in the last 3 months."""
+    """Whether the rep counts among the region's peers (:attr:`Peers.members`): employed
+    in the last 3 months and owner of a deal of the region active in them."""
     me = ctx.tables.reps[ctx.tables.reps["rep_id"] == ctx.scope.value]
-    return not active_reps(me, ctx.period.window(KPI_MONTHS)).empty
+    mine = deals(ctx)[deals(ctx)["region"] == rep(ctx)["region"]]
+    return not owners(mine, me, ctx.period.window(KPI_MONTHS), ctx.stages).empty
+
+
+def peer_count(ctx: ReportContext) -> int:
+    """How many peers the rep is compared with: the region's sellers who owned deals in
+    the last 3 months, the rep aside."""
+    return peers(ctx).members - int(member(ctx))
 
 
 @per_context
@@ -206,11 +214,12 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
             "Percentile among peers": raw["percentile"],
         }
     )
-    peers = int(raw["peers"].max()) if len(raw) else 0
     gone, said = coverage.not_shown(ctx.tables, {k.label: k.needs for k in perf.KPIS.values()})
     frame = frame.drop(index=[label for label in gone if label in frame.index])
+    count = peer_count(ctx)
     caption = (
-        f"The last 3 months against {peers} peers in {rep(ctx)['region']} "
+        f"The last 3 months against {count} peer{'s' if count != 1 else ''} in "
+        f"{rep(ctx)['region']}: the other sellers there who owned deals in those months "
         "(percentile 100 = best; peers are not named)" + (f". {said}" if said else "")
     )
     kinds = dict(zip(raw.index, raw["kind"], strict=True))
@@ -409,5 +418,6 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         attainment={k: plain(v) for k, v in att["attainment"].items()},
         bookings={k: plain(v) for k, v in att["bookings"].items()},
         payable=plain(payable),
+        peers=peer_count(ctx),
         percentiles={k: plain(v) for k, v in peer_comparison(ctx)["percentile"].items()},
     )

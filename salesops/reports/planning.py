@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
+from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
 from salesops.analytics import metrics as m
 from salesops.analytics import payouts
 from salesops.analytics import planning as pn
 from salesops.analytics.compensation import COMP_PLAN, CompPlan
 from salesops.config import resolve
-from salesops.data.model import active_reps
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
@@ -120,6 +120,15 @@ def people(ctx: ReportContext) -> pd.DataFrame:
     return reps if ctx.scope.level == "company" else reps[reps["region"] == ctx.scope.value]
 
 
+@per_context
+def team(ctx: ReportContext) -> pd.DataFrame:
+    """The scope's sellers still employed who owned deals in the 12 months to the as-of
+    day, or joined in them (:func:`salesops.analytics.capacity.team`): capacity and
+    quotas are theirs, not everyone's on the reps file."""
+    end = ctx.as_of + pd.Timedelta(days=1)
+    return sellers.team(deals(ctx), people(ctx), (end - pd.DateOffset(months=12), end), ctx.stages)
+
+
 def title(ctx: ReportContext) -> HTML:
     """The heading: scope, plan year, growth and the data's last month."""
     return heading(
@@ -141,49 +150,108 @@ def target(ctx: ReportContext) -> pd.DataFrame:
 
 @per_context
 def capacity_model(ctx: ReportContext) -> pn.Capacity:
-    """Productivity, ramp curve and attrition estimated from the scope's history."""
-    history = pn.monthly_productivity(deals(ctx), people(ctx), ctx.stages)
-    start = (ctx.period.end - pd.DateOffset(months=12)).to_period("M")
-    recent = history[history["month"] >= start]
-    ramped = recent.loc[recent["tenure"] > 12, "bookings"]
-    productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
-    attrition = pn.attrition_rate(people(ctx), ctx.as_of)
-    return pn.Capacity(productivity, pn.ramp_curve(history), attrition)
+    """Productivity, ramp curve and attrition from the scope's history, or the settings
+    ``ramp_months`` and ``attrition_monthly`` where the data cannot measure them."""
+    assumed = (ctx.settings.ramp_months, ctx.settings.attrition_monthly)
+    dates = (ctx.tables.has("reps.hire_date"), ctx.tables.has("reps.end_date"))
+    return pn.estimate(deals(ctx), people(ctx), ctx.as_of, ctx.stages, assumed, *dates)
+
+
+def assumptions(ctx: ReportContext) -> tuple[str, str]:
+    """How the ramp and the attrition were obtained: measured from hire and end dates, or
+    assumed (the settings ``ramp_months`` and ``attrition_monthly``) and why."""
+    cap, rate = capacity_model(ctx), fmt.pct(capacity_model(ctx).attrition, 1)
+    ramp = "ramp measured from the hire dates of reps hired within the data"
+    if cap.ramp_assumed:
+        ramp = (
+            f"ramp assumed: linear to full productivity over {ctx.settings.ramp_months} "
+            f"months (setting `ramp_months`), because {cap.ramp_assumed}"
+        )
+        if not ctx.tables.has("reps.hire_date"):
+            ramp += "; today's sellers count as fully ramped"
+    attrition = f"attrition {rate} a month, measured from end dates over the last 3 years"
+    if cap.attrition_assumed:
+        attrition = (
+            f"attrition {rate} a month assumed (setting `attrition_monthly`), because "
+            f"{cap.attrition_assumed}"
+        )
+    return ramp, attrition
 
 
 @per_context
 def capacity(ctx: ReportContext) -> pd.DataFrame:
     """Bottom-up capacity per quarter against the target, and the gap."""
-    cap, hires = capacity_model(ctx), option(ctx, "hires")
-    out = pn.bottom_up(cap, people(ctx), year(ctx), hires)
+    cap, hires, n = capacity_model(ctx), option(ctx, "hires"), len(team(ctx))
+    out = pn.bottom_up(cap, team(ctx), year(ctx), hires)
     out["target"] = target(ctx)["target"]
     out["gap"] = out["target"] - out["capacity"]
     caption = (
-        f"Bottom-up: {len(active_reps(people(ctx)))} reps, ramped productivity "
-        f"{fmt.money(cap.productivity)} a month, attrition {fmt.pct(cap.attrition, 1)} a "
-        f"month, planned hires {', '.join(str(h) for h in hires)} by quarter"
+        f"Bottom-up: {n} seller{'s' if n != 1 else ''} who owned deals in the last 12 "
+        f"months (or joined in them), ramped productivity {fmt.money(cap.productivity)} a month "
+        f"since the data's first close; {'; '.join(assumptions(ctx))}; "
+        f"planned hires {', '.join(str(h) for h in hires)} by quarter"
     )
     formats = dict.fromkeys(["current_reps", "new_hires", "capacity", "target", "gap"], "money")
     return viewed(out, View(formats, caption))
 
 
 def ramp(ctx: ReportContext) -> pd.DataFrame:
-    """The ramp curve of new reps, from the history: share of full productivity by month."""
+    """The ramp curve of new reps: share of full productivity by month, measured or assumed."""
     frame = capacity_model(ctx).ramp.to_frame().T
     frame.index = ["Productivity"]
     frame.columns = pd.Index([str(k) for k in frame.columns], name="Month")
-    caption = "Ramp curve of new reps: share of full productivity by month of tenure"
+    caption = (
+        "Ramp curve of new reps: share of full productivity by month of tenure; "
+        f"{assumptions(ctx)[0]}"
+    )
     return viewed(frame, View(dict.fromkeys(frame.columns, "pct"), caption))
 
 
+WARNING_ROWS = {
+    "gap": ("Gap", "money"),
+    "target": ("Target", "money"),
+    "capacity": ("Capacity of today's sellers", "money"),
+    "per_seller": ("Capacity per seller", "money"),
+    "per_hire": ("Bookings of a hire starting in Q1", "money"),
+    "sellers": ("Sellers", "number"),
+    "hires": ("Hires needed, starting in Q1", "number"),
+}
+
+
+@per_context
+def need(ctx: ReportContext) -> pd.DataFrame:
+    """The hires that close the year's gap, by the quarter they start in."""
+    return pn.hires_needed(capacity_model(ctx), float(capacity(ctx).loc["Year", "gap"]))
+
+
+@per_context
+def hiring(ctx: ReportContext) -> pd.Series:
+    """The hiring need's inputs, and whether it is a plan
+    (:func:`salesops.analytics.planning.hiring_check`, ``max_hire_share``)."""
+    share = ctx.settings.max_hire_share
+    return pn.hiring_check(capacity(ctx), need(ctx), len(team(ctx)), share)
+
+
 def hires(ctx: ReportContext) -> pd.DataFrame:
-    """How many more hires the year's gap needs, by the quarter they start in."""
-    gap = float(capacity(ctx).loc["Year", "gap"])
-    frame = pn.hires_needed(capacity_model(ctx), gap)
+    """How many more hires the year's gap needs, by the quarter they start in; when even
+    the earliest start needs more than ``max_hire_share`` of the team, a warning about the
+    target with its inputs instead."""
+    gap, check = float(capacity(ctx).loc["Year", "gap"]), hiring(ctx)
+    if gap > 0 and not check["plan"]:
+        frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})
+        frame.index = pd.Index([label for label, _ in WARNING_ROWS.values()])
+        caption = (
+            f"Warning about the target, not a hiring plan: closing the gap of "
+            f"{fmt.money(gap)} would take at least {int(check['hires'])} hires for a team of "
+            f"{int(check['sellers'])} sellers, more than {fmt.pct(ctx.settings.max_hire_share)} "
+            f"of it (setting `max_hire_share`). Check the growth "
+            f"({fmt.pct(option(ctx, 'growth'))}) and the forecast the target starts from"
+        )
+        return viewed(frame, View(caption=caption, rows=dict(WARNING_ROWS.values())))
     caption = f"Hires that close the gap of {fmt.money(gap)}, by when they start"
     if gap <= 0:
         caption = f"No gap: capacity exceeds the target by {fmt.money(-gap)}"
-    return viewed(frame, View({"bookings_per_hire": "money", "hires": "number"}, caption))
+    return viewed(need(ctx), View({"bookings_per_hire": "money", "hires": "number"}, caption))
 
 
 @per_context
@@ -193,10 +261,10 @@ def quotas(ctx: ReportContext) -> pd.DataFrame:
     curve = capacity_model(ctx).ramp
     out = {}
     for method in METHODS:
-        w = pn.weights(method, deals(ctx), people(ctx), ctx.as_of, year(ctx), ctx.stages, curve)
+        w = pn.weights(method, deals(ctx), team(ctx), ctx.as_of, year(ctx), ctx.stages, curve)
         out[method] = pn.allocate(total, w)
     frame = pd.DataFrame(out)
-    names = active_reps(people(ctx)).set_index("rep_id")
+    names = team(ctx).set_index("rep_id")
     frame.insert(0, "region", names["region"].reindex(frame.index))
     frame.insert(0, "rep", names["name"].reindex(frame.index))
     caption = f"{year(ctx).label} quota per rep; the plan uses '{option(ctx, 'method')}'"
@@ -227,8 +295,8 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
 
 @per_context
 def territory(ctx: ReportContext) -> pd.DataFrame:
-    """Accounts, open pipeline and last-12-month bookings per active rep."""
-    active = active_reps(people(ctx))
+    """Accounts, open pipeline and last-12-month bookings per seller of :func:`team`."""
+    active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
     ids = pd.Index(active["rep_id"], name="rep_id")
     open_ = o[o["stage"].isin(ctx.stages.open_names)]
@@ -264,7 +332,7 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 @section("Account rebalancing", needs=["opportunities.account_id"])
 def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
     """Suggested account moves within each region, with the Gini before and after."""
-    active = active_reps(people(ctx))
+    active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
     value = o[o["stage"].isin(ctx.stages.open_names)].groupby("account_id")["amount"].sum()
     names = active.set_index("rep_id")["name"]
@@ -335,7 +403,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values."""
-    goal, cap = target(ctx), capacity(ctx)
+    goal, cap, model = target(ctx), capacity(ctx), capacity_model(ctx)
     return {
         "report": "planning",
         "scope": str(ctx.scope),
@@ -345,5 +413,10 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         "forecast": plain(goal.loc["Year", "forecast"]),
         "capacity": plain(cap.loc["Year", "capacity"]),
         "gap": plain(cap.loc["Year", "gap"]),
+        "sellers": len(team(ctx)),
+        "assumed": {"ramp": model.ramp_assumed, "attrition": model.attrition_assumed},
+        "hiring": {k: plain(float(v)) for k, v in hiring(ctx).drop("plan").items()}
+        | {"plan": bool(hiring(ctx)["plan"])},
+        "hires_needed": {q: int(h) for q, h in need(ctx)["hires"].items()},
         "quota_total": {k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum().items()},
     }

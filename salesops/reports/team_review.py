@@ -18,8 +18,10 @@ from IPython.display import HTML
 
 from salesops.analytics import compensation as comp
 from salesops.analytics import performance as perf
+from salesops.analytics.capacity import quarter_capacity
 from salesops.data.model import active_reps
 from salesops.data.model import sellers as sellers_of
+from salesops.data.periods import Period
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
 from salesops.reports import plots
@@ -32,6 +34,7 @@ CAPACITY_ROWS = {
     "productivity": "money",
     "ramped_rep_months": "decimal",
     "capacity": "money",
+    "booked_last_quarter": "money",
     "target": "money",
     "gap": "money",
 }
@@ -144,16 +147,22 @@ def ramping(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame.set_index("rep"), view)
 
 
+def next_quarter(ctx: ReportContext) -> Period:
+    """The quarter the capacity is for: the one holding the day after the as-of day, or
+    the next one when the period ends it."""
+    quarter = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
+    return quarter.shift(1) if quarter.end <= ctx.period.end else quarter
+
+
 @per_context
 def capacity(ctx: ReportContext) -> pd.Series:
-    """Next quarter's capacity against the region's quota for it."""
-    quarter = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
-    if quarter.end <= ctx.period.end:
-        quarter = quarter.shift(1)
+    """Next quarter's capacity against the region's quota for it, next to what the region
+    booked the quarter before (:func:`salesops.analytics.capacity.quarter_capacity`)."""
+    quarter = next_quarter(ctx)
     ramp = ctx.settings.ramp_months
-    cap = perf.capacity(
-        sellers(ctx), ctx.tables.opportunities, quarter, ctx.as_of, ctx.stages, ramp
-    )
+    o = ctx.tables.opportunities
+    deals = o[o["region"] == _region(ctx)]
+    cap = quarter_capacity(sellers(ctx), deals, quarter, ctx.as_of, ctx.stages, ramp)
     q = ctx.tables.quotas
     target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
     cap["target"] = target if target and target > 0 else np.nan
@@ -166,7 +175,14 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     support (ramp without hire dates, target and gap without quotas)."""
     cap = capacity(ctx)
     rows = dict(CAPACITY_ROWS)
-    caption = f"Capacity for {cap.name}: productivity × ramped rep-months against quota"
+    before, n = next_quarter(ctx).shift(-1), int(cap["headcount"])
+    until = "" if before.end <= ctx.as_of + pd.Timedelta(days=1) else f" to {ctx.as_of:%d %b %Y}"
+    caption = (
+        f"Capacity for {cap.name}: {n} seller{'s' if n != 1 else ''} who owned deals in "
+        "the last 12 months (or joined in them), their mean monthly bookings × ramped "
+        "rep-months, "
+        f"against quota; booked last quarter: {before.label}{until}"
+    )
     unknown = []
     if not ctx.tables.has("reps.hire_date"):
         rows.pop("ramping")

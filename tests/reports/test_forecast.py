@@ -74,3 +74,32 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     company = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
     assert forecast.forecasts(east)[0].mean.equals(forecast.forecasts(company)[0].mean)
     assert len(list((tmp_path / ".cache" / "company_forecasts").glob("*.pickle"))) == 1
+
+
+def test_the_outlook_says_in_one_line_why_its_two_views_differ(company):
+    row = pd.Series(
+        {
+            "expected": 1_310_000.0,
+            "time_series": 3_200_000.0,
+            "open_deals": 500.0,
+            "unpriced_deals": 412.0,
+            "in_quarter_share": 0.8,
+            "run_rate": 131_000.0,
+        }
+    )
+    assert forecast.apart("2018-Q1", row) == (
+        "2018-Q1: pipeline view $1.3M, time-series view $3.2M: 412 of 500 open deals due "
+        "have no amount and count for nothing in the pipeline view; 20% of the wins of due "
+        "deals slip past the quarter; 10% of the pipeline view is run-rate; the time series "
+        "extends past monthly bookings, whatever the pipeline holds."
+    )
+    close = pd.concat([row.drop("time_series"), pd.Series({"time_series": 1_400_000.0})])
+    assert forecast.apart("2018-Q1", close) == (
+        "2018-Q1: pipeline view $1.3M, time-series view $1.4M, within 10% of each other."
+    )
+    # in the report, next to each other, the caption with a line per quarter
+    shown = forecast.quarter_outlook(company)
+    labels = list(shown.index)
+    assert labels.index("Time-series forecast") == labels.index("Pipeline forecast") + 1
+    caption = shown.attrs["view"].caption
+    assert caption.count("pipeline view") >= 2 and "2026-Q4: " in caption and "2027-Q1: " in caption

@@ -1,0 +1,146 @@
+"""Who sells and what they can book: the sellers active in a window, their bookings per
+month in seat, and a team's capacity for a quarter. Pure functions; formulas in
+``docs/performance.md`` (the team review) and ``docs/planning.md`` (the plan).
+
+Two rules keep a real export from understating a team:
+
+- **A seller owned a deal.** A person of the reps table who owned no deal active in the
+  window (created before its end, and open or closed on or after its start) is not a
+  seller with $0: not a peer, not a head of capacity (:func:`owners`).
+- **The window starts where the data does.** Months before the first closed deal
+  (:func:`data_start`) are unknown, not months of $0 bookings (:func:`rep_months`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from salesops.analytics import metrics as m
+from salesops.analytics.performance import months_in_seat, ramp_factor
+from salesops.config import settings
+from salesops.data.model import active_reps
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def data_start(opportunities: pd.DataFrame, stages: Stages) -> pd.Timestamp:
+    """The first day of the first month with a closed deal (won or lost): bookings before
+    it are unknown, not zero (an export that starts with deals still being worked). NaT
+    without a closed deal."""
+    closed = opportunities.loc[opportunities["stage"].isin(stages.closed_names), "close_date"]
+    first = closed.min()
+    return first.to_period("M").start_time if pd.notna(first) else pd.NaT
+
+
+def owners(
+    opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
+) -> pd.DataFrame:
+    """The sellers of ``reps`` employed during ``window`` ``[start, end)`` who owned a deal
+    active in it: created before its end (or on an unknown day), and still open or
+    closed on or after its start."""
+    start, end = window
+    o = opportunities
+    created = o["created_date"].isna() | (o["created_date"] < end)
+    alive = o["stage"].isin(stages.open_names) | (o["close_date"] >= start)
+    employed = active_reps(reps, window)
+    return employed[employed["rep_id"].isin(o.loc[created & alive, "owner_id"])]
+
+
+def team(
+    opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
+) -> pd.DataFrame:
+    """The sellers still employed (no end date) who owned a deal active in ``window``
+    (:func:`owners`), and those hired in it, who may not own one yet."""
+    employed = active_reps(reps)
+    hired = employed["hire_date"].notna() & (employed["hire_date"] >= window[0])
+    ids = set(owners(opportunities, employed, window, stages)["rep_id"])
+    return employed[employed["rep_id"].isin(ids) | hired]
+
+
+def rep_months(
+    opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
+) -> pd.DataFrame:
+    """Each rep's bookings in each whole month of ``window`` they were in seat, with their
+    months in seat at the month's start: ``rep_id``, ``month``, ``tenure``, ``bookings``.
+
+    A rep's months run from the month after their hire (the first full one) to the month
+    before they left; without dates, the whole window. Months before :func:`data_start`
+    are left out: the data cannot say what was booked then.
+    """
+    start = max(pd.Timestamp(window[0]), data_start(opportunities, stages))
+    if pd.isna(start):  # no closed deal: no month is known
+        start = pd.Timestamp(window[1])
+    first = start.to_period("M")
+    last = (pd.Timestamp(window[1]) - pd.Timedelta(days=1)).to_period("M")
+    won = opportunities[opportunities["stage"] == stages.won]
+    booked = won.groupby([won["owner_id"], won["close_date"].dt.to_period("M")])["amount"].sum()
+    rows = []
+    for rep in reps.itertuples():
+        begin = first if pd.isna(rep.hire_date) else max(first, rep.hire_date.to_period("M") + 1)
+        end = last if pd.isna(rep.end_date) else min(last, rep.end_date.to_period("M") - 1)
+        for month in pd.period_range(begin, end, freq="M") if begin <= end else []:
+            rows.append(
+                {
+                    "rep_id": rep.rep_id,
+                    "month": month,
+                    "tenure": months_in_seat(rep.hire_date, month.start_time),
+                    "bookings": float(booked.get((rep.rep_id, month), 0.0)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["rep_id", "month", "tenure", "bookings"])
+
+
+def quarter_capacity(
+    reps: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    ramp_months: int | None = None,
+    months: int = 12,
+) -> pd.Series:
+    """Bookings capacity of a team for ``quarter``, from its sellers' recent productivity.
+
+    window = the ``months`` months to ``as_of``; the team is :func:`team` of that window;
+
+        productivity = Σ bookings / Σ rep-months, over the team's fully ramped rep-months
+                       of the window (:func:`rep_months`, so from the data's first close
+                       on; ramped: ``ramp_months`` or more in seat, or no hire date)
+        capacity     = productivity × Σ over the team and the quarter's months of the
+                       ramp factor (months in seat then / ramp months, at most 1)
+
+    A mean over rep-months, not a median over reps: capacity is a sum over the team, and
+    a median rep books less than the mean when a few sell most. ``booked_last_quarter`` is
+    what ``opportunities`` booked in the quarter before ``quarter`` (to ``as_of``), to
+    compare. Productivity is NaN without a ramped rep-month.
+    """
+    ramp = settings().ramp_months if ramp_months is None else ramp_months
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    window = (end - pd.DateOffset(months=months), end)
+    sellers = team(opportunities, reps, window, stages)
+    history = rep_months(opportunities, sellers, window, stages)
+    ramped = history[history["tenure"] >= ramp]
+    productivity = float(ramped["bookings"].mean()) if len(ramped) else np.nan
+    quarter_months = pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
+    factors = [
+        ramp_factor(months_in_seat(hire, month), ramp)
+        for hire in sellers["hire_date"]
+        for month in quarter_months
+    ]
+    starts = [ramp_factor(months_in_seat(h, quarter.start), ramp) for h in sellers["hire_date"]]
+    before = quarter.shift(-1)
+    return pd.Series(
+        {
+            "headcount": float(len(sellers)),
+            "ramping": float(sum(f < 1 for f in starts)),
+            "productivity": productivity,
+            "ramped_rep_months": float(sum(factors)),
+            "capacity": productivity * float(sum(factors)),
+            "booked_last_quarter": m.bookings(
+                opportunities, (before.start, min(before.end, end)), stages=stages
+            ),
+        }
+    )
