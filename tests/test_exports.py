@@ -38,6 +38,15 @@ LACKS = {
 }
 
 
+# What reports say only of a source that has a stage history.
+CLAIMS_OF_HISTORY = [
+    "rebuilt from the stage history",
+    "calibrated on the region",
+    "calibrated from the history",
+    "Calibrated probability",
+]
+
+
 def source(shape: str) -> str:
     return str(CRM / shape / "source.yml")
 
@@ -196,6 +205,12 @@ def test_monthly_and_annual_plans_run_and_say_what_is_missing(shape, tmp_path):
         assert "Nobody is ramping" not in text
     if "opportunity_history" in lacks:
         assert "Stale open deals" not in text and "days idle" not in text
+        # no sentence claims a method that needs the stage history (issue 28, item 4)
+        for claim in CLAIMS_OF_HISTORY:
+            assert claim not in text, claim
+        assert "as the source has no stage history" in text  # says what was used instead
+    if "reps.hire_date" in lacks:
+        assert "ramp measured from the hire dates" not in text
     if "quotas" in lacks:
         assert "Bookings against quota" not in text
     assert "No commission statement" not in text

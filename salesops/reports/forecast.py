@@ -303,6 +303,9 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     formats = {"amount": "money", "stage_probability": "pct", "calibrated": "pct"}
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
     frame = top[columns].set_index("opportunity_id")
+    if ctx.tables.opportunity_history is None:  # nothing to calibrate on: say so, once
+        caption += " (win probability: each stage's default, as the source has no stage history)"
+        frame = frame.drop(columns="calibrated")
     return viewed(frame, View(formats | {"expected": "money"}, caption))
 
 

@@ -209,7 +209,9 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
     deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
     pipe = pl.pipeline(deals, by="stage", stages=ctx.stages)
     frame = pipe.reindex(ctx.stages.open_names).fillna(0).astype({"deals": int})
-    caption = f"Open pipeline by stage at the end of {ctx.period.label}"
+    caption = (
+        f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
+    )
     if not ctx.tables.has("opportunity_history"):
         caption = f"Open pipeline by stage as exported (data as of {ctx.tables.as_of:%d %b %Y})"
     formats = {"deals": "number", "amount": "money", "weighted": "money"}

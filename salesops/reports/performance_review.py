@@ -260,10 +260,10 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
     if tables.opportunity_history is not None:
         open_["win_probability"] = peers(ctx).win_model.predict(open_, ctx.as_of)
-        label = "calibrated win probability"
+        label = "win probability calibrated on the region's history of deals like them"
     else:
         open_["win_probability"] = ctx.stages.probability_of(open_["stage"])
-        label = "stage probability"
+        label = "win probability: each stage's default, as the source has no stage history"
     open_["expected"] = open_["amount"].fillna(0) * open_["win_probability"]
     by_stage = pl.pipeline(open_, by="stage", stages=ctx.stages).reindex(ctx.stages.open_names)
     best = open_.sort_values("expected", ascending=False).head(top)
