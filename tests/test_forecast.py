@@ -13,7 +13,7 @@ from conftest import execute
 import salesops as so
 from salesops.analytics import backtest as bt
 from salesops.analytics import forecast as fc
-from salesops.analytics import outlook
+from salesops.analytics import gaps, outlook
 from salesops.analytics import probability as pr
 from salesops.analytics import timeseries as ts
 from salesops.data.stages import Stages
@@ -214,6 +214,56 @@ def test_monthly_bookings_by_hand(tiny_dir):
     assert series["2026-08"] == pytest.approx(
         won.loc[won["close_date"].dt.strftime("%Y-%m") == "2026-08", "amount"].sum()
     )
+
+
+def test_monthly_bookings_start_at_the_first_close_not_the_first_creation(tiny_dir):
+    # tiny: deals created from 2026-03, the first close is O4 on 2026-07-31
+    opps = so.load(tiny_dir).opportunities
+    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    assert series.index.tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert series.tolist() == [8_000, 10_000, 50_000, 12_000]
+    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    assert by_region.index[0] == "2026-07" and by_region.sum().sum() == 80_000
+    # nothing closed yet: no month at all, not a run of zeros
+    open_only = opps[opps["stage"] == "Proposal"]
+    assert fc.monthly_bookings(open_only, "2026-10", stages=STAGES).empty
+
+
+def test_months_of_history_count_only_real_months():
+    # created from Oct 2016, first close Mar 2017, data to Dec 2017: 10 real months
+    created = pd.date_range("2016-10-05", periods=15, freq="MS") + pd.Timedelta(days=4)
+    close = pd.date_range("2017-03-01", periods=10, freq="MS") + pd.Timedelta(days=9)
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"D{i}" for i in range(25)],
+            "created_date": list(created) + list(close - pd.Timedelta(days=40)),
+            "close_date": [pd.NaT] * 15 + list(close),
+            "stage": ["Proposal"] * 15 + ["Closed Won"] * 10,
+            "amount": [np.nan] * 15 + [100.0 + 10 * i for i in range(10)],
+        }
+    )
+    series = fc.monthly_bookings(deals, "2017-12", stages=STAGES)
+    assert len(series) == 10 and series.index[0] == "2017-03"
+    notes = " ".join(fc.forecast(series, 3).notes)
+    assert "only 10 months of data" in notes and "left out" not in notes
+
+
+def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
+    deals = _deals()
+    open_ = deals["stage"].isin(STAGES.open_names)
+    blank = deals.assign(amount=deals["amount"].where(~open_))
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, STAGES)
+    assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced"]) == (2, 2)
+    assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
+    assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
+    cats = outlook.categories(blank, "2026-Q4", as_of, STAGES)
+    assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
+    # one of two deals without an amount: the other is summed, the count says so
+    partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
+    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced"] == 1
 
 
 # -- coherence ----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics.metrics import bookings
 from salesops.analytics.pipeline import snapshot
 from salesops.analytics.probability import WinModel
@@ -183,23 +184,33 @@ def pipeline_forecast(
     stages: Stages | None = None,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module)."""
+    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module).
+
+    Open deals without an amount are left out of the weighted pipeline and counted in
+    ``unpriced``; when every open deal due has none, the weighted pipeline and the
+    expected total are :class:`~salesops.analytics.gaps.Unknown`, not a sum of zeros.
+    """
     st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, st, history)
     share = in_quarter_share(history, opportunities, q, as_of, st)
-    weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
+    values = due["amount"].astype(float) * model.predict(due, as_of)
+    weighted = gaps.total(values, where=f" due in {q.label}")
+    weighted = weighted if gaps.why(weighted) else share * weighted
     rate = run_rate(opportunities, q, as_of, st)
+    expected = weighted if gaps.why(weighted) else closed + weighted + rate
     return pd.Series(
         {
             "closed": closed,
             "weighted_pipeline": weighted,
             "in_quarter_share": share,
             "run_rate": rate,
-            "expected": closed + weighted + rate,
+            "expected": expected,
             "open_deals": float(len(due)),
+            "unpriced": float(due["amount"].isna().sum()),
         },
         name=q.label,
+        dtype=object,
     )
 
 
@@ -210,22 +221,22 @@ def categories(
     stages: Stages | None = None,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
+    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module).
+
+    A category whose deals all lack an amount makes its roll-up, and every roll-up
+    that includes it, :class:`~salesops.analytics.gaps.Unknown`.
+    """
     st = stages or Stages.read()
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, st, history)
-    amount = due.groupby("forecast_category")["amount"].sum()
-    commit = closed + amount.get("commit", 0.0)
-    best = commit + amount.get("best_case", 0.0)
-    return pd.Series(
-        {
-            "closed": closed,
-            "commit": commit,
-            "best_case": best,
-            "pipeline": best + amount.get("pipeline", 0.0),
-        },
-        name=q.label,
-    )
+    out: dict[str, float] = {"closed": closed}
+    running: float = closed
+    for category in ("commit", "best_case", "pipeline"):
+        amounts = due.loc[due["forecast_category"] == category, "amount"].astype(float)
+        part = gaps.total(amounts, f"{category.replace('_', ' ')} deals", f" due in {q.label}")
+        running = running if gaps.why(running) else (part if gaps.why(part) else running + part)
+        out[category] = running
+    return pd.Series(out, name=q.label, dtype=object)
 
 
 def state_at(
