@@ -36,7 +36,7 @@ def test_open_pipeline_without_any_amount_is_unknown_not_zero(tiny):
     december = pl.pipeline(tiny.opportunities, "2026-12")
     assert (december["deals"], december["unpriced"]) == (1, 1)
     assert np.isnan(december["amount"]) and np.isnan(december["weighted"])
-    assert gaps.why(december["amount"]) == "the one open deal has no amount"
+    assert gaps.why(december["amount"]) == "the one open deal due in 2026-12 has no amount"
     # every open deal without an amount: unknown, with the count of deals behind it
     blank = tiny.opportunities.assign(amount=np.nan)
     p = pl.pipeline(blank)

@@ -144,3 +144,10 @@ def left_out(unpriced: int, deals: int, what: str = "open deals") -> str:
         return f"None of the {deals} {what} has an amount: their sums are unknown (–)."
     has, be = ("has", "is") if unpriced == 1 else ("have", "are")
     return f"{unpriced} of {deals} {what} {has} no amount and {be} left out of the sums."
+
+
+def known(value: float, reason: str) -> float:
+    """``value``, or :class:`Unknown` with ``reason`` when it is a NaN without a reason."""
+    if isinstance(value, float) and value != value and not why(value):
+        return Unknown(reason)
+    return value

@@ -94,11 +94,16 @@ def pipeline(
         index=open_.index,
     )
     if not by:
+        where = (
+            ""
+            if close_window is None or isinstance(close_window, tuple)
+            else (f" due in {Period.parse(close_window).label}")
+        )
         return pd.Series(
             {
                 "deals": len(frame),
-                "amount": gaps.total(frame["amount"]),
-                "weighted": gaps.total(frame["weighted"]),
+                "amount": gaps.total(frame["amount"], where=where),
+                "weighted": gaps.total(frame["weighted"], where=where),
                 "unpriced": int(frame["unpriced"].sum()),
             },
             dtype=object,
