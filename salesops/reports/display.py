@@ -245,8 +245,12 @@ def _blank(frame: pd.DataFrame | pd.Series) -> bool:
 def with_reasons(caption: str | None, frame: pd.DataFrame) -> str | None:
     """``caption``, then one line per reason a cell of ``frame`` reads "–" for (its
     :class:`~salesops.analytics.gaps.Unknown` values)."""
-    said = [f"– : {reason}." for reason in gaps.reasons(frame) if reason not in (caption or "")]
-    return " ".join([caption, *said] if caption else said) or None
+    known = (caption or "").lower()
+    said = [reason for reason in gaps.reasons(frame) if reason.lower() not in known]
+    if not said:
+        return caption
+    line = f"– stands for what cannot be known: {'; '.join(said)}."
+    return f"{caption.rstrip('.')}. {line}" if caption else line
 
 
 def show(*results: Any, table: bool = False) -> Any:
