@@ -158,3 +158,12 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
     # partly missing: tiny's O8 has no amount; it is left out and counted
     caption = metrics.breakdown(company, "region").attrs["view"].caption
     assert caption == "1 of 4 open deals has no amount and is left out of the sums."
+
+
+def test_pipeline_efficiency_without_amounts_says_why(unpriced):
+    frame = metrics.efficiency(unpriced)
+    due = frame.loc["Open pipeline due next period", "value"]
+    assert gaps.why(due) == "the one open deal due in 2026-10 has no amount"
+    assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)
+    shown = so.show(frame).to_html()
+    assert "the one open deal due in 2026-10 has no amount" in shown
