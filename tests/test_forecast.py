@@ -406,8 +406,36 @@ class FlatModel(pr.WinModel):
         return deals["stage"].map(self.p)
 
 
+def _since_2025() -> pd.DataFrame:
+    """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
+    quarters before 2026-Q4 are all quarters the data speaks for."""
+    old = pd.DataFrame(
+        {
+            "opportunity_id": ["L0"],
+            "created_date": [pd.Timestamp("2025-04-01")],
+            "close_date": [pd.Timestamp("2025-06-10")],
+            "stage": ["Closed Lost"],
+            "amount": [70.0],
+            "forecast_category": ["omitted"],
+        }
+    )
+    return pd.concat([_deals(), old], ignore_index=True)
+
+
+def test_the_run_rate_needs_quarters_after_the_first_close():
+    # _deals: the first close is R1 on 2026-08-30; the four quarters before 2026-Q4 all
+    # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    as_of = pd.Timestamp("2026-10-15")
+    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, STAGES)
+    assert "since they start (Aug 2026)" in gaps.why(rate)
+    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
+    # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
+
+
 def test_pipeline_forecast_by_hand():
-    deals = _deals()
+    deals = _since_2025()
     as_of = pd.Timestamp("2026-10-15")
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
     q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, STAGES)

@@ -262,7 +262,9 @@ def kpis(dash: Dashboard) -> dict[str, float]:
         "win_rate": m.win_rate(opps, period, stages=dash.stages),
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,
-        "quarter_forecast": weighted if gaps.why(weighted) else closed + share * weighted + run,
+        "quarter_forecast": next(
+            (v for v in (weighted, run) if gaps.why(v)), closed + share * weighted + run
+        ),
     }
 
 
