@@ -88,7 +88,9 @@ class Start:
         label = Period.parse(period).label
         if self.month is None:
             return Unknown(f"no {what}: {self.reason}")
-        return Unknown(f"{label} is before {self.month:%b %Y}, where {what} start: {self.reason}")
+        return Unknown(
+            f"{label} is before {self.month:%b %Y}, {self.reason}: no {what} to compare with"
+        )
 
 
 def bookings_start(opportunities: pd.DataFrame, stages: Stages | None = None) -> Start:

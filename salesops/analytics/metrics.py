@@ -335,7 +335,7 @@ def growth(
     value: Callable[[Period], float],
     period: Period | str,
     start: Start | None = None,
-    what: str = "the data",
+    what: str = "data",
 ) -> pd.Series:
     """A metric for a period against the previous period and the same period last year.
 

@@ -166,7 +166,7 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
     }
     out = {}
     for name, (value, kind, start) in rows.items():
-        what = "the pipeline" if start is piped else "closed deals"
+        what = "pipeline" if start is piped else "closed deals"
         changes = m.growth(_with_reason(value, KPI_EMPTY[name]), ctx.period, start, what)
         out[name] = pd.concat([pd.Series({"kind": kind}, dtype=object), changes])
     frame = pd.DataFrame(out).T.rename_axis("kpi")  # of objects: an Unknown keeps its reason
