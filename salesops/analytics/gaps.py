@@ -56,9 +56,8 @@ def why(value: Any) -> str | None:
 
 def reasons(frame: pd.DataFrame | pd.Series) -> list[str]:
     """The distinct reasons of the :class:`Unknown` cells of ``frame``, in order."""
-    values = frame.to_numpy().ravel() if frame.dtypes is not None else []
     seen: dict[str, None] = {}
-    for value in values:
+    for value in frame.to_numpy(dtype=object).ravel():  # an Unknown lives in object cells
         reason = why(value)
         if reason:
             seen.setdefault(reason, None)
