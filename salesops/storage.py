@@ -32,8 +32,9 @@ def umask() -> int:
 def json_text(data: Any) -> str:
     """``data`` as strict JSON text (indented): never ``NaN`` or ``Infinity``, which are
     not JSON. A non-finite number is unknown, so it is written as null, and its place is
-    named under ``"unknown"`` with the reason (``{"bookings": "not a finite number
-    (inf)"}``).
+    named under ``"unknown"`` with the reason: its own when it carries one (a
+    ``reason`` attribute, as :class:`salesops.analytics.gaps.Unknown` does), else
+    ``"not a finite number (inf)"``.
 
     Examples
     --------
@@ -54,7 +55,8 @@ def json_text(data: Any) -> str:
 
     def finite(value: Any, where: str) -> Any:
         if isinstance(value, float) and not math.isfinite(value):
-            unknown[where or "value"] = f"not a finite number ({value})"
+            reason = getattr(value, "reason", None)  # an Unknown says why (analytics.gaps)
+            unknown[where or "value"] = reason or f"not a finite number ({value})"
             return None
         if isinstance(value, dict):
             return {k: finite(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}

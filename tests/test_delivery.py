@@ -409,6 +409,12 @@ def test_headlines_are_formatted_and_say_what_is_missing():
         ("Expected quota attainment, 2026-Q4", "not in the data"),
     ]
     assert headlines({"report": "planning"}) == []
+    # a number the summary holds as unknown says why, in the email too
+    summary["unknown"] = {"outlook.2026-Q4.expected_attainment": "this source has no quotas"}
+    assert headlines(summary)[1] == (
+        "Expected quota attainment, 2026-Q4",
+        "– (this source has no quotas)",
+    )
 
 
 @pytest.mark.notebook

@@ -9,6 +9,7 @@ the sections without data saying so.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -433,3 +434,57 @@ def test_real_hubspot_has_no_closed_deal_to_count():
     o = tables["opportunities"]
     assert o["stage"].isna().all() and o["close_date"].isna().all()
     assert (o["created_date"] == pd.to_datetime(d["property_createdate"]).dt.normalize()).all()
+
+
+def _late_and_unpriced(target: Path) -> Path:
+    """The HubSpot shape as real exports often are: deals created from November 2025,
+    three of them five months earlier (July 2025) while the first close is in December
+    2025, and no open deal with an amount. Returns its source file."""
+    crm = CRM / "hubspot"
+    folder = target / "hubspot"
+    folder.mkdir(parents=True)
+    for name in ("owners.csv", "source.yml", "stages.yml"):
+        (folder / name).write_bytes((crm / name).read_bytes())
+    deals = pd.read_csv(crm / "deals.csv")
+    deals = deals[pd.to_datetime(deals["Create Date"]) >= "2025-11-01"].copy()
+    deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
+    early = deals.index[deals["Deal Stage"] == "Closed Lost"][:3]
+    deals.loc[early, "Create Date"] = "2025-07-15 11:00"
+    deals.to_csv(folder / "deals.csv", index=False)
+    return folder / "source.yml"
+
+
+@pytest.mark.notebook
+def test_reports_on_an_export_with_unpriced_open_deals_and_a_late_first_close(tmp_path):
+    from conftest import execute
+
+    src = str(_late_and_unpriced(tmp_path))
+    tables = so.load(src)
+    won = tables.opportunities[tables.opportunities["stage"] == "Closed Won"]
+    assert f"{won['close_date'].min():%Y-%m}" == "2025-12"  # the setting is what we meant
+    path = tmp_path / "metrics.json"
+    execute("metrics", tmp_path / "metrics.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    assert summary["period"] == "2026-10"
+    pipeline = summary["kpis"]["Open pipeline, next period"]
+    assert pipeline["current"] is None  # not 0.0
+    assert "has an amount" in summary["unknown"]["kpis.Open pipeline, next period.current"]
+    # October 2025 is before the first close: no comparison with $0
+    assert summary["kpis"]["Bookings"]["last_year"] is None
+    assert "first closed deal" in summary["unknown"]["kpis.Bookings.last_year"]
+    assert summary["kpis"]["Bookings"]["current"] == pytest.approx(
+        won.loc[won["close_date"].dt.strftime("%Y-%m") == "2026-10", "amount"].sum()
+    )
+    assert summary["starts"] == {"bookings": "2025-12", "pipeline": "2025-07"}
+    page = (tmp_path / "metrics.ipynb").read_text()
+    assert "starts in Dec 2025, the month of the first closed deal" in page
+
+    path = tmp_path / "forecast.json"
+    execute("forecast", tmp_path / "forecast.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    # the series starts at the first close: Dec 2025 to Oct 2026 are its 11 real months
+    assert (summary["history_starts"], summary["history_months"]) == ("2025-12", 11)
+    quarter = next(iter(summary["outlook"]))
+    assert summary["outlook"][quarter]["expected"] is None
+    assert "has an amount" in summary["unknown"][f"outlook.{quarter}.expected"]
+    assert summary["outlook"][quarter]["commit"] is None

@@ -13,7 +13,7 @@ from conftest import execute
 import salesops as so
 from salesops.analytics import backtest as bt
 from salesops.analytics import forecast as fc
-from salesops.analytics import outlook
+from salesops.analytics import gaps, outlook
 from salesops.analytics import probability as pr
 from salesops.analytics import timeseries as ts
 from salesops.data.stages import Stages
@@ -232,6 +232,56 @@ def test_monthly_bookings_by_hand(tiny_dir):
     )
 
 
+def test_monthly_bookings_start_at_the_first_close_not_the_first_creation(tiny_dir):
+    # tiny: deals created from 2026-03, the first close is O4 on 2026-07-31
+    opps = so.load(tiny_dir).opportunities
+    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    assert series.index.tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert series.tolist() == [8_000, 10_000, 50_000, 12_000]
+    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    assert by_region.index[0] == "2026-07" and by_region.sum().sum() == 80_000
+    # nothing closed yet: no month at all, not a run of zeros
+    open_only = opps[opps["stage"] == "Proposal"]
+    assert fc.monthly_bookings(open_only, "2026-10", stages=STAGES).empty
+
+
+def test_months_of_history_count_only_real_months():
+    # created from Oct 2016, first close Mar 2017, data to Dec 2017: 10 real months
+    created = pd.date_range("2016-10-05", periods=15, freq="MS") + pd.Timedelta(days=4)
+    close = pd.date_range("2017-03-01", periods=10, freq="MS") + pd.Timedelta(days=9)
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"D{i}" for i in range(25)],
+            "created_date": list(created) + list(close - pd.Timedelta(days=40)),
+            "close_date": [pd.NaT] * 15 + list(close),
+            "stage": ["Proposal"] * 15 + ["Closed Won"] * 10,
+            "amount": [np.nan] * 15 + [100.0 + 10 * i for i in range(10)],
+        }
+    )
+    series = fc.monthly_bookings(deals, "2017-12", stages=STAGES)
+    assert len(series) == 10 and series.index[0] == "2017-03"
+    notes = " ".join(fc.forecast(series, 3).notes)
+    assert "only 10 months of data" in notes and "left out" not in notes
+
+
+def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
+    deals = _deals()
+    open_ = deals["stage"].isin(STAGES.open_names)
+    blank = deals.assign(amount=deals["amount"].where(~open_))
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, STAGES)
+    assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced_deals"]) == (2, 2)
+    assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
+    assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
+    cats = outlook.categories(blank, "2026-Q4", as_of, STAGES)
+    assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
+    # one of two deals without an amount: the other is summed, the count says so
+    partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
+    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced"] == 1
+
+
 # -- coherence ----------------------------------------------------------------------------------
 def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
     index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
@@ -380,8 +430,36 @@ class FlatModel(pr.WinModel):
         return deals["stage"].map(self.p)
 
 
+def _since_2025() -> pd.DataFrame:
+    """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
+    quarters before 2026-Q4 are all quarters the data speaks for."""
+    old = pd.DataFrame(
+        {
+            "opportunity_id": ["L0"],
+            "created_date": [pd.Timestamp("2025-04-01")],
+            "close_date": [pd.Timestamp("2025-06-10")],
+            "stage": ["Closed Lost"],
+            "amount": [70.0],
+            "forecast_category": ["omitted"],
+        }
+    )
+    return pd.concat([_deals(), old], ignore_index=True)
+
+
+def test_the_run_rate_needs_quarters_after_the_first_close():
+    # _deals: the first close is R1 on 2026-08-30; the four quarters before 2026-Q4 all
+    # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    as_of = pd.Timestamp("2026-10-15")
+    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, STAGES)
+    assert "since they start (Aug 2026)" in gaps.why(rate)
+    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
+    # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
+
+
 def test_pipeline_forecast_by_hand():
-    deals = _deals()
+    deals = _since_2025()
     as_of = pd.Timestamp("2026-10-15")
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
     q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, STAGES)
@@ -411,7 +489,9 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
         }
     )
     as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
-    assert not outlook.seasonal(deals, as_of)  # first deal 2024-10-05, after 2024-07-01
+    assert not outlook.seasonal(
+        deals, as_of, stages=STAGES
+    )  # first deal 2024-10-05, after 2024-07-01
     assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx((100 * 3 + 300) / 4)
     older = pd.DataFrame(
         {
@@ -423,7 +503,7 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
         }
     )
     deals = pd.concat([deals, older], ignore_index=True)
-    assert outlook.seasonal(deals, as_of)
+    assert outlook.seasonal(deals, as_of, stages=STAGES)
     growth = (100 * 3 + 300) / (50 * 3 + 200)
     expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
     assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx(expected)

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 
 STAGES = so.Stages.read()
@@ -171,6 +172,43 @@ def test_growth(tiny):
     g = m.growth(lambda p: m.bookings(tiny.opportunities, p, stages=STAGES), "2026-09")
     assert (g["current"], g["previous"], g["vs_previous"]) == (50_000, 10_000, 4.0)
     assert np.isnan(g["vs_last_year"])  # nothing a year earlier
+
+
+def test_series_start_where_the_data_speaks(tiny):
+    # tiny: first deal created 2026-03-01 (O10), first close 2026-07-31 (O4, won)
+    booked = gaps.bookings_start(tiny.opportunities, STAGES)
+    piped = gaps.pipeline_start(tiny.opportunities)
+    assert (str(booked.month), str(piped.month)) == ("2026-07", "2026-03")
+    assert booked.before("2026-06") and booked.before("2026")  # the year began before it
+    assert not booked.before("2026-07") and not booked.before("2026-Q3")
+    assert "starts in Jul 2026, the month of the first closed deal" in gaps.sentence(
+        booked, "bookings"
+    )
+    nothing = gaps.bookings_start(
+        tiny.opportunities[tiny.opportunities["stage"] == "Proposal"], STAGES
+    )
+    assert nothing.month is None and nothing.before("2030-01")
+
+
+def test_growth_against_a_period_before_the_start_is_unknown_not_minus_100(tiny):
+    o = tiny.opportunities
+    start = gaps.bookings_start(o, STAGES)
+
+    def booked(p):
+        return m.bookings(o, p)
+
+    # October 2026 (O9 12,000) against September (O5 50,000): both after the start
+    g = m.growth(booked, "2026-10", start)
+    assert (g["current"], g["previous"], g["vs_previous"]) == (12_000, 50_000, -0.76)
+    # last year (2025-10) is before the first close: no comparison with 0
+    assert np.isnan(g["last_year"]) and np.isnan(g["vs_last_year"])
+    assert "2025-10 is before Jul 2026" in gaps.why(g["vs_last_year"])
+    # August (O1 10,000) against July (O4 8,000); June is before the start
+    assert m.growth(booked, "2026-08", start)["vs_previous"] == pytest.approx(0.25)
+    july = m.growth(booked, "2026-07", start)
+    assert july["current"] == 8_000 and gaps.why(july["previous"])
+    # before: the months before the first close counted as $0, so July was "+∞"
+    assert m.bookings(o, "2026-06") == 0.0  # bookings themselves are unchanged
 
 
 def test_naive_win_probability_seed_definition():

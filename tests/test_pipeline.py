@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops.analytics import efficiency
+from salesops.analytics import efficiency, gaps
 from salesops.analytics import pipeline as pl
 from salesops.data.periods import Period
 
@@ -28,6 +28,24 @@ def test_open_pipeline_now(tiny):
     assert (p["deals"], p["amount"], p["weighted"]) == (4, 65_000, 10_000 + 22_500 + 4_500)
     october = pl.pipeline(tiny.opportunities, "2026-10", stages=STAGES)
     assert october["amount"] == 30_000
+    assert p["unpriced"] == 1  # O8: left out of the sums, and counted
+
+
+def test_open_pipeline_without_any_amount_is_unknown_not_zero(tiny):
+    # O8 (Qualification, no amount) is the only open deal closing in December 2026.
+    december = pl.pipeline(tiny.opportunities, "2026-12")
+    assert (december["deals"], december["unpriced"]) == (1, 1)
+    assert np.isnan(december["amount"]) and np.isnan(december["weighted"])
+    assert gaps.why(december["amount"]) == "the one open deal due in 2026-12 has no amount"
+    # every open deal without an amount: unknown, with the count of deals behind it
+    blank = tiny.opportunities.assign(amount=np.nan)
+    p = pl.pipeline(blank)
+    assert gaps.why(p["amount"]) == "none of the 4 open deals has an amount"
+    by_stage = pl.pipeline(blank, by="stage")
+    assert by_stage["amount"].isna().all() and by_stage["unpriced"].sum() == 4
+    # no open deal at all is a true zero
+    assert pl.pipeline(tiny.opportunities, "2030-01")["amount"] == 0.0
+    assert gaps.left_out(1, 4) == "1 of 4 open deals has no amount and is left out of the sums."
 
 
 def test_pipeline_as_of_a_past_date(tiny):
@@ -40,8 +58,8 @@ def test_pipeline_as_of_a_past_date(tiny):
         opportunities=tiny.opportunities,
         stages=STAGES,
     )
-    assert by_region.loc["East"].tolist() == [2, 30_000, 750 + 1_250]
-    assert by_region.loc["West"].tolist() == [3, 95_000, 37_500 + 1_500 + 4_500]
+    assert by_region.loc["East"].tolist() == [2, 30_000, 750 + 1_250, 0]
+    assert by_region.loc["West"].tolist() == [3, 95_000, 37_500 + 1_500 + 4_500, 0]
 
 
 def test_snapshot_after_the_last_change_is_the_current_state(tiny):
@@ -191,10 +209,11 @@ def histories(draw) -> pd.DataFrame:
 def test_the_waterfall_always_reconciles(history, period):
     w = pl.waterfall(history, period, stages=STAGES)["amount"]
     p = Period.parse(period)
-    assert w["start"] == pytest.approx(
-        pl.pipeline_as_of(history, p.start, p, stages=STAGES)["amount"]
-    )
-    assert w["end"] == pytest.approx(pl.pipeline_as_of(history, p.end, p, stages=STAGES)["amount"])
+    # a deal without an amount moves nothing in the waterfall; the pipeline leaves it out
+    start = pl.pipeline_as_of(history, p.start, p, stages=STAGES)["amount"]
+    end = pl.pipeline_as_of(history, p.end, p, stages=STAGES)["amount"]
+    assert w["start"] == pytest.approx(np.nan_to_num(start))
+    assert w["end"] == pytest.approx(np.nan_to_num(end))
     assert w["start"] + w.drop(["start", "end"]).sum() == pytest.approx(w["end"], abs=1e-6)
     assert (w[["won", "lost", "pushed_out"]] <= 0).all() and (
         w[["created", "pulled_in"]] >= 0

@@ -151,3 +151,24 @@ def test_a_period_without_reports_has_an_empty_portal(tmp_path):
     portal.write(folder, "2026-10", [])
     assert "0 reports for 0 scopes" in (folder / "index.html").read_text()
     assert pd.read_parquet(folder / "rollup.parquet").empty
+
+
+def test_an_unknown_number_reads_a_dash_with_its_reason(tmp_path):
+    folder = tmp_path / "2026-10"
+    why = "this source has no quotas"
+    numbers = kpis(300.0, 250.0) | {"Quota attainment": {"current": None, "previous": None}}
+    entries = [
+        summary(
+            folder,
+            "company",
+            "metrics",
+            kpis=numbers,
+            unknown={"kpis.Quota attainment.current": why},
+        )
+    ]
+    frame = portal.rollup(entries, folder)
+    assert pd.isna(frame.iloc[0]["attainment"]) and frame.iloc[0]["attainment_unknown"] == why
+    portal.write(folder, "2026-10", entries)
+    page = (folder / "index.html").read_text()
+    assert f'title="{why}">–<' in page  # not 0%, and the reason on the cell
+    assert pd.read_csv(folder / "rollup.csv")["attainment_unknown"].tolist() == [why]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.data.model import Tables
@@ -44,7 +45,9 @@ def pipeline_efficiency(
     tables: Tables, period: Period, stages: Stages, lookback_months: int = 12
 ) -> pd.DataFrame:
     """Velocity with its four inputs, coverage with its two, and conversion, at the end
-    of ``period`` (rows: :data:`ROWS`; columns ``value`` and ``kind``).
+    of ``period`` (rows: :data:`ROWS`; columns ``value`` and ``kind``). The open
+    pipeline, and the coverage from it, are unknown (with the reason) when no open deal
+    due next period has an amount (:func:`salesops.analytics.pipeline.pipeline`).
 
     Examples
     --------
@@ -69,9 +72,12 @@ def pipeline_efficiency(
         "Sales cycle (mean)": velocity["cycle_days"],
         "Open pipeline due next period": due,
         "Quota of the next period": quota,
-        "Pipeline coverage": due / quota if quota and quota > 0 else np.nan,
+        "Pipeline coverage": due if gaps.why(due) else due / quota if quota > 0 else np.nan,
         "Lead-to-deal conversion": converted,
     }
     return pd.DataFrame(
-        {"value": pd.Series(values, dtype=float), "kind": {k: v[0] for k, v in ROWS.items()}}
+        {  # of objects: an unknown value (no open deal with an amount) keeps its reason
+            "value": pd.Series(values, dtype=object),
+            "kind": {k: v[0] for k, v in ROWS.items()},
+        }
     )

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics import timeseries as ts
 from salesops.data.model import sellers
 from salesops.data.periods import Period
@@ -308,12 +309,17 @@ def monthly_bookings(
 ) -> pd.Series | pd.DataFrame:
     """Won amount per close month, zero-filled, for every month before ``end``'s end.
 
-    The series starts at ``start`` (default: the month of the earliest created_date).
-    With ``by`` it is a frame with one column per group.
+    The series starts at ``start``, by default where the data can speak for bookings:
+    the month of the first closed deal (:func:`salesops.analytics.gaps.bookings_start`).
+    The months before it are absent, not zeros: a CRM whose deals were created months
+    before the first one closed has no bookings history there. Empty when no deal has
+    closed. With ``by`` it is a frame with one column per group.
     """
     last = Period.parse(end).end
     opps = opportunities
-    first = start if start is not None else opps["created_date"].min()
+    first = start if start is not None else gaps.bookings_start(opps, stages).day
+    if first is None or pd.isna(first):
+        first = last  # nothing closed yet: no month to show
     months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
     labels = pd.Index(months.strftime("%Y-%m"), name="month")
     won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]

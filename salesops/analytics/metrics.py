@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
+from salesops.analytics.gaps import Start
 from salesops.data.periods import By, Period, group_keys
 from salesops.data.stages import Stages
 
@@ -324,20 +326,41 @@ def precision_summary(precision: pd.DataFrame, by: By = None) -> pd.Series | pd.
     return precision.groupby(by).apply(stats, include_groups=False)
 
 
-def growth(value: Callable[[Period], float], period: Period | str) -> pd.Series:
+def growth(
+    value: Callable[[Period], float],
+    period: Period | str,
+    start: Start | None = None,
+    what: str = "data",
+) -> pd.Series:
     """A metric for a period against the previous period and the same period last year.
 
     ``value`` computes the metric for a Period, e.g. ``lambda p: bookings(opps, p)``.
     Growth = current / earlier − 1; NaN when the earlier value is 0 or NaN.
 
+    With ``start`` (:class:`~salesops.analytics.gaps.Start`, where the data can speak for
+    ``what``), an earlier period that begins before the start is not computed: its value
+    and the change against it are :class:`~salesops.analytics.gaps.Unknown` with the
+    reason, never a comparison with zero (−100% or +∞).
+
     Returns
     -------
-    Series with ``current``, ``previous``, ``last_year``, ``vs_previous`` and ``vs_last_year``.
+    Series (of objects, so that a reason travels) with ``current``, ``previous``,
+    ``last_year``, ``vs_previous`` and ``vs_last_year``.
     """
     p = Period.parse(period)
-    now, prev, ly = value(p), value(p.previous()), value(p.same_period_last_year())
+
+    def at(q: Period) -> float:
+        if start is not None and start.before(q):
+            return start.unknown_for(q, what)
+        return value(q)
+
+    now, prev, ly = value(p), at(p.previous()), at(p.same_period_last_year())
 
     def change(before: float) -> float:
+        if gaps.why(before):
+            return before
+        if gaps.why(now):
+            return now
         return now / before - 1 if before and not np.isnan(before) else np.nan
 
     return pd.Series(
@@ -347,7 +370,8 @@ def growth(value: Callable[[Period], float], period: Period | str) -> pd.Series:
             "last_year": ly,
             "vs_previous": change(prev),
             "vs_last_year": change(ly),
-        }
+        },
+        dtype=object,
     )
 
 

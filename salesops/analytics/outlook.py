@@ -13,7 +13,13 @@ Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
                at all (deals slip: a win next quarter is not a win this quarter)
     run_rate = bookings expected in Q from deals not created yet: the mean, over the
                same four quarters, of the amount won in the quarter by deals created
-               after that point
+               after that point (only quarters that begin on or after the first
+               close's month: before it the data says nothing about bookings)
+
+Open deals without an amount are left out of the weighted sum and counted (``unpriced``);
+when none of the deals due has an amount, or no quarter can measure the run-rate, the
+expected total is unknown (:class:`salesops.analytics.gaps.Unknown`, with the reason),
+not a sum of zeros.
 
 With two years of history (:func:`seasonal`) both r and the run-rate are seasonal: r is
 pooled over the same quarter of the last two years, and the run-rate is the mean of that
@@ -41,6 +47,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics.metrics import bookings
 from salesops.analytics.pipeline import snapshot
 from salesops.analytics.probability import WinModel
@@ -83,12 +90,14 @@ def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Per
     return out
 
 
-def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> bool:
-    """Whether the history supports quarter-of-year estimates: deals created at least
-    eight complete quarters (two years) before the quarter that holds ``as_of``."""
-    first = opportunities["created_date"].min()
+def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp, stages: Stages) -> bool:
+    """Whether the history supports quarter-of-year estimates: bookings that start (the
+    month of the first closed deal, :func:`salesops.analytics.gaps.bookings_start`) at
+    least eight complete quarters (two years) before the quarter that holds ``as_of``.
+    Deals created earlier, before anything closed, say nothing about bookings."""
+    first = gaps.bookings_start(opportunities, stages).day
     current = Period.parse(f"{as_of:%Y-%m}").quarter()
-    return bool(pd.notna(first) and first < current.shift(-YEARS * 4).start)
+    return bool(first is not None and first < current.shift(-YEARS * 4).start)
 
 
 def _same_quarter(
@@ -115,14 +124,25 @@ def run_rate(
     """Bookings expected in ``quarter`` from deals not created by ``as_of``.
 
     For each past quarter, the amount won in it by deals created after the point that
-    matches ``as_of``. Flat: the mean over the last ``quarters`` complete quarters.
+    matches ``as_of``. Flat: the mean over the last ``quarters`` complete quarters that
+    begin on or after the start of bookings (the first close's month): a quarter before
+    the data speaks for bookings is not a quarter of zero; unknown when there is none.
     Seasonal (two years of history, :func:`seasonal`): the mean of the same quarter in
     each of the last two years, times the growth g = Σ last four quarters / Σ the four
     before them (1 when those are zero), so a Q4 peak is called from past Q4s.
     """
     won = opportunities[opportunities["stage"] == stages.won]
-    if not seasonal(opportunities, as_of):
-        return float(np.mean([_run_rate_of(won, *p) for p in _past(quarter, as_of, quarters)]))
+    if not seasonal(opportunities, as_of, stages):
+        start = gaps.bookings_start(opportunities, stages)
+        basis = [p for p in _past(quarter, as_of, quarters) if not start.before(p[0])]
+        if not basis:
+            if start.month is None:
+                return gaps.Unknown("no deal has closed: no run-rate of deals not created yet")
+            return gaps.Unknown(
+                f"no complete quarter of bookings since they start ({start.month:%b %Y}) "
+                "to measure the run-rate of deals not created yet on"
+            )
+        return float(np.mean([_run_rate_of(won, *p) for p in basis]))
     past = _past(quarter, as_of, 4 * YEARS)
     amounts = [_run_rate_of(won, *p) for p in past]
     recent, before = sum(amounts[:4]), sum(amounts[4:8])
@@ -149,7 +169,7 @@ def in_quarter_share(
         return 1.0
     now = state_at(history, opportunities, as_of)
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
-    by_season = seasonal(opportunities, as_of)
+    by_season = seasonal(opportunities, as_of, stages)
     basis = _past(quarter, as_of, 4 * YEARS if by_season else quarters)
     if by_season:
         basis = _same_quarter(quarter, basis, basis)
@@ -186,25 +206,33 @@ def pipeline_forecast(
     stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module);
-    ``open_deals`` due in it, of which ``unpriced_deals`` have no amount (they add
-    nothing to the weighted pipeline)."""
+    """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module).
+
+    Open deals without an amount are left out of the weighted pipeline and counted in
+    ``unpriced``; when every open deal due has none, the weighted pipeline and the
+    expected total are :class:`~salesops.analytics.gaps.Unknown`, not a sum of zeros.
+    """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
     share = in_quarter_share(history, opportunities, q, as_of, stages)
-    weighted = share * float((due["amount"].fillna(0) * model.predict(due, as_of)).sum())
+    values = due["amount"].astype(float) * model.predict(due, as_of)
+    weighted = gaps.total(values, where=f" due in {q.label}")
+    weighted = weighted if gaps.why(weighted) else share * weighted
     rate = run_rate(opportunities, q, as_of, stages)
+    unknown = next((v for v in (weighted, rate) if gaps.why(v)), None)
+    expected = unknown if unknown is not None else closed + weighted + rate
     return pd.Series(
         {
             "closed": closed,
             "weighted_pipeline": weighted,
             "in_quarter_share": share,
             "run_rate": rate,
-            "expected": closed + weighted + rate,
+            "expected": expected,
             "open_deals": float(len(due)),
             "unpriced_deals": float(due["amount"].isna().sum()),
         },
         name=q.label,
+        dtype=object,
     )
 
 
@@ -240,21 +268,21 @@ def categories(
     stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module)."""
+    """The commit, best-case and pipeline roll-up for ``quarter`` (see the module).
+
+    A category whose deals all lack an amount makes its roll-up, and every roll-up
+    that includes it, :class:`~salesops.analytics.gaps.Unknown`.
+    """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
-    amount = due.groupby("forecast_category")["amount"].sum()
-    commit = closed + amount.get("commit", 0.0)
-    best = commit + amount.get("best_case", 0.0)
-    return pd.Series(
-        {
-            "closed": closed,
-            "commit": commit,
-            "best_case": best,
-            "pipeline": best + amount.get("pipeline", 0.0),
-        },
-        name=q.label,
-    )
+    out: dict[str, float] = {"closed": closed}
+    running: float = closed
+    for category in ("commit", "best_case", "pipeline"):
+        amounts = due.loc[due["forecast_category"] == category, "amount"].astype(float)
+        part = gaps.total(amounts, f"{category.replace('_', ' ')} deals", f" due in {q.label}")
+        running = running if gaps.why(running) else (part if gaps.why(part) else running + part)
+        out[category] = running
+    return pd.Series(out, name=q.label, dtype=object)
 
 
 def state_at(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics.metrics import (
     Window,
     average_deal_size,
@@ -24,6 +25,7 @@ from salesops.data.periods import By, Period, group_keys
 from salesops.data.stages import Stages
 
 ATTRIBUTES = ["owner_id", "region", "segment", "product", "lead_source", "created_date"]
+COLUMNS = ["deals", "amount", "weighted", "unpriced"]  # what :func:`pipeline` returns
 WATERFALL_STEPS = [
     "start",
     "created",
@@ -64,34 +66,52 @@ def pipeline(
 ) -> pd.Series | pd.DataFrame:
     """Open pipeline: the deals still open whose close date falls in ``close_window``.
 
-    - amount = Σ amount of open deals (missing amounts count as 0);
+    - amount = Σ amount of the open deals that have one;
     - weighted = Σ amount × default probability of the deal's stage (``stages.yml``);
-    - deals = number of open deals.
+    - deals = number of open deals;
+    - unpriced = open deals without an amount, left out of amount and weighted.
+
+    Unknown is not zero: where there are open deals and none has an amount, amount and
+    weighted are unknown (:class:`~salesops.analytics.gaps.Unknown` with its reason;
+    NaN in a frame ``by`` groups), not 0. Zero when there is no open deal.
 
     ``deals`` is the opportunities table (the pipeline now) or a :func:`snapshot` (the
-    pipeline then). With no ``close_window`` every open deal counts. Zero when empty.
+    pipeline then). With no ``close_window`` every open deal counts.
     """
     keep = deals["stage"].isin(stages.open_names)
     if close_window is not None:
         keep &= in_window(deals["close_date"], close_window)
     used = {"stage", "amount", "close_date", *([by] if isinstance(by, str) else by or [])}
     open_ = deals[[c for c in deals.columns if c in used]][keep]  # take only what is used
-    amount = open_["amount"].fillna(0.0)
+    amount = open_["amount"].astype(float)
     frame = pd.DataFrame(
-        {"deals": 1, "amount": amount, "weighted": amount * stages.probability_of(open_["stage"])},
+        {
+            "deals": 1,
+            "amount": amount,
+            "weighted": amount * stages.probability_of(open_["stage"]),
+            "unpriced": amount.isna().astype(int),
+        },
         index=open_.index,
     )
     if not by:
-        totals = frame.sum()
+        where = (
+            ""
+            if close_window is None or isinstance(close_window, tuple)
+            else (f" due in {Period.parse(close_window).label}")
+        )
         return pd.Series(
             {
-                "deals": int(totals["deals"]),
-                "amount": totals["amount"],
-                "weighted": totals["weighted"],
+                "deals": len(frame),
+                "amount": gaps.total(frame["amount"], where=where),
+                "weighted": gaps.total(frame["weighted"], where=where),
+                "unpriced": int(frame["unpriced"].sum()),
             },
             dtype=object,
         )
-    return frame.groupby(group_keys(open_, by, "close_date"), dropna=False).sum()
+    grouped = frame.groupby(group_keys(open_, by, "close_date"), dropna=False)
+    out = grouped[["deals", "unpriced"]].sum()
+    sums = grouped[["amount", "weighted"]].sum(min_count=1)  # no amount at all: NaN, not 0
+    return pd.concat([out[["deals"]], sums, out[["unpriced"]]], axis=1)
 
 
 def pipeline_as_of(
@@ -134,7 +154,9 @@ def waterfall(
       change made when a deal is won for a different amount).
 
     ``close_window`` defaults to the period itself. The steps reconcile exactly with
-    the pipeline as of the start and end. Won, lost and pushed_out are negative.
+    the pipeline as of the start and end. A deal without an amount moves nothing (it
+    counts as 0 in every step, as the pipeline leaves it out of its sum). Won, lost and
+    pushed_out are negative.
 
     Returns
     -------

@@ -69,8 +69,9 @@ def title(report: str) -> str:
 def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The summary's headline numbers as (label, formatted value) pairs.
 
-    A number the summary does not hold (no quotas in the source, say) reads
-    "not in the data"; a report without headlines gives an empty list.
+    A number the summary does not hold reads "not in the data"; a number it holds as
+    unknown (null, with its reason under ``"unknown"``) reads "– (the reason)"; a
+    report without headlines gives an empty list.
 
     Examples
     --------
@@ -82,8 +83,29 @@ def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         value, keys = find(summary, item.path)
         label = item.label.format(*keys)
         missing = value is None or (isinstance(value, float) and value != value)
-        out.append((label, MISSING if missing else FORMATTERS[item.format](value)))
+        why = unknown(summary, item.path) if missing else None
+        text = f"– ({why})" if why else MISSING if missing else FORMATTERS[item.format](value)
+        out.append((label, text))
     return out
+
+
+def unknown(summary: Mapping[str, Any], path: Sequence[str | int]) -> str | None:
+    """Why the summary holds the number at ``path`` as unknown (its ``"unknown"``
+    entry, written by :func:`salesops.storage.json_text`), or None."""
+    reasons = summary.get("unknown")
+    if not isinstance(reasons, Mapping):
+        return None
+    value: Any = summary
+    steps = []
+    for step in path:
+        if not isinstance(value, Mapping) or not value:
+            return None
+        if step == FIRST:
+            step = next(iter(value))
+        steps.append(str(step))
+        value = value.get(step)
+    reason = reasons.get(".".join(steps))
+    return str(reason) if reason else None
 
 
 def find(summary: Mapping[str, Any], path: Sequence[str | int]) -> tuple[Any, list[str]]:

@@ -35,7 +35,7 @@ import jinja2
 import pandas as pd
 
 from salesops import markup
-from salesops.batch.headlines import find, title
+from salesops.batch.headlines import find, title, unknown
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.errors import ConfigError
@@ -108,8 +108,10 @@ def rollup(entries: Sequence[Mapping[str, Any]], folder: Path) -> pd.DataFrame:
                 row[number.column], row[f"{number.column}_previous"] = _now_and_before(
                     summary, before, path
                 )
+                row[f"{number.column}_unknown"] = _why(summary, path)
     numbers = [c for n in NUMBERS for c in (n.column, f"{n.column}_previous")]
-    columns = ["level", "scope", "region", "name", *numbers, "reports", "failed"]
+    reasons = [f"{n.column}_unknown" for n in NUMBERS]  # why a number is blank, if known
+    columns = ["level", "scope", "region", "name", *numbers, *reasons, "reports", "failed"]
     frame = pd.DataFrame(list(scopes.values()), columns=columns)  # a number absent: NaN
     if frame.empty:
         return frame
@@ -177,7 +179,9 @@ def _cell(row: Mapping[str, Any], number: Number) -> dict[str, str]:
     """A number as shown, its trend mark (▲ ▼ or ■ level) and the previous value."""
     now, before = row.get(number.column), row.get(f"{number.column}_previous")
     if now is None or pd.isna(now):
-        return {"text": "–", "sort": "", "mark": "", "tone": "", "title": "not in the data"}
+        why = row.get(f"{number.column}_unknown")
+        title = why if isinstance(why, str) and why else "not in the data"
+        return {"text": "–", "sort": "", "mark": "", "tone": "", "title": title}
     text = FORMATTERS[number.kind](now)
     if before is None or pd.isna(before):
         return {"text": text, "sort": f"{now:.6g}", "mark": "", "tone": "", "title": ""}
@@ -195,6 +199,12 @@ def _now_and_before(
         return value.get("current"), value.get("previous")
     earlier, _ = find(before, path)
     return value, earlier
+
+
+def _why(summary: Mapping[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """The reason the summary gives for the current value at ``path`` being unknown."""
+    value, _ = find(summary, path)
+    return unknown(summary, (*path, "current") if isinstance(value, Mapping) else path)
 
 
 def _summary(folder: Path, entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import forecast as fc
+from salesops.analytics import gaps, outlook
 from salesops.analytics import metrics as m
-from salesops.analytics import outlook
 from salesops.analytics import pipeline as pl
 from salesops.data.model import Tables, active_reps
 from salesops.data.periods import Period
@@ -248,18 +248,23 @@ def kpis(dash: Dashboard) -> dict[str, float]:
         if period.end > quarter.start
         else 0.0
     )
-    weighted = (due["amount"].fillna(0) * due["probability"]).sum()
+    # sums over the deals with an amount; unknown (with why) when none has one, not $0
+    due_in = f" due in {quarter.label}"
+    weighted = gaps.total(due["amount"] * due["probability"], where=due_in)
     share = dash.share(quarter, period.last_day)
     run = outlook.run_rate(opps, quarter, period.last_day, dash.stages)
-    pipe_next = state.loc[quarter.contains(state["close_date"]), "amount"].sum()
+    pipe_next = gaps.total(state.loc[quarter.contains(state["close_date"]), "amount"], where=due_in)
+    coverage = np.nan if not (next_quota and next_quota > 0) else pipe_next / next_quota
     return {
         "bookings": booked,
         "quota": quota,
         "attainment": booked / quota if quota and quota > 0 else np.nan,
         "win_rate": m.win_rate(opps, period, stages=dash.stages),
-        "pipeline": float(state["amount"].sum()),
-        "coverage": pipe_next / next_quota if next_quota and next_quota > 0 else np.nan,
-        "quarter_forecast": closed + share * float(weighted) + run,
+        "pipeline": gaps.total(state["amount"]),
+        "coverage": pipe_next if gaps.why(pipe_next) else coverage,
+        "quarter_forecast": next(
+            (v for v in (weighted, run) if gaps.why(v)), closed + share * weighted + run
+        ),
     }
 
 
@@ -270,6 +275,7 @@ def tiles(dash: Dashboard) -> str:
     for key, (label, kind) in TILES.items():
         value = values[key]
         extra = f"of {fmt.money(values['quota'])} quota" if key == "bookings" else ""
+        extra = gaps.why(value) or extra  # "–", and why
         raw = "" if pd.isna(value) else f"{value:.6f}"
         tiles.append(
             Tile(label, fmt.FORMATTERS[kind](value), escape(extra), {"kpi": key, "value": raw})

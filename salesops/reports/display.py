@@ -30,6 +30,7 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from salesops import markup
+from salesops.analytics import gaps
 from salesops.data import coverage, quarantine
 from salesops.data.model import Tables
 from salesops.data.periods import Period
@@ -100,7 +101,11 @@ def formatted(value: float, kind: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A number as JSON holds it: rounded to 6 places, NaN as None."""
+    """A number as JSON holds it: rounded to 6 places, NaN as None; an unknown number
+    (:class:`~salesops.analytics.gaps.Unknown`) as it is, so that the summary file names
+    it with its reason (:func:`salesops.storage.json_text`)."""
+    if gaps.why(value):
+        return value
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else round(float(value), 6)
     return value
@@ -237,6 +242,17 @@ def _blank(frame: pd.DataFrame | pd.Series) -> bool:
     return values.size > 0 and not np.nan_to_num(values).any()
 
 
+def with_reasons(caption: str | None, frame: pd.DataFrame) -> str | None:
+    """``caption``, then one line per reason a cell of ``frame`` reads "–" for (its
+    :class:`~salesops.analytics.gaps.Unknown` values)."""
+    known = (caption or "").lower()
+    said = [reason for reason in gaps.reasons(frame) if reason.lower() not in known]
+    if not said:
+        return caption
+    line = f"– stands for what cannot be known: {'; '.join(said)}."
+    return f"{caption.rstrip('.')}. {line}" if caption else line
+
+
 def show(*results: Any, table: bool = False) -> Any:
     """Show sections as a reader sees them: a frame formatted by its :class:`View` (or
     drawn as its chart; ``table=True`` shows the numbers instead), a :class:`Missing`
@@ -261,6 +277,7 @@ def show(*results: Any, table: bool = False) -> Any:
             drawn = view.draw(result)
             return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn
         frame = result.to_frame() if isinstance(result, pd.Series) else result
+        caption = with_reasons(view.caption, frame)
         if view.rows:  # a kind per row (but for the columns of `formats`), as text
             shown = frame.astype(object)
             for row, kind in view.rows.items():
@@ -268,8 +285,8 @@ def show(*results: Any, table: bool = False) -> Any:
                     fmt.FORMATTERS[view.formats.get(column, kind)](value)
                     for column, value in frame.loc[row].items()
                 ]
-            return styled(shown, {}, view.caption)
-        return styled(frame, view.formats, view.caption)
+            return styled(shown, {}, caption)
+        return styled(frame, view.formats, caption)
     if isinstance(result, list | tuple):
         return show(*result, table=table)
     return result

@@ -20,7 +20,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import forecast as fc
-from salesops.analytics import outlook, probability
+from salesops.analytics import gaps, outlook, probability
 from salesops.analytics.backtest import Backtest
 from salesops.data.model import Tables
 from salesops.data.periods import Period
@@ -155,6 +155,9 @@ def title(ctx: ReportContext) -> HTML:
 def notes(ctx: ReportContext) -> Markdown | None:
     """The forecast's notes (short history, zeros, a model left out, no stage history)."""
     said = list(forecast(ctx).notes)
+    start = gaps.bookings_start(ctx.tables.opportunities, ctx.stages)
+    if start.month is None or start.day > ctx.tables.opportunities["created_date"].min():
+        said.insert(0, gaps.sentence(start, "bookings"))  # deals before the first close
     if ctx.tables.opportunity_history is None:
         said.append(
             "This source has no stage history: open deals are as they stand in the export "
@@ -231,17 +234,35 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
     opps, history = mine.opportunities, mine.opportunity_history
     rows = {}
     for q in quarters(ctx):
-        row = outlook.pipeline_forecast(opps, q, ctx.as_of, win_model(ctx), ctx.stages, history)
+        forecast_ = outlook.pipeline_forecast(
+            opps, q, ctx.as_of, win_model(ctx), ctx.stages, history
+        )
+        row = dict(forecast_.items())  # not to_dict() nor enlarging a Series: both drop an Unknown
         row["time_series"] = _time_series(ctx, q)
-        row["quota"] = outlook.quota(mine.quotas, q)
-        row["expected_attainment"] = row["expected"] / row["quota"] if row["quota"] > 0 else np.nan
+        no_quota = "this source has no quotas" if mine.quotas is None else f"no quota for {q.label}"
+        row["quota"] = gaps.known(outlook.quota(mine.quotas, q), no_quota)
+        row["expected_attainment"] = _attainment(row["expected"], row["quota"])
         cats = outlook.categories(opps, q, ctx.as_of, ctx.stages, history)
         sent = outlook.submitted(mine.forecast_submissions, q)
+        unsent = (
+            "this source has no forecast submissions"
+            if mine.forecast_submissions is None
+            else f"no rep submitted a forecast for {q.label}"
+        )
         for key in ("commit", "best_case", "pipeline"):
             row[key] = cats[key]
-        row["submitted_commit"], row["submitted_best_case"] = sent["commit"], sent["best_case"]
-        rows[q.label] = row
-    return pd.DataFrame(rows)
+        row["submitted_commit"] = gaps.known(sent["commit"], unsent)
+        row["submitted_best_case"] = gaps.known(sent["best_case"], unsent)
+        rows[q.label] = pd.Series(row, dtype=object)
+    return pd.DataFrame(rows)  # of objects: an Unknown keeps its reason
+
+
+def _attainment(expected: float, quota: float) -> float:
+    """Expected bookings over quota; unknown, with the reason, when either is."""
+    for value in (expected, quota):
+        if gaps.why(value):
+            return value
+    return expected / quota if quota > 0 else np.nan
 
 
 def _time_series(ctx: ReportContext, quarter: Period) -> float:
@@ -295,13 +316,19 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
         stage_probability=ctx.stages.probability_of(due["stage"]),
         calibrated=win_model(ctx).predict(due, ctx.as_of),
     )
-    due["expected"] = due["amount"].fillna(0) * due["calibrated"]
-    top = due.sort_values("expected", ascending=False).head(n)
+    due["expected"] = due["amount"] * due["calibrated"]  # no amount: unknown, ranked last
+    top = due.sort_values("expected", ascending=False, na_position="last").head(n)
     top = top.assign(close_date=top["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "owner_id", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
     formats = {"amount": "money", "stage_probability": "pct", "calibrated": "pct"}
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
+    if due["amount"].isna().any():  # no amount: no expected value, ranked last
+        unpriced = int(due["amount"].isna().sum())
+        caption += (
+            f". {unpriced} of the {len(due)} open deals due have no amount: no expected "
+            "value (–), ranked last"
+        )
     frame = top[columns].set_index("opportunity_id")
     if ctx.tables.opportunity_history is None:  # nothing to calibrate on: say so, once
         caption += " (win probability: each stage's default, as the source has no stage history)"
@@ -364,26 +391,48 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     ahead = f"next_{horizon(ctx)}_months"
     rows = {}
     for name, f in {**regions, "Company": company}.items():
-        last = f.history.iloc[-12:].sum()
-        rows[name] = {
-            "last_12_months": last,
-            "next_quarter": f.mean.iloc[:3].sum(),
-            ahead: f.mean.sum(),
-            "growth": f.mean.iloc[:12].sum() / last - 1 if last > 0 else np.nan,
-            "model": f.model,
-        }
+        last = _last_year(f)
+        growth = (
+            last if gaps.why(last) else f.mean.iloc[:12].sum() / last - 1 if last > 0 else np.nan
+        )
+        rows[name] = pd.Series(
+            {
+                "last_12_months": last,
+                "next_quarter": f.mean.iloc[:3].sum(),
+                ahead: f.mean.sum(),
+                "growth": growth,
+                "model": f.model,
+            },
+            dtype=object,
+        )
     formats = {"last_12_months": "money", "next_quarter": "money", ahead: "money"}
     caption = "Per-region forecast, reconciled so that the regions add up to the company"
     frame = pd.DataFrame(rows).T.rename_axis("region")
     return viewed(frame, View(formats | {"growth": "change"}, caption))
 
 
+def _last_year(f: fc.Forecast) -> float:
+    """Bookings of the last 12 months of ``f``'s history; unknown when the series (which
+    starts at the first close) holds fewer than 12 months: a sum of fewer months is not
+    a year, and growth against it would be inflated."""
+    if len(f.history) < 12:
+        start = f.history.index[0] if len(f.history) else "no closed deal"
+        return gaps.Unknown(
+            f"the bookings series holds {len(f.history)} months (from {start}, the first "
+            "close): not a year to compare with"
+        )
+    return float(f.history.iloc[-12:].sum())
+
+
 def summary(ctx: ReportContext) -> dict[str, Any]:
-    """Headline numbers as JSON-ready values."""
+    """Headline numbers as JSON-ready values: an unknown number is null, and ``"unknown"``
+    names it with its reason; ``history_months`` counts the months the forecast saw."""
     frame, f = outlook_by_quarter(ctx), forecast(ctx)
     return ctx.summary(
         "forecast",
         model=f.model,
+        history_months=len(f.history),
+        history_starts=f.history.index[0] if len(f.history) else None,
         forecast={m: plain(v) for m, v in f.mean.items()},
         outlook={q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
     )

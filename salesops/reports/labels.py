@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "average_deal_size": ("Average deal size", "money"),
     "cycle_days": ("Sales cycle", "days"),
     "open_pipeline": ("Open pipeline", "money"),
+    "unpriced": ("Deals without an amount", "number"),
     "median_hours": ("Median response", "hours"),
     "p90_hours": ("90th percentile response", "hours"),
     "within_1h": ("Answered within 1 h", "pct"),

@@ -13,6 +13,7 @@ chart or a table::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -21,6 +22,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from salesops.analytics import efficiency as eff
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.data import coverage
@@ -50,6 +52,17 @@ KPI_NEEDS = {
     "Open pipeline, next period": ("opportunities.amount",),
     "Pipeline coverage": ("quotas", "opportunities.amount"),
     "Lead response (median)": ("leads.first_response_at",),
+}
+# Why a headline KPI reads "–" for a period ({}) when nothing more precise says so.
+KPI_EMPTY = {
+    "Bookings": "no bookings can be counted in {}",
+    "Quota attainment": "no quota for {}",
+    "Win rate": "no deal closed in {}",
+    "Average deal size": "no deal with an amount was won in {}",
+    "Sales cycle (median)": "no deal was won in {}",
+    "Open pipeline, next period": "the open pipeline after {} cannot be counted",
+    "Pipeline coverage": "no quota left to cover after {}",
+    "Lead response (median)": "no lead created in {} was answered",
 }
 RESPONSE_COLUMNS = ["median_hours", "p90_hours", "within_1h", "within_24h", "never"]
 BREAKDOWN_FORMATS = {
@@ -89,11 +102,16 @@ def title(ctx: ReportContext) -> HTML:
 
 def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> float:
     """The open pipeline due to close in ``window``, as it stood at ``moment`` (rebuilt
-    from the stage history; without one, only as exported, for moments after the period)."""
-    history = ctx.tables.opportunity_history
+    from the stage history; without one, only as exported, for moments after the period).
+    Unknown, with the reason, when it cannot be rebuilt or no open deal has an amount."""
+    history, as_of = ctx.tables.opportunity_history, ctx.tables.as_of
     if history is None:
-        if moment < ctx.period.end:
-            return np.nan
+        exported = as_of is None or moment >= as_of.to_period("M").start_time
+        if moment < ctx.period.end or not exported:
+            return gaps.Unknown(
+                f"the pipeline at {moment:%d %b %Y} needs the stage history, "
+                "which this source does not have"
+            )
         return pl.pipeline(ctx.tables.opportunities, window, stages=ctx.stages)["amount"]
     return pl.pipeline_as_of(history, moment, window, stages=ctx.stages)["amount"]
 
@@ -104,42 +122,69 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
     as tiles, without those the source cannot support."""
     o, st, q = ctx.tables.opportunities, ctx.stages, ctx.tables.quotas
 
+    no_quotas = gaps.Unknown("this source has no quotas")
+
     def attainment(p: Period) -> float:
-        return np.nan if q is None else m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
+        if q is None:
+            return no_quotas
+        return m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
 
     def pipeline_coverage(p: Period) -> float:
         if q is None:
-            return np.nan
+            return no_quotas
         nxt = p.shift(1)
         quota = q.loc[nxt.contains(q["month"]), "amount"].sum()
-        return pipeline_at(ctx, p.end, nxt) / quota if quota > 0 else np.nan
+        open_amount = pipeline_at(ctx, p.end, nxt)
+        if gaps.why(open_amount):
+            return open_amount
+        return open_amount / quota if quota > 0 else np.nan
 
     def response(p: Period) -> float:
         leads = ctx.tables.leads
-        return np.nan if leads is None else m.lead_response(leads, p)["median_hours"]
+        if leads is None:
+            return gaps.Unknown("this source has no leads")
+        return m.lead_response(leads, p)["median_hours"]
 
+    booked, piped = starts(ctx)
     rows = {
-        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money"),
-        "Quota attainment": (attainment, "pct"),
-        "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct"),
-        "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money"),
-        "Sales cycle (median)": (lambda p: m.sales_cycle(o, p, stages=st)["median_days"], "days"),
-        "Open pipeline, next period": (lambda p: pipeline_at(ctx, p.end, p.shift(1)), "money"),
-        "Pipeline coverage": (pipeline_coverage, "ratio"),
-        "Lead response (median)": (response, "hours"),
+        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money", booked),
+        "Quota attainment": (attainment, "pct", booked),
+        "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct", booked),
+        "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money", booked),
+        "Sales cycle (median)": (
+            lambda p: m.sales_cycle(o, p, stages=st)["median_days"],
+            "days",
+            booked,
+        ),
+        "Open pipeline, next period": (
+            lambda p: pipeline_at(ctx, p.end, p.shift(1)),
+            "money",
+            piped,
+        ),
+        "Pipeline coverage": (pipeline_coverage, "ratio", piped),
+        "Lead response (median)": (response, "hours", None),
     }
-    out = []
-    for name, (value, kind) in rows.items():
-        out.append({"kpi": name, "kind": kind, **m.growth(value, ctx.period).to_dict()})
-    frame = pd.DataFrame(out).set_index("kpi")
+    out = {}
+    for name, (value, kind, start) in rows.items():
+        what = "pipeline" if start is piped else "closed deals"
+        changes = m.growth(_with_reason(value, KPI_EMPTY[name]), ctx.period, start, what)
+        out[name] = pd.concat([pd.Series({"kind": kind}, dtype=object), changes])
+    frame = pd.DataFrame(out).T.rename_axis("kpi")  # of objects: an Unknown keeps its reason
     return viewed(frame, View(caption="Headline KPIs", draw=lambda f: _tiles(ctx, f)))
+
+
+def _with_reason(value: Callable[[Period], float], reason: str) -> Callable[[Period], float]:
+    """``value``, whose NaN for a period reads ``reason`` (``{}``: the period's label)."""
+    return lambda p: gaps.known(value(p), reason.format(p.label))
 
 
 def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
     needs = {k: KPI_NEEDS.get(k, ()) for k in kpis.index}
     gone, said = coverage.not_shown(ctx.tables, needs)
     tiles = []
-    for name, row in kpis.drop(index=gone).iterrows():
+    shown = kpis.drop(index=gone)
+    for name in shown.index:  # not iterrows, which loses an Unknown's reason
+        row = shown.loc[name]
         changes = " · ".join(
             f"<span class='{tone(move, name in LOWER_IS_BETTER)}'>{text}</span> {label}"
             for move, text, label in (
@@ -147,6 +192,9 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
                 (*_moved(row, "last_year"), "vs last yr"),
             )
         )
+        reason = gaps.why(row["current"])
+        if reason:  # "–", and why
+            changes = f"<span class='flat'>{escape(reason)}</span>"
         tiles.append(Tile(str(name), formatted(row["current"], row["kind"]), changes))
     note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
@@ -154,26 +202,43 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
 
 def _moved(row: pd.Series, against: str) -> tuple[float, str]:
     """How far a KPI moved against an earlier value: a rate in points (52.9% → 78.5% is
-    +25.6 pts), anything else as a relative change (+12%)."""
+    +25.6 pts), anything else as a relative change (+12%); "–" when the earlier value is
+    unknown (before the series starts, say)."""
+    if gaps.why(row[against]):
+        return np.nan, "–"
     if row["kind"] in ("pct", "pct1"):
         move = row["current"] - row[against]
         return move, fmt.points(move)
     return row[f"vs_{against}"], fmt.change(row[f"vs_{against}"])
 
 
+def starts(ctx: ReportContext) -> tuple[gaps.Start, gaps.Start]:
+    """Where the data can speak for bookings (the first closed deal's month) and for the
+    pipeline (the first created deal's month) in this scope."""
+    o = ctx.tables.opportunities
+    return gaps.bookings_start(o, ctx.stages), gaps.pipeline_start(o)
+
+
 def summary(ctx: ReportContext) -> dict[str, Any]:
-    """Headline numbers as plain JSON-ready values, for tests and roll-ups."""
-    as_of = ctx.tables.as_of
+    """Headline numbers as plain JSON-ready values, for tests and roll-ups. A number that
+    cannot be known is null, and ``"unknown"`` names it with the reason
+    (:func:`salesops.storage.json_text`); ``"starts"`` says where each series starts."""
+    as_of, frame = ctx.tables.as_of, kpis(ctx)
+    booked, piped = starts(ctx)
     return {
         "report": "metrics",
         "scope": str(ctx.scope),
         "period": ctx.period.label,
         "as_of": None if as_of is None else f"{as_of:%Y-%m-%d}",
         "kpis": {
-            name: {k: plain(row[k]) for k in ("current", "previous", "last_year")}
-            for name, row in kpis(ctx).iterrows()
+            name: {k: plain(frame.at[name, k]) for k in ("current", "previous", "last_year")}
+            for name in frame.index
         },
         "deals": len(ctx.tables.opportunities),
+        "starts": {
+            "bookings": None if booked.month is None else str(booked.month),
+            "pipeline": None if piped.month is None else str(piped.month),
+        },
     }
 
 
@@ -181,7 +246,11 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
 def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
     """Bookings, quota and attainment for each of the last ``months`` months, drawn as a
     chart against quota where the source has quotas."""
-    trail = ctx.period.trailing_months(months)
+    booked_from, _ = starts(ctx)
+    trail = [p for p in ctx.period.trailing_months(months) if not booked_from.before(p)]
+    if not trail:
+        empty = pd.DataFrame(columns=["bookings", "quota", "attainment"])
+        return viewed(empty, View(empty=gaps.sentence(booked_from, "bookings")))
     window = (trail[0].start, trail[-1].end)
     booked = m.bookings(ctx.tables.opportunities, window, by="month", stages=ctx.stages)
     labels = [p.label for p in trail]
@@ -196,7 +265,9 @@ def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
         out["quota"] = np.nan
     out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
     against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
-    caption = f"Bookings{against}, {months} months to {ctx.period.label}"
+    caption = f"Bookings{against}, {len(trail)} months to {ctx.period.label}"
+    if len(trail) < months:  # the series starts later: say where and why
+        caption += ". " + gaps.sentence(booked_from, "bookings")
     formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
     return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
 
@@ -207,13 +278,17 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
     there is no history to go back to the period's end with)."""
     history = ctx.tables.opportunity_history
     deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
-    pipe = pl.pipeline(deals, by="stage", stages=ctx.stages)
-    frame = pipe.reindex(ctx.stages.open_names).fillna(0).astype({"deals": int})
+    pipe = pl.pipeline(deals, by="stage", stages=ctx.stages).reindex(ctx.stages.open_names)
+    counts = pipe[["deals", "unpriced"]].fillna(0).astype(int)
+    sums = pipe[["amount", "weighted"]].mask(counts["deals"].eq(0), 0.0)  # no deal: a true 0
+    frame = pd.concat([counts[["deals"]], sums], axis=1)  # every deal unpriced: NaN ("–")
     caption = (
         f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
     )
     if not ctx.tables.has("opportunity_history"):
         caption = f"Open pipeline by stage as exported (data as of {ctx.tables.as_of:%d %b %Y})"
+    said = gaps.left_out(counts["unpriced"].sum(), counts["deals"].sum())
+    caption += f". {said}" if said else ""
     formats = {"deals": "number", "amount": "money", "weighted": "money"}
     return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))
 
@@ -267,6 +342,7 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     p, st, o = ctx.period, ctx.stages, ctx.tables.opportunities
     cycle = m.sales_cycle(o, p, by=by, stages=st)
     empty = pd.Series(dtype=float)
+    pipe = pl.pipeline(o, by=by, stages=st) if len(o) else pd.DataFrame(columns=pl.COLUMNS)
     frame = pd.DataFrame(
         {
             "bookings": m.bookings(o, p, by=by, stages=st),
@@ -274,14 +350,18 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
             "win_rate": m.win_rate(o, p, by=by, stages=st),
             "average_deal_size": m.average_deal_size(o, p, by=by, stages=st),
             "cycle_days": cycle.get("median_days", empty),
-            "open_pipeline": pl.pipeline(o, by=by, stages=st)["amount"] if len(o) else empty,
+            "open_pipeline": pipe["amount"],  # NaN ("–") where no open deal has an amount
         }
     )
+    has_open = frame.index.isin(pipe.index[pipe["deals"] > 0])
+    frame["open_pipeline"] = frame["open_pipeline"].mask(~has_open, 0.0)  # no open deal: 0
     frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))
     caption = None
     if not ctx.tables.has("opportunities.amount"):
         frame = frame.drop(columns=["bookings", "average_deal_size", "open_pipeline"])
         caption = coverage.sentence("Money columns", ["opportunities.amount"])
+    else:
+        caption = gaps.left_out(pipe["unpriced"].sum(), pipe["deals"].sum()) or None
     return viewed(frame, View(BREAKDOWN_FORMATS, caption))
 
 

@@ -336,3 +336,27 @@ def test_a_client_on_the_old_websocket_protocol_is_refused_and_the_server_goes_o
     assert answer is None and code == POLICY_VIOLATION  # closed, nothing read or answered
     assert selected == CURRENT
     assert "kernelId" in urlopen(server, timeout=60).read().decode()
+
+
+def test_tiles_without_open_amounts_read_a_dash_with_the_reason(tiny_dir, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from salesops.analytics import gaps
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    history = pd.read_csv(crm / "opportunity_history.csv")
+    unpriced = history["opportunity_id"].isin(deals.loc[deals["amount"].isna(), "opportunity_id"])
+    open_o9 = (history["opportunity_id"] == "O9") & (history["stage"] != "Closed Won")
+    history.loc[unpriced | open_o9, "amount"] = None  # O9 was open at September's end
+    history.to_csv(crm / "opportunity_history.csv", index=False)
+    dash = Dashboard(so.load(str(crm)))
+    values = dashboard.kpis(dash)
+    assert gaps.why(values["pipeline"]) and gaps.why(values["quarter_forecast"])
+    assert values["bookings"] == 50_000  # September's O5: closed-deal numbers are as they were
+    tiles = dashboard.tiles(dash)
+    assert "has an amount" in tiles and "$0<" not in tiles

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -9,8 +11,10 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.analytics import gaps
 from salesops.data.stages import Stages
 from salesops.reports import forecast
+from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
@@ -66,7 +70,8 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     # the same numbers as from the whole company's tables
     tables = so.load(str(tiny_dir), period="2026-09")
     whole = so.ReportContext.of(tables, "2026-09", "region:West", horizon=6)
-    assert forecast.summary(west) == forecast.summary(whole)
+    # as written (an unknown number is NaN with a reason, which equals nothing)
+    assert json_text(forecast.summary(west)) == json_text(forecast.summary(whole))
     pd.testing.assert_frame_equal(forecast.top_deals(west), forecast.top_deals(whole))
     pd.testing.assert_frame_equal(forecast.calibration(west)[1], forecast.calibration(whole)[1])
     # the company's part is computed once for every scope of the period and horizon
@@ -103,3 +108,51 @@ def test_the_outlook_says_in_one_line_why_its_two_views_differ(company):
     assert labels.index("Time-series forecast") == labels.index("Pipeline forecast") + 1
     caption = shown.attrs["view"].caption
     assert caption.count("pipeline view") >= 2 and "2026-Q4: " in caption and "2027-Q1: " in caption
+
+
+@pytest.fixture
+def unpriced(tiny_dir, tmp_path):
+    """tiny without stage history and with no amount on its open deals; its deals are
+    created from March 2026, the first close is O4 on 31 July 2026."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    return forecast.context(str(crm), "company", "2026-09", horizon=6)
+
+
+def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
+    frame = forecast.outlook_by_quarter(unpriced)
+    q4 = frame["2026-Q4"]  # O3, O6 and O8 are due in Q4 (O10 is overdue: due now too)
+    assert q4["open_deals"] == 4 and q4["unpriced"] == 4
+    for row in ("weighted_pipeline", "expected", "expected_attainment", "commit", "pipeline"):
+        assert pd.isna(q4[row]) and gaps.why(q4[row]), row
+    assert gaps.why(q4["expected"]) == "none of the 4 open deals due in 2026-Q4 has an amount"
+    shown = so.show(forecast.quarter_outlook(unpriced)).to_html()
+    assert "none of the 4 open deals due in 2026-q4 has an amount" in shown.lower()
+    assert re.search(r"Pipeline forecast</th>\s*<td[^>]*>–</td>", shown)  # not $0
+    summary = json.loads(json_text(forecast.summary(unpriced)))
+    assert summary["outlook"]["2026-Q4"]["expected"] is None
+    assert "has an amount" in summary["unknown"]["outlook.2026-Q4.expected"]
+    assert summary["outlook"]["2026-Q4"]["closed"] == 0  # a known zero stays a zero
+
+
+def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
+    top = forecast.top_deals(unpriced)
+    assert top["expected"].isna().all()
+    caption = top.attrs["view"].caption
+    assert "4 of the 4 open deals due have no amount: no expected value (–)" in caption
+
+
+def test_the_forecast_history_starts_at_the_first_close(unpriced):
+    f = forecast.forecast(unpriced)
+    assert f.history.index.tolist() == ["2026-07", "2026-08", "2026-09"]
+    notes = forecast.notes(unpriced).data
+    assert "only 3 months of data" in notes and "starts in Jul 2026" in notes
+    summary = forecast.summary(unpriced)
+    assert (summary["history_months"], summary["history_starts"]) == (3, "2026-07")
+    # growth against "the last 12 months" that are 3 months is unknown, not +300%
+    frame = forecast.breakdown(unpriced)
+    assert frame["growth"].isna().all() and frame["last_12_months"].isna().all()
+    assert "holds 3 months (from 2026-07" in gaps.why(frame.loc["Company", "growth"])

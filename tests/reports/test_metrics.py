@@ -3,15 +3,18 @@ computed by hand."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.analytics import gaps
 from salesops.data.stages import Stages
 from salesops.reports import metrics
 from salesops.reports.display import Missing
+from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
@@ -96,3 +99,74 @@ def test_pipeline_efficiency_without_quotas_or_leads_says_so(company, tiny_dir, 
     assert "Not shown: quota of the next period, pipeline coverage, lead-to-deal conversion" in (
         frame.attrs["view"].caption
     )
+
+
+@pytest.fixture
+def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
+    """tiny as a real export often is: no stage history, and open deals without amounts.
+    Its deals are created from March 2026 (O10); the first close is O4 on 31 July 2026."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    return so.ReportContext.load(str(crm), "company", "2026-09")
+
+
+def test_open_pipeline_without_amounts_is_unknown_with_a_reason(unpriced):
+    kpis = metrics.kpis(unpriced)
+    pipeline = kpis.loc["Open pipeline, next period", "current"]
+    # O6 is the one open deal due in October; it has no amount: "–", not $0
+    assert gaps.why(pipeline) == "the one open deal due in 2026-10 has no amount"
+    tile = so.show(kpis).data
+    assert "the one open deal due in 2026-10 has no amount" in tile and "$0" not in tile
+    summary = json.loads(json_text(metrics.summary(unpriced)))
+    assert summary["kpis"]["Open pipeline, next period"]["current"] is None
+    reason = summary["unknown"]["kpis.Open pipeline, next period.current"]
+    assert reason == "the one open deal due in 2026-10 has no amount"
+    # the closed-deal numbers are as they were
+    assert summary["kpis"]["Bookings"]["current"] == 50_000
+    assert summary["kpis"]["Bookings"]["previous"] == 10_000
+
+
+def test_comparisons_before_the_first_close_are_unknown_not_against_zero(unpriced):
+    kpis = metrics.kpis(unpriced)
+    # September 2025 is before July 2026, the first close: no -100% or +inf, but a reason
+    assert "2025-09 is before Jul 2026" in gaps.why(kpis.loc["Bookings", "vs_last_year"])
+    assert kpis.loc["Bookings", "vs_previous"] == pytest.approx(4.0)  # 50,000 / 10,000 - 1
+    summary = json.loads(json_text(metrics.summary(unpriced)))
+    assert summary["kpis"]["Bookings"]["last_year"] is None
+    assert "first closed deal" in summary["unknown"]["kpis.Bookings.last_year"]
+    assert summary["starts"] == {"bookings": "2026-07", "pipeline": "2026-03"}
+
+
+def test_the_bookings_trend_starts_at_the_first_close_and_says_why(unpriced):
+    trend = metrics.trend(unpriced)
+    assert trend.index.tolist() == ["2026-07", "2026-08", "2026-09"]  # not 13 months
+    assert trend["bookings"].tolist() == [8_000, 10_000, 50_000]
+    caption = trend.attrs["view"].caption
+    assert "3 months to 2026-09" in caption
+    assert "starts in Jul 2026, the month of the first closed deal" in caption
+
+
+def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
+    by_stage = metrics.pipeline_by_stage(unpriced)
+    held = by_stage[by_stage["deals"] > 0]
+    assert held["amount"].isna().all() and held["weighted"].isna().all()
+    assert (by_stage.loc[by_stage["deals"] == 0, "amount"] == 0).all()  # no deal: a true 0
+    assert "None of the 4 open deals has an amount" in by_stage.attrs["view"].caption
+    regions = metrics.breakdown(unpriced, "region")
+    assert regions["open_pipeline"].isna().all()
+    assert "None of the 4 open deals has an amount" in regions.attrs["view"].caption
+    # partly missing: tiny's O8 has no amount; it is left out and counted
+    caption = metrics.breakdown(company, "region").attrs["view"].caption
+    assert caption == "1 of 4 open deals has no amount and is left out of the sums."
+
+
+def test_pipeline_efficiency_without_amounts_says_why(unpriced):
+    frame = metrics.efficiency(unpriced)
+    due = frame.loc["Open pipeline due next period", "value"]
+    assert gaps.why(due) == "the one open deal due in 2026-10 has no amount"
+    assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)
+    shown = so.show(frame).to_html()
+    assert "the one open deal due in 2026-10 has no amount" in shown
