@@ -195,7 +195,7 @@ def test_growth_against_a_period_before_the_start_is_unknown_not_minus_100(tiny)
     start = gaps.bookings_start(o, STAGES)
 
     def booked(p):
-        return m.bookings(o, p)
+        return m.bookings(o, p, stages=STAGES)
 
     # October 2026 (O9 12,000) against September (O5 50,000): both after the start
     g = m.growth(booked, "2026-10", start)
@@ -208,7 +208,7 @@ def test_growth_against_a_period_before_the_start_is_unknown_not_minus_100(tiny)
     july = m.growth(booked, "2026-07", start)
     assert july["current"] == 8_000 and gaps.why(july["previous"])
     # before: the months before the first close counted as $0, so July was "+∞"
-    assert m.bookings(o, "2026-06") == 0.0  # bookings themselves are unchanged
+    assert m.bookings(o, "2026-06", stages=STAGES) == 0.0  # bookings themselves are unchanged
 
 
 def test_naive_win_probability_seed_definition():

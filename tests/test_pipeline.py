@@ -33,18 +33,18 @@ def test_open_pipeline_now(tiny):
 
 def test_open_pipeline_without_any_amount_is_unknown_not_zero(tiny):
     # O8 (Qualification, no amount) is the only open deal closing in December 2026.
-    december = pl.pipeline(tiny.opportunities, "2026-12")
+    december = pl.pipeline(tiny.opportunities, "2026-12", stages=STAGES)
     assert (december["deals"], december["unpriced"]) == (1, 1)
     assert np.isnan(december["amount"]) and np.isnan(december["weighted"])
     assert gaps.why(december["amount"]) == "the one open deal due in 2026-12 has no amount"
     # every open deal without an amount: unknown, with the count of deals behind it
     blank = tiny.opportunities.assign(amount=np.nan)
-    p = pl.pipeline(blank)
+    p = pl.pipeline(blank, stages=STAGES)
     assert gaps.why(p["amount"]) == "none of the 4 open deals has an amount"
-    by_stage = pl.pipeline(blank, by="stage")
+    by_stage = pl.pipeline(blank, by="stage", stages=STAGES)
     assert by_stage["amount"].isna().all() and by_stage["unpriced"].sum() == 4
     # no open deal at all is a true zero
-    assert pl.pipeline(tiny.opportunities, "2030-01")["amount"] == 0.0
+    assert pl.pipeline(tiny.opportunities, "2030-01", stages=STAGES)["amount"] == 0.0
     assert gaps.left_out(1, 4) == "1 of 4 open deals has no amount and is left out of the sums."
 
 

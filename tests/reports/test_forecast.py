@@ -125,7 +125,7 @@ def unpriced(tiny_dir, tmp_path):
 def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
     frame = forecast.outlook_by_quarter(unpriced)
     q4 = frame["2026-Q4"]  # O3, O6 and O8 are due in Q4 (O10 is overdue: due now too)
-    assert q4["open_deals"] == 4 and q4["unpriced"] == 4
+    assert q4["open_deals"] == 4 and q4["unpriced_deals"] == 4
     for row in ("weighted_pipeline", "expected", "expected_attainment", "commit", "pipeline"):
         assert pd.isna(q4[row]) and gaps.why(q4[row]), row
     assert gaps.why(q4["expected"]) == "none of the 4 open deals due in 2026-Q4 has an amount"
