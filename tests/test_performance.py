@@ -304,3 +304,28 @@ def test_the_team_review_names_its_reps(reviews, small_db):
         (people["region"] == name) & (people["role"] == "rep") & people["end_date"].isna()
     ]
     assert summary["reps"] >= 1 and any(n in text for n in active["name"])
+
+
+def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amount():
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R3"],
+            "hire_date": pd.NaT,
+            "end_date": pd.NaT,
+            "role": "rep",
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "B", "C", "D"],
+            "owner_id": ["R1", "R1", "R2", "R3"],
+            "account_id": ["X", "Y", "Z", "Z"],
+            "stage": ["Proposal", "Proposal", "Proposal", "Closed Won"],
+            "amount": [300.0, np.nan, np.nan, 50.0],
+        }
+    )
+    t = perf.territory(deals, reps, STAGES)
+    assert t.at["R1", "open_pipeline"] == 300.0  # B has no amount: left out
+    assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
+    assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero
+    assert t["accounts"].tolist() == [2, 1, 1]

@@ -218,3 +218,21 @@ def test_the_waterfall_always_reconciles(history, period):
     assert (w[["won", "lost", "pushed_out"]] <= 0).all() and (
         w[["created", "pulled_in"]] >= 0
     ).all()
+
+
+def test_pipeline_by_stage_tells_an_empty_stage_from_an_unknown_one():
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "B", "C", "D"],
+            "stage": ["Qualification", "Proposal", "Proposal", "Negotiation"],
+            "amount": [np.nan, 1_000.0, np.nan, np.nan],
+            "close_date": pd.to_datetime(["2026-11-01"] * 4),
+        }
+    )
+    table = pl.by_stage(deals, STAGES)
+    assert list(table.index) == STAGES.open_names
+    assert table.loc["Prospecting"].tolist() == [0, 0.0, 0.0, 0]  # no deal: a true zero
+    assert np.isnan(table.at["Qualification", "amount"])  # its one deal has no amount
+    # Proposal: B's 1,000 counts, C is left out and counted; weighted 1,000 × 0.5
+    assert table.loc["Proposal"].tolist() == [2, 1_000.0, 500.0, 1]
+    assert np.isnan(table.at["Negotiation", "weighted"]) and table["unpriced"].sum() == 3

@@ -293,14 +293,18 @@ def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:
 
 
 def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -> pd.DataFrame:
-    """Per active rep: accounts owned (distinct accounts of their deals) and open pipeline."""
+    """Per active rep: accounts owned (distinct accounts of their deals) and open pipeline.
+
+    A rep with no open deal has 0 open pipeline; one whose open deals all lack an amount
+    has NaN (unknown, not 0)."""
     active = active_reps(reps)["rep_id"]
     o = opportunities[opportunities["owner_id"].isin(active)]
     open_ = o[o["stage"].isin(stages.open_names)]
+    pipeline = open_.groupby("owner_id")["amount"].sum(min_count=1)
     return pd.DataFrame(
         {
             "accounts": o.groupby("owner_id")["account_id"].nunique().reindex(active).fillna(0),
-            "open_pipeline": open_.groupby("owner_id")["amount"].sum().reindex(active).fillna(0.0),
+            "open_pipeline": pipeline.reindex(active, fill_value=0.0),
         }
     ).rename_axis("rep_id")
 

@@ -114,6 +114,16 @@ def pipeline(
     return pd.concat([out[["deals"]], sums, out[["unpriced"]]], axis=1)
 
 
+def by_stage(deals: pd.DataFrame, stages: Stages) -> pd.DataFrame:
+    """:func:`pipeline` of ``deals`` by open stage, in stage order: ``deals`` and
+    ``unpriced`` as counts (0 for a stage with no deal), ``amount`` and ``weighted`` 0
+    for a stage with no open deal and NaN (unknown) where all its deals lack an amount."""
+    pipe = pipeline(deals, by="stage", stages=stages).reindex(stages.open_names)
+    counts = pipe[["deals", "unpriced"]].fillna(0).astype(int)
+    sums = pipe[["amount", "weighted"]].mask(counts["deals"].eq(0), 0.0)  # no deal: a true 0
+    return pd.concat([counts, sums], axis=1)[["deals", "amount", "weighted", "unpriced"]]
+
+
 def pipeline_as_of(
     history: pd.DataFrame,
     as_of: pd.Timestamp | str,

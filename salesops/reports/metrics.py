@@ -278,16 +278,14 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
     there is no history to go back to the period's end with)."""
     history = ctx.tables.opportunity_history
     deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
-    pipe = pl.pipeline(deals, by="stage", stages=ctx.stages).reindex(ctx.stages.open_names)
-    counts = pipe[["deals", "unpriced"]].fillna(0).astype(int)
-    sums = pipe[["amount", "weighted"]].mask(counts["deals"].eq(0), 0.0)  # no deal: a true 0
-    frame = pd.concat([counts[["deals"]], sums], axis=1)  # every deal unpriced: NaN ("–")
+    full = pl.by_stage(deals, ctx.stages)
+    frame = full.drop(columns="unpriced")  # a stage whose deals all lack amounts: "–"
     caption = (
         f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
     )
     if not ctx.tables.has("opportunity_history"):
         caption = f"Open pipeline by stage as exported (data as of {ctx.tables.as_of:%d %b %Y})"
-    said = gaps.left_out(counts["unpriced"].sum(), counts["deals"].sum())
+    said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     formats = {"deals": "number", "amount": "money", "weighted": "money"}
     return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))

@@ -20,6 +20,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import compensation as comp
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics import pipeline as pl
@@ -264,15 +265,18 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     else:
         open_["win_probability"] = ctx.stages.probability_of(open_["stage"])
         label = "win probability: each stage's default, as the source has no stage history"
-    open_["expected"] = open_["amount"].fillna(0) * open_["win_probability"]
-    by_stage = pl.pipeline(open_, by="stage", stages=ctx.stages).reindex(ctx.stages.open_names)
-    best = open_.sort_values("expected", ascending=False).head(top)
+    open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
+    full = pl.by_stage(open_, ctx.stages)
+    caption = "Open pipeline by stage"
+    said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
+    caption += f". {said}" if said else ""
+    best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
     best = best.assign(close_date=best["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
     formats = {"deals": "number", "amount": "money", "weighted": "money"}
     deal_formats = {"amount": "money", "win_probability": "pct", "expected": "money"}
     return (
-        viewed(by_stage.fillna(0), View(formats, "Open pipeline by stage")),
+        viewed(full.drop(columns="unpriced"), View(formats, caption)),
         viewed(
             best[columns].set_index("opportunity_id"),
             View(deal_formats, f"Top {top} open deals by expected value ({label})"),
