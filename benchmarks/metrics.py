@@ -41,29 +41,30 @@ since = {since!r}
 tables = so.load({db!r}, "company", period, since=since)
 loaded = time.perf_counter()
 o, h = tables.opportunities, tables.opportunity_history
+st, config = tables.stages, so.settings()
 lookback = (period.end - pd.DateOffset(months={lookback}), period.end)
 results = {{
-    "bookings": m.bookings(o, period),
-    "win_rate": m.win_rate(o, period),
-    "average_deal_size": m.average_deal_size(o, period),
-    "sales_cycle_median": m.sales_cycle(o, period)["median_days"],
-    "attainment": m.quota_attainment(o, tables.quotas, period)["attainment"].iloc[0],
-    "attainment_by_region_max": m.quota_attainment(o, tables.quotas, period, by="region", reps=tables.reps)["attainment"].max(),
-    "time_selling": m.time_selling(tables.activities, period),
+    "bookings": m.bookings(o, period, stages=st),
+    "win_rate": m.win_rate(o, period, stages=st),
+    "average_deal_size": m.average_deal_size(o, period, stages=st),
+    "sales_cycle_median": m.sales_cycle(o, period, stages=st)["median_days"],
+    "attainment": m.quota_attainment(o, tables.quotas, period, stages=st)["attainment"].iloc[0],
+    "attainment_by_region_max": m.quota_attainment(o, tables.quotas, period, by="region", reps=tables.reps, stages=st)["attainment"].max(),
+    "time_selling": m.time_selling(tables.activities, period, selling_kinds=config.selling_activity_kinds),
     "activity_minutes": m.activity_mix(tables.activities, period)["minutes"].sum(),
     "lead_response_median_h": m.lead_response(tables.leads, period)["median_hours"],
     "lead_conversion": m.lead_conversion(tables.leads, period),
     "forecast_wape": m.precision_summary(m.forecast_precision(
-        tables.forecast_submissions[tables.forecast_submissions["period"] == period.label], o))["wape"],
-    "pipeline_now": pl.pipeline(o)["amount"],
-    "pipeline_at_start": pl.pipeline_as_of(h, period.start)["amount"],
-    "pipeline_at_end_weighted": pl.pipeline_as_of(h, period.end)["weighted"],
-    "waterfall_end": pl.waterfall(h, period, period.quarter())["amount"]["end"],
-    "funnel_won": int(pl.funnel(h, o, lookback)["deals"].iloc[-1]),
-    "slipped_days": float(pl.slippage(h, period)["days_pushed"].sum()),
-    "stale_deals": len(pl.stale_deals(o, period.last_day, h)),
-    "velocity": pl.sales_velocity(o, period, lookback_months={lookback})["velocity_per_day"],
-    "coverage": pl.pipeline_coverage(o, tables.quotas, period)["coverage"],
+        tables.forecast_submissions[tables.forecast_submissions["period"] == period.label], o, stages=st))["wape"],
+    "pipeline_now": pl.pipeline(o, stages=st)["amount"],
+    "pipeline_at_start": pl.pipeline_as_of(h, period.start, stages=st)["amount"],
+    "pipeline_at_end_weighted": pl.pipeline_as_of(h, period.end, stages=st)["weighted"],
+    "waterfall_end": pl.waterfall(h, period, period.quarter(), stages=st)["amount"]["end"],
+    "funnel_won": int(pl.funnel(h, o, lookback, st)["deals"].iloc[-1]),
+    "slipped_days": float(pl.slippage(h, period, st)["days_pushed"].sum()),
+    "stale_deals": len(pl.stale_deals(o, period.last_day, h, stale_days=config.stale_after_days, stages=st)),
+    "velocity": pl.sales_velocity(o, period, lookback_months={lookback}, stages=st)["velocity_per_day"],
+    "coverage": pl.pipeline_coverage(o, tables.quotas, period, stages=st)["coverage"],
 }}
 done = time.perf_counter()
 rows = sum(len(t) for t in tables.present().values())

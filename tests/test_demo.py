@@ -204,7 +204,11 @@ def test_crm_hygiene_stale_deals_are_a_few_percent(default):
     stages = so.Stages.read()
     open_ = default.opportunities[default.opportunities["stage"].isin(stages.open_names)]
     stale = pl.stale_deals(
-        default.opportunities, default.as_of, default.opportunity_history, 30, stages=stages
+        default.opportunities,
+        default.as_of,
+        default.opportunity_history,
+        stale_days=30,
+        stages=stages,
     )
     assert len(stale) / len(open_) < 0.08
     assert stale["amount"].sum() / open_["amount"].sum() < 0.08

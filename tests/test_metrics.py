@@ -14,6 +14,7 @@ from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 
 STAGES = so.Stages.read()
+SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,10 @@ def test_a_rep_with_no_quota_has_no_attainment(tiny):
 
 def test_time_selling(tiny):
     # September: call 30 + meeting 45 + demo 60 + email 15 + call 20 = 170 of 350 minutes.
-    assert m.time_selling(tiny.activities, "2026-09") == pytest.approx(170 / 350)
-    by_rep = m.time_selling(tiny.activities, "2026-09", by="rep_id")
+    assert m.time_selling(tiny.activities, "2026-09", selling_kinds=SELLING) == pytest.approx(
+        170 / 350
+    )
+    by_rep = m.time_selling(tiny.activities, "2026-09", by="rep_id", selling_kinds=SELLING)
     assert by_rep.to_dict() == pytest.approx({"R1": 75 / 135, "R3": 75 / 195, "R4": 1.0})
     assert m.time_selling(tiny.activities, "2026-09", selling_kinds=["call"]) == pytest.approx(
         50 / 350
@@ -228,7 +231,7 @@ def test_no_closed_deals_gives_nan_not_an_error(tiny):
     assert np.isnan(m.average_deal_size(tiny.opportunities, empty, stages=STAGES))
     assert np.isnan(m.sales_cycle(tiny.opportunities, empty, stages=STAGES)["mean_days"])
     assert m.bookings(tiny.opportunities, empty, stages=STAGES) == 0
-    assert np.isnan(m.time_selling(tiny.activities, empty))
+    assert np.isnan(m.time_selling(tiny.activities, empty, selling_kinds=SELLING))
     assert np.isnan(m.lead_response(tiny.leads, empty)["median_hours"])
     assert np.isnan(m.lead_conversion(tiny.leads, empty))
 

@@ -17,6 +17,7 @@ from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
 STAGES = Stages.read()
+SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 def test_without_takes_one_value_nearest_the_reps_own():
@@ -39,21 +40,21 @@ def test_every_reps_comparison_is_the_whole_regions(demo_db, region):
             period.window(3)[1] - pd.DateOffset(months=3),
         ),
     )
-    peers = Peers.of(tables, region, period, tables.as_of, STAGES)
+    peers = Peers.of(tables, region, period, tables.as_of, STAGES, selling_kinds=SELLING)
     reps = tables.reps
     members = list(
         capacity.owners(tables.opportunities, reps[reps["region"] == region], now, STAGES)["rep_id"]
     )
     assert peers.members == len(members) and len(peers.kpis) == len(members)
     # the old way: every rep's KPIs by id, the rep's own row dropped
-    current = perf.rep_kpis(tables, now, members, STAGES)
-    previous = perf.rep_kpis(tables, before, members, STAGES)
+    current = perf.rep_kpis(tables, now, members, STAGES, selling_kinds=SELLING)
+    previous = perf.rep_kpis(tables, before, members, STAGES, selling_kinds=SELLING)
     cohort = (period.end - pd.DateOffset(months=12), period.end)
     conversion = perf.conversion_by_rep(tables, cohort, members, STAGES)
     for rep in members:
         own = tables.for_scope(f"rep:{rep}")
-        mine_now = perf.rep_kpis(own, now, [rep], STAGES).loc[rep]
-        mine_before = perf.rep_kpis(own, before, [rep], STAGES).loc[rep]
+        mine_now = perf.rep_kpis(own, now, [rep], STAGES, selling_kinds=SELLING).loc[rep]
+        mine_before = perf.rep_kpis(own, before, [rep], STAGES, selling_kinds=SELLING).loc[rep]
         got = peers.comparison(mine_now, mine_before, member=True)
         want = perf.peer_comparison(current.loc[rep], previous.loc[rep], current.drop(index=rep))
         pd.testing.assert_frame_equal(got, want)
@@ -70,12 +71,14 @@ def test_a_person_without_deals_is_not_a_zero_peer(tiny_dir):
     )
     tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
     period = Period.parse("2026-09")
-    peers = Peers.of(tables, "East", period, tables.as_of, STAGES)
+    peers = Peers.of(tables, "East", period, tables.as_of, STAGES, selling_kinds=SELLING)
     # East's sellers in July to September: R1 (won 10,000 on 15 Aug) and R2 (won 8,000 on
     # 31 Jul, left on 15 Aug); R9 owned no deal and is not a peer with $0
     assert peers.members == 2
     assert sorted(peers.kpis["bookings"]) == [8000.0, 10000.0]
-    mine = perf.rep_kpis(tables.for_scope("rep:R1"), period.window(3), ["R1"], STAGES).loc["R1"]
+    mine = perf.rep_kpis(
+        tables.for_scope("rep:R1"), period.window(3), ["R1"], STAGES, selling_kinds=SELLING
+    ).loc["R1"]
     table = peers.comparison(mine, mine, member=True)
     assert table.loc["Bookings", "peer_median"] == 8000.0  # R2 alone, not the median of 0 and 8,000
     assert table.loc["Bookings", "peers"] == 1

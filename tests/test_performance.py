@@ -22,6 +22,7 @@ from salesops.reports import performance_review as review
 from salesops.reports import team_review
 
 STAGES = Stages.read()
+SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 def test_gini_by_hand():
@@ -43,7 +44,7 @@ def test_percentile_rank_by_hand():
 def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
     tables = so.load(tiny_dir)
     window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
-    kpis = perf.rep_kpis(tables, window, ["R1", "R2", "R3"], STAGES)
+    kpis = perf.rep_kpis(tables, window, ["R1", "R2", "R3"], STAGES, selling_kinds=SELLING)
     opps = tables.opportunities
     for rep in ("R1", "R2", "R3"):
         won = opps[(opps["owner_id"] == rep) & (opps["stage"] == "Closed Won")]

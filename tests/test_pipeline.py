@@ -129,7 +129,7 @@ def test_slippage(tiny):
 
 def test_stale_deals(tiny):
     stale = pl.stale_deals(
-        tiny.opportunities, "2026-10-10", tiny.opportunity_history, stages=STAGES
+        tiny.opportunities, "2026-10-10", tiny.opportunity_history, stale_days=30, stages=STAGES
     ).set_index("opportunity_id")
     assert stale.index.tolist() == ["O10", "O8"]
     assert stale.loc["O10", "days_past_close"] == 40  # due Aug 31

@@ -22,6 +22,7 @@ from salesops.data.stages import Stages
 from salesops.errors import ConfigError, DataError
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
+SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 def _same_tables(a: so.Tables, b: so.Tables) -> None:
@@ -291,14 +292,14 @@ def test_since_loads_less_and_changes_no_metric(small_db):
         t.numbers = [
             m.bookings(o, "2026-Q3", stages=STAGES),
             m.win_rate(o, "2026-08", stages=STAGES),
-            m.time_selling(t.activities, "2026-09"),
+            m.time_selling(t.activities, "2026-09", selling_kinds=SELLING),
             m.lead_response(t.leads, "2026-09")["p90_hours"],
             pl.pipeline(o, stages=STAGES)["amount"],
             pl.pipeline_as_of(h, "2026-07-01", stages=STAGES)["weighted"],
             pl.pipeline_as_of(h, "2026-08-15", stages=STAGES)["amount"],
             *pl.waterfall(h, "2026-08", "2026-Q3", stages=STAGES)["amount"],
             pl.slippage(h, "2026-09", stages=STAGES)["days_pushed"].sum(),
-            len(pl.stale_deals(o, "2026-09-30", h, stages=STAGES)),
+            len(pl.stale_deals(o, "2026-09-30", h, stale_days=30, stages=STAGES)),
             *pl.funnel(h, o, ("2026-07-01", "2026-10-01"), stages=STAGES)["deals"],
         ]
     assert part.numbers == pytest.approx(full.numbers, nan_ok=True)

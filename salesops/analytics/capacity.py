@@ -18,7 +18,6 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics.performance import months_in_seat, ramp_factor
-from salesops.config import settings
 from salesops.data.model import active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -99,7 +98,7 @@ def quarter_capacity(
     quarter: Period,
     as_of: pd.Timestamp,
     stages: Stages,
-    ramp_months: int | None = None,
+    ramp_months: int,
     months: int = 12,
 ) -> pd.Series:
     """Bookings capacity of a team for ``quarter``, from its sellers' recent productivity.
@@ -117,7 +116,7 @@ def quarter_capacity(
     what ``opportunities`` booked in the quarter before ``quarter`` (to ``as_of``), to
     compare. Productivity is NaN without a ramped rep-month.
     """
-    ramp = settings().ramp_months if ramp_months is None else ramp_months
+    ramp = ramp_months
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     window = (end - pd.DateOffset(months=months), end)
     sellers = team(opportunities, reps, window, stages)

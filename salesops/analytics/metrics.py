@@ -183,18 +183,16 @@ def time_selling(
     activities: pd.DataFrame,
     window: Window,
     by: By = None,
-    selling_kinds: Sequence[str] | None = None,
+    *,
+    selling_kinds: Sequence[str],
 ) -> float | pd.Series:
     """Share of logged minutes spent selling.
 
     time selling = Σ minutes of selling kinds / Σ all logged minutes, over activities
-    started in the window. Selling kinds come from ``parameters/settings.yml``
-    (``selling_activity_kinds``). NaN when no minutes were logged.
+    started in the window. ``selling_kinds`` are the activity kinds that count as
+    selling (the reports pass ``selling_activity_kinds`` of ``parameters/settings.yml``).
+    NaN when no minutes were logged.
     """
-    if selling_kinds is None:
-        from salesops.config import settings
-
-        selling_kinds = settings().selling_activity_kinds
     acts = activities[in_window(activities["started_at"], window)]
     acts = acts.assign(selling=acts["minutes"].where(acts["kind"].isin(list(selling_kinds)), 0.0))
 

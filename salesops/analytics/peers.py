@@ -17,6 +17,7 @@ to the rep's out of a distribution that counts the rep.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,15 +66,23 @@ class Peers:
 
     @classmethod
     def of(
-        cls, tables: Tables, region: str, period: Period, as_of: pd.Timestamp, stages: Stages
+        cls,
+        tables: Tables,
+        region: str,
+        period: Period,
+        as_of: pd.Timestamp,
+        stages: Stages,
+        *,
+        selling_kinds: Sequence[str],
     ) -> Peers:
-        """The region's peers from ``tables`` (the region's or the company's rows)."""
+        """The region's peers from ``tables`` (the region's or the company's rows);
+        ``selling_kinds`` as in :func:`salesops.analytics.metrics.time_selling`."""
         reps, window = tables.reps, period.window(KPI_MONTHS)
         rows = tables.for_scope(f"region:{region}")
         members = list(
             owners(rows.opportunities, reps[reps["region"] == region], window, stages)["rep_id"]
         )
-        kpis = perf.rep_kpis(rows, window, members, stages)
+        kpis = perf.rep_kpis(rows, window, members, stages, selling_kinds=selling_kinds)
         conversion = pd.DataFrame()
         if rows.opportunity_history is not None:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)

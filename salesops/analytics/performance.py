@@ -24,7 +24,6 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
-from salesops.config import settings
 from salesops.data.model import Tables, active_reps, isin
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -60,8 +59,11 @@ def rep_kpis(
     window: tuple[pd.Timestamp, pd.Timestamp],
     reps: pd.Index | list[str],
     stages: Stages,
+    *,
+    selling_kinds: Sequence[str],
 ) -> pd.DataFrame:
-    """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids).
+    """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids);
+    ``selling_kinds`` as in :func:`salesops.analytics.metrics.time_selling`.
 
     coverage = open pipeline due in the quarter after the window's end (as it stood at
     the end) / that quarter's quota; the other KPIs are the ``salesops.analytics.metrics`` ones
@@ -90,7 +92,9 @@ def rep_kpis(
         out["response_hours"] = np.nan
     acts = tables.activities
     out["time_selling"] = (
-        m.time_selling(acts, window, by="rep_id").reindex(index) if acts is not None else np.nan
+        m.time_selling(acts, window, by="rep_id", selling_kinds=selling_kinds).reindex(index)
+        if acts is not None
+        else np.nan
     )
     return out
 
@@ -277,12 +281,12 @@ def conversion_by_rep(
 
 
 # -- teams ----------------------------------------------------------------------------------------
-def ramp_factor(months_in_seat: float, ramp_months: int | None = None) -> float:
-    """Share of full productivity after ``months_in_seat``: linear to 1 over the ramp."""
-    ramp = settings().ramp_months if ramp_months is None else ramp_months
-    if ramp <= 0:
+def ramp_factor(months_in_seat: float, ramp_months: int) -> float:
+    """Share of full productivity after ``months_in_seat``: linear to 1 over
+    ``ramp_months`` (1 at once for 0)."""
+    if ramp_months <= 0:
         return 1.0
-    return float(np.clip(months_in_seat / ramp, 0.0, 1.0))
+    return float(np.clip(months_in_seat / ramp_months, 0.0, 1.0))
 
 
 def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:

@@ -274,23 +274,20 @@ def stale_deals(
     opportunities: pd.DataFrame,
     as_of: pd.Timestamp | str,
     history: pd.DataFrame | None = None,
-    stale_days: int | None = None,
     *,
+    stale_days: int,
     stages: Stages,
 ) -> pd.DataFrame:
     """Open deals that need cleaning up at ``as_of`` (a day; deals are judged at its end).
 
     A deal is flagged ``past_close`` when its close date is before ``as_of``, and
     ``no_change`` when its last history change is ``stale_days`` or more days before
-    ``as_of`` (from ``parameters/settings.yml`` by default; needs history).
+    ``as_of`` (the reports pass ``stale_after_days`` of ``parameters/settings.yml``; needs
+    history).
 
     Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
     ``reason`` (``past close date``, ``no change for N days`` or both).
     """
-    if stale_days is None:
-        from salesops.config import settings
-
-        stale_days = settings().stale_after_days
     day = pd.Timestamp(as_of).normalize()
     today = np.datetime64(day, "ns")
     is_open = opportunities["stage"].isin(stages.open_names).to_numpy()

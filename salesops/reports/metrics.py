@@ -420,7 +420,7 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
         opps,
         ctx.period.last_day,
         tables.opportunity_history,
-        ctx.settings.stale_after_days,
+        stale_days=ctx.settings.stale_after_days,
         stages=ctx.stages,
     )
     open_ = opps[opps["stage"].isin(ctx.stages.open_names)]

@@ -194,7 +194,8 @@ def kpis(ctx: ReportContext, months_before: int = 0) -> pd.Series:
         end - pd.DateOffset(months=months_before),
     )
     me = str(ctx.scope.value)
-    return perf.rep_kpis(ctx.tables, window, [me], ctx.stages).loc[me]
+    kinds = ctx.settings.selling_activity_kinds
+    return perf.rep_kpis(ctx.tables, window, [me], ctx.stages, selling_kinds=kinds).loc[me]
 
 
 @per_context
@@ -288,7 +289,9 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
 def stale(ctx: ReportContext) -> pd.DataFrame:
     """The rep's open deals that need cleaning up at the end of the month."""
     days = ctx.settings.stale_after_days
-    return pl.stale_deals(deals(ctx), ctx.period.last_day, history(ctx), days, stages=ctx.stages)
+    return pl.stale_deals(
+        deals(ctx), ctx.period.last_day, history(ctx), stale_days=days, stages=ctx.stages
+    )
 
 
 def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:

@@ -80,14 +80,17 @@ def peers(ctx: ReportContext, region: str) -> Peers:
     the region's are read from the source only when its peers are not in the cache yet.
     A context made of tables (:meth:`ReportContext.of`) has them all.
     """
+    kinds = ctx.settings.selling_activity_kinds
     if ctx.source is None:
-        return Peers.of(ctx.tables, region, ctx.period, ctx.as_of, ctx.stages)
+        return Peers.of(ctx.tables, region, ctx.period, ctx.as_of, ctx.stages, selling_kinds=kinds)
     scope = f"region:{region}"
     return from_source(
         ctx,
         "peers",
         scope,
-        lambda tables: Peers.of(tables, region, ctx.period, ctx.as_of, ctx.stages),
+        lambda tables: Peers.of(
+            tables, region, ctx.period, ctx.as_of, ctx.stages, selling_kinds=kinds
+        ),
     )
 
 

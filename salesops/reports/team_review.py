@@ -68,8 +68,9 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     members = team(ctx)
     ids = list(members["rep_id"])
     qtd = (ctx.period.quarter().start, ctx.period.end)
-    kpis = perf.rep_kpis(ctx.tables, qtd, ids, ctx.stages)
-    recent = perf.rep_kpis(ctx.tables, ctx.period.window(3), ids, ctx.stages)
+    kinds = ctx.settings.selling_activity_kinds
+    kpis = perf.rep_kpis(ctx.tables, qtd, ids, ctx.stages, selling_kinds=kinds)
+    recent = perf.rep_kpis(ctx.tables, ctx.period.window(3), ids, ctx.stages, selling_kinds=kinds)
     plan = _plan(ctx)
     payable = {}
     for _, rep in members.iterrows():
