@@ -246,7 +246,7 @@ def apart(row: pd.Series) -> pd.Series:
         slippage  = 1 − in_quarter_share               (wins of due deals that land later)
         run_rate  = run_rate / expected                (the share not in the pipeline yet)
 
-    The time-series view extends past monthly bookings whatever the pipeline holds, so
+    The time-series view projects past monthly bookings and does not read the pipeline, so
     an export whose open deals have no amounts, or a pipeline that slips, parts the two.
     """
     expected, series = row["expected"], row["time_series"]

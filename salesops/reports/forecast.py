@@ -302,7 +302,7 @@ def apart(quarter: str, row: pd.Series) -> str:
         reasons.append(f"{fmt.pct(why['slippage'])} of the wins of due deals slip past the quarter")
     if pd.notna(why["run_rate"]) and why["run_rate"] >= 0.005:
         reasons.append(f"{fmt.pct(why['run_rate'])} of the pipeline view is run-rate")
-    reasons.append("the time series extends past monthly bookings, whatever the pipeline holds")
+    reasons.append("the time series projects past monthly bookings and does not read the pipeline")
     return f"{views}: {'; '.join(reasons)}."
 
 

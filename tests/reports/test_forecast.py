@@ -96,7 +96,7 @@ def test_the_outlook_says_in_one_line_why_its_two_views_differ(company):
         "2018-Q1: pipeline view $1.3M, time-series view $3.2M: 412 of 500 open deals due "
         "have no amount and count for nothing in the pipeline view; 20% of the wins of due "
         "deals slip past the quarter; 10% of the pipeline view is run-rate; the time series "
-        "extends past monthly bookings, whatever the pipeline holds."
+        "projects past monthly bookings and does not read the pipeline."
     )
     close = pd.concat([row.drop("time_series"), pd.Series({"time_series": 1_400_000.0})])
     assert forecast.apart("2018-Q1", close) == (
