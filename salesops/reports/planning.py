@@ -244,7 +244,7 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
             f"Warning about the target, not a hiring plan: closing the gap of "
             f"{fmt.money(gap)} would take at least {int(check['hires'])} hires for a team of "
             f"{int(check['sellers'])} sellers, more than {fmt.pct(ctx.settings.max_hire_share)} "
-            f"of it (setting `max_hire_share`). Check the growth "
+            f"of it (the maximum hiring share in parameters/settings.yml). Check the growth "
             f"({fmt.pct(option(ctx, 'growth'))}) and the forecast the target starts from"
         )
         return viewed(frame, View(caption=caption, rows=dict(WARNING_ROWS.values())))

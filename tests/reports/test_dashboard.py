@@ -310,6 +310,7 @@ def test_a_client_on_the_old_websocket_protocol_is_refused_and_the_server_goes_o
     of it is read; the current protocol is served and the page still loads."""
     import asyncio
     import json
+    from concurrent.futures import ThreadPoolExecutor
     from urllib.request import urlopen
 
     from tornado.websocket import websocket_connect
@@ -332,7 +333,9 @@ def test_a_client_on_the_old_websocket_protocol_is_refused_and_the_server_goes_o
         current.close()
         return answer, old.close_code, selected
 
-    answer, code, selected = asyncio.run(talk())
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as thread:
+        answer, code, selected = thread.submit(asyncio.run, talk()).result()
     assert answer is None and code == POLICY_VIOLATION  # closed, nothing read or answered
     assert selected == CURRENT
     assert "kernelId" in urlopen(server, timeout=60).read().decode()
