@@ -12,6 +12,7 @@ once per run. Each section is a function of the context returning a DataFrame.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -128,8 +129,13 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = forecasts(ctx)
     if ctx.scope.level == "company":
         return company
-    if ctx.scope.value not in regions:
-        raise ValueError(f"region {ctx.scope.value!r} has no bookings in this source")
+    if ctx.scope.value not in regions:  # no deal of the region won yet: unknown, not zero
+        note = f"no deal of region {ctx.scope.value} has been won in this source"
+        first = pd.Period(ctx.period.last_day, freq="M") + 1
+        months = pd.period_range(first, periods=horizon(ctx), freq="M").strftime("%Y-%m")
+        mean = pd.Series(np.nan, pd.Index(months, name="month"))  # "–", its reason: the note
+        unknown = fc.forecast(pd.Series(dtype=float), horizon(ctx))
+        return dataclasses.replace(unknown, mean=mean, notes=[note])
     return regions[ctx.scope.value]
 
 
@@ -433,6 +439,6 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         model=f.model,
         history_months=len(f.history),
         history_starts=f.history.index[0] if len(f.history) else None,
-        forecast={m: plain(v) for m, v in f.mean.items()},
+        forecast={m: plain(gaps.known(v, "; ".join(f.notes))) for m, v in f.mean.items()},
         outlook={q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
     )

@@ -156,3 +156,33 @@ def test_the_forecast_history_starts_at_the_first_close(unpriced):
     frame = forecast.breakdown(unpriced)
     assert frame["growth"].isna().all() and frame["last_12_months"].isna().all()
     assert "holds 3 months (from 2026-07" in gaps.why(frame.loc["Company", "growth"])
+
+
+@pytest.mark.notebook
+def test_a_region_without_a_won_deal_gets_an_unknown_forecast_not_a_crash(tiny_dir, tmp_path):
+    """A new region whose one deal is still open: its report runs, and its forecast is
+    unknown ("–", null in the summary) with the reason, where it raised a ValueError."""
+    from conftest import execute
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with open(crm / "reps.csv", "a") as reps:
+        reps.write("R9,Nina North,North,M1,rep,nina.north@example.com,2025-01-01,\n")
+    with open(crm / "opportunities.csv", "a") as deals:
+        deals.write(
+            "O99,A99,R9,North,SMB,Core,Inbound,2026-08-01,2026-12-15,Proposal,7000,pipeline\n"
+        )
+    north = forecast.context(str(crm), "region:North", "2026-09", horizon=6)
+    assert forecast.forecast(north).mean.isna().all()
+    assert forecast.forecast(north).notes == ["no deal of region North has been won in this source"]
+    summary_path = tmp_path / "north.json"
+    execute(
+        "forecast",
+        tmp_path / "north.ipynb",
+        source=str(crm),
+        scope="region:North",
+        period="2026-09",
+        horizon=6,
+        summary_path=str(summary_path),
+    )
+    summary = json.loads(summary_path.read_text())
+    assert "no deal of region North has been won" in json.dumps(summary)
