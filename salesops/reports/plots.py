@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable
 
 import matplotlib as mpl
@@ -39,9 +40,30 @@ def house_style(plot: Callable[..., Figure]) -> Callable[..., Figure]:
     def wrapper(*args, **kwargs) -> Figure:
         rc = {**sns.axes_style("whitegrid"), **STYLE, "axes.prop_cycle": mpl.cycler(color=PALETTE)}
         with mpl.rc_context(rc):
-            return plot(*args, **kwargs)
+            return _wrapped_titles(plot(*args, **kwargs))
 
     return wrapper
+
+
+TITLE_WIDTH = 72  # characters per line of a chart's title
+
+
+def _wrapped_titles(fig: Figure) -> Figure:
+    """``fig`` with each long axes title on lines of at most :data:`TITLE_WIDTH`
+    characters, and the figure taller by the lines added: a caption that says where a
+    series starts or what it leaves out must not squeeze the chart to nothing."""
+    added = 0
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            title = ax.get_title(loc=loc)
+            if len(title) > TITLE_WIDTH:
+                lines = textwrap.wrap(title, TITLE_WIDTH)
+                ax.set_title("\n".join(lines), loc=loc)
+                added = max(added, len(lines) - 1)
+    if added:
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width, height + 0.25 * added)
+    return fig
 
 
 @house_style
