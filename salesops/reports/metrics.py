@@ -147,7 +147,7 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
 
     booked, piped = starts(ctx)
     rows = {
-        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money", booked),
+        "Bookings": (lambda p: _bookings(ctx, p), "money", booked),
         "Quota attainment": (attainment, "pct", booked),
         "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct", booked),
         "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money", booked),
@@ -196,8 +196,25 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
         if reason:  # "–", and why
             changes = f"<span class='flat'>{escape(reason)}</span>"
         tiles.append(Tile(str(name), formatted(row["current"], row["kind"]), changes))
-    note = f"<p><em>{escape(said.replace('`', ''))}</em></p>" if said else ""
+    said = " ".join(filter(None, [said.replace("`", ""), unpriced_wins(ctx)]))
+    note = f"<p><em>{escape(said)}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
+
+
+def unpriced_wins(ctx: ReportContext) -> str:
+    """The note under the tiles when deals won in the period have no amount: bookings and
+    the average deal size leave them out ("" when every won deal has one,
+    :func:`salesops.analytics.gaps.left_out`)."""
+    won = m.won_in(ctx.tables.opportunities, ctx.period, ctx.stages)
+    return gaps.left_out(won["amount"].isna().sum(), len(won), f"deals won in {ctx.period.label}")
+
+
+def _bookings(ctx: ReportContext, period: Period) -> float:
+    """Bookings of ``period``; unknown, not $0, when deals were won and none has an amount."""
+    won = m.won_in(ctx.tables.opportunities, period, ctx.stages)
+    if len(won) and won["amount"].isna().all():
+        return gaps.Unknown(gaps.left_out(len(won), len(won), f"deals won in {period.label}"))
+    return m.bookings(ctx.tables.opportunities, period, stages=ctx.stages)
 
 
 def _moved(row: pd.Series, against: str) -> tuple[float, str]:

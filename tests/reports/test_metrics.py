@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -170,3 +171,32 @@ def test_pipeline_efficiency_without_amounts_says_why(unpriced):
     assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)
     shown = so.show(frame).to_html()
     assert "the one open deal due in 2026-10 has no amount" in shown
+
+
+def test_the_tiles_say_how_many_won_deals_have_no_amount(tiny_dir, tmp_path, company):
+    """A won deal without an amount added nothing to bookings, and nothing said so; when
+    no won deal had one, bookings read $0."""
+    assert "no amount" not in so.show(metrics.kpis(company)).data
+
+    def without_amounts(*ids: str) -> Path:
+        crm = shutil.copytree(tiny_dir, tmp_path / "-".join(ids))
+        for name in ("opportunities.csv", "opportunity_history.csv"):
+            rows = pd.read_csv(crm / name)
+            rows.loc[rows["opportunity_id"].isin(ids), "amount"] = None
+            rows.to_csv(crm / name, index=False)
+        return crm
+
+    # September's one win, O5, has no amount: bookings are unknown, not $0
+    september = so.ReportContext.load(str(without_amounts("O5")), "company", "2026-09")
+    kpis = metrics.kpis(september)
+    assert gaps.why(kpis.loc["Bookings", "current"]) == (
+        "None of the 1 deals won in 2026-09 has an amount: their sums are unknown (–)."
+    )
+    # Q3: O4 (no amount), O1 10,000 and O5 50,000 won: 60,000, and the one left out is said
+    quarter = so.ReportContext.load(str(without_amounts("O4")), "company", "2026-Q3")
+    kpis = metrics.kpis(quarter)
+    assert kpis.loc["Bookings", "current"] == 60_000
+    assert (
+        "1 of 3 deals won in 2026-Q3 has no amount and is left out of the sums."
+        in so.show(kpis).data
+    )
