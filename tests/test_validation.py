@@ -122,6 +122,20 @@ def test_quarantine_still_refuses_a_broken_shape(tmp_path):
         load(folder, on_invalid="quarantine")
 
 
+def test_a_quarantine_that_would_set_every_deal_aside_is_refused(tiny_dir, tmp_path):
+    """On a real export whose deal owners matched no user, every deal was set aside, and
+    the run went on to publish empty reports with exit 0."""
+    folder = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(folder / "opportunities.csv")
+    deals["owner_id"] = "nobody"
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as refused:
+        load(folder, on_invalid="quarantine")
+    message = str(refused.value)
+    assert "every deal breaks a rule and would be set aside, leaving nothing to report" in message
+    assert "owner_id: must refer to a rep in reps" in message and "O1" in message
+
+
 def test_validate_writes_the_quarantine_files(tmp_path, monkeypatch, capsys):
     home = tmp_path / "home"
     shutil.copytree("parameters", home / "parameters")

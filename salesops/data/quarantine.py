@@ -73,8 +73,22 @@ def set_aside(
                 raw[table] = frame.drop(index=list(rows))
             continue
         tables.set_aside = {t: pd.concat(parts) for t, parts in aside.items()}
+        _refuse_if_no_deal_is_left(tables, source)
         return tables
     raise DataError([RuleFailure("-", "-", "rows kept breaking rules after set-asides", 0)])
+
+
+def _refuse_if_no_deal_is_left(tables: Tables, source: str) -> None:
+    """A quarantine that sets every deal aside leaves nothing to report on: that is an
+    error naming the most frequent reasons, not a run of empty reports that exits 0."""
+    deals = tables.set_aside.get("opportunities")
+    if deals is None or len(tables.opportunities):
+        return
+    reasons = deals["reason"].str.split("; ").explode().value_counts()
+    said = "; ".join(f"{rule} ({n} rows)" for rule, n in reasons.head(3).items())
+    ids = tuple(deals["opportunity_id"].astype(str).head(5))
+    rule = f"every deal breaks a rule and would be set aside, leaving nothing to report: {said}"
+    raise DataError([RuleFailure("opportunities", "-", rule, len(deals), ids)], source)
 
 
 def banner(tables: Tables) -> str:
