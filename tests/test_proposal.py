@@ -183,6 +183,37 @@ def test_map_orders_stages_from_the_history(tmp_path):
     assert "in the order deals pass through them in OpportunityHistory" in proposal.order_note
 
 
+def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
+    """Stage names hashed, as in Fivetran's Salesforce seed: the names say nothing, the
+    export's IsWon and IsClosed say which stage is won, lost or open. A stage whose deals
+    disagree is left to its name."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    stages = ["h1==", "h2==", "h3==", "h1==", "h2==", "Mixed"] * 5
+    won = {"h1==": True, "h2==": False, "h3==": False}
+    pd.DataFrame(
+        {
+            "Id": [f"006{i:05d}" for i in range(30)],
+            "OwnerId": "005A",
+            "StageName": stages,
+            "Amount": 1000.0,
+            "CloseDate": "2026-05-01",
+            "CreatedDate": "2026-01-01",
+            "IsWon": [won.get(s, (i // 6) % 2 == 0) for i, s in enumerate(stages)],
+            "IsClosed": [s != "h3==" for s in stages],
+        }
+    ).to_csv(folder / "Opportunity.csv", index=False)
+    pd.DataFrame({"Id": ["005A"], "Name": ["Ann Lee"], "Division": ["East"]}).to_csv(
+        folder / "User.csv", index=False
+    )
+    proposal = propose(folder, ".")
+    assert proposal.stage_flags == {"h1==": "won", "h2==": "lost", "h3==": "open"}
+    listed = {s["name"]: s for s in yaml.safe_load(proposal.text)["stages"]}
+    assert listed["h1=="]["won"] is True and listed["h2=="]["closed"] is True
+    assert "closed" not in listed["h3=="] and "closed" not in listed["Mixed"]
+    assert "# Won, lost and open stages: from the export's IsWon and IsClosed." in proposal.text
+
+
 def test_map_says_when_it_cannot_order_the_stages(tmp_path):
     folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})
     for name in ("sales_pipeline",):

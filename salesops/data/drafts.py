@@ -18,14 +18,27 @@ if TYPE_CHECKING:
 SHOWN_HEADERS = 15  # headers listed per file; the rest are counted
 
 
-def stage_list(values: dict[str, int], order: list[str]) -> tuple[list[dict], dict[str, str]]:
+def stage_list(
+    values: dict[str, int], order: list[str], flags: dict[str, str] | None = None
+) -> tuple[list[dict], dict[str, str]]:
     """The export's own stage list (open ones in ``order``, then won, then lost) and the
-    values to fold onto it; stages of ``parameters/stages.yml`` are kept as they are."""
+    values to fold onto it; stages of ``parameters/stages.yml`` are kept as they are.
+
+    Won and lost stages come from ``flags`` (a stage value's ``won``, ``lost`` or
+    ``open``, read from the export's own won/closed columns) where it has one, else from
+    the stage's name ("Closed Won", "Lost", "Disqualified")."""
     configured = {s.name.casefold(): s.name for s in Stages.read().stages}
     if values and all(v.casefold() in configured for v in values):
         return [], {v: configured[v.casefold()] for v in values if configured[v.casefold()] != v}
-    won = [v for v in values if "won" in v.casefold() or v.casefold() in ("win", "closed")]
-    lost = [v for v in values if any(w in v.casefold() for w in ("lost", "dead", "disqualified"))]
+    flags = flags or {}
+
+    def named(v: str, words: tuple[str, ...], exact: tuple[str, ...] = ()) -> bool:
+        return v not in flags and (any(w in v.casefold() for w in words) or v.casefold() in exact)
+
+    won = [v for v in values if flags.get(v) == "won" or named(v, ("won",), ("win", "closed"))]
+    lost = [
+        v for v in values if flags.get(v) == "lost" or named(v, ("lost", "dead", "disqualified"))
+    ]
     ranked = [v for v in order if v in values] + [v for v in values if v not in order]
     open_ = [v for v in ranked if v not in won and v not in lost]
     fold = {v: lost[0] for v in lost[1:]} | {v: won[0] for v in won[1:]}
@@ -55,7 +68,7 @@ def _files(proposal: Proposal) -> list[str]:
 
 def render(name: str, location: str, proposal: Proposal) -> str:
     """The draft source file."""
-    stages, fold = stage_list(proposal.stage_counts, proposal.stage_order)
+    stages, fold = stage_list(proposal.stage_counts, proposal.stage_order, proposal.stage_flags)
     lines = [
         f"# A first source file for {name}, written by `salesops map`. Check every line:",
         "# columns marked missing are added empty (or say which sections cannot be shown);",
@@ -70,6 +83,9 @@ def render(name: str, location: str, proposal: Proposal) -> str:
         lines.append("# The export's stages: check the open ones' order and set their")
         lines.append("# probabilities; found values and their deal counts are in the comments.")
         lines.append(f"# Stage order: {proposal.order_note}.")
+        if proposal.flag_columns:
+            won, closed = proposal.flag_columns
+            lines.append(f"# Won, lost and open stages: from the export's {won} and {closed}.")
         lines.append("stages:")
         for stage in stages:
             flow = yaml.safe_dump(stage, default_flow_style=True, sort_keys=False).strip()

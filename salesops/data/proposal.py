@@ -76,6 +76,10 @@ class Proposal:
     stage_order: list[str]  # the stage values in the proposed order
     order_note: str  # how that order was found, or why it could not be
     status: str | None = None  # a won/lost column apart from the stage (Pipedrive)
+    # won, lost or open per stage value, from the export's own flag columns (Salesforce's
+    # IsWon and IsClosed), and those columns
+    stage_flags: dict[str, str] = field(default_factory=dict)
+    flag_columns: tuple[str, str] | None = None
     text: str = ""
 
     def table(self, name: str) -> TableProposal:
@@ -84,6 +88,43 @@ class Proposal:
     def summary(self) -> list[str]:
         """The lines ``salesops map`` prints."""
         return summary(self)
+
+
+WON_FLAGS = ("iswon", "won", "isclosedwon", "closedwon")
+CLOSED_FLAGS = ("isclosed", "closed")
+
+
+def _stage_flags(engine: DuckDBEngine, proposal: Proposal, headers: list[str]) -> None:
+    """Which stage values are won, lost or open, from the export's own true/false columns
+    (Salesforce's ``IsWon`` and ``IsClosed``): a stage whose deals are all closed and won
+    is won, all closed and none won is lost, none closed is open; a stage whose deals
+    disagree is left to its name."""
+    won = next((h for h in headers if normalize(h) in WON_FLAGS), None)
+    closed = next((h for h in headers if normalize(h) in CLOSED_FLAGS), None)
+    opps = proposal.table("opportunities")
+    if won is None or closed is None or opps.source is None:
+        return
+    stage, w, c = (quote(opps.columns["stage"]), quote(won), quote(closed))
+    try:
+        rows = engine.query(
+            f"SELECT CAST({stage} AS VARCHAR) AS v, bool_and(TRY_CAST({w} AS BOOLEAN)) AS all_won,"
+            f" bool_or(TRY_CAST({w} AS BOOLEAN)) AS any_won,"
+            f" bool_and(TRY_CAST({c} AS BOOLEAN)) AS all_closed,"
+            f" bool_or(TRY_CAST({c} AS BOOLEAN)) AS any_closed"
+            f' FROM "{opps.source}" WHERE {stage} IS NOT NULL GROUP BY 1',
+            {},
+        )
+    except Exception:
+        return
+    for row in rows.itertuples():
+        if row.all_closed and row.all_won:
+            proposal.stage_flags[row.v] = "won"
+        elif row.all_closed and row.any_won is False:
+            proposal.stage_flags[row.v] = "lost"
+        elif row.any_closed is False:
+            proposal.stage_flags[row.v] = "open"
+    if proposal.stage_flags:
+        proposal.flag_columns = (won, closed)
 
 
 def _name_score(table: str, name: str) -> float:
@@ -370,6 +411,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             proposal.stage_counts = dict(zip(rows["v"], rows["n"].astype(int), strict=True))
             headers = next(f for f in files if f.name == opps.source).headers
             proposal.status = next((h for h in headers if normalize(h).endswith("status")), None)
+            _stage_flags(engine, proposal, headers)
         _stage_order(engine, proposal)
     finally:
         engine.close()
