@@ -25,6 +25,7 @@ from pathlib import Path
 from salesops import fingerprint
 from salesops.batch import runner
 from salesops.batch.plan import BatchPlan, notebook_defaults
+from salesops.batch.runner import RunOptions
 from salesops.data.scopes import Scope
 from salesops.data.sources import Source
 
@@ -53,7 +54,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "reports"
         start = time.perf_counter()
-        label, results = runner.run(plan, out, force=True)
+        label, results = runner.run(plan, out, RunOptions(force=True))
         full = time.perf_counter() - start
         failed = [f"{r.report} {r.scope}" for r in results if r.status == "failed"]
         assert not failed, failed

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from salesops.batch.plan import BatchPlan, check_formats
 
     plan = BatchPlan.read(args.plan)
-    formats = check_formats(args.formats, "--formats") if args.formats else None
+    formats = tuple(check_formats(args.formats, "--formats")) if args.formats else None
     out = (args.out or config.root() / "reports").resolve()
     if args.deliver:  # say what is missing before the run, not after it
         from salesops.delivery.smtp import SMTPSettings
@@ -132,22 +132,25 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with pool.sigterm_stops():  # the workers, kernels and browsers end with the run
+            options = runner.RunOptions(
+                period=args.period,
+                source=args.source,
+                only=args.only,
+                formats=formats,
+                on_invalid=args.on_invalid,
+                force=args.force,
+                workers=args.workers,
+                cluster=args.cluster,
+                timeout=args.timeout,
+                retries=args.retries,
+                fresh_kernels=args.fresh_kernels,
+                wait=not args.no_wait,
+            )
             label, results = runner.run(
                 plan,
                 out,
-                period=args.period,
-                source=args.source,
-                workers=args.workers,
-                only=args.only,
-                formats=formats,
-                force=args.force,
-                timeout=args.timeout,
-                retries=args.retries,
+                options,
                 progress=progress,
-                cluster=args.cluster,
-                fresh_kernels=args.fresh_kernels,
-                wait=not args.no_wait,
-                on_invalid=args.on_invalid,
                 notify=lambda message: print(f"salesops: {message}", file=sys.stderr, flush=True),
             )
     finally:

@@ -29,6 +29,7 @@ from salesops import cli
 from salesops.batch import runner
 from salesops.batch.headlines import headlines
 from salesops.batch.plan import BatchPlan, DeliveryConfig
+from salesops.batch.runner import RunOptions
 from salesops.delivery.recipients import Person, parcels
 from salesops.delivery.sending import LOG, deliver
 from salesops.delivery.smtp import SMTPSettings
@@ -107,7 +108,9 @@ def made(tmp_path_factory) -> Path:
     }
     (base / "plan.yml").write_text(yaml.safe_dump(plan))
     _, results = runner.run(
-        BatchPlan.read(base / "plan.yml"), base / "reports", source=str(base / "crm"), workers=2
+        BatchPlan.read(base / "plan.yml"),
+        base / "reports",
+        RunOptions(source=str(base / "crm"), workers=2),
     )
     assert {r.status for r in results} == {"done"}, [r.error for r in results]
     return base
@@ -123,7 +126,7 @@ def send(home: Path, box: Mailbox, **options):
     plan = BatchPlan.read(home / "plan.yml")
     source = str(home / "crm")
     return deliver(
-        plan, home / "reports", "2026-09", source, smtp=box.settings, today=TODAY, **options
+        plan, home / "reports", "2026-09", source=source, smtp=box.settings, today=TODAY, **options
     )
 
 
@@ -186,7 +189,9 @@ def test_a_second_delivery_sends_nothing_and_a_changed_report_goes_once_marked_u
     deals = (crm / "opportunities.csv").read_text()
     (crm / "opportunities.csv").write_text(deals.replace("Closed Won,10000,", "Closed Won,11000,"))
     _, results = runner.run(
-        plan, home / "reports", source=str(crm), only="performance_review:rep:R1", workers=1
+        plan,
+        home / "reports",
+        RunOptions(source=str(crm), only="performance_review:rep:R1", workers=1),
     )
     [result] = results
     assert result.status == "done" and "data" in result.reason, result.reason
@@ -436,7 +441,9 @@ def test_no_demo_rep_ever_receives_another_reps_review(demo_db, tmp_path, mailbo
         )
     )
     plan = BatchPlan.read(plan_file)
-    label, results = runner.run(plan, tmp_path / "reports", source=str(demo_db), workers=2)
+    label, results = runner.run(
+        plan, tmp_path / "reports", RunOptions(source=str(demo_db), workers=2)
+    )
     assert {r.status for r in results} == {"done"}
     outcome = deliver(plan, tmp_path / "reports", label, smtp=mailbox.settings)
     assert outcome.ok and outcome.undeliverable == [] and outcome.not_ready == []

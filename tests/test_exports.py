@@ -23,6 +23,7 @@ from salesops import cli
 from salesops.analytics import metrics
 from salesops.batch import runner
 from salesops.batch.plan import BatchPlan
+from salesops.batch.runner import RunOptions
 from salesops.data.proposal import propose
 from salesops.reports import metrics as metrics_report
 
@@ -183,9 +184,7 @@ def test_monthly_and_annual_plans_run_and_say_what_is_missing(shape, tmp_path):
         _, done = runner.run(
             BatchPlan.read(f"parameters/{plan}.yml"),
             out,
-            source=source(shape),
-            formats=["html"],
-            workers=2,
+            RunOptions(source=source(shape), formats=("html",), workers=2),
         )
         results += done
     failed = [(r.report, r.scope, r.error) for r in results if r.status == "failed"]

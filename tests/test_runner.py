@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from salesops import cli
 from salesops.batch import kernels, manifest, runner
 from salesops.batch.plan import BatchPlan, matches, notebook_parameters
+from salesops.batch.runner import RunOptions
 from salesops.errors import ConfigError
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
@@ -115,11 +116,13 @@ def test_scopes_expand_from_the_data(crm, tmp_path):
     plan = BatchPlan.from_dict(
         {"reports": [{"notebook": TINY, "scopes": ["company", "region:*", "rep:*"]}]}
     )
-    label, jobs = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
+    label, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2026-09", source=str(crm)))
     assert label == "2026-09"
     assert [j.scope for j in jobs] == TINY_SCOPES
     assert jobs[1].parameters["summary_path"].endswith("2026-09/region-East/tiny_report.json")
-    only = runner.plan_jobs(plan, tmp_path, "2026-09", str(crm), only="tiny_report:region:*")[1]
+    only = runner.plan_jobs(
+        plan, tmp_path, RunOptions(only="tiny_report:region:*", period="2026-09", source=str(crm))
+    )[1]
     assert [j.scope for j in only] == ["region:East", "region:West"]
 
 
@@ -262,20 +265,22 @@ def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
 def test_incremental_runs_and_a_data_change(crm, tmp_path):
     plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company", "region:*"]}])
     assert run(tmp_path, plan, crm)[0] == 0
-    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", RunOptions(source=str(crm)))
     assert {r.status for r in results} == {"skipped"}
     csv = crm / "opportunities.csv"  # a West deal changes
     csv.write_text(
         csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
     )
-    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", RunOptions(source=str(crm)))
     status = {r.scope: r.status for r in results}
     assert status == {"company": "done", "region:East": "skipped", "region:West": "done"}
     summary = json.loads(
         Path(tmp_path / "reports/2026-09/region-West/tiny_report.json").read_text()
     )
     assert summary["bookings"] == 55_000
-    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm), force=True)
+    _, results = runner.run(
+        BatchPlan.read(plan), tmp_path / "reports", RunOptions(source=str(crm), force=True)
+    )
     assert {r.status for r in results} == {"done"}
 
 
@@ -295,7 +300,7 @@ def test_what_a_report_reads_sets_what_its_fingerprint_covers(crm, tmp_path):
     csv.write_text(
         csv.read_text().replace("2026-09-30,Closed Won,50000", "2026-09-30,Closed Won,55000")
     )
-    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", source=str(crm))
+    _, results = runner.run(BatchPlan.read(plan), tmp_path / "reports", RunOptions(source=str(crm)))
     status = {r.scope: r.status for r in results}
     assert status == {"region:East": "done", "rep:R1": "skipped", "rep:R3": "done"}
 
@@ -340,7 +345,7 @@ def test_resume_after_a_killed_run(crm, tmp_path):
     for path in out.rglob("*"):
         if path.suffix == ".html":
             assert path.read_text().rstrip().endswith("</html>"), path
-    _, results = runner.run(BatchPlan.read(plan), out, source=str(crm), workers=2)
+    _, results = runner.run(BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2))
     assert {r.scope for r in results if r.status == "skipped"} == finished
     assert {r.scope for r in results if r.status == "done"} == set(TINY_SCOPES) - finished
     assert not [p for p in out.rglob("*") if p.name.endswith((".tmp", ".running.ipynb"))]
@@ -460,7 +465,7 @@ def test_scopes_that_one_folder_would_confuse_get_their_own(crm, tmp_path):
     plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["region:*", "rep:*"]}]})
     folders = {
         j.scope: Path(j.parameters["summary_path"]).parent.name
-        for j in runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))[1]
+        for j in runner.plan_jobs(plan, tmp_path, RunOptions(period="2026-09", source=str(crm)))[1]
     }
     assert set(folders) == {"region:NA East", "region:NA_East", "rep:R:1", "rep:R-1", "rep:R4"}
     assert folders["rep:R-1"] == "rep-R-1" and folders["region:NA_East"] == "region-NA_East"
@@ -471,7 +476,7 @@ def test_the_plan_refuses_two_scopes_in_one_folder(crm, tmp_path):
     rename(crm, "opportunities", "region", "West", "east")  # East's folder, ignoring case
     plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["region:*"]}]})
     with pytest.raises(ConfigError) as info:
-        runner.plan_jobs(plan, tmp_path, "2026-09", str(crm))
+        runner.plan_jobs(plan, tmp_path, RunOptions(period="2026-09", source=str(crm)))
     assert "scopes 'region:East' and 'region:east' would share the report folder" in str(info.value)
 
 

@@ -23,6 +23,7 @@ from salesops import cli, fingerprint
 from salesops.batch import manifest, render, runner
 from salesops.batch.lock import EX_TEMPFAIL, BusyError, RunLock
 from salesops.batch.plan import BatchPlan
+from salesops.batch.runner import RunOptions
 
 ROOT = Path(__file__).parents[1]
 TINY = str(Path(__file__).parent / "data" / "notebooks" / "tiny_report")
@@ -70,7 +71,7 @@ def test_a_configuration_change_re_runs_exactly_the_reports_that_read_it(home, m
     out, crm = home / "reports", str(home / "crm")
 
     def again() -> tuple[dict, dict]:
-        _, results = runner.run(BatchPlan.read(plan), out, source=crm, workers=2)
+        _, results = runner.run(BatchPlan.read(plan), out, RunOptions(source=crm, workers=2))
         assert all(r.status != "failed" for r in results), [r.error for r in results]
         return statuses(results), {(r.report, r.scope): r.reason for r in results}
 
@@ -144,7 +145,9 @@ def test_what_a_report_reads_is_named_in_its_fingerprint(home):
     source.write_text(
         yaml.safe_dump({"name": "tiny", "kind": "files", "location": str(home / "crm")})
     )
-    _, jobs = runner.plan_jobs(BatchPlan.read(plan), home / "reports", source=str(source))
+    _, jobs = runner.plan_jobs(
+        BatchPlan.read(plan), home / "reports", RunOptions(source=str(source))
+    )
     config = {job.report: set(job.inputs["config"]) for job in jobs}
     everyone = {
         "parameters/stages.yml",
@@ -157,10 +160,14 @@ def test_what_a_report_reads_is_named_in_its_fingerprint(home):
         "performance_review": everyone | {"parameters/comp_plan_variant.yml"},
     }
     assert fingerprint.code_hash() == fingerprint.code_hash()  # once per process, cached
-    again = runner.plan_jobs(BatchPlan.read(plan), home / "reports", source=str(source))[1]
+    again = runner.plan_jobs(
+        BatchPlan.read(plan), home / "reports", RunOptions(source=str(source))
+    )[1]
     assert [j.fingerprint for j in again] == [j.fingerprint for j in jobs]
     edit(source, "name: tiny", "name: tiny CRM")
-    third = runner.plan_jobs(BatchPlan.read(plan), home / "reports", source=str(source))[1]
+    third = runner.plan_jobs(
+        BatchPlan.read(plan), home / "reports", RunOptions(source=str(source))
+    )[1]
     assert all(a.fingerprint != b.fingerprint for a, b in zip(jobs, third, strict=True))
 
 
@@ -395,7 +402,7 @@ def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_pat
         assert not Path(entry["parameters"]["summary_path"]).is_absolute()
     links = re.findall(r'href="([^"]+)"', (folder / "index.html").read_text())
     assert len(links) == 3 + 2 and all((folder / link).is_file() for link in links)
-    _, results = runner.run(BatchPlan.read(plan), published, source=str(tiny_dir))
+    _, results = runner.run(BatchPlan.read(plan), published, RunOptions(source=str(tiny_dir)))
     assert {r.status for r in results} == {"skipped"}  # the moved manifest still matches
 
 
@@ -487,10 +494,10 @@ def test_a_quarantine_run_writes_the_rows_and_every_report_says_how_many(home):
         ],
     )
     out = home / "reports"
-    _, results = runner.run(BatchPlan.read(plan), out, source=str(crm), workers=2)
+    _, results = runner.run(BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2))
     assert {r.status for r in results} == {"failed"}  # strict by default
     _, results = runner.run(
-        BatchPlan.read(plan), out, source=str(crm), workers=2, on_invalid="quarantine"
+        BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2, on_invalid="quarantine")
     )
     assert {r.status for r in results} == {"done"}
     aside = (out / "2026-09" / "quarantine" / "opportunities.csv").read_text()

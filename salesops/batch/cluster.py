@@ -7,7 +7,7 @@ OS processes, for the tests and the benchmarks (``benchmarks/scale.py --cluster`
 .. code-block:: python
 
     with cluster.processes(workers=2) as (address, workers):
-        runner.run(plan, out_dir, cluster=address)
+        runner.run(plan, out_dir, runner.RunOptions(cluster=address))
 
 Each worker runs one report at a time (one thread) without a nanny, so a worker that is
 killed stays dead: its reports go to the other workers.

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from salesops import fingerprint
 from salesops.batch import manifest
@@ -26,14 +26,65 @@ from salesops.batch.plan import DATA_FINGERPRINT, BatchPlan, matches, notebook_d
 from salesops.config import parameters_dir, resolve, root
 from salesops.credentials import referenced
 from salesops.data.mapping import SourceSpec, portable
+from salesops.data.quarantine import OnInvalid
 from salesops.data.scopes import Scope
 from salesops.data.sources import Source
 from salesops.errors import ConfigError
 
 GLOBAL_CONFIG = ("stages.yml", "settings.yml")  # what every report reads
 
+Status = Literal["done", "failed", "skipped"]
+STATUSES: tuple[Status, ...] = ("done", "skipped", "failed")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How ``salesops run`` runs a plan (:func:`salesops.batch.runner.run`).
+
+    Attributes
+    ----------
+    period, source
+        The period label (``latest`` works) and the source; the plan's when None.
+    only
+        ``report``, ``report:scope`` or a glob of them (:func:`salesops.batch.plan.matches`).
+    formats
+        Output formats; the plan's when None.
+    on_invalid
+        ``refuse`` or ``quarantine`` rows that break a rule (:mod:`salesops.data.quarantine`).
+    force
+        Run every report, even those whose fingerprint and outputs are unchanged.
+    workers, cluster
+        Local worker processes (one per core when None), or a Dask scheduler address
+        (``tcp://host:8786``) whose workers run the reports instead.
+    timeout, retries, fresh_kernels
+        Seconds a cell may take; how often a kernel that fails to start is retried; a
+        kernel of its own per report instead of the worker's warm one.
+    wait
+        Wait while another run holds the output folder's lock (else BusyError).
+    """
+
+    period: str | None = None
+    source: str | None = None
+    only: str | None = None
+    formats: tuple[str, ...] | None = None
+    on_invalid: OnInvalid = "refuse"
+    force: bool = False
+    workers: int | None = None
+    cluster: str | None = None
+    timeout: float | None = None
+    retries: int = 1
+    fresh_kernels: bool = False
+    wait: bool = True
+
+
+class Failure(TypedDict):
+    """Why a report failed: the cell (its execution count, when known) and the message."""
+
+    cell: int | None
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Job:
     """One report for one scope: what to run and where its outputs go."""
 
@@ -51,18 +102,18 @@ class Job:
     environment: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
     """What became of a job."""
 
     report: str
     scope: str
-    status: str  # done, failed or skipped
+    status: Status
     parameters: dict[str, Any]
     fingerprint: str
     outputs: dict[str, str]
     duration_s: float | None = None
-    error: dict[str, Any] | None = None
+    error: Failure | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     finished_at: str = field(default_factory=manifest.now)
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -72,26 +123,23 @@ class Result:
 def counts(results: Iterable[Result]) -> dict[str, int]:
     """How many results are done, skipped and failed."""
     statuses = [r.status for r in results]
-    return {s: statuses.count(s) for s in ("done", "skipped", "failed")}
+    return {s: statuses.count(s) for s in STATUSES}
 
 
 def plan_jobs(
-    plan: BatchPlan,
-    out_dir: Path,
-    period: str | None = None,
-    source: str | None = None,
-    only: str | None = None,
-    formats: Iterable[str] | None = None,
-    on_invalid: str = "refuse",
+    plan: BatchPlan, out_dir: Path, options: RunOptions | None = None
 ) -> tuple[str, list[Job]]:
     """Expand a plan into jobs: scopes from the data, period resolved, paths absolute,
-    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`). With
-    ``on_invalid="quarantine"`` every notebook gets that parameter.
+    and each job's inputs and fingerprint (see :mod:`salesops.fingerprint`). Of the
+    ``options``, the period, source, ``only``, formats and ``on_invalid`` (with
+    ``quarantine`` every notebook gets that parameter) count.
 
     Returns the period label and the jobs.
     """
-    source = source if source is not None else plan.source
-    formats = tuple(formats or plan.formats)
+    options = options or RunOptions()
+    period, only, on_invalid = options.period, options.only, options.on_invalid
+    source = options.source if options.source is not None else plan.source
+    formats = tuple(options.formats or plan.formats)
     with Source(source) as src:
         as_of = src.as_of()
         from salesops.data.periods import Period
@@ -139,16 +187,16 @@ def plan_jobs(
                 outputs["summary"] = params["summary_path"]
                 jobs.append(
                     Job(
-                        spec.name,
-                        str(spec.notebook),
-                        scope_text,
-                        params,
-                        outputs,
-                        fingerprint.digest([inputs]),
-                        f"{as_of:%Y-%m-%d}",
-                        formats,
-                        inputs,
-                        secrets,
+                        report=spec.name,
+                        notebook=str(spec.notebook),
+                        scope=scope_text,
+                        parameters=params,
+                        outputs=outputs,
+                        fingerprint=fingerprint.digest([inputs]),
+                        as_of=f"{as_of:%Y-%m-%d}",
+                        formats=formats,
+                        inputs=inputs,
+                        environment=secrets,
                     )
                 )
     return label, jobs

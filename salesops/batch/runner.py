@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from salesops.batch import manifest, pool
-from salesops.batch.jobs import Job, Result, counts, plan_jobs, why
+from salesops.batch.jobs import Failure, Job, Result, RunOptions, counts, plan_jobs, why
 from salesops.batch.kernels import warm_engine, warm_kernel
 from salesops.batch.lock import RunLock
 from salesops.batch.plan import BatchPlan
@@ -34,35 +34,46 @@ from salesops.data.sources import load
 from salesops.errors import ConfigError
 from salesops.storage import write_atomic
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 # During a run the manifest and the portal are rewritten when the first report ends, then
 # at most this often, and at the end: writing them costs the run's size (0.5 to 0.9 s for
 # the manifest of 1,479 reports), so writing them after every report would grow as n².
 RECORD_EVERY_S = 10.0
 
 
-def execute(
-    job: Job, timeout: float | None = None, retries: int = 1, fresh_kernel: bool = False
-) -> Result:
+def execute(job: Job, options: RunOptions) -> Result:
     """Run one job: execute the notebook, render it, write every output atomically.
 
     The notebook runs on this worker's warm kernel (:mod:`salesops.batch.kernels`), or on a
-    kernel of its own with ``fresh_kernel`` (shut down when the notebook ends). Kernel start
-    failures are retried ``retries`` times. A failing cell or a timeout is a failed result
-    with the cell number and message, never an exception; the executed notebook is still
-    kept for audit, but no HTML or PDF is written for it.
+    kernel of its own with ``options.fresh_kernels`` (shut down when the notebook ends).
+    Kernel start failures are retried ``options.retries`` times. A failing cell or a
+    timeout is a failed result with the cell number and message, never an exception; the
+    executed notebook is still kept for audit, but no HTML or PDF is written for it.
     """
-    import nbformat
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     start = time.perf_counter()
     folder = Path(job.outputs["summary"]).parent
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / f".{job.report}.{os.getpid()}.running.ipynb"
+    error = _attempts(job, executed, options)
+    timings = {"execute": time.perf_counter() - start}
+    outputs, error = _collect(job, executed, error, timings)
+    duration = round(time.perf_counter() - start, 3)
+    return _result(job, outputs=outputs, error=error, timings=timings, duration=duration)
+
+
+def _attempts(job: Job, executed: Path, options: RunOptions) -> Failure | None:
+    """Execute the notebook into ``executed`` on the worker's kernel: a kernel that does
+    not start or dies is replaced and tried again, up to ``options.retries`` times; a
+    failing cell or a timeout is not retried. The failure, or None."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
     cwd = str(Path(job.notebook).parent)
     kernel = warm_kernel()
-    error = None
-    for attempt in range(retries + 1):
+    error: Failure | None = None
+    for attempt in range(options.retries + 1):
         try:
             kernel.ready(cwd, job.environment)
             pm.execute_notebook(
@@ -74,7 +85,7 @@ def execute(
                 kc=kernel.kc,
                 kernel_name="python3",
                 progress_bar=False,
-                execution_timeout=timeout,
+                execution_timeout=options.timeout,
                 cwd=cwd,
                 report_mode=False,
                 log_output=False,
@@ -90,11 +101,22 @@ def execute(
         except Exception as exc:  # kernel did not start, died or timed out: a new one
             kernel.stop()
             error = {"cell": None, "message": f"{type(exc).__name__}: {exc}".strip()}
-            if "Timeout" in type(exc).__name__ or attempt == retries:
+            if "Timeout" in type(exc).__name__ or attempt == options.retries:
                 break
-    if fresh_kernel:
+    if options.fresh_kernels:
         kernel.stop()
-    timings = {"execute": time.perf_counter() - start}
+    return error
+
+
+def _collect(
+    job: Job, executed: Path, error: Failure | None, timings: dict[str, float]
+) -> tuple[dict[str, str], Failure | None]:
+    """The outputs of an executed notebook: the notebook itself (secrets scrubbed), and
+    when no cell failed its HTML, PDF and summary; the cells' timings go into
+    ``timings``. A failure (the first error cell, when the run itself raised none) is
+    scrubbed and withdraws what an earlier run published. The executed file is removed."""
+    import nbformat
+
     outputs: dict[str, str] = {}
     secrets = job.environment.values()
     try:
@@ -114,19 +136,28 @@ def execute(
     if error is not None:
         error["message"] = scrub(redact(error["message"]), secrets)
         _withdraw(job)
-    rounded = {k: round(v, 3) for k, v in timings.items()}
-    status = "failed" if error else "done"
-    duration = round(time.perf_counter() - start, 3)
+    return outputs, error
+
+
+def _result(
+    job: Job,
+    *,
+    outputs: dict[str, str],
+    error: Failure | None,
+    timings: dict[str, float],
+    duration: float,
+) -> Result:
+    """What became of ``job``: failed with ``error``, else done."""
     return Result(
-        job.report,
-        job.scope,
-        status,
-        job.parameters,
-        job.fingerprint,
-        outputs,
-        duration,
-        error,
-        rounded,
+        report=job.report,
+        scope=job.scope,
+        status="failed" if error else "done",
+        parameters=job.parameters,
+        fingerprint=job.fingerprint,
+        outputs=outputs,
+        duration_s=duration,
+        error=error,
+        timings={k: round(v, 3) for k, v in timings.items()},
         inputs=job.inputs,
     )
 
@@ -140,7 +171,7 @@ def _withdraw(job: Job) -> None:
             Path(job.outputs[kind]).unlink(missing_ok=True)
 
 
-def _cell_timings(nb, execute_s: float) -> dict[str, float]:
+def _cell_timings(nb: NotebookNode, execute_s: float) -> dict[str, float]:
     """Split papermill's time into kernel start, the import cell, the first work cell
     (the data load, by the notebooks' convention) and the rest."""
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -159,7 +190,7 @@ def _cell_timings(nb, execute_s: float) -> dict[str, float]:
     }
 
 
-def _first_error(nb) -> dict[str, Any] | None:
+def _first_error(nb: NotebookNode) -> Failure | None:
     """The first error output of an executed notebook (a timeout leaves one too)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -171,7 +202,7 @@ def _first_error(nb) -> dict[str, Any] | None:
     return None
 
 
-def _render(job: Job, nb, timings: dict[str, float]) -> dict[str, str]:
+def _render(job: Job, nb: NotebookNode, timings: dict[str, float]) -> dict[str, str]:
     from salesops.batch import render
 
     summary = {}
@@ -200,89 +231,72 @@ def _render(job: Job, nb, timings: dict[str, float]) -> dict[str, str]:
 def run(
     plan: BatchPlan,
     out_dir: Path,
-    period: str | None = None,
-    source: str | None = None,
-    workers: int | None = None,
-    only: str | None = None,
-    formats: Iterable[str] | None = None,
-    force: bool = False,
-    timeout: float | None = None,
-    retries: int = 1,
+    options: RunOptions | None = None,
+    *,
     progress: Callable[[Result, int, int], None] | None = None,
-    cluster: str | None = None,
-    fresh_kernels: bool = False,
-    wait: bool = True,
     notify: Callable[[str], None] | None = None,
-    on_invalid: str = "refuse",
 ) -> tuple[str, list[Result]]:
-    """Run a plan; return the period label and every report's result.
+    """Run a plan with ``options`` (:class:`RunOptions`); return the period label and
+    every report's result. ``progress`` is told of each result as it comes.
 
     Reports whose fingerprint matches the manifest and whose outputs exist are skipped
-    unless ``force``; every other one says why it ran (``Result.reason``). With
-    ``cluster`` (``tcp://host:8786``) the reports execute on that Dask cluster's workers
-    instead of a local process pool; ``out_dir`` must then be a path the workers share.
-    Each worker keeps its kernel between reports, reset before each; ``fresh_kernels``
-    gives every report a kernel of its own instead, for notebooks that change state a
-    reset does not clear (a patched module).
+    unless ``options.force``; every other one says why it ran (``Result.reason``). With
+    ``options.cluster`` (``tcp://host:8786``) the reports execute on that Dask cluster's
+    workers instead of a local process pool; ``out_dir`` must then be a path the workers
+    share. Each worker keeps its kernel between reports, reset before each;
+    ``options.fresh_kernels`` gives every report a kernel of its own instead, for
+    notebooks that change state a reset does not clear (a patched module).
 
     One run at a time per ``out_dir``: while another run holds its lock this one waits
-    (``notify`` is told once), or raises :class:`salesops.batch.lock.BusyError` without ``wait``.
-    The manifest and index page are rewritten when the first report ends, then at most
-    every :data:`RECORD_EVERY_S` seconds, and at the end: a killed run leaves a record of
-    what had finished up to then, and the next run runs the rest; ``out_dir/runs.jsonl``
-    gets a line per run.
+    (``notify`` is told once), or raises :class:`salesops.batch.lock.BusyError` without
+    ``options.wait``. The manifest and index page are rewritten when the first report
+    ends, then at most every :data:`RECORD_EVERY_S` seconds, and at the end: a killed run
+    leaves a record of what had finished up to then, and the next run runs the rest;
+    ``out_dir/runs.jsonl`` gets a line per run.
 
     ``on_invalid="quarantine"`` sets aside rows that break a rule instead of failing
     every report: they are written, with their reasons, to ``<period>/quarantine/`` and
     each report says how many (see :mod:`salesops.data.quarantine`).
     """
-    with RunLock(out_dir, wait=wait, notify=notify):
+    options = options or RunOptions()
+    with RunLock(out_dir, wait=options.wait, notify=notify):
         started = manifest.now()
-        label, results = period or plan.period, []
+        label = options.period or plan.period
+        results: list[Result] = []
         try:
-            check_mode(on_invalid)
-            label, jobs = plan_jobs(plan, out_dir, period, source, only, formats, on_invalid)
+            check_mode(options.on_invalid)
+            label, jobs = plan_jobs(plan, out_dir, options)
             if not jobs:
-                raise ConfigError(f"the plan has no report matching {only!r}")
-            if on_invalid == "quarantine":
-                tables = load(
-                    source if source is not None else plan.source,
-                    period=label,
-                    on_invalid=on_invalid,
-                )
+                raise ConfigError(f"the plan has no report matching {options.only!r}")
+            if options.on_invalid == "quarantine":
+                source = options.source if options.source is not None else plan.source
+                tables = load(source, period=label, on_invalid=options.on_invalid)
                 quarantine.write(tables, out_dir / label / "quarantine")
             _run_jobs(
-                jobs,
-                out_dir / label,
-                label,
-                results,
-                force,
-                progress,
-                cluster,
-                workers,
-                timeout,
-                retries,
-                fresh_kernels,
+                jobs, out_dir / label, results, label=label, options=options, progress=progress
             )
         except BaseException as exc:
-            _log(out_dir, plan, label, started, results, f"{type(exc).__name__}: {exc}")
+            _log(
+                out_dir,
+                plan,
+                results,
+                period=label,
+                started=started,
+                error=f"{type(exc).__name__}: {exc}",
+            )
             raise
-        _log(out_dir, plan, label, started, results, None)
+        _log(out_dir, plan, results, period=label, started=started, error=None)
     return label, results
 
 
 def _run_jobs(
     jobs: list[Job],
     folder: Path,
-    label: str,
     results: list[Result],
-    force: bool,
+    *,
+    label: str,
+    options: RunOptions,
     progress: Callable[[Result, int, int], None] | None,
-    cluster: str | None,
-    workers: int | None,
-    timeout: float | None,
-    retries: int,
-    fresh: bool,
 ) -> None:
     """Skip what is still good, run the rest, and keep the manifest up to date."""
     _sweep(folder)
@@ -290,18 +304,18 @@ def _run_jobs(
     todo, reasons = [], {}
     for job in jobs:
         previous = entries.get((job.report, job.scope))
-        reason = "forced" if force else why(previous, job)
+        reason = "forced" if options.force else why(previous, job)
         if reason is None:
             assert previous is not None
             results.append(
                 Result(
-                    job.report,
-                    job.scope,
-                    "skipped",
-                    job.parameters,
-                    job.fingerprint,
-                    previous["outputs"],
-                    previous.get("duration_s"),
+                    report=job.report,
+                    scope=job.scope,
+                    status="skipped",
+                    parameters=job.parameters,
+                    fingerprint=job.fingerprint,
+                    outputs=previous["outputs"],
+                    duration_s=previous.get("duration_s"),
                     inputs=job.inputs,
                     reason="unchanged",
                 )
@@ -313,7 +327,7 @@ def _run_jobs(
             reasons[(job.report, job.scope)] = reason
     next_record = time.monotonic()  # the first report is recorded at once
     try:
-        for result in _execute_all(todo, workers, cluster, timeout, retries, fresh):
+        for result in _execute_all(todo, options):
             result.reason = reasons[(result.report, result.scope)]
             results.append(result)
             entries[(result.report, result.scope)] = asdict(result)
@@ -330,11 +344,14 @@ def _run_jobs(
 def _log(
     out_dir: Path,
     plan: BatchPlan,
+    results: list[Result],
+    *,
     period: str,
     started: str,
-    results: list[Result],
     error: str | None,
 ) -> None:
+    """Add the run's line to ``out_dir/runs.jsonl``: when, which plan and period, the
+    counts, the failed reports and the error that stopped the run (redacted)."""
     manifest.log_run(
         out_dir,
         {
@@ -349,37 +366,30 @@ def _log(
     )
 
 
-def _execute_all(
-    jobs: list[Job],
-    workers: int | None,
-    cluster: str | None,
-    timeout: float | None,
-    retries: int,
-    fresh: bool = False,
-) -> Iterator[Result]:
+def _execute_all(jobs: list[Job], options: RunOptions) -> Iterator[Result]:
     """Results in the order they finish: from a local process pool, or from the workers of
     an existing Dask cluster (which write to the same, shared, output paths)."""
     if not jobs:
         return
-    if cluster:
+    if options.cluster:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
 
         try:
-            client = Client(cluster, timeout="10s")
+            client = Client(options.cluster, timeout="10s")
         except OSError as exc:
-            raise ConfigError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {options.cluster}: {exc}"
+            ) from None
         with client:
-            futures = client.map(
-                execute, jobs, timeout=timeout, retries=retries, fresh_kernel=fresh, pure=False
-            )
+            futures = client.map(execute, jobs, options=options, pure=False)
             for future in dask_completed(futures):
                 yield future.result()
         return
     import papermill  # noqa: F401  (seconds to import: once here, and the forked workers share it)
 
-    size = min(max(1, workers or os.cpu_count() or 1), len(jobs))
-    yield from pool.results(execute, jobs, size, timeout, retries, fresh)
+    size = min(max(1, options.workers or os.cpu_count() or 1), len(jobs))
+    yield from pool.results(execute, jobs, size, options)
 
 
 def _sweep(folder: Path) -> None:

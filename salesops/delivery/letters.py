@@ -37,6 +37,7 @@ def compose(
     config: DeliveryConfig,
     template: Any,
     items: Sequence[Item],
+    *,
     folder: Path,
     everyone: Mapping[str, Person],
     as_of: str,

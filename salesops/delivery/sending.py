@@ -93,6 +93,7 @@ def deliver(
     plan: BatchPlan,
     out_dir: Path,
     period: str,
+    *,
     source: str | None = None,
     dry_run: bool = False,
     only: str | None = None,
@@ -147,7 +148,13 @@ def deliver(
                 resumed = next((m for m in again if m), None)  # the same Message-ID again
                 try:
                     message = letters.compose(
-                        config, template, items, folder, everyone, as_of, resumed
+                        config,
+                        template,
+                        items,
+                        folder=folder,
+                        everyone=everyone,
+                        as_of=as_of,
+                        message_id=resumed,
                     )
                 except ValueError as exc:  # a header the values break: this one, not all
                     problem = f"the message cannot be written: {exc}"
@@ -159,7 +166,7 @@ def deliver(
                     write_atomic(outcome.outbox / f"{n:04d}-{name}.eml", message.as_bytes())
                     outcome.sent.append(record)
                     continue
-                if not _send(mailer, message, record, log, outcome):
+                if not _send(mailer, message, record=record, log=log, outcome=outcome):
                     break
         if not dry_run:
             for parcel in outcome.undeliverable:
@@ -168,7 +175,12 @@ def deliver(
 
 
 def _send(
-    mailer: Mailer, message: EmailMessage, record: dict[str, Any], log: Path, outcome: Outcome
+    mailer: Mailer,
+    message: EmailMessage,
+    *,
+    record: dict[str, Any],
+    log: Path,
+    outcome: Outcome,
 ) -> bool:
     """Send one message with its log lines around it; False when the server is gone."""
     manifest.append(log, {**record, "status": "sending", "time": manifest.now()})

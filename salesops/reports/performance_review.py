@@ -62,7 +62,12 @@ def context(
         with open_source(source) as src:
             scope = f"rep:{src.scopes('rep')[0]}"
     ctx = ReportContext.load(
-        source, scope, period, "scope", comp_plan, on_invalid, data_fingerprint
+        source,
+        scope,
+        period,
+        comp_plan=comp_plan,
+        on_invalid=on_invalid,
+        data_fingerprint=data_fingerprint,
     )
     rep(ctx)  # a review is for a rep of the source
     return ctx

@@ -81,9 +81,16 @@ def context(
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if len(hires) != 4 or any(h < 0 for h in hires):
         raise ValueError("hires: four non-negative numbers, one per quarter")
-    options = {"growth": growth, "method": method, "hires": tuple(hires), "comp_plan": comp_plan}
+    options: dict[str, Any] = {
+        "growth": growth,
+        "method": method,
+        "hires": tuple(hires),
+        "comp_plan": comp_plan,
+    }
     options |= {"variant": variant, "simulations": simulations, "seed": seed}
-    ctx = ReportContext.load(source, scope, period, "company", on_invalid=on_invalid, **options)
+    ctx = ReportContext.load(
+        source, scope, period, reads="company", on_invalid=on_invalid, **options
+    )
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
     return ctx
