@@ -31,9 +31,10 @@ report: $(DB)
 	$(BIN)/salesops summary
 	$(BIN)/salesops run parameters/monthly.yml --period latest
 
-## The whole test suite; installs PostgreSQL's server binaries first if they are missing.
+## The whole test suite, after ruff and mypy; installs PostgreSQL's server binaries first if they are missing.
 test: $(DB)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## The edit-test loop: every test but those that run notebooks, drive Chromium or start PostgreSQL.
@@ -48,9 +49,11 @@ lab: $(DB)
 serve: $(DB)
 	$(BIN)/salesops serve
 
+## Style and types: ruff, then mypy on the package (configured in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

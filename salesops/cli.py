@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from salesops import commands
 from salesops.credentials import redact
@@ -22,7 +23,7 @@ SOURCE_HELP = (
 )
 
 
-ON_INVALID = {
+ON_INVALID: dict[str, Any] = {
     "choices": ["refuse", "quarantine"],
     "default": "refuse",
     "help": "what bad rows do: refuse (default) the whole source with every broken rule "

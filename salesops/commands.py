@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 
 from salesops.errors import ConfigError
 
@@ -22,17 +23,17 @@ def demo(args: argparse.Namespace) -> int:
     if args.if_missing and path.exists():
         print(f"demo database already at {path}")
         return 0
-    config = demo.DemoConfig(
+    wanted = demo.DemoConfig(
         reps=args.reps,
         opportunities=args.opportunities,
         years=args.years,
         as_of=args.as_of,
         seed=args.seed,
     )
-    if config.reps < 1 or config.opportunities < 1 or config.years < 1:
+    if wanted.reps < 1 or wanted.opportunities < 1 or wanted.years < 1:
         raise ConfigError("--reps, --opportunities and --years must be at least 1")
     start = time.perf_counter()
-    counts = demo.generate(path, config)
+    counts = demo.generate(path, wanted)
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s: {rows}")
     return 0
@@ -166,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  ran {count}: {reason}")
     for r in results:
         if r.status == "failed":
-            error = r.error or {}
+            error: Mapping[str, object] = r.error or {}
             print(
                 f"  FAILED {r.report} {r.scope}: cell {error.get('cell')}: {error.get('message')}",
                 file=sys.stderr,

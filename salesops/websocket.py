@@ -26,7 +26,9 @@ class CurrentProtocolOnly(ZMQChannelsWebsocketConnection):
             self.log.warning("kernel websocket without %s refused", CURRENT)
             self.websocket_handler.close(POLICY_VIOLATION, f"only {CURRENT} is served")
             return
-        await super().connect()
+        nudged = super().connect()  # None: the connection failed and was closed
+        if nudged is not None:
+            await nudged
 
     def handle_incoming_message(self, incoming_msg: str) -> None:
         """Read a message only on the current protocol (a refused socket may still

@@ -371,7 +371,7 @@ def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]
     """
     names = list(parts)
     if not names:  # nothing to share out (no region has a booking yet)
-        return total, {}
+        return {}
     base = np.array([parts[n].mean.to_numpy() for n in names])
     adjusted = _proportional(base, total.mean.to_numpy())
     return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}

@@ -15,13 +15,14 @@ frame), never raises ZeroDivisionError. Formulas are in each docstring and in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from salesops.analytics import gaps
 from salesops.analytics.gaps import Start
-from salesops.data.periods import By, Period, group_keys
+from salesops.data.periods import By, Grouped, Period, group_keys
 from salesops.data.stages import Stages
 
 Window = Period | str | tuple[pd.Timestamp | str, pd.Timestamp | str]
@@ -64,6 +65,14 @@ def won_in(opportunities: pd.DataFrame, window: Window, stages: Stages) -> pd.Da
     return opps[(opps["stage"] == stages.won) & in_window(opps["close_date"], window)]
 
 
+@overload
+def win_rate(
+    opportunities: pd.DataFrame, window: Window, by: None = None, *, stages: Stages
+) -> float: ...
+@overload
+def win_rate(
+    opportunities: pd.DataFrame, window: Window, by: Grouped, *, stages: Stages
+) -> pd.Series: ...
 def win_rate(
     opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
@@ -100,6 +109,14 @@ def sales_cycle(
     return _aggregate(won, by, "close_date", stats)
 
 
+@overload
+def average_deal_size(
+    opportunities: pd.DataFrame, window: Window, by: None = None, *, stages: Stages
+) -> float: ...
+@overload
+def average_deal_size(
+    opportunities: pd.DataFrame, window: Window, by: Grouped, *, stages: Stages
+) -> pd.Series: ...
 def average_deal_size(
     opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
@@ -113,6 +130,14 @@ def average_deal_size(
     return result.rename("average_deal_size") if isinstance(result, pd.Series) else float(result)
 
 
+@overload
+def bookings(
+    opportunities: pd.DataFrame, window: Window, by: None = None, *, stages: Stages
+) -> float: ...
+@overload
+def bookings(
+    opportunities: pd.DataFrame, window: Window, by: Grouped, *, stages: Stages
+) -> pd.Series: ...
 def bookings(
     opportunities: pd.DataFrame, window: Window, by: By = None, *, stages: Stages
 ) -> float | pd.Series:
@@ -179,6 +204,14 @@ def quota_attainment(
     return out
 
 
+@overload
+def time_selling(
+    activities: pd.DataFrame, window: Window, by: None = None, *, selling_kinds: Sequence[str]
+) -> float: ...
+@overload
+def time_selling(
+    activities: pd.DataFrame, window: Window, by: Grouped, *, selling_kinds: Sequence[str]
+) -> pd.Series: ...
 def time_selling(
     activities: pd.DataFrame,
     window: Window,

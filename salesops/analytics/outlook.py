@@ -80,7 +80,8 @@ def due_in(
 def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Period, pd.Timestamp]]:
     """The last ``quarters`` complete quarters before ``as_of``, each with the day that
     matches ``as_of`` (moved back by whole quarters)."""
-    out, back = [], 1
+    out: list[tuple[Period, pd.Timestamp]] = []
+    back = 1
     while len(out) < quarters:
         shift = pd.DateOffset(months=3 * back)
         past = quarter.shift(-back)

@@ -45,6 +45,7 @@ MIN_SEASONAL = 2 * SEASON  # months before seasonality is considered
 STRONG = 0.64  # seasonal strength from which a series counts as seasonal
 Z80 = 1.2816
 K = TypeVar("K")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def yearly_pattern(y: np.ndarray) -> tuple[bool, str]:
     return passed or strong, why
 
 
-def _quiet(fit: Callable[[], object]) -> object:
+def _quiet(fit: Callable[[], T]) -> T:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit()

@@ -33,18 +33,20 @@ def processes(workers: int = 2) -> Iterator[tuple[str, list[subprocess.Popen]]]:
     address and the workers' processes, and stops them all when the block ends."""
     from dask.distributed import Client
 
-    dask = Path(sys.executable).parent / "dask"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    dask = str(Path(sys.executable).parent / "dask")
+    quiet = subprocess.DEVNULL
     with tempfile.TemporaryDirectory() as folder:
         file = str(Path(folder) / "scheduler.json")
         scheduler = [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-        started = [subprocess.Popen([*scheduler, "--scheduler-file", file], **quiet)]
+        started = [
+            subprocess.Popen([*scheduler, "--scheduler-file", file], stdout=quiet, stderr=quiet)
+        ]
         try:
             _wait_for(Path(file))
             for i in range(workers):
                 command = [dask, "worker", "--scheduler-file", file, "--nthreads", "1"]
                 command += ["--no-nanny", "--no-dashboard", "--name", f"worker-{i}"]
-                started.append(subprocess.Popen(command, **quiet))
+                started.append(subprocess.Popen(command, stdout=quiet, stderr=quiet))
             with Client(scheduler_file=file, timeout=f"{START_TIMEOUT_S}s") as client:
                 client.wait_for_workers(workers, timeout=START_TIMEOUT_S)
             address = json.loads(Path(file).read_text())["address"]

@@ -111,7 +111,7 @@ def unknown(summary: Mapping[str, Any], path: Sequence[str | int]) -> str | None
 def find(summary: Mapping[str, Any], path: Sequence[str | int]) -> tuple[Any, list[str]]:
     """The value at ``path`` (None when absent) and the keys that ``FIRST`` stood for."""
     value: Any = summary
-    found = []
+    found: list[str] = []
     for step in path:
         if not isinstance(value, Mapping) or not value:
             return None, found or ["–"]

@@ -72,7 +72,7 @@ def ipc_kernel_manager(folder: str) -> type:
         def _ip_default(self) -> str:
             return os.path.join(folder, "kernel")
 
-        async def _async_pre_start_kernel(self, **kw):  # type: ignore[override]
+        async def _async_pre_start_kernel(self, **kw):
             kw["env"] = {**(kw.get("env") or os.environ), **ONE_THREAD_PER_KERNEL}
             return await super()._async_pre_start_kernel(**kw)
 
@@ -210,7 +210,7 @@ def warm_engine() -> str:
 
     class WarmKernelEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(  # type: ignore[override]
+        def execute_managed_notebook(
             cls,
             nb_man,
             kernel_name,

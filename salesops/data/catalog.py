@@ -190,17 +190,15 @@ class Catalog:
     def scopes(self, level: str) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
         (``'rep'``), sorted."""
-        selected = self.select("reps")
-        assert selected is not None
+        selected, opps = self.select("reps"), self.select("opportunities")
+        assert selected is not None and opps is not None  # required tables
         if level == "region":  # regions with deals: a team without any has nothing to report
-            opps = self.select("opportunities")
-            assert opps is not None
             sql = f"SELECT DISTINCT region FROM ({opps[0]}) AS o WHERE region IS NOT NULL"
         else:
             sql = (
                 f"SELECT rep_id FROM ({selected[0]}) AS r WHERE end_date IS NULL "
                 "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
-                f"{self.select('opportunities')[0]}) AS o)"
+                f"{opps[0]}) AS o)"
             )
         return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
 

@@ -39,7 +39,7 @@ class DuckDBEngine:
                 )
                 raise ConfigError(f"database not found: {location}.{hint}")
             self.con = duckdb.connect(str(location), read_only=True)
-            self.found = sorted(
+            self.found: list[str] = sorted(
                 r[0]
                 for r in self.con.execute(
                     "SELECT table_name FROM information_schema.tables"
@@ -79,7 +79,7 @@ class DuckDBEngine:
             files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
         if not files:
             raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
-        self.found: list[str] = []
+        self.found = []
         for path in files:
             suffix = path.suffix.lower()
             if suffix in (".xlsx", ".xls"):

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -55,6 +55,10 @@ class Derive:
     on: str
 
 
+DefaultKind = Literal["column", "value", "first", "last"]
+DEFAULT_KINDS: tuple[DefaultKind, ...] = ("column", "value", "first", "last")
+
+
 @dataclass(frozen=True)
 class Default:
     """One rule for a missing value, tried in order with the others of its column.
@@ -66,7 +70,7 @@ class Default:
     ``open`` or ``closed`` deals.
     """
 
-    kind: Literal["column", "value", "first", "last"]
+    kind: DefaultKind
     argument: str
     plus: str | None = None
     when: Literal["open", "closed"] | None = None
@@ -107,6 +111,10 @@ class TableMapping:
         return self.columns.get(canonical, canonical)
 
 
+@overload
+def portable(source: str | Path) -> str: ...
+@overload
+def portable(source: None) -> None: ...
 def portable(source: str | Path | None) -> str | None:
     """``source`` as another process reads it from any folder (a kernel starts in
     ``notebooks/``): a file or folder path made absolute; a URL, the demo (``None`` or
@@ -294,7 +302,7 @@ def _defaults(table: str, column: str, spec: Any, where: str) -> tuple[Default, 
         if not isinstance(item, Mapping):
             raise ConfigError(f"{at}: expected {{column: ...}}, {{value: ...}} or {{first: ...}}")
         check_keys(item, ("column", "value", "first", "last", "plus", "when"), at)
-        kinds = [k for k in ("column", "value", "first", "last") if k in item]
+        kinds = [k for k in DEFAULT_KINDS if k in item]
         if len(kinds) != 1:
             raise ConfigError(f"{at}: give exactly one of column, value, first or last")
         kind, argument = kinds[0], str(item[kinds[0]])

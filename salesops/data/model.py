@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ Kind = Literal["id", "text", "email", "date", "timestamp", "money", "count", "ca
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 SUBMISSION_CATEGORIES = ("commit", "best_case")
 ROLES = ("rep", "manager")  # a person who sells, or one who leads people who do
+K = TypeVar("K")  # the keys of a lookup table
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def active_reps(
     return selling[hired & (selling["end_date"].isna() | (selling["end_date"] >= start))]
 
 
-def lookup(values: pd.Series, mapping: Mapping[object, float]) -> pd.Series:
+def lookup(values: pd.Series, mapping: Mapping[K, float]) -> pd.Series:
     """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
     up once (``Series.map`` walks text values one by one in Python)."""
     codes, uniques = pd.factorize(values)
@@ -357,7 +358,8 @@ class Tables:
             deals = o[o["owner_id"] == scope.value]
             people = reps[reps["rep_id"] == scope.value]
             owners = people["rep_id"]
-        rows: dict[str, pd.DataFrame | None] = {"opportunities": deals, "reps": people}
+        # frames or None, by field name (Any: pandas has no annotations to check them with)
+        rows: dict[str, Any] = {"opportunities": deals, "reps": people}
         history = self.opportunity_history
         if history is not None:
             rows["opportunity_history"] = history[

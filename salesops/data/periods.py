@@ -23,7 +23,8 @@ import pandas as pd
 
 from salesops.errors import ConfigError
 
-By = str | Sequence[str] | None  # group by a column, several, or month; None: overall
+Grouped = str | Sequence[str]  # group by a column, several, or month
+By = Grouped | None  # None: overall
 Grain = Literal["month", "quarter", "year"]
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 

@@ -181,9 +181,9 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for column in TABLES[table].column_names:
         for synonym in COLUMN_NAMES.get(column, (normalize(column),)):
-            header = keys.get(synonym)
-            if header is not None and _fits(table, column, f, header, used, out):
-                out[column] = header
+            known = keys.get(synonym)
+            if known is not None and _fits(table, column, f, known, used, out):
+                out[column] = known
                 used.add(header)
                 break
     hints = {"amount": MONEY_WORDS, "region": REGION_WORDS}

@@ -34,6 +34,13 @@ class Scope:
         return self.level if self.value is None else f"{self.level}:{self.value}"
 
     @property
+    def key(self) -> str:
+        """The region's or the rep's name or id; ValueError for the company, which has none."""
+        if self.value is None:
+            raise ValueError("the company scope names no region or rep")
+        return self.value
+
+    @property
     def slug(self) -> str:
         """The scope's folder name: a function of the exact value that two scopes never share.
 

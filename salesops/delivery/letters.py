@@ -92,7 +92,7 @@ def _context(
         summary = read_summary(Path(outputs["summary"]))
     scope = Scope.parse(parcel.scope)
     if scope.level == "rep":
-        about = everyone[scope.value].name if scope.value in everyone else parcel.scope
+        about = everyone[scope.key].name if scope.key in everyone else parcel.scope
     else:
         about = scope.value or "the company"
     title = headlines.title(parcel.report)

@@ -161,7 +161,8 @@ def deliver(
                     outcome.undeliverable += [replace(i.parcel, problem=problem) for i in items]
                     continue
                 record = _record(message, items)
-                if mailer is None:
+                if mailer is None:  # a dry run: the message goes to the outbox
+                    assert outcome.outbox is not None
                     name = re.sub(r"[^\w.@-]", "_", items[0].parcel.to or "")
                     write_atomic(outcome.outbox / f"{n:04d}-{name}.eml", message.as_bytes())
                     outcome.sent.append(record)

@@ -284,7 +284,7 @@ def stage_history(
     amount, close date and forecast category after the change."""
     stages = chunk.stages
     h = pd.concat(ev, ignore_index=True)
-    h = h[h["changed_at"] < np.datetime64(chunk.org.as_of + DAY, "s")]
+    h = h[h["changed_at"] < (chunk.org.as_of + DAY).astype("datetime64[s]")]
     h = h.sort_values(["deal", "changed_at"], kind="stable").reset_index(drop=True)
     # Each deal's first row is its creation, which sets every field: a plain
     # forward fill never leaks one deal's values into the next.

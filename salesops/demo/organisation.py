@@ -82,11 +82,11 @@ class Organisation:
 
     def __init__(self, config: DemoConfig) -> None:
         self.config = config
-        self.as_of = np.datetime64(config.as_of, "D")
+        self.as_of: np.datetime64 = np.datetime64(config.as_of, "D")
         start = (
             pd.Timestamp(config.as_of) + pd.Timedelta(days=1) - pd.DateOffset(years=config.years)
         )
-        self.start = np.datetime64(start.date(), "D")
+        self.start: np.datetime64 = np.datetime64(start.date(), "D")
         rng = np.random.default_rng([config.seed, 0])
         n = config.reps
         self.seat_region = np.array([REGIONS[i % len(REGIONS)] for i in range(n)])

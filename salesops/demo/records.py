@@ -55,7 +55,7 @@ def leads(chunk: Chunk, people: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFram
     conv_at = leads["converted_at"].to_numpy()
     first = np.where(leads["converted_at"].notna(), np.minimum(first, conv_at), first)
     leads["first_response_at"] = np.where(answered, first, np.datetime64("NaT"))
-    cutoff = np.datetime64(chunk.org.as_of + DAY, "s")
+    cutoff = (chunk.org.as_of + DAY).astype("datetime64[s]")
     leads = leads[leads["created_at"] < cutoff].copy()
     late = leads["first_response_at"] >= cutoff
     leads.loc[late, "first_response_at"] = pd.NaT

@@ -119,7 +119,7 @@ class Dashboard:
         opps = self.tables.opportunities
         if self.lock is not None:
             series = fc.monthly_bookings(opps, latest, stages=self.stages)
-            return {self.lock.value: fc.forecast(series, 12)}
+            return {self.lock.key: fc.forecast(series, 12)}
         company, regions = shared.forecasts(opps, latest, 12, self.stages)
         return {ALL: company, **regions}
 
@@ -213,7 +213,7 @@ class Dashboard:
         active reps (top-down by historical proportions, so reps add up to the region).
         """
         s = self.selection
-        region = s.region if s.region != ALL or self.lock is None else self.lock.value
+        region = s.region if s.region != ALL or self.lock is None else self.lock.key
         base = self._forecasts[region]
         if s.rep == ALL:
             return base

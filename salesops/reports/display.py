@@ -225,7 +225,7 @@ def readable(
     textual = index.dtype == object or pd.api.types.is_string_dtype(index)
     shown.index = (index.map(labels.label) if textual else index).rename(None)
     shown.columns = pd.Index(names, name=corner)
-    return shown, {n: kinds[c] for c, n in zip(frame.columns, names, strict=True) if kinds[c]}
+    return shown, {n: k for c, n in zip(frame.columns, names, strict=True) if (k := kinds[c])}
 
 
 def styled(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None) -> Any:

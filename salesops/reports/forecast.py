@@ -368,7 +368,9 @@ def accuracy(ctx: ReportContext) -> pd.DataFrame:
 def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Brier scores of the three win-probability estimates, and the calibrated estimate's
     reliability table, out of time, on the whole company's deals."""
-    scores, tables = company(ctx).calibration
+    calibration = company(ctx).calibration
+    assert calibration is not None  # the section needs the stage history, which it is made of
+    scores, tables = calibration
     return (
         viewed(
             scores,

@@ -14,12 +14,13 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 def _missing(value: object) -> bool:
+    """None, NaN or pd.NA (callers test ``value is None`` too, which the checker reads)."""
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def money(value: float | None, compact: bool = False) -> str:
     """``$1,234,567`` (or ``$1.2M`` when compact); ``–`` when missing."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "–"
     symbol = SYMBOLS.get(settings().currency, settings().currency + " ")
     sign = "-" if value < 0 else ""
@@ -33,7 +34,7 @@ def money(value: float | None, compact: bool = False) -> str:
 
 def pct(value: float | None, digits: int = 0) -> str:
     """``42%``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value * 100:.{digits}f}%"
+    return "–" if value is None or _missing(value) else f"{value * 100:.{digits}f}%"
 
 
 def pct1(value: float | None) -> str:
@@ -43,42 +44,42 @@ def pct1(value: float | None) -> str:
 
 def change(value: float | None) -> str:
     """A signed change: ``+12%`` / ``-3%``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value * 100:+.0f}%"
+    return "–" if value is None or _missing(value) else f"{value * 100:+.0f}%"
 
 
 def points(value: float | None) -> str:
     """A change of a rate in percentage points: ``+25.6 pts`` for 52.9% → 78.5%."""
-    return "–" if _missing(value) else f"{value * 100:+.1f} pts"
+    return "–" if value is None or _missing(value) else f"{value * 100:+.1f} pts"
 
 
 def days(value: float | None) -> str:
     """``45 days``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value:,.0f} days"
+    return "–" if value is None or _missing(value) else f"{value:,.0f} days"
 
 
 def hours(value: float | None) -> str:
     """``3.5 h``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value:,.1f} h"
+    return "–" if value is None or _missing(value) else f"{value:,.1f} h"
 
 
 def date(value: pd.Timestamp | None) -> str:
     """``2026-10-31``; ``–`` when missing."""
-    return "–" if _missing(value) or value is pd.NaT else f"{value:%Y-%m-%d}"
+    return "–" if value is None or _missing(value) or value is pd.NaT else f"{value:%Y-%m-%d}"
 
 
 def number(value: float | None) -> str:
     """``1,234``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value:,.0f}"
+    return "–" if value is None or _missing(value) else f"{value:,.0f}"
 
 
 def decimal(value: float | None, digits: int = 2) -> str:
     """``0.93`` (``digits`` decimals); ``–`` when missing."""
-    return "–" if _missing(value) else f"{value:,.{digits}f}"
+    return "–" if value is None or _missing(value) else f"{value:,.{digits}f}"
 
 
 def ratio(value: float | None) -> str:
     """``1.8×``; ``–`` when missing."""
-    return "–" if _missing(value) else f"{value:.1f}×"
+    return "–" if value is None or _missing(value) else f"{value:.1f}×"
 
 
 FORMATTERS = {

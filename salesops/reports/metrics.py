@@ -353,7 +353,7 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     name = f"The breakdown by {by.replace('_', ' ')}"
     missing = requires(ctx, name, f"opportunities.{by}")
     if missing is not None:
-        return missing  # type: ignore[return-value]
+        return missing
     p, st, o = ctx.period, ctx.stages, ctx.tables.opportunities
     cycle = m.sales_cycle(o, p, by=by, stages=st)
     empty = pd.Series(dtype=float)
@@ -418,6 +418,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
 def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     """Commit forecasts against bookings per month over the last ``months`` months."""
     subs = ctx.tables.forecast_submissions
+    assert subs is not None  # the section needs the table
     labels = {p.label for p in ctx.period.trailing_months(months)}
     prec = m.forecast_precision(
         subs[subs["period"].isin(labels)], ctx.tables.opportunities, stages=ctx.stages

@@ -112,7 +112,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     end = year(ctx).end
     horizon = (end.year - ctx.period.end.year) * 12 + (end.month - ctx.period.end.month)
     company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
-    return company if ctx.scope.level == "company" else regions[ctx.scope.value]
+    return company if ctx.scope.level == "company" else regions[ctx.scope.key]
 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from salesops.reports.formatting import money
@@ -38,7 +39,7 @@ def house_style(plot: Callable[..., Figure]) -> Callable[..., Figure]:
 
     @functools.wraps(plot)
     def wrapper(*args, **kwargs) -> Figure:
-        rc = {**sns.axes_style("whitegrid"), **STYLE, "axes.prop_cycle": mpl.cycler(color=PALETTE)}
+        rc = {**sns.axes_style("whitegrid"), **STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
         with mpl.rc_context(rc):
             return _wrapped_titles(plot(*args, **kwargs))
 

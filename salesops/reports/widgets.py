@@ -42,7 +42,7 @@ class DashboardView:
             )
             rep = w.Dropdown(options=self._rep_options(region.value), value=ALL, description="Rep")
             if self.dash.lock is not None:
-                self.dash.selection = replace(self.dash.selection, region=self.dash.lock.value)
+                self.dash.selection = replace(self.dash.selection, region=self.dash.lock.key)
             self._widgets = {
                 "period": period,
                 "region": region,
