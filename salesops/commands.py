@@ -44,12 +44,14 @@ def validate(args: argparse.Namespace) -> int:
     from salesops import config
     from salesops.data import quarantine
     from salesops.data.coverage import warnings
-    from salesops.data.periods import Period
+    from salesops.data.periods import Period, in_calendar
     from salesops.data.sources import open_source
     from salesops.data.validation import variant_warnings
 
+    fiscal = config.settings().fiscal_year_start_month
     with open_source(args.source) as src:
-        tables = src.load(args.scope, args.period, on_invalid=args.on_invalid)
+        period = None if args.period is None else in_calendar(args.period, fiscal)
+        tables = src.load(args.scope, period, on_invalid=args.on_invalid)
         rows = sum(len(frame) for frame in tables.present().values())
         aside = sum(len(frame) for frame in tables.set_aside.values())
         passed = (
@@ -57,7 +59,7 @@ def validate(args: argparse.Namespace) -> int:
         )
         print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, {passed}")
         if args.on_invalid == "quarantine":
-            label = Period.parse(args.period or "latest", as_of=src.as_of()).label
+            label = Period.parse(period or "latest", as_of=src.as_of()).label
             folder = config.root() / "reports" / label / "quarantine"
             written = quarantine.write(tables, folder)
             for path in written:
@@ -194,7 +196,7 @@ def deliver(args: argparse.Namespace) -> int:
         from salesops.data.sources import open_source
 
         with open_source(args.source or plan.source) as src:
-            args.period = Period.parse("latest", as_of=src.as_of()).label
+            args.period = Period.parse("latest", as_of=src.as_of()).label  # a month's label
     outcome = deliver(
         plan,
         out,

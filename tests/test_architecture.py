@@ -119,6 +119,33 @@ def test_the_contract_keeps_analytics_off_files_and_databases(tmp_path: Path, na
     assert any(name in line and "reads no file" in line for line in violations(tree))
 
 
+# Where the company's configuration is read (salesops.config.settings, the one helper):
+# the edges that resolve it for a report (ReportContext, the dashboard's load), the
+# commands, and the batch and delivery layers that run plans; never data, analytics or
+# the reports' sections, formatting and display, which are given it.
+READS_SETTINGS = {
+    "salesops.reports.context",
+    "salesops.reports.dashboard",
+    "salesops.batch.jobs",
+    "salesops.batch.portal",
+    "salesops.batch.runner",
+    "salesops.delivery.letters",
+    "salesops.commands",
+}
+
+
+def settings_calls(path: Path) -> int:
+    """How often a module calls ``settings()`` (as a name or as ``config.settings()``)."""
+    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)]
+    names = [getattr(c.func, "id", None) or getattr(c.func, "attr", None) for c in calls]
+    return names.count("settings")
+
+
+def test_configuration_is_read_at_the_edges_only() -> None:
+    readers = {name for name, path in modules().items() if settings_calls(path)}
+    assert readers - {"salesops.config"} <= READS_SETTINGS, readers - READS_SETTINGS
+
+
 def test_the_module_map_in_the_docs_is_up_to_date() -> None:
     module_map = runpy.run_path(str(PACKAGE.parent / "scripts" / "module_map.py"))
     text = module_map["PAGE"].read_text()

@@ -296,7 +296,10 @@ def statement(
     """The commission statement of ``rep`` for ``month`` under ``plan``."""
     month = Period.parse(month)
     whole = month.year() if plan.true_up == "year" else month.quarter()
-    months = [Period.parse(m) for m in whole.months if m <= month.label]
+    fiscal = month.fiscal_year_start_month
+    months = [
+        Period.parse(m, fiscal_year_start_month=fiscal) for m in whole.months if m <= month.label
+    ]
     table = monthly(rep, opportunities, quotas, months, won)
     table["attainment"] = table["bookings"] / table["quota"]
     table["commission"] = [

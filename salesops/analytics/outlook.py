@@ -91,13 +91,19 @@ def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Per
     return out
 
 
-def seasonal(opportunities: pd.DataFrame, as_of: pd.Timestamp, stages: Stages) -> bool:
+def seasonal(
+    opportunities: pd.DataFrame,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    *,
+    fiscal_year_start_month: int = 1,
+) -> bool:
     """Whether the history supports quarter-of-year estimates: bookings that start (the
     month of the first closed deal, :func:`salesops.analytics.gaps.bookings_start`) at
-    least eight complete quarters (two years) before the quarter that holds ``as_of``.
-    Deals created earlier, before anything closed, say nothing about bookings."""
+    least eight complete quarters (two years) before the (fiscal) quarter that holds
+    ``as_of``. Deals created earlier, before anything closed, say nothing about bookings."""
     first = gaps.bookings_start(opportunities, stages).day
-    current = Period.parse(f"{as_of:%Y-%m}").quarter()
+    current = Period.holding(as_of, fiscal_year_start_month).quarter()
     return bool(first is not None and first < current.shift(-YEARS * 4).start)
 
 
@@ -133,7 +139,8 @@ def run_rate(
     before them (1 when those are zero), so a Q4 peak is called from past Q4s.
     """
     won = opportunities[opportunities["stage"] == stages.won]
-    if not seasonal(opportunities, as_of, stages):
+    fiscal = quarter.fiscal_year_start_month
+    if not seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal):
         start = gaps.bookings_start(opportunities, stages)
         basis = [p for p in _past(quarter, as_of, quarters) if not start.before(p[0])]
         if not basis:
@@ -170,7 +177,8 @@ def in_quarter_share(
         return 1.0
     now = state_at(history, opportunities, as_of)
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
-    by_season = seasonal(opportunities, as_of, stages)
+    fiscal = quarter.fiscal_year_start_month
+    by_season = seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal)
     basis = _past(quarter, as_of, 4 * YEARS if by_season else quarters)
     if by_season:
         basis = _same_quarter(quarter, basis, basis)
@@ -320,7 +328,9 @@ def quota(quotas: pd.DataFrame | None, quarter: Period | str) -> float:
     return float(rows.sum()) if len(rows) else np.nan
 
 
-def backtest(tables: Tables, quarters: int = 8, *, stages: Stages) -> pd.DataFrame:
+def backtest(
+    tables: Tables, quarters: int = 8, *, stages: Stages, fiscal_year_start_month: int = 1
+) -> pd.DataFrame:
     """The outlook made on the last day before each of the last ``quarters`` complete
     quarters, against what was then booked.
 
@@ -334,7 +344,8 @@ def backtest(tables: Tables, quarters: int = 8, *, stages: Stages) -> pd.DataFra
 
     opps, history = tables.opportunities, tables.opportunity_history
     as_of = pd.Timestamp(tables.as_of)
-    last = Period.parse(f"{as_of + pd.Timedelta(days=1):%Y-%m}").quarter().shift(-1)
+    tomorrow = as_of + pd.Timedelta(days=1)
+    last = Period.holding(tomorrow, fiscal_year_start_month).quarter().shift(-1)
     rows = {}
     for back in range(quarters - 1, -1, -1):
         q = last.shift(-back)

@@ -28,10 +28,12 @@ def attainment_history(
     as_of: pd.Timestamp,
     stages: Stages,
     quarters: int = 8,
+    *,
+    fiscal_year_start_month: int = 1,
 ) -> np.ndarray:
     """Quarterly attainment of every rep-quarter with a quota in the last ``quarters``
     complete quarters."""
-    end = Period.parse(f"{as_of + pd.Timedelta(days=1):%Y-%m}").quarter()
+    end = Period.holding(as_of + pd.Timedelta(days=1), fiscal_year_start_month).quarter()
     out = []
     for back in range(1, quarters + 1):
         q = end.shift(-back)

@@ -82,7 +82,14 @@ class Peers:
         members = list(
             owners(rows.opportunities, reps[reps["region"] == region], window, stages)["rep_id"]
         )
-        kpis = perf.rep_kpis(rows, window, members, stages, selling_kinds=selling_kinds)
+        kpis = perf.rep_kpis(
+            rows,
+            window,
+            members,
+            stages,
+            selling_kinds=selling_kinds,
+            fiscal_year_start_month=period.fiscal_year_start_month,
+        )
         conversion = pd.DataFrame()
         if rows.opportunity_history is not None:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)

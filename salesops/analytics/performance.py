@@ -61,6 +61,7 @@ def rep_kpis(
     stages: Stages,
     *,
     selling_kinds: Sequence[str],
+    fiscal_year_start_month: int = 1,
 ) -> pd.DataFrame:
     """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids);
     ``selling_kinds`` as in :func:`salesops.analytics.metrics.time_selling`.
@@ -81,7 +82,9 @@ def rep_kpis(
     cycle = m.sales_cycle(o, window, by="owner_id", stages=stages)
     out["cycle_days"] = cycle["median_days"].reindex(index) if "median_days" in cycle else np.nan
     out["deal_size"] = m.average_deal_size(o, window, by="owner_id", stages=stages).reindex(index)
-    out["coverage"] = coverage(tables, window[1], index, stages)
+    out["coverage"] = coverage(
+        tables, window[1], index, stages, fiscal_year_start_month=fiscal_year_start_month
+    )
     leads = tables.leads
     if leads is not None and len(leads):
         response = m.lead_response(leads, window, by="owner_id")
@@ -99,9 +102,17 @@ def rep_kpis(
     return out
 
 
-def coverage(tables: Tables, moment: pd.Timestamp, reps: pd.Index, stages: Stages) -> pd.Series:
-    """Open pipeline due next quarter (as it stood at ``moment``) / next quarter's quota."""
-    quarter = Period.parse(f"{moment:%Y-%m}").quarter()
+def coverage(
+    tables: Tables,
+    moment: pd.Timestamp,
+    reps: pd.Index,
+    stages: Stages,
+    *,
+    fiscal_year_start_month: int = 1,
+) -> pd.Series:
+    """Open pipeline due next quarter (as it stood at ``moment``) / next quarter's quota;
+    quarters of the fiscal year that starts in ``fiscal_year_start_month``."""
+    quarter = Period.holding(moment, fiscal_year_start_month).quarter()
     history = tables.opportunity_history
     deals = (
         tables.opportunities

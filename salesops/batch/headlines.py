@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from salesops.reports.formatting import FORMATTERS
+from salesops.reports.formatting import DEFAULT_CURRENCY, formatters
 
 TITLES = {
     "metrics": "Sales metrics",
@@ -66,12 +66,14 @@ def title(report: str) -> str:
     return TITLES.get(report, report.replace("_", " ").capitalize())
 
 
-def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+def headlines(
+    summary: Mapping[str, Any], currency: str = DEFAULT_CURRENCY
+) -> list[tuple[str, str]]:
     """The summary's headline numbers as (label, formatted value) pairs.
 
     A number the summary does not hold reads "not in the data"; a number it holds as
     unknown (null, with its reason under ``"unknown"``) reads "– (the reason)"; a
-    report without headlines gives an empty list.
+    report without headlines gives an empty list. Money is in ``currency``.
 
     Examples
     --------
@@ -79,12 +81,13 @@ def headlines(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     ('Reps', '7')
     """
     out = []
+    shown = formatters(currency)
     for item in HEADLINES.get(str(summary.get("report")), ()):
         value, keys = find(summary, item.path)
         label = item.label.format(*keys)
         missing = value is None or (isinstance(value, float) and value != value)
         why = unknown(summary, item.path) if missing else None
-        text = f"– ({why})" if why else MISSING if missing else FORMATTERS[item.format](value)
+        text = f"– ({why})" if why else MISSING if missing else shown[item.format](value)
         out.append((label, text))
     return out
 

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypedDict
 from salesops import fingerprint
 from salesops.batch import manifest
 from salesops.batch.plan import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
-from salesops.config import parameters_dir, resolve, root
+from salesops.config import parameters_dir, resolve, root, settings
 from salesops.credentials import referenced
 from salesops.data.mapping import SourceSpec, portable
 from salesops.data.quarantine import OnInvalid
@@ -144,7 +144,9 @@ def plan_jobs(
         as_of = src.as_of()
         from salesops.data.periods import Period
 
-        label = Period.parse(period or plan.period, as_of=as_of).label
+        fiscal = settings().fiscal_year_start_month
+        resolved = Period.parse(period or plan.period, as_of=as_of, fiscal_year_start_month=fiscal)
+        label = resolved.label
         location = portable(source) or str(Path(src.spec.location).resolve())
         location, secrets = referenced(location)  # the notebooks get no password
         expanded = {level: src.scopes(level) for level in ("region", "rep")}
@@ -172,7 +174,7 @@ def plan_jobs(
                     params["on_invalid"] = on_invalid
                 reads = str(spec.data_scope(scope, region_of))
                 if reads not in prints:
-                    prints[reads] = src.fingerprint(reads, label)
+                    prints[reads] = src.fingerprint(reads, resolved)
                 entry = {k: v for k, v in params.items() if k != "summary_path"}
                 if DATA_FINGERPRINT in defaults:
                     params[DATA_FINGERPRINT] = {"scope": reads, "fingerprint": prints[reads]}

@@ -36,10 +36,11 @@ import pandas as pd
 
 from salesops import markup
 from salesops.batch.headlines import find, title, unknown
+from salesops.config import settings
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.errors import ConfigError
-from salesops.reports.formatting import FORMATTERS
+from salesops.reports.formatting import DEFAULT_CURRENCY, formatters
 from salesops.storage import write_atomic
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "portal.html.j2"
@@ -129,13 +130,20 @@ def write(folder: Path, period: str, entries: Sequence[Mapping[str, Any]]) -> No
     frame = rollup(entries, folder)
     write_atomic(folder / "rollup.csv", markup.csv_frame(frame).to_csv(index=False))
     write_atomic(folder / "rollup.parquet", frame.to_parquet(index=False))
-    write_atomic(folder / "index.html", page(period, frame, entries, folder))
+    currency = settings().currency  # the company's, as the reports show it
+    write_atomic(folder / "index.html", page(period, frame, entries, folder, currency=currency))
 
 
 def page(
-    period: str, frame: pd.DataFrame, entries: Sequence[Mapping[str, Any]], folder: Path
+    period: str,
+    frame: pd.DataFrame,
+    entries: Sequence[Mapping[str, Any]],
+    folder: Path,
+    *,
+    currency: str = DEFAULT_CURRENCY,
 ) -> str:
-    """The portal's HTML: the roll-up as rows, with links, status and failures."""
+    """The portal's HTML: the roll-up as rows (money in ``currency``), with links,
+    status and failures."""
     reports: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         outputs = entry.get("outputs", {})
@@ -158,7 +166,7 @@ def page(
             "scope": row["scope"],
             "name": row["name"],
             "region": "" if pd.isna(row["region"]) else row["region"],
-            "numbers": [_cell(row, number) for number in NUMBERS],
+            "numbers": [_cell(row, number, currency) for number in NUMBERS],
             "reports": reports.get(row["scope"], []),
             "failed": int(row["failed"]),
         }
@@ -175,19 +183,20 @@ def page(
     )
 
 
-def _cell(row: Mapping[str, Any], number: Number) -> dict[str, str]:
+def _cell(row: Mapping[str, Any], number: Number, currency: str) -> dict[str, str]:
     """A number as shown, its trend mark (▲ ▼ or ■ level) and the previous value."""
+    shown = formatters(currency)[number.kind]
     now, before = row.get(number.column), row.get(f"{number.column}_previous")
     if now is None or pd.isna(now):
         why = row.get(f"{number.column}_unknown")
         title = why if isinstance(why, str) and why else "not in the data"
         return {"text": "–", "sort": "", "mark": "", "tone": "", "title": title}
-    text = FORMATTERS[number.kind](now)
+    text = shown(now)
     if before is None or pd.isna(before):
         return {"text": text, "sort": f"{now:.6g}", "mark": "", "tone": "", "title": ""}
     move = now - before
     mark, tone = ("▲", "up") if move > 0 else ("▼", "down") if move < 0 else ("■", "flat")
-    was = f"previous period: {FORMATTERS[number.kind](before)}"
+    was = f"previous period: {shown(before)}"
     return {"text": text, "sort": f"{now:.6g}", "mark": mark, "tone": tone, "title": was}
 
 
@@ -226,7 +235,8 @@ def _read(path: str, mtime_ns: int) -> dict[str, Any]:
 
 def _previous_label(label: str) -> str:
     try:
-        return Period.parse(label).shift(-1).label
+        fiscal = settings().fiscal_year_start_month
+        return Period.parse(label, fiscal_year_start_month=fiscal).shift(-1).label
     except (ConfigError, ValueError):  # a folder that is not a period has no previous one
         return ""
 

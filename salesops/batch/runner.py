@@ -27,8 +27,10 @@ from salesops.batch.jobs import Failure, Job, Result, RunOptions, counts, plan_j
 from salesops.batch.kernels import warm_engine, warm_kernel
 from salesops.batch.lock import RunLock
 from salesops.batch.plan import BatchPlan
+from salesops.config import settings
 from salesops.credentials import redact, scrub
 from salesops.data import quarantine
+from salesops.data.periods import in_calendar
 from salesops.data.quarantine import check_mode
 from salesops.data.sources import load
 from salesops.errors import ConfigError
@@ -270,7 +272,8 @@ def run(
                 raise ConfigError(f"the plan has no report matching {options.only!r}")
             if options.on_invalid == "quarantine":
                 source = options.source if options.source is not None else plan.source
-                tables = load(source, period=label, on_invalid=options.on_invalid)
+                period = in_calendar(label, settings().fiscal_year_start_month)
+                tables = load(source, period=period, on_invalid=options.on_invalid)
                 quarantine.write(tables, out_dir / label / "quarantine")
             _run_jobs(
                 jobs, out_dir / label, results, label=label, options=options, progress=progress

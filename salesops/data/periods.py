@@ -142,12 +142,21 @@ class Period:
         return [last.shift(-k) for k in range(n - 1, -1, -1)]
 
     @classmethod
+    def holding(cls, day: pd.Timestamp, fiscal_year_start_month: int = 1) -> Period:
+        """The month that holds ``day``.
+
+        >>> Period.holding(pd.Timestamp("2026-08-15"), 4).quarter().label
+        'FY2027-Q2'
+        """
+        return cls(pd.Timestamp(day.year, day.month, 1), "month", fiscal_year_start_month)
+
+    @classmethod
     def parse(
         cls,
         text: str | Period,
         *,
         as_of: pd.Timestamp | str | None = None,
-        fiscal_year_start_month: int | None = None,
+        fiscal_year_start_month: int = 1,
     ) -> Period:
         """Read a period label.
 
@@ -158,7 +167,12 @@ class Period:
         as_of
             The data's as-of day; needed for ``latest``.
         fiscal_year_start_month
-            First month of the fiscal year; defaults to ``parameters/settings.yml``.
+            First month of the fiscal year (1: the calendar year). It decides what
+            ``FY2027`` means and which quarter and year :meth:`quarter` and :meth:`year`
+            give; a Period keeps its own. Pure: the company's setting
+            (``fiscal_year_start_month`` of ``parameters/settings.yml``) is read at the
+            edges (:class:`~salesops.reports.context.ReportContext`, the dashboard, the
+            commands), which pass it, or hand on ``ctx.period``.
 
         Raises
         ------
@@ -167,10 +181,6 @@ class Period:
         """
         if isinstance(text, Period):
             return text
-        if fiscal_year_start_month is None:
-            from salesops.config import settings
-
-            fiscal_year_start_month = settings().fiscal_year_start_month
         fsm = fiscal_year_start_month
         label = str(text).strip()
         if label.lower() == "latest":
@@ -194,6 +204,15 @@ class Period:
             f"period {label!r} is not a period: use a month (2026-10), a quarter (2026-Q3), "
             "a year (2026), a fiscal year (FY2027, FY2027-Q1) or 'latest'"
         )
+
+
+def in_calendar(text: Period | str, fiscal_year_start_month: int) -> Period | str:
+    """A label read in the calendar whose year starts in ``fiscal_year_start_month``, for a
+    source to load up to its end; ``latest`` stays a label: it needs the data's as-of day,
+    which the source knows, and it is a month in any calendar."""
+    if isinstance(text, str) and text.strip().lower() == "latest":
+        return text
+    return Period.parse(text, fiscal_year_start_month=fiscal_year_start_month)
 
 
 def fiscal_year_start(day: pd.Timestamp, fiscal_year_start_month: int = 1) -> pd.Timestamp:

@@ -17,7 +17,7 @@ from typing import Any
 from salesops import markup
 from salesops.batch import headlines
 from salesops.batch.plan import BatchPlan, DeliveryConfig
-from salesops.config import parameters_dir
+from salesops.config import parameters_dir, settings
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.delivery.recipients import Parcel, Person
@@ -49,7 +49,7 @@ def compose(
     first = items[0].parcel
     name = markup.header(first.name)  # one line: it may land in the subject or a header
     reports = [_context(item, folder, config, everyone) for item in items]
-    period = Period.parse(folder.name)
+    period = Period.parse(folder.name, fiscal_year_start_month=settings().fiscal_year_start_month)
     text = _render(
         template,
         recipient={
@@ -107,7 +107,7 @@ def _context(
         "title": title,
         "about": about,
         "why": parcel.why,
-        "headlines": headlines.headlines(summary),
+        "headlines": headlines.headlines(summary, settings().currency),
         "filename": f"{name}.pdf",
         "link": link,
         "updated": item.updated,

@@ -25,9 +25,10 @@ import pandas as pd
 from salesops.analytics.compensation import COMP_PLAN, CompPlan
 from salesops.config import Settings, settings
 from salesops.data.model import Tables
-from salesops.data.periods import Period
+from salesops.data.periods import Period, in_calendar
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
+from salesops.reports.formatting import in_currency, money
 
 T = TypeVar("T")
 Reads = Literal["scope", "region", "company"]
@@ -131,6 +132,7 @@ class ReportContext:
         the class)."""
         from salesops.data.sources import open_source
 
+        period = in_calendar(period, settings().fiscal_year_start_month)
         with open_source(source) as src:
             parsed = src.check_scope(scope)
             loaded: Scope = parsed
@@ -152,6 +154,11 @@ class ReportContext:
         head = {"report": report, "scope": str(self.scope), "period": self.period.label}
         return {**head, "as_of": f"{self.as_of:%Y-%m-%d}", **numbers}
 
+    def money(self, value: float | None, compact: bool = False) -> str:
+        """``value`` as money in the company's currency
+        (:func:`salesops.reports.formatting.money`)."""
+        return money(value, compact, currency=self.settings.currency)
+
     def period_of(self, day: pd.Timestamp) -> Period:
         """The month holding ``day``, in the company's fiscal calendar."""
         return Period.parse(
@@ -172,13 +179,15 @@ class ReportContext:
 
 def per_context(function: Callable[..., T]) -> Callable[..., T]:
     """A section computed once per context and arguments: the sections that several
-    others read (a leaderboard, a forecast) are not computed again."""
+    others read (a leaderboard, a forecast) are not computed again. Its frames carry the
+    context's currency (:func:`salesops.reports.formatting.in_currency`)."""
 
     @functools.wraps(function)
     def once(ctx: ReportContext, *args: Any, **kwargs: Any) -> T:
         key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
         if key not in ctx.cache:
-            ctx.cache[key] = function(ctx, *args, **kwargs)
+            result = function(ctx, *args, **kwargs)
+            ctx.cache[key] = in_currency(result, ctx.settings.currency)
         return ctx.cache[key]
 
     return once

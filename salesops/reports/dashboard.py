@@ -27,6 +27,7 @@ from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, outlook
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
+from salesops.config import Settings
 from salesops.data.model import Tables, active_reps
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
@@ -68,6 +69,10 @@ class Dashboard:
         The month shown first; ``latest`` works.
     lock
         ``region:<name>`` to lock the dashboard to one region, or None.
+    stages, settings
+        The source's stages (those ``tables`` were loaded with, by default) and the
+        company's settings (fiscal year, currency; the defaults of
+        :class:`~salesops.config.Settings` when not given): :meth:`load` reads them.
     """
 
     def __init__(
@@ -76,15 +81,18 @@ class Dashboard:
         period: Period | str = "latest",
         lock: Scope | str | None = None,
         stages: Stages | None = None,
+        *,
+        settings: Settings | None = None,
     ) -> None:
         self.tables = tables
+        self.settings = settings or Settings.from_dict({})  # the company's: load reads them
         self.stages = stages or Stages.of(tables)
         self.against = " against quota" if tables.has("quotas") else " (no quotas in this source)"
         self.lock = Scope.parse(lock) if lock else None
         if self.lock is not None and self.lock.level != "region":
             raise ValueError("a dashboard can be locked to a region (region:<name>) only")
         self.as_of = tables.as_of
-        latest = Period.parse("latest", as_of=self.as_of)
+        latest = self.period("latest")
         self.periods = [p.label for p in reversed(latest.trailing_months(12))]
         opps = tables.opportunities
         self.regions = [self.lock.value] if self.lock else sorted(opps["region"].dropna().unique())
@@ -97,7 +105,7 @@ class Dashboard:
         self._forecasts = self._coherent_forecasts(latest)
         self._states: dict[str, pd.DataFrame] = {}
         self._shares: dict[str, float] = {}
-        first = Period.parse(period, as_of=self.as_of).label
+        first = self.period(period).label
         self.selection = Selection(first if first in self.periods else self.periods[0])
         self.on_change: Callable[[], None] | None = None  # the widgets' refresh, once shown
 
@@ -106,12 +114,20 @@ class Dashboard:
         cls, source: Any = None, period: str = "latest", scope: str | None = None
     ) -> Dashboard:
         """Load the dashboard's data. The server's lock (``SALESOPS_SCOPE``) wins over ``scope``."""
+        from salesops.config import settings
         from salesops.data.sources import load
 
         lock = os.environ.get(LOCK_ENV) or scope
         lock = None if not lock or lock == "company" else lock
         source = source if source is not None else os.environ.get("SALESOPS_SOURCE")
-        return cls(load(source, lock or "company", tables=TABLES_READ), period, lock)
+        tables = load(source, lock or "company", tables=TABLES_READ)
+        return cls(tables, period, lock, settings=settings())  # read here, at the edge
+
+    def period(self, text: Period | str) -> Period:
+        """A period label (``latest`` works) in the company's fiscal calendar."""
+        return Period.parse(
+            text, as_of=self.as_of, fiscal_year_start_month=self.settings.fiscal_year_start_month
+        )
 
     # -- data for a selection -------------------------------------------------------------
     def _coherent_forecasts(self, latest: Period) -> dict[str, fc.Forecast]:
@@ -217,7 +233,7 @@ class Dashboard:
         base = self._forecasts[region]
         if s.rep == ALL:
             return base
-        latest = Period.parse(self.periods[0])
+        latest = self.period(self.periods[0])
         window = (latest.end - pd.DateOffset(months=12), latest.end)
         booked = m.bookings(self.tables.opportunities, window, by="owner_id", stages=self.stages)
         team = booked.reindex(self.reps(region if region != ALL else s.region)["rep_id"])
@@ -234,13 +250,13 @@ class Dashboard:
 
 def kpis(dash: Dashboard) -> dict[str, float]:
     """The tiles' numbers for the current selection (see ``docs/dashboard.md``)."""
-    period = Period.parse(dash.selection.period)
+    period = dash.period(dash.selection.period)
     opps = dash.tables.opportunities[dash.mask(dash.tables.opportunities)]
     state = dash.state(period)
     state = state[dash.mask(state)]
     booked = m.bookings(opps, period, stages=dash.stages)
     quota = dash.quota(period)
-    quarter = Period.parse(f"{period.end:%Y-%m}").quarter()
+    quarter = Period.holding(period.end, period.fiscal_year_start_month).quarter()
     due = outlook.due_in(state, quarter, period.last_day, dash.stages)
     next_quota = dash.quota(quarter)
     closed = (
@@ -272,14 +288,15 @@ def tiles(dash: Dashboard) -> str:
     """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines."""
     values = kpis(dash)
     tiles = []
+    currency = dash.settings.currency
+    kinds = fmt.formatters(currency)
     for key, (label, kind) in TILES.items():
         value = values[key]
-        extra = f"of {fmt.money(values['quota'])} quota" if key == "bookings" else ""
+        quota = fmt.money(values["quota"], currency=currency)
+        extra = f"of {quota} quota" if key == "bookings" else ""
         extra = gaps.why(value) or extra  # "–", and why
         raw = "" if pd.isna(value) else f"{value:.6f}"
-        tiles.append(
-            Tile(label, fmt.FORMATTERS[kind](value), escape(extra), {"kpi": key, "value": raw})
-        )
+        tiles.append(Tile(label, kinds[kind](value), escape(extra), {"kpi": key, "value": raw}))
     s = dash.selection
     where = s.rep if s.rep != ALL else s.region
     return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
@@ -287,7 +304,7 @@ def tiles(dash: Dashboard) -> str:
 
 def leaderboard(dash: Dashboard) -> str:
     """Reps of the selection with the month's bookings, attainment and win rate."""
-    period = Period.parse(dash.selection.period)
+    period = dash.period(dash.selection.period)
     region = dash.selection.region
     reps = dash.reps(region)
     o = dash.tables.opportunities
@@ -308,12 +325,13 @@ def leaderboard(dash: Dashboard) -> str:
         board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
     board = board.sort_values("bookings", ascending=False).set_index("rep")
     formats = {"bookings": "money", "win_rate": "pct", "attainment": "pct"}
+    board = fmt.in_currency(board, dash.settings.currency)
     return styled(board, formats, f"Leaderboard, {period.label}").to_html()
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
     """The selection's largest open deals by expected value at the month's end."""
-    period = Period.parse(dash.selection.period)
+    period = dash.period(dash.selection.period)
     state = dash.state(period)
     state = state[dash.mask(state)].copy()
     state["expected"] = state["amount"].fillna(0) * state["probability"]
@@ -331,12 +349,13 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
     formats = {"amount": "money", "win probability": "pct", "expected": "money"}
+    shown = fmt.in_currency(shown, dash.settings.currency)
     return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
 
 
 def charts(dash: Dashboard) -> dict[str, bytes]:
     """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
-    period = Period.parse(dash.selection.period)
+    period = dash.period(dash.selection.period)
     opps = dash.tables.opportunities[dash.mask(dash.tables.opportunities)]
     months = period.trailing_months(13)
     window = (months[0].start, months[-1].end)
@@ -356,14 +375,15 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
     pipe = pl.pipeline(state[dash.mask(state)], by="stage", stages=dash.stages)
     pipe = pipe.reindex(dash.stages.open_names).fillna(0)
     forecast = dash.forecast()
+    table = forecast.frame()
+    for frame in (trend, pipe, table):  # money in the company's currency
+        fmt.in_currency(frame, dash.settings.currency)
     return {
         "trend": png(plots.bookings_trend(trend, f"Bookings{dash.against}, 13 months")),
         "pipeline": png(
             plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
         ),
         "forecast": png(
-            plots.forecast(
-                forecast.history.iloc[-24:], forecast.frame(), "Bookings forecast, 12 months"
-            )
+            plots.forecast(forecast.history.iloc[-24:], table, "Bookings forecast, 12 months")
         ),
     }

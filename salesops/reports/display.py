@@ -95,9 +95,10 @@ def tone(change: float, lower_is_better: bool = False) -> str:
     return "up" if (change > 0) != lower_is_better else "down"
 
 
-def formatted(value: float, kind: str) -> str:
-    """``value`` formatted as ``kind`` (a :data:`salesops.reports.formatting.FORMATTERS` key)."""
-    return fmt.FORMATTERS[kind](value)
+def formatted(value: float, kind: str, currency: str = fmt.DEFAULT_CURRENCY) -> str:
+    """``value`` formatted as ``kind`` (a :data:`salesops.reports.formatting.FORMATTERS`
+    key), money in ``currency``."""
+    return fmt.formatters(currency)[kind](value)
 
 
 def plain(value: Any) -> Any:
@@ -191,13 +192,16 @@ def requires(ctx: Any, name: str, *needs: str) -> Missing | None:
 
 def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
     """Declare what a section needs (tables, or ``table.column``): without it, the
-    section returns :class:`Missing` instead of numbers the data cannot support."""
+    section returns :class:`Missing` instead of numbers the data cannot support. The
+    frames a section returns carry the context's currency
+    (:func:`salesops.reports.formatting.in_currency`)."""
     needed = tuple(needs)
 
     def wrap(function: F) -> F:
         @functools.wraps(function)
         def checked(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-            return requires(ctx, name, *needed) or function(ctx, *args, **kwargs)
+            result = requires(ctx, name, *needed) or function(ctx, *args, **kwargs)
+            return fmt.in_currency(result, ctx.settings.currency)
 
         checked.needs = needed  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
@@ -231,7 +235,7 @@ def readable(
 def styled(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None) -> Any:
     """A frame as a styled table a reader sees: :func:`readable` labels and kinds, in
     the house look (:func:`salesops.reports.formatting.table`)."""
-    return fmt.table(*readable(frame, formats), caption)
+    return fmt.table(*readable(frame, formats), caption, fmt.currency_of(frame))
 
 
 def _blank(frame: pd.DataFrame | pd.Series) -> bool:
@@ -280,9 +284,10 @@ def show(*results: Any, table: bool = False) -> Any:
         caption = with_reasons(view.caption, frame)
         if view.rows:  # a kind per row (but for the columns of `formats`), as text
             shown = frame.astype(object)
+            kinds = fmt.formatters(fmt.currency_of(result))
             for row, kind in view.rows.items():
                 shown.loc[row] = [
-                    fmt.FORMATTERS[view.formats.get(column, kind)](value)
+                    kinds[view.formats.get(column, kind)](value)
                     for column, value in frame.loc[row].items()
                 ]
             return styled(shown, {}, caption)

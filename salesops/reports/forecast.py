@@ -173,6 +173,7 @@ def notes(ctx: ReportContext) -> Markdown | None:
     return Markdown("\n".join(f"- *{markup.markdown(n)}*" for n in said)) if said else None
 
 
+@section("Monthly")
 def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     """The forecast per month with its 80% and 95% intervals, drawn after the last
     ``months`` months of history (``show(frame, table=True)``: the numbers)."""
@@ -195,6 +196,7 @@ def evidence(ctx: ReportContext) -> Backtest:
     return shared.backtest(history, ahead)
 
 
+@section("Models")
 def models(ctx: ReportContext) -> tuple[Any, ...]:
     """The fitted model families, and how the rule did from past month-ends against each
     family alone and seasonal naive."""
@@ -277,23 +279,27 @@ def _time_series(ctx: ReportContext, quarter: Period) -> float:
     return float(sum(f.history.get(m, f.mean.get(m, np.nan)) for m in quarter.months))
 
 
+@section("Quarter outlook")
 def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
     """The outlook as shown: a row per figure, labelled, each formatted by its kind; the
     pipeline and time-series forecasts side by side, and the caption says what sets them
     apart in each quarter (:func:`apart`)."""
     frame = outlook_by_quarter(ctx).loc[list(OUTLOOK_LABELS)]
     rows = {OUTLOOK_LABELS[k]: OUTLOOK_FORMATS[k] for k in OUTLOOK_LABELS}
-    caption = "Quarter outlook. " + " ".join(apart(q, frame[q]) for q in frame.columns)
+    caption = "Quarter outlook. " + " ".join(
+        apart(q, frame[q], ctx.settings.currency) for q in frame.columns
+    )
     return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption=caption, rows=rows))
 
 
-def apart(quarter: str, row: pd.Series) -> str:
-    """One line: the quarter's pipeline and time-series views, and what parts them
-    (:func:`salesops.analytics.outlook.apart`) when they differ by more than 10%."""
+def apart(quarter: str, row: pd.Series, currency: str = fmt.DEFAULT_CURRENCY) -> str:
+    """One line: the quarter's pipeline and time-series views (money in ``currency``),
+    and what parts them (:func:`salesops.analytics.outlook.apart`) when they differ by
+    more than 10%."""
     why = outlook.apart(row)
     views = (
-        f"{quarter}: pipeline view {fmt.money(row['expected'], True)}, time-series view "
-        f"{fmt.money(row['time_series'], True)}"
+        f"{quarter}: pipeline view {fmt.money(row['expected'], True, currency=currency)}, "
+        f"time-series view {fmt.money(row['time_series'], True, currency=currency)}"
     )
     if pd.notna(why["ratio"]) and abs(why["ratio"] - 1) <= 0.1:
         return f"{views}, within 10% of each other."
@@ -312,6 +318,7 @@ def apart(quarter: str, row: pd.Series) -> str:
     return f"{views}: {'; '.join(reasons)}."
 
 
+@section("Top deals")
 def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     """The largest open deals due this quarter and next, with their win probabilities."""
     qs, mine = quarters(ctx), scoped(ctx)
@@ -342,6 +349,7 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     return viewed(frame, View(formats | {"expected": "money"}, caption))
 
 
+@section("Accuracy")
 def accuracy(ctx: ReportContext) -> pd.DataFrame:
     """The forecast's past predictions against what was booked, per backtest origin."""
     past = evidence(ctx)
@@ -389,6 +397,7 @@ def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+@section("Breakdown")
 def breakdown(ctx: ReportContext) -> pd.DataFrame:
     """For the company: each region's forecast, reconciled so that they add up to the
     company's (for a region, an empty frame that says where the breakdown is)."""

@@ -1,16 +1,26 @@
-"""Numbers for people: currency with thousands separators, percentages, days."""
+"""Numbers for people: currency with thousands separators, percentages, days.
+
+Pure: the currency is an argument. A report's sections carry the company's
+(``currency`` of ``parameters/settings.yml``, read by the
+:class:`~salesops.reports.context.ReportContext`) in ``frame.attrs["currency"]``
+(:func:`salesops.reports.display.section`), which :func:`currency_of` reads; a frame
+made by hand carries none and shows :data:`DEFAULT_CURRENCY`, the settings' default.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from salesops import markup
-from salesops.config import settings
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+DEFAULT_CURRENCY = "USD"
+Formatter = Callable[[Any], str]
 
 
 def _missing(value: object) -> bool:
@@ -18,11 +28,12 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def money(value: float | None, compact: bool = False) -> str:
-    """``$1,234,567`` (or ``$1.2M`` when compact); ``–`` when missing."""
+def money(value: float | None, compact: bool = False, *, currency: str = DEFAULT_CURRENCY) -> str:
+    """``$1,234,567`` (or ``$1.2M`` when compact) in ``currency`` (``€``, ``CHF 1,234``);
+    ``–`` when missing."""
     if value is None or _missing(value):
         return "–"
-    symbol = SYMBOLS.get(settings().currency, settings().currency + " ")
+    symbol = SYMBOLS.get(currency, currency + " ")
     sign = "-" if value < 0 else ""
     value = abs(value)
     if compact:
@@ -82,7 +93,7 @@ def ratio(value: float | None) -> str:
     return "–" if value is None or _missing(value) else f"{value:.1f}×"
 
 
-FORMATTERS = {
+FORMATTERS: dict[str, Formatter] = {
     "money": money,
     "pct": pct,
     "pct1": pct1,
@@ -96,18 +107,44 @@ FORMATTERS = {
 }
 
 
+def formatters(currency: str = DEFAULT_CURRENCY) -> dict[str, Formatter]:
+    """The formatter of each kind (:data:`FORMATTERS`), money in ``currency``."""
+    return {**FORMATTERS, "money": functools.partial(money, currency=currency)}
+
+
+def currency_of(data: pd.DataFrame | pd.Series) -> str:
+    """The currency a section's frame carries (``attrs["currency"]``), else the default."""
+    return str(data.attrs.get("currency", DEFAULT_CURRENCY))
+
+
+def in_currency(result: Any, currency: str) -> Any:
+    """``result``, its frames (one, or a tuple of them) carrying the ``currency`` their
+    money is in (``attrs["currency"]``, as ``attrs["view"]`` carries how they are shown)."""
+    for part in result if isinstance(result, tuple) else (result,):
+        if isinstance(part, pd.DataFrame | pd.Series):
+            part.attrs["currency"] = currency
+    return result
+
+
 def _escaped_names(axis: pd.Index) -> pd.Index:
     return axis.set_names([None if n is None else markup.html(n) for n in axis.names])
 
 
-def table(frame: pd.DataFrame, formats: Mapping[str, str], caption: str | None = None):
-    """A styled table: columns formatted by kind (``money``, ``pct``, ``days``, ...).
+def table(
+    frame: pd.DataFrame,
+    formats: Mapping[str, str],
+    caption: str | None = None,
+    currency: str = DEFAULT_CURRENCY,
+) -> Any:
+    """A styled table: columns formatted by kind (``money`` in ``currency``, ``pct``,
+    ``days``, ...).
 
     Returns a pandas Styler with the house look; index shown, no row numbers. The
     caption is plain text (backticks are dropped). Every cell, label, index and column
     name and the caption is HTML-escaped: data is never markup (:mod:`salesops.markup`).
     """
-    by_column = {c: FORMATTERS[k] for c, k in formats.items() if c in frame}
+    kinds = formatters(currency)
+    by_column = {c: kinds[k] for c, k in formats.items() if c in frame}
     for column in frame.columns[[pd.api.types.is_datetime64_any_dtype(d) for d in frame.dtypes]]:
         by_column.setdefault(column, date)
     # Styler escapes the cells and labels (escape="html"), not the names of the axes

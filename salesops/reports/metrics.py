@@ -195,7 +195,8 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
         reason = gaps.why(row["current"])
         if reason:  # "–", and why
             changes = f"<span class='flat'>{escape(reason)}</span>"
-        tiles.append(Tile(str(name), formatted(row["current"], row["kind"]), changes))
+        value = formatted(row["current"], row["kind"], ctx.settings.currency)
+        tiles.append(Tile(str(name), value, changes))
     said = " ".join(filter(None, [said.replace("`", ""), unpriced_wins(ctx)]))
     note = f"<p><em>{escape(said)}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
@@ -335,6 +336,7 @@ def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
 
 
+@section("Efficiency")
 def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """Pipeline efficiency at the period's end: sales velocity with its inputs, pipeline
     coverage of the next period, and lead-to-deal conversion over the last ``months``
@@ -348,6 +350,7 @@ def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     return viewed(frame[["value"]], View(caption=caption, rows=rows))
 
 
+@section("Breakdown")
 def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
     name = f"The breakdown by {by.replace('_', ' ')}"
@@ -429,6 +432,7 @@ def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     return viewed(by_period, View(PRECISION_FORMATS, caption))
 
 
+@section("Data quality")
 def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts of stale deals, missing amounts, filled values and rows set aside, and the
     ``top`` most overdue open deals, at the end of the period."""

@@ -159,9 +159,9 @@ def _tiles(ctx: ReportContext, frame: pd.DataFrame) -> HTML:
     quotas = ctx.tables.has("quotas")
     tiles = []
     for name, row in frame.iterrows():
-        value = fmt.pct(row["attainment"]) if quotas else fmt.money(row["bookings"])
+        value = fmt.pct(row["attainment"]) if quotas else ctx.money(row["bookings"])
         under = (
-            f"{fmt.money(row['bookings'])} of {fmt.money(row['quota'])}"
+            f"{ctx.money(row['bookings'])} of {ctx.money(row['quota'])}"
             if quotas
             else "booked; attainment needs quotas"
         )
@@ -200,7 +200,15 @@ def kpis(ctx: ReportContext, months_before: int = 0) -> pd.Series:
     )
     me = str(ctx.scope.value)
     kinds = ctx.settings.selling_activity_kinds
-    return perf.rep_kpis(ctx.tables, window, [me], ctx.stages, selling_kinds=kinds).loc[me]
+    kpis = perf.rep_kpis(
+        ctx.tables,
+        window,
+        [me],
+        ctx.stages,
+        selling_kinds=kinds,
+        fiscal_year_start_month=ctx.period.fiscal_year_start_month,
+    )
+    return kpis.loc[me]
 
 
 @per_context
@@ -210,6 +218,7 @@ def peer_comparison(ctx: ReportContext) -> pd.DataFrame:
     return peers(ctx).comparison(kpis(ctx), kpis(ctx, KPI_MONTHS), member(ctx))
 
 
+@section("Comparison")
 def comparison(ctx: ReportContext) -> pd.DataFrame:
     """The comparison as shown, without the KPIs the source cannot support."""
     raw = peer_comparison(ctx)
@@ -257,6 +266,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     return viewed(mix, View({"minutes": "number", "share": "pct"}, "Activity mix, last 3 months"))
 
 
+@section("Pipeline")
 def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rep's open pipeline by stage at the month's end, and the ``top`` deals by
     expected value (amount × win probability, calibrated on the region's history)."""
@@ -299,6 +309,7 @@ def stale(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+@section("Cleanup")
 def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
     """The ``top`` stale deals to clean up, and the deals whose close date was pushed out
     this month (with the stage history)."""
@@ -378,8 +389,8 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
         return (Markdown(f"No commission statement: the plan cannot be applied.\n\n{rules}"),)
     tiers = st.tiers.reset_index().set_index("band")[["tier", "rate", "bookings", "commission"]]
     caption = (
-        f"Payable for {ctx.period.label}: {fmt.money(st.payable)} "
-        f"= commission {fmt.money(st.commission)} + true-up {fmt.money(st.true_up)}"
+        f"Payable for {ctx.period.label}: {ctx.money(st.payable)} "
+        f"= commission {ctx.money(st.commission)} + true-up {ctx.money(st.true_up)}"
     )
     months = {"bookings": "money", "quota": "money", "attainment": "pct", "commission": "money"}
     return (
@@ -394,6 +405,7 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
     )
 
 
+@section("Coaching")
 def coaching(ctx: ReportContext) -> pd.DataFrame:
     """Coaching flags, each with the numbers that triggered it."""
     me = str(ctx.scope.value)

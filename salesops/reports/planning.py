@@ -194,7 +194,7 @@ def capacity(ctx: ReportContext) -> pd.DataFrame:
     out["gap"] = out["target"] - out["capacity"]
     caption = (
         f"Bottom-up: {n} seller{'s' if n != 1 else ''} who owned deals in the last 12 "
-        f"months (or joined in them), ramped productivity {fmt.money(cap.productivity)} a month "
+        f"months (or joined in them), ramped productivity {ctx.money(cap.productivity)} a month "
         f"since the data's first close; {'; '.join(assumptions(ctx))}; "
         f"planned hires {', '.join(str(h) for h in hires)} by quarter"
     )
@@ -202,6 +202,7 @@ def capacity(ctx: ReportContext) -> pd.DataFrame:
     return viewed(out, View(formats, caption))
 
 
+@section("Ramp")
 def ramp(ctx: ReportContext) -> pd.DataFrame:
     """The ramp curve of new reps: share of full productivity by month, measured or assumed."""
     frame = capacity_model(ctx).ramp.to_frame().T
@@ -239,6 +240,7 @@ def hiring(ctx: ReportContext) -> pd.Series:
     return pn.hiring_check(capacity(ctx), need(ctx), len(team(ctx)), share)
 
 
+@section("Hires")
 def hires(ctx: ReportContext) -> pd.DataFrame:
     """How many more hires the year's gap needs, by the quarter they start in; when even
     the earliest start needs more than ``max_hire_share`` of the team, a warning about the
@@ -249,15 +251,15 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
         frame.index = pd.Index([label for label, _ in WARNING_ROWS.values()])
         caption = (
             f"Warning about the target, not a hiring plan: closing the gap of "
-            f"{fmt.money(gap)} would take at least {int(check['hires'])} hires for a team of "
+            f"{ctx.money(gap)} would take at least {int(check['hires'])} hires for a team of "
             f"{int(check['sellers'])} sellers, more than {fmt.pct(ctx.settings.max_hire_share)} "
             f"of it (the maximum hiring share in parameters/settings.yml). Check the growth "
             f"({fmt.pct(option(ctx, 'growth'))}) and the forecast the target starts from"
         )
         return viewed(frame, View(caption=caption, rows=dict(WARNING_ROWS.values())))
-    caption = f"Hires that close the gap of {fmt.money(gap)}, by when they start"
+    caption = f"Hires that close the gap of {ctx.money(gap)}, by when they start"
     if gap <= 0:
-        caption = f"No gap: capacity exceeds the target by {fmt.money(-gap)}"
+        caption = f"No gap: capacity exceeds the target by {ctx.money(-gap)}"
     return viewed(need(ctx), View({"bookings_per_hire": "money", "hires": "number"}, caption))
 
 
@@ -278,6 +280,7 @@ def quotas(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View(dict.fromkeys(METHODS, "money"), caption))
 
 
+@section("Quota by region")
 def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
     """The quotas summed per region and method, with the total."""
     q = quotas(ctx).groupby("region")[list(METHODS)].sum()
@@ -286,6 +289,7 @@ def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
     return viewed(q, View(dict.fromkeys(METHODS, "money"), caption))
 
 
+@section("Fairness")
 def fairness(ctx: ReportContext) -> pd.DataFrame:
     """Each rep's share of quota against their share of potential."""
     q = quotas(ctx)
@@ -320,6 +324,7 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+@section("Territory tables")
 def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Territory per region, and per rep with the Gini coefficient of each measure."""
     t = territory(ctx)
@@ -390,7 +395,13 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
         [(rep, i, amount / 4) for rep, amount in q.items() for i in range(4)],
         columns=["rep_id", "quarter", "amount"],
     )
-    history = payouts.attainment_history(deals(ctx), ctx.tables.quotas, ctx.as_of, ctx.stages)
+    history = payouts.attainment_history(
+        deals(ctx),
+        ctx.tables.quotas,
+        ctx.as_of,
+        ctx.stages,
+        fiscal_year_start_month=ctx.period.fiscal_year_start_month,
+    )
     sampler = payouts.lognormal(history)
     runs, seed = option(ctx, "simulations"), option(ctx, "seed")
     out = {}

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from salesops.reports.formatting import money
+from salesops.reports.formatting import currency_of, money
 
 PALETTE = ["#1f4e79", "#2e86c1", "#85c1e9", "#f39c12", "#c0392b", "#7f8c8d"]
 GOOD, BAD, NEUTRAL = "#27ae60", "#c0392b", "#1f4e79"
@@ -83,8 +83,10 @@ def _figure(width: float = 8, height: float = 3.6) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _money_axis(ax: Axes, axis: str = "y") -> None:
-    fmt = FuncFormatter(lambda v, _: money(v, compact=True))
+def _money_axis(ax: Axes, data: pd.DataFrame | pd.Series, axis: str = "y") -> None:
+    """Money on ``axis``, in the currency ``data`` carries."""
+    currency = currency_of(data)
+    fmt = FuncFormatter(lambda v, _: money(v, compact=True, currency=currency))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -100,7 +102,7 @@ def bookings_trend(trend: pd.DataFrame, title: str = "Bookings against quota") -
     ax.bar(months, trend["bookings"], color=colors, label="Bookings")
     if trend["quota"].notna().any():
         ax.plot(months, trend["quota"], color=PALETTE[3], marker="o", lw=2, label="Quota")
-    _money_axis(ax)
+    _money_axis(ax, trend)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=45)
@@ -119,7 +121,7 @@ def pipeline_by_stage(pipe: pd.DataFrame, title: str = "Open pipeline by stage")
     ax.barh(stages, pipe["amount"], color=PALETTE[2], label="Amount")
     ax.barh(stages, pipe["weighted"], color=PALETTE[0], height=0.45, label="Weighted")
     ax.invert_yaxis()
-    _money_axis(ax, "x")
+    _money_axis(ax, pipe, "x")
     ax.set_title(title)
     ax.legend(frameon=False, loc="lower right")
     return fig
@@ -145,8 +147,9 @@ def waterfall(steps: pd.Series, title: str = "Pipeline waterfall") -> Figure:
             running += value
     ax.bar(labels, heights, bottom=bottoms, color=colors)
     for x, (b, h, v) in enumerate(zip(bottoms, heights, steps.to_numpy(), strict=True)):
-        ax.text(x, b + h, money(v, compact=True), ha="center", va="bottom", fontsize=8)
-    _money_axis(ax)
+        label = money(v, compact=True, currency=currency_of(steps))
+        ax.text(x, b + h, label, ha="center", va="bottom", fontsize=8)
+    _money_axis(ax, steps)
     ax.set_ylim(0, max(b + h for b, h in zip(bottoms, heights, strict=True)) * 1.12 or 1)
     ax.set_title(title)
     return fig
@@ -177,7 +180,7 @@ def bars(values: pd.Series, title: str, percent: bool = False) -> Figure:
     if percent:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
     else:
-        _money_axis(ax, "x")
+        _money_axis(ax, values, "x")
     ax.set_title(title)
     return fig
 
@@ -207,7 +210,7 @@ def forecast(history: pd.Series, table: pd.DataFrame, title: str = "Bookings for
         ls="--",
         label="Forecast",
     )
-    _money_axis(ax)
+    _money_axis(ax, table)
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(frameon=False, loc="upper left", ncols=4)

@@ -69,8 +69,18 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     ids = list(members["rep_id"])
     qtd = (ctx.period.quarter().start, ctx.period.end)
     kinds = ctx.settings.selling_activity_kinds
-    kpis = perf.rep_kpis(ctx.tables, qtd, ids, ctx.stages, selling_kinds=kinds)
-    recent = perf.rep_kpis(ctx.tables, ctx.period.window(3), ids, ctx.stages, selling_kinds=kinds)
+    fiscal = ctx.period.fiscal_year_start_month
+    kpis = perf.rep_kpis(
+        ctx.tables, qtd, ids, ctx.stages, selling_kinds=kinds, fiscal_year_start_month=fiscal
+    )
+    recent = perf.rep_kpis(
+        ctx.tables,
+        ctx.period.window(3),
+        ids,
+        ctx.stages,
+        selling_kinds=kinds,
+        fiscal_year_start_month=fiscal,
+    )
     plan = _plan(ctx)
     payable = {}
     for _, rep in members.iterrows():
@@ -93,6 +103,7 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     return board.sort_values("attainment_qtd", ascending=False, na_position="last")
 
 
+@section("Leaderboard")
 def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     """The leaderboard as shown, by rep name; without quotas, by bookings and without the
     columns that need quotas (attainment, coverage, commission)."""
@@ -171,6 +182,7 @@ def capacity(ctx: ReportContext) -> pd.Series:
     return cap.rename(quarter.label)
 
 
+@section("Capacity table")
 def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     """Capacity as shown: one column for the quarter, without the rows the source cannot
     support (ramp without hire dates, target and gap without quotas)."""
@@ -197,6 +209,7 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     return viewed(cap.loc[list(rows)].to_frame(), View(caption=caption, rows=rows))
 
 
+@section("Territory")
 def territory(ctx: ReportContext) -> pd.DataFrame:
     """Accounts and open pipeline per rep, with their Gini coefficients in the caption."""
     members = team(ctx)
