@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salesops.data.periods import Period, latest_month
+from salesops.data.periods import Period, in_calendar, latest_month
 from salesops.errors import ConfigError
 
 
@@ -94,3 +94,15 @@ def test_latest_needs_an_as_of_date():
 def test_labels_round_trip():
     for label in ["2026-10", "2026-Q3", "2026"]:
         assert Period.parse(Period.parse(label, fiscal_year_start_month=1).label).label == label
+
+
+def test_a_label_is_read_in_the_calendar_it_is_given():
+    """Period.parse reads no settings: the calendar year unless told; a Period keeps its own."""
+    assert Period.parse("FY2027").start == ts("2027-01-01")
+    fiscal = Period.parse("FY2027", fiscal_year_start_month=4)
+    assert (fiscal.start, fiscal.end) == (ts("2026-04-01"), ts("2027-04-01"))
+    assert Period.parse(fiscal) is fiscal
+    assert in_calendar("FY2027-Q1", 4) == Period.parse("FY2027-Q1", fiscal_year_start_month=4)
+    assert in_calendar("latest", 4) == "latest"  # a month in any calendar, found by the source
+    assert Period.holding(ts("2026-08-15"), 4).quarter().label == "FY2027-Q2"
+    assert Period.holding(ts("2026-08-15")).quarter().label == "2026-Q3"

@@ -3,6 +3,7 @@ and what the rendered HTML and PDF contain."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -493,3 +494,12 @@ def test_a_region_name_too_long_for_a_file_name_runs_and_is_recorded(crm, tmp_pa
     html = Path(done["outputs"]["html"])
     assert html.exists() and len(html.parent.name) <= 100
     assert entries[("tiny_report", "region:East")]["status"] == "done"
+
+
+def test_run_options_are_frozen_and_named():
+    options = RunOptions(workers=2, on_invalid="quarantine")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.workers = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        RunOptions("2026-09")  # type: ignore[misc]
+    assert runner.counts([]) == {"done": 0, "skipped": 0, "failed": 0}

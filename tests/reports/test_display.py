@@ -57,3 +57,12 @@ def test_missing_text_and_dates_read_as_a_dash():
     assert "2026-01-31" in html and "00:00:00" not in html
     for machine in ("nan", "NaT", "None"):
         assert machine not in html
+
+
+def test_money_is_in_the_currency_it_is_given():
+    assert fmt.money(1234567, currency="EUR") == "€1,234,567"
+    assert fmt.money(-1500, compact=True, currency="CHF") == "-CHF 1.5k"
+    assert fmt.money(float("nan"), currency="EUR") == "–"
+    frame = viewed(pd.DataFrame({"bookings": [1000.0]}), View({"bookings": "money"}))
+    assert "$1,000" in show(frame).to_html()  # a frame made by hand: the default
+    assert "€1,000" in show(fmt.in_currency(frame, "EUR")).to_html()

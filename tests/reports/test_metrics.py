@@ -3,6 +3,7 @@ computed by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -200,3 +201,14 @@ def test_the_tiles_say_how_many_won_deals_have_no_amount(tiny_dir, tmp_path, com
         "1 of 3 deals won in 2026-Q3 has no amount and is left out of the sums."
         in so.show(kpis).data
     )
+
+
+def test_a_report_shows_money_in_the_company_currency(company):
+    """The context's currency (``currency`` of the settings) reaches the tables and the
+    tiles of its sections; formatting itself reads no settings."""
+    euros = company.settings.model_copy(update={"currency": "EUR"})
+    ctx = dataclasses.replace(company, settings=euros, cache={})
+    table = so.show(metrics.breakdown(ctx, "region"), table=True).to_html()
+    assert "€" in table and "$" not in table
+    tiles = so.show(metrics.kpis(ctx)).data
+    assert "€" in tiles and "$" not in tiles
