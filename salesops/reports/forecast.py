@@ -166,8 +166,8 @@ def notes(ctx: ReportContext) -> Markdown | None:
         said.insert(0, gaps.sentence(start, "bookings"))  # deals before the first close
     if ctx.tables.opportunity_history is None:
         said.append(
-            "This source has no stage history: open deals are as they stand in the export "
-            f"(data as of {ctx.tables.as_of:%d %b %Y}), and their win probabilities are "
+            f"This source has no stage history: open deals are taken {ctx.exported}, "
+            "and their win probabilities are "
             "the stage defaults, not calibrated on past deals."
         )
     return Markdown("\n".join(f"- *{markup.markdown(n)}*" for n in said)) if said else None

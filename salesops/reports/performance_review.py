@@ -72,7 +72,7 @@ def title(ctx: ReportContext) -> HTML:
     """The heading: the rep's name, region and month."""
     me = rep(ctx)
     return heading(
-        f"{me['name']} · {me['region']} · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
+        f"{me['name']} · {me['region']} · {ctx.period.label} · {ctx.data_as_of}",
         ctx.tables,
     )
 

@@ -44,7 +44,7 @@ def title(ctx: ReportContext) -> HTML:
     """The heading: region, month and the as-of day."""
     _region(ctx)
     return heading(
-        f"{ctx.scope.value} team · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
+        f"{ctx.scope.value} team · {ctx.period.label} · {ctx.data_as_of}",
         ctx.tables,
     )
 
