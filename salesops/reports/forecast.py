@@ -274,7 +274,8 @@ def _attainment(expected: float, quota: float) -> float:
 def _time_series(ctx: ReportContext, quarter: Period) -> float:
     """Actual bookings of the quarter's past months plus the forecast of the rest."""
     f = forecast(ctx)
-    return float(sum(f.history.get(m, f.mean.get(m, np.nan)) for m in quarter.months))
+    value = float(sum(f.history.get(m, f.mean.get(m, np.nan)) for m in quarter.months))
+    return gaps.known(value, f"the time-series forecast is unknown: {f.unknown}")
 
 
 def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
@@ -399,13 +400,13 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     for name, f in {**regions, "Company": company}.items():
         last = _last_year(f)
         growth = (
-            last if gaps.why(last) else f.mean.iloc[:12].sum() / last - 1 if last > 0 else np.nan
+            last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         )
         rows[name] = pd.Series(
             {
                 "last_12_months": last,
-                "next_quarter": f.mean.iloc[:3].sum(),
-                ahead: f.mean.sum(),
+                "next_quarter": f.total(3),
+                ahead: f.total(),
                 "growth": growth,
                 "model": f.model,
             },
