@@ -305,6 +305,14 @@ def start(y: np.ndarray) -> int:
     return first + min(partial, SEASON)
 
 
+def unknown(after: Period | str, horizon: int, reason: str) -> Forecast:
+    """The forecast of the ``horizon`` months after ``after`` that cannot be made: NaN
+    every month, ``reason`` its one note (a region with no deal won, say)."""
+    first = pd.Period(Period.parse(after).last_day, freq="M") + 1
+    index = pd.Index(pd.period_range(first, periods=horizon, freq="M").strftime("%Y-%m"))
+    return _unknown(pd.Series(dtype=float), index.rename("month"), reason)
+
+
 def _unknown(history: pd.Series, index: pd.Index, reason: str) -> Forecast:
     """The forecast that cannot be made: NaN every month, ``reason`` its one note."""
     nothing = np.full(len(index), np.nan)
@@ -459,6 +467,16 @@ def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str,
     bookings), reconciled so that the regions add up to the total."""
     total = forecast(regions.sum(axis=1), horizon)
     return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+
+
+def of_region(
+    regions: Mapping[str, Forecast], region: str, period: Period | str, horizon: int
+) -> Forecast:
+    """``region``'s forecast of :func:`reconciled`; unknown (NaN, with the reason), not
+    zero, for a region none of whose deals has been won (it has no series)."""
+    if region in regions:
+        return regions[region]
+    return unknown(period, horizon, f"no deal of region {region} has been won in this source")
 
 
 def reps_of_region(

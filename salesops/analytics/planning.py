@@ -1,7 +1,8 @@
 """Attainment planning for next year: target, capacity, quota allocation, territory balance
 and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
 
-- :func:`top_down` — the target per quarter: the forecast × (1 + growth).
+- :func:`top_down` — the target per quarter from the forecast × (1 + growth), the
+  fallback when the plan states no target (:mod:`salesops.analytics.targets`).
 - :func:`estimate`, :func:`bottom_up` — capacity: each seller's productivity × their ramp
   × the chance they are still here, plus planned hires. The ramp (:func:`ramp_curve`)
   and attrition (:func:`attrition_rate`) are measured from hire and end dates, and are
@@ -25,42 +26,25 @@ import pandas as pd
 
 from salesops.analytics import capacity as cap
 from salesops.analytics import metrics as m
+from salesops.analytics import targets
 from salesops.analytics.forecast import Forecast
 from salesops.analytics.performance import gini, months_in_seat
 from salesops.data.model import active_reps, sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
-Z80 = 1.2816
-
 
 # -- top-down --------------------------------------------------------------------------------
 def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
-    """The target per quarter of ``year``: forecast × (1 + growth).
+    """The target per quarter of ``year`` from the forecast: forecast × (1 + growth).
 
     Per quarter: ``forecast`` (Σ of its months), ``lower_80`` / ``upper_80`` (the
     forecast ± 1.2816 σ_q with σ_q = Σ σ_h over its months: errors of a quarter's months
-    are taken as fully correlated, the cautious choice) and ``target``.
+    are taken as fully correlated, the cautious choice) and ``target``; then the year.
+    The plan's target starts from the forecast only when it states none
+    (:func:`salesops.analytics.targets.plan_target`, which this is the fallback of).
     """
-    frame = forecast.frame()
-    sigma = pd.Series(forecast.sigma, index=forecast.mean.index)
-    rows = {}
-    for q in (year.start + pd.DateOffset(months=3 * i) for i in range(4)):
-        quarter = Period(q, "quarter", year.fiscal_year_start_month)
-        months = [mo for mo in quarter.months if mo in frame.index]
-        if len(months) < 3:
-            raise ValueError(f"the forecast does not reach {quarter.label}: forecast further ahead")
-        f = frame.loc[months, "forecast"].sum()
-        s = sigma[months].sum()
-        rows[quarter.label] = {
-            "forecast": f,
-            "lower_80": max(f - Z80 * s, 0.0),
-            "upper_80": f + Z80 * s,
-            "target": f * (1 + growth),
-        }
-    out = pd.DataFrame(rows).T.rename_axis("quarter")
-    out.loc["Year"] = out.sum()
-    return out
+    return targets.plan_target(forecast, year, growth).frame.astype(float)
 
 
 # -- bottom-up -------------------------------------------------------------------------------

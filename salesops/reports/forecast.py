@@ -12,7 +12,6 @@ once per run. Each section is a function of the context returning a DataFrame.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -129,14 +128,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = forecasts(ctx)
     if ctx.scope.level == "company":
         return company
-    if ctx.scope.value not in regions:  # no deal of the region won yet: unknown, not zero
-        note = f"no deal of region {ctx.scope.value} has been won in this source"
-        first = pd.Period(ctx.period.last_day, freq="M") + 1
-        months = pd.period_range(first, periods=horizon(ctx), freq="M").strftime("%Y-%m")
-        mean = pd.Series(np.nan, pd.Index(months, name="month"))  # "–", its reason: the note
-        unknown = fc.forecast(pd.Series(dtype=float), horizon(ctx))
-        return dataclasses.replace(unknown, mean=mean, notes=[note])
-    return regions[ctx.scope.value]
+    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
 
 
 @per_context
