@@ -58,7 +58,7 @@ def forecast_by_quarter(forecast: Forecast, year: Period) -> pd.DataFrame:
     taken as fully correlated, the cautious choice), floored at 0. Unknown, with the
     forecast's reason, when the forecast is; then the year's row, their sums."""
     sigma = pd.Series(forecast.sigma, index=forecast.mean.index)
-    rows = {}
+    rows: dict[str, dict[str, float]] = {}
     for quarter in quarters(year):
         months = [mo for mo in quarter.months if mo in forecast.mean.index]
         if len(months) < 3:
@@ -68,11 +68,19 @@ def forecast_by_quarter(forecast: Forecast, year: Period) -> pd.DataFrame:
         if gaps.why(f):
             rows[quarter.label] = dict.fromkeys(COLUMNS[:3], f)
         else:
-            rows[quarter.label] = {"forecast": f, "lower_80": max(f - Z80 * s, 0.0)}
-            rows[quarter.label]["upper_80"] = f + Z80 * s
-    frame = pd.DataFrame(rows, dtype=object).T
-    frame.loc["Year"] = {c: _sum(frame[c]) for c in frame.columns}
-    return frame.rename_axis("quarter")
+            bounds = {"lower_80": max(f - Z80 * s, 0.0), "upper_80": f + Z80 * s}
+            rows[quarter.label] = {"forecast": f, **bounds}
+    rows["Year"] = {c: _sum([row[c] for row in rows.values()]) for c in COLUMNS[:3]}
+    return _frame(rows, COLUMNS[:3])
+
+
+def _frame(rows: dict[str, dict[str, float]], columns: list[str]) -> pd.DataFrame:
+    """``rows`` as a frame of objects, so that an unknown value keeps its reason (a frame
+    built from a dict of dicts, or a row added with ``loc``, would make it a bare NaN)."""
+    index = pd.Index(list(rows), name="quarter")
+    return pd.DataFrame(
+        {c: pd.Series([rows[r][c] for r in rows], index=index, dtype=object) for c in columns}
+    )
 
 
 def plan_target(
@@ -122,7 +130,7 @@ def plan_target(
 
 
 def _done(frame: pd.DataFrame, basis: str, sentence: str) -> Target:
-    frame.loc["Year", "target"] = _sum(frame.loc[frame.index != "Year", "target"])
+    frame.at["Year", "target"] = _sum(list(frame.loc[frame.index != "Year", "target"]))
     return Target(frame[COLUMNS], basis, sentence)
 
 
@@ -135,7 +143,7 @@ def _quota_months(quotas: pd.DataFrame | None, year: Period) -> pd.DataFrame | N
     return rows if months >= set(year.months) else None
 
 
-def _sum(values: pd.Series) -> float:
+def _sum(values: list[float]) -> float:
     """Σ ``values``, or the first unknown one's :class:`~salesops.analytics.gaps.Unknown`."""
     for value in values:
         if gaps.why(value):

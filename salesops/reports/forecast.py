@@ -391,9 +391,7 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     rows = {}
     for name, f in {**regions, "Company": company}.items():
         last = _last_year(f)
-        growth = (
-            last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
-        )
+        growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
             {
                 "last_12_months": last,
