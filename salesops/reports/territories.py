@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
+from salesops.analytics import performance as perf
 from salesops.analytics import planning as pn
 from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
@@ -20,26 +22,29 @@ TERRITORY_FORMATS = {"accounts": "number", "open_pipeline": "money", "bookings_1
 @per_context
 def territory(ctx: ReportContext) -> pd.DataFrame:
     """Accounts, open pipeline and last-12-month bookings per seller of
-    :func:`salesops.reports.plan.team`."""
+    :func:`salesops.reports.plan.team` (:func:`salesops.analytics.performance.territory`:
+    a seller whose open deals all lack an amount has an unknown open pipeline, not $0)."""
     active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
     ids = pd.Index(active["rep_id"], name="rep_id")
-    open_ = o[o["stage"].isin(ctx.stages.open_names)]
     window = (ctx.as_of - pd.DateOffset(months=12), ctx.as_of + pd.Timedelta(days=1))
     booked = m.bookings(o, window, by="owner_id", stages=ctx.stages)
+    held = perf.territory(o, active, ctx.stages).reindex(ids)
     return pd.DataFrame(
         {
             "rep": active.set_index("rep_id")["name"],
             "region": active.set_index("rep_id")["region"],
-            "accounts": o.groupby("owner_id")["account_id"].nunique().reindex(ids).fillna(0),
-            "open_pipeline": open_.groupby("owner_id")["amount"].sum().reindex(ids).fillna(0.0),
+            "accounts": held["accounts"].fillna(0),
+            "open_pipeline": held["open_pipeline"],
             "bookings_12m": booked.reindex(ids).fillna(0.0),
         }
     )
 
 
 def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Territory per region, and per rep with the Gini coefficient of each measure."""
+    """Territory per region, and per rep with the Gini coefficient of each measure; open
+    pipeline that no open deal's amount supports reads "–", and the caption says how many
+    open deals were left out."""
     t = territory(ctx)
     if not ctx.tables.has("opportunities.account_id"):
         t = t.drop(columns="accounts")
@@ -48,8 +53,17 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     caption = "Per rep · Gini " + ", ".join(
         f"{c.replace('_', ' ')} {fmt.decimal(v)}" for c, v in ineq.items()
     )
+    o = deals(ctx)[deals(ctx)["owner_id"].isin(t.index)]
+    open_ = o[o["stage"].isin(ctx.stages.open_names)]
+    said = gaps.left_out(int(open_["amount"].isna().sum()), len(open_))
+    caption += f". {said}" if said else ""
+    regions = t.groupby("region")[measures].sum()
+    region_of = open_["owner_id"].map(t["region"])  # a region's open pipeline: its deals'
+    regions["open_pipeline"] = [
+        gaps.total(open_.loc[region_of == r, "amount"]) for r in regions.index
+    ]
     return (
-        viewed(t.groupby("region")[measures].sum(), View(TERRITORY_FORMATS, "Per region")),
+        viewed(regions, View(TERRITORY_FORMATS, "Per region" + (f". {said}" if said else ""))),
         viewed(t.set_index("rep"), View(TERRITORY_FORMATS, caption)),
     )
 

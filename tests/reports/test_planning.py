@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import salesops as so
 from salesops.analytics import gaps
 from salesops.reports import planning
 from salesops.reports.display import Missing
@@ -130,3 +131,25 @@ def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):
     ctx = planning.context(str(crm), "company", "2026-09", simulations=50)
     caption = planning.target(ctx).attrs["view"].caption
     assert "no quotas for every month of 2027" in caption and "growth 15%" in caption
+
+
+def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
+    """No open deal of the export has an amount: the plan's territory tables showed $0 of
+    open pipeline for every seller and region."""
+    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    folder = shutil.copytree(crm, tmp_path / "hubspot")
+    deals = pd.read_csv(folder / "deals.csv")
+    deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
+    deals.to_csv(folder / "deals.csv", index=False)
+    ctx = planning.context(str(folder / "source.yml"), "company", "2026-10", simulations=50)
+    by_region, by_rep = planning.territory_tables(ctx)
+    t = planning.territory(ctx)
+    o = ctx.tables.opportunities
+    holders = set(o.loc[o["stage"].isin(ctx.stages.open_names), "owner_id"])
+    assert t.loc[t.index.isin(holders), "open_pipeline"].isna().all()  # was $0
+    assert (t.loc[~t.index.isin(holders), "open_pipeline"] == 0).all()  # no open deal: $0
+    regions = set(t.loc[t.index.isin(holders), "region"])
+    assert by_region.loc[sorted(regions), "open_pipeline"].isna().all()
+    assert by_rep["bookings_12m"].sum() > 0  # the won deals keep their amounts
+    assert "has an amount: their sums are unknown" in by_rep.attrs["view"].caption
+    assert "$0" not in str(so.show(by_region).data)
