@@ -153,3 +153,27 @@ def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
     assert by_rep["bookings_12m"].sum() > 0  # the won deals keep their amounts
     assert "has an amount: their sums are unknown" in by_rep.attrs["view"].caption
     assert "$0" not in str(so.show(by_region).data)
+
+
+@pytest.mark.notebook
+def test_forecast_and_planning_notebooks_on_one_priced_month(tmp_path):
+    """The notebooks run on a source with one priced month and say why their forecast
+    and target are unknown, instead of a 12-month line and a plan built on it."""
+    from conftest import execute
+
+    src = _one_priced_month(tmp_path)
+    path = tmp_path / "forecast.json"
+    execute("forecast", tmp_path / "forecast.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    assert set(summary["forecast"].values()) == {None}
+    reasons = {k: v for k, v in summary["unknown"].items() if k.startswith("forecast.")}
+    assert len(reasons) == len(summary["forecast"])
+    assert all("only 1 month of bookings" in why for why in reasons.values())
+    page = (tmp_path / "forecast.ipynb").read_text()
+    assert "only 1 month of bookings with an amount (2026-10)" in page
+    path = tmp_path / "planning.json"
+    execute("planning", tmp_path / "planning.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    assert summary["target"] is None and "only 1 month" in summary["unknown"]["target"]
+    page = (tmp_path / "planning.ipynb").read_text()
+    assert "Quota allocation needs a target, and the target starts from the forecast" in page
