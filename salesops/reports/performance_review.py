@@ -138,7 +138,7 @@ def bookings(ctx: ReportContext) -> pd.DataFrame:
     for name, grain in PERIODS.items():
         window = (starts[grain], p.end)
         won = m.won_in(deals(ctx), window, ctx.stages)
-        booked = gaps.total(won["amount"], "deals you won", f" in the {name.lower()}")
+        booked = gaps.total(won["amount"], "deals", f" you won in the {name.lower()}")
         inside = None if quotas is None else quotas["month"].between(*window, inclusive="left")
         quota = np.nan if quotas is None else float(quotas.loc[inside, "amount"].sum())
         attained: float = booked
