@@ -71,6 +71,14 @@ class DataError(SalesopsError):
         self.source = source
         super().__init__(self.report())
 
+    def reason(self) -> str:
+        """The failures in one line, for a number they leave unknown: "rep R7 needs a
+        positive quota for every month paid on (2026-10)"."""
+        return "; ".join(
+            f"{f.rule} ({', '.join(map(str, f.examples))})" if f.examples else f.rule
+            for f in self.failures
+        )
+
     def report(self) -> str:
         """The failures as a readable, one-rule-per-line report."""
         where = f" in {self.source}" if self.source else ""

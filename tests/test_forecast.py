@@ -136,10 +136,9 @@ def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
     [
         ([0.0] * 30, "every month so far is zero"),
         ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to fit a model"),
-        ([0.0, 4000.0], "too short to fit a model"),  # a rep hired last month
         ([float(v) for v in range(1, 19)], "too short to fit a model"),
     ],
-    ids=["all zero", "ten months", "new rep", "eighteen months"],
+    ids=["all zero", "ten months", "eighteen months"],
 )
 def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
     result = fc.forecast(pd.Series(values, index=MONTHS[: len(values)]), 6)
@@ -150,6 +149,48 @@ def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
 def test_no_month_of_history_is_an_unknown_forecast_not_zero():
     result = fc.forecast(pd.Series([], dtype=float), 6)
     assert len(result.mean) == 6 and result.mean.isna().all() and result.notes == ["no history"]
+
+
+@pytest.mark.parametrize("priced", [1, 2])
+def test_one_or_two_priced_months_are_an_unknown_forecast_not_a_line(priced):
+    """A source where only one month has won deals with an amount got a 12-month forecast
+    (a flat line through that month, with a band from it): fewer than ``MIN_PRICED``
+    months of priced bookings make the forecast unknown, with the reason."""
+    values = [0.0] * 10 + ([5000.0] if priced == 1 else [4000.0, 0.0, 5000.0])
+    series = pd.Series(values, index=MONTHS[: len(values)])
+    result = fc.forecast(series, 12)
+    assert len(result.mean) == 12 and result.mean.isna().all() and result.model == "none"
+    months = ", ".join(series.index[series > 0].astype(str))
+    assert result.unknown == (
+        f"only {priced} month{'s' if priced > 1 else ''} of bookings with an amount "
+        f"({months}): a forecast needs at least 3, so it is unknown, not a line through "
+        f"{'it' if priced == 1 else 'them'}"
+    )
+    total = result.total(3)
+    assert gaps.why(total) and "at least 3" in gaps.why(total)  # not 0.0: NaN skipped by sum
+    # three priced months: the plain, labelled method with its wide band
+    three = fc.forecast(pd.Series([4000.0, 0.0, 5000.0, 4500.0], index=MONTHS[:4]), 12)
+    assert three.model == fc.PLAIN and three.unknown is None
+    assert three.total(3) == pytest.approx(3 * np.mean([4000.0, 0.0, 5000.0, 4500.0]))
+    # a rep hired last month: their forecast only sets their share of the region's
+    rep = fc.forecast(pd.Series([0.0, 4000.0], index=MONTHS[:2]), 6, min_priced=1)
+    assert rep.model == fc.PLAIN and "too short to fit a model" in rep.notes[-1]
+
+
+def test_an_unknown_region_is_not_reconciled_into_the_others():
+    """A region without enough priced months has no forecast of its own: sharing the
+    total's gap among the other regions would hand them its bookings."""
+    total = _fixed([100.0], [1.0])
+    none = fc.Forecast(
+        pd.Series(dtype=float),
+        pd.Series([np.nan], index=pd.Index(["2027-01"], name="month")),
+        np.array([np.nan]),
+        "none",
+        notes=["only 1 month of bookings with an amount"],
+    )
+    new_total, parts = fc.reconcile(total, {"a": _fixed([30.0], [1.0]), "b": none})
+    assert new_total.mean.iloc[0] == 100.0 and parts["a"].mean.iloc[0] == 30.0
+    assert parts["b"].unknown and "do not add up" in new_total.notes[-1]
 
 
 def test_company_and_regions_without_a_won_deal_has_no_regions_and_no_crash():

@@ -10,22 +10,27 @@ chosen on the M3 competition's monthly series and checked on Tourism's.
 for the report, and ``benchmarks/forecast_accuracy.py`` scores it on real series.
 
 The rules, in order
-    1. No history: zero, with a note. Every month zero: zero, with a note.
+    1. No history: unknown (NaN), with the reason. Every month zero: zero, with a note.
     2. The data begins at the first month with bookings, past the partial months right
        after it (under a tenth of the median month, a year at most): what comes before
        is left out, with a note (:func:`start`), never fitted as zeros.
-    3. Under 24 months of data: a plain, labelled method (``PLAIN``): the mean of the
+    3. Fewer than ``MIN_PRICED`` (3) months with priced bookings (a month whose won deals
+       have amounts summing above zero): unknown (NaN), with the reason
+       (:attr:`Forecast.unknown`). One or two months say nothing of a level, a trend or a
+       spread: a flat line through them, with a band from one or two values, would be a
+       confident number the data cannot support.
+    4. Under 24 months of data: a plain, labelled method (``PLAIN``): the mean of the
        last 12 months, flat, σ_h = s·√h with s their standard deviation (a wide band).
-    4. Seasonality is used when the lag-12 autocorrelation passes its 95% test or the
+    5. Seasonality is used when the lag-12 autocorrelation passes its 95% test or the
        seasonal strength is at least 0.64 (:func:`salesops.analytics.timeseries.yearly_pattern`);
        a note gives both figures.
-    5. The models see the last ten years at most, divided by their mean month (the
+    6. The models see the last ten years at most, divided by their mean month (the
        optimisers fail on bookings in the millions); a series with a zero month gets
        additive forms only. The forecast is the mean of the ETS, ARIMA and theta
        forecasts, floored at zero. A family that cannot be fitted, or that forecasts a
        month above three times the best month so far (an explosive trend), is left out,
        with a note.
-    6. σ per step is that of a mean of k forecasts with errors of their own plus the
+    7. σ per step is that of a mean of k forecasts with errors of their own plus the
        disagreement between them, scaled to the errors measured on the M3 competition's
        monthly series: σ = 1.208·√(σ̄²/k + Var(F₁…F_k)), with σ̄ the members' mean σ and
        Var the variance of their point forecasts at that step. The 80% interval is the
@@ -53,6 +58,7 @@ from salesops.data.stages import Stages
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
 MIN_MODELS = 24  # months of data before models are fitted at all
+MIN_PRICED = 3  # months with priced bookings before there is a forecast at all
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
 SIGMA_SCALE = 1.208  # σ = this × √(σ̄²/k + Var F): 80% of M3's errors within ±1.2816σ
@@ -128,6 +134,28 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     z: dict[int, float] = field(default_factory=lambda: dict(Z))
 
+    @property
+    def unknown(self) -> str | None:
+        """Why the forecast is unknown (its notes), or None when it has numbers."""
+        if len(self.mean) and self.mean.isna().all():
+            return "; ".join(self.notes) or "no forecast"
+        return None
+
+    def total(self, months: int | slice | list[str] | None = None) -> float:
+        """Σ of the forecast over ``months`` (the first n, a slice or labels; all by
+        default): :class:`~salesops.analytics.gaps.Unknown`, with the reason, when a month
+        of them is unknown (never a sum that skips them as zero)."""
+        mean = self.mean
+        if isinstance(months, int):
+            mean = mean.iloc[:months]
+        elif isinstance(months, slice):
+            mean = mean.iloc[months]
+        elif months is not None:
+            mean = mean.reindex(months)
+        if mean.isna().any():
+            return gaps.Unknown(f"the forecast is unknown: {self.unknown or 'months missing'}")
+        return float(mean.sum())
+
     def interval(self, level: int) -> pd.DataFrame:
         """``lower`` and ``upper`` bounds of the ``level`` % interval (80 or 95)."""
         half = self.z[level] * self.sigma
@@ -157,7 +185,7 @@ class Forecast:
         return replace(self, mean=pd.Series(mean, index=self.mean.index))
 
 
-def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
+def forecast(series: pd.Series, horizon: int = 12, min_priced: int = MIN_PRICED) -> Forecast:
     """Forecast a monthly series ``horizon`` months ahead (the rules are in the module).
 
     Parameters
@@ -167,23 +195,25 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         missing months must already be zero-filled.
     horizon
         Months to forecast.
+    min_priced
+        Months with priced bookings needed for a forecast (rule 3); below it the
+        forecast is unknown. A rep's forecast, which only sets their share of their
+        region's (:func:`reps_of_region`), uses 1.
 
     Returns
     -------
     Forecast
         The point forecast (floored at zero), σ per step, the fitted models and notes.
         Short and all-zero series return a simple forecast with a note instead of
-        raising; an empty one (no month yet) returns NaN: unknown, not zero. The same
-        series always gives the same forecast.
+        raising; an empty one (no month yet), or one with fewer than ``min_priced``
+        priced months, returns NaN with the reason (:attr:`Forecast.unknown`): unknown,
+        not zero. The same series always gives the same forecast.
     """
     history = as_monthly(series)
     y = history.to_numpy(float)
     index = _future(history, horizon)
     if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
-        nothing = np.full(horizon, np.nan)
-        return Forecast(
-            history, pd.Series(nothing, index=index), nothing, "none", notes=["no history"]
-        )
+        return _unknown(history, index, "no history")
     if not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
         return Forecast(
@@ -197,6 +227,17 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
             "(zero or under a tenth of a typical month), left out"
         )
         y = y[first:]
+    priced = int(np.count_nonzero(y))
+    if priced < min_priced:
+        months = list(history.index[first:][y != 0])
+        which = f" ({', '.join(str(m) for m in months)})" if months else ""
+        return _unknown(
+            history,
+            index,
+            f"only {priced} month{'s' if priced != 1 else ''} of bookings with an amount"
+            f"{which}: a forecast needs at least {min_priced}, so it is unknown, not a line "
+            f"through {'it' if priced == 1 else 'them'}",
+        )
     if len(y) < MIN_MODELS:
         return _plain(history, y, index, notes)
     seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
@@ -262,6 +303,20 @@ def start(y: np.ndarray) -> int:
     typical = np.median(rest[rest > 0])
     partial = int(np.argmax(rest >= 0.1 * typical))
     return first + min(partial, SEASON)
+
+
+def unknown(after: Period | str, horizon: int, reason: str) -> Forecast:
+    """The forecast of the ``horizon`` months after ``after`` that cannot be made: NaN
+    every month, ``reason`` its one note (a region with no deal won, say)."""
+    first = pd.Period(Period.parse(after).last_day, freq="M") + 1
+    index = pd.Index(pd.period_range(first, periods=horizon, freq="M").strftime("%Y-%m"))
+    return _unknown(pd.Series(dtype=float), index.rename("month"), reason)
+
+
+def _unknown(history: pd.Series, index: pd.Index, reason: str) -> Forecast:
+    """The forecast that cannot be made: NaN every month, ``reason`` its one note."""
+    nothing = np.full(len(index), np.nan)
+    return Forecast(history, pd.Series(nothing, index=index), nothing, "none", notes=[reason])
 
 
 def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str]) -> Forecast:
@@ -346,6 +401,13 @@ def reconcile(
     names = list(parts)
     if not names:  # nothing to share out (no region has a booking yet)
         return total, {}
+    unknown = [n for n in names if parts[n].unknown]
+    if unknown and not total.unknown:  # their share cannot be known: nothing to reconcile
+        note = (
+            f"{', '.join(map(str, unknown))}: too little priced history for a forecast of "
+            "its own, so the parts are not reconciled and do not add up to the total"
+        )
+        return replace(total, notes=[*total.notes, note]), dict(parts)
     base = np.array([parts[n].mean.to_numpy() for n in names])
     var = np.array([parts[n].sigma ** 2 for n in names])
     gap = total.mean.to_numpy() - base.sum(axis=0)
@@ -407,6 +469,16 @@ def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str,
     return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
 
 
+def of_region(
+    regions: Mapping[str, Forecast], region: str, period: Period | str, horizon: int
+) -> Forecast:
+    """``region``'s forecast of :func:`reconciled`; unknown (NaN, with the reason), not
+    zero, for a region none of whose deals has been won (it has no series)."""
+    if region in regions:
+        return regions[region]
+    return unknown(period, horizon, f"no deal of region {region} has been won in this source")
+
+
 def reps_of_region(
     region_forecast: Forecast,
     opportunities: pd.DataFrame,
@@ -430,5 +502,5 @@ def reps_of_region(
         series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
         if pd.notna(rep.hire_date):
             series = series[series.index >= f"{rep.hire_date:%Y-%m}"]
-        own[rep.rep_id] = forecast(series, horizon)
+        own[rep.rep_id] = forecast(series, horizon, min_priced=1)  # it only sets a share
     return split(region_forecast, own) if own else {}

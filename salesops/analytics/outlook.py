@@ -356,6 +356,6 @@ def backtest(
             "actual": bookings(opps, q, stages=stages),
             "outlook": pipeline_forecast(opps, q, day, model, stages, history)["expected"],
             "submitted_commit": submitted(tables.forecast_submissions, q)["commit"],
-            "time_series": float(fc.forecast(series, 3).mean.sum()),
+            "time_series": fc.forecast(series, 3).total(),
         }
     return pd.DataFrame(rows).T.rename_axis("quarter")

@@ -1,7 +1,8 @@
 """Attainment planning for next year: target, capacity, quota allocation, territory balance
 and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
 
-- :func:`top_down` — the target per quarter: the forecast × (1 + growth).
+- :func:`top_down` — the target per quarter from the forecast × (1 + growth), the
+  fallback when the plan states no target (:mod:`salesops.analytics.targets`).
 - :func:`estimate`, :func:`bottom_up` — capacity: each seller's productivity × their ramp
   × the chance they are still here, plus planned hires. The ramp (:func:`ramp_curve`)
   and attrition (:func:`attrition_rate`) are measured from hire and end dates, and are
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import capacity as cap
+from salesops.analytics import gaps, targets
 from salesops.analytics import metrics as m
 from salesops.analytics.forecast import Forecast
 from salesops.analytics.performance import gini, months_in_seat
@@ -31,36 +33,18 @@ from salesops.data.model import active_reps, sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
-Z80 = 1.2816
-
 
 # -- top-down --------------------------------------------------------------------------------
 def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
-    """The target per quarter of ``year``: forecast × (1 + growth).
+    """The target per quarter of ``year`` from the forecast: forecast × (1 + growth).
 
     Per quarter: ``forecast`` (Σ of its months), ``lower_80`` / ``upper_80`` (the
     forecast ± 1.2816 σ_q with σ_q = Σ σ_h over its months: errors of a quarter's months
-    are taken as fully correlated, the cautious choice) and ``target``.
+    are taken as fully correlated, the cautious choice) and ``target``; then the year.
+    The plan's target starts from the forecast only when it states none
+    (:func:`salesops.analytics.targets.plan_target`, which this is the fallback of).
     """
-    frame = forecast.frame()
-    sigma = pd.Series(forecast.sigma, index=forecast.mean.index)
-    rows = {}
-    for q in (year.start + pd.DateOffset(months=3 * i) for i in range(4)):
-        quarter = Period(q, "quarter", year.fiscal_year_start_month)
-        months = [mo for mo in quarter.months if mo in frame.index]
-        if len(months) < 3:
-            raise ValueError(f"the forecast does not reach {quarter.label}: forecast further ahead")
-        f = frame.loc[months, "forecast"].sum()
-        s = sigma[months].sum()
-        rows[quarter.label] = {
-            "forecast": f,
-            "lower_80": max(f - Z80 * s, 0.0),
-            "upper_80": f + Z80 * s,
-            "target": f * (1 + growth),
-        }
-    out = pd.DataFrame(rows).T.rename_axis("quarter")
-    out.loc["Year"] = out.sum()
-    return out
+    return targets.plan_target(forecast, year, growth).frame.astype(float)
 
 
 # -- bottom-up -------------------------------------------------------------------------------
@@ -227,14 +211,20 @@ def hires_needed(capacity: Capacity, gap: float, months: int = 12) -> pd.DataFra
     """Hires that close a yearly ``gap`` if they start at the beginning of each quarter.
 
     One hire starting in quarter q brings Σ of :meth:`Capacity.contribution` over the rest
-    of the year; hires = ⌈gap / that⌉ (0 when there is no gap).
+    of the year; hires = ⌈gap / that⌉ (0 when there is no gap). An unknown gap
+    (:class:`~salesops.analytics.gaps.Unknown`: the target is unknown) gives unknown
+    hires, with its reason, never 0.
     """
-    rows = {}
+    each, need = [], []
     for quarter in range(4):
-        each = capacity.contribution(0.0, months, 3 * quarter).sum()
-        need = int(np.ceil(gap / each)) if gap > 0 and each > 0 else 0
-        rows[f"Q{quarter + 1}"] = {"bookings_per_hire": each, "hires": need}
-    return pd.DataFrame(rows).T.rename_axis("start")
+        each.append(float(capacity.contribution(0.0, months, 3 * quarter).sum()))
+        hires = int(np.ceil(gap / each[-1])) if gap > 0 and each[-1] > 0 else 0
+        need.append(gaps.known(gap, "the gap is unknown") if gap != gap else hires)  # NaN
+    index = pd.Index([f"Q{q + 1}" for q in range(4)], name="start")
+    hires_column = pd.Series(need, index=index, dtype=object)  # an Unknown keeps its reason
+    if not any(gaps.why(h) for h in need):
+        hires_column = hires_column.astype(int)
+    return pd.DataFrame({"bookings_per_hire": pd.Series(each, index=index), "hires": hires_column})
 
 
 def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: float) -> pd.Series:
@@ -244,7 +234,8 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     :func:`hires_needed` and ``team`` the number of sellers today. Returns the year's
     ``gap`` and ``target``, ``capacity`` of today's sellers, ``per_seller`` (that /
     team), ``per_hire`` (what a hire starting in Q1 books), ``sellers``, ``hires`` (the
-    fewest: starting in Q1) and ``plan``:
+    fewest: starting in Q1) and ``plan`` (None, and the gap and hires unknown with the
+    target's reason, when the target is unknown):
 
         plan = hires ≤ max_share × team
 
@@ -252,17 +243,23 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     add 16 sellers in a year): the plan shows a warning with these inputs instead.
     """
     current = float(plan.loc["Year", "current_reps"])
-    hires = int(need["hires"].min()) if len(need) else 0
+    gap, target = plan.at["Year", "gap"], plan.at["Year", "target"]
+    if gaps.why(gap):  # the target is unknown: so are the gap, the hires and the verdict
+        hires: float = gap
+        verdict: bool | None = None
+    else:
+        hires = float(min(need["hires"])) if len(need) else 0.0
+        verdict = bool(hires <= max_share * team)
     return pd.Series(
         {
-            "gap": float(plan.loc["Year", "gap"]),
-            "target": float(plan.loc["Year", "target"]),
+            "gap": gap if gaps.why(gap) else float(gap),
+            "target": target if gaps.why(target) else float(target),
             "capacity": current,
             "per_seller": current / team if team else np.nan,
             "per_hire": float(need["bookings_per_hire"].max()) if len(need) else np.nan,
             "sellers": float(team),
-            "hires": float(hires),
-            "plan": bool(hires <= max_share * team),
+            "hires": hires,
+            "plan": verdict,
         },
         dtype=object,
     )

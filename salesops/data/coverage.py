@@ -63,6 +63,14 @@ def sentence(section: str, lacking: list[str]) -> str:
     return f"{section} {verb} {names}, which this source does not have."
 
 
+def reason(tables: Tables, needs: Iterable[str], what: str) -> str | None:
+    """Why ``what`` cannot be known from this source, in one line without its full stop
+    ("attainment needs the `quotas` table, which this source does not have"), or None
+    when the source has all it ``needs``."""
+    lacking = missing(tables, needs)
+    return sentence(what, lacking).removesuffix(".") if lacking else None
+
+
 def not_shown(tables: Tables, needs: Mapping[str, Iterable[str]]) -> tuple[list[str], str]:
     """Of items (KPIs, say) each with what it ``needs``, those the source cannot support,
     and the sentence that says so: "Not shown: quota attainment. They need the `quotas`

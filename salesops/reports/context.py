@@ -159,6 +159,23 @@ class ReportContext:
         (:func:`salesops.reports.formatting.money`)."""
         return money(value, compact, currency=self.settings.currency)
 
+    @property
+    def data_as_of(self) -> str:
+        """ "data as of 31 Oct 2026": the one as-of day a report names, in its heading,
+        its body and its summary (``as_of``): :attr:`as_of`, the data's as-of day at the
+        period's end (the period's last day, or the data's as-of day when earlier)."""
+        return f"data as of {self.as_of:%d %b %Y}"
+
+    @property
+    def exported(self) -> str:
+        """ "as exported on 18 Nov 2026": what a section says of deals shown as they stand
+        in the export (no stage history to go back to the period's end with); the export's
+        own day, which is not the report's as-of day when the export is later."""
+        day = self.tables.as_of if self.tables.as_of is not None else self.as_of
+        if day > self.as_of:
+            return f"as exported on {day:%d %b %Y}, after the period's end"
+        return f"as exported on {day:%d %b %Y}"
+
     def period_of(self, day: pd.Timestamp) -> Period:
         """The month holding ``day``, in the company's fiscal calendar."""
         return Period.parse(

@@ -101,14 +101,19 @@ def formatted(value: float, kind: str, currency: str = fmt.DEFAULT_CURRENCY) -> 
     return fmt.formatters(currency)[kind](value)
 
 
-def plain(value: Any) -> Any:
-    """A number as JSON holds it: rounded to 6 places, NaN as None; an unknown number
+def plain(value: Any, reason: str | None = None) -> Any:
+    """A number as JSON holds it: rounded to 6 places; an unknown number
     (:class:`~salesops.analytics.gaps.Unknown`) as it is, so that the summary file names
-    it with its reason (:func:`salesops.storage.json_text`)."""
+    it with its reason (:func:`salesops.storage.json_text`). A NaN without a reason of
+    its own becomes an :class:`~salesops.analytics.gaps.Unknown` with ``reason`` (None
+    without one): every report's summary gives its nulls their one-line reason this way.
+    """
     if gaps.why(value):
         return value
     if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else round(float(value), 6)
+        if np.isnan(value):
+            return gaps.Unknown(reason) if reason else None
+        return round(float(value), 6)
     return value
 
 

@@ -12,7 +12,6 @@ once per run. Each section is a function of the context returning a DataFrame.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -129,14 +128,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = forecasts(ctx)
     if ctx.scope.level == "company":
         return company
-    if ctx.scope.value not in regions:  # no deal of the region won yet: unknown, not zero
-        note = f"no deal of region {ctx.scope.value} has been won in this source"
-        first = pd.Period(ctx.period.last_day, freq="M") + 1
-        months = pd.period_range(first, periods=horizon(ctx), freq="M").strftime("%Y-%m")
-        mean = pd.Series(np.nan, pd.Index(months, name="month"))  # "–", its reason: the note
-        unknown = fc.forecast(pd.Series(dtype=float), horizon(ctx))
-        return dataclasses.replace(unknown, mean=mean, notes=[note])
-    return regions[ctx.scope.value]
+    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
 
 
 @per_context
@@ -166,8 +158,8 @@ def notes(ctx: ReportContext) -> Markdown | None:
         said.insert(0, gaps.sentence(start, "bookings"))  # deals before the first close
     if ctx.tables.opportunity_history is None:
         said.append(
-            "This source has no stage history: open deals are as they stand in the export "
-            f"(data as of {ctx.tables.as_of:%d %b %Y}), and their win probabilities are "
+            f"This source has no stage history: open deals are taken {ctx.exported}, "
+            "and their win probabilities are "
             "the stage defaults, not calibrated on past deals."
         )
     return Markdown("\n".join(f"- *{markup.markdown(n)}*" for n in said)) if said else None
@@ -276,7 +268,8 @@ def _attainment(expected: float, quota: float) -> float:
 def _time_series(ctx: ReportContext, quarter: Period) -> float:
     """Actual bookings of the quarter's past months plus the forecast of the rest."""
     f = forecast(ctx)
-    return float(sum(f.history.get(m, f.mean.get(m, np.nan)) for m in quarter.months))
+    value = float(sum(f.history.get(m, f.mean.get(m, np.nan)) for m in quarter.months))
+    return gaps.known(value, f"the time-series forecast is unknown: {f.unknown}")
 
 
 @section("Quarter outlook")
@@ -409,14 +402,12 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     rows = {}
     for name, f in {**regions, "Company": company}.items():
         last = _last_year(f)
-        growth = (
-            last if gaps.why(last) else f.mean.iloc[:12].sum() / last - 1 if last > 0 else np.nan
-        )
+        growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
             {
                 "last_12_months": last,
-                "next_quarter": f.mean.iloc[:3].sum(),
-                ahead: f.mean.sum(),
+                "next_quarter": f.total(3),
+                ahead: f.total(),
                 "growth": growth,
                 "model": f.model,
             },

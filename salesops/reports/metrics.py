@@ -94,10 +94,10 @@ PRECISION_FORMATS = {
 
 
 def title(ctx: ReportContext) -> HTML:
-    """The report heading: scope, period and the data's as-of date."""
-    as_of = ctx.tables.as_of
-    shown = f" · data as of {as_of:%d %b %Y}" if as_of is not None else ""
-    return heading(f"{ctx.who} · {ctx.period.label}{shown}", ctx.tables)
+    """The report heading: scope, period and the data's as-of day at the period's end
+    (:attr:`ReportContext.as_of`, the one date the heading, the body and the summary
+    name)."""
+    return heading(f"{ctx.who} · {ctx.period.label} · {ctx.data_as_of}", ctx.tables)
 
 
 def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> float:
@@ -241,23 +241,20 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as plain JSON-ready values, for tests and roll-ups. A number that
     cannot be known is null, and ``"unknown"`` names it with the reason
     (:func:`salesops.storage.json_text`); ``"starts"`` says where each series starts."""
-    as_of, frame = ctx.tables.as_of, kpis(ctx)
+    frame = kpis(ctx)
     booked, piped = starts(ctx)
-    return {
-        "report": "metrics",
-        "scope": str(ctx.scope),
-        "period": ctx.period.label,
-        "as_of": None if as_of is None else f"{as_of:%Y-%m-%d}",
-        "kpis": {
+    return ctx.summary(
+        "metrics",
+        kpis={
             name: {k: plain(frame.at[name, k]) for k in ("current", "previous", "last_year")}
             for name in frame.index
         },
-        "deals": len(ctx.tables.opportunities),
-        "starts": {
+        deals=len(ctx.tables.opportunities),
+        starts={
             "bookings": None if booked.month is None else str(booked.month),
             "pipeline": None if piped.month is None else str(piped.month),
         },
-    }
+    )
 
 
 @section("The bookings trend", needs=["opportunities.amount"])
@@ -302,7 +299,7 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
         f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
     )
     if not ctx.tables.has("opportunity_history"):
-        caption = f"Open pipeline by stage as exported (data as of {ctx.tables.as_of:%d %b %Y})"
+        caption = f"Open pipeline by stage {ctx.exported}"
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     formats = {"deals": "number", "amount": "money", "weighted": "money"}

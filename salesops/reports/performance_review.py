@@ -12,6 +12,7 @@ searches it for every other rep.
 from __future__ import annotations
 
 import dataclasses
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,7 @@ def title(ctx: ReportContext) -> HTML:
     """The heading: the rep's name, region and month."""
     me = rep(ctx)
     return heading(
-        f"{me['name']} · {me['region']} · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
+        f"{me['name']} · {me['region']} · {ctx.period.label} · {ctx.data_as_of}",
         ctx.tables,
     )
 
@@ -132,18 +133,31 @@ def peer_count(ctx: ReportContext) -> int:
 
 @per_context
 def bookings(ctx: ReportContext) -> pd.DataFrame:
-    """Bookings, quota and attainment for the month, the quarter to date and the year to date."""
+    """Bookings, quota and attainment for the month, the quarter to date and the year to
+    date (of objects: a number that cannot be known is an
+    :class:`~salesops.analytics.gaps.Unknown` with its reason, not 0 or a bare NaN)."""
     quotas, p = own(ctx, "quotas"), ctx.period
     starts = {"month": p.start, "quarter": p.quarter().start, "year": p.year().start}
-    rows = {}
+    no_quotas = coverage.reason(ctx.tables, ["quotas"], "Attainment")
+    columns: dict[str, list[float]] = {"bookings": [], "quota": [], "attainment": []}
     for name, grain in PERIODS.items():
         window = (starts[grain], p.end)
-        booked = m.bookings(deals(ctx), window, stages=ctx.stages)
+        won = m.won_in(deals(ctx), window, ctx.stages)
+        booked = gaps.total(won["amount"], "deals", f" you won in the {name.lower()}")
         inside = None if quotas is None else quotas["month"].between(*window, inclusive="left")
-        quota = np.nan if quotas is None else quotas.loc[inside, "amount"].sum()
-        attained = booked / quota if quota and quota > 0 else np.nan
-        rows[name] = {"bookings": booked, "quota": quota, "attainment": attained}
-    return pd.DataFrame(rows).T
+        quota = np.nan if quotas is None else float(quotas.loc[inside, "amount"].sum())
+        attained: float = booked
+        if not gaps.why(booked):
+            attained = (
+                booked / quota
+                if quota and quota > 0
+                else gaps.Unknown(no_quotas or f"you have no quota for the {name.lower()}")
+            )
+        columns["bookings"].append(booked)
+        columns["quota"].append(quota)
+        columns["attainment"].append(attained)
+    index = pd.Index(list(PERIODS))
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object) for k, v in columns.items()})
 
 
 @section("Attainment", needs=["opportunities.amount"])
@@ -158,13 +172,17 @@ def attainment(ctx: ReportContext) -> pd.DataFrame:
 def _tiles(ctx: ReportContext, frame: pd.DataFrame) -> HTML:
     quotas = ctx.tables.has("quotas")
     tiles = []
-    for name, row in frame.iterrows():
+    for name in frame.index:  # not iterrows, which loses an Unknown's reason
+        row = frame.loc[name]
         value = fmt.pct(row["attainment"]) if quotas else ctx.money(row["bookings"])
         under = (
             f"{ctx.money(row['bookings'])} of {ctx.money(row['quota'])}"
             if quotas
             else "booked; attainment needs quotas"
         )
+        reason = gaps.why(row["attainment"] if quotas else row["bookings"])
+        if reason:  # "–", and why
+            under = escape(reason)
         tiles.append(Tile(str(name), value, under))
     return HTML(tiles_html(tiles))
 
@@ -426,12 +444,15 @@ def coaching(ctx: ReportContext) -> pd.DataFrame:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """The rep's headline numbers (no peer ids) as JSON-ready values: their name and
     region, the metrics report's KPIs on their own deals (for the portal's roll-up),
-    attainment, bookings, commission and percentiles among peers."""
+    attainment, bookings, commission and percentiles among peers. A number that cannot
+    be known is null, and ``"unknown"`` names it with its reason."""
     att = bookings(ctx)
     try:
         payable = statement(ctx).payable
-    except DataError:
-        payable = np.nan
+    except DataError as error:
+        payable = gaps.Unknown(
+            coverage.reason(ctx.tables, ["quotas"], "Commission") or error.reason()
+        )
     me = rep(ctx)
     own = dataclasses.replace(ctx, tables=ctx.tables.for_scope(ctx.scope), cache={})
     return ctx.summary(
@@ -443,5 +464,19 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         bookings={k: plain(v) for k, v in att["bookings"].items()},
         payable=plain(payable),
         peers=peer_count(ctx),
-        percentiles={k: plain(v) for k, v in peer_comparison(ctx)["percentile"].items()},
+        percentiles={
+            label: plain(row["percentile"], _unranked(ctx, label, row))
+            for label, row in peer_comparison(ctx).iterrows()
+        },
     )
+
+
+def _unranked(ctx: ReportContext, label: str, row: pd.Series) -> str:
+    """Why the rep has no percentile for the KPI ``label``."""
+    kpi = next(k for k in perf.KPIS.values() if k.label == label)
+    lacking = coverage.reason(ctx.tables, kpi.needs, label)
+    if lacking:
+        return lacking
+    if pd.isna(row["rep"]):
+        return f"you have no {label.lower()} for the last 3 months"
+    return f"no peer's {label.lower()} is known for the last 3 months: there is no rank"

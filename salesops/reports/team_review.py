@@ -17,8 +17,10 @@ import pandas as pd
 from IPython.display import HTML
 
 from salesops.analytics import compensation as comp
+from salesops.analytics import gaps
 from salesops.analytics import performance as perf
 from salesops.analytics.capacity import quarter_capacity
+from salesops.data import coverage
 from salesops.data.model import active_reps
 from salesops.data.model import sellers as sellers_of
 from salesops.data.periods import Period
@@ -44,7 +46,7 @@ def title(ctx: ReportContext) -> HTML:
     """The heading: region, month and the as-of day."""
     _region(ctx)
     return heading(
-        f"{ctx.scope.value} team · {ctx.period.label} · data as of {ctx.as_of:%d %b %Y}",
+        f"{ctx.scope.value} team · {ctx.period.label} · {ctx.data_as_of}",
         ctx.tables,
     )
 
@@ -83,13 +85,14 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     )
     plan = _plan(ctx)
     payable = {}
+    no_quotas = coverage.reason(ctx.tables, ["quotas"], "Commission")
     for _, rep in members.iterrows():
         try:
             payable[rep["rep_id"]] = comp.statement(
                 plan, rep, ctx.tables.opportunities, ctx.tables.quotas, ctx.period, ctx.stages.won
             ).payable
-        except DataError:
-            payable[rep["rep_id"]] = np.nan
+        except DataError as error:
+            payable[rep["rep_id"]] = gaps.Unknown(no_quotas or error.reason())
     board = pd.DataFrame(
         {
             "rep": members.set_index("rep_id")["name"],
@@ -97,7 +100,7 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
             "bookings_qtd": kpis["bookings"],
             "win_rate": recent["win_rate"],
             "coverage": kpis["coverage"],
-            "commission": pd.Series(payable),
+            "commission": pd.Series(payable, dtype=object),  # an Unknown keeps its reason
         }
     )
     return board.sort_values("attainment_qtd", ascending=False, na_position="last")
@@ -175,6 +178,8 @@ def capacity(ctx: ReportContext) -> pd.Series:
     o = ctx.tables.opportunities
     deals = o[o["region"] == _region(ctx)]
     cap = quarter_capacity(sellers(ctx), deals, quarter, ctx.as_of, ctx.stages, ramp)
+    if not ctx.tables.has("reps.hire_date"):  # who is ramping cannot be known: not 0
+        cap["ramping"] = np.nan
     q = ctx.tables.quotas
     target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
     cap["target"] = target if target and target > 0 else np.nan
@@ -232,15 +237,46 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
 
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
-    """The headline numbers as plain JSON values, for the roll-up."""
-    board = scores(ctx)
+    """The headline numbers as plain JSON values, for the roll-up: a number that cannot
+    be known is null, and ``"unknown"`` names it with its reason
+    (:func:`~salesops.reports.display.plain`)."""
+    board, cap = scores(ctx), capacity(ctx)
+    no_quotas = coverage.reason(ctx.tables, ["quotas"], "Attainment")
+    quarter = ctx.period.quarter().label
     return ctx.summary(
         "team_review",
         reps=len(board),
-        attainment_qtd_median=plain(board["attainment_qtd"].median()),
-        commission_total=plain(board["commission"].sum()),
-        capacity={k: plain(v) for k, v in capacity(ctx).items()},
+        attainment_qtd_median=plain(
+            board["attainment_qtd"].astype(float).median(),
+            no_quotas or f"no rep of the team has a quota for {quarter} to date",
+        ),
+        commission_total=commission_total(board["commission"]),
+        capacity={k: plain(v, _capacity_reason(ctx, k)) for k, v in cap.items()},
     )
+
+
+def commission_total(commission: pd.Series) -> float:
+    """Σ the team's commission payable; unknown, with the first reason, when a rep's
+    commission is (a total that left a rep out would read as the team's), and 0 for a
+    team with nobody to pay."""
+    unknown = [value for value in commission if gaps.why(value) or pd.isna(value)]
+    if unknown:
+        n, total = len(unknown), len(commission)
+        why = gaps.why(unknown[0]) or "it could not be computed"
+        if n == total and len({gaps.why(v) for v in unknown}) == 1:
+            return gaps.Unknown(why)
+        return gaps.Unknown(f"the commission of {n} of {total} reps is unknown: {why}")
+    return float(commission.astype(float).sum())
+
+
+def _capacity_reason(ctx: ReportContext, row: str) -> str:
+    """Why a row of :func:`capacity` is unknown."""
+    if row == "ramping":
+        return coverage.reason(ctx.tables, ["reps.hire_date"], "Ramping") or "no hire dates"
+    if row in ("target", "gap"):
+        lacking = coverage.reason(ctx.tables, ["quotas"], f"The {row}")
+        return lacking or f"the team has no quota for {next_quarter(ctx).label}"
+    return f"no closed deal of the team's sellers to measure {row.replace('_', ' ')} on"
 
 
 def _region(ctx: ReportContext) -> str:

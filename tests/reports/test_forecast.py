@@ -34,12 +34,20 @@ def test_the_monthly_forecast_is_a_frame_of_the_horizon(company):
     assert (frame["forecast"] <= frame["upper_80"]).all()
 
 
-def test_regions_add_up_to_the_company(company, tiny_dir):
+def test_regions_with_too_little_priced_history_are_unknown_not_reconciled(company, tiny_dir):
+    """The tiny CRM's company has 3 priced months (July to September), East 2 and West 1:
+    the company has a forecast, the regions have none of their own (docs/forecasting.md,
+    rule 3), and the company's gap is not handed to either of them. The regions of the
+    demo add up to the company (tests/test_forecast.py)."""
     total, regions = forecast.forecasts(company)
-    summed = sum(f.mean for f in regions.values())
-    assert summed.to_numpy() == pytest.approx(total.mean.to_numpy())
+    assert total.unknown is None and "do not add up to the total" in total.notes[-1]
+    assert regions["East"].unknown.startswith("only 2 months of bookings with an amount")
+    assert regions["West"].unknown.startswith("only 1 month of bookings with an amount (2026-09)")
     west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
-    assert forecast.forecast(west).mean.to_numpy() == pytest.approx(regions["West"].mean.to_numpy())
+    assert forecast.forecast(west).unknown == regions["West"].unknown
+    summary = json.loads(json_text(forecast.summary(west)))
+    assert set(summary["forecast"].values()) == {None}
+    assert "only 1 month" in summary["unknown"]["forecast.2026-10"]
     assert forecast.breakdown(west).empty  # the per-region table is the company's
     assert "company's forecast report" in so.show(forecast.breakdown(west)).data
 

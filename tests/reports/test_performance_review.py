@@ -3,6 +3,7 @@ by hand, and no frame that a section returns holds another rep."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.analytics import gaps
 from salesops.data.stages import Stages
 from salesops.reports import performance_review as review
 from salesops.reports.display import Missing
+from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
@@ -99,3 +102,22 @@ def test_sections_say_what_they_need(tiny_dir, tmp_path):
 def test_without_a_scope_the_first_active_rep(tiny_dir):
     ctx = review.context(str(tiny_dir), None, "2026-09")
     assert str(ctx.scope) == "rep:R1"
+
+
+def test_bookings_of_won_deals_without_amounts_are_unknown_in_tiles_and_summary(tiny_dir, tmp_path):
+    """Alice's only deal won in August has no amount: her month's bookings read "–" with
+    the reason (they read $0, and attainment 0%), in the tiles and in the summary."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"] == "O1", "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    ctx = review.context(str(crm), "rep:R1", "2026-08", "parameters/comp_plan.yml")
+    frame = review.bookings(ctx)
+    reason = "the one deal you won in the month has no amount"
+    assert gaps.why(frame.loc["Month", "bookings"]) == reason
+    assert gaps.why(frame.loc["Month", "attainment"]) == reason
+    tiles = so.show(review.attainment(ctx)).data
+    assert reason in tiles and "$0" not in tiles
+    summary = json.loads(json_text(review.summary(ctx)))
+    assert summary["bookings"]["Month"] is None and summary["attainment"]["Month"] is None
+    assert summary["unknown"]["bookings.Month"] == reason

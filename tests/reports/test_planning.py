@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import salesops as so
+from salesops.analytics import gaps
 from salesops.reports import planning
 from salesops.reports.display import Missing
+from salesops.storage import json_text
 
 
 @pytest.fixture
@@ -50,3 +55,125 @@ def test_rebalancing_needs_accounts(tiny_dir, tmp_path):
         "Account rebalancing", ("opportunities.account_id",)
     )
     assert "accounts" not in planning.territory_tables(ctx)[1].columns
+
+
+def _one_priced_month(target: Path) -> str:
+    """The HubSpot shape where only October 2026's won deals have amounts: the rest of
+    the won deals lost theirs. Returns its source file."""
+    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    folder = shutil.copytree(crm, target / "hubspot")
+    deals = pd.read_csv(folder / "deals.csv")
+    won = deals["Deal Stage"] == "Closed Won"
+    october = deals["Close Date"].str.startswith("2026-10")
+    deals.loc[won & ~october, "Amount"] = None
+    deals.to_csv(folder / "deals.csv", index=False)
+    return str(folder / "source.yml")
+
+
+def test_one_priced_month_gives_an_unknown_target_not_a_plan(tmp_path):
+    """A 12-month forecast was built from one priced month, and the plan's target, gap,
+    hires and quotas from it. The forecast is unknown (docs/forecasting.md, rule 3), and
+    so is the target, with the reason: no crash, no 0."""
+    ctx = planning.context(_one_priced_month(tmp_path), "company", "2026-10", simulations=50)
+    assert planning.forecast(ctx).unknown.startswith("only 1 month of bookings with an amount")
+    frame = planning.target(ctx)
+    assert frame["target"].map(gaps.why).notna().all()  # every quarter and the year: "–"
+    caption = frame.attrs["view"].caption
+    assert (
+        "The forecast is unknown: only 1 month" in caption and "because the plan states" in caption
+    )
+    for section in (planning.hires, planning.quotas, planning.quota_by_region, planning.fairness):
+        shown = section(ctx)
+        assert (
+            shown.empty
+            and "needs a target, and the target starts from the forecast, which is unknown"
+            in (shown.attrs["view"].empty)
+        )
+    summary = json.loads(json_text(planning.summary(ctx)))
+    for key in ("target", "forecast", "gap"):
+        assert summary[key] is None and "only 1 month" in summary["unknown"][key], key
+    assert summary["hiring"]["hires"] is None and summary["hiring"]["plan"] is None
+    assert summary["hires_needed"]["Q1"] is None and summary["quota_total"]["equal"] is None
+    assert all(isinstance(v, float) for v in (summary["capacity"],))  # capacity is known
+    assert "hiring.plan" in summary["unknown"] and "quota_total.equal" in summary["unknown"]
+
+
+def test_the_target_starts_from_the_stated_target(tiny_dir):
+    ctx = planning.context(str(tiny_dir), "company", "2026-09", target=500_000, simulations=50)
+    frame = planning.target(ctx)
+    assert frame.loc["Year", "target"] == pytest.approx(500_000)
+    forecast = frame.loc[["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"], "forecast"].astype(float)
+    shares = frame.loc[forecast.index, "target"].astype(float) / 500_000
+    assert shares.to_numpy() == pytest.approx((forecast / forecast.sum()).to_numpy())
+    assert "stated target (parameter `target`)" in frame.attrs["view"].caption
+    assert all(planning.quotas(ctx)[m].sum() == 500_000 for m in planning.METHODS)
+    summary = planning.summary(ctx)
+    assert (summary["target"], summary["target_basis"]) == (500_000, "stated")
+    with pytest.raises(ValueError, match="non-negative amount"):
+        planning.context(str(tiny_dir), target=-1)
+
+
+def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    quotas = pd.read_csv(crm / "quotas.csv")
+    months = [f"2027-{m:02d}-01" for m in range(1, 13)]
+    plan_year = pd.DataFrame({"rep_id": "R1", "month": months, "amount": 20_000.0})
+    pd.concat([quotas, plan_year]).to_csv(crm / "quotas.csv", index=False)
+    ctx = planning.context(str(crm), "company", "2026-09", simulations=50)
+    frame = planning.target(ctx)
+    assert frame.loc["2027-Q1", "target"] == 60_000 and frame.loc["Year", "target"] == 240_000
+    assert "the quotas the source holds for 2027" in frame.attrs["view"].caption
+    assert planning.summary(ctx)["target_basis"] == "quotas"
+    # a plan year the quotas cover only in part: the forecast, and the caption says why
+    plan_year.iloc[:6].pipe(lambda q: pd.concat([quotas, q])).to_csv(
+        crm / "quotas.csv", index=False
+    )
+    ctx = planning.context(str(crm), "company", "2026-09", simulations=50)
+    caption = planning.target(ctx).attrs["view"].caption
+    assert "no quotas for every month of 2027" in caption and "growth 15%" in caption
+
+
+def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
+    """No open deal of the export has an amount: the plan's territory tables showed $0 of
+    open pipeline for every seller and region."""
+    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    folder = shutil.copytree(crm, tmp_path / "hubspot")
+    deals = pd.read_csv(folder / "deals.csv")
+    deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
+    deals.to_csv(folder / "deals.csv", index=False)
+    ctx = planning.context(str(folder / "source.yml"), "company", "2026-10", simulations=50)
+    by_region, by_rep = planning.territory_tables(ctx)
+    t = planning.territory(ctx)
+    o = ctx.tables.opportunities
+    holders = set(o.loc[o["stage"].isin(ctx.stages.open_names), "owner_id"])
+    assert t.loc[t.index.isin(holders), "open_pipeline"].isna().all()  # was $0
+    assert (t.loc[~t.index.isin(holders), "open_pipeline"] == 0).all()  # no open deal: $0
+    regions = set(t.loc[t.index.isin(holders), "region"])
+    assert by_region.loc[sorted(regions), "open_pipeline"].isna().all()
+    assert by_rep["bookings_12m"].sum() > 0  # the won deals keep their amounts
+    assert "has an amount: their sums are unknown" in by_rep.attrs["view"].caption
+    assert "$0" not in str(so.show(by_region).data)
+
+
+@pytest.mark.notebook
+def test_forecast_and_planning_notebooks_on_one_priced_month(tmp_path):
+    """The notebooks run on a source with one priced month and say why their forecast
+    and target are unknown, instead of a 12-month line and a plan built on it."""
+    from conftest import execute
+
+    src = _one_priced_month(tmp_path)
+    path = tmp_path / "forecast.json"
+    execute("forecast", tmp_path / "forecast.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    assert set(summary["forecast"].values()) == {None}
+    reasons = {k: v for k, v in summary["unknown"].items() if k.startswith("forecast.")}
+    assert len(reasons) == len(summary["forecast"])
+    assert all("only 1 month of bookings" in why for why in reasons.values())
+    page = (tmp_path / "forecast.ipynb").read_text()
+    assert "only 1 month of bookings with an amount (2026-10)" in page
+    path = tmp_path / "planning.json"
+    execute("planning", tmp_path / "planning.ipynb", source=src, summary_path=str(path))
+    summary = json.loads(path.read_text())
+    assert summary["target"] is None and "only 1 month" in summary["unknown"]["target"]
+    page = (tmp_path / "planning.ipynb").read_text()
+    assert "Quota allocation needs a target, and the target starts from the forecast" in page

@@ -1,0 +1,181 @@
+"""The plan's context and its target (``notebooks/planning.ipynb``): the plan
+year, the scope's deals, people and sellers, the forecast to the end of the plan year,
+and the target, which starts from what the plan states (a target, the plan year's
+quotas) and falls back to the forecast, saying so (:mod:`salesops.analytics.targets`).
+
+Like the forecast report it reads the whole company even for a region: the region's
+forecast is reconciled with the company's. The plan's parameters (growth, target,
+method, hires, the commission plans, the simulations) are the context's options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from salesops.analytics import capacity as sellers
+from salesops.analytics import forecast as fc
+from salesops.analytics import gaps
+from salesops.analytics.compensation import COMP_PLAN
+from salesops.analytics.targets import Target, plan_target
+from salesops.data.periods import Period
+from salesops.reports import formatting as fmt
+from salesops.reports import shared
+from salesops.reports.context import ReportContext, per_context
+from salesops.reports.display import View, viewed
+
+METHODS = ("historical", "potential", "equal")
+DEFAULTS = {
+    "growth": 0.15,
+    "target": None,
+    "method": "historical",
+    "hires": (0, 0, 0, 0),
+    "comp_plan": COMP_PLAN,
+    "variant": "parameters/comp_plan_variant.yml",
+    "simulations": 2000,
+    "seed": 7,
+}
+
+
+def context(
+    source: Any = None,
+    scope: str = "company",
+    period: str = "latest",
+    growth: float = 0.15,
+    method: str = "historical",
+    hires: Sequence[int] = (0, 0, 0, 0),
+    comp_plan: str = COMP_PLAN,
+    variant: str | None = "parameters/comp_plan_variant.yml",
+    simulations: int = 2000,
+    seed: int = 7,
+    on_invalid: str = "refuse",
+    target: float | None = None,
+) -> ReportContext:
+    """The plan's context: the company's tables and the plan's parameters.
+
+    Parameters
+    ----------
+    growth
+        Growth on top of the forecast (0.15: 15%), for a target that falls back to the
+        forecast.
+    method
+        Quota allocation: ``historical``, ``potential`` or ``equal``.
+    hires
+        Planned hires starting at the beginning of each quarter of the plan year.
+    comp_plan, variant
+        The commission plan file and a second one to compare it with (relative to the
+        project root).
+    target
+        The plan's stated target for the year and the scope, an amount; None: the plan
+        year's quotas in the source, else the forecast × (1 + growth).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if len(hires) != 4 or any(h < 0 for h in hires):
+        raise ValueError("hires: four non-negative numbers, one per quarter")
+    if target is not None and not (isinstance(target, int | float) and target >= 0):
+        raise ValueError(f"target: a non-negative amount for the year, or None; got {target!r}")
+    options: dict[str, Any] = {
+        "growth": growth,
+        "method": method,
+        "hires": tuple(hires),
+        "comp_plan": comp_plan,
+    }
+    options |= {"variant": variant, "simulations": simulations, "seed": seed, "target": target}
+    ctx = ReportContext.load(
+        source, scope, period, reads="company", on_invalid=on_invalid, **options
+    )
+    if ctx.scope.level == "rep":
+        raise ValueError("plans are for the company or a region")
+    return ctx
+
+
+def option(ctx: ReportContext, name: str) -> Any:
+    """One of the plan's parameters (its default where the context has none)."""
+    return ctx.options.get(name, DEFAULTS[name])
+
+
+def year(ctx: ReportContext) -> Period:
+    """The plan year: the (fiscal) year after the period's."""
+    return ctx.period.year().shift(1)
+
+
+@per_context
+def forecast(ctx: ReportContext) -> fc.Forecast:
+    """The scope's bookings forecast to the end of the plan year (reconciled); unknown,
+    with the reason, for a region none of whose deals was won."""
+    end = year(ctx).end
+    horizon = (end.year - ctx.period.end.year) * 12 + (end.month - ctx.period.end.month)
+    company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
+    if ctx.scope.level == "company":
+        return company
+    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon)
+
+
+def deals(ctx: ReportContext) -> pd.DataFrame:
+    """The scope's deals."""
+    o = ctx.tables.opportunities
+    return o if ctx.scope.level == "company" else o[o["region"] == ctx.scope.value]
+
+
+def people(ctx: ReportContext) -> pd.DataFrame:
+    """The scope's people: everyone, or those whose home region it is."""
+    reps = ctx.tables.reps
+    return reps if ctx.scope.level == "company" else reps[reps["region"] == ctx.scope.value]
+
+
+@per_context
+def team(ctx: ReportContext) -> pd.DataFrame:
+    """The scope's sellers still employed who owned deals in the 12 months to the as-of
+    day, or joined in them (:func:`salesops.analytics.capacity.team`): capacity and
+    quotas are theirs, not everyone's on the reps file."""
+    end = ctx.as_of + pd.Timedelta(days=1)
+    return sellers.team(deals(ctx), people(ctx), (end - pd.DateOffset(months=12), end), ctx.stages)
+
+
+def quotas_of(ctx: ReportContext) -> pd.DataFrame | None:
+    """The scope's quota rows (None when the source has no quotas)."""
+    q = ctx.tables.quotas
+    if q is None or ctx.scope.level == "company":
+        return q
+    return q[q["rep_id"].isin(people(ctx)["rep_id"])]
+
+
+@per_context
+def goal(ctx: ReportContext) -> Target:
+    """The plan's :class:`~salesops.analytics.targets.Target`: the stated target, else
+    the plan year's quotas, else the forecast × (1 + growth)."""
+    stated = option(ctx, "target")
+    return plan_target(
+        forecast(ctx),
+        year(ctx),
+        option(ctx, "growth"),
+        None if stated is None else float(stated),
+        quotas_of(ctx),
+    )
+
+
+def unknown_target(ctx: ReportContext, what: str) -> str | None:
+    """The line a section that shares out the target shows when the target is unknown:
+    "``what`` needs a target, and the target is unknown: …" (None when it is known)."""
+    reason = gaps.why(goal(ctx).year)
+    return None if reason is None else f"{what} needs a target, and {reason}."
+
+
+@per_context
+def target(ctx: ReportContext) -> pd.DataFrame:
+    """The target per quarter and for the year, with the forecast and its 80% interval;
+    the caption says where the target comes from."""
+    g, f = goal(ctx), forecast(ctx)
+    formats = dict.fromkeys(["forecast", "lower_80", "upper_80", "target"], "money")
+    caption = f"Target: {g.sentence}. Forecast: model {f.model}"
+    if f.unknown:
+        caption = f"Target: {g.sentence}. The forecast is unknown: {f.unknown}"
+    elif g.basis == "forecast":
+        caption = f"Top-down target: {g.sentence}; model {f.model}"
+    if g.basis != "forecast" and not f.unknown and g.frame.at["Year", "forecast"] > 0:
+        against = g.year / g.frame.at["Year", "forecast"] - 1
+        caption += f"; the target is {fmt.change(against)} on the forecast"
+    return viewed(g.frame.copy(), View(formats, caption))

@@ -1,0 +1,129 @@
+"""The plan's quotas and what they cost (``notebooks/planning.ipynb``): the year's target
+allocated to the sellers by three methods, summed by region, a fairness check against
+territory potential, and the cost of incentive pay under two commission plans.
+
+Quotas share out the target: when the target is unknown (an unknown forecast and no
+stated target or quotas), each section says so in one line instead of sharing out a
+number nobody knows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.analytics import payouts
+from salesops.analytics import planning as pn
+from salesops.analytics.compensation import CompPlan
+from salesops.config import resolve
+from salesops.reports import formatting as fmt
+from salesops.reports.context import ReportContext, per_context
+from salesops.reports.display import View, section, viewed
+from salesops.reports.headcount import capacity_model
+from salesops.reports.plan import METHODS, deals, goal, option, team, unknown_target, year
+
+PAYOUT_ROWS = {
+    "expected payout": "expected_payout",
+    "10th percentile": "p10",
+    "90th percentile": "p90",
+    "standard deviation": "std",
+    "expected bookings": "expected_bookings",
+    "cost of sales": "cost_of_sales",
+}
+
+
+@per_context
+def quotas(ctx: ReportContext) -> pd.DataFrame:
+    """The year's target allocated to the active reps by each method (whole dollars); an
+    empty frame that says why when the target is unknown."""
+    said = unknown_target(ctx, "Quota allocation")
+    if said:
+        empty = pd.DataFrame(columns=["rep", "region", *METHODS]).rename_axis("rep_id")
+        return viewed(empty, View(empty=said))
+    total = round(float(goal(ctx).year))
+    curve = capacity_model(ctx).ramp
+    out = {}
+    for method in METHODS:
+        w = pn.weights(method, deals(ctx), team(ctx), ctx.as_of, year(ctx), ctx.stages, curve)
+        out[method] = pn.allocate(total, w)
+    frame = pd.DataFrame(out)
+    names = team(ctx).set_index("rep_id")
+    frame.insert(0, "region", names["region"].reindex(frame.index))
+    frame.insert(0, "rep", names["name"].reindex(frame.index))
+    caption = f"{year(ctx).label} quota per rep; the plan uses '{option(ctx, 'method')}'"
+    return viewed(frame, View(dict.fromkeys(METHODS, "money"), caption))
+
+
+@section("Quota by region")
+def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
+    """The quotas summed per region and method, with the total."""
+    said = unknown_target(ctx, "Quota allocation")
+    if said:
+        return viewed(pd.DataFrame(columns=list(METHODS)), View(empty=said))
+    q = quotas(ctx).groupby("region")[list(METHODS)].sum()
+    q.loc["Total"] = q.sum()
+    caption = f"{year(ctx).label} quota by region and method (each sums to the target)"
+    return viewed(q, View(dict.fromkeys(METHODS, "money"), caption))
+
+
+@section("Fairness")
+def fairness(ctx: ReportContext) -> pd.DataFrame:
+    """Each rep's share of quota against their share of potential."""
+    said = unknown_target(ctx, "The fairness check")
+    if said:
+        empty = pd.DataFrame(columns=["rep", "quota", "quota_share", "potential_share"])
+        return viewed(empty, View(empty=said))
+    q = quotas(ctx)
+    share = pn.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
+    out = pn.fairness(q[option(ctx, "method")], share)
+    out.insert(0, "rep", q["rep"])
+    formats = {"quota": "money", "quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
+    caption = (
+        f"Fairness: quota share over potential share (1 = in line); spread (std) "
+        f"{fmt.decimal(out['ratio'].std())}; {int((out['flag'] != '').sum())} reps outside ±25%"
+    )
+    return viewed(out, View(formats, caption))
+
+
+def plans(ctx: ReportContext) -> dict[str, CompPlan]:
+    """The commission plan and its variant, by file name."""
+    main, variant = option(ctx, "comp_plan"), option(ctx, "variant")
+    found = {resolve(main).name: CompPlan.read(main)}
+    if variant:
+        found[resolve(variant).name] = CompPlan.read(variant)
+    return found
+
+
+@section("The cost of incentive pay", needs=["quotas"])
+def compensation(ctx: ReportContext) -> pd.DataFrame:
+    """Expected payout, spread and cost of sales of each plan, side by side, from
+    simulated years of attainment."""
+    said = unknown_target(ctx, "The cost of incentive pay")
+    if said:
+        return viewed(pd.DataFrame(), View(empty=said))
+    q = quotas(ctx)[option(ctx, "method")]
+    quarters = pd.DataFrame(
+        [(rep, i, amount / 4) for rep, amount in q.items() for i in range(4)],
+        columns=["rep_id", "quarter", "amount"],
+    )
+    history = payouts.attainment_history(
+        deals(ctx),
+        ctx.tables.quotas,
+        ctx.as_of,
+        ctx.stages,
+        fiscal_year_start_month=ctx.period.fiscal_year_start_month,
+    )
+    sampler = payouts.lognormal(history)
+    runs, seed = option(ctx, "simulations"), option(ctx, "seed")
+    out = {}
+    for name, plan in plans(ctx).items():
+        out[name] = payouts.payout_summary(
+            payouts.simulate_payouts(plan, quarters, sampler, runs, seed)
+        )
+    frame = pd.DataFrame(out).loc[list(PAYOUT_ROWS.values())]
+    frame.index = list(PAYOUT_ROWS)
+    rows = dict.fromkeys(PAYOUT_ROWS, "money") | {"cost of sales": "pct1"}
+    caption = (
+        f"Commission for {year(ctx).label}: {runs:,} simulated years; attainment "
+        "log-normal, fitted (median and MAD) to the last 8 quarters' rep attainment"
+    )
+    return viewed(frame, View(caption=caption, rows=rows))

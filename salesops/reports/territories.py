@@ -1,0 +1,105 @@
+"""The plan's territory balance (``notebooks/planning.ipynb``): accounts, open pipeline
+and last year's bookings per seller and region, their Gini coefficients, and account
+moves within each region that even out open pipeline.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.analytics import gaps
+from salesops.analytics import metrics as m
+from salesops.analytics import performance as perf
+from salesops.analytics import planning as pn
+from salesops.reports import formatting as fmt
+from salesops.reports.context import ReportContext, per_context
+from salesops.reports.display import View, section, viewed
+from salesops.reports.plan import deals, team
+
+TERRITORY_FORMATS = {"accounts": "number", "open_pipeline": "money", "bookings_12m": "money"}
+
+
+@per_context
+def territory(ctx: ReportContext) -> pd.DataFrame:
+    """Accounts, open pipeline and last-12-month bookings per seller of
+    :func:`salesops.reports.plan.team` (:func:`salesops.analytics.performance.territory`:
+    a seller whose open deals all lack an amount has an unknown open pipeline, not $0)."""
+    active = team(ctx)
+    o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
+    ids = pd.Index(active["rep_id"], name="rep_id")
+    window = (ctx.as_of - pd.DateOffset(months=12), ctx.as_of + pd.Timedelta(days=1))
+    booked = m.bookings(o, window, by="owner_id", stages=ctx.stages)
+    held = perf.territory(o, active, ctx.stages).reindex(ids)
+    return pd.DataFrame(
+        {
+            "rep": active.set_index("rep_id")["name"],
+            "region": active.set_index("rep_id")["region"],
+            "accounts": held["accounts"].fillna(0),
+            "open_pipeline": held["open_pipeline"],
+            "bookings_12m": booked.reindex(ids).fillna(0.0),
+        }
+    )
+
+
+@section("Territory tables")
+def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Territory per region, and per rep with the Gini coefficient of each measure; open
+    pipeline that no open deal's amount supports reads "–", and the caption says how many
+    open deals were left out."""
+    t = territory(ctx)
+    if not ctx.tables.has("opportunities.account_id"):
+        t = t.drop(columns="accounts")
+    measures = [c for c in ("accounts", "open_pipeline", "bookings_12m") if c in t]
+    ineq = {c: pn.gini(t[c]) for c in measures}
+    caption = "Per rep · Gini " + ", ".join(
+        f"{c.replace('_', ' ')} {fmt.decimal(v)}" for c, v in ineq.items()
+    )
+    o = deals(ctx)[deals(ctx)["owner_id"].isin(t.index)]
+    open_ = o[o["stage"].isin(ctx.stages.open_names)]
+    said = gaps.left_out(int(open_["amount"].isna().sum()), len(open_))
+    caption += f". {said}" if said else ""
+    regions = t.groupby("region")[measures].sum()
+    region_of = open_["owner_id"].map(t["region"])  # a region's open pipeline: its deals'
+    regions["open_pipeline"] = [
+        gaps.total(open_.loc[region_of == r, "amount"]) for r in regions.index
+    ]
+    return (
+        viewed(regions, View(TERRITORY_FORMATS, "Per region" + (f". {said}" if said else ""))),
+        viewed(t.set_index("rep"), View(TERRITORY_FORMATS, caption)),
+    )
+
+
+@section("Account rebalancing", needs=["opportunities.account_id"])
+def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
+    """Suggested account moves within each region, with the Gini before and after."""
+    active = team(ctx)
+    o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
+    value = o[o["stage"].isin(ctx.stages.open_names)].groupby("account_id")["amount"].sum()
+    names = active.set_index("rep_id")["name"]
+    rows = []
+    for region, reps in active.groupby("region"):
+        owned = o[o["owner_id"].isin(reps["rep_id"])].groupby(["account_id", "owner_id"]).size()
+        accounts = owned.reset_index()[["account_id", "owner_id"]].drop_duplicates("account_id")
+        accounts["open_pipeline"] = accounts["account_id"].map(value).fillna(0.0)
+        moves, before, after = pn.rebalance(accounts, max_moves)
+        for move in moves.to_dict("records"):
+            rows.append(
+                {
+                    "region": region,
+                    "account": move["account_id"],
+                    "from": names.get(move["from"], move["from"]),
+                    "to": names.get(move["to"], move["to"]),
+                    "open_pipeline": move["open_pipeline"],
+                    "gini_before": before,
+                    "gini_after": after,
+                }
+            )
+    columns = ["region", "account", "from", "to", "open_pipeline", "gini_before", "gini_after"]
+    frame = pd.DataFrame(rows, columns=columns).set_index(["region", "account"])
+    formats = {"open_pipeline": "money", "gini_before": "decimal", "gini_after": "decimal"}
+    caption = (
+        f"Suggested moves (at most {max_moves} per region; each lowers the region's Gini of "
+        "open pipeline)"
+    )
+    empty = "No account move would even out open pipeline."
+    return viewed(frame, View(formats, caption, empty=empty))
