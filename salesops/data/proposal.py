@@ -184,7 +184,7 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
             known = keys.get(synonym)
             if known is not None and _fits(table, column, f, known, used, out):
                 out[column] = known
-                used.add(header)
+                used.add(known)
                 break
     hints = {"amount": MONEY_WORDS, "region": REGION_WORDS}
     if table == "opportunities":
