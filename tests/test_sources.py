@@ -505,6 +505,32 @@ def test_defaults_chain_deals_without_any_date(tmp_path):
     assert tables.filled["opportunities.created_date"][0] == 4
 
 
+def test_when_open_reads_the_stage_its_own_default_filled(tmp_path):
+    """A deal without a stage and without dates (the real HubSpot seed: no deal has a
+    stage or a close date): the stage default says it is open, and the close-date rule
+    with ``when: open`` reads that filled stage, not the empty one of the export."""
+    stageless: list[str] = []
+
+    def deals(frame):
+        rows = frame.index[frame["Deal Stage"].isin(OPEN_STAGES)][:3]
+        stageless.extend(frame.loc[rows, "Record ID"])
+        frame.loc[rows, ["Deal Stage", "Close Date"]] = ""
+        return frame
+
+    def edit(table):  # written before the stage rule it reads
+        table["defaults"] = {
+            "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
+            "stage": {"value": "Appointment Scheduled"},
+        }
+
+    tables = so.load(_hubspot(tmp_path, edit, deals))
+    o = tables.opportunities.set_index("opportunity_id")
+    assert (o.loc[stageless, "stage"] == "Appointment Scheduled").all()
+    expected = o.loc[stageless, "created_date"] + pd.Timedelta(days=90)
+    assert (o.loc[stageless, "close_date"] == expected).all()
+    assert tables.filled["opportunities.close_date"][0] >= len(stageless) == 3
+
+
 def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     def edit(table):
         table["defaults"] = {
