@@ -629,3 +629,16 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     assert why["ratio"] == pytest.approx(0.25)
     assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
+
+
+def test_an_empty_series_forecasts_the_months_after_its_last_one():
+    """No deal closed yet (the real HubSpot seed, data to 2020-12): the months ahead
+    follow the data's last month, not today's; their values are unknown (NaN)."""
+    empty = pd.Series(dtype=float, index=pd.Index([], dtype=object, name="month"))
+    f = fc.forecast(empty, 3, "2020-12")
+    assert list(f.mean.index) == ["2021-01", "2021-02", "2021-03"]
+    assert f.mean.isna().all()
+    regions = pd.DataFrame(index=pd.Index([], dtype=object, name="month"))
+    total, parts = fc.reconciled(regions, 3, "2020-12")
+    assert list(total.mean.index) == ["2021-01", "2021-02", "2021-03"] and parts == {}
+    assert fc.last_month("2020-Q4") == "2020-12"

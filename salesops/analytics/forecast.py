@@ -157,7 +157,7 @@ class Forecast:
         return replace(self, mean=pd.Series(mean, index=self.mean.index))
 
 
-def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
+def forecast(series: pd.Series, horizon: int = 12, last: str | None = None) -> Forecast:
     """Forecast a monthly series ``horizon`` months ahead (the rules are in the module).
 
     Parameters
@@ -167,6 +167,9 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
         missing months must already be zero-filled.
     horizon
         Months to forecast.
+    last
+        The series' last month (``"2020-12"``), for an empty series: the months ahead
+        follow it (without it, they follow the current month).
 
     Returns
     -------
@@ -178,7 +181,7 @@ def forecast(series: pd.Series, horizon: int = 12) -> Forecast:
     """
     history = as_monthly(series)
     y = history.to_numpy(float)
-    index = _future(history, horizon)
+    index = _future(history, horizon, last)
     if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
         nothing = np.full(horizon, np.nan)
         return Forecast(
@@ -288,13 +291,17 @@ def as_monthly(series: pd.Series) -> pd.Series:
     return s
 
 
-def _future(history: pd.Series, horizon: int) -> pd.Index:
-    """The index of the ``horizon`` months after ``history``."""
+def _future(history: pd.Series, horizon: int, last: str | None = None) -> pd.Index:
+    """The index of the ``horizon`` months after ``history`` (after ``last`` when the
+    history is empty and ``last`` is given: a CRM where no deal has closed yet)."""
     if pd.api.types.is_integer_dtype(history.index):
         first = int(history.index[-1]) + 1 if len(history) else 0
         return pd.RangeIndex(first, first + horizon)
-    last = pd.Period(history.index[-1], freq="M") if len(history) else pd.Period.now("M")
-    months = pd.period_range(last + 1, periods=horizon, freq="M")
+    if len(history):
+        final = pd.Period(history.index[-1], freq="M")
+    else:
+        final = pd.Period(last, freq="M") if last is not None else pd.Period.now("M")
+    months = pd.period_range(final + 1, periods=horizon, freq="M")
     return pd.Index(months.strftime("%Y-%m"), name="month")
 
 
@@ -397,14 +404,23 @@ def company_and_regions(
     reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
     computes it once.
     """
-    return reconciled(monthly_bookings(opportunities, period, by="region", stages=stages), horizon)
+    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+    return reconciled(regions, horizon, last_month(period))
 
 
-def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str, Forecast]]:
+def reconciled(
+    regions: pd.DataFrame, horizon: int, last: str | None = None
+) -> tuple[Forecast, dict[str, Forecast]]:
     """The forecast of the regions' total and of each region (columns of monthly
-    bookings), reconciled so that the regions add up to the total."""
-    total = forecast(regions.sum(axis=1), horizon)
-    return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+    bookings, whose last month is ``last``), reconciled so that the regions add up to
+    the total."""
+    total = forecast(regions.sum(axis=1), horizon, last)
+    return reconcile(total, {r: forecast(regions[r], horizon, last) for r in regions.columns})
+
+
+def last_month(period: Period | str) -> str:
+    """The label of the last month of ``period`` (``"2020-12"`` for 2020-Q4)."""
+    return f"{Period.parse(period).end - pd.Timedelta(days=1):%Y-%m}"
 
 
 def reps_of_region(
@@ -430,5 +446,5 @@ def reps_of_region(
         series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
         if pd.notna(rep.hire_date):
             series = series[series.index >= f"{rep.hire_date:%Y-%m}"]
-        own[rep.rep_id] = forecast(series, horizon)
+        own[rep.rep_id] = forecast(series, horizon, last_month(end))
     return split(region_forecast, own) if own else {}

@@ -50,8 +50,9 @@ def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
         months = [mo for mo in quarter.months if mo in frame.index]
         if len(months) < 3:
             raise ValueError(f"the forecast does not reach {quarter.label}: forecast further ahead")
-        f = frame.loc[months, "forecast"].sum()
-        s = sigma[months].sum()
+        # a month the forecast cannot know (no bookings history) leaves the quarter unknown
+        f = frame.loc[months, "forecast"].sum(min_count=len(months))
+        s = sigma[months].sum(min_count=len(months))
         rows[quarter.label] = {
             "forecast": f,
             "lower_80": max(f - Z80 * s, 0.0),
@@ -59,7 +60,7 @@ def top_down(forecast: Forecast, year: Period, growth: float) -> pd.DataFrame:
             "target": f * (1 + growth),
         }
     out = pd.DataFrame(rows).T.rename_axis("quarter")
-    out.loc["Year"] = out.sum()
+    out.loc["Year"] = out.sum(min_count=len(out))  # a quarter unknown: the year is too
     return out
 
 
@@ -219,7 +220,7 @@ def bottom_up(
         index=pd.Index(labels, name="quarter"),
     )
     out["capacity"] = out["current_reps"] + out["new_hires"]
-    out.loc["Year"] = out.sum()
+    out.loc["Year"] = out.sum(min_count=len(out))  # a quarter unknown: the year is too
     return out
 
 
@@ -227,12 +228,13 @@ def hires_needed(capacity: Capacity, gap: float, months: int = 12) -> pd.DataFra
     """Hires that close a yearly ``gap`` if they start at the beginning of each quarter.
 
     One hire starting in quarter q brings Σ of :meth:`Capacity.contribution` over the rest
-    of the year; hires = ⌈gap / that⌉ (0 when there is no gap).
+    of the year; hires = ⌈gap / that⌉ (0 when there is no gap; NaN when the gap is
+    unknown: no bookings history to forecast or to measure productivity from).
     """
     rows = {}
     for quarter in range(4):
         each = capacity.contribution(0.0, months, 3 * quarter).sum()
-        need = int(np.ceil(gap / each)) if gap > 0 and each > 0 else 0
+        need = int(np.ceil(gap / each)) if gap > 0 and each > 0 else 0.0 if gap <= 0 else np.nan
         rows[f"Q{quarter + 1}"] = {"bookings_per_hire": each, "hires": need}
     return pd.DataFrame(rows).T.rename_axis("start")
 
@@ -252,7 +254,7 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     add 16 sellers in a year): the plan shows a warning with these inputs instead.
     """
     current = float(plan.loc["Year", "current_reps"])
-    hires = int(need["hires"].min()) if len(need) else 0
+    hires = float(need["hires"].min()) if len(need) else 0.0  # NaN: the gap is unknown
     return pd.Series(
         {
             "gap": float(plan.loc["Year", "gap"]),
@@ -261,8 +263,8 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
             "per_seller": current / team if team else np.nan,
             "per_hire": float(need["bookings_per_hire"].max()) if len(need) else np.nan,
             "sellers": float(team),
-            "hires": float(hires),
-            "plan": bool(hires <= max_share * team),
+            "hires": hires,
+            "plan": bool(np.isnan(hires) or hires <= max_share * team),
         },
         dtype=object,
     )
@@ -324,8 +326,10 @@ def allocate(total: float, weights: pd.Series, unit: float = 1.0) -> pd.Series:
 
     Largest remainder: each gets ⌊total × wᵢ/Σw / unit⌋ units; the units left over go to
     the largest fractional parts (ties to the first). ``total`` must be a multiple of
-    ``unit``.
+    ``unit``. An unknown ``total`` (NaN: no target) gives unknown shares.
     """
+    if np.isnan(total):
+        return pd.Series(np.nan, index=weights.index)
     units = round(total / unit)
     raw = weights / weights.sum() * units
     base = np.floor(raw).astype(int)

@@ -105,7 +105,13 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     end = year(ctx).end
     horizon = (end.year - ctx.period.end.year) * 12 + (end.month - ctx.period.end.month)
     company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
-    return company if ctx.scope.level == "company" else regions[ctx.scope.value]
+    if ctx.scope.level == "company":
+        return company
+    if ctx.scope.value in regions:
+        return regions[ctx.scope.value]
+    # the region has no booking yet: no series, so its months ahead are unknown (NaN)
+    months = pd.Index([], dtype=object, name="month")
+    return fc.forecast(pd.Series(dtype=float, index=months), horizon, fc.last_month(ctx.period))
 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
@@ -249,7 +255,12 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
         )
         return viewed(frame, View(caption=caption, rows=dict(WARNING_ROWS.values())))
     caption = f"Hires that close the gap of {fmt.money(gap)}, by when they start"
-    if gap <= 0:
+    if pd.isna(gap):
+        caption = (
+            "The gap is unknown (–), and so are the hires that would close it: the target "
+            "or the capacity needs bookings history (won deals with amounts)"
+        )
+    elif gap <= 0:
         caption = f"No gap: capacity exceeds the target by {fmt.money(-gap)}"
     return viewed(need(ctx), View({"bookings_per_hire": "money", "hires": "number"}, caption))
 
@@ -257,7 +268,8 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
 @per_context
 def quotas(ctx: ReportContext) -> pd.DataFrame:
     """The year's target allocated to the active reps by each method (whole dollars)."""
-    total = round(float(target(ctx).loc["Year", "target"]))
+    total = float(target(ctx).loc["Year", "target"])
+    total = total if pd.isna(total) else round(total)  # unknown (no forecast): no quotas
     curve = capacity_model(ctx).ramp
     out = {}
     for method in METHODS:
@@ -273,8 +285,8 @@ def quotas(ctx: ReportContext) -> pd.DataFrame:
 
 def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
     """The quotas summed per region and method, with the total."""
-    q = quotas(ctx).groupby("region")[list(METHODS)].sum()
-    q.loc["Total"] = q.sum()
+    q = quotas(ctx).groupby("region")[list(METHODS)].sum(min_count=1)
+    q.loc["Total"] = q.sum(min_count=1)
     caption = f"{year(ctx).label} quota by region and method (each sums to the target)"
     return viewed(q, View(dict.fromkeys(METHODS, "money"), caption))
 
@@ -307,10 +319,17 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
             "rep": active.set_index("rep_id")["name"],
             "region": active.set_index("rep_id")["region"],
             "accounts": o.groupby("owner_id")["account_id"].nunique().reindex(ids).fillna(0),
-            "open_pipeline": open_.groupby("owner_id")["amount"].sum().reindex(ids).fillna(0.0),
+            "open_pipeline": _open_pipeline(open_, ids),
             "bookings_12m": booked.reindex(ids).fillna(0.0),
         }
     )
+
+
+def _open_pipeline(open_: pd.DataFrame, ids: pd.Index) -> pd.Series:
+    """Open amount per rep: 0 for a rep with no open deal, unknown (NaN) for one whose open
+    deals all lack an amount (not $0)."""
+    sums = open_.groupby("owner_id")["amount"].sum(min_count=1).reindex(ids)
+    return sums.where(sums.notna() | ids.isin(open_["owner_id"]), 0.0)
 
 
 def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -324,7 +343,9 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         f"{c.replace('_', ' ')} {fmt.decimal(v)}" for c, v in ineq.items()
     )
     return (
-        viewed(t.groupby("region")[measures].sum(), View(TERRITORY_FORMATS, "Per region")),
+        viewed(
+            t.groupby("region")[measures].sum(min_count=1), View(TERRITORY_FORMATS, "Per region")
+        ),
         viewed(t.set_index("rep"), View(TERRITORY_FORMATS, caption)),
     )
 
@@ -417,6 +438,8 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         "assumed": {"ramp": model.ramp_assumed, "attrition": model.attrition_assumed},
         "hiring": {k: plain(float(v)) for k, v in hiring(ctx).drop("plan").items()}
         | {"plan": bool(hiring(ctx)["plan"])},
-        "hires_needed": {q: int(h) for q, h in need(ctx)["hires"].items()},
-        "quota_total": {k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum().items()},
+        "hires_needed": {q: None if pd.isna(h) else int(h) for q, h in need(ctx)["hires"].items()},
+        "quota_total": {
+            k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum(min_count=1).items()
+        },
     }
