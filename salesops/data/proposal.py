@@ -29,6 +29,7 @@ from salesops.data.profiles import (
     profile,
 )
 from salesops.data.synonyms import (
+    CLOSE_WORDS,
     COLUMN_NAMES,
     MONEY_WORDS,
     OWNER_WORDS,
@@ -264,6 +265,8 @@ def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
         if stages:
             p.columns["stage"] = stages[0].header
     dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
+    if len(dates) == 1 and set(words(dates[0].header)) & CLOSE_WORDS:
+        p.columns.setdefault("close_date", dates.pop().header)  # won_date: when deals closed
     if "created_date" not in p.columns and dates:
         p.columns["created_date"] = dates.pop(0).header  # the earliest: deals start first
     if "close_date" not in p.columns and dates:
@@ -272,6 +275,19 @@ def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
         money = [c for c in free if c.is_money and c.header not in p.columns.values()]
         if len(money) == 1:
             p.columns["amount"] = money[0].header
+
+
+def _lead_content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
+    """Leads' id and arrival that names did not place: the one column of unique values,
+    and the earliest date column."""
+    free = [c for c in f.columns.values() if c.header not in used]
+    if "lead_id" not in p.columns:
+        ids = [c for c in free if c.is_unique and not c.is_date]
+        if ids:
+            p.columns["lead_id"] = ids[0].header
+    dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
+    if "created_at" not in p.columns and dates:
+        p.columns["created_at"] = dates[0].header
 
 
 def _people_columns(p: TableProposal, f: FileProfile) -> None:
@@ -398,6 +414,9 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
             _content(opps, matched["opportunities"][0], used["opportunities"])
+        leads = proposal.table("leads")
+        if leads.source is not None:
+            _lead_content(leads, next(f for f in files if f.name == leads.source), used["leads"])
         if reps.source is not None:
             _people_columns(reps, next(f for f in files if f.name == reps.source))
             _check_managers(engine, reps)
