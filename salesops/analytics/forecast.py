@@ -179,14 +179,19 @@ def forecast(series: pd.Series, horizon: int = 12, last: str | None = None) -> F
         raising; an empty one (no month yet) returns NaN: unknown, not zero. The same
         series always gives the same forecast.
     """
+    unknown = int(pd.Series(series, dtype=float).isna().sum())  # before as_monthly fills
     history = as_monthly(series)
     y = history.to_numpy(float)
     index = _future(history, horizon, last)
-    if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
+    if len(y) == 0 or unknown:  # unknown, not zero: nothing says what the months ahead hold
         nothing = np.full(horizon, np.nan)
-        return Forecast(
-            history, pd.Series(nothing, index=index), nothing, "none", notes=["no history"]
-        )
+        note = "no history"
+        if unknown:
+            note = (
+                f"{unknown} of {len(y)} months have won deals without an amount: their "
+                "bookings are unknown, and so is the forecast"
+            )
+        return Forecast(history, pd.Series(nothing, index=index), nothing, "none", notes=[note])
     if not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
         return Forecast(
@@ -314,7 +319,8 @@ def monthly_bookings(
     *,
     stages: Stages,
 ) -> pd.Series | pd.DataFrame:
-    """Won amount per close month, zero-filled, for every month before ``end``'s end.
+    """Won amount per close month, zero-filled, for every month before ``end``'s end; NaN
+    for a month whose won deals all lack an amount (unknown, not $0).
 
     The series starts at ``start``, by default where the data can speak for bookings:
     the month of the first closed deal (:func:`salesops.analytics.gaps.bookings_start`).
@@ -331,9 +337,12 @@ def monthly_bookings(
     labels = pd.Index(months.strftime("%Y-%m"), name="month")
     won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
     month = won["close_date"].dt.strftime("%Y-%m").rename("month")
+    # a month whose won deals all lack an amount is unknown (NaN), not $0; a month
+    # without a won deal books 0
     if by is None:
-        return won.groupby(month)["amount"].sum().reindex(labels, fill_value=0.0)
-    table = won.groupby([month, won[by]])["amount"].sum().unstack(by, fill_value=0.0)
+        return won.groupby(month)["amount"].sum(min_count=1).reindex(labels, fill_value=0.0)
+    booked = won.groupby([month, won[by]])["amount"].sum(min_count=1)
+    table = booked.unstack(by, fill_value=0.0)
     return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)
 
 
@@ -414,7 +423,7 @@ def reconciled(
     """The forecast of the regions' total and of each region (columns of monthly
     bookings, whose last month is ``last``), reconciled so that the regions add up to
     the total."""
-    total = forecast(regions.sum(axis=1), horizon, last)
+    total = forecast(regions.sum(axis=1, skipna=False), horizon, last)  # unknown stays so
     return reconcile(total, {r: forecast(regions[r], horizon, last) for r in regions.columns})
 
 

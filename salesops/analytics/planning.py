@@ -178,7 +178,7 @@ def estimate(
     ]
     recent = recent[recent["month"] >= year[0].to_period("M")]
     ramped = recent.loc[recent["tenure"] > len(curve), "bookings"]
-    productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
+    productivity = cap.known_mean(ramped if len(ramped) else recent["bookings"])
     if end_dates:
         window = (end - pd.DateOffset(years=3), end)
         attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)
