@@ -134,6 +134,10 @@ def test_map_reads_fivetran_history_mode(tmp_path):
     ``_fivetran_start``; its ``created_date`` is the deal's, not the change's."""
     proposal = propose(_raw_copy("salesforce", tmp_path), ".")
     assert proposal.table("opportunity_history").columns["changed_at"] == "_fivetran_start"
+    # the deals' owner ids are hashed and the users' ids are not: map says so
+    warning = proposal.table("opportunities").warnings["owner_id"]
+    assert "0% of its values are rows of sf_user_data.id" in warning
+    assert "0% of its values" in "\n".join(proposal.summary())
 
 
 @pytest.mark.parametrize("name", EXPORTS)

@@ -54,6 +54,7 @@ class TableProposal:
     columns: dict[str, str] = field(default_factory=dict)
     how: str = ""  # how the table was found
     reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
+    warnings: dict[str, str] = field(default_factory=dict)  # mapped column: what to check
 
     def rows(self) -> list[tuple[str, str | None, str]]:
         """Each canonical column with its export header (None: missing) and whether the
@@ -313,6 +314,20 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["region"] = few[0].header
 
 
+def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
+    """Warn when the deals' owners are mostly not rows of the people file (an export
+    that hashes one id and not the other): validation would refuse every such deal."""
+    owner, key = deals.columns.get("owner_id"), reps.columns.get("rep_id")
+    if owner is None or key is None or reps.source is None or deals.source is None:
+        return
+    share = overlap(engine, deals.source, owner, reps.source, key)
+    if share < 0.8:
+        deals.warnings["owner_id"] = (
+            f"check: {share:.0%} of its values are rows of {reps.source}.{key}; the rest "
+            "would fail validation (hashed, or another id?)"
+        )
+
+
 def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
     """Leave out a manager column whose values are not the people's ids (managers named
     in a column of their own but not listed as people): validation would refuse them."""
@@ -414,6 +429,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
             _content(opps, matched["opportunities"][0], used["opportunities"])
+            _check_owners(engine, opps, reps)
         leads = proposal.table("leads")
         if leads.source is not None:
             _lead_content(leads, next(f for f in files if f.name == leads.source), used["leads"])
