@@ -343,5 +343,6 @@ def test_no_report_shows_zero_for_what_it_cannot_know(run):
     assert metrics["kpis"]["Average deal size"]["current"] is None
     assert all(v is None for v in forecast["forecast"].values())
     assert planning["target"] is None and planning["gap"] is None
+    assert planning["unknown"]["target"] and planning["unknown"]["gap"]  # with the reason
     assert all(v is None for v in planning["hires_needed"].values())
     assert all(v is None for v in planning["quota_total"].values())

@@ -18,8 +18,8 @@ from IPython.display import HTML
 
 from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
+from salesops.analytics import gaps, payouts
 from salesops.analytics import metrics as m
-from salesops.analytics import payouts
 from salesops.analytics import planning as pn
 from salesops.analytics.compensation import COMP_PLAN, CompPlan
 from salesops.config import resolve
@@ -425,21 +425,33 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values."""
     goal, cap, model = target(ctx), capacity(ctx), capacity_model(ctx)
+    f = forecast(ctx)
+    reason = "no deal has closed yet: no bookings history to forecast"
+    if f.model == "none" and f.notes and f.notes != ["no history"]:
+        reason = "; ".join(f.notes)
+    if pd.isna(model.productivity):
+        reason += "; no known bookings to measure productivity from"
+
+    def known(value: Any) -> Any:  # an unknown number: null, with the reason
+        return plain(value) if pd.notna(value) else gaps.Unknown(reason)
+
     return {
         "report": "planning",
         "scope": str(ctx.scope),
         "period": ctx.period.label,
         "year": year(ctx).label,
-        "target": plain(goal.loc["Year", "target"]),
-        "forecast": plain(goal.loc["Year", "forecast"]),
-        "capacity": plain(cap.loc["Year", "capacity"]),
-        "gap": plain(cap.loc["Year", "gap"]),
+        "target": known(goal.loc["Year", "target"]),
+        "forecast": known(goal.loc["Year", "forecast"]),
+        "capacity": known(cap.loc["Year", "capacity"]),
+        "gap": known(cap.loc["Year", "gap"]),
         "sellers": len(team(ctx)),
         "assumed": {"ramp": model.ramp_assumed, "attrition": model.attrition_assumed},
-        "hiring": {k: plain(float(v)) for k, v in hiring(ctx).drop("plan").items()}
+        "hiring": {k: known(float(v)) for k, v in hiring(ctx).drop("plan").items()}
         | {"plan": bool(hiring(ctx)["plan"])},
-        "hires_needed": {q: None if pd.isna(h) else int(h) for q, h in need(ctx)["hires"].items()},
+        "hires_needed": {
+            q: known(h if pd.isna(h) else int(h)) for q, h in need(ctx)["hires"].items()
+        },
         "quota_total": {
-            k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum(min_count=1).items()
+            k: known(v) for k, v in quotas(ctx)[list(METHODS)].sum(min_count=1).items()
         },
     }
