@@ -670,3 +670,39 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     assert why["ratio"] == pytest.approx(0.25)
     assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
+
+
+def test_an_empty_series_forecasts_the_months_after_its_last_one():
+    """No deal closed yet (the real HubSpot seed, data to 2020-12): the months ahead
+    follow the data's last month, not today's; their values are unknown (NaN)."""
+    empty = pd.Series(dtype=float, index=pd.Index([], dtype=object, name="month"))
+    f = fc.forecast(empty, 3, "2020-12")
+    assert list(f.mean.index) == ["2021-01", "2021-02", "2021-03"]
+    assert f.mean.isna().all()
+    regions = pd.DataFrame(index=pd.Index([], dtype=object, name="month"))
+    total, parts = fc.reconciled(regions, 3, "2020-12")
+    assert list(total.mean.index) == ["2021-01", "2021-02", "2021-03"] and parts == {}
+    assert fc.last_month("2020-Q4") == "2020-12"
+
+
+def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
+    """The real Olist export holds 841 won deals and no amount: its months are unknown
+    (NaN), not $0, and so is the forecast (not the 'zero' model), the company total and
+    a rep's productivity; a month with no won deal still books 0."""
+    from salesops.analytics import capacity
+
+    opps = so.load(tiny_dir).opportunities.copy()
+    august = (opps["stage"] == "Closed Won") & (
+        opps["close_date"].dt.strftime("%Y-%m") == "2026-08"
+    )
+    opps.loc[august, "amount"] = np.nan
+    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    assert np.isnan(series["2026-08"]) and series["2026-07"] == 8_000
+    f = fc.forecast(series, 3)
+    assert f.model == "none" and f.mean.isna().all()
+    assert "1 of 4 months have won deals without an amount" in f.notes[0]
+    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    total, _ = fc.reconciled(by_region, 3, "2026-10")
+    assert total.mean.isna().all()
+    assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
+    assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0

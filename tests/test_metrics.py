@@ -214,6 +214,17 @@ def test_growth_against_a_period_before_the_start_is_unknown_not_minus_100(tiny)
     assert m.bookings(o, "2026-06", stages=STAGES) == 0.0  # bookings themselves are unchanged
 
 
+def test_growth_of_a_series_that_has_not_started_is_unknown_now_too(tiny):
+    """The real HubSpot seed: no deal has ever closed. This month's bookings are not $0
+    beside an unknown previous month: there is no bookings series at all."""
+    o = tiny.opportunities
+    still_open = o[o["stage"].isin(STAGES.open_names)]
+    start = gaps.bookings_start(still_open, STAGES)
+    g = m.growth(lambda p: m.bookings(still_open, p, stages=STAGES), "2026-10", start)
+    assert np.isnan(g["current"]) and "no deal has closed yet" in gaps.why(g["current"])
+    assert gaps.why(g["previous"]) and gaps.why(g["vs_previous"])
+
+
 def test_naive_win_probability_seed_definition():
     assert m.naive_win_probability(30, 120) == pytest.approx(0.25)  # 1 month of a 4-month cycle
     assert m.naive_win_probability(200, 120) == 1.0

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import salesops as so
 from salesops.analytics import capacity, payouts
+from salesops.analytics import forecast as fc
 from salesops.analytics import planning as pn
 from salesops.analytics.compensation import CompPlan
 from salesops.analytics.forecast import Forecast
@@ -38,6 +39,25 @@ def test_top_down_by_hand():
     assert table.loc["Year", "target"] == pytest.approx(132.0)
     with pytest.raises(ValueError, match="does not reach 2028-Q1"):
         pn.top_down(forecast, Period.parse("2028"), 0.1)
+
+
+def test_a_forecast_that_cannot_be_known_gives_no_target_and_no_hires():
+    """A CRM where no deal has closed (the real HubSpot seed): the forecast is unknown,
+    so is every quarter's target and the year's (not $0), and so are the gap's hires,
+    the quotas and the hiring check (not 0 hires, not a warning)."""
+    empty = pd.Series(dtype=float, index=pd.Index([], dtype=object, name="month"))
+    forecast = fc.forecast(empty, 12, "2026-12")
+    assert list(forecast.mean.index[:2]) == ["2027-01", "2027-02"]
+    table = pn.top_down(forecast, Period.parse("2027"), growth=0.1)
+    assert table.isna().all().all(), table
+    model = pn.Capacity(100.0, pn.linear_ramp(6), attrition=0.0)
+    need = pn.hires_needed(model, float("nan"))
+    assert need["hires"].isna().all()
+    assert pn.hires_needed(model, -5.0)["hires"].eq(0).all()  # no gap: none, known
+    plan = pd.DataFrame({"current_reps": [np.nan], "target": [np.nan], "gap": [np.nan]})
+    check = pn.hiring_check(plan.set_axis(["Year"]), need, 3, 0.5)
+    assert np.isnan(check["hires"]) and check["plan"] is None  # no verdict on an unknown gap
+    assert pn.allocate(float("nan"), pd.Series([1.0, 2.0])).isna().all()
 
 
 def test_the_capacity_model_by_hand():

@@ -505,6 +505,32 @@ def test_defaults_chain_deals_without_any_date(tmp_path):
     assert tables.filled["opportunities.created_date"][0] == 4
 
 
+def test_when_open_reads_the_stage_its_own_default_filled(tmp_path):
+    """A deal without a stage and without dates (the real HubSpot seed: no deal has a
+    stage or a close date): the stage default says it is open, and the close-date rule
+    with ``when: open`` reads that filled stage, not the empty one of the export."""
+    stageless: list[str] = []
+
+    def deals(frame):
+        rows = frame.index[frame["Deal Stage"].isin(OPEN_STAGES)][:3]
+        stageless.extend(frame.loc[rows, "Record ID"])
+        frame.loc[rows, ["Deal Stage", "Close Date"]] = ""
+        return frame
+
+    def edit(table):  # written before the stage rule it reads
+        table["defaults"] = {
+            "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
+            "stage": {"value": "Appointment Scheduled"},
+        }
+
+    tables = so.load(_hubspot(tmp_path, edit, deals))
+    o = tables.opportunities.set_index("opportunity_id")
+    assert (o.loc[stageless, "stage"] == "Appointment Scheduled").all()
+    expected = o.loc[stageless, "created_date"] + pd.Timedelta(days=90)
+    assert (o.loc[stageless, "close_date"] == expected).all()
+    assert tables.filled["opportunities.close_date"][0] >= len(stageless) == 3
+
+
 def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     def edit(table):
         table["defaults"] = {
@@ -565,3 +591,23 @@ def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
     shutil.copytree(tiny_dir, folder)
     (folder / "notes.csv").write_bytes(b"")
     _same_tables(tiny, so.load(folder))
+
+
+def test_a_rep_whose_dates_are_all_ambiguous_reads_them_in_the_whole_columns_format(tmp_path):
+    """Olist writes dates DD-MM-YYYY: a rep whose only deal is dated 12-01-2018 cannot
+    tell day from month on their own rows; the format read on the whole column can. The
+    real Olist export failed three reps' reviews this way."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "opportunities.csv").write_text(
+        "opportunity_id,owner_id,region,created_date,close_date,stage,amount\n"
+        "d1,A,North,12-01-2018,06-11-2018,Closed Won,100\n"
+        "d2,B,North,25-01-2018,28-02-2018,Closed Won,200\n"
+    )
+    (folder / "reps.csv").write_text("rep_id,name,region\nA,Ann Lee,North\nB,Bo Sun,North\n")
+    tables = so.load(folder, scope="rep:A")
+    deal = tables.opportunities.iloc[0]
+    assert (deal["created_date"], deal["close_date"]) == (
+        pd.Timestamp("2018-01-12"),
+        pd.Timestamp("2018-11-06"),
+    )

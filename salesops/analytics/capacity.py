@@ -59,6 +59,15 @@ def team(
     return employed[employed["rep_id"].isin(ids) | hired]
 
 
+def known_mean(bookings: pd.Series) -> float:
+    """The mean of monthly ``bookings`` over the months whose bookings are known; NaN
+    when some are unknown (won deals without an amount) and none known has a booking:
+    an export whose won deals have no amounts books an unknown amount, not $0."""
+    if bookings.isna().any() and not (bookings.fillna(0.0) > 0).any():
+        return np.nan
+    return float(bookings.mean())
+
+
 def rep_months(
     opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
 ) -> pd.DataFrame:
@@ -75,7 +84,9 @@ def rep_months(
     first = start.to_period("M")
     last = (pd.Timestamp(window[1]) - pd.Timedelta(days=1)).to_period("M")
     won = opportunities[opportunities["stage"] == stages.won]
-    booked = won.groupby([won["owner_id"], won["close_date"].dt.to_period("M")])["amount"].sum()
+    months = won["close_date"].dt.to_period("M")
+    # a rep-month whose won deals all lack an amount: its bookings are unknown, not $0
+    booked = won.groupby([won["owner_id"], months])["amount"].sum(min_count=1)
     rows = []
     for rep in reps.itertuples():
         begin = first if pd.isna(rep.hire_date) else max(first, rep.hire_date.to_period("M") + 1)
@@ -122,7 +133,7 @@ def quarter_capacity(
     sellers = team(opportunities, reps, window, stages)
     history = rep_months(opportunities, sellers, window, stages)
     ramped = history[history["tenure"] >= ramp]
-    productivity = float(ramped["bookings"].mean()) if len(ramped) else np.nan
+    productivity = known_mean(ramped["bookings"]) if len(ramped) else np.nan
     quarter_months = pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
     factors = [
         ramp_factor(months_in_seat(hire, month), ramp)

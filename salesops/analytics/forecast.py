@@ -185,7 +185,9 @@ class Forecast:
         return replace(self, mean=pd.Series(mean, index=self.mean.index))
 
 
-def forecast(series: pd.Series, horizon: int = 12, min_priced: int = MIN_PRICED) -> Forecast:
+def forecast(
+    series: pd.Series, horizon: int = 12, last: str | None = None, min_priced: int = MIN_PRICED
+) -> Forecast:
     """Forecast a monthly series ``horizon`` months ahead (the rules are in the module).
 
     Parameters
@@ -195,6 +197,9 @@ def forecast(series: pd.Series, horizon: int = 12, min_priced: int = MIN_PRICED)
         missing months must already be zero-filled.
     horizon
         Months to forecast.
+    last
+        The series' last month (``"2020-12"``), for an empty series: the months ahead
+        follow it (without it, they follow the current month).
     min_priced
         Months with priced bookings needed for a forecast (rule 3); below it the
         forecast is unknown. A rep's forecast, which only sets their share of their
@@ -209,11 +214,18 @@ def forecast(series: pd.Series, horizon: int = 12, min_priced: int = MIN_PRICED)
         priced months, returns NaN with the reason (:attr:`Forecast.unknown`): unknown,
         not zero. The same series always gives the same forecast.
     """
+    unknown = int(pd.Series(series, dtype=float).isna().sum())  # before as_monthly fills
     history = as_monthly(series)
     y = history.to_numpy(float)
-    index = _future(history, horizon)
+    index = _future(history, horizon, last)
     if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
         return _unknown(history, index, "no history")
+    unpriced = (
+        f"{unknown} of {len(y)} months have won deals without an amount: their bookings are "
+        "unknown, and so is the forecast"
+    )
+    if unknown and not np.any(y):
+        return _unknown(history, index, unpriced)
     if not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
         return Forecast(
@@ -238,6 +250,8 @@ def forecast(series: pd.Series, horizon: int = 12, min_priced: int = MIN_PRICED)
             f"{which}: a forecast needs at least {min_priced}, so it is unknown, not a line "
             f"through {'it' if priced == 1 else 'them'}",
         )
+    if unknown:
+        return _unknown(history, index, unpriced)
     if len(y) < MIN_MODELS:
         return _plain(history, y, index, notes)
     seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
@@ -343,13 +357,17 @@ def as_monthly(series: pd.Series) -> pd.Series:
     return s
 
 
-def _future(history: pd.Series, horizon: int) -> pd.Index:
-    """The index of the ``horizon`` months after ``history``."""
+def _future(history: pd.Series, horizon: int, last: str | None = None) -> pd.Index:
+    """The index of the ``horizon`` months after ``history`` (after ``last`` when the
+    history is empty and ``last`` is given: a CRM where no deal has closed yet)."""
     if pd.api.types.is_integer_dtype(history.index):
         first = int(history.index[-1]) + 1 if len(history) else 0
         return pd.RangeIndex(first, first + horizon)
-    last = pd.Period(history.index[-1], freq="M") if len(history) else pd.Period.now("M")
-    months = pd.period_range(last + 1, periods=horizon, freq="M")
+    if len(history):
+        final = pd.Period(history.index[-1], freq="M")
+    else:
+        final = pd.Period(last, freq="M") if last is not None else pd.Period.now("M")
+    months = pd.period_range(final + 1, periods=horizon, freq="M")
     return pd.Index(months.strftime("%Y-%m"), name="month")
 
 
@@ -362,7 +380,8 @@ def monthly_bookings(
     *,
     stages: Stages,
 ) -> pd.Series | pd.DataFrame:
-    """Won amount per close month, zero-filled, for every month before ``end``'s end.
+    """Won amount per close month, zero-filled, for every month before ``end``'s end; NaN
+    for a month whose won deals all lack an amount (unknown, not $0).
 
     The series starts at ``start``, by default where the data can speak for bookings:
     the month of the first closed deal (:func:`salesops.analytics.gaps.bookings_start`).
@@ -379,9 +398,12 @@ def monthly_bookings(
     labels = pd.Index(months.strftime("%Y-%m"), name="month")
     won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
     month = won["close_date"].dt.strftime("%Y-%m").rename("month")
+    # a month whose won deals all lack an amount is unknown (NaN), not $0; a month
+    # without a won deal books 0
     if by is None:
-        return won.groupby(month)["amount"].sum().reindex(labels, fill_value=0.0)
-    table = won.groupby([month, won[by]])["amount"].sum().unstack(by, fill_value=0.0)
+        return won.groupby(month)["amount"].sum(min_count=1).reindex(labels, fill_value=0.0)
+    booked = won.groupby([month, won[by]])["amount"].sum(min_count=1)
+    table = booked.unstack(by, fill_value=0.0)
     return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)
 
 
@@ -459,14 +481,23 @@ def company_and_regions(
     reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
     computes it once.
     """
-    return reconciled(monthly_bookings(opportunities, period, by="region", stages=stages), horizon)
+    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+    return reconciled(regions, horizon, last_month(period))
 
 
-def reconciled(regions: pd.DataFrame, horizon: int) -> tuple[Forecast, dict[str, Forecast]]:
+def reconciled(
+    regions: pd.DataFrame, horizon: int, last: str | None = None
+) -> tuple[Forecast, dict[str, Forecast]]:
     """The forecast of the regions' total and of each region (columns of monthly
-    bookings), reconciled so that the regions add up to the total."""
-    total = forecast(regions.sum(axis=1), horizon)
-    return reconcile(total, {r: forecast(regions[r], horizon) for r in regions.columns})
+    bookings, whose last month is ``last``), reconciled so that the regions add up to
+    the total."""
+    total = forecast(regions.sum(axis=1, skipna=False), horizon, last)  # unknown stays so
+    return reconcile(total, {r: forecast(regions[r], horizon, last) for r in regions.columns})
+
+
+def last_month(period: Period | str) -> str:
+    """The label of the last month of ``period`` (``"2020-12"`` for 2020-Q4)."""
+    return f"{Period.parse(period).end - pd.Timedelta(days=1):%Y-%m}"
 
 
 def of_region(
@@ -502,5 +533,5 @@ def reps_of_region(
         series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
         if pd.notna(rep.hire_date):
             series = series[series.index >= f"{rep.hire_date:%Y-%m}"]
-        own[rep.rep_id] = forecast(series, horizon, min_priced=1)  # it only sets a share
+        own[rep.rep_id] = forecast(series, horizon, last_month(end), min_priced=1)
     return split(region_forecast, own) if own else {}

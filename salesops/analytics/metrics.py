@@ -371,7 +371,8 @@ def growth(
     With ``start`` (:class:`~salesops.analytics.gaps.Start`, where the data can speak for
     ``what``), an earlier period that begins before the start is not computed: its value
     and the change against it are :class:`~salesops.analytics.gaps.Unknown` with the
-    reason, never a comparison with zero (−100% or +∞).
+    reason, never a comparison with zero (−100% or +∞). When the series has no start at
+    all (no deal has closed yet), the current value is unknown too.
 
     Returns
     -------
@@ -385,7 +386,10 @@ def growth(
             return start.unknown_for(q, what)
         return value(q)
 
-    now, prev, ly = value(p), at(p.previous()), at(p.same_period_last_year())
+    # no series at all (nothing has closed yet): the current value is unknown too, not 0
+    empty = start is not None and start.month is None
+    now = start.unknown_for(p, what) if empty and start is not None else value(p)
+    prev, ly = at(p.previous()), at(p.same_period_last_year())
 
     def change(before: float) -> float:
         if gaps.why(before):

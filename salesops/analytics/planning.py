@@ -161,7 +161,7 @@ def estimate(
     ]
     recent = recent[recent["month"] >= year[0].to_period("M")]
     ramped = recent.loc[recent["tenure"] > len(curve), "bookings"]
-    productivity = float(ramped.mean()) if len(ramped) else float(recent["bookings"].mean())
+    productivity = cap.known_mean(ramped if len(ramped) else recent["bookings"])
     if end_dates:
         window = (end - pd.DateOffset(years=3), end)
         attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)
@@ -244,7 +244,7 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     """
     current = float(plan.loc["Year", "current_reps"])
     gap, target = plan.at["Year", "gap"], plan.at["Year", "target"]
-    if gaps.why(gap):  # the target is unknown: so are the gap, the hires and the verdict
+    if pd.isna(gap):  # the target is unknown: so are the gap, the hires and the verdict
         hires: float = gap
         verdict: bool | None = None
     else:
@@ -321,8 +321,10 @@ def allocate(total: float, weights: pd.Series, unit: float = 1.0) -> pd.Series:
 
     Largest remainder: each gets ⌊total × wᵢ/Σw / unit⌋ units; the units left over go to
     the largest fractional parts (ties to the first). ``total`` must be a multiple of
-    ``unit``.
+    ``unit``. An unknown ``total`` (NaN: no target) gives unknown shares.
     """
+    if np.isnan(total):
+        return pd.Series(np.nan, index=weights.index)
     units = round(total / unit)
     raw = weights / weights.sum() * units
     base = np.floor(raw).astype(int)

@@ -78,8 +78,12 @@ class Dates:
         return out
 
 
-def read(text: pd.Series) -> Dates:
+def read(text: pd.Series, known: str | None = None) -> Dates:
     """Read a column of dates written as text with one format (see the module).
+
+    ``known`` is the format already read on the whole column, when ``text`` is a part of
+    it (a region's or a rep's rows, which may hold only values such as ``12-01-2018``
+    that do not tell the day from the month on their own).
 
     Returns naive timestamps (UTC where a value carries a zone), NaT for missing, unread
     and unreadable values.
@@ -90,6 +94,10 @@ def read(text: pd.Series) -> Dates:
     counts = {fmt: int(values.notna().sum()) for fmt, values in parsed.items()}
     best = max(counts, key=lambda fmt: counts[fmt])
     none = pd.Series(False, index=text.index)
+    if known in parsed:  # the whole column's format: no guess to make on a part of it
+        readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
+        values = parsed[known]
+        return Dates(values, known, readable & values.isna(), none, text, counts[known])
     if not counts[best]:  # no value is a date in any format
         return Dates(parsed[best], None, none, none, text)
     readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)

@@ -101,7 +101,8 @@ def render(name: str, location: str, proposal: Proposal) -> str:
         lines += [f"    from: {_scalar(p.source)}", "    columns:"]
         for column, header, need in p.rows():
             if header is not None:
-                lines.append(f"      {column}: {_scalar(header)}")
+                note = f"   # {p.warnings[column]}" if column in p.warnings else ""
+                lines.append(f"      {column}: {_scalar(header)}{note}")
             else:
                 lines.append(f"      # {column}: missing ({need}): {p.reasons.get(column, '')}")
         if p.table == "opportunities":
@@ -142,7 +143,8 @@ def summary(proposal: Proposal) -> list[str]:
         out.append(f"{p.table} <- {p.source} ({p.how})")
         for column, header, need in p.rows():
             if header is not None:
-                out.append(f"  {column:<18} <- {header}")
+                note = p.warnings.get(column)
+                out.append(f"  {column:<18} <- {header}" + (f"  ({note})" if note else ""))
             else:
                 out.append(f"  {column:<18}    missing ({need}): {p.reasons.get(column, '')}")
     if proposal.stage_counts:

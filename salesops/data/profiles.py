@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from salesops.data import dates
 from salesops.data.engines import DuckDBEngine, ident, quote
 
 # A column of a few repeated values: at most this many distinct ones.
 FEW = 30
+# Text values read to tell whether a column holds dates written as text (DD-MM-YYYY, ...),
+# and the share of them that must read as dates in the column's one format.
+DATE_SAMPLE = 500
+DATE_SHARE = 0.9
 # Words in a stage value that say it is one.
 STAGE_WORDS = (
     "won",
@@ -45,6 +50,7 @@ class ColumnProfile:
     nulls: int
     minimum: str | None = None
     values: dict[str, int] = field(default_factory=dict)  # the few values, with counts
+    date_format: str | None = None  # text that reads as dates, in this one format
 
     @property
     def filled(self) -> int:
@@ -53,7 +59,8 @@ class ColumnProfile:
 
     @property
     def is_date(self) -> bool:
-        return self.type.startswith(("DATE", "TIMESTAMP"))
+        """Typed as dates, or text whose values read as dates in one format."""
+        return self.type.startswith(("DATE", "TIMESTAMP")) or self.date_format is not None
 
     @property
     def is_number(self) -> bool:
@@ -118,6 +125,11 @@ def profile(engine: DuckDBEngine, name: str) -> FileProfile:
         columns[row.column_name] = ColumnProfile(
             row.column_name, str(row.column_type).upper(), rows, distinct, nulls, minimum
         )
+    for column in columns.values():
+        if column.type == "VARCHAR" and column.filled:
+            _text_dates(engine, name, column)
+        if column.nulls == 0 and column.distinct >= 0.9 * rows and not column.is_date:
+            column.distinct = exact_distinct(engine, name, column.header)  # an id, exactly
     few = [c for c in columns.values() if not c.is_number and not c.is_date and c.distinct <= FEW]
     for column in few:
         column.distinct = exact_distinct(engine, name, column.header)  # approx_unique is not
@@ -130,6 +142,25 @@ def profile(engine: DuckDBEngine, name: str) -> FileProfile:
             )
             column.values = dict(zip(counts["v"], counts["n"].astype(int), strict=True))
     return FileProfile(name, rows, columns)
+
+
+def _text_dates(engine: DuckDBEngine, name: str, column: ColumnProfile) -> None:
+    """Mark a text column whose values read as dates in one format (``26-02-2018 19:58``),
+    with the earliest of them as its minimum (written YYYY-MM-DD, so that minimums compare)."""
+    header = quote(column.header)
+    sample = engine.query(
+        f"SELECT {header} AS v FROM {ident(name)} WHERE {header} IS NOT NULL LIMIT {DATE_SAMPLE}",
+        {},
+    )["v"]
+    read = dates.read(sample.astype(str))
+    if read.format is None or read.read < DATE_SHARE * len(sample):
+        return
+    values = engine.query(f"SELECT DISTINCT {header} AS v FROM {ident(name)}", {})["v"]
+    every = dates.read(values.dropna().astype(str))
+    if every.format is None or every.read < DATE_SHARE * int(values.notna().sum()):
+        return
+    column.date_format = every.format
+    column.minimum = every.values.min().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def exact_distinct(engine: DuckDBEngine, name: str, header: str) -> int:
@@ -173,7 +204,7 @@ def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> 
     whose deals have no created date yet comes first)."""
     sql = (
         f"SELECT CAST({quote(stage)} AS VARCHAR) AS s, "
-        f"median(CAST({quote(created)} AS TIMESTAMP)) AS m FROM {ident(deals)} "
+        f"median(TRY_CAST({quote(created)} AS TIMESTAMP)) AS m FROM {ident(deals)} "
         f"WHERE {quote(stage)} IS NOT NULL GROUP BY 1 ORDER BY m DESC NULLS FIRST, 1"
     )
     return list(engine.query(sql, {})["s"])

@@ -29,6 +29,7 @@ from salesops.data.profiles import (
     profile,
 )
 from salesops.data.synonyms import (
+    CLOSE_WORDS,
     COLUMN_NAMES,
     MONEY_WORDS,
     OWNER_WORDS,
@@ -53,6 +54,7 @@ class TableProposal:
     columns: dict[str, str] = field(default_factory=dict)
     how: str = ""  # how the table was found
     reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
+    warnings: dict[str, str] = field(default_factory=dict)  # mapped column: what to check
 
     def rows(self) -> list[tuple[str, str | None, str]]:
         """Each canonical column with its export header (None: missing) and whether the
@@ -264,6 +266,8 @@ def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
         if stages:
             p.columns["stage"] = stages[0].header
     dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
+    if len(dates) == 1 and set(words(dates[0].header)) & CLOSE_WORDS:
+        p.columns.setdefault("close_date", dates.pop().header)  # won_date: when deals closed
     if "created_date" not in p.columns and dates:
         p.columns["created_date"] = dates.pop(0).header  # the earliest: deals start first
     if "close_date" not in p.columns and dates:
@@ -272,6 +276,19 @@ def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
         money = [c for c in free if c.is_money and c.header not in p.columns.values()]
         if len(money) == 1:
             p.columns["amount"] = money[0].header
+
+
+def _lead_content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
+    """Leads' id and arrival that names did not place: the one column of unique values,
+    and the earliest date column."""
+    free = [c for c in f.columns.values() if c.header not in used]
+    if "lead_id" not in p.columns:
+        ids = [c for c in free if c.is_unique and not c.is_date]
+        if ids:
+            p.columns["lead_id"] = ids[0].header
+    dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
+    if "created_at" not in p.columns and dates:
+        p.columns["created_at"] = dates[0].header
 
 
 def _people_columns(p: TableProposal, f: FileProfile) -> None:
@@ -295,6 +312,20 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             few = [c for c in few if not all(PERSON.fullmatch(v) for v in c.values)]
         if len(few) == 1:
             p.columns["region"] = few[0].header
+
+
+def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
+    """Warn when the deals' owners are mostly not rows of the people file (an export
+    that hashes one id and not the other): validation would refuse every such deal."""
+    owner, key = deals.columns.get("owner_id"), reps.columns.get("rep_id")
+    if owner is None or key is None or reps.source is None or deals.source is None:
+        return
+    share = overlap(engine, deals.source, owner, reps.source, key)
+    if share < 0.8:
+        deals.warnings["owner_id"] = (
+            f"check: {share:.0%} of its values are rows of {reps.source}.{key}; the rest "
+            "would fail validation (hashed, or another id?)"
+        )
 
 
 def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
@@ -398,6 +429,10 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
             _content(opps, matched["opportunities"][0], used["opportunities"])
+            _check_owners(engine, opps, reps)
+        leads = proposal.table("leads")
+        if leads.source is not None:
+            _lead_content(leads, next(f for f in files if f.name == leads.source), used["leads"])
         if reps.source is not None:
             _people_columns(reps, next(f for f in files if f.name == reps.source))
             _check_managers(engine, reps)

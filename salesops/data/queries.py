@@ -279,7 +279,9 @@ class TableQuery:
         if rule.when is None:
             return value
         names = self.stages.open_names if rule.when == "open" else self.stages.closed_names
-        stage = self.column("stage") or "NULL"
+        # the stage as its own defaults filled it (a deal the export leaves without one)
+        filled = self.column if "stage" in chain else lambda n: self.filled(n, chain)
+        stage = filled("stage") or "NULL"
         values = ", ".join(literal(v) for v in names)
         return f"CASE WHEN {stage} IN ({values}) THEN {value} END"
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from salesops.data import filters, queries
+from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
-from salesops.data.engines import DuckDBEngine
+from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.history import by_deal
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import REQUIRED, TABLES, Tables
@@ -32,7 +32,7 @@ from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
-from salesops.data.validation import validate
+from salesops.data.validation import DATE_FORMATS, validate
 
 
 class Source(Catalog):
@@ -44,6 +44,8 @@ class Source(Catalog):
         super().__init__(source, stages)
         self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
         self._marks: dict[str, pd.DataFrame] = {}  # per row, what defaults filled (last read)
+        # each text date column's format on the whole export column (None: ambiguous)
+        self._formats: dict[tuple[str, str], str | None] = {}
 
     def __enter__(self) -> Source:
         return self
@@ -208,12 +210,48 @@ class Source(Catalog):
             until = Period.parse(period, as_of=as_of).end
         since = None if since is None else pd.Timestamp(since)
         raw = self.raw(scope, until, since, skip=broken)
+        for table, frame in raw.items():
+            frame.attrs[DATE_FORMATS] = self.date_formats(table, frame)
         if check_mode(on_invalid) == "quarantine":
             loaded = set_aside(raw, self.stages, self.spec.label, problems)
         else:
             loaded = validate(raw, self.stages, self.spec.label, problems)
         del raw  # the coerced tables replace the raw ones
         return self._known(loaded, as_of, until)
+
+    def date_formats(self, table: str, frame: pd.DataFrame) -> dict[str, str]:
+        """The one format of each date column that ``frame`` (a part of ``table``) holds
+        as text, read on the whole export column: a region's or a rep's rows may hold
+        only values that do not tell the day from the month (``12-01-2018``) on their
+        own. A column whose whole reading is ambiguous gets none (validation says so)."""
+        text = [
+            c.name
+            for c in TABLES[table].columns
+            if c.kind in ("date", "timestamp")
+            and c.name in frame
+            and frame[c.name].notna().any()
+            and not pd.api.types.is_datetime64_any_dtype(frame[c.name])
+        ]
+        selected = self.select(table) if text else None
+        if selected is None:
+            return {}
+        out = {}
+        for name in text:
+            key = (table, name)
+            if key not in self._formats:
+                column = quote(name)
+                values = self.engine.query(
+                    f"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM ({selected[0]}) AS s "
+                    f"WHERE {column} IS NOT NULL",
+                    {},
+                )["v"]
+                read = dates.read(values)
+                clear = read.format is not None and not read.ambiguous.any()
+                self._formats[key] = read.format if clear else None
+            known = self._formats[key]
+            if known is not None:
+                out[name] = known
+        return out
 
     def _known(self, tables: Tables, as_of: pd.Timestamp, until: pd.Timestamp | None) -> Tables:
         """Validated ``tables`` as known before ``until``, with what defaults filled."""

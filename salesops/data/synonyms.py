@@ -45,7 +45,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "region": ("region", "regionc", "territory", "division", "salesregionc", "team"),
     "segment": ("segment", "segmentc", "type"),
     "product": ("product", "productline", "productfamilyc", "productfamily"),
-    "lead_source": ("leadsource", "source", "originalsource"),
+    "lead_source": ("leadsource", "source", "originalsource", "origin"),
     "created_date": (
         "createddate",
         "createdate",
@@ -67,7 +67,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "stage": ("stagename", "stage", "dealstage", "pipelinestageid", "stageid"),
     "amount": ("amount", "value", "dealvalue", "quotaamount", "quota"),
     "forecast_category": ("forecastcategoryname", "forecastcategory"),
-    "changed_at": ("createddate", "changedat", "changed", "date"),
+    # Fivetran's history mode: a row is a version of the record, begun at _fivetran_start
+    "changed_at": ("fivetranstart", "createddate", "changedat", "changed", "date"),
     "rep_id": ("id", "ownerid", "userid", "quotaownerid", "rep", "name"),
     "name": ("name", "ownername", "fullname", "firstandlastname"),
     "manager_id": ("managerid", "manager", "reportingtoid", "managerownerid"),
@@ -78,7 +79,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "month": ("startdate", "month", "period"),
     "lead_id": ("recordid", "leadid", "id"),
     "created_at": ("createdtime", "createddate", "createdat", "created"),
-    "source": ("leadsource", "source"),
+    "source": ("leadsource", "source", "origin"),
     "first_response_at": ("firstresponseat", "firstresponse", "firstcontacted", "firsttouch"),
     "converted_at": ("convertedtime", "converteddate", "convertedat"),
     "activity_id": ("activityid", "id"),
@@ -95,6 +96,8 @@ PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: prope
 MONEY_WORDS = ("amount", "value", "revenue", "price", "total", "arr", "mrr", "acv")
 OWNER_WORDS = ("owner", "rep", "agent", "seller", "salesperson", "assigned", "user")
 REGION_WORDS = ("region", "regional", "office", "territory", "division", "area")
+# A lone date column named with one of these is when deals closed (``won_date``).
+CLOSE_WORDS = frozenset({"won", "close", "closed", "closing", "lost", "signed"})
 
 
 def normalize(name: str) -> str:

@@ -44,6 +44,11 @@ FINITE_RULE = "must be a finite number (not inf)"
 REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
 
 
+# ``frame.attrs`` key: the format of each text date column, read on the whole export column
+# by the source (a scope's slice may hold only day-month-ambiguous values).
+DATE_FORMATS = "salesops_date_formats"
+
+
 def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFailure]]:
     """Cast the columns of ``frame`` to their canonical types.
 
@@ -59,11 +64,12 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     spec = TABLES[table]
     out = {}
     failures = []
+    known = frame.attrs.get(DATE_FORMATS, {})  # text date formats read on whole columns
     for col in spec.columns:
         raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
         formats: list[tuple[str, pd.Series]] = []  # a text date column's format rules
         if col.kind in ("date", "timestamp"):
-            value, formats, fmt = _to_datetime(raw, col.kind)
+            value, formats, fmt = _to_datetime(raw, col.kind, known.get(col.name))
             rule = f"must be a date ({fmt})" if col.kind == "date" else "must be a date-time"
         elif col.kind in ("money", "count"):
             value = pd.to_numeric(raw, errors="coerce").astype("float64")
@@ -83,15 +89,17 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     return pd.DataFrame(out, index=frame.index), failures
 
 
-def _to_datetime(raw: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+def _to_datetime(
+    raw: pd.Series, kind: str, known: str | None = None
+) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
     """``raw`` as dates; for text, the broken rules of its one format and that format
-    (:func:`salesops.data.dates.read`)."""
+    (:func:`salesops.data.dates.read`; ``known``: the format of the whole column)."""
     rules: list[tuple[str, pd.Series]] = []
     fmt = "YYYY-MM-DD"
     if pd.api.types.is_datetime64_any_dtype(raw):
         value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
     else:
-        read = dates.read(raw)
+        read = dates.read(raw, known)
         value, rules, fmt = read.values, read.rules(), read.format or fmt
     value = value.astype("datetime64[ns]")
     return (value.dt.normalize() if kind == "date" else value), rules, fmt

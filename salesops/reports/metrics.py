@@ -100,10 +100,12 @@ def title(ctx: ReportContext) -> HTML:
     return heading(f"{ctx.who} · {ctx.period.label} · {ctx.data_as_of}", ctx.tables)
 
 
-def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> float:
-    """The open pipeline due to close in ``window``, as it stood at ``moment`` (rebuilt
-    from the stage history; without one, only as exported, for moments after the period).
-    Unknown, with the reason, when it cannot be rebuilt or no open deal has an amount."""
+def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period | None) -> float:
+    """The open pipeline due to close in ``window`` (any time: None), as it stood at
+    ``moment`` (rebuilt from the stage history; without one, only as exported, for
+    moments after the period). Unknown, with the reason, when it cannot be rebuilt (no
+    history, or a history that starts after ``moment`` while deals were created before
+    it: a connector that began recording later) or no open deal has an amount."""
     history, as_of = ctx.tables.opportunity_history, ctx.tables.as_of
     if history is None:
         exported = as_of is None or moment >= as_of.to_period("M").start_time
@@ -113,6 +115,14 @@ def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period) -> flo
                 "which this source does not have"
             )
         return pl.pipeline(ctx.tables.opportunities, window, stages=ctx.stages)["amount"]
+    o = ctx.tables.opportunities
+    existing = o.loc[o["created_date"] < moment, "opportunity_id"]
+    recorded = history.loc[history["changed_at"] < moment, "opportunity_id"]
+    if len(existing) and not existing.isin(recorded).any():
+        return gaps.Unknown(
+            f"none of the {len(existing):,} deals created before {moment:%d %b %Y} has a "
+            "stage history row before then: the pipeline cannot be rebuilt at that moment"
+        )
     return pl.pipeline_as_of(history, moment, window, stages=ctx.stages)["amount"]
 
 
@@ -250,11 +260,29 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
             for name in frame.index
         },
         deals=len(ctx.tables.opportunities),
+        **details(ctx),
         starts={
             "bookings": None if booked.month is None else str(booked.month),
             "pipeline": None if piped.month is None else str(piped.month),
         },
     )
+
+
+def details(ctx: ReportContext) -> dict[str, Any]:
+    """The summary's figures beyond the tiles: the period's sales cycle (mean and median
+    days), bookings by month as the trend shows them, and the whole open pipeline (any
+    close date) at the period's end and the previous period's."""
+    cycle = m.sales_cycle(ctx.tables.opportunities, ctx.period, stages=ctx.stages)
+    trail = trend(ctx)
+    by_month = None
+    if isinstance(trail, pd.DataFrame):
+        by_month = {month: plain(v) for month, v in trail["bookings"].items()}
+    moments = (ctx.period.end, ctx.period.shift(-1).end)
+    return {
+        "cycle": {k: plain(cycle[k]) for k in ("mean_days", "median_days")},
+        "bookings_by_month": by_month,
+        "open_pipeline": {f"{t:%Y-%m-%d}": plain(pipeline_at(ctx, t, None)) for t in moments},
+    }
 
 
 @section("The bookings trend", needs=["opportunities.amount"])

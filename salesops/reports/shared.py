@@ -22,7 +22,7 @@ import pandas as pd
 
 from salesops.analytics import backtest as bt
 from salesops.analytics import probability
-from salesops.analytics.forecast import Forecast, monthly_bookings, reconciled
+from salesops.analytics.forecast import Forecast, last_month, monthly_bookings, reconciled
 from salesops.analytics.peers import Peers
 from salesops.analytics.probability import WinModel
 from salesops.data.model import Tables
@@ -44,7 +44,8 @@ def forecasts(
     """:func:`salesops.analytics.forecast.company_and_regions`, computed once per regions' monthly
     series and horizon."""
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
-    return cached("forecasts", [regions, horizon], lambda: reconciled(regions, horizon))
+    last = last_month(period)
+    return cached("forecasts", [regions, horizon, last], lambda: reconciled(regions, horizon, last))
 
 
 def win_model(
