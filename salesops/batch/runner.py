@@ -365,8 +365,8 @@ def _execute_all(
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
 
-        try:
-            client = Client(cluster, timeout="10s")
+        try:  # waits distributed.comm.timeouts.connect (Dask's setting, 30 s by default)
+            client = Client(cluster)
         except OSError as exc:
             raise ConfigError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
         with client:
