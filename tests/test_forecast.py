@@ -571,6 +571,7 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
 
 def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     (tmp_path / "parameters").mkdir()
     for name in ("stages.yml", "settings.yml"):
         (tmp_path / "parameters" / name).write_text((ROOT / "parameters" / name).read_text())
@@ -590,6 +591,7 @@ def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp
 
 def test_a_win_model_is_fitted_once_per_input(demo_tables, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     args = (demo_tables.opportunity_history, demo_tables.opportunities, demo_tables.as_of)
     fresh = pr.WinModel.fit(*args, stages=STAGES)  # pure: nothing on disk
     assert not (tmp_path / ".cache").exists()
