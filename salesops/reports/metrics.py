@@ -42,6 +42,7 @@ from salesops.reports.display import (
     tone,
     viewed,
 )
+from salesops.reports.trend import trend as bookings_trend
 
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
 # What each headline KPI needs beyond deals (see salesops.data.coverage).
@@ -261,32 +262,15 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
 
 @section("The bookings trend", needs=["opportunities.amount"])
 def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
-    """Bookings, quota and attainment for each of the last ``months`` months, drawn as a
-    chart against quota where the source has quotas."""
+    """Bookings, quota and attainment for each of the last ``months`` months
+    (:func:`salesops.reports.trend.table`), drawn as a chart against quota where the
+    source has quotas."""
+    t = ctx.tables
     booked_from, _ = starts(ctx)
-    trail = [p for p in ctx.period.trailing_months(months) if not booked_from.before(p)]
-    if not trail:
-        empty = pd.DataFrame(columns=["bookings", "quota", "attainment"])
-        return viewed(empty, View(empty=gaps.sentence(booked_from, "bookings")))
-    window = (trail[0].start, trail[-1].end)
-    booked = m.bookings(ctx.tables.opportunities, window, by="month", stages=ctx.stages)
-    labels = [p.label for p in trail]
-    out = pd.DataFrame(index=pd.Index(labels, name="month"))
-    out["bookings"] = booked.reindex(labels).fillna(0.0)
-    q = ctx.tables.quotas
-    if q is not None:
-        inside = (q["month"] >= window[0]) & (q["month"] < window[1])
-        quota = q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum()
-        out["quota"] = quota.reindex(labels)
-    else:
-        out["quota"] = np.nan
-    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
-    against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
-    caption = f"Bookings{against}, {len(trail)} months to {ctx.period.label}"
-    if len(trail) < months:  # the series starts later: say where and why
-        caption += ". " + gaps.sentence(booked_from, "bookings")
-    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
-    return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
+    return bookings_trend(
+        t.opportunities, t.quotas, ctx.period, months,
+        start=booked_from, has_quotas=t.has("quotas"), stages=ctx.stages,
+    )  # fmt: skip
 
 
 @section("Open pipeline by stage", needs=["opportunities.amount"])

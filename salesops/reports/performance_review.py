@@ -40,6 +40,7 @@ from salesops.reports.display import (
     tiles_html,
     viewed,
 )
+from salesops.reports.trend import trend as bookings_trend
 
 PERIODS = {"Month": "month", "Quarter to date": "quarter", "Year to date": "year"}
 STALE = ["opportunity_id", "stage", "amount", "close_date", "days_past_close", "days_since_change"]
@@ -166,23 +167,18 @@ def _tiles(ctx: ReportContext, frame: pd.DataFrame) -> HTML:
 
 @section("The bookings trend", needs=["opportunities.amount"])
 def trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
-    """The rep's bookings, quota and attainment over the ``months`` months to the period."""
-    trail = ctx.period.trailing_months(months)
-    labels = [p.label for p in trail]
-    window = (trail[0].start, trail[-1].end)
-    quotas = own(ctx, "quotas")
-    if quotas is None:
-        booked = m.bookings(deals(ctx), window, by="month", stages=ctx.stages)
-        out = pd.DataFrame({"bookings": booked, "quota": np.nan})
-    else:
-        out = m.quota_attainment(deals(ctx), quotas, window, by="month", stages=ctx.stages)
-    out = out.reindex(labels).rename_axis("month")
-    out["bookings"] = out["bookings"].fillna(0.0)
-    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
-    against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
-    caption = f"Bookings{against}, {months} months to {ctx.period.label}"
-    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
-    return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
+    """The rep's bookings, quota and attainment over the ``months`` months to the period
+    (:func:`salesops.reports.trend.table`), from the month the data starts: the rep's
+    first closed deal, or the month they were hired if that is earlier (a month without a
+    win after joining is a true $0)."""
+    start = gaps.bookings_start(deals(ctx), ctx.stages)
+    hired = rep(ctx)["hire_date"]
+    if pd.notna(hired) and (start.month is None or pd.Period(hired, "M") < start.month):
+        start = gaps.Start(pd.Period(hired, "M"), "the month the rep was hired")
+    return bookings_trend(
+        deals(ctx), own(ctx, "quotas"), ctx.period, months,
+        start=start, has_quotas=ctx.tables.has("quotas"), stages=ctx.stages,
+    )  # fmt: skip
 
 
 @per_context
