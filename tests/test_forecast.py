@@ -631,3 +631,21 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     assert why["ratio"] == pytest.approx(0.25)
     assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
+
+
+def test_every_model_fit_runs_on_one_blas_thread():
+    """A model fit (through timeseries._quiet) sees one BLAS thread and the process's
+    limit is back after it: OpenBLAS's threads made fits 5 to 20 times slower when other
+    processes shared the cores (benchmarks/forecast_threads.py)."""
+    import scipy.linalg  # noqa: F401  (statsmodels' BLAS, loaded as a fit would)
+    from threadpoolctl import threadpool_info
+
+    from salesops.analytics import timeseries
+
+    def threads() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = threads()
+    inside = timeseries._quiet(threads)
+    assert inside and set(inside) == {1}
+    assert threads() == before
