@@ -190,10 +190,12 @@ def requires(ctx: Any, name: str, *needs: str) -> Missing | None:
     return Missing(name, tuple(lacking)) if lacking else None
 
 
-def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
-    """Declare what a section needs (tables, or ``table.column``): without it, the
-    section returns :class:`Missing` instead of numbers the data cannot support."""
-    needed = tuple(needs)
+def section(name: str) -> Callable[[F], F]:
+    """A report section titled ``name``, which needs what :data:`salesops.data.coverage.
+    SECTIONS` lists it under (tables, or ``table.column``; written there once, where
+    ``salesops validate`` reads it too): without it, the section returns
+    :class:`Missing` instead of numbers the data cannot support."""
+    needed = coverage.needs_of(name)
 
     def wrap(function: F) -> F:
         @functools.wraps(function)

@@ -260,7 +260,7 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
     }
 
 
-@section("The bookings trend", needs=["opportunities.amount"])
+@section("The bookings trend")
 def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
     """Bookings, quota and attainment for each of the last ``months`` months
     (:func:`salesops.reports.trend.table`), drawn as a chart against quota where the
@@ -273,7 +273,7 @@ def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
     )  # fmt: skip
 
 
-@section("Open pipeline by stage", needs=["opportunities.amount"])
+@section("Open pipeline by stage")
 def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
     """Open pipeline by stage at the end of the period, raw and weighted (as exported when
     there is no history to go back to the period's end with)."""
@@ -297,7 +297,7 @@ def waterfall_window(ctx: ReportContext) -> Period:
     return ctx.period.quarter() if ctx.period.grain == "month" else ctx.period
 
 
-@section("The pipeline waterfall", needs=["opportunity_history"])
+@section("The pipeline waterfall")
 def waterfall(ctx: ReportContext) -> pd.DataFrame:
     """How the pipeline due to close in the quarter moved during the period."""
     window = waterfall_window(ctx)
@@ -308,7 +308,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
 
 
-@section("Stage conversion", needs=["opportunity_history"])
+@section("Stage conversion")
 def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """Stage conversion of the deals created in the ``months`` up to the period's end (it
     needs the stage history: a lost deal's current stage does not say how far it got)."""
@@ -364,7 +364,7 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     return viewed(frame, View(BREAKDOWN_FORMATS, caption))
 
 
-@section("Lead response and conversion", needs=["leads"])
+@section("Lead response and conversion")
 def leads(ctx: ReportContext) -> pd.DataFrame:
     """Lead response and conversion by lead source for the period, and for all sources."""
     leads = ctx.tables.leads
@@ -386,7 +386,7 @@ def leads(ctx: ReportContext) -> pd.DataFrame:
     return viewed(stats, View(LEAD_FORMATS, caption))
 
 
-@section("Activity", needs=["activities"])
+@section("Activity")
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """Time selling and minutes per activity kind in the period."""
     acts = ctx.tables.activities
@@ -398,7 +398,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
 
 
-@section("Forecast precision", needs=["forecast_submissions"])
+@section("Forecast precision")
 def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     """Commit forecasts against bookings per month over the last ``months`` months."""
     subs = ctx.tables.forecast_submissions

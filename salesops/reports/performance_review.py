@@ -142,7 +142,7 @@ def bookings(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-@section("Attainment", needs=["opportunities.amount"])
+@section("Attainment")
 def attainment(ctx: ReportContext) -> pd.DataFrame:
     """:func:`bookings`, drawn as tiles: attainment where the source has quotas, else
     bookings."""
@@ -165,7 +165,7 @@ def _tiles(ctx: ReportContext, frame: pd.DataFrame) -> HTML:
     return HTML(tiles_html(tiles))
 
 
-@section("The bookings trend", needs=["opportunities.amount"])
+@section("The bookings trend")
 def trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """The rep's bookings, quota and attainment over the ``months`` months to the period
     (:func:`salesops.reports.trend.table`), from the month the data starts: the rep's
@@ -225,7 +225,7 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({"Percentile among peers": "number"}, caption, rows=rows))
 
 
-@section("Attainment among peers", needs=["quotas"])
+@section("Attainment among peers")
 def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     """The region's attainment over the last 3 months, unlabelled, with the rep's marked
     (``you``), drawn as a distribution."""
@@ -241,7 +241,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({"attainment": "pct"}, caption, draw))
 
 
-@section("Activity", needs=["activities"])
+@section("Activity")
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """The rep's activity mix in the last 3 months."""
     mix = m.activity_mix(own(ctx, "activities"), ctx.period.window(3))
@@ -331,7 +331,7 @@ def submissions(ctx: ReportContext) -> pd.DataFrame | None:
     return m.forecast_precision(chosen, deals(ctx), stages=ctx.stages)
 
 
-@section("Forecast precision", needs=["forecast_submissions"])
+@section("Forecast precision")
 def forecast_precision(ctx: ReportContext) -> pd.DataFrame:
     """The precision of the rep's own commit submissions over the last 6 months."""
     prec = submissions(ctx)
@@ -359,7 +359,7 @@ def statement(ctx: ReportContext) -> comp.Statement:
     )
 
 
-@section("The commission statement", needs=["quotas", "opportunities.amount"])
+@section("The commission statement")
 def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
     """The statement: commission per tier, and the true-up period's months with the total."""
     try:

@@ -329,7 +329,7 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-@section("Account rebalancing", needs=["opportunities.account_id"])
+@section("Account rebalancing")
 def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
     """Suggested account moves within each region, with the Gini before and after."""
     active = team(ctx)
@@ -374,7 +374,7 @@ def plans(ctx: ReportContext) -> dict[str, CompPlan]:
     return found
 
 
-@section("The cost of incentive pay", needs=["quotas"])
+@section("The cost of incentive pay")
 def compensation(ctx: ReportContext) -> pd.DataFrame:
     """Expected payout, spread and cost of sales of each plan, side by side, from
     simulated years of attainment."""
