@@ -37,9 +37,10 @@ test: $(DB)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## The edit-test loop: every test but those that run notebooks, drive Chromium or start PostgreSQL.
+## The edit-test loop: every test but those that run notebooks, drive Chromium or start
+## PostgreSQL, on a worker per core (pytest-xdist).
 test-fast: $(DB)
-	$(BIN)/python -m pytest tests -q -m "not notebook and not browser and not postgres"
+	$(BIN)/python -m pytest tests -q -n auto -m "not notebook and not browser and not postgres"
 
 ## JupyterLab on notebooks/ with the project's kernel, for analysts.
 lab: $(DB)

@@ -2,7 +2,8 @@
 files read with clear errors, and the company's settings (``parameters/settings.yml``).
 
 Every path derives from one root: ``$SALESOPS_HOME`` if set, else the checkout that
-holds this package, else the current directory.
+holds this package, else the current directory. The cache alone may live elsewhere
+(``$SALESOPS_CACHE``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ def root() -> Path:
     if (checkout / "parameters").is_dir():
         return checkout
     return Path.cwd()
+
+
+def cache_dir() -> Path:
+    """Where computed results are kept between processes (:func:`salesops.storage.cached`,
+    summaries of reports run by hand): ``$SALESOPS_CACHE`` if set, else ``.cache/`` under
+    the root. Deleting it loses nothing but time."""
+    env = os.environ.get("SALESOPS_CACHE")
+    return Path(env).resolve() if env else root() / ".cache"
 
 
 def parameters_dir() -> Path:

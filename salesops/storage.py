@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from salesops.config import root
+from salesops.config import cache_dir
 
 T = TypeVar("T")
 
@@ -98,7 +98,7 @@ def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: b
     the code; the key is :func:`salesops.fingerprint.digest` of the package's
     :func:`~salesops.fingerprint.code_hash` and ``parts`` (frames by content, a path by
     its file's bytes), the same function the runner's report fingerprints use. Files go
-    to ``.cache/<kind>/`` under the project root. While
+    to ``<kind>/`` under :func:`salesops.config.cache_dir`. While
     one process computes a result, another that needs the same one waits for it (an
     ``fcntl.flock`` on ``<key>.lock``, released however the first process ends) rather
     than computing it too. With ``enabled`` False the result is computed and the cache
@@ -112,7 +112,7 @@ def cached(kind: str, parts: Iterable[Any], compute: Callable[[], T], enabled: b
     if not enabled:
         return compute()
     key = fingerprint.digest([fingerprint.code_hash(), *parts])
-    folder = root() / ".cache" / kind
+    folder = cache_dir() / kind
     path = folder / f"{key}.pickle"
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)

@@ -19,6 +19,21 @@ from salesops import demo
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
+CACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's cache goes to a temporary folder, never the checkout's ``.cache/``
+    (kernels and workers inherit the variable). Tests that count cache files set their
+    own home and drop the variable."""
+    if "SALESOPS_CACHE" not in os.environ:
+        config.stash[CACHE] = os.environ["SALESOPS_CACHE"] = tempfile.mkdtemp(prefix="salesops-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if CACHE in config.stash:
+        shutil.rmtree(config.stash[CACHE], ignore_errors=True)
+        del os.environ["SALESOPS_CACHE"]
 
 
 @pytest.fixture(scope="session")

@@ -612,6 +612,7 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
 
 def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     (tmp_path / "parameters").mkdir()
     for name in ("stages.yml", "settings.yml"):
         (tmp_path / "parameters" / name).write_text((ROOT / "parameters" / name).read_text())
@@ -631,6 +632,7 @@ def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp
 
 def test_a_win_model_is_fitted_once_per_input(demo_tables, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     args = (demo_tables.opportunity_history, demo_tables.opportunities, demo_tables.as_of)
     fresh = pr.WinModel.fit(*args, stages=STAGES)  # pure: nothing on disk
     assert not (tmp_path / ".cache").exists()
@@ -706,3 +708,21 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
     assert total.mean.isna().all()
     assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
     assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0
+
+
+def test_every_model_fit_runs_on_one_blas_thread():
+    """A model fit (through timeseries._quiet) sees one BLAS thread and the process's
+    limit is back after it: OpenBLAS's threads made fits 5 to 20 times slower when other
+    processes shared the cores (benchmarks/forecast_threads.py)."""
+    import scipy.linalg  # noqa: F401  (statsmodels' BLAS, loaded as a fit would)
+    from threadpoolctl import threadpool_info
+
+    from salesops.analytics import timeseries
+
+    def threads() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = threads()
+    inside = timeseries._quiet(threads)
+    assert inside and set(inside) == {1}
+    assert threads() == before

@@ -121,6 +121,7 @@ def test_a_notebook_run_by_hand_leaves_the_published_summary_alone(tiny_dir, tmp
     home = tmp_path / "home"
     shutil.copytree(Path(__file__).parents[1] / "parameters", home / "parameters")
     monkeypatch.setenv("SALESOPS_HOME", str(home))  # the kernel inherits it
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     slug = Scope.parse("company").slug
     published = home / "reports" / "2026-09" / slug / "metrics.json"
     published.parent.mkdir(parents=True)

@@ -126,6 +126,7 @@ def test_cached_computes_once_per_content(monkeypatch, tmp_path):
     from salesops.storage import cached
 
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     calls = []
 
     def compute(frame: pd.DataFrame):

@@ -429,20 +429,23 @@ def test_the_plan_survives_a_killed_dask_worker(crm, tmp_path):
 
 
 def test_an_unreachable_cluster_is_a_plain_error(crm, tmp_path, capsys):
+    import dask
+
     plan = plan_file(tmp_path, [{"notebook": TINY, "scopes": ["company"]}])
-    code = cli.main(
-        [
-            "run",
-            str(plan),
-            "--source",
-            str(crm),
-            "--out",
-            str(tmp_path / "r"),
-            "--quiet",
-            "--cluster",
-            "tcp://127.0.0.1:9",
-        ]
-    )
+    with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}):
+        code = cli.main(
+            [
+                "run",
+                str(plan),
+                "--source",
+                str(crm),
+                "--out",
+                str(tmp_path / "r"),
+                "--quiet",
+                "--cluster",
+                "tcp://127.0.0.1:9",
+            ]
+        )
     assert code == 2 and "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 

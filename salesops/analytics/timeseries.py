@@ -28,10 +28,16 @@ Seasonality is used when the series has at least two years and its **seasonal
 strength** is at least 0.64 (:func:`seasonal_strength`).
 
 Statistical libraries (statsmodels) are imported here only, inside the functions.
+
+Every fit runs on one BLAS thread (:func:`_quiet`). The models' matrices are tiny, so
+OpenBLAS's threads add nothing, and when other processes share the cores (the run's
+workers, a notebook server) their spin-waiting made a demo forecast of company and regions
+take 5 to 20 s instead of under 1 s (``benchmarks/forecast_threads.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -132,8 +138,19 @@ def yearly_pattern(y: np.ndarray) -> tuple[bool, str]:
     return passed or strong, why
 
 
+@functools.cache
+def _blas() -> Any:
+    """The process's BLAS thread pools: NumPy's and SciPy's (which statsmodels uses),
+    found once."""
+    import scipy.linalg  # noqa: F401  (loads SciPy's BLAS before the pools are listed)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas")
+
+
 def _quiet(fit: Callable[[], T]) -> T:
-    with warnings.catch_warnings():
+    """``fit()`` without its warnings, on one BLAS thread (the limit is lifted after)."""
+    with warnings.catch_warnings(), _blas().limit(limits=1):
         warnings.simplefilter("ignore")
         return fit()
 

@@ -378,8 +378,8 @@ def _execute_all(jobs: list[Job], options: RunOptions) -> Iterator[Result]:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
 
-        try:
-            client = Client(options.cluster, timeout="10s")
+        try:  # waits distributed.comm.timeouts.connect (Dask's setting, 30 s by default)
+            client = Client(options.cluster)
         except OSError as exc:
             raise ConfigError(
                 f"cannot reach the Dask scheduler at {options.cluster}: {exc}"

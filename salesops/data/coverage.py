@@ -11,14 +11,41 @@ from collections.abc import Iterable, Mapping
 
 from salesops.data.model import Tables
 
-# A table, or a table.column, and the report sections that are empty without it.
+# A table, or a table.column, and what is empty without it: the report sections by their
+# titles (lower case; a section declared with salesops.reports.display.section takes its
+# needs from here, so each need is written once) and other items (tiles, breakdowns).
 SECTIONS: dict[str, tuple[str, ...]] = {
+    # the table every source has: the sections that need nothing more
+    "opportunities": (
+        "pipeline",
+        "breakdown",
+        "efficiency",
+        "data quality",
+        "comparison",
+        "cleanup",
+        "coaching",
+        "leaderboard",
+        "capacity table",
+        "territory",
+        "territory tables",
+        "monthly",
+        "models",
+        "quarter outlook",
+        "top deals",
+        "accuracy",
+        "ramp",
+        "hires",
+        "quota by region",
+        "fairness",
+    ),
     "opportunities.amount": (
         "bookings",
         "pipeline value",
         "deal size",
-        "quota attainment",
-        "commission statements",
+        "the bookings trend",
+        "open pipeline by stage",
+        "attainment",
+        "the commission statement",
         "the bookings forecast",
     ),
     "opportunities.forecast_category": ("the commit and best-case roll-up",),
@@ -28,21 +55,39 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "opportunities.account_id": ("territory accounts", "account rebalancing"),
     "opportunity_history": (
         "the pipeline waterfall",
+        "stage conversion",
         "slippage",
         "stale deals",
         "win-probability calibration",
         "pipeline as it stood on past days",
     ),
-    "quotas": ("quota attainment", "bookings against quota", "commission statements"),
+    "quotas": (
+        "quota attainment",
+        "attainment among peers",
+        "attainment across the team",
+        "the commission statement",
+        "the cost of incentive pay",
+    ),
     "reps.hire_date": ("ramping reps", "tenure", "the plan's measured ramp"),
     "reps.end_date": ("the plan's measured attrition",),
     "reps.email": ("report delivery by email",),
-    "leads": ("lead response", "lead conversion"),
+    "leads": ("lead response and conversion",),
     "leads.first_response_at": ("lead response time",),
     "leads.converted_at": ("lead conversion",),
-    "activities": ("activity and selling time",),
+    "activities": ("activity",),
     "forecast_submissions": ("forecast precision",),
 }
+
+
+def needs_of(section: str) -> tuple[str, ...]:
+    """What the report section titled ``section`` needs: each key of :data:`SECTIONS` that
+    lists it. A title listed nowhere is an error, so that a renamed section cannot lose
+    its needs without a word."""
+    title = section.lower()
+    needs = tuple(what for what, items in SECTIONS.items() if title in items)
+    if not needs:
+        raise ValueError(f"section {section!r} is in no entry of salesops.data.coverage.SECTIONS")
+    return needs
 
 
 def describe(what: str) -> str:

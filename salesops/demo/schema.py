@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from salesops.data.model import TABLES
+
 if TYPE_CHECKING:
     from salesops.demo.organisation import Organisation
 
+# The DuckDB type of each kind of canonical column (salesops.data.model.Column.kind).
+DUCKDB_TYPES = {"date": "DATE", "timestamp": "TIMESTAMP", "money": "DOUBLE", "count": "DOUBLE"}
+
+# Each canonical table's columns as DuckDB DDL, in the model's order: the demo writes every
+# table and column that salesops.data.model.TABLES defines, so the two cannot drift.
 SCHEMA = {
-    "reps": "rep_id VARCHAR, name VARCHAR, region VARCHAR, manager_id VARCHAR, role VARCHAR, "
-    "email VARCHAR, hire_date DATE, end_date DATE",
-    "opportunities": "opportunity_id VARCHAR, account_id VARCHAR, owner_id VARCHAR, "
-    "region VARCHAR, segment VARCHAR, product VARCHAR, lead_source VARCHAR, created_date DATE, "
-    "close_date DATE, stage VARCHAR, amount DOUBLE, forecast_category VARCHAR",
-    "opportunity_history": "opportunity_id VARCHAR, changed_at TIMESTAMP, stage VARCHAR, "
-    "amount DOUBLE, close_date DATE, forecast_category VARCHAR",
-    "quotas": "rep_id VARCHAR, month DATE, amount DOUBLE",
-    "leads": "lead_id VARCHAR, created_at TIMESTAMP, source VARCHAR, owner_id VARCHAR, "
-    "first_response_at TIMESTAMP, converted_at TIMESTAMP, opportunity_id VARCHAR",
-    "activities": "activity_id VARCHAR, rep_id VARCHAR, started_at TIMESTAMP, kind VARCHAR, "
-    "minutes DOUBLE, opportunity_id VARCHAR",
-    "forecast_submissions": "owner_id VARCHAR, period VARCHAR, submitted_at TIMESTAMP, "
-    "category VARCHAR, amount DOUBLE",
+    name: ", ".join(f"{c.name} {DUCKDB_TYPES.get(c.kind, 'VARCHAR')}" for c in table.columns)
+    for name, table in TABLES.items()
 }
 
 
@@ -33,4 +28,4 @@ def id_base(first_seat: int, org: Organisation) -> int:
 
 def columns(table: str) -> tuple[str, ...]:
     """The column names of a demo table, in order."""
-    return tuple(part.split()[0] for part in SCHEMA[table].split(", "))
+    return tuple(c.name for c in TABLES[table].columns)

@@ -33,7 +33,7 @@ from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
-from salesops.reports import plots, shared
+from salesops.reports import plots, shared, trend
 from salesops.reports.display import Tile, png, styled, tiles_html
 
 LOCK_ENV = "SALESOPS_SCOPE"
@@ -357,20 +357,12 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
     """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
     period = dash.period(dash.selection.period)
     opps = dash.tables.opportunities[dash.mask(dash.tables.opportunities)]
-    months = period.trailing_months(13)
-    window = (months[0].start, months[-1].end)
-    labels = [p.label for p in months]
-    booked = m.bookings(opps, window, by="month", stages=dash.stages).reindex(labels)
-    trend = pd.DataFrame({"bookings": booked.fillna(0.0)}, index=pd.Index(labels))
-    q = dash.tables.quotas
-    if q is not None:
-        q = q[dash.mask(q, "rep_id")]
-        inside = (q["month"] >= window[0]) & (q["month"] < window[1])
-        trend["quota"] = (
-            q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum().reindex(labels)
-        )
-    else:
-        trend["quota"] = np.nan
+    start = gaps.bookings_start(dash.tables.opportunities, dash.stages)
+    quotas = dash.tables.quotas
+    if quotas is not None:
+        quotas = quotas[dash.mask(quotas, "rep_id")]
+    trail = trend.months(period, 13, start)
+    booked = trend.table(opps, quotas, trail, stages=dash.stages)
     state = dash.state(period)
     pipe = pl.pipeline(state[dash.mask(state)], by="stage", stages=dash.stages)
     pipe = pipe.reindex(dash.stages.open_names).fillna(0)
@@ -379,7 +371,7 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
     for frame in (trend, pipe, table):  # money in the company's currency
         fmt.in_currency(frame, dash.settings.currency)
     return {
-        "trend": png(plots.bookings_trend(trend, f"Bookings{dash.against}, 13 months")),
+        "trend": png(plots.bookings_trend(booked, f"Bookings{dash.against}, {len(trail)} months")),
         "pipeline": png(
             plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
         ),

@@ -138,17 +138,18 @@ def summary_path(
     report: str, scope: Scope | str, period: Period | str, as_of: pd.Timestamp | None
 ) -> Path:
     """Where the summary of a report run by hand goes, when the run names no
-    ``summary_path``: ``.cache/summaries/<period>/<scope>/<report>.json``.
+    ``summary_path``: ``summaries/<period>/<scope>/<report>.json`` under
+    :func:`salesops.config.cache_dir` (``.cache/`` unless ``$SALESOPS_CACHE`` says).
 
     Never under ``reports/``: what is published there is what ``salesops run`` made and
     recorded in the manifest (the runner passes ``summary_path`` itself), and a notebook
     run by hand on other data or code must not change the numbers the portal and the
     emails quote beside the runner's HTML.
     """
-    from salesops.config import root
+    from salesops.config import cache_dir
 
     label = Period.parse(period, as_of=as_of).label
-    return root() / ".cache" / "summaries" / label / Scope.parse(scope).slug / f"{report}.json"
+    return cache_dir() / "summaries" / label / Scope.parse(scope).slug / f"{report}.json"
 
 
 @dataclass(frozen=True)
@@ -195,12 +196,13 @@ def requires(ctx: Any, name: str, *needs: str) -> Missing | None:
     return Missing(name, tuple(lacking)) if lacking else None
 
 
-def section(name: str, needs: Iterable[str] = ()) -> Callable[[F], F]:
-    """Declare what a section needs (tables, or ``table.column``): without it, the
-    section returns :class:`Missing` instead of numbers the data cannot support. The
-    frames a section returns carry the context's currency
-    (:func:`salesops.reports.formatting.in_currency`)."""
-    needed = tuple(needs)
+def section(name: str) -> Callable[[F], F]:
+    """A report section titled ``name``, which needs what :data:`salesops.data.coverage.
+    SECTIONS` lists it under (tables, or ``table.column``; written there once, where
+    ``salesops validate`` reads it too): without it, the section returns
+    :class:`Missing` instead of numbers the data cannot support. The frames a section
+    returns carry the context's currency (:func:`salesops.reports.formatting.in_currency`)."""
+    needed = coverage.needs_of(name)
 
     def wrap(function: F) -> F:
         @functools.wraps(function)

@@ -365,7 +365,7 @@ def accuracy(ctx: ReportContext) -> pd.DataFrame:
     return viewed(grouped.rename_axis("made after"), View(formats, caption))
 
 
-@section("Win-probability calibration", needs=["opportunity_history"])
+@section("Win-probability calibration")
 def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Brier scores of the three win-probability estimates, and the calibrated estimate's
     reliability table, out of time, on the whole company's deals."""

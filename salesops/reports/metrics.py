@@ -42,6 +42,7 @@ from salesops.reports.display import (
     tone,
     viewed,
 )
+from salesops.reports.trend import trend as bookings_trend
 
 LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall is good news
 # What each headline KPI needs beyond deals (see salesops.data.coverage).
@@ -285,37 +286,20 @@ def details(ctx: ReportContext) -> dict[str, Any]:
     }
 
 
-@section("The bookings trend", needs=["opportunities.amount"])
+@section("The bookings trend")
 def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
-    """Bookings, quota and attainment for each of the last ``months`` months, drawn as a
-    chart against quota where the source has quotas."""
+    """Bookings, quota and attainment for each of the last ``months`` months
+    (:func:`salesops.reports.trend.table`), drawn as a chart against quota where the
+    source has quotas."""
+    t = ctx.tables
     booked_from, _ = starts(ctx)
-    trail = [p for p in ctx.period.trailing_months(months) if not booked_from.before(p)]
-    if not trail:
-        empty = pd.DataFrame(columns=["bookings", "quota", "attainment"])
-        return viewed(empty, View(empty=gaps.sentence(booked_from, "bookings")))
-    window = (trail[0].start, trail[-1].end)
-    booked = m.bookings(ctx.tables.opportunities, window, by="month", stages=ctx.stages)
-    labels = [p.label for p in trail]
-    out = pd.DataFrame(index=pd.Index(labels, name="month"))
-    out["bookings"] = booked.reindex(labels).fillna(0.0)
-    q = ctx.tables.quotas
-    if q is not None:
-        inside = (q["month"] >= window[0]) & (q["month"] < window[1])
-        quota = q[inside].groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum()
-        out["quota"] = quota.reindex(labels)
-    else:
-        out["quota"] = np.nan
-    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
-    against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
-    caption = f"Bookings{against}, {len(trail)} months to {ctx.period.label}"
-    if len(trail) < months:  # the series starts later: say where and why
-        caption += ". " + gaps.sentence(booked_from, "bookings")
-    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
-    return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
+    return bookings_trend(
+        t.opportunities, t.quotas, ctx.period, months,
+        start=booked_from, has_quotas=t.has("quotas"), stages=ctx.stages,
+    )  # fmt: skip
 
 
-@section("Open pipeline by stage", needs=["opportunities.amount"])
+@section("Open pipeline by stage")
 def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
     """Open pipeline by stage at the end of the period, raw and weighted (as exported when
     there is no history to go back to the period's end with)."""
@@ -339,7 +323,7 @@ def waterfall_window(ctx: ReportContext) -> Period:
     return ctx.period.quarter() if ctx.period.grain == "month" else ctx.period
 
 
-@section("The pipeline waterfall", needs=["opportunity_history"])
+@section("The pipeline waterfall")
 def waterfall(ctx: ReportContext) -> pd.DataFrame:
     """How the pipeline due to close in the quarter moved during the period."""
     window = waterfall_window(ctx)
@@ -350,7 +334,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
 
 
-@section("Stage conversion", needs=["opportunity_history"])
+@section("Stage conversion")
 def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """Stage conversion of the deals created in the ``months`` up to the period's end (it
     needs the stage history: a lost deal's current stage does not say how far it got)."""
@@ -408,7 +392,7 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     return viewed(frame, View(BREAKDOWN_FORMATS, caption))
 
 
-@section("Lead response and conversion", needs=["leads"])
+@section("Lead response and conversion")
 def leads(ctx: ReportContext) -> pd.DataFrame:
     """Lead response and conversion by lead source for the period, and for all sources."""
     leads = ctx.tables.leads
@@ -430,7 +414,7 @@ def leads(ctx: ReportContext) -> pd.DataFrame:
     return viewed(stats, View(LEAD_FORMATS, caption))
 
 
-@section("Activity", needs=["activities"])
+@section("Activity")
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """Time selling and minutes per activity kind in the period."""
     acts = ctx.tables.activities
@@ -442,7 +426,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
 
 
-@section("Forecast precision", needs=["forecast_submissions"])
+@section("Forecast precision")
 def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     """Commit forecasts against bookings per month over the last ``months`` months."""
     subs = ctx.tables.forecast_submissions

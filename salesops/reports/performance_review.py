@@ -41,6 +41,7 @@ from salesops.reports.display import (
     tiles_html,
     viewed,
 )
+from salesops.reports.trend import trend as bookings_trend
 
 PERIODS = {"Month": "month", "Quarter to date": "quarter", "Year to date": "year"}
 STALE = ["opportunity_id", "stage", "amount", "close_date", "days_past_close", "days_since_change"]
@@ -160,7 +161,7 @@ def bookings(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame({k: pd.Series(v, index=index, dtype=object) for k, v in columns.items()})
 
 
-@section("Attainment", needs=["opportunities.amount"])
+@section("Attainment")
 def attainment(ctx: ReportContext) -> pd.DataFrame:
     """:func:`bookings`, drawn as tiles: attainment where the source has quotas, else
     bookings."""
@@ -187,25 +188,20 @@ def _tiles(ctx: ReportContext, frame: pd.DataFrame) -> HTML:
     return HTML(tiles_html(tiles))
 
 
-@section("The bookings trend", needs=["opportunities.amount"])
+@section("The bookings trend")
 def trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
-    """The rep's bookings, quota and attainment over the ``months`` months to the period."""
-    trail = ctx.period.trailing_months(months)
-    labels = [p.label for p in trail]
-    window = (trail[0].start, trail[-1].end)
-    quotas = own(ctx, "quotas")
-    if quotas is None:
-        booked = m.bookings(deals(ctx), window, by="month", stages=ctx.stages)
-        out = pd.DataFrame({"bookings": booked, "quota": np.nan})
-    else:
-        out = m.quota_attainment(deals(ctx), quotas, window, by="month", stages=ctx.stages)
-    out = out.reindex(labels).rename_axis("month")
-    out["bookings"] = out["bookings"].fillna(0.0)
-    out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
-    against = " against quota" if ctx.tables.has("quotas") else " (no quotas in this source)"
-    caption = f"Bookings{against}, {months} months to {ctx.period.label}"
-    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
-    return viewed(out, View(formats, caption, lambda f: plots.bookings_trend(f, caption)))
+    """The rep's bookings, quota and attainment over the ``months`` months to the period
+    (:func:`salesops.reports.trend.table`), from the month the data starts: the rep's
+    first closed deal, or the month they were hired if that is earlier (a month without a
+    win after joining is a true $0)."""
+    start = gaps.bookings_start(deals(ctx), ctx.stages)
+    hired = rep(ctx)["hire_date"]
+    if pd.notna(hired) and (start.month is None or pd.Period(hired, "M") < start.month):
+        start = gaps.Start(pd.Period(hired, "M"), "the month the rep was hired")
+    return bookings_trend(
+        deals(ctx), own(ctx, "quotas"), ctx.period, months,
+        start=start, has_quotas=ctx.tables.has("quotas"), stages=ctx.stages,
+    )  # fmt: skip
 
 
 @per_context
@@ -261,7 +257,7 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({"Percentile among peers": "number"}, caption, rows=rows))
 
 
-@section("Attainment among peers", needs=["quotas"])
+@section("Attainment among peers")
 def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     """The region's attainment over the last 3 months, unlabelled, with the rep's marked
     (``you``), drawn as a distribution."""
@@ -277,7 +273,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({"attainment": "pct"}, caption, draw))
 
 
-@section("Activity", needs=["activities"])
+@section("Activity")
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """The rep's activity mix in the last 3 months."""
     mix = m.activity_mix(own(ctx, "activities"), ctx.period.window(3))
@@ -369,7 +365,7 @@ def submissions(ctx: ReportContext) -> pd.DataFrame | None:
     return m.forecast_precision(chosen, deals(ctx), stages=ctx.stages)
 
 
-@section("Forecast precision", needs=["forecast_submissions"])
+@section("Forecast precision")
 def forecast_precision(ctx: ReportContext) -> pd.DataFrame:
     """The precision of the rep's own commit submissions over the last 6 months."""
     prec = submissions(ctx)
@@ -397,7 +393,7 @@ def statement(ctx: ReportContext) -> comp.Statement:
     )
 
 
-@section("The commission statement", needs=["quotas", "opportunities.amount"])
+@section("The commission statement")
 def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
     """The statement: commission per tier, and the true-up period's months with the total."""
     try:

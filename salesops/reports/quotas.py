@@ -93,7 +93,7 @@ def plans(ctx: ReportContext) -> dict[str, CompPlan]:
     return found
 
 
-@section("The cost of incentive pay", needs=["quotas"])
+@section("The cost of incentive pay")
 def compensation(ctx: ReportContext) -> pd.DataFrame:
     """Expected payout, spread and cost of sales of each plan, side by side, from
     simulated years of attainment."""

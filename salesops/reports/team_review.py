@@ -128,7 +128,7 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     return viewed(board, View(formats, caption))
 
 
-@section("Attainment across the team", needs=["quotas"])
+@section("Attainment across the team")
 def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
     """Each rep's QTD attainment, drawn as an unlabelled distribution."""
     values = scores(ctx)[["attainment_qtd"]].dropna().reset_index(drop=True)
@@ -140,7 +140,7 @@ def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
     return viewed(values, View({"attainment_qtd": "pct"}, caption, draw))
 
 
-@section("Ramping reps", needs=["reps.hire_date"])
+@section("Ramping reps")
 def ramping(ctx: ReportContext) -> pd.DataFrame:
     """Reps still ramping: hired less than the ramp time before the period's end."""
     rows = []

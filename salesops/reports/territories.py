@@ -69,7 +69,7 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-@section("Account rebalancing", needs=["opportunities.account_id"])
+@section("Account rebalancing")
 def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
     """Suggested account moves within each region, with the Gini before and after."""
     active = team(ctx)

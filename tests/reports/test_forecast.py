@@ -71,6 +71,7 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     tiny_dir, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
     west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
     assert set(west.tables.opportunities["region"]) == {"West"}

@@ -41,6 +41,7 @@ def test_the_context_reads_the_reps_own_rows_and_the_regions_peers(alice):
 
 def test_a_regions_peers_are_computed_once(tiny_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
     alice = review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
     bob = review.context(str(tiny_dir), "rep:R2", "2026-09", "parameters/comp_plan.yml")

@@ -1,0 +1,73 @@
+"""The bookings trend shared by the metrics report, the performance review and the
+dashboard (salesops.reports.trend), checked by hand on the tiny CRM."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.analytics import gaps
+from salesops.data.periods import Period
+from salesops.reports import metrics, performance_review, trend
+from salesops.reports.dashboard import Dashboard
+
+
+@pytest.fixture(scope="module")
+def tables(tiny_dir):
+    return so.load(str(tiny_dir), period="2026-09")
+
+
+def test_the_trend_starts_at_the_first_close_and_is_right_by_hand(tables):
+    # first closed deal: O4, won 2026-07-31, so the months before July are left out
+    start = gaps.bookings_start(tables.opportunities, tables.stages)
+    trail = trend.months(Period.parse("2026-09"), 13, start)
+    assert [p.label for p in trail] == ["2026-07", "2026-08", "2026-09"]
+    out = trend.table(tables.opportunities, tables.quotas, trail, stages=tables.stages)
+    # won: O4 8,000 in July, O1 10,000 in August, O5 50,000 in September
+    assert out["bookings"].tolist() == [8_000, 10_000, 50_000]
+    # quotas: July and August 10,000 + 8,000 + 20,000; September 12,000 + 20,000 + 5,000
+    assert out["quota"].tolist() == [38_000, 38_000, 37_000]
+    assert out["attainment"].tolist() == pytest.approx([8 / 38, 10 / 38, 50 / 37])
+
+
+def test_without_quotas_the_trend_has_bookings_and_no_attainment(tables):
+    trail = [Period.parse("2026-08"), Period.parse("2026-09")]
+    out = trend.table(tables.opportunities, None, trail, stages=tables.stages)
+    assert out["bookings"].tolist() == [10_000, 50_000]
+    assert out["quota"].isna().all() and out["attainment"].isna().all()
+
+
+def test_the_three_trends_agree(tiny_dir, tables):
+    """The metrics report and the dashboard show the same months and numbers; before,
+    the dashboard drew 13 months, the 10 before the first close as $0."""
+    company = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    shown = metrics.trend(company)
+    assert list(shown.index) == ["2026-07", "2026-08", "2026-09"]
+    assert "starts in Jul 2026" in shown.attrs["view"].caption
+    dash = Dashboard(tables)
+    start = gaps.bookings_start(tables.opportunities, tables.stages)
+    trail = trend.months(Period.parse(dash.selection.period), 13, start)
+    pd.testing.assert_frame_equal(
+        trend.table(tables.opportunities, tables.quotas, trail, stages=tables.stages), shown
+    )
+
+
+def test_a_reps_trend_starts_when_they_joined_or_first_closed(tiny_dir, tmp_path):
+    """Alice joined in 2021: her 12 months are all shown, a month without a win is $0.
+    Without her hire date, her trend starts at her own first closed deal (August)."""
+    alice = so.ReportContext.load(str(tiny_dir), "rep:R1", "2026-09")
+    own = performance_review.trend(alice)
+    assert len(own) == 12 and own.index[0] == "2025-10"
+    assert own["bookings"].tail(3).tolist() == [0, 10_000, 0]  # O1 in August, O2 lost
+    assert own["quota"].tail(3).tolist() == [10_000, 10_000, 12_000]
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    reps = pd.read_csv(crm / "reps.csv", dtype=str)
+    reps["hire_date"] = None
+    reps.to_csv(crm / "reps.csv", index=False)
+    alice = so.ReportContext.load(str(crm), "rep:R1", "2026-09")
+    own = performance_review.trend(alice)
+    assert list(own.index) == ["2026-08", "2026-09"]
+    assert "starts in Aug 2026, the month of the first closed deal" in own.attrs["view"].caption
