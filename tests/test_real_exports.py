@@ -25,6 +25,7 @@ import yaml
 
 from salesops import cli
 from salesops.batch import runner
+from salesops.batch.jobs import RunOptions
 from salesops.batch.plan import BatchPlan
 from salesops.data.proposal import propose
 
@@ -167,11 +168,13 @@ def run(request, tmp_path_factory):
         _, done = runner.run(
             BatchPlan.read(f"parameters/{plan}.yml"),
             out,
-            period=PERIOD[name],
-            source=str(REAL / name / "source.yml"),
-            formats=["html"],
-            workers=2,
-            on_invalid="quarantine",
+            RunOptions(
+                period=PERIOD[name],
+                source=str(REAL / name / "source.yml"),
+                formats=("html",),
+                workers=2,
+                on_invalid="quarantine",
+            ),
         )
         results += done
     return name, out / PERIOD[name], results
@@ -315,11 +318,13 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     _, done = runner.run(
         BatchPlan.read("parameters/monthly.yml"),
         tmp_path,
-        period="2019-05",
-        source=str(REAL / name / "source.yml"),
-        formats=["html"],
-        only="metrics:company",
-        on_invalid="quarantine",
+        RunOptions(
+            period="2019-05",
+            source=str(REAL / name / "source.yml"),
+            formats=("html",),
+            only="metrics:company",
+            on_invalid="quarantine",
+        ),
     )
     assert [r.status for r in done] != [] and all(r.status != "failed" for r in done)
     later = _summary(tmp_path / "2019-05", "metrics")["open_pipeline"]
