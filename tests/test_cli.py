@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
 from salesops import cli
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "salesops.cli", *args], capture_output=True, text=True
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str) -> Ran:
+    """``salesops *args`` in this process (argparse's exits included): what a subprocess
+    would show, without starting Python again for each call."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # --help, or a usage error
+            code = exc.code if isinstance(exc.code, int) else 2
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def test_the_module_runs_as_a_command():
+    """``python -m salesops.cli`` (what the ``salesops`` script runs) starts and exits 0."""
+    result = subprocess.run(
+        [sys.executable, "-m", "salesops.cli", "--help"], capture_output=True, text=True
     )
+    assert result.returncode == 0 and "validate" in result.stdout
 
 
 def test_help_lists_every_command():
