@@ -324,9 +324,8 @@ def leaderboard(dash: Dashboard) -> str:
         quota = q.reindex(reps["rep_id"]).to_numpy()
         board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
     board = board.sort_values("bookings", ascending=False).set_index("rep")
-    formats = {"bookings": "money", "win_rate": "pct", "attainment": "pct"}
     board = fmt.in_currency(board, dash.settings.currency)
-    return styled(board, formats, f"Leaderboard, {period.label}").to_html()
+    return styled(board, {}, f"Leaderboard, {period.label}").to_html()
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
@@ -348,7 +347,7 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
         },
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
-    formats = {"amount": "money", "win probability": "pct", "expected": "money"}
+    formats = {"win probability": "pct"}
     shown = fmt.in_currency(shown, dash.settings.currency)
     return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
 

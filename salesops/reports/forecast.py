@@ -173,7 +173,7 @@ def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     chart_title = f"{ctx.who}: monthly bookings and the {horizon(ctx)}-month forecast"
     history = f.history.iloc[-months:]
     view = View(
-        dict.fromkeys(INTERVALS, "money"),
+        {"forecast": "money"},  # the intervals are money in LABELS
         f"Model: {f.model}",
         lambda frame: plots.forecast(history, frame, chart_title),
     )
@@ -327,7 +327,6 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     top = top.assign(close_date=top["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "owner_id", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
-    formats = {"amount": "money", "stage_probability": "pct", "calibrated": "pct"}
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
     if due["amount"].isna().any():  # no amount: no expected value, ranked last
         unpriced = int(due["amount"].isna().sum())
@@ -339,7 +338,7 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     if ctx.tables.opportunity_history is None:  # nothing to calibrate on: say so, once
         caption += " (win probability: each stage's default, as the source has no stage history)"
         frame = frame.drop(columns="calibrated")
-    return viewed(frame, View(formats | {"expected": "money"}, caption))
+    return viewed(frame, View(caption=caption))
 
 
 @section("Accuracy")

@@ -169,7 +169,7 @@ def target(ctx: ReportContext) -> pd.DataFrame:
     """The target per quarter and for the year, with the forecast and its 80% interval;
     the caption says where the target comes from."""
     g, f = goal(ctx), forecast(ctx)
-    formats = dict.fromkeys(["forecast", "lower_80", "upper_80", "target"], "money")
+    formats = dict.fromkeys(["forecast", "target"], "money")
     caption = f"Target: {g.sentence}. Forecast: model {f.model}"
     if f.unknown:
         caption = f"Target: {g.sentence}. The forecast is unknown: {f.unknown}"

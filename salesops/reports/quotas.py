@@ -76,7 +76,7 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
     share = pn.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
     out = pn.fairness(q[option(ctx, "method")], share)
     out.insert(0, "rep", q["rep"])
-    formats = {"quota": "money", "quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
+    formats = {"quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
     caption = (
         f"Fairness: quota share over potential share (1 = in line); spread (std) "
         f"{fmt.decimal(out['ratio'].std())}; {int((out['flag'] != '').sum())} reps outside ±25%"

@@ -114,13 +114,7 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     if not ctx.tables.has("quotas"):
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
-    formats = {
-        "attainment_qtd": "pct",
-        "bookings_qtd": "money",
-        "win_rate": "pct",
-        "coverage": "ratio",
-        "commission": "money",
-    }
+    formats = {"commission": "money"}
     caption = (
         f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
         f"commission: payable for {ctx.period.label})"
@@ -137,7 +131,7 @@ def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
     def draw(frame: pd.DataFrame) -> Any:
         return plots.distribution(frame["attainment_qtd"].to_numpy(), None, caption)
 
-    return viewed(values, View({"attainment_qtd": "pct"}, caption, draw))
+    return viewed(values, View(caption=caption, draw=draw))
 
 
 @section("Ramping reps")
@@ -232,7 +226,7 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
             "(0 = perfectly even; accounts need `opportunities.account_id`, which this "
             "source does not have)"
         )
-    formats = {"accounts": "number", "open_pipeline": "money"}
+    formats = {"accounts": "number"}
     return viewed(terr.rename_axis("rep"), View(formats, caption))
 
 
