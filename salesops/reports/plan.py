@@ -10,6 +10,7 @@ method, hires, the commission plans, the simulations) are the context's options.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,22 +28,13 @@ from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, viewed
 
 METHODS = ("historical", "potential", "equal")
-DEFAULTS = {
-    "growth": 0.15,
-    "target": None,
-    "method": "historical",
-    "hires": (0, 0, 0, 0),
-    "comp_plan": COMP_PLAN,
-    "variant": "parameters/comp_plan_variant.yml",
-    "simulations": 2000,
-    "seed": 7,
-}
 
 
 def context(
     source: Any = None,
     scope: str = "company",
     period: str = "latest",
+    *,
     growth: float = 0.15,
     method: str = "historical",
     hires: Sequence[int] = (0, 0, 0, 0),
@@ -63,7 +55,8 @@ def context(
     method
         Quota allocation: ``historical``, ``potential`` or ``equal``.
     hires
-        Planned hires starting at the beginning of each quarter of the plan year.
+        Planned hires starting at the beginning of each quarter of the plan year, as the
+        user states them; none unless stated (a plan does not invent hires).
     comp_plan, variant
         The commission plan file and a second one to compare it with (relative to the
         project root).
@@ -90,6 +83,15 @@ def context(
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
     return ctx
+
+
+# the plan's parameters and their defaults, written once: context's signature (the
+# notebook's parameters cell says the same, tests/reports/test_planning.py)
+DEFAULTS: dict[str, Any] = {
+    name: parameter.default
+    for name, parameter in inspect.signature(context).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "on_invalid"
+}
 
 
 def option(ctx: ReportContext, name: str) -> Any:
