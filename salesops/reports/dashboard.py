@@ -210,7 +210,7 @@ class Dashboard:
                 self.tables.opportunities,
                 quarter,
                 day,
-                self.stages,
+                stages=self.stages,
             )
         return self._shares[key]
 
@@ -268,7 +268,7 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     due_in = f" due in {quarter.label}"
     weighted = gaps.total(due["amount"] * due["probability"], where=due_in)
     share = dash.share(quarter, period.last_day)
-    run = outlook.run_rate(opps, quarter, period.last_day, dash.stages)
+    run = outlook.run_rate(opps, quarter, period.last_day, stages=dash.stages)
     pipe_next = gaps.total(state.loc[quarter.contains(state["close_date"]), "amount"], where=due_in)
     coverage = np.nan if not (next_quota and next_quota > 0) else pipe_next / next_quota
     return {

@@ -86,6 +86,7 @@ def context(
     source: Any = None,
     scope: str = "company",
     period: str = "latest",
+    *,
     horizon: int = 12,
     on_invalid: str = "refuse",
     data_fingerprint: dict[str, str] | None = None,
@@ -235,14 +236,14 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
     rows = {}
     for q in quarters(ctx):
         forecast_ = outlook.pipeline_forecast(
-            opps, q, ctx.as_of, win_model(ctx), ctx.stages, history
+            opps, q, ctx.as_of, win_model(ctx), stages=ctx.stages, history=history
         )
         row = dict(forecast_.items())  # not to_dict() nor enlarging a Series: both drop an Unknown
         row["time_series"] = _time_series(ctx, q)
         no_quota = "this source has no quotas" if mine.quotas is None else f"no quota for {q.label}"
         row["quota"] = gaps.known(outlook.quota(mine.quotas, q), no_quota)
         row["expected_attainment"] = _attainment(row["expected"], row["quota"])
-        cats = outlook.categories(opps, q, ctx.as_of, ctx.stages, history)
+        cats = outlook.categories(opps, q, ctx.as_of, stages=ctx.stages, history=history)
         sent = outlook.submitted(mine.forecast_submissions, q)
         unsent = (
             "this source has no forecast submissions"

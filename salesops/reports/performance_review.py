@@ -51,6 +51,7 @@ def context(
     source: Any = None,
     scope: str | None = None,
     period: str = "latest",
+    *,
     comp_plan: str = comp.COMP_PLAN,
     on_invalid: str = "refuse",
     data_fingerprint: dict[str, str] | None = None,
@@ -385,10 +386,8 @@ def statement(ctx: ReportContext) -> comp.Statement:
     """The commission statement for the month under the context's commission plan."""
     if ctx.comp_plan is None:
         raise ValueError("the statement needs a plan: ReportContext.load(..., comp_plan=...)")
-    won = ctx.stages.won
-    return comp.statement(
-        ctx.comp_plan, rep(ctx), ctx.tables.opportunities, ctx.tables.quotas, ctx.period, won
-    )
+    o, q = ctx.tables.opportunities, ctx.tables.quotas
+    return comp.statement(ctx.comp_plan, rep(ctx), o, q, month=ctx.period, won=ctx.stages.won)
 
 
 @section("The commission statement")

@@ -154,8 +154,8 @@ def goal(ctx: ReportContext) -> Target:
         forecast(ctx),
         year(ctx),
         option(ctx, "growth"),
-        None if stated is None else float(stated),
-        quotas_of(ctx),
+        stated=None if stated is None else float(stated),
+        quotas=quotas_of(ctx),
     )
 
 

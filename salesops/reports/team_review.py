@@ -89,7 +89,12 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     for _, rep in members.iterrows():
         try:
             payable[rep["rep_id"]] = comp.statement(
-                plan, rep, ctx.tables.opportunities, ctx.tables.quotas, ctx.period, ctx.stages.won
+                plan,
+                rep,
+                ctx.tables.opportunities,
+                ctx.tables.quotas,
+                month=ctx.period,
+                won=ctx.stages.won,
             ).payable
         except DataError as error:
             payable[rep["rep_id"]] = gaps.Unknown(no_quotas or error.reason())
@@ -171,7 +176,9 @@ def capacity(ctx: ReportContext) -> pd.Series:
     ramp = ctx.settings.ramp_months
     o = ctx.tables.opportunities
     deals = o[o["region"] == _region(ctx)]
-    cap = quarter_capacity(sellers(ctx), deals, quarter, ctx.as_of, ctx.stages, ramp)
+    cap = quarter_capacity(
+        sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+    )
     if not ctx.tables.has("reps.hire_date"):  # who is ramping cannot be known: not 0
         cap["ramping"] = np.nan
     q = ctx.tables.quotas
