@@ -10,7 +10,11 @@ analytics layer never reads files or databases itself.
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import runpy
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -150,3 +154,71 @@ def test_the_module_map_in_the_docs_is_up_to_date() -> None:
     module_map = runpy.run_path(str(PACKAGE.parent / "scripts" / "module_map.py"))
     text = module_map["PAGE"].read_text()
     assert module_map["page"](text) == text, "run python scripts/module_map.py"
+
+
+# A public function takes at most this many arguments by position (self and cls aside);
+# the rest are keyword-only, after a ``*``: ``(frame, period, *, stages, ...)``.
+MAX_POSITIONAL = 4
+
+
+def public_functions(module: types.ModuleType) -> Iterator[tuple[str, Callable[..., object]]]:
+    """The public functions a module defines, and the public methods of its public
+    classes (a dataclass's generated ``__init__`` is not one: it is not public)."""
+    for name, value in vars(module).items():
+        if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(value):
+            yield name, value
+        elif inspect.isclass(value):
+            for attr, member in vars(value).items():
+                function = getattr(member, "__func__", member)  # classmethod, staticmethod
+                if not attr.startswith("_") and inspect.isfunction(function):
+                    yield f"{name}.{attr}", function
+
+
+def crowded(module: types.ModuleType) -> list[str]:
+    """Each public function of ``module`` that takes more than :data:`MAX_POSITIONAL`
+    arguments by position, as ``module.function (n: names)``."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    found = []
+    for name, function in public_functions(module):
+        parameters = inspect.signature(function).parameters.values()
+        named = [p.name for p in parameters if p.kind in kinds and p.name not in ("self", "cls")]
+        if len(named) > MAX_POSITIONAL:
+            found.append(f"{module.__name__}.{name} ({len(named)}: {', '.join(named)})")
+    return found
+
+
+def test_public_functions_take_their_options_by_keyword() -> None:
+    offenders = [line for name in modules() for line in crowded(importlib.import_module(name))]
+    assert not offenders, (
+        f"more than {MAX_POSITIONAL} positional parameters: put a * after the natural "
+        "positional ones\n" + "\n".join(offenders)
+    )
+
+
+def test_the_keyword_rule_catches_a_crowded_function() -> None:
+    module = types.ModuleType("salesops.rogue")
+    source = """
+def crowded(frame, period, stages, by, top=10):
+    pass
+
+def fine(frame, period, *, stages, by, top=10):
+    pass
+
+def _private(a, b, c, d, e):
+    pass
+
+class Board:
+    def rank(self, frame, period, stages, by):
+        pass
+
+    @classmethod
+    def of(cls, tables, region, period, as_of, stages):
+        pass
+"""
+    exec(compile(source, "rogue.py", "exec"), vars(module))
+    assert crowded(module) == [
+        "salesops.rogue.crowded (5: frame, period, stages, by, top)",
+        "salesops.rogue.Board.of (5: tables, region, period, as_of, stages)",
+    ]

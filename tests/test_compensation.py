@@ -68,11 +68,11 @@ def test_quota_changed_mid_quarter_and_the_true_up():
         ]
     )
     quotas = _quotas("R1", {"2026-07-01": 100, "2026-08-01": 200, "2026-09-01": 200})
-    july = comp.statement(PLAN, REP, opps, quotas, "2026-07")
+    july = comp.statement(PLAN, REP, opps, quotas, month="2026-07")
     assert (july.commission, july.true_up) == (pytest.approx(6.0), 0.0)
-    august = comp.statement(PLAN, REP, opps, quotas, "2026-08")
+    august = comp.statement(PLAN, REP, opps, quotas, month="2026-08")
     assert august.commission == pytest.approx(100 * 0.04)  # 50% of the new quota of 200
-    september = comp.statement(PLAN, REP, opps, quotas, "2026-09")
+    september = comp.statement(PLAN, REP, opps, quotas, month="2026-09")
     assert september.commission == pytest.approx(100 * 0.04 + 100 * 0.08 + 100 * 0.12)  # 24
     # The quarter on cumulative numbers: 500 booked on 500 quota -> 250 × 4% + 250 × 8% = 30;
     # the months paid 6 + 4 + 24 = 34, so 4 is recovered.
@@ -96,19 +96,19 @@ def test_a_rep_who_left_mid_month():
         ]
     )
     quotas = _quotas("R1", {"2026-07-01": 100, "2026-08-01": 100, "2026-09-01": 100})
-    august = comp.statement(PLAN, rep, opps, quotas, "2026-08")
+    august = comp.statement(PLAN, rep, opps, quotas, month="2026-08")
     quota = 100 * 15 / 31  # prorated to the 15 days employed
     assert august.months.loc["2026-08", "quota"] == pytest.approx(quota)
     assert august.commission == pytest.approx(quota / 2 * 0.04 + (40 - quota / 2) * 0.08)
     with pytest.raises(DataError, match="was not employed in 2026-09"):
-        comp.statement(PLAN, rep, opps, quotas, "2026-09")
+        comp.statement(PLAN, rep, opps, quotas, month="2026-09")
 
 
 def test_a_missing_quota_is_a_clear_error():
     opps = _opps([("R1", "2026-08-10", WON, 40)])
     quotas = _quotas("R1", {"2026-07-01": 100})
     with pytest.raises(DataError) as caught:
-        comp.statement(PLAN, REP, opps, quotas, "2026-08")
+        comp.statement(PLAN, REP, opps, quotas, month="2026-08")
     text = str(caught.value)
     assert "quotas" in text and "amount" in text and "R1" in text and "2026-08" in text
 
@@ -117,7 +117,7 @@ def test_the_hire_month_without_a_quota_is_not_paid_on():
     rep = pd.Series({"rep_id": "R1", "hire_date": pd.Timestamp("2026-07-20"), "end_date": pd.NaT})
     opps = _opps([("R1", "2026-08-10", WON, 100)])
     quotas = _quotas("R1", {"2026-08-01": 100, "2026-09-01": 100})
-    september = comp.statement(PLAN, rep, opps, quotas, "2026-09")
+    september = comp.statement(PLAN, rep, opps, quotas, month="2026-09")
     assert september.months.index.tolist() == ["2026-08", "2026-09"]
     assert september.true_up == pytest.approx(PLAN.payout(100, 200) - 6.0)
 

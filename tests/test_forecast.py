@@ -311,15 +311,15 @@ def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
     blank = deals.assign(amount=deals["amount"].where(~open_))
     as_of = pd.Timestamp("2026-10-15")
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, STAGES)
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
     assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced_deals"]) == (2, 2)
     assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
     assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
-    cats = outlook.categories(blank, "2026-Q4", as_of, STAGES)
+    cats = outlook.categories(blank, "2026-Q4", as_of, stages=STAGES)
     assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
     # one of two deals without an amount: the other is summed, the count says so
     partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
-    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, STAGES)
+    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, stages=STAGES)
     assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced_deals"] == 1
 
 
@@ -492,9 +492,9 @@ def test_the_run_rate_needs_quarters_after_the_first_close():
     # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
     as_of = pd.Timestamp("2026-10-15")
-    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, STAGES)
+    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, stages=STAGES)
     assert "since they start (Aug 2026)" in gaps.why(rate)
-    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, STAGES)
+    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, stages=STAGES)
     assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
     # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
 
@@ -503,13 +503,13 @@ def test_pipeline_forecast_by_hand():
     deals = _since_2025()
     as_of = pd.Timestamp("2026-10-15")
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, STAGES)
+    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, stages=STAGES)
     assert q4["closed"] == 100.0
     assert q4["weighted_pipeline"] == pytest.approx(200 * 0.5 + 400 * 0.75)  # no history: share 1
     # run-rate: Q3..Q2 2026 and earlier, cut 15 days into each: R1 (created 07-20 > 07-15) in Q3
     assert q4["run_rate"] == pytest.approx(30.0 / 4)
     assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
-    q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, STAGES)
+    q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, stages=STAGES)
     assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
 
 
@@ -533,7 +533,7 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
     assert not outlook.seasonal(
         deals, as_of, stages=STAGES
     )  # first deal 2024-10-05, after 2024-07-01
-    assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx((100 * 3 + 300) / 4)
+    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
     older = pd.DataFrame(
         {
             "opportunity_id": ["OLD"],
@@ -547,15 +547,17 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
     assert outlook.seasonal(deals, as_of, stages=STAGES)
     growth = (100 * 3 + 300) / (50 * 3 + 200)
     expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
-    assert outlook.run_rate(deals, q4, as_of, STAGES) == pytest.approx(expected)
+    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
     # next quarter: the last two Q1s, whatever the position of the quarters in the basis
     q1 = so.Period.parse("2027-Q1")
-    assert outlook.run_rate(deals, q1, as_of, STAGES) == pytest.approx((100 + 50) / 2 * growth)
+    assert outlook.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
+        (100 + 50) / 2 * growth
+    )
 
 
 def test_categories_submitted_and_quota_by_hand():
     deals = _deals()
-    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), STAGES)
+    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
     assert cats.to_dict() == {
         "closed": 100.0,
         "commit": 500.0,
@@ -662,7 +664,9 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     deals = _since_2025()  # bookings start in 2025: the run-rate has its four quarters
     deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan  # an open deal, no amount
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    row = outlook.pipeline_forecast(deals, "2026-Q4", pd.Timestamp("2026-10-15"), model, STAGES)
+    row = outlook.pipeline_forecast(
+        deals, "2026-Q4", pd.Timestamp("2026-10-15"), model, stages=STAGES
+    )
     # due in Q4: P1 (no amount) and N1 (overdue); closed 100, weighted 400 × 0.75 = 300,
     # run-rate 7.5
     assert (row["open_deals"], row["unpriced_deals"]) == (2.0, 1.0)

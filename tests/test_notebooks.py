@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import json
 import shutil
 from pathlib import Path
@@ -16,6 +18,7 @@ import salesops as so
 from salesops.analytics import metrics as m
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
+from salesops.reports import planning
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
@@ -60,6 +63,43 @@ def test_notebook_defines_no_functions_or_classes(path):
                 if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
             ]
             assert not defs, f"{path.name}: logic belongs in the package"
+
+
+def _defaults(path: Path) -> dict[str, object]:
+    """The parameters cell's defaults, as Python values (a list as a tuple)."""
+    cell = next(c for c in _cells(path) if "parameters" in c["metadata"].get("tags", []))
+    found: dict[str, object] = {}
+    for node in ast.parse(_source(cell)).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            value = ast.literal_eval(node.value)
+            found[node.targets[0].id] = tuple(value) if isinstance(value, list) else value
+    return found
+
+
+def test_a_notebooks_defaults_are_its_modules():
+    """A notebook whose module builds its context (``salesops.reports.<notebook>.context``)
+    gives every parameter they share the default the module gives it: one default, not
+    two that drift (planning's hires: none unless stated)."""
+    checked = []
+    for path in NOTEBOOKS:
+        module = importlib.import_module(f"salesops.reports.{path.stem}")
+        if not hasattr(module, "context"):
+            continue
+        signature = inspect.signature(module.context).parameters
+        notebook = _defaults(path)
+        shared = sorted(set(notebook) & set(signature))
+        assert len(shared) >= 3, f"{path.name}: its parameters are not its context's"
+        differ = {
+            name: (notebook[name], signature[name].default)
+            for name in shared
+            if notebook[name] != signature[name].default
+        }
+        assert not differ, f"{path.name}: notebook's default, module's: {differ}"
+        checked.append(path.stem)
+    assert {"forecast", "performance_review", "planning"} <= set(checked)
+    # a plan with no stated hires invents none, and a section's option reads the same
+    assert _defaults(NOTEBOOKS[0].parent / "planning.ipynb")["hires"] == (0, 0, 0, 0)
+    assert planning.DEFAULTS["hires"] == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

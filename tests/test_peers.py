@@ -40,7 +40,7 @@ def test_every_reps_comparison_is_the_whole_regions(demo_db, region):
             period.window(3)[1] - pd.DateOffset(months=3),
         ),
     )
-    peers = Peers.of(tables, region, period, tables.as_of, STAGES, selling_kinds=SELLING)
+    peers = Peers.of(tables, region, period, tables.as_of, stages=STAGES, selling_kinds=SELLING)
     reps = tables.reps
     members = list(
         capacity.owners(tables.opportunities, reps[reps["region"] == region], now, STAGES)["rep_id"]
@@ -71,7 +71,7 @@ def test_a_person_without_deals_is_not_a_zero_peer(tiny_dir):
     )
     tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
     period = Period.parse("2026-09")
-    peers = Peers.of(tables, "East", period, tables.as_of, STAGES, selling_kinds=SELLING)
+    peers = Peers.of(tables, "East", period, tables.as_of, stages=STAGES, selling_kinds=SELLING)
     # East's sellers in July to September: R1 (won 10,000 on 15 Aug) and R2 (won 8,000 on
     # 31 Jul, left on 15 Aug); R9 owned no deal and is not a peer with $0
     assert peers.members == 2

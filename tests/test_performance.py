@@ -105,7 +105,12 @@ def test_ramp_and_capacity_by_hand():
         }
     )
     cap = capacity.quarter_capacity(
-        reps, opps, Period.parse("2026-Q4"), pd.Timestamp("2026-09-30"), STAGES, 6
+        reps,
+        opps,
+        Period.parse("2026-Q4"),
+        pd.Timestamp("2026-09-30"),
+        stages=STAGES,
+        ramp_months=6,
     )
     # the data starts in March (the first close): A and B have 7 rep-months each, March to
     # September, so productivity = (120 + 240) / 14 a month; C (hired 1 Sep, no deal yet)
@@ -144,7 +149,12 @@ def test_capacity_is_not_far_below_what_the_team_just_booked():
         {"rep_id": ["A", "B", "C"], "role": None, "hire_date": pd.NaT, "end_date": pd.NaT}
     )
     cap = capacity.quarter_capacity(
-        reps, opps, Period.parse("2018-Q1"), pd.Timestamp("2017-12-31"), STAGES, 6
+        reps,
+        opps,
+        Period.parse("2018-Q1"),
+        pd.Timestamp("2017-12-31"),
+        stages=STAGES,
+        ramp_months=6,
     )
     # before: the median of 1,000/12, 3,000/12 and C's 0 (83.33) × 3 people × 3 months =
     # 750, well under the 1,200 just booked. Now: C is not a seller, January and February

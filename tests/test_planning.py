@@ -132,10 +132,14 @@ def test_allocation_methods_sum_to_the_target(tiny_dir):
     tables = so.load(tiny_dir)
     year = Period.parse("2027")
     for method in ("historical", "potential", "equal"):
-        w = pn.weights(method, tables.opportunities, tables.reps, tables.as_of, year, STAGES)
+        w = pn.weights(
+            method, tables.opportunities, tables.reps, tables.as_of, year=year, stages=STAGES
+        )
         assert pn.allocate(1_000_001.0, w).sum() == 1_000_001.0
     with pytest.raises(ValueError, match="allocation method"):
-        pn.weights("lottery", tables.opportunities, tables.reps, tables.as_of, year, STAGES)
+        pn.weights(
+            "lottery", tables.opportunities, tables.reps, tables.as_of, year=year, stages=STAGES
+        )
 
 
 def test_fairness_flags_quota_far_from_potential():
@@ -188,19 +192,21 @@ QUARTERS = pd.DataFrame(
 
 def test_monte_carlo_is_reproducible_with_a_seed():
     sampler = payouts.bootstrap(np.array([0.4, 0.9, 1.2, 1.7]))
-    a = payouts.simulate_payouts(PLAN, QUARTERS, sampler, 500, seed=3)
-    b = payouts.simulate_payouts(PLAN, QUARTERS, sampler, 500, seed=3)
+    a = payouts.simulate_payouts(PLAN, QUARTERS, sampler, simulations=500, seed=3)
+    b = payouts.simulate_payouts(PLAN, QUARTERS, sampler, simulations=500, seed=3)
     pd.testing.assert_frame_equal(a, b)
-    assert not a.equals(payouts.simulate_payouts(PLAN, QUARTERS, sampler, 500, seed=4))
+    assert not a.equals(payouts.simulate_payouts(PLAN, QUARTERS, sampler, simulations=500, seed=4))
 
 
 def test_monte_carlo_matches_the_analytic_payout():
-    constant = payouts.simulate_payouts(PLAN, QUARTERS, lambda rng, n: np.full(n, 1.2), 10)
+    constant = payouts.simulate_payouts(
+        PLAN, QUARTERS, lambda rng, n: np.full(n, 1.2), simulations=10
+    )
     exact = 2 * PLAN.payout(120, 100) + PLAN.payout(240, 200)
     assert constant["payout"].tolist() == pytest.approx([exact] * 10)
     # attainment uniform on [0, 0.5]: only the 4% band pays, E[payout] = 0.04 × 0.25 × Σ quota
     uniform = payouts.simulate_payouts(
-        PLAN, QUARTERS, lambda rng, n: rng.uniform(0, 0.5, n), 20_000, seed=1
+        PLAN, QUARTERS, lambda rng, n: rng.uniform(0, 0.5, n), simulations=20_000, seed=1
     )
     analytic = 0.04 * 0.25 * QUARTERS["amount"].sum()
     standard_error = uniform["payout"].std() / np.sqrt(len(uniform))
@@ -267,7 +273,13 @@ NO_DATES = pd.DataFrame(
 
 def test_capacity_counts_sellers_with_deals_from_the_first_close():
     model = pn.estimate(
-        EXPORT, NO_DATES, pd.Timestamp("2017-12-31"), STAGES, (6, 0.02), False, False
+        EXPORT,
+        NO_DATES,
+        pd.Timestamp("2017-12-31"),
+        stages=STAGES,
+        assumed=(6, 0.02),
+        hire_dates=False,
+        end_dates=False,
     )
     # A and B, March to December: 20 rep-months, 4,000 booked. Before, C (no deal) and
     # the months from December 2016 made 39 rep-months: 4,000 / 39 = 102.56
@@ -283,19 +295,25 @@ def test_capacity_counts_sellers_with_deals_from_the_first_close():
 
 def test_ramp_and_attrition_without_dates_are_stated_assumptions():
     as_of = pd.Timestamp("2017-12-31")
-    model = pn.estimate(EXPORT, NO_DATES, as_of, STAGES, (6, 0.02), False, False)
+    model = pn.estimate(
+        EXPORT, NO_DATES, as_of, stages=STAGES, assumed=(6, 0.02), hire_dates=False, end_dates=False
+    )
     # not 100% from month one and 0% attrition: the settings, with the reason
     assert model.ramp.tolist() == pytest.approx([1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1.0])
     assert model.ramp_assumed == "the source has no hire dates"
     assert (model.attrition, model.attrition_assumed) == (0.02, "the source has no end dates")
     # hire dates, but nobody hired within the data: the ramp cannot be measured either
     veterans = NO_DATES.assign(hire_date=pd.Timestamp("2015-01-01"))
-    model = pn.estimate(EXPORT, veterans, as_of, STAGES, (6, 0.02), True, True)
+    model = pn.estimate(
+        EXPORT, veterans, as_of, stages=STAGES, assumed=(6, 0.02), hire_dates=True, end_dates=True
+    )
     assert model.ramp_assumed == "no rep was hired within the data"
     assert model.attrition_assumed is None and model.attrition == 0.0  # measured: nobody left
     # B hired in February 2017: month k in seat is measured against A's full months
     hired = veterans.assign(hire_date=pd.to_datetime(["2015-01-01", "2017-02-01", None]))
-    model = pn.estimate(EXPORT, hired, as_of, STAGES, (6, 0.02), True, True)
+    model = pn.estimate(
+        EXPORT, hired, as_of, stages=STAGES, assumed=(6, 0.02), hire_dates=True, end_dates=True
+    )
     assert model.ramp_assumed is None
     # B's months (300 each) against A's full ones (100): capped at 1
     assert model.ramp.tolist() == [1.0] * 12

@@ -108,6 +108,7 @@ def quarter_capacity(
     opportunities: pd.DataFrame,
     quarter: Period,
     as_of: pd.Timestamp,
+    *,
     stages: Stages,
     ramp_months: int,
     months: int = 12,

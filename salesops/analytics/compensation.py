@@ -208,6 +208,7 @@ def monthly(
     opportunities: pd.DataFrame,
     quotas: pd.DataFrame | None,
     months: list[Period],
+    *,
     won: str,
 ) -> pd.DataFrame:
     """Bookings and quota of one rep per month, with the leaving rules applied.
@@ -290,6 +291,7 @@ def statement(
     rep: pd.Series,
     opportunities: pd.DataFrame,
     quotas: pd.DataFrame | None,
+    *,
     month: Period | str,
     won: str = "Closed Won",
 ) -> Statement:
@@ -300,7 +302,7 @@ def statement(
     months = [
         Period.parse(m, fiscal_year_start_month=fiscal) for m in whole.months if m <= month.label
     ]
-    table = monthly(rep, opportunities, quotas, months, won)
+    table = monthly(rep, opportunities, quotas, months, won=won)
     table["attainment"] = table["bookings"] / table["quota"]
     table["commission"] = [
         plan.payout(b, q) for b, q in zip(table["bookings"], table["quota"], strict=True)

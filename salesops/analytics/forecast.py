@@ -515,6 +515,7 @@ def reps_of_region(
     opportunities: pd.DataFrame,
     reps: pd.DataFrame,
     period: Period | str,
+    *,
     stages: Stages,
 ) -> dict[str, Forecast]:
     """Forecasts for the region's active reps that sum to ``region_forecast``.

@@ -159,9 +159,9 @@ def quota_attainment(
     opportunities: pd.DataFrame,
     quotas: pd.DataFrame,
     window: Window,
+    *,
     by: str | None = None,
     reps: pd.DataFrame | None = None,
-    *,
     stages: Stages,
 ) -> pd.DataFrame:
     """Bookings against quota for the window.

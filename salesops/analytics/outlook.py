@@ -125,6 +125,7 @@ def run_rate(
     opportunities: pd.DataFrame,
     quarter: Period,
     as_of: pd.Timestamp,
+    *,
     stages: Stages,
     quarters: int = 4,
 ) -> float:
@@ -163,6 +164,7 @@ def in_quarter_share(
     opportunities: pd.DataFrame,
     quarter: Period,
     as_of: pd.Timestamp,
+    *,
     stages: Stages,
     quarters: int = 4,
 ) -> float:
@@ -212,6 +214,7 @@ def pipeline_forecast(
     quarter: Period | str,
     as_of: pd.Timestamp,
     model: WinModel,
+    *,
     stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
@@ -223,11 +226,11 @@ def pipeline_forecast(
     """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
-    share = in_quarter_share(history, opportunities, q, as_of, stages)
+    share = in_quarter_share(history, opportunities, q, as_of, stages=stages)
     values = due["amount"].astype(float) * model.predict(due, as_of)
     weighted = gaps.total(values, where=f" due in {q.label}")
     weighted = weighted if gaps.why(weighted) else share * weighted
-    rate = run_rate(opportunities, q, as_of, stages)
+    rate = run_rate(opportunities, q, as_of, stages=stages)
     unknown = next((v for v in (weighted, rate) if gaps.why(v)), None)
     expected = unknown if unknown is not None else closed + weighted + rate
     return pd.Series(
@@ -274,6 +277,7 @@ def categories(
     opportunities: pd.DataFrame,
     quarter: Period | str,
     as_of: pd.Timestamp,
+    *,
     stages: Stages,
     history: pd.DataFrame | None = None,
 ) -> pd.Series:
@@ -354,7 +358,9 @@ def backtest(
         series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=stages)
         rows[q.label] = {
             "actual": bookings(opps, q, stages=stages),
-            "outlook": pipeline_forecast(opps, q, day, model, stages, history)["expected"],
+            "outlook": pipeline_forecast(opps, q, day, model, stages=stages, history=history)[
+                "expected"
+            ],
             "submitted_commit": submitted(tables.forecast_submissions, q)["commit"],
             "time_series": fc.forecast(series, 3).total(),
         }

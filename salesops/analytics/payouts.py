@@ -26,9 +26,9 @@ def attainment_history(
     opportunities: pd.DataFrame,
     quotas: pd.DataFrame,
     as_of: pd.Timestamp,
+    *,
     stages: Stages,
     quarters: int = 8,
-    *,
     fiscal_year_start_month: int = 1,
 ) -> np.ndarray:
     """Quarterly attainment of every rep-quarter with a quota in the last ``quarters``
@@ -72,6 +72,7 @@ def simulate_payouts(
     plan: CompPlan,
     quotas: pd.DataFrame,
     sampler: Sampler,
+    *,
     simulations: int = 2000,
     seed: int = 7,
 ) -> pd.DataFrame:

@@ -71,8 +71,8 @@ class Peers:
         region: str,
         period: Period,
         as_of: pd.Timestamp,
-        stages: Stages,
         *,
+        stages: Stages,
         selling_kinds: Sequence[str],
     ) -> Peers:
         """The region's peers from ``tables`` (the region's or the company's rows);

@@ -192,6 +192,7 @@ def coaching_flags(
     conversion: pd.DataFrame,
     bias: float,
     stale: int,
+    *,
     rules: Rules | None = None,
 ) -> pd.DataFrame:
     """The coaching rules that fire for a rep, each with the numbers behind it.

@@ -128,9 +128,9 @@ def pipeline_as_of(
     history: pd.DataFrame,
     as_of: pd.Timestamp | str,
     close_window: Window | None = None,
+    *,
     by: By = None,
     opportunities: pd.DataFrame | None = None,
-    *,
     stages: Stages,
 ) -> pd.Series | pd.DataFrame:
     """:func:`pipeline` as it stood at the moment ``as_of``, rebuilt from history.

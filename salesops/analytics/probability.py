@@ -52,6 +52,7 @@ def examples(
     opportunities: pd.DataFrame,
     dates: list[pd.Timestamp] | pd.DatetimeIndex,
     known_at: pd.Timestamp,
+    *,
     stages: Stages,
     within_days: int = WITHIN_DAYS,
 ) -> pd.DataFrame:
@@ -177,7 +178,7 @@ class WinModel:
             return cls.stage_defaults(stages)
         as_of = pd.Timestamp(as_of)
         dates = pd.date_range(end=as_of, periods=months, freq="MS")
-        data = examples(history, opportunities, dates, as_of, stages)
+        data = examples(history, opportunities, dates, as_of, stages=stages)
         return cls.from_examples(data, typical_cycle(opportunities, as_of, stages), stages)
 
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
@@ -247,7 +248,7 @@ def calibration(
     cutoff = (as_of - pd.DateOffset(months=holdout_months)).normalize()
     model = (fit or WinModel.fit)(history, opportunities, cutoff, stages=stages)
     dates = pd.date_range(cutoff, as_of, freq="MS", inclusive="right")
-    test = examples(history, opportunities, dates, as_of, stages)
+    test = examples(history, opportunities, dates, as_of, stages=stages)
     estimates = {
         "calibrated": model.cell_probability(
             test["stage"], band(test["age_days"], model.cycle_days)

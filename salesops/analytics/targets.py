@@ -87,6 +87,7 @@ def plan_target(
     forecast: Forecast,
     year: Period,
     growth: float,
+    *,
     stated: float | None = None,
     quotas: pd.DataFrame | None = None,
 ) -> Target:

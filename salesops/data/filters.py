@@ -32,6 +32,7 @@ def since_filter(
     table: str,
     sql: str,
     params: dict[str, Any],
+    *,
     since: pd.Timestamp,
     deals: str | None = None,
 ) -> str:

@@ -169,7 +169,7 @@ def exact_distinct(engine: DuckDBEngine, name: str, header: str) -> int:
     return int(engine.query(sql, {}).iloc[0, 0])
 
 
-def overlap(engine: DuckDBEngine, table: str, column: str, other: str, key: str) -> float:
+def overlap(engine: DuckDBEngine, table: str, column: str, *, other: str, key: str) -> float:
     """The share of the distinct values of ``table.column`` found in ``other.key``
     (compared as trimmed text): 1.0 when every deal's owner is a row of the people table."""
     value = f"trim(CAST({quote(column)} AS VARCHAR))"
@@ -184,7 +184,7 @@ def overlap(engine: DuckDBEngine, table: str, column: str, other: str, key: str)
 
 
 def order_by_history(
-    engine: DuckDBEngine, history: str, deal: str, stage: str, changed: str
+    engine: DuckDBEngine, history: str, *, deal: str, stage: str, changed: str
 ) -> list[str]:
     """Stage values in the order deals pass through them: by the mean position of a
     stage's first entry among each deal's changes."""

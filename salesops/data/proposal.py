@@ -246,7 +246,7 @@ def _people(
             if key.is_date or key.distinct < 0.9 * max(key.filled, 1):
                 continue
             for owner in owners:
-                share = overlap(engine, f.name, owner, people.name, key.header)
+                share = overlap(engine, f.name, owner, other=people.name, key=key.header)
                 score = share + 0.25 * bool(set(words(owner)) & set(OWNER_WORDS))
                 score += 0.25 * (_name_score("reps", people.name) > 0)
                 if share >= 0.8 and score > most:
@@ -320,7 +320,7 @@ def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposa
     owner, key = deals.columns.get("owner_id"), reps.columns.get("rep_id")
     if owner is None or key is None or reps.source is None or deals.source is None:
         return
-    share = overlap(engine, deals.source, owner, reps.source, key)
+    share = overlap(engine, deals.source, owner, other=reps.source, key=key)
     if share < 0.8:
         deals.warnings["owner_id"] = (
             f"check: {share:.0%} of its values are rows of {reps.source}.{key}; the rest "
@@ -334,7 +334,7 @@ def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
     manager, key = reps.columns.get("manager_id"), reps.columns.get("rep_id")
     if manager is None or key is None or reps.source is None:
         return
-    share = overlap(engine, reps.source, manager, reps.source, key)
+    share = overlap(engine, reps.source, manager, other=reps.source, key=key)
     if share < 0.8:
         del reps.columns["manager_id"]
         reps.reasons["manager_id"] = (
@@ -371,7 +371,8 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
     need = ("opportunity_id", "stage", "changed_at")
     if history.source and all(c in history.columns for c in need):
         c = history.columns
-        order = order_by_history(engine, history.source, *(c[n] for n in need))
+        deal, stage, changed = (c[n] for n in need)
+        order = order_by_history(engine, history.source, deal=deal, stage=stage, changed=changed)
         proposal.stage_order = [v for v in order if v in found] + [
             v for v in found if v not in order
         ]

@@ -55,6 +55,7 @@ class Source(Catalog):
         self,
         table: str,
         scope: Scope | str = "company",
+        *,
         until: pd.Timestamp | None = None,
         id_range: tuple[str, str] | None = None,
         since: pd.Timestamp | None = None,
@@ -106,7 +107,7 @@ class Source(Catalog):
             params["lo"], params["hi"] = id_range
         sql = f"SELECT * FROM ({inner}) AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
         if since is not None:
-            sql = filters.since_filter(self, table, sql, params, since, deals)
+            sql = filters.since_filter(self, table, sql, params, since=since, deals=deals)
         return sql, params
 
     def fingerprint(
@@ -158,7 +159,9 @@ class Source(Catalog):
                 deals = self.engine.register(
                     "salesops_deals", out["opportunities"][["opportunity_id"]]
                 )
-            frame = self.read(table, scope, until, id_range, since, deals)
+            frame = self.read(
+                table, scope, until=until, id_range=id_range, since=since, deals=deals
+            )
             self.engine.evict()
             if frame is not None:
                 out[table] = frame
@@ -168,6 +171,7 @@ class Source(Catalog):
         self,
         scope: Scope | str = "company",
         period: Period | str | None = None,
+        *,
         since: pd.Timestamp | str | None = None,
         on_invalid: str = "refuse",
         tables: Collection[str] | None = None,
@@ -334,6 +338,7 @@ def load(
     source: str | Path | SourceSpec | None = None,
     scope: Scope | str = "company",
     period: Period | str | None = None,
+    *,
     since: pd.Timestamp | str | None = None,
     on_invalid: str = "refuse",
     tables: Collection[str] | None = None,
@@ -378,4 +383,4 @@ def load(
     >>> tables = so.load(scope="region:EMEA", period="2026-10")  # doctest: +SKIP
     """
     with open_source(source) as src:
-        return src.load(scope, period, since, on_invalid, tables)
+        return src.load(scope, period, since=since, on_invalid=on_invalid, tables=tables)

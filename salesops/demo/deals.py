@@ -151,12 +151,12 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     expected = created + (cycle * rng.uniform(0.6, 1.1, n)).astype(int) * DAY
     expected = ((expected.astype("M8[M]") + 1).astype("M8[D]")) - DAY
     # Events: (deal, time, stage code or -1, amount or nan, close date or NaT).
-    ev = [event(chunk, np.arange(n), created, 0, amount0, expected)]
+    ev = [event(chunk, np.arange(n), created, 0, amount=amount0, close=expected)]
     bounds = np.cumsum(share * (close_t - created)[:, None].astype(float), axis=1)
     for k in range(1, n_open):
         has = reached > k
         t = created[has] + bounds[has, k - 1].astype(int) * DAY
-        ev.append(event(chunk, np.nonzero(has)[0], t, k, np.nan, None, slot=k))
+        ev.append(event(chunk, np.nonzero(has)[0], t, k, amount=np.nan, close=None, slot=k))
     # Pushes: while the expected date passes before the deal closes, the rep moves it.
     exp = expected.copy()
     end_t = np.where(stalled, org.as_of + 400 * DAY, close_t)
@@ -170,7 +170,7 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         when = np.maximum(exp[idx] - rng.integers(0, 6, len(idx)) * DAY, created[idx])
         exp[idx] = exp[idx] + rng.integers(20, 75, len(idx)) * DAY
         exp[idx] = ((exp[idx].astype("M8[M]") + 1).astype("M8[D]")) - DAY
-        ev.append(event(chunk, idx, when, -1, np.nan, exp[idx], slot=n_open + 1))
+        ev.append(event(chunk, idx, when, -1, amount=np.nan, close=exp[idx], slot=n_open + 1))
     # Pull-ins: a deal that is closing well before its date gets its date moved earlier.
     early = won & (close_t < exp - 20 * DAY) & (rng.random(n) < 0.6)
     pull_t = np.maximum(close_t - rng.integers(3, 20, n) * DAY, created)
@@ -181,8 +181,8 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
             np.nonzero(early)[0],
             pull_t[early],
             -1,
-            np.nan,
-            pulled_to[early],
+            amount=np.nan,
+            close=pulled_to[early],
             slot=n_open + 1,
         )
     )
@@ -190,7 +190,15 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     when = created + ((close_t - created) / DAY * rng.uniform(0.1, 0.9, n)).astype(int) * DAY
     new_amount = np.round(amount0 * rng.uniform(0.6, 1.4, n), -2)
     ev.append(
-        event(chunk, np.nonzero(change)[0], when[change], -1, new_amount[change], None, slot=n_open)
+        event(
+            chunk,
+            np.nonzero(change)[0],
+            when[change],
+            -1,
+            amount=new_amount[change],
+            close=None,
+            slot=n_open,
+        )
     )
     # Reps touch their open deals every three weeks or so (a next step, a note): a history
     # row that changes nothing. Careless reps leave their stalled deals alone: the stale ones.
@@ -202,7 +210,9 @@ def deals(chunk: Chunk, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
         won, stages.names.index(stages.won), stages.names.index(stages.lost_names[0])
     )
     everyone = np.arange(n)  # every deal closes; a close after as_of is not history yet
-    ev.append(event(chunk, everyone, close_t, close_code, np.nan, close_t, slot=n_open + 2))
+    ev.append(
+        event(chunk, everyone, close_t, close_code, amount=np.nan, close=close_t, slot=n_open + 2)
+    )
     history = stage_history(chunk, ev, created, n)
     last = history.groupby("deal", sort=False).tail(1).set_index("deal").sort_index()
     # Whoever holds the seat when the deal ends (or now) owns it: leavers' deals move on.
@@ -256,10 +266,11 @@ def touches(chunk: Chunk, created, until, idle) -> pd.DataFrame:
     deal = np.repeat(np.arange(len(created)), count)
     step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + 1
     when = created[deal] + (step * 21 - rng.integers(0, 8, len(deal))) * DAY
-    return event(chunk, deal, when, -1, np.nan, None, slot=len(chunk.stages.open_names) + 1)
+    slot = len(chunk.stages.open_names) + 1
+    return event(chunk, deal, when, -1, amount=np.nan, close=None, slot=slot)
 
 
-def event(chunk: Chunk, deal, when, stage, amount, close, slot: int = 0) -> pd.DataFrame:
+def event(chunk: Chunk, deal, when, stage, *, amount, close, slot: int = 0) -> pd.DataFrame:
     """Rows of one kind of change; ``slot`` orders same-day changes (hour 8 + slot)."""
     m = len(deal)
     when = np.asarray(when, dtype="M8[D]").astype("M8[s]")
@@ -299,7 +310,7 @@ def stage_history(
     return h
 
 
-def holder(chunk: Chunk, people, seat, when, fallback) -> np.ndarray:
+def holder(chunk: Chunk, people, seat, when, *, fallback) -> np.ndarray:
     """Index into ``people`` of who held ``seat`` on ``when`` (the creator if none)."""
     out = np.asarray(fallback).copy()
     for s, grp in people.groupby("seat"):

@@ -210,7 +210,7 @@ class Dashboard:
                 self.tables.opportunities,
                 quarter,
                 day,
-                self.stages,
+                stages=self.stages,
             )
         return self._shares[key]
 
@@ -268,7 +268,7 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     due_in = f" due in {quarter.label}"
     weighted = gaps.total(due["amount"] * due["probability"], where=due_in)
     share = dash.share(quarter, period.last_day)
-    run = outlook.run_rate(opps, quarter, period.last_day, dash.stages)
+    run = outlook.run_rate(opps, quarter, period.last_day, stages=dash.stages)
     pipe_next = gaps.total(state.loc[quarter.contains(state["close_date"]), "amount"], where=due_in)
     coverage = np.nan if not (next_quota and next_quota > 0) else pipe_next / next_quota
     return {
@@ -324,9 +324,8 @@ def leaderboard(dash: Dashboard) -> str:
         quota = q.reindex(reps["rep_id"]).to_numpy()
         board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
     board = board.sort_values("bookings", ascending=False).set_index("rep")
-    formats = {"bookings": "money", "win_rate": "pct", "attainment": "pct"}
     board = fmt.in_currency(board, dash.settings.currency)
-    return styled(board, formats, f"Leaderboard, {period.label}").to_html()
+    return styled(board, {}, f"Leaderboard, {period.label}").to_html()
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
@@ -348,7 +347,7 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
         },
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
-    formats = {"amount": "money", "win probability": "pct", "expected": "money"}
+    formats = {"win probability": "pct"}
     shown = fmt.in_currency(shown, dash.settings.currency)
     return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
 

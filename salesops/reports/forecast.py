@@ -86,6 +86,7 @@ def context(
     source: Any = None,
     scope: str = "company",
     period: str = "latest",
+    *,
     horizon: int = 12,
     on_invalid: str = "refuse",
     data_fingerprint: dict[str, str] | None = None,
@@ -173,7 +174,7 @@ def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     chart_title = f"{ctx.who}: monthly bookings and the {horizon(ctx)}-month forecast"
     history = f.history.iloc[-months:]
     view = View(
-        dict.fromkeys(INTERVALS, "money"),
+        {"forecast": "money"},  # the intervals are money in LABELS
         f"Model: {f.model}",
         lambda frame: plots.forecast(history, frame, chart_title),
     )
@@ -235,14 +236,14 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
     rows = {}
     for q in quarters(ctx):
         forecast_ = outlook.pipeline_forecast(
-            opps, q, ctx.as_of, win_model(ctx), ctx.stages, history
+            opps, q, ctx.as_of, win_model(ctx), stages=ctx.stages, history=history
         )
         row = dict(forecast_.items())  # not to_dict() nor enlarging a Series: both drop an Unknown
         row["time_series"] = _time_series(ctx, q)
         no_quota = "this source has no quotas" if mine.quotas is None else f"no quota for {q.label}"
         row["quota"] = gaps.known(outlook.quota(mine.quotas, q), no_quota)
         row["expected_attainment"] = _attainment(row["expected"], row["quota"])
-        cats = outlook.categories(opps, q, ctx.as_of, ctx.stages, history)
+        cats = outlook.categories(opps, q, ctx.as_of, stages=ctx.stages, history=history)
         sent = outlook.submitted(mine.forecast_submissions, q)
         unsent = (
             "this source has no forecast submissions"
@@ -327,7 +328,6 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     top = top.assign(close_date=top["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "owner_id", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
-    formats = {"amount": "money", "stage_probability": "pct", "calibrated": "pct"}
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
     if due["amount"].isna().any():  # no amount: no expected value, ranked last
         unpriced = int(due["amount"].isna().sum())
@@ -339,7 +339,7 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     if ctx.tables.opportunity_history is None:  # nothing to calibrate on: say so, once
         caption += " (win probability: each stage's default, as the source has no stage history)"
         frame = frame.drop(columns="calibrated")
-    return viewed(frame, View(formats | {"expected": "money"}, caption))
+    return viewed(frame, View(caption=caption))
 
 
 @section("Accuracy")

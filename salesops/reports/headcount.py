@@ -31,8 +31,15 @@ def capacity_model(ctx: ReportContext) -> pn.Capacity:
     """Productivity, ramp curve and attrition from the scope's history, or the settings
     ``ramp_months`` and ``attrition_monthly`` where the data cannot measure them."""
     assumed = (ctx.settings.ramp_months, ctx.settings.attrition_monthly)
-    dates = (ctx.tables.has("reps.hire_date"), ctx.tables.has("reps.end_date"))
-    return pn.estimate(deals(ctx), people(ctx), ctx.as_of, ctx.stages, assumed, *dates)
+    return pn.estimate(
+        deals(ctx),
+        people(ctx),
+        ctx.as_of,
+        stages=ctx.stages,
+        assumed=assumed,
+        hire_dates=ctx.tables.has("reps.hire_date"),
+        end_dates=ctx.tables.has("reps.end_date"),
+    )
 
 
 def assumptions(ctx: ReportContext) -> tuple[str, str]:

@@ -67,30 +67,17 @@ KPI_EMPTY = {
 }
 RESPONSE_COLUMNS = ["median_hours", "p90_hours", "within_1h", "within_24h", "never"]
 BREAKDOWN_FORMATS = {
-    "bookings": "money",
     "won": "number",
-    "win_rate": "pct",
-    "average_deal_size": "money",
-    "cycle_days": "days",
-    "open_pipeline": "money",
 }
 
 
 LEAD_FORMATS = {
     "leads": "number",
-    "median_hours": "hours",
-    "p90_hours": "hours",
-    "within_1h": "pct",
-    "within_24h": "pct",
     "never": "pct",
-    "conversion": "pct",
 }
 PRECISION_FORMATS = {
     "forecasts": "number",
     "accuracy": "pct",
-    "mape": "pct",
-    "wape": "pct",
-    "bias": "change",
 }
 
 
@@ -314,7 +301,7 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
         caption = f"Open pipeline by stage {ctx.exported}"
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
-    formats = {"deals": "number", "amount": "money", "weighted": "money"}
+    formats = {"deals": "number", "weighted": "money"}
     return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))
 
 
@@ -330,7 +317,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     history = ctx.tables.opportunity_history
     frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
     caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
-    formats = {"amount": "money", "deals": "number"}
+    formats = {"deals": "number"}
     return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
 
 
@@ -473,7 +460,7 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     columns += ["days_since_change"] if history else []  # the two counts say why it is stale
     worst = stale[columns].head(top).set_index("opportunity_id")
     worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
-    formats = {"amount": "money", "days_past_close": "number", "days_since_change": "number"}
+    formats = {"days_past_close": "number", "days_since_change": "number"}
     return (
         viewed(counts, View({"rows": "number"}, caption)),
         viewed(worst, View(formats, f"The {top} most overdue open deals")),

@@ -51,6 +51,7 @@ def context(
     source: Any = None,
     scope: str | None = None,
     period: str = "latest",
+    *,
     comp_plan: str = comp.COMP_PLAN,
     on_invalid: str = "refuse",
     data_fingerprint: dict[str, str] | None = None,
@@ -165,8 +166,7 @@ def bookings(ctx: ReportContext) -> pd.DataFrame:
 def attainment(ctx: ReportContext) -> pd.DataFrame:
     """:func:`bookings`, drawn as tiles: attainment where the source has quotas, else
     bookings."""
-    formats = {"bookings": "money", "quota": "money", "attainment": "pct"}
-    view = View(formats, "Attainment", lambda f: _tiles(ctx, f))
+    view = View(caption="Attainment", draw=lambda f: _tiles(ctx, f))
     return viewed(bookings(ctx).copy(), view)
 
 
@@ -270,7 +270,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     def draw(f: pd.DataFrame) -> Any:
         return plots.distribution(f.loc[~f["you"], "attainment"].to_numpy(), mine, caption)
 
-    return viewed(frame, View({"attainment": "pct"}, caption, draw))
+    return viewed(frame, View(caption=caption, draw=draw))
 
 
 @section("Activity")
@@ -303,13 +303,12 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
     best = best.assign(close_date=best["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
-    formats = {"deals": "number", "amount": "money", "weighted": "money"}
-    deal_formats = {"amount": "money", "win_probability": "pct", "expected": "money"}
+    formats = {"deals": "number", "weighted": "money"}
     return (
         viewed(full.drop(columns="unpriced"), View(formats, caption)),
         viewed(
             best[columns].set_index("opportunity_id"),
-            View(deal_formats, f"Top {top} open deals by expected value ({label})"),
+            View(caption=f"Top {top} open deals by expected value ({label})"),
         ),
     )
 
@@ -343,12 +342,12 @@ def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
         )
         idle = coverage.sentence("Finding idle deals", ["opportunity_history"])
         empty = f"No open deal is past its close date. {idle}"
-    formats = {"amount": "money", "days overdue": "number", "days idle": "number"}
+    formats = {"days overdue": "number", "days idle": "number"}
     out = [viewed(shown, View(formats, caption, empty=empty))]
     if own_history is not None:
         slipped = pl.slippage(own_history, ctx.period, ctx.stages)
         if len(slipped):
-            slip_formats = {"pushes": "number", "days_pushed": "number", "amount": "money"}
+            slip_formats = {"pushes": "number", "days_pushed": "number"}
             caption = f"Deals whose close date was pushed in {ctx.period.label}"
             out.append(viewed(slipped.head(top), View(slip_formats, caption)))
     return tuple(out)
@@ -387,10 +386,8 @@ def statement(ctx: ReportContext) -> comp.Statement:
     """The commission statement for the month under the context's commission plan."""
     if ctx.comp_plan is None:
         raise ValueError("the statement needs a plan: ReportContext.load(..., comp_plan=...)")
-    won = ctx.stages.won
-    return comp.statement(
-        ctx.comp_plan, rep(ctx), ctx.tables.opportunities, ctx.tables.quotas, ctx.period, won
-    )
+    o, q = ctx.tables.opportunities, ctx.tables.quotas
+    return comp.statement(ctx.comp_plan, rep(ctx), o, q, month=ctx.period, won=ctx.stages.won)
 
 
 @section("The commission statement")
@@ -406,12 +403,12 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
         f"Payable for {ctx.period.label}: {ctx.money(st.payable)} "
         f"= commission {ctx.money(st.commission)} + true-up {ctx.money(st.true_up)}"
     )
-    months = {"bookings": "money", "quota": "money", "attainment": "pct", "commission": "money"}
+    months = {"commission": "money"}
     return (
         viewed(
             tiers,
             View(
-                {"rate": "pct", "bookings": "money", "commission": "money"},
+                {"rate": "pct", "commission": "money"},
                 f"Commission for {ctx.period.label} by tier",
             ),
         ),

@@ -10,6 +10,7 @@ method, hires, the commission plans, the simulations) are the context's options.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,22 +28,13 @@ from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, viewed
 
 METHODS = ("historical", "potential", "equal")
-DEFAULTS = {
-    "growth": 0.15,
-    "target": None,
-    "method": "historical",
-    "hires": (0, 0, 0, 0),
-    "comp_plan": COMP_PLAN,
-    "variant": "parameters/comp_plan_variant.yml",
-    "simulations": 2000,
-    "seed": 7,
-}
 
 
 def context(
     source: Any = None,
     scope: str = "company",
     period: str = "latest",
+    *,
     growth: float = 0.15,
     method: str = "historical",
     hires: Sequence[int] = (0, 0, 0, 0),
@@ -63,7 +55,8 @@ def context(
     method
         Quota allocation: ``historical``, ``potential`` or ``equal``.
     hires
-        Planned hires starting at the beginning of each quarter of the plan year.
+        Planned hires starting at the beginning of each quarter of the plan year, as the
+        user states them; none unless stated (a plan does not invent hires).
     comp_plan, variant
         The commission plan file and a second one to compare it with (relative to the
         project root).
@@ -90,6 +83,15 @@ def context(
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
     return ctx
+
+
+# the plan's parameters and their defaults, written once: context's signature (the
+# notebook's parameters cell says the same, tests/reports/test_planning.py)
+DEFAULTS: dict[str, Any] = {
+    name: parameter.default
+    for name, parameter in inspect.signature(context).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "on_invalid"
+}
 
 
 def option(ctx: ReportContext, name: str) -> Any:
@@ -152,8 +154,8 @@ def goal(ctx: ReportContext) -> Target:
         forecast(ctx),
         year(ctx),
         option(ctx, "growth"),
-        None if stated is None else float(stated),
-        quotas_of(ctx),
+        stated=None if stated is None else float(stated),
+        quotas=quotas_of(ctx),
     )
 
 
@@ -169,7 +171,7 @@ def target(ctx: ReportContext) -> pd.DataFrame:
     """The target per quarter and for the year, with the forecast and its 80% interval;
     the caption says where the target comes from."""
     g, f = goal(ctx), forecast(ctx)
-    formats = dict.fromkeys(["forecast", "lower_80", "upper_80", "target"], "money")
+    formats = dict.fromkeys(["forecast", "target"], "money")
     caption = f"Target: {g.sentence}. Forecast: model {f.model}"
     if f.unknown:
         caption = f"Target: {g.sentence}. The forecast is unknown: {f.unknown}"

@@ -43,7 +43,9 @@ def quotas(ctx: ReportContext) -> pd.DataFrame:
     curve = capacity_model(ctx).ramp
     out = {}
     for method in METHODS:
-        w = pn.weights(method, deals(ctx), team(ctx), ctx.as_of, year(ctx), ctx.stages, curve)
+        w = pn.weights(
+            method, deals(ctx), team(ctx), ctx.as_of, year=year(ctx), stages=ctx.stages, ramp=curve
+        )
         out[method] = pn.allocate(total, w)
     frame = pd.DataFrame(out)
     names = team(ctx).set_index("rep_id")
@@ -76,7 +78,7 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
     share = pn.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
     out = pn.fairness(q[option(ctx, "method")], share)
     out.insert(0, "rep", q["rep"])
-    formats = {"quota": "money", "quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
+    formats = {"quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
     caption = (
         f"Fairness: quota share over potential share (1 = in line); spread (std) "
         f"{fmt.decimal(out['ratio'].std())}; {int((out['flag'] != '').sum())} reps outside ±25%"
@@ -109,7 +111,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
         deals(ctx),
         ctx.tables.quotas,
         ctx.as_of,
-        ctx.stages,
+        stages=ctx.stages,
         fiscal_year_start_month=ctx.period.fiscal_year_start_month,
     )
     sampler = payouts.lognormal(history)
@@ -117,7 +119,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
     out = {}
     for name, plan in plans(ctx).items():
         out[name] = payouts.payout_summary(
-            payouts.simulate_payouts(plan, quarters, sampler, runs, seed)
+            payouts.simulate_payouts(plan, quarters, sampler, simulations=runs, seed=seed)
         )
     frame = pd.DataFrame(out).loc[list(PAYOUT_ROWS.values())]
     frame.index = list(PAYOUT_ROWS)

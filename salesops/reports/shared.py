@@ -83,14 +83,16 @@ def peers(ctx: ReportContext, region: str) -> Peers:
     """
     kinds = ctx.settings.selling_activity_kinds
     if ctx.source is None:
-        return Peers.of(ctx.tables, region, ctx.period, ctx.as_of, ctx.stages, selling_kinds=kinds)
+        return Peers.of(
+            ctx.tables, region, ctx.period, ctx.as_of, stages=ctx.stages, selling_kinds=kinds
+        )
     scope = f"region:{region}"
     return from_source(
         ctx,
         "peers",
         scope,
         lambda tables: Peers.of(
-            tables, region, ctx.period, ctx.as_of, ctx.stages, selling_kinds=kinds
+            tables, region, ctx.period, ctx.as_of, stages=ctx.stages, selling_kinds=kinds
         ),
     )
 
@@ -109,7 +111,7 @@ class CompanyForecast:
 
     @classmethod
     def of(
-        cls, tables: Tables, period: Period, horizon: int, as_of: pd.Timestamp, stages: Stages
+        cls, tables: Tables, period: Period, horizon: int, *, as_of: pd.Timestamp, stages: Stages
     ) -> CompanyForecast:
         """From the company's ``tables``."""
         opps, history = tables.opportunities, tables.opportunity_history
@@ -134,12 +136,14 @@ def company_forecast(ctx: ReportContext, horizon: int) -> CompanyForecast:
     """
 
     def of(tables: Tables) -> CompanyForecast:
-        return CompanyForecast.of(tables, ctx.period, horizon, ctx.as_of, ctx.stages)
+        return CompanyForecast.of(tables, ctx.period, horizon, as_of=ctx.as_of, stages=ctx.stages)
 
     if ctx.source is None:
         return of(ctx.tables)
     mine = ctx.tables if ctx.scope.level == "company" else None
-    return from_source(ctx, "company_forecasts", "company", of, [horizon], FORECAST_TABLES, mine)
+    return from_source(
+        ctx, "company_forecasts", "company", of, key=[horizon], tables=FORECAST_TABLES, loaded=mine
+    )
 
 
 def from_source(
@@ -147,6 +151,7 @@ def from_source(
     kind: str,
     scope: str,
     compute: Callable[[Tables], T],
+    *,
     key: list[object] | None = None,
     tables: Collection[str] | None = None,
     loaded: Tables | None = None,

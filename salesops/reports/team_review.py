@@ -89,7 +89,12 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     for _, rep in members.iterrows():
         try:
             payable[rep["rep_id"]] = comp.statement(
-                plan, rep, ctx.tables.opportunities, ctx.tables.quotas, ctx.period, ctx.stages.won
+                plan,
+                rep,
+                ctx.tables.opportunities,
+                ctx.tables.quotas,
+                month=ctx.period,
+                won=ctx.stages.won,
             ).payable
         except DataError as error:
             payable[rep["rep_id"]] = gaps.Unknown(no_quotas or error.reason())
@@ -114,13 +119,7 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     if not ctx.tables.has("quotas"):
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
-    formats = {
-        "attainment_qtd": "pct",
-        "bookings_qtd": "money",
-        "win_rate": "pct",
-        "coverage": "ratio",
-        "commission": "money",
-    }
+    formats = {"commission": "money"}
     caption = (
         f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
         f"commission: payable for {ctx.period.label})"
@@ -137,7 +136,7 @@ def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
     def draw(frame: pd.DataFrame) -> Any:
         return plots.distribution(frame["attainment_qtd"].to_numpy(), None, caption)
 
-    return viewed(values, View({"attainment_qtd": "pct"}, caption, draw))
+    return viewed(values, View(caption=caption, draw=draw))
 
 
 @section("Ramping reps")
@@ -177,7 +176,9 @@ def capacity(ctx: ReportContext) -> pd.Series:
     ramp = ctx.settings.ramp_months
     o = ctx.tables.opportunities
     deals = o[o["region"] == _region(ctx)]
-    cap = quarter_capacity(sellers(ctx), deals, quarter, ctx.as_of, ctx.stages, ramp)
+    cap = quarter_capacity(
+        sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+    )
     if not ctx.tables.has("reps.hire_date"):  # who is ramping cannot be known: not 0
         cap["ramping"] = np.nan
     q = ctx.tables.quotas
@@ -232,7 +233,7 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
             "(0 = perfectly even; accounts need `opportunities.account_id`, which this "
             "source does not have)"
         )
-    formats = {"accounts": "number", "open_pipeline": "money"}
+    formats = {"accounts": "number"}
     return viewed(terr.rename_axis("rep"), View(formats, caption))
 
 

@@ -16,7 +16,7 @@ from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.plan import deals, team
 
-TERRITORY_FORMATS = {"accounts": "number", "open_pipeline": "money", "bookings_12m": "money"}
+TERRITORY_FORMATS = {"accounts": "number", "bookings_12m": "money"}
 
 
 @per_context
@@ -96,7 +96,7 @@ def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
             )
     columns = ["region", "account", "from", "to", "open_pipeline", "gini_before", "gini_after"]
     frame = pd.DataFrame(rows, columns=columns).set_index(["region", "account"])
-    formats = {"open_pipeline": "money", "gini_before": "decimal", "gini_after": "decimal"}
+    formats = {"gini_before": "decimal", "gini_after": "decimal"}
     caption = (
         f"Suggested moves (at most {max_moves} per region; each lowers the region's Gini of "
         "open pipeline)"

@@ -14,8 +14,6 @@ from salesops.data.stages import Stages
 from salesops.reports import plots
 from salesops.reports.display import View, viewed
 
-FORMATS = {"bookings": "money", "quota": "money", "attainment": "pct"}
-
 
 def months(period: Period, count: int, start: gaps.Start) -> list[Period]:
     """The last ``count`` months to ``period`` that the data can speak for: those before
@@ -75,4 +73,4 @@ def trend(
     caption = f"Bookings{against}, {len(trail)} months to {period.label}"
     if len(trail) < count:  # the series starts later: say where and why
         caption += ". " + gaps.sentence(start, "bookings")
-    return viewed(out, View(FORMATS, caption, lambda f: plots.bookings_trend(f, caption)))
+    return viewed(out, View(caption=caption, draw=lambda f: plots.bookings_trend(f, caption)))

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def alice(tiny_dir) -> so.ReportContext:
-    return review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
+    return review.context(str(tiny_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml")
 
 
 def test_the_context_reads_the_reps_own_rows_and_the_regions_peers(alice):
@@ -43,12 +43,12 @@ def test_a_regions_peers_are_computed_once(tiny_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
-    alice = review.context(str(tiny_dir), "rep:R1", "2026-09", "parameters/comp_plan.yml")
-    bob = review.context(str(tiny_dir), "rep:R2", "2026-09", "parameters/comp_plan.yml")
+    alice = review.context(str(tiny_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml")
+    bob = review.context(str(tiny_dir), "rep:R2", "2026-09", comp_plan="parameters/comp_plan.yml")
     first, again = review.peers(alice), review.peers(bob)
     assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 1
     pd.testing.assert_frame_equal(first.kpis, again.kpis)
-    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", "parameters/comp_plan.yml")
+    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
     assert review.peers(cara).region == "West"  # another region, another entry
     assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 2
 
@@ -70,7 +70,7 @@ def test_the_statement_and_the_summary(alice):
 
 
 def test_no_section_returns_another_reps_rows(tiny_dir):
-    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", "parameters/comp_plan.yml")
+    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
     assert review.peers(cara).members == 2  # Dan is Cara's peer
     results = [
         review.attainment(cara),
@@ -94,7 +94,7 @@ def test_no_section_returns_another_reps_rows(tiny_dir):
 def test_sections_say_what_they_need(tiny_dir, tmp_path):
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "quotas.csv").unlink()
-    ctx = review.context(str(crm), "rep:R1", "2026-09", "parameters/comp_plan.yml")
+    ctx = review.context(str(crm), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml")
     assert review.peer_spread(ctx) == Missing("Attainment among peers", ("quotas",))
     assert isinstance(review.statement_tables(ctx), Missing)
     assert "Quota attainment" not in review.comparison(ctx).index
@@ -112,7 +112,7 @@ def test_bookings_of_won_deals_without_amounts_are_unknown_in_tiles_and_summary(
     deals = pd.read_csv(crm / "opportunities.csv")
     deals.loc[deals["opportunity_id"] == "O1", "amount"] = None
     deals.to_csv(crm / "opportunities.csv", index=False)
-    ctx = review.context(str(crm), "rep:R1", "2026-08", "parameters/comp_plan.yml")
+    ctx = review.context(str(crm), "rep:R1", "2026-08", comp_plan="parameters/comp_plan.yml")
     frame = review.bookings(ctx)
     reason = "the one deal you won in the month has no amount"
     assert gaps.why(frame.loc["Month", "bookings"]) == reason

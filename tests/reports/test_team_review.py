@@ -8,7 +8,7 @@ import pytest
 
 import salesops as so
 from salesops.reports import team_review
-from salesops.reports.display import Missing
+from salesops.reports.display import Missing, readable
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
     assert alice["bookings_qtd"] == 10_000  # O1, won 2026-08-15; O9 closes in October
     assert alice["win_rate"] == 0.5  # July to September: O1 won, O2 lost
     assert alice["commission"] == -200  # September's true-up (tests/test_runs.py)
-    assert board.attrs["view"].formats["win_rate"] == "pct"
+    assert readable(board, board.attrs["view"].formats)[1]["Win rate"] == "pct"  # LABELS'
     html = so.show(board).to_html()
     assert "Alice Able" in html and "$10,000" in html and "50%" in html
 
