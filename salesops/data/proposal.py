@@ -205,7 +205,7 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
                 out[column] = known
                 used.add(known)
                 break
-    hints = {"amount": MONEY_WORDS, "region": REGION_WORDS}
+    hints: dict[str, tuple[str, ...]] = {"amount": MONEY_WORDS, "region": REGION_WORDS}
     if table in ("opportunities", "leads"):  # a lead's Salesperson, as a deal's
         hints["owner_id"] = OWNER_WORDS
     for column, hint in hints.items():
