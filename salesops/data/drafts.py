@@ -114,6 +114,13 @@ def render(name: str, location: str, proposal: Proposal) -> str:
                 status = proposal.status
                 lines.append(f"    # won and lost may be in {status!r}: see `outcome` in docs")
                 lines.append(f"    # outcome: {{column: {_scalar(status)}, won: won, lost: lost}}")
+            if proposal.archive and "stage" in p.columns:
+                flag, false = (_scalar(v) for v in proposal.archive)
+                lines.append(
+                    f"    # lost deals may be the archived ones ({flag}: {false}, as in Odoo),"
+                )
+                lines.append("    # in their last stage: see `outcome` in docs")
+                lines.append(f"    # outcome: {{column: {flag}, lost: {false}}}")
             if "region" not in p.columns and "region" in reps.columns:
                 lines.append("    derive:")
                 lines.append("      region: {from: reps.region, on: owner_id}")

@@ -78,6 +78,10 @@ class Proposal:
     stage_order: list[str]  # the stage values in the proposed order
     order_note: str  # how that order was found, or why it could not be
     status: str | None = None  # a won/lost column apart from the stage (Pipedrive)
+    # a true/false column whose false rows are archived deals (Odoo archives a lost deal,
+    # which keeps its last stage)
+    # (the column, its written false value)
+    archive: tuple[str, str] | None = None
     # won, lost or open per stage value, from the export's own flag columns (Salesforce's
     # IsWon and IsClosed), and those columns
     stage_flags: dict[str, str] = field(default_factory=dict)
@@ -94,6 +98,19 @@ class Proposal:
 
 WON_FLAGS = ("iswon", "won", "isclosedwon", "closedwon")
 CLOSED_FLAGS = ("isclosed", "closed")
+ARCHIVE_FLAGS = ("active", "isactive")  # Odoo's archive flag: false on a lost deal
+
+
+def _archive(f: FileProfile) -> tuple[str, str] | None:
+    """Odoo's archive flag on the deals (``Active``, true or false; a lost deal is archived
+    and keeps its last stage), with its false value as the export writes it."""
+    for header in f.headers:
+        values = f.columns[header].values or {}
+        false = [v for v in values if str(v).casefold() == "false"]
+        folded = {str(v).casefold() for v in values}
+        if normalize(header) in ARCHIVE_FLAGS and false and folded <= {"true", "false"}:
+            return header, str(false[0])
+    return None
 
 
 def _stage_flags(engine: DuckDBEngine, proposal: Proposal, headers: list[str]) -> None:
@@ -188,8 +205,8 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
                 out[column] = known
                 used.add(known)
                 break
-    hints = {"amount": MONEY_WORDS, "region": REGION_WORDS}
-    if table == "opportunities":
+    hints: dict[str, tuple[str, ...]] = {"amount": MONEY_WORDS, "region": REGION_WORDS}
+    if table in ("opportunities", "leads"):  # a lead's Salesperson, as a deal's
         hints["owner_id"] = OWNER_WORDS
     for column, hint in hints.items():
         if column in out or column not in TABLES[table].column_names:
@@ -447,6 +464,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             proposal.stage_counts = dict(zip(rows["v"], rows["n"].astype(int), strict=True))
             headers = next(f for f in files if f.name == opps.source).headers
             proposal.status = next((h for h in headers if normalize(h).endswith("status")), None)
+            proposal.archive = _archive(next(f for f in files if f.name == opps.source))
             _stage_flags(engine, proposal, headers)
         _stage_order(engine, proposal)
     finally:

@@ -95,7 +95,7 @@ PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: prope
 # ``regional_office``), tried after the names above.
 MONEY_WORDS = ("amount", "value", "revenue", "price", "total", "arr", "mrr", "acv")
 OWNER_WORDS = ("owner", "rep", "agent", "seller", "salesperson", "assigned", "user")
-REGION_WORDS = ("region", "regional", "office", "territory", "division", "area")
+REGION_WORDS = ("region", "regional", "office", "territory", "division", "area", "team", "teams")
 # A lone date column named with one of these is when deals closed (``won_date``).
 CLOSE_WORDS = frozenset({"won", "close", "closed", "closing", "lost", "signed"})
 

@@ -431,12 +431,13 @@ def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
 @section("Data quality")
 def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts of stale deals, missing amounts, filled values and rows set aside, and the
-    ``top`` most overdue open deals, at the end of the period."""
+    ``top`` most overdue open deals, on the report's as-of day (the period's end, or the
+    data's as-of day when earlier: a deal due after the export is not overdue)."""
     tables, opps = ctx.tables, ctx.tables.opportunities
     history = tables.has("opportunity_history")
-    stale = pl.stale_deals(
+    stale = pl.stale_deals(  # at the last day the data knows, not after it
         opps,
-        ctx.period.last_day,
+        ctx.as_of,
         tables.opportunity_history,
         stale_days=ctx.settings.stale_after_days,
         stages=ctx.stages,

@@ -315,10 +315,11 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
 
 @per_context
 def stale(ctx: ReportContext) -> pd.DataFrame:
-    """The rep's open deals that need cleaning up at the end of the month."""
+    """The rep's open deals that need cleaning up on the report's as-of day (the month's
+    end, or the data's as-of day when earlier)."""
     days = ctx.settings.stale_after_days
-    return pl.stale_deals(
-        deals(ctx), ctx.period.last_day, history(ctx), stale_days=days, stages=ctx.stages
+    return pl.stale_deals(  # at the last day the data knows: overdue by then, not later
+        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages
     )
 
 
