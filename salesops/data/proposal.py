@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.mapping import SourceSpec
@@ -133,7 +135,7 @@ def _stage_flags(engine: DuckDBEngine, proposal: Proposal, headers: list[str]) -
             f' FROM "{opps.source}" WHERE {stage} IS NOT NULL GROUP BY 1',
             {},
         )
-    except Exception:
+    except duckdb.Error:  # flags the engine cannot read as true/false: the names decide
         return
     for row in rows.itertuples():
         if row.all_closed and row.all_won:
