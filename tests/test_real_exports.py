@@ -191,8 +191,12 @@ def test_odoo_csv_files_are_the_readme_conversion_of_the_xml(tmp_path):
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_validate_refuses_strictly_and_passes_with_the_quarantine(name, capsys, tmp_path):
+def test_validate_refuses_strictly_and_passes_with_the_quarantine(
+    name, capsys, tmp_path, monkeypatch
+):
     source = str(REAL / name / "source.yml")
+    shutil.copytree(Path(__file__).parents[1] / "parameters", tmp_path / "parameters")
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))  # the quarantine goes here, not the checkout
     if not REFUSED[name]:
         assert cli.main(["validate", "--source", source]) == 0
         assert "all rules pass" in capsys.readouterr().out
@@ -206,6 +210,7 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(name, capsys, 
     out = capsys.readouterr().out
     assert "all rules pass on the rest" in out
     assert f"set aside {SET_ASIDE[name]} rows of opportunities" in out
+    assert list((tmp_path / "reports").glob("*/quarantine/opportunities.csv"))
 
 
 # -- the plans, once per export --------------------------------------------------------------
