@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import json
@@ -76,30 +77,49 @@ def _defaults(path: Path) -> dict[str, object]:
     return found
 
 
+def _module_defaults(module) -> dict[str, object]:
+    """The defaults a report module gives its context: the signature's, and its options
+    class's fields (a ``*Options`` dataclass in the module)."""
+    found = {
+        name: p.default
+        for name, p in inspect.signature(module.context).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    for value in vars(module).values():
+        if isinstance(value, type) and value.__name__.endswith("Options"):
+            found |= {f.name: getattr(value(), f.name) for f in dataclasses.fields(value)}
+    return found
+
+
 def test_a_notebooks_defaults_are_its_modules():
     """A notebook whose module builds its context (``salesops.reports.<notebook>.context``)
-    gives every parameter they share the default the module gives it: one default, not
-    two that drift (planning's hires: none unless stated)."""
+    gives every parameter they share the default the module gives it (its signature, its
+    options class): one default, not two that drift (planning's hires: none unless
+    stated)."""
     checked = []
     for path in NOTEBOOKS:
         module = importlib.import_module(f"salesops.reports.{path.stem}")
         if not hasattr(module, "context"):
             continue
-        signature = inspect.signature(module.context).parameters
+        defaults = _module_defaults(module)
         notebook = _defaults(path)
-        shared = sorted(set(notebook) & set(signature))
+        shared = sorted(set(notebook) & set(defaults))
         assert len(shared) >= 3, f"{path.name}: its parameters are not its context's"
         differ = {
-            name: (notebook[name], signature[name].default)
+            name: (notebook[name], defaults[name])
             for name in shared
-            if notebook[name] != signature[name].default
+            if notebook[name] != defaults[name]
         }
         assert not differ, f"{path.name}: notebook's default, module's: {differ}"
         checked.append(path.stem)
     assert {"forecast", "performance_review", "planning"} <= set(checked)
-    # a plan with no stated hires invents none, and a section's option reads the same
+    # a plan with no stated hires invents none
     assert _defaults(NOTEBOOKS[0].parent / "planning.ipynb")["hires"] == (0, 0, 0, 0)
-    assert planning.DEFAULTS["hires"] == (0, 0, 0, 0)
+    assert planning.PlanOptions().hires == (0, 0, 0, 0)
+    # the forecast's horizon and every plan option are the module's
+    assert set(_defaults(NOTEBOOKS[0].parent / "planning.ipynb")) >= {
+        f.name for f in dataclasses.fields(planning.PlanOptions)
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

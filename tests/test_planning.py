@@ -343,7 +343,9 @@ def export_context(reps: pd.DataFrame, absent: frozenset[str], growth: float):
         as_of=pd.Timestamp("2017-12-31"),
         absent=absent,
     )
-    return so.ReportContext.of(tables, "2017-12", "company", growth=growth, hires=(0, 0, 0, 0))
+    return so.ReportContext.of(
+        tables, "2017-12", "company", options=planning.PlanOptions(growth=growth)
+    )
 
 
 def test_the_plan_says_what_it_assumed_and_warns_about_an_unreachable_target():

@@ -31,6 +31,7 @@ from salesops.data.stages import Stages
 from salesops.reports.formatting import in_currency, money
 
 T = TypeVar("T")
+Opts = TypeVar("Opts")
 Reads = Literal["scope", "region", "company"]
 
 
@@ -56,7 +57,10 @@ class ReportContext:
     comp_plan
         The commission plan, for the reports that pay people.
     options
-        The report's own parameters: a forecast's horizon, a plan's growth.
+        The report's own options, an instance of its options class
+        (:class:`salesops.reports.plan.PlanOptions`,
+        :class:`salesops.reports.forecast.ForecastOptions`); None for a report that takes
+        none. Sections read them through :func:`options_of`.
     source, on_invalid
         Where :meth:`load` read the tables from, and how it treated bad rows: the sections
         that need more than the scope's rows read them from there (a review's peers,
@@ -75,7 +79,7 @@ class ReportContext:
     stages: Stages
     settings: Settings
     comp_plan: CompPlan | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Any = None
     source: Any = None
     on_invalid: str = "refuse"
     data_fingerprint: dict[str, str] | None = None
@@ -90,10 +94,10 @@ class ReportContext:
         *,
         stages: Stages | None = None,
         comp_plan: CompPlan | str | Path | None = None,
-        **options: Any,
+        options: Any = None,
     ) -> ReportContext:
         """A context for tables already loaded; ``latest`` resolves with their as-of day;
-        ``options`` are the report's own parameters."""
+        ``options`` are the report's own (see the class)."""
         company = settings()
         month = company.fiscal_year_start_month
         period = Period.parse(period, as_of=tables.as_of, fiscal_year_start_month=month)
@@ -122,7 +126,7 @@ class ReportContext:
         on_invalid: str = "refuse",
         data_fingerprint: dict[str, str] | None = None,
         tables: Collection[str] | None = None,
-        **options: Any,
+        options: Any = None,
     ) -> ReportContext:
         """Load what a report for ``scope`` reads from ``source`` (see
         :func:`salesops.load`): its own rows, its region's (``reads="region"``, for a rep)
@@ -143,7 +147,7 @@ class ReportContext:
             read = src.load(loaded, period, on_invalid=on_invalid, tables=tables)
             spec = src.spec
         plan = COMP_PLAN if comp_plan == "default" else comp_plan
-        ctx = cls.of(read, period, parsed, comp_plan=plan, **options)
+        ctx = cls.of(read, period, parsed, comp_plan=plan, options=options)
         return dataclasses.replace(
             ctx, source=spec, on_invalid=on_invalid, data_fingerprint=data_fingerprint
         )
@@ -208,3 +212,29 @@ def per_context(function: Callable[..., T]) -> Callable[..., T]:
         return ctx.cache[key]
 
     return once
+
+
+def make_options(kind: type[Opts], given: dict[str, Any]) -> Opts:
+    """A report's options of class ``kind`` from the keywords a caller gave its
+    ``context`` (a notebook's parameters); a name ``kind`` does not have is an error that
+    lists those it has."""
+    names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(
+            f"unknown option {', '.join(map(repr, unknown))} for {kind.__name__}; "
+            f"it takes {', '.join(names)}"
+        )
+    return kind(**given)
+
+
+def options_of(ctx: ReportContext, kind: type[Opts]) -> Opts:
+    """The context's options, of class ``kind``; the defaults when it was built without
+    any (``ReportContext.of(tables)``)."""
+    if ctx.options is None:
+        return kind()
+    if not isinstance(ctx.options, kind):
+        raise TypeError(
+            f"this context's options are {type(ctx.options).__name__}, not {kind.__name__}"
+        )
+    return ctx.options

@@ -12,6 +12,7 @@ once per run. Each section is a function of the context returning a DataFrame.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
 from salesops.reports import plots, shared
-from salesops.reports.context import ReportContext, per_context
+from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
 
 OUTLOOK_FORMATS = dict.fromkeys(
@@ -82,18 +83,38 @@ OUTLOOK_LABELS = {
 INTERVALS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
+@dataclass(frozen=True, kw_only=True)
+class ForecastOptions:
+    """The forecast report's options (``notebooks/forecast.ipynb``'s parameters cell
+    says the same).
+
+    Parameters
+    ----------
+    horizon
+        Months to forecast after the period, a whole number from 1.
+    """
+
+    horizon: int = 12
+
+    def __post_init__(self) -> None:
+        h = self.horizon
+        if isinstance(h, bool) or not isinstance(h, int) or h < 1:
+            raise ValueError(f"horizon: a whole number of months from 1; got {h!r}")
+
+
 def context(
     source: Any = None,
     scope: str = "company",
     period: str = "latest",
     *,
-    horizon: int = 12,
     on_invalid: str = "refuse",
     data_fingerprint: dict[str, str] | None = None,
+    **options: Any,
 ) -> ReportContext:
     """The forecast's context: the scope's tables that a forecast reads
-    (``shared.FORECAST_TABLES``), and the ``horizon`` in months. ``data_fingerprint`` is
-    the runner's fingerprint of the company (see :class:`ReportContext`)."""
+    (``shared.FORECAST_TABLES``), and its ``options``, the keywords of
+    :class:`ForecastOptions` (horizon). ``data_fingerprint`` is the runner's fingerprint
+    of the company (see :class:`ReportContext`)."""
     ctx = ReportContext.load(
         source,
         scope,
@@ -101,7 +122,7 @@ def context(
         on_invalid=on_invalid,
         data_fingerprint=data_fingerprint,
         tables=shared.FORECAST_TABLES,
-        horizon=horizon,
+        options=make_options(ForecastOptions, options),
     )
     if ctx.scope.level == "rep":
         raise ValueError("the forecast report is for the company or a region")
@@ -109,8 +130,8 @@ def context(
 
 
 def horizon(ctx: ReportContext) -> int:
-    """Months to forecast (the context's ``horizon`` option; 12 by default)."""
-    return int(ctx.options.get("horizon", 12))
+    """Months to forecast (:class:`ForecastOptions`)."""
+    return options_of(ctx, ForecastOptions).horizon
 
 
 @per_context

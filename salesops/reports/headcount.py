@@ -13,7 +13,7 @@ from salesops.analytics import planning as pn
 from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
-from salesops.reports.plan import deals, goal, option, people, team, unknown_target, year
+from salesops.reports.plan import deals, goal, people, plan_options, team, unknown_target, year
 
 WARNING_ROWS = {
     "gap": ("Gap", "money"),
@@ -67,7 +67,7 @@ def assumptions(ctx: ReportContext) -> tuple[str, str]:
 def capacity(ctx: ReportContext) -> pd.DataFrame:
     """Bottom-up capacity per quarter against the target, and the gap (unknown, with the
     target's reason, when the target is)."""
-    cap, hires, n = capacity_model(ctx), option(ctx, "hires"), len(team(ctx))
+    cap, hires, n = capacity_model(ctx), plan_options(ctx).hires, len(team(ctx))
     out = pn.bottom_up(cap, team(ctx), year(ctx), hires)
     targets = goal(ctx).frame["target"]
     out["target"] = pd.Series([targets[q] for q in out.index], out.index, dtype=object)

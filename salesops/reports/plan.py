@@ -5,13 +5,12 @@ quotas) and falls back to the forecast, saying so (:mod:`salesops.analytics.targ
 
 Like the forecast report it reads the whole company even for a region: the region's
 forecast is reconciled with the company's. The plan's parameters (growth, target,
-method, hires, the commission plans, the simulations) are the context's options.
+method, hires, the commission plans, the simulations) are its :class:`PlanOptions`.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,28 +23,16 @@ from salesops.analytics.targets import Target, plan_target
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
-from salesops.reports.context import ReportContext, per_context
+from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, viewed
 
 METHODS = ("historical", "potential", "equal")
 
 
-def context(
-    source: Any = None,
-    scope: str = "company",
-    period: str = "latest",
-    *,
-    growth: float = 0.15,
-    method: str = "historical",
-    hires: Sequence[int] = (0, 0, 0, 0),
-    comp_plan: str = COMP_PLAN,
-    variant: str | None = "parameters/comp_plan_variant.yml",
-    simulations: int = 2000,
-    seed: int = 7,
-    on_invalid: str = "refuse",
-    target: float | None = None,
-) -> ReportContext:
-    """The plan's context: the company's tables and the plan's parameters.
+@dataclass(frozen=True, kw_only=True)
+class PlanOptions:
+    """The plan's options: what a planner states (``notebooks/planning.ipynb``'s
+    parameters cell says the same, ``tests/test_notebooks.py``).
 
     Parameters
     ----------
@@ -60,43 +47,57 @@ def context(
     comp_plan, variant
         The commission plan file and a second one to compare it with (relative to the
         project root).
+    simulations, seed
+        The payout simulation's runs and its random seed.
     target
         The plan's stated target for the year and the scope, an amount; None: the plan
         year's quotas in the source, else the forecast × (1 + growth).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    if len(hires) != 4 or any(h < 0 for h in hires):
-        raise ValueError("hires: four non-negative numbers, one per quarter")
-    if target is not None and not (isinstance(target, int | float) and target >= 0):
-        raise ValueError(f"target: a non-negative amount for the year, or None; got {target!r}")
-    options: dict[str, Any] = {
-        "growth": growth,
-        "method": method,
-        "hires": tuple(hires),
-        "comp_plan": comp_plan,
-    }
-    options |= {"variant": variant, "simulations": simulations, "seed": seed, "target": target}
+
+    growth: float = 0.15
+    method: str = "historical"
+    hires: tuple[int, ...] = (0, 0, 0, 0)
+    comp_plan: str = COMP_PLAN
+    variant: str | None = "parameters/comp_plan_variant.yml"
+    simulations: int = 2000
+    seed: int = 7
+    target: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {self.method!r}")
+        hires = tuple(self.hires)
+        if len(hires) != 4 or any(h < 0 for h in hires):
+            raise ValueError("hires: four non-negative numbers, one per quarter")
+        object.__setattr__(self, "hires", hires)
+        target = self.target
+        if target is not None and not (isinstance(target, int | float) and target >= 0):
+            raise ValueError(f"target: a non-negative amount for the year, or None; got {target!r}")
+
+
+def context(
+    source: Any = None,
+    scope: str = "company",
+    period: str = "latest",
+    *,
+    on_invalid: str = "refuse",
+    **options: Any,
+) -> ReportContext:
+    """The plan's context: the company's tables and the plan's ``options``, the
+    keywords of :class:`PlanOptions` (growth, method, hires, comp_plan, variant,
+    simulations, seed, target)."""
+    plan = make_options(PlanOptions, options)
     ctx = ReportContext.load(
-        source, scope, period, reads="company", on_invalid=on_invalid, **options
+        source, scope, period, reads="company", on_invalid=on_invalid, options=plan
     )
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
     return ctx
 
 
-# the plan's parameters and their defaults, written once: context's signature (the
-# notebook's parameters cell says the same, tests/reports/test_planning.py)
-DEFAULTS: dict[str, Any] = {
-    name: parameter.default
-    for name, parameter in inspect.signature(context).parameters.items()
-    if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "on_invalid"
-}
-
-
-def option(ctx: ReportContext, name: str) -> Any:
-    """One of the plan's parameters (its default where the context has none)."""
-    return ctx.options.get(name, DEFAULTS[name])
+def plan_options(ctx: ReportContext) -> PlanOptions:
+    """The plan's options (their defaults where the context has none)."""
+    return options_of(ctx, PlanOptions)
 
 
 def year(ctx: ReportContext) -> Period:
@@ -149,11 +150,11 @@ def quotas_of(ctx: ReportContext) -> pd.DataFrame | None:
 def goal(ctx: ReportContext) -> Target:
     """The plan's :class:`~salesops.analytics.targets.Target`: the stated target, else
     the plan year's quotas, else the forecast × (1 + growth)."""
-    stated = option(ctx, "target")
+    stated = plan_options(ctx).target
     return plan_target(
         forecast(ctx),
         year(ctx),
-        option(ctx, "growth"),
+        plan_options(ctx).growth,
         stated=None if stated is None else float(stated),
         quotas=quotas_of(ctx),
     )

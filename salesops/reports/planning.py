@@ -32,14 +32,14 @@ from salesops.reports.headcount import (
     ramp,
 )
 from salesops.reports.plan import (
-    DEFAULTS,
     METHODS,
+    PlanOptions,
     context,
     deals,
     forecast,
     goal,
-    option,
     people,
+    plan_options,
     target,
     team,
     year,
@@ -60,11 +60,11 @@ from salesops.reports.territories import (
 )
 
 __all__ = [
-    "DEFAULTS",
     "METHODS",
     "PAYOUT_ROWS",
     "TERRITORY_FORMATS",
     "WARNING_ROWS",
+    "PlanOptions",
     "assumptions",
     "capacity",
     "capacity_model",
@@ -77,8 +77,8 @@ __all__ = [
     "hires",
     "hiring",
     "need",
-    "option",
     "people",
+    "plan_options",
     "plans",
     "quota_by_region",
     "quotas",
@@ -99,7 +99,7 @@ def title(ctx: ReportContext) -> HTML:
     basis = {
         "stated": "stated target",
         "quotas": f"{year(ctx).label} quotas",
-        "forecast": f"growth {fmt.pct(option(ctx, 'growth'))}",
+        "forecast": f"growth {fmt.pct(plan_options(ctx).growth)}",
     }[goal(ctx).basis]
     return heading(
         f"{ctx.who} · plan for {year(ctx).label} · {basis} · data to {ctx.period.label}, "

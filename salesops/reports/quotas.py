@@ -19,7 +19,7 @@ from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.headcount import capacity_model
-from salesops.reports.plan import METHODS, deals, goal, option, team, unknown_target, year
+from salesops.reports.plan import METHODS, deals, goal, plan_options, team, unknown_target, year
 
 PAYOUT_ROWS = {
     "expected payout": "expected_payout",
@@ -51,7 +51,7 @@ def quotas(ctx: ReportContext) -> pd.DataFrame:
     names = team(ctx).set_index("rep_id")
     frame.insert(0, "region", names["region"].reindex(frame.index))
     frame.insert(0, "rep", names["name"].reindex(frame.index))
-    caption = f"{year(ctx).label} quota per rep; the plan uses '{option(ctx, 'method')}'"
+    caption = f"{year(ctx).label} quota per rep; the plan uses '{plan_options(ctx).method}'"
     return viewed(frame, View(dict.fromkeys(METHODS, "money"), caption))
 
 
@@ -76,7 +76,7 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
         return viewed(empty, View(empty=said))
     q = quotas(ctx)
     share = pn.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
-    out = pn.fairness(q[option(ctx, "method")], share)
+    out = pn.fairness(q[plan_options(ctx).method], share)
     out.insert(0, "rep", q["rep"])
     formats = {"quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
     caption = (
@@ -88,7 +88,7 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
 
 def plans(ctx: ReportContext) -> dict[str, CompPlan]:
     """The commission plan and its variant, by file name."""
-    main, variant = option(ctx, "comp_plan"), option(ctx, "variant")
+    main, variant = plan_options(ctx).comp_plan, plan_options(ctx).variant
     found = {resolve(main).name: CompPlan.read(main)}
     if variant:
         found[resolve(variant).name] = CompPlan.read(variant)
@@ -102,7 +102,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
     said = unknown_target(ctx, "The cost of incentive pay")
     if said:
         return viewed(pd.DataFrame(), View(empty=said))
-    q = quotas(ctx)[option(ctx, "method")]
+    q = quotas(ctx)[plan_options(ctx).method]
     quarters = pd.DataFrame(
         [(rep, i, amount / 4) for rep, amount in q.items() for i in range(4)],
         columns=["rep_id", "quarter", "amount"],
@@ -115,7 +115,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
         fiscal_year_start_month=ctx.period.fiscal_year_start_month,
     )
     sampler = payouts.lognormal(history)
-    runs, seed = option(ctx, "simulations"), option(ctx, "seed")
+    runs, seed = plan_options(ctx).simulations, plan_options(ctx).seed
     out = {}
     for name, plan in plans(ctx).items():
         out[name] = payouts.payout_summary(

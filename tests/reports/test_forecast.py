@@ -13,7 +13,7 @@ import pytest
 import salesops as so
 from salesops.analytics import gaps
 from salesops.data.stages import Stages
-from salesops.reports import forecast
+from salesops.reports import forecast, planning
 from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
@@ -65,6 +65,16 @@ def test_the_quarter_outlook_by_hand(company):
 def test_a_forecast_is_for_the_company_or_a_region(tiny_dir):
     with pytest.raises(ValueError, match="company or a region"):
         forecast.context(str(tiny_dir), "rep:R1", "2026-09")
+    for bad in (0, 6.5, True, "12"):
+        with pytest.raises(ValueError, match="horizon: a whole number of months from 1"):
+            forecast.context(str(tiny_dir), "company", "2026-09", horizon=bad)
+    with pytest.raises(ValueError, match="unknown option 'horizn' for ForecastOptions"):
+        forecast.context(str(tiny_dir), horizn=6)
+    # another report's options are not read as the forecast's
+    tables = so.load(str(tiny_dir), period="2026-09")
+    plan = so.ReportContext.of(tables, "2026-09", options=planning.PlanOptions())
+    with pytest.raises(TypeError, match="PlanOptions, not ForecastOptions"):
+        forecast.horizon(plan)
 
 
 def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
@@ -78,7 +88,9 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     assert west.tables.leads is None and west.tables.activities is None  # never read
     # the same numbers as from the whole company's tables
     tables = so.load(str(tiny_dir), period="2026-09")
-    whole = so.ReportContext.of(tables, "2026-09", "region:West", horizon=6)
+    whole = so.ReportContext.of(
+        tables, "2026-09", "region:West", options=forecast.ForecastOptions(horizon=6)
+    )
     # as written (an unknown number is NaN with a reason, which equals nothing)
     assert json_text(forecast.summary(west)) == json_text(forecast.summary(whole))
     pd.testing.assert_frame_equal(forecast.top_deals(west), forecast.top_deals(whole))

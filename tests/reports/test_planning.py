@@ -31,8 +31,8 @@ def test_each_method_allocates_exactly_the_target(plan):
 
 
 def test_the_options_are_the_plans_parameters(plan):
-    assert planning.option(plan, "hires") == (1, 0, 0, 0)
-    assert planning.option(plan, "growth") == 0.15  # the default
+    assert planning.plan_options(plan).hires == (1, 0, 0, 0)
+    assert planning.plan_options(plan).growth == 0.15  # the default
     capacity = planning.capacity(plan)
     assert "planned hires 1, 0, 0, 0 by quarter" in capacity.attrs["view"].caption
     cost = planning.compensation(plan)
@@ -44,6 +44,16 @@ def test_bad_parameters_are_named(tiny_dir):
         planning.context(str(tiny_dir), method="fair")
     with pytest.raises(ValueError, match="four non-negative numbers"):
         planning.context(str(tiny_dir), hires=[1, 2])
+    # a misspelt option is named with those the plan takes, before any data is read
+    with pytest.raises(
+        ValueError, match=r"unknown option 'grwoth' for PlanOptions; it takes growth, method"
+    ):
+        planning.context(str(tiny_dir), grwoth=0.2)
+    # a context built without options reads the plan's defaults, and its own when given
+    tables = so.load(str(tiny_dir), period="2026-09")
+    assert planning.plan_options(so.ReportContext.of(tables, "2026-09")) == planning.PlanOptions()
+    given = so.ReportContext.of(tables, "2026-09", options=planning.PlanOptions(seed=3))
+    assert planning.plan_options(given).seed == 3
 
 
 def test_rebalancing_needs_accounts(tiny_dir, tmp_path):
