@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 MAX_EXAMPLES = 5
 
@@ -34,6 +34,7 @@ class RuleFailure:
     column: str
     rule: str
     count: int
+    _: KW_ONLY
     examples: tuple[str, ...] = field(default_factory=tuple)
     value: str | None = None
     rows: tuple[object, ...] = field(default=(), compare=False, repr=False)

@@ -10,6 +10,7 @@ analytics layer never reads files or databases itself.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import runpy
@@ -176,12 +177,22 @@ def public_functions(module: types.ModuleType) -> Iterator[tuple[str, Callable[.
                     yield f"{name}.{attr}", function
 
 
+def public_dataclasses(module: types.ModuleType) -> Iterator[tuple[str, Callable[..., object]]]:
+    """The public dataclasses a module defines: their constructors take arguments too."""
+    for name, value in vars(module).items():
+        if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+            continue
+        if inspect.isclass(value) and dataclasses.is_dataclass(value):
+            yield name, value
+
+
 def crowded(module: types.ModuleType) -> list[str]:
-    """Each public function of ``module`` that takes more than :data:`MAX_POSITIONAL`
-    arguments by position, as ``module.function (n: names)``."""
+    """Each public function of ``module``, and each public dataclass's constructor, that
+    takes more than :data:`MAX_POSITIONAL` arguments by position, as
+    ``module.function (n: names)``."""
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     found = []
-    for name, function in public_functions(module):
+    for name, function in [*public_functions(module), *public_dataclasses(module)]:
         parameters = inspect.signature(function).parameters.values()
         named = [p.name for p in parameters if p.kind in kinds and p.name not in ("self", "cls")]
         if len(named) > MAX_POSITIONAL:
@@ -189,8 +200,26 @@ def crowded(module: types.ModuleType) -> list[str]:
     return found
 
 
+# dataclasses still built by position, in modules that branches in flight change
+PENDING = {
+    "salesops.analytics.forecast.Forecast",
+    "salesops.analytics.peers.Peers",
+    "salesops.analytics.planning.Capacity",
+    "salesops.data.mapping.TableMapping",
+    "salesops.data.mapping.SourceSpec",
+    "salesops.data.profiles.ColumnProfile",
+    "salesops.data.proposal.TableProposal",
+    "salesops.data.proposal.Proposal",
+}
+
+
 def test_public_functions_take_their_options_by_keyword() -> None:
-    offenders = [line for name in modules() for line in crowded(importlib.import_module(name))]
+    offenders = [
+        line
+        for name in modules()
+        for line in crowded(importlib.import_module(name))
+        if line.split(" ")[0] not in PENDING
+    ]
     assert not offenders, (
         f"more than {MAX_POSITIONAL} positional parameters: put a * after the natural "
         "positional ones\n" + "\n".join(offenders)
@@ -216,9 +245,29 @@ class Board:
     @classmethod
     def of(cls, tables, region, period, as_of, stages):
         pass
+
+@dataclasses.dataclass
+class Crowded:
+    name: str
+    kind: str
+    required: bool = False
+    nullable: bool = True
+    unique: bool = False
+
+@dataclasses.dataclass
+class Named:
+    name: str
+    kind: str
+    _: dataclasses.KW_ONLY
+    required: bool = False
+    nullable: bool = True
+    unique: bool = False
 """
-    exec(compile(source, "rogue.py", "exec"), vars(module))
+    namespace: dict[str, object] = {"__name__": "salesops.rogue", "dataclasses": dataclasses}
+    exec(compile(source, "rogue.py", "exec", dont_inherit=True), namespace)
+    vars(module).update(namespace)
     assert crowded(module) == [
         "salesops.rogue.crowded (5: frame, period, stages, by, top)",
         "salesops.rogue.Board.of (5: tables, region, period, as_of, stages)",
+        "salesops.rogue.Crowded (5: name, kind, required, nullable, unique)",
     ]

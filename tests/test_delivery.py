@@ -357,7 +357,9 @@ def test_recipients_follow_the_documented_rules():
 
     def person(pid, region, manager=None, role="rep", email=True, end=None):
         address = f"{pid.lower()}@example.com" if email else None
-        return Person(pid, f"Name {pid}", address, region, role, manager, end)
+        return Person(
+            pid, f"Name {pid}", address, region, role=role, manager_id=manager, end_date=end
+        )
 
     import pandas as pd
 
@@ -369,7 +371,15 @@ def test_recipients_follow_the_documented_rules():
             person("R1", "East", "M1"),
             person("R2", "West", "M2"),
             person("R3", "North", "M1", email=False),
-            Person("R4", "Name R4", "r1@example.com", "East", "rep", "M1", None),  # shared
+            Person(
+                "R4",
+                "Name R4",
+                "r1@example.com",
+                "East",
+                role="rep",
+                manager_id="M1",
+                end_date=None,
+            ),  # shared
         ]
     }
     reports = [

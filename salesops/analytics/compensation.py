@@ -246,7 +246,7 @@ def monthly(
                     "amount",
                     f"rep {rep['rep_id']} needs a positive quota for every month paid on",
                     len(missing),
-                    tuple(missing),
+                    examples=tuple(missing),
                 )
             ],
             "comp_plan",
@@ -315,7 +315,7 @@ def statement(
                     "end_date",
                     f"rep {rep['rep_id']} was not employed in {month.label}",
                     1,
-                    (str(rep["rep_id"]),),
+                    examples=(str(rep["rep_id"]),),
                 )
             ],
             "comp_plan",

@@ -17,7 +17,7 @@ Peers are never named: only distributions leave this module's comparison functio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
@@ -182,6 +182,7 @@ class Rules:
     response_ratio: float = 1.5  # median lead response this many times the peers'
     response_floor_hours: float = 4.0  # ... and slower than this
     selling_gap: float = 0.10  # time selling this far below the peer median
+    _: KW_ONLY
     min_coverage: float = 2.0  # pipeline coverage for next quarter below this
     max_bias: float = 0.25  # |commit bias| above this
     max_stale: int = 5  # more stale deals than this

@@ -26,7 +26,7 @@ import fnmatch
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,6 +96,7 @@ class ReportSpec:
     notebook: Path
     scopes: tuple[str, ...]
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    _: KW_ONLY
     reads: str = "scope"
 
     def data_scope(self, scope: Scope, region_of: Mapping[str, str]) -> Scope:
@@ -122,6 +123,7 @@ class BatchPlan:
     period: str = "latest"
     source: str | None = None
     formats: tuple[str, ...] = ("html", "ipynb")
+    _: KW_ONLY
     origin: str | None = None  # the plan file, for the run log
     delivery: DeliveryConfig | None = None  # who receives what (salesops deliver)
 
@@ -150,8 +152,8 @@ class BatchPlan:
             str(data.get("period", "latest")),
             None if source is None else str(source),
             formats,
-            origin,
-            delivery,
+            origin=origin,
+            delivery=delivery,
         )
 
 
@@ -210,7 +212,7 @@ def _report(item: Any, index: int, origin: str) -> ReportSpec:
     reads = str(item.get("reads", "scope"))
     if reads not in READS:
         raise ConfigError(f"{where}: 'reads' must be one of {', '.join(READS)}; got {reads!r}")
-    return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params), reads)
+    return ReportSpec(Path(path).stem, path, tuple(scopes), dict(params), reads=reads)
 
 
 def notebook_parameters(notebook: Path, where: str = "") -> list[str] | None:

@@ -83,7 +83,9 @@ class Catalog:
                         "required table is missing: no file, sheet or table "
                         f'"{query.mapping.source_table}"'
                     )
-                    out.append(RuleFailure(table, "-", rule, 0, tuple(self.engine.names())))
+                    out.append(
+                        RuleFailure(table, "-", rule, 0, examples=tuple(self.engine.names()))
+                    )
                 continue
             try:
                 query.select()

@@ -20,7 +20,7 @@ is not a date. Values that read as dates only in another format are marked
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import pandas as pd
 
@@ -54,6 +54,7 @@ class Dates:
     format: str | None
     mismatch: pd.Series
     ambiguous: pd.Series
+    _: KW_ONLY
     text: pd.Series
     read: int = 0
 
@@ -97,17 +98,17 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     if known in parsed:  # the whole column's format: no guess to make on a part of it
         readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
         values = parsed[known]
-        return Dates(values, known, readable & values.isna(), none, text, counts[known])
+        return Dates(values, known, readable & values.isna(), none, text=text, read=counts[known])
     if not counts[best]:  # no value is a date in any format
-        return Dates(parsed[best], None, none, none, text)
+        return Dates(parsed[best], None, none, none, text=text)
     readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
     values = parsed[best]
     swapped = SWAPPED.get(best)
     if swapped and counts[swapped] == counts[best]:  # no value tells day from month
         ambiguous = values.notna() | parsed[swapped].notna()
         values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        return Dates(values, best, none, ambiguous, text, counts[best])
-    return Dates(values, best, readable & values.isna(), none, text, counts[best])
+        return Dates(values, best, none, ambiguous, text=text, read=counts[best])
+    return Dates(values, best, readable & values.isna(), none, text=text, read=counts[best])
 
 
 def _parse(text: pd.Series, fmt: str) -> pd.Series:

@@ -7,7 +7,7 @@ loaders (``sources``) and the documentation (``docs/data-model.md``) all derive 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
@@ -54,6 +54,7 @@ class Column:
     name: str
     kind: Kind
     description: str
+    _: KW_ONLY
     required: bool = False
     nullable: bool = True
     unique: bool = False
@@ -67,6 +68,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     id_column: str
+    _: KW_ONLY
     required: bool = False
 
     @property
@@ -90,22 +92,47 @@ TABLES: dict[str, Table] = {
             "opportunities",
             "One row per deal, in its current state.",
             (
-                C("opportunity_id", "id", "Unique deal id.", True, False, True),
+                C(
+                    "opportunity_id",
+                    "id",
+                    "Unique deal id.",
+                    required=True,
+                    nullable=False,
+                    unique=True,
+                ),
                 C("account_id", "id", "The customer account."),
-                C("owner_id", "id", "The rep who owns the deal (a rep_id).", True, False),
-                C("region", "text", "Sales region of the deal.", True, False),
+                C(
+                    "owner_id",
+                    "id",
+                    "The rep who owns the deal (a rep_id).",
+                    required=True,
+                    nullable=False,
+                ),
+                C("region", "text", "Sales region of the deal.", required=True, nullable=False),
                 C("segment", "text", "Customer segment, e.g. SMB or Enterprise."),
                 C("product", "text", "Product or product family."),
                 C("lead_source", "text", "Where the deal came from."),
-                C("created_date", "date", "Day the deal was created.", True, False),
+                C(
+                    "created_date",
+                    "date",
+                    "Day the deal was created.",
+                    required=True,
+                    nullable=False,
+                ),
                 C(
                     "close_date",
                     "date",
                     "Actual close day if closed, expected close day if open.",
-                    True,
-                    False,
+                    required=True,
+                    nullable=False,
                 ),
-                C("stage", "category", "Current stage, one of parameters/stages.yml.", True, False),
+                C(
+                    "stage",
+                    "category",
+                    "Current stage, one of parameters/stages.yml.",
+                    required=True,
+                    nullable=False,
+                ),
                 C("amount", "money", "Deal value; null when not yet known."),
                 C(
                     "forecast_category",
@@ -121,9 +148,15 @@ TABLES: dict[str, Table] = {
             "One row per change of stage, amount, close date or forecast category, "
             "holding the deal's values after the change.",
             (
-                C("opportunity_id", "id", "The deal that changed.", True, False),
-                C("changed_at", "timestamp", "When the change was made.", True, False),
-                C("stage", "category", "Stage after the change.", True, False),
+                C("opportunity_id", "id", "The deal that changed.", required=True, nullable=False),
+                C(
+                    "changed_at",
+                    "timestamp",
+                    "When the change was made.",
+                    required=True,
+                    nullable=False,
+                ),
+                C("stage", "category", "Stage after the change.", required=True, nullable=False),
                 C("amount", "money", "Amount after the change."),
                 C("close_date", "date", "Close date after the change."),
                 C("forecast_category", "category", "Forecast category after the change."),
@@ -134,9 +167,9 @@ TABLES: dict[str, Table] = {
             "reps",
             "One row per person who owns deals or manages those who do.",
             (
-                C("rep_id", "id", "Unique person id.", True, False, True),
-                C("name", "text", "Full name.", True, False),
-                C("region", "text", "Home region.", True, False),
+                C("rep_id", "id", "Unique person id.", required=True, nullable=False, unique=True),
+                C("name", "text", "Full name.", required=True, nullable=False),
+                C("region", "text", "Home region.", required=True, nullable=False),
                 C("manager_id", "id", "rep_id of the manager; null at the top."),
                 C("role", "category", "rep or manager; empty means rep."),
                 C("email", "email", "Work email address, where their reports are delivered."),
@@ -150,9 +183,15 @@ TABLES: dict[str, Table] = {
             "quotas",
             "Quota per rep and month.",
             (
-                C("rep_id", "id", "The rep.", True, False),
-                C("month", "date", "First day of the quota month.", True, False),
-                C("amount", "money", "Bookings quota for that month.", True, False),
+                C("rep_id", "id", "The rep.", required=True, nullable=False),
+                C("month", "date", "First day of the quota month.", required=True, nullable=False),
+                C(
+                    "amount",
+                    "money",
+                    "Bookings quota for that month.",
+                    required=True,
+                    nullable=False,
+                ),
             ),
             "rep_id",
         ),
@@ -160,8 +199,14 @@ TABLES: dict[str, Table] = {
             "leads",
             "Inbound and outbound leads and what became of them.",
             (
-                C("lead_id", "id", "Unique lead id.", True, False, True),
-                C("created_at", "timestamp", "When the lead arrived.", True, False),
+                C("lead_id", "id", "Unique lead id.", required=True, nullable=False, unique=True),
+                C(
+                    "created_at",
+                    "timestamp",
+                    "When the lead arrived.",
+                    required=True,
+                    nullable=False,
+                ),
                 C("source", "text", "Lead source."),
                 C("owner_id", "id", "The rep the lead was routed to."),
                 C("first_response_at", "timestamp", "First touch; null if never answered."),
@@ -174,11 +219,24 @@ TABLES: dict[str, Table] = {
             "activities",
             "Logged rep activities (calls, emails, meetings, admin, ...).",
             (
-                C("activity_id", "id", "Unique activity id.", True, False, True),
-                C("rep_id", "id", "Who did it.", True, False),
-                C("started_at", "timestamp", "When it started.", True, False),
-                C("kind", "text", "Kind of activity; selling kinds are configured.", True, False),
-                C("minutes", "count", "Duration in minutes.", True, False),
+                C(
+                    "activity_id",
+                    "id",
+                    "Unique activity id.",
+                    required=True,
+                    nullable=False,
+                    unique=True,
+                ),
+                C("rep_id", "id", "Who did it.", required=True, nullable=False),
+                C("started_at", "timestamp", "When it started.", required=True, nullable=False),
+                C(
+                    "kind",
+                    "text",
+                    "Kind of activity; selling kinds are configured.",
+                    required=True,
+                    nullable=False,
+                ),
+                C("minutes", "count", "Duration in minutes.", required=True, nullable=False),
                 C("opportunity_id", "id", "The deal it was for, if any."),
             ),
             "activity_id",
@@ -187,11 +245,23 @@ TABLES: dict[str, Table] = {
             "forecast_submissions",
             "Forecasts that reps submitted for a period.",
             (
-                C("owner_id", "id", "The rep who submitted.", True, False),
-                C("period", "text", "The forecast period, e.g. 2026-10 or 2026-Q4.", True, False),
-                C("submitted_at", "timestamp", "When it was submitted.", True, False),
-                C("category", "category", "commit or best_case.", True, False),
-                C("amount", "money", "The forecast amount.", True, False),
+                C("owner_id", "id", "The rep who submitted.", required=True, nullable=False),
+                C(
+                    "period",
+                    "text",
+                    "The forecast period, e.g. 2026-10 or 2026-Q4.",
+                    required=True,
+                    nullable=False,
+                ),
+                C(
+                    "submitted_at",
+                    "timestamp",
+                    "When it was submitted.",
+                    required=True,
+                    nullable=False,
+                ),
+                C("category", "category", "commit or best_case.", required=True, nullable=False),
+                C("amount", "money", "The forecast amount.", required=True, nullable=False),
             ),
             "owner_id",
         ),
@@ -311,6 +381,7 @@ class Tables:
     reps: pd.DataFrame
     opportunity_history: pd.DataFrame | None = None
     quotas: pd.DataFrame | None = None
+    _: KW_ONLY
     leads: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
     forecast_submissions: pd.DataFrame | None = None

@@ -312,7 +312,7 @@ class TableQuery:
         missing = [f for f in missing_columns(self.table, present) if f.column not in named]
         if missing or mismapped:
             found = tuple(self.types)
-            failures = [RuleFailure(f.table, f.column, f.rule, 0, found) for f in missing]
+            failures = [RuleFailure(f.table, f.column, f.rule, 0, examples=found) for f in missing]
             raise DataError(mismapped + failures, self.spec.label)
         sql = f"SELECT {', '.join(parts + markers)} FROM {ident(self.mapping.source_table)} AS t"
         return sql, present

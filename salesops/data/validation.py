@@ -123,7 +123,9 @@ def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
 def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series) -> RuleFailure:
     examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
     rows = tuple(ids.index[np.asarray(mask, dtype=bool)])
-    return RuleFailure(table, column, rule, int(mask.sum()), tuple(examples.astype(str)), rows=rows)
+    return RuleFailure(
+        table, column, rule, int(mask.sum()), examples=tuple(examples.astype(str)), rows=rows
+    )
 
 
 def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str]]:
@@ -193,7 +195,15 @@ def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[R
         for value, count in counts.items():
             found = _failure(table, column, rule, bad & (frame[column] == value), ids)
             failures.append(
-                RuleFailure(table, column, rule, int(count), found.examples, str(value), found.rows)
+                RuleFailure(
+                    table,
+                    column,
+                    rule,
+                    int(count),
+                    examples=found.examples,
+                    value=str(value),
+                    rows=found.rows,
+                )
             )
     return failures
 
@@ -362,7 +372,7 @@ def missing_columns(table: str, available: Iterable[str]) -> list[RuleFailure]:
     """Failures for required columns of ``table`` that ``available`` lacks."""
     have = list(available)
     return [
-        RuleFailure(table, col.name, "required column is missing", 0, tuple(have))
+        RuleFailure(table, col.name, "required column is missing", 0, examples=tuple(have))
         for col in TABLES[table].columns
         if col.required and col.name not in have
     ]

@@ -38,7 +38,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import date
 from typing import Literal
 
@@ -59,6 +59,7 @@ class Person:
     name: str
     email: str | None
     region: str | None
+    _: KW_ONLY
     role: str | None
     manager_id: str | None
     end_date: pd.Timestamp | None
@@ -76,6 +77,7 @@ class Parcel:
     to: str | None
     person: str | None
     report: str
+    _: KW_ONLY
     scope: str
     why: Why
     problem: str | None = None
@@ -97,9 +99,9 @@ def people(reps: pd.DataFrame) -> dict[str, Person]:
             str(clean.get("name") or clean["rep_id"]),
             clean.get("email"),
             clean.get("region"),
-            clean.get("role"),
-            clean.get("manager_id"),
-            clean.get("end_date"),
+            role=clean.get("role"),
+            manager_id=clean.get("manager_id"),
+            end_date=clean.get("end_date"),
         )
     return out
 
@@ -128,14 +130,35 @@ def parcels(
         elif person.email.lower() in shared:
             problem = f"{person.email} is shared by {shared[person.email.lower()]} people in reps"
         left = None if person.id in current else f"{person.end_date:%Y-%m-%d}"
-        out.append(Parcel(person.name, person.email, person.id, report, scope, why, problem, left))
+        out.append(
+            Parcel(
+                person.name,
+                person.email,
+                person.id,
+                report,
+                scope=scope,
+                why=why,
+                problem=problem,
+                left=left,
+            )
+        )
 
     for report, scope_text in reports:
         scope = Scope.parse(scope_text)
         if report in config.reps and scope.level == "rep":
             person = everyone.get(scope.value or "")
             if person is None:
-                out.append(Parcel(scope_text, None, None, report, scope_text, "own", "not in reps"))
+                out.append(
+                    Parcel(
+                        scope_text,
+                        None,
+                        None,
+                        report,
+                        scope=scope_text,
+                        why="own",
+                        problem="not in reps",
+                    )
+                )
                 continue
             parcel(person, report, scope_text, "own")
             manager = everyone.get(person.manager_id or "")
@@ -146,14 +169,16 @@ def parcels(
             if not any(m.id in current for m in managers):
                 name = f"manager of {scope.value}"
                 problem = "no current manager leads this region"
-                out.append(Parcel(name, None, None, report, scope_text, "team", problem))
+                out.append(
+                    Parcel(name, None, None, report, scope=scope_text, why="team", problem=problem)
+                )
             for manager in managers:
                 parcel(manager, report, scope_text, "team")
         for named in config.addresses:
             patterns = named.reports
             if any(fnmatch.fnmatchcase(f"{report}:{scope_text}", p) for p in patterns):
                 name = named.name or named.to
-                out.append(Parcel(name, named.to, None, report, scope_text, "named"))
+                out.append(Parcel(name, named.to, None, report, scope=scope_text, why="named"))
     return out
 
 

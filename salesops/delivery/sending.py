@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -49,6 +49,7 @@ class Outcome:
     sent: list[dict[str, Any]] = field(default_factory=list)  # or written, in a dry run
     unchanged: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
+    _: KW_ONLY
     undeliverable: list[Parcel] = field(default_factory=list)
     left: list[Parcel] = field(default_factory=list)
     not_ready: list[tuple[Parcel, str]] = field(default_factory=list)  # failed or missing

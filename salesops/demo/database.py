@@ -4,7 +4,7 @@ into DuckDB."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -42,6 +42,7 @@ class DemoConfig:
     opportunities: int = 20_000
     years: int = 4
     as_of: str = "2026-10-31"
+    _: KW_ONLY
     seed: int = 42
     chunk_seats: int = 40
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -76,6 +76,7 @@ class ReportContext:
     period: Period
     scope: Scope
     as_of: pd.Timestamp
+    _: KW_ONLY
     stages: Stages
     settings: Settings
     comp_plan: CompPlan | None = None
@@ -108,10 +109,10 @@ class ReportContext:
             period,
             Scope.parse(scope),
             min(tables.as_of or period.last_day, period.last_day),
-            stages or Stages.of(tables),
-            company,
-            comp_plan,
-            options,
+            stages=stages or Stages.of(tables),
+            settings=company,
+            comp_plan=comp_plan,
+            options=options,
         )
 
     @classmethod

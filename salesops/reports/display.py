@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
@@ -164,6 +164,7 @@ class View:
     caption: str | None = None
     draw: Callable[[pd.DataFrame], Figure | HTML] | None = None
     rows: Mapping[str, str] = field(default_factory=dict)  # a kind per row (KPIs as rows)
+    _: KW_ONLY
     empty: str | None = None  # what an empty frame says ("Nobody is ramping.")
 
 
