@@ -23,6 +23,7 @@ _EXPORTS = {
     "settings": "salesops.config",
     "DataError": "salesops.errors",
     "Dashboard": "salesops.reports.dashboard",
+    "dashboard_view": "salesops.reports.widgets",
     "ReportContext": "salesops.reports.context",
     "show": "salesops.reports.display",
     "write_summary": "salesops.reports.display",
@@ -39,6 +40,7 @@ __all__ = [
     "Source",
     "Stages",
     "Tables",
+    "dashboard_view",
     "load",
     "open_source",
     "settings",
@@ -71,3 +73,4 @@ if TYPE_CHECKING:
     from salesops.reports.context import ReportContext
     from salesops.reports.dashboard import Dashboard
     from salesops.reports.display import show, summary_path, write_summary
+    from salesops.reports.widgets import dashboard_view

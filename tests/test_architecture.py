@@ -115,6 +115,65 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     ]
 
 
+def runtime_edges(tree: dict[str, Path]) -> dict[str, set[str]]:
+    """Which modules of the package each module imports when it runs: lazy imports in
+    functions count; type-only ones (under ``if TYPE_CHECKING:``), the lazy re-exports
+    of ``salesops`` and a package reached only for one of its submodules do not."""
+    edges: dict[str, set[str]] = {}
+    for name, path in tree.items():
+        module = ast.parse(path.read_text())
+        type_only = {
+            id(inner)
+            for node in ast.walk(module)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for statement in node.body
+            for inner in ast.walk(statement)
+        }
+        found = set()
+        for node in ast.walk(module):
+            if id(node) in type_only:
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = {f"{node.module}.{alias.name}" for alias in node.names}
+                found |= names if names <= set(tree) else {node.module} | (names & set(tree))
+        edges[name] = {t for t in found if t in tree and t not in (name, "salesops")}
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles: each strongly connected group of two or more modules, sorted."""
+    reach = {name: set(targets) for name, targets in edges.items()}
+    changed = True
+    while changed:  # the transitive closure; the package has about a hundred modules
+        changed = False
+        for targets in reach.values():
+            more = set().union(*(reach[t] for t in targets)) - targets
+            if more:
+                targets |= more
+                changed = True
+    groups = {
+        tuple(sorted(n for n in reach[m] | {m} if m in reach[n])) for m in reach if m in reach[m]
+    }
+    return sorted(list(group) for group in groups)
+
+
+def test_no_module_imports_one_that_imports_it() -> None:
+    assert cycles(runtime_edges(modules())) == []
+
+
+def test_the_cycle_rule_catches_a_lazy_import(tmp_path: Path) -> None:
+    tree = modules()
+    rogue = tmp_path / "dashboard.py"
+    source = tree["salesops.reports.dashboard"].read_text()
+    rogue.write_text(source + "\n\ndef view():\n    import salesops.reports.widgets\n")
+    tree["salesops.reports.dashboard"] = rogue
+    assert cycles(runtime_edges(tree)) == [
+        ["salesops.reports.dashboard", "salesops.reports.widgets"]
+    ]
+
+
 @pytest.mark.parametrize("name", ["duckdb", "salesops.storage"])
 def test_the_contract_keeps_analytics_off_files_and_databases(tmp_path: Path, name: str) -> None:
     tree = modules()

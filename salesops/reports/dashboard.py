@@ -240,13 +240,6 @@ class Dashboard:
         share = team.get(s.rep, 0.0) / team.sum() if team.sum() > 0 else 0.0
         return base.shifted(base.mean.to_numpy() * (share - 1))
 
-    def view(self) -> Any:
-        """The dashboard as ipywidgets: selectors, then the views (built once; see
-        :mod:`salesops.reports.widgets`)."""
-        from salesops.reports.widgets import DashboardView
-
-        return DashboardView(self).widget()
-
 
 def kpis(dash: Dashboard) -> dict[str, float]:
     """The tiles' numbers for the current selection (see ``docs/dashboard.md``)."""

@@ -18,6 +18,12 @@ from salesops.reports import dashboard
 from salesops.reports.dashboard import ALL, Dashboard
 
 
+def dashboard_view(dash: Dashboard) -> Any:
+    """``dash`` as ipywidgets: selectors, then the views, built once and updated in place
+    (the dashboard notebook's last cell: ``so.dashboard_view(dashboard)``)."""
+    return DashboardView(dash).widget()
+
+
 class DashboardView:
     """The widgets of one :class:`~salesops.reports.dashboard.Dashboard`."""
 

@@ -96,7 +96,7 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
     assert set(locked.tables.opportunities["region"]) == {region}  # nothing else is loaded
     with pytest.raises(PermissionError, match=f"locked to region:{region}"):
         locked.select(region=other)
-    locked.view()
+    so.dashboard_view(locked)
     assert dashboard.kpis(locked)["bookings"] == pytest.approx(expected(tables, region)["bookings"])
 
 
