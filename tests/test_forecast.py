@@ -323,6 +323,48 @@ def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
     assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced_deals"] == 1
 
 
+def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_zero():
+    deals = _since_2025()
+    as_of = pd.Timestamp("2026-10-15")
+    share = outlook.in_quarter_share(None, deals, so.Period.parse("2026-Q4"), as_of, stages=STAGES)
+    assert np.isnan(share) and "no stage history" in gaps.why(share)
+    assert outlook.share_or_all(share) == 1.0 and outlook.share_or_all(0.8) == 0.8
+    # the weighted pipeline still counts due deals at full weight: 200 × 0.5 + 400 × 0.75
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["in_quarter_share"])
+    row = q4.copy()
+    row["time_series"] = 500.0
+    assert np.isnan(outlook.apart(row)["slippage"])  # unknown, not "nothing slips"
+    # an export without forecast categories: the roll-ups cannot tell commit from pipeline
+    bare = deals.assign(forecast_category=None)
+    cats = outlook.categories(bare, "2026-Q4", as_of, stages=STAGES)
+    assert cats["closed"] == 100.0
+    assert (
+        gaps.why(cats["commit"])
+        == "none of the 2 open deals due in 2026-Q4 has a forecast category"
+    )
+    assert cats[["best_case", "pipeline"]].isna().all()
+    # no deal due in the quarter: the roll-ups are the closed amount, a known figure
+    assert outlook.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
+        "closed": 0.0,
+        "commit": 0.0,
+        "best_case": 0.0,
+        "pipeline": 0.0,
+    }
+
+
+def test_won_deals_without_amounts_make_closed_and_expected_unknown():
+    deals = _since_2025()
+    won = deals["stage"] == STAGES.won
+    blank = deals.assign(amount=deals["amount"].where(~won))
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
+    assert np.isnan(q4["closed"]) and "has an amount" in gaps.why(q4["closed"])
+    assert gaps.why(q4["expected"]) == gaps.why(q4["closed"])
+
+
 # -- coherence ----------------------------------------------------------------------------------
 def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
     index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
@@ -658,6 +700,39 @@ def test_without_stage_history_win_probabilities_are_the_stage_defaults():
     )
     expected = [STAGES.probabilities[s] for s in deals["stage"]]
     assert model.predict(deals, pd.Timestamp("2026-09-30")).tolist() == expected
+    assert model.learnt_from == 0  # the reports then say "each stage's default"
+
+
+def test_a_history_with_no_open_deal_at_a_months_end_teaches_nothing():
+    """A connector's history that begins after the deals closed (Fivetran's history mode):
+    no snapshot holds an open deal, so the model is the stage defaults and says so."""
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["D1", "D2"],
+            "created_date": pd.to_datetime(["2026-09-02", "2026-09-03"]),
+            "close_date": pd.to_datetime(["2026-09-10", "2026-09-12"]),
+            "stage": ["Closed Won", "Closed Lost"],
+            "amount": [100.0, 50.0],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "opportunity_id": ["D1", "D2"],
+            "changed_at": pd.to_datetime(["2026-09-20", "2026-09-20"]),
+            "stage": ["Closed Won", "Closed Lost"],
+            "amount": [100.0, 50.0],
+            "close_date": pd.to_datetime(["2026-09-10", "2026-09-12"]),
+            "forecast_category": ["closed", "omitted"],
+        }
+    )
+    model = pr.WinModel.fit(history, deals, pd.Timestamp("2026-09-30"), stages=STAGES)
+    assert model.learnt_from == 0
+    fitted = pr.WinModel.from_examples(
+        pd.DataFrame({"stage": ["Proposal"] * 3, "age_days": [5, 9, 40], "won": [1, 0, 1]}),
+        30.0,
+        STAGES,
+    )
+    assert fitted.learnt_from == 3
 
 
 def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
@@ -674,7 +749,8 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     row["time_series"] = 1630.0
     why = outlook.apart(row)
     assert why["ratio"] == pytest.approx(0.25)
-    assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
+    assert (why["unpriced"], why["open_deals"]) == (1.0, 2.0)
+    assert np.isnan(why["slippage"])  # no stage history: not measured, not "nothing slips"
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
 
 

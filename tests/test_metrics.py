@@ -50,6 +50,26 @@ def test_deal_size_and_bookings(tiny):
     assert by_month.to_dict() == {"2026-07": 8_000, "2026-08": 10_000, "2026-09": 50_000}
 
 
+def test_bookings_of_won_deals_without_amounts_are_unknown_not_zero(tiny):
+    o = tiny.opportunities
+    won_q3 = o["stage"].eq("Closed Won") & o["close_date"].between("2026-07-01", "2026-09-30")
+    blank = o.assign(amount=o["amount"].where(~won_q3))
+    booked = m.bookings(blank, "2026-Q3", stages=STAGES)
+    assert np.isnan(booked)
+    assert gaps.why(booked) == (
+        "None of the 3 deals won in 2026-Q3 has an amount: their sums are unknown (–)."
+    )
+    # a pair of days names its window; grouped, a month of unpriced wins is NaN, not 0
+    window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
+    assert "won in 01 Jul 2026 to 30 Sep 2026" in gaps.why(m.bookings(blank, window, stages=STAGES))
+    by_month = m.bookings(blank, "2026-Q3", by="month", stages=STAGES)
+    assert by_month.isna().all() and len(by_month) == 3
+    # one of them without an amount: the others are summed (O1 10,000 + O4 8,000 left)
+    partly = o.assign(amount=o["amount"].where(o["opportunity_id"] != "O5"))
+    assert m.bookings(partly, "2026-Q3", stages=STAGES) == 68_000 - 50_000
+    assert m.bookings(o, "2025-Q1", stages=STAGES) == 0.0  # nothing won: a known zero
+
+
 def test_quota_attainment_per_rep(tiny):
     att = m.quota_attainment(
         tiny.opportunities, tiny.quotas, "2026-Q3", by="owner_id", stages=STAGES

@@ -36,6 +36,14 @@ def window_bounds(window: Window) -> tuple[pd.Timestamp, pd.Timestamp]:
     return period.start, period.end
 
 
+def window_label(window: Window) -> str:
+    """A window for a sentence: "2026-10", or "1 Jul 2026 to 30 Sep 2026" for a pair."""
+    if isinstance(window, tuple):
+        start, end = window_bounds(window)
+        return f"{start:%d %b %Y} to {end - pd.Timedelta(days=1):%d %b %Y}"
+    return Period.parse(window).label if isinstance(window, str) else window.label
+
+
 def in_window(dates: pd.Series, window: Window) -> pd.Series:
     """Boolean mask of ``dates`` inside ``window``."""
     start, end = window_bounds(window)
@@ -144,13 +152,19 @@ def bookings(
     """Total amount of deals won in the window.
 
     bookings = Σ amount of won deals whose close date is in the window; 0 when none.
+    Won deals without an amount are left out of the sum; when every deal won in the
+    window lacks one, bookings are unknown, not 0: an
+    :class:`~salesops.analytics.gaps.Unknown` with the reason (NaN per group with ``by``).
     """
     won = won_in(opportunities, window, stages)
     if not by:
+        if len(won) and won["amount"].isna().all():
+            what = f"deals won in {window_label(window)}"
+            return gaps.Unknown(gaps.left_out(len(won), len(won), what))
         return float(won["amount"].sum())
     return (
         won.groupby(group_keys(won, by, "close_date"), dropna=False)["amount"]
-        .sum()
+        .sum(min_count=1)
         .rename("bookings")
     )
 

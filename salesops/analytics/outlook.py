@@ -16,6 +16,10 @@ Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
                after that point (only quarters that begin on or after the first
                close's month: before it the data says nothing about bookings)
 
+r is unknown without stage history, or when no deal due in those quarters was won with
+an amount; the weighted sum then counts due deals at full weight (r = 1) and the
+outlook says so (its in-quarter share reads – with that reason).
+
 Open deals without an amount are left out of the weighted sum and counted (``unpriced``);
 when none of the deals due has an amount, or no quarter can measure the run-rate, the
 expected total is unknown (:class:`salesops.analytics.gaps.Unknown`, with the reason),
@@ -35,6 +39,10 @@ Forecast-category roll-up over the open deals closing in Q, from each deal's
     commit    = closed + Σ amount of commit deals
     best case = commit + Σ amount of best_case deals
     pipeline  = best case + Σ amount of pipeline deals
+
+When deals are due in Q and none of them has a forecast category (an export without the
+column), the roll-ups are unknown, not the closed amount: the categories cannot be told
+apart.
 
 Submitted: the sum, over the quarter's months and over reps, of each rep's last
 ``commit`` (and ``best_case``) submission for that month.
@@ -168,15 +176,20 @@ def in_quarter_share(
     stages: Stages,
     quarters: int = 4,
 ) -> float:
-    """Of the amount won by the deals due in a quarter, the share won inside it (1 without
-    history).
+    """Of the amount won by the deals due in a quarter, the share won inside it.
 
     Flat: pooled over the last ``quarters`` complete quarters seen at the matching
     point. Seasonal (two years of history, :func:`seasonal`): pooled over the same
-    quarter of the last two years, as year-end pushes change how much slips.
+    quarter of the last two years, as year-end pushes change how much slips. Unknown
+    (:class:`~salesops.analytics.gaps.Unknown`, with the reason) without stage history,
+    or when no deal due in those quarters has been won with an amount: the pipeline view
+    then counts due deals at full weight (:func:`share_or_all`) and says so.
     """
     if history is None:
-        return 1.0
+        return gaps.Unknown(
+            "no stage history to measure how much slips past a quarter: due deals count "
+            "at full weight"
+        )
     now = state_at(history, opportunities, as_of)
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
     fiscal = quarter.fiscal_year_start_month
@@ -191,7 +204,18 @@ def in_quarter_share(
         hits = won.reindex(due["opportunity_id"]).dropna(subset=["close_date"])
         total += hits["amount"].sum()
         inside += hits.loc[hits["close_date"] < past.end, "amount"].sum()
-    return inside / total if total > 0 else 1.0
+    if total > 0:
+        return inside / total
+    return gaps.Unknown(
+        "no deal due in a past quarter was won with an amount, so slippage cannot be "
+        "measured: due deals count at full weight"
+    )
+
+
+def share_or_all(share: float) -> float:
+    """The in-quarter share to weigh due deals by: :func:`in_quarter_share`, or 1 (all
+    of them) when it is unknown."""
+    return 1.0 if pd.isna(share) else float(share)
 
 
 def _closed_and_due(
@@ -229,9 +253,9 @@ def pipeline_forecast(
     share = in_quarter_share(history, opportunities, q, as_of, stages=stages)
     values = due["amount"].astype(float) * model.predict(due, as_of)
     weighted = gaps.total(values, where=f" due in {q.label}")
-    weighted = weighted if gaps.why(weighted) else share * weighted
+    weighted = weighted if gaps.why(weighted) else share_or_all(share) * weighted
     rate = run_rate(opportunities, q, as_of, stages=stages)
-    unknown = next((v for v in (weighted, rate) if gaps.why(v)), None)
+    unknown = next((v for v in (closed, weighted, rate) if gaps.why(v)), None)
     expected = unknown if unknown is not None else closed + weighted + rate
     return pd.Series(
         {
@@ -284,11 +308,24 @@ def categories(
     """The commit, best-case and pipeline roll-up for ``quarter`` (see the module).
 
     A category whose deals all lack an amount makes its roll-up, and every roll-up
-    that includes it, :class:`~salesops.analytics.gaps.Unknown`.
+    that includes it, :class:`~salesops.analytics.gaps.Unknown`; so do deals due that
+    carry no forecast category at all.
     """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = _closed_and_due(opportunities, q, as_of, stages, history)
     out: dict[str, float] = {"closed": closed}
+    if len(due) and due["forecast_category"].isna().all():
+        n = len(due)
+        reason = gaps.Unknown(
+            f"none of the {n} open deals due in {q.label} has a forecast category"
+            if n > 1
+            else f"the one open deal due in {q.label} has no forecast category"
+        )
+        return pd.Series(
+            {**out, "commit": reason, "best_case": reason, "pipeline": reason},
+            name=q.label,
+            dtype=object,
+        )
     running: float = closed
     for category in ("commit", "best_case", "pipeline"):
         amounts = due.loc[due["forecast_category"] == category, "amount"].astype(float)

@@ -181,6 +181,14 @@ class WinModel:
         data = examples(history, opportunities, dates, as_of, stages=stages)
         return cls.from_examples(data, typical_cycle(opportunities, as_of, stages), stages)
 
+    @property
+    def learnt_from(self) -> int:
+        """How many labelled past open deals (snapshot examples) the model was fitted on:
+        0 for :meth:`stage_defaults`, or for a stage history with no open deal in the
+        snapshots it reads (a connector's history that starts after the deals closed):
+        then every probability is its stage's default, not calibrated."""
+        return int(self.cells["deals"].sum()) if len(self.cells) else 0
+
     def predict(self, deals: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
         """The calibrated probability of each open deal (``stage``, ``created_date``) at ``at``."""
         age = (pd.Timestamp(at) - deals["created_date"]).dt.days.clip(lower=0)

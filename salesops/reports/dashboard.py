@@ -272,7 +272,8 @@ def kpis(dash: Dashboard) -> dict[str, float]:
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,
         "quarter_forecast": next(
-            (v for v in (weighted, run) if gaps.why(v)), closed + share * weighted + run
+            (v for v in (closed, weighted, run) if gaps.why(v)),
+            closed + outlook.share_or_all(share) * weighted + run,
         ),
     }
 

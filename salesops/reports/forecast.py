@@ -184,6 +184,11 @@ def notes(ctx: ReportContext) -> Markdown | None:
             "and their win probabilities are "
             "the stage defaults, not calibrated on past deals."
         )
+    elif not win_model(ctx).learnt_from:
+        said.append(
+            "Win probabilities are the stage defaults, not calibrated: "
+            f"{shared.uncalibrated(ctx.tables, win_model(ctx))}."
+        )
     return Markdown("\n".join(f"- *{markup.markdown(n)}*" for n in said)) if said else None
 
 
@@ -357,8 +362,9 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
             "value (–), ranked last"
         )
     frame = top[columns].set_index("opportunity_id")
-    if ctx.tables.opportunity_history is None:  # nothing to calibrate on: say so, once
-        caption += " (win probability: each stage's default, as the source has no stage history)"
+    if not win_model(ctx).learnt_from:  # nothing to calibrate on: say so, once
+        why = shared.uncalibrated(ctx.tables, win_model(ctx))
+        caption += f" (win probability: each stage's default, as {why})"
         frame = frame.drop(columns="calibrated")
     return viewed(frame, View(caption=caption))
 

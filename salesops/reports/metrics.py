@@ -164,11 +164,19 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
     }
     out = {}
     for name, (value, kind, start) in rows.items():
+        lacking = coverage.reason(ctx.tables, KPI_NEEDS.get(name, ()), name.lower())
+        if lacking:  # what the source cannot hold reads – with why, in the summary too
+            value = _unknown(lacking.replace("`", ""))
         what = "pipeline" if start is piped else "closed deals"
         changes = m.growth(_with_reason(value, KPI_EMPTY[name]), ctx.period, start, what)
         out[name] = pd.concat([pd.Series({"kind": kind}, dtype=object), changes])
     frame = pd.DataFrame(out).T.rename_axis("kpi")  # of objects: an Unknown keeps its reason
     return viewed(frame, View(caption="Headline KPIs", draw=lambda f: _tiles(ctx, f)))
+
+
+def _unknown(reason: str) -> Callable[[Period], float]:
+    """A KPI unknown in every period, for ``reason``."""
+    return lambda p: gaps.Unknown(reason)
 
 
 def _with_reason(value: Callable[[Period], float], reason: str) -> Callable[[Period], float]:
@@ -209,10 +217,7 @@ def unpriced_wins(ctx: ReportContext) -> str:
 
 
 def _bookings(ctx: ReportContext, period: Period) -> float:
-    """Bookings of ``period``; unknown, not $0, when deals were won and none has an amount."""
-    won = m.won_in(ctx.tables.opportunities, period, ctx.stages)
-    if len(won) and won["amount"].isna().all():
-        return gaps.Unknown(gaps.left_out(len(won), len(won), f"deals won in {period.label}"))
+    """Bookings of ``period`` (unknown, not $0, when deals were won and none has an amount)."""
     return m.bookings(ctx.tables.opportunities, period, stages=ctx.stages)
 
 

@@ -289,12 +289,13 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     if own_history is not None:
         state = pl.snapshot(own_history, ctx.as_of + pd.Timedelta(days=1), mine)
     open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
-    if tables.opportunity_history is not None:
-        open_["win_probability"] = peers(ctx).win_model.predict(open_, ctx.as_of)
+    model = peers(ctx).win_model if tables.opportunity_history is not None else None
+    if model is not None and model.learnt_from:
+        open_["win_probability"] = model.predict(open_, ctx.as_of)
         label = "win probability calibrated on the region's history of deals like them"
     else:
         open_["win_probability"] = ctx.stages.probability_of(open_["stage"])
-        label = "win probability: each stage's default, as the source has no stage history"
+        label = f"win probability: each stage's default, as {shared.uncalibrated(tables, model)}"
     open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
     full = pl.by_stage(open_, ctx.stages)
     caption = "Open pipeline by stage"

@@ -67,6 +67,16 @@ def win_model(
     )
 
 
+def uncalibrated(tables: Tables, model: WinModel | None) -> str:
+    """Why win probabilities are the stage defaults (a model that learnt from no past
+    open deal, or none), to follow "as" in a caption: "the source has no stage history"."""
+    if tables.opportunity_history is None or model is None:
+        return "the source has no stage history"
+    return (
+        "the stage history holds no open deal at a month's end in the last two years to learn from"
+    )
+
+
 def backtest(history: pd.Series, horizon: int) -> bt.Backtest:
     """:func:`salesops.analytics.backtest.backtest` of a monthly series, replayed once per series
     and horizon."""

@@ -131,6 +131,20 @@ def test_open_pipeline_without_amounts_is_unknown_with_a_reason(unpriced):
     assert summary["kpis"]["Bookings"]["previous"] == 10_000
 
 
+def test_a_kpi_the_source_cannot_hold_is_unknown_in_the_summary_too(unpriced):
+    # tiny's leads have response times; an export without them (loaded with the column
+    # absent) hides the tile, and the summary says why, not "no lead ... was answered"
+    tables = unpriced.tables
+    absent = tables.absent | {"leads.first_response_at"}
+    ctx = so.ReportContext.of(dataclasses.replace(tables, absent=absent), "2026-09")
+    kpis = metrics.kpis(ctx)
+    reason = gaps.why(kpis.loc["Lead response (median)", "current"])
+    assert reason == (
+        "lead response (median) needs leads.first_response_at, which this source does not have"
+    )
+    assert gaps.why(kpis.loc["Lead response (median)", "previous"]) == reason
+
+
 def test_comparisons_before_the_first_close_are_unknown_not_against_zero(unpriced):
     kpis = metrics.kpis(unpriced)
     # September 2025 is before July 2026, the first close: no -100% or +inf, but a reason
