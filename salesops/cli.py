@@ -79,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
         "--period", help="only data known at the end of this period, e.g. 2026-10"
     )
     validate.add_argument("--on-invalid", **ON_INVALID)
+    validate.add_argument(
+        "--out",
+        type=Path,
+        help="with --on-invalid quarantine: the folder that gets <period>/quarantine/ "
+        "(default: reports/)",
+    )
 
     run = sub.add_parser(
         "run",

@@ -60,7 +60,8 @@ def validate(args: argparse.Namespace) -> int:
         print(f"{src.spec.label}: {len(tables.present())} tables, {rows:,} rows, {passed}")
         if args.on_invalid == "quarantine":
             label = Period.parse(period or "latest", as_of=src.as_of()).label
-            folder = config.root() / "reports" / label / "quarantine"
+            out = args.out if args.out is not None else config.root() / "reports"
+            folder = out / label / "quarantine"
             written = quarantine.write(tables, folder)
             for path in written:
                 count = len(tables.set_aside[path.stem])

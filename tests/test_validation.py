@@ -149,6 +149,12 @@ def test_validate_writes_the_quarantine_files(tmp_path, monkeypatch, capsys):
     frame = pd.read_csv(written)
     assert list(frame["opportunity_id"]) == ["O6"]
     assert frame["reason"].iloc[0].startswith('stage "Verbal Yes" is not a configured stage')
+    # --out puts it elsewhere, as a run's --out does, and the project's reports/ gets nothing
+    elsewhere = tmp_path / "mine"
+    argv = ["validate", "--source", str(folder), "--on-invalid", "quarantine", "--out"]
+    assert cli.main([*argv, str(elsewhere)]) == 0
+    assert (elsewhere / "2026-09" / "quarantine" / "opportunities.csv").exists()
+    assert str(elsewhere) in capsys.readouterr().out
 
 
 def test_every_table_is_checked_in_one_pass(tmp_path):

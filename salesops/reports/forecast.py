@@ -450,11 +450,13 @@ def _last_year(f: fc.Forecast) -> float:
     """Bookings of the last 12 months of ``f``'s history; unknown when the series (which
     starts at the first close) holds fewer than 12 months: a sum of fewer months is not
     a year, and growth against it would be inflated."""
-    if len(f.history) < 12:
-        start = f.history.index[0] if len(f.history) else "no closed deal"
+    n = len(f.history)
+    if n == 0:
+        return gaps.Unknown("no deal has closed yet: no year of bookings to compare with")
+    if n < 12:
         return gaps.Unknown(
-            f"the bookings series holds {len(f.history)} months (from {start}, the first "
-            "close): not a year to compare with"
+            f"the bookings series holds {n} month{'s' if n != 1 else ''} (from "
+            f"{f.history.index[0]}, the first close): not a year to compare with"
         )
     return float(f.history.iloc[-12:].sum())
 
