@@ -543,6 +543,46 @@ def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     assert "in a cycle (created_date -> close_date -> created_date)" in printed
 
 
+
+def _blank_teams(source: Path, owners: int, rule: dict | None) -> tuple[list[str], Path]:
+    """The first ``owners`` owners of the HubSpot copy without a team, and ``rule`` as the
+    reps' region default; the ids of the owners left without one."""
+    folder = source.parent
+    frame = pd.read_csv(folder / "owners.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.index[:owners], "Team"] = ""
+    frame.to_csv(folder / "owners.csv", index=False)
+    data = yaml.safe_load(source.read_text())
+    if rule is not None:
+        data["tables"]["reps"]["defaults"] = {"region": rule}
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    return list(frame["Owner ID"][:owners]), source
+
+
+def test_a_derived_column_reads_the_other_tables_filled_values(tmp_path):
+    """A deal's region is derived from its owner's; an owner without a team takes the
+    reps' region default, and the derivation reads that filled region, not the empty one
+    of the export (so those owners' deals are in that region's reports)."""
+    blank, source = _blank_teams(_hubspot(tmp_path), 2, {"value": "Central"})
+    tables = so.load(source)
+    reps = tables.reps.set_index("rep_id")
+    assert (reps.loc[blank, "region"] == "Central").all()
+    deals = tables.opportunities[tables.opportunities["owner_id"].isin(blank)]
+    assert len(deals) > 0 and (deals["region"] == "Central").all()
+    central = so.load(source, scope="region:Central").opportunities
+    assert set(deals["opportunity_id"]) <= set(central["opportunity_id"])
+
+
+def test_defaults_and_derivations_across_tables_in_a_cycle_are_refused(tmp_path, capsys):
+    """The reps' region from their first deal's region, which is derived from the reps'
+    region: each would read the other."""
+    _, source = _blank_teams(_hubspot(tmp_path), 2, {"first": "opportunities.region"})
+    code, printed = _validate(source, capsys)
+    assert code == 2
+    assert (
+        "in a cycle (reps.region -> opportunities.region -> reps.region)" in printed
+        or "in a cycle (opportunities.region -> reps.region -> opportunities.region)" in printed
+    )
+
 # -- files that are not what they claim ---------------------------------------------------
 
 
