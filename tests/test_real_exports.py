@@ -67,9 +67,7 @@ EDITS = {
         ("reps", "name"): (UNMAPPED, "sr_id"),
         ("reps", "region"): (UNMAPPED, None),
     },
-    "odoo": {
-        ("opportunities", "segment"): ("Type", None),  # Lead or Opportunity: the record's kind
-    },
+    "odoo": {},  # every column as proposed (Type, Lead or Opportunity, is not a segment)
 }
 # The rules strict validation names; the documented quarantine sets these rows aside.
 REFUSED = {

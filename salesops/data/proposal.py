@@ -333,6 +333,41 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["region"] = few[0].header
 
 
+# Values that name the kind of a CRM record, not a market segment (Odoo's ``Type``: Lead
+# or Opportunity; a combined export's object type).
+RECORD_KINDS = frozenset(
+    {"lead", "opportunity", "opp", "deal", "contact", "account", "company", "organization"}
+    | {"organisation", "person", "record", "task", "event", "case", "customer", "prospect"}
+)
+# A segment's one value for at least this share of the deals with one splits nothing.
+ONE_SEGMENT = 0.95
+
+
+def _check_segment(p: TableProposal, f: FileProfile) -> None:
+    """Leave out a segment candidate that is not a segment, saying why: its values name a
+    record's kind (``Lead``, ``Opportunity``: every value a word of :data:`RECORD_KINDS`,
+    singular or plural), or one value holds nearly every deal (:data:`ONE_SEGMENT`), so a
+    breakdown by it would show one row. The rule reads the values, not the header."""
+    header = p.columns.get("segment")
+    if header is None:
+        return
+    column = f.columns[header]
+    values = column.values or {}
+    if not values and column.distinct == 1 and column.minimum is not None:
+        values = {column.minimum: column.filled}  # one value: the column's minimum
+    kinds = [v for v in values if str(v).strip().casefold().removesuffix("s") in RECORD_KINDS]
+    top = max(values.values(), default=0) / max(column.filled, 1)
+    if values and len(kinds) == len(values):
+        why = f"its values name a record's kind ({', '.join(sorted(kinds))}), not a segment"
+    elif values and top >= ONE_SEGMENT:
+        share = "every deal" if len(values) == 1 else f"{top:.0%} of the deals"
+        why = f"one value ({max(values, key=values.__getitem__)}) for {share} with one"
+    else:
+        return
+    del p.columns["segment"]
+    p.reasons["segment"] = f"{header!r} is not a segment: {why}"
+
+
 def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
     """Warn when the deals' owners are mostly not rows of the people file (an export
     that hashes one id and not the other): validation would refuse every such deal."""
@@ -449,6 +484,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
             _content(opps, matched["opportunities"][0], used["opportunities"])
+            _check_segment(opps, matched["opportunities"][0])
             _check_owners(engine, opps, reps)
         leads = proposal.table("leads")
         if leads.source is not None:
