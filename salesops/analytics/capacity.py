@@ -49,11 +49,19 @@ def owners(
 
 
 def team(
-    opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    window: Window,
+    stages: Stages,
+    *,
+    leavers: bool = False,
 ) -> pd.DataFrame:
     """The sellers still employed (no end date) who owned a deal active in ``window``
-    (:func:`owners`), and those hired in it, who may not own one yet."""
-    employed = active_reps(reps)
+    (:func:`owners`), and those hired in it, who may not own one yet. With ``leavers``,
+    those who left during the window count as employed (a month's review lists everyone
+    who sold in it); a person who owned no deal and was not hired in the window is not a
+    seller with $0."""
+    employed = active_reps(reps, window) if leavers else active_reps(reps)
     hired = employed["hire_date"].notna() & (employed["hire_date"] >= window[0])
     ids = set(owners(opportunities, employed, window, stages)["rep_id"])
     return employed[employed["rep_id"].isin(ids) | hired]
