@@ -21,6 +21,8 @@ from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.errors import ConfigError, DataError, RuleFailure
 
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
 # Rows dated at or after a period's end are left out, except what is set in advance.
 PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
 # A closed deal's close date serves the as-of day when it is at most this long after the
@@ -231,17 +233,17 @@ class Catalog:
             day = f"CAST({day} AS DATE)"  # one row a day, not one a timestamp
         sql = f"SELECT {day} AS d, count(*) AS n FROM ({selected[0]}) AS t WHERE {where} GROUP BY 1"
         rows = self.engine.query(sql, {})
-        values = rows["d"]
-        if len(values) and isinstance(values.iloc[0], str):  # text: in the column's format
-            read = dates.read(values).values
-        else:
-            read = pd.to_datetime(values, errors="coerce", utc=True).dt.tz_convert(None)
+        read = _dates(rows["d"])  # text: in the column's one format
         counts = rows["n"].astype(int).set_axis(read.dt.normalize())
         return counts[counts.index.notna()].groupby(level=0).sum()
 
-    def scopes(self, level: str) -> list[str]:
+    def scopes(self, level: str, window: Window | None = None) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
-        (``'rep'``), sorted."""
+        (``'rep'``), sorted. With a ``window`` ``[start, end)``, a rep only if they owned
+        a deal active in it (created before its end or on an unknown day, and open or
+        closed on or after its start; as :func:`salesops.analytics.capacity.owners`): a
+        person on the reps file whose deals are all older, or later, has nothing for a
+        review of that window to show."""
         selected, opps = self.select("reps"), self.select("opportunities")
         assert selected is not None and opps is not None  # required tables
         if level == "region":  # regions with deals: a team without any has nothing to report
@@ -252,7 +254,26 @@ class Catalog:
                 "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
                 f"{opps[0]}) AS o)"
             )
-        return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+        found = sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+        if level == "rep" and window is not None:
+            active = self._owners(window)
+            found = [rep for rep in found if rep in active]
+        return found
+
+    def _owners(self, window: Window) -> set[str]:
+        """The owner ids of the deals active in ``window`` (see :meth:`scopes`)."""
+        opps = self.select("opportunities")
+        assert opps is not None
+        sql = (
+            "SELECT owner_id, stage, created_date, close_date "
+            f"FROM ({opps[0]}) AS o WHERE owner_id IS NOT NULL"
+        )
+        frame = self.engine.query(sql, {})
+        created, closed = (_dates(frame[c]) for c in ("created_date", "close_date"))
+        start, end = window
+        alive = frame["stage"].isin(self.stages.open_names) | (closed >= start)
+        active = (created.isna() | (created < end)) & alive
+        return set(frame.loc[active, "owner_id"].astype(str))
 
     def rep_ids(self) -> list[str]:
         """Every rep id of the source, sorted."""
@@ -267,6 +288,15 @@ class Catalog:
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
         return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """A column of dates as the engine returns it (dates, or text in one format), naive
+    and in UTC as coerced."""
+    known = values.dropna()
+    if len(known) and isinstance(known.iloc[0], str):
+        return dates.read(values).values
+    return pd.to_datetime(values, errors="coerce", utc=True).dt.tz_convert(None)
 
 
 # What a source lacks, by version of its files: sources are read far more often than they
