@@ -214,7 +214,6 @@ def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     assert "# Won, lost and open stages: from the export's IsWon and IsClosed." in proposal.text
 
 
-
 @pytest.mark.parametrize(
     ("values", "why"),
     [
@@ -242,6 +241,7 @@ def test_map_proposes_no_segment_that_does_not_split_the_deals(tmp_path, values,
     proposal = propose(folder, ".")
     assert proposal.table("opportunities").columns["segment"] == "Type"
     assert "      segment: Type\n" in proposal.text
+
 
 def test_map_says_when_it_cannot_order_the_stages(tmp_path):
     folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})

@@ -127,7 +127,6 @@ def test_scopes_expand_from_the_data(crm, tmp_path):
     assert [j.scope for j in only] == ["region:East", "region:West"]
 
 
-
 def test_a_rep_gets_a_review_only_with_a_deal_in_the_last_12_months(crm, tmp_path):
     """R5 is active and owned one deal, closed in March 2024: nothing for a September
     2026 review to show, so ``rep:*`` leaves them out (a finished-looking empty report
@@ -141,6 +140,7 @@ def test_a_rep_gets_a_review_only_with_a_deal_in_the_last_12_months(crm, tmp_pat
     assert [j.scope for j in jobs] == ["rep:R1", "rep:R3", "rep:R4"]
     _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2024-03", source=str(crm)))
     assert [j.scope for j in jobs] == ["rep:R5"]  # the others had no deal yet
+
 
 def test_only_patterns():
     assert matches("metrics", "metrics", "region:EMEA")

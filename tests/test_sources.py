@@ -543,7 +543,6 @@ def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     assert "in a cycle (created_date -> close_date -> created_date)" in printed
 
 
-
 def _blank_teams(source: Path, owners: int, rule: dict | None) -> tuple[list[str], Path]:
     """The first ``owners`` owners of the HubSpot copy without a team, and ``rule`` as the
     reps' region default; the ids of the owners left without one."""
@@ -623,6 +622,7 @@ def test_a_close_far_after_every_other_event_is_left_out_and_named(tmp_path, cap
         "2099-01-05), more than 365 days after the latest other event (2026-11-18): left out "
         "of the data's as-of day; check their dates" in printed
     )
+
 
 # -- files that are not what they claim ---------------------------------------------------
 

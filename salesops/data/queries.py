@@ -155,10 +155,8 @@ class TableQuery:
                 f"which the source does not have ({other.mapping.source_table!r})"
             )
         chain = self._enter(name, chain)
-        if derive.on == name:
-            on = own
-        else:  # on the table itself, the key as its defaults filled it
-            on = self.filled(derive.on, alias, chain)
+        # on the table itself, the key as its defaults filled it
+        on = own if derive.on == name else self.filled(derive.on, alias, chain)
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "

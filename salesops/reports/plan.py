@@ -11,7 +11,7 @@ method, hires, the commission plans, the simulations) are the context's options.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from salesops.analytics import gaps
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import Target, plan_target
 from salesops.data.periods import Period
+from salesops.data.scopes import Scope
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
@@ -43,7 +44,7 @@ def context(
     simulations: int = 2000,
     seed: int = 7,
     on_invalid: str = "refuse",
-    target: float | None = None,
+    target: float | Mapping[str, float] | None = None,
 ) -> ReportContext:
     """The plan's context: the company's tables and the plan's parameters.
 
@@ -61,15 +62,22 @@ def context(
         The commission plan file and a second one to compare it with (relative to the
         project root).
     target
-        The plan's stated target for the year and the scope, an amount; None: the plan
-        year's quotas in the source, else the forecast × (1 + growth).
+        The plan's stated target for the year and the scope, an amount; or one amount
+        per scope, ``{company: 12000000, "region:EMEA": 3500000}`` (a plan that runs for
+        several scopes), whose entry for this scope is taken (a scope it does not name
+        has no stated target). None: the plan year's quotas in the source, else the
+        forecast × (1 + growth).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if len(hires) != 4 or any(h < 0 for h in hires):
         raise ValueError("hires: four non-negative numbers, one per quarter")
-    if target is not None and not (isinstance(target, int | float) and target >= 0):
-        raise ValueError(f"target: a non-negative amount for the year, or None; got {target!r}")
+    amounts = target.values() if isinstance(target, Mapping) else [target]
+    if any(v is not None and not (isinstance(v, int | float) and v >= 0) for v in amounts):
+        raise ValueError(
+            "target: a non-negative amount for the year, one per scope "
+            f"({{company: ..., region:<name>: ...}}), or None; got {target!r}"
+        )
     options: dict[str, Any] = {
         "growth": growth,
         "method": method,
@@ -82,7 +90,28 @@ def context(
     )
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
+    if isinstance(target, Mapping):
+        ctx.options["target"] = scope_target(target, ctx)
     return ctx
+
+
+def scope_target(targets: Mapping[str, float | None], ctx: ReportContext) -> float | None:
+    """The amount that ``targets`` (one per scope: ``company``, ``region:<name>``) states
+    for the context's scope; None when it names none. A key that is not a scope, or
+    names a region the source does not have, is a ValueError naming it (a misspelt region
+    would silently leave its plan without the stated target)."""
+    regions = set(ctx.tables.opportunities["region"].dropna().astype(str))
+    found = None
+    for key, amount in targets.items():
+        scope = Scope.parse(str(key))
+        if scope.level == "rep" or (scope.level == "region" and scope.value not in regions):
+            raise ValueError(
+                f"target: {key!r} is not the company or a region of the source "
+                f"(the regions are: {', '.join(sorted(regions))})"
+            )
+        if scope == ctx.scope:
+            found = amount
+    return None if found is None else float(found)
 
 
 # the plan's parameters and their defaults, written once: context's signature (the

@@ -23,7 +23,6 @@ def test_the_team_is_the_regions_reps_employed_in_the_month(east):
     assert list(team_review.team(east)["rep_id"]) == ["R1"]
 
 
-
 def _east_with(tmp_path, tiny_dir, people: list[str], quota: str | None = None):
     """The tiny CRM with more East sellers (``rep_id,name,hire_date`` rows) who own no
     deal, and ``quota`` (a ``rep_id,month,amount`` row)."""
@@ -64,6 +63,7 @@ def test_sellers_without_deals_are_left_out_and_counted(tiny_dir, tmp_path):
     summary = team_review.summary(ctx)
     assert summary["reps"] == 3 and summary["reps_without_deals"] == 1
     assert "Old Owner" not in so.show(team_review.territory(ctx)).to_html()
+
 
 def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
     board = team_review.leaderboard(east)
