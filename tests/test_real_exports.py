@@ -472,6 +472,29 @@ def test_no_report_shows_zero_for_what_it_cannot_know(run):
     assert all(v is None for v in planning["quota_total"].values())
 
 
+
+@pytest.mark.notebook
+def test_the_team_review_lists_the_sellers_who_owned_deals(run):
+    """HubSpot's owners file lists 100 CRM users; the deals name 3 of them. The team
+    review lists those 3 (pandas: owners of a deal created before the period's end, every
+    deal being open), not 97 more at $0, says in one line how many it left out, and only
+    those 3 get a performance review."""
+    name, folder, _ = run
+    if name != "hubspot":
+        return
+    deals = pd.read_csv(REAL / name / "deal_data.csv")
+    created = pd.to_datetime(deals["property_createdate"]).dt.tz_localize(None)
+    owned = deals.loc[created < pd.Timestamp("2021-01-01"), "owner_id"].dropna()
+    sellers = {str(int(o)) for o in owned}
+    people = len(pd.read_csv(REAL / name / "owner_data.csv"))
+    summary = json.loads((folder / "region-Company" / "team_review.json").read_text())
+    assert (summary["reps"], summary["reps_without_deals"]) == (len(sellers), people - 3)
+    assert len(sellers) == 3 and people == 100
+    html = (folder / "region-Company" / "team_review.html").read_text()
+    assert "97 of the region&#39;s 100 sellers employed in 2020-12 owned no deal" in html
+    reviews = {p.parent.name for p in folder.glob("rep-*/performance_review.json")}
+    assert reviews == {f"rep-{s}" for s in sellers}
+
 @pytest.mark.notebook
 def test_no_deal_is_overdue_after_the_export_was_taken(run):
     """Deals are judged overdue on the last day the data knows: Odoo's demo export knows

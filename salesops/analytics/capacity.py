@@ -18,7 +18,7 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics.performance import months_in_seat, ramp_factor
-from salesops.data.model import active_reps
+from salesops.data.model import active_deals, active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -40,12 +40,9 @@ def owners(
     """The sellers of ``reps`` employed during ``window`` ``[start, end)`` who owned a deal
     active in it: created before its end (or on an unknown day), and still open or
     closed on or after its start."""
-    start, end = window
-    o = opportunities
-    created = o["created_date"].isna() | (o["created_date"] < end)
-    alive = o["stage"].isin(stages.open_names) | (o["close_date"] >= start)
+    active = active_deals(opportunities, window, stages.open_names)
     employed = active_reps(reps, window)
-    return employed[employed["rep_id"].isin(o.loc[created & alive, "owner_id"])]
+    return employed[employed["rep_id"].isin(opportunities.loc[active, "owner_id"])]
 
 
 def team(

@@ -15,7 +15,7 @@ from salesops.data import dates
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
+from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, active_deals
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
@@ -240,8 +240,8 @@ class Catalog:
     def scopes(self, level: str, window: Window | None = None) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
         (``'rep'``), sorted. With a ``window`` ``[start, end)``, a rep only if they owned
-        a deal active in it (created before its end or on an unknown day, and open or
-        closed on or after its start; as :func:`salesops.analytics.capacity.owners`): a
+        a deal active in it (:func:`salesops.data.model.active_deals`, as the peers and
+        the capacity read it, :func:`salesops.analytics.capacity.owners`): a
         person on the reps file whose deals are all older, or later, has nothing for a
         review of that window to show."""
         selected, opps = self.select("reps"), self.select("opportunities")
@@ -269,10 +269,9 @@ class Catalog:
             f"FROM ({opps[0]}) AS o WHERE owner_id IS NOT NULL"
         )
         frame = self.engine.query(sql, {})
-        created, closed = (_dates(frame[c]) for c in ("created_date", "close_date"))
-        start, end = window
-        alive = frame["stage"].isin(self.stages.open_names) | (closed >= start)
-        active = (created.isna() | (created < end)) & alive
+        for column in ("created_date", "close_date"):
+            frame[column] = _dates(frame[column])
+        active = active_deals(frame, window, self.stages.open_names)
         return set(frame.loc[active, "owner_id"].astype(str))
 
     def rep_ids(self) -> list[str]:
