@@ -472,7 +472,6 @@ def test_no_report_shows_zero_for_what_it_cannot_know(run):
     assert all(v is None for v in planning["quota_total"].values())
 
 
-
 @pytest.mark.notebook
 def test_the_team_review_lists_the_sellers_who_owned_deals(run):
     """HubSpot's owners file lists 100 CRM users; the deals name 3 of them. The team
@@ -494,6 +493,7 @@ def test_the_team_review_lists_the_sellers_who_owned_deals(run):
     assert "97 of the region&#39;s 100 sellers employed in 2020-12 owned no deal" in html
     reviews = {p.parent.name for p in folder.glob("rep-*/performance_review.json")}
     assert reviews == {f"rep-{s}" for s in sellers}
+
 
 @pytest.mark.notebook
 def test_no_deal_is_overdue_after_the_export_was_taken(run):
