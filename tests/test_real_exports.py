@@ -490,7 +490,7 @@ def test_the_team_review_lists_the_sellers_who_owned_deals(run):
     assert (summary["reps"], summary["reps_without_deals"]) == (len(sellers), people - 3)
     assert len(sellers) == 3 and people == 100
     html = (folder / "region-Company" / "team_review.html").read_text()
-    assert "97 of the region&#39;s 100 sellers employed in 2020-12 owned no deal" in html
+    assert "97 of the region's 100 sellers employed in 2020-12 owned no deal" in html
     reviews = {p.parent.name for p in folder.glob("rep-*/performance_review.json")}
     assert reviews == {f"rep-{s}" for s in sellers}
 
