@@ -25,6 +25,7 @@ from salesops.data.model import TABLES
 from salesops.data.profiles import (
     FEW,
     FileProfile,
+    not_a_segment,
     order_by_age,
     order_by_history,
     overlap,
@@ -333,39 +334,14 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["region"] = few[0].header
 
 
-# Values that name the kind of a CRM record, not a market segment (Odoo's ``Type``: Lead
-# or Opportunity; a combined export's object type).
-RECORD_KINDS = frozenset(
-    {"lead", "opportunity", "opp", "deal", "contact", "account", "company", "organization"}
-    | {"organisation", "person", "record", "task", "event", "case", "customer", "prospect"}
-)
-# A segment's one value for at least this share of the deals with one splits nothing.
-ONE_SEGMENT = 0.95
-
-
 def _check_segment(p: TableProposal, f: FileProfile) -> None:
-    """Leave out a segment candidate that is not a segment, saying why: its values name a
-    record's kind (``Lead``, ``Opportunity``: every value a word of :data:`RECORD_KINDS`,
-    singular or plural), or one value holds nearly every deal (:data:`ONE_SEGMENT`), so a
-    breakdown by it would show one row. The rule reads the values, not the header."""
+    """Leave out a segment candidate that is not a segment
+    (:func:`salesops.data.profiles.not_a_segment`), saying why."""
     header = p.columns.get("segment")
-    if header is None:
-        return
-    column = f.columns[header]
-    values = column.values or {}
-    if not values and column.distinct == 1 and column.minimum is not None:
-        values = {column.minimum: column.filled}  # one value: the column's minimum
-    kinds = [v for v in values if str(v).strip().casefold().removesuffix("s") in RECORD_KINDS]
-    top = max(values.values(), default=0) / max(column.filled, 1)
-    if values and len(kinds) == len(values):
-        why = f"its values name a record's kind ({', '.join(sorted(kinds))}), not a segment"
-    elif values and top >= ONE_SEGMENT:
-        share = "every deal" if len(values) == 1 else f"{top:.0%} of the deals"
-        why = f"one value ({max(values, key=values.__getitem__)}) for {share} with one"
-    else:
-        return
-    del p.columns["segment"]
-    p.reasons["segment"] = f"{header!r} is not a segment: {why}"
+    why = None if header is None else not_a_segment(f.columns[header])
+    if header is not None and why is not None:
+        del p.columns["segment"]
+        p.reasons["segment"] = f"{header!r} is not a segment: {why}"
 
 
 def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
