@@ -72,6 +72,9 @@ def validate(args: argparse.Namespace) -> int:
             print(f"  {warning}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
+        late = src.late_closes()
+        if late is not None:
+            print(f"  warning: {late}")
     return 0
 
 

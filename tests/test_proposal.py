@@ -214,6 +214,35 @@ def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     assert "# Won, lost and open stages: from the export's IsWon and IsClosed." in proposal.text
 
 
+@pytest.mark.parametrize(
+    ("values", "why"),
+    [
+        (["Lead", "Opportunity"], "its values name a record's kind (Lead, Opportunity)"),
+        (["Deals", "Contacts", "Accounts"], "its values name a record's kind"),
+        (["Opportunity"], "its values name a record's kind (Opportunity)"),
+        (["Enterprise"], "one value (Enterprise) for every deal with one"),
+        (["SMB"] * 39 + ["Enterprise"], "one value (SMB) for 98% of the deals with one"),
+    ],
+)
+def test_map_proposes_no_segment_that_does_not_split_the_deals(tmp_path, values, why):
+    """A column named like a segment (``Type``) whose values name a record's kind, or whose
+    one value holds nearly every deal, is not a segment: map leaves it out and says why,
+    whatever the CRM. A real split is kept."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    deals["Type"] = [values[i % len(values)] for i in range(len(deals))]
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    opps = propose(folder, ".").table("opportunities")
+    assert "segment" not in opps.columns
+    assert opps.reasons["segment"].startswith("'Type' is not a segment: ")
+    assert why in opps.reasons["segment"]
+    deals["Type"] = [["SMB", "Mid-market", "Enterprise"][i % 3] for i in range(len(deals))]
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.table("opportunities").columns["segment"] == "Type"
+    assert "      segment: Type\n" in proposal.text
+
+
 def test_map_says_when_it_cannot_order_the_stages(tmp_path):
     folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})
     for name in ("sales_pipeline",):

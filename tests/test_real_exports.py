@@ -29,7 +29,9 @@ from salesops import cli
 from salesops.batch import runner
 from salesops.batch.jobs import RunOptions
 from salesops.batch.plan import BatchPlan
+from salesops.data.periods import Period
 from salesops.data.proposal import propose
+from salesops.data.sources import Source
 
 REAL = Path(__file__).parent / "data" / "exports" / "real"
 EXPORTS = ["salesforce", "hubspot", "olist", "odoo"]
@@ -67,9 +69,7 @@ EDITS = {
         ("reps", "name"): (UNMAPPED, "sr_id"),
         ("reps", "region"): (UNMAPPED, None),
     },
-    "odoo": {
-        ("opportunities", "segment"): ("Type", None),  # Lead or Opportunity: the record's kind
-    },
+    "odoo": {},  # every column as proposed (Type, Lead or Opportunity, is not a segment)
 }
 # The rules strict validation names; the documented quarantine sets these rows aside.
 REFUSED = {
@@ -211,6 +211,41 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
     assert "all rules pass on the rest" in out
     assert f"set aside {SET_ASIDE[name]} rows of opportunities" in out
     assert list((tmp_path / "reports").glob("*/quarantine/opportunities.csv"))
+
+
+# The data's as-of day: the latest event, a closed deal's close included (pandas on the raw
+# files), and the month ``latest`` reads on it.
+AS_OF = {
+    "salesforce": ("2019-10-17", "2019-09"),  # the history's last change
+    "hubspot": ("2021-01-15", "2020-12"),  # the last deal created; none closed
+    "olist": ("2018-11-14", "2018-10"),  # the last deal won, months after the last lead
+    "odoo": ("2025-03-22", "2025-02"),  # the day its deals closed (the last created: 21 Mar)
+}
+
+
+def _events(name: str) -> pd.Timestamp:
+    """pandas: the latest day something happened in the export (as the source reads it)."""
+    if name == "salesforce":
+        h = pd.read_csv(REAL / name / "sf_opportunity_history_data.csv")
+        return pd.to_datetime(h["_fivetran_start"]).max().tz_localize(None).normalize()
+    if name == "hubspot":
+        d = pd.read_csv(REAL / name / "deal_data.csv")
+        return pd.to_datetime(d["property_createdate"]).max().tz_localize(None).normalize()
+    d = _closed(name)
+    closed = d.loc[d["closed"].astype(bool), "close"]
+    return max(d["created"].max(), closed.max()).normalize()
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_the_as_of_day_is_the_latest_event_and_latest_the_month_before(name):
+    """Closed deals' close dates count (Odoo's deals closed a day after its last one was
+    created; Olist's were won until November, its leads end in May), open deals' expected
+    close dates do not; ``latest`` is the last complete month on that day."""
+    day, month = AS_OF[name]
+    with Source(REAL / name / "source.yml") as src:
+        assert src.as_of() == pd.Timestamp(day) >= _events(name)
+        assert Period.parse("latest", as_of=src.as_of()).label == month
+        assert src.late_closes() is None
 
 
 # -- the plans, once per export --------------------------------------------------------------
@@ -389,8 +424,10 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     pipeline, unknown = summary["open_pipeline"], summary.get("unknown", {})
     end, previous = pipeline  # the period's end, the previous period's end
     assert pipeline[previous] is None and unknown[f"open_pipeline.{previous}"]
-    if name == "olist":  # pandas: the file holds no open deal (README: it lacks them)
-        assert pipeline[end] == 0.0
+    if name == "olist":  # taken 14 Nov 2018: deals won since were open on 01 Jun, unpriced
+        d = _closed(name)
+        assert ((d["created"] < end) & (d["close"] >= end)).sum() > 0
+        assert pipeline[end] is None and "stage history" in unknown[f"open_pipeline.{end}"]
     elif name == "odoo":  # the export is the pipeline as it stands: its open deals
         assert pipeline[end] == pytest.approx(_odoo_open(end)) and pipeline[end] > 0
     else:  # before the history starts (salesforce); no open deal has an amount (hubspot)
@@ -436,15 +473,41 @@ def test_no_report_shows_zero_for_what_it_cannot_know(run):
 
 
 @pytest.mark.notebook
+def test_the_team_review_lists_the_sellers_who_owned_deals(run):
+    """HubSpot's owners file lists 100 CRM users; the deals name 3 of them. The team
+    review lists those 3 (pandas: owners of a deal created before the period's end, every
+    deal being open), not 97 more at $0, says in one line how many it left out, and only
+    those 3 get a performance review."""
+    name, folder, _ = run
+    if name != "hubspot":
+        return
+    deals = pd.read_csv(REAL / name / "deal_data.csv")
+    created = pd.to_datetime(deals["property_createdate"]).dt.tz_localize(None)
+    owned = deals.loc[created < pd.Timestamp("2021-01-01"), "owner_id"].dropna()
+    sellers = {str(int(o)) for o in owned}
+    people = len(pd.read_csv(REAL / name / "owner_data.csv"))
+    summary = json.loads((folder / "region-Company" / "team_review.json").read_text())
+    assert (summary["reps"], summary["reps_without_deals"]) == (len(sellers), people - 3)
+    assert len(sellers) == 3 and people == 100
+    html = (folder / "region-Company" / "team_review.html").read_text()
+    assert "97 of the region's 100 sellers employed in 2020-12 owned no deal" in html
+    reviews = {p.parent.name for p in folder.glob("rep-*/performance_review.json")}
+    assert reviews == {f"rep-{s}" for s in sellers}
+
+
+@pytest.mark.notebook
 def test_no_deal_is_overdue_after_the_export_was_taken(run):
     """Deals are judged overdue on the last day the data knows: Odoo's demo export knows
-    21 Mar 2025 (its latest created deal), so the deals due on 22 and 29 Mar are not past
-    their close date in the March reports, though March ends after them."""
+    22 Mar 2025 (its closed deals closed that day), so the deals due on 22 and 29 Mar are
+    not past their close date in the March reports, though March ends after them."""
     name, folder, _ = run
     if name != "odoo":
         return
     d = pd.read_csv(REAL / name / "crm_lead_pipeline.csv")
-    as_of = pd.to_datetime(d["Created on"]).max()
+    as_of = max(pd.to_datetime(d["Created on"]).max(), pd.to_datetime(d["Closed Date"]).max())
+    assert as_of == pd.Timestamp("2025-03-22")
+    text = "\n".join(p.read_text() for p in folder.rglob("*.html"))
+    assert "as exported on 22 Mar 2025" in text and "21 Mar 2025" not in text
     open_ = d[d["Stage"].ne("Won") & d["Active"]]
     due = pd.to_datetime(open_["Expected Closing"])
     assert int((due < as_of).sum()) == 0  # pandas: none overdue when the data was taken

@@ -127,6 +127,21 @@ def test_scopes_expand_from_the_data(crm, tmp_path):
     assert [j.scope for j in only] == ["region:East", "region:West"]
 
 
+def test_a_rep_gets_a_review_only_with_a_deal_in_the_last_12_months(crm, tmp_path):
+    """R5 is active and owned one deal, closed in March 2024: nothing for a September
+    2026 review to show, so ``rep:*`` leaves them out (a finished-looking empty report
+    is worse than none); the March 2024 run has them alone (nobody else had a deal yet)."""
+    with (crm / "reps.csv").open("a") as f:
+        f.write("R5,Eve Early,East,M1,rep,,2021-01-01,\n")
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O11,A1,R5,East,SMB,Core,Inbound,2024-01-10,2024-03-05,Closed Won,900,closed\n")
+    plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["rep:*"]}]})
+    _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2026-09", source=str(crm)))
+    assert [j.scope for j in jobs] == ["rep:R1", "rep:R3", "rep:R4"]
+    _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2024-03", source=str(crm)))
+    assert [j.scope for j in jobs] == ["rep:R5"]  # the others had no deal yet
+
+
 def test_only_patterns():
     assert matches("metrics", "metrics", "region:EMEA")
     assert matches("metrics:rep:*,forecast", "forecast", "company")

@@ -543,6 +543,87 @@ def test_defaults_that_read_each_other_are_refused(tmp_path, capsys):
     assert "in a cycle (created_date -> close_date -> created_date)" in printed
 
 
+def _blank_teams(source: Path, owners: int, rule: dict | None) -> tuple[list[str], Path]:
+    """The first ``owners`` owners of the HubSpot copy without a team, and ``rule`` as the
+    reps' region default; the ids of the owners left without one."""
+    folder = source.parent
+    frame = pd.read_csv(folder / "owners.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame.index[:owners], "Team"] = ""
+    frame.to_csv(folder / "owners.csv", index=False)
+    data = yaml.safe_load(source.read_text())
+    if rule is not None:
+        data["tables"]["reps"]["defaults"] = {"region": rule}
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    return list(frame["Owner ID"][:owners]), source
+
+
+def test_a_derived_column_reads_the_other_tables_filled_values(tmp_path):
+    """A deal's region is derived from its owner's; an owner without a team takes the
+    reps' region default, and the derivation reads that filled region, not the empty one
+    of the export (so those owners' deals are in that region's reports)."""
+    blank, source = _blank_teams(_hubspot(tmp_path), 2, {"value": "Central"})
+    tables = so.load(source)
+    reps = tables.reps.set_index("rep_id")
+    assert (reps.loc[blank, "region"] == "Central").all()
+    deals = tables.opportunities[tables.opportunities["owner_id"].isin(blank)]
+    assert len(deals) > 0 and (deals["region"] == "Central").all()
+    central = so.load(source, scope="region:Central").opportunities
+    assert set(deals["opportunity_id"]) <= set(central["opportunity_id"])
+
+
+def test_defaults_and_derivations_across_tables_in_a_cycle_are_refused(tmp_path, capsys):
+    """The reps' region from their first deal's region, which is derived from the reps'
+    region: each would read the other."""
+    _, source = _blank_teams(_hubspot(tmp_path), 2, {"first": "opportunities.region"})
+    code, printed = _validate(source, capsys)
+    assert code == 2
+    assert (
+        "in a cycle (reps.region -> opportunities.region -> reps.region)" in printed
+        or "in a cycle (opportunities.region -> reps.region -> opportunities.region)" in printed
+    )
+
+
+def _close_on(day: str, stage: str = "Closed Won"):
+    """A deals edit: the first deal in ``stage`` closes on ``day``."""
+
+    def deals(frame):
+        frame.loc[frame.index[frame["Deal Stage"] == stage][0], "Close Date"] = day
+        return frame
+
+    return deals
+
+
+def test_the_as_of_day_is_the_latest_event_closes_included(tmp_path):
+    """The as-of day is the latest day something happened: a deal created (18 Nov 2026,
+    the export's latest), or a closed deal's close (moved to 05 Dec). Open deals' expected
+    close dates (up to 21 Jan 2027 in this export) are plans and never count."""
+    with Source(_hubspot(tmp_path / "as-is")) as src:
+        assert src.as_of() == pd.Timestamp("2026-11-18") and src.late_closes() is None
+    with Source(_hubspot(tmp_path / "won", deals=_close_on("2026-12-05 00:00"))) as src:
+        assert src.as_of() == pd.Timestamp("2026-12-05")
+    lost = _close_on("2026-12-07 00:00", "Closed Lost")
+    with Source(_hubspot(tmp_path / "lost", deals=lost)) as src:
+        assert src.as_of() == pd.Timestamp("2026-12-07")
+    late_plan = _close_on("2027-06-01 00:00", "Contract Sent")
+    with Source(_hubspot(tmp_path / "plan", deals=late_plan)) as src:
+        assert src.as_of() == pd.Timestamp("2026-11-18")
+
+
+def test_a_close_far_after_every_other_event_is_left_out_and_named(tmp_path, capsys):
+    """A closed deal dated 2099 (a typo) does not move the as-of day, which would make
+    every month until then "latest"; validate names it."""
+    source = _hubspot(tmp_path, deals=_close_on("2099-01-05 00:00"))
+    with Source(source) as src:
+        assert src.as_of() == pd.Timestamp("2026-11-18")
+    code, printed = _validate(source, capsys)
+    assert code == 0
+    assert (
+        "warning: opportunities.close_date: 1 closed deal(s) dated after 2027-11-18 (up to "
+        "2099-01-05), more than 365 days after the latest other event (2026-11-18): left out "
+        "of the data's as-of day; check their dates" in printed
+    )
+
+
 # -- files that are not what they claim ---------------------------------------------------
 
 

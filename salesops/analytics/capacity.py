@@ -18,7 +18,7 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics.performance import months_in_seat, ramp_factor
-from salesops.data.model import active_reps
+from salesops.data.model import active_deals, active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -40,20 +40,25 @@ def owners(
     """The sellers of ``reps`` employed during ``window`` ``[start, end)`` who owned a deal
     active in it: created before its end (or on an unknown day), and still open or
     closed on or after its start."""
-    start, end = window
-    o = opportunities
-    created = o["created_date"].isna() | (o["created_date"] < end)
-    alive = o["stage"].isin(stages.open_names) | (o["close_date"] >= start)
+    active = active_deals(opportunities, window, stages.open_names)
     employed = active_reps(reps, window)
-    return employed[employed["rep_id"].isin(o.loc[created & alive, "owner_id"])]
+    return employed[employed["rep_id"].isin(opportunities.loc[active, "owner_id"])]
 
 
 def team(
-    opportunities: pd.DataFrame, reps: pd.DataFrame, window: Window, stages: Stages
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    window: Window,
+    stages: Stages,
+    *,
+    leavers: bool = False,
 ) -> pd.DataFrame:
     """The sellers still employed (no end date) who owned a deal active in ``window``
-    (:func:`owners`), and those hired in it, who may not own one yet."""
-    employed = active_reps(reps)
+    (:func:`owners`), and those hired in it, who may not own one yet. With ``leavers``,
+    those who left during the window count as employed (a month's review lists everyone
+    who sold in it); a person who owned no deal and was not hired in the window is not a
+    seller with $0."""
+    employed = active_reps(reps, window) if leavers else active_reps(reps)
     hired = employed["hire_date"].notna() & (employed["hire_date"] >= window[0])
     ids = set(owners(opportunities, employed, window, stages)["rep_id"])
     return employed[employed["rep_id"].isin(ids) | hired]

@@ -32,6 +32,10 @@ from salesops.data.sources import Source
 from salesops.errors import ConfigError
 
 GLOBAL_CONFIG = ("stages.yml", "settings.yml")  # what every report reads
+# `rep:*` expands to the active reps who owned a deal active in the 12 months to the
+# period's end: someone whose deals are all older (or later) would get a review with
+# nothing in it that still looks finished.
+REP_MONTHS = 12
 
 Status = Literal["done", "failed", "skipped"]
 STATUSES: tuple[Status, ...] = ("done", "skipped", "failed")
@@ -149,7 +153,10 @@ def plan_jobs(
         label = resolved.label
         location = portable(source) or str(Path(src.spec.location).resolve())
         location, secrets = referenced(location)  # the notebooks get no password
-        expanded = {level: src.scopes(level) for level in ("region", "rep")}
+        expanded = {
+            "region": src.scopes("region"),
+            "rep": src.scopes("rep", resolved.window(REP_MONTHS)),
+        }
         region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []
         prints: dict[str, str] = {}

@@ -209,6 +209,13 @@ def _report(item: Any, index: int, origin: str) -> ReportSpec:
     if not isinstance(params, Mapping):
         raise ConfigError(f"{where}: 'parameters' must be a mapping")
     _check_parameters(path, params, where)
+    target = params.get("target")
+    if isinstance(target, int | float) and (len(scopes) > 1 or "region:*" in scopes):
+        raise ConfigError(
+            f"{where}: parameters.target is one amount for the scopes {', '.join(scopes)}: "
+            "each would be given the whole target; state one per scope, e.g. "
+            "target: {company: 12000000, 'region:EMEA': 3500000}"
+        )
     reads = str(item.get("reads", "scope"))
     if reads not in READS:
         raise ConfigError(f"{where}: 'reads' must be one of {', '.join(READS)}; got {reads!r}")

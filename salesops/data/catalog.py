@@ -13,16 +13,23 @@ import pandas as pd
 
 from salesops.data import dates
 from salesops.data.coverage import SECTIONS
-from salesops.data.engines import DuckDBEngine, SQLEngine, quote
+from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES
+from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, active_deals
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.errors import ConfigError, DataError, RuleFailure
 
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
 # Rows dated at or after a period's end are left out, except what is set in advance.
 PERIOD_COLUMN = {t: c for t, c in DATE_COLUMNS.items() if t not in SET_IN_ADVANCE}
+# A closed deal's close date serves the as-of day when it is at most this long after the
+# latest other event (a deal created, a stage changed, a lead, an activity, a forecast
+# submitted); a later one is taken for a typo and named by `salesops validate`. Olist's
+# deals close up to 5.5 months after its last lead: a year leaves real closes alone.
+CLOSE_AHEAD = pd.Timedelta(days=365)
 
 
 class Catalog:
@@ -43,6 +50,7 @@ class Catalog:
         self.stages = stages or self.spec.stages or Stages.read()
         self.engine = SQLEngine(self.spec) if self.spec.kind == "sql" else DuckDBEngine(self.spec)
         self._as_of: pd.Timestamp | None = None
+        self._late: tuple[int, pd.Timestamp, pd.Timestamp] | None = None
         self._absent: frozenset[str] | None = None
         self._tables: dict[str, TableQuery] = {}
 
@@ -160,13 +168,33 @@ class Catalog:
         return out
 
     def as_of(self) -> pd.Timestamp:
-        """The last day the data covers (the demo's fixed date, else the last event).
+        """The last day the data covers: the demo's fixed date, else the latest day on
+        which something is known to have happened.
 
-        Asked of the engine once per open source.
+        The events are every table's own date (:data:`PERIOD_COLUMN`: a deal created, a
+        stage changed, a lead arrived, an activity, a forecast submitted) and the close
+        date of every closed deal. An open deal's close date is a plan, not an event, and
+        never counts. A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
+        other event is left out (:meth:`late_closes` says so). Asked of the engine once
+        per open source.
         """
         if self._as_of is None:
             self._as_of = self._find_as_of()
         return self._as_of
+
+    def late_closes(self) -> str | None:
+        """A warning naming the closed deals left out of the as-of day because they close
+        more than :data:`CLOSE_AHEAD` after every other event; None when there are none."""
+        self.as_of()
+        if self._late is None:
+            return None
+        count, latest, events = self._late
+        return (
+            f"opportunities.close_date: {count:,} closed deal(s) dated after "
+            f"{events + CLOSE_AHEAD:%Y-%m-%d} (up to {latest:%Y-%m-%d}), more than "
+            f"{CLOSE_AHEAD.days} days after the latest other event ({events:%Y-%m-%d}): "
+            "left out of the data's as-of day; check their dates"
+        )
 
     def _find_as_of(self) -> pd.Timestamp:
         if self.engine.column_types("salesops_meta") is not None:
@@ -175,23 +203,49 @@ class Catalog:
                 return pd.Timestamp(rows.iloc[0, 0])
         latest = []
         for table, column in PERIOD_COLUMN.items():
-            selected = self.select(table)
-            if selected is not None:
-                sql = f"SELECT max({column}) AS m FROM ({selected[0]}) AS t"
-                value = self.engine.query(sql, {}).iloc[0, 0]
-                if isinstance(value, str):  # dates as text: the latest in the column's format
-                    sql = f"SELECT {column} FROM ({selected[0]}) AS t"
-                    value = dates.read(self.engine.query(sql, {}).iloc[:, 0]).values.max()
-                latest.append(pd.to_datetime(value, errors="coerce"))
-        latest = [d for d in latest if pd.notna(d)]
+            days = self._days(table, column)
+            if len(days):
+                latest.append(days.index.max())
+        closes = self._days("opportunities", "close_date", closed=True)
+        if latest:
+            events = max(latest)
+            late = closes[closes.index > events + CLOSE_AHEAD]
+            if len(late):
+                self._late = (int(late.sum()), late.index.max(), events)
+            closes = closes[closes.index <= events + CLOSE_AHEAD]
+        if len(closes):
+            latest.append(closes.index.max())
         if not latest:
             raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])
-        latest = [d.tz_convert(None) if d.tzinfo else d for d in latest]  # UTC, as coerced
-        return max(latest).normalize()
+        return max(latest)
 
-    def scopes(self, level: str) -> list[str]:
+    def _days(self, table: str, column: str, closed: bool = False) -> pd.Series:
+        """The rows of ``table`` by day of ``column`` (a Series of counts indexed by day,
+        naive and in UTC as coerced), read in the engine; of closed deals only with
+        ``closed``. Dates written as text are read in the column's one format."""
+        selected = self.select(table)
+        if selected is None or column not in selected[1]:
+            return pd.Series(dtype=int)
+        where = f"{quote(column)} IS NOT NULL"
+        if closed:
+            names = ", ".join(literal(n) for n in self.stages.closed_names)
+            where += f" AND stage IN ({names})"
+        day = quote(column)
+        if self._table(table).temporal(column):
+            day = f"CAST({day} AS DATE)"  # one row a day, not one a timestamp
+        sql = f"SELECT {day} AS d, count(*) AS n FROM ({selected[0]}) AS t WHERE {where} GROUP BY 1"
+        rows = self.engine.query(sql, {})
+        read = _dates(rows["d"])  # text: in the column's one format
+        counts = rows["n"].astype(int).set_axis(read.dt.normalize())
+        return counts[counts.index.notna()].groupby(level=0).sum()
+
+    def scopes(self, level: str, window: Window | None = None) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
-        (``'rep'``), sorted."""
+        (``'rep'``), sorted. With a ``window`` ``[start, end)``, a rep only if they owned
+        a deal active in it (:func:`salesops.data.model.active_deals`, as the peers and
+        the capacity read it, :func:`salesops.analytics.capacity.owners`): a
+        person on the reps file whose deals are all older, or later, has nothing for a
+        review of that window to show."""
         selected, opps = self.select("reps"), self.select("opportunities")
         assert selected is not None and opps is not None  # required tables
         if level == "region":  # regions with deals: a team without any has nothing to report
@@ -202,7 +256,25 @@ class Catalog:
                 "AND rep_id IN (SELECT DISTINCT owner_id FROM ("
                 f"{opps[0]}) AS o)"
             )
-        return sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+        found = sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
+        if level == "rep" and window is not None:
+            active = self._owners(window)
+            found = [rep for rep in found if rep in active]
+        return found
+
+    def _owners(self, window: Window) -> set[str]:
+        """The owner ids of the deals active in ``window`` (see :meth:`scopes`)."""
+        opps = self.select("opportunities")
+        assert opps is not None
+        sql = (
+            "SELECT owner_id, stage, created_date, close_date "
+            f"FROM ({opps[0]}) AS o WHERE owner_id IS NOT NULL"
+        )
+        frame = self.engine.query(sql, {})
+        for column in ("created_date", "close_date"):
+            frame[column] = _dates(frame[column])
+        active = active_deals(frame, window, self.stages.open_names)
+        return set(frame.loc[active, "owner_id"].astype(str))
 
     def rep_ids(self) -> list[str]:
         """Every rep id of the source, sorted."""
@@ -217,6 +289,15 @@ class Catalog:
         assert selected is not None
         frame = self.engine.query(f"SELECT rep_id, region FROM ({selected[0]}) AS r", {})
         return dict(zip(frame["rep_id"].astype(str), frame["region"].astype(str), strict=True))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """A column of dates as the engine returns it (dates, or text in one format), naive
+    and in UTC as coerced."""
+    known = values.dropna()
+    if len(known) and isinstance(known.iloc[0], str):
+        return dates.read(values).values
+    return pd.to_datetime(values, errors="coerce", utc=True).dt.tz_convert(None)
 
 
 # What a source lacks, by version of its files: sources are read far more often than they

@@ -361,6 +361,30 @@ def active_reps(
     return selling[hired & (selling["end_date"].isna() | (selling["end_date"] >= start))]
 
 
+def active_deals(
+    opportunities: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    open_names: list[str],
+) -> pd.Series:
+    """Which deals were active in ``window`` ``[start, end)``: created before its end (or
+    on an unknown day), and still open (a stage of ``open_names``) or closed on or after
+    its start. Their owners sold in the window.
+
+    Examples
+    --------
+    >>> deals = pd.DataFrame({"stage": ["Won", "Won", "Open", "Open"],
+    ...     "created_date": pd.to_datetime(["2026-01-05", "2026-06-01", "2026-09-01", None]),
+    ...     "close_date": pd.to_datetime(["2026-02-01", "2026-08-10", None, None])})
+    >>> window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-01"))
+    >>> list(active_deals(deals, window, ["Open"]))
+    [False, True, False, True]
+    """
+    start, end = window
+    o = opportunities
+    created = o["created_date"].isna() | (o["created_date"] < end)
+    return created & (o["stage"].isin(open_names) | (o["close_date"] >= start))
+
+
 def lookup(values: pd.Series, mapping: Mapping[K, float]) -> pd.Series:
     """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
     up once (``Series.map`` walks text values one by one in Python)."""

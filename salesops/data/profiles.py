@@ -38,6 +38,15 @@ STAGE_WORDS = (
     "commit",
 )
 
+# Values that name the kind of a CRM record, not a market segment (Odoo's ``Type``: Lead
+# or Opportunity; a combined export's object type).
+RECORD_KINDS = frozenset(
+    {"lead", "opportunity", "opp", "deal", "contact", "account", "company", "organization"}
+    | {"organisation", "person", "record", "task", "event", "case", "customer", "prospect"}
+)
+# A segment's one value for at least this share of the deals with one splits nothing.
+ONE_SEGMENT = 0.95
+
 
 @dataclass
 class ColumnProfile:
@@ -97,6 +106,25 @@ class ColumnProfile:
         if not self.is_few:
             return 0
         return sum(any(w in v.casefold() for w in STAGE_WORDS) for v in self.values)
+
+
+def not_a_segment(column: ColumnProfile) -> str | None:
+    """Why a column proposed as the deals' segment is not one, or None when it may be:
+    its values name a record's kind (``Lead``, ``Opportunity``: every value a word of
+    :data:`RECORD_KINDS`, singular or plural), or one value holds nearly every deal that
+    has one (:data:`ONE_SEGMENT`), so a breakdown by it would show one row. The rule
+    reads the values, not the header."""
+    values = column.values or {}
+    if not values and column.distinct == 1 and column.minimum is not None:
+        values = {column.minimum: column.filled}  # one value: the column's minimum
+    kinds = [v for v in values if str(v).strip().casefold().removesuffix("s") in RECORD_KINDS]
+    top = max(values.values(), default=0) / max(column.filled, 1)
+    if values and len(kinds) == len(values):
+        return f"its values name a record's kind ({', '.join(sorted(kinds))}), not a segment"
+    if values and top >= ONE_SEGMENT:
+        share = "every deal" if len(values) == 1 else f"{top:.0%} of the deals"
+        return f"one value ({max(values, key=values.__getitem__)}) for {share} with one"
+    return None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from salesops.data.model import TABLES
 from salesops.data.profiles import (
     FEW,
     FileProfile,
+    not_a_segment,
     order_by_age,
     order_by_history,
     overlap,
@@ -333,6 +334,16 @@ def _people_columns(p: TableProposal, f: FileProfile) -> None:
             p.columns["region"] = few[0].header
 
 
+def _check_segment(p: TableProposal, f: FileProfile) -> None:
+    """Leave out a segment candidate that is not a segment
+    (:func:`salesops.data.profiles.not_a_segment`), saying why."""
+    header = p.columns.get("segment")
+    why = None if header is None else not_a_segment(f.columns[header])
+    if header is not None and why is not None:
+        del p.columns["segment"]
+        p.reasons["segment"] = f"{header!r} is not a segment: {why}"
+
+
 def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
     """Warn when the deals' owners are mostly not rows of the people file (an export
     that hashes one id and not the other): validation would refuse every such deal."""
@@ -449,6 +460,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
             _content(opps, matched["opportunities"][0], used["opportunities"])
+            _check_segment(opps, matched["opportunities"][0])
             _check_owners(engine, opps, reps)
         leads = proposal.table("leads")
         if leads.source is not None:

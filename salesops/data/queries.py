@@ -38,6 +38,8 @@ TEXT_TYPES = ("VARCHAR", "TEXT", "CHAR", "STRING", "NVARCHAR", "CHARACTER", "CLO
 # Derived without being asked when the export lacks the column: a deal's region is its
 # owner's home region.
 IMPLIED = {("opportunities", "region"): Derive("reps", "region", "owner_id")}
+# The (table, column) pairs being computed, outermost first: a column met again is a cycle.
+Chain = tuple[tuple[str, str], ...]
 # The SQL type a filled value takes, by kind of column; other kinds are text.
 SQL_TYPES = {"date": "TIMESTAMP", "timestamp": "TIMESTAMP", "money": "DOUBLE PRECISION"}
 SQL_TYPES["count"] = SQL_TYPES["money"]
@@ -121,10 +123,14 @@ class TableQuery:
         shown = ", ".join(headers[:12]) + (", ..." if len(headers) > 12 else "")
         return f" (it has: {shown})"
 
-    def column(self, name: str, alias: str = "t", chain: tuple[str, ...] = ()) -> str | None:
+    def column(self, name: str, alias: str = "t", chain: Chain = ()) -> str | None:
         """The SQL of canonical column ``name`` before defaults, on the table as ``alias``:
         the export's column with its values mapped, or its derived value, or both (the
-        export's where it has one); None if neither."""
+        export's where it has one); None if neither.
+
+        A derived value is the other table's column as that table's own defaults filled
+        it, looked up on this row's key as its defaults filled it; ``chain`` holds the
+        columns being computed, so that columns that read each other are refused."""
         source = self.source_column(name)
         own = None if source is None else self._mapped(name, self._written(name, source, alias))
         outcome = self.mapping.outcome
@@ -148,20 +154,19 @@ class TableQuery:
                 f"{self.spec.label}: {self.table}.{name} is derived from {derive.table}, "
                 f"which the source does not have ({other.mapping.source_table!r})"
             )
-        if derive.on == name:
-            on = own
-        else:  # on the table itself, the key as its defaults filled it
-            on = self.filled(derive.on, chain) if alias == "t" else self.column(derive.on, alias)
+        chain = self._enter(name, chain)
+        # on the table itself, the key as its defaults filled it
+        on = own if derive.on == name else self.filled(derive.on, alias, chain)
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "
                 "which the source does not have"
             )
-        key = TABLES[derive.table].id_column
+        key, inner = TABLES[derive.table].id_column, f"{alias}_d"
         found = (
-            f"(SELECT max({other.column(derive.column, 'd') or 'NULL'}) "
-            f"FROM {ident(other.mapping.source_table)} AS d "
-            f"WHERE {_text(other.column(key, 'd') or 'NULL')} = {_text(on)})"
+            f"(SELECT max({other.filled(derive.column, inner, chain) or 'NULL'}) "
+            f"FROM {ident(other.mapping.source_table)} AS {inner} "
+            f"WHERE {_text(other.filled(key, inner, chain) or 'NULL')} = {_text(on)})"
         )
         return found if own is None else f"COALESCE({own}, {found})"
 
@@ -212,24 +217,19 @@ class TableQuery:
             )
         return f"{alias}.{quote(column)}"
 
-    def filled(self, name: str, chain: tuple[str, ...] = ()) -> str | None:
-        """The SQL of canonical column ``name`` after its defaults: the export's value, else
-        each rule's in the order written. A rule that reads another column reads it filled
-        by that column's own defaults (``chain`` holds the columns being filled, so a cycle
-        is refused rather than followed). All parts share one type: the column's (a date,
-        a number) when the export's column has it, else text, which validation parses."""
-        own = self.column(name, chain=chain)
+    def filled(self, name: str, alias: str = "t", chain: Chain = ()) -> str | None:
+        """The SQL of canonical column ``name`` after its defaults, on the table as
+        ``alias``: the export's value, else each rule's in the order written. A rule that
+        reads another column reads it filled by that column's own defaults, in this table
+        or another (``chain`` holds the columns being filled, so a cycle is refused rather
+        than followed). All parts share one type: the column's (a date, a number) when the
+        export's column has it, else text, which validation parses."""
+        own = self.column(name, alias, chain)
         rules = self.mapping.defaults.get(name, ())
         if not rules:
             return own
-        if name in chain:
-            cycle = " -> ".join((*chain[chain.index(name) :], name))
-            raise ConfigError(
-                f"{self.spec.label}: {self.table} defaults read each other in a cycle "
-                f"({cycle}): no value can be filled from itself"
-            )
-        chain = (*chain, name)
-        values = [self._default(rule, chain) for rule in rules]
+        chain = self._enter(name, chain)
+        values = [self._default(rule, alias, chain) for rule in rules]
         target = SQL_TYPES.get(TABLES[self.table].column(name).kind)
         if target is not None and (own is None or _family(self._type(name)) == target):
             parts = ([own] if own else []) + [self.engine.cast(v, target) for v in values]
@@ -246,14 +246,29 @@ class TableQuery:
             return ""
         return (self.types or {}).get(source, "")
 
-    def _default(self, rule: Default, chain: tuple[str, ...]) -> str:
+    def _enter(self, name: str, chain: Chain) -> Chain:
+        """``chain`` with ``self.table.name`` added; ConfigError naming the cycle when the
+        column is already being computed (it would read itself)."""
+        here = (self.table, name)
+        if here not in chain:
+            return (*chain, here)
+        loop = (*chain[chain.index(here) :], here)
+        one = all(table == self.table for table, _ in loop)
+        cycle = " -> ".join(column if one else f"{table}.{column}" for table, column in loop)
+        what = f"{self.table} defaults" if one else "defaults and derived columns"
+        raise ConfigError(
+            f"{self.spec.label}: {what} read each other in a cycle "
+            f"({cycle}): no value can be filled from itself"
+        )
+
+    def _default(self, rule: Default, alias: str, chain: Chain) -> str:
         if rule.kind == "value":
             value = literal(rule.argument)
         elif rule.kind == "column":
             if rule.argument in TABLES[self.table].column_names:
-                value = self.filled(rule.argument, chain) or "NULL"
+                value = self.filled(rule.argument, alias, chain) or "NULL"
             else:
-                value = self._export(rule.argument, "defaults")
+                value = self._export(rule.argument, "defaults", alias)
         else:
             other_table, _, other_column = rule.argument.partition(".")
             refers = REFERENCES.get((other_table, self.table))
@@ -265,12 +280,12 @@ class TableQuery:
             other = TableQuery(self.spec, self.engine, self.stages, other_table)
             if not other.exists:
                 return "NULL"  # the table is absent: the rule finds nothing
-            key = _text(self.column(TABLES[self.table].id_column) or "NULL")
-            aggregate = "min" if rule.kind == "first" else "max"
+            key = _text(self.column(TABLES[self.table].id_column, alias) or "NULL")
+            aggregate, inner = ("min" if rule.kind == "first" else "max"), f"{alias}_o"
             value = (
-                f"(SELECT {aggregate}({other.column(other_column, 'o') or 'NULL'}) "
-                f"FROM {ident(other.mapping.source_table)} AS o "
-                f"WHERE {_text(other.column(refers, 'o') or 'NULL')} = {key})"
+                f"(SELECT {aggregate}({other.filled(other_column, inner, chain) or 'NULL'}) "
+                f"FROM {ident(other.mapping.source_table)} AS {inner} "
+                f"WHERE {_text(other.filled(refers, inner, chain) or 'NULL')} = {key})"
             )
         if rule.plus:
             number, unit = rule.plus.split()
@@ -280,8 +295,10 @@ class TableQuery:
             return value
         names = self.stages.open_names if rule.when == "open" else self.stages.closed_names
         # the stage as its own defaults filled it (a deal the export leaves without one)
-        filled = self.column if "stage" in chain else lambda n: self.filled(n, chain)
-        stage = filled("stage") or "NULL"
+        if (self.table, "stage") in chain:
+            stage = self.column("stage", alias) or "NULL"
+        else:
+            stage = self.filled("stage", alias, chain) or "NULL"
         values = ", ".join(literal(v) for v in names)
         return f"CASE WHEN {stage} IN ({values}) THEN {value} END"
 

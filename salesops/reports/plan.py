@@ -10,7 +10,8 @@ method, hires, the commission plans, the simulations) are its :class:`PlanOption
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from salesops.analytics import gaps
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import Target, plan_target
 from salesops.data.periods import Period
+from salesops.data.scopes import Scope
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
@@ -50,8 +52,11 @@ class PlanOptions:
     simulations, seed
         The payout simulation's runs and its random seed.
     target
-        The plan's stated target for the year and the scope, an amount; None: the plan
-        year's quotas in the source, else the forecast × (1 + growth).
+        The plan's stated target for the year and the scope, an amount; or one amount
+        per scope, ``{company: 12000000, "region:EMEA": 3500000}`` (a plan that runs for
+        several scopes), whose entry for this scope is taken (a scope it does not name
+        has no stated target). None: the plan year's quotas in the source, else the
+        forecast × (1 + growth).
     """
 
     growth: float = 0.15
@@ -61,7 +66,7 @@ class PlanOptions:
     variant: str | None = "parameters/comp_plan_variant.yml"
     simulations: int = 2000
     seed: int = 7
-    target: float | None = None
+    target: float | Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -71,8 +76,12 @@ class PlanOptions:
             raise ValueError("hires: four non-negative numbers, one per quarter")
         object.__setattr__(self, "hires", hires)
         target = self.target
-        if target is not None and not (isinstance(target, int | float) and target >= 0):
-            raise ValueError(f"target: a non-negative amount for the year, or None; got {target!r}")
+        amounts = target.values() if isinstance(target, Mapping) else [target]
+        if any(v is not None and not (isinstance(v, int | float) and v >= 0) for v in amounts):
+            raise ValueError(
+                "target: a non-negative amount for the year, one per scope "
+                f"({{company: ..., region:<name>: ...}}), or None; got {target!r}"
+            )
 
 
 def context(
@@ -92,12 +101,33 @@ def context(
     )
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
+    if isinstance(plan.target, Mapping):  # one amount per scope: this scope's
+        ctx.options = replace(plan, target=scope_target(plan.target, ctx))
     return ctx
 
 
 def plan_options(ctx: ReportContext) -> PlanOptions:
     """The plan's options (their defaults where the context has none)."""
     return options_of(ctx, PlanOptions)
+
+
+def scope_target(targets: Mapping[str, float | None], ctx: ReportContext) -> float | None:
+    """The amount that ``targets`` (one per scope: ``company``, ``region:<name>``) states
+    for the context's scope; None when it names none. A key that is not a scope, or
+    names a region the source does not have, is a ValueError naming it (a misspelt region
+    would silently leave its plan without the stated target)."""
+    regions = set(ctx.tables.opportunities["region"].dropna().astype(str))
+    found = None
+    for key, amount in targets.items():
+        scope = Scope.parse(str(key))
+        if scope.level == "rep" or (scope.level == "region" and scope.value not in regions):
+            raise ValueError(
+                f"target: {key!r} is not the company or a region of the source "
+                f"(the regions are: {', '.join(sorted(regions))})"
+            )
+        if scope == ctx.scope:
+            found = amount
+    return None if found is None else float(found)
 
 
 def year(ctx: ReportContext) -> Period:
@@ -151,6 +181,8 @@ def goal(ctx: ReportContext) -> Target:
     """The plan's :class:`~salesops.analytics.targets.Target`: the stated target, else
     the plan year's quotas, else the forecast × (1 + growth)."""
     stated = plan_options(ctx).target
+    if isinstance(stated, Mapping):  # a context built without plan.context
+        stated = scope_target(stated, ctx)
     return plan_target(
         forecast(ctx),
         year(ctx),

@@ -20,6 +20,8 @@ from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
 from salesops.analytics import performance as perf
 from salesops.analytics.capacity import quarter_capacity
+from salesops.analytics.capacity import team as cap_team
+from salesops.analytics.peers import KPI_MONTHS
 from salesops.data import coverage
 from salesops.data.model import active_reps
 from salesops.data.model import sellers as sellers_of
@@ -57,10 +59,41 @@ def sellers(ctx: ReportContext) -> pd.DataFrame:
     return sellers_of(reps[reps["region"] == _region(ctx)])
 
 
+def employed(ctx: ReportContext) -> pd.DataFrame:
+    """The region's sellers employed at some point of the month."""
+    return active_reps(sellers(ctx), (ctx.period.start, ctx.period.end))
+
+
 @per_context
 def team(ctx: ReportContext) -> pd.DataFrame:
-    """The region's reps employed at some point of the month."""
-    return active_reps(sellers(ctx), (ctx.period.start, ctx.period.end))
+    """The region's sellers employed in the month who owned a deal of the region active in
+    the last 3 months (the peers' window, :data:`salesops.analytics.peers.KPI_MONTHS`),
+    were hired in them (:func:`salesops.analytics.capacity.team`) or have a quota in
+    them: someone on the reps file who owned no deal and was given no quota is not a
+    seller with $0 (:func:`left_out` counts them)."""
+    o, q, people = ctx.tables.opportunities, ctx.tables.quotas, employed(ctx)
+    deals = o[o["region"] == _region(ctx)]
+    window = ctx.period.window(KPI_MONTHS)
+    ids = set(cap_team(deals, people, window, ctx.stages, leavers=True)["rep_id"])
+    if q is not None:  # a quota in the window: expected to sell, so listed even at $0
+        due = (q["month"] >= window[0]) & (q["month"] < window[1]) & (q["amount"] > 0)
+        ids |= set(q.loc[due, "rep_id"])
+    return people[people["rep_id"].isin(ids)]
+
+
+def left_out(ctx: ReportContext) -> str:
+    """One line on the region's sellers left out of the review because they owned no deal
+    in the last 3 months (and were neither hired in them nor given a quota); "" when
+    there are none."""
+    n = len(employed(ctx)) - len(team(ctx))
+    if not n:
+        return ""
+    start = ctx.period.window(KPI_MONTHS)[0]
+    return (
+        f"{n:,} of the region's {len(employed(ctx)):,} sellers employed in "
+        f"{ctx.period.label} owned no deal active since {start:%d %b %Y} and "
+        f"{'is' if n == 1 else 'are'} left out: a seller without deals is not a $0 seller"
+    )
 
 
 @per_context
@@ -122,8 +155,12 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     formats = {"commission": "money"}
     caption = (
         f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
-        f"commission: payable for {ctx.period.label})"
+        f"commission: payable for {ctx.period.label}): {len(board):,} "
+        f"seller{'s' if len(board) != 1 else ''}, who owned deals in the last 3 months, "
+        "joined in them or have a quota in them"
     )
+    if left_out(ctx):
+        caption += f". {left_out(ctx)}"
     return viewed(board, View(formats, caption))
 
 
@@ -143,7 +180,7 @@ def attainment_spread(ctx: ReportContext) -> pd.DataFrame:
 def ramping(ctx: ReportContext) -> pd.DataFrame:
     """Reps still ramping: hired less than the ramp time before the period's end."""
     rows = []
-    for _, rep in team(ctx).iterrows():
+    for _, rep in employed(ctx).iterrows():  # a new seller may own no deal yet
         months = perf.months_in_seat(rep["hire_date"], ctx.period.end)
         factor = perf.ramp_factor(months, ctx.settings.ramp_months)
         if factor < 1:
@@ -247,6 +284,7 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
     return ctx.summary(
         "team_review",
         reps=len(board),
+        reps_without_deals=len(employed(ctx)) - len(board),
         attainment_qtd_median=plain(
             board["attainment_qtd"].astype(float).median(),
             no_quotas or f"no rep of the team has a quota for {quarter} to date",

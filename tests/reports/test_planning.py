@@ -11,6 +11,7 @@ import pytest
 
 import salesops as so
 from salesops.analytics import gaps
+from salesops.batch.plan import BatchPlan
 from salesops.reports import planning
 from salesops.reports.display import Missing
 from salesops.storage import json_text
@@ -121,6 +122,33 @@ def test_the_target_starts_from_the_stated_target(tiny_dir):
     assert (summary["target"], summary["target_basis"]) == (500_000, "stated")
     with pytest.raises(ValueError, match="non-negative amount"):
         planning.context(str(tiny_dir), target=-1)
+
+
+def test_a_target_per_scope_gives_each_plan_its_own(tiny_dir, tmp_path):
+    """One plan run for the company and its regions: each takes its own stated target;
+    a scope the mapping does not name falls back (quotas, else the forecast), and a
+    misspelt region is an error, not a plan without its target. One amount for several
+    scopes would give each region the company's whole target: the plan file refuses it."""
+    targets = {"company": 500_000, "region:East": 200_000}
+    kw = {"target": targets, "simulations": 50}
+    east = planning.context(str(tiny_dir), "region:East", "2026-09", **kw)
+    assert planning.target(east).loc["Year", "target"] == pytest.approx(200_000)
+    assert planning.summary(east)["target_basis"] == "stated"
+    company = planning.context(str(tiny_dir), "company", "2026-09", **kw)
+    assert planning.summary(company)["target"] == pytest.approx(500_000)
+    west = planning.context(str(tiny_dir), "region:West", "2026-09", **kw)
+    assert planning.summary(west)["target_basis"] != "stated"
+    with pytest.raises(ValueError, match="'region:Eats' is not the company or a region"):
+        planning.context(str(tiny_dir), "company", "2026-09", target={"region:Eats": 1.0})
+    plan = tmp_path / "plan.yml"
+    plan.write_text(
+        "reports:\n  - notebook: planning\n    scopes: [company, 'region:*']\n"
+        "    parameters: {target: 500000}\n"
+    )
+    with pytest.raises(so.ConfigError, match="one amount for the scopes company, region:"):
+        BatchPlan.read(plan)
+    plan.write_text(plan.read_text().replace("{target: 500000}", "{target: {company: 500000}}"))
+    assert BatchPlan.read(plan).reports[0].parameters["target"] == {"company": 500_000}
 
 
 def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):

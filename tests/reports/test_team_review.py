@@ -23,6 +23,48 @@ def test_the_team_is_the_regions_reps_employed_in_the_month(east):
     assert list(team_review.team(east)["rep_id"]) == ["R1"]
 
 
+def _east_with(tmp_path, tiny_dir, people: list[str], quota: str | None = None):
+    """The tiny CRM with more East sellers (``rep_id,name,hire_date`` rows) who own no
+    deal, and ``quota`` (a ``rep_id,month,amount`` row)."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "reps.csv").open("a") as f:
+        for row in people:
+            rep_id, name, hired = row.split(",")
+            f.write(f"{rep_id},{name},East,M1,rep,,{hired},\n")
+    if quota is not None:
+        with (crm / "quotas.csv").open("a") as f:
+            f.write(quota + "\n")
+    return so.ReportContext.load(
+        str(crm), "region:East", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
+
+
+def test_sellers_without_deals_are_left_out_and_counted(tiny_dir, tmp_path):
+    """Two East sellers on the reps file own no deal (an export's 100 owners, most of
+    whom sell nothing): not listed at $0; one line says how many and why. A seller hired
+    in the last 3 months, or given a quota in them, is listed even without a deal."""
+    ctx = _east_with(
+        tmp_path,
+        tiny_dir,
+        ["R8,Old Owner,2019-01-01", "R9,Idle Owner,2020-01-01", "R7,New Hire,2026-08-01"],
+        quota="R9,2026-09-01,5000",
+    )
+    assert sorted(team_review.team(ctx)["rep_id"]) == ["R1", "R7", "R9"]
+    board = team_review.leaderboard(ctx)
+    assert sorted(board.index) == ["Alice Able", "Idle Owner", "New Hire"]
+    caption = board.attrs["view"].caption
+    assert "3 sellers, who owned deals in the last 3 months, joined in them" in caption
+    assert (
+        "1 of the region's 4 sellers employed in 2026-09 owned no deal active since "
+        "01 Jul 2026 and is left out: a seller without deals is not a $0 seller" in caption
+    )
+    summary = team_review.summary(ctx)
+    assert summary["reps"] == 3 and summary["reps_without_deals"] == 1
+    assert "Old Owner" not in so.show(team_review.territory(ctx)).to_html()
+
+
 def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
     board = team_review.leaderboard(east)
     assert list(board.index) == ["Alice Able"]
@@ -58,6 +100,7 @@ def test_nobody_ramping_is_said_in_words(east):
 def test_the_summary_is_plain_json(east):
     summary = team_review.summary(east)
     assert summary["reps"] == 1 and summary["commission_total"] == -200
+    assert summary["reps_without_deals"] == 0
     assert summary["scope"] == "region:East" and summary["period"] == "2026-09"
     assert set(summary["capacity"]) == set(team_review.CAPACITY_ROWS)
 
