@@ -2,10 +2,11 @@
 
 :func:`forecast` fits three model families to a monthly series, each in the form its
 information criterion prefers on the whole series (:mod:`salesops.analytics.timeseries`), and
-returns their mean with prediction intervals from the models' own variances, calibrated
-on public series. Nothing is chosen on a series' own backtest: on the 36 months a CRM
-typically holds, a backtest has too few origins to tell models apart; the rules were
-chosen on the M3 competition's monthly series and checked on Tourism's.
+returns their mean with prediction intervals from the models' own variances blended
+with the series' year-on-year change, calibrated on public series. Nothing is chosen on
+a series' own backtest: on the 36 months a CRM typically holds, a backtest has too few
+origins to tell models apart; the rules were chosen on the M3 competition's monthly
+series and checked on Tourism's.
 :func:`salesops.analytics.backtest.backtest` replays the same rule from past month-ends as evidence
 for the report, and ``benchmarks/forecast_accuracy.py`` scores it on real series.
 
