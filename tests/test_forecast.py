@@ -97,6 +97,17 @@ def test_a_series_without_a_yearly_pattern_is_not_forecast_seasonally():
     assert ts.seasonal_strength(flat.to_numpy()) < ts.STRONG
 
 
+def test_theta_drifts_by_two_thirds_of_the_straight_lines_slope():
+    # y = 10 + t + noise: the theta member's forecast rises each month by (1 − 1/θ) of
+    # the least-squares slope, θ = 3 (the classical θ = 2 would take half of it)
+    t = np.arange(36.0)
+    y = 10 + t + np.random.default_rng(1).normal(0, 1, 36)
+    slope = np.polyfit(t, y, 1)[0]
+    member = ts.theta(y, False, 6)
+    assert np.diff(member.mean) == pytest.approx(np.full(5, slope * 2 / 3))
+    assert ts.THETA == 3.0
+
+
 def test_seasonal_strength_by_hand():
     # a pure yearly pattern has strength 1; a series under two years has none
     pattern = np.tile(np.arange(1.0, 13.0), 3)
