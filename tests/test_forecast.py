@@ -97,6 +97,17 @@ def test_a_series_without_a_yearly_pattern_is_not_forecast_seasonally():
     assert ts.seasonal_strength(flat.to_numpy()) < ts.STRONG
 
 
+def test_theta_drifts_by_two_thirds_of_the_straight_lines_slope():
+    # y = 10 + t + noise: the theta member's forecast rises each month by (1 − 1/θ) of
+    # the least-squares slope, θ = 3 (the classical θ = 2 would take half of it)
+    t = np.arange(36.0)
+    y = 10 + t + np.random.default_rng(1).normal(0, 1, 36)
+    slope = np.polyfit(t, y, 1)[0]
+    member = ts.theta(y, False, 6)
+    assert np.diff(member.mean) == pytest.approx(np.full(5, slope * 2 / 3))
+    assert ts.THETA == 3.0
+
+
 def test_seasonal_strength_by_hand():
     # a pure yearly pattern has strength 1; a series under two years has none
     pattern = np.tile(np.arange(1.0, 13.0), 3)
@@ -117,18 +128,38 @@ def test_intervals_are_ordered_and_widen_with_the_horizon():
 
 
 def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
-    result = fc.forecast(seasonal_series(), 12)
+    y = seasonal_series()
+    result = fc.forecast(y, 12)
     own = result.members["sigma_1"].mean() / np.sqrt(len(result.members))
     spread = result.by_model.iloc[0].to_numpy()
-    # σ = 1.208 · √(σ̄²/k + Var F); 80%: ± 1.2816 σ; 95%: ± 2.26 σ (heavy tails)
-    assert result.sigma[0] == pytest.approx(1.208 * np.sqrt(own**2 + np.var(spread)))
+    s_1 = np.sqrt(own**2 + np.var(spread))
+    values = y.to_numpy()
+    d = np.mean(np.abs(values[12:] - values[:-12]))  # the in-sample seasonal naive error
+    # σ_1 = 0.771 · 1^0.15 · s_1^0.25 · d^0.75; 80%: ± 1.2816 σ; 95%: ± 2.27 σ (heavy tails)
+    assert result.sigma[0] == pytest.approx(0.771 * s_1**0.25 * d**0.75)
     frame = result.frame()
     first = frame.iloc[0]
     assert first["upper_80"] - first["forecast"] == pytest.approx(1.2816 * result.sigma[0])
-    assert first["upper_95"] - first["forecast"] == pytest.approx(2.26 * result.sigma[0])
+    assert first["upper_95"] - first["forecast"] == pytest.approx(2.27 * result.sigma[0])
     # a plain method keeps the normal quantiles
     plain = fc.forecast(pd.Series([5.0, 7.0, 6.0, 8.0], index=MONTHS[:4]), 3)
     assert plain.z == fc.Z
+
+
+def test_the_spread_blends_the_models_sigma_with_the_year_on_year_change_by_hand():
+    # two models, two steps: forecasts 10 and 14 (variance 4), σ 2 and 4 (mean 3)
+    means = np.array([[10.0, 10.0], [14.0, 14.0]])
+    sigmas = np.array([[2.0, 2.0], [4.0, 4.0]])
+    s = np.sqrt(3.0**2 / 2 + 4.0)  # √8.5: the σ of the mean of two, with their disagreement
+    # two years, the second 2 above the first each month: d = mean|y_t − y_{t−12}| = 2
+    y = np.r_[np.arange(12.0), np.arange(12.0) + 2]
+    sigma = fc.spread(means, sigmas, y)
+    assert sigma == pytest.approx(0.771 * np.array([1.0, 2**0.15]) * s**0.25 * 2.0**0.75)
+    # the same models on a series that moves 16 a year: 8^0.75 = 2.83 times as wide
+    assert fc.spread(means, sigmas, y * 8) == pytest.approx(sigma * 8**0.75)
+    # a series that repeats each year exactly (d = 0): the models' s_1 stands in for d
+    flat = np.tile(np.arange(12.0), 2)
+    assert fc.spread(means, sigmas, flat)[0] == pytest.approx(0.771 * s)
 
 
 @pytest.mark.parametrize(

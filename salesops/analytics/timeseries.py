@@ -19,7 +19,12 @@ chosen by an information criterion on that series (never by a backtest):
 ``theta``
     The theta method (simple exponential smoothing with drift) on the seasonally
     adjusted series, adjusted by a classical decomposition, multiplicative for a positive
-    series.
+    series. The drift is (1 − 1/θ) times the slope of a straight line fitted to that
+    series, with θ = 3 (``THETA``): two thirds of the slope, where the classical method
+    (θ = 2) takes half. θ = 3 was chosen on the M3 competition's monthly series (400 of
+    them: mean MASE of the forecast 0.831 with θ = 2, 0.828 with 3, 0.827 with 4; its 36-month
+    windows 0.864, 0.863, 0.862) and checked on Tourism's (1.369, 1.370, 1.371; windows
+    0.852, 0.851, 0.851): larger θ gains less each time on M3 and loses on Tourism.
 
 Every family returns its point forecast and σ per step ahead, from the model's own
 forecast variance (the half-width of its 80% interval over 1.2816).
@@ -49,6 +54,7 @@ import pandas as pd
 SEASON = 12
 MIN_SEASONAL = 2 * SEASON  # months before seasonality is considered
 STRONG = 0.64  # seasonal strength from which a series counts as seasonal
+THETA = 3.0  # the theta method's drift is (1 − 1/θ) of the straight line's slope
 Z80 = 1.2816
 K = TypeVar("K")
 T = TypeVar("T")
@@ -256,8 +262,8 @@ def theta(y: np.ndarray, seasonal: bool, h: int) -> Member:
         method="multiplicative" if positive else "additive",
     )
     result = _quiet(model.fit)
-    mean = np.asarray(_quiet(lambda: result.forecast(h)))
-    bounds = _quiet(lambda: result.prediction_intervals(h, alpha=0.2))
+    mean = np.asarray(_quiet(lambda: result.forecast(h, theta=THETA)))
+    bounds = _quiet(lambda: result.prediction_intervals(h, theta=THETA, alpha=0.2))
     sigma = (np.asarray(bounds["upper"]) - np.asarray(bounds["lower"])) / (2 * Z80)
     adjusted = "seasonally adjusted " if seasonal else ""
     return Member("theta", f"theta, {adjusted}SES with drift", mean, sigma)
