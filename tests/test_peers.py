@@ -21,7 +21,7 @@ SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 def test_without_takes_one_value_nearest_the_reps_own():
-    peers = Peers("East", 3, pd.DataFrame(), pd.DataFrame(), None)
+    peers = Peers("East", 3, pd.DataFrame(), pd.DataFrame(), win_model=None)
     values = pd.Series([1.0, 2.0, 2.0, np.nan, 5.0])
     assert peers.without(values, 2.0, member=True).tolist() == [1.0, 2.0, 5.0]
     assert peers.without(values, 2.0 + 1e-12, member=True).tolist() == [1.0, 2.0, 5.0]

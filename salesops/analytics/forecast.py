@@ -49,7 +49,7 @@ at package import.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -136,6 +136,7 @@ class Forecast:
     mean: pd.Series
     sigma: np.ndarray
     model: str
+    _: KW_ONLY
     members: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     seasonal: bool = False
@@ -309,7 +310,17 @@ def forecast(
     model = f"mean of {forms}" if len(members) > 1 else forms
     mean = pd.Series(np.maximum(means.mean(axis=0), 0.0), index=index)
     by_model = pd.DataFrame({m.name: np.maximum(m.mean, 0.0) for m in members}, index=index)
-    return Forecast(history, mean, sigma, model, table, by_model, seasonal, notes, dict(Z_MODELS))
+    return Forecast(
+        history,
+        mean,
+        sigma,
+        model,
+        members=table,
+        by_model=by_model,
+        seasonal=seasonal,
+        notes=notes,
+        z=dict(Z_MODELS),
+    )
 
 
 def spread(means: np.ndarray, sigmas: np.ndarray, y: np.ndarray) -> np.ndarray:

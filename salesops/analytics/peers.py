@@ -18,7 +18,7 @@ to the rep's out of a distribution that counts the rep.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,7 @@ class Peers:
     members: int
     kpis: pd.DataFrame
     conversion: pd.DataFrame
+    _: KW_ONLY
     win_model: WinModel
 
     @classmethod
@@ -95,7 +96,7 @@ class Peers:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)
             conversion = perf.conversion_by_rep(rows, cohort, members, stages)
         model = WinModel.fit(rows.opportunity_history, rows.opportunities, as_of, stages=stages)
-        return cls(region, len(members), _sorted(kpis), _sorted(conversion.T).T, model)
+        return cls(region, len(members), _sorted(kpis), _sorted(conversion.T).T, win_model=model)
 
     def without(self, values: pd.Series, mine: float, member: bool) -> pd.Series:
         """``values`` (a column of :attr:`kpis` or a row of :attr:`conversion`) without

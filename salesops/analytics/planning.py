@@ -19,7 +19,7 @@ and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
@@ -102,6 +102,7 @@ class Capacity:
     ramp: pd.Series  # share of full productivity by month in seat
     attrition: float  # monthly chance a rep leaves
     ramp_assumed: str | None = None
+    _: KW_ONLY
     attrition_assumed: str | None = None
 
     def contribution(
@@ -167,7 +168,7 @@ def estimate(
         window = (end - pd.DateOffset(years=3), end)
         attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)
     why_attrition = None if end_dates else "the source has no end dates"
-    return Capacity(productivity, curve, attrition, why_ramp, why_attrition)
+    return Capacity(productivity, curve, attrition, why_ramp, attrition_assumed=why_attrition)
 
 
 def bottom_up(

@@ -29,7 +29,7 @@ carry the CRM's own stage list. Relative paths in it are relative to its own fol
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -102,6 +102,7 @@ class TableMapping:
     columns: Mapping[str, str | None] = field(default_factory=dict)  # None: absent on purpose
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     derive: Mapping[str, Derive] = field(default_factory=dict)
+    _: KW_ONLY
     defaults: Mapping[str, tuple[Default, ...]] = field(default_factory=dict)
     outcome: Outcome | None = None
 
@@ -132,6 +133,7 @@ class SourceSpec:
     location: str
     name: str = ""
     tables: Mapping[str, TableMapping] = field(default_factory=dict)
+    _: KW_ONLY
     stages: Stages | None = None
     files: tuple[Path, ...] = ()  # files besides the source file that it reads (stages)
     encoding: str | None = None  # of its CSV files; None: UTF-8 (or UTF-16 with a BOM)
@@ -198,7 +200,7 @@ class SourceSpec:
         stages, files = _stages(data.get("stages"), origin, base)
         encoding = _encoding(data.get("encoding"), origin)
         name = str(data.get("name", ""))
-        return cls(kind, location, name, tables, stages, files, encoding)
+        return cls(kind, location, name, tables, stages=stages, files=files, encoding=encoding)
 
 
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
@@ -272,8 +274,8 @@ def _table_mapping(table: str, spec: Any, origin: str) -> TableMapping:
         {k: None if v is None else str(v) for k, v in columns.items()},
         {k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
         {k: _derive(v, f"{where}.derive.{k}") for k, v in derive.items()},
-        {k: _defaults(table, k, v, f"{where}.defaults.{k}") for k, v in defaults.items()},
-        outcome,
+        defaults={k: _defaults(table, k, v, f"{where}.defaults.{k}") for k, v in defaults.items()},
+        outcome=outcome,
     )
 
 

@@ -8,7 +8,7 @@ Everything is asked of the engine that a load uses (DuckDB over the export's fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from salesops.data import dates
 from salesops.data.engines import DuckDBEngine, ident, quote
@@ -56,6 +56,7 @@ class ColumnProfile:
     type: str  # the engine's type: BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR, ...
     rows: int
     distinct: int
+    _: KW_ONLY
     nulls: int
     minimum: str | None = None
     values: dict[str, int] = field(default_factory=dict)  # the few values, with counts
@@ -151,7 +152,12 @@ def profile(engine: DuckDBEngine, name: str) -> FileProfile:
         distinct = min(int(row.approx_unique or 0), rows - nulls)
         minimum = None if row.min is None else str(row.min)
         columns[row.column_name] = ColumnProfile(
-            row.column_name, str(row.column_type).upper(), rows, distinct, nulls, minimum
+            row.column_name,
+            str(row.column_type).upper(),
+            rows,
+            distinct,
+            nulls=nulls,
+            minimum=minimum,
         )
     for column in columns.values():
         if column.type == "VARCHAR" and column.filled:

@@ -13,7 +13,7 @@ is not, the stage values, and a stage order taken from the data where it can be.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -56,6 +56,7 @@ class TableProposal:
     source: str | None
     columns: dict[str, str] = field(default_factory=dict)
     how: str = ""  # how the table was found
+    _: KW_ONLY
     reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
     warnings: dict[str, str] = field(default_factory=dict)  # mapped column: what to check
 
@@ -77,6 +78,7 @@ class Proposal:
     files: list[FileProfile]
     broken: dict[str, str]
     tables: list[TableProposal]
+    _: KW_ONLY
     stage_counts: dict[str, int]
     stage_order: list[str]  # the stage values in the proposed order
     order_note: str  # how that order was found, or why it could not be
@@ -437,7 +439,15 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
     try:
         names = [n.split(":")[-1].rsplit(".", 1)[0] for n in engine.names()]
         files = [profile(engine, n) for n in names if n not in engine.broken]
-        proposal = Proposal(str(path), files, dict(engine.broken), [], {}, [], "")
+        proposal = Proposal(
+            str(path),
+            files,
+            dict(engine.broken),
+            [],
+            stage_counts={},
+            stage_order=[],
+            order_note="",
+        )
         matched = _match_tables(files)
         used: dict[str, set[str]] = {}
         for table in TABLES:
