@@ -17,8 +17,9 @@ import yaml
 
 from salesops import demo
 
-DATA = Path(__file__).parent / "data"
-TINY = DATA / "tiny"
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+FIXTURES = Path(__file__).parent / "fixtures"  # the suite's test data
+TINY = FIXTURES / "tiny"
 CACHE = pytest.StashKey[str]()
 
 
@@ -76,7 +77,7 @@ def broken_copy(case: dict, target: Path) -> Path:
 
 
 def broken_cases() -> dict[str, dict]:
-    return yaml.safe_load((DATA / "broken" / "cases.yml").read_text())
+    return yaml.safe_load((FIXTURES / "broken" / "cases.yml").read_text())
 
 
 # The hostile-input corpus: every text value of the tiny CRM as a web form or a careless

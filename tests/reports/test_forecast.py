@@ -38,7 +38,7 @@ def test_regions_with_too_little_priced_history_are_unknown_not_reconciled(compa
     """The tiny CRM's company has 3 priced months (July to September), East 2 and West 1:
     the company has a forecast, the regions have none of their own (docs/forecasting.md,
     rule 3), and the company's gap is not handed to either of them. The regions of the
-    demo add up to the company (tests/test_forecast.py)."""
+    demo add up to the company (tests/analytics/test_forecast.py)."""
     total, regions = forecast.forecasts(company)
     assert total.unknown is None and "do not add up to the total" in total.notes[-1]
     assert regions["East"].unknown.startswith("only 2 months of bookings with an amount")

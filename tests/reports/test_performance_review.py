@@ -63,7 +63,7 @@ def test_attainment_by_hand(alice):
 
 
 def test_the_statement_and_the_summary(alice):
-    assert review.statement(alice).payable == -200  # tests/test_runs.py works it out
+    assert review.statement(alice).payable == -200  # tests/batch/test_runs.py works it out
     summary = review.summary(alice)
     assert summary["payable"] == -200 and summary["bookings"]["Year to date"] == 10_000
     assert summary["scope"] == "rep:R1"

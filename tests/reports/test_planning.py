@@ -60,7 +60,7 @@ def test_rebalancing_needs_accounts(tiny_dir, tmp_path):
 def _one_priced_month(target: Path) -> str:
     """The HubSpot shape where only October 2026's won deals have amounts: the rest of
     the won deals lost theirs. Returns its source file."""
-    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    crm = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
     folder = shutil.copytree(crm, target / "hubspot")
     deals = pd.read_csv(folder / "deals.csv")
     won = deals["Deal Stage"] == "Closed Won"
@@ -136,7 +136,7 @@ def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):
 def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
     """No open deal of the export has an amount: the plan's territory tables showed $0 of
     open pipeline for every seller and region."""
-    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    crm = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
     folder = shutil.copytree(crm, tmp_path / "hubspot")
     deals = pd.read_csv(folder / "deals.csv")
     deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None

@@ -29,7 +29,7 @@ def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
     alice = board.loc["Alice Able"]
     assert alice["bookings_qtd"] == 10_000  # O1, won 2026-08-15; O9 closes in October
     assert alice["win_rate"] == 0.5  # July to September: O1 won, O2 lost
-    assert alice["commission"] == -200  # September's true-up (tests/test_runs.py)
+    assert alice["commission"] == -200  # September's true-up (tests/batch/test_runs.py)
     assert readable(board, board.attrs["view"].formats)[1]["Win rate"] == "pct"  # LABELS'
     html = so.show(board).to_html()
     assert "Alice Able" in html and "$10,000" in html and "50%" in html

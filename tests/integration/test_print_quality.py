@@ -5,8 +5,8 @@ last under a quarter full, no machine values (see print_quality.py)."""
 from __future__ import annotations
 
 import pytest
-from print_quality import problems
 
+from integration.print_quality import problems
 from salesops import cli
 
 

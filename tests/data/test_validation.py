@@ -1,4 +1,4 @@
-"""The data contracts, through the bad-input corpus in tests/data/broken/cases.yml."""
+"""The data contracts, through the bad-input corpus in tests/fixtures/broken/cases.yml."""
 
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ from salesops.batch.lock import EX_TEMPFAIL, BusyError, RunLock
 from salesops.batch.plan import BatchPlan
 from salesops.batch.runner import RunOptions
 
-ROOT = Path(__file__).parents[1]
-TINY = str(Path(__file__).parent / "data" / "notebooks" / "tiny_report")
+ROOT = Path(__file__).parents[2]
+TINY = str(Path(__file__).parents[1] / "fixtures" / "notebooks" / "tiny_report")
 
 
 def write_plan(path: Path, reports: list[dict], period: str = "2026-09") -> Path:

@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from salesops.data.model import TABLES
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 LOCK = ROOT / "requirements.lock"
 
 

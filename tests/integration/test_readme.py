@@ -1,6 +1,6 @@
 """README's analyst examples, run verbatim on a source with its own stage names.
 
-The Salesforce-shaped export under ``tests/data/exports/crm/salesforce`` names its stages
+The Salesforce-shaped export under ``tests/fixtures/exports/crm/salesforce`` names its stages
 "Closed Won", "Closed Lost", "Needs Analysis"... where ``parameters/stages.yml`` says "Won",
 "Lost", "Qualify". A metric that guessed its stages from that file gave NaN and $0 on such
 a source; it now reads them from the ``stages`` argument, and leaving it out is an error.
@@ -18,8 +18,8 @@ import pytest
 import salesops as so
 from salesops.analytics import metrics as m
 
-ROOT = Path(__file__).resolve().parents[1]
-EXPORT = ROOT / "tests" / "data" / "exports" / "crm" / "salesforce"
+ROOT = Path(__file__).resolve().parents[2]
+EXPORT = ROOT / "tests" / "fixtures" / "exports" / "crm" / "salesforce"
 
 
 def readme_blocks(containing: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Real-shaped CRM exports (tests/data/exports/crm): from a raw export to the reports.
+"""Real-shaped CRM exports (tests/fixtures/exports/crm): from a raw export to the reports.
 
 Each shape (Salesforce, HubSpot, Pipedrive, Zoho, a hand-kept workbook) has its own stage
 names and the usual gaps. For each: ``salesops map`` proposes the mapping the edited
@@ -27,7 +27,7 @@ from salesops.batch.runner import RunOptions
 from salesops.data.proposal import propose
 from salesops.reports import metrics as metrics_report
 
-CRM = Path(__file__).parent / "data" / "exports" / "crm"
+CRM = Path(__file__).parents[1] / "fixtures" / "exports" / "crm"
 SHAPES = ["salesforce", "hubspot", "pipedrive", "zoho", "spreadsheet"]
 EXPORT = {"spreadsheet": CRM / "spreadsheet" / "pipeline.xlsx"}
 # What each shape lacks, and so which sections must say so.
@@ -302,7 +302,7 @@ def test_filled_values_are_counted_on_the_rows_a_period_keeps():
     assert so.load(source("zoho")).filled["opportunities.created_date"][0] == len(imported)
 
 
-# The real public exports (tests/data/exports/real) are tested in test_real_exports.py.
+# The real public exports (tests/fixtures/exports/real) are tested in test_real_exports.py.
 
 
 def _late_and_unpriced(target: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Real public exports (tests/data/exports/real; provenance and licence in each README):
+"""Real public exports (tests/fixtures/exports/real; provenance and licence in each README):
 from the raw files to both report plans, and the reports' numbers against an oracle.
 
 For each export: ``salesops map`` writes the kept proposal (``proposed.yml``) on the
@@ -31,7 +31,7 @@ from salesops.batch.jobs import RunOptions
 from salesops.batch.plan import BatchPlan
 from salesops.data.proposal import propose
 
-REAL = Path(__file__).parent / "data" / "exports" / "real"
+REAL = Path(__file__).parents[1] / "fixtures" / "exports" / "real"
 EXPORTS = ["salesforce", "hubspot", "olist", "odoo"]
 # Files the user wrote beside the export (each README says how): not the export's own.
 # (odoo's CSV files are the conversion its README gives of the vendor's XML: the export.)
@@ -195,7 +195,7 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
     name, capsys, tmp_path, monkeypatch
 ):
     source = str(REAL / name / "source.yml")
-    shutil.copytree(Path(__file__).parents[1] / "parameters", tmp_path / "parameters")
+    shutil.copytree(Path(__file__).parents[2] / "parameters", tmp_path / "parameters")
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))  # the quarantine goes here, not the checkout
     if not REFUSED[name]:
         assert cli.main(["validate", "--source", source]) == 0

@@ -154,7 +154,7 @@ def test_hubspot_mapping():
 
 def test_unmapped_stage_is_reported_with_the_export_value(tmp_path):
     folder = tmp_path / "hubspot"
-    shutil.copytree("tests/data/exports/hubspot", folder)
+    shutil.copytree("tests/fixtures/exports/hubspot", folder)
     deals = pd.read_csv(folder / "deals.csv", dtype=str)
     deals.loc[0, "Deal Stage"] = "verbalyes"
     deals.to_csv(folder / "deals.csv", index=False)
@@ -170,7 +170,7 @@ def test_unmapped_stage_is_reported_with_the_export_value(tmp_path):
 
 def test_missing_mapped_column_names_the_export_column(tmp_path):
     folder = tmp_path / "hubspot"
-    shutil.copytree("tests/data/exports/hubspot", folder)
+    shutil.copytree("tests/fixtures/exports/hubspot", folder)
     deals = pd.read_csv(folder / "deals.csv", dtype=str).drop(columns="Deal owner ID")
     deals.to_csv(folder / "deals.csv", index=False)
     spec = SourceSpec.read("parameters/sources/hubspot.yml")
@@ -370,7 +370,7 @@ def test_a_load_leaves_no_cached_blocks_of_the_database_file(small_db):
 
 # -- a source file cannot invent data ----------------------------------------------------
 
-HUBSPOT = Path(__file__).parent / "data" / "exports" / "crm" / "hubspot"
+HUBSPOT = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
 OPEN_STAGES = ["Appointment Scheduled", "Qualified To Buy", "Contract Sent"]
 
 

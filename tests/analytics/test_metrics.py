@@ -1,5 +1,5 @@
 """Closed-deal, lead, activity and forecast metrics, against numbers worked out by hand
-on the tiny CRM in tests/data/tiny (see the comments for the arithmetic)."""
+on the tiny CRM in tests/fixtures/tiny (see the comments for the arithmetic)."""
 
 from __future__ import annotations
 

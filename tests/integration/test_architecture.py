@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "salesops"
+PACKAGE = Path(__file__).resolve().parents[2] / "salesops"
 ORDER = ["base", "data", "analytics", "reports", "batch", "delivery", "commands"]
 BASE = {"config", "errors", "storage", "fingerprint", "markup", "credentials"}
 BASE |= {"__init__", "__version__"}  # the package's lazy re-exports

@@ -20,7 +20,7 @@ from salesops.data.stages import Stages
 from salesops.reports import shared
 
 STAGES = Stages.read()
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 MONTHS = pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m")
 
 

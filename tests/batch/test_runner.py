@@ -25,7 +25,7 @@ from salesops.batch.plan import BatchPlan, matches, notebook_parameters
 from salesops.batch.runner import RunOptions
 from salesops.errors import ConfigError
 
-NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "notebooks"
 TINY = str(NOTEBOOKS / "tiny_report")
 # Every scope of the tiny CRM: the company, its regions, and its active reps with deals.
 TINY_SCOPES = ["company", "region:East", "region:West", "rep:R1", "rep:R3", "rep:R4"]

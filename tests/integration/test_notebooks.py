@@ -22,7 +22,7 @@ from salesops.reports import planning
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
 
 def _cells(path: Path) -> list[dict]:
@@ -159,7 +159,7 @@ def test_a_notebook_run_by_hand_leaves_the_published_summary_alone(tiny_dir, tmp
     """README's papermill command names no summary_path: the summary then goes under
     .cache/, and the one a run published (and the portal and emails quote) is untouched."""
     home = tmp_path / "home"
-    shutil.copytree(Path(__file__).parents[1] / "parameters", home / "parameters")
+    shutil.copytree(Path(__file__).parents[2] / "parameters", home / "parameters")
     monkeypatch.setenv("SALESOPS_HOME", str(home))  # the kernel inherits it
     monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
     slug = Scope.parse("company").slug

@@ -1,4 +1,4 @@
-"""Pipeline metrics against hand-worked numbers on tests/data/tiny, and the waterfall's
+"""Pipeline metrics against hand-worked numbers on tests/fixtures/tiny, and the waterfall's
 reconciliation as a property of any history."""
 
 from __future__ import annotations
