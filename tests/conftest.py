@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
+import salesops as so
 from salesops import demo
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout
 FIXTURES = Path(__file__).parent / "fixtures"  # the suite's test data
 TINY = FIXTURES / "tiny"
 CACHE = pytest.StashKey[str]()
@@ -270,6 +270,12 @@ def demo_db() -> Path:
     if not path.exists():
         demo.generate(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_db: Path):
+    """The demo database's tables, loaded once per session (a worker's, under xdist)."""
+    return so.load(demo_db)
 
 
 def execute(notebook: str, out: Path, **parameters) -> Path:

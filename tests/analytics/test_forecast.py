@@ -1,26 +1,18 @@
-"""Forecasting: accuracy measures, the forecast, coherence, win probability, the outlook."""
+"""Forecasting: accuracy measures, the forecast and its coherence across regions and reps."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import execute
 
 import salesops as so
-from salesops.analytics import backtest as bt
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook
-from salesops.analytics import probability as pr
+from salesops.analytics import gaps
 from salesops.analytics import timeseries as ts
 from salesops.data.stages import Stages
-from salesops.reports import shared
 
 STAGES = Stages.read()
-ROOT = Path(__file__).parents[2]
 MONTHS = pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m")
 
 
@@ -95,14 +87,6 @@ def test_a_series_without_a_yearly_pattern_is_not_forecast_seasonally():
     result = fc.forecast(flat, 12)
     assert not result.seasonal and "not used" in result.notes[0]
     assert ts.seasonal_strength(flat.to_numpy()) < ts.STRONG
-
-
-def test_seasonal_strength_by_hand():
-    # a pure yearly pattern has strength 1; a series under two years has none
-    pattern = np.tile(np.arange(1.0, 13.0), 3)
-    assert ts.seasonal_strength(pattern) == pytest.approx(1.0)
-    assert np.isnan(ts.seasonal_strength(pattern[:23]))
-    assert ts.seasonal_strength(np.full(36, 5.0)) != ts.seasonal_strength(np.full(36, 5.0))
 
 
 def test_intervals_are_ordered_and_widen_with_the_horizon():
@@ -249,19 +233,6 @@ def test_a_few_zero_months_in_the_middle_do_not_blow_up_the_models():
     assert (frame["upper_95"] < 5 * y.max()).all()
 
 
-def test_the_backtest_replays_the_rule_from_past_month_ends():
-    y = q4_peak(48)
-    evidence = bt.backtest(y, 12)
-    assert set(evidence.table.index) == {"forecast", "ets", "arima", "theta", "seasonal naive"}
-    assert set(evidence.coverage) == {80, 95} and len(evidence.past) == 4 * 12
-    first = evidence.past["origin"].iloc[0]
-    again = fc.forecast(y.loc[: pd.Period(first, freq="M")], 12).mean.to_numpy()
-    assert evidence.past.loc[evidence.past["origin"] == first, "forecast"].to_numpy() == (
-        pytest.approx(again)
-    )
-    assert bt.backtest(q4_peak(30), 12).table.empty
-
-
 def test_monthly_bookings_by_hand(tiny_dir):
     tables = so.load(tiny_dir)
     series = fc.monthly_bookings(tables.opportunities, "2026-09", stages=STAGES)
@@ -305,24 +276,6 @@ def test_months_of_history_count_only_real_months():
     assert "only 10 months of data" in notes and "left out" not in notes
 
 
-def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
-    deals = _deals()
-    open_ = deals["stage"].isin(STAGES.open_names)
-    blank = deals.assign(amount=deals["amount"].where(~open_))
-    as_of = pd.Timestamp("2026-10-15")
-    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
-    assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced_deals"]) == (2, 2)
-    assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
-    assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
-    cats = outlook.categories(blank, "2026-Q4", as_of, stages=STAGES)
-    assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
-    # one of two deals without an amount: the other is summed, the count says so
-    partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
-    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, stages=STAGES)
-    assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced_deals"] == 1
-
-
 # -- coherence ----------------------------------------------------------------------------------
 def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
     index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
@@ -348,11 +301,6 @@ def test_split_by_hand():
     assert shares["b"].mean.tolist() == pytest.approx([60.0, 5.0])
 
 
-@pytest.fixture(scope="module")
-def demo_tables(demo_db):
-    return so.load(demo_db)
-
-
 def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
     company, regions = fc.company_and_regions(
         demo_tables.opportunities, "2026-10", 12, stages=STAGES
@@ -367,315 +315,7 @@ def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
     assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
     assert all((r.mean >= 0).all() for r in reps.values())
 
-
-# -- win probability ----------------------------------------------------------------------------
-def test_calibration_recovers_known_probabilities():
-    """Synthetic deals whose true win probability depends on stage and age."""
-    rng = np.random.default_rng(7)
-    n, cycle = 60_000, 100.0
-    stage = rng.choice(STAGES.open_names, n)
-    age = rng.uniform(0, 300, n)
-    base = pd.Series(dict(zip(STAGES.open_names, [0.1, 0.2, 0.4, 0.6, 0.8], strict=True)))
-    truth = base[stage].to_numpy() * np.where(age > 2 * cycle, 0.25, 1.0)
-    won = (rng.uniform(size=n) < truth).astype(int)
-    data = pd.DataFrame({"stage": stage, "age_days": age, "won": won})
-    model = pr.WinModel.from_examples(data, cycle, STAGES)
-    estimate = model.cell_probability(data["stage"], pr.band(data["age_days"], cycle))
-    assert np.abs(estimate - truth).max() < 0.04
-    stage_default = pd.Series(stage).map(STAGES.probabilities)
-    assert pr.brier(estimate, won) < pr.brier(stage_default, won)
-    assert pr.brier(estimate, won) == pytest.approx(pr.brier(truth, won), abs=0.002)
-    table = pr.reliability(estimate, won)
-    assert (table["observed"] - table["predicted"]).abs().max() < 0.03
-
-
-def test_brier_and_reliability_by_hand():
-    p, y = np.array([0.9, 0.2, 0.15, 0.6]), np.array([1, 0, 1, 0])
-    assert pr.brier(p, y) == pytest.approx((0.01 + 0.04 + 0.7225 + 0.36) / 4)
-    table = pr.reliability(p, y, bins=2)
-    assert table["deals"].tolist() == [2, 2]
-    assert table["observed"].tolist() == [0.5, 0.5]
-    assert table["predicted"].tolist() == pytest.approx([0.175, 0.75])
-
-
-def test_a_thin_cell_is_shrunk_towards_its_stage():
-    data = pd.DataFrame({"stage": ["Proposal"] * 2, "age_days": [10, 10], "won": [1, 1]})
-    model = pr.WinModel.from_examples(data, 100.0, STAGES)
-    stage_rate = (2 + pr.PRIOR * 0.5) / (2 + pr.PRIOR)
-    assert model.stage_rates["Proposal"] == pytest.approx(stage_rate)
-    cell = model.cells.loc[("Proposal", "0–0.25× cycle"), "probability"]
-    assert cell == pytest.approx((2 + pr.PRIOR * stage_rate) / (2 + pr.PRIOR))
-    assert model.stage_rates["Prospecting"] == pytest.approx(0.05)  # no data: the default
-
-
-def test_examples_label_outcomes_within_a_year():
-    history = pd.DataFrame(
-        {
-            "opportunity_id": ["A", "A", "B", "B", "C"],
-            "changed_at": pd.to_datetime(
-                ["2025-01-05", "2025-03-01", "2025-01-05", "2025-02-01", "2025-01-05"]
-            ),
-            "stage": ["Proposal", "Closed Won", "Discovery", "Closed Lost", "Negotiation"],
-            "amount": [10.0, 10, 20, 20, 30],
-            "close_date": pd.to_datetime(["2025-03-01"] * 5),
-            "forecast_category": ["best_case"] * 5,
-        }
-    )
-    opps = pd.DataFrame(
-        {"opportunity_id": ["A", "B", "C"], "created_date": pd.to_datetime(["2025-01-01"] * 3)}
-    )
-    got = pr.examples(
-        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2026-06-01"), stages=STAGES
-    )
-    assert dict(zip(got["opportunity_id"], got["won"], strict=True)) == {"A": 1, "B": 0, "C": 0}
-    assert got["age_days"].tolist() == [9, 9, 9]
-    # a year not yet passed: the still-open deal C has no label yet
-    early = pr.examples(
-        history, opps, [pd.Timestamp("2025-01-10")], pd.Timestamp("2025-06-01"), stages=STAGES
-    )
-    assert sorted(early["opportunity_id"]) == ["A", "B"]
-
-
-# -- the quarter outlook, by hand -----------------------------------------------------------------
-def _deals() -> pd.DataFrame:
-    rows = [
-        # id, created, close, stage, amount, category
-        ("W1", "2026-07-05", "2026-10-10", "Closed Won", 100.0, "closed"),  # closed in Q4
-        ("W2", "2026-05-01", "2026-09-20", "Closed Won", 50.0, "closed"),  # Q3
-        ("P1", "2026-08-01", "2026-12-15", "Proposal", 200.0, "best_case"),  # due in Q4
-        ("N1", "2026-06-01", "2026-09-30", "Negotiation", 400.0, "commit"),  # overdue -> Q4
-        ("D1", "2026-10-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),  # Q1
-        ("R1", "2026-07-20", "2026-08-30", "Closed Won", 30.0, "closed"),  # Q3, created late in Q3
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "opportunity_id",
-            "created_date",
-            "close_date",
-            "stage",
-            "amount",
-            "forecast_category",
-        ],
-    )
-    for column in ("created_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
-class FlatModel(pr.WinModel):
-    def __init__(self, p: dict[str, float]):
-        self.p = p
-
-    def predict(self, deals, at):
-        return deals["stage"].map(self.p)
-
-
-def _since_2025() -> pd.DataFrame:
-    """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
-    quarters before 2026-Q4 are all quarters the data speaks for."""
-    old = pd.DataFrame(
-        {
-            "opportunity_id": ["L0"],
-            "created_date": [pd.Timestamp("2025-04-01")],
-            "close_date": [pd.Timestamp("2025-06-10")],
-            "stage": ["Closed Lost"],
-            "amount": [70.0],
-            "forecast_category": ["omitted"],
-        }
-    )
-    return pd.concat([_deals(), old], ignore_index=True)
-
-
-def test_the_run_rate_needs_quarters_after_the_first_close():
-    # _deals: the first close is R1 on 2026-08-30; the four quarters before 2026-Q4 all
-    # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
-    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    as_of = pd.Timestamp("2026-10-15")
-    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, stages=STAGES)
-    assert "since they start (Aug 2026)" in gaps.why(rate)
-    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, stages=STAGES)
-    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
     # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
-
-
-def test_pipeline_forecast_by_hand():
-    deals = _since_2025()
-    as_of = pd.Timestamp("2026-10-15")
-    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, stages=STAGES)
-    assert q4["closed"] == 100.0
-    assert q4["weighted_pipeline"] == pytest.approx(200 * 0.5 + 400 * 0.75)  # no history: share 1
-    # run-rate: Q3..Q2 2026 and earlier, cut 15 days into each: R1 (created 07-20 > 07-15) in Q3
-    assert q4["run_rate"] == pytest.approx(30.0 / 4)
-    assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
-    q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, stages=STAGES)
-    assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
-
-
-def test_the_run_rate_is_seasonal_with_two_years_of_history():
-    # one deal a quarter, created after the matching cut and won inside it: a Q4 peak
-    won = {
-        "2024-Q4": 200.0, "2025-Q1": 50.0, "2025-Q2": 50.0, "2025-Q3": 50.0,
-        "2025-Q4": 300.0, "2026-Q1": 100.0, "2026-Q2": 100.0, "2026-Q3": 100.0,
-    }  # fmt: skip
-    starts = [so.Period.parse(q).start for q in won]
-    deals = pd.DataFrame(
-        {
-            "opportunity_id": [f"D{i}" for i in range(len(won))],
-            "stage": "Closed Won",
-            "amount": list(won.values()),
-            "created_date": [s + pd.Timedelta(days=4) for s in starts],
-            "close_date": [s + pd.Timedelta(days=30) for s in starts],
-        }
-    )
-    as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
-    assert not outlook.seasonal(
-        deals, as_of, stages=STAGES
-    )  # first deal 2024-10-05, after 2024-07-01
-    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
-    older = pd.DataFrame(
-        {
-            "opportunity_id": ["OLD"],
-            "stage": "Closed Lost",
-            "amount": [1.0],
-            "created_date": [pd.Timestamp("2024-01-02")],
-            "close_date": [pd.Timestamp("2024-02-01")],
-        }
-    )
-    deals = pd.concat([deals, older], ignore_index=True)
-    assert outlook.seasonal(deals, as_of, stages=STAGES)
-    growth = (100 * 3 + 300) / (50 * 3 + 200)
-    expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
-    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
-    # next quarter: the last two Q1s, whatever the position of the quarters in the basis
-    q1 = so.Period.parse("2027-Q1")
-    assert outlook.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
-        (100 + 50) / 2 * growth
-    )
-
-
-def test_categories_submitted_and_quota_by_hand():
-    deals = _deals()
-    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
-    assert cats.to_dict() == {
-        "closed": 100.0,
-        "commit": 500.0,
-        "best_case": 700.0,
-        "pipeline": 700.0,
-    }
-    subs = pd.DataFrame(
-        {
-            "owner_id": ["R1", "R1", "R1", "R2"],
-            "period": ["2026-10", "2026-10", "2026-11", "2026-10"],
-            "submitted_at": pd.to_datetime(
-                ["2026-10-01", "2026-10-09", "2026-11-02", "2026-10-03"]
-            ),
-            "category": ["commit"] * 4,
-            "amount": [10.0, 12.0, 20.0, 5.0],
-        }
-    )
-    sent = outlook.submitted(subs, "2026-Q4")
-    assert sent["commit"] == 12 + 20 + 5 and np.isnan(sent["best_case"])
-    quotas = pd.DataFrame(
-        {
-            "rep_id": ["R1", "R1"],
-            "month": pd.to_datetime(["2026-10-01", "2027-01-01"]),
-            "amount": [7.0, 9.0],
-        }
-    )
-    assert outlook.quota(quotas, "2026-Q4") == 7.0 and np.isnan(outlook.quota(quotas, "2027-Q2"))
-
-
-# -- the notebook ---------------------------------------------------------------------------------
-@pytest.mark.notebook
-@pytest.mark.parametrize("scope", ["company", "region:EMEA"])
-def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp_path):
-    summary = tmp_path / "forecast.json"
-    execute(
-        "forecast",
-        tmp_path / "out.ipynb",
-        source=str(demo_db),
-        period="2026-10",
-        scope=scope,
-        summary_path=str(summary),
-    )
-    data = json.loads(summary.read_text())
-    company, regions = fc.company_and_regions(
-        demo_tables.opportunities, "2026-10", 12, stages=STAGES
-    )
-    expected = company if scope == "company" else regions["EMEA"]
-    assert list(data["forecast"]) == list(expected.mean.index)
-    assert list(data["forecast"].values()) == pytest.approx(expected.mean.tolist(), rel=1e-6)
-    assert set(data["outlook"]) == {"2026-Q4", "2027-Q1"}
-    text = (tmp_path / "out.ipynb").read_text()
-    assert "Traceback" not in text and "image/png" in text
-
-
-def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp_path):
-    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
-    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
-    (tmp_path / "parameters").mkdir()
-    for name in ("stages.yml", "settings.yml"):
-        (tmp_path / "parameters" / name).write_text((ROOT / "parameters" / name).read_text())
-    opps = demo_tables.opportunities
-    first = shared.forecasts(opps, "2026-06", 6, STAGES)
-    cached = list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))
-    assert len(cached) == 1
-    again = shared.forecasts(opps, "2026-06", 6, STAGES)
-    pd.testing.assert_series_equal(first[0].mean, again[0].mean)
-    cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
-    third = shared.forecasts(opps, "2026-06", 6, STAGES)
-    pd.testing.assert_series_equal(first[0].mean, third[0].mean)
-    pure = fc.company_and_regions(opps, "2026-06", 6, stages=STAGES)  # the domain writes nothing
-    pd.testing.assert_series_equal(first[0].mean, pure[0].mean)
-    assert len(list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))) == 1
-
-
-def test_a_win_model_is_fitted_once_per_input(demo_tables, monkeypatch, tmp_path):
-    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
-    monkeypatch.delenv("SALESOPS_CACHE")  # the cache under the home, to count its files
-    args = (demo_tables.opportunity_history, demo_tables.opportunities, demo_tables.as_of)
-    fresh = pr.WinModel.fit(*args, stages=STAGES)  # pure: nothing on disk
-    assert not (tmp_path / ".cache").exists()
-    first = shared.win_model(*args, stages=STAGES)
-    again = shared.win_model(*args, stages=STAGES)
-    assert len(list((tmp_path / ".cache" / "win_models").glob("*.pickle"))) == 1
-    pd.testing.assert_frame_equal(first.cells, fresh.cells)
-    pd.testing.assert_frame_equal(again.cells, fresh.cells)
-    shorter = shared.win_model(*args, months=12, stages=STAGES)  # another input, another model
-    assert len(list((tmp_path / ".cache" / "win_models").glob("*.pickle"))) == 2
-    assert not shorter.cells.equals(fresh.cells)
-
-
-def test_without_stage_history_win_probabilities_are_the_stage_defaults():
-    model = pr.WinModel.fit(None, pd.DataFrame(), pd.Timestamp("2026-09-30"), stages=STAGES)
-    deals = pd.DataFrame(
-        {
-            "stage": ["Qualification", "Negotiation", "Negotiation"],
-            "created_date": pd.to_datetime(["2026-09-01", "2026-01-01", "2026-09-20"]),
-        }
-    )
-    expected = [STAGES.probabilities[s] for s in deals["stage"]]
-    assert model.predict(deals, pd.Timestamp("2026-09-30")).tolist() == expected
-
-
-def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
-    deals = _since_2025()  # bookings start in 2025: the run-rate has its four quarters
-    deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan  # an open deal, no amount
-    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
-    row = outlook.pipeline_forecast(
-        deals, "2026-Q4", pd.Timestamp("2026-10-15"), model, stages=STAGES
-    )
-    # due in Q4: P1 (no amount) and N1 (overdue); closed 100, weighted 400 × 0.75 = 300,
-    # run-rate 7.5
-    assert (row["open_deals"], row["unpriced_deals"]) == (2.0, 1.0)
-    assert row["expected"] == pytest.approx(407.5)
-    row["time_series"] = 1630.0
-    why = outlook.apart(row)
-    assert why["ratio"] == pytest.approx(0.25)
-    assert (why["unpriced"], why["open_deals"], why["slippage"]) == (1.0, 2.0, 0.0)
-    assert why["run_rate"] == pytest.approx(7.5 / 407.5)
 
 
 def test_an_empty_series_forecasts_the_months_after_its_last_one():
@@ -712,21 +352,3 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
     assert total.mean.isna().all()
     assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
     assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0
-
-
-def test_every_model_fit_runs_on_one_blas_thread():
-    """A model fit (through timeseries._quiet) sees one BLAS thread and the process's
-    limit is back after it: OpenBLAS's threads made fits 5 to 20 times slower when other
-    processes shared the cores (benchmarks/forecast_threads.py)."""
-    import scipy.linalg  # noqa: F401  (statsmodels' BLAS, loaded as a fit would)
-    from threadpoolctl import threadpool_info
-
-    from salesops.analytics import timeseries
-
-    def threads() -> list[int]:
-        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-
-    before = threads()
-    inside = timeseries._quiet(threads)
-    assert inside and set(inside) == {1}
-    assert threads() == before

@@ -19,6 +19,7 @@ import yaml
 from conftest import after_first_report
 from pypdf import PdfReader
 
+from batch.conftest import TINY, edit, write_plan
 from salesops import cli
 from salesops.batch import kernels, manifest, runner
 from salesops.batch.plan import BatchPlan, matches, notebook_parameters
@@ -26,7 +27,6 @@ from salesops.batch.runner import RunOptions
 from salesops.errors import ConfigError
 
 NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "notebooks"
-TINY = str(NOTEBOOKS / "tiny_report")
 # Every scope of the tiny CRM: the company, its regions, and its active reps with deals.
 TINY_SCOPES = ["company", "region:East", "region:West", "rep:R1", "rep:R3", "rep:R4"]
 
@@ -506,3 +506,97 @@ def test_run_options_are_frozen_and_named():
     with pytest.raises(TypeError):
         RunOptions("2026-09")  # type: ignore[misc]
     assert runner.counts([]) == {"done": 0, "skipped": 0, "failed": 0}
+
+
+@pytest.mark.notebook
+def test_files_follow_the_umask_and_a_moved_folder_still_works(tiny_dir, tmp_path):
+    plan = write_plan(
+        tmp_path / "plan.yml", [{"notebook": TINY, "scopes": ["company", "region:*"]}]
+    )
+    out = tmp_path / "reports"
+    old = os.umask(0o027)
+    try:
+        assert (
+            cli.main(["run", str(plan), "--source", str(tiny_dir), "--out", str(out), "--quiet"])
+            == 0
+        )
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".lock"]
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o640)}, files
+    assert {oct(p.stat().st_mode & 0o777) for p in out.rglob("*") if p.is_dir()} == {oct(0o750)}
+
+    published = tmp_path / "share" / "sales"
+    shutil.move(out, published)
+    folder = published / "2026-09"
+    saved = json.loads((folder / "manifest.json").read_text())["reports"]
+    for entry in saved:
+        for path in entry["outputs"].values():
+            assert not Path(path).is_absolute() and (folder / path).is_file(), path
+        assert not Path(entry["parameters"]["summary_path"]).is_absolute()
+    links = re.findall(r'href="([^"]+)"', (folder / "index.html").read_text())
+    assert len(links) == 3 + 2 and all((folder / link).is_file() for link in links)
+    _, results = runner.run(BatchPlan.read(plan), published, RunOptions(source=str(tiny_dir)))
+    assert {r.status for r in results} == {"skipped"}  # the moved manifest still matches
+
+
+@pytest.mark.notebook
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", ["user", "query"])
+def test_a_database_password_is_in_no_output(form, postgres_with_password, tmp_path):
+    """The kernel connects with the password (the role needs one), yet no file of the run,
+    executed notebook, manifest, portal or run log, holds it: they name it by reference."""
+    url, password = postgres_with_password
+    if form == "user":
+        source = url.replace("reporter@", f"reporter:{password}@")
+    else:
+        source = f"{url}?connect_timeout=10&password={password}"
+    plan = tmp_path / "plan.yml"
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "period": "2026-09",
+                "formats": ["html", "ipynb"],
+                "reports": [{"notebook": TINY, "scopes": ["company"]}],
+            }
+        )
+    )
+    out = tmp_path / "reports"
+    assert cli.main(["run", str(plan), "--source", source, "--out", str(out), "--quiet"]) == 0
+    entry = json.loads((out / "2026-09" / "manifest.json").read_text())["reports"][0]
+    assert entry["status"] == "done" and set(entry["outputs"]) == {"html", "ipynb", "summary"}
+    assert entry["parameters"]["source"] == source.replace(password, "${SALESOPS_SOURCE_PASSWORD}")
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"manifest.json", "index.html", "runs.jsonl"}
+    assert {p.suffix for p in written} >= {".ipynb", ".html", ".json", ".csv", ".parquet"}
+    for path in written:
+        assert password.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.notebook
+def test_a_quarantine_run_writes_the_rows_and_every_report_says_how_many(home):
+    crm = home / "crm"
+    edit(
+        crm / "opportunities.csv",
+        "O2,A2,R1,East,SMB,Core,Outbound,2026-07-10,2026-09-20,Closed Lost,5000",
+        "O2,A2,R1,East,SMB,Core,Outbound,2026-07-10,2026-09-20,Closed Lost,-5000",
+    )
+    plan = write_plan(
+        home / "plan.yml",
+        [
+            {"notebook": "metrics", "scopes": ["company"]},
+            {"notebook": "team_review", "scopes": ["region:East"]},
+        ],
+    )
+    out = home / "reports"
+    _, results = runner.run(BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2))
+    assert {r.status for r in results} == {"failed"}  # strict by default
+    _, results = runner.run(
+        BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2, on_invalid="quarantine")
+    )
+    assert {r.status for r in results} == {"done"}
+    aside = (out / "2026-09" / "quarantine" / "opportunities.csv").read_text()
+    assert "O2," in aside and "amount: must be >= 0" in aside
+    for page in ("company/metrics.html", "region-East/team_review.html"):
+        html = (out / "2026-09" / page).read_text()
+        assert "Data quality:" in html and "opportunities 1, opportunity_history 3" in html

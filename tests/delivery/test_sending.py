@@ -27,10 +27,8 @@ from pypdf import PdfReader
 
 from salesops import cli
 from salesops.batch import runner
-from salesops.batch.headlines import headlines
-from salesops.batch.plan import BatchPlan, DeliveryConfig
+from salesops.batch.plan import BatchPlan
 from salesops.batch.runner import RunOptions
-from salesops.delivery.recipients import Person, parcels
 from salesops.delivery.sending import LOG, deliver
 from salesops.delivery.smtp import SMTPSettings
 from salesops.errors import ConfigError
@@ -152,7 +150,7 @@ def test_each_recipient_receives_their_own_reports_once(home, mailbox):
     assert alice["From"] == "Sales Operations <sales-ops@example.com>"
     body = alice.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert body.startswith("Hello Alice,")
-    # her September, as in her review: nothing booked, and the clawback of test_runs
+    # her September, as in her review: nothing booked, and the clawback of tests/batch/test_jobs.py
     assert "  Bookings this month: $0\n  Quota attainment this month: 0%\n" in body
     assert "  Commission payable: -$200\n" in body
     [attachment] = alice.iter_attachments()
@@ -295,46 +293,6 @@ def test_a_dry_run_writes_the_messages_and_records_nothing(home, capsys):
     assert capsys.readouterr().out.startswith("2026-09: 4 messages written")
 
 
-def test_smtp_settings_come_from_the_environment_or_a_private_file(tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("SALESOPS_SMTP"):
-            monkeypatch.delenv(name)
-    with pytest.raises(ConfigError, match="set SALESOPS_SMTP_HOST"):
-        SMTPSettings.load()
-    path = tmp_path / "smtp.yml"
-    path.write_text("host: mail.example.com\nuser: ops\npassword: secret\n")
-    path.chmod(0o644)
-    with pytest.raises(ConfigError, match="holds a password and others can read it"):
-        SMTPSettings.load(path)
-    path.chmod(0o600)
-    monkeypatch.setenv("SALESOPS_SMTP_PORT", "2525")
-    settings = SMTPSettings.load(path)
-    assert (settings.address, settings.user, settings.password) == (
-        "mail.example.com:2525",
-        "ops",
-        "secret",
-    )
-    assert "secret" not in repr(settings)
-    monkeypatch.setenv("SALESOPS_SMTP_SECURITY", "tls")
-    with pytest.raises(ConfigError, match="security"):
-        SMTPSettings.load(path)
-
-
-def test_a_broken_smtp_password_is_named_but_not_echoed(tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("SALESOPS_SMTP"):
-            monkeypatch.delenv(name)
-    path = tmp_path / "smtp.yml"
-    path.write_text("host: mail.example.com\nuser: ops\npassword: 73914628\nport: mail\n")
-    path.chmod(0o600)
-    with pytest.raises(ConfigError) as caught:
-        SMTPSettings.load(path)
-    message = str(caught.value)
-    assert "password: must be text" in message and "port: must be a whole number" in message
-    assert "73914628" not in message
-    assert "got 'mail'" in message  # what is not a secret is still shown
-
-
 def test_a_broken_delivery_section_is_named():
     plan = {"reports": [{"notebook": "metrics", "scopes": ["company"]}], "formats": ["pdf"]}
     sender = {"sender": "x@example.com", "reps": [], "managers": []}
@@ -350,76 +308,6 @@ def test_a_broken_delivery_section_is_named():
             BatchPlan.from_dict({**plan, "delivery": delivery}, "plan.yml")
     with pytest.raises(ConfigError, match="the plan's formats lack pdf"):
         BatchPlan.from_dict({**plan, "formats": ["html"], "delivery": sender})
-
-
-def test_recipients_follow_the_documented_rules():
-    config = DeliveryConfig(sender="s@example.com", copy_managers=True)
-
-    def person(pid, region, manager=None, role="rep", email=True, end=None):
-        address = f"{pid.lower()}@example.com" if email else None
-        return Person(pid, f"Name {pid}", address, region, role, manager, end)
-
-    import pandas as pd
-
-    everyone = {
-        p.id: p
-        for p in [
-            person("M1", "East", role="manager"),
-            person("M2", "West", role="manager", end=pd.Timestamp("2026-01-31")),  # left
-            person("R1", "East", "M1"),
-            person("R2", "West", "M2"),
-            person("R3", "North", "M1", email=False),
-            Person("R4", "Name R4", "r1@example.com", "East", "rep", "M1", None),  # shared
-        ]
-    }
-    reports = [
-        ("performance_review", "rep:R1"),
-        ("performance_review", "rep:R2"),
-        ("performance_review", "rep:R9"),
-        ("team_review", "region:East"),
-        ("team_review", "region:West"),
-        ("team_review", "region:North"),
-        ("team_review", "region:South"),
-    ]
-    got = {
-        (p.report, p.scope, p.person or p.name, p.why): p.problem or p.left
-        for p in parcels(config, reports, everyone, date(2026, 10, 5))
-    }
-    shared = "r1@example.com is shared by 2 people in reps"
-    assert got == {
-        ("performance_review", "rep:R1", "R1", "own"): shared,
-        ("performance_review", "rep:R1", "M1", "copy"): None,
-        ("performance_review", "rep:R2", "R2", "own"): None,
-        ("performance_review", "rep:R2", "M2", "copy"): "2026-01-31",
-        ("performance_review", "rep:R9", "rep:R9", "own"): "not in reps",
-        ("team_review", "region:East", "M1", "team"): None,
-        ("team_review", "region:West", "M2", "team"): "2026-01-31",
-        ("team_review", "region:West", "manager of West", "team"): (
-            "no current manager leads this region"
-        ),
-        ("team_review", "region:North", "M1", "team"): None,  # R3 reports to M1 from North
-        ("team_review", "region:South", "manager of South", "team"): (
-            "no current manager leads this region"
-        ),
-    }
-
-
-def test_headlines_are_formatted_and_say_what_is_missing():
-    summary = {
-        "report": "forecast",
-        "outlook": {"2026-Q4": {"expected": 21521775.8, "expected_attainment": None}},
-    }
-    assert headlines(summary) == [
-        ("Expected bookings, 2026-Q4", "$21,521,776"),
-        ("Expected quota attainment, 2026-Q4", "not in the data"),
-    ]
-    assert headlines({"report": "planning"}) == []
-    # a number the summary holds as unknown says why, in the email too
-    summary["unknown"] = {"outlook.2026-Q4.expected_attainment": "this source has no quotas"}
-    assert headlines(summary)[1] == (
-        "Expected quota attainment, 2026-Q4",
-        "– (this source has no quotas)",
-    )
 
 
 @pytest.mark.notebook
