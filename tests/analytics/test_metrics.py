@@ -290,6 +290,7 @@ def deals(draw) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow  # fast twin by hand: test_win_rate
 @settings(max_examples=60, deadline=None)
 @given(deals())
 def test_win_rate_is_a_share(opps):
@@ -300,6 +301,7 @@ def test_win_rate_is_a_share(opps):
         assert ((per >= 0) & (per <= 1)).all()
 
 
+@pytest.mark.slow  # fast twin by hand: test_quota_attainment_by_region_and_overall
 @settings(max_examples=60, deadline=None)
 @given(deals())
 def test_group_totals_sum_to_the_whole(opps):

@@ -181,6 +181,7 @@ def histories(draw) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"amount": float})
 
 
+@pytest.mark.slow  # fast twin the same reconciliation by hand: test_waterfall_reconciles_with_pipeline_as_of
 @settings(max_examples=150, deadline=None)
 @given(histories(), st.sampled_from(["2026-08", "2026-09", "2026-Q3"]))
 def test_the_waterfall_always_reconciles(history, period):

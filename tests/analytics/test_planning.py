@@ -110,6 +110,7 @@ def test_ramp_curve_and_attrition_by_hand():
     total=st.integers(min_value=0, max_value=10**9),
     raw=st.lists(st.floats(min_value=0.001, max_value=1e6), min_size=1, max_size=40),
 )
+@pytest.mark.slow  # fast twin by hand: test_allocation_methods_sum_to_the_target
 @settings(max_examples=200, deadline=None)
 def test_allocation_sums_exactly_and_stays_proportional(total, raw):
     w = pd.Series(raw)
@@ -162,6 +163,7 @@ def test_rebalance_by_hand():
     values=st.lists(st.floats(min_value=0, max_value=1e6), min_size=2, max_size=30),
     owners=st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=30, max_size=30),
 )
+@pytest.mark.slow  # fast twin by hand: test_rebalance_by_hand
 @settings(max_examples=150, deadline=None)
 def test_rebalancing_never_increases_inequality(values, owners):
     accounts = pd.DataFrame(

@@ -28,6 +28,7 @@ def test_same_config_gives_the_same_database(tmp_path):
     assert _checksums(tmp_path / "a.duckdb") != _checksums(tmp_path / "c.duckdb")
 
 
+@pytest.mark.slow  # fast twins: test_same_config_gives_the_same_database, test_demo.py
 def test_default_size(tmp_path):
     counts = demo.generate(tmp_path / "default.duckdb")
     assert 17_000 <= counts["opportunities"] <= 23_000

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from salesops import cli
 from salesops.batch import runner
 from salesops.batch.jobs import RunOptions
 from salesops.batch.plan import BatchPlan
-from salesops.data.proposal import propose
+from salesops.data.proposal import Proposal, propose
 
 REAL = Path(__file__).parents[1] / "fixtures" / "exports" / "real"
 EXPORTS = ["salesforce", "hubspot", "olist", "odoo"]
@@ -106,9 +107,29 @@ def _raw_copy(name: str, target: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def proposals(tmp_path_factory) -> Callable[[str], Proposal]:
+    """``salesops map``'s proposal for an export's own files, made once per module (a
+    worker's): several tests read the one proposal, and making it reads every column."""
+    made: dict[str, Proposal] = {}
+
+    def proposal(name: str) -> Proposal:
+        if name not in made:
+            made[name] = propose(_raw_copy(name, tmp_path_factory.mktemp(name)), ".")
+        return made[name]
+
+    return proposal
+
+
+# The tests that read a proposal run on one worker (``--dist loadgroup``), which makes each
+# proposal once.
+proposing = pytest.mark.xdist_group("real-exports-proposals")
+
+
+@proposing
 @pytest.mark.parametrize("name", EXPORTS)
-def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, tmp_path):
-    proposal = propose(_raw_copy(name, tmp_path), ".")
+def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, proposals):
+    proposal = proposals(name)
     assert proposal.text == (REAL / name / "proposed.yml").read_text()
     proposed = yaml.safe_load(proposal.text)["tables"]
     edited = yaml.safe_load((REAL / name / "source.yml").read_text())["tables"]
@@ -125,10 +146,11 @@ def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, tmp_path):
     assert "licen" in readme.casefold() and "proposed.yml" in readme
 
 
-def test_map_finds_the_olist_columns_by_content(tmp_path):
+@proposing
+def test_map_finds_the_olist_columns_by_content(proposals):
     """Dates written DD-MM-YYYY (with or without a time), an id column of hashes, a lone
     date column named ``won_date``, a leads file with no known headers but ``origin``."""
-    proposal = propose(_raw_copy("olist", tmp_path), ".")
+    proposal = proposals("olist")
     deals, leads = proposal.table("opportunities"), proposal.table("leads")
     assert deals.columns["opportunity_id"] == "mql_id"
     assert deals.columns["close_date"] == "won_date"
@@ -139,10 +161,11 @@ def test_map_finds_the_olist_columns_by_content(tmp_path):
     }
 
 
-def test_map_reads_fivetran_history_mode(tmp_path):
+@proposing
+def test_map_reads_fivetran_history_mode(proposals):
     """A Fivetran history-mode table is one row per version of the deal, begun at
     ``_fivetran_start``; its ``created_date`` is the deal's, not the change's."""
-    proposal = propose(_raw_copy("salesforce", tmp_path), ".")
+    proposal = proposals("salesforce")
     assert proposal.table("opportunity_history").columns["changed_at"] == "_fivetran_start"
     # the deals' owner ids are hashed and the users' ids are not: map says so
     warning = proposal.table("opportunities").warnings["owner_id"]
@@ -150,11 +173,12 @@ def test_map_reads_fivetran_history_mode(tmp_path):
     assert "0% of its values" in "\n".join(proposal.summary())
 
 
-def test_map_reads_odoo_teams_salespeople_and_archived_deals(tmp_path):
+@proposing
+def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
     """Odoo's ``Sales Team`` (deals) and ``Sales Teams`` (users) are the region, a lead's
     ``Salesperson`` is its owner as a deal's is, and the archive flag ``Active`` (false on a
     lost deal, which keeps its last stage) is offered as the ``outcome``, as written."""
-    proposal = propose(_raw_copy("odoo", tmp_path), ".")
+    proposal = proposals("odoo")
     assert proposal.table("opportunities").columns["region"] == "Sales Team"
     assert proposal.table("reps").columns["region"] == "Sales Teams"
     assert proposal.table("leads").columns["owner_id"] == "Salesperson"
@@ -164,10 +188,11 @@ def test_map_reads_odoo_teams_salespeople_and_archived_deals(tmp_path):
     assert edited["tables"]["opportunities"]["outcome"] == {"column": "Active", "lost": "False"}
 
 
-def test_map_offers_no_archive_outcome_without_an_active_flag(tmp_path):
+@proposing
+def test_map_offers_no_archive_outcome_without_an_active_flag(proposals):
     """Only a true/false column named ``active`` is read as an archive flag."""
     for name in ("salesforce", "hubspot", "olist"):
-        proposal = propose(_raw_copy(name, tmp_path / name), ".")
+        proposal = proposals(name)
         assert proposal.archive is None and "archived" not in proposal.text
 
 
@@ -216,9 +241,13 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
 # -- the plans, once per export --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=EXPORTS)
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(name, marks=pytest.mark.xdist_group(f"real-{name}")) for name in EXPORTS],
+)
 def run(request, tmp_path_factory):
-    """Both plans for one export at its period, with the documented quarantine."""
+    """Both plans for one export at its period, with the documented quarantine (made once:
+    under pytest-xdist, the tests of one export run on one worker)."""
     name = request.param
     out = tmp_path_factory.mktemp(f"real-{name}")
     results = []
