@@ -37,6 +37,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del os.environ["SALESOPS_CACHE"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The cells of a notebook (nbval, ``notebooks/*.ipynb``) run in order in one kernel:
     under pytest-xdist (``--dist loadgroup``, see the Makefile) they form one group, which
