@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +54,22 @@ def source(shape: str) -> str:
     return str(CRM / shape / "source.yml")
 
 
+@pytest.fixture(scope="module")
+def loaded() -> Callable[[str], so.Tables]:
+    """Each shape's tables as ``so.load`` reads its whole source file, loaded once per
+    module (a worker's): the tests that take them only read them."""
+    made: dict[str, so.Tables] = {}
+
+    def load(shape: str) -> so.Tables:
+        if shape not in made:
+            made[shape] = so.load(source(shape))
+        return made[shape]
+
+    return load
+
+
 @pytest.mark.parametrize("shape", SHAPES)
-def test_map_proposes_the_edited_mapping(shape):
+def test_map_proposes_the_edited_mapping(shape, loaded):
     proposal = propose(EXPORT.get(shape, CRM / shape), ".")
     text, stages = proposal.text, proposal.stage_counts
     proposed = yaml.safe_load(text)
@@ -69,7 +84,7 @@ def test_map_proposes_the_edited_mapping(shape):
             assert proposed["tables"][table]["columns"][key] == expected, (table, key)
     # every canonical column is listed, mapped or marked missing
     assert "# region: missing (required)" in text or "region:" in text
-    assert stages and sum(stages.values()) == len(so.load(source(shape)).opportunities)
+    assert stages and sum(stages.values()) == len(loaded(shape).opportunities)
 
 
 def test_map_writes_a_source_file_and_lists_columns_and_stages(tmp_path, capsys):
@@ -156,8 +171,8 @@ def _raw(shape: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("window", ["2026-Q3", "2026"])
-def test_numbers_match_the_raw_export(shape, window):
-    tables = so.load(source(shape))
+def test_numbers_match_the_raw_export(shape, window, loaded):
+    tables = loaded(shape)
     stages = tables.stages
     raw = _raw(shape)
     period = so.Period.parse(window)
@@ -227,8 +242,8 @@ def test_derived_region_scopes_in_the_engine():
     assert set(east.opportunities["region"]) == {"East"}
 
 
-def test_defaults_are_applied_and_counted():
-    tables = so.load(source("hubspot"))
+def test_defaults_are_applied_and_counted(loaded):
+    tables = loaded("hubspot")
     raw = pd.read_csv(CRM / "hubspot" / "deals.csv")
     blank = raw["Close Date"].isna()
     count, rule = tables.filled["opportunities.close_date"]
@@ -238,8 +253,8 @@ def test_defaults_are_applied_and_counted():
         assert o.at[deal, "close_date"] == o.at[deal, "created_date"] + pd.Timedelta(days=90)
 
 
-def test_outcome_column_decides_won_and_lost():
-    tables = so.load(source("pipedrive"))
+def test_outcome_column_decides_won_and_lost(loaded):
+    tables = loaded("pipedrive")
     raw = pd.read_csv(CRM / "pipedrive" / "deals.csv").set_index("Deal - ID")
     stage = tables.opportunities.set_index("opportunity_id")["stage"]
     status = raw["Deal - Status"].rename(index=str)
@@ -249,8 +264,8 @@ def test_outcome_column_decides_won_and_lost():
     ).all()
 
 
-def test_source_stages_come_from_the_file_next_to_it():
-    tables = so.load(source("hubspot"))
+def test_source_stages_come_from_the_file_next_to_it(loaded):
+    tables = loaded("hubspot")
     assert tables.stages.names[0] == "Appointment Scheduled"
     by_stage = metrics_report.pipeline_by_stage(so.ReportContext.of(tables, "2026-10"))
     assert list(by_stage.index) == tables.stages.open_names
