@@ -32,17 +32,18 @@ report: $(DB)
 	$(BIN)/salesops run parameters/monthly.yml --period latest
 
 ## The whole test suite, after ruff and mypy (installs PostgreSQL's server binaries first if
-## they are missing), on a worker per core (pytest-xdist). A notebook's cells, and the tests
-## that share one expensive fixture, run on one worker (`--dist loadgroup`, tests/conftest.py).
+## they are missing), on a worker per core (pytest-xdist). A file's tests run on one worker,
+## in order (`--dist loadfile`): a notebook's cells (nbval) stay in one kernel, and a test
+## module's fixtures are made once.
 test: $(DB)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 ## The edit-test loop: every test but those that run notebooks, drive Chromium, start
 ## PostgreSQL or are slow (each slow one has a faster twin here), on a worker per core.
 test-fast: $(DB)
-	$(BIN)/python -m pytest tests -q -n auto --dist loadgroup \
+	$(BIN)/python -m pytest tests -q -n auto --dist loadfile \
 		-m "not notebook and not browser and not postgres and not slow"
 
 ## JupyterLab on notebooks/ with the project's kernel, for analysts.

@@ -37,16 +37,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del os.environ["SALESOPS_CACHE"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The cells of a notebook (nbval, ``notebooks/*.ipynb``) run in order in one kernel:
-    under pytest-xdist (``--dist loadgroup``, see the Makefile) they form one group, which
-    one worker runs in order."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"notebook-{item.path.name}"))
-
-
 @pytest.fixture(scope="session")
 def tiny_dir() -> Path:
     """A valid CRM export of 5 people and 10 deals whose numbers can be checked by hand."""

@@ -109,8 +109,9 @@ def _raw_copy(name: str, target: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def proposals(tmp_path_factory) -> Callable[[str], Proposal]:
-    """``salesops map``'s proposal for an export's own files, made once per module (a
-    worker's): several tests read the one proposal, and making it reads every column."""
+    """``salesops map``'s proposal for an export's own files, made once per module (the
+    suite runs a module on one worker, ``--dist loadfile``): several tests read the one
+    proposal, and making it reads every column."""
     made: dict[str, Proposal] = {}
 
     def proposal(name: str) -> Proposal:
@@ -121,12 +122,6 @@ def proposals(tmp_path_factory) -> Callable[[str], Proposal]:
     return proposal
 
 
-# The tests that read a proposal run on one worker (``--dist loadgroup``), which makes each
-# proposal once.
-proposing = pytest.mark.xdist_group("real-exports-proposals")
-
-
-@proposing
 @pytest.mark.parametrize("name", EXPORTS)
 def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, proposals):
     proposal = proposals(name)
@@ -146,7 +141,6 @@ def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, proposals)
     assert "licen" in readme.casefold() and "proposed.yml" in readme
 
 
-@proposing
 def test_map_finds_the_olist_columns_by_content(proposals):
     """Dates written DD-MM-YYYY (with or without a time), an id column of hashes, a lone
     date column named ``won_date``, a leads file with no known headers but ``origin``."""
@@ -161,7 +155,6 @@ def test_map_finds_the_olist_columns_by_content(proposals):
     }
 
 
-@proposing
 def test_map_reads_fivetran_history_mode(proposals):
     """A Fivetran history-mode table is one row per version of the deal, begun at
     ``_fivetran_start``; its ``created_date`` is the deal's, not the change's."""
@@ -173,7 +166,6 @@ def test_map_reads_fivetran_history_mode(proposals):
     assert "0% of its values" in "\n".join(proposal.summary())
 
 
-@proposing
 def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
     """Odoo's ``Sales Team`` (deals) and ``Sales Teams`` (users) are the region, a lead's
     ``Salesperson`` is its owner as a deal's is, and the archive flag ``Active`` (false on a
@@ -188,7 +180,6 @@ def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
     assert edited["tables"]["opportunities"]["outcome"] == {"column": "Active", "lost": "False"}
 
 
-@proposing
 def test_map_offers_no_archive_outcome_without_an_active_flag(proposals):
     """Only a true/false column named ``active`` is read as an archive flag."""
     for name in ("salesforce", "hubspot", "olist"):
@@ -241,13 +232,9 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
 # -- the plans, once per export --------------------------------------------------------------
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(name, marks=pytest.mark.xdist_group(f"real-{name}")) for name in EXPORTS],
-)
+@pytest.fixture(scope="module", params=EXPORTS)
 def run(request, tmp_path_factory):
-    """Both plans for one export at its period, with the documented quarantine (made once:
-    under pytest-xdist, the tests of one export run on one worker)."""
+    """Both plans for one export at its period, with the documented quarantine."""
     name = request.param
     out = tmp_path_factory.mktemp(f"real-{name}")
     results = []
