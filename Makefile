@@ -31,16 +31,20 @@ report: $(DB)
 	$(BIN)/salesops summary
 	$(BIN)/salesops run parameters/monthly.yml --period latest
 
-## The whole test suite, after ruff and mypy; installs PostgreSQL's server binaries first if they are missing.
+## The whole test suite, after ruff and mypy (installs PostgreSQL's server binaries first if
+## they are missing), on a worker per core (pytest-xdist). A file's tests run on one worker,
+## in order (`--dist loadfile`): a notebook's cells (nbval) stay in one kernel, and a test
+## module's fixtures are made once.
 test: $(DB)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
-## The edit-test loop: every test but those that run notebooks, drive Chromium or start
-## PostgreSQL, on a worker per core (pytest-xdist).
+## The edit-test loop: every test but those that run notebooks, drive Chromium, start
+## PostgreSQL or are slow (each slow one has a faster twin here), on a worker per core.
 test-fast: $(DB)
-	$(BIN)/python -m pytest tests -q -n auto -m "not notebook and not browser and not postgres"
+	$(BIN)/python -m pytest tests -q -n auto --dist loadfile \
+		-m "not notebook and not browser and not postgres and not slow"
 
 ## JupyterLab on notebooks/ with the project's kernel, for analysts.
 lab: $(DB)

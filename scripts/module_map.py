@@ -1,7 +1,7 @@
 """Write the module map of docs/architecture.md from each module's first docstring line.
 
 Usage: ``python scripts/module_map.py`` (rewrites the part between the two markers);
-``tests/test_architecture.py`` checks that the page is up to date.
+``tests/integration/test_architecture.py`` checks that the page is up to date.
 """
 
 from __future__ import annotations

@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
+import salesops as so
 from salesops import demo
 
-DATA = Path(__file__).parent / "data"
-TINY = DATA / "tiny"
+FIXTURES = Path(__file__).parent / "fixtures"  # the suite's test data
+TINY = FIXTURES / "tiny"
 CACHE = pytest.StashKey[str]()
 
 
@@ -76,7 +77,7 @@ def broken_copy(case: dict, target: Path) -> Path:
 
 
 def broken_cases() -> dict[str, dict]:
-    return yaml.safe_load((DATA / "broken" / "cases.yml").read_text())
+    return yaml.safe_load((FIXTURES / "broken" / "cases.yml").read_text())
 
 
 # The hostile-input corpus: every text value of the tiny CRM as a web form or a careless
@@ -269,6 +270,12 @@ def demo_db() -> Path:
     if not path.exists():
         demo.generate(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_db: Path):
+    """The demo database's tables, loaded once per session (a worker's, under xdist)."""
+    return so.load(demo_db)
 
 
 def execute(notebook: str, out: Path, **parameters) -> Path:

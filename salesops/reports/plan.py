@@ -34,7 +34,7 @@ METHODS = ("historical", "potential", "equal")
 @dataclass(frozen=True, kw_only=True)
 class PlanOptions:
     """The plan's options: what a planner states (``notebooks/planning.ipynb``'s
-    parameters cell says the same, ``tests/test_notebooks.py``).
+    parameters cell says the same, ``tests/integration/test_notebooks.py``).
 
     Parameters
     ----------

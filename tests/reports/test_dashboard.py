@@ -27,7 +27,6 @@ from salesops.reports.dashboard import ALL, Dashboard
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +186,7 @@ def tile(page, key: str) -> float:
 
 
 @pytest.mark.browser
-def test_the_dashboard_in_a_browser(server, browser, tables):
+def test_the_dashboard_in_a_browser(server, browser, tables, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
     page.goto(server)
     page.wait_for_selector(".kpi[data-kpi='bookings']", timeout=120_000)
@@ -207,8 +206,9 @@ def test_the_dashboard_in_a_browser(server, browser, tables):
     reps = {r.replace("\xa0", " ") for r in reps}  # the widget shows non-breaking spaces
     assert reps == {ALL, *in_region["name"]}  # the rep list follows the region
     page.wait_for_timeout(1500)  # let the charts land before the picture
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    # the picture goes to the test's temporary folder (pytest keeps the last three runs'),
+    # never into the checkout
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     page.close()
 
 

@@ -1,4 +1,5 @@
-"""The forecast report's sections on the tiny CRM, without papermill."""
+"""The forecast report's sections on the tiny CRM, without papermill; and the notebook,
+coherent with the forecast it shows."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import execute
 
 import salesops as so
+from salesops.analytics import forecast as fc
 from salesops.analytics import gaps
 from salesops.data.stages import Stages
 from salesops.reports import forecast, planning
@@ -38,7 +41,7 @@ def test_regions_with_too_little_priced_history_are_unknown_not_reconciled(compa
     """The tiny CRM's company has 3 priced months (July to September), East 2 and West 1:
     the company has a forecast, the regions have none of their own (docs/forecasting.md,
     rule 3), and the company's gap is not handed to either of them. The regions of the
-    demo add up to the company (tests/test_forecast.py)."""
+    demo add up to the company (tests/analytics/test_forecast.py)."""
     total, regions = forecast.forecasts(company)
     assert total.unknown is None and "do not add up to the total" in total.notes[-1]
     assert regions["East"].unknown.startswith("only 2 months of bookings with an amount")
@@ -183,8 +186,6 @@ def test_the_forecast_history_starts_at_the_first_close(unpriced):
 def test_a_region_without_a_won_deal_gets_an_unknown_forecast_not_a_crash(tiny_dir, tmp_path):
     """A new region whose one deal is still open: its report runs, and its forecast is
     unknown ("–", null in the summary) with the reason, where it raised a ValueError."""
-    from conftest import execute
-
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     with open(crm / "reps.csv", "a") as reps:
         reps.write("R9,Nina North,North,M1,rep,nina.north@example.com,2025-01-01,\n")
@@ -207,3 +208,28 @@ def test_a_region_without_a_won_deal_gets_an_unknown_forecast_not_a_crash(tiny_d
     )
     summary = json.loads(summary_path.read_text())
     assert "no deal of region North has been won" in json.dumps(summary)
+
+
+# -- the notebook ---------------------------------------------------------------------------------
+@pytest.mark.notebook
+@pytest.mark.parametrize("scope", ["company", "region:EMEA"])
+def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp_path):
+    summary = tmp_path / "forecast.json"
+    execute(
+        "forecast",
+        tmp_path / "out.ipynb",
+        source=str(demo_db),
+        period="2026-10",
+        scope=scope,
+        summary_path=str(summary),
+    )
+    data = json.loads(summary.read_text())
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
+    expected = company if scope == "company" else regions["EMEA"]
+    assert list(data["forecast"]) == list(expected.mean.index)
+    assert list(data["forecast"].values()) == pytest.approx(expected.mean.tolist(), rel=1e-6)
+    assert set(data["outlook"]) == {"2026-Q4", "2027-Q1"}
+    text = (tmp_path / "out.ipynb").read_text()
+    assert "Traceback" not in text and "image/png" in text

@@ -13,12 +13,9 @@ import pytest
 
 import salesops as so
 from salesops.analytics import gaps
-from salesops.data.stages import Stages
 from salesops.reports import metrics
 from salesops.reports.display import Missing
 from salesops.storage import json_text
-
-STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """A rep's review, section by section on the tiny CRM, without papermill: numbers worked
-by hand, and no frame that a section returns holds another rep."""
+by hand, and no frame that a section returns holds another rep; then every rep's and
+region's review run by `salesops run`, none naming another rep."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,13 +14,11 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops import cli
 from salesops.analytics import gaps
-from salesops.data.stages import Stages
 from salesops.reports import performance_review as review
 from salesops.reports.display import Missing
 from salesops.storage import json_text
-
-STAGES = Stages.read()  # parameters/stages.yml, the demo's
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +64,7 @@ def test_attainment_by_hand(alice):
 
 
 def test_the_statement_and_the_summary(alice):
-    assert review.statement(alice).payable == -200  # tests/test_runs.py works it out
+    assert review.statement(alice).payable == -200  # tests/batch/test_jobs.py works it out
     summary = review.summary(alice)
     assert summary["payable"] == -200 and summary["bookings"]["Year to date"] == 10_000
     assert summary["scope"] == "rep:R1"
@@ -122,3 +123,91 @@ def test_bookings_of_won_deals_without_amounts_are_unknown_in_tiles_and_summary(
     summary = json.loads(json_text(review.summary(ctx)))
     assert summary["bookings"]["Month"] is None and summary["attainment"]["Month"] is None
     assert summary["unknown"]["bookings.Month"] == reason
+
+
+def test_the_review_says_how_many_peers_it_compares_with(tiny_dir):
+    tables = so.load(tiny_dir)
+    nobody = pd.DataFrame({"rep_id": ["R9"], "name": ["Nina"], "region": ["East"], "role": "rep"})
+    tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
+    ctx = so.ReportContext.of(tables, "2026-09", "rep:R1", comp_plan="parameters/comp_plan.yml")
+    # East's sellers with deals in July to September are R1 and R2: R1 has one peer, and
+    # R9 (no deal) is none
+    assert review.peer_count(ctx) == 1 and review.member(ctx)
+    caption = review.comparison(ctx).attrs["view"].caption
+    assert caption.startswith("The last 3 months against 1 peer in East: the other sellers")
+    assert review.summary(ctx)["peers"] == 1
+
+
+# -- the notebooks, for every rep and every region, and privacy ----------------------------------
+@pytest.fixture(scope="module")
+def reviews(small_db, tmp_path_factory) -> tuple[Path, dict]:
+    """Every rep's review and every region's team review of a small demo CRM, via the runner."""
+    out = tmp_path_factory.mktemp("reviews")
+    plan = out / "plan.yml"
+    plan.write_text(
+        "formats: [html, ipynb]\nreports:\n"
+        "  - notebook: performance_review\n    scopes: ['rep:*']\n    reads: region\n"
+        "  - notebook: team_review\n    scopes: ['region:*']\n"
+    )
+    code = cli.main(
+        [
+            "run",
+            str(plan),
+            "--source",
+            str(small_db),
+            "--out",
+            str(out),
+            "--quiet",
+            "--period",
+            "latest",
+        ]
+    )
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert code == 0, [e["error"] for e in manifest["reports"] if e["status"] != "done"]
+    return folder, manifest
+
+
+@pytest.mark.notebook
+def test_every_rep_and_region_gets_a_review(reviews, small_db):
+    folder, manifest = reviews
+    with so.open_source(small_db) as src:
+        reps, regions = src.scopes("rep"), src.scopes("region")
+    done = {(e["report"], e["scope"]) for e in manifest["reports"] if e["status"] == "done"}
+    assert {("performance_review", f"rep:{r}") for r in reps} <= done
+    assert {("team_review", f"region:{r}") for r in regions} <= done
+    some = json.loads(next(folder.glob("rep-*/performance_review.json")).read_text())
+    assert set(some["attainment"]) == {"Month", "Quarter to date", "Year to date"}
+
+
+@pytest.mark.notebook
+def test_a_reps_review_never_names_another_rep(reviews, small_db):
+    folder, _ = reviews
+    people = so.load(small_db).reps
+    checked = 0
+    for path in sorted(folder.glob("rep-*/performance_review.*")):
+        if path.suffix not in (".html", ".ipynb"):
+            continue
+        own = path.parent.name.removeprefix("rep-")
+        text = path.read_text()
+        assert own in text
+        others = people[people["rep_id"] != own]
+        for rep_id, name in zip(others["rep_id"], others["name"], strict=True):
+            assert not re.search(rf"\b{re.escape(rep_id)}\b", text), f"{rep_id} in {path}"
+            assert name not in text, f"{name} in {path}"
+        checked += 1
+    assert checked == 2 * len(list(folder.glob("rep-*")))
+
+
+@pytest.mark.notebook
+def test_the_team_review_names_its_reps(reviews, small_db):
+    folder, _ = reviews
+    people = so.load(small_db).reps
+    region = next(folder.glob("region-*"))
+    text = (region / "team_review.html").read_text()
+    name = region.name.removeprefix("region-")
+    summary = json.loads((region / "team_review.json").read_text())
+    active = people[
+        (people["region"] == name) & (people["role"] == "rep") & people["end_date"].isna()
+    ]
+    assert summary["reps"] >= 1 and any(n in text for n in active["name"])

@@ -1,4 +1,5 @@
-"""The planning workbook's sections on the tiny CRM, without papermill."""
+"""The planning workbook's sections on the tiny CRM, without papermill; what the plan
+assumed and measured on an export without hire or end dates; and the notebook."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from analytics.test_planning import EXPORT, NO_DATES
+from conftest import execute
 
 import salesops as so
 from salesops.analytics import gaps
 from salesops.batch.plan import BatchPlan
+from salesops.data.model import Tables
 from salesops.reports import planning
 from salesops.reports.display import Missing
 from salesops.storage import json_text
@@ -71,7 +76,7 @@ def test_rebalancing_needs_accounts(tiny_dir, tmp_path):
 def _one_priced_month(target: Path) -> str:
     """The HubSpot shape where only October 2026's won deals have amounts: the rest of
     the won deals lost theirs. Returns its source file."""
-    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    crm = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
     folder = shutil.copytree(crm, target / "hubspot")
     deals = pd.read_csv(folder / "deals.csv")
     won = deals["Deal Stage"] == "Closed Won"
@@ -174,7 +179,7 @@ def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):
 def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
     """No open deal of the export has an amount: the plan's territory tables showed $0 of
     open pipeline for every seller and region."""
-    crm = Path(__file__).parents[1] / "data" / "exports" / "crm" / "hubspot"
+    crm = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
     folder = shutil.copytree(crm, tmp_path / "hubspot")
     deals = pd.read_csv(folder / "deals.csv")
     deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
@@ -215,3 +220,91 @@ def test_forecast_and_planning_notebooks_on_one_priced_month(tmp_path):
     assert summary["target"] is None and "only 1 month" in summary["unknown"]["target"]
     page = (tmp_path / "planning.ipynb").read_text()
     assert "Quota allocation needs a target, and the target starts from the forecast" in page
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("scope", ["company", "region:EMEA"])
+def test_planning_notebook_runs(scope, demo_db, tmp_path):
+    summary = tmp_path / "planning.json"
+    execute(
+        "planning",
+        tmp_path / "out.ipynb",
+        source=str(demo_db),
+        scope=scope,
+        summary_path=str(summary),
+        simulations=300,
+    )
+    data = json.loads(summary.read_text())
+    assert data["scope"] == scope and data["year"] == "2027"
+    assert set(data["quota_total"].values()) == {round(data["target"])}
+    assert data["gap"] == pytest.approx(data["target"] - data["capacity"])
+
+
+def export_context(reps: pd.DataFrame, absent: frozenset[str], growth: float):
+    """A planning context on :data:`EXPORT` seen on 31 December 2017."""
+    tables = Tables(
+        EXPORT.assign(forecast_category="closed"),
+        reps,
+        as_of=pd.Timestamp("2017-12-31"),
+        absent=absent,
+    )
+    return so.ReportContext.of(
+        tables, "2017-12", "company", options=planning.PlanOptions(growth=growth)
+    )
+
+
+def test_the_plan_says_what_it_assumed_and_warns_about_an_unreachable_target():
+    ctx = export_context(NO_DATES, frozenset({"reps.hire_date", "reps.end_date"}), growth=3.0)
+    caption = planning.capacity(ctx).attrs["view"].caption
+    assert caption.startswith("Bottom-up: 2 sellers who owned deals in the last 12 months")
+    assert (
+        "ramp assumed: linear to full productivity over 6 months (setting `ramp_months`), "
+        "because the source has no hire dates; today's sellers count as fully ramped" in caption
+    )
+    assert (
+        "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source "
+        "has no end dates" in caption
+    )
+    assert "0.0%" not in caption
+    # the target is four times the forecast (4,800): 9 hires for a team of 2 is no plan
+    shown = planning.hires(ctx)
+    view = shown.attrs["view"]
+    assert view.caption.startswith("Warning about the target, not a hiring plan")
+    assert (
+        shown.loc["Sellers", "value"] == 2
+        and shown.loc["Hires needed, starting in Q1", "value"] == 9
+    )
+    assert shown.loc["Capacity per seller", "value"] == pytest.approx(
+        200 * (0.98 ** np.arange(12)).sum()
+    )
+    summary = planning.summary(ctx)
+    assert summary["hiring"]["plan"] is False and summary["sellers"] == 2
+    assert summary["assumed"] == {
+        "ramp": "the source has no hire dates",
+        "attrition": "the source has no end dates",
+    }
+
+
+def test_the_plan_says_what_it_measured():
+    hired = NO_DATES.assign(hire_date=pd.to_datetime(["2015-01-01", "2017-02-01", None]))
+    ctx = export_context(hired, frozenset(), growth=0.1)
+    ramp, attrition = planning.assumptions(ctx)
+    assert ramp == "ramp measured from the hire dates of reps hired within the data"
+    assert attrition == "attrition 0.0% a month, measured from end dates over the last 3 years"
+
+
+def test_an_export_without_hire_or_end_dates_is_planned_on_stated_assumptions(tmp_path):
+    EXPORT.to_csv(tmp_path / "opportunities.csv", index=False)
+    NO_DATES.drop(columns=["hire_date", "end_date", "role"]).to_csv(
+        tmp_path / "reps.csv", index=False
+    )
+    ctx = planning.context(str(tmp_path), "company", "2017-12", simulations=50)
+    assert {"reps.hire_date", "reps.end_date"} <= ctx.tables.absent
+    ramp, attrition = planning.assumptions(ctx)
+    assert ramp.endswith(
+        "because the source has no hire dates; today's sellers count as fully ramped"
+    )
+    assert attrition == (
+        "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source has "
+        "no end dates"
+    )

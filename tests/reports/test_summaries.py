@@ -1,5 +1,5 @@
 """What every report says of the data's date and of the numbers it cannot know, on the
-export shapes of tests/data/exports/crm (issue 28): one as-of day in a report's heading,
+export shapes of tests/fixtures/exports/crm (issue 28): one as-of day in a report's heading,
 body and summary; no 0 for a number whose inputs are missing, and a reason for every
 null of a summary."""
 
@@ -15,7 +15,7 @@ import salesops as so
 from salesops.reports import forecast, metrics, performance_review, planning, team_review
 from salesops.storage import json_text
 
-CRM = Path(__file__).parents[1] / "data" / "exports" / "crm"
+CRM = Path(__file__).parents[1] / "fixtures" / "exports" / "crm"
 SHAPES = ["salesforce", "hubspot", "pipedrive", "zoho", "spreadsheet"]
 
 

@@ -71,7 +71,7 @@ def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
     alice = board.loc["Alice Able"]
     assert alice["bookings_qtd"] == 10_000  # O1, won 2026-08-15; O9 closes in October
     assert alice["win_rate"] == 0.5  # July to September: O1 won, O2 lost
-    assert alice["commission"] == -200  # September's true-up (tests/test_runs.py)
+    assert alice["commission"] == -200  # September's true-up (tests/batch/test_jobs.py)
     assert readable(board, board.attrs["view"].formats)[1]["Win rate"] == "pct"  # LABELS'
     html = so.show(board).to_html()
     assert "Alice Able" in html and "$10,000" in html and "50%" in html
@@ -109,3 +109,20 @@ def test_a_team_review_is_for_a_region(tiny_dir):
     ctx = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
     with pytest.raises(ValueError, match="for a region"):
         team_review.title(ctx)
+
+
+def test_the_team_reviews_capacity_sits_next_to_last_quarters_bookings(tiny_dir):
+    tables = so.load(tiny_dir)  # the whole company: the review keeps to East's deals
+    ctx = so.ReportContext.of(
+        tables, "2026-09", "region:East", comp_plan="parameters/comp_plan.yml"
+    )
+    cap = team_review.capacity(ctx)
+    # R1 is East's only seller still employed (R2 left in August); the data starts in July
+    # (R2's win on 31 July): R1 booked 10,000 in July to September, 3,333.33 a month
+    assert cap.name == "2026-Q4" and cap["headcount"] == 1
+    assert cap["productivity"] == pytest.approx(10_000 / 3)
+    assert cap["capacity"] == pytest.approx(10_000)
+    assert cap["booked_last_quarter"] == 10_000 + 8_000  # O1 and O4, not West's O5
+    caption = team_review.capacity_table(ctx).attrs["view"].caption
+    assert caption.startswith("Capacity for 2026-Q4: 1 seller who owned deals")
+    assert "booked last quarter: 2026-Q3" in caption

@@ -1,0 +1,84 @@
+"""Who sells and what they can book: sellers from the first close, capacity next to what the
+team just booked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from salesops.analytics import capacity
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+STAGES = Stages.read()
+
+
+def monthly_wins(rep: str, amount: float, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """One deal won by ``rep`` for ``amount`` in each of ``months``, created on 1 Jan 2017."""
+    return pd.DataFrame(
+        {
+            "owner_id": rep,
+            "stage": "Closed Won",
+            "amount": amount,
+            "close_date": months + pd.Timedelta(days=14),
+            "created_date": pd.Timestamp("2017-01-01"),
+        }
+    )
+
+
+def test_capacity_is_not_far_below_what_the_team_just_booked():
+    # The real export's pattern: deals from January, the first close in March, no hire
+    # dates, and a person on the reps file who never owned a deal. A books 100 and B 300
+    # every month from March to December 2017: 1,200 in 2017-Q4.
+    months = pd.date_range("2017-03-01", "2017-12-01", freq="MS")
+    opps = pd.concat([monthly_wins("A", 100.0, months), monthly_wins("B", 300.0, months)])
+    reps = pd.DataFrame(
+        {"rep_id": ["A", "B", "C"], "role": None, "hire_date": pd.NaT, "end_date": pd.NaT}
+    )
+    cap = capacity.quarter_capacity(
+        reps,
+        opps,
+        Period.parse("2018-Q1"),
+        pd.Timestamp("2017-12-31"),
+        stages=STAGES,
+        ramp_months=6,
+    )
+    # before: the median of 1,000/12, 3,000/12 and C's 0 (83.33) × 3 people × 3 months =
+    # 750, well under the 1,200 just booked. Now: C is not a seller, January and February
+    # are before the data, and productivity is the mean of 20 rep-months: 4,000 / 20 = 200.
+    assert cap["headcount"] == 2.0
+    assert cap["productivity"] == pytest.approx(200.0)
+    assert cap["capacity"] == pytest.approx(200.0 * 2 * 3)
+    assert cap["booked_last_quarter"] == pytest.approx(1200.0)
+
+
+def test_a_seller_owned_a_deal_and_the_data_starts_at_the_first_close():
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C", "D"],
+            "role": "rep",
+            "hire_date": pd.NaT,
+            "end_date": pd.to_datetime([None, None, None, "2017-01-31"]),
+        }
+    )
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A", "B", "D", "A"],
+            "stage": ["Proposal", "Closed Won", "Closed Won", "Closed Lost"],
+            "amount": [10.0, 50.0, 70.0, 5.0],
+            "created_date": pd.to_datetime(
+                ["2016-10-01", "2017-02-01", "2016-12-01", "2016-10-05"]
+            ),
+            "close_date": pd.to_datetime(["2018-03-31", "2017-06-10", "2017-01-20", "2017-03-02"]),
+        }
+    )
+    window = (pd.Timestamp("2017-04-01"), pd.Timestamp("2017-07-01"))
+    # A: an open deal; B: won in the window; C: no deal; D: left before the window
+    assert capacity.owners(opps, reps, window, STAGES)["rep_id"].tolist() == ["A", "B"]
+    # the first closed deal is D's, on 20 January 2017: the months before it are unknown
+    assert capacity.data_start(opps, STAGES) == pd.Timestamp("2017-01-01")
+    since = (pd.Timestamp("2016-10-01"), window[1])
+    history = capacity.rep_months(opps, reps.iloc[:2], since, STAGES)
+    months = [f"2017-{k:02d}" for k in range(1, 7)]
+    assert history["month"].astype(str).tolist() == months * 2
+    assert history["bookings"].tolist() == [0.0] * 6 + [0.0] * 5 + [50.0]

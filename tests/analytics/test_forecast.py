@@ -1,0 +1,385 @@
+"""Forecasting: accuracy measures, the forecast and its coherence across regions and reps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.analytics import forecast as fc
+from salesops.analytics import gaps
+from salesops.analytics import timeseries as ts
+from salesops.data.stages import Stages
+
+STAGES = Stages.read()
+MONTHS = pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m")
+
+
+def seasonal_series(seed: int = 0, months: int = 48, level: float = 100.0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    season = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
+    values = level * (1 + 0.01 * t) * season + rng.normal(0, 3, months)
+    return pd.Series(values, index=pd.period_range("2022-01", periods=months, freq="M"))
+
+
+# -- accuracy measures, by hand ----------------------------------------------------------------
+def test_mase_wape_bias_by_hand():
+    train = np.array([10.0, 12, 14, 16])  # naive errors 2, 2, 2 -> scale 2 (m=1: too short for 12)
+    actual, predicted = np.array([18.0, 20]), np.array([17.0, 23])
+    assert fc.mase(actual, predicted, train) == pytest.approx((1 + 3) / 2 / 2)
+    assert fc.wape(actual, predicted) == pytest.approx(4 / 38)
+    assert fc.bias(actual, predicted) == pytest.approx(2 / 38)
+    assert np.isnan(fc.wape(np.zeros(2), predicted))
+
+
+def test_mase_uses_the_seasonal_naive_scale():
+    train = np.r_[np.arange(12.0), np.arange(12.0) + 5]  # y_t - y_{t-12} = 5 everywhere
+    assert fc.mase(np.array([20.0]), np.array([10.0]), train, m=12) == pytest.approx(2.0)
+
+
+# -- the forecast -------------------------------------------------------------------------------
+def test_the_same_data_gives_the_same_forecast():
+    y = seasonal_series()
+    a, b = fc.forecast(y, 12), fc.forecast(y, 12)
+    pd.testing.assert_series_equal(a.mean, b.mean)
+    assert a.model == b.model and np.array_equal(a.sigma, b.sigma)
+
+
+def test_forecast_follows_a_clean_seasonal_series():
+    y = seasonal_series(months=60)
+    result = fc.forecast(y.iloc[:48], 12)
+    truth = y.iloc[48:].to_numpy()
+    assert list(result.mean.index) == [f"2026-{m:02d}" for m in range(1, 13)]
+    assert fc.mase(truth, result.mean.to_numpy(), y.iloc[:48].to_numpy()) < 1.0
+    assert result.seasonal and set(result.members.index) == {"ets", "arima", "theta"}
+    assert result.by_model.mean(axis=1).clip(lower=0).to_numpy() == pytest.approx(result.mean)
+
+
+def q4_peak(months: int, seed: int = 3) -> pd.Series:
+    """Bookings of about 100 a month, 250 in each December and 160 in November, noisy."""
+    rng = np.random.default_rng(seed)
+    index = pd.period_range("2023-11", periods=months, freq="M")
+    peak = {11: 160.0, 12: 250.0}
+    values = [peak.get(p.month, 100.0) * rng.lognormal(0, 0.08) for p in index]
+    return pd.Series(values, index=index)
+
+
+def test_a_36_month_series_with_a_q4_peak_gets_a_seasonal_forecast():
+    result = fc.forecast(q4_peak(36), 12)
+    assert result.seasonal and "seasonal models are used" in result.notes[0]
+    december, others = result.mean["2026-12"], result.mean.drop(["2026-11", "2026-12"])
+    assert december > 1.8 * others.mean()
+    assert result.mean["2026-11"] > 1.3 * others.mean()
+
+
+@pytest.mark.parametrize("months", [24, 25, 36])
+def test_two_to_three_years_get_a_seasonal_forecast_with_a_note(months):
+    result = fc.forecast(q4_peak(months), 12)
+    assert result.seasonal and result.notes and (result.mean > 0).all()
+    assert np.isfinite(result.sigma).all() and (np.diff(result.sigma) >= -1e-9).sum() > 6
+
+
+def test_a_series_without_a_yearly_pattern_is_not_forecast_seasonally():
+    rng = np.random.default_rng(5)
+    flat = pd.Series(100 + rng.normal(0, 10, 36), index=MONTHS[:36])
+    result = fc.forecast(flat, 12)
+    assert not result.seasonal and "not used" in result.notes[0]
+    assert ts.seasonal_strength(flat.to_numpy()) < ts.STRONG
+
+
+def test_theta_drifts_by_two_thirds_of_the_straight_lines_slope():
+    # y = 10 + t + noise: the theta member's forecast rises each month by (1 − 1/θ) of
+    # the least-squares slope, θ = 3 (the classical θ = 2 would take half of it)
+    t = np.arange(36.0)
+    y = 10 + t + np.random.default_rng(1).normal(0, 1, 36)
+    slope = np.polyfit(t, y, 1)[0]
+    member = ts.theta(y, False, 6)
+    assert np.diff(member.mean) == pytest.approx(np.full(5, slope * 2 / 3))
+    assert ts.THETA == 3.0
+
+
+def test_intervals_are_ordered_and_widen_with_the_horizon():
+    result = fc.forecast(seasonal_series(3), 18)
+    frame = result.frame()
+    assert (frame["lower_95"] <= frame["lower_80"]).all()
+    assert (frame["lower_80"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper_80"]).all()
+    assert (frame["upper_80"] <= frame["upper_95"]).all()
+    width = frame["upper_95"] - frame["lower_95"]
+    assert width.iloc[-1] > width.iloc[0]
+
+
+def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
+    y = seasonal_series()
+    result = fc.forecast(y, 12)
+    own = result.members["sigma_1"].mean() / np.sqrt(len(result.members))
+    spread = result.by_model.iloc[0].to_numpy()
+    s_1 = np.sqrt(own**2 + np.var(spread))
+    values = y.to_numpy()
+    d = np.mean(np.abs(values[12:] - values[:-12]))  # the in-sample seasonal naive error
+    # σ_1 = 0.771 · 1^0.15 · s_1^0.25 · d^0.75; 80%: ± 1.2816 σ; 95%: ± 2.27 σ (heavy tails)
+    assert result.sigma[0] == pytest.approx(0.771 * s_1**0.25 * d**0.75)
+    frame = result.frame()
+    first = frame.iloc[0]
+    assert first["upper_80"] - first["forecast"] == pytest.approx(1.2816 * result.sigma[0])
+    assert first["upper_95"] - first["forecast"] == pytest.approx(2.27 * result.sigma[0])
+    # a plain method keeps the normal quantiles
+    plain = fc.forecast(pd.Series([5.0, 7.0, 6.0, 8.0], index=MONTHS[:4]), 3)
+    assert plain.z == fc.Z
+
+
+def test_the_spread_blends_the_models_sigma_with_the_year_on_year_change_by_hand():
+    # two models, two steps: forecasts 10 and 14 (variance 4), σ 2 and 4 (mean 3)
+    means = np.array([[10.0, 10.0], [14.0, 14.0]])
+    sigmas = np.array([[2.0, 2.0], [4.0, 4.0]])
+    s = np.sqrt(3.0**2 / 2 + 4.0)  # √8.5: the σ of the mean of two, with their disagreement
+    # two years, the second 2 above the first each month: d = mean|y_t − y_{t−12}| = 2
+    y = np.r_[np.arange(12.0), np.arange(12.0) + 2]
+    sigma = fc.spread(means, sigmas, y)
+    assert sigma == pytest.approx(0.771 * np.array([1.0, 2**0.15]) * s**0.25 * 2.0**0.75)
+    # the same models on a series that moves 16 a year: 8^0.75 = 2.83 times as wide
+    assert fc.spread(means, sigmas, y * 8) == pytest.approx(sigma * 8**0.75)
+    # a series that repeats each year exactly (d = 0): the models' s_1 stands in for d
+    flat = np.tile(np.arange(12.0), 2)
+    assert fc.spread(means, sigmas, flat)[0] == pytest.approx(0.771 * s)
+
+
+@pytest.mark.parametrize(
+    ("values", "note"),
+    [
+        ([0.0] * 30, "every month so far is zero"),
+        ([5.0, 0.0, 7.0, 3.0, 0.0, 4.0, 6.0, 2.0, 5.0, 1.0], "too short to fit a model"),
+        ([float(v) for v in range(1, 19)], "too short to fit a model"),
+    ],
+    ids=["all zero", "ten months", "eighteen months"],
+)
+def test_short_and_zero_series_get_a_forecast_with_a_note(values, note):
+    result = fc.forecast(pd.Series(values, index=MONTHS[: len(values)]), 6)
+    assert len(result.mean) == 6 and (result.mean >= 0).all() and np.isfinite(result.sigma).all()
+    assert any(note in n for n in result.notes)
+
+
+def test_no_month_of_history_is_an_unknown_forecast_not_zero():
+    result = fc.forecast(pd.Series([], dtype=float), 6)
+    assert len(result.mean) == 6 and result.mean.isna().all() and result.notes == ["no history"]
+
+
+@pytest.mark.parametrize("priced", [1, 2])
+def test_one_or_two_priced_months_are_an_unknown_forecast_not_a_line(priced):
+    """A source where only one month has won deals with an amount got a 12-month forecast
+    (a flat line through that month, with a band from it): fewer than ``MIN_PRICED``
+    months of priced bookings make the forecast unknown, with the reason."""
+    values = [0.0] * 10 + ([5000.0] if priced == 1 else [4000.0, 0.0, 5000.0])
+    series = pd.Series(values, index=MONTHS[: len(values)])
+    result = fc.forecast(series, 12)
+    assert len(result.mean) == 12 and result.mean.isna().all() and result.model == "none"
+    months = ", ".join(series.index[series > 0].astype(str))
+    assert result.unknown == (
+        f"only {priced} month{'s' if priced > 1 else ''} of bookings with an amount "
+        f"({months}): a forecast needs at least 3, so it is unknown, not a line through "
+        f"{'it' if priced == 1 else 'them'}"
+    )
+    total = result.total(3)
+    assert gaps.why(total) and "at least 3" in gaps.why(total)  # not 0.0: NaN skipped by sum
+    # three priced months: the plain, labelled method with its wide band
+    three = fc.forecast(pd.Series([4000.0, 0.0, 5000.0, 4500.0], index=MONTHS[:4]), 12)
+    assert three.model == fc.PLAIN and three.unknown is None
+    assert three.total(3) == pytest.approx(3 * np.mean([4000.0, 0.0, 5000.0, 4500.0]))
+    # a rep hired last month: their forecast only sets their share of the region's
+    rep = fc.forecast(pd.Series([0.0, 4000.0], index=MONTHS[:2]), 6, min_priced=1)
+    assert rep.model == fc.PLAIN and "too short to fit a model" in rep.notes[-1]
+
+
+def test_an_unknown_region_is_not_reconciled_into_the_others():
+    """A region without enough priced months has no forecast of its own: sharing the
+    total's gap among the other regions would hand them its bookings."""
+    total = _fixed([100.0], [1.0])
+    none = fc.Forecast(
+        pd.Series(dtype=float),
+        pd.Series([np.nan], index=pd.Index(["2027-01"], name="month")),
+        np.array([np.nan]),
+        "none",
+        notes=["only 1 month of bookings with an amount"],
+    )
+    new_total, parts = fc.reconcile(total, {"a": _fixed([30.0], [1.0]), "b": none})
+    assert new_total.mean.iloc[0] == 100.0 and parts["a"].mean.iloc[0] == 30.0
+    assert parts["b"].unknown and "do not add up" in new_total.notes[-1]
+
+
+def test_company_and_regions_without_a_won_deal_has_no_regions_and_no_crash():
+    """It crashed with a broadcasting error (shapes (0,) and (12,)) when no deal was won."""
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2"],
+            "region": ["East", "West"],
+            "stage": [STAGES.lost_names[0], STAGES.open_names[0]],
+            "amount": [100.0, 200.0],
+            "created_date": pd.to_datetime(["2026-01-05", "2026-02-05"]),
+            "close_date": pd.to_datetime(["2026-03-10", "2026-12-01"]),
+        }
+    )
+    company, regions = fc.company_and_regions(deals, "2026-10", 12, stages=STAGES)
+    assert regions == {} and len(company.mean) == 12
+
+
+def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
+    values = [100.0, 120, 80, 110, 90, 130, 70, 100, 120, 80, 110, 90, 100, 120, 80, 110, 90, 130]
+    result = fc.forecast(pd.Series(values, index=MONTHS[:18]), 12)
+    assert result.model == fc.PLAIN and result.members.empty
+    last = np.array(values[-12:])
+    assert result.mean.to_numpy() == pytest.approx(np.full(12, last.mean()))
+    # σ_h = s·√h, s the last 12 months' standard deviation: the 80% band of the first
+    # month already holds about 80% of those months, and it widens from there
+    s = last.std(ddof=1)
+    assert result.sigma == pytest.approx(s * np.sqrt(np.arange(1, 13)))
+    frame = result.frame()
+    assert (frame["upper_95"] - frame["lower_95"]).is_monotonic_increasing
+    assert "too short to fit a model" in result.notes[-1] and "wide interval" in result.notes[-1]
+
+
+def test_leading_months_before_the_data_begins_are_left_out():
+    y = seasonal_series(months=48)
+    padded = pd.concat([pd.Series(0.0, index=pd.period_range("2020-01", periods=24, freq="M")), y])
+    assert fc.start(padded.to_numpy()) == 24
+    with_zeros, without = fc.forecast(padded, 12), fc.forecast(y, 12)
+    # the same forecast as the series without its leading zeros, and a note saying so
+    assert with_zeros.mean.to_numpy() == pytest.approx(without.mean.to_numpy())
+    assert with_zeros.model == without.model
+    assert "the first 24 months" in with_zeros.notes[0]
+    # a rep's partial first month (a tenth of a typical month) is left out too
+    assert fc.start(np.r_[0.0, 0.0, 5.0, 100.0, 120.0, 90.0]) == 3
+
+
+def test_a_few_zero_months_in_the_middle_do_not_blow_up_the_models():
+    y = q4_peak(48)
+    y.iloc[[20, 21, 30]] = 0.0  # a CRM outage: three months without bookings
+    result = fc.forecast(y, 12)
+    assert result.seasonal and np.isfinite(result.mean).all() and np.isfinite(result.sigma).all()
+    # no multiplicative form on a series with zeros, and a forecast in the range of the data
+    assert "M)" not in result.model and "log" not in result.model
+    assert result.mean.max() < 1.5 * y.max() and result.mean.min() > 0.3 * y[y > 0].min()
+    frame = result.frame()
+    assert (frame["upper_95"] < 5 * y.max()).all()
+
+
+def test_monthly_bookings_by_hand(tiny_dir):
+    tables = so.load(tiny_dir)
+    series = fc.monthly_bookings(tables.opportunities, "2026-09", stages=STAGES)
+    won = tables.opportunities[tables.opportunities["stage"] == "Closed Won"]
+    assert series.index[-1] == "2026-09"
+    assert series.sum() == pytest.approx(won.loc[won["close_date"] < "2026-10-01", "amount"].sum())
+    assert series["2026-08"] == pytest.approx(
+        won.loc[won["close_date"].dt.strftime("%Y-%m") == "2026-08", "amount"].sum()
+    )
+
+
+def test_monthly_bookings_start_at_the_first_close_not_the_first_creation(tiny_dir):
+    # tiny: deals created from 2026-03, the first close is O4 on 2026-07-31
+    opps = so.load(tiny_dir).opportunities
+    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    assert series.index.tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert series.tolist() == [8_000, 10_000, 50_000, 12_000]
+    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    assert by_region.index[0] == "2026-07" and by_region.sum().sum() == 80_000
+    # nothing closed yet: no month at all, not a run of zeros
+    open_only = opps[opps["stage"] == "Proposal"]
+    assert fc.monthly_bookings(open_only, "2026-10", stages=STAGES).empty
+
+
+def test_months_of_history_count_only_real_months():
+    # created from Oct 2016, first close Mar 2017, data to Dec 2017: 10 real months
+    created = pd.date_range("2016-10-05", periods=15, freq="MS") + pd.Timedelta(days=4)
+    close = pd.date_range("2017-03-01", periods=10, freq="MS") + pd.Timedelta(days=9)
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"D{i}" for i in range(25)],
+            "created_date": list(created) + list(close - pd.Timedelta(days=40)),
+            "close_date": [pd.NaT] * 15 + list(close),
+            "stage": ["Proposal"] * 15 + ["Closed Won"] * 10,
+            "amount": [np.nan] * 15 + [100.0 + 10 * i for i in range(10)],
+        }
+    )
+    series = fc.monthly_bookings(deals, "2017-12", stages=STAGES)
+    assert len(series) == 10 and series.index[0] == "2017-03"
+    notes = " ".join(fc.forecast(series, 3).notes)
+    assert "only 10 months of data" in notes and "left out" not in notes
+
+
+# -- coherence ----------------------------------------------------------------------------------
+def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
+    index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
+    return fc.Forecast(pd.Series(dtype=float), pd.Series(mean, index=index), np.array(sigma), "x")
+
+
+def test_reconcile_by_hand():
+    total = _fixed([100.0], [1.0])
+    parts = {"a": _fixed([30.0], [1.0]), "b": _fixed([50.0], [np.sqrt(2)])}
+    new_total, new = fc.reconcile(total, parts)
+    # gap 20 shared by variance: a gets 1/4, b 2/4; the total is their sum
+    assert new["a"].mean.iloc[0] == pytest.approx(35.0)
+    assert new["b"].mean.iloc[0] == pytest.approx(60.0)
+    assert new_total.mean.iloc[0] == pytest.approx(95.0)
+
+
+def test_split_by_hand():
+    shares = fc.split(
+        _fixed([90.0, 10.0], [1, 1]),
+        {"a": _fixed([10.0, 0], [1, 1]), "b": _fixed([20.0, 0], [1, 1])},
+    )
+    assert shares["a"].mean.tolist() == pytest.approx([30.0, 5.0])
+    assert shares["b"].mean.tolist() == pytest.approx([60.0, 5.0])
+
+
+def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
+    company, regions = fc.company_and_regions(
+        demo_tables.opportunities, "2026-10", 12, stages=STAGES
+    )
+    summed = sum(r.mean for r in regions.values())
+    assert np.abs(summed - company.mean).max() < 1e-6
+    emea = demo_tables.reps[demo_tables.reps["region"] == "EMEA"]
+    reps = fc.reps_of_region(
+        regions["EMEA"], demo_tables.opportunities, emea, "2026-10", stages=STAGES
+    )
+    assert reps and set(reps) <= set(emea["rep_id"])
+    assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
+    assert all((r.mean >= 0).all() for r in reps.values())
+
+    # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
+
+
+def test_an_empty_series_forecasts_the_months_after_its_last_one():
+    """No deal closed yet (the real HubSpot seed, data to 2020-12): the months ahead
+    follow the data's last month, not today's; their values are unknown (NaN)."""
+    empty = pd.Series(dtype=float, index=pd.Index([], dtype=object, name="month"))
+    f = fc.forecast(empty, 3, "2020-12")
+    assert list(f.mean.index) == ["2021-01", "2021-02", "2021-03"]
+    assert f.mean.isna().all()
+    regions = pd.DataFrame(index=pd.Index([], dtype=object, name="month"))
+    total, parts = fc.reconciled(regions, 3, "2020-12")
+    assert list(total.mean.index) == ["2021-01", "2021-02", "2021-03"] and parts == {}
+    assert fc.last_month("2020-Q4") == "2020-12"
+
+
+def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
+    """The real Olist export holds 841 won deals and no amount: its months are unknown
+    (NaN), not $0, and so is the forecast (not the 'zero' model), the company total and
+    a rep's productivity; a month with no won deal still books 0."""
+    from salesops.analytics import capacity
+
+    opps = so.load(tiny_dir).opportunities.copy()
+    august = (opps["stage"] == "Closed Won") & (
+        opps["close_date"].dt.strftime("%Y-%m") == "2026-08"
+    )
+    opps.loc[august, "amount"] = np.nan
+    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    assert np.isnan(series["2026-08"]) and series["2026-07"] == 8_000
+    f = fc.forecast(series, 3)
+    assert f.model == "none" and f.mean.isna().all()
+    assert "1 of 4 months have won deals without an amount" in f.notes[0]
+    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    total, _ = fc.reconciled(by_region, 3, "2026-10")
+    assert total.mean.isna().all()
+    assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
+    assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0

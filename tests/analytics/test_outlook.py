@@ -1,0 +1,244 @@
+"""The quarter outlook, by hand: the pipeline forecast, the run-rate and the
+forecast-category roll-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.analytics import gaps, outlook
+from salesops.analytics import probability as pr
+from salesops.data.stages import Stages
+
+STAGES = Stages.read()
+
+
+def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
+    deals = _deals()
+    open_ = deals["stage"].isin(STAGES.open_names)
+    blank = deals.assign(amount=deals["amount"].where(~open_))
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced_deals"]) == (2, 2)
+    assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
+    assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
+    cats = outlook.categories(blank, "2026-Q4", as_of, stages=STAGES)
+    assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
+    # one of two deals without an amount: the other is summed, the count says so
+    partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
+    q4 = outlook.pipeline_forecast(partly, "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400 * 0.75) and q4["unpriced_deals"] == 1
+
+
+def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_zero():
+    deals = _since_2025()
+    as_of = pd.Timestamp("2026-10-15")
+    share = outlook.in_quarter_share(None, deals, so.Period.parse("2026-Q4"), as_of, stages=STAGES)
+    assert np.isnan(share) and "no stage history" in gaps.why(share)
+    assert outlook.share_or_all(share) == 1.0 and outlook.share_or_all(0.8) == 0.8
+    # the weighted pipeline still counts due deals at full weight: 200 × 0.5 + 400 × 0.75
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["in_quarter_share"])
+    row = q4.copy()
+    row["time_series"] = 500.0
+    assert np.isnan(outlook.apart(row)["slippage"])  # unknown, not "nothing slips"
+    # an export without forecast categories: the roll-ups cannot tell commit from pipeline
+    bare = deals.assign(forecast_category=None)
+    cats = outlook.categories(bare, "2026-Q4", as_of, stages=STAGES)
+    assert cats["closed"] == 100.0
+    assert (
+        gaps.why(cats["commit"])
+        == "none of the 2 open deals due in 2026-Q4 has a forecast category"
+    )
+    assert cats[["best_case", "pipeline"]].isna().all()
+    # no deal due in the quarter: the roll-ups are the closed amount, a known figure
+    assert outlook.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
+        "closed": 0.0,
+        "commit": 0.0,
+        "best_case": 0.0,
+        "pipeline": 0.0,
+    }
+
+
+def test_won_deals_without_amounts_make_closed_and_expected_unknown():
+    deals = _since_2025()
+    won = deals["stage"] == STAGES.won
+    blank = deals.assign(amount=deals["amount"].where(~won))
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
+    assert np.isnan(q4["closed"]) and "has an amount" in gaps.why(q4["closed"])
+    assert gaps.why(q4["expected"]) == gaps.why(q4["closed"])
+
+
+# -- the quarter outlook, by hand -----------------------------------------------------------------
+def _deals() -> pd.DataFrame:
+    rows = [
+        # id, created, close, stage, amount, category
+        ("W1", "2026-07-05", "2026-10-10", "Closed Won", 100.0, "closed"),  # closed in Q4
+        ("W2", "2026-05-01", "2026-09-20", "Closed Won", 50.0, "closed"),  # Q3
+        ("P1", "2026-08-01", "2026-12-15", "Proposal", 200.0, "best_case"),  # due in Q4
+        ("N1", "2026-06-01", "2026-09-30", "Negotiation", 400.0, "commit"),  # overdue -> Q4
+        ("D1", "2026-10-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),  # Q1
+        ("R1", "2026-07-20", "2026-08-30", "Closed Won", 30.0, "closed"),  # Q3, created late in Q3
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "opportunity_id",
+            "created_date",
+            "close_date",
+            "stage",
+            "amount",
+            "forecast_category",
+        ],
+    )
+    for column in ("created_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+class FlatModel(pr.WinModel):
+    def __init__(self, p: dict[str, float]):
+        self.p = p
+
+    def predict(self, deals, at):
+        return deals["stage"].map(self.p)
+
+
+def _since_2025() -> pd.DataFrame:
+    """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
+    quarters before 2026-Q4 are all quarters the data speaks for."""
+    old = pd.DataFrame(
+        {
+            "opportunity_id": ["L0"],
+            "created_date": [pd.Timestamp("2025-04-01")],
+            "close_date": [pd.Timestamp("2025-06-10")],
+            "stage": ["Closed Lost"],
+            "amount": [70.0],
+            "forecast_category": ["omitted"],
+        }
+    )
+    return pd.concat([_deals(), old], ignore_index=True)
+
+
+def test_the_run_rate_needs_quarters_after_the_first_close():
+    # _deals: the first close is R1 on 2026-08-30; the four quarters before 2026-Q4 all
+    # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    as_of = pd.Timestamp("2026-10-15")
+    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, stages=STAGES)
+    assert "since they start (Aug 2026)" in gaps.why(rate)
+    q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
+
+
+def test_pipeline_forecast_by_hand():
+    deals = _since_2025()
+    as_of = pd.Timestamp("2026-10-15")
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    q4 = outlook.pipeline_forecast(deals, "2026-Q4", as_of, model, stages=STAGES)
+    assert q4["closed"] == 100.0
+    assert q4["weighted_pipeline"] == pytest.approx(200 * 0.5 + 400 * 0.75)  # no history: share 1
+    # run-rate: Q3..Q2 2026 and earlier, cut 15 days into each: R1 (created 07-20 > 07-15) in Q3
+    assert q4["run_rate"] == pytest.approx(30.0 / 4)
+    assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
+    q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, stages=STAGES)
+    assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
+
+
+def test_the_run_rate_is_seasonal_with_two_years_of_history():
+    # one deal a quarter, created after the matching cut and won inside it: a Q4 peak
+    won = {
+        "2024-Q4": 200.0, "2025-Q1": 50.0, "2025-Q2": 50.0, "2025-Q3": 50.0,
+        "2025-Q4": 300.0, "2026-Q1": 100.0, "2026-Q2": 100.0, "2026-Q3": 100.0,
+    }  # fmt: skip
+    starts = [so.Period.parse(q).start for q in won]
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"D{i}" for i in range(len(won))],
+            "stage": "Closed Won",
+            "amount": list(won.values()),
+            "created_date": [s + pd.Timedelta(days=4) for s in starts],
+            "close_date": [s + pd.Timedelta(days=30) for s in starts],
+        }
+    )
+    as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
+    assert not outlook.seasonal(
+        deals, as_of, stages=STAGES
+    )  # first deal 2024-10-05, after 2024-07-01
+    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
+    older = pd.DataFrame(
+        {
+            "opportunity_id": ["OLD"],
+            "stage": "Closed Lost",
+            "amount": [1.0],
+            "created_date": [pd.Timestamp("2024-01-02")],
+            "close_date": [pd.Timestamp("2024-02-01")],
+        }
+    )
+    deals = pd.concat([deals, older], ignore_index=True)
+    assert outlook.seasonal(deals, as_of, stages=STAGES)
+    growth = (100 * 3 + 300) / (50 * 3 + 200)
+    expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
+    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
+    # next quarter: the last two Q1s, whatever the position of the quarters in the basis
+    q1 = so.Period.parse("2027-Q1")
+    assert outlook.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
+        (100 + 50) / 2 * growth
+    )
+
+
+def test_categories_submitted_and_quota_by_hand():
+    deals = _deals()
+    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
+    assert cats.to_dict() == {
+        "closed": 100.0,
+        "commit": 500.0,
+        "best_case": 700.0,
+        "pipeline": 700.0,
+    }
+    subs = pd.DataFrame(
+        {
+            "owner_id": ["R1", "R1", "R1", "R2"],
+            "period": ["2026-10", "2026-10", "2026-11", "2026-10"],
+            "submitted_at": pd.to_datetime(
+                ["2026-10-01", "2026-10-09", "2026-11-02", "2026-10-03"]
+            ),
+            "category": ["commit"] * 4,
+            "amount": [10.0, 12.0, 20.0, 5.0],
+        }
+    )
+    sent = outlook.submitted(subs, "2026-Q4")
+    assert sent["commit"] == 12 + 20 + 5 and np.isnan(sent["best_case"])
+    quotas = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R1"],
+            "month": pd.to_datetime(["2026-10-01", "2027-01-01"]),
+            "amount": [7.0, 9.0],
+        }
+    )
+    assert outlook.quota(quotas, "2026-Q4") == 7.0 and np.isnan(outlook.quota(quotas, "2027-Q2"))
+
+
+def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
+    deals = _since_2025()  # bookings start in 2025: the run-rate has its four quarters
+    deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan  # an open deal, no amount
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    row = outlook.pipeline_forecast(
+        deals, "2026-Q4", pd.Timestamp("2026-10-15"), model, stages=STAGES
+    )
+    # due in Q4: P1 (no amount) and N1 (overdue); closed 100, weighted 400 × 0.75 = 300,
+    # run-rate 7.5
+    assert (row["open_deals"], row["unpriced_deals"]) == (2.0, 1.0)
+    assert row["expected"] == pytest.approx(407.5)
+    row["time_series"] = 1630.0
+    why = outlook.apart(row)
+    assert why["ratio"] == pytest.approx(0.25)
+    assert (why["unpriced"], why["open_deals"]) == (1.0, 2.0)
+    assert np.isnan(why["slippage"])  # no stage history: not measured, not "nothing slips"
+    assert why["run_rate"] == pytest.approx(7.5 / 407.5)

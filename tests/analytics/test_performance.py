@@ -1,0 +1,158 @@
+"""Performance: KPIs per rep, peer comparison, coaching flags, ramp and territory, checked
+by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import salesops as so
+from salesops.analytics import capacity
+from salesops.analytics import performance as perf
+from salesops.data.periods import Period
+from salesops.data.stages import Stages
+
+STAGES = Stages.read()
+SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
+
+
+def test_gini_by_hand():
+    assert perf.gini([5, 5, 5, 5]) == 0.0
+    # |x_i - x_j| over all ordered pairs of (0, 0, 0, 4): 6 pairs with 4 -> 24; 2 n² mean = 32
+    assert perf.gini([0, 0, 0, 4]) == pytest.approx(24 / 32)
+    assert perf.gini([1, 3]) == pytest.approx(4 / (2 * 4 * 2))
+    assert np.isnan(perf.gini([])) and np.isnan(perf.gini([0, 0]))
+
+
+def test_percentile_rank_by_hand():
+    peers = pd.Series([10.0, 20.0, 30.0, 40.0])
+    assert perf.percentile_rank(25, peers) == 50.0
+    assert perf.percentile_rank(30, peers) == pytest.approx((2 + 0.5) / 4 * 100)
+    assert perf.percentile_rank(5, peers, lower_is_better=True) == 100.0
+    assert np.isnan(perf.percentile_rank(5, pd.Series([np.nan])))
+
+
+def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
+    tables = so.load(tiny_dir)
+    window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
+    kpis = perf.rep_kpis(tables, window, ["R1", "R2", "R3"], STAGES, selling_kinds=SELLING)
+    opps = tables.opportunities
+    for rep in ("R1", "R2", "R3"):
+        won = opps[(opps["owner_id"] == rep) & (opps["stage"] == "Closed Won")]
+        won = won[(won["close_date"] >= window[0]) & (won["close_date"] < window[1])]
+        assert kpis.at[rep, "bookings"] == pytest.approx(won["amount"].sum())
+    comparison = perf.peer_comparison(kpis.loc["R1"], kpis.loc["R1"], kpis.drop(index="R1"))
+    row = comparison.loc["Bookings"]
+    assert row["peer_median"] == pytest.approx(kpis.loc[["R2", "R3"], "bookings"].median())
+    assert row["peers"] == 2
+    text = comparison.to_string()
+    assert "R2" not in text and "R3" not in text
+
+
+def test_coaching_flags_fire_with_their_numbers():
+    labels = {k: v.label for k, v in perf.KPIS.items()}
+    comparison = pd.DataFrame(
+        {"rep": np.nan, "peer_median": np.nan}, index=pd.Index(list(labels.values()))
+    )
+    comparison.loc[labels["response_hours"]] = [12.0, 3.0]
+    comparison.loc[labels["time_selling"]] = [0.30, 0.55]
+    comparison.loc[labels["coverage"]] = [1.2, 3.0]
+    conversion = pd.DataFrame(
+        {"rep": [0.50, 0.20], "peer_median": [0.55, 0.45]}, index=["Discovery", "Proposal"]
+    )
+    flags = perf.coaching_flags(comparison, conversion, bias=-0.4, stale=9).set_index("flag")
+    assert list(flags.index) == [
+        "Stage conversion below peers at Proposal",
+        "Slow lead response",
+        "Low time selling",
+        "Thin pipeline",
+        "Forecast bias: sandbagging",
+        "Stale deals",
+    ]
+    assert "20%" in flags.loc["Stage conversion below peers at Proposal", "evidence"]
+    assert "12.0 h" in flags.loc["Slow lead response", "evidence"]
+    quiet = comparison.copy()
+    quiet["rep"] = quiet["peer_median"]
+    assert perf.coaching_flags(quiet, conversion.iloc[:1], bias=0.1, stale=0).empty
+
+
+def test_ramp_and_capacity_by_hand():
+    assert perf.ramp_factor(3, 6) == 0.5 and perf.ramp_factor(9, 6) == 1.0
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C"],
+            "role": "rep",
+            "hire_date": pd.to_datetime(["2020-01-01", "2020-01-01", "2026-09-01"]),
+            "end_date": pd.NaT,
+        }
+    )
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A", "B"],
+            "stage": "Closed Won",
+            "amount": [120.0, 240.0],
+            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01"]),
+            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+        }
+    )
+    cap = capacity.quarter_capacity(
+        reps,
+        opps,
+        Period.parse("2026-Q4"),
+        pd.Timestamp("2026-09-30"),
+        stages=STAGES,
+        ramp_months=6,
+    )
+    # the data starts in March (the first close): A and B have 7 rep-months each, March to
+    # September, so productivity = (120 + 240) / 14 a month; C (hired 1 Sep, no deal yet)
+    # is in the team, 1, 2 and 3 months in at the quarter's months: 1/6 + 2/6 + 3/6 ≈ 1
+    months = [
+        perf.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
+        for d in ("2026-10-01", "2026-11-01", "2026-12-01")
+    ]
+    assert cap["productivity"] == pytest.approx(360.0 / 14)
+    assert cap["ramped_rep_months"] == pytest.approx(6 + sum(months))
+    assert cap["capacity"] == pytest.approx(360.0 / 14 * (6 + sum(months)))
+    assert (cap["headcount"], cap["ramping"]) == (3.0, 1.0)
+    assert cap["booked_last_quarter"] == 0.0  # nothing closed in 2026-Q3
+
+
+def test_territory_by_hand():
+    reps = pd.DataFrame({"rep_id": ["A", "B"], "role": "rep", "end_date": pd.NaT})
+    opps = pd.DataFrame(
+        {
+            "owner_id": ["A", "A", "A", "B"],
+            "account_id": ["X", "X", "Y", "Z"],
+            "stage": ["Proposal", "Closed Won", "Discovery", "Proposal"],
+            "amount": [10.0, 99.0, 30.0, 40.0],
+        }
+    )
+    terr = perf.territory(opps, reps, STAGES)
+    assert terr.loc["A"].tolist() == [2, 40.0] and terr.loc["B"].tolist() == [1, 40.0]
+    assert perf.inequality(terr)["open_pipeline"] == 0.0
+
+
+def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amount():
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R3"],
+            "hire_date": pd.NaT,
+            "end_date": pd.NaT,
+            "role": "rep",
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "B", "C", "D"],
+            "owner_id": ["R1", "R1", "R2", "R3"],
+            "account_id": ["X", "Y", "Z", "Z"],
+            "stage": ["Proposal", "Proposal", "Proposal", "Closed Won"],
+            "amount": [300.0, np.nan, np.nan, 50.0],
+        }
+    )
+    t = perf.territory(deals, reps, STAGES)
+    assert t.at["R1", "open_pipeline"] == 300.0  # B has no amount: left out
+    assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
+    assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero
+    assert t["accounts"].tolist() == [2, 1, 1]

@@ -1,0 +1,345 @@
+"""The data contracts, through the bad-input corpus in tests/fixtures/broken/cases.yml."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import TINY, broken_cases, broken_copy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesops import cli
+from salesops.data.catalog import PERIOD_COLUMN, Catalog
+from salesops.data.model import duplicated
+from salesops.data.sources import load
+from salesops.data.validation import coerce
+from salesops.errors import DataError
+
+CASES = broken_cases()
+
+
+def test_the_corpus_is_large_and_distinct():
+    assert len(CASES) >= 15
+    assert len({case["expect"] for case in CASES.values()}) == len(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_named_exactly(name, tmp_path, capsys):
+    folder = broken_copy(CASES[name], tmp_path / name)
+    code = cli.main(["validate", "--source", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert CASES[name]["expect"] in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_loading_runs_the_same_checks(name, tmp_path):
+    folder = broken_copy(CASES[name], tmp_path / name)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    assert CASES[name]["expect"] in str(info.value)
+
+
+def test_every_failure_is_reported_at_once(tmp_path):
+    folder = broken_copy(CASES["negative_amount"], tmp_path / "a")
+    frame = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame["opportunity_id"] == "O6", "stage"] = "Verbal Yes"
+    frame.loc[frame["opportunity_id"] == "O1", "owner_id"] = "R99"
+    frame.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    rules = {(f.column, f.rule.split(" (")[0]) for f in info.value.failures}
+    assert rules == {
+        ("amount", "must be >= 0"),
+        ("stage", "is not a configured stage"),
+        ("owner_id", "must refer to a rep in reps"),
+    }
+
+
+def test_examples_are_capped_at_five(tmp_path):
+    folder = broken_copy(CASES["negative_amount"], tmp_path / "a")
+    frame = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    frame["amount"] = "-1"
+    frame.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    (failure,) = info.value.failures
+    assert failure.count == 10 and len(failure.examples) == 5
+    assert "10 rows (e.g. O1, O2, O3, O4, O5)" in str(failure)
+
+
+def test_coerce_parses_types_and_keeps_missing_values_missing():
+    raw = pd.DataFrame(
+        {"rep_id": [1.0, 2.0], "month": ["2026-01-01", "2026-02-01"], "amount": ["10", None]}
+    )
+    frame, failures = coerce("quotas", raw)
+    assert failures == []
+    assert frame["rep_id"].tolist() == ["1", "2"]
+    assert frame["month"].dt.month.tolist() == [1, 2]
+    assert frame["amount"].iloc[0] == 10 and pd.isna(frame["amount"].iloc[1])
+
+
+def test_optional_columns_are_added_empty(tmp_path):
+    folder = broken_copy({"table": "opportunities", "drop_column": "segment"}, tmp_path / "a")
+    tables = load(folder)
+    assert tables.opportunities["segment"].isna().all()
+
+
+def test_optional_tables_may_be_absent(tmp_path):
+    folder = broken_copy({"drop_table": "leads"}, tmp_path / "a")
+    (folder / "activities.csv").unlink()
+    tables = load(folder)
+    assert tables.leads is None and tables.activities is None
+    assert len(tables.opportunities) == 10
+
+
+# -- tolerant loading: --on-invalid quarantine ----------------------------------------------
+
+
+def test_quarantine_sets_bad_rows_aside_with_their_reasons(tmp_path):
+    folder = broken_copy(CASES["negative_amount"], tmp_path / "a")
+    with pytest.raises(DataError):
+        load(folder)  # the default stays strict
+    tables = load(folder, on_invalid="quarantine")
+    aside = tables.set_aside["opportunities"]
+    assert list(aside["opportunity_id"]) == ["O2"]
+    assert list(aside["reason"]) == ["amount: must be >= 0"]
+    assert "O2" not in set(tables.opportunities["opportunity_id"])
+    assert len(tables.opportunities) == 9
+    # the deal's history refers to a deal no longer loaded: set aside too, said so
+    history = tables.set_aside["opportunity_history"]
+    assert set(history["opportunity_id"]) == {"O2"}
+    assert set(history["reason"]) == {"opportunity_id: must refer to a deal in opportunities"}
+
+
+def test_quarantine_still_refuses_a_broken_shape(tmp_path):
+    folder = broken_copy(CASES["missing_required_column"], tmp_path / "a")
+    with pytest.raises(DataError, match="required column is missing"):
+        load(folder, on_invalid="quarantine")
+
+
+def test_a_quarantine_that_would_set_every_deal_aside_is_refused(tiny_dir, tmp_path):
+    """On a real export whose deal owners matched no user, every deal was set aside, and
+    the run went on to publish empty reports with exit 0."""
+    folder = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(folder / "opportunities.csv")
+    deals["owner_id"] = "nobody"
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as refused:
+        load(folder, on_invalid="quarantine")
+    message = str(refused.value)
+    assert "every deal breaks a rule and would be set aside, leaving nothing to report" in message
+    assert "owner_id: must refer to a rep in reps" in message and "O1" in message
+
+
+def test_validate_writes_the_quarantine_files(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    shutil.copytree("parameters", home / "parameters")
+    monkeypatch.setenv("SALESOPS_HOME", str(home))
+    folder = broken_copy(CASES["unknown_stage"], tmp_path / "a")
+    code = cli.main(["validate", "--source", str(folder), "--on-invalid", "quarantine"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "1 set aside" in out.splitlines()[0] or "set aside" in out
+    written = home / "reports" / "2026-09" / "quarantine" / "opportunities.csv"
+    frame = pd.read_csv(written)
+    assert list(frame["opportunity_id"]) == ["O6"]
+    assert frame["reason"].iloc[0].startswith('stage "Verbal Yes" is not a configured stage')
+    # --out puts it elsewhere, as a run's --out does, and the project's reports/ gets nothing
+    elsewhere = tmp_path / "mine"
+    argv = ["validate", "--source", str(folder), "--on-invalid", "quarantine", "--out"]
+    assert cli.main([*argv, str(elsewhere)]) == 0
+    assert (elsewhere / "2026-09" / "quarantine" / "opportunities.csv").exists()
+    assert str(elsewhere) in capsys.readouterr().out
+
+
+def test_every_table_is_checked_in_one_pass(tmp_path):
+    """A required column missing from one table and bad rows in another: one run says both."""
+    folder = broken_copy(CASES["missing_required_column"], tmp_path / "a")
+    leads = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    leads.loc[0, "created_at"] = "not a date"
+    leads.to_csv(folder / "leads.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    said = str(info.value)
+    assert "opportunities.owner_id: required column is missing" in said
+    assert "leads.created_at: must be a date-time: 1 row" in said
+
+
+def test_a_missing_table_lists_the_files_found(tmp_path, capsys):
+    folder = broken_copy({"drop_table": "opportunities"}, tmp_path / "a")
+    assert cli.main(["validate", "--source", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        'opportunities.-: required table is missing: no file, sheet or table "opportunities"'
+        in (err)
+    )
+    assert (
+        "(found: activities.csv, forecast_submissions.csv, leads.csv, opportunity_history.csv"
+        in (err)
+    )
+    assert "has no dates" not in err
+
+
+def test_a_scope_in_the_wrong_case_is_found_and_an_unknown_one_listed(tiny_dir):
+    assert set(load(tiny_dir, scope="region:east").opportunities["region"]) == {"East"}
+    with pytest.raises(Exception, match="no region 'North'.*the regions are: East, West"):
+        load(tiny_dir, scope="region:North")
+
+
+def test_validate_warns_which_sections_an_absent_amount_empties(tmp_path, capsys):
+    folder = broken_copy({"table": "opportunities", "drop_column": "amount"}, tmp_path / "a")
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "no values in `opportunities.amount`: bookings, pipeline value, deal size" in out
+
+
+def test_a_deal_without_a_region_column_takes_its_owners(tmp_path):
+    folder = broken_copy({"table": "opportunities", "drop_column": "region"}, tmp_path / "a")
+    tables = load(folder)
+    home = tables.reps.set_index("rep_id")["region"]
+    assert (tables.opportunities["region"] == tables.opportunities["owner_id"].map(home)).all()
+    east = load(folder, scope="region:East").opportunities
+    assert set(east["owner_id"]) == set(home[home == "East"].index) & set(east["owner_id"])
+    assert len(east) == 5
+
+
+def test_duplicated_marks_every_repeated_value_as_pandas_does():
+    ids = pd.Series(["O1", "O2", "O1", None, "O3", None], dtype="str")
+    assert duplicated(ids).tolist() == [True, False, True, True, False, True]
+    assert not duplicated(pd.Series(["O1", None, "O2"], dtype="str")).any()
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab", max_size=3)), max_size=30))
+def test_duplicated_is_pandas_duplicated(values):
+    series = pd.Series(values, dtype="str")
+    pd.testing.assert_series_equal(duplicated(series), series.duplicated(keep=False))
+
+
+# -- hostile or odd values (issue 29) --------------------------------------------------------
+
+
+def edit(folder, table: str, changes: dict[str, dict[str, str]]):
+    """Set cells of ``folder``'s ``table``: {row id: {column: value}}."""
+    path = folder / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for row, values in changes.items():
+        for column, value in values.items():
+            frame.loc[frame.iloc[:, 0] == row, column] = value
+    frame.to_csv(path, index=False)
+
+
+def test_regions_and_rep_ids_with_surrounding_spaces_lose_no_deal(tmp_path, capsys):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O3": {"region": "East "}, "O9": {"region": " East"}})
+    edit(folder, "opportunities", {"O2": {"owner_id": "R1 "}})
+    edit(folder, "reps", {"R3": {"rep_id": " R3", "region": "West "}})
+    edit(folder, "quotas", {"R1": {"rep_id": " R1 "}})
+    east = load(folder, scope="region:East", period="2026-09").opportunities
+    # East by hand: O1 10,000 + O2 5,000 + O3 20,000 + O4 8,000 + O9 12,000
+    assert sorted(east["opportunity_id"]) == ["O1", "O2", "O3", "O4", "O9"]
+    assert east["amount"].sum() == 55_000
+    assert east.loc[east["stage"] == "Closed Won", "amount"].sum() == 30_000  # O1, O4, O9
+    alice = load(folder, scope="rep:R1")
+    assert sorted(alice.opportunities["opportunity_id"]) == ["O1", "O2", "O3", "O9"]
+    assert len(alice.quotas) == 4  # her quotas, written " R1 ", too
+    cara = load(folder, scope="rep:R3")
+    assert list(cara.reps["rep_id"]) == ["R3"] and list(cara.reps["region"]) == ["West"]
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    said = 'opportunities.region: 2 rows had surrounding spaces, trimmed at load: "East " as'
+    assert said in out
+    assert "opportunities.owner_id: 1 row had surrounding spaces" in out
+
+
+def test_values_that_differ_only_in_case_are_a_named_warning_with_row_counts(tmp_path, capsys):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O4": {"region": "east"}, "O9": {"region": "EAST "}})
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        'warning: opportunities.region: "EAST" (1 row) and "East" (3 rows) and "east" (1 row) '
+        "differ only in case: read as different regions"
+    ) in out
+
+
+def test_a_text_date_column_is_read_in_its_one_format(tmp_path):
+    """Day first, told by the days above 12: every date of the column read day first
+    (10/08/2026 is the 10th of August, not the 8th of October)."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    frame = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_at"])
+    frame["created_at"] = created.dt.strftime("%d/%m/%Y %H:%M")
+    frame.to_csv(folder / "leads.csv", index=False)
+    read = load(folder).leads.set_index("lead_id")["created_at"]
+    assert (read == created.set_axis(frame["lead_id"])).all()
+
+
+def test_the_as_of_day_of_dates_written_as_text_is_their_latest(tmp_path):
+    """Dates as DD/MM/YYYY text: the latest is not the greatest text ("31/07" > "10/10")."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    for table, column in PERIOD_COLUMN.items():
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y %H:%M")
+        frame.to_csv(folder / f"{table}.csv", index=False)
+    with Catalog(folder) as written, Catalog(TINY) as iso:
+        assert written.as_of() == iso.as_of() == pd.Timestamp("2026-10-10")
+
+
+def test_a_column_mixing_date_formats_is_an_error_naming_them(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "opportunities", {"O3": {"close_date": "11/30/2026"}})
+    edit(folder, "opportunities", {"O6": {"close_date": "31.10.2026"}})
+    with pytest.raises(DataError) as info:
+        load(folder)
+    assert (
+        "opportunities.close_date: must be written in the column's one date format, "
+        'YYYY-MM-DD (as 8 of its 10 values are), not as "11/30/2026", "31.10.2026": '
+        "2 rows (e.g. O3, O6)"
+    ) in str(info.value)
+
+
+def test_a_column_that_no_value_tells_day_from_month_is_ambiguous(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    frame = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_date"])
+    created = created.where(created.dt.day <= 12, created - pd.offsets.MonthBegin(0))
+    frame["created_date"] = created.dt.strftime("%m/%d/%Y")  # every day 12 or less
+    frame.to_csv(folder / "opportunities.csv", index=False)
+    with pytest.raises(DataError) as info:
+        load(folder)
+    assert (
+        "opportunities.created_date: is ambiguous: its dates read as DD/MM/YYYY and as "
+        'MM/DD/YYYY alike (e.g. "07/01/2026", "07/10/2026", "08/01/2026"); write them as '
+        "YYYY-MM-DD: 10 rows (e.g. O1, O2, O3, O4, O5)"
+    ) in str(info.value)
+
+
+def test_a_value_is_never_read_in_another_order_than_its_columns():
+    frame, failures = coerce(
+        "quotas",
+        pd.DataFrame(
+            {"rep_id": ["R1", "R1"], "month": ["13.05.2026", "05.13.2026"], "amount": [1, 2]}
+        ),
+    )
+    assert frame["month"].iloc[0] == pd.Timestamp("2026-05-13")
+    assert pd.isna(frame["month"].iloc[1])  # not guessed as the 13th of May
+    assert [str(f) for f in failures] == [
+        "quotas.month: must be a date (DD.MM.YYYY): 1 row (e.g. R1)"
+    ]
+
+
+def test_names_and_text_have_a_documented_length_limit(tmp_path):
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edit(folder, "reps", {"R3": {"name": "C" * 20_000}})
+    edit(folder, "opportunities", {"O5": {"product": "P" * 1_001}})
+    with pytest.raises(DataError) as info:
+        load(folder)
+    said = str(info.value)
+    assert "reps.name: must be at most 200 characters: 1 row (e.g. R3)" in said
+    assert "opportunities.product: must be at most 1,000 characters: 1 row (e.g. O5)" in said
+    assert "200 characters" in Path("docs/data-model.md").read_text()
