@@ -91,7 +91,11 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     """
     text = text.astype("str").str.strip().where(text.notna())
     text = text.where(text != "")
-    parsed = {fmt: _parse(text, fmt) for fmt in [*NUMERIC, WRITTEN]}
+    distinct = text.dropna().drop_duplicates()  # each value read once
+    parsed = {
+        fmt: _parse(distinct, fmt).set_axis(distinct).reindex(text).set_axis(text.index)
+        for fmt in [*NUMERIC, WRITTEN]
+    }
     counts = {fmt: int(values.notna().sum()) for fmt, values in parsed.items()}
     best = max(counts, key=lambda fmt: counts[fmt])
     none = pd.Series(False, index=text.index)
@@ -120,6 +124,8 @@ def _parse(text: pd.Series, fmt: str) -> pd.Series:
         iso = text.where(rows.fillna(False).astype(bool))
         kwargs: dict = {"format": "mixed"}
     else:
+        if not text.str.match(NUMERIC[fmt]).any():  # most formats match no value at all
+            return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         parts = text.str.extract(NUMERIC[fmt] + TIME)
         iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
         iso = iso + parts["time"].fillna("")
