@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -270,6 +271,40 @@ def demo_db() -> Path:
     if not path.exists():
         demo.generate(path)
     return path
+
+
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that ``make`` fills once for the whole test run: under pytest-xdist the
+    first worker to ask makes it while the others wait (an exclusive lock on a file
+    beside it), then every worker reads the same folder. Tests copy it before changing it."""
+    root = factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent  # the run's folder, which every worker's own folder is in
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_monthly(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's monthly plan (``parameters/monthly.yml``: 52 reports in HTML, PDF and
+    notebook form) run once for the whole test run, as ``make report`` runs it; the
+    period's folder, with its ``manifest.json``. Read only: copy it to change it."""
+    from salesops import cli
+
+    def make(out: Path) -> None:
+        args = ["run", "parameters/monthly.yml", "--period", "latest", "--out", str(out)]
+        assert cli.main([*args, "--source", str(demo_db), "--quiet"]) == 0
+
+    return next(
+        p for p in made_once(tmp_path_factory, "demo-monthly", make).iterdir() if p.is_dir()
+    )
 
 
 @pytest.fixture(scope="session")

@@ -311,36 +311,27 @@ def test_a_broken_delivery_section_is_named():
 
 
 @pytest.mark.notebook
-def test_no_demo_rep_ever_receives_another_reps_review(demo_db, tmp_path, mailbox):
+def test_no_demo_rep_ever_receives_another_reps_review(demo_db, demo_monthly, tmp_path, mailbox):
     """Every rep of the demo, and every manager with copies of their reps' reviews: each
     attachment's scope is the recipient's own (or a region they lead, or one of their
-    reps), and no message or attachment names or numbers anyone else."""
+    reps), and no message or attachment names or numbers anyone else. The reports are
+    the demo's monthly run (``make report``'s), delivered with copies to the managers."""
+    reports = tmp_path / "reports"
+    shutil.copytree(demo_monthly, reports / demo_monthly.name)
     plan_file = tmp_path / "plan.yml"
-    plan_file.write_text(
-        yaml.safe_dump(
-            {
-                "formats": ["pdf"],
-                "reports": [
-                    {"notebook": "team_review", "scopes": ["region:*"]},
-                    {"notebook": "performance_review", "scopes": ["rep:*"], "reads": "region"},
-                ],
-                "delivery": {**DELIVERY, "addresses": [], "copy_managers": True},
-            }
-        )
-    )
+    monthly = yaml.safe_load(Path("parameters/monthly.yml").read_text())
+    delivery = {**DELIVERY, "addresses": [], "copy_managers": True}
+    plan_file.write_text(yaml.safe_dump({**monthly, "delivery": delivery}))
     plan = BatchPlan.read(plan_file)
-    label, results = runner.run(
-        plan, tmp_path / "reports", RunOptions(source=str(demo_db), workers=2)
-    )
-    assert {r.status for r in results} == {"done"}
-    outcome = deliver(plan, tmp_path / "reports", label, smtp=mailbox.settings)
+    outcome = deliver(plan, reports, demo_monthly.name, smtp=mailbox.settings)
     assert outcome.ok and outcome.undeliverable == [] and outcome.not_ready == []
     import duckdb
 
     with duckdb.connect(str(demo_db), read_only=True) as con:
         reps = con.sql("SELECT rep_id, name, email, region, manager_id, end_date FROM reps").df()
     person = {row.email: row for row in reps.itertuples()}
-    reviews = [r for r in results if r.report == "performance_review"]
+    entries = json.loads((demo_monthly / "manifest.json").read_text())["reports"]
+    reviews = [e for e in entries if e["report"] == "performance_review"]
     rep_messages = 0
     for message in mailbox.messages:
         me = person[message["To"].addresses[0].addr_spec]
