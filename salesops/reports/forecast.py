@@ -21,7 +21,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook, probability
+from salesops.analytics import gaps, outlook, probability, reconciliation
 from salesops.analytics.backtest import Backtest
 from salesops.data.model import Tables
 from salesops.data.periods import Period
@@ -150,7 +150,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = forecasts(ctx)
     if ctx.scope.level == "company":
         return company
-    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
+    return reconciliation.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
 
 
 @per_context

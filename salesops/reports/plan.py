@@ -18,7 +18,7 @@ import pandas as pd
 
 from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps
+from salesops.analytics import gaps, reconciliation
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import Target, plan_target
 from salesops.data.periods import Period
@@ -144,7 +144,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
     if ctx.scope.level == "company":
         return company
-    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon)
+    return reconciliation.of_region(regions, str(ctx.scope.value), ctx.period, horizon)
 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
