@@ -22,7 +22,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from salesops.analytics import efficiency as eff
-from salesops.analytics import gaps
+from salesops.analytics import gaps, precision
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.data import coverage
@@ -424,11 +424,11 @@ def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     subs = ctx.tables.forecast_submissions
     assert subs is not None  # the section needs the table
     labels = {p.label for p in ctx.period.trailing_months(months)}
-    prec = m.forecast_precision(
+    prec = pr.forecast_precision(
         subs[subs["period"].isin(labels)], ctx.tables.opportunities, stages=ctx.stages
     )
-    by_period = m.precision_summary(prec, by="period")
-    by_period.loc["All"] = m.precision_summary(prec)
+    by_period = pr.precision_summary(prec, by="period")
+    by_period.loc["All"] = pr.precision_summary(prec)
     caption = "Commit forecast precision (bias > 0: over-forecast, < 0: sandbagged)"
     return viewed(by_period, View(PRECISION_FORMATS, caption))
 

@@ -21,7 +21,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import compensation as comp
-from salesops.analytics import gaps
+from salesops.analytics import gaps, precision
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics import pipeline as pl
@@ -363,7 +363,7 @@ def submissions(ctx: ReportContext) -> pd.DataFrame | None:
         return None
     labels = {p.label for p in ctx.period.trailing_months(6)}
     chosen = subs[subs["period"].isin(labels)]
-    return m.forecast_precision(chosen, deals(ctx), stages=ctx.stages)
+    return pr.forecast_precision(chosen, deals(ctx), stages=ctx.stages)
 
 
 @section("Forecast precision")
@@ -375,7 +375,7 @@ def forecast_precision(ctx: ReportContext) -> pd.DataFrame:
     if prec is None:
         empty = pd.DataFrame(columns=columns).rename_axis("period")
         return viewed(empty, View(empty="You submitted no forecast in the last 6 months."))
-    summary = m.precision_summary(prec)
+    summary = pr.precision_summary(prec)
     caption = (
         f"Your commit forecasts · WAPE {fmt.pct(summary['wape'])}, "
         f"bias {fmt.change(summary['bias'])} (> 0: over-forecast)"
@@ -430,7 +430,7 @@ def coaching(ctx: ReportContext) -> pd.DataFrame:
         # the first stage has no stage before it
         conversion = pd.DataFrame({"rep": mine, "peer_median": medians}).iloc[1:]
     prec = submissions(ctx)
-    bias = float(m.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
+    bias = float(pr.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
     flags = perf.coaching_flags(peer_comparison(ctx), conversion, bias, len(stale(ctx)))
     view = View({}, "Coaching flags", empty="No coaching flags this month.")
     return viewed(flags.set_index("flag"), view)
