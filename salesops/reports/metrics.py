@@ -22,9 +22,10 @@ import pandas as pd
 from IPython.display import HTML
 
 from salesops.analytics import efficiency as eff
-from salesops.analytics import gaps, precision
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
+from salesops.analytics import precision as pr
 from salesops.data import coverage
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt

@@ -21,10 +21,11 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import compensation as comp
-from salesops.analytics import gaps, precision
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics import pipeline as pl
+from salesops.analytics import precision as pr
 from salesops.analytics.capacity import owners
 from salesops.analytics.peers import COHORT_MONTHS, KPI_MONTHS, Peers
 from salesops.data import coverage
