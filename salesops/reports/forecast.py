@@ -1,6 +1,7 @@
 """The bookings forecast report (``notebooks/forecast.ipynb``): the monthly forecast with
-its intervals, the models and their backtest, the quarter outlook from the pipeline, the
-deals that matter most and how accurate past forecasts were.
+its intervals, the quarter outlook from the pipeline, the deals that matter most and the
+breakdown by region; the models, their backtest and how accurate past forecasts were are
+in :mod:`salesops.reports.evidence`.
 
 A region's forecast is the reconciled one, so that the regions always add up to the
 company, and its deals' win probabilities are calibrated on the whole company's history:
@@ -22,7 +23,6 @@ from IPython.display import HTML, Markdown
 from salesops import markup
 from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, outlook, probability, reconciliation
-from salesops.analytics.backtest import Backtest
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
@@ -51,16 +51,6 @@ OUTLOOK_FORMATS = dict.fromkeys(
     "unpriced_deals": "number",
     "in_quarter_share": "pct",
 }
-
-
-FAMILY_LABELS = {
-    "forecast": "Forecast (mean of three)",
-    "ets": "Exponential smoothing",
-    "arima": "ARIMA",
-    "theta": "Theta",
-    "seasonal naive": "Seasonal naive",
-}
-MEMBER_LABELS = {"form": "Form", "sigma_1": "Standard error, one month ahead"}
 
 
 OUTLOOK_LABELS = {
@@ -207,46 +197,6 @@ def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     return viewed(f.frame(), view)
 
 
-@per_context
-def evidence(ctx: ReportContext) -> Backtest:
-    """The forecast rule replayed from past month-ends on the scope's own series (kept on
-    disk under the series' content hash, like the forecast)."""
-    history, ahead = forecast(ctx).history, horizon(ctx)
-    return shared.backtest(history, ahead)
-
-
-@section("Models")
-def models(ctx: ReportContext) -> tuple[Any, ...]:
-    """The fitted model families, and how the rule did from past month-ends against each
-    family alone and seasonal naive."""
-    f = forecast(ctx)
-    if f.members.empty:
-        return (Markdown(f"*No model was fitted: {f.model}.*"),)
-    ahead = f"Next {horizon(ctx)} months"
-    members = f.members.rename(index=FAMILY_LABELS, columns=MEMBER_LABELS | {"total": ahead})
-    fitted = viewed(
-        members.rename_axis(None),
-        View(
-            {ahead: "money", MEMBER_LABELS["sigma_1"]: "money"},
-            "The forecast is the mean of these models, each in the form its information "
-            "criterion chose on the whole history",
-        ),
-    )
-    past = evidence(ctx)
-    if past.table.empty:
-        return (fitted, Markdown("*Under three years of history: too short for a backtest.*"))
-    share = past.coverage
-    caption = (
-        f"Backtest from {len(past.past['origin'].unique())} past month-ends "
-        "(lower MASE and WAPE are better; bias > 0 over-forecasts). Share of actuals "
-        f"inside the intervals: 80% → {fmt.pct(share.get(80))}, "
-        f"95% → {fmt.pct(share.get(95))}"
-    )
-    scores = past.table.rename(index=FAMILY_LABELS, columns=str.upper).rename_axis(None)
-    formats = {"MASE": "decimal", "WAPE": "pct", "BIAS": "change"}
-    return fitted, viewed(scores, View(formats, caption))
-
-
 def quarters(ctx: ReportContext) -> list[Period]:
     """The current quarter (holding the day after the period) and the next one."""
     current = ctx.period_of(ctx.as_of + pd.Timedelta(days=1)).quarter()
@@ -367,54 +317,6 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
         caption += f" (win probability: each stage's default, as {why})"
         frame = frame.drop(columns="calibrated")
     return viewed(frame, View(caption=caption))
-
-
-@section("Accuracy")
-def accuracy(ctx: ReportContext) -> pd.DataFrame:
-    """The forecast's past predictions against what was booked, per backtest origin."""
-    past = evidence(ctx)
-    formats = {"forecast": "money", "actual": "money", "error": "change"}
-    if past.past.empty:
-        return viewed(pd.DataFrame(), View(empty="Too little history to show past forecasts."))
-    grouped = past.past.groupby("origin").agg(
-        months=("month", lambda m: f"{m.iloc[0]} – {m.iloc[-1]}"),
-        forecast=("forecast", "sum"),
-        actual=("actual", "sum"),
-    )
-    actual = grouped["actual"].where(grouped["actual"] > 0)
-    grouped["error"] = (grouped["forecast"] - grouped["actual"]) / actual
-    chosen = past.table.loc["forecast"]
-    caption = (
-        "Forecasts made at past month-ends against actual bookings · "
-        f"MASE {chosen['mase']:.2f}, WAPE {fmt.pct(chosen['wape'])}, "
-        f"bias {fmt.change(chosen['bias'])}"
-    )
-    return viewed(grouped.rename_axis("made after"), View(formats, caption))
-
-
-@section("Win-probability calibration")
-def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Brier scores of the three win-probability estimates, and the calibrated estimate's
-    reliability table, out of time, on the whole company's deals."""
-    calibration = company(ctx).calibration
-    assert calibration is not None  # the section needs the stage history, which it is made of
-    scores, tables = calibration
-    return (
-        viewed(
-            scores,
-            View(
-                {"brier": "decimal", "deals": "number"},
-                "Win probability: Brier score on the last 12 months (lower is better)",
-            ),
-        ),
-        viewed(
-            tables["calibrated"],
-            View(
-                {"deals": "number", "predicted": "pct", "observed": "pct"},
-                "Calibrated win probability: predicted against observed",
-            ),
-        ),
-    )
 
 
 @section("Breakdown")
