@@ -145,7 +145,7 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
 
     booked, piped = starts(ctx)
     rows = {
-        "Bookings": (lambda p: _bookings(ctx, p), "money", booked),
+        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money", booked),
         "Quota attainment": (attainment, "pct", booked),
         "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct", booked),
         "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money", booked),
@@ -214,11 +214,6 @@ def unpriced_wins(ctx: ReportContext) -> str:
     :func:`salesops.analytics.gaps.left_out`)."""
     won = m.won_in(ctx.tables.opportunities, ctx.period, ctx.stages)
     return gaps.left_out(won["amount"].isna().sum(), len(won), f"deals won in {ctx.period.label}")
-
-
-def _bookings(ctx: ReportContext, period: Period) -> float:
-    """Bookings of ``period`` (unknown, not $0, when deals were won and none has an amount)."""
-    return m.bookings(ctx.tables.opportunities, period, stages=ctx.stages)
 
 
 def _moved(row: pd.Series, against: str) -> tuple[float, str]:
