@@ -67,16 +67,15 @@ def models(ctx: ReportContext) -> tuple[Any, ...]:
         f"inside the intervals: 80% → {fmt.pct(share.get(80))}, "
         f"95% → {fmt.pct(share.get(95))}"
     )
-    scores = past.table.rename(index=FAMILY_LABELS, columns=str.upper).rename_axis(None)
-    formats = {"MASE": "decimal", "WAPE": "pct", "BIAS": "change"}
-    return fitted, viewed(scores, View(formats, caption))
+    scores = past.table.rename(index=FAMILY_LABELS).rename_axis(None)  # labels: LABELS
+    return fitted, viewed(scores, View({}, caption))
 
 
 @section("Accuracy")
 def accuracy(ctx: ReportContext) -> pd.DataFrame:
     """The forecast's past predictions against what was booked, per backtest origin."""
     past = evidence(ctx)
-    formats = {"forecast": "money", "actual": "money", "error": "change"}
+    formats = {"error": "change"}
     if past.past.empty:
         return viewed(pd.DataFrame(), View(empty="Too little history to show past forecasts."))
     grouped = past.past.groupby("origin").agg(
@@ -106,14 +105,14 @@ def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         viewed(
             scores,
             View(
-                {"brier": "decimal", "deals": "number"},
+                {"brier": "decimal"},
                 "Win probability: Brier score on the last 12 months (lower is better)",
             ),
         ),
         viewed(
             tables["calibrated"],
             View(
-                {"deals": "number", "predicted": "pct", "observed": "pct"},
+                {"predicted": "pct", "observed": "pct"},
                 "Calibrated win probability: predicted against observed",
             ),
         ),

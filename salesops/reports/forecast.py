@@ -26,32 +26,9 @@ from salesops.analytics import gaps, outlook, probability, reconciliation
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
-from salesops.reports import plots, shared
+from salesops.reports import labels, plots, shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
-
-OUTLOOK_FORMATS = dict.fromkeys(
-    [
-        "closed",
-        "weighted_pipeline",
-        "run_rate",
-        "expected",
-        "time_series",
-        "quota",
-        "commit",
-        "best_case",
-        "pipeline",
-        "submitted_commit",
-        "submitted_best_case",
-    ],
-    "money",
-) | {
-    "expected_attainment": "pct",
-    "open_deals": "number",
-    "unpriced_deals": "number",
-    "in_quarter_share": "pct",
-}
-
 
 OUTLOOK_LABELS = {
     "closed": "Closed to date",
@@ -70,6 +47,17 @@ OUTLOOK_LABELS = {
     "submitted_commit": "Submitted commit (reps)",
     "submitted_best_case": "Submitted best case (reps)",
 }
+# each row's kind: LABELS' for expected and quota, these for the outlook's own rows
+OUTLOOK_FORMATS = labels.kinds(
+    OUTLOOK_LABELS,
+    dict.fromkeys(
+        ["closed", "weighted_pipeline", "run_rate", "time_series", "commit", "best_case"],
+        "money",
+    )
+    | dict.fromkeys(["pipeline", "submitted_commit", "submitted_best_case"], "money")
+    | {"expected_attainment": "pct", "in_quarter_share": "pct"}
+    | {"open_deals": "number", "unpriced_deals": "number"},
+)
 INTERVALS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
@@ -190,7 +178,7 @@ def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     chart_title = f"{ctx.who}: monthly bookings and the {horizon(ctx)}-month forecast"
     history = f.history.iloc[-months:]
     view = View(
-        {"forecast": "money"},  # the intervals are money in LABELS
+        {},  # the forecast and its intervals are money in LABELS
         f"Model: {f.model}",
         lambda frame: plots.forecast(history, frame, chart_title),
     )
@@ -342,10 +330,9 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
             },
             dtype=object,
         )
-    formats = {"last_12_months": "money", "next_quarter": "money", ahead: "money"}
     caption = "Per-region forecast, reconciled so that the regions add up to the company"
     frame = pd.DataFrame(rows).T.rename_axis("region")
-    return viewed(frame, View(formats | {"growth": "change"}, caption))
+    return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 
 
 def _last_year(f: fc.Forecast) -> float:

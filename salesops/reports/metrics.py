@@ -77,7 +77,6 @@ LEAD_FORMATS = {
 }
 PRECISION_FORMATS = {
     "forecasts": "number",
-    "accuracy": "pct",
 }
 
 
@@ -350,7 +349,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
     share = m.time_selling(acts, ctx.period, selling_kinds=kinds)
     caption = f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
-    return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
+    return viewed(mix, View({}, caption))
 
 
 @section("Forecast precision")

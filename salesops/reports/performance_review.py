@@ -240,7 +240,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """The rep's activity mix in the last 3 months."""
     mix = m.activity_mix(own(ctx, "activities"), ctx.period.window(3))
-    return viewed(mix, View({"minutes": "number", "share": "pct"}, "Activity mix, last 3 months"))
+    return viewed(mix, View({}, "Activity mix, last 3 months"))
 
 
 @per_context
@@ -265,16 +265,15 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
         f"Payable for {ctx.period.label}: {ctx.money(st.payable)} "
         f"= commission {ctx.money(st.commission)} + true-up {ctx.money(st.true_up)}"
     )
-    months = {"commission": "money"}
     return (
         viewed(
             tiers,
             View(
-                {"rate": "pct", "commission": "money"},
+                {"rate": "pct"},
                 f"Commission for {ctx.period.label} by tier",
             ),
         ),
-        viewed(st.months.copy(), View(months, caption)),
+        viewed(st.months.copy(), View({}, caption)),
     )
 
 

@@ -39,8 +39,7 @@ def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
         caption = f"Open pipeline by stage {ctx.exported}"
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
-    formats = {"deals": "number", "weighted": "money"}
-    return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))
+    return viewed(frame, View({}, caption, lambda f: plots.pipeline_by_stage(f, caption)))
 
 
 def waterfall_window(ctx: ReportContext) -> Period:
@@ -55,8 +54,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     history = ctx.tables.opportunity_history
     frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
     caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
-    formats = {"deals": "number"}
-    return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
+    return viewed(frame, View({}, caption, lambda f: plots.waterfall(f["amount"], caption)))
 
 
 @section("Stage conversion")

@@ -96,9 +96,8 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
     best = best.assign(close_date=best["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
-    formats = {"deals": "number", "weighted": "money"}
     return (
-        viewed(full.drop(columns="unpriced"), View(formats, caption)),
+        viewed(full.drop(columns="unpriced"), View({}, caption)),
         viewed(
             best[columns].set_index("opportunity_id"),
             View(caption=f"Top {top} open deals by expected value ({label})"),
@@ -163,7 +162,7 @@ def forecast_precision(ctx: ReportContext) -> pd.DataFrame:
     """The precision of the rep's own commit submissions over the last 6 months."""
     prec = submissions(ctx)
     columns = ["forecast", "actual", "error", "accuracy"]
-    formats = {"forecast": "money", "actual": "money", "error": "money", "accuracy": "pct"}
+    formats = {"error": "money"}  # the others' kinds are LABELS'; an error here is money
     if prec is None:
         empty = pd.DataFrame(columns=columns).rename_axis("period")
         return viewed(empty, View(empty="You submitted no forecast in the last 6 months."))
