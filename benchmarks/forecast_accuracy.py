@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import accuracy, reconciliation
 from salesops.analytics import forecast as fc
 
 HERE = Path(__file__).parent
@@ -293,7 +294,7 @@ def score(cases: list[Case], peer: dict[str, dict]) -> pd.DataFrame:
                 {
                     "case": case.name,
                     "method": method,
-                    "MASE": fc.mase(test, f, train, m),
+                    "MASE": accuracy.mase(test, f, train, m),
                     "sMAPE": smape(test, f),
                     "cover80": inside(test, *b80),
                     "cover95": inside(test, *b95),
@@ -378,7 +379,7 @@ def company_and_regions_seconds(db: str | None) -> None:
     tables = so.load(db)
     period = so.Period.parse("latest", as_of=tables.as_of)
     wall, cpu = time.perf_counter(), time.process_time()
-    fc.company_and_regions(tables.opportunities, period, 12, stages=tables.stages)
+    reconciliation.company_and_regions(tables.opportunities, period, 12, stages=tables.stages)
     print(
         f"\ncompany + regions, coherent, 12 months ahead: {time.process_time() - cpu:.2f} s CPU, "
         f"{time.perf_counter() - wall:.2f} s wall (goal < 3 s)"

@@ -21,8 +21,7 @@ import time
 from collections.abc import Iterator
 
 import salesops as so
-from salesops.analytics import forecast as fc
-from salesops.analytics import timeseries
+from salesops.analytics import reconciliation, timeseries
 from salesops.config import root
 
 
@@ -63,7 +62,7 @@ def main() -> None:
     def once(one_thread: bool) -> float:
         timeseries._blas = limited if one_thread else _Unlimited  # type: ignore[assignment]
         start = time.perf_counter()
-        fc.company_and_regions(tables.opportunities, period, 12, stages=tables.stages)
+        reconciliation.company_and_regions(tables.opportunities, period, 12, stages=tables.stages)
         return time.perf_counter() - start
 
     once(True)  # warm-up: imports

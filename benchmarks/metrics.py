@@ -29,7 +29,7 @@ import json, resource, time
 t0 = time.perf_counter()
 import pandas as pd
 import salesops as so
-from salesops.analytics import metrics as m, pipeline as pl
+from salesops.analytics import metrics as m, pipeline as pl, precision
 import salesops.data.sources, salesops.data.validation  # imports are timed apart from the work
 import pandera.pandas as pa
 # pandera imports its pandas backend, and with it hypothesis (a test dependency here, 0.2 s),
@@ -54,7 +54,7 @@ results = {{
     "activity_minutes": m.activity_mix(tables.activities, period)["minutes"].sum(),
     "lead_response_median_h": m.lead_response(tables.leads, period)["median_hours"],
     "lead_conversion": m.lead_conversion(tables.leads, period),
-    "forecast_wape": m.precision_summary(m.forecast_precision(
+    "forecast_wape": precision.precision_summary(precision.forecast_precision(
         tables.forecast_submissions[tables.forecast_submissions["period"] == period.label], o, stages=st))["wape"],
     "pipeline_now": pl.pipeline(o, stages=st)["amount"],
     "pipeline_at_start": pl.pipeline_as_of(h, period.start, stages=st)["amount"],

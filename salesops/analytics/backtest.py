@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import timeseries as ts
-from salesops.analytics.forecast import SEASON, Z, as_monthly, bias, forecast, mase, wape
+from salesops.analytics.accuracy import bias, mase, wape
+from salesops.analytics.forecast import SEASON, as_monthly, forecast
+from salesops.analytics.intervals import Z
 
 ORIGINS, STEP = 4, 3  # origins and the months between them
 

@@ -31,16 +31,9 @@ The rules, in order
        forecasts, floored at zero. A family that cannot be fitted, or that forecasts a
        month above three times the best month so far (an explosive trend), is left out,
        with a note.
-    7. σ per step (:func:`spread`) blends the models' own σ with how much the series
-       moves from one year to the next: σ_h = 0.771 · h^0.15 · s_h^0.25 · d^0.75, s_h =
-       √(σ̄²/k + Var(F₁…F_k)) the σ of a mean of k forecasts with errors of their own
-       plus their disagreement (σ̄ the members' mean σ, Var the variance of their point
-       forecasts at step h), d = mean |y_t − y_{t−12}| over the months the models saw.
-       Calibrated on the M3 competition's monthly series (standard and 36-month
-       protocols) and checked on Tourism's: the models' σ alone is too narrow at the
-       first steps, widens too fast after them, and was far too wide on Tourism. The 80%
-       interval is the forecast ± 1.2816σ, the 95% one ± 2.27σ (the errors' tails are
-       heavier than a normal's), floored at zero.
+    7. σ per step blends the models' own σ with how much the series moves from one year
+       to the next; the 80% interval is the forecast ± 1.2816σ, the 95% one ± 2.27σ,
+       floored at zero (:mod:`salesops.analytics.intervals`).
 
 Statistical libraries (statsmodels) are imported inside the model functions only, never
 at package import.
@@ -48,7 +41,6 @@ at package import.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
@@ -56,53 +48,18 @@ import pandas as pd
 
 from salesops.analytics import gaps
 from salesops.analytics import timeseries as ts
-from salesops.data.model import sellers
+from salesops.analytics.intervals import Z_MODELS, Z, spread
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
 SEASON = ts.SEASON
-Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
 MIN_MODELS = 24  # months of data before models are fitted at all
 MIN_PRICED = 3  # months with priced bookings before there is a forecast at all
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
-# σ_h = A · h^B · s_h^W · d^(1−W) (:func:`spread`), calibrated on M3's monthly series
-SIGMA_SCALE = 0.771  # A: 80% of M3's held-out months (both protocols) within ±1.2816σ
-SIGMA_STEP = 0.15  # B: the width grows as h^0.15 on top of s_h^W
-SIGMA_WEIGHT = 0.25  # W: the models' own σ; 1 − W: the series' year-on-year change d
-Z_MODELS = {80: Z[80], 95: 2.27}  # and 95% within ±2.27σ (errors have heavy tails)
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out
 
 
-# -- accuracy measures ------------------------------------------------------------------------
-def mase(actual: np.ndarray, predicted: np.ndarray, train: np.ndarray, m: int = SEASON) -> float:
-    """Mean absolute scaled error.
-
-    MASE = mean|A − F| / mean|y_t − y_{t−m}|, the denominator over the training series
-    (the in-sample seasonal naive error; m = 1 gives the naive error). NaN when the
-    training series is too short or constant.
-    """
-    train = np.asarray(train, float)
-    m = m if len(train) > m else 1
-    scale = np.mean(np.abs(train[m:] - train[:-m])) if len(train) > m else np.nan
-    if not scale:
-        return np.nan
-    return float(np.mean(np.abs(np.asarray(actual) - np.asarray(predicted))) / scale)
-
-
-def wape(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Weighted absolute percentage error: Σ|A − F| / Σ|A|; NaN when Σ|A| = 0."""
-    total = np.sum(np.abs(actual))
-    return float(np.sum(np.abs(np.asarray(actual) - predicted)) / total) if total else np.nan
-
-
-def bias(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Forecast bias: Σ(F − A) / Σ|A|. Positive: over-forecast; negative: under-forecast."""
-    total = np.sum(np.abs(actual))
-    return float(np.sum(np.asarray(predicted) - actual) / total) if total else np.nan
-
-
-# -- the forecast -----------------------------------------------------------------------------
 @dataclass
 class Forecast:
     """A monthly forecast with its intervals and how it was made.
@@ -212,7 +169,7 @@ def forecast(
     min_priced
         Months with priced bookings needed for a forecast (rule 3); below it the
         forecast is unknown. A rep's forecast, which only sets their share of their
-        region's (:func:`reps_of_region`), uses 1.
+        region's (:func:`salesops.analytics.reconciliation.reps_of_region`), uses 1.
 
     Returns
     -------
@@ -323,33 +280,6 @@ def forecast(
     )
 
 
-def spread(means: np.ndarray, sigmas: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """σ per step of the mean of k model forecasts, calibrated on public series.
-
-        s_h = √(σ̄_h² / k + Var(F_1,h … F_k,h))
-        d   = mean |y_t − y_{t−12}|               (the in-sample seasonal naive error)
-        σ_h = A · h^B · s_h^W · d^(1−W)            A = 0.771, B = 0.15, W = 0.25
-
-    s_h is the σ of a mean of k forecasts (rows of ``means``) with errors of their own
-    (σ̄_h the members' mean σ, rows of ``sigmas``) plus their disagreement; it comes from
-    the models' in-sample fit, which is too narrow at the first steps, widens too fast
-    after them and misses what the models get wrong. d is how much the series ``y`` (the
-    months the models saw) moves from one year to the next. The geometric blend, with its
-    growth with the step h, holds 80% of the held-out months of M3's monthly series
-    under both protocols (``benchmarks/forecast_accuracy.py``); d alone (W = 0) does too
-    on Tourism, s_h alone (W = 1) is far too wide there (95%). When d is zero (a series
-    that repeats each year exactly) s_1 stands in for it.
-    """
-    k = len(means)
-    s = np.sqrt(sigmas.mean(axis=0) ** 2 / k + means.var(axis=0))
-    y = np.asarray(y, float)
-    m = SEASON if len(y) > SEASON else 1
-    d = float(np.mean(np.abs(y[m:] - y[:-m]))) if len(y) > m else 0.0
-    d = d or float(s[0])
-    steps = np.arange(1, means.shape[1] + 1)
-    return SIGMA_SCALE * steps**SIGMA_STEP * s**SIGMA_WEIGHT * d ** (1 - SIGMA_WEIGHT)
-
-
 def start(y: np.ndarray) -> int:
     """The month the data begins: the first month with bookings, then past the partial
     months that follow it (under a tenth of the median month, a year of them at most), so
@@ -450,134 +380,3 @@ def monthly_bookings(
     booked = won.groupby([month, won[by]])["amount"].sum(min_count=1)
     table = booked.unstack(by, fill_value=0.0)
     return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)
-
-
-# -- coherence --------------------------------------------------------------------------------
-def reconcile(
-    total: Forecast, parts: Mapping[str, Forecast]
-) -> tuple[Forecast, dict[str, Forecast]]:
-    """Make ``parts`` sum to ``total`` by minimum-trace reconciliation with a diagonal W.
-
-    For one parent and its children, MinT with W = diag(σ²) (the backtest variances)
-    has a closed form per step: the gap g = ŷ_total − Σ ŷ_i is shared out in proportion
-    to the variances, ỹ_i = ŷ_i + g · σ_i² / (σ_total² + Σ σ_j²), and the total becomes
-    Σ ỹ_i. The least certain forecasts move most. Should a part go below zero, that
-    step falls back to splitting the reconciled total in proportion to the parts'
-    forecasts. Intervals keep their widths and move with their forecast.
-    """
-    names = list(parts)
-    if not names:  # nothing to share out (no region has a booking yet)
-        return total, {}
-    unknown = [n for n in names if parts[n].unknown]
-    if unknown and not total.unknown:  # their share cannot be known: nothing to reconcile
-        note = (
-            f"{', '.join(map(str, unknown))}: too little priced history for a forecast of "
-            "its own, so the parts are not reconciled and do not add up to the total"
-        )
-        return replace(total, notes=[*total.notes, note]), dict(parts)
-    base = np.array([parts[n].mean.to_numpy() for n in names])
-    var = np.array([parts[n].sigma ** 2 for n in names])
-    gap = total.mean.to_numpy() - base.sum(axis=0)
-    denominator = total.sigma**2 + var.sum(axis=0)
-    share = np.divide(
-        var, denominator, out=np.full_like(var, 1 / (len(names) + 1)), where=denominator > 0
-    )
-    adjusted = base + gap * share
-    negative = (adjusted < 0).any(axis=0)
-    if negative.any():
-        level = adjusted.sum(axis=0)
-        adjusted[:, negative] = _proportional(base[:, negative], level[negative])
-    new_total = total.with_mean(adjusted.sum(axis=0))
-    return new_total, {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
-
-
-def split(total: Forecast, parts: Mapping[str, Forecast]) -> dict[str, Forecast]:
-    """Top-down: share ``total`` among ``parts`` in proportion to their own forecasts.
-
-    ỹ_i = ŷ_total · ŷ_i / Σ ŷ_j per step (equal shares where every ŷ_j is zero). Used
-    below the region level, where rep histories are short and noisy and the region's
-    forecast also covers bookings that reps who are no longer there made in the past.
-    """
-    names = list(parts)
-    if not names:  # nothing to share out (no region has a booking yet)
-        return {}
-    base = np.array([parts[n].mean.to_numpy() for n in names])
-    adjusted = _proportional(base, total.mean.to_numpy())
-    return {n: parts[n].with_mean(adjusted[i]) for i, n in enumerate(names)}
-
-
-def _proportional(base: np.ndarray, level: np.ndarray) -> np.ndarray:
-    base = np.maximum(base, 0.0)
-    sums = base.sum(axis=0)
-    weights = np.where(sums > 0, base / np.where(sums > 0, sums, 1), 1 / len(base))
-    return weights * level
-
-
-def company_and_regions(
-    opportunities: pd.DataFrame,
-    period: Period | str,
-    horizon: int = 12,
-    *,
-    stages: Stages,
-) -> tuple[Forecast, dict[str, Forecast]]:
-    """The company's bookings forecast and its regions', reconciled to add up.
-
-    Each series runs to the end of ``period``; see :func:`reconcile` for the method. The
-    reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
-    computes it once.
-    """
-    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
-    return reconciled(regions, horizon, last_month(period))
-
-
-def reconciled(
-    regions: pd.DataFrame, horizon: int, last: str | None = None
-) -> tuple[Forecast, dict[str, Forecast]]:
-    """The forecast of the regions' total and of each region (columns of monthly
-    bookings, whose last month is ``last``), reconciled so that the regions add up to
-    the total."""
-    total = forecast(regions.sum(axis=1, skipna=False), horizon, last)  # unknown stays so
-    return reconcile(total, {r: forecast(regions[r], horizon, last) for r in regions.columns})
-
-
-def last_month(period: Period | str) -> str:
-    """The label of the last month of ``period`` (``"2020-12"`` for 2020-Q4)."""
-    return f"{Period.parse(period).end - pd.Timedelta(days=1):%Y-%m}"
-
-
-def of_region(
-    regions: Mapping[str, Forecast], region: str, period: Period | str, horizon: int
-) -> Forecast:
-    """``region``'s forecast of :func:`reconciled`; unknown (NaN, with the reason), not
-    zero, for a region none of whose deals has been won (it has no series)."""
-    if region in regions:
-        return regions[region]
-    return unknown(period, horizon, f"no deal of region {region} has been won in this source")
-
-
-def reps_of_region(
-    region_forecast: Forecast,
-    opportunities: pd.DataFrame,
-    reps: pd.DataFrame,
-    period: Period | str,
-    *,
-    stages: Stages,
-) -> dict[str, Forecast]:
-    """Forecasts for the region's active reps that sum to ``region_forecast``.
-
-    Each rep's own forecast (their series starts in their hire month) sets their share
-    of the region's forecast (:func:`split`).
-    """
-    end = Period.parse(period)
-    selling = sellers(reps)
-    active = selling[selling["end_date"].isna() | (selling["end_date"] >= end.end)]
-    horizon = len(region_forecast.mean)
-    own = {}
-    opps = opportunities[opportunities["owner_id"].isin(active["rep_id"])]
-    by_rep = monthly_bookings(opps, end, by="owner_id", stages=stages)
-    for rep in active.itertuples():
-        series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
-        if pd.notna(rep.hire_date):
-            series = series[series.index >= f"{rep.hire_date:%Y-%m}"]
-        own[rep.rep_id] = forecast(series, horizon, last_month(end), min_priced=1)
-    return split(region_forecast, own) if own else {}

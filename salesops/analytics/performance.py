@@ -24,7 +24,8 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
-from salesops.data.model import Tables, active_reps, isin
+from salesops.data.lookups import isin
+from salesops.data.model import Tables, active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 

@@ -20,7 +20,7 @@ from salesops.analytics.metrics import (
     window_bounds,
 )
 from salesops.data.history import by_deal, changes_before, last_per_deal
-from salesops.data.model import isin, lookup, positions
+from salesops.data.lookups import isin, lookup, positions
 from salesops.data.periods import By, Period, group_keys
 from salesops.data.stages import Stages
 

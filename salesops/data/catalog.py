@@ -15,8 +15,9 @@ from salesops.data import dates
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, active_deals
+from salesops.data.model import TABLES, active_deals
 from salesops.data.queries import TRIMMED, TableQuery
+from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.errors import ConfigError, DataError, RuleFailure

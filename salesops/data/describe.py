@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salesops.data.model import DATE_COLUMNS, Tables
+from salesops.data.model import Tables
+from salesops.data.relations import DATE_COLUMNS
 
 
 def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:

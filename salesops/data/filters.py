@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from salesops.data.engines import quote
-from salesops.data.model import DATE_COLUMNS, REP_TABLES, TABLES
+from salesops.data.model import TABLES
+from salesops.data.relations import DATE_COLUMNS, REP_TABLES
 from salesops.data.scopes import Scope
 
 if TYPE_CHECKING:

@@ -1,19 +1,19 @@
 """The canonical sales data model: tables, their columns and their types.
 
 This is the one description of the data that the contracts (``validation``), the
-loaders (``sources``) and the documentation (``docs/data-model.md``) all derive from.
+loaders (``sources``) and the documentation (``docs/data-model.md``) all derive from; how
+the tables refer to each other is in :mod:`salesops.data.relations`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from salesops.data.lookups import isin
+from salesops.data.relations import REP_TABLES
 
 if TYPE_CHECKING:
     from salesops.data.scopes import Scope
@@ -24,7 +24,6 @@ Kind = Literal["id", "text", "email", "date", "timestamp", "money", "count", "ca
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 SUBMISSION_CATEGORIES = ("commit", "best_case")
 ROLES = ("rep", "manager")  # a person who sells, or one who leads people who do
-K = TypeVar("K")  # the keys of a lookup table
 
 
 @dataclass(frozen=True)
@@ -272,64 +271,6 @@ del C
 # The tables every source must have.
 REQUIRED = tuple(name for name, table in TABLES.items() if table.required)
 
-# The date that places each table's rows in time. Quotas are set ahead of the months they
-# cover, so only they are kept past a period's end.
-DATE_COLUMNS: dict[str, str] = {
-    "opportunities": "created_date",
-    "opportunity_history": "changed_at",
-    "quotas": "month",
-    "leads": "created_at",
-    "activities": "started_at",
-    "forecast_submissions": "submitted_at",
-}
-SET_IN_ADVANCE = ("quotas",)
-
-# Which column of a table refers to the id of another: (table, referred table) -> column.
-# reps.manager_id is left out: a manager may sit outside the loaded scope.
-REFERENCES: dict[tuple[str, str], str] = {
-    ("opportunities", "reps"): "owner_id",
-    ("quotas", "reps"): "rep_id",
-    ("leads", "reps"): "owner_id",
-    ("activities", "reps"): "rep_id",
-    ("forecast_submissions", "reps"): "owner_id",
-    ("opportunity_history", "opportunities"): "opportunity_id",
-    ("leads", "opportunities"): "opportunity_id",
-    ("activities", "opportunities"): "opportunity_id",
-}
-# The tables of a rep's own rows, by the column that names the rep (deals aside).
-REP_TABLES = {t: c for (t, to), c in REFERENCES.items() if to == "reps" and t != "opportunities"}
-
-
-def _text(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"), from_pandas=True)
-
-
-def isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
-    """``values.isin(allowed)``, hashed in Arrow (pandas 3 walks text values in Python)."""
-    found = pc.is_in(_text(values), value_set=_text(allowed.dropna()))
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
-
-
-def duplicated(values: pd.Series) -> pd.Series:
-    """``values.duplicated(keep=False)``: every row whose value (empty included) occurs
-    more than once. Sorted in Arrow first, which finds whether there is any duplicate with
-    a tenth of the memory and time of pandas' hashing of the values as Python text (0.1
-    against 0.8 GB, 0.3 against 2.4 s, for 4.5 million ids); the rows are marked only then.
-    """
-    text = _text(values.dropna())
-    ordered = text.take(pc.sort_indices(text))
-    repeats = len(ordered) > 1 and pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()
-    if not repeats and values.isna().sum() < 2:
-        return pd.Series(False, index=values.index)
-    return values.duplicated(keep=False)
-
-
-def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Where each of ``values`` first occurs in ``keys`` (-1 where absent), hashed in Arrow;
-    a join on one text key without pandas' merge machinery."""
-    found = pc.index_in(_text(values), value_set=_text(keys))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False)
-
 
 def sellers(reps: pd.DataFrame) -> pd.DataFrame:
     """The people of ``reps`` who sell: role ``rep``, or no role (managers do not)."""
@@ -383,14 +324,6 @@ def active_deals(
     o = opportunities
     created = o["created_date"].isna() | (o["created_date"] < end)
     return created & (o["stage"].isin(open_names) | (o["close_date"] >= start))
-
-
-def lookup(values: pd.Series, mapping: Mapping[K, float]) -> pd.Series:
-    """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
-    up once (``Series.map`` walks text values one by one in Python)."""
-    codes, uniques = pd.factorize(values)
-    table = np.array([*(mapping.get(u, np.nan) for u in uniques), np.nan], dtype=float)
-    return pd.Series(table[codes], index=values.index)
 
 
 @dataclass

@@ -17,7 +17,8 @@ import pandas as pd
 
 from salesops.data.engines import ident, literal, quote
 from salesops.data.mapping import Default, Derive, SourceSpec
-from salesops.data.model import REFERENCES, TABLES
+from salesops.data.model import TABLES
+from salesops.data.relations import REFERENCES
 from salesops.data.stages import Stages
 from salesops.data.validation import missing_columns
 from salesops.errors import ConfigError, DataError, RuleFailure

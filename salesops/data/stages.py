@@ -11,7 +11,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from salesops.config import checked, read_yaml
-from salesops.data.model import FORECAST_CATEGORIES, lookup
+from salesops.data.lookups import lookup
+from salesops.data.model import FORECAST_CATEGORIES
 
 if TYPE_CHECKING:
     from salesops.data.model import Tables

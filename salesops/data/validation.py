@@ -15,17 +15,16 @@ import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
 
 from salesops.data import dates
+from salesops.data.lookups import duplicated, isin
 from salesops.data.model import (
     FORECAST_CATEGORIES,
-    REFERENCES,
     REQUIRED,
     ROLES,
     SUBMISSION_CATEGORIES,
     TABLES,
     Tables,
-    duplicated,
-    isin,
 )
+from salesops.data.relations import REFERENCES
 from salesops.data.stages import Stages
 from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 
@@ -168,7 +167,7 @@ def _plain_text(values: pd.Series) -> pd.Series:
 def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
     """The unique columns of ``table`` (its id) with a value on more than one row (checked
     here rather than by pandera, whose check hashes every id as Python text; see
-    :func:`salesops.data.model.duplicated`)."""
+    :func:`salesops.data.lookups.duplicated`)."""
     failures = []
     for col in TABLES[table].columns:
         if col.unique and col.name in frame:

@@ -1,6 +1,7 @@
 """The bookings forecast report (``notebooks/forecast.ipynb``): the monthly forecast with
-its intervals, the models and their backtest, the quarter outlook from the pipeline, the
-deals that matter most and how accurate past forecasts were.
+its intervals, the quarter outlook from the pipeline, the deals that matter most and the
+breakdown by region; the models, their backtest and how accurate past forecasts were are
+in :mod:`salesops.reports.evidence`.
 
 A region's forecast is the reconciled one, so that the regions always add up to the
 company, and its deals' win probabilities are calibrated on the whole company's history:
@@ -21,47 +22,13 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook, probability
-from salesops.analytics.backtest import Backtest
+from salesops.analytics import gaps, outlook, probability, reconciliation
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
-from salesops.reports import plots, shared
+from salesops.reports import labels, plots, shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
-
-OUTLOOK_FORMATS = dict.fromkeys(
-    [
-        "closed",
-        "weighted_pipeline",
-        "run_rate",
-        "expected",
-        "time_series",
-        "quota",
-        "commit",
-        "best_case",
-        "pipeline",
-        "submitted_commit",
-        "submitted_best_case",
-    ],
-    "money",
-) | {
-    "expected_attainment": "pct",
-    "open_deals": "number",
-    "unpriced_deals": "number",
-    "in_quarter_share": "pct",
-}
-
-
-FAMILY_LABELS = {
-    "forecast": "Forecast (mean of three)",
-    "ets": "Exponential smoothing",
-    "arima": "ARIMA",
-    "theta": "Theta",
-    "seasonal naive": "Seasonal naive",
-}
-MEMBER_LABELS = {"form": "Form", "sigma_1": "Standard error, one month ahead"}
-
 
 OUTLOOK_LABELS = {
     "closed": "Closed to date",
@@ -80,6 +47,17 @@ OUTLOOK_LABELS = {
     "submitted_commit": "Submitted commit (reps)",
     "submitted_best_case": "Submitted best case (reps)",
 }
+# each row's kind: LABELS' for expected and quota, these for the outlook's own rows
+OUTLOOK_FORMATS = labels.kinds(
+    OUTLOOK_LABELS,
+    dict.fromkeys(
+        ["closed", "weighted_pipeline", "run_rate", "time_series", "commit", "best_case"],
+        "money",
+    )
+    | dict.fromkeys(["pipeline", "submitted_commit", "submitted_best_case"], "money")
+    | {"expected_attainment": "pct", "in_quarter_share": "pct"}
+    | {"open_deals": "number", "unpriced_deals": "number"},
+)
 INTERVALS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
@@ -150,7 +128,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = forecasts(ctx)
     if ctx.scope.level == "company":
         return company
-    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
+    return reconciliation.of_region(regions, str(ctx.scope.value), ctx.period, horizon(ctx))
 
 
 @per_context
@@ -200,51 +178,11 @@ def monthly(ctx: ReportContext, months: int = 36) -> pd.DataFrame:
     chart_title = f"{ctx.who}: monthly bookings and the {horizon(ctx)}-month forecast"
     history = f.history.iloc[-months:]
     view = View(
-        {"forecast": "money"},  # the intervals are money in LABELS
+        {},  # the forecast and its intervals are money in LABELS
         f"Model: {f.model}",
         lambda frame: plots.forecast(history, frame, chart_title),
     )
     return viewed(f.frame(), view)
-
-
-@per_context
-def evidence(ctx: ReportContext) -> Backtest:
-    """The forecast rule replayed from past month-ends on the scope's own series (kept on
-    disk under the series' content hash, like the forecast)."""
-    history, ahead = forecast(ctx).history, horizon(ctx)
-    return shared.backtest(history, ahead)
-
-
-@section("Models")
-def models(ctx: ReportContext) -> tuple[Any, ...]:
-    """The fitted model families, and how the rule did from past month-ends against each
-    family alone and seasonal naive."""
-    f = forecast(ctx)
-    if f.members.empty:
-        return (Markdown(f"*No model was fitted: {f.model}.*"),)
-    ahead = f"Next {horizon(ctx)} months"
-    members = f.members.rename(index=FAMILY_LABELS, columns=MEMBER_LABELS | {"total": ahead})
-    fitted = viewed(
-        members.rename_axis(None),
-        View(
-            {ahead: "money", MEMBER_LABELS["sigma_1"]: "money"},
-            "The forecast is the mean of these models, each in the form its information "
-            "criterion chose on the whole history",
-        ),
-    )
-    past = evidence(ctx)
-    if past.table.empty:
-        return (fitted, Markdown("*Under three years of history: too short for a backtest.*"))
-    share = past.coverage
-    caption = (
-        f"Backtest from {len(past.past['origin'].unique())} past month-ends "
-        "(lower MASE and WAPE are better; bias > 0 over-forecasts). Share of actuals "
-        f"inside the intervals: 80% → {fmt.pct(share.get(80))}, "
-        f"95% → {fmt.pct(share.get(95))}"
-    )
-    scores = past.table.rename(index=FAMILY_LABELS, columns=str.upper).rename_axis(None)
-    formats = {"MASE": "decimal", "WAPE": "pct", "BIAS": "change"}
-    return fitted, viewed(scores, View(formats, caption))
 
 
 def quarters(ctx: ReportContext) -> list[Period]:
@@ -369,54 +307,6 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     return viewed(frame, View(caption=caption))
 
 
-@section("Accuracy")
-def accuracy(ctx: ReportContext) -> pd.DataFrame:
-    """The forecast's past predictions against what was booked, per backtest origin."""
-    past = evidence(ctx)
-    formats = {"forecast": "money", "actual": "money", "error": "change"}
-    if past.past.empty:
-        return viewed(pd.DataFrame(), View(empty="Too little history to show past forecasts."))
-    grouped = past.past.groupby("origin").agg(
-        months=("month", lambda m: f"{m.iloc[0]} – {m.iloc[-1]}"),
-        forecast=("forecast", "sum"),
-        actual=("actual", "sum"),
-    )
-    actual = grouped["actual"].where(grouped["actual"] > 0)
-    grouped["error"] = (grouped["forecast"] - grouped["actual"]) / actual
-    chosen = past.table.loc["forecast"]
-    caption = (
-        "Forecasts made at past month-ends against actual bookings · "
-        f"MASE {chosen['mase']:.2f}, WAPE {fmt.pct(chosen['wape'])}, "
-        f"bias {fmt.change(chosen['bias'])}"
-    )
-    return viewed(grouped.rename_axis("made after"), View(formats, caption))
-
-
-@section("Win-probability calibration")
-def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Brier scores of the three win-probability estimates, and the calibrated estimate's
-    reliability table, out of time, on the whole company's deals."""
-    calibration = company(ctx).calibration
-    assert calibration is not None  # the section needs the stage history, which it is made of
-    scores, tables = calibration
-    return (
-        viewed(
-            scores,
-            View(
-                {"brier": "decimal", "deals": "number"},
-                "Win probability: Brier score on the last 12 months (lower is better)",
-            ),
-        ),
-        viewed(
-            tables["calibrated"],
-            View(
-                {"deals": "number", "predicted": "pct", "observed": "pct"},
-                "Calibrated win probability: predicted against observed",
-            ),
-        ),
-    )
-
-
 @section("Breakdown")
 def breakdown(ctx: ReportContext) -> pd.DataFrame:
     """For the company: each region's forecast, reconciled so that they add up to the
@@ -440,10 +330,9 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
             },
             dtype=object,
         )
-    formats = {"last_12_months": "money", "next_quarter": "money", ahead: "money"}
     caption = "Per-region forecast, reconciled so that the regions add up to the company"
     frame = pd.DataFrame(rows).T.rename_axis("region")
-    return viewed(frame, View(formats | {"growth": "change"}, caption))
+    return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 
 
 def _last_year(f: fc.Forecast) -> float:

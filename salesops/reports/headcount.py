@@ -11,19 +11,25 @@ import pandas as pd
 from salesops.analytics import gaps
 from salesops.analytics import planning as pn
 from salesops.reports import formatting as fmt
+from salesops.reports import labels
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.plan import deals, goal, people, plan_options, team, unknown_target, year
 
 WARNING_ROWS = {
-    "gap": ("Gap", "money"),
-    "target": ("Target", "money"),
-    "capacity": ("Capacity of today's sellers", "money"),
-    "per_seller": ("Capacity per seller", "money"),
-    "per_hire": ("Bookings of a hire starting in Q1", "money"),
-    "sellers": ("Sellers", "number"),
-    "hires": ("Hires needed, starting in Q1", "number"),
+    "gap": "Gap",
+    "target": "Target",
+    "capacity": "Capacity of today's sellers",
+    "per_seller": "Capacity per seller",
+    "per_hire": "Bookings of a hire starting in Q1",
+    "sellers": "Sellers",
+    "hires": "Hires needed, starting in Q1",
 }
+# each row's kind: LABELS' for gap, target and capacity
+WARNING_KINDS = labels.kinds(
+    WARNING_ROWS,
+    {"per_seller": "money", "per_hire": "money", "sellers": "number", "hires": "number"},
+)
 
 
 @per_context
@@ -82,7 +88,7 @@ def capacity(ctx: ReportContext) -> pd.DataFrame:
         f"since the data's first close; {'; '.join(assumptions(ctx))}; "
         f"planned hires {', '.join(str(h) for h in hires)} by quarter"
     )
-    formats = dict.fromkeys(["current_reps", "new_hires", "capacity", "target", "gap"], "money")
+    formats = dict.fromkeys(["current_reps", "new_hires"], "money")  # the rest: LABELS
     return viewed(out, View(formats, caption))
 
 
@@ -129,7 +135,7 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
     shortfall, check = float(gap(ctx)), hiring(ctx)
     if shortfall > 0 and not check["plan"]:
         frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})
-        frame.index = pd.Index([label for label, _ in WARNING_ROWS.values()])
+        frame.index = pd.Index(list(WARNING_ROWS.values()))
         caption = (
             f"Warning about the target, not a hiring plan: closing the gap of "
             f"{ctx.money(shortfall)} would take at least {int(check['hires'])} hires for a "
@@ -137,7 +143,8 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
             f"{fmt.pct(ctx.settings.max_hire_share)} of it (the maximum hiring share in "
             f"parameters/settings.yml). Check the target: {goal(ctx).sentence}"
         )
-        return viewed(frame, View(caption=caption, rows=dict(WARNING_ROWS.values())))
+        rows = {WARNING_ROWS[name]: kind for name, kind in WARNING_KINDS.items()}
+        return viewed(frame, View(caption=caption, rows=rows))
     caption = f"Hires that close the gap of {ctx.money(shortfall)}, by when they start"
     if shortfall <= 0:
         caption = f"No gap: capacity exceeds the target by {ctx.money(-shortfall)}"

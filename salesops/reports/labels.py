@@ -15,6 +15,7 @@ sentence is not what a sales-ops reader calls it, or to give it a unit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -52,9 +53,9 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "upper_80": ("80% interval, high", "money"),
     "lower_95": ("95% interval, low", "money"),
     "upper_95": ("95% interval, high", "money"),
-    "last_12_months": ("Last 12 months", None),
-    "next_12_months": ("Next 12 months", None),
-    "next_quarter": ("Next quarter", None),
+    "last_12_months": ("Last 12 months", "money"),
+    "next_12_months": ("Next 12 months", "money"),
+    "next_quarter": ("Next quarter", "money"),
     "ramped_rep_months": ("Ramped rep-months", "decimal"),
     "comp_plan": ("Commission plan", None),
     "vs_previous": ("Against the previous period", "change"),
@@ -66,6 +67,18 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "velocity": ("Sales velocity (per day)", "money"),
     "coverage": ("Pipeline coverage", "ratio"),
     "conversion": ("Conversion", "pct"),
+    "deals": ("Deals", "number"),
+    "weighted": ("Weighted", "money"),
+    "forecast": ("Forecast", "money"),
+    "actual": ("Actual", "money"),
+    "accuracy": ("Accuracy", "pct"),
+    "target": ("Target", "money"),
+    "gap": ("Gap", "money"),
+    "capacity": ("Capacity", "money"),
+    "commission": ("Commission", "money"),
+    "accounts": ("Accounts", "number"),
+    "minutes": ("Minutes", "number"),
+    "share": ("Share", "pct"),
 }
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 PHRASE = re.compile(r"^[a-z][a-z0-9 ,()-]*$")  # "made after", "stage default"
@@ -84,6 +97,31 @@ def label(name: object) -> str:
 def kind(name: object) -> str | None:
     """The kind a column is shown in when its view does not say, or None."""
     return LABELS[name][1] if isinstance(name, str) and name in LABELS else None
+
+
+def kinds(names: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The kind of each of ``names``, in their order: ``given``'s where LABELS has none
+    or the report shows it otherwise, else LABELS'; for a view whose ``rows`` need a kind
+    each (KPIs as rows), which do not fall back to LABELS as columns do.
+
+    >>> kinds(["quota", "headcount"], {"headcount": "number"})
+    {'quota': 'money', 'headcount': 'number'}
+
+    Raises
+    ------
+    ValueError
+        When ``given`` restates the kind LABELS gives a name (one home per fact), or a
+        name has a kind in neither.
+    """
+    given = dict(given or {})
+    restated = sorted(n for n, k in given.items() if kind(n) == k)
+    if restated:
+        raise ValueError(f"{', '.join(restated)}: the kind salesops.reports.labels.LABELS gives")
+    found = {name: given.get(name) or kind(name) for name in names}
+    unknown = [name for name, k in found.items() if k is None]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: no kind given, and none in LABELS")
+    return {name: str(k) for name, k in found.items()}
 
 
 def yes_no(value: object) -> object:

@@ -1,6 +1,7 @@
 """The sales metrics report (``notebooks/metrics.ipynb``): headline KPIs, the bookings
-trend, pipeline, conversion, breakdowns, lead management, selling time, forecast
-precision and data quality of the company or one region.
+trend, breakdowns, lead management, selling time and forecast precision of the company or
+one region; the pipeline, conversion and data quality sections are in
+:mod:`salesops.reports.pipeline_health`.
 
 Each section is a function of a :class:`~salesops.reports.context.ReportContext`
 returning a DataFrame; :func:`~salesops.reports.display.show` shows it as tiles, a
@@ -21,14 +22,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from salesops.analytics import efficiency as eff
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
+from salesops.analytics import precision as pr
 from salesops.data import coverage
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
-from salesops.reports import plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import (
     Tile,
@@ -77,7 +77,6 @@ LEAD_FORMATS = {
 }
 PRECISION_FORMATS = {
     "forecasts": "number",
-    "accuracy": "pct",
 }
 
 
@@ -145,7 +144,7 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
 
     booked, piped = starts(ctx)
     rows = {
-        "Bookings": (lambda p: _bookings(ctx, p), "money", booked),
+        "Bookings": (lambda p: m.bookings(o, p, stages=st), "money", booked),
         "Quota attainment": (attainment, "pct", booked),
         "Win rate": (lambda p: m.win_rate(o, p, stages=st), "pct", booked),
         "Average deal size": (lambda p: m.average_deal_size(o, p, stages=st), "money", booked),
@@ -214,11 +213,6 @@ def unpriced_wins(ctx: ReportContext) -> str:
     :func:`salesops.analytics.gaps.left_out`)."""
     won = m.won_in(ctx.tables.opportunities, ctx.period, ctx.stages)
     return gaps.left_out(won["amount"].isna().sum(), len(won), f"deals won in {ctx.period.label}")
-
-
-def _bookings(ctx: ReportContext, period: Period) -> float:
-    """Bookings of ``period`` (unknown, not $0, when deals were won and none has an amount)."""
-    return m.bookings(ctx.tables.opportunities, period, stages=ctx.stages)
 
 
 def _moved(row: pd.Series, against: str) -> tuple[float, str]:
@@ -291,66 +285,6 @@ def trend(ctx: ReportContext, months: int = 13) -> pd.DataFrame:
     )  # fmt: skip
 
 
-@section("Open pipeline by stage")
-def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
-    """Open pipeline by stage at the end of the period, raw and weighted (as exported when
-    there is no history to go back to the period's end with)."""
-    history = ctx.tables.opportunity_history
-    deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
-    full = pl.by_stage(deals, ctx.stages)
-    frame = full.drop(columns="unpriced")  # a stage whose deals all lack amounts: "–"
-    caption = (
-        f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
-    )
-    if not ctx.tables.has("opportunity_history"):
-        caption = f"Open pipeline by stage {ctx.exported}"
-    said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
-    caption += f". {said}" if said else ""
-    formats = {"deals": "number", "weighted": "money"}
-    return viewed(frame, View(formats, caption, lambda f: plots.pipeline_by_stage(f, caption)))
-
-
-def waterfall_window(ctx: ReportContext) -> Period:
-    """The close-date window the waterfall follows: the period's quarter."""
-    return ctx.period.quarter() if ctx.period.grain == "month" else ctx.period
-
-
-@section("The pipeline waterfall")
-def waterfall(ctx: ReportContext) -> pd.DataFrame:
-    """How the pipeline due to close in the quarter moved during the period."""
-    window = waterfall_window(ctx)
-    history = ctx.tables.opportunity_history
-    frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
-    caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
-    formats = {"deals": "number"}
-    return viewed(frame, View(formats, caption, lambda f: plots.waterfall(f["amount"], caption)))
-
-
-@section("Stage conversion")
-def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
-    """Stage conversion of the deals created in the ``months`` up to the period's end (it
-    needs the stage history: a lost deal's current stage does not say how far it got)."""
-    cohort = (ctx.period.end - pd.DateOffset(months=months), ctx.period.end)
-    tables = ctx.tables
-    frame = pl.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
-    caption = f"Stage conversion of deals created in the {months} months to {ctx.period.label}"
-    return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
-
-
-@section("Efficiency")
-def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
-    """Pipeline efficiency at the period's end: sales velocity with its inputs, pipeline
-    coverage of the next period, and lead-to-deal conversion over the last ``months``
-    (:mod:`salesops.analytics.efficiency`), without the rows the source cannot support."""
-    frame = eff.pipeline_efficiency(ctx.tables, ctx.period, ctx.stages, months)
-    gone, said = coverage.not_shown(ctx.tables, {k: v[1] for k, v in eff.ROWS.items()})
-    frame = frame.drop(index=gone)
-    caption = f"Pipeline efficiency at the end of {ctx.period.label}, over {months} months"
-    caption += f". {said.replace('`', '')}" if said else ""
-    rows = frame["kind"].to_dict()
-    return viewed(frame[["value"]], View(caption=caption, rows=rows))
-
-
 @section("Breakdown")
 def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     """Bookings, win rate, deal size, cycle and open pipeline per ``by`` value."""
@@ -415,7 +349,7 @@ def activity(ctx: ReportContext) -> pd.DataFrame:
     mix["selling"] = ["yes" if k in kinds else "" for k in mix.index]
     share = m.time_selling(acts, ctx.period, selling_kinds=kinds)
     caption = f"Time selling: {fmt.pct(share)} of {fmt.number(mix['minutes'].sum())} logged minutes"
-    return viewed(mix, View({"minutes": "number", "share": "pct"}, caption))
+    return viewed(mix, View({}, caption))
 
 
 @section("Forecast precision")
@@ -424,50 +358,10 @@ def forecast_precision(ctx: ReportContext, months: int = 6) -> pd.DataFrame:
     subs = ctx.tables.forecast_submissions
     assert subs is not None  # the section needs the table
     labels = {p.label for p in ctx.period.trailing_months(months)}
-    prec = m.forecast_precision(
+    prec = pr.forecast_precision(
         subs[subs["period"].isin(labels)], ctx.tables.opportunities, stages=ctx.stages
     )
-    by_period = m.precision_summary(prec, by="period")
-    by_period.loc["All"] = m.precision_summary(prec)
+    by_period = pr.precision_summary(prec, by="period")
+    by_period.loc["All"] = pr.precision_summary(prec)
     caption = "Commit forecast precision (bias > 0: over-forecast, < 0: sandbagged)"
     return viewed(by_period, View(PRECISION_FORMATS, caption))
-
-
-@section("Data quality")
-def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts of stale deals, missing amounts, filled values and rows set aside, and the
-    ``top`` most overdue open deals, on the report's as-of day (the period's end, or the
-    data's as-of day when earlier: a deal due after the export is not overdue)."""
-    tables, opps = ctx.tables, ctx.tables.opportunities
-    history = tables.has("opportunity_history")
-    stale = pl.stale_deals(  # at the last day the data knows, not after it
-        opps,
-        ctx.as_of,
-        tables.opportunity_history,
-        stale_days=ctx.settings.stale_after_days,
-        stages=ctx.stages,
-    )
-    open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
-    rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
-    if history:  # idleness needs the stage history
-        rows = {"Stale open deals": len(stale), **rows}
-    if tables.has("opportunities.amount"):
-        rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
-    for column, (count, rule) in tables.filled.items():
-        rows[f"Filled {column} ({rule})"] = count
-    for table, frame in tables.set_aside.items():
-        rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = len(frame)
-    counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
-    caption = "Data quality"
-    if not history:
-        caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
-        caption = caption.rstrip(".") + ")"
-    columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
-    columns += ["days_since_change"] if history else []  # the two counts say why it is stale
-    worst = stale[columns].head(top).set_index("opportunity_id")
-    worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
-    formats = {"days_past_close": "number", "days_since_change": "number"}
-    return (
-        viewed(counts, View({"rows": "number"}, caption)),
-        viewed(worst, View(formats, f"The {top} most overdue open deals")),
-    )

@@ -1,4 +1,7 @@
-"""A rep's own monthly review (``notebooks/performance_review.ipynb``).
+"""A rep's own monthly review (``notebooks/performance_review.ipynb``): attainment, the
+bookings trend, KPIs against the region's peers, activity, the commission statement and
+coaching flags; the rep's rows, their pipeline, the deals to clean up and their forecast
+precision are in :mod:`salesops.reports.rep_deals`.
 
 The review loads the rep's own rows, and compares them with the region's peers through
 :class:`salesops.analytics.peers.Peers`: one distribution per number and the region's win model,
@@ -24,13 +27,12 @@ from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
-from salesops.analytics import pipeline as pl
-from salesops.analytics.capacity import owners
-from salesops.analytics.peers import COHORT_MONTHS, KPI_MONTHS, Peers
+from salesops.analytics import precision as pr
+from salesops.analytics.peers import COHORT_MONTHS, KPI_MONTHS
 from salesops.data import coverage
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
-from salesops.reports import metrics, plots, shared
+from salesops.reports import metrics, plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import (
     Tile,
@@ -41,10 +43,19 @@ from salesops.reports.display import (
     tiles_html,
     viewed,
 )
+from salesops.reports.rep_deals import (
+    deals,
+    member,
+    own,
+    peer_count,
+    peers,
+    rep,
+    stale,
+    submissions,
+)
 from salesops.reports.trend import trend as bookings_trend
 
 PERIODS = {"Month": "month", "Quarter to date": "quarter", "Year to date": "year"}
-STALE = ["opportunity_id", "stage", "amount", "close_date", "days_past_close", "days_since_change"]
 
 
 def context(
@@ -83,54 +94,6 @@ def title(ctx: ReportContext) -> HTML:
         f"{me['name']} · {me['region']} · {ctx.period.label} · {ctx.data_as_of}",
         ctx.tables,
     )
-
-
-def rep(ctx: ReportContext) -> pd.Series:
-    """The rep's row of ``reps``."""
-    if ctx.scope.level != "rep":
-        raise ValueError(f"the performance review is for one rep (rep:<id>), not {ctx.scope}")
-    reps = ctx.tables.reps
-    mine = reps[reps["rep_id"] == ctx.scope.value]
-    if mine.empty:
-        raise ValueError(f"rep {ctx.scope.value!r} is not in this source")
-    return mine.iloc[0]
-
-
-def own(ctx: ReportContext, table: str, column: str = "rep_id") -> pd.DataFrame | None:
-    """The rep's own rows of ``table`` (by ``column``); None if the source lacks it."""
-    frame = getattr(ctx.tables, table)
-    return None if frame is None else frame[frame[column] == ctx.scope.value]
-
-
-def deals(ctx: ReportContext) -> pd.DataFrame:
-    """The rep's deals."""
-    return own(ctx, "opportunities", "owner_id")
-
-
-def history(ctx: ReportContext) -> pd.DataFrame | None:
-    """The stage history of the rep's deals; None without one."""
-    h = ctx.tables.opportunity_history
-    return None if h is None else h[h["opportunity_id"].isin(deals(ctx)["opportunity_id"])]
-
-
-@per_context
-def peers(ctx: ReportContext) -> Peers:
-    """The rep's region's peers (:func:`salesops.reports.shared.peers`)."""
-    return shared.peers(ctx, str(rep(ctx)["region"]))
-
-
-def member(ctx: ReportContext) -> bool:
-    """Whether the rep counts among the region's peers (:attr:`Peers.members`): employed
-    in the last 3 months and owner of a deal of the region active in them."""
-    me = ctx.tables.reps[ctx.tables.reps["rep_id"] == ctx.scope.value]
-    mine = deals(ctx)[deals(ctx)["region"] == rep(ctx)["region"]]
-    return not owners(mine, me, ctx.period.window(KPI_MONTHS), ctx.stages).empty
-
-
-def peer_count(ctx: ReportContext) -> int:
-    """How many peers the rep is compared with: the region's sellers who owned deals in
-    the last 3 months, the rep aside."""
-    return peers(ctx).members - int(member(ctx))
 
 
 @per_context
@@ -277,110 +240,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
 def activity(ctx: ReportContext) -> pd.DataFrame:
     """The rep's activity mix in the last 3 months."""
     mix = m.activity_mix(own(ctx, "activities"), ctx.period.window(3))
-    return viewed(mix, View({"minutes": "number", "share": "pct"}, "Activity mix, last 3 months"))
-
-
-@section("Pipeline")
-def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rep's open pipeline by stage at the month's end, and the ``top`` deals by
-    expected value (amount × win probability, calibrated on the region's history)."""
-    tables, own_history, mine = ctx.tables, history(ctx), deals(ctx)
-    state = mine
-    if own_history is not None:
-        state = pl.snapshot(own_history, ctx.as_of + pd.Timedelta(days=1), mine)
-    open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
-    model = peers(ctx).win_model if tables.opportunity_history is not None else None
-    if model is not None and model.learnt_from:
-        open_["win_probability"] = model.predict(open_, ctx.as_of)
-        label = "win probability calibrated on the region's history of deals like them"
-    else:
-        open_["win_probability"] = ctx.stages.probability_of(open_["stage"])
-        label = f"win probability: each stage's default, as {shared.uncalibrated(tables, model)}"
-    open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
-    full = pl.by_stage(open_, ctx.stages)
-    caption = "Open pipeline by stage"
-    said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
-    caption += f". {said}" if said else ""
-    best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
-    best = best.assign(close_date=best["close_date"].dt.strftime("%Y-%m-%d"))
-    columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
-    formats = {"deals": "number", "weighted": "money"}
-    return (
-        viewed(full.drop(columns="unpriced"), View(formats, caption)),
-        viewed(
-            best[columns].set_index("opportunity_id"),
-            View(caption=f"Top {top} open deals by expected value ({label})"),
-        ),
-    )
-
-
-@per_context
-def stale(ctx: ReportContext) -> pd.DataFrame:
-    """The rep's open deals that need cleaning up on the report's as-of day (the month's
-    end, or the data's as-of day when earlier)."""
-    days = ctx.settings.stale_after_days
-    return pl.stale_deals(  # at the last day the data knows: overdue by then, not later
-        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages
-    )
-
-
-@section("Cleanup")
-def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
-    """The ``top`` stale deals to clean up, and the deals whose close date was pushed out
-    this month (with the stage history)."""
-    own_history = history(ctx)
-    worst = (
-        stale(ctx).head(top).assign(close_date=lambda f: f["close_date"].dt.strftime("%Y-%m-%d"))
-    )
-    shown = worst[STALE].set_index("opportunity_id")
-    shown.columns = ["stage", "amount", "close date", "days overdue", "days idle"]
-    caption = f"Stale deals to clean up ({len(worst)} shown)"
-    empty = "No open deal is past its close date or idle."
-    if own_history is None:  # idleness needs the stage history; age is not idleness
-        shown = shown.drop(columns="days idle")
-        caption = (
-            f"Open deals past their close date ({len(worst)} shown; idle deals need "
-            "the `opportunity_history` table, which this source does not have)"
-        )
-        idle = coverage.sentence("Finding idle deals", ["opportunity_history"])
-        empty = f"No open deal is past its close date. {idle}"
-    formats = {"days overdue": "number", "days idle": "number"}
-    out = [viewed(shown, View(formats, caption, empty=empty))]
-    if own_history is not None:
-        slipped = pl.slippage(own_history, ctx.period, ctx.stages)
-        if len(slipped):
-            slip_formats = {"pushes": "number", "days_pushed": "number"}
-            caption = f"Deals whose close date was pushed in {ctx.period.label}"
-            out.append(viewed(slipped.head(top), View(slip_formats, caption)))
-    return tuple(out)
-
-
-@per_context
-def submissions(ctx: ReportContext) -> pd.DataFrame | None:
-    """The rep's commit forecasts of the last 6 months against bookings (None: none)."""
-    subs = own(ctx, "forecast_submissions", "owner_id")
-    if subs is None or subs.empty:
-        return None
-    labels = {p.label for p in ctx.period.trailing_months(6)}
-    chosen = subs[subs["period"].isin(labels)]
-    return m.forecast_precision(chosen, deals(ctx), stages=ctx.stages)
-
-
-@section("Forecast precision")
-def forecast_precision(ctx: ReportContext) -> pd.DataFrame:
-    """The precision of the rep's own commit submissions over the last 6 months."""
-    prec = submissions(ctx)
-    columns = ["forecast", "actual", "error", "accuracy"]
-    formats = {"forecast": "money", "actual": "money", "error": "money", "accuracy": "pct"}
-    if prec is None:
-        empty = pd.DataFrame(columns=columns).rename_axis("period")
-        return viewed(empty, View(empty="You submitted no forecast in the last 6 months."))
-    summary = m.precision_summary(prec)
-    caption = (
-        f"Your commit forecasts · WAPE {fmt.pct(summary['wape'])}, "
-        f"bias {fmt.change(summary['bias'])} (> 0: over-forecast)"
-    )
-    return viewed(prec.set_index("period")[columns].sort_index(), View(formats, caption))
+    return viewed(mix, View({}, "Activity mix, last 3 months"))
 
 
 @per_context
@@ -405,16 +265,15 @@ def statement_tables(ctx: ReportContext) -> tuple[Any, ...]:
         f"Payable for {ctx.period.label}: {ctx.money(st.payable)} "
         f"= commission {ctx.money(st.commission)} + true-up {ctx.money(st.true_up)}"
     )
-    months = {"commission": "money"}
     return (
         viewed(
             tiers,
             View(
-                {"rate": "pct", "commission": "money"},
+                {"rate": "pct"},
                 f"Commission for {ctx.period.label} by tier",
             ),
         ),
-        viewed(st.months.copy(), View(months, caption)),
+        viewed(st.months.copy(), View({}, caption)),
     )
 
 
@@ -430,7 +289,7 @@ def coaching(ctx: ReportContext) -> pd.DataFrame:
         # the first stage has no stage before it
         conversion = pd.DataFrame({"rep": mine, "peer_median": medians}).iloc[1:]
     prec = submissions(ctx)
-    bias = float(m.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
+    bias = float(pr.precision_summary(prec)["bias"]) if prec is not None and len(prec) else np.nan
     flags = perf.coaching_flags(peer_comparison(ctx), conversion, bias, len(stale(ctx)))
     view = View({}, "Coaching flags", empty="No coaching flags this month.")
     return viewed(flags.set_index("flag"), view)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps
+from salesops.analytics import gaps, reconciliation
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import Target, plan_target
 from salesops.data.periods import Period
@@ -144,7 +144,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
     company, regions = shared.forecasts(ctx.tables.opportunities, ctx.period, horizon, ctx.stages)
     if ctx.scope.level == "company":
         return company
-    return fc.of_region(regions, str(ctx.scope.value), ctx.period, horizon)
+    return reconciliation.of_region(regions, str(ctx.scope.value), ctx.period, horizon)
 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
@@ -204,7 +204,6 @@ def target(ctx: ReportContext) -> pd.DataFrame:
     """The target per quarter and for the year, with the forecast and its 80% interval;
     the caption says where the target comes from."""
     g, f = goal(ctx), forecast(ctx)
-    formats = dict.fromkeys(["forecast", "target"], "money")
     caption = f"Target: {g.sentence}. Forecast: model {f.model}"
     if f.unknown:
         caption = f"Target: {g.sentence}. The forecast is unknown: {f.unknown}"
@@ -213,4 +212,4 @@ def target(ctx: ReportContext) -> pd.DataFrame:
     if g.basis != "forecast" and not f.unknown and g.frame.at["Year", "forecast"] > 0:
         against = g.year / g.frame.at["Year", "forecast"] - 1
         caption += f"; the target is {fmt.change(against)} on the forecast"
-    return viewed(g.frame.copy(), View(formats, caption))
+    return viewed(g.frame.copy(), View({}, caption))

@@ -7,7 +7,7 @@ under ``.cache/<kind>/``) under a hash of the package's code and of the inputs i
 on, the same digest that the runner's report fingerprints use: the six forecast reports
 of a monthly run compute the forecasts once, and the reviews of one region's reps read
 its :class:`~salesops.analytics.peers.Peers` (win model included), computed by the first of them.
-The domain functions they call (:func:`salesops.analytics.forecast.reconciled`,
+The domain functions they call (:func:`salesops.analytics.reconciliation.reconciled`,
 :meth:`~salesops.analytics.probability.WinModel.fit`,
 :meth:`~salesops.analytics.peers.Peers.of`) stay pure.
 """
@@ -22,9 +22,10 @@ import pandas as pd
 
 from salesops.analytics import backtest as bt
 from salesops.analytics import probability
-from salesops.analytics.forecast import Forecast, last_month, monthly_bookings, reconciled
+from salesops.analytics.forecast import Forecast, monthly_bookings
 from salesops.analytics.peers import Peers
 from salesops.analytics.probability import WinModel
+from salesops.analytics.reconciliation import last_month, reconciled
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -41,8 +42,8 @@ FORECAST_TABLES = ("opportunities", "reps", "opportunity_history", "quotas", "fo
 def forecasts(
     opportunities: pd.DataFrame, period: Period | str, horizon: int, stages: Stages
 ) -> tuple[Forecast, dict[str, Forecast]]:
-    """:func:`salesops.analytics.forecast.company_and_regions`, computed once per regions' monthly
-    series and horizon."""
+    """:func:`salesops.analytics.reconciliation.company_and_regions`, computed once per
+    regions' monthly series and horizon."""
     regions = monthly_bookings(opportunities, period, by="region", stages=stages)
     last = last_month(period)
     return cached("forecasts", [regions, horizon, last], lambda: reconciled(regions, horizon, last))

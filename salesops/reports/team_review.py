@@ -28,20 +28,16 @@ from salesops.data.model import sellers as sellers_of
 from salesops.data.periods import Period
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
-from salesops.reports import plots
+from salesops.reports import labels, plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
 
-CAPACITY_ROWS = {
-    "headcount": "number",
-    "ramping": "number",
-    "productivity": "money",
-    "ramped_rep_months": "decimal",
-    "capacity": "money",
-    "booked_last_quarter": "money",
-    "target": "money",
-    "gap": "money",
-}
+CAPACITY = ["headcount", "ramping", "productivity", "ramped_rep_months", "capacity"]
+CAPACITY_ROWS = labels.kinds(  # the rows in order, each with LABELS' kind or its own
+    [*CAPACITY, "booked_last_quarter", "target", "gap"],
+    {"headcount": "number", "ramping": "number"}
+    | {"productivity": "money", "booked_last_quarter": "money"},
+)
 
 
 def title(ctx: ReportContext) -> HTML:
@@ -152,7 +148,6 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     if not ctx.tables.has("quotas"):
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
-    formats = {"commission": "money"}
     caption = (
         f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
         f"commission: payable for {ctx.period.label}): {len(board):,} "
@@ -161,7 +156,7 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     )
     if left_out(ctx):
         caption += f". {left_out(ctx)}"
-    return viewed(board, View(formats, caption))
+    return viewed(board, View({}, caption))
 
 
 @section("Attainment across the team")
@@ -270,8 +265,7 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
             "(0 = perfectly even; accounts need `opportunities.account_id`, which this "
             "source does not have)"
         )
-    formats = {"accounts": "number"}
-    return viewed(terr.rename_axis("rep"), View(formats, caption))
+    return viewed(terr.rename_axis("rep"), View({}, caption))
 
 
 def summary(ctx: ReportContext) -> dict[str, Any]:

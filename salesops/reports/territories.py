@@ -16,7 +16,7 @@ from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.plan import deals, team
 
-TERRITORY_FORMATS = {"accounts": "number", "bookings_12m": "money"}
+TERRITORY_FORMATS = {"bookings_12m": "money"}  # accounts: a number in LABELS
 
 
 @per_context

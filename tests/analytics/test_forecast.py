@@ -1,4 +1,4 @@
-"""Forecasting: accuracy measures, the forecast and its coherence across regions and reps."""
+"""Forecasting: the forecast, its rules, its intervals and the bookings series it reads."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import salesops as so
+from salesops.analytics import accuracy, gaps, intervals, reconciliation
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps
 from salesops.analytics import timeseries as ts
 from salesops.data.stages import Stages
 
@@ -24,21 +24,6 @@ def seasonal_series(seed: int = 0, months: int = 48, level: float = 100.0) -> pd
     return pd.Series(values, index=pd.period_range("2022-01", periods=months, freq="M"))
 
 
-# -- accuracy measures, by hand ----------------------------------------------------------------
-def test_mase_wape_bias_by_hand():
-    train = np.array([10.0, 12, 14, 16])  # naive errors 2, 2, 2 -> scale 2 (m=1: too short for 12)
-    actual, predicted = np.array([18.0, 20]), np.array([17.0, 23])
-    assert fc.mase(actual, predicted, train) == pytest.approx((1 + 3) / 2 / 2)
-    assert fc.wape(actual, predicted) == pytest.approx(4 / 38)
-    assert fc.bias(actual, predicted) == pytest.approx(2 / 38)
-    assert np.isnan(fc.wape(np.zeros(2), predicted))
-
-
-def test_mase_uses_the_seasonal_naive_scale():
-    train = np.r_[np.arange(12.0), np.arange(12.0) + 5]  # y_t - y_{t-12} = 5 everywhere
-    assert fc.mase(np.array([20.0]), np.array([10.0]), train, m=12) == pytest.approx(2.0)
-
-
 # -- the forecast -------------------------------------------------------------------------------
 def test_the_same_data_gives_the_same_forecast():
     y = seasonal_series()
@@ -52,7 +37,7 @@ def test_forecast_follows_a_clean_seasonal_series():
     result = fc.forecast(y.iloc[:48], 12)
     truth = y.iloc[48:].to_numpy()
     assert list(result.mean.index) == [f"2026-{m:02d}" for m in range(1, 13)]
-    assert fc.mase(truth, result.mean.to_numpy(), y.iloc[:48].to_numpy()) < 1.0
+    assert accuracy.mase(truth, result.mean.to_numpy(), y.iloc[:48].to_numpy()) < 1.0
     assert result.seasonal and set(result.members.index) == {"ets", "arima", "theta"}
     assert result.by_model.mean(axis=1).clip(lower=0).to_numpy() == pytest.approx(result.mean)
 
@@ -127,23 +112,7 @@ def test_the_interval_adds_the_models_disagreement_calibrated_on_m3():
     assert first["upper_95"] - first["forecast"] == pytest.approx(2.27 * result.sigma[0])
     # a plain method keeps the normal quantiles
     plain = fc.forecast(pd.Series([5.0, 7.0, 6.0, 8.0], index=MONTHS[:4]), 3)
-    assert plain.z == fc.Z
-
-
-def test_the_spread_blends_the_models_sigma_with_the_year_on_year_change_by_hand():
-    # two models, two steps: forecasts 10 and 14 (variance 4), σ 2 and 4 (mean 3)
-    means = np.array([[10.0, 10.0], [14.0, 14.0]])
-    sigmas = np.array([[2.0, 2.0], [4.0, 4.0]])
-    s = np.sqrt(3.0**2 / 2 + 4.0)  # √8.5: the σ of the mean of two, with their disagreement
-    # two years, the second 2 above the first each month: d = mean|y_t − y_{t−12}| = 2
-    y = np.r_[np.arange(12.0), np.arange(12.0) + 2]
-    sigma = fc.spread(means, sigmas, y)
-    assert sigma == pytest.approx(0.771 * np.array([1.0, 2**0.15]) * s**0.25 * 2.0**0.75)
-    # the same models on a series that moves 16 a year: 8^0.75 = 2.83 times as wide
-    assert fc.spread(means, sigmas, y * 8) == pytest.approx(sigma * 8**0.75)
-    # a series that repeats each year exactly (d = 0): the models' s_1 stands in for d
-    flat = np.tile(np.arange(12.0), 2)
-    assert fc.spread(means, sigmas, flat)[0] == pytest.approx(0.771 * s)
+    assert plain.z == intervals.Z
 
 
 @pytest.mark.parametrize(
@@ -190,38 +159,6 @@ def test_one_or_two_priced_months_are_an_unknown_forecast_not_a_line(priced):
     # a rep hired last month: their forecast only sets their share of the region's
     rep = fc.forecast(pd.Series([0.0, 4000.0], index=MONTHS[:2]), 6, min_priced=1)
     assert rep.model == fc.PLAIN and "too short to fit a model" in rep.notes[-1]
-
-
-def test_an_unknown_region_is_not_reconciled_into_the_others():
-    """A region without enough priced months has no forecast of its own: sharing the
-    total's gap among the other regions would hand them its bookings."""
-    total = _fixed([100.0], [1.0])
-    none = fc.Forecast(
-        pd.Series(dtype=float),
-        pd.Series([np.nan], index=pd.Index(["2027-01"], name="month")),
-        np.array([np.nan]),
-        "none",
-        notes=["only 1 month of bookings with an amount"],
-    )
-    new_total, parts = fc.reconcile(total, {"a": _fixed([30.0], [1.0]), "b": none})
-    assert new_total.mean.iloc[0] == 100.0 and parts["a"].mean.iloc[0] == 30.0
-    assert parts["b"].unknown and "do not add up" in new_total.notes[-1]
-
-
-def test_company_and_regions_without_a_won_deal_has_no_regions_and_no_crash():
-    """It crashed with a broadcasting error (shapes (0,) and (12,)) when no deal was won."""
-    deals = pd.DataFrame(
-        {
-            "opportunity_id": ["O1", "O2"],
-            "region": ["East", "West"],
-            "stage": [STAGES.lost_names[0], STAGES.open_names[0]],
-            "amount": [100.0, 200.0],
-            "created_date": pd.to_datetime(["2026-01-05", "2026-02-05"]),
-            "close_date": pd.to_datetime(["2026-03-10", "2026-12-01"]),
-        }
-    )
-    company, regions = fc.company_and_regions(deals, "2026-10", 12, stages=STAGES)
-    assert regions == {} and len(company.mean) == 12
 
 
 def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
@@ -307,48 +244,6 @@ def test_months_of_history_count_only_real_months():
     assert "only 10 months of data" in notes and "left out" not in notes
 
 
-# -- coherence ----------------------------------------------------------------------------------
-def _fixed(mean: list[float], sigma: list[float]) -> fc.Forecast:
-    index = pd.Index(["2027-01", "2027-02"][: len(mean)], name="month")
-    return fc.Forecast(pd.Series(dtype=float), pd.Series(mean, index=index), np.array(sigma), "x")
-
-
-def test_reconcile_by_hand():
-    total = _fixed([100.0], [1.0])
-    parts = {"a": _fixed([30.0], [1.0]), "b": _fixed([50.0], [np.sqrt(2)])}
-    new_total, new = fc.reconcile(total, parts)
-    # gap 20 shared by variance: a gets 1/4, b 2/4; the total is their sum
-    assert new["a"].mean.iloc[0] == pytest.approx(35.0)
-    assert new["b"].mean.iloc[0] == pytest.approx(60.0)
-    assert new_total.mean.iloc[0] == pytest.approx(95.0)
-
-
-def test_split_by_hand():
-    shares = fc.split(
-        _fixed([90.0, 10.0], [1, 1]),
-        {"a": _fixed([10.0, 0], [1, 1]), "b": _fixed([20.0, 0], [1, 1])},
-    )
-    assert shares["a"].mean.tolist() == pytest.approx([30.0, 5.0])
-    assert shares["b"].mean.tolist() == pytest.approx([60.0, 5.0])
-
-
-def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
-    company, regions = fc.company_and_regions(
-        demo_tables.opportunities, "2026-10", 12, stages=STAGES
-    )
-    summed = sum(r.mean for r in regions.values())
-    assert np.abs(summed - company.mean).max() < 1e-6
-    emea = demo_tables.reps[demo_tables.reps["region"] == "EMEA"]
-    reps = fc.reps_of_region(
-        regions["EMEA"], demo_tables.opportunities, emea, "2026-10", stages=STAGES
-    )
-    assert reps and set(reps) <= set(emea["rep_id"])
-    assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
-    assert all((r.mean >= 0).all() for r in reps.values())
-
-    # before: (30 + 0 + 0 + 0) / 4 = 7.5, three of the four quarters before any close
-
-
 def test_an_empty_series_forecasts_the_months_after_its_last_one():
     """No deal closed yet (the real HubSpot seed, data to 2020-12): the months ahead
     follow the data's last month, not today's; their values are unknown (NaN)."""
@@ -357,9 +252,9 @@ def test_an_empty_series_forecasts_the_months_after_its_last_one():
     assert list(f.mean.index) == ["2021-01", "2021-02", "2021-03"]
     assert f.mean.isna().all()
     regions = pd.DataFrame(index=pd.Index([], dtype=object, name="month"))
-    total, parts = fc.reconciled(regions, 3, "2020-12")
+    total, parts = reconciliation.reconciled(regions, 3, "2020-12")
     assert list(total.mean.index) == ["2021-01", "2021-02", "2021-03"] and parts == {}
-    assert fc.last_month("2020-Q4") == "2020-12"
+    assert reconciliation.last_month("2020-Q4") == "2020-12"
 
 
 def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
@@ -379,7 +274,7 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
     assert f.model == "none" and f.mean.isna().all()
     assert "1 of 4 months have won deals without an amount" in f.notes[0]
     by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
-    total, _ = fc.reconciled(by_region, 3, "2026-10")
+    total, _ = reconciliation.reconciled(by_region, 3, "2026-10")
     assert total.mean.isna().all()
     assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
     assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops.analytics import gaps
+from salesops.analytics import gaps, precision
 from salesops.analytics import metrics as m
 
 STAGES = so.Stages.read()
@@ -126,7 +126,7 @@ def test_lead_conversion(tiny):
 
 
 def test_forecast_precision(tiny):
-    fp = m.forecast_precision(
+    fp = precision.forecast_precision(
         tiny.forecast_submissions, tiny.opportunities, stages=STAGES
     ).set_index(["owner_id", "period"])
     assert fp.loc[("R3", "2026-09")].to_dict() == pytest.approx(
@@ -139,7 +139,7 @@ def test_forecast_precision(tiny):
         }
     )
     assert np.isnan(fp.loc[("R1", "2026-09"), "accuracy"])  # nothing booked: undefined
-    summary = m.precision_summary(fp.reset_index())
+    summary = precision.precision_summary(fp.reset_index())
     # WAPE = (10,000 + 0 + 10,000 + 30,000) / (0 + 12,000 + 50,000 + 0)
     assert summary["wape"] == pytest.approx(50_000 / 62_000)
     assert summary["bias"] == pytest.approx(50_000 / 62_000)  # every miss is over
@@ -165,7 +165,7 @@ def test_accuracy_is_floored_at_zero():
             "created_date": [pd.Timestamp("2026-08-01")],
         }
     )
-    fp = m.forecast_precision(subs, opps, stages=STAGES)
+    fp = precision.forecast_precision(subs, opps, stages=STAGES)
     assert fp["accuracy"].iloc[0] == 0  # 1 - 200/100 < 0
 
 
@@ -185,7 +185,7 @@ def test_the_last_submission_counts(tiny):
         ],
         ignore_index=True,
     )
-    fp = m.forecast_precision(subs, tiny.opportunities, stages=STAGES).set_index(
+    fp = precision.forecast_precision(subs, tiny.opportunities, stages=STAGES).set_index(
         ["owner_id", "period"]
     )
     assert fp.loc[("R3", "2026-09"), "accuracy"] == 1

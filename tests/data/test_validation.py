@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from salesops import cli
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
-from salesops.data.model import duplicated
+from salesops.data.lookups import duplicated
 from salesops.data.sources import load
 from salesops.data.validation import coerce
 from salesops.errors import DataError

@@ -26,7 +26,7 @@ from salesops.batch import runner
 from salesops.batch.plan import BatchPlan
 from salesops.batch.runner import RunOptions
 from salesops.data.proposal import propose
-from salesops.reports import metrics as metrics_report
+from salesops.reports import pipeline_health
 
 CRM = Path(__file__).parents[1] / "fixtures" / "exports" / "crm"
 SHAPES = ["salesforce", "hubspot", "pipedrive", "zoho", "spreadsheet"]
@@ -267,7 +267,7 @@ def test_outcome_column_decides_won_and_lost(loaded):
 def test_source_stages_come_from_the_file_next_to_it(loaded):
     tables = loaded("hubspot")
     assert tables.stages.names[0] == "Appointment Scheduled"
-    by_stage = metrics_report.pipeline_by_stage(so.ReportContext.of(tables, "2026-10"))
+    by_stage = pipeline_health.pipeline_by_stage(so.ReportContext.of(tables, "2026-10"))
     assert list(by_stage.index) == tables.stages.open_names
 
 

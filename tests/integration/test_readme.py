@@ -58,7 +58,7 @@ def test_the_metrics_example_runs_verbatim_and_matches_pandas(tables, raw):
 
 
 def test_the_forecast_example_runs_verbatim(tables):
-    [block] = readme_blocks("fc.company_and_regions(")
+    [block] = readme_blocks("company_and_regions(")
     scope = {"tables": tables}
     exec(compile(block, "README.md", "exec"), scope)
     company, regions = scope["company"], scope["regions"]

@@ -13,10 +13,9 @@ import pytest
 from conftest import execute
 
 import salesops as so
-from salesops.analytics import forecast as fc
-from salesops.analytics import gaps
+from salesops.analytics import gaps, reconciliation
 from salesops.data.stages import Stages
-from salesops.reports import forecast, planning
+from salesops.reports import evidence, forecast, planning
 from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
@@ -97,7 +96,7 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     # as written (an unknown number is NaN with a reason, which equals nothing)
     assert json_text(forecast.summary(west)) == json_text(forecast.summary(whole))
     pd.testing.assert_frame_equal(forecast.top_deals(west), forecast.top_deals(whole))
-    pd.testing.assert_frame_equal(forecast.calibration(west)[1], forecast.calibration(whole)[1])
+    pd.testing.assert_frame_equal(evidence.calibration(west)[1], evidence.calibration(whole)[1])
     # the company's part is computed once for every scope of the period and horizon
     east = forecast.context(str(tiny_dir), "region:East", "2026-09", horizon=6)
     company = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
@@ -224,7 +223,7 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
         summary_path=str(summary),
     )
     data = json.loads(summary.read_text())
-    company, regions = fc.company_and_regions(
+    company, regions = reconciliation.company_and_regions(
         demo_tables.opportunities, "2026-10", 12, stages=STAGES
     )
     expected = company if scope == "company" else regions["EMEA"]

@@ -13,7 +13,7 @@ import pytest
 
 import salesops as so
 from salesops.analytics import gaps
-from salesops.reports import metrics
+from salesops.reports import metrics, pipeline_health
 from salesops.reports.display import Missing
 from salesops.storage import json_text
 
@@ -50,20 +50,20 @@ def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
     deals = pd.read_csv(crm / "opportunities.csv").drop(columns="segment")
     deals.to_csv(crm / "opportunities.csv", index=False)
     ctx = so.ReportContext.load(str(crm), "company", "2026-09")
-    waterfall = metrics.waterfall(ctx)
+    waterfall = pipeline_health.waterfall(ctx)
     assert waterfall == Missing("The pipeline waterfall", ("opportunity_history",))
     assert so.show(waterfall).data == (
         "*The pipeline waterfall needs the `opportunity_history` table, which this source "
         "does not have.*"
     )
     assert isinstance(metrics.breakdown(ctx, "segment"), Missing)
-    assert isinstance(metrics.funnel(ctx), Missing)
-    counts, _ = metrics.data_quality(ctx)
+    assert isinstance(pipeline_health.funnel(ctx), Missing)
+    counts, _ = pipeline_health.data_quality(ctx)
     assert "Stale open deals" not in counts.index  # idleness needs the history
 
 
 def test_data_quality_is_two_frames(company):
-    counts, worst = metrics.data_quality(company, top=3)
+    counts, worst = pipeline_health.data_quality(company, top=3)
     # on 2026-09-30: O10 is past its close date (2026-08-31) and idle since April; O6 has
     # not changed since it was created on 2026-08-15 (46 days, over the 30 of settings.yml)
     assert counts.loc["Open deals past their close date", "rows"] == 1
@@ -87,12 +87,12 @@ def test_a_rate_tile_moves_in_points_and_an_amount_in_percent():
 
 
 def test_pipeline_efficiency_without_quotas_or_leads_says_so(company, tiny_dir, tmp_path):
-    shown = so.show(metrics.efficiency(company)).to_html()
+    shown = so.show(pipeline_health.efficiency(company)).to_html()
     assert "$318" in shown and "1.0×" in shown and "50%" in shown  # hand-checked in test_pipeline
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "quotas.csv").unlink()
     (crm / "leads.csv").unlink()
-    frame = metrics.efficiency(so.ReportContext.load(str(crm), "company", "2026-09"))
+    frame = pipeline_health.efficiency(so.ReportContext.load(str(crm), "company", "2026-09"))
     assert "Pipeline coverage" not in frame.index and "Lead-to-deal conversion" not in frame.index
     assert frame.loc["Qualified open deals", "value"] == 2
     assert "Not shown: quota of the next period, pipeline coverage, lead-to-deal conversion" in (
@@ -163,7 +163,7 @@ def test_the_bookings_trend_starts_at_the_first_close_and_says_why(unpriced):
 
 
 def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
-    by_stage = metrics.pipeline_by_stage(unpriced)
+    by_stage = pipeline_health.pipeline_by_stage(unpriced)
     held = by_stage[by_stage["deals"] > 0]
     assert held["amount"].isna().all() and held["weighted"].isna().all()
     assert (by_stage.loc[by_stage["deals"] == 0, "amount"] == 0).all()  # no deal: a true 0
@@ -177,7 +177,7 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
 
 
 def test_pipeline_efficiency_without_amounts_says_why(unpriced):
-    frame = metrics.efficiency(unpriced)
+    frame = pipeline_health.efficiency(unpriced)
     due = frame.loc["Open pipeline due next period", "value"]
     assert gaps.why(due) == "the one open deal due in 2026-10 has no amount"
     assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)

@@ -16,6 +16,7 @@ import pytest
 import salesops as so
 from salesops.analytics import gaps
 from salesops.reports import performance_review as review
+from salesops.reports import rep_deals
 from salesops.reports.display import Missing
 from salesops.storage import json_text
 
@@ -31,8 +32,8 @@ def test_the_context_reads_the_reps_own_rows_and_the_regions_peers(alice):
     assert alice.tables.reps["rep_id"].tolist() == ["R1"]
     assert set(alice.tables.opportunities["owner_id"]) == {"R1"}
     # Bob left on 2026-08-15, inside the three months compared: he is still a peer
-    peers = review.peers(alice)
-    assert peers.region == "East" and peers.members == 2 and review.member(alice)
+    peers = rep_deals.peers(alice)
+    assert peers.region == "East" and peers.members == 2 and rep_deals.member(alice)
     # the peers are distributions: no ids, and no row that is a rep
     assert isinstance(peers.kpis.index, pd.RangeIndex)
     assert isinstance(peers.conversion.columns, pd.RangeIndex)
@@ -45,11 +46,11 @@ def test_a_regions_peers_are_computed_once(tiny_dir, monkeypatch, tmp_path):
     shutil.copytree(ROOT / "parameters", tmp_path / "parameters")
     alice = review.context(str(tiny_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml")
     bob = review.context(str(tiny_dir), "rep:R2", "2026-09", comp_plan="parameters/comp_plan.yml")
-    first, again = review.peers(alice), review.peers(bob)
+    first, again = rep_deals.peers(alice), rep_deals.peers(bob)
     assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 1
     pd.testing.assert_frame_equal(first.kpis, again.kpis)
     cara = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
-    assert review.peers(cara).region == "West"  # another region, another entry
+    assert rep_deals.peers(cara).region == "West"  # another region, another entry
     assert len(list((tmp_path / ".cache" / "peers").glob("*.pickle"))) == 2
 
 
@@ -71,15 +72,15 @@ def test_the_statement_and_the_summary(alice):
 
 def test_no_section_returns_another_reps_rows(tiny_dir):
     cara = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
-    assert review.peers(cara).members == 2  # Dan is Cara's peer
+    assert rep_deals.peers(cara).members == 2  # Dan is Cara's peer
     results = [
         review.attainment(cara),
         review.trend(cara),
         review.comparison(cara),
         review.peer_spread(cara),
-        *review.pipeline(cara),
-        *review.cleanup(cara),
-        review.forecast_precision(cara),
+        *rep_deals.pipeline(cara),
+        *rep_deals.cleanup(cara),
+        rep_deals.forecast_precision(cara),
         *review.statement_tables(cara),
         review.coaching(cara),
     ]
@@ -131,7 +132,7 @@ def test_the_review_says_how_many_peers_it_compares_with(tiny_dir):
     ctx = so.ReportContext.of(tables, "2026-09", "rep:R1", comp_plan="parameters/comp_plan.yml")
     # East's sellers with deals in July to September are R1 and R2: R1 has one peer, and
     # R9 (no deal) is none
-    assert review.peer_count(ctx) == 1 and review.member(ctx)
+    assert rep_deals.peer_count(ctx) == 1 and rep_deals.member(ctx)
     caption = review.comparison(ctx).attrs["view"].caption
     assert caption.startswith("The last 3 months against 1 peer in East: the other sellers")
     assert review.summary(ctx)["peers"] == 1

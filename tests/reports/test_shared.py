@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesops.analytics import forecast as fc
 from salesops.analytics import probability as pr
+from salesops.analytics import reconciliation
 from salesops.data.stages import Stages
 from salesops.reports import shared
 
@@ -31,7 +31,9 @@ def test_the_forecasts_are_computed_once_per_input(demo_tables, monkeypatch, tmp
     cached[0].write_bytes(b"not a pickle")  # a broken cache file is recomputed, not trusted
     third = shared.forecasts(opps, "2026-06", 6, STAGES)
     pd.testing.assert_series_equal(first[0].mean, third[0].mean)
-    pure = fc.company_and_regions(opps, "2026-06", 6, stages=STAGES)  # the domain writes nothing
+    pure = reconciliation.company_and_regions(
+        opps, "2026-06", 6, stages=STAGES
+    )  # the domain writes nothing
     pd.testing.assert_series_equal(first[0].mean, pure[0].mean)
     assert len(list((tmp_path / ".cache" / "forecasts").glob("*.pickle"))) == 1
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 import salesops as so
-from salesops.reports import forecast, metrics, performance_review, planning, team_review
+from salesops.reports import (
+    forecast,
+    metrics,
+    performance_review,
+    pipeline_health,
+    planning,
+    team_review,
+)
 from salesops.storage import json_text
 
 CRM = Path(__file__).parents[1] / "fixtures" / "exports" / "crm"
@@ -40,7 +47,7 @@ def test_one_as_of_day_in_heading_body_and_summary(period):
     heading = metrics.title(ctx).data
     assert _dates(heading) == {day}  # was 18 Nov 2026: the export's day, not the period's
     assert metrics.summary(ctx)["as_of"] == f"{ctx.as_of:%Y-%m-%d}"  # was 2026-11-18
-    body = metrics.pipeline_by_stage(ctx).attrs["view"].caption + forecast.notes(ctx).data
+    body = pipeline_health.pipeline_by_stage(ctx).attrs["view"].caption + forecast.notes(ctx).data
     assert _dates(body) <= {day}
     assert "as exported on 18 Nov 2026, after the period's end" in body
     region = so.ReportContext.load(src, "region:East", period, comp_plan="default")

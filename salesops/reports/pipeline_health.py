@@ -1,0 +1,122 @@
+"""The pipeline's sections of the sales metrics report (``notebooks/metrics.ipynb``): the
+open pipeline by stage, how it moved in the period (the waterfall), stage conversion,
+pipeline efficiency and the data's quality (stale and overdue deals, missing amounts, rows
+set aside), for the company or one region.
+
+Each section is a function of a :class:`~salesops.reports.context.ReportContext`
+returning a DataFrame that :func:`~salesops.reports.display.show` draws as a chart::
+
+    ctx = so.ReportContext.load(source, "region:EMEA", "2026-10")
+    so.show(pipeline_health.waterfall(ctx))
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.analytics import efficiency as eff
+from salesops.analytics import gaps
+from salesops.analytics import pipeline as pl
+from salesops.data import coverage
+from salesops.data.periods import Period
+from salesops.reports import plots
+from salesops.reports.context import ReportContext
+from salesops.reports.display import View, section, viewed
+
+
+@section("Open pipeline by stage")
+def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
+    """Open pipeline by stage at the end of the period, raw and weighted (as exported when
+    there is no history to go back to the period's end with)."""
+    history = ctx.tables.opportunity_history
+    deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
+    full = pl.by_stage(deals, ctx.stages)
+    frame = full.drop(columns="unpriced")  # a stage whose deals all lack amounts: "–"
+    caption = (
+        f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
+    )
+    if not ctx.tables.has("opportunity_history"):
+        caption = f"Open pipeline by stage {ctx.exported}"
+    said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
+    caption += f". {said}" if said else ""
+    return viewed(frame, View({}, caption, lambda f: plots.pipeline_by_stage(f, caption)))
+
+
+def waterfall_window(ctx: ReportContext) -> Period:
+    """The close-date window the waterfall follows: the period's quarter."""
+    return ctx.period.quarter() if ctx.period.grain == "month" else ctx.period
+
+
+@section("The pipeline waterfall")
+def waterfall(ctx: ReportContext) -> pd.DataFrame:
+    """How the pipeline due to close in the quarter moved during the period."""
+    window = waterfall_window(ctx)
+    history = ctx.tables.opportunity_history
+    frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
+    caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
+    return viewed(frame, View({}, caption, lambda f: plots.waterfall(f["amount"], caption)))
+
+
+@section("Stage conversion")
+def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
+    """Stage conversion of the deals created in the ``months`` up to the period's end (it
+    needs the stage history: a lost deal's current stage does not say how far it got)."""
+    cohort = (ctx.period.end - pd.DateOffset(months=months), ctx.period.end)
+    tables = ctx.tables
+    frame = pl.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
+    caption = f"Stage conversion of deals created in the {months} months to {ctx.period.label}"
+    return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
+
+
+@section("Efficiency")
+def efficiency(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
+    """Pipeline efficiency at the period's end: sales velocity with its inputs, pipeline
+    coverage of the next period, and lead-to-deal conversion over the last ``months``
+    (:mod:`salesops.analytics.efficiency`), without the rows the source cannot support."""
+    frame = eff.pipeline_efficiency(ctx.tables, ctx.period, ctx.stages, months)
+    gone, said = coverage.not_shown(ctx.tables, {k: v[1] for k, v in eff.ROWS.items()})
+    frame = frame.drop(index=gone)
+    caption = f"Pipeline efficiency at the end of {ctx.period.label}, over {months} months"
+    caption += f". {said.replace('`', '')}" if said else ""
+    rows = frame["kind"].to_dict()
+    return viewed(frame[["value"]], View(caption=caption, rows=rows))
+
+
+@section("Data quality")
+def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of stale deals, missing amounts, filled values and rows set aside, and the
+    ``top`` most overdue open deals, on the report's as-of day (the period's end, or the
+    data's as-of day when earlier: a deal due after the export is not overdue)."""
+    tables, opps = ctx.tables, ctx.tables.opportunities
+    history = tables.has("opportunity_history")
+    stale = pl.stale_deals(  # at the last day the data knows, not after it
+        opps,
+        ctx.as_of,
+        tables.opportunity_history,
+        stale_days=ctx.settings.stale_after_days,
+        stages=ctx.stages,
+    )
+    open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
+    rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
+    if history:  # idleness needs the stage history
+        rows = {"Stale open deals": len(stale), **rows}
+    if tables.has("opportunities.amount"):
+        rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
+    for column, (count, rule) in tables.filled.items():
+        rows[f"Filled {column} ({rule})"] = count
+    for table, frame in tables.set_aside.items():
+        rows[f"Rows of {table} set aside (see quarantine/{table}.csv)"] = len(frame)
+    counts = pd.DataFrame({"rows": list(rows.values())}, index=list(rows))
+    caption = "Data quality"
+    if not history:
+        caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
+        caption = caption.rstrip(".") + ")"
+    columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
+    columns += ["days_since_change"] if history else []  # the two counts say why it is stale
+    worst = stale[columns].head(top).set_index("opportunity_id")
+    worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
+    formats = {"days_past_close": "number", "days_since_change": "number"}
+    return (
+        viewed(counts, View({"rows": "number"}, caption)),
+        viewed(worst, View(formats, f"The {top} most overdue open deals")),
+    )
