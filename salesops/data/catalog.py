@@ -15,7 +15,7 @@ from salesops.data import dates
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import DATE_COLUMNS, SET_IN_ADVANCE, TABLES, active_deals
+from salesops.data.model import DATE_COLUMNS, OPEN_DEALS, SET_IN_ADVANCE, TABLES, active_deals
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
@@ -117,8 +117,12 @@ class Catalog:
                 self._absent = _ABSENT[key]
                 return self._absent
             out = {table for table in TABLES if self.select(table) is None}
+            if not self.stages.open_names:  # deals closed only: no open deal to show
+                out.add(OPEN_DEALS)
             checks = []
             for what in SECTIONS:
+                if what == OPEN_DEALS:
+                    continue
                 table, _, column = what.partition(".")
                 selected = self.select(table) if column else None
                 if selected is None:

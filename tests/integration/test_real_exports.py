@@ -528,6 +528,58 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     assert later["2019-06-01"] > 0
 
 
+def _olist_without_an_open_stage(folder: Path) -> Path:
+    """The user's Olist source without the ``Open`` stage they had to invent (before, a
+    stage list needed one): the export holds only won deals."""
+    source = yaml.safe_load((REAL / "olist" / "source.yml").read_text())
+    source["stages"] = [s for s in source["stages"] if s["name"] != "Open"]
+    source["location"] = str(REAL / "olist")
+    path = folder / "source.yml"
+    path.write_text(yaml.safe_dump(source, sort_keys=False))
+    return path
+
+
+def test_an_export_of_won_deals_only_validates_and_says_it_has_no_open_deal(
+    tmp_path, capsys, monkeypatch
+):
+    source = _olist_without_an_open_stage(tmp_path)
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    code = cli.main(["validate", "--source", str(source), "--on-invalid", "quarantine"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "no open deals (no open stage): pipeline, pipeline value" in printed.out
+
+
+@pytest.mark.notebook
+def test_the_metrics_report_of_won_deals_only_reads_its_pipeline_as_unknown(tmp_path):
+    """Olist without an open stage: the monthly metrics report runs with no failure, and
+    its open pipeline (tile and summary, at both moments) is unknown with the reason that
+    the export holds no open deal, never $0."""
+    source = _olist_without_an_open_stage(tmp_path)
+    _, done = runner.run(
+        BatchPlan.read("parameters/monthly.yml"),
+        tmp_path / "reports",
+        RunOptions(
+            period=PERIOD["olist"],
+            source=str(source),
+            formats=("html",),
+            only="metrics:company",
+            on_invalid="quarantine",
+        ),
+    )
+    assert done and [(r.status, r.error) for r in done if r.status == "failed"] == []
+    summary = _summary(tmp_path / "reports" / PERIOD["olist"], "metrics")
+    unknown = summary["unknown"]
+    assert list(summary["open_pipeline"].values()) == [None, None]
+    for moment in summary["open_pipeline"]:
+        assert "open deals (its stage list has no open stage)" in unknown[f"open_pipeline.{moment}"]
+    assert summary["kpis"]["Open pipeline, next period"]["current"] is None
+    assert "open deals" in unknown["kpis.Open pipeline, next period.current"]
+    html = (tmp_path / "reports" / PERIOD["olist"] / "company" / "metrics.html").read_text()
+    assert "Open pipeline by stage needs <code>opportunities.amount</code> and open deals" in html
+    assert "Not shown: sales velocity (per day), qualified open deals" in html
+
+
 @pytest.mark.notebook
 def test_no_report_shows_zero_for_what_it_cannot_know(run):
     """Where the export has no amounts (HubSpot, Olist), bookings, the pipeline value,
