@@ -144,6 +144,26 @@ def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, proposals)
     assert "licen" in readme.casefold() and "proposed.yml" in readme
 
 
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def test_the_worked_examples_are_in_the_docs_not_only_in_tests():
+    """A user without ``tests/`` reads each worked example in ``docs/exports.md``: the
+    source file the reports run on, in full, and every edited column by name; the
+    README, ``docs/sources.md`` and each fixture README point there, and no page of the
+    docs sends the user to the test fixtures for them."""
+    text = (DOCS / "exports.md").read_text()
+    for name in EXPORTS:
+        assert "```yaml\n" + (REAL / name / "source.yml").read_text() + "```" in text, name
+        for table, column in EDITS[name]:
+            assert f"`{table}.{column}`" in text or f"`{column}`" in text, (name, column)
+        assert "docs/exports.md" in (REAL / name / "README.md").read_text()
+    for page in [DOCS.parent / "README.md", DOCS / "sources.md"]:
+        assert "docs/exports.md" in page.read_text()
+    for page in [DOCS.parent / "README.md", *DOCS.glob("*.md")]:
+        assert "tests/fixtures/exports/real" not in page.read_text(), page.name
+
+
 def test_map_finds_the_olist_columns_by_content(proposals):
     """Dates written DD-MM-YYYY (with or without a time), an id column of hashes, a lone
     date column named ``won_date``, a leads file with no known headers but ``origin``."""
@@ -498,10 +518,10 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     pipeline, unknown = summary["open_pipeline"], summary.get("unknown", {})
     end, previous = pipeline  # the period's end, the previous period's end
     assert pipeline[previous] is None and unknown[f"open_pipeline.{previous}"]
-    if name == "olist":  # taken 14 Nov 2018: deals won since were open on 01 Jun, unpriced
+    if name == "olist":  # deals won after 01 Jun were open then; the export lists none open
         d = _closed(name)
         assert ((d["created"] < end) & (d["close"] >= end)).sum() > 0
-        assert pipeline[end] is None and "stage history" in unknown[f"open_pipeline.{end}"]
+        assert pipeline[end] is None and "open deals" in unknown[f"open_pipeline.{end}"]
     elif name == "odoo":  # the export is the pipeline as it stands: its open deals
         assert pipeline[end] == pytest.approx(_odoo_open(end)) and pipeline[end] > 0
     else:  # before the history starts (salesforce); no open deal has an amount (hubspot)
@@ -528,56 +548,41 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     assert later["2019-06-01"] > 0
 
 
-def _olist_without_an_open_stage(folder: Path) -> Path:
-    """The user's Olist source without the ``Open`` stage they had to invent (before, a
-    stage list needed one): the export holds only won deals."""
-    source = yaml.safe_load((REAL / "olist" / "source.yml").read_text())
-    source["stages"] = [s for s in source["stages"] if s["name"] != "Open"]
-    source["location"] = str(REAL / "olist")
-    path = folder / "source.yml"
-    path.write_text(yaml.safe_dump(source, sort_keys=False))
-    return path
-
-
 def test_an_export_of_won_deals_only_validates_and_says_it_has_no_open_deal(
-    tmp_path, capsys, monkeypatch
+    capsys, tmp_path, monkeypatch
 ):
-    source = _olist_without_an_open_stage(tmp_path)
+    """Olist's source lists no open stage (the export holds only won deals): before, a
+    stage list needed one, and the user invented an ``Open`` stage to get past it."""
+    edited = yaml.safe_load((REAL / "olist" / "source.yml").read_text())
+    assert [s["name"] for s in edited["stages"]] == ["Won", "Lost"]
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
-    code = cli.main(["validate", "--source", str(source), "--on-invalid", "quarantine"])
+    source = str(REAL / "olist" / "source.yml")
+    code = cli.main(["validate", "--source", source, "--on-invalid", "quarantine"])
     printed = capsys.readouterr()
     assert code == 0, printed.err
     assert "no open deals (no open stage): pipeline, pipeline value" in printed.out
 
 
 @pytest.mark.notebook
-def test_the_metrics_report_of_won_deals_only_reads_its_pipeline_as_unknown(tmp_path):
-    """Olist without an open stage: the monthly metrics report runs with no failure, and
-    its open pipeline (tile and summary, at both moments) is unknown with the reason that
-    the export holds no open deal, never $0."""
-    source = _olist_without_an_open_stage(tmp_path)
-    _, done = runner.run(
-        BatchPlan.read("parameters/monthly.yml"),
-        tmp_path / "reports",
-        RunOptions(
-            period=PERIOD["olist"],
-            source=str(source),
-            formats=("html",),
-            only="metrics:company",
-            on_invalid="quarantine",
-        ),
-    )
-    assert done and [(r.status, r.error) for r in done if r.status == "failed"] == []
-    summary = _summary(tmp_path / "reports" / PERIOD["olist"], "metrics")
+def test_the_reports_of_won_deals_only_read_their_pipeline_as_unknown(run):
+    """Olist without an open stage: its open pipeline (tile and summary, at both moments),
+    the pipeline by stage and the pipeline's efficiency rows are unknown with the reason
+    that the export holds no open deal, never $0; a rep's pipeline section says so too."""
+    name, folder, _ = run
+    if name != "olist":
+        return
+    summary = _summary(folder, "metrics")
     unknown = summary["unknown"]
     assert list(summary["open_pipeline"].values()) == [None, None]
     for moment in summary["open_pipeline"]:
         assert "open deals (its stage list has no open stage)" in unknown[f"open_pipeline.{moment}"]
     assert summary["kpis"]["Open pipeline, next period"]["current"] is None
     assert "open deals" in unknown["kpis.Open pipeline, next period.current"]
-    html = (tmp_path / "reports" / PERIOD["olist"] / "company" / "metrics.html").read_text()
+    html = (folder / "company" / "metrics.html").read_text()
     assert "Open pipeline by stage needs <code>opportunities.amount</code> and open deals" in html
     assert "Not shown: sales velocity (per day), qualified open deals" in html
+    review = next(folder.glob("rep-*/performance_review.html")).read_text()
+    assert "needs open deals (its stage list has no open stage)" in review
 
 
 @pytest.mark.notebook
