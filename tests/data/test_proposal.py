@@ -283,6 +283,17 @@ def test_map_takes_the_owner_from_the_people_file_not_a_seller_named_column(tmp_
         "deal, not its owner (a person owns many deals)"
     )
     assert any("owner_id" in line and "'seller_id'" in line for line in alone.summary())
+    # a customer who buys twice repeats: the people file still decides, and the line says so
+    folder = tmp_path / "with"
+    deals = pd.read_csv(folder / "closed_deals.csv")
+    deals["seller_id"] = [f"S{i % 30:03d}" for i in range(len(deals))]
+    deals.to_csv(folder / "closed_deals.csv", index=False)
+    opps = propose(folder, ".").table("opportunities")
+    assert opps.columns["owner_id"] == "rep_code"
+    assert opps.warnings["owner_id"] == (
+        "by content: its values are rows of sales_reps.rep_code; 'seller_id', named like an "
+        "owner, is not (0% of its values are)"
+    )
 
 
 def test_map_proposes_no_amount_that_is_nearly_always_zero(tmp_path):
