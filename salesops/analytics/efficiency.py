@@ -24,19 +24,19 @@ import pandas as pd
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
-from salesops.data.model import Tables
+from salesops.data.model import OPEN_DEALS, Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
 ROWS = {  # label: (kind, what it needs from the source)
-    "Sales velocity (per day)": ("money", ("opportunities.amount",)),
-    "Qualified open deals": ("number", ()),
+    "Sales velocity (per day)": ("money", ("opportunities.amount", OPEN_DEALS)),
+    "Qualified open deals": ("number", (OPEN_DEALS,)),  # none, not 0, in closed deals only
     "Win rate": ("pct", ()),
     "Average deal size": ("money", ("opportunities.amount",)),
     "Sales cycle (mean)": ("days", ()),
-    "Open pipeline due next period": ("money", ("opportunities.amount",)),
+    "Open pipeline due next period": ("money", ("opportunities.amount", OPEN_DEALS)),
     "Quota of the next period": ("money", ("quotas",)),
-    "Pipeline coverage": ("ratio", ("quotas", "opportunities.amount")),
+    "Pipeline coverage": ("ratio", ("quotas", "opportunities.amount", OPEN_DEALS)),
     "Lead-to-deal conversion": ("pct", ("leads.converted_at",)),
 }
 

@@ -15,11 +15,12 @@ from salesops.data import dates
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import TABLES, active_deals
+from salesops.data.model import OPEN_DEALS, TABLES, active_deals
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
+from salesops.data.synonyms import synced
 from salesops.errors import ConfigError, DataError, RuleFailure
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
@@ -117,8 +118,12 @@ class Catalog:
                 self._absent = _ABSENT[key]
                 return self._absent
             out = {table for table in TABLES if self.select(table) is None}
+            if not self.stages.open_names:  # deals closed only: no open deal to show
+                out.add(OPEN_DEALS)
             checks = []
             for what in SECTIONS:
+                if what == OPEN_DEALS:
+                    continue
                 table, _, column = what.partition(".")
                 selected = self.select(table) if column else None
                 if selected is None:
@@ -175,7 +180,10 @@ class Catalog:
         The events are every table's own date (:data:`PERIOD_COLUMN`: a deal created, a
         stage changed, a lead arrived, an activity, a forecast submitted) and the close
         date of every closed deal. An open deal's close date is a plan, not an event, and
-        never counts. A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
+        never counts; nor does a date read from a connector's bookkeeping column (a stage
+        history whose ``changed_at`` is Fivetran's ``_fivetran_start`` says when the
+        connector saw each version, not when the deal changed), unless nothing else is
+        dated. A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
         other event is left out (:meth:`late_closes` says so). Asked of the engine once
         per open source.
         """
@@ -202,11 +210,13 @@ class Catalog:
             rows = self.engine.query("SELECT value FROM salesops_meta WHERE key = 'as_of'", {})
             if len(rows):
                 return pd.Timestamp(rows.iloc[0, 0])
-        latest = []
+        latest: list[pd.Timestamp] = []
+        synced_days: list[pd.Timestamp] = []
         for table, column in PERIOD_COLUMN.items():
             days = self._days(table, column)
             if len(days):
-                latest.append(days.index.max())
+                (synced_days if self._synced(table, column) else latest).append(days.index.max())
+        latest = latest or synced_days  # a connector's times only where nothing else is dated
         closes = self._days("opportunities", "close_date", closed=True)
         if latest:
             events = max(latest)
@@ -219,6 +229,13 @@ class Catalog:
         if not latest:
             raise DataError([RuleFailure("opportunities", "created_date", "has no dates", 0)])
         return max(latest)
+
+    def _synced(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` is read from a connector's bookkeeping column
+        (:func:`salesops.data.synonyms.synced`: ``_fivetran_start``, ``_airbyte_extracted_at``):
+        when the row was copied, not when anything happened in the CRM."""
+        header = self._table(table).mapping.source_column(column)
+        return header is not None and synced(header)
 
     def _days(self, table: str, column: str, closed: bool = False) -> pd.Series:
         """The rows of ``table`` by day of ``column`` (a Series of counts indexed by day,

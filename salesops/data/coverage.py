@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from salesops.data.model import Tables
+from salesops.data.model import OPEN_DEALS, Tables
 
 # A table, or a table.column, and what is empty without it: the report sections by their
 # titles (lower case; a section declared with salesops.reports.display.section takes its
@@ -47,6 +47,15 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "attainment",
         "the commission statement",
         "the bookings forecast",
+    ),
+    # a stage list with an open stage: an export of won deals only holds no open deal
+    OPEN_DEALS: (
+        "pipeline",
+        "pipeline value",
+        "open pipeline by stage",
+        "top deals",
+        "the commit and best-case roll-up",
+        "stale deals",
     ),
     "opportunities.forecast_category": ("the commit and best-case roll-up",),
     "opportunities.segment": ("the breakdown by segment",),
@@ -91,7 +100,10 @@ def needs_of(section: str) -> tuple[str, ...]:
 
 
 def describe(what: str) -> str:
-    """``quotas`` as "the `quotas` table", ``leads.source`` as "`leads.source`"."""
+    """``quotas`` as "the `quotas` table", ``leads.source`` as "`leads.source`",
+    :data:`~salesops.data.model.OPEN_DEALS` as "open deals (an open stage)"."""
+    if what == OPEN_DEALS:
+        return "open deals (its stage list has no open stage)"
     return f"`{what}`" if "." in what else f"the `{what}` table"
 
 
@@ -138,5 +150,6 @@ def warnings(absent: Iterable[str]) -> list[str]:
         if what in absent and (what == table or table not in absent):
             listed = ", ".join(sections)
             name = f"`{what}` table" if what == table else f"values in `{what}`"
+            name = "open deals (no open stage)" if what == OPEN_DEALS else name
             out.append(f"no {name}: {listed} will say so")
     return out

@@ -25,7 +25,8 @@ def open_stages(src: Source, table: str, params: dict[str, Any]) -> str:
     values = src.stages.open_names
     for i, value in enumerate(values):
         params[f"s{i}"] = value
-    return "(" + ", ".join(src.engine.param(f"s{i}") for i in range(len(values))) + ")"
+    bound = ", ".join(src.engine.param(f"s{i}") for i in range(len(values)))
+    return f"({bound or 'NULL'})"  # no open stage: no deal is open
 
 
 def since_filter(

@@ -271,6 +271,11 @@ del C
 # The tables every source must have.
 REQUIRED = tuple(name for name, table in TABLES.items() if table.required)
 
+# What a report section needs when it shows open deals: a stage list with an open stage. An
+# export of won (or closed) deals only has none, and its pipeline is unknown, not $0
+# (:meth:`Tables.has`; :data:`salesops.data.coverage.SECTIONS`).
+OPEN_DEALS = "stages.open"
+
 
 def sellers(reps: pd.DataFrame) -> pd.DataFrame:
     """The people of ``reps`` who sell: role ``rep``, or no role (managers do not)."""
@@ -358,7 +363,12 @@ class Tables:
 
         A column the export lacks, or exports empty in every row, is not held: a report
         section that needs it says so rather than showing a number the data cannot
-        support (a "100% never answered" from an export without response times)."""
+        support (a "100% never answered" from an export without response times).
+
+        :data:`OPEN_DEALS` is held when the stages have an open one (the project's
+        stages when the tables carry none)."""
+        if what == OPEN_DEALS:
+            return self.stages is None or bool(self.stages.open_names)
         table, _, column = what.partition(".")
         frame = getattr(self, table)
         if frame is None or what in self.absent or table in self.absent:

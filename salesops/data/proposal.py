@@ -3,36 +3,30 @@
 It reads an export folder (or one workbook) through the same engine as a load. Tables and
 columns are recognised by name (the names Salesforce, HubSpot, Pipedrive, Zoho and
 hand-kept spreadsheets use) and, where names say nothing, by content
-(:mod:`salesops.data.profiles`): the deals are the file of dated rows with a column of a few
-stage-like values; the owner is the deals' column whose values are the people of another
-file, which is then the reps; dates, amounts and a people-to-office column fill the rest.
+(:mod:`salesops.data.evidence`, over :mod:`salesops.data.profiles`): the deals are the file
+of dated rows with a column of a few stage-like values; the owner is the deals' column whose
+values are the people of another file, which is then the reps, even where another column is
+named like an owner; dates, amounts and a people-to-office column fill the rest, and content
+overrules a name that cannot be right (an owner different on every deal, an amount that is
+nearly always 0, a connector's sync time as a date).
 It lists every file and header it saw, every canonical column mapped or with the reason it
 is not, the stage values, and a stage order taken from the data where it can be.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from salesops.data import evidence
 from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
-from salesops.data.profiles import (
-    FEW,
-    FileProfile,
-    not_a_segment,
-    order_by_age,
-    order_by_history,
-    overlap,
-    profile,
-)
+from salesops.data.profiles import FileProfile, order_by_age, order_by_history, profile
 from salesops.data.synonyms import (
-    CLOSE_WORDS,
     COLUMN_NAMES,
     MONEY_WORDS,
     OWNER_WORDS,
@@ -40,12 +34,11 @@ from salesops.data.synonyms import (
     REGION_WORDS,
     TABLE_NAMES,
     normalize,
+    synced,
     words,
 )
 
 __all__ = ["Proposal", "TableProposal", "normalize", "propose"]
-
-PERSON = re.compile(r"[A-Z][\w'.-]+( [A-Z][\w'.-]+)+")  # "Ann Lee", "Mary-Jo O'Neil"
 
 
 @dataclass
@@ -229,150 +222,15 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
 
 def _fits(table: str, column: str, f: FileProfile, header: str, used: set, out: dict) -> bool:
     """Whether ``header`` can serve ``column``: not yet used (a rep's name may be their id),
-    a date for a date, a number (or text) for an amount."""
+    a date (not a connector's) for a date, a number (or text) for an amount."""
     if header in used and not (column == "name" and out.get("rep_id") == header):
         return False
     kind, profile_ = TABLES[table].column(column).kind, f.columns[header]
-    if kind in ("date", "timestamp"):
-        return not profile_.is_number
+    if kind in ("date", "timestamp"):  # never a connector's sync time (_fivetran_synced)
+        return not profile_.is_number and not synced(header)
     if kind in ("money", "count"):
         return not profile_.is_date
     return True
-
-
-def _people(
-    engine: DuckDBEngine,
-    deals: TableProposal,
-    files: list[FileProfile],
-    reps: FileProfile | None,
-) -> tuple[str, FileProfile, str] | None:
-    """The deals' owner column, the people file and its id column: the pair where the most
-    of the owners are rows of the people file (a named owner column and people file first)."""
-    f = next(x for x in files if x.name == deals.source)
-    owners = [deals.columns["owner_id"]] if "owner_id" in deals.columns else []
-    if not owners:
-        taken = set(deals.columns.values())
-        owners = [
-            c.header
-            for c in f.columns.values()
-            if c.header not in taken
-            and not c.is_date
-            and not c.is_unique
-            and c.distinct >= 2
-            and not (c.is_number and c.type == "DOUBLE")
-        ]
-    candidates = [reps] if reps is not None else [x for x in files if x.name != f.name]
-    best, most = None, 0.0
-    for people in candidates:
-        for key in people.columns.values():
-            if key.is_date or key.distinct < 0.9 * max(key.filled, 1):
-                continue
-            for owner in owners:
-                share = overlap(engine, f.name, owner, other=people.name, key=key.header)
-                score = share + 0.25 * bool(set(words(owner)) & set(OWNER_WORDS))
-                score += 0.25 * (_name_score("reps", people.name) > 0)
-                if share >= 0.8 and score > most:
-                    best, most = (owner, people, key.header), score
-    return best
-
-
-def _content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
-    """Deals' columns that names did not place, placed by what they hold."""
-    free = [c for c in f.columns.values() if c.header not in used]
-    if "opportunity_id" not in p.columns:
-        ids = [c for c in free if c.is_unique and not c.is_date]
-        if ids:
-            p.columns["opportunity_id"] = ids[0].header
-    if "stage" not in p.columns:
-        stages = sorted((c for c in free if c.stage_like), key=lambda c: -c.stage_like)
-        if stages:
-            p.columns["stage"] = stages[0].header
-    dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
-    if len(dates) == 1 and set(words(dates[0].header)) & CLOSE_WORDS:
-        p.columns.setdefault("close_date", dates.pop().header)  # won_date: when deals closed
-    if "created_date" not in p.columns and dates:
-        p.columns["created_date"] = dates.pop(0).header  # the earliest: deals start first
-    if "close_date" not in p.columns and dates:
-        p.columns["close_date"] = dates[-1].header
-    if "amount" not in p.columns:
-        money = [c for c in free if c.is_money and c.header not in p.columns.values()]
-        if len(money) == 1:
-            p.columns["amount"] = money[0].header
-
-
-def _lead_content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
-    """Leads' id and arrival that names did not place: the one column of unique values,
-    and the earliest date column."""
-    free = [c for c in f.columns.values() if c.header not in used]
-    if "lead_id" not in p.columns:
-        ids = [c for c in free if c.is_unique and not c.is_date]
-        if ids:
-            p.columns["lead_id"] = ids[0].header
-    dates = sorted((c for c in free if c.is_date), key=lambda c: c.minimum or "")
-    if "created_at" not in p.columns and dates:
-        p.columns["created_at"] = dates[0].header
-
-
-def _people_columns(p: TableProposal, f: FileProfile) -> None:
-    """The reps' name (their id when it holds names) and region (a column of a few
-    repeated values: the office of each person)."""
-    rep_id = p.columns.get("rep_id")
-    if "name" not in p.columns and rep_id is not None:
-        values = f.columns[rep_id]
-        if not values.is_number and values.type == "VARCHAR":
-            p.columns["name"] = rep_id  # people named, not numbered
-    if "region" not in p.columns:
-        taken = set(p.columns.values())
-        few = [
-            c
-            for c in f.columns.values()
-            if c.header not in taken
-            and c.type == "VARCHAR"
-            and 2 <= c.distinct <= min(FEW, c.filled - 1)  # repeated: people share an office
-        ]
-        if len(few) > 1:  # a manager's name repeats too: an office is not a person's name
-            few = [c for c in few if not all(PERSON.fullmatch(v) for v in c.values)]
-        if len(few) == 1:
-            p.columns["region"] = few[0].header
-
-
-def _check_segment(p: TableProposal, f: FileProfile) -> None:
-    """Leave out a segment candidate that is not a segment
-    (:func:`salesops.data.profiles.not_a_segment`), saying why."""
-    header = p.columns.get("segment")
-    why = None if header is None else not_a_segment(f.columns[header])
-    if header is not None and why is not None:
-        del p.columns["segment"]
-        p.reasons["segment"] = f"{header!r} is not a segment: {why}"
-
-
-def _check_owners(engine: DuckDBEngine, deals: TableProposal, reps: TableProposal) -> None:
-    """Warn when the deals' owners are mostly not rows of the people file (an export
-    that hashes one id and not the other): validation would refuse every such deal."""
-    owner, key = deals.columns.get("owner_id"), reps.columns.get("rep_id")
-    if owner is None or key is None or reps.source is None or deals.source is None:
-        return
-    share = overlap(engine, deals.source, owner, other=reps.source, key=key)
-    if share < 0.8:
-        deals.warnings["owner_id"] = (
-            f"check: {share:.0%} of its values are rows of {reps.source}.{key}; the rest "
-            "would fail validation (hashed, or another id?)"
-        )
-
-
-def _check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
-    """Leave out a manager column whose values are not the people's ids (managers named
-    in a column of their own but not listed as people): validation would refuse them."""
-    manager, key = reps.columns.get("manager_id"), reps.columns.get("rep_id")
-    if manager is None or key is None or reps.source is None:
-        return
-    share = overlap(engine, reps.source, manager, other=reps.source, key=key)
-    if share < 0.8:
-        del reps.columns["manager_id"]
-        reps.reasons["manager_id"] = (
-            f"{manager!r} holds managers who are not people of {reps.source} "
-            f"({share:.0%} of them are): add them as rows to map it"
-        )
 
 
 def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> str:
@@ -415,8 +273,9 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
     elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
         c = opps.columns
         proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
+        lacking = "no stage history" if history.source is None else "no change time in the history"
         proposal.order_note = (
-            "no stage history: open stages ordered by the age of their deals (younger "
+            f"{lacking}: open stages ordered by the age of their deals (younger "
             "deals in earlier stages); check it"
         )
     else:
@@ -459,8 +318,10 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             proposal.tables.append(p)
         opps, reps = proposal.table("opportunities"), proposal.table("reps")
         if opps.source is not None:
-            people_file = matched["reps"][0] if "reps" in matched else None
-            found = _people(engine, opps, files, people_file)
+            deals = matched["opportunities"][0]
+            people_files = [matched["reps"][0]] if "reps" in matched else []
+            people_files = people_files or [f for f in files if f.name != deals.name]
+            found = evidence.owners(engine, opps, deals, people_files)
             if found is not None:
                 owner, people, key = found
                 opps.columns["owner_id"] = owner
@@ -469,15 +330,19 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.source, reps.how = people.name, f"by its content: the people of {owner}"
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
-            _content(opps, matched["opportunities"][0], used["opportunities"])
-            _check_segment(opps, matched["opportunities"][0])
-            _check_owners(engine, opps, reps)
+            evidence.deal_content(opps, deals, used["opportunities"])
+            evidence.check_amount(engine, opps, deals)
+            evidence.check_segment(opps, deals)
+            evidence.check_owners(engine, opps, reps)
+        history = proposal.table("opportunity_history")
+        if history.source is not None:
+            evidence.check_versions(history, matched["opportunity_history"][0])
         leads = proposal.table("leads")
         if leads.source is not None:
-            _lead_content(leads, next(f for f in files if f.name == leads.source), used["leads"])
+            evidence.lead_content(leads, matched["leads"][0], used["leads"])
         if reps.source is not None:
-            _people_columns(reps, next(f for f in files if f.name == reps.source))
-            _check_managers(engine, reps)
+            evidence.people_columns(reps, next(f for f in files if f.name == reps.source))
+            evidence.check_managers(engine, reps)
         if opps.source and "stage" in opps.columns:
             stage = quote(opps.columns["stage"])
             rows = engine.query(

@@ -300,7 +300,7 @@ class TableQuery:
             stage = self.column("stage", alias) or "NULL"
         else:
             stage = self.filled("stage", alias, chain) or "NULL"
-        values = ", ".join(literal(v) for v in names)
+        values = ", ".join(literal(v) for v in names) or "NULL"  # no open stage: none is
         return f"CASE WHEN {stage} IN ({values}) THEN {value} END"
 
     def select(self) -> tuple[str, list[str]]:

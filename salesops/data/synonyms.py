@@ -67,8 +67,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "stage": ("stagename", "stage", "dealstage", "pipelinestageid", "stageid"),
     "amount": ("amount", "value", "dealvalue", "quotaamount", "quota"),
     "forecast_category": ("forecastcategoryname", "forecastcategory"),
-    # Fivetran's history mode: a row is a version of the record, begun at _fivetran_start
-    "changed_at": ("fivetranstart", "createddate", "changedat", "changed", "date"),
+    # (a connector's version start, Fivetran's _fivetran_start, is never proposed: a sync time)
+    "changed_at": ("createddate", "changedat", "changed", "date"),
     "rep_id": ("id", "ownerid", "userid", "quotaownerid", "rep", "name"),
     "name": ("name", "ownername", "fullname", "firstandlastname"),
     "manager_id": ("managerid", "manager", "reportingtoid", "managerownerid"),
@@ -110,3 +110,27 @@ def words(header: str) -> list[str]:
     ``["close", "date"]``."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", header)
     return [w for w in re.split(r"[^a-z0-9]+", spaced.casefold()) if w]
+
+
+# Connectors write bookkeeping columns of their own beside the CRM's (Fivetran's
+# ``_fivetran_synced`` and ``_fivetran_start``, Airbyte's ``_airbyte_extracted_at``,
+# Stitch's ``_sdc_batched_at``, Hevo's ``_hevo_ingested_at``, dlt's ``_dlt_load_id``): when
+# the row was copied, not when anything happened in the CRM. A CRM field never begins with
+# an underscore (Salesforce's custom fields end with ``__c``), so any header that does is
+# taken for one of them.
+# A connector column that begins a version of a record (Fivetran's history mode:
+# ``_fivetran_start``/``_fivetran_end``; ``_valid_from`` of a slowly changing dimension).
+BEGIN_WORDS = frozenset({"start", "valid", "from", "begin"})
+VERSION_WORDS = BEGIN_WORDS | {"end", "to"}
+
+
+def synced(header: str) -> bool:
+    """Whether ``header`` is a connector's bookkeeping column (a leading underscore:
+    ``_fivetran_start``, ``_airbyte_extracted_at``, ``_sdc_batched_at``), never a CRM event.
+
+    Examples
+    --------
+    >>> synced("_fivetran_start"), synced("_sdc_batched_at"), synced("close_date")
+    (True, True, False)
+    """
+    return header.lstrip().startswith("_")

@@ -27,6 +27,7 @@ from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.analytics import precision as pr
 from salesops.data import coverage
+from salesops.data.model import OPEN_DEALS
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
@@ -50,8 +51,8 @@ KPI_NEEDS = {
     "Bookings": ("opportunities.amount",),
     "Quota attainment": ("quotas", "opportunities.amount"),
     "Average deal size": ("opportunities.amount",),
-    "Open pipeline, next period": ("opportunities.amount",),
-    "Pipeline coverage": ("quotas", "opportunities.amount"),
+    "Open pipeline, next period": ("opportunities.amount", OPEN_DEALS),
+    "Pipeline coverage": ("quotas", "opportunities.amount", OPEN_DEALS),
     "Lead response (median)": ("leads.first_response_at",),
 }
 # Why a headline KPI reads "–" for a period ({}) when nothing more precise says so.
@@ -92,7 +93,10 @@ def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period | None)
     ``moment`` (rebuilt from the stage history; without one, only as exported, for
     moments after the period). Unknown, with the reason, when it cannot be rebuilt (no
     history, or a history that starts after ``moment`` while deals were created before
-    it: a connector that began recording later) or no open deal has an amount."""
+    it: a connector that began recording later), no open deal has an amount, or the export
+    holds no open deal at all (no open stage)."""
+    if lacking := coverage.reason(ctx.tables, (OPEN_DEALS,), "the open pipeline"):
+        return gaps.Unknown(lacking.replace("`", ""))
     history, as_of = ctx.tables.opportunity_history, ctx.tables.as_of
     if history is None:
         exported = as_of is None or moment >= as_of.to_period("M").start_time
@@ -313,6 +317,9 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     if not ctx.tables.has("opportunities.amount"):
         frame = frame.drop(columns=["bookings", "average_deal_size", "open_pipeline"])
         caption = coverage.sentence("Money columns", ["opportunities.amount"])
+    elif not ctx.tables.has(OPEN_DEALS):  # an export of closed deals: pipeline unknown
+        frame = frame.drop(columns=["open_pipeline"])
+        caption = coverage.sentence("The open pipeline", [OPEN_DEALS])
     else:
         caption = gaps.left_out(pipe["unpriced"].sum(), pipe["deals"].sum()) or None
     return viewed(frame, View(BREAKDOWN_FORMATS, caption))

@@ -243,6 +243,87 @@ def test_map_proposes_no_segment_that_does_not_split_the_deals(tmp_path, values,
     assert "      segment: Type\n" in proposal.text
 
 
+def _sellers_export(folder: Path, people: bool = True) -> Path:
+    """A marketplace's won deals, as Olist exports them: ``seller_id`` is the customer won
+    (a different one on every deal), the rep is ``rep_code`` (a name that says nothing),
+    ``declared_revenue`` the customer's own figure, nearly always 0; a connector's sync
+    time ``_airbyte_extracted_at`` is the latest date of the file."""
+    folder.mkdir(parents=True)
+    reps = [f"r{i:02d}" for i in range(6)]
+    n = 60
+    pd.DataFrame(
+        {
+            "deal_ref": [f"D{i:03d}" for i in range(n)],
+            "seller_id": [f"S{i:03d}" for i in range(n)],
+            "rep_code": [reps[i % 6] for i in range(n)],
+            "won_date": [f"2026-0{1 + i % 6}-1{i % 9}" for i in range(n)],
+            "declared_revenue": [50000 * (i % 20 == 0) for i in range(n)],
+            "_airbyte_extracted_at": "2026-11-30 12:00:00",
+        }
+    ).to_csv(folder / "closed_deals.csv", index=False)
+    if people:
+        pd.DataFrame({"rep_code": reps}).to_csv(folder / "sales_reps.csv", index=False)
+    return folder
+
+
+def test_map_takes_the_owner_from_the_people_file_not_a_seller_named_column(tmp_path):
+    """Content overrules a name that cannot be right: the column whose values are the
+    people file's ids is the owner (and that file's column the reps' id), not the column
+    named like one (``seller_id``); without a people file, a column different on every
+    deal is still no owner, and map says why."""
+    proposal = propose(_sellers_export(tmp_path / "with"), ".")
+    opps, reps = proposal.table("opportunities"), proposal.table("reps")
+    assert opps.columns["owner_id"] == "rep_code"
+    assert (reps.source, reps.columns["rep_id"]) == ("sales_reps", "rep_code")
+    alone = propose(_sellers_export(tmp_path / "alone", people=False), ".")
+    opps = alone.table("opportunities")
+    assert "owner_id" not in opps.columns
+    assert opps.reasons["owner_id"] == (
+        "'seller_id' has a different value on each of its 60 rows: the customer or the "
+        "deal, not its owner (a person owns many deals)"
+    )
+    assert any("owner_id" in line and "'seller_id'" in line for line in alone.summary())
+    # a customer who buys twice repeats: the people file still decides, and the line says so
+    folder = tmp_path / "with"
+    deals = pd.read_csv(folder / "closed_deals.csv")
+    deals["seller_id"] = [f"S{i % 30:03d}" for i in range(len(deals))]
+    deals.to_csv(folder / "closed_deals.csv", index=False)
+    opps = propose(folder, ".").table("opportunities")
+    assert opps.columns["owner_id"] == "rep_code"
+    assert opps.warnings["owner_id"] == (
+        "by content: its values are rows of sales_reps.rep_code; 'seller_id', named like an "
+        "owner, is not (0% of its values are)"
+    )
+
+
+def test_map_proposes_no_amount_that_is_nearly_always_zero(tmp_path):
+    """A money-named column that is 0 on 57 of 60 deals (95%) is not their amount: none
+    is proposed, and the reason is printed. A column of real amounts is kept."""
+    folder = _sellers_export(tmp_path / "export")
+    proposal = propose(folder, ".")
+    opps = proposal.table("opportunities")
+    assert "amount" not in opps.columns
+    assert opps.reasons["amount"].startswith(
+        "'declared_revenue' is 0 on 57 of its 60 rows with a value (95%): not the value of a deal"
+    )
+    assert any(line.strip().startswith("amount") and "is 0 on 57" in line
+               for line in proposal.summary())  # fmt: skip
+    deals = pd.read_csv(folder / "closed_deals.csv")
+    deals["declared_revenue"] = [1000 + 10 * i if i % 3 else 0 for i in range(len(deals))]
+    deals.to_csv(folder / "closed_deals.csv", index=False)
+    assert propose(folder, ".").table("opportunities").columns["amount"] == "declared_revenue"
+
+
+def test_map_never_proposes_a_connectors_sync_time_as_a_date(tmp_path):
+    """``_airbyte_extracted_at`` is the latest (and a later) date of the file: it is not
+    taken for the created date, though the deals have no other date left."""
+    proposal = propose(_sellers_export(tmp_path / "export"), ".")
+    opps = proposal.table("opportunities")
+    assert opps.columns["close_date"] == "won_date"
+    assert "created_date" not in opps.columns
+    assert "_airbyte" not in "".join(opps.columns.values())
+
+
 def test_map_says_when_it_cannot_order_the_stages(tmp_path):
     folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})
     for name in ("sales_pipeline",):

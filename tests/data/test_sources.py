@@ -609,6 +609,28 @@ def test_the_as_of_day_is_the_latest_event_closes_included(tmp_path):
         assert src.as_of() == pd.Timestamp("2026-11-18")
 
 
+@pytest.mark.parametrize(
+    ("header", "as_of"), [("_fivetran_start", "2026-10-10"), ("changed", "2026-12-31")]
+)
+def test_a_connectors_sync_time_is_no_event_of_the_as_of_day(tiny_dir, tmp_path, header, as_of):
+    """A history whose ``changed_at`` is read from a connector's column (a leading
+    underscore: ``_fivetran_start``) says when the rows were copied, not when deals
+    changed: its latest day (31 Dec) does not move the as-of day; the same column under a
+    CRM's name does."""
+    folder = tmp_path / "export"
+    shutil.copytree(tiny_dir, folder)
+    history = pd.read_csv(folder / "opportunity_history.csv", dtype=str)
+    later = history.iloc[[-1]].assign(changed_at="2026-12-31 09:00:00")
+    history = pd.concat([history, later]).rename(columns={"changed_at": header})
+    history.to_csv(folder / "opportunity_history.csv", index=False)
+    (folder / "source.yml").write_text(
+        "kind: files\nlocation: .\ntables:\n  opportunity_history:\n"
+        f"    columns:\n      changed_at: {header}\n"
+    )
+    with Source(folder / "source.yml") as src:
+        assert src.as_of() == pd.Timestamp(as_of)
+
+
 def test_a_close_far_after_every_other_event_is_left_out_and_named(tmp_path, capsys):
     """A closed deal dated 2099 (a typo) does not move the as-of day, which would make
     every month until then "latest"; validate names it."""

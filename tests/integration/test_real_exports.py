@@ -30,6 +30,7 @@ from salesops import cli
 from salesops.batch import runner
 from salesops.batch.jobs import RunOptions
 from salesops.batch.plan import BatchPlan
+from salesops.data.model import TABLES
 from salesops.data.periods import Period
 from salesops.data.proposal import Proposal, propose
 from salesops.data.sources import Source
@@ -49,6 +50,8 @@ EDITS = {
     "salesforce": {
         ("opportunities", "forecast_category"): ("forecast_category_name", None),
         ("opportunity_history", "forecast_category"): ("forecast_category_name", None),
+        # a connector's sync time, never proposed; the user takes it on purpose
+        ("opportunity_history", "changed_at"): (UNMAPPED, "_fivetran_start"),
         ("reps", "rep_id"): ("id", "owner_id"),
         ("reps", "name"): ("name", "owner_id"),
         ("reps", "region"): ("division", None),
@@ -61,11 +64,11 @@ EDITS = {
         ("reps", "email"): ("email", None),
     },
     "olist": {
-        ("opportunities", "owner_id"): ("seller_id", "sr_id"),
+        ("opportunities", "owner_id"): (UNMAPPED, "sr_id"),  # seller_id: the customer
         ("opportunities", "product"): (UNMAPPED, "business_segment"),
         ("opportunities", "created_date"): (UNMAPPED, None),
         ("opportunities", "stage"): (UNMAPPED, None),
-        ("opportunities", "amount"): ("declared_monthly_revenue", None),
+        ("opportunities", "amount"): (UNMAPPED, None),  # 0 on 95%: not proposed
         ("reps", "rep_id"): (UNMAPPED, "sr_id"),  # no people file: a roster (README)
         ("reps", "name"): (UNMAPPED, "sr_id"),
         ("reps", "region"): (UNMAPPED, None),
@@ -141,6 +144,26 @@ def test_map_proposal_is_kept_and_the_edits_are_the_listed_ones(name, proposals)
     assert "licen" in readme.casefold() and "proposed.yml" in readme
 
 
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def test_the_worked_examples_are_in_the_docs_not_only_in_tests():
+    """A user without ``tests/`` reads each worked example in ``docs/exports.md``: the
+    source file the reports run on, in full, and every edited column by name; the
+    README, ``docs/sources.md`` and each fixture README point there, and no page of the
+    docs sends the user to the test fixtures for them."""
+    text = (DOCS / "exports.md").read_text()
+    for name in EXPORTS:
+        assert "```yaml\n" + (REAL / name / "source.yml").read_text() + "```" in text, name
+        for table, column in EDITS[name]:
+            assert f"`{table}.{column}`" in text, (name, table, column)
+        assert "docs/exports.md" in (REAL / name / "README.md").read_text()
+    for page in [DOCS.parent / "README.md", DOCS / "sources.md"]:
+        assert "docs/exports.md" in page.read_text()
+    for page in [DOCS.parent / "README.md", *DOCS.glob("*.md")]:
+        assert "tests/fixtures/exports/real" not in page.read_text(), page.name
+
+
 def test_map_finds_the_olist_columns_by_content(proposals):
     """Dates written DD-MM-YYYY (with or without a time), an id column of hashes, a lone
     date column named ``won_date``, a leads file with no known headers but ``origin``."""
@@ -157,13 +180,54 @@ def test_map_finds_the_olist_columns_by_content(proposals):
 
 def test_map_reads_fivetran_history_mode(proposals):
     """A Fivetran history-mode table is one row per version of the deal, begun at
-    ``_fivetran_start``; its ``created_date`` is the deal's, not the change's."""
+    ``_fivetran_start`` (when the connector saw it); its ``created_date`` is the deal's,
+    not the change's. Neither is proposed as the change time: map says why."""
     proposal = proposals("salesforce")
-    assert proposal.table("opportunity_history").columns["changed_at"] == "_fivetran_start"
+    history = proposal.table("opportunity_history")
+    assert "changed_at" not in history.columns
+    assert history.reasons["changed_at"].startswith(
+        "the rows are versions the connector recorded (_fivetran_start, _fivetran_end)"
+    )
     # the deals' owner ids are hashed and the users' ids are not: map says so
     warning = proposal.table("opportunities").warnings["owner_id"]
     assert "0% of its values are rows of sf_user_data.id" in warning
     assert "0% of its values" in "\n".join(proposal.summary())
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_map_never_proposes_a_connector_column_for_a_date(name, proposals):
+    """Connector bookkeeping (``_fivetran_synced``, ``_fivetran_start``, any header with a
+    leading underscore) is when a row was copied, never a CRM date."""
+    proposal = proposals(name)
+    for p in proposal.tables:
+        for column, header in p.columns.items():
+            kind = TABLES[p.table].column(column).kind
+            assert not (kind in ("date", "timestamp") and header.startswith("_")), (p, column)
+
+
+def test_map_on_olist_with_its_roster_takes_the_rep_not_the_customer(tmp_path, proposals):
+    """Olist's ``seller_id`` is the customer won (a different one on every deal), named
+    like an owner; with the roster the user wrote beside the export (``sales_reps.csv``,
+    as the walk had it), the owner is ``sr_id``, whose every value is a row of the roster,
+    and the roster's ``sr_id`` is the reps' id. ``declared_monthly_revenue`` (0 on 797 of
+    842 deals) is not proposed as the amount, with the reason."""
+    folder = _raw_copy("olist", tmp_path)
+    shutil.copy(REAL / "olist" / "sales_reps.csv", folder)
+    proposal = propose(folder, ".")
+    deals, reps = proposal.table("opportunities"), proposal.table("reps")
+    assert deals.columns["owner_id"] == "sr_id"
+    assert (reps.source, reps.columns["rep_id"]) == ("sales_reps", "sr_id")
+    assert "amount" not in deals.columns
+    printed = "\n".join(proposal.summary())
+    assert (
+        "'declared_monthly_revenue' is 0 on 797 of its 842 rows with a value (95%): not the "
+        "value of a deal" in printed
+    )
+    # without the roster, no owner either: the customer is not proposed
+    alone = proposals("olist")
+    assert "owner_id" not in alone.table("opportunities").columns
+    said = "\n".join(alone.summary())
+    assert "'seller_id' has a different value on each of its 842 rows" in said
 
 
 def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
@@ -232,7 +296,8 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
 # The data's as-of day: the latest event, a closed deal's close included (pandas on the raw
 # files), and the month ``latest`` reads on it.
 AS_OF = {
-    "salesforce": ("2019-10-17", "2019-09"),  # the history's last change
+    # the deals' own dates: the history's _fivetran_start is when Fivetran synced
+    "salesforce": ("2018-12-19", "2018-11"),
     "hubspot": ("2021-01-15", "2020-12"),  # the last deal created; none closed
     "olist": ("2018-11-14", "2018-10"),  # the last deal won, months after the last lead
     "odoo": ("2025-03-22", "2025-02"),  # the day its deals closed (the last created: 21 Mar)
@@ -241,9 +306,10 @@ AS_OF = {
 
 def _events(name: str) -> pd.Timestamp:
     """pandas: the latest day something happened in the export (as the source reads it)."""
-    if name == "salesforce":
-        h = pd.read_csv(REAL / name / "sf_opportunity_history_data.csv")
-        return pd.to_datetime(h["_fivetran_start"]).max().tz_localize(None).normalize()
+    if name == "salesforce":  # the CRM's dates, not the connector's (_fivetran_*)
+        d = pd.read_csv(REAL / name / "sf_opportunity_data.csv")
+        closes = pd.to_datetime(d.loc[d["is_closed"], "close_date"])
+        return max(pd.to_datetime(d["created_date"]).max(), closes.max()).normalize()
     if name == "hubspot":
         d = pd.read_csv(REAL / name / "deal_data.csv")
         return pd.to_datetime(d["property_createdate"]).max().tz_localize(None).normalize()
@@ -262,6 +328,18 @@ def test_the_as_of_day_is_the_latest_event_and_latest_the_month_before(name):
         assert src.as_of() == pd.Timestamp(day) >= _events(name)
         assert Period.parse("latest", as_of=src.as_of()).label == month
         assert src.late_closes() is None
+
+
+def test_the_as_of_day_takes_no_connector_sync_time_for_an_event():
+    """The user's Salesforce source maps the history's ``changed_at`` to Fivetran's
+    ``_fivetran_start``, which runs to 17 Oct 2019 (when the connector synced); the CRM's
+    own dates end on 19 Dec 2018, and that is the data's as-of day."""
+    edited = yaml.safe_load((REAL / "salesforce" / "source.yml").read_text())
+    assert edited["tables"]["opportunity_history"]["columns"]["changed_at"] == "_fivetran_start"
+    h = pd.read_csv(REAL / "salesforce" / "sf_opportunity_history_data.csv")
+    assert pd.to_datetime(h["_fivetran_start"]).max().normalize() == pd.Timestamp("2019-10-17")
+    with Source(REAL / "salesforce" / "source.yml") as src:
+        assert src.as_of() == pd.Timestamp("2018-12-19") == _events("salesforce")
 
 
 # -- the plans, once per export --------------------------------------------------------------
@@ -440,10 +518,10 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
     pipeline, unknown = summary["open_pipeline"], summary.get("unknown", {})
     end, previous = pipeline  # the period's end, the previous period's end
     assert pipeline[previous] is None and unknown[f"open_pipeline.{previous}"]
-    if name == "olist":  # taken 14 Nov 2018: deals won since were open on 01 Jun, unpriced
+    if name == "olist":  # deals won after 01 Jun were open then; the export lists none open
         d = _closed(name)
         assert ((d["created"] < end) & (d["close"] >= end)).sum() > 0
-        assert pipeline[end] is None and "stage history" in unknown[f"open_pipeline.{end}"]
+        assert pipeline[end] is None and "open deals" in unknown[f"open_pipeline.{end}"]
     elif name == "odoo":  # the export is the pipeline as it stands: its open deals
         assert pipeline[end] == pytest.approx(_odoo_open(end)) and pipeline[end] > 0
     else:  # before the history starts (salesforce); no open deal has an amount (hubspot)
@@ -468,6 +546,43 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
         "2019-05-01": pytest.approx(_history_pipeline("2019-05-01")),
     }
     assert later["2019-06-01"] > 0
+
+
+def test_an_export_of_won_deals_only_validates_and_says_it_has_no_open_deal(
+    capsys, tmp_path, monkeypatch
+):
+    """Olist's source lists no open stage (the export holds only won deals): before, a
+    stage list needed one, and the user invented an ``Open`` stage to get past it."""
+    edited = yaml.safe_load((REAL / "olist" / "source.yml").read_text())
+    assert [s["name"] for s in edited["stages"]] == ["Won", "Lost"]
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    source = str(REAL / "olist" / "source.yml")
+    code = cli.main(["validate", "--source", source, "--on-invalid", "quarantine"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "no open deals (no open stage): pipeline, pipeline value" in printed.out
+
+
+@pytest.mark.notebook
+def test_the_reports_of_won_deals_only_read_their_pipeline_as_unknown(run):
+    """Olist without an open stage: its open pipeline (tile and summary, at both moments),
+    the pipeline by stage and the pipeline's efficiency rows are unknown with the reason
+    that the export holds no open deal, never $0; a rep's pipeline section says so too."""
+    name, folder, _ = run
+    if name != "olist":
+        return
+    summary = _summary(folder, "metrics")
+    unknown = summary["unknown"]
+    assert list(summary["open_pipeline"].values()) == [None, None]
+    for moment in summary["open_pipeline"]:
+        assert "open deals (its stage list has no open stage)" in unknown[f"open_pipeline.{moment}"]
+    assert summary["kpis"]["Open pipeline, next period"]["current"] is None
+    assert "open deals" in unknown["kpis.Open pipeline, next period.current"]
+    html = (folder / "company" / "metrics.html").read_text()
+    assert "Open pipeline by stage needs <code>opportunities.amount</code> and open deals" in html
+    assert "Not shown: sales velocity (per day), qualified open deals" in html
+    review = next(folder.glob("rep-*/performance_review.html")).read_text()
+    assert "needs open deals (its stage list has no open stage)" in review
 
 
 @pytest.mark.notebook
