@@ -99,11 +99,16 @@ def pipeline(
             if close_window is None or isinstance(close_window, tuple)
             else (f" due in {Period.parse(close_window).label}")
         )
+        amount, weighted = (gaps.total(frame[c], where=where) for c in ("amount", "weighted"))
+        if gaps.why(weighted) and not gaps.why(amount):  # amounts, but no stage probability
+            weighted = gaps.Unknown(
+                f"the stage of the open deals{where} is unknown, and so is their win probability"
+            )
         return pd.Series(
             {
                 "deals": len(frame),
-                "amount": gaps.total(frame["amount"], where=where),
-                "weighted": gaps.total(frame["weighted"], where=where),
+                "amount": amount,
+                "weighted": weighted,
                 "unpriced": int(frame["unpriced"].sum()),
             },
             dtype=object,

@@ -399,6 +399,13 @@ class Tables:
 
     Optional tables that the source does not have are ``None``; a report section
     that needs one says so instead of failing.
+
+    ``filled`` counts, per ``table.column``, the values the source file's defaults filled
+    (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
+    a default filled: a stale-deal flag does not count a close date a default invented.
+    ``reopened`` holds the deals of an export without stage history that closed after the
+    period's end and are taken as open at its end
+    (:func:`salesops.data.history.reopen`).
     """
 
     opportunities: pd.DataFrame
@@ -413,6 +420,8 @@ class Tables:
     stages: Stages | None = field(default=None, compare=False)
     absent: frozenset[str] = field(default=frozenset(), compare=False)
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
+    filled_ids: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    reopened: frozenset[str] = field(default=frozenset(), compare=False)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
