@@ -63,7 +63,7 @@ from salesops.data.stages import Stages
 SEASON = ts.SEASON
 Z = {80: 1.2816, 95: 1.9600}  # two-sided normal quantiles
 MIN_MODELS = 24  # months of data before models are fitted at all
-MIN_PRICED = 3  # months with priced bookings before there is a forecast at all
+MIN_PRICED = gaps.MIN_PRICED  # months with priced bookings before there is a forecast
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
 # σ_h = A · h^B · s_h^W · d^(1−W) (:func:`spread`), calibrated on M3's monthly series

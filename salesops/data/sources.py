@@ -276,9 +276,7 @@ class Source(Catalog):
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self._marks, kept, tables)
         if until is not None and tables.opportunity_history is None:
-            tables.opportunities, tables.reopened = reopen(
-                tables.opportunities, until, self.stages
-            )
+            tables.opportunities, tables.reopened = reopen(tables.opportunities, until, self.stages)
             if tables.reopened:
                 tables.stages = self.stages.with_unknown_open()
         default_categories(tables, tables.stages)

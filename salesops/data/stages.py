@@ -104,8 +104,12 @@ class Stages(BaseModel):
         if self.open_names:
             return self
         unknown = Stage.model_construct(
-            name=UNKNOWN_OPEN, probability=float("nan"), closed=False, won=False,
-            qualified=False, forecast_category=None,
+            name=UNKNOWN_OPEN,
+            probability=float("nan"),
+            closed=False,
+            won=False,
+            qualified=False,
+            forecast_category=None,
         )
         return Stages.model_construct(stages=(unknown, *self.stages))
 

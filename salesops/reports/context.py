@@ -196,8 +196,10 @@ class ReportContext:
         n = int(o["opportunity_id"].astype(str).isin(ids).sum())
         if not n:
             return ""
-        deals = "1 deal that closed after the period's end counts" if n == 1 else (
-            f"{n:,} deals that closed after the period's end count"
+        deals = (
+            "1 deal that closed after the period's end counts"
+            if n == 1
+            else (f"{n:,} deals that closed after the period's end count")
         )
         return (
             f"; {deals} as open at it, in {self.stages.unknown_open} (the stage then is "

@@ -52,8 +52,14 @@ def _stages(open_: bool = True):
     lost = {"name": "Lost", "probability": 0.0, "closed": True}
     if open_:
         return Stages.from_dict(
-            {"stages": [{"name": "Lead", "probability": 0.1}, {"name": "Deal", "probability": 0.6},
-                        won, lost]}  # fmt: skip
+            {
+                "stages": [
+                    {"name": "Lead", "probability": 0.1},
+                    {"name": "Deal", "probability": 0.6},
+                    won,
+                    lost,
+                ]
+            }
         )
     # a won-only stage list (valid once a stage list may have no open stage)
     return Stages.model_construct(stages=(Stage(**won), Stage(**lost)))
@@ -66,7 +72,9 @@ def _deals() -> pd.DataFrame:
             "opportunity_id": ["a", "b", "c", "d"],
             "stage": ["Won", "Won", "Lost", "Deal"],
             "forecast_category": ["closed", "closed", "omitted", "commit"],
-            "created_date": pd.to_datetime(["2018-03-01", "2018-04-01", "2018-05-02", "2018-05-03"]),
+            "created_date": pd.to_datetime(
+                ["2018-03-01", "2018-04-01", "2018-05-02", "2018-05-03"]
+            ),
             "close_date": pd.to_datetime(["2018-05-20", "2018-11-02", "2018-07-01", "2018-08-01"]),
             "amount": [100.0, 250.0, None, 40.0],
         }
