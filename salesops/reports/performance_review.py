@@ -319,8 +319,9 @@ def stale(ctx: ReportContext) -> pd.DataFrame:
     """The rep's open deals that need cleaning up on the report's as-of day (the month's
     end, or the data's as-of day when earlier)."""
     days = ctx.settings.stale_after_days
+    filled = ctx.tables.filled_ids.get("opportunities.close_date", ())  # never overdue
     return pl.stale_deals(  # at the last day the data knows: overdue by then, not later
-        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages
+        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages, filled=filled
     )
 
 
@@ -344,6 +345,10 @@ def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
         )
         idle = coverage.sentence("Finding idle deals", ["opportunity_history"])
         empty = f"No open deal is past its close date. {idle}"
+    invented = stale(ctx).attrs.get("filled_close_dates", 0)
+    if invented:  # said: a default's close date is never overdue
+        said = f"{invented} open deal{'s' if invented > 1 else ''} whose close date a default filled"
+        caption, empty = f"{caption}; {said}: never counted overdue", f"{empty} ({said}.)"
     formats = {"days overdue": "number", "days idle": "number"}
     out = [viewed(shown, View(formats, caption, empty=empty))]
     if own_history is not None:

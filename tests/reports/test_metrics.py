@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import salesops as so
 from salesops.analytics import gaps
-from salesops.reports import metrics
+from salesops.reports import metrics, performance_review
 from salesops.reports.display import Missing
 from salesops.storage import json_text
 
@@ -60,6 +61,45 @@ def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
     assert isinstance(metrics.funnel(ctx), Missing)
     counts, _ = metrics.data_quality(ctx)
     assert "Stale open deals" not in counts.index  # idleness needs the history
+
+
+def _blank_close_dates(tiny_dir: Path, folder: Path) -> Path:
+    """tiny with no close date on O3 and O10 (open), which a default fills: created date +
+    30 days (31 Aug and 31 Mar 2026, both before 30 Sep)."""
+    crm = shutil.copytree(tiny_dir, folder)
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"].isin(["O3", "O10"]), "close_date"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    rule = {"close_date": {"column": "created_date", "plus": "30 days", "when": "open"}}
+    source = {
+        "name": "tiny without some close dates",
+        "kind": "files",
+        "location": ".",
+        "tables": {"opportunities": {"from": "opportunities", "defaults": rule}},
+    }
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    return crm / "source.yml"
+
+
+def test_a_close_date_a_default_filled_is_not_counted_overdue(tiny_dir, tmp_path):
+    """The loader names the deals whose close date a default filled; the data-quality
+    counts leave them out of "past their close date" (2 before: O3 and O10) and say how
+    many there are; a rep's cleanup says so too."""
+    source = _blank_close_dates(tiny_dir, tmp_path / "crm")
+    ctx = so.ReportContext.load(str(source), "company", "2026-09")
+    assert ctx.tables.filled_ids["opportunities.close_date"] == {"O3", "O10"}
+    counts, worst = metrics.data_quality(ctx)
+    assert counts.loc["Open deals past their close date", "rows"] == 0
+    filled = "Open deals whose close date a default filled (not counted overdue)"
+    assert counts.loc[filled, "rows"] == 2
+    assert counts.loc["Filled opportunities.close_date (created_date + 30 days (when open))",
+                      "rows"] == 2  # fmt: skip
+    assert "O3" not in worst.index  # O10 stays: idle since April, by the history
+    alice = performance_review.context(str(source), "rep:R1", "2026-09")
+    shown = performance_review.cleanup(alice)[0]
+    assert "1 open deal whose close date a default filled: never counted overdue" in (
+        shown.attrs["view"].caption
+    )
 
 
 def test_data_quality_is_two_frames(company):
