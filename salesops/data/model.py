@@ -385,6 +385,35 @@ def active_deals(
     return created & (o["stage"].isin(open_names) | (o["close_date"] >= start))
 
 
+# A fan-out over reps or regions (`rep:*`, `region:*` of a batch plan, the dashboard's rep
+# picker) lists those with a deal active in the 12 months to the period's end: a person or
+# a region whose deals are all older, or later, would get a report with nothing in it that
+# still looks finished.
+ACTIVE_MONTHS = 12
+
+
+def active_in(
+    opportunities: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    open_names: list[str],
+    column: str = "owner_id",
+) -> set[str]:
+    """The values of ``column`` (``owner_id``: the reps; ``region``: the regions) of the
+    deals active in ``window`` (:func:`active_deals`): who or where sold in it.
+
+    Examples
+    --------
+    >>> deals = pd.DataFrame({"owner_id": ["A", "B"], "region": ["East", "West"],
+    ...     "stage": ["Won", "Won"], "created_date": pd.to_datetime(["2024-01-05", "2026-06-01"]),
+    ...     "close_date": pd.to_datetime(["2024-02-01", "2026-08-10"])})
+    >>> window = (pd.Timestamp("2025-09-01"), pd.Timestamp("2026-09-01"))
+    >>> active_in(deals, window, ["Open"]), active_in(deals, window, ["Open"], "region")
+    ({'B'}, {'West'})
+    """
+    active = active_deals(opportunities, window, open_names)
+    return set(opportunities.loc[active, column].dropna().astype(str))
+
+
 def lookup(values: pd.Series, mapping: Mapping[K, float]) -> pd.Series:
     """``values.map(mapping)`` as floats, NaN where unmapped; each distinct value is looked
     up once (``Series.map`` walks text values one by one in Python)."""
