@@ -275,7 +275,7 @@ class Source(Catalog):
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self._marks, kept, tables)
-        if until is not None and tables.opportunity_history is None:
+        if until is not None and "opportunity_history" in tables.absent:  # none in the source
             tables.opportunities, tables.reopened = reopen(tables.opportunities, until, self.stages)
             if tables.reopened:
                 tables.stages = self.stages.with_unknown_open()

@@ -237,6 +237,8 @@ def test_without_history_a_past_period_sees_no_later_close(tiny_dir, tmp_path):
     # the whole history (no period) and a source with history keep the deals as exported
     assert so.load(folder).reopened == frozenset()
     assert so.load(tiny_dir, period="2026-08").reopened == frozenset()
+    unread = so.load(tiny_dir, period="2026-08", tables=["opportunities", "reps"])
+    assert unread.reopened == frozenset()  # a history left unread is not a history lacking
 
 
 def test_olist_may_2018_knows_no_win_after_may(tmp_path):
