@@ -186,13 +186,15 @@ class ReportContext:
     @property
     def reopened(self) -> str:
         """ "; 3 deals that closed after the period's end count as open at it, in
-        Prospecting (their stage then is unknown)": what a section of an export without
-        stage history says of the deals :func:`salesops.data.history.reopen` reopened (""
-        when none of the scope's deals was)."""
+        Prospecting (the stage then is unknown: ...)": what a section of an export without
+        stage history says of the scope's deals that :func:`salesops.data.history.reopen`
+        reopened ("" when none was)."""
         ids = self.tables.reopened
         if not ids:
             return ""
-        o = self.tables.opportunities
+        o = self.tables.opportunities  # the scope's own deals (the tables may be wider)
+        if self.scope.level != "company":
+            o = o[o["region" if self.scope.level == "region" else "owner_id"] == self.scope.value]
         n = int(o["opportunity_id"].astype(str).isin(ids).sum())
         if not n:
             return ""

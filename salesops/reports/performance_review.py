@@ -298,7 +298,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         label = f"win probability: each stage's default, as {shared.uncalibrated(tables, model)}"
     open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
     full = pl.by_stage(open_, ctx.stages)
-    caption = "Open pipeline by stage"
+    caption = "Open pipeline by stage" + ctx.reopened  # closed later: open, stage unknown
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
