@@ -142,12 +142,14 @@ def test_pipeline_efficiency_without_quotas_or_leads_says_so(company, tiny_dir, 
 
 @pytest.fixture
 def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
-    """tiny as a real export often is: no stage history, and open deals without amounts.
-    Its deals are created from March 2026 (O10); the first close is O4 on 31 July 2026."""
+    """tiny as a real export often is: no stage history, and open deals without amounts
+    (O9, won on 10 Oct, was open at the end of September too). Its deals are created from
+    March 2026 (O10); the first close is O4 on 31 July 2026."""
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "opportunity_history.csv").unlink()
     deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
+    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
     deals.to_csv(crm / "opportunities.csv", index=False)
     return so.ReportContext.load(str(crm), "company", "2026-09")
 
@@ -155,14 +157,14 @@ def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
 def test_open_pipeline_without_amounts_is_unknown_with_a_reason(unpriced):
     kpis = metrics.kpis(unpriced)
     pipeline = kpis.loc["Open pipeline, next period", "current"]
-    # O6 is the one open deal due in October; it has no amount: "–", not $0
-    assert gaps.why(pipeline) == "the one open deal due in 2026-10 has no amount"
+    # O6 and O9 (won later) are the open deals due in October; no amount: "–", not $0
+    assert gaps.why(pipeline) == "none of the 2 open deals due in 2026-10 has an amount"
     tile = so.show(kpis).data
-    assert "the one open deal due in 2026-10 has no amount" in tile and "$0" not in tile
+    assert "none of the 2 open deals due in 2026-10 has an amount" in tile and "$0" not in tile
     summary = json.loads(json_text(metrics.summary(unpriced)))
     assert summary["kpis"]["Open pipeline, next period"]["current"] is None
     reason = summary["unknown"]["kpis.Open pipeline, next period.current"]
-    assert reason == "the one open deal due in 2026-10 has no amount"
+    assert reason == "none of the 2 open deals due in 2026-10 has an amount"
     # the closed-deal numbers are as they were
     assert summary["kpis"]["Bookings"]["current"] == 50_000
     assert summary["kpis"]["Bookings"]["previous"] == 10_000
@@ -207,10 +209,10 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
     held = by_stage[by_stage["deals"] > 0]
     assert held["amount"].isna().all() and held["weighted"].isna().all()
     assert (by_stage.loc[by_stage["deals"] == 0, "amount"] == 0).all()  # no deal: a true 0
-    assert "None of the 4 open deals has an amount" in by_stage.attrs["view"].caption
+    assert "None of the 5 open deals has an amount" in by_stage.attrs["view"].caption
     regions = metrics.breakdown(unpriced, "region")
     assert regions["open_pipeline"].isna().all()
-    assert "None of the 4 open deals has an amount" in regions.attrs["view"].caption
+    assert "None of the 5 open deals has an amount" in regions.attrs["view"].caption
     # partly missing: tiny's O8 has no amount; it is left out and counted
     caption = metrics.breakdown(company, "region").attrs["view"].caption
     assert caption == "1 of 4 open deals has no amount and is left out of the sums."
@@ -219,10 +221,10 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
 def test_pipeline_efficiency_without_amounts_says_why(unpriced):
     frame = metrics.efficiency(unpriced)
     due = frame.loc["Open pipeline due next period", "value"]
-    assert gaps.why(due) == "the one open deal due in 2026-10 has no amount"
+    assert gaps.why(due) == "none of the 2 open deals due in 2026-10 has an amount"
     assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)
     shown = so.show(frame).to_html()
-    assert "the one open deal due in 2026-10 has no amount" in shown
+    assert "none of the 2 open deals due in 2026-10 has an amount" in shown
 
 
 def test_the_tiles_say_how_many_won_deals_have_no_amount(tiny_dir, tmp_path, company):

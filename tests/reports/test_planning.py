@@ -201,12 +201,14 @@ def test_the_target_starts_from_the_plan_years_quotas(tiny_dir, tmp_path):
 
 
 def test_territory_without_open_amounts_is_unknown_not_zero(tmp_path):
-    """No open deal of the export has an amount: the plan's territory tables showed $0 of
-    open pipeline for every seller and region."""
+    """No deal open at the end of October 2026 has an amount (those closed in November
+    were open then): the plan's territory tables showed $0 of open pipeline for every
+    seller and region."""
     crm = Path(__file__).parents[1] / "fixtures" / "exports" / "crm" / "hubspot"
     folder = shutil.copytree(crm, tmp_path / "hubspot")
     deals = pd.read_csv(folder / "deals.csv")
-    deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
+    later = pd.to_datetime(deals["Close Date"]) >= pd.Timestamp("2026-11-01")
+    deals.loc[~deals["Deal Stage"].str.startswith("Closed") | later, "Amount"] = None
     deals.to_csv(folder / "deals.csv", index=False)
     ctx = planning.context(str(folder / "source.yml"), "company", "2026-10", simulations=50)
     by_region, by_rep = planning.territory_tables(ctx)
