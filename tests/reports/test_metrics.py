@@ -102,6 +102,21 @@ def test_a_close_date_a_default_filled_is_not_counted_overdue(tiny_dir, tmp_path
     )
 
 
+def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
+    """HubSpot's real seed (tests/fixtures/exports/real/hubspot) has no close date: its
+    source file fills created date + 90 days for the 21 open deals it keeps. On 31 Dec
+    2020, 17 of them were "past their close date" by those invented dates; none is now,
+    and the data-quality section says 21 close dates were filled."""
+    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "hubspot"
+    ctx = so.ReportContext.load(str(real / "source.yml"), "company", "2020-12",
+                                on_invalid="quarantine")  # fmt: skip
+    assert len(ctx.tables.filled_ids["opportunities.close_date"]) == 21
+    counts, worst = metrics.data_quality(ctx)
+    assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
+    filled = "Open deals whose close date a default filled (not counted overdue)"
+    assert counts.loc[filled, "rows"] == 21
+
+
 def test_data_quality_is_two_frames(company):
     counts, worst = metrics.data_quality(company, top=3)
     # on 2026-09-30: O10 is past its close date (2026-08-31) and idle since April; O6 has
