@@ -1,7 +1,7 @@
 """Forecast fits on one BLAS thread against OpenBLAS's default, side by side.
 
 Prints, in one run, the time of the demo's company-and-regions forecast
-(``forecast.company_and_regions``, a 12-month horizon) with every model fit limited to one
+(``reconciliation.company_and_regions``, a 12-month horizon) with every model fit limited to one
 BLAS thread (what :func:`salesops.analytics.timeseries._quiet` does) and with the limit
 lifted (OpenBLAS's default: a thread per core), alternating, on a quiet machine and
 with a busy process on each core (as when the run's workers or a notebook server share

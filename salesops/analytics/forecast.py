@@ -54,7 +54,7 @@ from salesops.data.stages import Stages
 
 SEASON = ts.SEASON
 MIN_MODELS = 24  # months of data before models are fitted at all
-MIN_PRICED = 3  # months with priced bookings before there is a forecast at all
+MIN_PRICED = gaps.MIN_PRICED  # months with priced bookings before there is a forecast
 PLAIN = "recent mean (under two years of data)"
 MAX_FIT = 120  # the models see at most the last ten years
 PLAUSIBLE = 3  # a model forecasting more than this many times the best month is left out

@@ -27,6 +27,12 @@ import pandas as pd
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
+# Months with priced bookings (won deals whose amounts sum above zero) before a number
+# built on bookings is given at all: the time-series forecast
+# (:mod:`salesops.analytics.forecast`, rule 3) and the outlook's run-rate
+# (:func:`salesops.analytics.outlook.run_rate`). One or two months say nothing of a level.
+MIN_PRICED = 3
+
 
 class Unknown(float):
     """A number that cannot be known: NaN, with the reason why.

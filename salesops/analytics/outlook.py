@@ -129,6 +129,43 @@ def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
     return float(inside.loc[inside["created_date"] > cut, "amount"].sum())
 
 
+def _run_rate_basis(
+    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, stages: Stages,
+    quarters: int,
+) -> tuple[list[tuple[Period, pd.Timestamp]], bool] | gaps.Unknown:  # fmt: skip
+    """The past quarters (each with its cut) a run-rate for ``quarter`` is measured on,
+    and whether they are seasonal; unknown when no quarter since bookings start has ended."""
+    fiscal = quarter.fiscal_year_start_month
+    if seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal):
+        return _past(quarter, as_of, 4 * YEARS), True
+    start = gaps.bookings_start(opportunities, stages)
+    basis = [p for p in _past(quarter, as_of, quarters) if not start.before(p[0])]
+    if basis:
+        return basis, False
+    if start.month is None:
+        return gaps.Unknown("no deal has closed: no run-rate of deals not created yet")
+    return gaps.Unknown(
+        f"no complete quarter of bookings since they start ({start.month:%b %Y}) "
+        "to measure the run-rate of deals not created yet on"
+    )
+
+
+def _won_in(
+    opportunities: pd.DataFrame, basis: list[tuple[Period, pd.Timestamp]], stages: Stages
+) -> pd.DataFrame:
+    """The won deals that closed in the ``basis`` quarters."""
+    won = opportunities[opportunities["stage"] == stages.won]
+    inside = np.zeros(len(won), dtype=bool)
+    for past, _ in basis:
+        inside |= past.contains(won["close_date"]).to_numpy()
+    return won[inside]
+
+
+def _span(basis: list[tuple[Period, pd.Timestamp]]) -> str:
+    labels = sorted(p.label for p, _ in basis)
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+
+
 def run_rate(
     opportunities: pd.DataFrame,
     quarter: Period,
@@ -146,25 +183,59 @@ def run_rate(
     Seasonal (two years of history, :func:`seasonal`): the mean of the same quarter in
     each of the last two years, times the growth g = Σ last four quarters / Σ the four
     before them (1 when those are zero), so a Q4 peak is called from past Q4s.
+
+    The floor of the time-series forecast holds here too: with fewer than
+    :data:`~salesops.analytics.gaps.MIN_PRICED` (3) months of priced bookings (won deals
+    whose amounts sum above zero) in the quarters it is measured on, the run-rate is
+    unknown, with the reason: one priced deal is not a rate. :func:`unpriced_wins` says
+    when most won deals of those quarters have no amount.
     """
+    basis = _run_rate_basis(opportunities, quarter, as_of, stages, quarters)
+    if isinstance(basis, gaps.Unknown):
+        return basis
+    past, by_season = basis
+    wins = _won_in(opportunities, past, stages)
+    by_month = wins.groupby(wins["close_date"].dt.to_period("M"))["amount"].sum()
+    priced = int((by_month > 0).sum())
+    if priced < gaps.MIN_PRICED:
+        n = len(wins)
+        return gaps.Unknown(
+            f"only {priced} month{'s' if priced != 1 else ''} of won deals with an amount "
+            f"in {_span(past)} ({int(wins['amount'].notna().sum())} of {n} won "
+            f"deal{'s' if n != 1 else ''} priced): a run-rate needs at least "
+            f"{gaps.MIN_PRICED}, so it is unknown"
+        )
     won = opportunities[opportunities["stage"] == stages.won]
-    fiscal = quarter.fiscal_year_start_month
-    if not seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal):
-        start = gaps.bookings_start(opportunities, stages)
-        basis = [p for p in _past(quarter, as_of, quarters) if not start.before(p[0])]
-        if not basis:
-            if start.month is None:
-                return gaps.Unknown("no deal has closed: no run-rate of deals not created yet")
-            return gaps.Unknown(
-                f"no complete quarter of bookings since they start ({start.month:%b %Y}) "
-                "to measure the run-rate of deals not created yet on"
-            )
-        return float(np.mean([_run_rate_of(won, *p) for p in basis]))
-    past = _past(quarter, as_of, 4 * YEARS)
+    if not by_season:
+        return float(np.mean([_run_rate_of(won, *p) for p in past]))
     amounts = [_run_rate_of(won, *p) for p in past]
     recent, before = sum(amounts[:4]), sum(amounts[4:8])
     growth = recent / before if before > 0 and recent > 0 else 1.0
     return float(np.mean(_same_quarter(quarter, past, amounts)) * growth)
+
+
+def unpriced_wins(
+    opportunities: pd.DataFrame,
+    quarter: Period,
+    as_of: pd.Timestamp,
+    *,
+    stages: Stages,
+    quarters: int = 4,
+) -> str:
+    """One sentence when most won deals of the quarters :func:`run_rate` is measured on
+    have no amount ("4 of 5 won deals in 2018-Q4 to 2019-Q3 have no amount: the run-rate
+    counts only the other 1, and is too low by as much as they were worth"); "" otherwise."""
+    basis = _run_rate_basis(opportunities, quarter, as_of, stages, quarters)
+    if isinstance(basis, gaps.Unknown):
+        return ""
+    wins = _won_in(opportunities, basis[0], stages)
+    unpriced, n = int(wins["amount"].isna().sum()), len(wins)
+    if not n or unpriced * 2 <= n:
+        return ""
+    return (
+        f"{unpriced} of {n} won deals in {_span(basis[0])} have no amount: the run-rate "
+        f"counts only the other {n - unpriced}, and is too low by as much as they were worth"
+    )
 
 
 def in_quarter_share(

@@ -7,6 +7,8 @@ each deal's values after its last change before that moment (:func:`snapshot`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -99,11 +101,16 @@ def pipeline(
             if close_window is None or isinstance(close_window, tuple)
             else (f" due in {Period.parse(close_window).label}")
         )
+        amount, weighted = (gaps.total(frame[c], where=where) for c in ("amount", "weighted"))
+        if gaps.why(weighted) and not gaps.why(amount):  # amounts, but no stage probability
+            weighted = gaps.Unknown(
+                f"the stage of the open deals{where} is unknown, and so is their win probability"
+            )
         return pd.Series(
             {
                 "deals": len(frame),
-                "amount": gaps.total(frame["amount"], where=where),
-                "weighted": gaps.total(frame["weighted"], where=where),
+                "amount": amount,
+                "weighted": weighted,
                 "unpriced": int(frame["unpriced"].sum()),
             },
             dtype=object,
@@ -277,6 +284,7 @@ def stale_deals(
     *,
     stale_days: int,
     stages: Stages,
+    filled: Collection[str] = (),
 ) -> pd.DataFrame:
     """Open deals that need cleaning up at ``as_of`` (a day; deals are judged at its end).
 
@@ -284,6 +292,11 @@ def stale_deals(
     ``no_change`` when its last history change is ``stale_days`` or more days before
     ``as_of`` (the reports pass ``stale_after_days`` of ``parameters/settings.yml``; needs
     history).
+
+    ``filled`` names the deals whose close date a default of the source file filled
+    (``tables.filled_ids["opportunities.close_date"]``): that date was invented, so it
+    never flags a deal past its close date (``days_past_close`` 0); the count of open
+    deals among them is ``attrs["filled_close_dates"]`` of the result.
 
     Returns the open deals flagged, with ``days_past_close``, ``days_since_change`` and
     ``reason`` (``past close date``, ``no change for N days`` or both).
@@ -294,6 +307,12 @@ def stale_deals(
     ids = opportunities["opportunity_id"][is_open]
     close = opportunities["close_date"].to_numpy()[is_open]
     past_close = (today - close) // np.timedelta64(1, "D")
+    invented = (
+        isin(ids, pd.Series(sorted(filled), dtype=object)).to_numpy()
+        if filled
+        else np.zeros(len(ids), dtype=bool)
+    )
+    past_close[invented] = 0
     if history is not None:
         h = by_deal(history)
         last = h.loc[last_per_deal(h), ["opportunity_id", "changed_at"]]
@@ -317,7 +336,9 @@ def stale_deals(
         [f"past close date; {idle_text}", "past close date"],
         default=idle_text,
     )
-    return out.sort_values("days_past_close", ascending=False)
+    out = out.sort_values("days_past_close", ascending=False)
+    out.attrs["filled_close_dates"] = int(invented.sum())
+    return out
 
 
 def sales_velocity(

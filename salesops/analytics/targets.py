@@ -17,6 +17,7 @@ The forecast and its 80% interval stay beside the target whatever its basis.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +26,10 @@ import pandas as pd
 from salesops.analytics import gaps
 from salesops.analytics.forecast import Forecast
 from salesops.data.periods import Period
+from salesops.data.scopes import Scope
 
 Z80 = 1.2816  # the 80% two-sided normal quantile
+SUM_TOLERANCE = 0.005  # regional targets that miss the company's by more are warned of
 COLUMNS = ["forecast", "lower_80", "upper_80", "target"]
 
 
@@ -155,3 +158,53 @@ def _sum(values: list[float]) -> float:
 def _reason(value: float) -> str:
     reason = gaps.why(value) or "unknown"
     return reason.removeprefix("the forecast is unknown: ")
+
+
+@dataclass(frozen=True)
+class Unsummed:
+    """Regional targets that do not add up to the company's: each region's stated
+    target, their ``total``, the ``company`` target, and the source's regions the plan
+    states no target for (``missing``)."""
+
+    regions: dict[str, float]
+    total: float
+    company: float
+    missing: tuple[str, ...]
+
+    @property
+    def off(self) -> float:
+        """total / company − 1 (NaN for a company target of 0)."""
+        return self.total / self.company - 1 if self.company else float("nan")
+
+
+def unsummed(
+    targets: Mapping[str, float | None],
+    regions: Collection[str],
+    tolerance: float = SUM_TOLERANCE,
+) -> Unsummed | None:
+    """The plan's targets per scope (``{company: ..., "region:<name>": ...}``) when they
+    state a company target and regional ones whose sum misses it by more than
+    ``tolerance`` (0.5%) of it: |Σ regions − company| > tolerance × company. None when
+    they add up, or when the plan does not state both. ``regions`` are the source's:
+    those without a stated target are named (their share is then in no region's).
+
+    Examples
+    --------
+    >>> miss = unsummed({"company": 1000, "region:East": 400, "region:West": 500},
+    ...     ["East", "West", "South"])
+    >>> miss.total, miss.company, miss.missing, round(miss.off, 3)
+    (900.0, 1000.0, ('South',), -0.1)
+    >>> unsummed({"company": 1000, "region:East": 498, "region:West": 500}, ["East", "West"])
+    """
+    company, stated = targets.get("company"), {}
+    for key, amount in targets.items():
+        scope = Scope.parse(str(key))
+        if scope.level == "region" and amount is not None:
+            stated[str(scope.value)] = float(amount)
+    if company is None or not stated:
+        return None
+    total = sum(stated.values())
+    if abs(total - float(company)) <= tolerance * float(company):
+        return None
+    missing = tuple(sorted(r for r in regions if r not in stated))
+    return Unsummed(stated, total, float(company), missing)

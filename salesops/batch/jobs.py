@@ -26,16 +26,13 @@ from salesops.batch.plan import DATA_FINGERPRINT, BatchPlan, matches, notebook_d
 from salesops.config import parameters_dir, resolve, root, settings
 from salesops.credentials import referenced
 from salesops.data.mapping import SourceSpec, portable
+from salesops.data.model import ACTIVE_MONTHS
 from salesops.data.quarantine import OnInvalid
 from salesops.data.scopes import Scope
 from salesops.data.sources import Source
 from salesops.errors import ConfigError
 
 GLOBAL_CONFIG = ("stages.yml", "settings.yml")  # what every report reads
-# `rep:*` expands to the active reps who owned a deal active in the 12 months to the
-# period's end: someone whose deals are all older (or later) would get a review with
-# nothing in it that still looks finished.
-REP_MONTHS = 12
 
 Status = Literal["done", "failed", "skipped"]
 STATUSES: tuple[Status, ...] = ("done", "skipped", "failed")
@@ -153,10 +150,10 @@ def plan_jobs(
         label = resolved.label
         location = portable(source) or str(Path(src.spec.location).resolve())
         location, secrets = referenced(location)  # the notebooks get no password
-        expanded = {
-            "region": src.scopes("region"),
-            "rep": src.scopes("rep", resolved.window(REP_MONTHS)),
-        }
+        # `rep:*` and `region:*`: the active reps and the regions with a deal active in
+        # the 12 months to the period's end (one rule, salesops.data.model.ACTIVE_MONTHS)
+        window = resolved.window(ACTIVE_MONTHS)
+        expanded = {level: src.scopes(level, window) for level in ("region", "rep")}
         region_of = src.rep_regions() if any(r.reads == "region" for r in plan.reports) else {}
         jobs = []
         prints: dict[str, str] = {}

@@ -15,7 +15,7 @@ from salesops.data import dates
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import OPEN_DEALS, TABLES, active_deals
+from salesops.data.model import OPEN_DEALS, TABLES, active_in
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
@@ -259,11 +259,11 @@ class Catalog:
 
     def scopes(self, level: str, window: Window | None = None) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
-        (``'rep'``), sorted. With a ``window`` ``[start, end)``, a rep only if they owned
-        a deal active in it (:func:`salesops.data.model.active_deals`, as the peers and
-        the capacity read it, :func:`salesops.analytics.capacity.owners`): a
-        person on the reps file whose deals are all older, or later, has nothing for a
-        review of that window to show."""
+        (``'rep'``), sorted. With a ``window`` ``[start, end)``, only those with a deal
+        active in it (:func:`salesops.data.model.active_in`, the rule the peers and the
+        capacity read too, :func:`salesops.analytics.capacity.owners`): a person on the
+        reps file, or a region, whose deals are all older, or later, has nothing for a
+        report of that window to show."""
         selected, opps = self.select("reps"), self.select("opportunities")
         assert selected is not None and opps is not None  # required tables
         if level == "region":  # regions with deals: a team without any has nothing to report
@@ -275,24 +275,24 @@ class Catalog:
                 f"{opps[0]}) AS o)"
             )
         found = sorted(self.engine.query(sql, {}).iloc[:, 0].astype(str))
-        if level == "rep" and window is not None:
-            active = self._owners(window)
-            found = [rep for rep in found if rep in active]
+        if window is not None:
+            active = self._active(window, "region" if level == "region" else "owner_id")
+            found = [value for value in found if value in active]
         return found
 
-    def _owners(self, window: Window) -> set[str]:
-        """The owner ids of the deals active in ``window`` (see :meth:`scopes`)."""
+    def _active(self, window: Window, column: str) -> set[str]:
+        """The ``column`` values (owner ids, regions) of the deals active in ``window``
+        (see :meth:`scopes`)."""
         opps = self.select("opportunities")
         assert opps is not None
         sql = (
-            "SELECT owner_id, stage, created_date, close_date "
-            f"FROM ({opps[0]}) AS o WHERE owner_id IS NOT NULL"
+            f"SELECT {column}, stage, created_date, close_date "
+            f"FROM ({opps[0]}) AS o WHERE {column} IS NOT NULL"
         )
         frame = self.engine.query(sql, {})
-        for column in ("created_date", "close_date"):
-            frame[column] = _dates(frame[column])
-        active = active_deals(frame, window, self.stages.open_names)
-        return set(frame.loc[active, "owner_id"].astype(str))
+        for name in ("created_date", "close_date"):
+            frame[name] = _dates(frame[name])
+        return active_in(frame, window, self.stages.open_names, column)
 
     def rep_ids(self) -> list[str]:
         """Every rep id of the source, sorted."""

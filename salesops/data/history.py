@@ -1,4 +1,5 @@
-"""The stage history in deal order: each deal's rows together, oldest first.
+"""The stage history in deal order: each deal's rows together, oldest first; and, for an
+export without one, the deals as they stood at a past period's end (:func:`reopen`).
 
 Pipeline metrics rebuild past states from ``opportunity_history`` by taking each deal's
 last row before a moment. They need the rows in deal order, which the loader makes once.
@@ -9,9 +10,14 @@ changed in place would be trusted and give wrong snapshots, and the check is lin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from salesops.data.stages import Stages
 
 
 def by_deal(history: pd.DataFrame) -> pd.DataFrame:
@@ -46,3 +52,41 @@ def last_per_deal(history: pd.DataFrame, where: pd.Series | None = None) -> pd.S
     ids = history["opportunity_id"]
     last = ids.ne(ids.shift(-1))
     return last if where is None else where & (last | ~where.shift(-1, fill_value=False))
+
+
+def reopen(
+    opportunities: pd.DataFrame, until: pd.Timestamp, stages: Stages
+) -> tuple[pd.DataFrame, frozenset[str]]:
+    """The deals as known at ``until`` (a period's end) from an export without stage
+    history, and the ids of those reopened.
+
+    A deal that closed on or after ``until`` was still open then: it takes
+    ``stages.unknown_open`` (the first open stage, else "open (stage unknown)"; its stage
+    then is unknown) and no forecast category (its stage's default fills it); its close
+    date (the day it did close) is its expected close and its amount is as exported. A
+    deal created on or after ``until`` did not exist then; the load leaves it out before
+    this.
+
+    Examples
+    --------
+    >>> from salesops.data.stages import Stages
+    >>> stages = Stages.from_dict({"stages": [
+    ...     {"name": "Open", "probability": 0.2},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
+    >>> deals = pd.DataFrame({"opportunity_id": ["a", "b", "c"],
+    ...     "stage": ["Won", "Won", "Open"], "forecast_category": ["closed", "closed", None],
+    ...     "close_date": pd.to_datetime(["2018-05-20", "2018-11-02", "2018-07-01"])})
+    >>> known, ids = reopen(deals, pd.Timestamp("2018-06-01"), stages)
+    >>> list(known["stage"]), sorted(ids)
+    (['Won', 'Open', 'Open'], ['b'])
+    """
+    later = opportunities["stage"].isin(stages.closed_names) & (
+        opportunities["close_date"] >= until
+    )
+    if not later.any():
+        return opportunities, frozenset()
+    known = opportunities.copy()
+    known.loc[later, "stage"] = stages.unknown_open
+    if "forecast_category" in known:
+        known.loc[later, "forecast_category"] = None
+    return known, frozenset(known.loc[later, "opportunity_id"].astype(str))

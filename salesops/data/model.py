@@ -331,12 +331,48 @@ def active_deals(
     return created & (o["stage"].isin(open_names) | (o["close_date"] >= start))
 
 
+# A fan-out over reps or regions (`rep:*`, `region:*` of a batch plan, the dashboard's rep
+# picker) lists those with a deal active in the 12 months to the period's end: a person or
+# a region whose deals are all older, or later, would get a report with nothing in it that
+# still looks finished.
+ACTIVE_MONTHS = 12
+
+
+def active_in(
+    opportunities: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    open_names: list[str],
+    column: str = "owner_id",
+) -> set[str]:
+    """The values of ``column`` (``owner_id``: the reps; ``region``: the regions) of the
+    deals active in ``window`` (:func:`active_deals`): who or where sold in it.
+
+    Examples
+    --------
+    >>> deals = pd.DataFrame({"owner_id": ["A", "B"], "region": ["East", "West"],
+    ...     "stage": ["Won", "Won"], "created_date": pd.to_datetime(["2024-01-05", "2026-06-01"]),
+    ...     "close_date": pd.to_datetime(["2024-02-01", "2026-08-10"])})
+    >>> window = (pd.Timestamp("2025-09-01"), pd.Timestamp("2026-09-01"))
+    >>> active_in(deals, window, ["Open"]), active_in(deals, window, ["Open"], "region")
+    ({'B'}, {'West'})
+    """
+    active = active_deals(opportunities, window, open_names)
+    return set(opportunities.loc[active, column].dropna().astype(str))
+
+
 @dataclass
 class Tables:
     """The canonical tables for one scope and period.
 
     Optional tables that the source does not have are ``None``; a report section
     that needs one says so instead of failing.
+
+    ``filled`` counts, per ``table.column``, the values the source file's defaults filled
+    (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
+    a default filled: a stale-deal flag does not count a close date a default invented.
+    ``reopened`` holds the deals of an export without stage history that closed after the
+    period's end and are taken as open at its end
+    (:func:`salesops.data.history.reopen`).
     """
 
     opportunities: pd.DataFrame
@@ -351,6 +387,8 @@ class Tables:
     stages: Stages | None = field(default=None, compare=False)
     absent: frozenset[str] = field(default=frozenset(), compare=False)
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
+    filled_ids: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    reopened: frozenset[str] = field(default=frozenset(), compare=False)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:

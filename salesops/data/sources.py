@@ -25,7 +25,7 @@ import pandas as pd
 from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.engines import DuckDBEngine, quote
-from salesops.data.history import by_deal
+from salesops.data.history import by_deal, reopen
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
@@ -179,7 +179,10 @@ class Source(Catalog):
         """The validated canonical tables for ``scope``, as known at the end of ``period``.
 
         Rows that happen after the period (deals created, changes made, leads and
-        activities logged later) are left out; opportunities keep their current state.
+        activities logged later) are left out. Opportunities keep their current state,
+        but for an export without stage history a deal that closed after the period's end
+        was open at it: it is reopened (:func:`salesops.data.history.reopen`, listed in
+        ``Tables.reopened``), so no report of a past period sees a later close.
 
         ``since`` (a day) narrows the load, in the engine, to what metrics over windows
         from that day on need: deals open now, created, closed or changed since then;
@@ -271,7 +274,12 @@ class Source(Catalog):
             if tables.leads is not None:
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
-        default_categories(tables, self.stages)
+        tables.filled_ids = filled_ids(self._marks, kept, tables)
+        if until is not None and "opportunity_history" in tables.absent:  # none in the source
+            tables.opportunities, tables.reopened = reopen(tables.opportunities, until, self.stages)
+            if tables.reopened:
+                tables.stages = self.stages.with_unknown_open()
+        default_categories(tables, tables.stages)
         if tables.opportunity_history is not None:
             tables.opportunity_history = by_deal(tables.opportunity_history)
         return tables
@@ -290,6 +298,24 @@ def filled(
             if count:
                 rules = spec.table(table).defaults[column]
                 out[f"{table}.{column}"] = (int(count), "; then ".join(map(str, rules)))
+    return out
+
+
+def filled_ids(
+    marks: dict[str, pd.DataFrame], kept: dict[str, pd.Index], tables: Tables
+) -> dict[str, frozenset[str]]:
+    """Per ``table.column``, the ids (the table's id column) of the ``kept`` rows whose
+    value a default filled; ``tables`` are the kept rows, in ``kept``'s order."""
+    out = {}
+    for table, marked in marks.items():
+        frame = getattr(tables, table, None)
+        if table not in kept or frame is None or frame.empty:
+            continue
+        ids = frame[TABLES[table].id_column].astype(str).to_numpy()
+        for column, flags in marked.reindex(kept[table]).fillna(0).items():
+            hit = flags.to_numpy().astype(bool)
+            if hit.any():
+                out[f"{table}.{column}"] = frozenset(ids[hit])
     return out
 
 

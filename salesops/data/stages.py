@@ -17,6 +17,10 @@ from salesops.data.model import FORECAST_CATEGORIES
 if TYPE_CHECKING:
     from salesops.data.model import Tables
 
+# The stage of a deal known to be open at a past moment whose stage then is unknown
+# (an export without stage history, whose stages have no open one to put it in).
+UNKNOWN_OPEN = "open (stage unknown)"
+
 
 class Stage(BaseModel):
     """One configured stage."""
@@ -85,6 +89,28 @@ class Stages(BaseModel):
     def closed_names(self) -> list[str]:
         """Stages of finished deals, won or lost."""
         return [s.name for s in self.stages if s.closed]
+
+    @property
+    def unknown_open(self) -> str:
+        """The stage of a deal that was open at a past moment whose stage then is unknown:
+        the first open stage, else :data:`UNKNOWN_OPEN` (see :meth:`with_unknown_open`)."""
+        return self.open_names[0] if self.open_names else UNKNOWN_OPEN
+
+    def with_unknown_open(self) -> Stages:
+        """These stages, with :data:`UNKNOWN_OPEN` first when none is open (a won-only
+        export): an open stage whose default probability is unknown (NaN), so a deal in it
+        counts in the pipeline and its weighted amount is unknown, never 0."""
+        if self.open_names:
+            return self
+        unknown = Stage.model_construct(
+            name=UNKNOWN_OPEN,
+            probability=float("nan"),
+            closed=False,
+            won=False,
+            qualified=False,
+            forecast_category=None,
+        )
+        return Stages.model_construct(stages=(unknown, *self.stages))
 
     @property
     def won(self) -> str:

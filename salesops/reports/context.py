@@ -175,11 +175,38 @@ class ReportContext:
     def exported(self) -> str:
         """ "as exported on 18 Nov 2026": what a section says of deals shown as they stand
         in the export (no stage history to go back to the period's end with); the export's
-        own day, which is not the report's as-of day when the export is later."""
+        own day, which is not the report's as-of day when the export is later; and the
+        deals that closed later and count as open (:attr:`reopened`)."""
         day = self.tables.as_of if self.tables.as_of is not None else self.as_of
+        said = f"as exported on {day:%d %b %Y}"
         if day > self.as_of:
-            return f"as exported on {day:%d %b %Y}, after the period's end"
-        return f"as exported on {day:%d %b %Y}"
+            said += ", after the period's end"
+        return said + self.reopened
+
+    @property
+    def reopened(self) -> str:
+        """ "; 3 deals that closed after the period's end count as open at it, in
+        Prospecting (the stage then is unknown: ...)": what a section of an export without
+        stage history says of the scope's deals that :func:`salesops.data.history.reopen`
+        reopened ("" when none was)."""
+        ids = self.tables.reopened
+        if not ids:
+            return ""
+        o = self.tables.opportunities  # the scope's own deals (the tables may be wider)
+        if self.scope.level != "company":
+            o = o[o["region" if self.scope.level == "region" else "owner_id"] == self.scope.value]
+        n = int(o["opportunity_id"].astype(str).isin(ids).sum())
+        if not n:
+            return ""
+        deals = (
+            "1 deal that closed after the period's end counts"
+            if n == 1
+            else (f"{n:,} deals that closed after the period's end count")
+        )
+        return (
+            f"; {deals} as open at it, in {self.stages.unknown_open} (the stage then is "
+            "unknown: the export has no stage history)"
+        )
 
     def period_of(self, day: pd.Timestamp) -> Period:
         """The month holding ``day``, in the company's fiscal calendar."""

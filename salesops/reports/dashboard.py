@@ -28,7 +28,7 @@ from salesops.analytics import gaps, outlook
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.config import Settings
-from salesops.data.model import Tables, active_reps
+from salesops.data.model import ACTIVE_MONTHS, Tables, active_in, active_reps
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
@@ -140,9 +140,13 @@ class Dashboard:
         return {ALL: company, **regions}
 
     def reps(self, region: str = ALL) -> pd.DataFrame:
-        """Active reps of ``region`` (or of the dashboard's scope), by name."""
-        reps = self.tables.reps
-        reps = active_reps(reps)
+        """Active reps of ``region`` (or of the dashboard's scope) who owned a deal active
+        in the 12 months to the latest month (:data:`~salesops.data.model.ACTIVE_MONTHS`,
+        the rule of `salesops run`'s ``rep:*``), by name: a person without deals has
+        nothing to pick."""
+        o, window = self.tables.opportunities, self.period("latest").window(ACTIVE_MONTHS)
+        reps = active_reps(self.tables.reps)
+        reps = reps[reps["rep_id"].astype(str).isin(active_in(o, window, self.stages.open_names))]
         if region != ALL:
             reps = reps[reps["region"] == region]
         return reps.sort_values("name")

@@ -247,6 +247,9 @@ def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
     caption = "Quarter outlook. " + " ".join(
         apart(q, frame[q], ctx.settings.currency) for q in frame.columns
     )
+    o, at = scoped(ctx).opportunities, ctx.as_of  # most won deals unpriced: said once
+    said = {outlook.unpriced_wins(o, q, at, stages=ctx.stages) for q in quarters(ctx)} - {""}
+    caption += "".join(f" {s}." for s in sorted(said))
     return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption=caption, rows=rows))
 
 

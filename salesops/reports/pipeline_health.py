@@ -95,9 +95,14 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
         tables.opportunity_history,
         stale_days=ctx.settings.stale_after_days,
         stages=ctx.stages,
+        filled=tables.filled_ids.get("opportunities.close_date", ()),
     )
     open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
     rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
+    if stale.attrs["filled_close_dates"]:  # an invented date is never overdue
+        rows["Open deals whose close date a default filled (not counted overdue)"] = stale.attrs[
+            "filled_close_dates"
+        ]
     if history:  # idleness needs the stage history
         rows = {"Stale open deals": len(stale), **rows}
     if tables.has("opportunities.amount"):

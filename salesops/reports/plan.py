@@ -11,7 +11,7 @@ method, hires, the commission plans, the simulations) are its :class:`PlanOption
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, reconciliation
 from salesops.analytics.compensation import COMP_PLAN
-from salesops.analytics.targets import Target, plan_target
+from salesops.analytics.targets import SUM_TOLERANCE, Target, plan_target, unsummed
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.reports import formatting as fmt
@@ -101,8 +101,8 @@ def context(
     )
     if ctx.scope.level == "rep":
         raise ValueError("plans are for the company or a region")
-    if isinstance(plan.target, Mapping):  # one amount per scope: this scope's
-        ctx.options = replace(plan, target=scope_target(plan.target, ctx))
+    if isinstance(plan.target, Mapping):  # one amount per scope: checked now, taken by goal
+        scope_target(plan.target, ctx)
     return ctx
 
 
@@ -212,4 +212,29 @@ def target(ctx: ReportContext) -> pd.DataFrame:
     if g.basis != "forecast" and not f.unknown and g.frame.at["Year", "forecast"] > 0:
         against = g.year / g.frame.at["Year", "forecast"] - 1
         caption += f"; the target is {fmt.change(against)} on the forecast"
+    warning = unsummed_targets(ctx)
+    caption = f"{warning} {caption}" if warning else caption
     return viewed(g.frame.copy(), View({}, caption))
+
+
+def unsummed_targets(ctx: ReportContext) -> str | None:
+    """The warning when the plan states a company target and regional targets that do not
+    add up to it within 0.5% (:func:`salesops.analytics.targets.unsummed`), naming them,
+    their sum and the company's figure; None when they add up or are not both stated."""
+    stated = plan_options(ctx).target
+    if not isinstance(stated, Mapping):
+        return None
+    regions = ctx.tables.opportunities["region"].dropna().astype(str).unique()
+    miss = unsummed(stated, regions)
+    if miss is None:
+        return None
+    parts = " + ".join(f"{name} {ctx.money(amount)}" for name, amount in miss.regions.items())
+    said = (
+        f"Warning: the stated regional targets do not add up to the company's: {parts} = "
+        f"{ctx.money(miss.total)}, against the company target of {ctx.money(miss.company)} "
+        f"({fmt.change(miss.off)}, more than {SUM_TOLERANCE:.1%} apart)"
+    )
+    if miss.missing:
+        said += f"; {', '.join(miss.missing)} {'has' if len(miss.missing) == 1 else 'have'} "
+        said += "no stated target"
+    return said + "."

@@ -90,7 +90,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         label = f"win probability: each stage's default, as {shared.uncalibrated(tables, model)}"
     open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
     full = pl.by_stage(open_, ctx.stages)
-    caption = "Open pipeline by stage"
+    caption = "Open pipeline by stage" + ctx.reopened  # closed later: open, stage unknown
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
@@ -110,8 +110,9 @@ def stale(ctx: ReportContext) -> pd.DataFrame:
     """The rep's open deals that need cleaning up on the report's as-of day (the month's
     end, or the data's as-of day when earlier)."""
     days = ctx.settings.stale_after_days
+    filled = ctx.tables.filled_ids.get("opportunities.close_date", ())  # never overdue
     return pl.stale_deals(  # at the last day the data knows: overdue by then, not later
-        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages
+        deals(ctx), ctx.as_of, history(ctx), stale_days=days, stages=ctx.stages, filled=filled
     )
 
 
@@ -135,6 +136,11 @@ def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
         )
         idle = coverage.sentence("Finding idle deals", ["opportunity_history"])
         empty = f"No open deal is past its close date. {idle}"
+    invented = stale(ctx).attrs.get("filled_close_dates", 0)
+    if invented:  # said: a default's close date is never overdue
+        deal = f"{invented} open deal{'s' if invented > 1 else ''}"
+        said = f"{deal} whose close date a default filled"
+        caption, empty = f"{caption}; {said}: never counted overdue", f"{empty} ({said}.)"
     formats = {"days overdue": "number", "days idle": "number"}
     out = [viewed(shown, View(formats, caption, empty=empty))]
     if own_history is not None:

@@ -112,15 +112,17 @@ class FlatModel(pr.WinModel):
 
 def _since_2025() -> pd.DataFrame:
     """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
-    quarters before 2026-Q4 are all quarters the data speaks for."""
+    quarters before 2026-Q4 are all quarters the data speaks for; and a deal won in Jan
+    2026 (created before that quarter's cut, so no run-rate), the third month of priced
+    bookings a run-rate needs."""
     old = pd.DataFrame(
         {
-            "opportunity_id": ["L0"],
-            "created_date": [pd.Timestamp("2025-04-01")],
-            "close_date": [pd.Timestamp("2025-06-10")],
-            "stage": ["Closed Lost"],
-            "amount": [70.0],
-            "forecast_category": ["omitted"],
+            "opportunity_id": ["L0", "W0"],
+            "created_date": pd.to_datetime(["2025-04-01", "2025-12-01"]),
+            "close_date": pd.to_datetime(["2025-06-10", "2026-01-20"]),
+            "stage": ["Closed Lost", "Closed Won"],
+            "amount": [70.0, 20.0],
+            "forecast_category": ["omitted", "closed"],
         }
     )
     return pd.concat([_deals(), old], ignore_index=True)
@@ -135,6 +137,44 @@ def test_the_run_rate_needs_quarters_after_the_first_close():
     assert "since they start (Aug 2026)" in gaps.why(rate)
     q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, stages=STAGES)
     assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
+
+
+def test_the_run_rate_needs_three_months_of_priced_bookings():
+    """Salesforce's $6.03M run-rate was one priced deal (4 of its 5 won deals had no
+    amount). Without W0 the four quarters hold two priced months (Aug, Sep 2026): below
+    the time series' floor (3), the run-rate is unknown, with the reason; so is the
+    outlook's expected total."""
+    q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
+    deals = _since_2025()
+    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(30.0 / 4)
+    two = deals[deals["opportunity_id"] != "W0"]
+    rate = outlook.run_rate(two, q4, as_of, stages=STAGES)
+    assert gaps.why(rate) == (
+        "only 2 months of won deals with an amount in 2025-Q4 to 2026-Q3 (2 of 2 won deals "
+        "priced): a run-rate needs at least 3, so it is unknown"
+    )
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    row = outlook.pipeline_forecast(two, q4, as_of, model, stages=STAGES)
+    assert gaps.why(row["expected"]) == gaps.why(rate)
+    # three won deals in one month are one month: still unknown
+    one_month = deals.assign(close_date=deals["close_date"].where(
+        ~deals["opportunity_id"].isin(["W0", "W2"]), pd.Timestamp("2026-08-10")))  # fmt: skip
+    assert "only 1 month " in gaps.why(outlook.run_rate(one_month, q4, as_of, stages=STAGES))
+
+
+def test_most_won_deals_without_an_amount_are_said():
+    """3 won deals in the run-rate's quarters (W0, W2, R1): with 2 unpriced, the note says
+    so; with 1 (not most) it says nothing."""
+    q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
+    deals = _since_2025()
+    assert outlook.unpriced_wins(deals, q4, as_of, stages=STAGES) == ""
+    one = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "W2"))
+    assert outlook.unpriced_wins(one, q4, as_of, stages=STAGES) == ""
+    two = one.assign(amount=one["amount"].where(one["opportunity_id"] != "W0"))
+    assert outlook.unpriced_wins(two, q4, as_of, stages=STAGES) == (
+        "2 of 3 won deals in 2025-Q4 to 2026-Q3 have no amount: the run-rate counts only "
+        "the other 1, and is too low by as much as they were worth"
+    )
 
 
 def test_pipeline_forecast_by_hand():
@@ -242,3 +282,23 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     assert (why["unpriced"], why["open_deals"]) == (1.0, 2.0)
     assert np.isnan(why["slippage"])  # no stage history: not measured, not "nothing slips"
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
+
+
+def test_the_real_salesforce_run_rate_is_unknown_not_one_deal():
+    """Salesforce's real seed (tests/fixtures/exports/real/salesforce) at 2018-12: 2018-Q4
+    holds 4 won deals, one priced (24,120,000): the 2019-Q1 run-rate was $6.03M, that one
+    deal over four quarters. Now unknown, and the note says most wins lack an amount."""
+    from pathlib import Path
+
+    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "salesforce"
+    tables = so.load(real / "source.yml", period="2018-12", on_invalid="quarantine")
+    q1, day = so.Period.parse("2019-Q1"), pd.Timestamp("2018-12-31")
+    o, stages = tables.opportunities, tables.stages
+    rate = outlook.run_rate(o, q1, day, stages=stages)
+    assert gaps.why(rate) == (
+        "only 1 month of won deals with an amount in 2018-Q4 (1 of 4 won deals priced): a "
+        "run-rate needs at least 3, so it is unknown"
+    )
+    assert outlook.unpriced_wins(o, q1, day, stages=stages).startswith(
+        "3 of 4 won deals in 2018-Q4 have no amount"
+    )

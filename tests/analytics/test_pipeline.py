@@ -137,6 +137,25 @@ def test_stale_deals(tiny):
     assert stale.loc["O8", "days_since_change"] == 30
 
 
+def test_a_close_date_a_default_filled_never_flags_a_deal_overdue(tiny):
+    """O10's close date (Aug 31: 40 days past on Oct 10) filled by a default: it is not
+    past its close date, but still idle (the history says so); without history it is
+    not flagged at all. The count of such open deals rides on the result."""
+    o, h = tiny.opportunities, tiny.opportunity_history
+    stale = pl.stale_deals(
+        o, "2026-10-10", h, stale_days=30, stages=STAGES, filled={"O10", "O1"}
+    ).set_index("opportunity_id")
+    assert sorted(stale.index) == ["O10", "O8"]
+    assert stale.loc["O10", "days_past_close"] == 0
+    assert stale.loc["O10", "reason"] == "no change for 30+ days"
+    assert stale.attrs["filled_close_dates"] == 1  # O1 is won: not an open deal
+    bare = pl.stale_deals(o, "2026-10-10", stale_days=30, stages=STAGES, filled={"O10"})
+    assert bare.empty and bare.attrs["filled_close_dates"] == 1
+    assert pl.stale_deals(o, "2026-10-10", stale_days=30, stages=STAGES)[
+        "opportunity_id"
+    ].tolist() == ["O10"]
+
+
 def test_sales_velocity(tiny):
     v = pl.sales_velocity(tiny.opportunities, "2026-09", stages=STAGES)
     # 3 qualified open deals x 0.6 x 22,666.67 / 85.67 days

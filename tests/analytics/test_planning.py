@@ -273,3 +273,21 @@ def test_a_hiring_need_beyond_half_the_team_is_a_warning():
         check = pn.hiring_check(year, need, team, 0.5)
         assert (check["hires"], check["plan"]) == (hires, plan)
         assert check["per_seller"] == 1_200.0 and check["per_hire"] == pytest.approx(950.0)
+
+
+def test_regional_targets_are_checked_against_the_company_target_by_hand():
+    """|Σ regions − company| > 0.5% × company is warned of: 400 + 500 = 900 against 1,000
+    (−10%), with South named as without a target; 498 + 500 = 998 (−0.2%) adds up; a plan
+    stating no company target, or no regional one, has nothing to check."""
+    from salesops.analytics.targets import unsummed
+
+    miss = unsummed({"company": 1000, "region:East": 400, "region:West": 500}, ["East", "West", "South"])  # fmt: skip
+    assert miss is not None
+    assert (miss.regions, miss.total, miss.company, miss.missing) == (
+        {"East": 400.0, "West": 500.0}, 900.0, 1000.0, ("South",)
+    )  # fmt: skip
+    assert miss.off == pytest.approx(-0.1)
+    assert unsummed({"company": 1000, "region:East": 498, "region:West": 500}, ["East"]) is None
+    assert unsummed({"company": 1000, "region:East": 506}, ["East"]) is not None  # +0.6%
+    assert unsummed({"region:East": 400, "region:West": 500}, ["East", "West"]) is None
+    assert unsummed({"company": 1000}, ["East"]) is None

@@ -142,6 +142,21 @@ def test_a_rep_gets_a_review_only_with_a_deal_in_the_last_12_months(crm, tmp_pat
     assert [j.scope for j in jobs] == ["rep:R5"]  # the others had no deal yet
 
 
+def test_a_region_gets_reports_only_with_a_deal_in_the_last_12_months(crm, tmp_path):
+    """North's one deal closed in March 2024: ``region:*`` leaves it out of September 2026
+    (before, any region ever was in), by the rule that serves ``rep:*``; the March 2024
+    run has it alone."""
+    with (crm / "reps.csv").open("a") as f:
+        f.write("R5,Eve Early,North,M1,rep,,2021-01-01,\n")
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O11,A1,R5,North,SMB,Core,Inbound,2024-01-10,2024-03-05,Closed Won,900,closed\n")
+    plan = BatchPlan.from_dict({"reports": [{"notebook": TINY, "scopes": ["region:*"]}]})
+    _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2026-09", source=str(crm)))
+    assert [j.scope for j in jobs] == ["region:East", "region:West"]
+    _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2024-03", source=str(crm)))
+    assert [j.scope for j in jobs] == ["region:North"]
+
+
 def test_only_patterns():
     assert matches("metrics", "metrics", "region:EMEA")
     assert matches("metrics:rep:*,forecast", "forecast", "company")

@@ -212,6 +212,54 @@ def test_period_leaves_out_what_came_later(tiny_dir):
     assert len(tables.activities) == 0
 
 
+def test_without_history_a_past_period_sees_no_later_close(tiny_dir, tmp_path):
+    """The tiny CRM without its stage history, at the end of Aug 2026 (by hand): O2 (lost
+    20 Sep) and O5 (won 30 Sep) were open then, in the first open stage; O7, O8 and O9,
+    created in September, did not exist. Before, O5 counted as won and out of the
+    pipeline: a later close leaked into August."""
+    from salesops.analytics.pipeline import pipeline
+    from salesops.reports.context import ReportContext
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "opportunity_history.csv").unlink()
+    tables = so.load(folder, period="2026-08")
+    o = tables.opportunities.set_index("opportunity_id")
+    assert sorted(o.index) == ["O1", "O10", "O2", "O3", "O4", "O5", "O6"]
+    assert tables.reopened == {"O2", "O5"}
+    assert o.loc[["O2", "O5"], "stage"].tolist() == ["Prospecting", "Prospecting"]
+    assert o.loc[["O1", "O4"], "stage"].tolist() == ["Closed Won", "Closed Won"]
+    assert o.loc[["O2", "O5"], "forecast_category"].tolist() == ["pipeline", "pipeline"]
+    pipe = pipeline(tables.opportunities, stages=tables.stages)
+    assert (pipe["deals"], pipe["amount"]) == (5, 5000 + 20000 + 50000 + 30000 + 15000)
+    said = ReportContext.of(tables, "2026-08").exported
+    assert "2 deals that closed after the period's end count as open at it, in Prospecting" in said
+    # the whole history (no period) and a source with history keep the deals as exported
+    assert so.load(folder).reopened == frozenset()
+    assert so.load(tiny_dir, period="2026-08").reopened == frozenset()
+    unread = so.load(tiny_dir, period="2026-08", tables=["opportunities", "reps"])
+    assert unread.reopened == frozenset()  # a history left unread is not a history lacking
+
+
+def test_olist_may_2018_knows_no_win_after_may(tmp_path):
+    """Olist (real, won-only, no stage history) at 2018-05: the deals won from June on
+    (pandas on the raw files) were open at May's end, so no rep's first close is later
+    (before, a rep's review for May 2018 said their first close was in Nov 2018)."""
+    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "olist"
+    deals = pd.read_csv(real / "olist_closed_deals_dataset.csv")
+    leads = pd.read_csv(real / "olist_marketing_qualified_leads_dataset.csv")
+    d = deals.merge(leads, on="mql_id")
+    created = pd.to_datetime(d["first_contact_date"], format="%d-%m-%Y")
+    won = pd.to_datetime(d["won_date"], format="%d-%m-%Y %H:%M")
+    end = pd.Timestamp("2018-06-01")
+    later = set(d.loc[(created < end) & (won >= end) & (won >= created), "mql_id"])
+    tables = so.load(real / "source.yml", period="2018-05", on_invalid="quarantine")
+    o = tables.opportunities
+    assert len(later) == 177 and tables.reopened == later
+    assert o.loc[o["stage"] == "Won", "close_date"].max() < end
+    assert set(o.loc[o["stage"] == "Open", "opportunity_id"]) == later
+
+
 def test_latest_period_is_the_last_complete_month(tiny_dir):
     with Source(tiny_dir) as src:
         assert src.as_of() == pd.Timestamp("2026-10-10")

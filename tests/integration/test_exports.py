@@ -323,7 +323,9 @@ def test_filled_values_are_counted_on_the_rows_a_period_keeps():
 def _late_and_unpriced(target: Path) -> Path:
     """The HubSpot shape as real exports often are: deals created from November 2025,
     three of them five months earlier (July 2025) while the first close is in December
-    2025, and no open deal with an amount. Returns its source file."""
+    2025, and no deal open at the end of October 2026 (the latest month) with an amount:
+    neither the open ones nor those closed in November, open then. Returns its source
+    file."""
     crm = CRM / "hubspot"
     folder = target / "hubspot"
     folder.mkdir(parents=True)
@@ -331,7 +333,8 @@ def _late_and_unpriced(target: Path) -> Path:
         (folder / name).write_bytes((crm / name).read_bytes())
     deals = pd.read_csv(crm / "deals.csv")
     deals = deals[pd.to_datetime(deals["Create Date"]) >= "2025-11-01"].copy()
-    deals.loc[~deals["Deal Stage"].str.startswith("Closed"), "Amount"] = None
+    later = pd.to_datetime(deals["Close Date"]) >= pd.Timestamp("2026-11-01")
+    deals.loc[~deals["Deal Stage"].str.startswith("Closed") | later, "Amount"] = None
     early = deals.index[deals["Deal Stage"] == "Closed Lost"][:3]
     deals.loc[early, "Create Date"] = "2025-07-15 11:00"
     deals.to_csv(folder / "deals.csv", index=False)

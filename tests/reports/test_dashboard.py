@@ -68,6 +68,23 @@ def test_tiles_follow_the_selection(dash, tables):
     assert dash.selection.rep == ALL
 
 
+def test_the_rep_picker_lists_only_reps_with_deals_in_the_last_12_months(tiny_dir, tmp_path):
+    """tiny plus Fay (active, no deal) and Eve (active, one deal won in March 2024): the
+    picker lists neither, by the rule of ``rep:*``; Bob (R2) left in August and is not
+    listed either. Before, Fay and Eve were."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "reps.csv").open("a") as f:
+        f.write("R5,Eve Early,East,M1,rep,,2021-01-01,\n")
+        f.write("R6,Fay Fresh,East,M1,rep,,2021-01-01,\n")
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O11,A1,R5,East,SMB,Core,Inbound,2024-01-10,2024-03-05,Closed Won,900,closed\n")
+    board = Dashboard(so.load(str(crm)), "2026-09")
+    assert board.reps()["rep_id"].tolist() == ["R1", "R3", "R4"]
+    assert board.reps("East")["rep_id"].tolist() == ["R1"]
+
+
 def test_rep_forecasts_add_up_to_their_region(dash):
     region = dash.regions[0]
     dash.select(region=region)

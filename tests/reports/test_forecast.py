@@ -135,25 +135,27 @@ def test_the_outlook_says_in_one_line_why_its_two_views_differ(company):
 
 @pytest.fixture
 def unpriced(tiny_dir, tmp_path):
-    """tiny without stage history and with no amount on its open deals; its deals are
-    created from March 2026, the first close is O4 on 31 July 2026."""
+    """tiny without stage history and with no amount on the deals open at the end of Sep
+    2026 (O9, won on 10 Oct, was open then); its deals are created from March 2026, the
+    first close is O4 on 31 July 2026."""
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "opportunity_history.csv").unlink()
     deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
+    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
     deals.to_csv(crm / "opportunities.csv", index=False)
     return forecast.context(str(crm), "company", "2026-09", horizon=6)
 
 
 def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
     frame = forecast.outlook_by_quarter(unpriced)
-    q4 = frame["2026-Q4"]  # O3, O6 and O8 are due in Q4 (O10 is overdue: due now too)
-    assert q4["open_deals"] == 4 and q4["unpriced_deals"] == 4
+    q4 = frame["2026-Q4"]  # O3, O6, O8 and O9 are due in Q4 (O10 is overdue: due now too)
+    assert q4["open_deals"] == 5 and q4["unpriced_deals"] == 5
     for row in ("weighted_pipeline", "expected", "expected_attainment", "commit", "pipeline"):
         assert pd.isna(q4[row]) and gaps.why(q4[row]), row
-    assert gaps.why(q4["expected"]) == "none of the 4 open deals due in 2026-Q4 has an amount"
+    assert gaps.why(q4["expected"]) == "none of the 5 open deals due in 2026-Q4 has an amount"
     shown = so.show(forecast.quarter_outlook(unpriced)).to_html()
-    assert "none of the 4 open deals due in 2026-q4 has an amount" in shown.lower()
+    assert "none of the 5 open deals due in 2026-q4 has an amount" in shown.lower()
     assert re.search(r"Pipeline forecast</th>\s*<td[^>]*>–</td>", shown)  # not $0
     summary = json.loads(json_text(forecast.summary(unpriced)))
     assert summary["outlook"]["2026-Q4"]["expected"] is None
@@ -161,11 +163,30 @@ def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
     assert summary["outlook"]["2026-Q4"]["closed"] == 0  # a known zero stays a zero
 
 
+def test_a_run_rate_from_one_priced_month_is_unknown_and_unpriced_wins_are_said(tiny_dir, tmp_path):
+    """tiny with O1 and O5 won without an amount: 2026-Q3, the one quarter the run-rate of
+    2026-Q4 is measured on, holds one priced month (O4, July) of three won deals. The
+    run-rate is unknown (before, O4's 8,000 made a rate), and the caption says that most
+    won deals have no amount."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"].isin(["O1", "O5"]), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    ctx = forecast.context(str(crm), "company", "2026-09", horizon=6)
+    q4 = forecast.outlook_by_quarter(ctx)["2026-Q4"]
+    assert gaps.why(q4["run_rate"]).startswith(
+        "only 1 month of won deals with an amount in 2026-Q3 (1 of 3 won deals priced)"
+    )
+    assert gaps.why(q4["expected"]) == gaps.why(q4["run_rate"])
+    caption = forecast.quarter_outlook(ctx).attrs["view"].caption
+    assert "2 of 3 won deals in 2026-Q3 have no amount: the run-rate counts only" in caption
+
+
 def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
     top = forecast.top_deals(unpriced)
     assert top["expected"].isna().all()
     caption = top.attrs["view"].caption
-    assert "4 of the 4 open deals due have no amount: no expected value (–)" in caption
+    assert "5 of the 5 open deals due have no amount: no expected value (–)" in caption
 
 
 def test_the_forecast_history_starts_at_the_first_close(unpriced):

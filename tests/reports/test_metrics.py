@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import salesops as so
 from salesops.analytics import gaps
-from salesops.reports import metrics, pipeline_health
+from salesops.reports import metrics, performance_review, pipeline_health, rep_deals
 from salesops.reports.display import Missing
 from salesops.storage import json_text
 
@@ -62,6 +63,60 @@ def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
     assert "Stale open deals" not in counts.index  # idleness needs the history
 
 
+def _blank_close_dates(tiny_dir: Path, folder: Path) -> Path:
+    """tiny with no close date on O3 and O10 (open), which a default fills: created date +
+    30 days (31 Aug and 31 Mar 2026, both before 30 Sep)."""
+    crm = shutil.copytree(tiny_dir, folder)
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"].isin(["O3", "O10"]), "close_date"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    rule = {"close_date": {"column": "created_date", "plus": "30 days", "when": "open"}}
+    source = {
+        "name": "tiny without some close dates",
+        "kind": "files",
+        "location": ".",
+        "tables": {"opportunities": {"from": "opportunities", "defaults": rule}},
+    }
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    return crm / "source.yml"
+
+
+def test_a_close_date_a_default_filled_is_not_counted_overdue(tiny_dir, tmp_path):
+    """The loader names the deals whose close date a default filled; the data-quality
+    counts leave them out of "past their close date" (2 before: O3 and O10) and say how
+    many there are; a rep's cleanup says so too."""
+    source = _blank_close_dates(tiny_dir, tmp_path / "crm")
+    ctx = so.ReportContext.load(str(source), "company", "2026-09")
+    assert ctx.tables.filled_ids["opportunities.close_date"] == {"O3", "O10"}
+    counts, worst = pipeline_health.data_quality(ctx)
+    assert counts.loc["Open deals past their close date", "rows"] == 0
+    filled = "Open deals whose close date a default filled (not counted overdue)"
+    assert counts.loc[filled, "rows"] == 2
+    assert counts.loc["Filled opportunities.close_date (created_date + 30 days (when open))",
+                      "rows"] == 2  # fmt: skip
+    assert "O3" not in worst.index  # O10 stays: idle since April, by the history
+    alice = performance_review.context(str(source), "rep:R1", "2026-09")
+    shown = rep_deals.cleanup(alice)[0]
+    assert "1 open deal whose close date a default filled: never counted overdue" in (
+        shown.attrs["view"].caption
+    )
+
+
+def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
+    """HubSpot's real seed (tests/fixtures/exports/real/hubspot) has no close date: its
+    source file fills created date + 90 days for the 21 open deals it keeps. On 31 Dec
+    2020, 17 of them were "past their close date" by those invented dates; none is now,
+    and the data-quality section says 21 close dates were filled."""
+    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "hubspot"
+    ctx = so.ReportContext.load(str(real / "source.yml"), "company", "2020-12",
+                                on_invalid="quarantine")  # fmt: skip
+    assert len(ctx.tables.filled_ids["opportunities.close_date"]) == 21
+    counts, worst = pipeline_health.data_quality(ctx)
+    assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
+    filled = "Open deals whose close date a default filled (not counted overdue)"
+    assert counts.loc[filled, "rows"] == 21
+
+
 def test_data_quality_is_two_frames(company):
     counts, worst = pipeline_health.data_quality(company, top=3)
     # on 2026-09-30: O10 is past its close date (2026-08-31) and idle since April; O6 has
@@ -102,12 +157,14 @@ def test_pipeline_efficiency_without_quotas_or_leads_says_so(company, tiny_dir, 
 
 @pytest.fixture
 def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
-    """tiny as a real export often is: no stage history, and open deals without amounts.
-    Its deals are created from March 2026 (O10); the first close is O4 on 31 July 2026."""
+    """tiny as a real export often is: no stage history, and open deals without amounts
+    (O9, won on 10 Oct, was open at the end of September too). Its deals are created from
+    March 2026 (O10); the first close is O4 on 31 July 2026."""
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "opportunity_history.csv").unlink()
     deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[~deals["stage"].str.startswith("Closed"), "amount"] = None
+    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
+    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
     deals.to_csv(crm / "opportunities.csv", index=False)
     return so.ReportContext.load(str(crm), "company", "2026-09")
 
@@ -115,14 +172,14 @@ def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
 def test_open_pipeline_without_amounts_is_unknown_with_a_reason(unpriced):
     kpis = metrics.kpis(unpriced)
     pipeline = kpis.loc["Open pipeline, next period", "current"]
-    # O6 is the one open deal due in October; it has no amount: "–", not $0
-    assert gaps.why(pipeline) == "the one open deal due in 2026-10 has no amount"
+    # O6 and O9 (won later) are the open deals due in October; no amount: "–", not $0
+    assert gaps.why(pipeline) == "none of the 2 open deals due in 2026-10 has an amount"
     tile = so.show(kpis).data
-    assert "the one open deal due in 2026-10 has no amount" in tile and "$0" not in tile
+    assert "none of the 2 open deals due in 2026-10 has an amount" in tile and "$0" not in tile
     summary = json.loads(json_text(metrics.summary(unpriced)))
     assert summary["kpis"]["Open pipeline, next period"]["current"] is None
     reason = summary["unknown"]["kpis.Open pipeline, next period.current"]
-    assert reason == "the one open deal due in 2026-10 has no amount"
+    assert reason == "none of the 2 open deals due in 2026-10 has an amount"
     # the closed-deal numbers are as they were
     assert summary["kpis"]["Bookings"]["current"] == 50_000
     assert summary["kpis"]["Bookings"]["previous"] == 10_000
@@ -167,10 +224,10 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
     held = by_stage[by_stage["deals"] > 0]
     assert held["amount"].isna().all() and held["weighted"].isna().all()
     assert (by_stage.loc[by_stage["deals"] == 0, "amount"] == 0).all()  # no deal: a true 0
-    assert "None of the 4 open deals has an amount" in by_stage.attrs["view"].caption
+    assert "None of the 5 open deals has an amount" in by_stage.attrs["view"].caption
     regions = metrics.breakdown(unpriced, "region")
     assert regions["open_pipeline"].isna().all()
-    assert "None of the 4 open deals has an amount" in regions.attrs["view"].caption
+    assert "None of the 5 open deals has an amount" in regions.attrs["view"].caption
     # partly missing: tiny's O8 has no amount; it is left out and counted
     caption = metrics.breakdown(company, "region").attrs["view"].caption
     assert caption == "1 of 4 open deals has no amount and is left out of the sums."
@@ -179,10 +236,10 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
 def test_pipeline_efficiency_without_amounts_says_why(unpriced):
     frame = pipeline_health.efficiency(unpriced)
     due = frame.loc["Open pipeline due next period", "value"]
-    assert gaps.why(due) == "the one open deal due in 2026-10 has no amount"
+    assert gaps.why(due) == "none of the 2 open deals due in 2026-10 has an amount"
     assert gaps.why(frame.loc["Pipeline coverage", "value"]) == gaps.why(due)
     shown = so.show(frame).to_html()
-    assert "the one open deal due in 2026-10 has no amount" in shown
+    assert "none of the 2 open deals due in 2026-10 has an amount" in shown
 
 
 def test_the_tiles_say_how_many_won_deals_have_no_amount(tiny_dir, tmp_path, company):

@@ -190,3 +190,22 @@ def test_the_team_review_names_its_reps(reviews, demo_db):
         (people["region"] == name) & (people["role"] == "rep") & people["end_date"].isna()
     ]
     assert summary["reps"] >= 1 and any(n in text for n in active["name"])
+
+
+def test_a_review_without_history_says_which_deals_count_as_open(tiny_dir, tmp_path):
+    """tiny without stage history, August 2026: Cara's O5 (won 30 Sep) was open at
+    August's end, in the first open stage; her review's pipeline says so, counting her
+    deals only (Alice's O2, lost 20 Sep, is the company's other one), on any tables."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "opportunity_history.csv").unlink()
+    cara = review.context(str(crm), "rep:R3", "2026-08", comp_plan="parameters/comp_plan.yml")
+    assert cara.tables.reopened == {"O5"}  # her region's tables
+    company = so.load(str(crm), period="2026-08")
+    assert so.ReportContext.of(company, "2026-08").reopened.startswith("; 2 deals that")
+    assert so.ReportContext.of(company, "2026-08", "rep:R3").reopened.startswith("; 1 deal ")
+    by_stage, best = rep_deals.pipeline(cara)
+    assert by_stage.loc["Prospecting", "deals"] == 1 and "O5" in best.index
+    assert by_stage.attrs["view"].caption.startswith(
+        "Open pipeline by stage; 1 deal that closed after the period's end counts as open "
+        "at it, in Prospecting (the stage then is unknown: the export has no stage history)"
+    )
