@@ -330,7 +330,8 @@ def _dates(values: pd.Series) -> pd.Series:
 # change (a run's kernels load the same export dozens of times).
 _ABSENT: dict[tuple[Any, ...], frozenset[str]] = {}
 # The as-of day and the late closes left out of it, by version of the files, alike.
-_AS_OF: dict[tuple[Any, ...], tuple[pd.Timestamp, tuple[int, pd.Timestamp, pd.Timestamp] | None]] = {}
+Late = tuple[int, pd.Timestamp, pd.Timestamp]  # closes left out, the latest, the last event
+_AS_OF: dict[tuple[Any, ...], tuple[pd.Timestamp, Late | None]] = {}
 
 
 def _version(spec: SourceSpec) -> tuple[Any, ...] | None:
