@@ -185,10 +185,18 @@ class Catalog:
         connector saw each version, not when the deal changed), unless nothing else is
         dated. A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
         other event is left out (:meth:`late_closes` says so). Asked of the engine once
-        per open source.
+        per version of a source's files (their sizes and times, as :meth:`absent`), once
+        per open source of a database server.
         """
         if self._as_of is None:
-            self._as_of = self._find_as_of()
+            version = _version(self.spec)
+            key = None if version is None else (version, repr(self.stages))
+            if key is not None and key in _AS_OF:
+                self._as_of, self._late = _AS_OF[key]
+            else:
+                self._as_of = self._find_as_of()
+                if key is not None:
+                    _AS_OF[key] = (self._as_of, self._late)
         return self._as_of
 
     def late_closes(self) -> str | None:
@@ -321,6 +329,9 @@ def _dates(values: pd.Series) -> pd.Series:
 # What a source lacks, by version of its files: sources are read far more often than they
 # change (a run's kernels load the same export dozens of times).
 _ABSENT: dict[tuple[Any, ...], frozenset[str]] = {}
+# The as-of day and the late closes left out of it, by version of the files, alike.
+Late = tuple[int, pd.Timestamp, pd.Timestamp]  # closes left out, the latest, the last event
+_AS_OF: dict[tuple[Any, ...], tuple[pd.Timestamp, Late | None]] = {}
 
 
 def _version(spec: SourceSpec) -> tuple[Any, ...] | None:

@@ -20,6 +20,11 @@ from salesops.data.mapping import SourceSpec
 from salesops.errors import ConfigError, DataError, RuleFailure
 
 EXPORT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
+# An export file up to this size is read into memory once when the source opens (a table);
+# a larger one stays a view, read again by each query, so that memory holds no copy of it.
+# A small export's queries (a report's load asks dozens) then cost milliseconds, not a
+# parse of the file each.
+COPIED_BYTES = 32 * 2**20
 
 
 class DuckDBEngine:
@@ -95,8 +100,10 @@ class DuckDBEngine:
                 self.broken[path.stem] = f"{path.name} {problem}"
 
     def _attach_file(self, path: Path) -> str | None:
-        """A view over one CSV or Parquet file; what is wrong with the file if it cannot
-        serve as a table (empty, headers only, not UTF-8, a title row above the headers)."""
+        """A table of one CSV or Parquet file (a view over it when larger than
+        :data:`COPIED_BYTES`, or when a line of it cannot be read); what is wrong with the
+        file if it cannot serve as a table (empty, headers only, not UTF-8, a title row
+        above the headers)."""
         if path.stat().st_size == 0:
             return "is empty (0 bytes)"
         reader, options = "read_parquet", ""
@@ -116,26 +123,32 @@ class DuckDBEngine:
             if encoding is not None:
                 options += f", encoding = {_quote_literal(encoding)}"
         view = quote(path.stem)
+        read = f"SELECT * FROM {reader}({_quote_literal(str(path))}{options})"
+        kind = "VIEW"
+        if path.stat().st_size <= COPIED_BYTES:
+            try:  # read once: every later query reads memory, not the file again
+                self.con.execute(f"CREATE TABLE {view} AS {read}")
+                kind = "TABLE"
+            except duckdb.Error:  # a bad line: the view says what is wrong, where it is read
+                self.con.execute(f"DROP TABLE IF EXISTS {view}")
         try:
-            self.con.execute(
-                f"CREATE VIEW {view} AS SELECT * FROM {reader}({_quote_literal(str(path))}"
-                f"{options})"
-            )
+            if kind == "VIEW":
+                self.con.execute(f"CREATE VIEW {view} AS {read}")
             headers = [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()]
             rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {view} LIMIT 1)")
             empty = rows.fetchall()[0][0] == 0
         except duckdb.Error as exc:
-            self.con.execute(f"DROP VIEW IF EXISTS {view}")
+            self.con.execute(f"DROP {kind} IF EXISTS {view}")
             return _csv_problem(exc)[1]
         auto = [h for h in headers[1:] if re.fullmatch(r"column\d+", h)]
         if headers and len(auto) >= max(1, (len(headers) - 1) / 2):
-            self.con.execute(f"DROP VIEW {view}")
+            self.con.execute(f"DROP {kind} {view}")
             return (
                 f'has a title row above its headers ("{headers[0]}" and {len(auto)} empty '
                 "cells): delete the rows above the header row"
             )
         if empty:
-            self.con.execute(f"DROP VIEW {view}")
+            self.con.execute(f"DROP {kind} {view}")
             return f"has headers but no rows ({', '.join(headers[:6])})"
         return None
 

@@ -227,17 +227,26 @@ def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
 def test_map_proposes_no_segment_that_does_not_split_the_deals(tmp_path, values, why):
     """A column named like a segment (``Type``) whose values name a record's kind, or whose
     one value holds nearly every deal, is not a segment: map leaves it out and says why,
-    whatever the CRM. A real split is kept."""
-    folder = pipeline_export(tmp_path / "export")
-    deals = pd.read_csv(folder / "sales_pipeline.csv")
-    deals["Type"] = [values[i % len(values)] for i in range(len(deals))]
-    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    whatever the CRM (a real split is kept: the test below)."""
+    folder = _typed_export(tmp_path / "export", values)
     opps = propose(folder, ".").table("opportunities")
     assert "segment" not in opps.columns
     assert opps.reasons["segment"].startswith("'Type' is not a segment: ")
     assert why in opps.reasons["segment"]
-    deals["Type"] = [["SMB", "Mid-market", "Enterprise"][i % 3] for i in range(len(deals))]
+
+
+def _typed_export(folder: Path, values: list[str]) -> Path:
+    """The export with a ``Type`` column whose values cycle through ``values``."""
+    pipeline_export(folder)
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    deals["Type"] = [values[i % len(values)] for i in range(len(deals))]
     deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    return folder
+
+
+def test_map_proposes_a_segment_that_splits_the_deals(tmp_path):
+    """A ``Type`` column of three tiers that each hold a third of the deals is a segment."""
+    folder = _typed_export(tmp_path / "export", ["SMB", "Mid-market", "Enterprise"])
     proposal = propose(folder, ".")
     assert proposal.table("opportunities").columns["segment"] == "Type"
     assert "      segment: Type\n" in proposal.text
