@@ -4,11 +4,13 @@ Three model families, each fitted once on the whole series it is given, with its
 chosen by an information criterion on that series (never by a backtest):
 
 ``ets``
-    Exponential smoothing. The form, trend none, additive or damped additive, times
-    seasonality additive or multiplicative (multiplicative only for a positive series),
-    is the one with the lowest AICc in a Holt-Winters fit; it is then fitted as a
-    state-space ETS model with multiplicative errors (additive errors when the series
-    has zeros), which gives the forecast and its variance.
+    Exponential smoothing. Every form, trend none, additive or damped additive, times
+    seasonality none, additive or multiplicative (seasonal forms only for a seasonal
+    series, multiplicative only for a positive one), is fitted by Holt-Winters; the
+    forecast is the mean of their forecasts weighted by their Akaike weights
+    (:func:`akaike_weights`, from the AICc), not the best form's alone. The form with the
+    largest weight is then fitted as a state-space ETS model with multiplicative errors
+    (additive errors when the series has zeros), which gives the forecast's variance.
 ``arima``
     Seasonal ARIMA on the logarithm of a positive seasonal series (multiplicative
     seasonality; the level otherwise, where a log turns a ramp into momentum): the
@@ -57,6 +59,7 @@ STRONG = 0.64  # seasonal strength from which a series counts as seasonal
 THETA = 3.0  # the theta method's drift is (1 − 1/θ) of the straight line's slope
 Z80 = 1.2816
 K = TypeVar("K")
+Form = tuple[str | None, bool, str | None]  # an ETS form: trend, damped, season
 T = TypeVar("T")
 
 
@@ -176,26 +179,53 @@ def lowest_aicc(fits: Mapping[K, Callable[[], Any]], what: str) -> tuple[K, Any]
     return best
 
 
+def akaike_weights(aiccs: np.ndarray) -> np.ndarray:
+    """Akaike weights: w_i = exp(−Δ_i / 2) / Σ_j exp(−Δ_j / 2), Δ_i = AICc_i − min AICc.
+
+    The relative likelihood of each fitted form; they sum to 1 (Burnham and Anderson
+    2002). A form with Δ = 2 weighs e⁻¹ ≈ 0.37 of the best; Δ = 10, under 1%.
+    """
+    delta = np.asarray(aiccs, float) - np.min(aiccs)
+    weights = np.exp(-delta / 2)
+    return weights / weights.sum()
+
+
 def ets(y: np.ndarray, seasonal: bool, h: int) -> Member:
-    """Exponential smoothing, its form chosen by AICc (see the module)."""
+    """Exponential smoothing: the Akaike-weighted mean of its forms (see the module)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     positive = bool(np.all(y > 0))
-    seasons = (("add", "mul") if positive else ("add",)) if seasonal else (None,)
-    forms = {
-        (trend, damped, season): lambda t=trend, d=damped, s=season: ExponentialSmoothing(
+    seasons = ((None, "add", "mul") if positive else (None, "add")) if seasonal else (None,)
+
+    def fitted(form: Form) -> tuple[float, np.ndarray]:
+        trend, damped, season = form
+        result = ExponentialSmoothing(
             y,
-            trend=t,
-            damped_trend=d,
-            seasonal=s,
-            seasonal_periods=SEASON if s else None,
+            trend=trend,
+            damped_trend=damped,
+            seasonal=season,
+            seasonal_periods=SEASON if season else None,
             initialization_method="estimated",
         ).fit(use_brute=False)
-        for trend, damped in ((None, False), ("add", False), ("add", True))
-        for season in seasons
-    }
-    (trend, damped, season), _ = lowest_aicc(forms, "exponential smoothing form")
+        return float(result.aicc), np.asarray(result.forecast(h), dtype=float)
+
+    fits: dict[Form, tuple[float, np.ndarray]] = {}
+    for trend, damped in ((None, False), ("add", False), ("add", True)):
+        for season in seasons:
+            key: Form = (trend, damped, season)
+            try:
+                aicc, path = _quiet(functools.partial(fitted, key))
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(aicc) and np.all(np.isfinite(path)):
+                fits[key] = (aicc, path)
+    if not fits:
+        raise ValueError("no exponential smoothing form could be fitted")
+    forms = list(fits)
+    weights = akaike_weights(np.array([fits[f][0] for f in forms]))
+    mean = weights @ np.array([fits[f][1] for f in forms])
+    trend, damped, season = forms[int(np.argmax(weights))]
     error = "mul" if positive else "add"
     model = ETSModel(
         pd.Series(y),  # an array breaks statsmodels' prediction (0.15)
@@ -215,9 +245,12 @@ def ets(y: np.ndarray, seasonal: bool, h: int) -> Member:
         ).summary_frame(alpha=0.2)
     )
     code = {None: "N", "add": "A", "mul": "M"}
-    form = f"ETS({code[error]},{code[trend]}{'d' if damped else ''},{code[season]})"
+    best = f"ETS({code[error]},{code[trend]}{'d' if damped else ''},{code[season]})"
+    form = f"{best} {weights.max():.0%}, AICc-weighted with {len(forms) - 1} other forms"
+    if len(forms) == 1:
+        form = best
     sigma = (prediction["pi_upper"].to_numpy() - prediction["pi_lower"].to_numpy()) / (2 * Z80)
-    return Member("ets", form, prediction["mean"].to_numpy(), sigma)
+    return Member("ets", form, mean, sigma)
 
 
 def arima(y: np.ndarray, seasonal: bool, h: int) -> Member:
