@@ -389,11 +389,11 @@ def company_and_regions_seconds(db: str | None) -> None:
 def outlook_backtest(db: str | None) -> None:
     """The quarter outlook against the submitted commit and the time series, 8 quarter-ends."""
     import salesops as so
-    from salesops.analytics import outlook
+    from salesops.analytics import rollup
 
     print("\n=== quarter outlook on the demo, last 8 quarter-ends (synthetic data) ===")
     tables = so.load(db)
-    frame = outlook.backtest(tables, quarters=8, stages=tables.stages)
+    frame = rollup.backtest(tables, quarters=8, stages=tables.stages)
     print(frame.round(0).to_string())
     for column in ("outlook", "submitted_commit", "time_series"):
         error = (frame[column] - frame["actual"]) / frame["actual"]

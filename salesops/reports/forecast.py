@@ -22,7 +22,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook, probability, reconciliation
+from salesops.analytics import gaps, outlook, probability, reconciliation, rollup
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
@@ -205,10 +205,10 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
         row = dict(forecast_.items())  # not to_dict() nor enlarging a Series: both drop an Unknown
         row["time_series"] = _time_series(ctx, q)
         no_quota = "this source has no quotas" if mine.quotas is None else f"no quota for {q.label}"
-        row["quota"] = gaps.known(outlook.quota(mine.quotas, q), no_quota)
+        row["quota"] = gaps.known(rollup.quota(mine.quotas, q), no_quota)
         row["expected_attainment"] = _attainment(row["expected"], row["quota"])
-        cats = outlook.categories(opps, q, ctx.as_of, stages=ctx.stages, history=history)
-        sent = outlook.submitted(mine.forecast_submissions, q)
+        cats = rollup.categories(opps, q, ctx.as_of, stages=ctx.stages, history=history)
+        sent = rollup.submitted(mine.forecast_submissions, q)
         unsent = (
             "this source has no forecast submissions"
             if mine.forecast_submissions is None

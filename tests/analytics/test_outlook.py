@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import gaps, outlook
+from salesops.analytics import gaps, outlook, rollup
 from salesops.analytics import probability as pr
 from salesops.data.stages import Stages
 
@@ -25,7 +25,7 @@ def test_pipeline_forecast_and_roll_up_without_amounts_are_unknown_not_zero():
     assert q4["closed"] == 100.0 and (q4["open_deals"], q4["unpriced_deals"]) == (2, 2)
     assert np.isnan(q4["weighted_pipeline"]) and np.isnan(q4["expected"])
     assert gaps.why(q4["expected"]) == "none of the 2 open deals due in 2026-Q4 has an amount"
-    cats = outlook.categories(blank, "2026-Q4", as_of, stages=STAGES)
+    cats = rollup.categories(blank, "2026-Q4", as_of, stages=STAGES)
     assert cats["closed"] == 100.0 and cats[["commit", "best_case", "pipeline"]].isna().all()
     # one of two deals without an amount: the other is summed, the count says so
     partly = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "P1"))
@@ -48,7 +48,7 @@ def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_
     assert np.isnan(outlook.apart(row)["slippage"])  # unknown, not "nothing slips"
     # an export without forecast categories: the roll-ups cannot tell commit from pipeline
     bare = deals.assign(forecast_category=None)
-    cats = outlook.categories(bare, "2026-Q4", as_of, stages=STAGES)
+    cats = rollup.categories(bare, "2026-Q4", as_of, stages=STAGES)
     assert cats["closed"] == 100.0
     assert (
         gaps.why(cats["commit"])
@@ -56,7 +56,7 @@ def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_
     )
     assert cats[["best_case", "pipeline"]].isna().all()
     # no deal due in the quarter: the roll-ups are the closed amount, a known figure
-    assert outlook.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
+    assert rollup.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
         "closed": 0.0,
         "commit": 0.0,
         "best_case": 0.0,
@@ -235,7 +235,7 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
 
 def test_categories_submitted_and_quota_by_hand():
     deals = _deals()
-    cats = outlook.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
+    cats = rollup.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
     assert cats.to_dict() == {
         "closed": 100.0,
         "commit": 500.0,
@@ -253,7 +253,7 @@ def test_categories_submitted_and_quota_by_hand():
             "amount": [10.0, 12.0, 20.0, 5.0],
         }
     )
-    sent = outlook.submitted(subs, "2026-Q4")
+    sent = rollup.submitted(subs, "2026-Q4")
     assert sent["commit"] == 12 + 20 + 5 and np.isnan(sent["best_case"])
     quotas = pd.DataFrame(
         {
@@ -262,7 +262,7 @@ def test_categories_submitted_and_quota_by_hand():
             "amount": [7.0, 9.0],
         }
     )
-    assert outlook.quota(quotas, "2026-Q4") == 7.0 and np.isnan(outlook.quota(quotas, "2027-Q2"))
+    assert rollup.quota(quotas, "2026-Q4") == 7.0 and np.isnan(rollup.quota(quotas, "2027-Q2"))
 
 
 def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
