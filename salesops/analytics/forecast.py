@@ -1,7 +1,8 @@
 """Monthly bookings forecasts that hold on two to four years of history.
 
 :func:`forecast` fits three model families to a monthly series, each in the form its
-information criterion prefers on the whole series (:mod:`salesops.analytics.timeseries`), and
+information criterion prefers on the whole series (exponential smoothing: its forms
+weighted by AICc; :mod:`salesops.analytics.timeseries`), and
 returns their mean with prediction intervals from the models' own variances blended
 with the series' year-on-year change, calibrated on public series. Nothing is chosen on
 a series' own backtest: on the 36 months a CRM typically holds, a backtest has too few

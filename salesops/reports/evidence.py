@@ -53,8 +53,8 @@ def models(ctx: ReportContext) -> tuple[Any, ...]:
         members.rename_axis(None),
         View(
             {ahead: "money", MEMBER_LABELS["sigma_1"]: "money"},
-            "The forecast is the mean of these models, each in the form its information "
-            "criterion chose on the whole history",
+            "The forecast is the mean of these models, each in the form (or, for exponential "
+            "smoothing, the forms weighted by) its information criterion on the whole history",
         ),
     )
     past = evidence(ctx)
