@@ -18,7 +18,7 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics.performance import months_in_seat, ramp_factor
-from salesops.data.model import active_deals, active_reps
+from salesops.data.activity import active_deals, active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 

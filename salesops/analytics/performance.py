@@ -24,8 +24,9 @@ import pandas as pd
 
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
+from salesops.data.activity import active_reps
 from salesops.data.lookups import isin
-from salesops.data.model import Tables, active_reps
+from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 

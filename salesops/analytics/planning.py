@@ -29,7 +29,7 @@ from salesops.analytics import gaps, targets
 from salesops.analytics import metrics as m
 from salesops.analytics.forecast import Forecast
 from salesops.analytics.performance import gini, months_in_seat
-from salesops.data.model import active_reps, sellers
+from salesops.data.activity import active_reps, sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 

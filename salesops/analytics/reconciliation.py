@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics.forecast import Forecast, forecast, monthly_bookings, unknown
-from salesops.data.model import sellers
+from salesops.data.activity import sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 

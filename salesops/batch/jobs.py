@@ -25,8 +25,8 @@ from salesops.batch import manifest
 from salesops.batch.plan import DATA_FINGERPRINT, BatchPlan, matches, notebook_defaults
 from salesops.config import parameters_dir, resolve, root, settings
 from salesops.credentials import referenced
+from salesops.data.activity import ACTIVE_MONTHS
 from salesops.data.mapping import SourceSpec, portable
-from salesops.data.model import ACTIVE_MONTHS
 from salesops.data.quarantine import OnInvalid
 from salesops.data.scopes import Scope
 from salesops.data.sources import Source

@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 
 from salesops.data import dates
+from salesops.data.activity import active_in
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import OPEN_DEALS, TABLES, active_in
+from salesops.data.model import OPEN_DEALS, TABLES
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
@@ -268,7 +269,7 @@ class Catalog:
     def scopes(self, level: str, window: Window | None = None) -> list[str]:
         """Every region with deals (``level='region'``) or active rep id with deals
         (``'rep'``), sorted. With a ``window`` ``[start, end)``, only those with a deal
-        active in it (:func:`salesops.data.model.active_in`, the rule the peers and the
+        active in it (:func:`salesops.data.activity.active_in`, the rule the peers and the
         capacity read too, :func:`salesops.analytics.capacity.owners`): a person on the
         reps file, or a region, whose deals are all older, or later, has nothing for a
         report of that window to show."""

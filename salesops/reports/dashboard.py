@@ -28,7 +28,8 @@ from salesops.analytics import gaps, outlook
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.config import Settings
-from salesops.data.model import ACTIVE_MONTHS, Tables, active_in, active_reps
+from salesops.data.activity import ACTIVE_MONTHS, active_in, active_reps
+from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages

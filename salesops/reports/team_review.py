@@ -23,8 +23,8 @@ from salesops.analytics.capacity import quarter_capacity
 from salesops.analytics.capacity import team as cap_team
 from salesops.analytics.peers import KPI_MONTHS
 from salesops.data import coverage
-from salesops.data.model import active_reps
-from salesops.data.model import sellers as sellers_of
+from salesops.data.activity import active_reps
+from salesops.data.activity import sellers as sellers_of
 from salesops.data.periods import Period
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
