@@ -154,6 +154,15 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def assert_both_plans_ran(results: list) -> None:
+    """No report of a source's monthly and annual plans failed, and every kind of report
+    ran (``results``: the runner's, of both plans)."""
+    failed = [(r.report, r.scope, r.error) for r in results if r.status == "failed"]
+    assert failed == []
+    kinds = {"metrics", "forecast", "team_review", "performance_review", "planning"}
+    assert {r.report for r in results} == kinds
+
+
 def after_first_report(run: subprocess.Popen) -> str:
     """Read a ``salesops run``'s progress (stderr, without --quiet) until the first report
     has finished, and return what it printed: the bar says "remaining" once a report is
