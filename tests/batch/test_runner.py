@@ -282,11 +282,13 @@ def test_a_timed_out_kernel_is_replaced(crm, tmp_path):
     plan = plan_file(
         tmp_path,
         [
-            {"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 60}},
+            {"notebook": TINY, "scopes": ["company"], "parameters": {"wait_s": 600}},
             {"notebook": str(tmp_path / "after"), "scopes": ["company"]},
         ],
     )
-    code, entries = run(tmp_path, plan, crm, "--timeout", "3", "--workers", "1")
+    # The limit is per cell, for both reports: long enough that a fresh kernel's import and
+    # load finish on a loaded CI machine (3 s did not), far below the first report's sleep.
+    code, entries = run(tmp_path, plan, crm, "--timeout", "20", "--workers", "1")
     assert code == 1
     assert entries[("tiny_report", "company")]["status"] == "failed"
     assert entries[("after", "company")]["status"] == "done"
