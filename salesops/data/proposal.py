@@ -199,7 +199,7 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
     for column in TABLES[table].column_names:
         for synonym in COLUMN_NAMES.get(column, (normalize(column),)):
             known = keys.get(synonym)
-            if known is not None and _fits(table, column, f, known, used, out):
+            if known is not None and _fits(table, column, known, f=f, used=used, placed=out):
                 out[column] = known
                 used.add(known)
                 break
@@ -213,17 +213,19 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
             flag = words(header)[:1] in (["is"], ["has"])  # is_excluded_from_territory
             if flag or not f.columns[header].filled:
                 continue
-            if set(words(header)) & set(hint) and _fits(table, column, f, header, used, out):
+            hinted = set(words(header)) & set(hint)
+            if hinted and _fits(table, column, header, f=f, used=used, placed=out):
                 out[column] = header
                 used.add(header)
                 break
     return out
 
 
-def _fits(table: str, column: str, f: FileProfile, header: str, used: set, out: dict) -> bool:
-    """Whether ``header`` can serve ``column``: not yet used (a rep's name may be their id),
-    a date (not a connector's) for a date, a number (or text) for an amount."""
-    if header in used and not (column == "name" and out.get("rep_id") == header):
+def _fits(table: str, column: str, header: str, *, f: FileProfile, used: set, placed: dict) -> bool:
+    """Whether ``header`` of ``f`` can serve ``column``: not yet ``used`` (a rep's name may
+    be the id ``placed`` already), a date (not a connector's) for a date, a number (or
+    text) for an amount."""
+    if header in used and not (column == "name" and placed.get("rep_id") == header):
         return False
     kind, profile_ = TABLES[table].column(column).kind, f.columns[header]
     if kind in ("date", "timestamp"):  # never a connector's sync time (_fivetran_synced)
