@@ -118,7 +118,7 @@ def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
 
 
 def _run_rate_basis(
-    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, stages: Stages,
+    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, *, stages: Stages,
     quarters: int,
 ) -> tuple[list[tuple[Period, pd.Timestamp]], bool] | gaps.Unknown:  # fmt: skip
     """The past quarters (each with its cut) a run-rate for ``quarter`` is measured on,
@@ -178,7 +178,7 @@ def run_rate(
     unknown, with the reason: one priced deal is not a rate. :func:`unpriced_wins` says
     when most won deals of those quarters have no amount.
     """
-    basis = _run_rate_basis(opportunities, quarter, as_of, stages, quarters)
+    basis = _run_rate_basis(opportunities, quarter, as_of, stages=stages, quarters=quarters)
     if isinstance(basis, gaps.Unknown):
         return basis
     past, by_season = basis
@@ -213,7 +213,7 @@ def unpriced_wins(
     """One sentence when most won deals of the quarters :func:`run_rate` is measured on
     have no amount ("4 of 5 won deals in 2018-Q4 to 2019-Q3 have no amount: the run-rate
     counts only the other 1, and is too low by as much as they were worth"); "" otherwise."""
-    basis = _run_rate_basis(opportunities, quarter, as_of, stages, quarters)
+    basis = _run_rate_basis(opportunities, quarter, as_of, stages=stages, quarters=quarters)
     if isinstance(basis, gaps.Unknown):
         return ""
     wins = _won_in(opportunities, basis[0], stages)

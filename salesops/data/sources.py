@@ -68,7 +68,7 @@ class Source(Catalog):
         the engine holds of the opportunity ids already loaded. Values are mapped (stages,
         categories) but not yet coerced or validated.
         """
-        query = self._query(table, scope, until, id_range, since, deals)
+        query = self._query(table, scope, until, id_range=id_range, since=since, deals=deals)
         if query is None:
             return None
         sql, params = query
@@ -82,6 +82,7 @@ class Source(Catalog):
         table: str,
         scope: Scope | str,
         until: pd.Timestamp | None,
+        *,
         id_range: tuple[str, str] | None = None,
         since: pd.Timestamp | None = None,
         deals: str | None = None,

@@ -80,10 +80,10 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         if rule and not typed:  # values already typed by the engine cannot fail to parse
             bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
             for text, rows in formats:  # in another format, or ambiguous: said so instead
-                failures.append(_failure(table, col.name, text, rows, _ids(table, frame)))
+                failures.append(_failure(table, col.name, text, mask=rows, ids=_ids(table, frame)))
                 bad &= ~rows
             if bad.any():
-                failures.append(_failure(table, col.name, rule, bad, _ids(table, frame)))
+                failures.append(_failure(table, col.name, rule, mask=bad, ids=_ids(table, frame)))
         out[col.name] = value
     return pd.DataFrame(out, index=frame.index), failures
 
@@ -119,7 +119,7 @@ def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
 
 
-def _failure(table: str, column: str, rule: str, mask: pd.Series, ids: pd.Series) -> RuleFailure:
+def _failure(table: str, column: str, rule: str, *, mask: pd.Series, ids: pd.Series) -> RuleFailure:
     examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
     rows = tuple(ids.index[np.asarray(mask, dtype=bool)])
     return RuleFailure(
@@ -174,7 +174,9 @@ def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
             repeated = duplicated(frame[col.name])
             if repeated.any():
                 rule = PLAIN["field_uniqueness"]
-                failures.append(_failure(table, col.name, rule, repeated, _ids(table, frame)))
+                failures.append(
+                    _failure(table, col.name, rule, mask=repeated, ids=_ids(table, frame))
+                )
     return failures
 
 
@@ -192,7 +194,7 @@ def category_failures(table: str, frame: pd.DataFrame, stages: Stages) -> list[R
         counts = frame.loc[bad, column].value_counts(sort=True)
         rule = f"is not {what} ({', '.join(values)}): map it in values.{column}"
         for value, count in counts.items():
-            found = _failure(table, column, rule, bad & (frame[column] == value), ids)
+            found = _failure(table, column, rule, mask=bad & (frame[column] == value), ids=ids)
             failures.append(
                 RuleFailure(
                     table,
@@ -218,7 +220,9 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
         ids = _ids(table, frame)
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             mask = frame.index.isin(group["index"].to_numpy())
-            failures.append(_failure(table, str(column), PLAIN.get(check, check), mask, ids))
+            failures.append(
+                _failure(table, str(column), PLAIN.get(check, check), mask=mask, ids=ids)
+            )
     return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
 
 
@@ -268,7 +272,7 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
             continue
         mask = broken(frame)
         if mask.any():
-            failures.append(_failure(table, column, rule, mask, _ids(table, frame)))
+            failures.append(_failure(table, column, rule, mask=mask, ids=_ids(table, frame)))
     return failures
 
 
