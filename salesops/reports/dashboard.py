@@ -34,20 +34,22 @@ from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
-from salesops.reports import plots, shared, trend
+from salesops.reports import labels, plots, shared, trend
 from salesops.reports.display import Tile, png, styled, tiles_html
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
 ALL = "All"
+# The tiles, with their titles; their kinds are LABELS' (salesops.reports.labels).
 TILES = {
-    "bookings": ("Bookings", "money"),
-    "attainment": ("Quota attainment", "pct"),
-    "win_rate": ("Win rate", "pct"),
-    "pipeline": ("Open pipeline", "money"),
-    "coverage": ("Coverage, next quarter", "ratio"),
-    "quarter_forecast": ("Quarter forecast", "money"),
+    "bookings": "Bookings",
+    "attainment": "Quota attainment",
+    "win_rate": "Win rate",
+    "pipeline": "Open pipeline",
+    "coverage": "Coverage, next quarter",
+    "quarter_forecast": "Quarter forecast",
 }
+TILE_KINDS = labels.kinds(TILES, {"pipeline": "money", "quarter_forecast": "money"})
 
 
 @dataclass(frozen=True)
@@ -289,13 +291,14 @@ def tiles(dash: Dashboard) -> str:
     tiles = []
     currency = dash.settings.currency
     kinds = fmt.formatters(currency)
-    for key, (label, kind) in TILES.items():
+    for key, label in TILES.items():
         value = values[key]
         quota = fmt.money(values["quota"], currency=currency)
         extra = f"of {quota} quota" if key == "bookings" else ""
         extra = gaps.why(value) or extra  # "–", and why
         raw = "" if pd.isna(value) else f"{value:.6f}"
-        tiles.append(Tile(label, kinds[kind](value), escape(extra), {"kpi": key, "value": raw}))
+        shown = kinds[TILE_KINDS[key]](value)
+        tiles.append(Tile(label, shown, escape(extra), {"kpi": key, "value": raw}))
     s = dash.selection
     where = s.rep if s.rep != ALL else s.region
     return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
