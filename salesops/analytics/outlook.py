@@ -277,6 +277,16 @@ def share_or_all(share: float) -> float:
     return 1.0 if pd.isna(share) else float(share)
 
 
+def expected(closed: float, weighted: float, share: float, run_rate: float) -> float:
+    """The quarter's expected bookings: closed + in-quarter share × weighted pipeline +
+    run-rate (the share 1 when unknown, :func:`share_or_all`); the first unknown of the
+    three parts, with its reason, when one is."""
+    unknown = next((v for v in (closed, weighted, run_rate) if gaps.why(v)), None)
+    if unknown is not None:
+        return unknown
+    return closed + share_or_all(share) * weighted + run_rate
+
+
 def closed_and_due(
     opportunities: pd.DataFrame,
     quarter: Period,
@@ -313,17 +323,14 @@ def pipeline_forecast(
     share = in_quarter_share(history, opportunities, q, as_of, stages=stages)
     values = due["amount"].astype(float) * model.predict(due, as_of)
     weighted = gaps.total(values, where=f" due in {q.label}")
-    weighted = weighted if gaps.why(weighted) else share_or_all(share) * weighted
     rate = run_rate(opportunities, q, as_of, stages=stages)
-    unknown = next((v for v in (closed, weighted, rate) if gaps.why(v)), None)
-    expected = unknown if unknown is not None else closed + weighted + rate
     return pd.Series(
         {
             "closed": closed,
-            "weighted_pipeline": weighted,
+            "weighted_pipeline": weighted if gaps.why(weighted) else share_or_all(share) * weighted,
             "in_quarter_share": share,
             "run_rate": rate,
-            "expected": expected,
+            "expected": expected(closed, weighted, share, rate),
             "open_deals": float(len(due)),
             "unpriced_deals": float(due["amount"].isna().sum()),
         },

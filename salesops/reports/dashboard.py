@@ -210,14 +210,17 @@ class Dashboard:
         return self._states[period.label]
 
     def share(self, quarter: Period, day: pd.Timestamp) -> float:
-        key = f"{quarter.label}@{day:%Y-%m-%d}"
+        """The in-quarter share of the selection's own deals (as the forecast report of
+        a region measures it on the region's deals)."""
+        s = self.selection
+        key = f"{quarter.label}@{day:%Y-%m-%d}|{s.region}|{s.rep}"
         if key not in self._shares:
+            opps = self.tables.opportunities[self.mask(self.tables.opportunities)]
+            history = self.tables.opportunity_history
+            if history is not None:
+                history = history[history["opportunity_id"].isin(opps["opportunity_id"])]
             self._shares[key] = outlook.in_quarter_share(
-                self.tables.opportunity_history,
-                self.tables.opportunities,
-                quarter,
-                day,
-                stages=self.stages,
+                history, opps, quarter, day, stages=self.stages
             )
         return self._shares[key]
 
@@ -278,10 +281,7 @@ def kpis(dash: Dashboard) -> dict[str, float]:
         "win_rate": m.win_rate(opps, period, stages=dash.stages),
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,
-        "quarter_forecast": next(
-            (v for v in (closed, weighted, run) if gaps.why(v)),
-            closed + outlook.share_or_all(share) * weighted + run,
-        ),
+        "quarter_forecast": outlook.expected(closed, weighted, share, run),
     }
 
 

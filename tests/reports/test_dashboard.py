@@ -21,7 +21,7 @@ import salesops as so
 from salesops.analytics import metrics as m
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
-from salesops.reports import dashboard
+from salesops.reports import dashboard, forecast
 from salesops.reports.dashboard import ALL, Dashboard
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
@@ -66,6 +66,18 @@ def test_tiles_follow_the_selection(dash, tables):
     assert f"data-selection='{rep}|" in dashboard.tiles(dash)
     dash.select(region=ALL)
     assert dash.selection.rep == ALL
+
+
+def test_the_quarter_forecast_tile_is_the_forecast_reports_expected_bookings(small_db, tables):
+    """One number, one formula (outlook.expected): the dashboard's quarter forecast of the
+    company and of a region is the forecast report's expected bookings for that quarter."""
+    dash = Dashboard(tables)
+    for region in (ALL, dash.regions[0]):
+        dash.select(region=region)
+        scope = "company" if region == ALL else f"region:{region}"
+        ctx = forecast.context(str(small_db), scope, dash.selection.period)
+        report = forecast.outlook_by_quarter(ctx).iloc[:, 0]["expected"]
+        assert dashboard.kpis(dash)["quarter_forecast"] == pytest.approx(report, rel=1e-9)
 
 
 def test_the_rep_picker_lists_only_reps_with_deals_in_the_last_12_months(tiny_dir, tmp_path):
