@@ -221,7 +221,8 @@ def readable(
     frame: pd.DataFrame, formats: Mapping[str, str]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """``frame`` as a reader sees it, with the kinds of its columns: human labels for
-    column, index and row names (:mod:`salesops.reports.labels`), the index's name in the
+    column, index and row names (:mod:`salesops.reports.labels`; rows that are the CRM's
+    values, :func:`~salesops.reports.labels.of_data`, as they are), the index's name in the
     header's corner instead of a row of its own, the outer levels of a MultiIndex as
     columns (row spans print badly), and Yes/No for true/false."""
     if isinstance(frame.index, pd.MultiIndex):  # outer levels as columns: no row spans
@@ -231,11 +232,14 @@ def readable(
     for i, dtype in enumerate(frame.dtypes):
         if dtype in (bool, object):
             shown.isetitem(i, frame.iloc[:, i].map(labels.yes_no))
-    names, index = [labels.label(c) for c in frame.columns], frame.index
+    name = labels.data_value if labels.of_data(frame.columns.name) else labels.label
+    names, index = [name(c) for c in frame.columns], frame.index
     # the index's name goes in the header's corner, not a row of its own
     corner = labels.label(index.name) if index.name else frame.columns.name
     textual = index.dtype == object or pd.api.types.is_string_dtype(index)
-    shown.index = (index.map(labels.label) if textual else index).rename(None)
+    if textual:  # the CRM's values as they are; the package's row names get labels
+        index = index.map(labels.data_value if labels.of_data(index.name) else labels.label)
+    shown.index = index.rename(None)
     shown.columns = pd.Index(names, name=corner)
     return shown, {n: k for c, n in zip(frame.columns, names, strict=True) if (k := kinds[c])}
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from salesops.data.model import TABLES
+
 # name: (label, kind); kind is a salesops.reports.formatting.FORMATTERS key, or None for text
 LABELS: dict[str, tuple[str, str | None]] = {
     "opportunity_id": ("Deal", None),
@@ -122,6 +124,29 @@ def kinds(names: Iterable[str], given: Mapping[str, str] | None = None) -> dict[
     if unknown:
         raise ValueError(f"{', '.join(unknown)}: no kind given, and none in LABELS")
     return {name: str(k) for name, k in found.items()}
+
+
+# Row names that are values of the CRM's data: a deal, a rep, a stage, a product, a
+# lead source... (every column of the data model, and "rep" for a person's name).
+DATA_NAMES = frozenset({c for t in TABLES.values() for c in t.column_names} | {"rep", "deal"})
+NOT_RECORDED = "(not recorded)"
+
+
+def of_data(name: object) -> bool:
+    """Whether rows named ``name`` (an index's name, ``lead source`` or ``lead_source``)
+    hold values of the CRM's data, which are shown as the CRM has them, never relabelled
+    (a deal id ``a06df170…`` stays lowercase, a product ``bed_bath_table`` keeps its
+    underscores).
+
+    >>> of_data("lead source"), of_data("stage"), of_data("kpi"), of_data(None)
+    (True, True, False, False)
+    """
+    return isinstance(name, str) and name.lower().replace(" ", "_") in DATA_NAMES
+
+
+def data_value(value: object) -> str:
+    """A value of the CRM's data as a row name: as it is, or "(not recorded)"."""
+    return NOT_RECORDED if _missing(value) else str(value)
 
 
 def yes_no(value: object) -> object:

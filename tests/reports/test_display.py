@@ -15,11 +15,11 @@ from salesops.reports.display import View, readable, show, viewed
 def test_columns_rows_and_the_index_name_read_as_labels():
     frame = pd.DataFrame(
         {"win_rate": [0.25, 0.5], "slipped_out": [True, False], "days_past_close": [3, 4]},
-        index=pd.Index(["last_12_months", "next_quarter"], name="opportunity_id"),
+        index=pd.Index(["last_12_months", "next_quarter"], name="days_idle"),
     )
     shown, kinds = readable(frame, {"days_past_close": "number"})
     assert list(shown.columns) == ["Win rate", "Slipped out", "Days past close"]
-    assert shown.columns.name == "Deal"  # in the header's corner, not a row of its own
+    assert shown.columns.name == "Days idle"  # in the header's corner, not a row of its own
     assert shown.index.name is None
     assert list(shown.index) == ["Last 12 months", "Next quarter"]
     assert list(shown["Slipped out"]) == ["Yes", "No"]
@@ -27,6 +27,25 @@ def test_columns_rows_and_the_index_name_read_as_labels():
     html = show(viewed(frame, View({"days_past_close": "number"}))).to_html()
     for machine in ("win_rate", "True", "False", "opportunity_id", "nan"):
         assert machine not in html
+
+
+def test_the_crms_values_are_shown_as_the_crm_has_them():
+    """A deal id, a product or a lead source is never relabelled (an Olist deal
+    "a06df170…" read "A06df170…", which a rep could not find in the CRM); a missing one
+    reads "(not recorded)"; rows that are the package's own names still get labels."""
+    deals = pd.DataFrame(
+        {"amount": [1.0, 2.0, 3.0]},
+        index=pd.Index(["a06df170ab", "bed_bath_table", None], name="opportunity_id"),
+    )
+    shown, _ = readable(deals, {})
+    assert list(shown.index) == ["a06df170ab", "bed_bath_table", "(not recorded)"]
+    assert shown.columns.name == "Deal"
+    by_source = pd.DataFrame({"deals": [4]}, index=pd.Index(["web_form"], name="lead source"))
+    assert list(readable(by_source, {})[0].index) == ["web_form"]
+    stages = pd.DataFrame([[1, 2]], columns=pd.Index(["closed_won", "demo"], name="stage"))
+    assert list(readable(stages, {})[0].columns) == ["closed_won", "demo"]
+    ours = pd.DataFrame({"amount": [1.0]}, index=pd.Index(["stage_default"], name="estimate"))
+    assert list(readable(ours, {})[0].index) == ["Stage default"]
 
 
 def test_a_label_never_is_an_identifier():
