@@ -24,14 +24,18 @@ import pandas as pd
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
-from salesops.data.model import OPEN_DEALS, Tables
+from salesops.data.model import LOST_DEALS, OPEN_DEALS, QUALIFIED_DEALS, Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
 ROWS = {  # label: (kind, what it needs from the source)
-    "Sales velocity (per day)": ("money", ("opportunities.amount", OPEN_DEALS)),
-    "Qualified open deals": ("number", (OPEN_DEALS,)),  # none, not 0, in closed deals only
-    "Win rate": ("pct", ()),
+    "Sales velocity (per day)": (
+        "money",
+        ("opportunities.amount", OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS),
+    ),
+    # none, not 0, in closed deals only, or when no stage is marked qualified
+    "Qualified open deals": ("number", (OPEN_DEALS, QUALIFIED_DEALS)),
+    "Win rate": ("pct", (LOST_DEALS,)),  # a won-only export wins 100% by construction
     "Average deal size": ("money", ("opportunities.amount",)),
     "Sales cycle (mean)": ("days", ()),
     "Open pipeline due next period": ("money", ("opportunities.amount", OPEN_DEALS)),

@@ -16,7 +16,7 @@ from salesops.data.activity import active_in
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import OPEN_DEALS, TABLES
+from salesops.data.model import LOST_DEALS, STAGE_NEEDS, TABLES, stage_need_held
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
@@ -119,11 +119,16 @@ class Catalog:
                 self._absent = _ABSENT[key]
                 return self._absent
             out = {table for table in TABLES if self.select(table) is None}
-            if not self.stages.open_names:  # deals closed only: no open deal to show
-                out.add(OPEN_DEALS)
+            # deals closed only: no open deal to show; won only: no win rate; ...
+            out |= {what for what in STAGE_NEEDS if not stage_need_held(what, self.stages)}
             checks = []
+            selected = self.select("opportunities")
+            if selected is not None and LOST_DEALS not in out and "stage" in selected[1]:
+                lost = ", ".join(map(literal, self.stages.lost_names))
+                first = f"SELECT 1 FROM ({selected[0]}) AS t WHERE stage IN ({lost}) LIMIT 1"
+                checks.append((LOST_DEALS, f"(SELECT count(*) FROM ({first}) AS f)"))
             for what in SECTIONS:
-                if what == OPEN_DEALS:
+                if what in STAGE_NEEDS:
                     continue
                 table, _, column = what.partition(".")
                 selected = self.select(table) if column else None

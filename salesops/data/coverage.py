@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from salesops.data.model import OPEN_DEALS, Tables
+from salesops.data.model import LOST_DEALS, OPEN_DEALS, QUALIFIED_DEALS, Tables
+
+# How a stage need reads in a sentence, and in `salesops validate`'s warnings.
+STAGE_WORDS = {
+    OPEN_DEALS: ("open deals (its stage list has no open stage)", "open deals (no open stage)"),
+    LOST_DEALS: ("lost deals (this source holds none)", "lost deals"),
+    QUALIFIED_DEALS: (
+        "a stage marked qualified (`qualified: true` in its stage list)",
+        "stage marked qualified",
+    ),
+}
 
 # A table, or a table.column, and what is empty without it: the report sections by their
 # titles (lower case; a section declared with salesops.reports.display.section takes its
@@ -57,6 +67,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "the commit and best-case roll-up",
         "stale deals",
     ),
+    # a lost stage: an export of won deals only would win 100% by construction
+    LOST_DEALS: ("win rate", "sales velocity"),
+    # a stage marked qualified (parameters: stages, ``qualified: true``)
+    QUALIFIED_DEALS: ("qualified open deals", "sales velocity"),
     "opportunities.forecast_category": ("the commit and best-case roll-up",),
     "opportunities.segment": ("the breakdown by segment",),
     "opportunities.product": ("the breakdown by product",),
@@ -101,9 +115,10 @@ def needs_of(section: str) -> tuple[str, ...]:
 
 def describe(what: str) -> str:
     """``quotas`` as "the `quotas` table", ``leads.source`` as "`leads.source`",
-    :data:`~salesops.data.model.OPEN_DEALS` as "open deals (an open stage)"."""
-    if what == OPEN_DEALS:
-        return "open deals (its stage list has no open stage)"
+    :data:`~salesops.data.model.OPEN_DEALS` as "open deals (its stage list has no open
+    stage)", and so on for the other stage needs."""
+    if what in STAGE_WORDS:
+        return STAGE_WORDS[what][0]
     return f"`{what}`" if "." in what else f"the `{what}` table"
 
 
@@ -150,6 +165,7 @@ def warnings(absent: Iterable[str]) -> list[str]:
         if what in absent and (what == table or table not in absent):
             listed = ", ".join(sections)
             name = f"`{what}` table" if what == table else f"values in `{what}`"
-            name = "open deals (no open stage)" if what == OPEN_DEALS else name
+            if what in STAGE_WORDS:
+                name = STAGE_WORDS[what][1]
             out.append(f"no {name}: {listed} will say so")
     return out

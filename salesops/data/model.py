@@ -271,10 +271,25 @@ del C
 # The tables every source must have.
 REQUIRED = tuple(name for name, table in TABLES.items() if table.required)
 
-# What a report section needs when it shows open deals: a stage list with an open stage. An
-# export of won (or closed) deals only has none, and its pipeline is unknown, not $0
+# What a report section needs of the stage list: an open stage to show open deals (an export
+# of won or closed deals only has none, and its pipeline is unknown, not $0); lost deals for
+# a win rate (a lost stage, and a lost deal in the source: an export of won deals only
+# would win 100% by construction); a stage marked ``qualified`` to count qualified pipeline
 # (:meth:`Tables.has`; :data:`salesops.data.coverage.SECTIONS`).
 OPEN_DEALS = "stages.open"
+LOST_DEALS = "stages.lost"
+QUALIFIED_DEALS = "stages.qualified"
+STAGE_NEEDS = (OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS)
+
+
+def stage_need_held(what: str, stages: Stages) -> bool:
+    """Whether ``stages`` has what :data:`STAGE_NEEDS` entry ``what`` asks for."""
+    names = {
+        OPEN_DEALS: stages.open_names,
+        LOST_DEALS: stages.lost_names,
+        QUALIFIED_DEALS: stages.qualified_names,
+    }
+    return bool(names[what])
 
 
 @dataclass
@@ -320,10 +335,13 @@ class Tables:
         section that needs it says so rather than showing a number the data cannot
         support (a "100% never answered" from an export without response times).
 
-        :data:`OPEN_DEALS` is held when the stages have an open one (the project's
-        stages when the tables carry none)."""
-        if what == OPEN_DEALS:
-            return self.stages is None or bool(self.stages.open_names)
+        A :data:`STAGE_NEEDS` entry (:data:`OPEN_DEALS`...) is held when the stages have
+        such a stage (:func:`stage_need_held`; always, for tables that carry no stages) and
+        the source did not find it absent (:data:`LOST_DEALS`: no lost deal in the whole
+        source, an export of won deals only)."""
+        if what in STAGE_NEEDS:
+            listed = self.stages is None or stage_need_held(what, self.stages)
+            return listed and what not in self.absent
         table, _, column = what.partition(".")
         frame = getattr(self, table)
         if frame is None or what in self.absent or table in self.absent:

@@ -27,7 +27,7 @@ from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.analytics import precision as pr
 from salesops.data import coverage
-from salesops.data.model import OPEN_DEALS
+from salesops.data.model import LOST_DEALS, OPEN_DEALS
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
@@ -50,6 +50,7 @@ LOWER_IS_BETTER = {"Sales cycle (median)", "Lead response (median)"}  # a fall i
 KPI_NEEDS = {
     "Bookings": ("opportunities.amount",),
     "Quota attainment": ("quotas", "opportunities.amount"),
+    "Win rate": (LOST_DEALS,),
     "Average deal size": ("opportunities.amount",),
     "Open pipeline, next period": ("opportunities.amount", OPEN_DEALS),
     "Pipeline coverage": ("quotas", "opportunities.amount", OPEN_DEALS),

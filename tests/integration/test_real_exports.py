@@ -587,6 +587,30 @@ def test_the_reports_of_won_deals_only_read_their_pipeline_as_unknown():
     assert isinstance(shown, Missing) and "open deals" in shown.sentence
 
 
+def test_a_win_rate_needs_lost_deals_and_velocity_a_qualified_stage():
+    """Olist's export holds only won deals (its stage list names Lost, no deal is): its
+    win rate read 100% and ranked the reps; now "–", because the source holds no lost
+    deal. Odoo marks no stage qualified: "Qualified open deals 0" and a sales velocity of
+    $0 (from those 0 deals) now read as not shown, with the reason; its win rate stays."""
+    import salesops as so
+    from salesops.reports import metrics, pipeline_health
+    from salesops.storage import json_text
+
+    olist = so.ReportContext.load(
+        str(REAL / "olist" / "source.yml"), "company", "2018-05", on_invalid="quarantine"
+    )
+    summary = json.loads(json_text(metrics.summary(olist)))
+    assert summary["kpis"]["Win rate"]["current"] is None
+    assert "lost deals" in summary["unknown"]["kpis.Win rate.current"]
+    odoo = so.ReportContext.load(str(REAL / "odoo" / "source.yml"), "company", "2025-03")
+    frame = pipeline_health.efficiency(odoo)
+    assert "Qualified open deals" not in frame.index
+    assert "Sales velocity (per day)" not in frame.index
+    assert frame.loc["Win rate", "value"] == pytest.approx(3 / 4)  # 3 won, 1 lost in March
+    caption = frame.attrs["view"].caption
+    assert "qualified: true" in caption and "qualified open deals" in caption
+
+
 @pytest.mark.notebook
 def test_no_report_shows_zero_for_what_it_cannot_know(run):
     """Where the export has no amounts (HubSpot, Olist), bookings, the pipeline value,
