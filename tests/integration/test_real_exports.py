@@ -449,6 +449,7 @@ def _oracle(name: str) -> dict:
     won = in_month[in_month["won"].astype(bool)]
     days = (won["close"] - won["created"]).dt.days
     priced = won["amount"].dropna()
+    lost_any = not closed["won"].astype(bool).all()
     by_month = None
     if closed["amount"].notna().any():
         first = closed["close"].min().to_period("M")
@@ -457,7 +458,8 @@ def _oracle(name: str) -> dict:
         sums = wins.groupby(wins["close"].dt.to_period("M"))["amount"].sum()
         by_month = {str(m): float(sums.get(m, 0.0)) for m in months}
     return {
-        "win_rate": len(won) / len(in_month) if len(in_month) else None,
+        # an export without a single lost deal (Olist) has no win rate: 100% by construction
+        "win_rate": len(won) / len(in_month) if len(in_month) and lost_any else None,
         "deal_size": float(priced.mean()) if len(priced) else None,
         "mean_days": float(days.mean()) if len(days) else None,
         "median_days": float(days.median()) if len(days) else None,
