@@ -301,7 +301,8 @@ class Tables:
 
     ``filled`` counts, per ``table.column``, the values the source file's defaults filled
     (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
-    a default filled: a stale-deal flag does not count a close date a default invented.
+    a default invented (a constant, or a date moved by `plus`): a stale-deal flag does not
+    count a close date a default invented.
     ``reopened`` holds the deals of an export without stage history that closed after the
     period's end and are taken as open at its end
     (:func:`salesops.data.history.reopen`).

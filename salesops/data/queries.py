@@ -4,7 +4,8 @@ A source file maps names (``columns``), derives a column from a joined table
 (``derive``) and fills missing values by stated rules (``defaults``); all three become
 one ``SELECT`` that the engine runs, so scope and period filters apply to derived and
 filled values too (a deal whose region comes from its owner is in that region's
-report). Each filled column also yields a 0/1 marker column (``FILLED`` + name) that
+report). Each filled column also yields a marker column (``FILLED`` + name: the number
+of the rule that filled the row, 0 for none) that
 :mod:`salesops.data.sources` counts and drops.
 """
 
@@ -225,18 +226,33 @@ class TableQuery:
         or another (``chain`` holds the columns being filled, so a cycle is refused rather
         than followed). All parts share one type: the column's (a date, a number) when the
         export's column has it, else text, which validation parses."""
+        own, values = self._parts(name, alias, chain)
+        parts = ([own] if own else []) + values
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+
+    def _parts(self, name: str, alias: str, chain: Chain) -> tuple[str | None, list[str]]:
+        """The export's value of ``name`` and each default rule's, in one type."""
         own = self.column(name, alias, chain)
         rules = self.mapping.defaults.get(name, ())
         if not rules:
-            return own
+            return own, []
         chain = self._enter(name, chain)
         values = [self._default(rule, alias, chain) for rule in rules]
         target = SQL_TYPES.get(TABLES[self.table].column(name).kind)
         if target is not None and (own is None or _family(self._type(name)) == target):
-            parts = ([own] if own else []) + [self.engine.cast(v, target) for v in values]
-        else:  # text, or an export column whose type is not the column's: compare as text
-            parts = [_text(p) for p in ([own] if own else []) + values]
-        return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+            return own, [self.engine.cast(v, target) for v in values]
+        # text, or an export column whose type is not the column's: compare as text
+        return (_text(own) if own else None), [_text(v) for v in values]
+
+    def marker(self, name: str) -> str:
+        """SQL of which default filled ``name`` in a row: 0 when the export has a value
+        (or no rule gives one), else the number of the first rule that gave it (1, 2...)."""
+        own, values = self._parts(name, "t", ())
+        cases = [f"WHEN {own} IS NOT NULL THEN 0"] if own else []
+        cases += [f"WHEN {v} IS NOT NULL THEN {i}" for i, v in enumerate(values, 1)]
+        return f"CASE {' '.join(cases)} ELSE 0 END"
 
     def _type(self, name: str) -> str:
         """The engine's type of the export column behind ``name`` when it is read as it is
@@ -318,11 +334,7 @@ class TableQuery:
         for name in TABLES[self.table].column_names:
             expr = self.filled(name)
             if name in self.mapping.defaults:
-                before = self.column(name) or "NULL"
-                markers.append(
-                    f"CASE WHEN {before} IS NULL AND {expr} IS NOT NULL THEN 1 ELSE 0 END "
-                    f"AS {quote(FILLED + name)}"
-                )
+                markers.append(f"{self.marker(name)} AS {quote(FILLED + name)}")
             parts.append(f"{expr or 'NULL'} AS {quote(name)}")
             if expr is not None:
                 present.append(name)
@@ -362,8 +374,9 @@ def _text(expr: str) -> str:
 
 
 def markers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Pop the fill markers from a queried frame: one 0/1 column per filled canonical
-    column, on the frame's index (so rows set aside or cut by the period drop out)."""
+    """Pop the fill markers from a queried frame: one column per filled canonical column,
+    on the frame's index (so rows set aside or cut by the period drop out): 0 where the
+    export had the value, else the number of the default rule that filled it."""
     names = [c for c in frame.columns if str(c).startswith(FILLED)]
     return pd.DataFrame(
         {c.removeprefix(FILLED): frame.pop(c).fillna(0) for c in names}, index=frame.index

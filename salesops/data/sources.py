@@ -275,7 +275,7 @@ class Source(Catalog):
             if tables.leads is not None:
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
-        tables.filled_ids = filled_ids(self._marks, kept, tables)
+        tables.filled_ids = filled_ids(self.spec, self._marks, kept, tables)
         if until is not None and "opportunity_history" in tables.absent:  # none in the source
             tables.opportunities, tables.reopened = reopen(tables.opportunities, until, self.stages)
             if tables.reopened:
@@ -295,7 +295,7 @@ def filled(
     for table, marked in marks.items():
         if table not in kept:
             continue
-        for column, count in marked.reindex(kept[table]).sum().items():
+        for column, count in marked.reindex(kept[table]).gt(0).sum().items():
             if count:
                 rules = spec.table(table).defaults[column]
                 out[f"{table}.{column}"] = (int(count), "; then ".join(map(str, rules)))
@@ -303,18 +303,26 @@ def filled(
 
 
 def filled_ids(
-    marks: dict[str, pd.DataFrame], kept: dict[str, pd.Index], tables: Tables
+    spec: SourceSpec, marks: dict[str, pd.DataFrame], kept: dict[str, pd.Index], tables: Tables
 ) -> dict[str, frozenset[str]]:
     """Per ``table.column``, the ids (the table's id column) of the ``kept`` rows whose
-    value a default filled; ``tables`` are the kept rows, in ``kept``'s order."""
+    value a default invented; ``tables`` are the kept rows, in ``kept``'s order.
+
+    A rule invents when it is a constant (``value``) or moves a date (``plus``); rules that
+    copy another of the export's columns, or a related row's (``first``, ``last``), fill
+    with the export's own values: Odoo's close date taken from its Expected Closing is a
+    real date, and can be overdue; one 30 days after creation is not."""
     out = {}
     for table, marked in marks.items():
         frame = getattr(tables, table, None)
         if table not in kept or frame is None or frame.empty:
             continue
         ids = frame[TABLES[table].id_column].astype(str).to_numpy()
+        rules = spec.table(table).defaults
         for column, flags in marked.reindex(kept[table]).fillna(0).items():
-            hit = flags.to_numpy().astype(bool)
+            rule = enumerate(rules[str(column)], 1)
+            invents = [i for i, r in rule if r.kind == "value" or r.plus]  # the rules' numbers
+            hit = flags.isin(invents).to_numpy()
             if hit.any():
                 out[f"{table}.{column}"] = frozenset(ids[hit])
     return out

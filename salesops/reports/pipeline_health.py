@@ -100,7 +100,7 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     open_ = opps[opps["stage"].isin(ctx.stages.open_names)]
     rows = {"Open deals past their close date": int((stale["days_past_close"] > 0).sum())}
     if stale.attrs["filled_close_dates"]:  # an invented date is never overdue
-        rows["Open deals whose close date a default filled (not counted overdue)"] = stale.attrs[
+        rows["Open deals whose close date a default invented (not counted overdue)"] = stale.attrs[
             "filled_close_dates"
         ]
     if history:  # idleness needs the stage history

@@ -139,7 +139,7 @@ def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
     invented = stale(ctx).attrs.get("filled_close_dates", 0)
     if invented:  # said: a default's close date is never overdue
         deal = f"{invented} open deal{'s' if invented > 1 else ''}"
-        said = f"{deal} whose close date a default filled"
+        said = f"{deal} whose close date a default invented"
         caption, empty = f"{caption}; {said}: never counted overdue", f"{empty} ({said}.)"
     formats = {"days overdue": "number", "days idle": "number"}
     out = [viewed(shown, View(formats, caption, empty=empty))]

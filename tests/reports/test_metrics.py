@@ -82,7 +82,7 @@ def _blank_close_dates(tiny_dir: Path, folder: Path) -> Path:
 
 
 def test_a_close_date_a_default_filled_is_not_counted_overdue(tiny_dir, tmp_path):
-    """The loader names the deals whose close date a default filled; the data-quality
+    """The loader names the deals whose close date a default invented; the data-quality
     counts leave them out of "past their close date" (2 before: O3 and O10) and say how
     many there are; a rep's cleanup says so too."""
     source = _blank_close_dates(tiny_dir, tmp_path / "crm")
@@ -90,14 +90,14 @@ def test_a_close_date_a_default_filled_is_not_counted_overdue(tiny_dir, tmp_path
     assert ctx.tables.filled_ids["opportunities.close_date"] == {"O3", "O10"}
     counts, worst = pipeline_health.data_quality(ctx)
     assert counts.loc["Open deals past their close date", "rows"] == 0
-    filled = "Open deals whose close date a default filled (not counted overdue)"
+    filled = "Open deals whose close date a default invented (not counted overdue)"
     assert counts.loc[filled, "rows"] == 2
     assert counts.loc["Filled opportunities.close_date (created_date + 30 days (when open))",
                       "rows"] == 2  # fmt: skip
     assert "O3" not in worst.index  # O10 stays: idle since April, by the history
     alice = performance_review.context(str(source), "rep:R1", "2026-09")
     shown = rep_deals.cleanup(alice)[0]
-    assert "1 open deal whose close date a default filled: never counted overdue" in (
+    assert "1 open deal whose close date a default invented: never counted overdue" in (
         shown.attrs["view"].caption
     )
 
@@ -113,8 +113,25 @@ def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
     assert len(ctx.tables.filled_ids["opportunities.close_date"]) == 21
     counts, worst = pipeline_health.data_quality(ctx)
     assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
-    filled = "Open deals whose close date a default filled (not counted overdue)"
+    filled = "Open deals whose close date a default invented (not counted overdue)"
     assert counts.loc[filled, "rows"] == 21
+
+
+def test_a_close_date_copied_from_another_column_can_be_overdue():
+    """Odoo's source fills an open deal's close date from Expected Closing (the export's
+    own date), then, for the 4 without one, 30 days after creation (invented). Only those
+    4 are never overdue; before, all 14 were, so no Odoo deal could ever be overdue."""
+    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "odoo"
+    ctx = so.ReportContext.load(str(real / "source.yml"), "company", "2025-03")
+    assert ctx.tables.filled["opportunities.close_date"][0] == 14
+    invented = ctx.tables.filled_ids["opportunities.close_date"]
+    o = ctx.tables.opportunities.set_index("opportunity_id")
+    raw = pd.read_csv(real / "crm_lead_pipeline.csv")
+    no_expected = raw.loc[raw["Expected Closing"].isna(), "External ID"]
+    assert len(invented) == 4 and invented <= set(no_expected.astype(str)) & set(o.index)
+    counts, _ = pipeline_health.data_quality(ctx)
+    assert counts.loc["Open deals whose close date a default invented (not counted overdue)",
+                      "rows"] == 4  # fmt: skip
 
 
 def test_data_quality_is_two_frames(company):
