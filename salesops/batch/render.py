@@ -73,7 +73,10 @@ def to_html(nb: nbformat.NotebookNode, header: dict[str, Any], page_size: str = 
     ``page_size`` (A4 or Letter) is what a PDF made from the page uses.
     """
     meta = {"title": report_title(nb), "page_size": page_size, **header}
-    body, _ = html_exporter().from_notebook_node(nb, resources={"salesops": meta})
+    # the browser tab's title (nbconvert escapes it): "Sales metrics · region:EMEA · 2026-10"
+    name = " · ".join(str(meta[k]) for k in ("title", "scope", "period") if meta.get(k))
+    resources = {"salesops": meta, "metadata": {"name": name}}
+    body, _ = html_exporter().from_notebook_node(nb, resources=resources)
     return body
 
 

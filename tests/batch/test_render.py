@@ -111,6 +111,18 @@ def inert(pdf: bytes, token: str) -> None:
     assert "REPORT-BODY-TEXT" in text and token not in text  # the page itself printed
 
 
+def test_the_page_title_names_the_report_scope_and_period_escaped():
+    """The browser tab read "Notebook" for every report; a rep's name in it is text."""
+    cell = nbformat.v4.new_markdown_cell("# Sales metrics\n\nBody.")
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    page = render.to_html(nb, HEADER)
+    assert "<title>Sales metrics · region:East · 2026-09</title>" in page
+    hostile = render.to_html(nb, {**HEADER, "scope": "rep:<script>alert(1)</script>"})
+    assert "<title>Sales metrics · rep:&lt;script&gt;alert(1)&lt;/script&gt; · 2026-09</title>" in (
+        hostile
+    )
+
+
 def test_what_a_printer_may_load():
     assert render.permitted("data:image/png;base64,AAAA")
     assert render.permitted((render.TEMPLATES / "salesops" / "conf.json").as_uri())
