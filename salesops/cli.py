@@ -209,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print tables, row counts, date range, regions and reps of a source.",
     )
     summary.add_argument("--source", help=SOURCE_HELP)
+    summary.add_argument("--on-invalid", **ON_INVALID)
     return parser
 
 

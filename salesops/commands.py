@@ -103,7 +103,8 @@ def summary(args: argparse.Namespace) -> int:
     from salesops.data.sources import open_source
 
     with open_source(args.source) as src:
-        print(describe(src.spec.label, src.load(), src.as_of()))
+        tables = src.load(on_invalid=args.on_invalid)
+        print(describe(src.spec.label, tables, src.as_of()))
     return 0
 
 

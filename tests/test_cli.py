@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +75,17 @@ def test_summary(tiny_dir, capsys):
     assert "opportunities" in out and "10 rows" in out
     assert "East" in out and "West" in out
     assert "Reps: 3 active, 1 left, 1 managers" in out
+
+
+def test_summary_of_a_source_that_needs_the_quarantine(capsys):
+    """Olist has one deal won before its lead's first contact: summary refused it with no
+    way round; with --on-invalid quarantine it counts the rest and says what it set aside."""
+    olist = Path(__file__).parent / "fixtures" / "exports" / "real" / "olist" / "source.yml"
+    assert cli.main(["summary", "--source", str(olist)]) == 1
+    assert "close_date: must not be before created_date" in capsys.readouterr().err
+    assert cli.main(["summary", "--source", str(olist), "--on-invalid", "quarantine"]) == 0
+    out = capsys.readouterr().out
+    assert "841 deals" in out and "Set aside" in out and "1 rows" in out
 
 
 def test_missing_database_says_how_to_build_it(tmp_path):

@@ -46,4 +46,7 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
         f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
         f"{int((reps['role'] == 'manager').sum())} managers",
     ]
+    if tables.set_aside:  # --on-invalid quarantine: what is not counted above
+        lines += ["", "Set aside (rows that break a rule; salesops validate lists why):"]
+        lines += [f"  {name:<22} {len(rows):>10,} rows" for name, rows in tables.set_aside.items()]
     return "\n".join(lines)
