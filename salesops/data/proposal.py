@@ -235,6 +235,18 @@ def _fits(table: str, column: str, header: str, *, f: FileProfile, used: set, pl
     return True
 
 
+def _empty_columns(p: TableProposal, f: FileProfile) -> None:
+    """Warn of each mapped column that is empty in every row of ``f`` (HubSpot's seed
+    has a stage, an amount and a close date column with no value): mapped as it is, it
+    holds nothing, and the reports need a default or say what is missing."""
+    for column, header in p.columns.items():
+        if header in f.columns and not f.columns[header].filled and column not in p.warnings:
+            p.warnings[column] = (
+                f"empty in every one of its {f.columns[header].rows:,} rows: give it a "
+                "default (docs/sources.md) or leave it out"
+            )
+
+
 def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> str:
     """Why ``column`` was not placed, in a few words."""
     names = ", ".join(COLUMN_NAMES.get(column, (column,))[:4])
@@ -362,6 +374,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
         engine.close()
     for p in proposal.tables:
         if p.source is not None:
+            _empty_columns(p, next(f for f in files if f.name == p.source))
             p.reasons = {
                 c: p.reasons.get(c) or _reason(p.table, c, p, proposal)
                 for c in TABLES[p.table].column_names

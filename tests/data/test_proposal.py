@@ -323,6 +323,22 @@ def test_map_proposes_no_amount_that_is_nearly_always_zero(tmp_path):
     assert propose(folder, ".").table("opportunities").columns["amount"] == "declared_revenue"
 
 
+def test_map_says_when_a_mapped_column_is_empty_in_every_row(tmp_path):
+    """HubSpot's seed maps a stage, an amount and a close date that hold no value at all;
+    map placed them without a word. Now each says so, on screen and in the file."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    deals = deals.drop(columns="close_value").assign(amount=np.nan)
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    warning = proposal.table("opportunities").warnings["amount"]
+    assert warning.startswith("empty in every one of its 260 rows: give it a default")
+    assert any(line.strip().startswith("amount") and "empty in every" in line
+               for line in proposal.summary())  # fmt: skip
+    assert "amount: amount   # empty in every one of its 260 rows" in proposal.text
+    assert "close_date" not in proposal.table("opportunities").warnings
+
+
 def test_map_never_proposes_a_connectors_sync_time_as_a_date(tmp_path):
     """``_airbyte_extracted_at`` is the latest (and a later) date of the file: it is not
     taken for the created date, though the deals have no other date left."""
