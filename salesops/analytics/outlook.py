@@ -212,13 +212,14 @@ def unpriced_wins(
 ) -> str:
     """One sentence when most won deals of the quarters :func:`run_rate` is measured on
     have no amount ("4 of 5 won deals in 2018-Q4 to 2019-Q3 have no amount: the run-rate
-    counts only the other 1, and is too low by as much as they were worth"); "" otherwise."""
+    counts only the other 1, and is too low by as much as they were worth"); "" otherwise,
+    and when none has one (the run-rate is then unknown, and says why)."""
     basis = _run_rate_basis(opportunities, quarter, as_of, stages=stages, quarters=quarters)
     if isinstance(basis, gaps.Unknown):
         return ""
     wins = _won_in(opportunities, basis[0], stages)
     unpriced, n = int(wins["amount"].isna().sum()), len(wins)
-    if not n or unpriced * 2 <= n:
+    if not n or unpriced * 2 <= n or unpriced == n:
         return ""
     return (
         f"{unpriced} of {n} won deals in {_span(basis[0])} have no amount: the run-rate "

@@ -262,7 +262,7 @@ def with_reasons(caption: str | None, frame: pd.DataFrame) -> str | None:
     """``caption``, then one line per reason a cell of ``frame`` reads "–" for (its
     :class:`~salesops.analytics.gaps.Unknown` values)."""
     known = (caption or "").lower()
-    said = [reason for reason in gaps.reasons(frame) if reason.lower() not in known]
+    said = [r.rstrip(".") for r in gaps.reasons(frame) if r.lower() not in known]
     if not said:
         return caption
     line = f"– stands for what cannot be known: {'; '.join(said)}."

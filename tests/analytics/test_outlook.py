@@ -175,6 +175,10 @@ def test_most_won_deals_without_an_amount_are_said():
         "2 of 3 won deals in 2025-Q4 to 2026-Q3 have no amount: the run-rate counts only "
         "the other 1, and is too low by as much as they were worth"
     )
+    # none priced: not "counts only the other 0" (Olist); the run-rate says why it is unknown
+    none = two.assign(amount=np.nan)
+    assert outlook.unpriced_wins(none, q4, as_of, stages=STAGES) == ""
+    assert "0 of 3 won deals priced" in gaps.why(outlook.run_rate(none, q4, as_of, stages=STAGES))
 
 
 def test_pipeline_forecast_by_hand():

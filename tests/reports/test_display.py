@@ -85,3 +85,21 @@ def test_money_is_in_the_currency_it_is_given():
     frame = viewed(pd.DataFrame({"bookings": [1000.0]}), View({"bookings": "money"}))
     assert "$1,000" in show(frame).to_html()  # a frame made by hand: the default
     assert "€1,000" in show(fmt.in_currency(frame, "EUR")).to_html()
+
+
+def test_the_reasons_for_a_dash_read_as_one_sentence():
+    """Olist's forecast read "... their sums are unknown (–).; none of the 57 ...": a
+    reason's own full stop is dropped before the next one."""
+    from salesops.analytics import gaps
+    from salesops.reports.display import with_reasons
+
+    frame = pd.DataFrame(
+        {"a": [gaps.Unknown("none of 3 deals has an amount: unknown (–)."), 1.0],
+         "b": [gaps.Unknown("no stage history"), 2.0]},
+        dtype=object,
+    )  # fmt: skip
+    line = with_reasons("Quarter outlook", frame)
+    assert line == (
+        "Quarter outlook. – stands for what cannot be known: none of 3 deals has an amount: "
+        "unknown (–); no stage history."
+    )
