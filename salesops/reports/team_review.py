@@ -85,10 +85,14 @@ def left_out(ctx: ReportContext) -> str:
     if not n:
         return ""
     start = ctx.period.window(KPI_MONTHS)[0]
+    dated = ctx.tables.has("reps.hire_date") or ctx.tables.has("reps.end_date")
+    # without hire or end dates the people file cannot say who was employed in the month
+    who = "in the people file (no hire or end dates)"
+    who = f"employed in {ctx.period.label}" if dated else who
     return (
-        f"{n:,} of the region's {len(employed(ctx)):,} sellers employed in "
-        f"{ctx.period.label} owned no deal active since {start:%d %b %Y} and "
-        f"{'is' if n == 1 else 'are'} left out: a seller without deals is not a $0 seller"
+        f"{n:,} of the region's {len(employed(ctx)):,} sellers {who} owned no deal active "
+        f"since {start:%d %b %Y} and {'is' if n == 1 else 'are'} left out: a seller without "
+        "deals is not a $0 seller"
     )
 
 
