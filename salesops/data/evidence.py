@@ -151,7 +151,8 @@ def check_versions(p: TableProposal, f: FileProfile) -> None:
     p.reasons["changed_at"] = (
         f"the rows are versions the connector recorded ({', '.join(versions)}): when it "
         "synced each, not when the deal changed; the CRM's dates here are the deal's own. "
-        f"Map changed_at to {begun[0]} yourself only if it synced often"
+        f"Map changed_at to {begun[0]} yourself to rebuild the pipeline at past moments: "
+        "a change then shows when the connector next synced, not when it was made"
     )
 
 
