@@ -287,9 +287,10 @@ class Tables:
     ``filled`` counts, per ``table.column``, the values the source file's defaults filled
     (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
     a default filled: a stale-deal flag does not count a close date a default invented.
-    ``reopened`` holds the deals of an export without stage history that closed after the
-    period's end and are taken as open at its end
-    (:func:`salesops.data.history.reopen`).
+    ``reopened`` holds the deals that closed after the period's end and were open at it
+    (each deal is as it stood at the period's end: :func:`salesops.data.history.deals_as_of`),
+    ``stage_unknown`` those of them with no stage history row before the period's end,
+    whose stage then is unknown.
     """
 
     opportunities: pd.DataFrame
@@ -306,6 +307,7 @@ class Tables:
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
     filled_ids: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     reopened: frozenset[str] = field(default=frozenset(), compare=False)
+    stage_unknown: frozenset[str] = field(default=frozenset(), compare=False)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
