@@ -283,6 +283,8 @@ class Source(Catalog):
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self._marks, kept, tables)
+        if tables.opportunity_history is not None:
+            tables.opportunity_history = by_deal(tables.opportunity_history)
         if until is not None:  # each deal as it stood at the period's end
             history = self.select("opportunity_history")
             known = deals_as_of(
@@ -297,8 +299,6 @@ class Source(Catalog):
             if known.stage_unknown:
                 tables.stages = self.stages.with_unknown_open()
         default_categories(tables, tables.stages)
-        if tables.opportunity_history is not None:
-            tables.opportunity_history = by_deal(tables.opportunity_history)
         return tables
 
 
