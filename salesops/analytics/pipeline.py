@@ -21,7 +21,7 @@ from salesops.analytics.metrics import (
     win_rate,
     window_bounds,
 )
-from salesops.data.history import by_deal, changes_before, last_per_deal
+from salesops.data.history import by_deal, changes_before, deals_as_of, last_per_deal
 from salesops.data.lookups import isin, lookup, positions
 from salesops.data.periods import By, Period, group_keys
 from salesops.data.stages import Stages
@@ -132,7 +132,7 @@ def by_stage(deals: pd.DataFrame, stages: Stages) -> pd.DataFrame:
 
 
 def pipeline_as_of(
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     as_of: pd.Timestamp | str,
     close_window: Window | None = None,
     *,
@@ -144,8 +144,22 @@ def pipeline_as_of(
 
     ``by`` may name opportunity attributes (region, owner_id, ...) when
     ``opportunities`` is given.
+
+    Without a stage history (``history`` None) it is rebuilt from the ``opportunities``'
+    created and close dates (:func:`salesops.data.history.deals_as_of`): a deal created
+    before ``as_of`` and not closed before it was open then; one that closed later counts
+    at its exported amount, due on the day it closed, in ``stages.unknown_open`` (its
+    stage then is unknown, and so is its weight when no stage is open), and an open deal
+    in its exported stage. ``deals`` says how many count as open that way.
     """
-    return pipeline(snapshot(history, as_of, opportunities), close_window, by, stages=stages)
+    moment = pd.Timestamp(as_of)
+    if history is not None:
+        return pipeline(snapshot(history, moment, opportunities), close_window, by, stages=stages)
+    if opportunities is None:
+        raise ValueError("without a stage history the pipeline is rebuilt from opportunities")
+    existed = opportunities[opportunities["created_date"] < moment]
+    then = deals_as_of(existed, moment, stages).deals
+    return pipeline(then, close_window, by, stages=stages.with_unknown_open())
 
 
 def waterfall(

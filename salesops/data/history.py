@@ -1,5 +1,6 @@
-"""The stage history in deal order: each deal's rows together, oldest first; and, for an
-export without one, the deals as they stood at a past period's end (:func:`reopen`).
+"""The stage history in deal order: each deal's rows together, oldest first; and the deals
+as they stood at a past period's end (:func:`deals_as_of`), from that history where a deal
+has one, else from its close date.
 
 Pipeline metrics rebuild past states from ``opportunity_history`` by taking each deal's
 last row before a moment. They need the rows in deal order, which the loader makes once.
@@ -10,11 +11,15 @@ changed in place would be trusted and give wrong snapshots, and the check is lin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Collection
+from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from salesops.data.lookups import positions
 
 if TYPE_CHECKING:
     from salesops.data.stages import Stages
@@ -54,39 +59,103 @@ def last_per_deal(history: pd.DataFrame, where: pd.Series | None = None) -> pd.S
     return last if where is None else where & (last | ~where.shift(-1, fill_value=False))
 
 
-def reopen(
-    opportunities: pd.DataFrame, until: pd.Timestamp, stages: Stages
-) -> tuple[pd.DataFrame, frozenset[str]]:
-    """The deals as known at ``until`` (a period's end) from an export without stage
-    history, and the ids of those reopened.
+STATE = ("stage", "amount", "close_date", "forecast_category")  # what a history row holds
 
-    A deal that closed on or after ``until`` was still open then: it takes
-    ``stages.unknown_open`` (the first open stage, else "open (stage unknown)"; its stage
-    then is unknown) and no forecast category (its stage's default fills it); its close
-    date (the day it did close) is its expected close and its amount is as exported. A
-    deal created on or after ``until`` did not exist then; the load leaves it out before
-    this.
+
+class AsOf(NamedTuple):
+    """The deals as they stood at a moment (:func:`deals_as_of`)."""
+
+    deals: pd.DataFrame
+    reopened: frozenset[str]  # closed in the export, open at the moment
+    stage_unknown: frozenset[str]  # of those, with no history row before it: stage unknown
+
+
+def deals_as_of(
+    opportunities: pd.DataFrame,
+    until: pd.Timestamp,
+    stages: Stages,
+    *,
+    history: pd.DataFrame | None = None,
+    held: Collection[str] = STATE,
+) -> AsOf:
+    """The deals as they stood at ``until`` (a period's end), from their stage history
+    where they have one, else from their close dates; which were reopened, and which of
+    those have a stage that is unknown.
+
+    One rule for every source, deal by deal:
+
+    - **a history row before** ``until``: the deal takes the values of its last such row
+      for the columns the history holds (``held``, of :data:`STATE`: stage, amount, close
+      date, forecast category), a row holding the deal's values after the change. An
+      empty amount is no amount then; an empty close date keeps the exported one (a deal
+      always has one). A forecast category the history does not hold goes with the
+      stage: where the stage differs from the exported one it is unset (its stage's
+      default fills it).
+    - **no history row before** ``until`` (an export without stage history, or a deal
+      whose history starts later): a deal that closed on or after ``until`` was still
+      open then. It takes ``stages.unknown_open`` (the first open stage, else "open
+      (stage unknown)"; its stage then is unknown) and no forecast category; its close
+      date (the day it did close) is its expected close and its amount is as exported.
+      Any other deal is as exported.
+
+    A deal created on or after ``until`` did not exist then; the load leaves it out
+    before this. ``reopened`` are the deals closed in the export that were open at
+    ``until``; ``stage_unknown`` those of them that the second rule reopened.
 
     Examples
     --------
     >>> from salesops.data.stages import Stages
     >>> stages = Stages.from_dict({"stages": [
-    ...     {"name": "Open", "probability": 0.2},
+    ...     {"name": "Open", "probability": 0.2}, {"name": "Deal", "probability": 0.6},
     ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
     >>> deals = pd.DataFrame({"opportunity_id": ["a", "b", "c"],
     ...     "stage": ["Won", "Won", "Open"], "forecast_category": ["closed", "closed", None],
-    ...     "close_date": pd.to_datetime(["2018-05-20", "2018-11-02", "2018-07-01"])})
-    >>> known, ids = reopen(deals, pd.Timestamp("2018-06-01"), stages)
-    >>> list(known["stage"]), sorted(ids)
-    (['Won', 'Open', 'Open'], ['b'])
+    ...     "close_date": pd.to_datetime(["2018-05-20", "2018-11-02", "2018-07-01"]),
+    ...     "amount": [10.0, 20.0, 30.0]})
+    >>> known = deals_as_of(deals, pd.Timestamp("2018-06-01"), stages)
+    >>> list(known.deals["stage"]), sorted(known.reopened), sorted(known.stage_unknown)
+    (['Won', 'Open', 'Open'], ['b'], ['b'])
+    >>> rows = pd.DataFrame({"opportunity_id": ["b", "b"],
+    ...     "changed_at": pd.to_datetime(["2018-04-01", "2018-10-01"]),
+    ...     "stage": ["Deal", "Won"], "amount": [15.0, 20.0],
+    ...     "close_date": pd.to_datetime(["2018-09-30", "2018-11-02"]),
+    ...     "forecast_category": ["commit", "closed"]})
+    >>> known = deals_as_of(deals, pd.Timestamp("2018-06-01"), stages, history=rows)
+    >>> print(known.deals.loc[1, ["stage", "amount", "forecast_category"]].to_dict())
+    {'stage': 'Deal', 'amount': 15.0, 'forecast_category': 'commit'}
+    >>> sorted(known.reopened), sorted(known.stage_unknown)
+    (['b'], [])
     """
-    later = opportunities["stage"].isin(stages.closed_names) & (
-        opportunities["close_date"] >= until
+    ids = opportunities["opportunity_id"]
+    at = np.full(len(opportunities), -1)
+    if history is not None:
+        h = changes_before(history, until)
+        last = h[last_per_deal(h)]
+        at = positions(ids, last["opportunity_id"])
+    closed = opportunities["stage"].isin(stages.closed_names).to_numpy()
+    later = closed & (at < 0) & (opportunities["close_date"] >= until).to_numpy()
+    known = opportunities.copy()  # copied on write: only the columns changed are copied
+    rows = np.flatnonzero(at >= 0)
+    if len(rows):
+        then = last.iloc[at[rows]]
+        for column in [c for c in STATE if c in held and c in then and c in known]:
+            now, was = known[column].to_numpy()[rows], then[column].to_numpy()
+            if column == "close_date":
+                was = np.where(pd.isna(was), now, was)
+            moved = ~((now == was) | (pd.isna(now) & pd.isna(was)))
+            if moved.any():
+                known.iloc[rows[moved], known.columns.get_loc(column)] = was[moved]
+        if "forecast_category" not in held and "forecast_category" in known:
+            stage = opportunities["stage"].to_numpy()[rows]
+            restaged = rows[known["stage"].to_numpy()[rows] != stage]
+            known.iloc[restaged, known.columns.get_loc("forecast_category")] = None
+    if later.any():
+        known.loc[later, "stage"] = stages.unknown_open
+        if "forecast_category" in known:
+            known.loc[later, "forecast_category"] = None
+    open_then = ~known["stage"].isin(stages.closed_names).to_numpy()
+    return AsOf(
+        known,
+        frozenset(ids[closed & open_then].astype(str)),
+        frozenset(ids[later].astype(str)),
     )
-    if not later.any():
-        return opportunities, frozenset()
-    known = opportunities.copy()
-    known.loc[later, "stage"] = stages.unknown_open
-    if "forecast_category" in known:
-        known.loc[later, "forecast_category"] = None
-    return known, frozenset(known.loc[later, "opportunity_id"].astype(str))

@@ -302,10 +302,11 @@ class Tables:
     ``filled`` counts, per ``table.column``, the values the source file's defaults filled
     (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
     a default invented (a constant, or a date moved by `plus`): a stale-deal flag does not
-    count a close date a default invented.
-    ``reopened`` holds the deals of an export without stage history that closed after the
-    period's end and are taken as open at its end
-    (:func:`salesops.data.history.reopen`).
+    count a close date a default invented. ``reopened`` holds the deals that closed after
+    the period's end and were open at it (each deal is as it stood at the period's end:
+    :func:`salesops.data.history.deals_as_of`),
+    ``stage_unknown`` those of them with no stage history row before the period's end,
+    whose stage then is unknown.
     """
 
     opportunities: pd.DataFrame
@@ -322,6 +323,7 @@ class Tables:
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
     filled_ids: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     reopened: frozenset[str] = field(default=frozenset(), compare=False)
+    stage_unknown: frozenset[str] = field(default=frozenset(), compare=False)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
@@ -336,13 +338,14 @@ class Tables:
         section that needs it says so rather than showing a number the data cannot
         support (a "100% never answered" from an export without response times).
 
-        A :data:`STAGE_NEEDS` entry (:data:`OPEN_DEALS`...) is held when the stages have
-        such a stage (:func:`stage_need_held`; always, for tables that carry no stages) and
-        the source did not find it absent (:data:`LOST_DEALS`: no lost deal in the whole
-        source, an export of won deals only)."""
+        A :data:`STAGE_NEEDS` entry (:data:`OPEN_DEALS`...) is held when the tables' stages
+        have such a stage (:func:`stage_need_held`; always, for tables that carry no stages:
+        a past period's deals reopened with their stage unknown make an open one), and for
+        :data:`LOST_DEALS` when the source holds a lost deal (an export of won deals only
+        does not: the source finds it absent)."""
         if what in STAGE_NEEDS:
             listed = self.stages is None or stage_need_held(what, self.stages)
-            return listed and what not in self.absent
+            return listed and not (what == LOST_DEALS and what in self.absent)
         table, _, column = what.partition(".")
         frame = getattr(self, table)
         if frame is None or what in self.absent or table in self.absent:

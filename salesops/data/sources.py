@@ -25,7 +25,7 @@ import pandas as pd
 from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.engines import DuckDBEngine, quote
-from salesops.data.history import by_deal, reopen
+from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
@@ -180,10 +180,14 @@ class Source(Catalog):
         """The validated canonical tables for ``scope``, as known at the end of ``period``.
 
         Rows that happen after the period (deals created, changes made, leads and
-        activities logged later) are left out. Opportunities keep their current state,
-        but for an export without stage history a deal that closed after the period's end
-        was open at it: it is reopened (:func:`salesops.data.history.reopen`, listed in
-        ``Tables.reopened``), so no report of a past period sees a later close.
+        activities logged later) are left out, and each deal is as it stood at the
+        period's end (:func:`salesops.data.history.deals_as_of`): its stage, amount, close
+        date and forecast category of its last stage history row before then, or, with no
+        such row, a deal that closed after the period's end is open at it (stage unknown).
+        ``Tables.reopened`` lists the deals closed later and open at the end,
+        ``Tables.stage_unknown`` those of them without a history row; no report of a past
+        period sees a later close. The stage history is read for that even when
+        ``tables`` leaves it out (it is then None on the tables returned).
 
         ``since`` (a day) narrows the load, in the engine, to what metrics over windows
         from that day on need: deals open now, created, closed or changed since then;
@@ -205,6 +209,7 @@ class Source(Catalog):
             When the data breaks a rule of the data model.
         """
         unread = set() if tables is None else set(TABLES) - set(tables) - set(REQUIRED)
+        unread -= {"opportunity_history"} if period is not None else set()  # deals_as_of's
         problems = [f for f in self.problems() if f.table not in unread]
         broken = {f.table for f in problems} | unread
         if broken.intersection(
@@ -225,7 +230,10 @@ class Source(Catalog):
         else:
             loaded = validate(raw, self.stages, self.spec.label, problems)
         del raw  # the coerced tables replace the raw ones
-        return self._known(loaded, as_of, until)
+        known = self._known(loaded, as_of, until)
+        if tables is not None and "opportunity_history" not in tables:
+            known.opportunity_history = None  # read for the deals' state only
+        return known
 
     def date_formats(self, table: str, frame: pd.DataFrame) -> dict[str, str]:
         """The one format of each date column that ``frame`` (a part of ``table``) holds
@@ -276,13 +284,22 @@ class Source(Catalog):
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self.spec, self._marks, kept, tables)
-        if until is not None and "opportunity_history" in tables.absent:  # none in the source
-            tables.opportunities, tables.reopened = reopen(tables.opportunities, until, self.stages)
-            if tables.reopened:
-                tables.stages = self.stages.with_unknown_open()
-        default_categories(tables, tables.stages)
         if tables.opportunity_history is not None:
             tables.opportunity_history = by_deal(tables.opportunity_history)
+        if until is not None:  # each deal as it stood at the period's end
+            history = self.select("opportunity_history")
+            known = deals_as_of(
+                tables.opportunities,
+                until,
+                self.stages,
+                history=tables.opportunity_history,
+                held=() if history is None else history[1],
+            )
+            tables.opportunities, tables.reopened = known.deals, known.reopened
+            tables.stage_unknown = known.stage_unknown
+            if known.stage_unknown:
+                tables.stages = self.stages.with_unknown_open()
+        default_categories(tables, tables.stages)
         return tables
 
 

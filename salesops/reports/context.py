@@ -185,27 +185,31 @@ class ReportContext:
 
     @property
     def reopened(self) -> str:
-        """ "; 3 deals that closed after the period's end count as open at it, in
-        Prospecting (the stage then is unknown: ...)": what a section of an export without
-        stage history says of the scope's deals that :func:`salesops.data.history.reopen`
-        reopened ("" when none was)."""
-        ids = self.tables.reopened
-        if not ids:
+        """ "; 3 deals that closed after the period's end count as open at it, in their
+        stage then (from the stage history)", and for those without a history row before
+        the period's end "..., in Prospecting (the stage then is unknown: ...)": what a
+        section showing deals by stage says of the scope's deals that
+        :func:`salesops.data.history.deals_as_of` reopened ("" when none was)."""
+        t = self.tables
+        o = t.opportunities  # the scope's own deals (the tables may be wider)
+        if not t.reopened or o.empty:
             return ""
-        o = self.tables.opportunities  # the scope's own deals (the tables may be wider)
         if self.scope.level != "company":
             o = o[o["region" if self.scope.level == "region" else "owner_id"] == self.scope.value]
-        n = int(o["opportunity_id"].astype(str).isin(ids).sum())
-        if not n:
-            return ""
-        deals = (
-            "1 deal that closed after the period's end counts"
-            if n == 1
-            else (f"{n:,} deals that closed after the period's end count")
+        ids = o["opportunity_id"].astype(str)
+        guessed = int(ids.isin(t.stage_unknown).sum())
+        staged = int(ids.isin(t.reopened).sum()) - guessed
+        why = (
+            "the export has no stage history"
+            if t.opportunity_history is None and "opportunity_history" in t.absent
+            else "no stage history row before the period's end"
         )
-        return (
-            f"; {deals} as open at it, in {self.stages.unknown_open} (the stage then is "
-            "unknown: the export has no stage history)"
+        known = "in their stage then (from the stage history)"
+        unknown = f"in {self.stages.unknown_open} (the stage then is unknown: {why})"
+        return "".join(
+            f"; {_closed_later(n)} as open at it, {where}"
+            for n, where in ((staged, known), (guessed, unknown))
+            if n
         )
 
     def period_of(self, day: pd.Timestamp) -> Period:
@@ -266,3 +270,10 @@ def options_of(ctx: ReportContext, kind: type[Opts]) -> Opts:
             f"this context's options are {type(ctx.options).__name__}, not {kind.__name__}"
         )
     return ctx.options
+
+
+def _closed_later(n: int) -> str:
+    """ "1 deal that closed after the period's end counts", or "3 deals that ... count"."""
+    if n == 1:
+        return "1 deal that closed after the period's end counts"
+    return f"{n:,} deals that closed after the period's end count"

@@ -98,7 +98,7 @@ class Dashboard:
         latest = self.period("latest")
         self.periods = [p.label for p in reversed(latest.trailing_months(12))]
         opps = tables.opportunities
-        self.regions = [self.lock.value] if self.lock else sorted(opps["region"].dropna().unique())
+        self.regions = [self.lock.value] if self.lock else self._active_regions(latest)
         history = tables.opportunity_history
         self.win_model = (
             shared.win_model(history, opps, self.as_of, stages=self.stages)
@@ -142,9 +142,17 @@ class Dashboard:
         company, regions = shared.forecasts(opps, latest, 12, self.stages)
         return {ALL: company, **regions}
 
+    def _active_regions(self, latest: Period) -> list[str]:
+        """The regions with a deal active in the 12 months to the latest month
+        (:data:`~salesops.data.activity.ACTIVE_MONTHS`, the rule of `salesops run`'s
+        ``region:*``), sorted: a region whose deals are all older has nothing to pick."""
+        window = latest.window(ACTIVE_MONTHS)
+        opps, open_names = self.tables.opportunities, self.stages.open_names
+        return sorted(active_in(opps, window, open_names, "region"))
+
     def reps(self, region: str = ALL) -> pd.DataFrame:
         """Active reps of ``region`` (or of the dashboard's scope) who owned a deal active
-        in the 12 months to the latest month (:data:`~salesops.data.model.ACTIVE_MONTHS`,
+        in the 12 months to the latest month (:data:`~salesops.data.activity.ACTIVE_MONTHS`,
         the rule of `salesops run`'s ``rep:*``), by name: a person without deals has
         nothing to pick."""
         o, window = self.tables.opportunities, self.period("latest").window(ACTIVE_MONTHS)

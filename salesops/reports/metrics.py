@@ -91,31 +91,46 @@ def title(ctx: ReportContext) -> HTML:
 
 def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period | None) -> float:
     """The open pipeline due to close in ``window`` (any time: None), as it stood at
-    ``moment`` (rebuilt from the stage history; without one, only as exported, for
-    moments after the period). Unknown, with the reason, when it cannot be rebuilt (no
-    history, or a history that starts after ``moment`` while deals were created before
-    it: a connector that began recording later), no open deal has an amount, or the export
-    holds no open deal at all (no open stage)."""
+    ``moment``: rebuilt from the stage history; without one, from the deals' created and
+    close dates (:func:`salesops.analytics.pipeline.pipeline_as_of`, :func:`rebuilt` says
+    so). Unknown, with the reason, when it cannot be rebuilt (a history that starts after
+    ``moment`` while deals were created before it: a connector that began recording
+    later), no open deal has an amount, or the export holds no open deal at all (no open
+    stage)."""
     if lacking := coverage.reason(ctx.tables, (OPEN_DEALS,), "the open pipeline"):
         return gaps.Unknown(lacking.replace("`", ""))
-    history, as_of = ctx.tables.opportunity_history, ctx.tables.as_of
-    if history is None:
-        exported = as_of is None or moment >= as_of.to_period("M").start_time
-        if moment < ctx.period.end or not exported:
+    history, o = ctx.tables.opportunity_history, ctx.tables.opportunities
+    if history is not None:
+        existing = o.loc[o["created_date"] < moment, "opportunity_id"]
+        recorded = history.loc[history["changed_at"] < moment, "opportunity_id"]
+        if len(existing) and not existing.isin(recorded).any():
             return gaps.Unknown(
-                f"the pipeline at {moment:%d %b %Y} needs the stage history, "
-                "which this source does not have"
+                f"none of the {len(existing):,} deals created before {moment:%d %b %Y} has a "
+                "stage history row before then: the pipeline cannot be rebuilt at that moment"
             )
-        return pl.pipeline(ctx.tables.opportunities, window, stages=ctx.stages)["amount"]
-    o = ctx.tables.opportunities
-    existing = o.loc[o["created_date"] < moment, "opportunity_id"]
-    recorded = history.loc[history["changed_at"] < moment, "opportunity_id"]
-    if len(existing) and not existing.isin(recorded).any():
-        return gaps.Unknown(
-            f"none of the {len(existing):,} deals created before {moment:%d %b %Y} has a "
-            "stage history row before then: the pipeline cannot be rebuilt at that moment"
-        )
-    return pl.pipeline_as_of(history, moment, window, stages=ctx.stages)["amount"]
+    pipe = pl.pipeline_as_of(history, moment, window, opportunities=o, stages=ctx.stages)
+    return pipe["amount"]
+
+
+def rebuilt(ctx: ReportContext) -> str:
+    """What the tiles and the summary say of the open pipeline of a source without stage
+    history: that it is rebuilt from the deals' created and close dates, and how many
+    deals count as open that way at the period's end and the previous period's ("" with a
+    stage history, or when the source holds no open deal)."""
+    t = ctx.tables
+    if t.opportunity_history is not None or not t.has(OPEN_DEALS):
+        return ""
+    counts = []
+    for p in (ctx.period, ctx.period.shift(-1)):
+        pipe = pl.pipeline_as_of(None, p.end, opportunities=t.opportunities, stages=ctx.stages)
+        n = int(pipe["deals"])
+        counts.append(f"{n:,} {'deal' if n == 1 else 'deals'} at the end of {p.label}")
+    return (
+        "This source has no stage history: the open pipeline at a period's end is rebuilt "
+        "from the deals' created and close dates, not from a stage history (a deal created "
+        "before the end and not closed by then counts as open; one that closed later at its "
+        f"exported amount, its stage then unknown): {' and '.join(counts)}."
+    )
 
 
 @per_context
@@ -207,7 +222,7 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
             changes = f"<span class='flat'>{escape(reason)}</span>"
         value = formatted(row["current"], row["kind"], ctx.settings.currency)
         tiles.append(Tile(str(name), value, changes))
-    said = " ".join(filter(None, [said.replace("`", ""), unpriced_wins(ctx)]))
+    said = " ".join(filter(None, [said.replace("`", ""), unpriced_wins(ctx), rebuilt(ctx)]))
     note = f"<p><em>{escape(said)}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
 
@@ -263,7 +278,8 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
 def details(ctx: ReportContext) -> dict[str, Any]:
     """The summary's figures beyond the tiles: the period's sales cycle (mean and median
     days), bookings by month as the trend shows them, and the whole open pipeline (any
-    close date) at the period's end and the previous period's."""
+    close date) at the period's end and the previous period's (``open_pipeline_rebuilt``
+    says how that one was rebuilt without a stage history, :func:`rebuilt`)."""
     cycle = m.sales_cycle(ctx.tables.opportunities, ctx.period, stages=ctx.stages)
     trail = trend(ctx)
     by_month = None
@@ -274,6 +290,7 @@ def details(ctx: ReportContext) -> dict[str, Any]:
         "cycle": {k: plain(cycle[k]) for k in ("mean_days", "median_days")},
         "bookings_by_month": by_month,
         "open_pipeline": {f"{t:%Y-%m-%d}": plain(pipeline_at(ctx, t, None)) for t in moments},
+        **({"open_pipeline_rebuilt": said} if (said := rebuilt(ctx)) else {}),
     }
 
 

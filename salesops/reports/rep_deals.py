@@ -75,12 +75,13 @@ def peer_count(ctx: ReportContext) -> int:
 @section("Pipeline")
 def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rep's open pipeline by stage at the month's end, and the ``top`` deals by
-    expected value (amount × win probability, calibrated on the region's history)."""
-    tables, own_history, mine = ctx.tables, history(ctx), deals(ctx)
-    state = mine
-    if own_history is not None:
-        state = pl.snapshot(own_history, ctx.as_of + pd.Timedelta(days=1), mine)
-    open_ = state[state["stage"].isin(ctx.stages.open_names)].copy()
+    expected value (amount × win probability, calibrated on the region's history).
+
+    The deals are as loaded for the period: each as it stood at its end
+    (:func:`salesops.data.history.deals_as_of`), from the stage history where a deal has
+    a row before then."""
+    tables, mine = ctx.tables, deals(ctx)
+    open_ = mine[mine["stage"].isin(ctx.stages.open_names)].copy()
     model = peers(ctx).win_model if tables.opportunity_history is not None else None
     if model is not None and model.learnt_from:
         open_["win_probability"] = model.predict(open_, ctx.as_of)
@@ -90,7 +91,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         label = f"win probability: each stage's default, as {shared.uncalibrated(tables, model)}"
     open_["expected"] = open_["amount"] * open_["win_probability"]  # no amount: "–"
     full = pl.by_stage(open_, ctx.stages)
-    caption = "Open pipeline by stage" + ctx.reopened  # closed later: open, stage unknown
+    caption = "Open pipeline by stage" + ctx.reopened  # closed later: open at the end
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     best = open_.sort_values("expected", ascending=False, na_position="last").head(top)

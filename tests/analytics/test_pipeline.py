@@ -62,6 +62,42 @@ def test_pipeline_as_of_a_past_date(tiny):
     assert by_region.loc["West"].tolist() == [3, 95_000, 37_500 + 1_500 + 4_500, 0]
 
 
+def test_pipeline_as_of_a_past_date_without_history_from_created_and_close_dates(tiny):
+    """tiny as exported, without its history, on Sep 1 (by hand): created before then and
+    not closed by then are East O2 (lost 20 Sep: open, 5,000, due 20 Sep) and O3 (Proposal,
+    20,000), West O5 (won 30 Sep: open, 50,000, due 30 Sep), O6 (Negotiation, 30,000) and
+    O10 (Discovery, 15,000). O2 and O5 take the first open stage, Prospecting (5%); O1 and
+    O4 closed before; O7, O8 and O9 did not exist yet."""
+    kept = tiny.opportunities.copy()
+    by_region = pl.pipeline_as_of(
+        None, "2026-09-01", by="region", opportunities=tiny.opportunities, stages=STAGES
+    )
+    assert by_region.loc["East"].tolist() == [2, 25_000, 250 + 10_000, 0]
+    assert by_region.loc["West"].tolist() == [3, 95_000, 2_500 + 22_500 + 4_500, 0]
+    due = pl.pipeline_as_of(None, "2026-09-01", "2026-09", opportunities=kept, stages=STAGES)
+    assert (due["deals"], due["amount"]) == (2, 55_000)  # O2 and O5, closed in September
+    pd.testing.assert_frame_equal(tiny.opportunities, kept)  # the deals are left alone
+    # at a moment after every close, the pipeline as exported
+    late = pl.pipeline_as_of(None, "2027-01-01", opportunities=kept, stages=STAGES)
+    assert late.equals(pl.pipeline(kept, stages=STAGES))
+    with pytest.raises(ValueError, match="rebuilt from opportunities"):
+        pl.pipeline_as_of(None, "2026-09-01", stages=STAGES)
+
+
+def test_without_history_or_an_open_stage_the_rebuilt_pipeline_is_open_with_unknown_weight(
+    tiny,
+):
+    """A won-only stage list (an export such as Olist's): on Sep 1, O2 and O5 (closed
+    later) were open, in the stage "open (stage unknown)": counted with their amounts,
+    their weight unknown, never 0."""
+    stages = so.Stages.model_construct(stages=tuple(s for s in STAGES.stages if s.closed))
+    assert stages.open_names == []
+    closed = tiny.opportunities[tiny.opportunities["stage"].str.startswith("Closed")]
+    pipe = pl.pipeline_as_of(None, "2026-09-01", opportunities=closed, stages=stages)
+    assert (pipe["deals"], pipe["amount"]) == (2, 55_000)
+    assert "unknown" in gaps.why(pipe["weighted"])
+
+
 def test_snapshot_after_the_last_change_is_the_current_state(tiny):
     now = pl.snapshot(tiny.opportunity_history, "2027-01-01").set_index("opportunity_id")
     current = tiny.opportunities.set_index("opportunity_id")

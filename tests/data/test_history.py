@@ -42,7 +42,7 @@ def test_changes_before_a_moment_keep_each_deals_order():
     assert before["stage"].tolist() == ["s0", "s1"]
 
 
-# -- without stage history: the deals as known at a past period's end ----------------------
+# -- the deals as they stood at a past period's end ------------------------------------------
 
 
 def _stages(open_: bool = True):
@@ -82,14 +82,14 @@ def _deals() -> pd.DataFrame:
 
 
 def test_a_deal_closed_after_the_end_was_open_at_it_in_the_first_open_stage():
-    known, ids = history.reopen(_deals(), pd.Timestamp("2018-06-01"), _stages())
-    assert ids == {"b", "c"}
+    known, ids, unknown = history.deals_as_of(_deals(), pd.Timestamp("2018-06-01"), _stages())
+    assert ids == unknown == {"b", "c"}
     assert known["stage"].tolist() == ["Won", "Lead", "Lead", "Deal"]
     assert known["forecast_category"].isna().tolist() == [False, True, True, False]
     # the close it had is its expected close; its amount is as exported
     assert known["close_date"].equals(_deals()["close_date"])
     assert known["amount"].iloc[1] == 250.0
-    same, none = history.reopen(_deals(), pd.Timestamp("2018-12-01"), _stages())
+    same, none, _ = history.deals_as_of(_deals(), pd.Timestamp("2018-12-01"), _stages())
     assert none == frozenset() and same["stage"].tolist() == ["Won", "Won", "Lost", "Deal"]
 
 
@@ -100,7 +100,7 @@ def test_without_an_open_stage_a_reopened_deal_is_open_with_its_stage_unknown():
 
     won_only = _stages(open_=False)
     deals = _deals().iloc[:3]  # no open deal in the export
-    known, ids = history.reopen(deals, pd.Timestamp("2018-06-01"), won_only)
+    known, ids, _ = history.deals_as_of(deals, pd.Timestamp("2018-06-01"), won_only)
     assert ids == {"b", "c"} and known["stage"].tolist() == ["Won", UNKNOWN_OPEN, UNKNOWN_OPEN]
     stages = won_only.with_unknown_open()
     assert stages.open_names == [UNKNOWN_OPEN] and stages.with_unknown_open() is stages
@@ -111,3 +111,89 @@ def test_without_an_open_stage_a_reopened_deal_is_open_with_its_stage_unknown():
     assert "stage of the open deals is unknown" in gaps.why(pipe["weighted"])
     unpriced = known.assign(amount=None)
     assert gaps.why(pipeline(unpriced, stages=stages)["amount"])  # unknown, not $0
+
+
+def _history() -> pd.DataFrame:
+    """The stage history of :func:`_deals`, by hand: ``a`` won 20 May as exported; ``b`` in
+    Deal for 220 due 31 Oct at June's start (won 250 on 2 Nov); ``c``'s history starts
+    after June's start (a connector that began recording later); ``d`` in Lead for 30
+    due 15 Jul at June's start (Deal, 40, due 1 Aug from 20 Jun)."""
+    rows = [
+        ("a", "2018-03-01 09:00", "Lead", 80.0, "2018-05-31", "pipeline"),
+        ("a", "2018-05-20 10:00", "Won", 100.0, "2018-05-20", "closed"),
+        ("b", "2018-04-01 09:00", "Lead", 200.0, "2018-09-30", "pipeline"),
+        ("b", "2018-05-15 09:00", "Deal", 220.0, "2018-10-31", "commit"),
+        ("b", "2018-11-02 16:00", "Won", 250.0, "2018-11-02", "closed"),
+        ("c", "2018-06-10 09:00", "Lead", None, "2018-07-01", "pipeline"),
+        ("c", "2018-07-01 12:00", "Lost", None, "2018-07-01", "omitted"),
+        ("d", "2018-05-03 09:00", "Lead", 30.0, "2018-07-15", "pipeline"),
+        ("d", "2018-06-20 09:00", "Deal", 40.0, "2018-08-01", "commit"),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "opportunity_id",
+            "changed_at",
+            "stage",
+            "amount",
+            "close_date",
+            "forecast_category",
+        ],
+    )
+    return frame.assign(
+        changed_at=pd.to_datetime(frame["changed_at"]),
+        close_date=pd.to_datetime(frame["close_date"]),
+    )
+
+
+def test_with_history_a_deal_stands_at_the_end_as_its_last_row_before_it():
+    """At June's start, by hand (see :func:`_history`): ``b``, won in November, was in
+    Deal for 220 due 31 Oct (commit); ``d`` in Lead for 30 due 15 Jul; ``c``, lost in
+    July with no history row before June, is reopened by the close-date rule; ``a`` as
+    exported. Before, ``b`` showed as won for 250 at a period ending in May."""
+    from salesops.analytics import metrics
+
+    known, ids, unknown = history.deals_as_of(
+        _deals(), pd.Timestamp("2018-06-01"), _stages(), history=_history()
+    )
+    assert known["stage"].tolist() == ["Won", "Deal", "Lead", "Lead"]
+    assert known["amount"].tolist()[:2] == [100.0, 220.0] and known["amount"].iloc[3] == 30.0
+    assert pd.isna(known["amount"].iloc[2])  # c: as exported (no amount)
+    assert known["close_date"].dt.strftime("%m-%d").tolist() == ["05-20", "10-31", "07-01", "07-15"]
+    assert known["forecast_category"].tolist()[:2] == ["closed", "commit"]
+    assert (
+        pd.isna(known["forecast_category"].iloc[2])
+        and known["forecast_category"].iloc[3] == "pipeline"
+    )
+    assert ids == {"b", "c"} and unknown == {"c"}  # b's stage then is known, c's is not
+    # the bookings of May (a, 100) are the same either way
+    assert metrics.bookings(known, "2018-05", stages=_stages()) == 100.0
+    assert metrics.bookings(_deals(), "2018-05", stages=_stages()) == 100.0
+    # the exported deals are left alone
+    assert _deals()["stage"].tolist() == ["Won", "Won", "Lost", "Deal"]
+
+
+def test_what_the_history_does_not_hold_stays_as_exported():
+    """A history without amounts or forecast categories (its columns mapped to nothing):
+    the amounts stay as exported; a deal whose stage then differs loses its exported
+    category (its stage's default fills it at the load); an empty close date in a row
+    keeps the exported one."""
+    h = _history().drop(columns=["amount", "forecast_category"])
+    h.loc[h["opportunity_id"] == "d", "close_date"] = pd.NaT
+    known, ids, unknown = history.deals_as_of(
+        _deals(), pd.Timestamp("2018-06-01"), _stages(),
+        history=h, held=("stage", "close_date"),
+    )  # fmt: skip
+    assert known["amount"].iloc[[0, 1, 3]].tolist() == [100.0, 250.0, 40.0]
+    assert known["forecast_category"].iloc[0] == "closed"  # a: the same stage then
+    assert known["forecast_category"].iloc[[1, 3]].isna().all()  # b, d: another stage then
+    assert known["close_date"].iloc[3] == pd.Timestamp("2018-08-01")  # d: as exported
+    assert ids == {"b", "c"} and unknown == {"c"}
+
+
+def test_at_the_data_s_end_every_deal_is_as_exported():
+    known, ids, unknown = history.deals_as_of(
+        _deals(), pd.Timestamp("2018-12-01"), _stages(), history=_history()
+    )
+    pd.testing.assert_frame_equal(known, _deals())
+    assert ids == unknown == frozenset()

@@ -234,11 +234,74 @@ def test_without_history_a_past_period_sees_no_later_close(tiny_dir, tmp_path):
     assert (pipe["deals"], pipe["amount"]) == (5, 5000 + 20000 + 50000 + 30000 + 15000)
     said = ReportContext.of(tables, "2026-08").exported
     assert "2 deals that closed after the period's end count as open at it, in Prospecting" in said
-    # the whole history (no period) and a source with history keep the deals as exported
-    assert so.load(folder).reopened == frozenset()
-    assert so.load(tiny_dir, period="2026-08").reopened == frozenset()
+    assert tables.stage_unknown == {"O2", "O5"}
+    assert so.load(folder).reopened == frozenset()  # the whole history: as exported
+
+
+def test_with_history_a_past_period_sees_each_deal_as_it_stood_at_its_end(tiny_dir):
+    """The tiny CRM with its stage history, at the end of Aug 2026 (by hand from
+    opportunity_history.csv): O2 (lost 20 Sep) was in Qualification due 30 Sep, O5 (won
+    30 Sep) in Negotiation for 50,000 due 30 Sep (commit), O3 in Prospecting for 25,000
+    (20,000 from 5 Sep), O6 in Prospecting (Negotiation from 1 Oct). Before, O2 and O5
+    showed as closed and O3 and O6 in their stage of October; August's bookings (O1) are
+    the same either way."""
+    from salesops.analytics import metrics
+    from salesops.analytics.pipeline import pipeline
+
+    tables = so.load(tiny_dir, period="2026-08")
+    o = tables.opportunities.set_index("opportunity_id")
+    assert tables.reopened == {"O2", "O5"} and tables.stage_unknown == frozenset()
+    then = o.loc[["O2", "O5", "O3", "O6"], ["stage", "amount", "forecast_category"]]
+    assert then.values.tolist() == [
+        ["Qualification", 5000.0, "pipeline"],
+        ["Negotiation", 50000.0, "commit"],
+        ["Prospecting", 25000.0, "pipeline"],
+        ["Prospecting", 30000.0, "pipeline"],
+    ]
+    assert (o.loc[["O2", "O5"], "close_date"] == pd.Timestamp("2026-09-30")).all()
+    assert o.loc[["O1", "O4", "O10"], "stage"].tolist() == ["Closed Won", "Closed Won", "Discovery"]
+    assert metrics.bookings(tables.opportunities, "2026-08", stages=tables.stages) == 10_000
+    pipe = pipeline(tables.opportunities, stages=tables.stages)  # O2, O3, O5, O6, O10
+    assert (pipe["deals"], pipe["amount"]) == (5, 5000 + 25000 + 50000 + 30000 + 15000)
+    said = so.ReportContext.of(tables, "2026-08").reopened
+    assert said == (
+        "; 2 deals that closed after the period's end count as open at it, in their stage "
+        "then (from the stage history)"
+    )
+    # a load that leaves the history out still reads it for the deals' state
     unread = so.load(tiny_dir, period="2026-08", tables=["opportunities", "reps"])
-    assert unread.reopened == frozenset()  # a history left unread is not a history lacking
+    assert unread.opportunity_history is None and unread.reopened == {"O2", "O5"}
+    assert unread.opportunities.equals(tables.opportunities)
+    # a rep's load: her deals only
+    cara = so.load(tiny_dir, scope="rep:R3", period="2026-08")
+    assert cara.reopened == {"O5"}
+    assert set(cara.opportunities["opportunity_id"]) == {"O5", "O6", "O10"}
+
+
+def test_at_a_past_period_the_pipeline_of_the_loaded_deals_is_the_one_rebuilt_from_history(
+    tiny_dir,
+):
+    """The pipeline as of a period's end from the stage history (pipeline_as_of) and the
+    pipeline of the deals loaded for that period are the same, due in any window (every
+    tiny deal has a history row from its creation). Before, at September's end O9 (won 10
+    Oct) counted as won in the loaded deals and as open in the history's."""
+    from salesops.analytics.pipeline import pipeline, pipeline_as_of
+
+    for period in ["2026-07", "2026-08", "2026-09"]:
+        tables = so.load(tiny_dir, period=period)
+        end = so.Period.parse(period).end
+        for window in [None, "2026-09", "2026-10", "2026-Q4"]:
+            loaded = pipeline(tables.opportunities, window, stages=tables.stages)
+            rebuilt = pipeline_as_of(tables.opportunity_history, end, window, stages=tables.stages)
+            assert loaded.equals(rebuilt), (period, window)
+            by_region = pipeline(tables.opportunities, window, "region", stages=tables.stages)
+            rebuilt_by = pipeline_as_of(
+                tables.opportunity_history, end, window, by="region",
+                opportunities=tables.opportunities, stages=tables.stages,
+            )  # fmt: skip
+            pd.testing.assert_frame_equal(by_region, rebuilt_by, obj=f"{period} {window}")
+    sept = pipeline(so.load(tiny_dir, period="2026-09").opportunities, "2026-10", stages=STAGES)
+    assert (sept["deals"], sept["amount"]) == (2, 30000 + 12000)  # O6 and O9, due in October
 
 
 def test_olist_may_2018_knows_no_win_after_may(tmp_path):

@@ -487,10 +487,12 @@ def test_reports_match_the_oracle(run):
 
 def _odoo_open(moment: str) -> float:
     """pandas on the raw pipeline: the amounts of the deals created before ``moment`` and
-    neither won nor archived (lost)."""
+    not closed (won or archived, that is lost) before it."""
     d = pd.read_csv(REAL / "odoo" / "crm_lead_pipeline.csv")
     d = d[pd.to_datetime(d["Created on"]) < pd.Timestamp(moment)]
-    return float(d.loc[d["Stage"].ne("Won") & d["Active"], "Expected Revenue"].sum())
+    closed = d["Stage"].eq("Won") | ~d["Active"]
+    later = pd.to_datetime(d["Closed Date"]) >= pd.Timestamp(moment)
+    return float(d.loc[~closed | later, "Expected Revenue"].sum())
 
 
 def _history_pipeline(moment: str) -> float:
@@ -506,21 +508,26 @@ def _history_pipeline(moment: str) -> float:
 @pytest.mark.notebook
 def test_open_pipeline_at_two_moments(run, tmp_path):
     """Where the stage history covers the moment (Salesforce, from April 2019), the open
-    pipeline rebuilt from it equals pandas on the raw history; before the history starts,
-    and without a history for a past moment, it is unknown with a reason, not $0."""
+    pipeline rebuilt from it equals pandas on the raw history; before the history starts
+    it is unknown with a reason, not $0. Without a history (Odoo) it is rebuilt from the
+    deals' created and close dates, at both moments, and the summary says so; without
+    amounts (Olist, HubSpot) it is unknown with a reason."""
     name, folder, _ = run
     summary = _summary(folder, "metrics")
     pipeline, unknown = summary["open_pipeline"], summary.get("unknown", {})
     end, previous = pipeline  # the period's end, the previous period's end
-    assert pipeline[previous] is None and unknown[f"open_pipeline.{previous}"]
     if name == "olist":  # deals won after 01 Jun were open then (reopened), none priced
         d = _closed(name)
         assert ((d["created"] < end) & (d["close"] >= end)).sum() > 0
-        assert pipeline[end] is None and unknown[f"open_pipeline.{end}"]  # no amount
-    elif name == "odoo":  # the export is the pipeline as it stands: its open deals
+        for moment in (end, previous):  # no amount
+            assert pipeline[moment] is None and unknown[f"open_pipeline.{moment}"]
+    elif name == "odoo":  # 2 deals created before March, both open: 40,000 + 22,500
         assert pipeline[end] == pytest.approx(_odoo_open(end)) and pipeline[end] > 0
+        assert pipeline[previous] == pytest.approx(_odoo_open(previous)) == 62_500
+        assert "2 deals at the end of 2025-02" in summary["open_pipeline_rebuilt"]
     else:  # before the history starts (salesforce); no open deal has an amount (hubspot)
-        assert pipeline[end] is None and unknown[f"open_pipeline.{end}"]
+        for moment in (end, previous):
+            assert pipeline[moment] is None and unknown[f"open_pipeline.{moment}"]
     if name != "salesforce":
         return
     _, done = runner.run(

@@ -97,6 +97,33 @@ def test_the_rep_picker_lists_only_reps_with_deals_in_the_last_12_months(tiny_di
     assert board.reps("East")["rep_id"].tolist() == ["R1"]
 
 
+def test_the_region_picker_lists_only_regions_with_deals_in_the_last_12_months(tiny_dir, tmp_path):
+    """tiny plus North, whose one deal was won in March 2024: at 2026-09 the picker lists
+    East and West only, by the rule of ``region:*`` (the same regions the batch fan-out
+    gives); North cannot be selected. Before, every region that ever had a deal was."""
+    import shutil
+
+    from salesops.data.activity import ACTIVE_MONTHS
+    from salesops.data.sources import Source
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O11,A1,R1,North,SMB,Core,Inbound,2024-01-10,2024-03-05,Closed Won,900,closed\n")
+    tables = so.load(str(crm))
+    assert sorted(tables.opportunities["region"].unique()) == ["East", "North", "West"]
+    board = Dashboard(tables, "2026-09")
+    assert board.regions == ["East", "West"]
+    with Source(str(crm)) as src:
+        window = Period.parse("latest", as_of=src.as_of()).window(ACTIVE_MONTHS)
+        assert src.scopes("region", window) == board.regions  # the batch's region:*
+    with pytest.raises(ValueError, match="region 'North' is not one of"):
+        board.select(region="North")
+    # a deal open now keeps its region on offer, however old
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O12,A1,R1,South,SMB,Core,Inbound,2023-01-10,2026-12-31,Proposal,500,\n")
+    assert Dashboard(so.load(str(crm)), "2026-09").regions == ["East", "South", "West"]
+
+
 def test_rep_forecasts_add_up_to_their_region(dash):
     region = dash.regions[0]
     dash.select(region=region)

@@ -169,9 +169,10 @@ def test_a_run_rate_from_one_priced_month_is_unknown_and_unpriced_wins_are_said(
     run-rate is unknown (before, O4's 8,000 made a rate), and the caption says that most
     won deals have no amount."""
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
-    deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[deals["opportunity_id"].isin(["O1", "O5"]), "amount"] = None
-    deals.to_csv(crm / "opportunities.csv", index=False)
+    for table in ("opportunities", "opportunity_history"):  # no amount in September either
+        deals = pd.read_csv(crm / f"{table}.csv")
+        deals.loc[deals["opportunity_id"].isin(["O1", "O5"]), "amount"] = None
+        deals.to_csv(crm / f"{table}.csv", index=False)
     ctx = forecast.context(str(crm), "company", "2026-09", horizon=6)
     q4 = forecast.outlook_by_quarter(ctx)["2026-Q4"]
     assert gaps.why(q4["run_rate"]).startswith(

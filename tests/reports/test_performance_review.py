@@ -110,9 +110,10 @@ def test_bookings_of_won_deals_without_amounts_are_unknown_in_tiles_and_summary(
     """Alice's only deal won in August has no amount: her month's bookings read "–" with
     the reason (they read $0, and attainment 0%), in the tiles and in the summary."""
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
-    deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[deals["opportunity_id"] == "O1", "amount"] = None
-    deals.to_csv(crm / "opportunities.csv", index=False)
+    for table in ("opportunities", "opportunity_history"):  # no amount then either
+        deals = pd.read_csv(crm / f"{table}.csv")
+        deals.loc[deals["opportunity_id"] == "O1", "amount"] = None
+        deals.to_csv(crm / f"{table}.csv", index=False)
     ctx = review.context(str(crm), "rep:R1", "2026-08", comp_plan="parameters/comp_plan.yml")
     frame = review.bookings(ctx)
     reason = "the one deal you won in the month has no amount"
