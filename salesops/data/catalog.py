@@ -143,6 +143,7 @@ class Catalog:
             if checks:
                 select = ", ".join(f"{expr} AS {quote(what)}" for what, expr in checks)
                 row = self.engine.query(f"SELECT {select}", {}).iloc[0]
+                self.engine.evict()  # the blocks it read are not the load's to keep
                 out |= {what for what, _ in checks if not row[what]}
             self._absent = frozenset(out)
             if key is not None:
