@@ -29,7 +29,7 @@ import json, resource, time
 t0 = time.perf_counter()
 import pandas as pd
 import salesops as so
-from salesops.analytics import metrics as m, pipeline as pl, precision
+from salesops.analytics import metrics as m, movement, pipeline as pl, precision
 import salesops.data.sources, salesops.data.validation  # imports are timed apart from the work
 import pandera.pandas as pa
 # pandera imports its pandas backend, and with it hypothesis (a test dependency here, 0.2 s),
@@ -59,9 +59,9 @@ results = {{
     "pipeline_now": pl.pipeline(o, stages=st)["amount"],
     "pipeline_at_start": pl.pipeline_as_of(h, period.start, stages=st)["amount"],
     "pipeline_at_end_weighted": pl.pipeline_as_of(h, period.end, stages=st)["weighted"],
-    "waterfall_end": pl.waterfall(h, period, period.quarter(), stages=st)["amount"]["end"],
-    "funnel_won": int(pl.funnel(h, o, lookback, st)["deals"].iloc[-1]),
-    "slipped_days": float(pl.slippage(h, period, st)["days_pushed"].sum()),
+    "waterfall_end": movement.waterfall(h, period, period.quarter(), stages=st)["amount"]["end"],
+    "funnel_won": int(movement.funnel(h, o, lookback, st)["deals"].iloc[-1]),
+    "slipped_days": float(movement.slippage(h, period, st)["days_pushed"].sum()),
     "stale_deals": len(pl.stale_deals(o, period.last_day, h, stale_days=config.stale_after_days, stages=st)),
     "velocity": pl.sales_velocity(o, period, lookback_months={lookback}, stages=st)["velocity_per_day"],
     "coverage": pl.pipeline_coverage(o, tables.quotas, period, stages=st)["coverage"],

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import metrics as m
+from salesops.analytics import movement
 from salesops.analytics import pipeline as pl
 from salesops.data.activity import active_reps
 from salesops.data.lookups import isin
@@ -278,7 +279,7 @@ def conversion_by_rep(
     tables: Tables, cohort: tuple[pd.Timestamp, pd.Timestamp], reps: list[str], stages: Stages
 ) -> pd.DataFrame:
     """Stage-to-stage conversion per rep (columns) for the deals created in ``cohort``:
-    :func:`salesops.analytics.pipeline.funnel` of each rep's own deals. The deals and their history
+    :func:`salesops.analytics.movement.funnel` of each rep's own deals. The deals and their history
     are split by owner once, so the cost grows with the rows, not with rows × reps."""
     o, h = tables.opportunities, tables.opportunity_history
     o = o[o["owner_id"].isin(reps) & m.in_window(o["created_date"], cohort)]
@@ -291,7 +292,7 @@ def conversion_by_rep(
     out = {}
     for rep in reps:
         hist = None if h is None else histories.get(rep, h.iloc[:0])
-        out[rep] = pl.funnel(hist, deals.get(rep, o.iloc[:0]), cohort, stages)["conversion"]
+        out[rep] = movement.funnel(hist, deals.get(rep, o.iloc[:0]), cohort, stages)["conversion"]
     return pd.DataFrame(out)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from salesops.analytics import efficiency as eff
-from salesops.analytics import gaps
+from salesops.analytics import gaps, movement
 from salesops.analytics import pipeline as pl
 from salesops.data import coverage
 from salesops.data.periods import Period
@@ -52,7 +52,7 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     """How the pipeline due to close in the quarter moved during the period."""
     window = waterfall_window(ctx)
     history = ctx.tables.opportunity_history
-    frame = pl.waterfall(history, ctx.period, window, stages=ctx.stages)
+    frame = movement.waterfall(history, ctx.period, window, stages=ctx.stages)
     caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
     return viewed(frame, View({}, caption, lambda f: plots.waterfall(f["amount"], caption)))
 
@@ -63,7 +63,7 @@ def funnel(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     needs the stage history: a lost deal's current stage does not say how far it got)."""
     cohort = (ctx.period.end - pd.DateOffset(months=months), ctx.period.end)
     tables = ctx.tables
-    frame = pl.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
+    frame = movement.funnel(tables.opportunity_history, tables.opportunities, cohort, ctx.stages)
     caption = f"Stage conversion of deals created in the {months} months to {ctx.period.label}"
     return viewed(frame, View({}, caption, lambda f: plots.funnel(f, caption)))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salesops.analytics import gaps
+from salesops.analytics import gaps, movement
 from salesops.analytics import pipeline as pl
 from salesops.analytics import precision as pr
 from salesops.analytics.capacity import owners
@@ -145,7 +145,7 @@ def cleanup(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, ...]:
     formats = {"days overdue": "number", "days idle": "number"}
     out = [viewed(shown, View(formats, caption, empty=empty))]
     if own_history is not None:
-        slipped = pl.slippage(own_history, ctx.period, ctx.stages)
+        slipped = movement.slippage(own_history, ctx.period, ctx.stages)
         if len(slipped):
             slip_formats = {"pushes": "number", "days_pushed": "number"}
             caption = f"Deals whose close date was pushed in {ctx.period.label}"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops.analytics import gaps
+from salesops.analytics import gaps, movement
 from salesops.analytics import pipeline as pl
 from salesops.data.periods import Period
 
@@ -108,7 +108,7 @@ def test_snapshot_after_the_last_change_is_the_current_state(tiny):
 
 
 def test_waterfall_for_september(tiny):
-    w = pl.waterfall(tiny.opportunity_history, "2026-09", stages=STAGES)["amount"]
+    w = movement.waterfall(tiny.opportunity_history, "2026-09", stages=STAGES)["amount"]
     assert w.to_dict() == {
         "start": 80_000,  # O2 5,000 + O3 25,000 + O5 50,000, all due in September
         "created": 4_000,  # O7
@@ -127,7 +127,7 @@ def test_waterfall_reconciles_with_pipeline_as_of(tiny):
         ("2026-08", "2026-Q3"),
         ("2026-Q3", ("2026-07-01", "2027-01-01")),
     ]:
-        w = pl.waterfall(tiny.opportunity_history, period, window, stages=STAGES)["amount"]
+        w = movement.waterfall(tiny.opportunity_history, period, window, stages=STAGES)["amount"]
         start, end = Period.parse(period).start, Period.parse(period).end
         cw = window or period
         assert (
@@ -143,22 +143,22 @@ def test_waterfall_reconciles_with_pipeline_as_of(tiny):
 
 def test_pulled_in(tiny):
     # O3's close date moves from Sep 30 to Nov 30 on Sep 28: for a Q4 window it is pulled in.
-    w = pl.waterfall(tiny.opportunity_history, "2026-09", "2026-Q4", stages=STAGES)["amount"]
+    w = movement.waterfall(tiny.opportunity_history, "2026-09", "2026-Q4", stages=STAGES)["amount"]
     assert w["pulled_in"] == 20_000
 
 
 def test_funnel(tiny):
-    f = pl.funnel(tiny.opportunity_history, tiny.opportunities, "2026-Q3", stages=STAGES)
+    f = movement.funnel(tiny.opportunity_history, tiny.opportunities, "2026-Q3", stages=STAGES)
     assert f["deals"].tolist() == [7, 6, 4, 4, 3, 2]
     assert f.loc["Negotiation", "conversion"] == pytest.approx(3 / 4)
     assert f.loc["Closed Won", "of_created"] == pytest.approx(2 / 7)
 
 
 def test_slippage(tiny):
-    s = pl.slippage(tiny.opportunity_history, "2026-09", stages=STAGES)
+    s = movement.slippage(tiny.opportunity_history, "2026-09", stages=STAGES)
     assert s.index.tolist() == ["O3"]
     assert s.loc["O3"].tolist() == [1, 61, 20_000, True]
-    aug = pl.slippage(tiny.opportunity_history, "2026-08", stages=STAGES)
+    aug = movement.slippage(tiny.opportunity_history, "2026-08", stages=STAGES)
     assert aug.loc["O2", "slipped_out"]  # Aug 31 -> Sep 30
     assert aug.loc["O5", "days_pushed"] == 30
 
@@ -240,7 +240,7 @@ def histories(draw) -> pd.DataFrame:
 @settings(max_examples=150, deadline=None)
 @given(histories(), st.sampled_from(["2026-08", "2026-09", "2026-Q3"]))
 def test_the_waterfall_always_reconciles(history, period):
-    w = pl.waterfall(history, period, stages=STAGES)["amount"]
+    w = movement.waterfall(history, period, stages=STAGES)["amount"]
     p = Period.parse(period)
     # a deal without an amount moves nothing in the waterfall; the pipeline leaves it out
     start = pl.pipeline_as_of(history, p.start, p, stages=STAGES)["amount"]

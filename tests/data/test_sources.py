@@ -394,6 +394,7 @@ def test_history_of_a_rep_is_read_by_id_range(small_db, tmp_path):
 
 def test_since_loads_less_and_changes_no_metric(small_db):
     from salesops.analytics import metrics as m
+    from salesops.analytics import movement
     from salesops.analytics import pipeline as pl
 
     full = so.load(small_db, "company", "2026-09")
@@ -410,16 +411,18 @@ def test_since_loads_less_and_changes_no_metric(small_db):
             pl.pipeline(o, stages=STAGES)["amount"],
             pl.pipeline_as_of(h, "2026-07-01", stages=STAGES)["weighted"],
             pl.pipeline_as_of(h, "2026-08-15", stages=STAGES)["amount"],
-            *pl.waterfall(h, "2026-08", "2026-Q3", stages=STAGES)["amount"],
-            pl.slippage(h, "2026-09", stages=STAGES)["days_pushed"].sum(),
+            *movement.waterfall(h, "2026-08", "2026-Q3", stages=STAGES)["amount"],
+            movement.slippage(h, "2026-09", stages=STAGES)["days_pushed"].sum(),
             len(pl.stale_deals(o, "2026-09-30", h, stale_days=30, stages=STAGES)),
-            *pl.funnel(h, o, ("2026-07-01", "2026-10-01"), stages=STAGES)["deals"],
+            *movement.funnel(h, o, ("2026-07-01", "2026-10-01"), stages=STAGES)["deals"],
         ]
     assert part.numbers == pytest.approx(full.numbers, nan_ok=True)
 
 
 @pytest.mark.postgres
 def test_since_works_on_postgresql(small_db, postgres_url):
+    from salesops.analytics import movement
+
     admin = sa.create_engine(
         postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
@@ -432,14 +435,13 @@ def test_since_works_on_postgresql(small_db, postgres_url):
             con.execute(f"SELECT * FROM {table}").df().to_sql(
                 table, pg, if_exists="replace", index=False
             )
-    from salesops.analytics import pipeline as pl
 
     full = so.load(postgres_url, "region:EMEA", "2026-09")
     part = so.load(postgres_url, "region:EMEA", "2026-09", since="2026-08-01")
     assert len(part.opportunity_history) < len(full.opportunity_history)
     for period in ("2026-08", "2026-09"):
-        assert pl.waterfall(part.opportunity_history, period, stages=STAGES).equals(
-            pl.waterfall(full.opportunity_history, period, stages=STAGES)
+        assert movement.waterfall(part.opportunity_history, period, stages=STAGES).equals(
+            movement.waterfall(full.opportunity_history, period, stages=STAGES)
         )
 
 
