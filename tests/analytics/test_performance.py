@@ -89,11 +89,11 @@ def test_ramp_and_capacity_by_hand():
     )
     opps = pd.DataFrame(
         {
-            "owner_id": ["A", "B"],
+            "owner_id": ["A", "B", "A"],
             "stage": "Closed Won",
-            "amount": [120.0, 240.0],
-            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01"]),
-            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+            "amount": [120.0, 240.0, 60.0],
+            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01", "2026-05-01"]),
+            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01"]),
         }
     )
     cap = capacity.quarter_capacity(
@@ -105,15 +105,16 @@ def test_ramp_and_capacity_by_hand():
         ramp_months=6,
     )
     # the data starts in March (the first close): A and B have 7 rep-months each, March to
-    # September, so productivity = (120 + 240) / 14 a month; C (hired 1 Sep, no deal yet)
+    # September, so productivity = (120 + 240 + 60) / 14 a month (3 priced months, the
+    # floor gaps.MIN_PRICED); C (hired 1 Sep, no deal yet)
     # is in the team, 1, 2 and 3 months in at the quarter's months: 1/6 + 2/6 + 3/6 ≈ 1
     months = [
         perf.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
         for d in ("2026-10-01", "2026-11-01", "2026-12-01")
     ]
-    assert cap["productivity"] == pytest.approx(360.0 / 14)
+    assert cap["productivity"] == pytest.approx(420.0 / 14)
     assert cap["ramped_rep_months"] == pytest.approx(6 + sum(months))
-    assert cap["capacity"] == pytest.approx(360.0 / 14 * (6 + sum(months)))
+    assert cap["capacity"] == pytest.approx(420.0 / 14 * (6 + sum(months)))
     assert (cap["headcount"], cap["ramping"]) == (3.0, 1.0)
     assert cap["booked_last_quarter"] == 0.0  # nothing closed in 2026-Q3
 
