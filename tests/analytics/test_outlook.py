@@ -58,6 +58,8 @@ def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_
     # no deal due in the quarter: the roll-ups are the closed amount, a known figure
     assert rollup.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
         "closed": 0.0,
+        "categorised": 0,
+        "unpriced": 0,
         "commit": 0.0,
         "best_case": 0.0,
         "pipeline": 0.0,
@@ -238,6 +240,8 @@ def test_categories_submitted_and_quota_by_hand():
     cats = rollup.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
     assert cats.to_dict() == {
         "closed": 100.0,
+        "categorised": 2,  # the commit and best-case deals due, both priced
+        "unpriced": 0,
         "commit": 500.0,
         "best_case": 700.0,
         "pipeline": 700.0,
