@@ -164,9 +164,9 @@ def too_few_priced(priced: int, what: str, where: str = "") -> Unknown | None:
     least 3, so it is unknown"."""
     if priced >= MIN_PRICED:
         return None
-    months = f"{priced} month{'s' if priced != 1 else ''}"
+    months = f"only {priced} month{'s' if priced != 1 else ''}" if priced else "no month"
     return Unknown(
-        f"only {months} of won deals with an amount{where}: {what} needs at least "
+        f"{months} of won deals with an amount{where}: {what} needs at least "
         f"{MIN_PRICED}, so it is unknown"
     )
 

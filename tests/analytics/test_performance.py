@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import capacity
+from salesops.analytics import capacity, gaps
 from salesops.analytics import performance as perf
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -157,3 +157,27 @@ def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amoun
     assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
     assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero
     assert t["accounts"].tolist() == [2, 1, 1]
+
+
+def test_peers_median_and_percentile_use_known_values_and_count_the_unknown():
+    why = "none of the deals won in 01 Jul 2026 to 30 Sep 2026 has an amount"
+    mine = pd.Series({"bookings": 300.0})
+    before = pd.Series({"bookings": gaps.Unknown("Apr 2026 is before the data")}, dtype=object)
+    # four peers: 100, 500 known; two unknown, left out (not counted as $0)
+    peers = pd.DataFrame({"bookings": [100.0, 500.0]})
+    got = perf.peer_comparison(mine, before, peers, pd.Series({"bookings": 2}))
+    row = got.loc["Bookings"]
+    assert row["peer_median"] == 300.0 and row["percentile"] == 50.0  # (1 + 0) / 2 × 100
+    assert (row["peers"], row["unknown_peers"]) == (2, 2)
+    assert gaps.why(row["previous"]) == "Apr 2026 is before the data"
+    # the rep's own bookings unknown: no rank, with the reason
+    got = perf.peer_comparison(
+        pd.Series({"bookings": gaps.Unknown(why)}, dtype=object), before, peers
+    )
+    assert gaps.why(got.loc["Bookings", "percentile"]) == why
+    # every peer unknown: the median is unknown and says so
+    got = perf.peer_comparison(mine, before, peers.iloc[:0], pd.Series({"bookings": 3}))
+    assert (
+        gaps.why(got.loc["Bookings", "peer_median"])
+        == "the bookings of none of the 3 peers is known"
+    )
