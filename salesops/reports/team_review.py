@@ -214,8 +214,10 @@ def capacity(ctx: ReportContext) -> pd.Series:
     ramp = ctx.settings.ramp_months
     o = ctx.tables.opportunities
     deals = o[o["region"] == _region(ctx)]
-    cap = quarter_capacity(
-        sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+    cap = dict(  # not a Series enlarged in place, which drops an Unknown's reason
+        quarter_capacity(
+            sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+        ).items()
     )
     if not ctx.tables.has("reps.hire_date"):  # who is ramping cannot be known: not 0
         cap["ramping"] = np.nan
@@ -224,7 +226,7 @@ def capacity(ctx: ReportContext) -> pd.Series:
     cap["target"] = target if target and target > 0 else np.nan
     capacity_ = cap["capacity"]
     cap["gap"] = capacity_ if gaps.why(capacity_) else capacity_ - cap["target"]
-    return cap.rename(quarter.label)
+    return pd.Series(cap, name=quarter.label, dtype=object)
 
 
 @section("Capacity table")
