@@ -76,7 +76,7 @@ def rep_kpis(
     :func:`salesops.analytics.bookings.per_group` ($0 for a rep who won nothing, unknown
     for one whose won deals all lack an amount or for a window before the data's first
     close, ``start``, by default that of ``tables``: an object column, each unknown with
-    its reason); the other KPIs are the
+    its reason), and attainment is unknown where they are; the other KPIs are the
     ``salesops.analytics.metrics`` ones grouped by owner.
     """
     o, index = tables.opportunities, pd.Index(list(reps), name="rep_id")
@@ -84,7 +84,10 @@ def rep_kpis(
     out["bookings"] = booked.per_group(o, window, index, stages=stages, start=start)
     if tables.quotas is not None:
         att = m.quota_attainment(o, tables.quotas, window, by="owner_id", stages=stages)
-        out["attainment"] = att["attainment"].reindex(index)
+        attained = att["attainment"].reindex(index).astype(object)
+        unknown = out["bookings"].map(gaps.why).notna()  # bookings unknown: so is attainment
+        attained[unknown] = out.loc[unknown, "bookings"]
+        out["attainment"] = attained
     else:
         out["attainment"] = np.nan
     out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=stages).reindex(index)

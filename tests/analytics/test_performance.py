@@ -3,6 +3,8 @@ by hand."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,6 +50,13 @@ def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
     assert row["peers"] == 2
     text = comparison.to_string()
     assert "R2" not in text and "R3" not in text
+    # R1's won deals lose their amounts: bookings and attainment unknown, not $0 and 0%
+    won = (opps["owner_id"] == "R1") & (opps["stage"] == "Closed Won")
+    blank = dataclasses.replace(tables, opportunities=opps.assign(amount=opps["amount"].mask(won)))
+    kpis = perf.rep_kpis(blank, window, ["R1", "R2"], STAGES, selling_kinds=SELLING)
+    assert won[opps["close_date"].between(*window, inclusive="left")].any()  # R1 won in Q3
+    assert gaps.why(kpis.at["R1", "bookings"]).startswith("none of the deals won in")
+    assert gaps.why(kpis.at["R1", "attainment"]) == gaps.why(kpis.at["R1", "bookings"])
 
 
 def test_coaching_flags_fire_with_their_numbers():
