@@ -147,7 +147,9 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
     if said:
         return viewed(pd.DataFrame(), View(empty=said))
     if gaps.why(gap(ctx)):  # the capacity is unknown: so is the gap, and the hires
-        return viewed(pd.DataFrame(), View(empty=f"No hiring need: {gaps.why(gap(ctx))}."))
+        return viewed(
+            pd.DataFrame(), View(empty=f"The hires cannot be counted: {gaps.why(gap(ctx))}.")
+        )
     shortfall, check = float(gap(ctx)), hiring(ctx)
     if shortfall > 0 and not check["plan"]:
         frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})
