@@ -66,7 +66,9 @@ def team(
     return employed[employed["rep_id"].isin(ids) | hired]
 
 
-def productivity(history: pd.DataFrame, where: str = "") -> float:
+def productivity(
+    history: pd.DataFrame, where: str = "", first_close: pd.Timestamp | None = None
+) -> float:
     """Mean monthly bookings of the rep-months of ``history`` (:func:`rep_months` rows):
     :func:`known_mean` of their bookings.
 
@@ -74,8 +76,11 @@ def productivity(history: pd.DataFrame, where: str = "") -> float:
     :data:`~salesops.analytics.gaps.MIN_PRICED` (3) of their months have priced bookings
     (won deals whose amounts sum above zero): the floor of the time-series forecast and of
     the run-rate, so that capacity is never extrapolated from a month or two (one priced
-    deal is not a rate). ``where`` words the reason (" in the 12 months to 31 Dec 2026").
+    deal is not a rate). ``where`` words the reason (" in the 12 months to 31 Dec 2026");
+    ``first_close`` is :func:`data_start` (NaT: no deal has closed, which the reason says).
     """
+    if first_close is not None and pd.isna(first_close):
+        return gaps.Unknown("no deal has closed yet: there are no bookings to measure it on")
     if history.empty:
         return gaps.Unknown(f"no month in seat of a ramped seller{where} to measure it on")
     by_month = history.groupby("month")["bookings"].sum()
@@ -165,7 +170,8 @@ def quarter_capacity(
     sellers = team(opportunities, reps, window, stages)
     history = rep_months(opportunities, sellers, window, stages)
     ramped = history[history["tenure"] >= ramp]
-    rate = productivity(ramped, f" in the {months} months to {pd.Timestamp(as_of):%d %b %Y}")
+    where = f" in the {months} months to {pd.Timestamp(as_of):%d %b %Y}"
+    rate = productivity(ramped, where, data_start(opportunities, stages))
     quarter_months = pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
     factors = [
         ramp_factor(months_in_seat(hire, month), ramp)

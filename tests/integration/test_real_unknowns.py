@@ -30,7 +30,7 @@ CAPACITY = {
     "salesforce": "only 1 month of won deals with an amount",
     "odoo": "only 1 month of won deals with an amount",
     "olist": "no month of won deals with an amount",
-    "hubspot": "no month in seat of a ramped seller",
+    "hubspot": "no deal has closed yet",
 }
 
 
