@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import bookings as booked
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics.performance import months_in_seat, ramp_factor
 from salesops.data.activity import active_deals, active_reps
@@ -64,6 +66,28 @@ def team(
     return employed[employed["rep_id"].isin(ids) | hired]
 
 
+def productivity(
+    history: pd.DataFrame, where: str = "", first_close: pd.Timestamp | None = None
+) -> float:
+    """Mean monthly bookings of the rep-months of ``history`` (:func:`rep_months` rows):
+    :func:`known_mean` of their bookings.
+
+    Unknown, with the reason, without a rep-month, and when fewer than
+    :data:`~salesops.analytics.gaps.MIN_PRICED` (3) of their months have priced bookings
+    (won deals whose amounts sum above zero): the floor of the time-series forecast and of
+    the run-rate, so that capacity is never extrapolated from a month or two (one priced
+    deal is not a rate). ``where`` words the reason (" in the 12 months to 31 Dec 2026");
+    ``first_close`` is :func:`data_start` (NaT: no deal has closed, which the reason says).
+    """
+    if first_close is not None and pd.isna(first_close):
+        return gaps.Unknown("no deal has closed yet: there are no bookings to measure it on")
+    if history.empty:
+        return gaps.Unknown(f"no month in seat of a ramped seller{where} to measure it on")
+    by_month = history.groupby("month")["bookings"].sum()
+    few = gaps.too_few_priced(int((by_month > 0).sum()), "productivity", where)
+    return few if few is not None else known_mean(history["bookings"])
+
+
 def known_mean(bookings: pd.Series) -> float:
     """The mean of monthly ``bookings`` over the months whose bookings are known; NaN
     when some are unknown (won deals without an amount) and none known has a booking:
@@ -83,9 +107,12 @@ def rep_months(
     before they left; without dates, the whole window. Months before :func:`data_start`
     are left out: the data cannot say what was booked then.
     """
-    start = max(pd.Timestamp(window[0]), data_start(opportunities, stages))
-    if pd.isna(start):  # no closed deal: no month is known
+    first_close = data_start(opportunities, stages)
+    start = pd.Timestamp(window[0])
+    if pd.isna(first_close):  # no closed deal: no month is known
         start = pd.Timestamp(window[1])
+    elif first_close > start:
+        start = first_close
     first = start.to_period("M")
     last = (pd.Timestamp(window[1]) - pd.Timedelta(days=1)).to_period("M")
     won = opportunities[opportunities["stage"] == stages.won]
@@ -131,7 +158,11 @@ def quarter_capacity(
     A mean over rep-months, not a median over reps: capacity is a sum over the team, and
     a median rep books less than the mean when a few sell most. ``booked_last_quarter`` is
     what ``opportunities`` booked in the quarter before ``quarter`` (to ``as_of``), to
-    compare. Productivity is NaN without a ramped rep-month.
+    compare (unknown before the data's first close,
+    :func:`salesops.analytics.bookings.before_start`). Productivity is
+    :func:`productivity`: unknown, with its reason, without a ramped rep-month or with
+    fewer than :data:`~salesops.analytics.gaps.MIN_PRICED` priced months, and so is the
+    capacity then (a Series of objects keeps the reason).
     """
     ramp = ramp_months
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
@@ -139,7 +170,8 @@ def quarter_capacity(
     sellers = team(opportunities, reps, window, stages)
     history = rep_months(opportunities, sellers, window, stages)
     ramped = history[history["tenure"] >= ramp]
-    productivity = known_mean(ramped["bookings"]) if len(ramped) else np.nan
+    where = f" in the {months} months to {pd.Timestamp(as_of):%d %b %Y}"
+    rate = productivity(ramped, where, data_start(opportunities, stages))
     quarter_months = pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
     factors = [
         ramp_factor(months_in_seat(hire, month), ramp)
@@ -148,15 +180,16 @@ def quarter_capacity(
     ]
     starts = [ramp_factor(months_in_seat(h, quarter.start), ramp) for h in sellers["hire_date"]]
     before = quarter.shift(-1)
+    last = (before.start, min(before.end, end))
+    early = booked.before_start(opportunities, last, stages)
     return pd.Series(
         {
             "headcount": float(len(sellers)),
             "ramping": float(sum(f < 1 for f in starts)),
-            "productivity": productivity,
+            "productivity": rate,
             "ramped_rep_months": float(sum(factors)),
-            "capacity": productivity * float(sum(factors)),
-            "booked_last_quarter": m.bookings(
-                opportunities, (before.start, min(before.end, end)), stages=stages
-            ),
-        }
+            "capacity": rate if gaps.why(rate) else rate * float(sum(factors)),
+            "booked_last_quarter": early or m.bookings(opportunities, last, stages=stages),
+        },
+        dtype=object,  # an Unknown keeps its reason
     )

@@ -88,6 +88,11 @@ class Start:
         p = Period.parse(period)
         return self.day is None or p.start < self.day
 
+    def ends_before(self, end: pd.Timestamp) -> bool:
+        """Whether a window ending (exclusive) on ``end`` lies wholly before the start, so
+        the data says nothing of it. Everything does when the series has no start."""
+        return self.day is None or pd.Timestamp(end) <= self.day
+
     def unknown_for(self, period: Period | str, what: str) -> Unknown:
         """The :class:`Unknown` value of ``what`` in a ``period`` before the start."""
         label = Period.parse(period).label
@@ -150,6 +155,20 @@ def left_out(unpriced: int, deals: int, what: str = "open deals") -> str:
         return f"None of the {deals} {what} has an amount: their sums are unknown (–)."
     has, be = ("has", "is") if unpriced == 1 else ("have", "are")
     return f"{unpriced} of {deals} {what} {has} no amount and {be} left out of the sums."
+
+
+def too_few_priced(priced: int, what: str, where: str = "") -> Unknown | None:
+    """:class:`Unknown` when fewer than :data:`MIN_PRICED` months have priced bookings
+    (``priced``: months whose won deals' amounts sum above zero), else None: "only 1
+    month of won deals with an amount in the last 12 months: productivity needs at
+    least 3, so it is unknown"."""
+    if priced >= MIN_PRICED:
+        return None
+    months = f"only {priced} month{'s' if priced != 1 else ''}" if priced else "no month"
+    return Unknown(
+        f"{months} of won deals with an amount{where}: {what} needs at least "
+        f"{MIN_PRICED}, so it is unknown"
+    )
 
 
 def known(value: float, reason: str) -> float:

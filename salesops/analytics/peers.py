@@ -25,6 +25,7 @@ import pandas as pd
 
 from salesops.analytics import performance as perf
 from salesops.analytics.capacity import owners
+from salesops.analytics.gaps import Start, bookings_start
 from salesops.analytics.probability import WinModel
 from salesops.data.model import Tables
 from salesops.data.periods import Period
@@ -56,6 +57,10 @@ class Peers:
     win_model
         The win model calibrated on the region's history as of the period's end
         (:meth:`salesops.analytics.probability.WinModel.fit`).
+    start
+        Where the region's bookings start (its first close,
+        :func:`salesops.analytics.gaps.bookings_start`): a review, which holds only the
+        rep's own rows, measures the rep's bookings from there, as their peers' are.
     """
 
     region: str
@@ -64,6 +69,7 @@ class Peers:
     conversion: pd.DataFrame
     _: KW_ONLY
     win_model: WinModel
+    start: Start | None = None
 
     @classmethod
     def of(
@@ -96,7 +102,15 @@ class Peers:
             cohort = (period.end - pd.DateOffset(months=COHORT_MONTHS), period.end)
             conversion = perf.conversion_by_rep(rows, cohort, members, stages)
         model = WinModel.fit(rows.opportunity_history, rows.opportunities, as_of, stages=stages)
-        return cls(region, len(members), _sorted(kpis), _sorted(conversion.T).T, win_model=model)
+        start = bookings_start(rows.opportunities, stages)
+        return cls(
+            region,
+            len(members),
+            _sorted(kpis),
+            _sorted(conversion.T).T,
+            win_model=model,
+            start=start,
+        )
 
     def without(self, values: pd.Series, mine: float, member: bool) -> pd.Series:
         """``values`` (a column of :attr:`kpis` or a row of :attr:`conversion`) without
@@ -113,7 +127,18 @@ class Peers:
         peers = pd.DataFrame(
             {key: self.without(self.kpis[key], now[key], member) for key in now.index}
         )
-        return perf.peer_comparison(now, before, peers)
+        return perf.peer_comparison(now, before, peers, self.unknown(now, member))
+
+    def unknown(self, mine: pd.Series, member: bool) -> pd.Series:
+        """Per KPI, how many of the rep's peers have an unknown value (bookings of won
+        deals without an amount, no closed deal for a win rate): left out of the median
+        and the percentile, and counted so the review can say so. ``mine``: the rep's
+        KPIs (a member whose own value is unknown is not a peer of theirs)."""
+        counts = {}
+        for key in mine.index:
+            n = int(self.kpis[key].isna().sum()) if key in self.kpis else 0
+            counts[key] = max(n - int(member and pd.isna(mine[key])), 0)
+        return pd.Series(counts, dtype=int)
 
     def conversion_medians(self, mine: pd.Series, member: bool) -> pd.Series:
         """Per stage, the peers' median conversion (``mine``: the rep's, by stage)."""

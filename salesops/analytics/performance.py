@@ -22,6 +22,8 @@ from dataclasses import KW_ONLY, dataclass
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import bookings as booked
+from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import movement
 from salesops.analytics import pipeline as pl
@@ -65,20 +67,28 @@ def rep_kpis(
     *,
     selling_kinds: Sequence[str],
     fiscal_year_start_month: int = 1,
+    start: gaps.Start | None = None,
 ) -> pd.DataFrame:
     """Every KPI of ``KPIS`` for each rep in ``reps`` over ``window`` (rows: rep ids);
     ``selling_kinds`` as in :func:`salesops.analytics.metrics.time_selling`.
 
     coverage = open pipeline due in the quarter after the window's end (as it stood at
-    the end) / that quarter's quota; the other KPIs are the ``salesops.analytics.metrics`` ones
-    grouped by owner.
+    the end) / that quarter's quota; bookings are
+    :func:`salesops.analytics.bookings.per_group` ($0 for a rep who won nothing, unknown
+    for one whose won deals all lack an amount or for a window before the data's first
+    close, ``start``, by default that of ``tables``: an object column, each unknown with
+    its reason), and attainment is unknown where they are; the other KPIs are the
+    ``salesops.analytics.metrics`` ones grouped by owner.
     """
     o, index = tables.opportunities, pd.Index(list(reps), name="rep_id")
     out = pd.DataFrame(index=index)
-    out["bookings"] = m.bookings(o, window, by="owner_id", stages=stages).reindex(index).fillna(0.0)
+    out["bookings"] = booked.per_group(o, window, index, stages=stages, start=start)
     if tables.quotas is not None:
         att = m.quota_attainment(o, tables.quotas, window, by="owner_id", stages=stages)
-        out["attainment"] = att["attainment"].reindex(index)
+        attained = att["attainment"].reindex(index).astype(object)
+        unknown = out["bookings"].map(gaps.why).notna()  # bookings unknown: so is attainment
+        attained[unknown] = out.loc[unknown, "bookings"]
+        out["attainment"] = attained
     else:
         out["attainment"] = np.nan
     out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=stages).reindex(index)
@@ -140,28 +150,46 @@ def percentile_rank(value: float, peers: pd.Series, lower_is_better: bool = Fals
     return float((below + 0.5 * (peers == value).sum()) / len(peers) * 100)
 
 
-def peer_comparison(rep: pd.Series, previous: pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
+def peer_comparison(
+    rep: pd.Series,
+    previous: pd.Series,
+    peers: pd.DataFrame,
+    unknown: pd.Series | None = None,
+) -> pd.DataFrame:
     """The rep's KPIs against the peer median, their previous window and their rank.
 
     ``rep`` and ``previous`` are the rep's row of :func:`rep_kpis` for the window and the
     window before; ``peers`` holds the peers' KPIs, one column per KPI, in rows that need
-    name nobody (see :class:`salesops.analytics.peers.Peers`). The result has one row per KPI label
-    and no other rep's id: ``rep``, ``peer_median``, ``previous``, ``percentile`` and
-    ``peers`` (how many peers had a value).
+    name nobody (see :class:`salesops.analytics.peers.Peers`); ``unknown`` counts, per
+    KPI, the peers whose value is unknown (left out of ``peers``). The result has one row
+    per KPI label and no other rep's id: ``rep``, ``peer_median``, ``previous``,
+    ``percentile``, ``peers`` (how many peers had a known value) and ``unknown_peers``.
+
+    The median and the percentile use known values only: a rep whose value is unknown
+    has an unknown percentile (with the value's reason), and a median over peers whose
+    values are all unknown is unknown, never a rank or a median of zeros.
     """
     rows = {}
     for key, kpi in KPIS.items():
         value = rep.get(key, np.nan)
-        column = peers[key] if key in peers else pd.Series(dtype=float)
+        column = (peers[key] if key in peers else pd.Series(dtype=float)).dropna()
+        missing = int(unknown.get(key, 0)) if unknown is not None else 0
+        median: float = column.median()
+        if column.empty and missing:
+            median = gaps.Unknown(
+                f"the {kpi.label.lower()} of none of the {missing} peers is known"
+            )
+        rank = percentile_rank(value, column, kpi.lower_is_better)
         rows[kpi.label] = {
             "rep": value,
-            "peer_median": column.median(),
+            "peer_median": median,
             "previous": previous.get(key, np.nan),
-            "percentile": percentile_rank(value, column, kpi.lower_is_better),
-            "peers": int(column.notna().sum()),
+            "percentile": value if gaps.why(value) else rank,
+            "peers": len(column),
+            "unknown_peers": missing,
             "kind": kpi.kind,
         }
-    return pd.DataFrame(rows).T.rename_axis("kpi")
+    return pd.DataFrame(rows, dtype=object).T.rename_axis("kpi")
 
 
 def gini(values: pd.Series | np.ndarray) -> float:

@@ -143,7 +143,9 @@ def estimate(
     - ramp: :func:`ramp_curve` of that history when hire dates can measure it
       (:func:`ramp_observed`), else :func:`linear_ramp` over the ramp months;
     - productivity: the mean bookings of the last 12 months' rep-months past the ramp
-      (all of that year's rep-months when none is past it);
+      (all of that year's rep-months when none is past it),
+      :func:`salesops.analytics.capacity.productivity`: unknown, with the reason, with
+      fewer than :data:`~salesops.analytics.gaps.MIN_PRICED` months of priced bookings;
     - attrition: :func:`attrition_rate` of those sellers with end dates, else the setting.
     """
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
@@ -162,8 +164,9 @@ def estimate(
         history["rep_id"].isin(cap.owners(opportunities, reps, year, stages)["rep_id"])
     ]
     recent = recent[recent["month"] >= year[0].to_period("M")]
-    ramped = recent.loc[recent["tenure"] > len(curve), "bookings"]
-    productivity = cap.known_mean(ramped if len(ramped) else recent["bookings"])
+    ramped = recent[recent["tenure"] > len(curve)]
+    where = f" in the 12 months to {pd.Timestamp(as_of):%d %b %Y}"
+    productivity = cap.productivity(ramped if len(ramped) else recent, where, start)
     if end_dates:
         window = (end - pd.DateOffset(years=3), end)
         attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)
@@ -181,7 +184,10 @@ def bottom_up(
 
     ``reps``: the team (:func:`salesops.analytics.capacity.team`, not everyone on the reps
     file); ``hires[i]`` reps start on the first day of quarter i. Returns per quarter
-    ``current_reps``, ``new_hires``, ``capacity`` and a ``Year`` row.
+    ``current_reps``, ``new_hires`` (the capacity of each, in money), ``capacity`` and a
+    ``Year`` row (their sums). When the productivity is unknown
+    (:func:`salesops.analytics.capacity.productivity`), every cell is, with its reason:
+    a total of unknowns is unknown, not $0.
     """
     active = active_reps(reps)
     months = 12
@@ -206,6 +212,10 @@ def bottom_up(
     )
     out["capacity"] = out["current_reps"] + out["new_hires"]
     out.loc["Year"] = out.sum()
+    if gaps.why(capacity.productivity):  # of objects: each cell keeps the reason
+        return pd.DataFrame(
+            capacity.productivity, index=out.index, columns=out.columns, dtype=object
+        )
     return out
 
 
@@ -244,7 +254,8 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     Above it the gap says more about the target than about hiring (a team of 30 does not
     add 16 sellers in a year): the plan shows a warning with these inputs instead.
     """
-    current = float(plan.loc["Year", "current_reps"])
+    current = plan.at["Year", "current_reps"]
+    current = current if gaps.why(current) else float(current)
     gap, target = plan.at["Year", "gap"], plan.at["Year", "target"]
     if pd.isna(gap):  # the target is unknown: so are the gap, the hires and the verdict
         hires: float = gap

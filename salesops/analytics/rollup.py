@@ -10,7 +10,10 @@ Forecast-category roll-up over the open deals closing in Q, from each deal's
 
 When deals are due in Q and none of them has a forecast category (an export without the
 column), the roll-ups are unknown, not the closed amount: the categories cannot be told
-apart.
+apart. Unknown is not zero for the amounts either: a category whose deals due all lack an
+amount makes its roll-up (and those that include it) unknown; deals due without an amount
+are left out of the sums and counted (``unpriced`` of ``categorised``); and when no deal of
+the data has an amount at all, every roll-up is unknown (a sum of no amount is not $0).
 
 Submitted: the sum, over the quarter's months and over reps, of each rep's last
 ``commit`` (and ``best_case``) submission for that month.
@@ -42,11 +45,30 @@ def categories(
 
     A category whose deals all lack an amount makes its roll-up, and every roll-up
     that includes it, :class:`~salesops.analytics.gaps.Unknown`; so do deals due that
-    carry no forecast category at all.
+    carry no forecast category at all, and data where no deal has an amount. Also
+    returns ``categorised`` (the deals due in the three categories) and ``unpriced``
+    (those of them without an amount, left out of the sums).
     """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
     closed, due = closed_and_due(opportunities, q, as_of, stages=stages, history=history)
-    out: dict[str, float] = {"closed": closed}
+    counted = due[due["forecast_category"].isin(["commit", "best_case", "pipeline"])]
+    out: dict[str, float] = {
+        "closed": closed,
+        "categorised": len(counted),
+        "unpriced": int(counted["amount"].isna().sum()),
+    }
+    if len(opportunities) and opportunities["amount"].isna().all():
+        n = len(opportunities)
+        unknown = gaps.Unknown(
+            f"none of the {n} deals has an amount: the roll-ups are sums of amounts"
+            if n > 1
+            else "the one deal has no amount: the roll-ups are sums of amounts"
+        )
+        return pd.Series(
+            {**out, "commit": unknown, "best_case": unknown, "pipeline": unknown},
+            name=q.label,
+            dtype=object,
+        )
     if len(due) and due["forecast_category"].isna().all():
         n = len(due)
         reason = gaps.Unknown(

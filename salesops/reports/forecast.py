@@ -207,7 +207,7 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
         no_quota = "this source has no quotas" if mine.quotas is None else f"no quota for {q.label}"
         row["quota"] = gaps.known(rollup.quota(mine.quotas, q), no_quota)
         row["expected_attainment"] = _attainment(row["expected"], row["quota"])
-        cats = rollup.categories(opps, q, ctx.as_of, stages=ctx.stages, history=history)
+        cats = rollup_of(ctx, q)
         sent = rollup.submitted(mine.forecast_submissions, q)
         unsent = (
             "this source has no forecast submissions"
@@ -220,6 +220,28 @@ def outlook_by_quarter(ctx: ReportContext) -> pd.DataFrame:
         row["submitted_best_case"] = gaps.known(sent["best_case"], unsent)
         rows[q.label] = pd.Series(row, dtype=object)
     return pd.DataFrame(rows)  # of objects: an Unknown keeps its reason
+
+
+@per_context
+def rollup_of(ctx: ReportContext, quarter: Period) -> pd.Series:
+    """:func:`salesops.analytics.rollup.categories` of the scope's deals for ``quarter``."""
+    mine = scoped(ctx)
+    return rollup.categories(
+        mine.opportunities,
+        quarter,
+        ctx.as_of,
+        stages=ctx.stages,
+        history=mine.opportunity_history,
+    )
+
+
+def rollups(ctx: ReportContext) -> dict[str, tuple[int, int]]:
+    """Per quarter label: (deals due with a forecast category, those without an amount)."""
+    return {
+        q.label: (int(c["categorised"]), int(c["unpriced"]))
+        for q in quarters(ctx)
+        for c in [rollup_of(ctx, q)]
+    }
 
 
 def _attainment(expected: float, quota: float) -> float:
@@ -250,6 +272,11 @@ def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
     o, at = scoped(ctx).opportunities, ctx.as_of  # most won deals unpriced: said once
     said = {outlook.unpriced_wins(o, q, at, stages=ctx.stages) for q in quarters(ctx)} - {""}
     caption += "".join(f" {s}." for s in sorted(said))
+    for q in frame.columns:  # the roll-ups' sums left deals out: say how many
+        n, lacking = rollups(ctx)[q]
+        if 0 < lacking < n:
+            note = gaps.left_out(lacking, n, f"open deals due in {q} with a forecast category")
+            caption += f" Roll-ups: {note[0].lower()}{note[1:]}"
     return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption=caption, rows=rows))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from salesops.analytics import bookings as booked
 from salesops.analytics import gaps
 from salesops.analytics import planning as pn
 from salesops.reports import formatting as fmt
@@ -78,18 +79,31 @@ def capacity(ctx: ReportContext) -> pd.DataFrame:
     targets = goal(ctx).frame["target"]
     out["target"] = pd.Series([targets[q] for q in out.index], out.index, dtype=object)
     out["gap"] = pd.Series(
-        [t if gaps.why(t) else t - c for t, c in zip(out["target"], out["capacity"], strict=True)],
+        [gap_of(t, c) for t, c in zip(out["target"], out["capacity"], strict=True)],
         out.index,
         dtype=object,
     )
+    rate = "unknown" if gaps.why(cap.productivity) else f"{ctx.money(cap.productivity)} a month"
     caption = (
         f"Bottom-up: {n} seller{'s' if n != 1 else ''} who owned deals in the last 12 "
-        f"months (or joined in them), ramped productivity {ctx.money(cap.productivity)} a month "
+        f"months (or joined in them), ramped productivity {rate} "
         f"since the data's first close; {'; '.join(assumptions(ctx))}; "
         f"planned hires {', '.join(str(h) for h in hires)} by quarter"
     )
-    formats = dict.fromkeys(["current_reps", "new_hires"], "money")  # the rest: LABELS
-    return viewed(out, View(formats, caption))
+    end = ctx.as_of + pd.Timedelta(days=1)
+    year_ = (end - pd.DateOffset(months=12), end)  # the window productivity is measured on
+    unpriced = booked.left_out(deals(ctx), year_, team(ctx)["rep_id"], stages=ctx.stages)
+    if unpriced:
+        caption += f". {unpriced.rstrip('.')}"
+    return viewed(out, View({}, caption))  # the kinds: LABELS'
+
+
+def gap_of(target: float, capacity: float) -> float:
+    """target − capacity; unknown, with the reason, when either is."""
+    for value in (target, capacity):
+        if gaps.why(value):
+            return value
+    return target - capacity
 
 
 @section("Ramp")
@@ -132,6 +146,10 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
     said = unknown_target(ctx, "Counting the hires that close the gap")
     if said:
         return viewed(pd.DataFrame(), View(empty=said))
+    if gaps.why(gap(ctx)):  # the capacity is unknown: so is the gap, and the hires
+        return viewed(
+            pd.DataFrame(), View(empty=f"The hires cannot be counted: {gaps.why(gap(ctx))}.")
+        )
     shortfall, check = float(gap(ctx)), hiring(ctx)
     if shortfall > 0 and not check["plan"]:
         frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})

@@ -77,6 +77,8 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "target": ("Target", "money"),
     "gap": ("Gap", "money"),
     "capacity": ("Capacity", "money"),
+    "current_reps": ("Capacity of current reps", "money"),
+    "new_hires": ("Capacity of new hires", "money"),
     "commission": ("Commission", "money"),
     "accounts": ("Accounts", "number"),
     "minutes": ("Minutes", "number"),

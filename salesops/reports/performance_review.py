@@ -23,6 +23,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from salesops import markup
+from salesops.analytics import bookings as booked
 from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
@@ -184,6 +185,7 @@ def kpis(ctx: ReportContext, months_before: int = 0) -> pd.Series:
         ctx.stages,
         selling_kinds=kinds,
         fiscal_year_start_month=ctx.period.fiscal_year_start_month,
+        start=peers(ctx).start,  # the region's: the review holds only the rep's rows
     )
     return kpis.loc[me]
 
@@ -215,6 +217,8 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
         f"{rep(ctx)['region']}: the other sellers there who owned deals in those months "
         "(percentile 100 = best; peers are not named)" + (f". {said}" if said else "")
     )
+    for note in _unknowns(ctx, raw.loc[raw.index.isin(frame.index)]):
+        caption += f". {note}"
     kinds = dict(zip(raw.index, raw["kind"], strict=True))
     rows = {kpi: kinds[kpi] for kpi in frame.index}
     return viewed(frame, View({"Percentile among peers": "number"}, caption, rows=rows))
@@ -323,6 +327,28 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
             for label, row in peer_comparison(ctx).iterrows()
         },
     )
+
+
+def _unknowns(ctx: ReportContext, raw: pd.DataFrame) -> list[str]:
+    """The comparison's notes on what it left out: the rep's won deals without an amount
+    (left out of "You" and "You, 3 months before"), and per KPI the peers whose value is
+    unknown (left out of the median and the percentile)."""
+    me, (start, end) = [str(ctx.scope.value)], ctx.period.window(KPI_MONTHS)
+    back = pd.DateOffset(months=KPI_MONTHS)
+    o, notes = ctx.tables.opportunities, []
+    for window in ((start, end), (start - back, end - back)):
+        note = booked.left_out(o, window, me, stages=ctx.stages, start=peers(ctx).start)
+        note = note.rstrip(".")
+        if note:
+            notes.append(note.replace("deals won", "deals you won", 1))
+    for label, row in raw.iterrows():
+        n, known = int(row["unknown_peers"]), int(row["peers"])
+        if n:
+            notes.append(
+                f"{label}: {n} of {n + known} peers' values are unknown and left out of "
+                "the median and the percentile"
+            )
+    return notes
 
 
 def _unranked(ctx: ReportContext, label: str, row: pd.Series) -> str:

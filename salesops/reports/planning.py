@@ -114,7 +114,8 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
     ``target_from`` says where the target comes from."""
     g, cap, model, check = goal(ctx), capacity(ctx), capacity_model(ctx), hiring(ctx)
     reason = gaps.why(g.year)
-    plan = check["plan"] if check["plan"] is not None else gaps.Unknown(str(reason))
+    unplanned = gaps.why(check["gap"]) or str(reason)  # the capacity's, or the target's
+    plan = check["plan"] if check["plan"] is not None else gaps.Unknown(unplanned)
     totals = {m: gaps.Unknown(str(reason)) for m in METHODS}
     if not reason:
         totals = {k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum().items()}

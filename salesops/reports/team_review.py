@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
+from salesops.analytics import bookings as booked
 from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
 from salesops.analytics import performance as perf
@@ -160,6 +161,11 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     )
     if left_out(ctx):
         caption += f". {left_out(ctx)}"
+    qtd = (ctx.period.quarter().start, ctx.period.end)
+    ids = team(ctx)["rep_id"]
+    unpriced = booked.left_out(ctx.tables.opportunities, qtd, ids, stages=ctx.stages)
+    if unpriced:
+        caption += f". {unpriced.rstrip('.')}"
     return viewed(board, View({}, caption))
 
 
@@ -212,16 +218,19 @@ def capacity(ctx: ReportContext) -> pd.Series:
     ramp = ctx.settings.ramp_months
     o = ctx.tables.opportunities
     deals = o[o["region"] == _region(ctx)]
-    cap = quarter_capacity(
-        sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+    cap = dict(  # not a Series enlarged in place, which drops an Unknown's reason
+        quarter_capacity(
+            sellers(ctx), deals, quarter, ctx.as_of, stages=ctx.stages, ramp_months=ramp
+        ).items()
     )
     if not ctx.tables.has("reps.hire_date"):  # who is ramping cannot be known: not 0
         cap["ramping"] = np.nan
     q = ctx.tables.quotas
     target = np.nan if q is None else q.loc[quarter.contains(q["month"]), "amount"].sum()
     cap["target"] = target if target and target > 0 else np.nan
-    cap["gap"] = cap["capacity"] - cap["target"]
-    return cap.rename(quarter.label)
+    capacity_ = cap["capacity"]
+    cap["gap"] = capacity_ if gaps.why(capacity_) else capacity_ - cap["target"]
+    return pd.Series(cap, name=quarter.label, dtype=object)
 
 
 @section("Capacity table")
@@ -248,6 +257,13 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
         unknown.append("the target needs the `quotas` table")
     if unknown:
         caption += f" ({'; '.join(unknown)}, which this source does not have)"
+    end = ctx.as_of + pd.Timedelta(days=1)
+    year = (end - pd.DateOffset(months=12), end)  # the window productivity is measured on
+    o = ctx.tables.opportunities
+    deals = o[o["region"] == _region(ctx)]
+    unpriced = booked.left_out(deals, year, sellers(ctx)["rep_id"], stages=ctx.stages)
+    if unpriced:
+        caption += f". {unpriced.rstrip('.')}"
     return viewed(cap.loc[list(rows)].to_frame(), View(caption=caption, rows=rows))
 
 

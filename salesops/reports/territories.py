@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from salesops.analytics import bookings as bk
 from salesops.analytics import gaps
-from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics import planning as pn
 from salesops.reports import formatting as fmt
@@ -19,6 +19,11 @@ from salesops.reports.plan import deals, team
 TERRITORY_FORMATS = {"bookings_12m": "money"}  # accounts: a number in LABELS
 
 
+def last_year(ctx: ReportContext) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The 12 months to the as-of day that ``bookings_12m`` covers."""
+    return (ctx.as_of - pd.DateOffset(months=12), ctx.as_of + pd.Timedelta(days=1))
+
+
 @per_context
 def territory(ctx: ReportContext) -> pd.DataFrame:
     """Accounts, open pipeline and last-12-month bookings per seller of
@@ -27,8 +32,8 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
     active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
     ids = pd.Index(active["rep_id"], name="rep_id")
-    window = (ctx.as_of - pd.DateOffset(months=12), ctx.as_of + pd.Timedelta(days=1))
-    booked = m.bookings(o, window, by="owner_id", stages=ctx.stages)
+    window = last_year(ctx)
+    booked = bk.per_group(o, window, ids, stages=ctx.stages)
     held = perf.territory(o, active, ctx.stages).reindex(ids)
     return pd.DataFrame(
         {
@@ -36,7 +41,7 @@ def territory(ctx: ReportContext) -> pd.DataFrame:
             "region": active.set_index("rep_id")["region"],
             "accounts": held["accounts"].fillna(0),
             "open_pipeline": held["open_pipeline"],
-            "bookings_12m": booked.reindex(ids).fillna(0.0),
+            "bookings_12m": booked,
         }
     )
 
@@ -58,11 +63,20 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     open_ = o[o["stage"].isin(ctx.stages.open_names)]
     said = gaps.left_out(int(open_["amount"].isna().sum()), len(open_))
     caption += f". {said}" if said else ""
+    window = last_year(ctx)
+    won_note = bk.left_out(o, window, t.index, stages=ctx.stages).rstrip(".")
+    caption += f". {won_note}" if won_note else ""
     regions = t.groupby("region")[measures].sum()
     region_of = open_["owner_id"].map(t["region"])  # a region's open pipeline: its deals'
     regions["open_pipeline"] = [
         gaps.total(open_.loc[region_of == r, "amount"]) for r in regions.index
     ]
+    # a region's bookings: its sellers' deals won, unknown when none has an amount
+    mine = o.assign(region=o["owner_id"].map(t["region"]))
+    regions["bookings_12m"] = bk.per_group(
+        mine, window, regions.index, by="region", stages=ctx.stages
+    ).to_numpy()
+    said = "; ".join(s for s in (said, won_note) if s)
     return (
         viewed(regions, View(TERRITORY_FORMATS, "Per region" + (f". {said}" if said else ""))),
         viewed(t.set_index("rep"), View(TERRITORY_FORMATS, caption)),

@@ -3,10 +3,11 @@ team just booked."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from salesops.analytics import capacity
+from salesops.analytics import capacity, gaps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -82,3 +83,50 @@ def test_a_seller_owned_a_deal_and_the_data_starts_at_the_first_close():
     months = [f"2017-{k:02d}" for k in range(1, 7)]
     assert history["month"].astype(str).tolist() == months * 2
     assert history["bookings"].tolist() == [0.0] * 6 + [0.0] * 5 + [50.0]
+
+
+def test_productivity_needs_three_priced_months():
+    # the floor of the forecast (gaps.MIN_PRICED): a month or two of bookings is not a rate
+    months = pd.period_range("2026-01", "2026-04", freq="M")
+    history = pd.DataFrame(
+        {
+            "rep_id": "A",
+            "month": months,
+            "tenure": 24.0,
+            "bookings": [0.0, 300.0, 0.0, 500.0],  # two priced months
+        }
+    )
+    got = capacity.productivity(history, " in the 12 months to 30 Apr 2026")
+    assert gaps.why(got) == (
+        "only 2 months of won deals with an amount in the 12 months to 30 Apr 2026: "
+        "productivity needs at least 3, so it is unknown"
+    )
+    # a third priced month: the mean over the four rep-months, (300 + 100 + 500) / 4
+    history.loc[2, "bookings"] = 100.0
+    assert capacity.productivity(history) == pytest.approx(225.0)
+    # no rep-month at all: unknown, not $0
+    assert "no month in seat" in gaps.why(capacity.productivity(history.iloc[:0]))
+    # won deals without amounts: unknown rep-months count no priced month
+    unpriced = history.assign(bookings=np.nan)
+    assert gaps.why(capacity.productivity(unpriced)).startswith("no month of won deals")
+
+
+def test_a_team_whose_data_never_closed_has_unknown_capacity_not_zero():
+    reps = pd.DataFrame({"rep_id": ["A"], "role": "rep", "hire_date": pd.NaT, "end_date": pd.NaT})
+    deals = pd.DataFrame(
+        {
+            "owner_id": ["A"],
+            "stage": "Proposal",
+            "amount": [np.nan],
+            "close_date": pd.to_datetime(["2027-01-15"]),
+            "created_date": pd.to_datetime(["2026-03-01"]),
+        }
+    )
+    cap = capacity.quarter_capacity(
+        reps, deals, Period.parse("2027-Q1"), pd.Timestamp("2026-12-31"),
+        stages=STAGES, ramp_months=3,
+    )  # fmt: skip
+    assert cap["headcount"] == 1.0
+    why = "no deal has closed yet: there are no bookings to measure it on"
+    assert gaps.why(cap["productivity"]) == why == gaps.why(cap["capacity"])
+    assert gaps.why(cap["booked_last_quarter"]) == "no bookings: no deal has closed yet"

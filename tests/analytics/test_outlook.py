@@ -58,6 +58,8 @@ def test_without_history_slippage_and_categories_are_unknown_not_100_percent_or_
     # no deal due in the quarter: the roll-ups are the closed amount, a known figure
     assert rollup.categories(bare, "2027-Q2", as_of, stages=STAGES).to_dict() == {
         "closed": 0.0,
+        "categorised": 0,
+        "unpriced": 0,
         "commit": 0.0,
         "best_case": 0.0,
         "pipeline": 0.0,
@@ -242,6 +244,8 @@ def test_categories_submitted_and_quota_by_hand():
     cats = rollup.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
     assert cats.to_dict() == {
         "closed": 100.0,
+        "categorised": 2,  # the commit and best-case deals due, both priced
+        "unpriced": 0,
         "commit": 500.0,
         "best_case": 700.0,
         "pipeline": 700.0,
@@ -306,3 +310,25 @@ def test_the_real_salesforce_run_rate_is_unknown_not_one_deal():
     assert outlook.unpriced_wins(o, q1, day, stages=stages).startswith(
         "3 of 4 won deals in 2018-Q4 have no amount"
     )
+
+
+def test_roll_ups_leave_unpriced_deals_out_and_are_unknown_without_any_amount():
+    as_of = pd.Timestamp("2026-10-15")
+    # P1 (best case, 200) loses its amount: commit = 100 closed + 400 = 500 as before; the
+    # best-case category has no priced deal, so best case and pipeline are unknown
+    deals = _deals()
+    deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan
+    cats = rollup.categories(deals, "2026-Q4", as_of, stages=STAGES)
+    assert cats["commit"] == 500.0
+    assert gaps.why(cats["best_case"]) == "the one best case deal due in 2026-Q4 has no amount"
+    assert gaps.why(cats["pipeline"]) == gaps.why(cats["best_case"])
+    assert (cats["categorised"], cats["unpriced"]) == (2, 1)  # N1 and P1; P1 left out
+    # a second commit deal without an amount: commit = 100 + 400, one of 2 commit deals out
+    extra = deals.iloc[[3]].assign(opportunity_id="N2", amount=np.nan)
+    cats = rollup.categories(pd.concat([deals, extra]), "2026-Q4", as_of, stages=STAGES)
+    assert cats["commit"] == 500.0 and (cats["categorised"], cats["unpriced"]) == (3, 2)
+    # no deal of the data has an amount: every roll-up is unknown, never $0
+    bare = _deals().assign(amount=np.nan)
+    cats = rollup.categories(bare, "2027-Q2", as_of, stages=STAGES)  # nothing due then
+    why = "none of the 6 deals has an amount: the roll-ups are sums of amounts"
+    assert all(gaps.why(cats[k]) == why for k in ("commit", "best_case", "pipeline"))

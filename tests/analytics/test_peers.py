@@ -53,10 +53,16 @@ def test_every_reps_comparison_is_the_whole_regions(demo_db, region):
     conversion = perf.conversion_by_rep(tables, cohort, members, STAGES)
     for rep in members:
         own = tables.for_scope(f"rep:{rep}")
-        mine_now = perf.rep_kpis(own, now, [rep], STAGES, selling_kinds=SELLING).loc[rep]
-        mine_before = perf.rep_kpis(own, before, [rep], STAGES, selling_kinds=SELLING).loc[rep]
+        # the rep's own rows, measured from the region's first close (as the review does)
+        mine_now, mine_before = (
+            perf.rep_kpis(own, w, [rep], STAGES, selling_kinds=SELLING, start=peers.start).loc[rep]
+            for w in (now, before)
+        )
         got = peers.comparison(mine_now, mine_before, member=True)
-        want = perf.peer_comparison(current.loc[rep], previous.loc[rep], current.drop(index=rep))
+        others = current.drop(index=rep)  # with the count of their unknown values
+        want = perf.peer_comparison(
+            current.loc[rep], previous.loc[rep], others, others.isna().sum()
+        )
         pd.testing.assert_frame_equal(got, want)
         mine = perf.conversion_by_rep(own, cohort, [rep], STAGES)[rep]
         medians = peers.conversion_medians(mine, member=True)

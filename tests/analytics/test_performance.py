@@ -3,12 +3,14 @@ by hand."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import capacity
+from salesops.analytics import capacity, gaps
 from salesops.analytics import performance as perf
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -48,6 +50,13 @@ def test_rep_kpis_and_peer_comparison_on_the_tiny_crm(tiny_dir):
     assert row["peers"] == 2
     text = comparison.to_string()
     assert "R2" not in text and "R3" not in text
+    # R1's won deals lose their amounts: bookings and attainment unknown, not $0 and 0%
+    won = (opps["owner_id"] == "R1") & (opps["stage"] == "Closed Won")
+    blank = dataclasses.replace(tables, opportunities=opps.assign(amount=opps["amount"].mask(won)))
+    kpis = perf.rep_kpis(blank, window, ["R1", "R2"], STAGES, selling_kinds=SELLING)
+    assert won[opps["close_date"].between(*window, inclusive="left")].any()  # R1 won in Q3
+    assert gaps.why(kpis.at["R1", "bookings"]).startswith("none of the deals won in")
+    assert gaps.why(kpis.at["R1", "attainment"]) == gaps.why(kpis.at["R1", "bookings"])
 
 
 def test_coaching_flags_fire_with_their_numbers():
@@ -89,11 +98,11 @@ def test_ramp_and_capacity_by_hand():
     )
     opps = pd.DataFrame(
         {
-            "owner_id": ["A", "B"],
+            "owner_id": ["A", "B", "A"],
             "stage": "Closed Won",
-            "amount": [120.0, 240.0],
-            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01"]),
-            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+            "amount": [120.0, 240.0, 60.0],
+            "close_date": pd.to_datetime(["2026-03-01", "2026-04-01", "2026-05-01"]),
+            "created_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01"]),
         }
     )
     cap = capacity.quarter_capacity(
@@ -105,15 +114,16 @@ def test_ramp_and_capacity_by_hand():
         ramp_months=6,
     )
     # the data starts in March (the first close): A and B have 7 rep-months each, March to
-    # September, so productivity = (120 + 240) / 14 a month; C (hired 1 Sep, no deal yet)
+    # September, so productivity = (120 + 240 + 60) / 14 a month (3 priced months, the
+    # floor gaps.MIN_PRICED); C (hired 1 Sep, no deal yet)
     # is in the team, 1, 2 and 3 months in at the quarter's months: 1/6 + 2/6 + 3/6 ≈ 1
     months = [
         perf.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
         for d in ("2026-10-01", "2026-11-01", "2026-12-01")
     ]
-    assert cap["productivity"] == pytest.approx(360.0 / 14)
+    assert cap["productivity"] == pytest.approx(420.0 / 14)
     assert cap["ramped_rep_months"] == pytest.approx(6 + sum(months))
-    assert cap["capacity"] == pytest.approx(360.0 / 14 * (6 + sum(months)))
+    assert cap["capacity"] == pytest.approx(420.0 / 14 * (6 + sum(months)))
     assert (cap["headcount"], cap["ramping"]) == (3.0, 1.0)
     assert cap["booked_last_quarter"] == 0.0  # nothing closed in 2026-Q3
 
@@ -156,3 +166,27 @@ def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amoun
     assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
     assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero
     assert t["accounts"].tolist() == [2, 1, 1]
+
+
+def test_peers_median_and_percentile_use_known_values_and_count_the_unknown():
+    why = "none of the deals won in 01 Jul 2026 to 30 Sep 2026 has an amount"
+    mine = pd.Series({"bookings": 300.0})
+    before = pd.Series({"bookings": gaps.Unknown("Apr 2026 is before the data")}, dtype=object)
+    # four peers: 100, 500 known; two unknown, left out (not counted as $0)
+    peers = pd.DataFrame({"bookings": [100.0, 500.0]})
+    got = perf.peer_comparison(mine, before, peers, pd.Series({"bookings": 2}))
+    row = got.loc["Bookings"]
+    assert row["peer_median"] == 300.0 and row["percentile"] == 50.0  # (1 + 0) / 2 × 100
+    assert (row["peers"], row["unknown_peers"]) == (2, 2)
+    assert gaps.why(row["previous"]) == "Apr 2026 is before the data"
+    # the rep's own bookings unknown: no rank, with the reason
+    got = perf.peer_comparison(
+        pd.Series({"bookings": gaps.Unknown(why)}, dtype=object), before, peers
+    )
+    assert gaps.why(got.loc["Bookings", "percentile"]) == why
+    # every peer unknown: the median is unknown and says so
+    got = perf.peer_comparison(mine, before, peers.iloc[:0], pd.Series({"bookings": 3}))
+    assert (
+        gaps.why(got.loc["Bookings", "peer_median"])
+        == "the bookings of none of the 3 peers is known"
+    )

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesops as so
-from salesops.analytics import capacity
+from salesops.analytics import capacity, gaps
 from salesops.analytics import forecast as fc
 from salesops.analytics import planning as pn
 from salesops.analytics.forecast import Forecast
@@ -291,3 +291,20 @@ def test_regional_targets_are_checked_against_the_company_target_by_hand():
     assert unsummed({"company": 1000, "region:East": 506}, ["East"]) is not None  # +0.6%
     assert unsummed({"region:East": 400, "region:West": 500}, ["East", "West"]) is None
     assert unsummed({"company": 1000}, ["East"]) is None
+
+
+def test_an_unknown_productivity_makes_every_cell_and_the_year_unknown_not_zero():
+    why = "only 1 month of won deals with an amount: productivity needs at least 3"
+    model = pn.Capacity(gaps.Unknown(why), pn.linear_ramp(3), 0.01)
+    reps = pd.DataFrame(
+        {"rep_id": ["A", "B"], "role": "rep", "hire_date": pd.NaT, "end_date": pd.NaT}
+    )
+    plan = pn.bottom_up(model, reps, Period.parse("2027"), hires=(1, 0, 0, 0))
+    assert list(plan.index) == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4", "Year"]
+    assert plan.map(gaps.why).eq(why).all().all()  # the Year row too: not $0
+    # known productivity: the Year row is the sum of the quarters, by hand for 2 ramped reps
+    known = pn.bottom_up(pn.Capacity(100.0, pn.linear_ramp(0), 0.0), reps, Period.parse("2027"))
+    assert known.loc["Year", "current_reps"] == pytest.approx(2 * 100.0 * 12)
+    assert known.loc["Year", "capacity"] == pytest.approx(
+        known.loc["2027-Q1":"2027-Q4", "capacity"].sum()
+    )

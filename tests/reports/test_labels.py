@@ -179,7 +179,7 @@ def test_the_walk_finds_a_restated_entry(tmp_path):
             def board(frame):
                 formats = {"win_rate": "pct", "coverage": "decimal"}
                 shown = View(formats | {"hires": "number"}, "Board")
-                styled(frame, dict.fromkeys(["quota", "new_hires"], "money"))
+                styled(frame, dict.fromkeys(["quota", "spend"], "money"))
                 rows = View({"quota": "money"}, "KPIs", rows={"Quota": "money"})
                 return View(TOTALS), shown, rows
             """
@@ -193,7 +193,7 @@ def test_the_walk_finds_a_restated_entry(tmp_path):
         ("coverage", "decimal"),
         ("hires", "number"),
         ("quota", "money"),
-        ("new_hires", "money"),
+        ("spend", "money"),
     ]  # not the view with rows: there a column's kind overrides the row's
     # coverage reads "decimal", not LABELS' "ratio": a deliberate difference
     assert [e.column for e in restated(entries)] == ["bookings", "win_rate", "quota"]

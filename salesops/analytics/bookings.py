@@ -1,0 +1,113 @@
+"""Bookings per group (rep, region) where unknown is not zero, and the note on the won
+deals a sum left out. Formulas in ``docs/metrics.md`` ("Unknown is not zero").
+
+:func:`salesops.analytics.metrics.bookings` with ``by`` gives only the groups that won a
+deal, NaN where none of a group's won deals has an amount. A report that lists every rep
+needs the others too, and each with what it is:
+
+- a group that won deals, some with an amount: Σ of the amounts it has (the deals
+  without one are left out, and :func:`left_out` says how many);
+- a group that won deals, none with an amount: unknown, with the reason;
+- a group that won no deal: $0, a known zero;
+- every group, when the window ends before the data's first close
+  (:func:`salesops.analytics.gaps.bookings_start`): unknown, with the reason (the data
+  holds no outcome then, so no month there is a month of $0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from salesops.analytics import gaps
+from salesops.analytics import metrics as m
+from salesops.data.stages import Stages
+
+
+def before_start(
+    opportunities: pd.DataFrame,
+    window: m.Window,
+    stages: Stages,
+    start: gaps.Start | None = None,
+) -> gaps.Unknown | None:
+    """The :class:`~salesops.analytics.gaps.Unknown` bookings of a ``window`` that ends
+    before the data's first close (or of any window, when no deal has closed), else None.
+
+    ``start`` is where the data's bookings start; without it, the first close of
+    ``opportunities`` (:func:`~salesops.analytics.gaps.bookings_start`): a rep's review,
+    which loads the rep's own rows, passes its region's.
+    """
+    start = start or gaps.bookings_start(opportunities, stages)
+    if not start.ends_before(m.window_bounds(window)[1]):
+        return None
+    if start.month is None:
+        return gaps.Unknown(f"no bookings: {start.reason}")
+    return gaps.Unknown(
+        f"{m.window_label(window)} is before {start.month:%b %Y}, {start.reason}: "
+        "the data holds no bookings then"
+    )
+
+
+def per_group(
+    opportunities: pd.DataFrame,
+    window: m.Window,
+    groups: Iterable[object],
+    *,
+    by: str = "owner_id",
+    stages: Stages,
+    start: gaps.Start | None = None,
+) -> pd.Series:
+    """Bookings of each of ``groups`` (values of the column ``by``) over ``window``.
+
+    bookings(g) = Σ amount of g's deals won in the window that have one; 0 when g won
+    none; unknown when g won deals and none has an amount, and for every group when the
+    window ends before the data's first close (``start``: see :func:`before_start`).
+
+    Returns a Series of objects indexed by ``groups`` (an unknown value is an
+    :class:`~salesops.analytics.gaps.Unknown` that keeps its reason).
+    """
+    index = pd.Index(list(groups), name=by)
+    early = before_start(opportunities, window, stages, start)
+    if early is not None:
+        return pd.Series([early] * len(index), index=index, dtype=object, name="bookings")
+    won = m.won_in(opportunities, window, stages)
+    booked = won.groupby(by)["amount"].sum(min_count=1)
+    none_priced = gaps.Unknown(f"none of the deals won in {m.window_label(window)} has an amount")
+    values = [
+        (none_priced if pd.isna(booked[g]) else float(booked[g])) if g in booked.index else 0.0
+        for g in index
+    ]
+    return pd.Series(values, index=index, dtype=object, name="bookings")
+
+
+def unpriced(
+    opportunities: pd.DataFrame,
+    window: m.Window,
+    groups: Iterable[object],
+    *,
+    by: str = "owner_id",
+    stages: Stages,
+) -> tuple[int, int]:
+    """(won deals without an amount, won deals) of ``groups`` in ``window``."""
+    won = m.won_in(opportunities, window, stages)
+    won = won[won[by].isin(list(groups))]
+    return int(won["amount"].isna().sum()), len(won)
+
+
+def left_out(
+    opportunities: pd.DataFrame,
+    window: m.Window,
+    groups: Iterable[object],
+    *,
+    by: str = "owner_id",
+    stages: Stages,
+    start: gaps.Start | None = None,
+) -> str:
+    """The note beside bookings that left won deals out: "3 of 4 deals won in 2026-Q4
+    have no amount and are left out of the sums." ("" when none was, or when the window
+    is before the data's first close: its bookings are unknown, and say so)."""
+    if before_start(opportunities, window, stages, start) is not None:
+        return ""
+    lacking, won = unpriced(opportunities, window, groups, by=by, stages=stages)
+    return gaps.left_out(lacking, won, f"deals won in {m.window_label(window)}")
