@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import bookings as booked
-from salesops.analytics import gaps
+from salesops.analytics import gaps, movement
 from salesops.analytics import metrics as m
-from salesops.analytics import movement
 from salesops.analytics import pipeline as pl
 from salesops.data.activity import active_reps
 from salesops.data.lookups import isin
