@@ -33,8 +33,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from salesops.config import check_keys, checked, read_yaml, root
+from salesops.data.contracts import EMAIL
 from salesops.data.scopes import Scope
-from salesops.data.validation import EMAIL
 from salesops.errors import ConfigError
 
 FORMATS = ("html", "pdf", "ipynb")

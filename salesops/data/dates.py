@@ -20,8 +20,10 @@ is not a date. Values that read as dates only in another format are marked
 
 from __future__ import annotations
 
+import re
 from dataclasses import KW_ONLY, dataclass
 
+import numpy as np
 import pandas as pd
 
 TIME = r"(?P<time>[T ]\d.*)?$"  # an optional time after the date
@@ -35,6 +37,11 @@ NUMERIC = {  # format -> the pattern of its values, with the day, month and year
     "MM-DD-YYYY": r"^(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})",
 }
 WRITTEN = "DD Mon YYYY"  # the month as a word: no order to confuse
+FORMATS = [*NUMERIC, WRITTEN]
+PATTERNS = {fmt: re.compile(pattern) for fmt, pattern in NUMERIC.items()}
+# Any of them, read as pandas reads it (by Arrow: ASCII digits; no group names to repeat).
+NUMBERS = re.compile("|".join(re.sub(r"\?P<\w+>", "", p) for p in NUMERIC.values()), re.ASCII)
+WORDY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d{4})")  # a letter and a year: a month's name?
 SWAPPED = {"DD/MM/YYYY": "MM/DD/YYYY", "DD-MM-YYYY": "MM-DD-YYYY"}
 SWAPPED |= {b: a for a, b in SWAPPED.items()}
 SHOWN = 3  # offending values a rule quotes
@@ -91,41 +98,54 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     """
     text = text.astype("str").str.strip().where(text.notna())
     text = text.where(text != "")
-    distinct = text.dropna().drop_duplicates()  # each value read once
-    parsed = {
-        fmt: _parse(distinct, fmt).set_axis(distinct).reindex(text).set_axis(text.index)
-        for fmt in [*NUMERIC, WRITTEN]
-    }
-    counts = {fmt: int(values.notna().sum()) for fmt, values in parsed.items()}
-    best = max(counts, key=lambda fmt: counts[fmt])
+    codes, distinct = pd.factorize(text)  # each value read once; -1 where missing
     none = pd.Series(False, index=text.index)
+    nat = np.datetime64("NaT", "ns")
+    if not len(distinct):  # nothing written: no format to read
+        values = pd.Series(nat, index=text.index, dtype="datetime64[ns]")
+        return Dates(values, known if known in FORMATS else None, none, none, text=text)
+    rows = np.bincount(codes[codes >= 0], minlength=len(distinct))  # of each value
+    parsed = {}  # per format, the distinct values' dates (NaT last, for the missing)
+    for fmt in FORMATS:
+        days = _parse(pd.Series(distinct, dtype="str"), fmt).to_numpy()
+        parsed[fmt] = np.append(days, nat)
+    counts = {fmt: int(rows[~np.isnat(days[:-1])].sum()) for fmt, days in parsed.items()}
+    best = max(counts, key=lambda fmt: counts[fmt])
+
+    def by_row(days: np.ndarray) -> pd.Series:
+        return pd.Series(days[codes], index=text.index)
+
+    readable = by_row(np.logical_or.reduce([~np.isnat(d) for d in parsed.values()]))
     if known in parsed:  # the whole column's format: no guess to make on a part of it
-        readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
-        values = parsed[known]
+        values = by_row(parsed[known])
         return Dates(values, known, readable & values.isna(), none, text=text, read=counts[known])
     if not counts[best]:  # no value is a date in any format
-        return Dates(parsed[best], None, none, none, text=text)
-    readable = pd.concat(list(parsed.values()), axis=1).notna().any(axis=1)
-    values = parsed[best]
+        return Dates(by_row(parsed[best]), None, none, none, text=text)
+    values = by_row(parsed[best])
     swapped = SWAPPED.get(best)
     if swapped and counts[swapped] == counts[best]:  # no value tells day from month
-        ambiguous = values.notna() | parsed[swapped].notna()
+        ambiguous = values.notna() | by_row(parsed[swapped]).notna()
         values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         return Dates(values, best, none, ambiguous, text=text, read=counts[best])
     return Dates(values, best, readable & values.isna(), none, text=text, read=counts[best])
 
 
 def _parse(text: pd.Series, fmt: str) -> pd.Series:
-    """The values of ``text`` read strictly in format ``fmt``; NaT where they are not."""
+    """The values of ``text`` (no missing one) read strictly in format ``fmt``; NaT where
+    they are not. Which values can be in the format is asked of Python's regular
+    expressions value by value, as pandas would, without its cost a call: most formats
+    match no value at all, and most columns have no month written as a word."""
+    values = text.tolist()
     if fmt == WRITTEN:  # the month as a word, and no format of numbers matching
-        numbers = "|".join(f"(?:{p})" for p in NUMERIC.values())
-        rows = text.str.contains(r"^(?=.*[A-Za-z])(?=.*\d{4})", regex=True)
-        rows &= ~text.str.match(numbers)
-        iso = text.where(rows.fillna(False).astype(bool))
+        rows = [bool(WORDY.search(v)) and not NUMBERS.match(v) for v in values]
+    else:
+        rows = [bool(m) for m in map(PATTERNS[fmt].match, values)]
+    if not any(rows):
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if fmt == WRITTEN:
+        iso = text.where(rows)
         kwargs: dict = {"format": "mixed"}
     else:
-        if not text.str.match(NUMERIC[fmt]).any():  # most formats match no value at all
-            return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         parts = text.str.extract(NUMERIC[fmt] + TIME)
         iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
         iso = iso + parts["time"].fillna("")

@@ -1,4 +1,4 @@
-"""Table contracts: type coercion, per-table checks (pandera) and cross-table rules.
+"""Table contracts: type coercion, per-table rules (`salesops.data.contracts`), cross-table rules.
 
 Every rule is checked on every table before anything is raised, so one run reports
 all that is wrong: the table, the column, the rule in plain words, how many rows
@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 from pandera.errors import SchemaErrors
 
-from salesops.data import dates
+from salesops.data import contracts, dates
 from salesops.data.lookups import duplicated, isin
 from salesops.data.model import (
     FORECAST_CATEGORIES,
@@ -28,16 +27,7 @@ from salesops.data.relations import REFERENCES
 from salesops.data.stages import Stages
 from salesops.errors import MAX_EXAMPLES, DataError, RuleFailure
 
-EMAIL = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"  # one address, no display name
-EMAIL_RULE = "must be an email address (name@example.com)"
 PLAIN = {"not_nullable": "must not be empty", "field_uniqueness": "must be unique"}
-# A line break, tab or other control character (C0, DEL, C1, and the Unicode line and
-# paragraph separators) in a value that reaches a heading, a folder or a mail header.
-CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-CONTROL_RULE = "must not hold a line break, tab or other control character"
-NAME_LIMIT = 200  # characters of a person's name (reps.name)
-TEXT_LIMIT = 1000  # characters of any other text value
-FINITE_RULE = "must be a finite number (not inf)"
 # Columns that must name a rep (reps.manager_id is not checked: a manager may sit outside
 # the loaded scope).
 REP_REFERENCES = [(t, column) for (t, other), column in REFERENCES.items() if other == "reps"]
@@ -139,31 +129,6 @@ def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str
     }
 
 
-def _schema(table: str) -> pandera.DataFrameSchema:
-    columns = {}
-    for col in TABLES[table].columns:
-        checks = []
-        if col.kind in ("money", "count"):
-            checks.append(pandera.Check.ge(0, error="must be >= 0"))
-            checks.append(pandera.Check(lambda s: ~np.isinf(s), error=FINITE_RULE))
-        if col.kind in ("id", "text", "email", "category"):
-            checks.append(pandera.Check(_plain_text, error=CONTROL_RULE))
-            limit = NAME_LIMIT if (table, col.name) == ("reps", "name") else TEXT_LIMIT
-            rule = f"must be at most {limit:,} characters"
-            checks.append(pandera.Check.str_length(max_value=limit, error=rule))
-        if col.kind == "email":
-            checks.append(pandera.Check.str_matches(EMAIL, error=EMAIL_RULE))
-        columns[col.name] = pandera.Column(
-            None, checks=checks, nullable=col.nullable, required=False
-        )
-    return pandera.DataFrameSchema(columns, name=table)
-
-
-def _plain_text(values: pd.Series) -> pd.Series:
-    """Whether each value is free of control characters (missing values are)."""
-    return ~values.astype("str").str.contains(CONTROL, regex=True).fillna(False)
-
-
 def duplicate_failures(table: str, frame: pd.DataFrame) -> list[RuleFailure]:
     """The unique columns of ``table`` (its id) with a value on more than one row (checked
     here rather than by pandera, whose check hashes every id as Python text; see
@@ -213,7 +178,8 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
     """Run the contract of one coerced table; return its failures (never raises)."""
     failures = []
     try:
-        _schema(table).validate(frame, lazy=True)
+        if not contracts.passes(table, frame):  # pandera only to name the broken rows
+            contracts.schema(table).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]

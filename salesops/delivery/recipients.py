@@ -45,8 +45,8 @@ from typing import Literal
 import pandas as pd
 
 from salesops.batch.plan import DeliveryConfig
+from salesops.data.contracts import CONTROL, EMAIL
 from salesops.data.scopes import Scope
-from salesops.data.validation import CONTROL, EMAIL
 
 Why = Literal["own", "team", "copy", "named"]
 

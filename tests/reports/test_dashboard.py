@@ -360,6 +360,7 @@ def test_the_token_is_neither_on_the_command_line_nor_printed(small_db):
             assert answer.status == 200  # the dashboard
 
 
+@pytest.mark.notebook  # a Voila server whose kernel runs the dashboard notebook, as above
 def test_a_client_on_the_old_websocket_protocol_is_refused_and_the_server_goes_on(server):
     """One widget-state request over the older JSON protocol froze Voila (issue 29): a
     kernel socket that does not ask for the current protocol is closed before any message
