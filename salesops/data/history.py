@@ -84,7 +84,9 @@ def deals_as_of(
 
     One rule for every source, deal by deal:
 
-    - **a history row before** ``until``: the deal takes the values of its last such row
+    - **a deal the export shows closed before** ``until``: as exported (its close, and the
+      amount it closed at, are what was known at ``until``; a later correction stands);
+    - **else, a history row before** ``until``: the deal takes the values of its last such row
       for the columns the history holds (``held``, of :data:`STATE`: stage, amount, close
       date, forecast category), a row holding the deal's values after the change. An
       empty amount is no amount then; an empty close date keeps the exported one (a deal
@@ -133,9 +135,11 @@ def deals_as_of(
         last = h[last_per_deal(h)]
         at = positions(ids, last["opportunity_id"])
     closed = opportunities["stage"].isin(stages.closed_names).to_numpy()
-    later = closed & (at < 0) & (opportunities["close_date"] >= until).to_numpy()
+    after = (opportunities["close_date"] >= until).to_numpy()
+    later = closed & (at < 0) & after
     known = opportunities.copy()  # copied on write: only the columns changed are copied
-    rows = np.flatnonzero(at >= 0)
+    # a deal the export closed before until is as exported: its close is what was known
+    rows = np.flatnonzero((at >= 0) & ~(closed & ~after))
     if len(rows):
         then = last.iloc[at[rows]]
         for column in [c for c in STATE if c in held and c in then and c in known]:
