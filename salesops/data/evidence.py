@@ -138,7 +138,8 @@ def check_versions(p: TableProposal, f: FileProfile) -> None:
     history mode: ``_fivetran_start`` and ``_fivetran_end``) carries the deal's own dates
     (its ``created_date`` is when the deal was created, on every version) and the time the
     connector saw each version: no column says when the deal changed. Leave
-    ``changed_at`` out, saying so."""
+    ``changed_at`` out, saying so, unless it is a time the CRM wrote for each change
+    (HubSpot's ``date_entered``: when the deal entered the row's stage)."""
     versions = [
         c.header
         for c in f.columns.values()
@@ -146,6 +147,9 @@ def check_versions(p: TableProposal, f: FileProfile) -> None:
     ]
     if p.table != "opportunity_history" or not versions:
         return
+    header = p.columns.get("changed_at")
+    if header is not None and normalize(header) not in COLUMN_NAMES["created_date"]:
+        return  # a time the CRM wrote per change (HubSpot's date_entered) stands
     begun = [h for h in versions if set(words(h)) & BEGIN_WORDS] or versions
     p.columns.pop("changed_at", None)
     p.reasons["changed_at"] = (
@@ -154,6 +158,73 @@ def check_versions(p: TableProposal, f: FileProfile) -> None:
         f"Map changed_at to {begun[0]} yourself to rebuild the pipeline at past moments: "
         "a change then shows when the connector next synced, not when it was made"
     )
+
+
+# A stage history's deal column, by name (never a bare ``Id``: in a history, the row's own).
+DEAL_KEYS = frozenset({"opportunityid", "dealid", "opportunity", "deal"})
+# Words in a file's name that say its rows are changes of stage (``deal_stage_data``).
+HISTORY_WORDS = frozenset({"stage", "stages", "history", "histories", "change", "changes"})
+
+
+def few_text(c: ColumnProfile) -> bool:
+    """Text of a few repeated values that are not true/false (a stage, a status)."""
+    folded = {str(v).casefold() for v in c.values}
+    return c.is_few and c.type == "VARCHAR" and bool(folded) and not folded <= {"true", "false"}
+
+
+def history_file(free: list[FileProfile]) -> FileProfile | None:
+    """The stage history among files no table took: rows with a deal id (a column named
+    like one: ``deal_id``, ``OpportunityId``), a change date (not a connector's) and a stage
+    (a column named like one, or, in a file named like stage changes, ``deal_stage_data``,
+    its column of a few repeated values: HubSpot's ``value``). A deal named on one row each
+    is a history only when the file's name says so (else it is another deals file). The
+    file with the most rows, or None."""
+    found = []
+    for f in free:
+        deals = [c for c in f.columns.values() if normalize(c.header) in DEAL_KEYS]
+        dated = any(c.is_date and not synced(c.header) for c in f.columns.values())
+        told = bool(set(words(f.name)) & HISTORY_WORDS)
+        staged = any(named("stage", h) for h in f.headers)
+        staged = staged or (told and any(few_text(c) for c in f.columns.values()))
+        repeated = any(not c.is_unique for c in deals)
+        if deals and dated and staged and (told or repeated):
+            found.append(f)
+    return max(found, key=lambda f: f.rows, default=None)
+
+
+def history_content(p: TableProposal, f: FileProfile, used: set[str]) -> None:
+    """A stage history's columns that names did not place: the deal (a column named like a
+    deal's id), the stage (its one column of a few repeated values) and when the deal
+    entered it (its one date column, a connector's aside)."""
+    free = [c for c in f.columns.values() if c.header not in used]
+    if "opportunity_id" not in p.columns:
+        deals = [c.header for c in free if normalize(c.header) in DEAL_KEYS]
+        if deals:
+            p.columns["opportunity_id"] = deals[0]
+    if "stage" not in p.columns:
+        stages = [c for c in free if few_text(c) and c.header not in p.columns.values()]
+        if len(stages) == 1:
+            p.columns["stage"] = stages[0].header
+    dates = [c for c in dates_of(f, used) if c.header not in p.columns.values()]
+    if "changed_at" not in p.columns and len(dates) == 1:
+        p.columns["changed_at"] = dates[0].header
+    for header in p.columns.values():
+        used.add(header)
+
+
+def check_history(engine: DuckDBEngine, history: TableProposal, deals: TableProposal) -> None:
+    """Warn when the history's deals are mostly not the deals' ids (a connector's seed of
+    another sample; a hashed id): validation refuses a history row whose deal is not among
+    the deals, and a past moment cannot be rebuilt for a deal without one."""
+    deal, key = history.columns.get("opportunity_id"), deals.columns.get("opportunity_id")
+    if deal is None or key is None or history.source is None or deals.source is None:
+        return
+    share = overlap(engine, history.source, deal, other=deals.source, key=key)
+    if share < OWNED:
+        history.warnings["opportunity_id"] = (
+            f"check: {share:.0%} of its deals are rows of {deals.source}.{key}; validation "
+            "refuses a history row whose deal is not among the deals"
+        )
 
 
 def dates_of(f: FileProfile, used: set[str]) -> list[ColumnProfile]:

@@ -15,6 +15,7 @@ is not, the stage values, and a stage order taken from the data where it can be.
 
 from __future__ import annotations
 
+import re
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
@@ -182,6 +183,11 @@ def _match_tables(files: list[FileProfile]) -> dict[str, tuple[FileProfile, str]
         best = max(free, key=lambda f: (_deal_score(f), f.rows), default=None)
         if best is not None and _deal_score(best) >= 5:
             out["opportunities"] = (best, "by its content: dated rows with stage-like values")
+    if "opportunity_history" not in out and "opportunities" in out:
+        held = {f.name for f, _ in out.values()}
+        history = evidence.history_file([f for f in files if f.name not in held])
+        if history is not None:
+            out["opportunity_history"] = (history, "by its content: a deal, a stage and a date")
     return out
 
 
@@ -230,9 +236,18 @@ def _fits(table: str, column: str, header: str, *, f: FileProfile, used: set, pl
     kind, profile_ = TABLES[table].column(column).kind, f.columns[header]
     if kind in ("date", "timestamp"):  # never a connector's sync time (_fivetran_synced)
         return not profile_.is_number and not synced(header)
-    if kind in ("money", "count"):
-        return not profile_.is_date
+    if kind in ("money", "count"):  # never text of a few values that are not numbers
+        text = profile_.type == "VARCHAR" and any(not _numeric(v) for v in profile_.values)
+        return not profile_.is_date and not text
     return True
+
+
+def _numeric(text: str) -> bool:
+    """Whether ``text`` is a number as exports write one (``1,200.50``, ``$ 900``)."""
+    return (
+        re.fullmatch(r"[^\d\s]{0,3}\s?-?[\d.,\s]*\d[\d.,\s]*\s?[^\d\s]{0,3}", text.strip())
+        is not None
+    )
 
 
 def _empty_columns(p: TableProposal, f: FileProfile) -> None:
@@ -350,7 +365,10 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             evidence.check_owners(engine, opps, reps)
         history = proposal.table("opportunity_history")
         if history.source is not None:
-            evidence.check_versions(history, matched["opportunity_history"][0])
+            changes = matched["opportunity_history"][0]
+            evidence.history_content(history, changes, used["opportunity_history"])
+            evidence.check_versions(history, changes)
+            evidence.check_history(engine, history, opps)
         leads = proposal.table("leads")
         if leads.source is not None:
             evidence.lead_content(leads, matched["leads"][0], used["leads"])

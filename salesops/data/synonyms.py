@@ -68,7 +68,17 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("amount", "value", "dealvalue", "quotaamount", "quota"),
     "forecast_category": ("forecastcategoryname", "forecastcategory"),
     # (a connector's version start, Fivetran's _fivetran_start, is never proposed: a sync time)
-    "changed_at": ("createddate", "changedat", "changed", "date"),
+    # (HubSpot's deal_stage: date_entered, when the deal entered the row's stage)
+    "changed_at": (
+        "createddate",
+        "changedat",
+        "changed",
+        "changedate",
+        "dateentered",
+        "entereddate",
+        "enteredat",
+        "date",
+    ),
     "rep_id": ("id", "ownerid", "userid", "quotaownerid", "rep", "name"),
     "name": ("name", "ownername", "fullname", "firstandlastname"),
     "manager_id": ("managerid", "manager", "reportingtoid", "managerownerid"),

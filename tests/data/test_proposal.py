@@ -382,3 +382,69 @@ def test_the_edited_proposal_validates_and_counts_right(tmp_path):
         won["close_value"].mean()
     )
     assert tables.filled["opportunities.created_date"][0] == 20
+
+
+def _stage_changes(folder: Path, deals: int = 30) -> pd.DataFrame:
+    """Stage changes of the export's first deals, as HubSpot's ``deal_stage`` holds them
+    through Fivetran: the deal, when it entered the stage (``date_entered``), the stage in
+    a column named ``value``, and the connector's own columns."""
+    rows = []
+    for i in range(deals):
+        start = pd.Timestamp("2025-03-01") + pd.Timedelta(days=i)
+        for step, stage in enumerate(["Qualify", "Demo", "Won" if i % 2 else "Lost"]):
+            entered = start + pd.Timedelta(days=9 * step)
+            rows.append(
+                {"_fivetran_start": entered, "deal_id": f"OP{i:04d}", "date_entered": entered,
+                 "_fivetran_end": "9999-12-31 23:59:59", "value": stage}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_map_finds_a_stage_history_by_its_content(tmp_path):
+    """A file named like stage changes (``deal_stage_data``, no history name map knew)
+    with a deal id, a date and a column of a few values is the stage history: the deal,
+    ``date_entered`` (a time the CRM wrote, though the rows are a connector's versions) and
+    ``value`` (text, named like an amount) as the stage; the stages are ordered by it."""
+    folder = pipeline_export(tmp_path / "export")
+    _stage_changes(folder).to_csv(folder / "deal_stage_data.csv", index=False)
+    proposal = propose(folder, ".")
+    history = proposal.table("opportunity_history")
+    assert (history.source, history.how) == (
+        "deal_stage_data",
+        "by its content: a deal, a stage and a date",
+    )
+    assert history.columns == {
+        "opportunity_id": "deal_id",
+        "changed_at": "date_entered",
+        "stage": "value",
+    }
+    assert "opportunity_id" not in history.warnings  # every deal is one of the deals
+    assert "in the order deals pass through them in deal_stage_data" in proposal.order_note
+    assert "  opportunity_history:   # found by its content" in proposal.text
+
+
+def test_map_warns_when_the_historys_deals_are_not_the_deals(tmp_path):
+    """HubSpot's seed: the 14 deals of its stage history are none of its 44 deals. The
+    history is proposed (it is one), with the check printed beside its deal column."""
+    folder = pipeline_export(tmp_path / "export")
+    changes = _stage_changes(folder)
+    changes["deal_id"] = changes["deal_id"].str.replace("OP", "X")
+    changes.to_csv(folder / "deal_stage_data.csv", index=False)
+    proposal = propose(folder, ".")
+    history = proposal.table("opportunity_history")
+    assert history.warnings["opportunity_id"] == (
+        "check: 0% of its deals are rows of sales_pipeline.opportunity_id; validation refuses "
+        "a history row whose deal is not among the deals"
+    )
+    assert "opportunity_id: deal_id   # check: 0% of its deals" in proposal.text
+
+
+def test_map_takes_no_file_of_deal_events_for_a_stage_history(tmp_path):
+    """Calls logged against deals (a deal, a date, a few kinds) are not stage changes: the
+    file's name says nothing of stages and no column is named like one."""
+    folder = pipeline_export(tmp_path / "export")
+    changes = _stage_changes(folder).rename(columns={"value": "kind"})
+    changes.drop(columns=["_fivetran_start", "_fivetran_end"]).to_csv(
+        folder / "engagements.csv", index=False
+    )
+    assert propose(folder, ".").table("opportunity_history").source is None
