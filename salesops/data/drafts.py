@@ -10,7 +10,7 @@ import yaml
 
 from salesops.data.model import TABLES
 from salesops.data.stages import Stages
-from salesops.data.synonyms import TABLE_NAMES
+from salesops.data.synonyms import TABLE_NAMES, words
 
 if TYPE_CHECKING:
     from salesops.data.proposal import Proposal
@@ -43,8 +43,10 @@ def stage_list(
     open_ = [v for v in ranked if v not in won and v not in lost]
     fold = {v: lost[0] for v in lost[1:]} | {v: won[0] for v in won[1:]}
     n = max(len(open_), 1)
+    start = qualifying(open_)
     stages = [
         {"name": v, "probability": round(0.1 + 0.7 * i / max(n - 1, 1), 2)}
+        | ({"qualified": True} if start is not None and i >= open_.index(start) else {})
         for i, v in enumerate(open_)
     ]
     stages.append(
@@ -52,6 +54,31 @@ def stage_list(
     )
     stages.append({"name": lost[0] if lost else "Lost", "probability": 0.0, "closed": True})
     return stages, fold
+
+
+# Words before a qualification word that say the deal is not qualified yet ("Not
+# Qualified", "Pre-Qualification"); "Disqualified" and "Unqualified" are words of their own.
+NOT_YET = frozenset({"not", "non", "pre", "un", "dis", "before"})
+
+
+def qualifying(open_stages: list[str]) -> str | None:
+    """The open stage that qualified pipeline starts at: the first, in pipeline order, named
+    for qualification (a word that begins with ``qualif``: "Qualified", "Qualification",
+    "Qualify", HubSpot's "qualifiedtobuy"), unless a word says not yet ("Not Qualified",
+    "Pre-Qualification"). None when no open stage is so named.
+
+    Examples
+    --------
+    >>> qualifying(["New", "Pre-Qualification", "Qualified", "Proposition"])
+    'Qualified'
+    >>> qualifying(["New", "Demo"]) is None
+    True
+    """
+    for stage in open_stages:
+        said = words(stage)
+        if any(w.startswith("qualif") for w in said) and not set(said) & NOT_YET:
+            return stage
+    return None
 
 
 def _files(proposal: Proposal) -> list[str]:
@@ -83,6 +110,12 @@ def render(name: str, location: str, proposal: Proposal) -> str:
         lines.append("# The export's stages: check the open ones' order and set their")
         lines.append("# probabilities; found values and their deal counts are in the comments.")
         lines.append(f"# Stage order: {proposal.order_note}.")
+        start = next((s["name"] for s in stages if s.get("qualified")), None)
+        if start is not None:
+            lines.append(
+                f"# Qualified pipeline: open deals from {start} on (the first open stage named"
+            )
+            lines.append("# for qualification): check where qualification starts.")
         if proposal.flag_columns:
             won, closed = proposal.flag_columns
             lines.append(f"# Won, lost and open stages: from the export's {won} and {closed}.")

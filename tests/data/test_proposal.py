@@ -19,6 +19,7 @@ import yaml
 import salesops as so
 from salesops import cli
 from salesops.analytics import metrics
+from salesops.data.model import QUALIFIED_DEALS
 from salesops.data.proposal import propose
 
 STAGES = ["Qualify", "Demo", "Won", "Lost"]  # open ones in pipeline order, then closed
@@ -448,3 +449,31 @@ def test_map_takes_no_file_of_deal_events_for_a_stage_history(tmp_path):
         folder / "engagements.csv", index=False
     )
     assert propose(folder, ".").table("opportunity_history").source is None
+
+
+def test_map_marks_qualified_pipeline_from_the_stage_named_for_qualification(tmp_path):
+    """The open stages are Lead In (the undated deals: first) and Qualified: the proposal
+    marks Qualified ``qualified: true`` and not Lead In, so a loaded source counts its
+    qualified open deals (it counted none: no stage was marked, and velocity read "–").
+    In the export's own names (Qualify, Demo) qualification starts at Qualify: both are
+    marked, every open stage from it on."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    deals["deal_stage"] = deals["deal_stage"].replace({"Qualify": "Lead In", "Demo": "Qualified"})
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    listed = {s["name"]: s for s in yaml.safe_load(proposal.text)["stages"]}
+    assert [n for n, s in listed.items() if s.get("qualified")] == ["Qualified"]
+    assert "# Qualified pipeline: open deals from Qualified on" in proposal.text
+    source = yaml.safe_load(proposal.text)
+    source["tables"]["opportunities"]["defaults"] = {
+        "created_date": {"value": "2026-06-01", "when": "open"},
+        "close_date": {"column": "created_date", "plus": "90 days", "when": "open"},
+    }
+    (folder / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    tables = so.load(folder / "source.yml")
+    assert tables.stages.qualified_names == ["Qualified"]
+    assert tables.has(QUALIFIED_DEALS)
+    own = propose(pipeline_export(tmp_path / "own"), ".")
+    marked = [s["name"] for s in yaml.safe_load(own.text)["stages"] if s.get("qualified")]
+    assert marked == ["Qualify", "Demo"]

@@ -622,8 +622,10 @@ def test_the_reports_of_won_deals_only_read_their_pipeline_as_unknown():
 def test_a_win_rate_needs_lost_deals_and_velocity_a_qualified_stage():
     """Olist's export holds only won deals (its stage list names Lost, no deal is): its
     win rate read 100% and ranked the reps; now "–", because the source holds no lost
-    deal. Odoo marks no stage qualified: "Qualified open deals 0" and a sales velocity of
-    $0 (from those 0 deals) now read as not shown, with the reason; its win rate stays."""
+    deal. HubSpot marks no stage qualified: "Qualified open deals 0" and a sales velocity
+    of $0 would read as not shown, with the reason. Odoo's stages are qualified from its
+    Qualified stage on (as map proposes): its qualified open deals are those of Qualified
+    and Proposition (pandas), and the velocity is made from them."""
     import salesops as so
     from salesops.reports import metrics, pipeline_health
     from salesops.storage import json_text
@@ -634,13 +636,22 @@ def test_a_win_rate_needs_lost_deals_and_velocity_a_qualified_stage():
     summary = json.loads(json_text(metrics.summary(olist)))
     assert summary["kpis"]["Win rate"]["current"] is None
     assert "lost deals" in summary["unknown"]["kpis.Win rate.current"]
-    odoo = so.ReportContext.load(str(REAL / "odoo" / "source.yml"), "company", "2025-03")
-    frame = pipeline_health.efficiency(odoo)
+    hubspot = so.ReportContext.load(
+        str(REAL / "hubspot" / "source.yml"), "company", "2020-12", on_invalid="quarantine"
+    )
+    frame = pipeline_health.efficiency(hubspot)
     assert "Qualified open deals" not in frame.index
     assert "Sales velocity (per day)" not in frame.index
-    assert frame.loc["Win rate", "value"] == pytest.approx(3 / 4)  # 3 won, 1 lost in March
     caption = frame.attrs["view"].caption
     assert "qualified: true" in caption and "qualified open deals" in caption
+    odoo = so.ReportContext.load(str(REAL / "odoo" / "source.yml"), "company", "2025-03")
+    frame = pipeline_health.efficiency(odoo)["value"]
+    d = pd.read_csv(REAL / "odoo" / "crm_lead_pipeline.csv")
+    qualified = d["Stage"].isin(["Qualified", "Proposition"]) & d["Active"]
+    assert frame["Qualified open deals"] == int(qualified.sum()) == 11
+    assert frame["Win rate"] == pytest.approx(3 / 4)  # 3 won, 1 lost in March
+    velocity = 11 * frame["Win rate"] * frame["Average deal size"] / frame["Sales cycle (mean)"]
+    assert frame["Sales velocity (per day)"] == pytest.approx(velocity)
 
 
 @pytest.mark.notebook
