@@ -43,7 +43,8 @@ def validate(args: argparse.Namespace) -> int:
     """`salesops validate`: check a source and say what it lacks."""
     from salesops import config
     from salesops.data import quarantine
-    from salesops.data.coverage import warnings
+    from salesops.data.coverage import no_lost_deal, warnings
+    from salesops.data.model import LOST_DEALS
     from salesops.data.periods import Period, in_calendar
     from salesops.data.sources import open_source
     from salesops.data.validation import variant_warnings
@@ -68,8 +69,11 @@ def validate(args: argparse.Namespace) -> int:
                 print(f"  set aside {count:,} rows of {path.stem} -> {path}")
         for column, (count, rules) in tables.filled.items():
             print(f"  filled {count:,} missing {column}: {rules}")
-        for warning in warnings(tables.absent):
+        lost = no_lost_deal(tables)  # said once, with what to map, in place of the line
+        for warning in warnings(tables.absent - {LOST_DEALS} if lost else tables.absent):
             print(f"  {warning}")
+        if lost is not None:
+            print(f"  warning: {lost}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
         late = src.late_closes()

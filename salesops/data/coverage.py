@@ -169,3 +169,40 @@ def warnings(absent: Iterable[str]) -> list[str]:
                 name = STAGE_WORDS[what][1]
             out.append(f"no {name}: {listed} will say so")
     return out
+
+
+def no_lost_deal(tables: Tables) -> str | None:
+    """For ``salesops validate``: the warning for a source that holds no lost deal (its
+    closed deals all won, or none closed), or None when it holds one. It is said exactly
+    when the reports find lost deals absent (:meth:`Tables.has` of
+    :data:`~salesops.data.model.LOST_DEALS`, which they read), with the deals counted,
+    because such an export may keep its lost deals elsewhere: Odoo archives a lost deal in
+    its last stage (``Active`` false), other CRMs keep a lost reason or a status apart.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesops.data.stages import Stages
+    >>> stages = Stages.from_dict({"stages": [{"name": "Open", "probability": 0.2},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True},
+    ...     {"name": "Lost", "probability": 0, "closed": True}]})
+    >>> deals = pd.DataFrame({"stage": ["Won", "Open", "Open"]})
+    >>> tables = Tables(deals, pd.DataFrame(), stages=stages, absent=frozenset({LOST_DEALS}))
+    >>> print(no_lost_deal(tables))  # doctest: +NORMALIZE_WHITESPACE
+    no lost deal among the 3 deals (1 won, 2 open): win rates are unknown (win rate, sales
+    velocity will say so). If the export marks lost deals elsewhere (an archive or active
+    flag, a lost reason, a status column), map it as the outcome: `outcome: {column:
+    <that column>, lost: <its lost value>}` on opportunities (docs/sources.md)
+    """
+    if tables.has(LOST_DEALS) or tables.stages is None:
+        return None
+    stage = tables.opportunities["stage"]
+    won = int((stage == tables.stages.won).sum())
+    open_ = int(stage.isin(tables.stages.open_names).sum())
+    return (
+        f"no lost deal among the {len(stage):,} deals ({won:,} won, {open_:,} open): win "
+        f"rates are unknown ({', '.join(SECTIONS[LOST_DEALS])} will say so). If the export "
+        "marks lost deals elsewhere (an archive or active flag, a lost reason, a status "
+        "column), map it as the outcome: `outcome: {column: <that column>, lost: <its lost "
+        "value>}` on opportunities (docs/sources.md)"
+    )

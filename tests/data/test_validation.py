@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from salesops import cli
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.lookups import duplicated
+from salesops.data.model import LOST_DEALS
 from salesops.data.sources import load
 from salesops.data.validation import coerce
 from salesops.errors import DataError
@@ -344,3 +345,36 @@ def test_names_and_text_have_a_documented_length_limit(tmp_path):
     assert "reps.name: must be at most 200 characters: 1 row (e.g. R3)" in said
     assert "opportunities.product: must be at most 1,000 characters: 1 row (e.g. O5)" in said
     assert "200 characters" in Path("docs/data-model.md").read_text()
+
+
+def test_validate_warns_when_no_deal_is_lost_and_names_the_outcome_to_map(tmp_path, capsys):
+    """An export that archives its lost deals in their last stage (Odoo: ``Active`` false)
+    read as-is holds no lost deal: the 2 lost deals count as open and the win rate is
+    unknown. Validation passes (exit 0) and warns, with the deals counted (4 won, 6 open)
+    and what to map; mapped as the outcome, the 2 deals are lost and the warning goes,
+    as does the reports' "needs lost deals"."""
+    folder = tmp_path / "export"
+    shutil.copytree(TINY, folder)
+    edit(folder, "opportunities", {"O2": {"stage": "Proposal"}, "O7": {"stage": "Discovery"}})
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    deals["active"] = deals["opportunity_id"].isin(["O2", "O7"]).map({True: "False", False: "True"})
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  warning: no lost deal among the 10 deals (4 won, 6 open): win rates are unknown "
+        "(win rate, sales velocity will say so). If the export marks lost deals elsewhere (an "
+        "archive or active flag, a lost reason, a status column), map it as the outcome"
+    ) in out
+    assert "no lost deals:" not in out  # said once
+    assert not load(folder).has(LOST_DEALS)  # as the reports read it
+    source = folder / "source.yml"
+    source.write_text(
+        "kind: files\nlocation: .\ntables:\n"
+        "  opportunities: {outcome: {column: active, lost: 'False'}}\n"
+    )
+    assert cli.main(["validate", "--source", str(source)]) == 0
+    assert "no lost deal" not in capsys.readouterr().out
+    tables = load(source)
+    assert tables.has(LOST_DEALS)
+    assert (tables.opportunities["stage"] == "Closed Lost").sum() == 2
