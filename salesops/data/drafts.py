@@ -4,6 +4,7 @@ the stages, and the summary of the files, headers, tables and stage values it sa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import yaml
@@ -18,6 +19,21 @@ if TYPE_CHECKING:
 SHOWN_HEADERS = 15  # headers listed per file; the rest are counted
 
 
+def closed_values(values: Iterable[str], flags: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The won and the lost stage values: from ``flags`` (a value's ``won``, ``lost`` or
+    ``open``, from the export's own won/closed columns) where it has one, else from the
+    value's name ("Closed Won", "Lost", "Disqualified")."""
+
+    def named(v: str, words: tuple[str, ...], exact: tuple[str, ...] = ()) -> bool:
+        return v not in flags and (any(w in v.casefold() for w in words) or v.casefold() in exact)
+
+    won = [v for v in values if flags.get(v) == "won" or named(v, ("won",), ("win", "closed"))]
+    lost = [
+        v for v in values if flags.get(v) == "lost" or named(v, ("lost", "dead", "disqualified"))
+    ]
+    return won, lost
+
+
 def stage_list(
     values: dict[str, int], order: list[str], flags: dict[str, str] | None = None
 ) -> tuple[list[dict], dict[str, str]]:
@@ -30,15 +46,7 @@ def stage_list(
     configured = {s.name.casefold(): s.name for s in Stages.read().stages}
     if values and all(v.casefold() in configured for v in values):
         return [], {v: configured[v.casefold()] for v in values if configured[v.casefold()] != v}
-    flags = flags or {}
-
-    def named(v: str, words: tuple[str, ...], exact: tuple[str, ...] = ()) -> bool:
-        return v not in flags and (any(w in v.casefold() for w in words) or v.casefold() in exact)
-
-    won = [v for v in values if flags.get(v) == "won" or named(v, ("won",), ("win", "closed"))]
-    lost = [
-        v for v in values if flags.get(v) == "lost" or named(v, ("lost", "dead", "disqualified"))
-    ]
+    won, lost = closed_values(values, flags or {})
     ranked = [v for v in order if v in values] + [v for v in values if v not in order]
     open_ = [v for v in ranked if v not in won and v not in lost]
     fold = {v: lost[0] for v in lost[1:]} | {v: won[0] for v in won[1:]}
@@ -148,16 +156,40 @@ def render(name: str, location: str, proposal: Proposal) -> str:
                 lines.append(f"    # won and lost may be in {status!r}: see `outcome` in docs")
                 lines.append(f"    # outcome: {{column: {_scalar(status)}, won: won, lost: lost}}")
             if proposal.archive and "stage" in p.columns:
-                flag, false = (_scalar(v) for v in proposal.archive)
-                lines.append(
-                    f"    # lost deals may be the archived ones ({flag}: {false}, as in Odoo),"
-                )
-                lines.append("    # in their last stage: see `outcome` in docs")
-                lines.append(f"    # outcome: {{column: {flag}, lost: {false}}}")
+                lines += _archive_lines(proposal)
             if "region" not in p.columns and "region" in reps.columns:
                 lines.append("    derive:")
                 lines.append("      region: {from: reps.region, on: owner_id}")
     return "\n".join(lines) + "\n"
+
+
+def _archive_lines(proposal: Proposal) -> list[str]:
+    """The ``outcome`` line for an archive flag (Odoo's ``Active``: a lost deal is archived
+    in its last stage): written, with a note, when the export names no lost stage, has no
+    status column and none of its archived deals is in a won stage, so that an archived
+    deal can only be a lost one; else commented, with what stands in the way."""
+    assert proposal.archive is not None
+    flag, false = (_scalar(v) for v in proposal.archive)
+    won, lost = closed_values(proposal.stage_counts, proposal.stage_flags)
+    archived = sum(proposal.archived.values())
+    in_won = sum(n for v, n in proposal.archived.items() if v in won)
+    deals = f"{archived:,} deal{'s' if archived != 1 else ''}"
+    outcome = f"outcome: {{column: {flag}, lost: {false}}}"
+    if not lost and not in_won and proposal.status is None:
+        return [
+            f"    # lost deals are the archived ones ({flag}: {false}; {deals}, none in a won",
+            "    # stage): the export names no lost stage, and Odoo archives a lost deal in",
+            "    # its last stage. Without this line they would count as open.",
+            f"    {outcome}",
+        ]
+    why = f"{in_won:,} of them in a won stage"
+    if not in_won:
+        why = "a lost stage too" if lost else f"a status column {proposal.status!r} too"
+    return [
+        f"    # lost deals may be the archived ones ({flag}: {false}, as in Odoo; {deals};",
+        f"    # {why}), in their last stage: see `outcome` in docs",
+        f"    # {outcome}",
+    ]
 
 
 def _scalar(text: str) -> str:

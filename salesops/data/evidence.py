@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from salesops.data.engines import DuckDBEngine, ident, quote
+from salesops.data.engines import DuckDBEngine, ident, literal, quote
 from salesops.data.profiles import FEW, ColumnProfile, FileProfile, not_a_segment, overlap
 from salesops.data.synonyms import (
     BEGIN_WORDS,
@@ -225,6 +225,31 @@ def check_history(engine: DuckDBEngine, history: TableProposal, deals: TableProp
             f"check: {share:.0%} of its deals are rows of {deals.source}.{key}; validation "
             "refuses a history row whose deal is not among the deals"
         )
+
+
+ARCHIVE_FLAGS = ("active", "isactive")  # Odoo's archive flag: false on a lost deal
+
+
+def archive(
+    engine: DuckDBEngine, f: FileProfile, stage: str
+) -> tuple[str, str, dict[str, int]] | None:
+    """Odoo's archive flag on the deals (``Active``, true or false; a lost deal is archived
+    and keeps its last stage): the column, its false value as the export writes it, and
+    the archived deals per stage value; None without such a column, or with no deal
+    archived."""
+    for header in f.headers:
+        values = f.columns[header].values or {}
+        false = [v for v in values if str(v).casefold() == "false"]
+        folded = {str(v).casefold() for v in values}
+        if normalize(header) in ARCHIVE_FLAGS and false and folded <= {"true", "false"}:
+            rows = engine.query(
+                f"SELECT CAST({quote(stage)} AS VARCHAR) AS v, count(*) AS n FROM {ident(f.name)}"
+                f" WHERE CAST({quote(header)} AS VARCHAR) = {literal(str(false[0]))}"
+                f" AND {quote(stage)} IS NOT NULL GROUP BY 1",
+                {},
+            )
+            return header, str(false[0]), dict(zip(rows["v"], rows["n"].astype(int), strict=True))
+    return None
 
 
 def dates_of(f: FileProfile, used: set[str]) -> list[ColumnProfile]:

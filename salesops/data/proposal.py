@@ -81,6 +81,7 @@ class Proposal:
     # which keeps its last stage)
     # (the column, its written false value)
     archive: tuple[str, str] | None = None
+    archived: dict[str, int] = field(default_factory=dict)  # archived deals per stage value
     # won, lost or open per stage value, from the export's own flag columns (Salesforce's
     # IsWon and IsClosed), and those columns
     stage_flags: dict[str, str] = field(default_factory=dict)
@@ -97,19 +98,6 @@ class Proposal:
 
 WON_FLAGS = ("iswon", "won", "isclosedwon", "closedwon")
 CLOSED_FLAGS = ("isclosed", "closed")
-ARCHIVE_FLAGS = ("active", "isactive")  # Odoo's archive flag: false on a lost deal
-
-
-def _archive(f: FileProfile) -> tuple[str, str] | None:
-    """Odoo's archive flag on the deals (``Active``, true or false; a lost deal is archived
-    and keeps its last stage), with its false value as the export writes it."""
-    for header in f.headers:
-        values = f.columns[header].values or {}
-        false = [v for v in values if str(v).casefold() == "false"]
-        folded = {str(v).casefold() for v in values}
-        if normalize(header) in ARCHIVE_FLAGS and false and folded <= {"true", "false"}:
-            return header, str(false[0])
-    return None
 
 
 def _stage_flags(engine: DuckDBEngine, proposal: Proposal, headers: list[str]) -> None:
@@ -383,9 +371,12 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                 {},
             )
             proposal.stage_counts = dict(zip(rows["v"], rows["n"].astype(int), strict=True))
-            headers = next(f for f in files if f.name == opps.source).headers
+            deals = next(f for f in files if f.name == opps.source)
+            headers = deals.headers
             proposal.status = next((h for h in headers if normalize(h).endswith("status")), None)
-            proposal.archive = _archive(next(f for f in files if f.name == opps.source))
+            archived = evidence.archive(engine, deals, opps.columns["stage"])
+            if archived is not None:
+                proposal.archive, proposal.archived = archived[:2], archived[2]
             _stage_flags(engine, proposal, headers)
         _stage_order(engine, proposal)
     finally:

@@ -477,3 +477,47 @@ def test_map_marks_qualified_pipeline_from_the_stage_named_for_qualification(tmp
     own = propose(pipeline_export(tmp_path / "own"), ".")
     marked = [s["name"] for s in yaml.safe_load(own.text)["stages"] if s.get("qualified")]
     assert marked == ["Qualify", "Demo"]
+
+
+def _archiving_export(folder: Path, archived_won: bool = False) -> Path:
+    """Deals as Odoo exports them: no lost stage, and ``Active`` False on the 4 lost deals,
+    which keep their last stage (New or Qualified); one won deal archived too, if asked."""
+    folder.mkdir(parents=True)
+    stages = ["New", "Qualified", "Won"] * 8
+    active = ["False" if i in (0, 1, 3, 4) else "True" for i in range(len(stages))]
+    if archived_won:
+        active[2] = "False"
+    pd.DataFrame(
+        {
+            "External ID": [f"crm.lead_{i}" for i in range(len(stages))],
+            "Salesperson": ["Mitchell Admin", "Marc Demo"] * 12,
+            "Stage": stages,
+            "Expected Revenue": [1000 + 250 * i for i in range(len(stages))],
+            "Created on": "2025-03-01",
+            "Active": active,
+        }
+    ).to_csv(folder / "crm_lead_pipeline.csv", index=False)
+    pd.DataFrame({"Name": ["Mitchell Admin", "Marc Demo"], "Sales Teams": ["Sales", "Pre"]}).to_csv(
+        folder / "res_users.csv", index=False
+    )
+    return folder
+
+
+def test_map_writes_the_archive_flag_as_the_outcome_when_archived_can_only_be_lost(tmp_path):
+    """No lost stage among the values, no status column, and no archived deal in the won
+    stage: an archived deal can only be lost (Odoo), so ``outcome`` is written, not left
+    commented (left commented, the 4 lost deals counted as open and nothing said so). With
+    an archived deal in the won stage it stays commented, saying why."""
+    proposal = propose(_archiving_export(tmp_path / "odoo"), ".")
+    assert proposal.archive == ("Active", "False")
+    assert proposal.archived == {"New": 2, "Qualified": 2}
+    assert "\n    outcome: {column: Active, lost: 'False'}\n" in proposal.text
+    assert "(Active: 'False'; 4 deals, none in a won\n    # stage)" in proposal.text
+    assert yaml.safe_load(proposal.text)["tables"]["opportunities"]["outcome"] == {
+        "column": "Active",
+        "lost": "False",
+    }
+    doubtful = propose(_archiving_export(tmp_path / "won", archived_won=True), ".")
+    assert "\n    # outcome: {column: Active, lost: 'False'}\n" in doubtful.text
+    assert "5 deals;\n    # 1 of them in a won stage)" in doubtful.text
+    assert "outcome" not in yaml.safe_load(doubtful.text)["tables"]["opportunities"]

@@ -240,15 +240,18 @@ def test_map_on_olist_with_its_roster_takes_the_rep_not_the_customer(tmp_path, p
 def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
     """Odoo's ``Sales Team`` (deals) and ``Sales Teams`` (users) are the region, a lead's
     ``Salesperson`` is its owner as a deal's is, and the archive flag ``Active`` (false on a
-    lost deal, which keeps its last stage) is offered as the ``outcome``, as written."""
+    lost deal, which keeps its last stage) is proposed as the ``outcome``: no stage is
+    lost and the one archived deal is not in the won stage. Left commented, as it was, the
+    lost deal counted as open and the win rate was unknown; the source keeps it."""
     proposal = proposals("odoo")
     assert proposal.table("opportunities").columns["region"] == "Sales Team"
     assert proposal.table("reps").columns["region"] == "Sales Teams"
     assert proposal.table("leads").columns["owner_id"] == "Salesperson"
-    assert proposal.archive == ("Active", "False")
-    assert "# outcome: {column: Active, lost: 'False'}" in proposal.text
+    assert proposal.archive == ("Active", "False") and proposal.archived == {"New": 1}
+    outcome = {"column": "Active", "lost": "False"}
+    assert yaml.safe_load(proposal.text)["tables"]["opportunities"]["outcome"] == outcome
     edited = yaml.safe_load((REAL / "odoo" / "source.yml").read_text())
-    assert edited["tables"]["opportunities"]["outcome"] == {"column": "Active", "lost": "False"}
+    assert edited["tables"]["opportunities"]["outcome"] == outcome
 
 
 def test_map_proposes_hubspots_stage_history_and_says_its_deals_are_not_the_deals(proposals):
