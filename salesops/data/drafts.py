@@ -70,22 +70,30 @@ NOT_YET = frozenset({"not", "non", "pre", "un", "dis", "before"})
 
 
 def qualifying(open_stages: list[str]) -> str | None:
-    """The open stage that qualified pipeline starts at: the first, in pipeline order, named
-    for qualification (a word that begins with ``qualif``: "Qualified", "Qualification",
-    "Qualify", HubSpot's "qualifiedtobuy"), unless a word says not yet ("Not Qualified",
-    "Pre-Qualification"). None when no open stage is so named.
+    """The open stage that qualified pipeline starts at, in pipeline order: the first stage
+    named as qualified (a word that begins with ``qualified``: "Qualified", HubSpot's
+    "qualifiedtobuy"), or the stage after the first one named for the act of qualifying
+    ("Qualification", "Qualify": a deal there is being qualified, not yet qualified),
+    whichever comes first; a word that says not yet ("Not Qualified", "Pre-Qualification")
+    names neither. None when no open stage is so named (or qualifying is the last one).
 
     Examples
     --------
     >>> qualifying(["New", "Pre-Qualification", "Qualified", "Proposition"])
     'Qualified'
+    >>> qualifying(["Prospecting", "Qualification", "Needs Analysis", "Proposal"])
+    'Needs Analysis'
     >>> qualifying(["New", "Demo"]) is None
     True
     """
-    for stage in open_stages:
+    for i, stage in enumerate(open_stages):
         said = words(stage)
-        if any(w.startswith("qualif") for w in said) and not set(said) & NOT_YET:
+        if set(said) & NOT_YET:
+            continue
+        if any(w.startswith("qualified") for w in said):
             return stage
+        if any(w.startswith("qualif") for w in said):
+            return open_stages[i + 1] if i + 1 < len(open_stages) else None
     return None
 
 
@@ -121,9 +129,9 @@ def render(name: str, location: str, proposal: Proposal) -> str:
         start = next((s["name"] for s in stages if s.get("qualified")), None)
         if start is not None:
             lines.append(
-                f"# Qualified pipeline: open deals from {start} on (the first open stage named"
+                f"# Qualified pipeline: open deals from {start} on (the first stage named as"
             )
-            lines.append("# for qualification): check where qualification starts.")
+            lines.append("# qualified, or the one after qualifying): check where it starts.")
         if proposal.flag_columns:
             won, closed = proposal.flag_columns
             lines.append(f"# Won, lost and open stages: from the export's {won} and {closed}.")

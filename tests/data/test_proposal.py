@@ -455,8 +455,8 @@ def test_map_marks_qualified_pipeline_from_the_stage_named_for_qualification(tmp
     """The open stages are Lead In (the undated deals: first) and Qualified: the proposal
     marks Qualified ``qualified: true`` and not Lead In, so a loaded source counts its
     qualified open deals (it counted none: no stage was marked, and velocity read "–").
-    In the export's own names (Qualify, Demo) qualification starts at Qualify: both are
-    marked, every open stage from it on."""
+    In the export's own names (Qualify, Demo) a deal at Qualify is still being qualified:
+    qualified pipeline starts at the next stage, Demo."""
     folder = pipeline_export(tmp_path / "export")
     deals = pd.read_csv(folder / "sales_pipeline.csv")
     deals["deal_stage"] = deals["deal_stage"].replace({"Qualify": "Lead In", "Demo": "Qualified"})
@@ -476,7 +476,7 @@ def test_map_marks_qualified_pipeline_from_the_stage_named_for_qualification(tmp
     assert tables.has(QUALIFIED_DEALS)
     own = propose(pipeline_export(tmp_path / "own"), ".")
     marked = [s["name"] for s in yaml.safe_load(own.text)["stages"] if s.get("qualified")]
-    assert marked == ["Qualify", "Demo"]
+    assert marked == ["Demo"]
 
 
 def _archiving_export(folder: Path, archived_won: bool = False) -> Path:
