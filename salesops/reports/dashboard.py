@@ -345,7 +345,9 @@ def _win_rate(dash: Dashboard, deals: pd.DataFrame, period: Period, by: str | No
     unknown = m.win_rate_unknown(dash.tables)
     if unknown is None:
         return rates
-    return pd.Series(unknown, index=rates.index, dtype=object) if by else unknown
+    if isinstance(rates, pd.Series):  # of objects: each cell keeps the reason
+        return pd.Series(unknown, index=rates.index, dtype=object)
+    return unknown
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
