@@ -44,6 +44,19 @@ def tiny_dir() -> Path:
     return TINY
 
 
+@pytest.fixture(scope="session")
+def won_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny CRM exported as a CRM of won deals only (as Olist's): its lost deals, O2
+    (R1's) and O7 (R3's), are not in it, so the source holds no lost deal."""
+    target = tmp_path_factory.mktemp("won_only") / "crm"
+    shutil.copytree(TINY, target)
+    for table in ("opportunities", "opportunity_history"):
+        path = target / f"{table}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame[~frame["opportunity_id"].isin(["O2", "O7"])].to_csv(path, index=False)
+    return target
+
+
 def broken_copy(case: dict, target: Path) -> Path:
     """Copy the tiny CRM to ``target`` and apply one corpus case's edit to it."""
     shutil.copytree(TINY, target)

@@ -22,6 +22,8 @@ import pandas as pd
 
 from salesops.analytics import gaps
 from salesops.analytics.gaps import Start
+from salesops.data import coverage
+from salesops.data.model import LOST_DEALS, Tables
 from salesops.data.periods import By, Grouped, Period, group_keys
 from salesops.data.stages import Stages
 
@@ -95,6 +97,20 @@ def win_rate(
         closed, by, "close_date", lambda g: (g["stage"] == stages.won).mean() if len(g) else np.nan
     )
     return result.rename("win_rate") if isinstance(result, pd.Series) else float(result)
+
+
+def win_rate_unknown(tables: Tables) -> gaps.Unknown | None:
+    """Why no win rate of ``tables`` can be known, or None when it can: the one rule for
+    every win rate a report shows (the headline KPI's, a rep's, a segment's).
+
+    A win rate needs lost deals: a source whose stage list has no lost stage, or which
+    holds no lost deal (an export of won deals only, such as Olist's), would win 100% by
+    construction (:meth:`~salesops.data.model.Tables.has` of
+    :data:`~salesops.data.model.LOST_DEALS`). The reason is the headline KPI's: "win rate
+    needs lost deals (this source holds none), which this source does not have".
+    """
+    lacking = coverage.reason(tables, (LOST_DEALS,), "win rate")
+    return None if lacking is None else gaps.Unknown(lacking.replace("`", ""))
 
 
 def sales_cycle(

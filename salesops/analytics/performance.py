@@ -28,7 +28,7 @@ from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.data.activity import active_reps
 from salesops.data.lookups import isin
-from salesops.data.model import Tables
+from salesops.data.model import LOST_DEALS, Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -47,7 +47,7 @@ MONEY = ("opportunities.amount",)
 KPIS: dict[str, Kpi] = {
     "bookings": Kpi("Bookings", "money", needs=MONEY),
     "attainment": Kpi("Quota attainment", "pct", needs=(*MONEY, "quotas")),
-    "win_rate": Kpi("Win rate", "pct"),
+    "win_rate": Kpi("Win rate", "pct", needs=(LOST_DEALS,)),  # won only: 100% by construction
     "cycle_days": Kpi("Sales cycle (median)", "days", lower_is_better=True),
     "deal_size": Kpi("Average deal size", "money", needs=MONEY),
     "coverage": Kpi("Pipeline coverage, next quarter", "ratio", needs=(*MONEY, "quotas")),
@@ -76,8 +76,9 @@ def rep_kpis(
     :func:`salesops.analytics.bookings.per_group` ($0 for a rep who won nothing, unknown
     for one whose won deals all lack an amount or for a window before the data's first
     close, ``start``, by default that of ``tables``: an object column, each unknown with
-    its reason), and attainment is unknown where they are; the other KPIs are the
-    ``salesops.analytics.metrics`` ones grouped by owner.
+    its reason), and attainment is unknown where they are; win rates are
+    :func:`win_rates`; the other KPIs are the ``salesops.analytics.metrics`` ones grouped
+    by owner.
     """
     o, index = tables.opportunities, pd.Index(list(reps), name="rep_id")
     out = pd.DataFrame(index=index)
@@ -90,7 +91,7 @@ def rep_kpis(
         out["attainment"] = attained
     else:
         out["attainment"] = np.nan
-    out["win_rate"] = m.win_rate(o, window, by="owner_id", stages=stages).reindex(index)
+    out["win_rate"] = win_rates(tables, window, index, stages)
     cycle = m.sales_cycle(o, window, by="owner_id", stages=stages)
     out["cycle_days"] = cycle["median_days"].reindex(index) if "median_days" in cycle else np.nan
     out["deal_size"] = m.average_deal_size(o, window, by="owner_id", stages=stages).reindex(index)
@@ -112,6 +113,31 @@ def rep_kpis(
         else np.nan
     )
     return out
+
+
+def win_rates(
+    tables: Tables,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    reps: pd.Index,
+    stages: Stages,
+) -> pd.Series:
+    """Each of ``reps``' win rate over ``window``: won / closed deals
+    (:func:`salesops.analytics.metrics.win_rate` by owner), NaN for a rep with no closed
+    deal; for every rep unknown, with the headline KPI's reason, when the tables cannot
+    hold a lost deal (:func:`salesops.analytics.metrics.win_rate_unknown`: an export of
+    won deals only would rank every rep at 100%). Unknown values drop out of the peers'
+    medians and percentiles like any other (:func:`peer_comparison`).
+
+    Examples
+    --------
+    A rep with 1 won and 1 lost deal in the window has 50%; the same won deal in an
+    export without lost deals has "–", "win rate needs lost deals (this source holds
+    none), which this source does not have".
+    """
+    unknown = m.win_rate_unknown(tables)
+    if unknown is not None:  # of objects: each cell keeps the reason
+        return pd.Series(unknown, index=reps, dtype=object, name="win_rate")
+    return m.win_rate(tables.opportunities, window, by="owner_id", stages=stages).reindex(reps)
 
 
 def coverage(

@@ -9,9 +9,9 @@ and the cost of incentive pay. Pure functions; formulas in ``docs/planning.md``.
   settings, said to be assumed, where the data cannot measure them.
 - :func:`hires_needed` — how many hires close the gap, hired by the start of each
   quarter; :func:`hiring_check` — whether that is a plan or a warning about the target.
-- :func:`allocate` — quotas by historical share, territory potential, or equal with a
-  ramp adjustment, summing exactly to the target; :func:`fairness` compares quota with
-  potential.
+- Quota allocation (by historical share, territory potential, or equal with a ramp
+  adjustment, summing exactly to the target) and the fairness check:
+  :mod:`salesops.analytics.allocation`.
 - :func:`rebalance` — account moves that lower the Gini of open pipeline, never raise it.
 - The cost of incentive pay: :mod:`salesops.analytics.payouts`.
 """
@@ -26,7 +26,6 @@ import pandas as pd
 
 from salesops.analytics import capacity as cap
 from salesops.analytics import gaps, targets
-from salesops.analytics import metrics as m
 from salesops.analytics.forecast import Forecast
 from salesops.analytics.performance import gini, months_in_seat
 from salesops.data.activity import active_reps, sellers
@@ -276,96 +275,6 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
         },
         dtype=object,
     )
-
-
-# -- quota allocation -------------------------------------------------------------------------
-def potential(opportunities: pd.DataFrame, reps: pd.Series, stages: Stages) -> pd.Series:
-    """Territory potential per rep: the mean of their share of open pipeline and of accounts."""
-    o = opportunities[opportunities["owner_id"].isin(reps)]
-    open_ = o[o["stage"].isin(stages.open_names)]
-    pipe = open_.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
-    accounts = o.groupby("owner_id")["account_id"].nunique().reindex(reps).fillna(0.0)
-    shares = [s / s.sum() for s in (pipe, accounts) if s.sum() > 0]
-    if not shares:
-        return pd.Series(1 / len(reps), index=reps)
-    return sum(shares) / len(shares)
-
-
-def weights(
-    method: str,
-    opportunities: pd.DataFrame,
-    reps: pd.DataFrame,
-    as_of: pd.Timestamp,
-    *,
-    year: Period,
-    stages: Stages,
-    ramp: pd.Series | None = None,
-) -> pd.Series:
-    """Each active rep's weight under ``method`` (``historical``, ``potential``, ``equal``).
-
-    historical: bookings over the last 12 months; potential: :func:`potential`; equal:
-    1 per rep × their mean ramp factor over the year (new reps carry less).
-    """
-    active = active_reps(reps)
-    ids = pd.Index(active["rep_id"], name="rep_id")
-    if method == "historical":
-        window = (as_of - pd.DateOffset(months=12), as_of + pd.Timedelta(days=1))
-        w = m.bookings(opportunities, window, by="owner_id", stages=stages).reindex(ids).fillna(0.0)
-    elif method == "potential":
-        w = potential(opportunities, pd.Series(ids), stages).set_axis(ids)
-    elif method == "equal":
-        curve = ramp if ramp is not None else pd.Series(dtype=float)
-        factors = []
-        for hire in active["hire_date"]:
-            start = months_in_seat(hire, year.start)
-            values = [float(curve.get(int(np.ceil(start + t + 1)), 1.0)) for t in range(12)]
-            factors.append(np.mean(values))
-        w = pd.Series(factors, index=ids)
-    else:
-        raise ValueError(
-            f"allocation method must be historical, potential or equal; got {method!r}"
-        )
-    if w.sum() <= 0:
-        w = pd.Series(1.0, index=ids)
-    return w
-
-
-def allocate(total: float, weights: pd.Series, unit: float = 1.0) -> pd.Series:
-    """Share ``total`` in proportion to ``weights``, in multiples of ``unit``, summing exactly.
-
-    Largest remainder: each gets ⌊total × wᵢ/Σw / unit⌋ units; the units left over go to
-    the largest fractional parts (ties to the first). ``total`` must be a multiple of
-    ``unit``. An unknown ``total`` (NaN: no target) gives unknown shares.
-    """
-    if np.isnan(total):
-        return pd.Series(np.nan, index=weights.index)
-    units = round(total / unit)
-    raw = weights / weights.sum() * units
-    base = np.floor(raw).astype(int)
-    left = units - int(base.sum())
-    order = np.argsort(-(raw - base).to_numpy(), kind="stable")[:left]
-    base.iloc[order] += 1
-    return base.astype(float) * unit
-
-
-def fairness(quota: pd.Series, potential_share: pd.Series, band: float = 0.25) -> pd.DataFrame:
-    """Quota share against potential share per rep; ``flag`` when outside 1 ± ``band``."""
-    share = quota / quota.sum()
-    ratio = share / potential_share.reindex(share.index).where(lambda s: s > 0)
-    out = pd.DataFrame(
-        {
-            "quota": quota,
-            "quota_share": share,
-            "potential_share": potential_share.reindex(share.index),
-            "ratio": ratio,
-        }
-    )
-    out["flag"] = np.where(
-        ratio > 1 + band,
-        "quota above potential",
-        np.where(ratio < 1 - band, "quota below potential", ""),
-    )
-    return out
 
 
 # -- territory rebalancing ---------------------------------------------------------------------

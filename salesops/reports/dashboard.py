@@ -35,7 +35,7 @@ from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared, trend
-from salesops.reports.display import Tile, png, styled, tiles_html
+from salesops.reports.display import Tile, png, styled, tiles_html, with_reasons
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
@@ -286,7 +286,7 @@ def kpis(dash: Dashboard) -> dict[str, float]:
         "bookings": booked,
         "quota": quota,
         "attainment": booked / quota if quota and quota > 0 else np.nan,
-        "win_rate": m.win_rate(opps, period, stages=dash.stages),
+        "win_rate": _win_rate(dash, opps, period),
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,
         "quarter_forecast": outlook.expected(closed, weighted, share, run),
@@ -319,7 +319,7 @@ def leaderboard(dash: Dashboard) -> str:
     reps = dash.reps(region)
     o = dash.tables.opportunities
     booked = m.bookings(o, period, by="owner_id", stages=dash.stages)
-    rates = m.win_rate(o, period, by="owner_id", stages=dash.stages)
+    rates = _win_rate(dash, o, period, by="owner_id")
     quotas = dash.tables.quotas
     board = pd.DataFrame(
         {
@@ -335,7 +335,19 @@ def leaderboard(dash: Dashboard) -> str:
         board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
     board = board.sort_values("bookings", ascending=False).set_index("rep")
     board = fmt.in_currency(board, dash.settings.currency)
-    return styled(board, {}, f"Leaderboard, {period.label}").to_html()
+    return styled(board, {}, with_reasons(f"Leaderboard, {period.label}", board)).to_html()
+
+
+def _win_rate(dash: Dashboard, deals: pd.DataFrame, period: Period, by: str | None = None) -> Any:
+    """The win rate of ``deals`` in ``period`` (per ``by`` value): unknown, with the
+    reason, where the source holds no lost deal (:func:`.metrics.win_rate_unknown`)."""
+    rates = m.win_rate(deals, period, by=by, stages=dash.stages)
+    unknown = m.win_rate_unknown(dash.tables)
+    if unknown is None:
+        return rates
+    if isinstance(rates, pd.Series):  # of objects: each cell keeps the reason
+        return pd.Series(unknown, index=rates.index, dtype=object)
+    return unknown
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:

@@ -328,6 +328,8 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
             "open_pipeline": pipe["amount"],  # NaN ("–") where no open deal has an amount
         }
     )
+    if (unknown := m.win_rate_unknown(ctx.tables)) is not None:  # won only: not 100%
+        frame["win_rate"] = pd.Series(unknown, index=frame.index, dtype=object)
     has_open = frame.index.isin(pipe.index[pipe["deals"] > 0])
     frame["open_pipeline"] = frame["open_pipeline"].mask(~has_open, 0.0)  # no open deal: 0
     frame = frame.sort_values("bookings", ascending=False).rename_axis(by.replace("_", " "))

@@ -19,6 +19,7 @@ import pandas as pd
 from salesops.analytics import capacity as sellers
 from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, reconciliation
+from salesops.analytics.allocation import METHODS
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import SUM_TOLERANCE, Target, plan_target, unsummed
 from salesops.data.periods import Period
@@ -27,8 +28,6 @@ from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, viewed
-
-METHODS = ("historical", "potential", "equal")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +41,9 @@ class PlanOptions:
         Growth on top of the forecast (0.15: 15%), for a target that falls back to the
         forecast.
     method
-        Quota allocation: ``historical``, ``potential`` or ``equal``.
+        Quota allocation: ``historical``, ``potential`` or ``equal``; where the source
+        cannot measure it, the plan uses ``equal`` and says why
+        (:mod:`salesops.analytics.allocation`).
     hires
         Planned hires starting at the beginning of each quarter of the plan year, as the
         user states them; none unless stated (a plan does not invent hires).

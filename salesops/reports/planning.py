@@ -48,9 +48,11 @@ from salesops.reports.quotas import (
     PAYOUT_ROWS,
     compensation,
     fairness,
+    method,
     plans,
     quota_by_region,
     quotas,
+    weights,
 )
 from salesops.reports.territories import (
     TERRITORY_FORMATS,
@@ -76,6 +78,7 @@ __all__ = [
     "goal",
     "hires",
     "hiring",
+    "method",
     "need",
     "people",
     "plan_options",
@@ -90,6 +93,7 @@ __all__ = [
     "territory",
     "territory_tables",
     "title",
+    "weights",
     "year",
 ]
 
@@ -111,14 +115,21 @@ def title(ctx: ReportContext) -> HTML:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values: a number that cannot be known is null, and
     ``"unknown"`` names it with its reason (the target's when the target is unknown);
-    ``target_from`` says where the target comes from."""
+    ``target_from`` says where the target comes from, and ``quota_method`` which
+    allocation the plan asked for, which it used and, when they differ, why."""
     g, cap, model, check = goal(ctx), capacity(ctx), capacity_model(ctx), hiring(ctx)
     reason = gaps.why(g.year)
     unplanned = gaps.why(check["gap"]) or str(reason)  # the capacity's, or the target's
     plan = check["plan"] if check["plan"] is not None else gaps.Unknown(unplanned)
-    totals = {m: gaps.Unknown(str(reason)) for m in METHODS}
-    if not reason:
-        totals = {k: plain(v) for k, v in quotas(ctx)[list(METHODS)].sum().items()}
+    totals: dict[str, Any] = {m: gaps.Unknown(str(reason)) for m in METHODS}
+    used = method(ctx)
+    if not reason:  # a method the source cannot measure is unknown, with why, not $0
+        by = quotas(ctx)
+        totals = {
+            m: plain(by[m].astype(float).sum()) if weights(ctx)[m].reason is None
+            else weights(ctx)[m].unknown
+            for m in METHODS
+        }  # fmt: skip
     return ctx.summary(
         "planning",
         year=year(ctx).label,
@@ -133,4 +144,6 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         hiring={k: plain(v) for k, v in check.drop("plan").items()} | {"plan": plan},
         hires_needed={q: h if gaps.why(h) else int(h) for q, h in need(ctx)["hires"].items()},
         quota_total=totals,
+        quota_method={"asked": used.method, "used": used.used}
+        | ({"because": used.reason} if used.reason else {}),
     )

@@ -4,15 +4,18 @@ territory potential, and the cost of incentive pay under two commission plans.
 
 Quotas share out the target: when the target is unknown (an unknown forecast and no
 stated target or quotas), each section says so in one line instead of sharing out a
-number nobody knows.
+number nobody knows. A method the source cannot measure (historical shares of bookings
+that are unknown) reads – with the reason, and the plan uses ``equal`` instead, saying so
+(:func:`method`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from salesops.analytics import allocation as alloc
+from salesops.analytics import bookings as booked
 from salesops.analytics import payouts
-from salesops.analytics import planning as pn
 from salesops.analytics.compensation import CompPlan
 from salesops.config import resolve
 from salesops.reports import formatting as fmt
@@ -32,39 +35,73 @@ PAYOUT_ROWS = {
 
 
 @per_context
+def weights(ctx: ReportContext) -> dict[str, alloc.Weights]:
+    """Each method's weights of the team (:func:`salesops.analytics.allocation.weights`):
+    by the method, or by ``equal`` where the source cannot measure it."""
+    curve = capacity_model(ctx).ramp
+    return {
+        name: alloc.weights(
+            name, deals(ctx), team(ctx), ctx.as_of, year=year(ctx), stages=ctx.stages, ramp=curve
+        )
+        for name in METHODS
+    }
+
+
+def method(ctx: ReportContext) -> alloc.Weights:
+    """The plan's allocation: the weights of the method it asks for, whose ``used`` is
+    the method its quotas, fairness check and cost of pay are by."""
+    return weights(ctx)[plan_options(ctx).method]
+
+
+@per_context
 def quotas(ctx: ReportContext) -> pd.DataFrame:
-    """The year's target allocated to the active reps by each method (whole dollars); an
-    empty frame that says why when the target is unknown."""
+    """The year's target allocated to the active reps by each method (whole dollars); a
+    method the source cannot measure is unknown (–) with the reason, and the caption
+    names the method the plan uses; an empty frame that says why when the target is
+    unknown."""
     said = unknown_target(ctx, "Quota allocation")
     if said:
         empty = pd.DataFrame(columns=["rep", "region", *METHODS]).rename_axis("rep_id")
         return viewed(empty, View(empty=said))
     total = round(float(goal(ctx).year))
-    curve = capacity_model(ctx).ramp
     out = {}
-    for method in METHODS:
-        w = pn.weights(
-            method, deals(ctx), team(ctx), ctx.as_of, year=year(ctx), stages=ctx.stages, ramp=curve
-        )
-        out[method] = pn.allocate(total, w)
+    for name, w in weights(ctx).items():
+        unknown = w.unknown  # of objects: each cell keeps the reason
+        shares = alloc.allocate(total, w.values)
+        out[name] = shares if unknown is None else pd.Series(unknown, shares.index, object)
     frame = pd.DataFrame(out)
     names = team(ctx).set_index("rep_id")
     frame.insert(0, "region", names["region"].reindex(frame.index))
     frame.insert(0, "rep", names["name"].reindex(frame.index))
-    caption = f"{year(ctx).label} quota per rep; the plan uses '{plan_options(ctx).method}'"
+    caption = f"{year(ctx).label} quota per rep; the plan uses {method(ctx).sentence()}"
+    unpriced = booked.left_out(
+        deals(ctx), alloc.history_window(ctx.as_of), frame.index, stages=ctx.stages
+    )
+    if unpriced and weights(ctx)["historical"].reason is None:  # historical shares without them
+        caption += f". Historical shares: {unpriced[0].lower()}{unpriced[1:].rstrip('.')}"
     return viewed(frame, View(dict.fromkeys(METHODS, "money"), caption))
 
 
 @section("Quota by region")
 def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
-    """The quotas summed per region and method, with the total."""
+    """The quotas summed per region and method, with the total; a method the source
+    cannot measure is unknown in every row, with the reason."""
     said = unknown_target(ctx, "Quota allocation")
     if said:
         return viewed(pd.DataFrame(columns=list(METHODS)), View(empty=said))
-    q = quotas(ctx).groupby("region")[list(METHODS)].sum()
-    q.loc["Total"] = q.sum()
-    caption = f"{year(ctx).label} quota by region and method (each sums to the target)"
-    return viewed(q, View(dict.fromkeys(METHODS, "money"), caption))
+    q = quotas(ctx)
+    known = [name for name in METHODS if weights(ctx)[name].reason is None]
+    sums = q.groupby("region")[known].sum().astype(float)
+    sums.loc["Total"] = sums.sum()
+    by_region = pd.DataFrame(index=sums.index, columns=list(METHODS), dtype=object)
+    for name in METHODS:
+        unknown = weights(ctx)[name].unknown
+        by_region[name] = sums[name] if unknown is None else pd.Series(unknown, sums.index, object)
+    caption = (
+        f"{year(ctx).label} quota by region and method (each sums to the target); the plan "
+        f"uses {method(ctx).sentence()}"
+    )
+    return viewed(by_region, View(dict.fromkeys(METHODS, "money"), caption))
 
 
 @section("Fairness")
@@ -75,12 +112,13 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
         empty = pd.DataFrame(columns=["rep", "quota", "quota_share", "potential_share"])
         return viewed(empty, View(empty=said))
     q = quotas(ctx)
-    share = pn.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
-    out = pn.fairness(q[plan_options(ctx).method], share)
+    share = alloc.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
+    out = alloc.fairness(q[method(ctx).used].astype(float), share)
     out.insert(0, "rep", q["rep"])
     formats = {"quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
     caption = (
-        f"Fairness: quota share over potential share (1 = in line); spread (std) "
+        f"Fairness of the quotas by '{method(ctx).used}': quota share over potential share "
+        "(1 = in line); spread (std) "
         f"{fmt.decimal(out['ratio'].std())}; {int((out['flag'] != '').sum())} reps outside ±25%"
     )
     return viewed(out, View(formats, caption))
@@ -102,7 +140,7 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
     said = unknown_target(ctx, "The cost of incentive pay")
     if said:
         return viewed(pd.DataFrame(), View(empty=said))
-    q = quotas(ctx)[plan_options(ctx).method]
+    q = quotas(ctx)[method(ctx).used].astype(float)
     quarters = pd.DataFrame(
         [(rep, i, amount / 4) for rep, amount in q.items() for i in range(4)],
         columns=["rep_id", "quarter", "amount"],
@@ -125,7 +163,8 @@ def compensation(ctx: ReportContext) -> pd.DataFrame:
     frame.index = list(PAYOUT_ROWS)
     rows = dict.fromkeys(PAYOUT_ROWS, "money") | {"cost of sales": "pct1"}
     caption = (
-        f"Commission for {year(ctx).label}: {runs:,} simulated years; attainment "
+        f"Commission for {year(ctx).label} on the quotas by '{method(ctx).used}': "
+        f"{runs:,} simulated years; attainment "
         "log-normal, fitted (median and MAD) to the last 8 quarters' rep attainment"
     )
     return viewed(frame, View(caption=caption, rows=rows))

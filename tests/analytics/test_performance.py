@@ -12,6 +12,7 @@ import pytest
 import salesops as so
 from salesops.analytics import capacity, gaps
 from salesops.analytics import performance as perf
+from salesops.data.model import LOST_DEALS
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -190,3 +191,30 @@ def test_peers_median_and_percentile_use_known_values_and_count_the_unknown():
         gaps.why(got.loc["Bookings", "peer_median"])
         == "the bookings of none of the 3 peers is known"
     )
+
+
+def test_win_rates_of_an_export_without_lost_deals_are_unknown_and_unranked(tiny_dir):
+    """July to September, R1 won O1 and lost O2 (50%), R2 won O4 (100%), R3 won O5 and
+    lost O7 (50%). An export of the won deals only (no lost deal in the source, as
+    Olist's) read 100% for all three and ranked them; now each reads "–" with the headline
+    KPI's reason, and no rep is ranked on it."""
+    tables = so.load(tiny_dir)
+    window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
+    reps = ["R1", "R2", "R3"]
+    kpis = perf.rep_kpis(tables, window, reps, STAGES, selling_kinds=SELLING)
+    assert kpis["win_rate"].tolist() == [0.5, 1.0, 0.5]
+    o = tables.opportunities
+    won_only = dataclasses.replace(
+        tables,
+        opportunities=o[o["stage"] != "Closed Lost"],
+        absent=tables.absent | {LOST_DEALS},  # what the source finds of a won-only export
+    )
+    kpis = perf.rep_kpis(won_only, window, reps, STAGES, selling_kinds=SELLING)
+    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    assert [gaps.why(rate) for rate in kpis["win_rate"]] == [why, why, why]
+    peers = kpis.drop(index="R1")
+    got = perf.peer_comparison(kpis.loc["R1"], kpis.loc["R1"], peers, peers.isna().sum())
+    row = got.loc["Win rate"]
+    assert gaps.why(row["rep"]) == why and gaps.why(row["percentile"]) == why
+    assert (row["peers"], row["unknown_peers"]) == (0, 2)  # nobody ranked at 100%
+    assert np.isnan(row["peer_median"])

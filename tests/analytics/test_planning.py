@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import salesops as so
-from salesops.analytics import capacity, gaps
+from salesops.analytics import allocation, capacity, gaps
 from salesops.analytics import forecast as fc
 from salesops.analytics import planning as pn
 from salesops.analytics.forecast import Forecast
@@ -50,7 +49,7 @@ def test_a_forecast_that_cannot_be_known_gives_no_target_and_no_hires():
     plan = pd.DataFrame({"current_reps": [np.nan], "target": [np.nan], "gap": [np.nan]})
     check = pn.hiring_check(plan.set_axis(["Year"]), need, 3, 0.5)
     assert np.isnan(check["hires"]) and check["plan"] is None  # no verdict on an unknown gap
-    assert pn.allocate(float("nan"), pd.Series([1.0, 2.0])).isna().all()
+    assert allocation.allocate(float("nan"), pd.Series([1.0, 2.0])).isna().all()
 
 
 def test_the_capacity_model_by_hand():
@@ -104,43 +103,6 @@ def test_ramp_curve_and_attrition_by_hand():
         pd.Timestamp("2025-12-31") - pd.Timestamp("2024-12-31")
     ).days
     assert rate == pytest.approx(1 / (exposure / 30.4375))
-
-
-@given(
-    total=st.integers(min_value=0, max_value=10**9),
-    raw=st.lists(st.floats(min_value=0.001, max_value=1e6), min_size=1, max_size=40),
-)
-@pytest.mark.slow  # fast twin by hand: test_allocation_methods_sum_to_the_target
-@settings(max_examples=200, deadline=None)
-def test_allocation_sums_exactly_and_stays_proportional(total, raw):
-    w = pd.Series(raw)
-    quota = pn.allocate(float(total), w)
-    assert quota.sum() == total
-    assert (quota >= 0).all()
-    assert (quota - total * w / w.sum()).abs().max() < 1.0 + 1e-6
-
-
-def test_allocation_methods_sum_to_the_target(tiny_dir):
-
-    tables = so.load(tiny_dir)
-    year = Period.parse("2027")
-    for method in ("historical", "potential", "equal"):
-        w = pn.weights(
-            method, tables.opportunities, tables.reps, tables.as_of, year=year, stages=STAGES
-        )
-        assert pn.allocate(1_000_001.0, w).sum() == 1_000_001.0
-    with pytest.raises(ValueError, match="allocation method"):
-        pn.weights(
-            "lottery", tables.opportunities, tables.reps, tables.as_of, year=year, stages=STAGES
-        )
-
-
-def test_fairness_flags_quota_far_from_potential():
-    quota = pd.Series({"A": 50.0, "B": 30.0, "C": 20.0})
-    share = pd.Series({"A": 0.3, "B": 0.3, "C": 0.4})
-    table = pn.fairness(quota, share)
-    assert table.loc["A", "ratio"] == pytest.approx(0.5 / 0.3)
-    assert table["flag"].tolist() == ["quota above potential", "", "quota below potential"]
 
 
 def test_rebalance_by_hand():

@@ -639,6 +639,16 @@ def test_a_win_rate_needs_lost_deals_and_velocity_a_qualified_stage():
     summary = json.loads(json_text(metrics.summary(olist)))
     assert summary["kpis"]["Win rate"]["current"] is None
     assert "lost deals" in summary["unknown"]["kpis.Win rate.current"]
+    # each rep's too, in the team review's leaderboard (it read 100% for every rep)
+    from salesops.analytics import gaps
+    from salesops.reports import team_review
+
+    team = so.ReportContext.load(
+        str(REAL / "olist" / "source.yml"), "region:Brazil", "2018-05",
+        on_invalid="quarantine", comp_plan="parameters/comp_plan.yml",
+    )  # fmt: skip
+    rates = team_review.leaderboard(team)["win_rate"]
+    assert len(rates) > 1 and all("lost deals" in str(gaps.why(rate)) for rate in rates)
     hubspot = so.ReportContext.load(
         str(REAL / "hubspot" / "source.yml"), "company", "2020-12", on_invalid="quarantine"
     )

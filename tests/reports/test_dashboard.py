@@ -420,3 +420,16 @@ def test_tiles_without_open_amounts_read_a_dash_with_the_reason(tiny_dir, tmp_pa
     assert values["bookings"] == 50_000  # September's O5: closed-deal numbers are as they were
     tiles = dashboard.tiles(dash)
     assert "has an amount" in tiles and "$0<" not in tiles
+
+
+def test_win_rates_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
+    """A won-only export in September: the tile and Cara's leaderboard row (O5 won, O7 not
+    in the export) read 100%; now "–", with the reason."""
+    from salesops.analytics import gaps
+
+    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    dash = Dashboard(so.load(str(won_only_dir)), "2026-09")
+    assert gaps.why(dashboard.kpis(dash)["win_rate"]) == why
+    assert why in dashboard.tiles(dash)
+    board = dashboard.leaderboard(dash)
+    assert "Cara Cole" in board and why in board and "100%" not in board

@@ -45,6 +45,17 @@ def test_a_breakdown_by_any_column(company):
     assert "$50,000" in html and "50%" in html
 
 
+def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
+    """September in a won-only export: Enterprise won O5 and its lost deals are not in
+    the export, so its win rate read 100%; now every row's is unknown, with the reason."""
+    ctx = so.ReportContext.load(str(won_only_dir), "company", "2026-09")
+    by_segment = metrics.breakdown(ctx, "segment")
+    assert by_segment.loc["Enterprise", "bookings"] == 50_000
+    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    assert {gaps.why(rate) for rate in by_segment["win_rate"]} == {why}
+    assert why in so.show(by_segment).to_html()
+
+
 def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     (crm / "opportunity_history.csv").unlink()

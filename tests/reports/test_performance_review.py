@@ -210,3 +210,25 @@ def test_a_review_without_history_says_which_deals_count_as_open(tiny_dir, tmp_p
         "Open pipeline by stage; 1 deal that closed after the period's end counts as open "
         "at it, in Prospecting (the stage then is unknown: the export has no stage history)"
     )
+
+
+def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
+    """A won-only export (no lost deal in the source): Alice and Bob each read 100% and
+    Alice ranked 50th among peers at 100%; now her comparison leaves the win rate out
+    and says why, and her summary's percentile is null with the headline KPI's reason."""
+    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    ctx = review.context(
+        str(won_only_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
+    raw = review.peer_comparison(ctx).loc["Win rate"]
+    assert gaps.why(raw["rep"]) == why and gaps.why(raw["percentile"]) == why
+    assert raw["peers"] == 0 and raw["unknown_peers"] == 1  # Bob: unknown, not 100%
+    shown = review.comparison(ctx)
+    assert "Win rate" not in shown.index and "Bookings" in shown.index
+    assert "Not shown: win rate. They need lost deals (this source holds none)" in (
+        shown.attrs["view"].caption
+    )
+    summary = json.loads(json_text(review.summary(ctx)))
+    assert summary["percentiles"]["Win rate"] is None
+    assert summary["unknown"]["percentiles.Win rate"] == why
+    assert summary["kpis"]["Win rate"]["current"] is None  # the portal's, as before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,40 @@ def test_the_target_starts_from_the_stated_target(tiny_dir):
     assert (summary["target"], summary["target_basis"]) == (500_000, "stated")
     with pytest.raises(ValueError, match="non-negative amount"):
         planning.context(str(tiny_dir), target=-1)
+
+
+def test_a_plan_whose_historical_shares_are_unknown_says_it_uses_equal_weights(tiny_dir, tmp_path):
+    """Cara's (R3's) one win in the 12 months, O5, has no amount: her bookings are unknown,
+    not $0. Taken as $0 they gave Alice the whole 1,000,000 under 'historical', the plan's
+    method; the historical column reads "–" with the reason, and the plan says it uses
+    equal weights instead (its fairness check and cost of pay too)."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "opportunity_history"):
+        deals = pd.read_csv(crm / f"{table}.csv")
+        deals.loc[deals["opportunity_id"] == "O5", "amount"] = None
+        deals.to_csv(crm / f"{table}.csv", index=False)
+    ctx = planning.context(str(crm), "company", "2026-09", target=1_000_000, simulations=50)
+    why = (
+        "the bookings of 1 of 3 sellers over the 12 months to 30 Sep 2026 are unknown (none "
+        "of the deals won in 01 Oct 2025 to 30 Sep 2026 has an amount), so no seller's share "
+        "is known"
+    )
+    quotas = planning.quotas(ctx)
+    assert {gaps.why(quota) for quota in quotas["historical"]} == {why}
+    assert quotas["equal"].sum() == 1_000_000
+    uses = f"the plan uses 'equal', since 'historical' cannot be measured on this source: {why}"
+    assert uses in quotas.attrs["view"].caption
+    assert uses in unescape(so.show(quotas).to_html())
+    by_region = planning.quota_by_region(ctx)
+    assert gaps.why(by_region.loc["Total", "historical"]) == why
+    assert by_region.loc["Total", "equal"] == 1_000_000
+    assert "Fairness of the quotas by 'equal'" in planning.fairness(ctx).attrs["view"].caption
+    assert "on the quotas by 'equal'" in planning.compensation(ctx).attrs["view"].caption
+    summary = json.loads(json_text(planning.summary(ctx)))
+    assert summary["quota_total"]["historical"] is None
+    assert summary["unknown"]["quota_total.historical"] == why
+    assert summary["quota_total"]["equal"] == 1_000_000
+    assert summary["quota_method"] == {"asked": "historical", "used": "equal", "because": why}
 
 
 def test_a_target_per_scope_gives_each_plan_its_own(tiny_dir, tmp_path):

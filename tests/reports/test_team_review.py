@@ -133,3 +133,21 @@ def test_the_team_reviews_capacity_sits_next_to_last_quarters_bookings(tiny_dir)
     assert "booked last quarter: 2026-Q3" in caption
     shown = so.show(table).to_html()  # "–" with the reason, not $0
     assert why in shown
+
+
+WHY_NO_WIN_RATE = (
+    "win rate needs lost deals (this source holds none), which this source does not have"
+)
+
+
+def test_win_rates_of_an_export_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
+    """Alice won O1 in July to September and lost O2, which a won-only export does not
+    hold: her win rate read 100%; now "–", with the headline KPI's reason."""
+    ctx = so.ReportContext.load(
+        str(won_only_dir), "region:East", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
+    board = team_review.leaderboard(ctx)
+    assert gaps.why(board.loc["Alice Able", "win_rate"]) == WHY_NO_WIN_RATE
+    assert board.loc["Alice Able", "bookings_qtd"] == 10_000  # the rest is as it was
+    html = so.show(board).to_html()
+    assert WHY_NO_WIN_RATE in html and "100%" not in html
