@@ -1,5 +1,6 @@
-"""Bookings per group (rep, region) where unknown is not zero, and the note on the won
-deals a sum left out. Formulas in ``docs/metrics.md`` ("Unknown is not zero").
+"""Bookings per group (rep, region) and of a whole window (:func:`total`, the quarter
+outlook's closed to date) where unknown is not zero, and the note on the won deals a sum
+left out. Formulas in ``docs/metrics.md`` ("Unknown is not zero").
 
 :func:`salesops.analytics.metrics.bookings` with ``by`` gives only the groups that won a
 deal, NaN where none of a group's won deals has an amount. A report that lists every rep
@@ -47,6 +48,26 @@ def before_start(
         f"{m.window_label(window)} is before {start.month:%b %Y}, {start.reason}: "
         "the data holds no bookings then"
     )
+
+
+def total(
+    opportunities: pd.DataFrame,
+    window: m.Window,
+    *,
+    stages: Stages,
+    start: gaps.Start | None = None,
+) -> float:
+    """Bookings of the whole ``window``, by the rule of :func:`per_group` for one group.
+
+    bookings = Σ amount of the deals won in the window that have one; 0 when none was
+    won; unknown (:class:`~salesops.analytics.gaps.Unknown`, with the reason) when deals
+    were won and none has an amount, and when the window ends before the data's first
+    close (``start``: see :func:`before_start`), as when no deal has closed at all.
+    """
+    early = before_start(opportunities, window, stages, start)
+    if early is not None:
+        return early
+    return m.bookings(opportunities, window, stages=stages)
 
 
 def per_group(

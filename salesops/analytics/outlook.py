@@ -1,34 +1,43 @@
-"""The quarter outlook: the pipeline forecast, its run-rate and in-quarter share.
+"""The quarter outlook: the pipeline forecast and its in-quarter share (its run-rate is in
+:mod:`salesops.analytics.runrate`).
 
 Pipeline forecast for a quarter Q seen on day d (the data's as-of day)::
 
     expected = closed + weighted + run_rate
-    closed   = won amount with a close date in Q up to d
-    weighted = r × Σ amount × p over open deals expected to close in Q (deals past
-               their close date count as due in the current quarter), p the
-               calibrated win probability (salesops.analytics.probability.WinModel)
+    closed   = won amount with a close date in Q up to d (:func:`closed_to_date`)
+    weighted = r × Σ amount × p over the deals open at the end of d that are expected to
+               close in Q (deals past their close date count as due in the current
+               quarter), p the calibrated win probability
+               (salesops.analytics.probability.WinModel)
     r        = the in-quarter share: over the four last complete quarters seen at the
                same point (d moved back by whole quarters), the amount won inside the
                quarter by the deals then due in it, over the amount those deals won
                at all (deals slip: a win next quarter is not a win this quarter)
-    run_rate = bookings expected in Q from deals not created yet: the mean, over the
-               same four quarters, of the amount won in the quarter by deals created
-               after that point (only quarters that begin on or after the first
-               close's month: before it the data says nothing about bookings)
+    run_rate = bookings expected in Q from deals not created yet
+               (:func:`salesops.analytics.runrate.run_rate`)
+
+The deals at the end of d, and at each past point r is measured at, are the deals as they
+stood then by the one rule for a moment (:func:`salesops.data.history.deals_then`, which
+:func:`salesops.analytics.pipeline.pipeline_as_of` uses too): from the stage history
+where a deal has a row before it, else from its created and close dates.
 
 r is unknown without stage history, or when no deal due in those quarters was won with
 an amount; the weighted sum then counts due deals at full weight (r = 1) and the
 outlook says so (its in-quarter share reads – with that reason).
 
-Open deals without an amount are left out of the weighted sum and counted (``unpriced``);
-when none of the deals due has an amount, or no quarter can measure the run-rate, the
-expected total is unknown (:class:`salesops.analytics.gaps.Unknown`, with the reason),
-not a sum of zeros.
+Unknown is not zero (:class:`salesops.analytics.gaps.Unknown`, with the reason):
 
-With two years of history (:func:`seasonal`) both r and the run-rate are seasonal: r is
-pooled over the same quarter of the last two years, and the run-rate is the mean of that
-quarter's in the last two years times the growth of the last four quarters over the four
-before them.
+- closed is the bookings rule (:func:`salesops.analytics.bookings.total`): $0 when no
+  deal was won in Q by d (a quarter that has not started), unknown when the deals won
+  all lack an amount, or when no deal had closed by d (the data shows no close: no
+  bookings, not $0);
+- open deals without an amount are left out of the weighted sum and counted
+  (``unpriced``); the weighted sum is unknown when deals are due and none has an amount,
+  or when none is due and no deal open at d has an amount (:func:`weighted_pipeline`);
+- the expected total is unknown when closed, the weighted sum or the run-rate is.
+
+With two years of history (:func:`salesops.analytics.runrate.seasonal`) r is pooled over
+the same quarter of the last two years.
 
 :func:`apart` says what sets the pipeline view apart from the time-series view of the same
 quarter: open deals without amounts, slippage and the run-rate.
@@ -39,21 +48,31 @@ are in :mod:`salesops.analytics.rollup`.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import numpy as np
 import pandas as pd
 
-from salesops.analytics import gaps
-from salesops.analytics.metrics import bookings
-from salesops.analytics.pipeline import snapshot
+from salesops.analytics import bookings, gaps
 from salesops.analytics.probability import WinModel
+from salesops.analytics.runrate import YEARS, past_quarters, run_rate, same_quarter, seasonal
+from salesops.data.history import deals_then
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
-T = TypeVar("T")
+DAY = pd.Timedelta(days=1)
 
-YEARS = 2  # years of the same quarter behind a seasonal estimate
+
+def open_at(
+    opportunities: pd.DataFrame,
+    as_of: pd.Timestamp,
+    stages: Stages,
+    *,
+    history: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The deals open at the end of day ``as_of``, as they stood then
+    (:func:`salesops.data.history.deals_then`: from the stage history where a deal has a
+    row before then, else from its created and close dates)."""
+    then = deals_then(opportunities, as_of + DAY, stages, history=history).deals
+    return then[then["stage"].isin(stages.with_unknown_open().open_names)]
 
 
 def due_in(
@@ -62,169 +81,16 @@ def due_in(
     """Open deals expected to close in ``quarter``; overdue deals are due in the current one
     (the quarter that holds the day after ``as_of``).
 
-    ``opportunities`` may also be a snapshot (:func:`salesops.analytics.pipeline.snapshot`).
+    ``opportunities`` are the deals as they stood at the end of ``as_of`` (:func:`open_at`);
+    a deal whose stage then is unknown (``stages.unknown_open``) counts as open.
     """
-    open_ = opportunities[opportunities["stage"].isin(stages.open_names)]
+    open_ = opportunities[opportunities["stage"].isin(stages.with_unknown_open().open_names)]
     close = open_["close_date"]
-    current = quarter.start <= as_of + pd.Timedelta(days=1) < quarter.end
+    current = quarter.start <= as_of + DAY < quarter.end
     inside = (close >= quarter.start) & (close < quarter.end)
     if current:
         inside |= close < quarter.start
     return open_[inside]
-
-
-def _past(quarter: Period, as_of: pd.Timestamp, quarters: int) -> list[tuple[Period, pd.Timestamp]]:
-    """The last ``quarters`` complete quarters before ``as_of``, each with the day that
-    matches ``as_of`` (moved back by whole quarters)."""
-    out: list[tuple[Period, pd.Timestamp]] = []
-    back = 1
-    while len(out) < quarters:
-        shift = pd.DateOffset(months=3 * back)
-        past = quarter.shift(-back)
-        if past.end <= as_of + pd.Timedelta(days=1):
-            out.append((past, as_of - shift))
-        back += 1
-    return out
-
-
-def seasonal(
-    opportunities: pd.DataFrame,
-    as_of: pd.Timestamp,
-    stages: Stages,
-    *,
-    fiscal_year_start_month: int = 1,
-) -> bool:
-    """Whether the history supports quarter-of-year estimates: bookings that start (the
-    month of the first closed deal, :func:`salesops.analytics.gaps.bookings_start`) at
-    least eight complete quarters (two years) before the (fiscal) quarter that holds
-    ``as_of``. Deals created earlier, before anything closed, say nothing about bookings."""
-    first = gaps.bookings_start(opportunities, stages).day
-    current = Period.holding(as_of, fiscal_year_start_month).quarter()
-    return bool(first is not None and first < current.shift(-YEARS * 4).start)
-
-
-def _same_quarter(
-    quarter: Period, past: list[tuple[Period, pd.Timestamp]], items: list[T]
-) -> list[T]:
-    """The ``items`` (one per ``past`` quarter) of the same quarter of the year as
-    ``quarter`` in each of the last two years."""
-    same = {quarter.shift(-4 * k).label for k in range(1, YEARS + 1)}
-    return [item for (p, _), item in zip(past, items, strict=True) if p.label in same]
-
-
-def _run_rate_of(won: pd.DataFrame, past: Period, cut: pd.Timestamp) -> float:
-    inside = won[past.contains(won["close_date"])]
-    return float(inside.loc[inside["created_date"] > cut, "amount"].sum())
-
-
-def _run_rate_basis(
-    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, *, stages: Stages,
-    quarters: int,
-) -> tuple[list[tuple[Period, pd.Timestamp]], bool] | gaps.Unknown:  # fmt: skip
-    """The past quarters (each with its cut) a run-rate for ``quarter`` is measured on,
-    and whether they are seasonal; unknown when no quarter since bookings start has ended."""
-    fiscal = quarter.fiscal_year_start_month
-    if seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal):
-        return _past(quarter, as_of, 4 * YEARS), True
-    start = gaps.bookings_start(opportunities, stages)
-    basis = [p for p in _past(quarter, as_of, quarters) if not start.before(p[0])]
-    if basis:
-        return basis, False
-    if start.month is None:
-        return gaps.Unknown("no deal has closed: no run-rate of deals not created yet")
-    return gaps.Unknown(
-        f"no complete quarter of bookings since they start ({start.month:%b %Y}) "
-        "to measure the run-rate of deals not created yet on"
-    )
-
-
-def _won_in(
-    opportunities: pd.DataFrame, basis: list[tuple[Period, pd.Timestamp]], stages: Stages
-) -> pd.DataFrame:
-    """The won deals that closed in the ``basis`` quarters."""
-    won = opportunities[opportunities["stage"] == stages.won]
-    inside = np.zeros(len(won), dtype=bool)
-    for past, _ in basis:
-        inside |= past.contains(won["close_date"]).to_numpy()
-    return won[inside]
-
-
-def _span(basis: list[tuple[Period, pd.Timestamp]]) -> str:
-    labels = sorted(p.label for p, _ in basis)
-    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
-
-
-def run_rate(
-    opportunities: pd.DataFrame,
-    quarter: Period,
-    as_of: pd.Timestamp,
-    *,
-    stages: Stages,
-    quarters: int = 4,
-) -> float:
-    """Bookings expected in ``quarter`` from deals not created by ``as_of``.
-
-    For each past quarter, the amount won in it by deals created after the point that
-    matches ``as_of``. Flat: the mean over the last ``quarters`` complete quarters that
-    begin on or after the start of bookings (the first close's month): a quarter before
-    the data speaks for bookings is not a quarter of zero; unknown when there is none.
-    Seasonal (two years of history, :func:`seasonal`): the mean of the same quarter in
-    each of the last two years, times the growth g = Σ last four quarters / Σ the four
-    before them (1 when those are zero), so a Q4 peak is called from past Q4s.
-
-    The floor of the time-series forecast holds here too: with fewer than
-    :data:`~salesops.analytics.gaps.MIN_PRICED` (3) months of priced bookings (won deals
-    whose amounts sum above zero) in the quarters it is measured on, the run-rate is
-    unknown, with the reason: one priced deal is not a rate. :func:`unpriced_wins` says
-    when most won deals of those quarters have no amount.
-    """
-    basis = _run_rate_basis(opportunities, quarter, as_of, stages=stages, quarters=quarters)
-    if isinstance(basis, gaps.Unknown):
-        return basis
-    past, by_season = basis
-    wins = _won_in(opportunities, past, stages)
-    by_month = wins.groupby(wins["close_date"].dt.to_period("M"))["amount"].sum()
-    priced = int((by_month > 0).sum())
-    if priced < gaps.MIN_PRICED:
-        n = len(wins)
-        return gaps.Unknown(
-            f"only {priced} month{'s' if priced != 1 else ''} of won deals with an amount "
-            f"in {_span(past)} ({int(wins['amount'].notna().sum())} of {n} won "
-            f"deal{'s' if n != 1 else ''} priced): a run-rate needs at least "
-            f"{gaps.MIN_PRICED}, so it is unknown"
-        )
-    won = opportunities[opportunities["stage"] == stages.won]
-    if not by_season:
-        return float(np.mean([_run_rate_of(won, *p) for p in past]))
-    amounts = [_run_rate_of(won, *p) for p in past]
-    recent, before = sum(amounts[:4]), sum(amounts[4:8])
-    growth = recent / before if before > 0 and recent > 0 else 1.0
-    return float(np.mean(_same_quarter(quarter, past, amounts)) * growth)
-
-
-def unpriced_wins(
-    opportunities: pd.DataFrame,
-    quarter: Period,
-    as_of: pd.Timestamp,
-    *,
-    stages: Stages,
-    quarters: int = 4,
-) -> str:
-    """One sentence when most won deals of the quarters :func:`run_rate` is measured on
-    have no amount ("4 of 5 won deals in 2018-Q4 to 2019-Q3 have no amount: the run-rate
-    counts only the other 1, and is too low by as much as they were worth"); "" otherwise,
-    and when none has one (the run-rate is then unknown, and says why)."""
-    basis = _run_rate_basis(opportunities, quarter, as_of, stages=stages, quarters=quarters)
-    if isinstance(basis, gaps.Unknown):
-        return ""
-    wins = _won_in(opportunities, basis[0], stages)
-    unpriced, n = int(wins["amount"].isna().sum()), len(wins)
-    if not n or unpriced * 2 <= n or unpriced == n:
-        return ""
-    return (
-        f"{unpriced} of {n} won deals in {_span(basis[0])} have no amount: the run-rate "
-        f"counts only the other {n - unpriced}, and is too low by as much as they were worth"
-    )
 
 
 def in_quarter_share(
@@ -239,8 +105,12 @@ def in_quarter_share(
     """Of the amount won by the deals due in a quarter, the share won inside it.
 
     Flat: pooled over the last ``quarters`` complete quarters seen at the matching
-    point. Seasonal (two years of history, :func:`seasonal`): pooled over the same
-    quarter of the last two years, as year-end pushes change how much slips. Unknown
+    point. Seasonal (two years of history, :func:`~salesops.analytics.runrate.seasonal`):
+    pooled over the same quarter of the last two years, as year-end pushes change how
+    much slips. The deals due at each point are the deals as they stood at the end of
+    that day (:func:`salesops.data.history.deals_then`), without those reopened from
+    their close dates (no history row before it): when they were due then is not known,
+    only when they closed, and they would count every such win inside its quarter. Unknown
     (:class:`~salesops.analytics.gaps.Unknown`, with the reason) without stage history,
     or when no deal due in those quarters has been won with an amount: the pipeline view
     then counts due deals at full weight (:func:`share_or_all`) and says so.
@@ -250,17 +120,18 @@ def in_quarter_share(
             "no stage history to measure how much slips past a quarter: due deals count "
             "at full weight"
         )
-    now = state_at(history, opportunities, as_of)
+    now = deals_then(opportunities, as_of + DAY, stages, history=history).deals
     won = now[now["stage"] == stages.won].set_index("opportunity_id")
     fiscal = quarter.fiscal_year_start_month
     by_season = seasonal(opportunities, as_of, stages, fiscal_year_start_month=fiscal)
-    basis = _past(quarter, as_of, 4 * YEARS if by_season else quarters)
+    basis = past_quarters(quarter, as_of, 4 * YEARS if by_season else quarters)
     if by_season:
-        basis = _same_quarter(quarter, basis, basis)
+        basis = same_quarter(quarter, basis, basis)
     inside = total = 0.0
     for past, cut in basis:
-        state = snapshot(history, cut)
-        due = due_in(state, past, cut, stages)
+        then = deals_then(opportunities, cut + DAY, stages, history=history)
+        due = due_in(then.deals, past, cut, stages)
+        due = due[~due["opportunity_id"].isin(then.stage_unknown)]
         hits = won.reindex(due["opportunity_id"]).dropna(subset=["close_date"])
         total += hits["amount"].sum()
         inside += hits.loc[hits["close_date"] < past.end, "amount"].sum()
@@ -288,6 +159,47 @@ def expected(closed: float, weighted: float, share: float, run_rate: float) -> f
     return closed + share_or_all(share) * weighted + run_rate
 
 
+def closed_to_date(
+    opportunities: pd.DataFrame, quarter: Period, as_of: pd.Timestamp, *, stages: Stages
+) -> float:
+    """Bookings of ``quarter`` up to the end of ``as_of``, by the one rule for bookings
+    (:func:`salesops.analytics.bookings.total`): Σ amount of the deals won in it so far;
+    $0 when none was (as in a quarter that has not started); unknown, with the reason,
+    when the deals won all lack an amount, or when no deal had closed by ``as_of``: data
+    that shows no close shows no bookings, so its $0 would not be known."""
+    moment = as_of + DAY
+    end = max(quarter.start, min(quarter.end, moment))
+    start = gaps.bookings_start(opportunities[(opportunities["close_date"] < moment)], stages)
+    return bookings.total(opportunities, (quarter.start, end), stages=stages, start=start)
+
+
+def weighted_pipeline(
+    due: pd.DataFrame, probability: pd.Series, quarter: Period, open_deals: pd.DataFrame
+) -> float:
+    """Σ amount × ``probability`` over the open deals ``due`` in ``quarter`` that have an
+    amount (before the in-quarter share).
+
+    Unknown, with the reason, when deals are due and none has an amount (or none has a
+    win probability), and when none is due and none of the ``open_deals`` (all the deals
+    open then) has an amount: data that prices no open deal cannot show that nothing is
+    due, so its $0 would not be known. $0 when nothing is due and some open deal has an
+    amount, or when no deal is open at all.
+    """
+    where = f" due in {quarter.label}"
+    amounts = due["amount"].astype(float)
+    value = gaps.total(amounts * probability.astype(float), where=where)
+    if gaps.why(value) and not gaps.why(gaps.total(amounts, where=where)):
+        return gaps.Unknown(f"the win probability of the open deals{where} is unknown")
+    n = len(open_deals)
+    if not len(due) and n and open_deals["amount"].isna().all():
+        none = "the one open deal has" if n == 1 else f"none of the {n} open deals has"
+        return gaps.Unknown(
+            f"no open deal is due in {quarter.label}, and {none} an amount: the data shows "
+            "no amount to weigh, so $0 is not known"
+        )
+    return value
+
+
 def closed_and_due(
     opportunities: pd.DataFrame,
     quarter: Period,
@@ -296,12 +208,11 @@ def closed_and_due(
     stages: Stages,
     history: pd.DataFrame | None,
 ) -> tuple[float, pd.DataFrame]:
-    """Bookings of ``quarter`` up to ``as_of``, and the open deals due in it then."""
-    end = min(quarter.end, as_of + pd.Timedelta(days=1))
-    closed = (
-        bookings(opportunities, (quarter.start, end), stages=stages) if end > quarter.start else 0.0
-    )
-    return closed, due_in(state_at(history, opportunities, as_of), quarter, as_of, stages)
+    """Bookings of ``quarter`` up to ``as_of`` (:func:`closed_to_date`), and the open
+    deals due in it then (:func:`open_at`, :func:`due_in`)."""
+    closed = closed_to_date(opportunities, quarter, as_of, stages=stages)
+    open_ = open_at(opportunities, as_of, stages, history=history)
+    return closed, due_in(open_, quarter, as_of, stages)
 
 
 def pipeline_forecast(
@@ -316,14 +227,16 @@ def pipeline_forecast(
     """Closed to date, weighted open pipeline and run-rate for ``quarter`` (see the module).
 
     Open deals without an amount are left out of the weighted pipeline and counted in
-    ``unpriced``; when every open deal due has none, the weighted pipeline and the
-    expected total are :class:`~salesops.analytics.gaps.Unknown`, not a sum of zeros.
+    ``unpriced``; an unknown part (:func:`closed_to_date`, :func:`weighted_pipeline`, the
+    run-rate) makes the expected total :class:`~salesops.analytics.gaps.Unknown`, with its
+    reason, not a sum of zeros.
     """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    closed, due = closed_and_due(opportunities, q, as_of, stages=stages, history=history)
+    open_ = open_at(opportunities, as_of, stages, history=history)
+    due = due_in(open_, q, as_of, stages)
+    closed = closed_to_date(opportunities, q, as_of, stages=stages)
     share = in_quarter_share(history, opportunities, q, as_of, stages=stages)
-    values = due["amount"].astype(float) * model.predict(due, as_of)
-    weighted = gaps.total(values, where=f" due in {q.label}")
+    weighted = weighted_pipeline(due, model.predict(due, as_of), q, open_)
     rate = run_rate(opportunities, q, as_of, stages=stages)
     return pd.Series(
         {
@@ -363,12 +276,3 @@ def apart(row: pd.Series) -> pd.Series:
             "run_rate": row["run_rate"] / expected if expected else np.nan,
         }
     )
-
-
-def state_at(
-    history: pd.DataFrame | None, opportunities: pd.DataFrame, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """The deals as they stood at the end of ``as_of`` (their current state without history)."""
-    if history is None:
-        return opportunities
-    return snapshot(history, as_of + pd.Timedelta(days=1), opportunities)

@@ -20,7 +20,7 @@ from salesops.analytics.metrics import (
     sales_cycle,
     win_rate,
 )
-from salesops.data.history import by_deal, deals_as_of, last_per_deal
+from salesops.data.history import by_deal, deals_then, last_per_deal
 from salesops.data.lookups import isin, positions
 from salesops.data.periods import By, Period, group_keys
 from salesops.data.stages import Stages
@@ -129,25 +129,26 @@ def pipeline_as_of(
     opportunities: pd.DataFrame | None = None,
     stages: Stages,
 ) -> pd.Series | pd.DataFrame:
-    """:func:`pipeline` as it stood at the moment ``as_of``, rebuilt from history.
+    """:func:`pipeline` as it stood at the moment ``as_of``.
 
-    ``by`` may name opportunity attributes (region, owner_id, ...) when
-    ``opportunities`` is given.
+    The deals then are :func:`salesops.data.history.deals_then` of ``opportunities`` (the
+    one rule for the deals at a moment, which the quarter outlook uses too): each deal
+    created before ``as_of`` from its last stage history row before it; a deal without
+    such a row (a source without stage history, or a deal whose history starts later)
+    from its created and close dates: one that closed later counts at its exported
+    amount, due on the day it closed, in ``stages.unknown_open`` (its stage then is
+    unknown, and so is its weight when no stage is open), and an open deal in its
+    exported stage. ``by`` may name opportunity attributes (region, owner_id, ...).
 
-    Without a stage history (``history`` None) it is rebuilt from the ``opportunities``'
-    created and close dates (:func:`salesops.data.history.deals_as_of`): a deal created
-    before ``as_of`` and not closed before it was open then; one that closed later counts
-    at its exported amount, due on the day it closed, in ``stages.unknown_open`` (its
-    stage then is unknown, and so is its weight when no stage is open), and an open deal
-    in its exported stage. ``deals`` says how many count as open that way.
+    Without ``opportunities``, the history alone: the deals it records before ``as_of``
+    (:func:`snapshot`), each in its last row's state.
     """
     moment = pd.Timestamp(as_of)
-    if history is not None:
-        return pipeline(snapshot(history, moment, opportunities), close_window, by, stages=stages)
     if opportunities is None:
-        raise ValueError("without a stage history the pipeline is rebuilt from opportunities")
-    existed = opportunities[opportunities["created_date"] < moment]
-    then = deals_as_of(existed, moment, stages).deals
+        if history is None:
+            raise ValueError("without a stage history the pipeline is rebuilt from opportunities")
+        return pipeline(snapshot(history, moment), close_window, by, stages=stages)
+    then = deals_then(opportunities, moment, stages, history=history).deals
     return pipeline(then, close_window, by, stages=stages.with_unknown_open())
 
 

@@ -1,6 +1,7 @@
 """The stage history in deal order: each deal's rows together, oldest first; and the deals
 as they stood at a past period's end (:func:`deals_as_of`), from that history where a deal
-has one, else from its close date.
+has one, else from its close date (:func:`deals_then`: those that existed then, the one
+rule for the deals at a moment).
 
 Pipeline metrics rebuild past states from ``opportunity_history`` by taking each deal's
 last row before a moment. They need the rows in deal order, which the loader makes once.
@@ -163,3 +164,46 @@ def deals_as_of(
         frozenset(ids[closed & open_then].astype(str)),
         frozenset(ids[later].astype(str)),
     )
+
+
+def held_by(history: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of :data:`STATE` that ``history`` holds a value in: a column without a
+    single value (one its source does not map) says nothing of a deal's past."""
+    return tuple(c for c in STATE if c in history and history[c].notna().any())
+
+
+def deals_then(
+    opportunities: pd.DataFrame,
+    moment: pd.Timestamp | str,
+    stages: Stages,
+    *,
+    history: pd.DataFrame | None = None,
+) -> AsOf:
+    """The deals that existed at ``moment`` (created before it), as they stood then.
+
+    The one rule for the deals at a past moment, behind the pipeline then
+    (:func:`salesops.analytics.pipeline.pipeline_as_of`) and the quarter outlook
+    (:mod:`salesops.analytics.outlook`): :func:`deals_as_of` of the deals created before
+    ``moment``, from their last ``history`` row before it where they have one (for the
+    columns the history holds a value in, :func:`held_by`), else from their close dates.
+    A deal created on or after ``moment`` did not exist then and is left out.
+
+    Examples
+    --------
+    >>> from salesops.data.stages import Stages
+    >>> stages = Stages.from_dict({"stages": [
+    ...     {"name": "Open", "probability": 0.2},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
+    >>> deals = pd.DataFrame({"opportunity_id": ["a", "b", "c"],
+    ...     "created_date": pd.to_datetime(["2018-01-10", "2018-02-01", "2018-07-01"]),
+    ...     "stage": ["Won", "Open", "Open"], "forecast_category": None,
+    ...     "close_date": pd.to_datetime(["2018-08-20", "2018-09-30", "2018-09-30"]),
+    ...     "amount": [10.0, 20.0, 30.0]})
+    >>> then = deals_then(deals, "2018-06-01", stages)
+    >>> list(then.deals["opportunity_id"]), list(then.deals["stage"]), sorted(then.reopened)
+    (['a', 'b'], ['Open', 'Open'], ['a'])
+    """
+    moment = pd.Timestamp(moment)
+    existed = opportunities[(opportunities["created_date"] < moment).to_numpy()]
+    held = STATE if history is None else held_by(history)
+    return deals_as_of(existed, moment, stages, history=history, held=held)

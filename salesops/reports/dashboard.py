@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook
+from salesops.analytics import gaps, outlook, runrate
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
 from salesops.config import Settings
@@ -204,11 +204,11 @@ class Dashboard:
         return keep
 
     def state(self, period: Period) -> pd.DataFrame:
-        """Every deal as it stood at the end of ``period``, with its win probability."""
+        """Every deal open at the end of ``period``, as it stood then (the outlook's rule,
+        :func:`salesops.analytics.outlook.open_at`), with its win probability."""
         if period.label not in self._states:
             opps, history = self.tables.opportunities, self.tables.opportunity_history
-            state = opps if history is None else pl.snapshot(history, period.end, opps)
-            state = state[state["stage"].isin(self.stages.open_names)].copy()
+            state = outlook.open_at(opps, period.last_day, self.stages, history=history).copy()
             state["probability"] = (
                 self.win_model.predict(state, period.last_day)
                 if self.win_model is not None
@@ -270,16 +270,12 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     quarter = Period.holding(period.end, period.fiscal_year_start_month).quarter()
     due = outlook.due_in(state, quarter, period.last_day, dash.stages)
     next_quota = dash.quota(quarter)
-    closed = (
-        m.bookings(opps, (quarter.start, period.end), stages=dash.stages)
-        if period.end > quarter.start
-        else 0.0
-    )
+    closed = outlook.closed_to_date(opps, quarter, period.last_day, stages=dash.stages)
     # sums over the deals with an amount; unknown (with why) when none has one, not $0
     due_in = f" due in {quarter.label}"
-    weighted = gaps.total(due["amount"] * due["probability"], where=due_in)
+    weighted = outlook.weighted_pipeline(due, due["probability"], quarter, state)
     share = dash.share(quarter, period.last_day)
-    run = outlook.run_rate(opps, quarter, period.last_day, stages=dash.stages)
+    run = runrate.run_rate(opps, quarter, period.last_day, stages=dash.stages)
     pipe_next = gaps.total(state.loc[quarter.contains(state["close_date"]), "amount"], where=due_in)
     coverage = np.nan if not (next_quota and next_quota > 0) else pipe_next / next_quota
     return {

@@ -22,7 +22,7 @@ from IPython.display import HTML, Markdown
 
 from salesops import markup
 from salesops.analytics import forecast as fc
-from salesops.analytics import gaps, outlook, probability, reconciliation, rollup
+from salesops.analytics import gaps, outlook, probability, reconciliation, rollup, runrate
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
@@ -270,7 +270,7 @@ def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
         apart(q, frame[q], ctx.settings.currency) for q in frame.columns
     )
     o, at = scoped(ctx).opportunities, ctx.as_of  # most won deals unpriced: said once
-    said = {outlook.unpriced_wins(o, q, at, stages=ctx.stages) for q in quarters(ctx)} - {""}
+    said = {runrate.unpriced_wins(o, q, at, stages=ctx.stages) for q in quarters(ctx)} - {""}
     caption += "".join(f" {s}." for s in sorted(said))
     for q in frame.columns:  # the roll-ups' sums left deals out: say how many
         n, lacking = rollups(ctx)[q]
@@ -310,7 +310,9 @@ def apart(quarter: str, row: pd.Series, currency: str = fmt.DEFAULT_CURRENCY) ->
 def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     """The largest open deals due this quarter and next, with their win probabilities."""
     qs, mine = quarters(ctx), scoped(ctx)
-    state = outlook.state_at(mine.opportunity_history, mine.opportunities, ctx.as_of)
+    state = outlook.open_at(
+        mine.opportunities, ctx.as_of, ctx.stages, history=mine.opportunity_history
+    )
     due = pd.concat([outlook.due_in(state, q, ctx.as_of, ctx.stages) for q in qs])
     due = due.drop_duplicates("opportunity_id")
     due = due.assign(

@@ -1,4 +1,4 @@
-"""The quarter outlook, by hand: the pipeline forecast, the run-rate and the
+"""The quarter outlook, by hand: the pipeline forecast, the run-rate (analytics.runrate) and the
 forecast-category roll-up."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import gaps, outlook, rollup
+from salesops.analytics import gaps, outlook, rollup, runrate
+from salesops.analytics import pipeline as pl
 from salesops.analytics import probability as pr
 from salesops.data.stages import Stages
 
@@ -135,7 +136,7 @@ def test_the_run_rate_needs_quarters_after_the_first_close():
     # begin before it, so their zeros are not zeros of the data: the run-rate is unknown
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
     as_of = pd.Timestamp("2026-10-15")
-    rate = outlook.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, stages=STAGES)
+    rate = runrate.run_rate(_deals(), so.Period.parse("2026-Q4"), as_of, stages=STAGES)
     assert "since they start (Aug 2026)" in gaps.why(rate)
     q4 = outlook.pipeline_forecast(_deals(), "2026-Q4", as_of, model, stages=STAGES)
     assert q4["weighted_pipeline"] == pytest.approx(400.0) and gaps.why(q4["expected"])
@@ -148,9 +149,9 @@ def test_the_run_rate_needs_three_months_of_priced_bookings():
     outlook's expected total."""
     q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
     deals = _since_2025()
-    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(30.0 / 4)
+    assert runrate.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(30.0 / 4)
     two = deals[deals["opportunity_id"] != "W0"]
-    rate = outlook.run_rate(two, q4, as_of, stages=STAGES)
+    rate = runrate.run_rate(two, q4, as_of, stages=STAGES)
     assert gaps.why(rate) == (
         "only 2 months of won deals with an amount in 2025-Q4 to 2026-Q3 (2 of 2 won deals "
         "priced): a run-rate needs at least 3, so it is unknown"
@@ -161,7 +162,7 @@ def test_the_run_rate_needs_three_months_of_priced_bookings():
     # three won deals in one month are one month: still unknown
     one_month = deals.assign(close_date=deals["close_date"].where(
         ~deals["opportunity_id"].isin(["W0", "W2"]), pd.Timestamp("2026-08-10")))  # fmt: skip
-    assert "only 1 month " in gaps.why(outlook.run_rate(one_month, q4, as_of, stages=STAGES))
+    assert "only 1 month " in gaps.why(runrate.run_rate(one_month, q4, as_of, stages=STAGES))
 
 
 def test_most_won_deals_without_an_amount_are_said():
@@ -169,18 +170,18 @@ def test_most_won_deals_without_an_amount_are_said():
     so; with 1 (not most) it says nothing."""
     q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
     deals = _since_2025()
-    assert outlook.unpriced_wins(deals, q4, as_of, stages=STAGES) == ""
+    assert runrate.unpriced_wins(deals, q4, as_of, stages=STAGES) == ""
     one = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "W2"))
-    assert outlook.unpriced_wins(one, q4, as_of, stages=STAGES) == ""
+    assert runrate.unpriced_wins(one, q4, as_of, stages=STAGES) == ""
     two = one.assign(amount=one["amount"].where(one["opportunity_id"] != "W0"))
-    assert outlook.unpriced_wins(two, q4, as_of, stages=STAGES) == (
+    assert runrate.unpriced_wins(two, q4, as_of, stages=STAGES) == (
         "2 of 3 won deals in 2025-Q4 to 2026-Q3 have no amount: the run-rate counts only "
         "the other 1, and is too low by as much as they were worth"
     )
     # none priced: not "counts only the other 0" (Olist); the run-rate says why it is unknown
     none = two.assign(amount=np.nan)
-    assert outlook.unpriced_wins(none, q4, as_of, stages=STAGES) == ""
-    assert "0 of 3 won deals priced" in gaps.why(outlook.run_rate(none, q4, as_of, stages=STAGES))
+    assert runrate.unpriced_wins(none, q4, as_of, stages=STAGES) == ""
+    assert "0 of 3 won deals priced" in gaps.why(runrate.run_rate(none, q4, as_of, stages=STAGES))
 
 
 def test_pipeline_forecast_by_hand():
@@ -214,10 +215,10 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
         }
     )
     as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
-    assert not outlook.seasonal(
+    assert not runrate.seasonal(
         deals, as_of, stages=STAGES
     )  # first deal 2024-10-05, after 2024-07-01
-    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
+    assert runrate.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
     older = pd.DataFrame(
         {
             "opportunity_id": ["OLD"],
@@ -228,13 +229,13 @@ def test_the_run_rate_is_seasonal_with_two_years_of_history():
         }
     )
     deals = pd.concat([deals, older], ignore_index=True)
-    assert outlook.seasonal(deals, as_of, stages=STAGES)
+    assert runrate.seasonal(deals, as_of, stages=STAGES)
     growth = (100 * 3 + 300) / (50 * 3 + 200)
     expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
-    assert outlook.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
+    assert runrate.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
     # next quarter: the last two Q1s, whatever the position of the quarters in the basis
     q1 = so.Period.parse("2027-Q1")
-    assert outlook.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
+    assert runrate.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
         (100 + 50) / 2 * growth
     )
 
@@ -302,12 +303,12 @@ def test_the_real_salesforce_run_rate_is_unknown_not_one_deal():
     tables = so.load(real / "source.yml", period="2018-12", on_invalid="quarantine")
     q1, day = so.Period.parse("2019-Q1"), pd.Timestamp("2018-12-31")
     o, stages = tables.opportunities, tables.stages
-    rate = outlook.run_rate(o, q1, day, stages=stages)
+    rate = runrate.run_rate(o, q1, day, stages=stages)
     assert gaps.why(rate) == (
         "only 1 month of won deals with an amount in 2018-Q4 (1 of 4 won deals priced): a "
         "run-rate needs at least 3, so it is unknown"
     )
-    assert outlook.unpriced_wins(o, q1, day, stages=stages).startswith(
+    assert runrate.unpriced_wins(o, q1, day, stages=stages).startswith(
         "3 of 4 won deals in 2018-Q4 have no amount"
     )
 
@@ -332,3 +333,131 @@ def test_roll_ups_leave_unpriced_deals_out_and_are_unknown_without_any_amount():
     cats = rollup.categories(bare, "2027-Q2", as_of, stages=STAGES)  # nothing due then
     why = "none of the 6 deals has an amount: the roll-ups are sums of amounts"
     assert all(gaps.why(cats[k]) == why for k in ("commit", "best_case", "pipeline"))
+
+
+# -- the deals at a moment, and what a quarter not started can know -------------------------------
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("created_date", "close_date", "changed_at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+    return frame
+
+
+DEAL = ["opportunity_id", "created_date", "close_date", "stage", "amount", "forecast_category"]
+ROW = ["opportunity_id", "changed_at", "stage", "amount", "close_date", "forecast_category"]
+
+
+def test_the_outlooks_open_pipeline_is_pipeline_as_of_where_history_starts_later():
+    """On 15 Oct 2026 (by hand): A from its history row of 1 Jun (Discovery, 150, due 10
+    Dec); B, open in the export with no history row before then, as exported
+    (Negotiation, 400, due 1 Dec); C, won on 10 Nov with its only row that day, open then
+    in the first open stage (Prospecting), 300, due on the day it closed; D lost on 1 Sep:
+    closed; E created on 20 Oct: not yet; F from its row (Discovery, 1000, due Feb 2027).
+    Before, the outlook rebuilt the deals from the history alone and saw only A and F."""
+    deals = _frame(
+        [
+            ("A", "2026-06-01", "2026-11-20", "Proposal", 200.0, "best_case"),
+            ("B", "2026-07-01", "2026-12-01", "Negotiation", 400.0, "commit"),
+            ("C", "2026-08-01", "2026-11-10", "Closed Won", 300.0, "closed"),
+            ("D", "2026-05-01", "2026-09-01", "Closed Lost", 80.0, "omitted"),
+            ("E", "2026-10-20", "2026-12-20", "Proposal", 500.0, "best_case"),
+            ("F", "2026-09-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),
+        ],
+        DEAL,
+    )
+    history = _frame(
+        [
+            ("A", "2026-06-01", "Discovery", 150.0, "2026-12-10", "pipeline"),
+            ("A", "2026-11-01", "Proposal", 200.0, "2026-11-20", "best_case"),
+            ("B", "2026-11-05", "Negotiation", 400.0, "2026-12-01", "commit"),
+            ("C", "2026-11-10", "Closed Won", 300.0, "2026-11-10", "closed"),
+            ("F", "2026-09-01", "Discovery", 1000.0, "2027-02-01", "pipeline"),
+        ],
+        ROW,
+    )
+    as_of, moment = pd.Timestamp("2026-10-15"), pd.Timestamp("2026-10-16")
+    model = pr.WinModel.stage_defaults(STAGES)
+    for quarter, ids in (("2026-Q4", ["A", "B", "C"]), ("2027-Q1", ["F"])):
+        row = outlook.pipeline_forecast(
+            deals, quarter, as_of, model, stages=STAGES, history=history
+        )
+        pipe = pl.pipeline_as_of(history, moment, quarter, opportunities=deals, stages=STAGES)
+        assert row["open_deals"] == pipe["deals"] == len(ids), quarter
+        assert gaps.why(row["in_quarter_share"])  # nothing due in a past quarter: r = 1
+        assert row["weighted_pipeline"] == pytest.approx(pipe["weighted"]), quarter
+    q4 = pl.pipeline_as_of(history, moment, "2026-Q4", opportunities=deals, stages=STAGES)
+    assert (q4["amount"], q4["weighted"]) == (850.0, pytest.approx(45 + 300 + 15))
+    opened = outlook.open_at(deals, as_of, STAGES, history=history).set_index("opportunity_id")
+    assert opened["stage"].to_dict() == {
+        "A": "Discovery", "B": "Negotiation", "C": "Prospecting", "F": "Discovery"
+    }  # fmt: skip
+    everything = pl.pipeline_as_of(history, moment, opportunities=deals, stages=STAGES)
+    assert opened["amount"].sum() == everything["amount"] == 1850.0
+
+
+def test_the_in_quarter_share_counts_what_was_due_at_the_end_of_the_matching_day():
+    """2026-Q4 seen on 15 Oct: of the past quarters only 2026-Q3 (seen on 15 Jul) holds
+    deals. H1 was due in Q3 and won in it (100); H2's close date moved into Q3 during 15
+    Jul and it was won in October (100, slipped): r = 100 / 200. N1 (won 10 Sep, 300) has
+    no history row before 16 Jul: when it was due then is not known, only when it closed,
+    so it is left out (counted, it would be won inside by construction: 400 / 500)."""
+    deals = _frame(
+        [
+            ("H1", "2026-06-01", "2026-08-20", "Closed Won", 100.0, "closed"),
+            ("H2", "2026-06-01", "2026-10-05", "Closed Won", 100.0, "closed"),
+            ("N1", "2026-06-01", "2026-09-10", "Closed Won", 300.0, "closed"),
+        ],
+        DEAL,
+    )
+    history = _frame(
+        [
+            ("H1", "2026-06-01", "Proposal", 100.0, "2026-08-31", "best_case"),
+            ("H1", "2026-08-20", "Closed Won", 100.0, "2026-08-20", "closed"),
+            ("H2", "2026-06-01", "Proposal", 100.0, "2026-10-31", "best_case"),
+            ("H2", "2026-07-15 10:00", "Proposal", 100.0, "2026-09-15", "best_case"),
+            ("H2", "2026-10-05", "Closed Won", 100.0, "2026-10-05", "closed"),
+            ("N1", "2026-09-10", "Closed Won", 300.0, "2026-09-10", "closed"),
+        ],
+        ROW,
+    )
+    q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
+    share = outlook.in_quarter_share(history, deals, q4, as_of, stages=STAGES)
+    assert share == pytest.approx(0.5)
+
+
+def test_a_quarter_not_started_is_zero_only_where_the_data_could_show_it():
+    """2027-Q2 seen on 15 Oct 2026 (nothing due in it; D1 is due in Q1). With closes and
+    priced open deals (_deals): closed and weighted are known zeros. Open deals without
+    amounts: the weighted pipeline is unknown, not $0 (no deal is due, but none could
+    show an amount); closed stays $0, as won deals with amounts show closes. No deal
+    closed at all (an export such as HubSpot's): closed is unknown in every quarter, the
+    current one too, and so is the expected total."""
+    model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
+    as_of = pd.Timestamp("2026-10-15")
+    deals = _since_2025()
+    q2 = outlook.pipeline_forecast(deals, "2027-Q2", as_of, model, stages=STAGES)
+    assert (q2["closed"], q2["weighted_pipeline"], q2["open_deals"]) == (0.0, 0.0, 0.0)
+    open_ = deals["stage"].isin(STAGES.open_names)
+    blank = deals.assign(amount=deals["amount"].where(~open_))
+    q2 = outlook.pipeline_forecast(blank, "2027-Q2", as_of, model, stages=STAGES)
+    assert q2["closed"] == 0.0 and gaps.why(q2["weighted_pipeline"]) == (
+        "no open deal is due in 2027-Q2, and none of the 3 open deals has an amount: the "
+        "data shows no amount to weigh, so $0 is not known"
+    )
+    assert gaps.why(q2["expected"])
+    never = blank[open_]  # only open deals, none priced, none closed
+    for quarter in ("2026-Q4", "2027-Q2"):
+        row = outlook.pipeline_forecast(never, quarter, as_of, model, stages=STAGES)
+        assert gaps.why(row["closed"]) == "no bookings: no deal has closed yet", quarter
+        assert gaps.why(row["weighted_pipeline"]) and gaps.why(row["expected"])
+    # the current quarter on its eve (nothing of it known yet): the same rule
+    eve = pd.Timestamp("2026-09-30")
+    assert outlook.closed_to_date(deals, so.Period.parse("2026-Q4"), eve, stages=STAGES) == 0.0
+    assert gaps.why(outlook.closed_to_date(never, so.Period.parse("2026-Q4"), eve, stages=STAGES))
+    # closes the data shows only after the day seen: none had closed by then
+    late = deals[deals["close_date"] >= "2026-08-01"]  # W1 (Oct), R1 (Aug 30), ...
+    day = pd.Timestamp("2026-08-15")
+    q3 = so.Period.parse("2026-Q3")
+    assert gaps.why(outlook.closed_to_date(late, q3, day, stages=STAGES))
+    assert outlook.closed_to_date(late, q3, pd.Timestamp("2026-09-01"), stages=STAGES) == 30.0
