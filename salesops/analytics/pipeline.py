@@ -1,8 +1,11 @@
 """Pipeline metrics: value (now or as of any past date), stale deals, velocity and
 coverage (how it moved, the waterfall, funnel and slippage: :mod:`salesops.analytics.movement`).
 
-The state of the pipeline at a past moment is rebuilt from ``opportunity_history``:
-each deal's values after its last change before that moment (:func:`snapshot`).
+The state of the pipeline at a past moment is the deals as they stood then
+(:func:`salesops.data.history.deals_then`, the one rule for a moment): each deal's values
+after its last ``opportunity_history`` change before it, else (no such row) from its
+created and close dates (:func:`unrecorded_open` counts those). :func:`snapshot` rebuilds
+it from the history alone (the win model's training examples).
 """
 
 from __future__ import annotations
@@ -150,6 +153,38 @@ def pipeline_as_of(
         return pipeline(snapshot(history, moment), close_window, by, stages=stages)
     then = deals_then(opportunities, moment, stages, history=history).deals
     return pipeline(then, close_window, by, stages=stages.with_unknown_open())
+
+
+def unrecorded_open(
+    opportunities: pd.DataFrame,
+    moment: pd.Timestamp | str,
+    stages: Stages,
+    *,
+    history: pd.DataFrame | None = None,
+) -> int:
+    """How many deals open at ``moment`` (:func:`salesops.data.history.deals_then`) have
+    no stage history row before it: their state then comes from their created and close
+    dates, not from a history (every open deal, without a history).
+
+    Examples
+    --------
+    >>> stages = Stages.from_dict({"stages": [{"name": "Open", "probability": 0.5},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
+    >>> deals = pd.DataFrame({"opportunity_id": ["a", "b", "c"],
+    ...     "created_date": pd.to_datetime(["2026-01-05", "2026-01-10", "2026-01-20"]),
+    ...     "stage": ["Open", "Won", "Open"], "forecast_category": None,
+    ...     "close_date": pd.to_datetime(["2026-03-31", "2026-02-10", "2026-03-31"]),
+    ...     "amount": [10.0, 20.0, 30.0]})
+    >>> rows = pd.DataFrame({"opportunity_id": ["a"], "changed_at": pd.to_datetime(
+    ...     ["2026-01-05"]), "stage": ["Open"], "amount": [10.0],
+    ...     "close_date": pd.to_datetime(["2026-03-31"])})
+    >>> unrecorded_open(deals, "2026-02-01", stages, history=rows)  # b (won later) and c
+    2
+    """
+    then = deals_then(opportunities, pd.Timestamp(moment), stages, history=history)
+    is_open = then.deals["stage"].isin(stages.with_unknown_open().open_names).to_numpy()
+    ids = then.deals["opportunity_id"].astype(str)[is_open]
+    return int(ids.isin(then.unrecorded).sum())
 
 
 def stale_deals(

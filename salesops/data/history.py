@@ -69,6 +69,7 @@ class AsOf(NamedTuple):
     deals: pd.DataFrame
     reopened: frozenset[str]  # closed in the export, open at the moment
     stage_unknown: frozenset[str]  # of those, with no history row before it: stage unknown
+    unrecorded: frozenset[str]  # no history row before it: from created and close dates
 
 
 def deals_as_of(
@@ -103,7 +104,9 @@ def deals_as_of(
 
     A deal created on or after ``until`` did not exist then; the load leaves it out
     before this. ``reopened`` are the deals closed in the export that were open at
-    ``until``; ``stage_unknown`` those of them that the second rule reopened.
+    ``until``; ``stage_unknown`` those of them that the third rule reopened;
+    ``unrecorded`` every deal without a history row before ``until`` (every deal,
+    without a history): its state then comes from its close date, not from a history.
 
     Examples
     --------
@@ -118,6 +121,8 @@ def deals_as_of(
     >>> known = deals_as_of(deals, pd.Timestamp("2018-06-01"), stages)
     >>> list(known.deals["stage"]), sorted(known.reopened), sorted(known.stage_unknown)
     (['Won', 'Open', 'Open'], ['b'], ['b'])
+    >>> sorted(known.unrecorded)
+    ['a', 'b', 'c']
     >>> rows = pd.DataFrame({"opportunity_id": ["b", "b"],
     ...     "changed_at": pd.to_datetime(["2018-04-01", "2018-10-01"]),
     ...     "stage": ["Deal", "Won"], "amount": [15.0, 20.0],
@@ -126,8 +131,8 @@ def deals_as_of(
     >>> known = deals_as_of(deals, pd.Timestamp("2018-06-01"), stages, history=rows)
     >>> print(known.deals.loc[1, ["stage", "amount", "forecast_category"]].to_dict())
     {'stage': 'Deal', 'amount': 15.0, 'forecast_category': 'commit'}
-    >>> sorted(known.reopened), sorted(known.stage_unknown)
-    (['b'], [])
+    >>> sorted(known.reopened), sorted(known.stage_unknown), sorted(known.unrecorded)
+    (['b'], [], ['a', 'c'])
     """
     ids = opportunities["opportunity_id"]
     at = np.full(len(opportunities), -1)
@@ -163,6 +168,7 @@ def deals_as_of(
         known,
         frozenset(ids[closed & open_then].astype(str)),
         frozenset(ids[later].astype(str)),
+        frozenset(ids[at < 0].astype(str)),
     )
 
 

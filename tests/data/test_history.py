@@ -82,14 +82,17 @@ def _deals() -> pd.DataFrame:
 
 
 def test_a_deal_closed_after_the_end_was_open_at_it_in_the_first_open_stage():
-    known, ids, unknown = history.deals_as_of(_deals(), pd.Timestamp("2018-06-01"), _stages())
+    known, ids, unknown, unrecorded = history.deals_as_of(
+        _deals(), pd.Timestamp("2018-06-01"), _stages()
+    )
     assert ids == unknown == {"b", "c"}
+    assert unrecorded == {"a", "b", "c", "d"}  # no history: every deal from its dates
     assert known["stage"].tolist() == ["Won", "Lead", "Lead", "Deal"]
     assert known["forecast_category"].isna().tolist() == [False, True, True, False]
     # the close it had is its expected close; its amount is as exported
     assert known["close_date"].equals(_deals()["close_date"])
     assert known["amount"].iloc[1] == 250.0
-    same, none, _ = history.deals_as_of(_deals(), pd.Timestamp("2018-12-01"), _stages())
+    same, none, _, _ = history.deals_as_of(_deals(), pd.Timestamp("2018-12-01"), _stages())
     assert none == frozenset() and same["stage"].tolist() == ["Won", "Won", "Lost", "Deal"]
 
 
@@ -100,7 +103,7 @@ def test_without_an_open_stage_a_reopened_deal_is_open_with_its_stage_unknown():
 
     won_only = _stages(open_=False)
     deals = _deals().iloc[:3]  # no open deal in the export
-    known, ids, _ = history.deals_as_of(deals, pd.Timestamp("2018-06-01"), won_only)
+    known, ids, _, _ = history.deals_as_of(deals, pd.Timestamp("2018-06-01"), won_only)
     assert ids == {"b", "c"} and known["stage"].tolist() == ["Won", UNKNOWN_OPEN, UNKNOWN_OPEN]
     stages = won_only.with_unknown_open()
     assert stages.open_names == [UNKNOWN_OPEN] and stages.with_unknown_open() is stages
@@ -153,7 +156,7 @@ def test_with_history_a_deal_stands_at_the_end_as_its_last_row_before_it():
     exported. Before, ``b`` showed as won for 250 at a period ending in May."""
     from salesops.analytics import metrics
 
-    known, ids, unknown = history.deals_as_of(
+    known, ids, unknown, unrecorded = history.deals_as_of(
         _deals(), pd.Timestamp("2018-06-01"), _stages(), history=_history()
     )
     assert known["stage"].tolist() == ["Won", "Deal", "Lead", "Lead"]
@@ -166,6 +169,7 @@ def test_with_history_a_deal_stands_at_the_end_as_its_last_row_before_it():
         and known["forecast_category"].iloc[3] == "pipeline"
     )
     assert ids == {"b", "c"} and unknown == {"c"}  # b's stage then is known, c's is not
+    assert unrecorded == {"c"}  # the only deal without a history row before June
     # the bookings of May (a, 100) are the same either way
     assert metrics.bookings(known, "2018-05", stages=_stages()) == 100.0
     assert metrics.bookings(_deals(), "2018-05", stages=_stages()) == 100.0
@@ -180,7 +184,7 @@ def test_what_the_history_does_not_hold_stays_as_exported():
     keeps the exported one."""
     h = _history().drop(columns=["amount", "forecast_category"])
     h.loc[h["opportunity_id"] == "d", "close_date"] = pd.NaT
-    known, ids, unknown = history.deals_as_of(
+    known, ids, unknown, _ = history.deals_as_of(
         _deals(), pd.Timestamp("2018-06-01"), _stages(),
         history=h, held=("stage", "close_date"),
     )  # fmt: skip
@@ -192,8 +196,8 @@ def test_what_the_history_does_not_hold_stays_as_exported():
 
 
 def test_at_the_data_s_end_every_deal_is_as_exported():
-    known, ids, unknown = history.deals_as_of(
+    known, ids, unknown, unrecorded = history.deals_as_of(
         _deals(), pd.Timestamp("2018-12-01"), _stages(), history=_history()
     )
     pd.testing.assert_frame_equal(known, _deals())
-    assert ids == unknown == frozenset()
+    assert ids == unknown == unrecorded == frozenset()
