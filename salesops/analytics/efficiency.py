@@ -2,8 +2,10 @@
 there is enough of it (coverage) and how much of what enters it converts.
 
 Every number holds for what was known at the end of the period: open deals are taken as
-they stood then (rebuilt from the stage history when the source has one), and the
-lookback of win rate, deal size and cycle ends with the period.
+they stood then, by the one rule for a moment (:func:`salesops.data.history.deals_then`,
+as the metrics report's pipeline and the quarter outlook take them: from the stage
+history where a deal has a row before the end, else from its created and close dates),
+and the lookback of win rate, deal size and cycle ends with the period.
 
 ============================  ============================================================
 Sales velocity (per day)      qualified open deals × win rate × average deal size /
@@ -24,6 +26,7 @@ import pandas as pd
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import pipeline as pl
+from salesops.data.history import deals_then
 from salesops.data.model import LOST_DEALS, OPEN_DEALS, QUALIFIED_DEALS, Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -59,10 +62,10 @@ def pipeline_efficiency(
     2 × 0.5 × 100 / 20 = $5 a day.
     """
     o, history = tables.opportunities, tables.opportunity_history
-    at_end = o if history is None else pl.snapshot(history, period.end, o)
+    at_end = deals_then(o, period.end, stages, history=history).deals
     velocity = pl.sales_velocity(at_end, period, lookback_months, stages=stages)
     nxt = period.shift(1)
-    due = pl.pipeline(at_end, nxt, stages=stages)["amount"]
+    due = pl.pipeline(at_end, nxt, stages=stages.with_unknown_open())["amount"]
     quotas = tables.quotas
     quota = np.nan if quotas is None else quotas.loc[nxt.contains(quotas["month"]), "amount"].sum()
     window = (period.end - pd.DateOffset(months=lookback_months), period.end)

@@ -25,8 +25,8 @@ import pandas as pd
 from salesops.analytics import bookings as booked
 from salesops.analytics import gaps, movement
 from salesops.analytics import metrics as m
-from salesops.analytics import pipeline as pl
 from salesops.data.activity import active_reps
+from salesops.data.history import deals_then
 from salesops.data.lookups import isin
 from salesops.data.model import LOST_DEALS, Tables
 from salesops.data.periods import Period
@@ -149,15 +149,16 @@ def coverage(
     fiscal_year_start_month: int = 1,
 ) -> pd.Series:
     """Open pipeline due next quarter (as it stood at ``moment``) / next quarter's quota;
-    quarters of the fiscal year that starts in ``fiscal_year_start_month``."""
+    quarters of the fiscal year that starts in ``fiscal_year_start_month``. The deals at
+    ``moment`` are those of the one rule for a moment
+    (:func:`salesops.data.history.deals_then`, as the metrics report's pipeline takes
+    them): from the stage history where a deal has a row before it, else from its created
+    and close dates."""
     quarter = Period.holding(moment, fiscal_year_start_month).quarter()
     history = tables.opportunity_history
-    deals = (
-        tables.opportunities
-        if history is None
-        else pl.snapshot(history, moment, tables.opportunities)
-    )
-    deals = deals[deals["stage"].isin(stages.open_names) & quarter.contains(deals["close_date"])]
+    deals = deals_then(tables.opportunities, moment, stages, history=history).deals
+    is_open = deals["stage"].isin(stages.with_unknown_open().open_names)
+    deals = deals[is_open & quarter.contains(deals["close_date"])]
     pipe = deals.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
     if tables.quotas is None:
         return pd.Series(np.nan, index=reps)

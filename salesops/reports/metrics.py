@@ -91,45 +91,49 @@ def title(ctx: ReportContext) -> HTML:
 
 def pipeline_at(ctx: ReportContext, moment: pd.Timestamp, window: Period | None) -> float:
     """The open pipeline due to close in ``window`` (any time: None), as it stood at
-    ``moment``: rebuilt from the stage history; without one, from the deals' created and
-    close dates (:func:`salesops.analytics.pipeline.pipeline_as_of`, :func:`rebuilt` says
-    so). Unknown, with the reason, when it cannot be rebuilt (a history that starts after
-    ``moment`` while deals were created before it: a connector that began recording
-    later), no open deal has an amount, or the export holds no open deal at all (no open
-    stage)."""
+    ``moment``: the deals then by the one rule for a moment
+    (:func:`salesops.analytics.pipeline.pipeline_as_of` given the deals, as pipeline
+    health, efficiency and the quarter outlook take them), from the stage history where a
+    deal has a row before ``moment``, else from its created and close dates
+    (:func:`rebuilt` says how many). Unknown, with the reason, when no open deal has an
+    amount, or the export holds no open deal at all (no open stage)."""
     if lacking := coverage.reason(ctx.tables, (OPEN_DEALS,), "the open pipeline"):
         return gaps.Unknown(lacking.replace("`", ""))
     history, o = ctx.tables.opportunity_history, ctx.tables.opportunities
-    if history is not None:
-        existing = o.loc[o["created_date"] < moment, "opportunity_id"]
-        recorded = history.loc[history["changed_at"] < moment, "opportunity_id"]
-        if len(existing) and not existing.isin(recorded).any():
-            return gaps.Unknown(
-                f"none of the {len(existing):,} deals created before {moment:%d %b %Y} has a "
-                "stage history row before then: the pipeline cannot be rebuilt at that moment"
-            )
     pipe = pl.pipeline_as_of(history, moment, window, opportunities=o, stages=ctx.stages)
     return pipe["amount"]
 
 
 def rebuilt(ctx: ReportContext) -> str:
-    """What the tiles and the summary say of the open pipeline of a source without stage
-    history: that it is rebuilt from the deals' created and close dates, and how many
-    deals count as open that way at the period's end and the previous period's ("" with a
-    stage history, or when the source holds no open deal)."""
+    """What the tiles and the summary say of the open pipeline at the period's end and
+    the previous period's when deals open then have no stage history row before it (a
+    source without stage history, or a history that starts later than the deals): that
+    their state then is rebuilt from their created and close dates, and how many they are
+    at each moment ("" when every open deal then has one, or the source holds no open
+    deal; :func:`salesops.analytics.pipeline.unrecorded_open`)."""
     t = ctx.tables
-    if t.opportunity_history is not None or not t.has(OPEN_DEALS):
+    if not t.has(OPEN_DEALS):
         return ""
-    counts = []
+    history, counts, ns = t.opportunity_history, [], []
     for p in (ctx.period, ctx.period.shift(-1)):
-        pipe = pl.pipeline_as_of(None, p.end, opportunities=t.opportunities, stages=ctx.stages)
-        n = int(pipe["deals"])
+        n = pl.unrecorded_open(t.opportunities, p.end, ctx.stages, history=history)
+        ns.append(n)
         counts.append(f"{n:,} {'deal' if n == 1 else 'deals'} at the end of {p.label}")
+    how = (
+        "(a deal created before the end and not closed by then counts as open; one that "
+        f"closed later at its exported amount, its stage then unknown): {' and '.join(counts)}."
+    )
+    if history is None:
+        return (
+            "This source has no stage history: the open pipeline at a period's end is rebuilt "
+            f"from the deals' created and close dates, not from a stage history {how}"
+        )
+    if not any(ns):
+        return ""
     return (
-        "This source has no stage history: the open pipeline at a period's end is rebuilt "
-        "from the deals' created and close dates, not from a stage history (a deal created "
-        "before the end and not closed by then counts as open; one that closed later at its "
-        f"exported amount, its stage then unknown): {' and '.join(counts)}."
+        "Some open deals have no stage history row before a period's end (the history starts "
+        "later, or skips them): the open pipeline then counts them from their created and "
+        f"close dates, not from the stage history {how}"
     )
 
 
@@ -279,7 +283,8 @@ def details(ctx: ReportContext) -> dict[str, Any]:
     """The summary's figures beyond the tiles: the period's sales cycle (mean and median
     days), bookings by month as the trend shows them, and the whole open pipeline (any
     close date) at the period's end and the previous period's (``open_pipeline_rebuilt``
-    says how that one was rebuilt without a stage history, :func:`rebuilt`)."""
+    says how many open deals then had no stage history row to rebuild them from,
+    :func:`rebuilt`)."""
     cycle = m.sales_cycle(ctx.tables.opportunities, ctx.period, stages=ctx.stages)
     trail = trend(ctx)
     by_month = None

@@ -18,6 +18,7 @@ from salesops.analytics import efficiency as eff
 from salesops.analytics import gaps, movement
 from salesops.analytics import pipeline as pl
 from salesops.data import coverage
+from salesops.data.history import deals_then
 from salesops.data.periods import Period
 from salesops.reports import plots
 from salesops.reports.context import ReportContext
@@ -26,17 +27,29 @@ from salesops.reports.display import View, section, viewed
 
 @section("Open pipeline by stage")
 def pipeline_by_stage(ctx: ReportContext) -> pd.DataFrame:
-    """Open pipeline by stage at the end of the period, raw and weighted (as exported when
-    there is no history to go back to the period's end with)."""
-    history = ctx.tables.opportunity_history
-    deals = ctx.tables.opportunities if history is None else pl.snapshot(history, ctx.period.end)
-    full = pl.by_stage(deals, ctx.stages)
+    """Open pipeline by stage at the end of the period, raw and weighted: the deals then by
+    the one rule for a moment (:func:`salesops.data.history.deals_then`, as the metrics
+    report's pipeline and the quarter outlook take them), from the stage history where a
+    deal has a row before the end, else from its created and close dates (the caption
+    says how many; without a stage history, the deals as exported, those closed later
+    open)."""
+    history, end = ctx.tables.opportunity_history, ctx.period.end
+    deals = deals_then(ctx.tables.opportunities, end, ctx.stages, history=history).deals
+    full = pl.by_stage(deals, ctx.stages.with_unknown_open())
     frame = full.drop(columns="unpriced")  # a stage whose deals all lack amounts: "–"
-    caption = (
-        f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from the stage history"
-    )
-    if not ctx.tables.has("opportunity_history"):
-        caption = f"Open pipeline by stage {ctx.exported}"
+    caption = f"Open pipeline by stage {ctx.exported}"
+    if ctx.tables.has("opportunity_history"):
+        n, of = pl.unrecorded_open(deals, end, ctx.stages, history=history), full["deals"].sum()
+        caption = f"Open pipeline by stage at the end of {ctx.period.label}, rebuilt from "
+        if n and n == of:  # a history that starts later than every open deal then
+            caption += "the deals' created and close dates (none had a stage history row then)"
+        else:
+            caption += "the stage history"
+            if n:
+                caption += (
+                    f"; {n:,} of the {of:,} open deals had no stage history row before then: "
+                    "rebuilt from their created and close dates"
+                )
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
     return viewed(frame, View({}, caption, lambda f: plots.pipeline_by_stage(f, caption)))

@@ -7,8 +7,9 @@ export's own files; the edited ``source.yml`` differs from it in the listed colu
 documented quarantine; the monthly and annual plans run once (module-scoped) with no
 failure; and the JSON summaries of the reports hold what independent pandas computes
 on the raw files: win rate, deal size, mean and median cycle, bookings by month and the
-open pipeline at two moments (rebuilt from the history where there is one; unknown,
-with a reason, where the data cannot say).
+open pipeline at two moments (by the one rule for a moment: from the history where a deal
+has a version before it, else from its created and close dates; unknown, with a reason,
+where the data cannot say).
 """
 
 from __future__ import annotations
@@ -521,23 +522,39 @@ def _odoo_open(moment: str) -> float:
     return float(d.loc[~closed | later, "Expected Revenue"].sum())
 
 
-def _history_pipeline(moment: str) -> float:
-    """pandas on the raw history: each deal's latest version begun before ``moment``,
-    open ones' amounts summed (the quarantined deal left out)."""
+def _salesforce_open(moment: str) -> tuple[float, int]:
+    """pandas on the raw files, by the one rule for a moment: the deals created before
+    ``moment`` (the quarantined deal left out); one the export shows closed before it is
+    closed; else one with a history version begun before it is open when its latest such
+    version is, at that version's amount; else it is open (not closed by then) at its
+    exported amount. The open amount, and how many open deals had no version before."""
+    at = pd.Timestamp(moment)
+    d = pd.read_csv(REAL / "salesforce" / "sf_opportunity_data.csv")
     h = pd.read_csv(REAL / "salesforce" / "sf_opportunity_history_data.csv")
-    h = h[h["id"] != "006q000000HddueAAB"]
+    d, h = d[d["id"] != "006q000000HddueAAB"], h[h["id"] != "006q000000HddueAAB"]
+    d = d[pd.to_datetime(d["created_date"]) < at].set_index("id")
     h["start"] = pd.to_datetime(h["_fivetran_start"])
-    state = h[h["start"] < pd.Timestamp(moment)].sort_values("start").groupby("id").tail(1)
-    return float(state.loc[~state["is_closed"].astype(bool), "amount"].sum())
+    last = h[h["start"] < at].sort_values("start").groupby("id").tail(1).set_index("id")
+    closed_before = d["is_closed"].astype(bool) & (pd.to_datetime(d["close_date"]) < at)
+    recorded = d.index.isin(last.index)
+    by_history = ~closed_before & recorded
+    then = last.reindex(d.index)
+    open_history = by_history & ~then["is_closed"].fillna(True).astype(bool)
+    by_dates = ~closed_before & ~recorded
+    amount = then.loc[open_history, "amount"].sum() + d.loc[by_dates, "amount"].sum()
+    return float(amount), int(by_dates.sum())
 
 
 @pytest.mark.notebook
 def test_open_pipeline_at_two_moments(run, tmp_path):
-    """Where the stage history covers the moment (Salesforce, from April 2019), the open
-    pipeline rebuilt from it equals pandas on the raw history; before the history starts
-    it is unknown with a reason, not $0. Without a history (Odoo) it is rebuilt from the
-    deals' created and close dates, at both moments, and the summary says so; without
-    amounts (Olist, HubSpot) it is unknown with a reason."""
+    """The open pipeline at the period's end and the previous period's, by the one rule
+    for a moment. Salesforce: at 2018-12, before its stage history starts (April 2019),
+    from the deals' created and close dates: the deal open on 19 Dec 2018 counts at
+    $210,000 (as in the quarter outlook; before, both moments read unknown, "none of the
+    deals ... has a stage history row"), and the note says 1 deal was rebuilt that way;
+    in 2019-05 from the history (both equal pandas on the raw files). Without a history
+    (Odoo) it is rebuilt from the deals' created and close dates, at both moments, and the
+    summary says so; without amounts (Olist, HubSpot) it is unknown with a reason."""
     name, folder, _ = run
     summary = _summary(folder, "metrics")
     pipeline, unknown = summary["open_pipeline"], summary.get("unknown", {})
@@ -551,7 +568,18 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
         assert pipeline[end] == pytest.approx(_odoo_open(end)) and pipeline[end] > 0
         assert pipeline[previous] == pytest.approx(_odoo_open(previous)) == 62_500
         assert "2 deals at the end of 2025-02" in summary["open_pipeline_rebuilt"]
-    else:  # before the history starts (salesforce); no open deal has an amount (hubspot)
+    elif name == "salesforce":  # 19 Dec 2018's open deal; at Dec 1 both deals had closed
+        assert (end, previous) == ("2019-01-01", "2018-12-01")
+        assert pipeline == {
+            end: pytest.approx(_salesforce_open(end)[0]),
+            previous: pytest.approx(_salesforce_open(previous)[0]),
+        }
+        assert (pipeline[end], pipeline[previous]) == (210_000, 0)
+        assert _salesforce_open(end)[1] == 1 and _salesforce_open(previous)[1] == 0
+        assert summary["open_pipeline_rebuilt"].endswith(
+            "1 deal at the end of 2018-12 and 0 deals at the end of 2018-11."
+        )
+    else:  # no open deal has an amount (hubspot)
         for moment in (end, previous):
             assert pipeline[moment] is None and unknown[f"open_pipeline.{moment}"]
     if name != "salesforce":
@@ -568,12 +596,15 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
         ),
     )
     assert [r.status for r in done] != [] and all(r.status != "failed" for r in done)
-    later = _summary(tmp_path / "2019-05", "metrics")["open_pipeline"]
-    assert later == {
-        "2019-06-01": pytest.approx(_history_pipeline("2019-06-01")),
-        "2019-05-01": pytest.approx(_history_pipeline("2019-05-01")),
+    later = _summary(tmp_path / "2019-05", "metrics")
+    assert later["open_pipeline"] == {
+        "2019-06-01": pytest.approx(_salesforce_open("2019-06-01")[0]),
+        "2019-05-01": pytest.approx(_salesforce_open("2019-05-01")[0]),
     }
-    assert later["2019-06-01"] > 0
+    assert later["open_pipeline"]["2019-06-01"] > 0
+    # every deal open then has a version before it: nothing rebuilt from dates, no note
+    assert _salesforce_open("2019-06-01")[1] == _salesforce_open("2019-05-01")[1] == 0
+    assert "open_pipeline_rebuilt" not in later
 
 
 def _outlook_oracle(name: str, quarter: str, as_of: pd.Timestamp) -> dict:

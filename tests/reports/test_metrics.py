@@ -255,6 +255,59 @@ def test_without_history_the_previous_pipeline_is_rebuilt_from_created_and_close
     assert "open_pipeline_rebuilt" not in metrics.summary(company)
 
 
+def test_every_report_takes_the_deals_at_a_moment_by_one_rule(tiny_dir, tmp_path):
+    """tiny whose stage history starts on 1 Sep 2026 (a connector that began recording
+    then), September 2026, by hand. At Oct 1, O3 (Proposal, 20,000, due 30 Nov), O8
+    (Qualification, no amount) and O9 (Prospecting, 12,000, due 31 Oct) have history rows
+    before it; O6 (Negotiation, 30,000, due 31 Oct) and O10 (Discovery, 15,000, overdue)
+    have none and are as exported: 77,000 open, 42,000 due in October (O6, O9), 62,000 due
+    in Q4 (R1: O3 + O9, R3: O6). At Sep 1 no deal has a row: O2 (lost 20 Sep, 5,000) and
+    O5 (won 30 Sep, 50,000) were open, with O3, O6 and O10: 120,000, 55,000 due in
+    September. The metrics report, pipeline health, efficiency, a rep's coverage and
+    pipeline and the outlook agree. Before, pipeline health and efficiency rebuilt the
+    deals from the history alone (32,000 by stage; 12,000 due in October) and the metrics
+    report read the pipeline at Sep 1 as unknown."""
+    from salesops.analytics import outlook, performance
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    path = crm / "opportunity_history.csv"
+    history = pd.read_csv(path, dtype=str, keep_default_na=False)
+    history[history["changed_at"] >= "2026-09-01"].to_csv(path, index=False)
+    ctx = so.ReportContext.load(str(crm), "company", "2026-09")
+    t, end = ctx.tables, ctx.period.end
+    open_ = outlook.open_at(t.opportunities, ctx.as_of, ctx.stages, history=t.opportunity_history)
+    october = open_[ctx.period.shift(1).contains(open_["close_date"])]
+    assert sorted(open_["opportunity_id"]) == ["O10", "O3", "O6", "O8", "O9"]
+    assert open_["amount"].sum() == metrics.pipeline_at(ctx, end, None) == 77_000
+    by_stage = pipeline_health.pipeline_by_stage(ctx)
+    assert (by_stage["deals"].sum(), by_stage["amount"].sum()) == (5, 77_000)
+    caption = by_stage.attrs["view"].caption
+    assert "2 of the 5 open deals had no stage history row before then" in caption
+    kpi = metrics.kpis(ctx).loc["Open pipeline, next period"]
+    due = pipeline_health.efficiency(ctx)["value"]["Open pipeline due next period"]
+    assert october["amount"].sum() == kpi["current"] == due == 42_000
+    assert kpi["previous"] == 55_000  # at Sep 1, due in September: O2 and O5
+    assert pipeline_health.efficiency(ctx)["value"]["Qualified open deals"] == 3  # O3, O6, O10
+    reps = pd.Index(["R1", "R3", "R4"])
+    quota = pd.Series({"R1": 12_000, "R3": 20_000, "R4": 10_000})  # Q4's: October's
+    covered = performance.coverage(t, end, reps, ctx.stages) * quota
+    assert covered.to_dict() == {"R1": 32_000, "R3": 30_000, "R4": 0}  # O8: no amount
+    q4 = open_[so.Period.parse("2026-Q4").contains(open_["close_date"])]  # O10 is overdue
+    assert covered.sum() == q4["amount"].sum() == 62_000
+    rep = performance_review.context(str(crm), "rep:R1", "2026-09")
+    shown, _ = rep_deals.pipeline(rep)
+    assert shown["amount"].sum() == covered["R1"]  # O3 and O9
+    summary = json.loads(json_text(metrics.summary(ctx)))
+    assert summary["open_pipeline"] == {"2026-10-01": 77_000, "2026-09-01": 120_000}
+    assert summary["open_pipeline_rebuilt"] == metrics.rebuilt(ctx)
+    assert metrics.rebuilt(ctx).endswith(
+        "counts them from their created and close dates, not from the stage history (a deal "
+        "created before the end and not closed by then counts as open; one that closed later "
+        "at its exported amount, its stage then unknown): 2 deals at the end of 2026-09 and "
+        "5 deals at the end of 2026-08."
+    )
+
+
 def test_a_kpi_the_source_cannot_hold_is_unknown_in_the_summary_too(unpriced):
     # tiny's leads have response times; an export without them (loaded with the column
     # absent) hides the tile, and the summary says why, not "no lead ... was answered"
