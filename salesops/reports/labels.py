@@ -32,6 +32,7 @@ LABELS: dict[str, tuple[str, str | None]] = {
     "amount": ("Amount", "money"),
     "bookings": ("Bookings", "money"),
     "bookings_qtd": ("Bookings, quarter to date", "money"),
+    "deals_won_qtd": ("Deals won, quarter to date", "number"),
     "attainment": ("Attainment", "pct"),
     "attainment_qtd": ("Attainment, quarter to date", "pct"),
     "quota": ("Quota", "money"),

@@ -19,6 +19,7 @@ from IPython.display import HTML
 from salesops.analytics import bookings as booked
 from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
+from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
 from salesops.analytics.capacity import quarter_capacity
 from salesops.analytics.capacity import team as cap_team
@@ -137,6 +138,10 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
             "rep": members.set_index("rep_id")["name"],
             "attainment_qtd": kpis["attainment"],
             "bookings_qtd": kpis["bookings"],
+            "deals_won_qtd": m.won_in(ctx.tables.opportunities, qtd, ctx.stages)
+            .groupby("owner_id")
+            .size()
+            .reindex(ids, fill_value=0),
             "win_rate": recent["win_rate"],
             "coverage": kpis["coverage"],
             "commission": pd.Series(payable, dtype=object),  # an Unknown keeps its reason
@@ -153,12 +158,20 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     if not ctx.tables.has("quotas"):
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
+    unpriced_reps = int(board["bookings_qtd"].map(gaps.why).notna().sum())
+    if unpriced_reps:  # unknown bookings rank neither below $0 nor above it: by deals won
+        board = board.sort_values("deals_won_qtd", ascending=False, kind="stable")
     caption = (
         f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
         f"commission: payable for {ctx.period.label}): {len(board):,} "
         f"seller{'s' if len(board) != 1 else ''}, who owned deals in the last 3 months, "
         "joined in them or have a quota in them"
     )
+    if unpriced_reps:
+        caption += (
+            f". Ordered by deals won: the bookings of {unpriced_reps:,} "
+            f"seller{'s are' if unpriced_reps != 1 else ' is'} unknown"
+        )
     if left_out(ctx):
         caption += f". {left_out(ctx)}"
     qtd = (ctx.period.quarter().start, ctx.period.end)

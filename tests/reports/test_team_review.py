@@ -151,3 +151,32 @@ def test_win_rates_of_an_export_of_won_deals_only_read_a_dash_with_the_reason(wo
     assert board.loc["Alice Able", "bookings_qtd"] == 10_000  # the rest is as it was
     html = so.show(board).to_html()
     assert WHY_NO_WIN_RATE in html and "100%" not in html
+
+
+def test_unknown_bookings_rank_by_deals_won_not_below_zero(tiny_dir, tmp_path):
+    """Alice's one won deal this quarter (O1) has no amount and New Hire won nothing: by
+    bookings, Alice's "–" ranked below New Hire's $0 (Olist's leaderboard put 8 reps who
+    won nothing above 14 who won); now the board is ordered by deals won, and says so."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "tiny")
+    for table in ("opportunities", "opportunity_history"):
+        deals = pd.read_csv(crm / f"{table}.csv")
+        deals.loc[deals["opportunity_id"] == "O1", "amount"] = None
+        deals.to_csv(crm / f"{table}.csv", index=False)
+    ctx = _east_with(tmp_path, crm, ["R7,New Hire,2026-08-01"])
+    board = team_review.leaderboard(ctx)
+    assert list(board.index) == ["Alice Able", "New Hire"]
+    assert list(board["deals_won_qtd"]) == [1, 0]
+    assert gaps.why(board.loc["Alice Able", "bookings_qtd"]) is not None
+    assert board.loc["New Hire", "bookings_qtd"] == 0
+    caption = board.attrs["view"].caption
+    assert "Ordered by deals won: the bookings of 1 seller is unknown" in caption
+    html = so.show(board).to_html()
+    assert "Deals won, quarter to date" in html
+
+
+def test_known_bookings_keep_their_order(east):
+    board = team_review.leaderboard(east)
+    assert "Ordered by deals won" not in board.attrs["view"].caption
+    assert board.loc["Alice Able", "deals_won_qtd"] == 1  # O1, won 2026-08-15
