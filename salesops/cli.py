@@ -23,6 +23,10 @@ SOURCE_HELP = (
 )
 
 
+QUARANTINE_HINT = (
+    "Fix these rows in the export, or run again with --on-invalid quarantine to set them "
+    "aside with their reasons (reports/<period>/quarantine/) and go on with the rest."
+)
 ON_INVALID: dict[str, Any] = {
     "choices": ["refuse", "quarantine"],
     "default": "refuse",
@@ -221,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except DataError as exc:
         print(redact(exc.report()), file=sys.stderr)
+        if getattr(args, "on_invalid", None) == "refuse":
+            print(QUARANTINE_HINT, file=sys.stderr)
         return 1
     except SalesopsError as exc:
         print(f"salesops: {redact(str(exc))}", file=sys.stderr)

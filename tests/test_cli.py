@@ -111,3 +111,22 @@ def test_demo_writes_and_skips_when_present(tmp_path, capsys):
 def test_demo_rejects_nonsense_sizes(tmp_path, capsys):
     assert cli.main(["demo", "--path", str(tmp_path / "d.duckdb"), "--reps", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_a_strict_run_on_bad_rows_fails_once_before_any_report(tiny_dir, tmp_path):
+    """A deal with a negative amount: the run refused it in every report, one after the
+    other (12 notebooks, 42 s on Salesforce's export); now the source is checked once
+    before any report starts, the rule is named once, and the way on is said."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = (crm / "opportunities.csv").read_text()
+    (crm / "opportunities.csv").write_text(deals.replace("Closed Lost,5000", "Closed Lost,-5000"))
+    plan = tmp_path / "plan.yml"
+    plan.write_text("reports:\n  - notebook: metrics\n    scopes: [company]\n")
+    out = tmp_path / "reports"
+    result = run("run", str(plan), "--source", str(crm), "--out", str(out), "--period", "2026-09")
+    assert result.returncode == 1
+    assert result.stderr.count("amount: must be >= 0") == 1
+    assert "--on-invalid quarantine" in result.stderr and "Traceback" not in result.stderr
+    assert not list(out.glob("2026-09/*/*"))  # no report started

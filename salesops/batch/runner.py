@@ -64,9 +64,11 @@ def run(
     leaves a record of what had finished up to then, and the next run runs the rest;
     ``out_dir/runs.jsonl`` gets a line per run.
 
-    ``on_invalid="quarantine"`` sets aside rows that break a rule instead of failing
-    every report: they are written, with their reasons, to ``<period>/quarantine/`` and
-    each report says how many (see :mod:`salesops.data.quarantine`).
+    The source is loaded once before any report runs: rows that break a rule fail the run
+    there, in one :class:`~salesops.errors.DataError`, before any report starts.
+    ``on_invalid="quarantine"`` sets them aside instead: they are written, with their
+    reasons, to ``<period>/quarantine/`` and each report says how many (see
+    :mod:`salesops.data.quarantine`).
     """
     options = options or RunOptions()
     with RunLock(out_dir, wait=options.wait, notify=notify):
@@ -78,11 +80,7 @@ def run(
             label, jobs = plan_jobs(plan, out_dir, options)
             if not jobs:
                 raise ConfigError(f"the plan has no report matching {options.only!r}")
-            if options.on_invalid == "quarantine":
-                source = options.source if options.source is not None else plan.source
-                period = in_calendar(label, settings().fiscal_year_start_month)
-                tables = load(source, period=period, on_invalid=options.on_invalid)
-                quarantine.write(tables, out_dir / label / "quarantine")
+            _check_source(plan, out_dir, label, options)
             _run_jobs(
                 jobs, out_dir / label, results, label=label, options=options, progress=progress
             )
@@ -98,6 +96,18 @@ def run(
             raise
         _log(out_dir, plan, results, period=label, started=started, error=None)
     return label, results
+
+
+def _check_source(plan: BatchPlan, out_dir: Path, label: str, options: RunOptions) -> None:
+    """Load the source once, before any report starts: rows that break a rule fail the run
+    at once, in one message (every report would fail with it), or, with
+    ``on_invalid="quarantine"``, are written to ``<period>/quarantine/``. The tables are
+    freed on return, before the workers start."""
+    source = options.source if options.source is not None else plan.source
+    period = in_calendar(label, settings().fiscal_year_start_month)
+    tables = load(source, period=period, on_invalid=options.on_invalid)
+    if options.on_invalid == "quarantine":
+        quarantine.write(tables, out_dir / label / "quarantine")
 
 
 def _run_jobs(

@@ -24,7 +24,7 @@ from salesops import cli
 from salesops.batch import kernels, manifest, runner
 from salesops.batch.plan import BatchPlan, matches, notebook_parameters
 from salesops.batch.runner import RunOptions
-from salesops.errors import ConfigError
+from salesops.errors import ConfigError, DataError
 
 NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "notebooks"
 # Every scope of the tiny CRM: the company, its regions, and its active reps with deals.
@@ -621,8 +621,8 @@ def test_a_quarantine_run_writes_the_rows_and_every_report_says_how_many(home):
         ],
     )
     out = home / "reports"
-    _, results = runner.run(BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2))
-    assert {r.status for r in results} == {"failed"}  # strict by default
+    with pytest.raises(DataError, match="amount: must be >= 0"):  # strict by default
+        runner.run(BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2))
     _, results = runner.run(
         BatchPlan.read(plan), out, RunOptions(source=str(crm), workers=2, on_invalid="quarantine")
     )
