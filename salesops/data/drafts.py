@@ -35,14 +35,19 @@ def closed_values(values: Iterable[str], flags: dict[str, str]) -> tuple[list[st
 
 
 def stage_list(
-    values: dict[str, int], order: list[str], flags: dict[str, str] | None = None
+    values: dict[str, int],
+    order: list[str],
+    flags: dict[str, str] | None = None,
+    probabilities: dict[str, float] | None = None,
 ) -> tuple[list[dict], dict[str, str]]:
     """The export's own stage list (open ones in ``order``, then won, then lost) and the
     values to fold onto it; stages of ``parameters/stages.yml`` are kept as they are.
 
     Won and lost stages come from ``flags`` (a stage value's ``won``, ``lost`` or
     ``open``, read from the export's own won/closed columns) where it has one, else from
-    the stage's name ("Closed Won", "Lost", "Disqualified")."""
+    the stage's name ("Closed Won", "Lost", "Disqualified"). An open stage's probability
+    is the export's own (``probabilities``: the median of its deals') where it has one,
+    else spread from 0.1 to 0.8 in pipeline order."""
     configured = {s.name.casefold(): s.name for s in Stages.read().stages}
     if values and all(v.casefold() in configured for v in values):
         return [], {v: configured[v.casefold()] for v in values if configured[v.casefold()] != v}
@@ -53,7 +58,10 @@ def stage_list(
     n = max(len(open_), 1)
     start = qualifying(open_)
     stages = [
-        {"name": v, "probability": round(0.1 + 0.7 * i / max(n - 1, 1), 2)}
+        {
+            "name": v,
+            "probability": (probabilities or {}).get(v, round(0.1 + 0.7 * i / max(n - 1, 1), 2)),
+        }
         | ({"qualified": True} if start is not None and i >= open_.index(start) else {})
         for i, v in enumerate(open_)
     ]
@@ -111,7 +119,9 @@ def _files(proposal: Proposal) -> list[str]:
 
 def render(name: str, location: str, proposal: Proposal) -> str:
     """The draft source file."""
-    stages, fold = stage_list(proposal.stage_counts, proposal.stage_order, proposal.stage_flags)
+    stages, fold = stage_list(
+        proposal.stage_counts, proposal.stage_order, proposal.stage_flags, proposal.probabilities
+    )
     lines = [
         f"# A first source file for {name}, written by `salesops map`. Check every line:",
         "# columns marked missing are added empty (or say which sections cannot be shown);",
@@ -132,6 +142,8 @@ def render(name: str, location: str, proposal: Proposal) -> str:
                 f"# Qualified pipeline: open deals from {start} on (the first stage named as"
             )
             lines.append("# qualified, or the one after qualifying): check where it starts.")
+        if proposal.probabilities:
+            lines.append("# Open stages' probabilities: the median of the export's own, per stage.")
         if proposal.flag_columns:
             won, closed = proposal.flag_columns
             lines.append(f"# Won, lost and open stages: from the export's {won} and {closed}.")

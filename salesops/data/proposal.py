@@ -86,6 +86,8 @@ class Proposal:
     # IsWon and IsClosed), and those columns
     stage_flags: dict[str, str] = field(default_factory=dict)
     flag_columns: tuple[str, str] | None = None
+    # the export's own win probability per stage value (its probability column), as a share
+    probabilities: dict[str, float] = field(default_factory=dict)
     text: str = ""
 
     def table(self, name: str) -> TableProposal:
@@ -378,6 +380,9 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             if archived is not None:
                 proposal.archive, proposal.archived = archived[:2], archived[2]
             _stage_flags(engine, proposal, headers)
+            proposal.probabilities = evidence.stage_probabilities(
+                engine, deals, opps.columns["stage"]
+            )
         _stage_order(engine, proposal)
     finally:
         engine.close()

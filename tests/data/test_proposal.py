@@ -521,3 +521,23 @@ def test_map_writes_the_archive_flag_as_the_outcome_when_archived_can_only_be_lo
     assert "\n    # outcome: {column: Active, lost: 'False'}\n" in doubtful.text
     assert "5 deals;\n    # 1 of them in a won stage)" in doubtful.text
     assert "outcome" not in yaml.safe_load(doubtful.text)["tables"]["opportunities"]
+
+
+def test_open_stages_take_the_exports_own_probability(tmp_path):
+    """A Probability column in percent: each open stage is proposed at the median of its
+    deals' (Demo: 30, 40, 50 → 0.4), not spread from 0.1 by order (Salesforce's open stage
+    read 0.1 beside its own 65); a stage with a value outside 0 to 100 keeps the spread."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    demo = deals.index[deals["deal_stage"] == "Demo"]
+    deals["Probability"] = 100.0
+    deals.loc[demo, "Probability"] = [30.0, 40.0, 50.0] * (len(demo) // 3) + [40.0] * (
+        len(demo) % 3
+    )
+    deals.loc[deals["deal_stage"] == "Qualify", "Probability"] = 1000.0  # not a percent
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    listed = {s["name"]: s for s in yaml.safe_load(proposal.text)["stages"]}
+    assert listed["Demo"]["probability"] == 0.4
+    assert listed["Qualify"]["probability"] == 0.1  # first in order: the spread's start
+    assert "the median of the export's own, per stage" in proposal.text
