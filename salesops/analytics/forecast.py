@@ -335,7 +335,7 @@ def as_monthly(series: pd.Series) -> pd.Series:
 
 def _future(history: pd.Series, horizon: int, last: str | None = None) -> pd.Index:
     """The index of the ``horizon`` months after ``history`` (after ``last`` when the
-    history is empty and ``last`` is given: a CRM where no deal has closed yet)."""
+    history is empty and ``last`` is given: a CRM where the source holds no closed deal)."""
     if pd.api.types.is_integer_dtype(history.index):
         first = int(history.index[-1]) + 1 if len(history) else 0
         return pd.RangeIndex(first, first + horizon)

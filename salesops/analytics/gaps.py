@@ -108,7 +108,7 @@ def bookings_start(opportunities: pd.DataFrame, stages: Stages) -> Start:
     closed = opportunities.loc[opportunities["stage"].isin(stages.closed_names), "close_date"]
     first = closed.min()
     if pd.isna(first):
-        return Start(None, "no deal has closed yet")
+        return Start(None, "the source holds no closed deal")
     return Start(pd.Period(first, freq="M"), "the month of the first closed deal")
 
 

@@ -340,7 +340,7 @@ def growth(
     ``what``), an earlier period that begins before the start is not computed: its value
     and the change against it are :class:`~salesops.analytics.gaps.Unknown` with the
     reason, never a comparison with zero (−100% or +∞). When the series has no start at
-    all (no deal has closed yet), the current value is unknown too.
+    all (the source holds no closed deal), the current value is unknown too.
 
     Returns
     -------

@@ -373,7 +373,7 @@ def _last_year(f: fc.Forecast) -> float:
     a year, and growth against it would be inflated."""
     n = len(f.history)
     if n == 0:
-        return gaps.Unknown("no deal has closed yet: no year of bookings to compare with")
+        return gaps.Unknown("the source holds no closed deal: no year of bookings to compare with")
     if n < 12:
         return gaps.Unknown(
             f"the bookings series holds {n} month{'s' if n != 1 else ''} (from "

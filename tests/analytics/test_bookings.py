@@ -58,7 +58,7 @@ def test_a_window_before_the_first_close_is_unknown_for_every_group():
     # nothing ever closed: every window is unknown
     open_only = _deals().assign(stage="Proposal")
     got = bk.per_group(open_only, Q4, ["A"], stages=STAGES)
-    assert gaps.why(got["A"]) == "no bookings: no deal has closed yet"
+    assert gaps.why(got["A"]) == "no bookings: the source holds no closed deal"
     # a start passed in (a review holds only the rep's rows) wins over the rows' own
     start = gaps.Start(pd.Period("2026-01", "M"), "the month of the first closed deal")
     assert bk.per_group(open_only, Q4, ["A"], stages=STAGES, start=start)["A"] == 0.0

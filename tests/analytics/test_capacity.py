@@ -127,6 +127,6 @@ def test_a_team_whose_data_never_closed_has_unknown_capacity_not_zero():
         stages=STAGES, ramp_months=3,
     )  # fmt: skip
     assert cap["headcount"] == 1.0
-    why = "no deal has closed yet: there are no bookings to measure it on"
+    why = "the source holds no closed deal: there are no bookings to measure it on"
     assert gaps.why(cap["productivity"]) == why == gaps.why(cap["capacity"])
-    assert gaps.why(cap["booked_last_quarter"]) == "no bookings: no deal has closed yet"
+    assert gaps.why(cap["booked_last_quarter"]) == "no bookings: the source holds no closed deal"

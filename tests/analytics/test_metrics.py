@@ -241,7 +241,7 @@ def test_growth_of_a_series_that_has_not_started_is_unknown_now_too(tiny):
     still_open = o[o["stage"].isin(STAGES.open_names)]
     start = gaps.bookings_start(still_open, STAGES)
     g = m.growth(lambda p: m.bookings(still_open, p, stages=STAGES), "2026-10", start)
-    assert np.isnan(g["current"]) and "no deal has closed yet" in gaps.why(g["current"])
+    assert np.isnan(g["current"]) and "the source holds no closed deal" in gaps.why(g["current"])
     assert gaps.why(g["previous"]) and gaps.why(g["vs_previous"])
 
 

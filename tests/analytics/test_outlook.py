@@ -449,7 +449,7 @@ def test_a_quarter_not_started_is_zero_only_where_the_data_could_show_it():
     never = blank[open_]  # only open deals, none priced, none closed
     for quarter in ("2026-Q4", "2027-Q2"):
         row = outlook.pipeline_forecast(never, quarter, as_of, model, stages=STAGES)
-        assert gaps.why(row["closed"]) == "no bookings: no deal has closed yet", quarter
+        assert gaps.why(row["closed"]) == "no bookings: the source holds no closed deal", quarter
         assert gaps.why(row["weighted_pipeline"]) and gaps.why(row["expected"])
     # the current quarter on its eve (nothing of it known yet): the same rule
     eve = pd.Timestamp("2026-09-30")

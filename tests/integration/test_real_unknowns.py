@@ -30,7 +30,7 @@ CAPACITY = {
     "salesforce": "only 1 month of won deals with an amount",
     "odoo": "only 1 month of won deals with an amount",
     "olist": "no month of won deals with an amount",
-    "hubspot": "no deal has closed yet",
+    "hubspot": "the source holds no closed deal",
 }
 
 
@@ -85,7 +85,7 @@ def test_leaderboard_bookings_are_unknown_where_won_deals_lack_amounts(export):
     assert not set(zero) & set(won["owner_id"])  # no rep who won a deal shows $0
     reason = _unknown(unknown)[0]
     assert reason == (
-        "no bookings: no deal has closed yet"
+        "no bookings: the source holds no closed deal"
         if export.name == "hubspot"
         else f"none of the deals won in {_qtd(export.team)} has an amount"
     )
