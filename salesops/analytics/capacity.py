@@ -80,7 +80,9 @@ def productivity(
     ``first_close`` is :func:`data_start` (NaT: no deal has closed, which the reason says).
     """
     if first_close is not None and pd.isna(first_close):
-        return gaps.Unknown("the source holds no closed deal: there are no bookings to measure it on")
+        return gaps.Unknown(
+            "the source holds no closed deal: there are no bookings to measure it on"
+        )
     if history.empty:
         return gaps.Unknown(f"no month in seat of a ramped seller{where} to measure it on")
     by_month = history.groupby("month")["bookings"].sum()
