@@ -289,7 +289,7 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     return {
         "bookings": booked,
         "quota": quota,
-        "attainment": booked / quota if quota and quota > 0 else np.nan,
+        "attainment": booked if gaps.why(booked) else booked / quota if quota > 0 else np.nan,
         "win_rate": win_rate(dash, opps, period),
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,

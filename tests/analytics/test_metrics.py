@@ -88,6 +88,20 @@ def test_quota_attainment_by_region_and_overall(tiny):
     assert overall["attainment"].iloc[0] == pytest.approx(68_000 / 113_000)
 
 
+def test_attainment_of_won_deals_without_amounts_is_unknown_not_zero(tiny):
+    """2026-Q3 with O5 (Cara's, R3's, one win) unpriced: her bookings and attainment read
+    0 and 0%; they are NaN (unknown). Dan (R4) won nothing: a known 0%."""
+    o = tiny.opportunities.copy()
+    o.loc[o["opportunity_id"] == "O5", "amount"] = np.nan
+    att = m.quota_attainment(o, tiny.quotas, "2026-Q3", by="owner_id", stages=STAGES)
+    assert np.isnan(att.loc["R3", "bookings"]) and np.isnan(att.loc["R3", "attainment"])
+    assert att.loc["R4", "attainment"] == 0
+    september = m.quota_attainment(o, tiny.quotas, "2026-09", stages=STAGES)
+    assert np.isnan(september["attainment"].iloc[0])  # O5 was September's one win
+    november = m.quota_attainment(o, tiny.quotas, "2026-11", stages=STAGES)
+    assert november["bookings"].iloc[0] == 0  # nothing won: a known zero
+
+
 def test_a_rep_with_no_quota_has_no_attainment(tiny):
     quotas = tiny.quotas[tiny.quotas["rep_id"] != "R3"]
     att = m.quota_attainment(tiny.opportunities, quotas, "2026-Q3", by="owner_id", stages=STAGES)
