@@ -36,7 +36,7 @@ from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared, trend
-from salesops.reports.display import Tile, png, styled, tiles_html
+from salesops.reports.display import Tile, png, styled, tiles_html, with_reasons
 from salesops.reports.leaderboard import leaderboard as leaderboard  # the widgets' view
 from salesops.reports.leaderboard import rep_share, win_rate
 
@@ -317,27 +317,32 @@ def tiles(dash: Dashboard) -> str:
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:
-    """The selection's largest open deals by expected value at the month's end."""
+    """The selection's largest open deals by expected value at the month's end; a deal
+    without an amount has an unknown one (–, with the reason), not $0, and comes last."""
     period = dash.period(dash.selection.period)
     state = dash.state(period)
     state = state[dash.mask(state)].copy()
-    state["expected"] = state["amount"].fillna(0) * state["probability"]
+    state["expected"] = state["amount"] * state["probability"]
     names = dash.tables.reps.set_index("rep_id")["name"]
     deals = state.sort_values("expected", ascending=False).head(top)
+    unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
     shown = pd.DataFrame(
         {
             "owner": deals["owner_id"].map(names).to_numpy(),
             "stage": deals["stage"].to_numpy(),
             "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "amount": deals["amount"].to_numpy(),
+            "amount": np.array([unpriced if pd.isna(a) else a for a in deals["amount"]], object),
             "win probability": deals["probability"].to_numpy(),
-            "expected": deals["expected"].to_numpy(),
+            "expected": np.array(
+                [unpriced if pd.isna(e) else e for e in deals["expected"]], object
+            ),
         },
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
     formats = {"win probability": "pct"}
     shown = fmt.in_currency(shown, dash.settings.currency)
-    return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
+    caption = with_reasons(f"Top {top} open deals at the end of {period.label}", shown)
+    return styled(shown, formats, caption).to_html()
 
 
 def charts(dash: Dashboard) -> dict[str, bytes]:

@@ -534,3 +534,14 @@ def test_a_reps_share_of_a_team_that_booked_nothing_is_unknown():
     deals.loc[1, "amount"] = 30.0
     assert rep_share(deals, window, team, "B", stages=STAGES) == 1.0
     assert rep_share(deals, window, team, "C", stages=STAGES) == 0.0
+
+
+def test_a_top_deal_without_an_amount_has_an_unknown_expected_value(tiny_dir):
+    """Dan's (R4's) open O8 has no amount: its expected value read $0, beside an amount
+    of "–"; both read "–" with the reason, and it comes last."""
+    board = dashboard.top_deals(Dashboard(so.load(str(tiny_dir)), "2026-09"))
+    row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[3] == cells[5] == "–"
+    assert "– stands for what cannot be known: the deal has no amount" in board
+    assert board.rindex("</th>") < board.index(">O8</th>") + 10  # the last row
