@@ -160,6 +160,23 @@ def test_forecast_precision(tiny):
     assert summary["mape"] == pytest.approx(0.1)
 
 
+def test_forecast_precision_of_won_deals_without_amounts_is_unknown(tiny):
+    """R3's September win, O5, without an amount: A read 0, so the 60,000 commit read as a
+    60,000 over-forecast in the error and the bias. The row is unknown, with the reason,
+    and left out of the summary: bias (0 + 10,000 + 30,000) / (0 + 12,000 + 0)."""
+    from salesops.analytics import gaps
+
+    o = tiny.opportunities.copy()
+    o.loc[o["opportunity_id"] == "O5", "amount"] = np.nan
+    fp = precision.forecast_precision(tiny.forecast_submissions, o, stages=STAGES)
+    row = fp.set_index(["owner_id", "period"]).loc[("R3", "2026-09")]
+    why = "none of the deals won in 2026-09 has an amount"
+    assert {gaps.why(row[c]) for c in ("actual", "error", "abs_pct_error", "accuracy")} == {why}
+    summary = precision.precision_summary(fp)
+    assert summary["forecasts"] == 3
+    assert summary["bias"] == pytest.approx(40_000 / 12_000)
+
+
 def test_accuracy_is_floored_at_zero():
     subs = pd.DataFrame(
         {
