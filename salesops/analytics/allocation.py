@@ -13,7 +13,9 @@ equal                   1 × their mean ramp factor over the plan year
 A method the source cannot measure is not silently another one. Historical shares need
 every seller's bookings: when one is unknown (their won deals lack amounts, or the window
 is before the data's first close) the shares are unknown, and when nobody booked
-anything there are none; potential needs open pipeline or accounts. The weights are then
+anything there are none; potential needs open pipeline or accounts, and every open deal's
+amount (an open deal without one is not $0 of pipeline, so no seller's share of it is
+known). The weights are then
 the ``equal`` method's, and :class:`Weights` says which method they are by and why
 (:attr:`Weights.reason`), so that the plan names the method it actually used.
 """
@@ -72,7 +74,8 @@ def history_window(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def potential(opportunities: pd.DataFrame, reps: pd.Series, stages: Stages) -> pd.Series:
     """Territory potential per rep: the mean of their share of open pipeline and of
-    accounts; equal shares when nobody has either (:func:`weights` says so)."""
+    accounts; equal shares when nobody has either. Measured only when
+    :func:`unmeasured_potential` is None (:func:`weights` checks it, and says why)."""
     shares = _potential_shares(opportunities, reps, stages)
     if not shares:
         return pd.Series(1 / len(reps), index=reps)
@@ -88,6 +91,26 @@ def _potential_shares(
     pipe = open_.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
     accounts = o.groupby("owner_id")["account_id"].nunique().reindex(reps).fillna(0.0)
     return [s / s.sum() for s in (pipe, accounts) if s.sum() > 0]
+
+
+def unmeasured_potential(
+    opportunities: pd.DataFrame, reps: pd.Series, stages: Stages
+) -> str | None:
+    """Why the potential shares of ``reps`` cannot be measured (None when they can): an
+    open deal of theirs has no amount (its pipeline is unknown, not $0, so no seller's
+    share of open pipeline is known), or nobody has open pipeline or an account."""
+    o = opportunities[opportunities["owner_id"].isin(reps)]
+    open_ = o[o["stage"].isin(stages.open_names)]
+    lacking = int(open_["amount"].isna().sum())
+    if lacking:
+        has = "has" if lacking == 1 else "have"
+        return (
+            f"{lacking} of {len(open_)} open deals of the team {has} no amount, so no "
+            "seller's share of open pipeline is known"
+        )
+    if not _potential_shares(opportunities, reps, stages):
+        return "no seller of the team has open pipeline or an account"
+    return None
 
 
 def weights(
@@ -106,7 +129,8 @@ def weights(
     historical: :func:`salesops.analytics.bookings.per_group` over :func:`history_window`
     ($0 for a seller who won nothing); unknown when a seller's bookings are, or when
     they are all $0. potential: :func:`potential`; unknown when no seller has open
-    pipeline or an account. equal: 1 per rep × their mean ramp factor over ``year``
+    pipeline or an account, or when an open deal has no amount
+    (:func:`unmeasured_potential`). equal: 1 per rep × their mean ramp factor over ``year``
     (``ramp``: share of full productivity by month in seat; new reps carry less).
 
     Examples
@@ -128,10 +152,10 @@ def weights(
         if reason is None:
             return Weights(values.astype(float), method, method)
     elif method == "potential":
-        if _potential_shares(opportunities, pd.Series(ids), stages):
+        reason = unmeasured_potential(opportunities, pd.Series(ids), stages)
+        if reason is None:
             shares = potential(opportunities, pd.Series(ids), stages).set_axis(ids)
             return Weights(shares, method, method)
-        reason = "no seller of the team has open pipeline or an account"
     return Weights(_equal(active, ids, year, ramp), method, "equal", reason)
 
 

@@ -23,6 +23,12 @@ quota is an error, except the month they were hired in (often set no quota: then
 not paid on). A rep who left is paid on the days they were employed: the leaving
 month's quota is prorated by days employed, bookings after the end date do not count,
 and later months are not paid on.
+
+Unknown is not zero: a won deal without an amount cannot earn a known commission. A
+month in which the rep won such a deal has an unknown commission (its tiers, and its
+bookings when none of its won deals has an amount), and so has the true-up of a period
+holding such a month, and the payable: each an :class:`~salesops.analytics.gaps.Unknown`
+that says why, never the commission on the other deals as if that one were $0.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from salesops.analytics import gaps
 from salesops.config import checked, read_yaml, resolve
 from salesops.data.periods import Period
 from salesops.errors import DataError, RuleFailure
@@ -211,7 +218,8 @@ def monthly(
     *,
     won: str,
 ) -> pd.DataFrame:
-    """Bookings and quota of one rep per month, with the leaving rules applied.
+    """Bookings and quota of one rep per month, with the leaving rules applied, and
+    ``unpriced``: the month's won deals without an amount (left out of ``bookings``).
 
     ``rep`` is the rep's row of the reps table. Raises DataError when a month the rep
     worked has no quota.
@@ -229,7 +237,8 @@ def monthly(
     for month in months:
         if (left is not None and month.start > left) or (hired is not None and month.end <= hired):
             continue  # not employed that month: no quota, no bookings
-        booked = float(own.loc[month.contains(own["close_date"]), "amount"].sum())
+        amounts = own.loc[month.contains(own["close_date"]), "amount"]
+        booked = float(amounts.sum())
         amount = q.loc[month.contains(q["month"]), "amount"].sum() if q is not None else 0.0
         if amount <= 0:
             if hired is None or not month.start <= hired < month.end:
@@ -237,7 +246,15 @@ def monthly(
             continue
         if left is not None and left < month.last_day:
             amount *= ((left - month.start).days + 1) / month.last_day.day
-        rows.append({"month": month.label, "bookings": booked, "quota": float(amount)})
+        rows.append(
+            {
+                "month": month.label,
+                "bookings": booked,
+                "quota": float(amount),
+                "unpriced": int(amounts.isna().sum()),
+                "won": len(amounts),
+            }
+        )
     if missing:
         raise DataError(
             [
@@ -251,7 +268,8 @@ def monthly(
             ],
             "comp_plan",
         )
-    return pd.DataFrame(rows, columns=["month", "bookings", "quota"]).set_index("month")
+    columns = ["month", "bookings", "quota", "unpriced", "won"]
+    return pd.DataFrame(rows, columns=columns).set_index("month")
 
 
 @dataclass
@@ -267,7 +285,9 @@ class Statement:
     months
         Each month of the true-up period so far: bookings, quota, attainment, commission.
     true_up
-        The true-up paid with this month (0 when no true-up period ends with it).
+        The true-up paid with this month (0 when no true-up period ends with it;
+        unknown, with the reason, when a month of the period won a deal without an
+        amount).
     """
 
     month: Period
@@ -277,13 +297,33 @@ class Statement:
 
     @property
     def commission(self) -> float:
-        """The month's commission before any true-up."""
-        return float(self.tiers["commission"].sum())
+        """The month's commission before any true-up (unknown, with the reason, when a
+        deal won in the month has no amount)."""
+        unknown = next((v for v in self.tiers["commission"] if gaps.why(v)), None)
+        return unknown if unknown is not None else float(self.tiers["commission"].sum())
 
     @property
     def payable(self) -> float:
-        """What the rep is paid with this statement: commission + true-up."""
+        """What the rep is paid with this statement: commission + true-up (unknown,
+        with the reason, when either is)."""
+        for part in (self.commission, self.true_up):
+            if gaps.why(part):
+                return part
         return self.commission + self.true_up
+
+
+def _unpriced(month: str, lacking: int, won: int) -> gaps.Unknown:
+    """The unknown commission of a month that won ``lacking`` of ``won`` deals without
+    an amount."""
+    if won == 1:
+        said = f"the one deal won in {month} has no amount"
+    elif lacking == won:
+        said = f"none of the {won} deals won in {month} has an amount"
+    else:
+        said = (
+            f"{lacking} of {won} deals won in {month} {'has' if lacking == 1 else 'have'} no amount"
+        )
+    return gaps.Unknown(f"{said}: a deal without an amount earns no known commission")
 
 
 def statement(
@@ -303,10 +343,23 @@ def statement(
         Period.parse(m, fiscal_year_start_month=fiscal) for m in whole.months if m <= month.label
     ]
     table = monthly(rep, opportunities, quotas, months, won=won)
+    lacking, won_deals = table.pop("unpriced"), table.pop("won")
+    unknown = {
+        label: _unpriced(label, n, won_deals[label]) for label, n in lacking.items() if n > 0
+    }
     table["attainment"] = table["bookings"] / table["quota"]
     table["commission"] = [
         plan.payout(b, q) for b, q in zip(table["bookings"], table["quota"], strict=True)
     ]
+    if unknown:  # of objects: each unknown keeps its reason
+        table = table.astype({"commission": object})
+        for label, why in unknown.items():
+            table.at[label, "commission"] = why
+            if lacking[label] == won_deals[label]:  # no amount at all: bookings unknown too
+                table = table.astype({"bookings": object, "attainment": object})
+                table.at[label, "bookings"] = table.at[label, "attainment"] = gaps.Unknown(
+                    f"none of the deals won in {label} has an amount"
+                )
     if month.label not in table.index:
         raise DataError(
             [
@@ -321,9 +374,18 @@ def statement(
             "comp_plan",
         )
     row = table.loc[month.label]
-    tiers = plan.breakdown(row["bookings"], row["quota"])
-    true_up = 0.0
-    if plan.true_up_period(month) is not None:
+    tiers = plan.breakdown(
+        float(row["bookings"]) if month.label not in unknown else 0.0, row["quota"]
+    )
+    if month.label in unknown:  # the bookings in each band, and so their commission
+        for column in ("bookings", "commission"):
+            tiers[column] = pd.Series(unknown[month.label], tiers.index, dtype=object)
+    true_up: float = 0.0
+    period = plan.true_up_period(month)
+    if period is not None and unknown:
+        first = unknown[next(iter(unknown))]
+        true_up = gaps.Unknown(f"the true-up of {period.label} is unknown: {first.reason}")
+    elif period is not None:
         cumulative = plan.payout(table["bookings"].sum(), table["quota"].sum())
         true_up = cumulative - float(table["commission"].sum())
     return Statement(month, tiers, table, true_up)

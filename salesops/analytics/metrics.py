@@ -199,7 +199,9 @@ def quota_attainment(
     attainment = bookings / quota, where quota = Σ monthly quota amounts of the months
     in the window. ``by`` is None, ``"owner_id"``, ``"month"`` or a reps column such as
     ``"region"`` (then ``reps`` is needed). Attainment is NaN where the quota is 0 or
-    missing (a rep with no quota); bookings without a quota still count.
+    missing (a rep with no quota); bookings without a quota still count. Bookings are
+    those of :func:`bookings`: 0 for a group that won nothing, NaN (and so attainment)
+    for one whose won deals all lack an amount: unknown, not 0% of quota.
 
     Returns
     -------
@@ -221,13 +223,15 @@ def quota_attainment(
         key = by
     if key is None:
         booked, quota = (
-            pd.Series({"all": won["amount"].sum()}),
+            pd.Series({"all": won["amount"].sum(min_count=1)}) if len(won) else pd.Series(),
             pd.Series({"all": q["amount"].sum()}),
         )
     else:
-        booked = won.groupby(key)["amount"].sum()
+        booked = won.groupby(key)["amount"].sum(min_count=1)  # none priced: NaN, not 0
         quota = q.groupby(key)["amount"].sum()
-    out = pd.DataFrame({"bookings": booked, "quota": quota}).fillna({"bookings": 0.0})
+    out = pd.DataFrame({"bookings": booked, "quota": quota}, dtype=float)
+    won_nothing = ~out.index.isin(booked.index)
+    out.loc[won_nothing, "bookings"] = 0.0  # a known zero
     out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
     if by == "owner_id":
         out.index.name = "owner_id"

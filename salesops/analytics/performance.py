@@ -153,18 +153,35 @@ def coverage(
     ``moment`` are those of the one rule for a moment
     (:func:`salesops.data.history.deals_then`, as the metrics report's pipeline takes
     them): from the stage history where a deal has a row before it, else from its created
-    and close dates."""
+    and close dates.
+
+    A rep with no open deal due then has 0 of pipeline; one whose open deals due then
+    all lack an amount has an unknown pipeline, and so an unknown coverage
+    (:func:`salesops.analytics.gaps.total`: an object Series, each unknown with its
+    reason), not 0× (nor a thin-pipeline flag)."""
     quarter = Period.holding(moment, fiscal_year_start_month).quarter()
     history = tables.opportunity_history
     deals = deals_then(tables.opportunities, moment, stages, history=history).deals
     is_open = deals["stage"].isin(stages.with_unknown_open().open_names)
     deals = deals[is_open & quarter.contains(deals["close_date"])]
-    pipe = deals.groupby("owner_id")["amount"].sum().reindex(reps).fillna(0.0)
+    due = f" due in {quarter.label}"
+    amounts = deals.groupby("owner_id")["amount"]
+    pipe = pd.Series(
+        [
+            gaps.total(
+                amounts.get_group(r) if r in amounts.groups else pd.Series(dtype=float), where=due
+            )
+            for r in reps
+        ],
+        index=reps,
+        dtype=object,
+    )
     if tables.quotas is None:
         return pd.Series(np.nan, index=reps)
     q = tables.quotas
     quota = q[quarter.contains(q["month"])].groupby("rep_id")["amount"].sum().reindex(reps)
-    return pipe / quota.where(quota > 0)
+    ratio = pipe.astype(float) / quota.where(quota > 0)
+    return ratio.astype(object).where(pipe.map(gaps.why).isna(), pipe)
 
 
 def percentile_rank(value: float, peers: pd.Series, lower_is_better: bool = False) -> float:

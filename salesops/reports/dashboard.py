@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
+from textwrap import fill
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared, trend
 from salesops.reports.display import Tile, png, styled, tiles_html, with_reasons
+from salesops.reports.leaderboard import leaderboard as leaderboard  # the widgets' view
+from salesops.reports.leaderboard import rep_share, win_rate
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
@@ -244,7 +247,10 @@ class Dashboard:
 
         Company and regions: the reconciled forecasts. A rep: the region's forecast
         × the rep's share of the region's bookings over the last 12 months among its
-        active reps (top-down by historical proportions, so reps add up to the region).
+        active reps (top-down by historical proportions, so reps add up to the region;
+        :func:`salesops.reports.leaderboard.rep_share`). An unknown share (a seller's
+        bookings unknown, or nobody booked) makes the rep's forecast unknown, its
+        :attr:`~salesops.analytics.forecast.Forecast.unknown` saying why, never $0.
         """
         s = self.selection
         region = s.region if s.region != ALL or self.lock is None else self.lock.key
@@ -253,10 +259,12 @@ class Dashboard:
             return base
         latest = self.period(self.periods[0])
         window = (latest.end - pd.DateOffset(months=12), latest.end)
-        booked = m.bookings(self.tables.opportunities, window, by="owner_id", stages=self.stages)
-        team = booked.reindex(self.reps(region if region != ALL else s.region)["rep_id"])
-        share = team.get(s.rep, 0.0) / team.sum() if team.sum() > 0 else 0.0
-        return base.shifted(base.mean.to_numpy() * (share - 1))
+        team = pd.Index(self.reps(region if region != ALL else s.region)["rep_id"])
+        part = rep_share(self.tables.opportunities, window, team, s.rep, stages=self.stages)
+        if gaps.why(part):
+            unknown = np.full(len(base.mean), np.nan)
+            return replace(base.with_mean(unknown), notes=[str(gaps.why(part))])
+        return base.shifted(base.mean.to_numpy() * (part - 1))
 
 
 def kpis(dash: Dashboard) -> dict[str, float]:
@@ -281,8 +289,8 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     return {
         "bookings": booked,
         "quota": quota,
-        "attainment": booked / quota if quota and quota > 0 else np.nan,
-        "win_rate": _win_rate(dash, opps, period),
+        "attainment": booked if gaps.why(booked) else booked / quota if quota > 0 else np.nan,
+        "win_rate": win_rate(dash, opps, period),
         "pipeline": gaps.total(state["amount"]),
         "coverage": pipe_next if gaps.why(pipe_next) else coverage,
         "quarter_forecast": outlook.expected(closed, weighted, share, run),
@@ -308,66 +316,33 @@ def tiles(dash: Dashboard) -> str:
     return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
 
 
-def leaderboard(dash: Dashboard) -> str:
-    """Reps of the selection with the month's bookings, attainment and win rate."""
-    period = dash.period(dash.selection.period)
-    region = dash.selection.region
-    reps = dash.reps(region)
-    o = dash.tables.opportunities
-    booked = m.bookings(o, period, by="owner_id", stages=dash.stages)
-    rates = _win_rate(dash, o, period, by="owner_id")
-    quotas = dash.tables.quotas
-    board = pd.DataFrame(
-        {
-            "rep": reps["name"].to_numpy(),
-            "region": reps["region"].to_numpy(),
-            "bookings": booked.reindex(reps["rep_id"]).fillna(0.0).to_numpy(),
-            "win_rate": rates.reindex(reps["rep_id"]).to_numpy(),
-        }
-    )
-    if quotas is not None:
-        q = quotas[period.contains(quotas["month"])].groupby("rep_id")["amount"].sum()
-        quota = q.reindex(reps["rep_id"]).to_numpy()
-        board["attainment"] = board["bookings"] / np.where(quota > 0, quota, np.nan)
-    board = board.sort_values("bookings", ascending=False).set_index("rep")
-    board = fmt.in_currency(board, dash.settings.currency)
-    return styled(board, {}, with_reasons(f"Leaderboard, {period.label}", board)).to_html()
-
-
-def _win_rate(dash: Dashboard, deals: pd.DataFrame, period: Period, by: str | None = None) -> Any:
-    """The win rate of ``deals`` in ``period`` (per ``by`` value): unknown, with the
-    reason, where the source holds no lost deal (:func:`.metrics.win_rate_unknown`)."""
-    rates = m.win_rate(deals, period, by=by, stages=dash.stages)
-    unknown = m.win_rate_unknown(dash.tables)
-    if unknown is None:
-        return rates
-    if isinstance(rates, pd.Series):  # of objects: each cell keeps the reason
-        return pd.Series(unknown, index=rates.index, dtype=object)
-    return unknown
-
-
 def top_deals(dash: Dashboard, top: int = 10) -> str:
-    """The selection's largest open deals by expected value at the month's end."""
+    """The selection's largest open deals by expected value at the month's end; a deal
+    without an amount has an unknown one (–, with the reason), not $0, and comes last."""
     period = dash.period(dash.selection.period)
     state = dash.state(period)
     state = state[dash.mask(state)].copy()
-    state["expected"] = state["amount"].fillna(0) * state["probability"]
+    state["expected"] = state["amount"] * state["probability"]
     names = dash.tables.reps.set_index("rep_id")["name"]
     deals = state.sort_values("expected", ascending=False).head(top)
+    unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
     shown = pd.DataFrame(
         {
             "owner": deals["owner_id"].map(names).to_numpy(),
             "stage": deals["stage"].to_numpy(),
             "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "amount": deals["amount"].to_numpy(),
+            "amount": np.array([unpriced if pd.isna(a) else a for a in deals["amount"]], object),
             "win probability": deals["probability"].to_numpy(),
-            "expected": deals["expected"].to_numpy(),
+            "expected": np.array(
+                [unpriced if pd.isna(e) else e for e in deals["expected"]], object
+            ),
         },
         index=pd.Index(deals["opportunity_id"], name="deal"),
     )
     formats = {"win probability": "pct"}
     shown = fmt.in_currency(shown, dash.settings.currency)
-    return styled(shown, formats, f"Top {top} open deals at the end of {period.label}").to_html()
+    caption = with_reasons(f"Top {top} open deals at the end of {period.label}", shown)
+    return styled(shown, formats, caption).to_html()
 
 
 def charts(dash: Dashboard) -> dict[str, bytes]:
@@ -385,6 +360,9 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
     pipe = pipe.reindex(dash.stages.open_names).fillna(0)
     forecast = dash.forecast()
     table = forecast.frame()
+    title = "Bookings forecast, 12 months"
+    if forecast.unknown:  # no line to draw: the title says why
+        title = fill(f"{title}: unknown, {forecast.unknown}", 100)
     for frame in (trend, pipe, table):  # money in the company's currency
         fmt.in_currency(frame, dash.settings.currency)
     return {
@@ -392,7 +370,5 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
         "pipeline": png(
             plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
         ),
-        "forecast": png(
-            plots.forecast(forecast.history.iloc[-24:], table, "Bookings forecast, 12 months")
-        ),
+        "forecast": png(plots.forecast(forecast.history.iloc[-24:], table, title)),
     }

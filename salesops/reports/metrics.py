@@ -148,6 +148,9 @@ def kpis(ctx: ReportContext) -> pd.DataFrame:
     def attainment(p: Period) -> float:
         if q is None:
             return no_quotas
+        booked = m.bookings(o, p, stages=st)
+        if gaps.why(booked):  # bookings unknown: so is their share of quota, not 0%
+            return booked
         return m.quota_attainment(o, q, p, stages=st)["attainment"].iloc[0]
 
     def pipeline_coverage(p: Period) -> float:

@@ -99,7 +99,8 @@ def bookings_trend(trend: pd.DataFrame, title: str = "Bookings against quota") -
         GOOD if b >= q > 0 else NEUTRAL
         for b, q in zip(trend["bookings"], trend["quota"].fillna(0), strict=True)
     ]
-    ax.bar(months, trend["bookings"], color=colors, label="Bookings")
+    booked = trend["bookings"].astype(float)  # an unknown month: no bar (the caption says why)
+    ax.bar(months, booked, color=colors, label="Bookings")
     if trend["quota"].notna().any():
         ax.plot(months, trend["quota"], color=PALETTE[3], marker="o", lw=2, label="Quota")
     _money_axis(ax, trend)

@@ -114,12 +114,18 @@ def fairness(ctx: ReportContext) -> pd.DataFrame:
     q = quotas(ctx)
     share = alloc.potential(deals(ctx), pd.Series(q.index), ctx.stages).set_axis(q.index)
     out = alloc.fairness(q[method(ctx).used].astype(float), share)
+    unknown = weights(ctx)["potential"].unknown  # potential not measured: no share of it
+    spread = fmt.decimal(out["ratio"].std()) if unknown is None else fmt.decimal(unknown)
+    if unknown is not None:
+        for column in ("potential_share", "ratio"):
+            out[column] = pd.Series(unknown, out.index, object)
+        out["flag"] = ""  # against an unknown potential, no quota is above or below it
     out.insert(0, "rep", q["rep"])
     formats = {"quota_share": "pct", "potential_share": "pct", "ratio": "decimal"}
     caption = (
         f"Fairness of the quotas by '{method(ctx).used}': quota share over potential share "
-        "(1 = in line); spread (std) "
-        f"{fmt.decimal(out['ratio'].std())}; {int((out['flag'] != '').sum())} reps outside ±25%"
+        f"(1 = in line); spread (std) {spread}; {int((out['flag'] != '').sum())} reps "
+        "outside ±25%"
     )
     return viewed(out, View(formats, caption))
 

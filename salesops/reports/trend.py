@@ -12,7 +12,7 @@ from salesops.analytics import metrics as m
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 from salesops.reports import plots
-from salesops.reports.display import View, viewed
+from salesops.reports.display import View, viewed, with_reasons
 
 
 def months(period: Period, count: int, start: gaps.Start) -> list[Period]:
@@ -30,7 +30,9 @@ def table(
 ) -> pd.DataFrame:
     """Bookings, quota and attainment for each month of ``trail``.
 
-    bookings = Σ amount of the deals won in the month (0 in a month with none);
+    bookings = Σ amount of the deals won in the month (0 in a month with none; unknown,
+    with the reason, in a month whose won deals all lack an amount, and so is its
+    attainment: an object column, each unknown a :class:`~salesops.analytics.gaps.Unknown`);
     quota = Σ monthly quota amounts of the month (NaN without ``quotas``, or for a month
     with no quota row); attainment = bookings / quota, NaN where the quota is 0 or missing.
     """
@@ -41,6 +43,7 @@ def table(
     if trail:
         window = (trail[0].start, trail[-1].end)
         booked = m.bookings(opportunities, window, by="month", stages=stages)
+        unpriced = booked.index[booked.isna()]  # won deals, none with an amount: unknown
         out["bookings"] = booked.reindex(labels).fillna(0.0).astype(float)
         if quotas is not None:
             inside = (quotas["month"] >= window[0]) & (quotas["month"] < window[1])
@@ -49,6 +52,11 @@ def table(
                 q.groupby(q["month"].dt.strftime("%Y-%m"))["amount"].sum().reindex(labels)
             )
     out["attainment"] = out["bookings"] / out["quota"].where(out["quota"] > 0)
+    if trail and len(unpriced):
+        out = out.astype({"bookings": object, "attainment": object})
+        for label in unpriced.intersection(labels):
+            why = gaps.Unknown(f"none of the deals won in {label} has an amount")
+            out.at[label, "bookings"] = out.at[label, "attainment"] = why
     return out
 
 
@@ -73,4 +81,5 @@ def trend(
     caption = f"Bookings{against}, {len(trail)} months to {period.label}"
     if len(trail) < count:  # the series starts later: say where and why
         caption += ". " + gaps.sentence(start, "bookings")
+    caption = with_reasons(caption, out[["bookings"]]) or caption  # a month without a bar
     return viewed(out, View(caption=caption, draw=lambda f: plots.bookings_trend(f, caption)))

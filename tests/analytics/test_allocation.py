@@ -97,6 +97,24 @@ def test_potential_without_pipeline_or_accounts_is_said_to_be_equal():
     assert w.used == "potential" and w.values.to_dict() == {"A": 0.25, "B": 0.75, "C": 0.0}
 
 
+def test_an_open_deal_without_an_amount_makes_potential_unmeasured_and_the_weights_equal():
+    """A's open deal has 100, B's none: taken as $0 of pipeline, B's pipeline share was
+    0 and their potential 0.25 (accounts half only) against A's 0.75 (1,000 → 750/250/0);
+    B's pipeline is unknown, so no share of it is known: equal weights, saying why."""
+    deals = _deals(("A", "Proposal", 100.0), ("B", "Proposal", None))
+    w = _weights("potential", deals)
+    assert (w.method, w.used) == ("potential", "equal")
+    assert w.reason == (
+        "1 of 2 open deals of the team has no amount, so no seller's share of open "
+        "pipeline is known"
+    )
+    assert allocation.allocate(1000.0, w.values).tolist() == [334.0, 333.0, 333.0]
+    assert w.sentence().startswith("'equal', since 'potential' cannot be measured")
+    # a won deal without an amount is not open pipeline: potential is measured
+    deals = _deals(("A", "Proposal", 100.0), ("B", "Closed Won", None))
+    assert _weights("potential", deals).used == "potential"
+
+
 def test_equal_weights_carry_the_ramp():
     """C was hired at the plan year's start: with a 2-month ramp (50%, then 100%) their
     mean factor over the year is (0.5 + 11) / 12."""
@@ -128,7 +146,8 @@ def test_allocation_methods_sum_to_the_target(tiny_dir):
         w = allocation.weights(
             method, tables.opportunities, tables.reps, tables.as_of, year=year, stages=STAGES
         )
-        assert w.used == method  # the tiny CRM measures each
+        # the tiny CRM measures each but potential: R4's open O8 has no amount
+        assert w.used == (method if method != "potential" else "equal")
         assert allocation.allocate(1_000_001.0, w.values).sum() == 1_000_001.0
     with pytest.raises(ValueError, match="allocation method"):
         allocation.weights(

@@ -81,6 +81,44 @@ def test_quota_changed_mid_quarter_and_the_true_up():
     assert september.months["commission"].tolist() == pytest.approx([6, 4, 24])
 
 
+def test_a_deal_won_without_an_amount_earns_no_known_commission():
+    """July: 100 won on 100 (6.0). August: a deal of 100 and one without an amount: the
+    commission read 4% × 100 = 4.0 on 200 quota (the other deal as $0); it is unknown, with
+    the reason, and so is the payable. September: the quarter's true-up would pay on
+    August's deals as priced: unknown too, while September's own commission is known."""
+    from salesops.analytics import gaps
+
+    opps = _opps(
+        [
+            ("R1", "2026-07-10", WON, 100),
+            ("R1", "2026-08-10", WON, 100),
+            ("R1", "2026-08-20", WON, None),
+            ("R1", "2026-09-10", WON, 300),
+        ]
+    )
+    quotas = _quotas("R1", {"2026-07-01": 100, "2026-08-01": 200, "2026-09-01": 200})
+    august = comp.statement(PLAN, REP, opps, quotas, month="2026-08")
+    why = (
+        "1 of 2 deals won in 2026-08 has no amount: a deal without an amount earns no known "
+        "commission"
+    )
+    assert gaps.why(august.commission) == why and gaps.why(august.payable) == why
+    assert {gaps.why(v) for v in august.tiers["commission"]} == {why}
+    assert august.months.loc["2026-08", "bookings"] == 100  # the deals with an amount
+    assert august.months.loc["2026-07", "commission"] == pytest.approx(6.0)
+    september = comp.statement(PLAN, REP, opps, quotas, month="2026-09")
+    assert september.commission == pytest.approx(24.0)
+    assert gaps.why(september.true_up) == f"the true-up of 2026-Q3 is unknown: {why}"
+    assert gaps.why(september.payable) == gaps.why(september.true_up)
+    # a month whose only win has no amount: its bookings are unknown, not $0
+    opps = _opps([("R1", "2026-07-10", WON, None)])
+    july = comp.statement(PLAN, REP, opps, quotas, month="2026-07")
+    assert gaps.why(july.months.loc["2026-07", "bookings"]) == (
+        "none of the deals won in 2026-07 has an amount"
+    )
+    assert gaps.why(july.commission).startswith("the one deal won in 2026-07 has no amount")
+
+
 def test_a_rep_who_left_mid_month():
     rep = pd.Series(
         {

@@ -88,6 +88,20 @@ def test_quota_attainment_by_region_and_overall(tiny):
     assert overall["attainment"].iloc[0] == pytest.approx(68_000 / 113_000)
 
 
+def test_attainment_of_won_deals_without_amounts_is_unknown_not_zero(tiny):
+    """2026-Q3 with O5 (Cara's, R3's, one win) unpriced: her bookings and attainment read
+    0 and 0%; they are NaN (unknown). Dan (R4) won nothing: a known 0%."""
+    o = tiny.opportunities.copy()
+    o.loc[o["opportunity_id"] == "O5", "amount"] = np.nan
+    att = m.quota_attainment(o, tiny.quotas, "2026-Q3", by="owner_id", stages=STAGES)
+    assert np.isnan(att.loc["R3", "bookings"]) and np.isnan(att.loc["R3", "attainment"])
+    assert att.loc["R4", "attainment"] == 0
+    september = m.quota_attainment(o, tiny.quotas, "2026-09", stages=STAGES)
+    assert np.isnan(september["attainment"].iloc[0])  # O5 was September's one win
+    november = m.quota_attainment(o, tiny.quotas, "2026-11", stages=STAGES)
+    assert november["bookings"].iloc[0] == 0  # nothing won: a known zero
+
+
 def test_a_rep_with_no_quota_has_no_attainment(tiny):
     quotas = tiny.quotas[tiny.quotas["rep_id"] != "R3"]
     att = m.quota_attainment(tiny.opportunities, quotas, "2026-Q3", by="owner_id", stages=STAGES)
@@ -144,6 +158,23 @@ def test_forecast_precision(tiny):
     assert summary["wape"] == pytest.approx(50_000 / 62_000)
     assert summary["bias"] == pytest.approx(50_000 / 62_000)  # every miss is over
     assert summary["mape"] == pytest.approx(0.1)
+
+
+def test_forecast_precision_of_won_deals_without_amounts_is_unknown(tiny):
+    """R3's September win, O5, without an amount: A read 0, so the 60,000 commit read as a
+    60,000 over-forecast in the error and the bias. The row is unknown, with the reason,
+    and left out of the summary: bias (0 + 10,000 + 30,000) / (0 + 12,000 + 0)."""
+    from salesops.analytics import gaps
+
+    o = tiny.opportunities.copy()
+    o.loc[o["opportunity_id"] == "O5", "amount"] = np.nan
+    fp = precision.forecast_precision(tiny.forecast_submissions, o, stages=STAGES)
+    row = fp.set_index(["owner_id", "period"]).loc[("R3", "2026-09")]
+    why = "none of the deals won in 2026-09 has an amount"
+    assert {gaps.why(row[c]) for c in ("actual", "error", "abs_pct_error", "accuracy")} == {why}
+    summary = precision.precision_summary(fp)
+    assert summary["forecasts"] == 3
+    assert summary["bias"] == pytest.approx(40_000 / 12_000)
 
 
 def test_accuracy_is_floored_at_zero():

@@ -45,3 +45,30 @@ def test_the_lognormal_sampler_is_robust_to_outliers():
     history = np.r_[np.full(95, 1.0), np.full(5, 13.0)]
     draws = payouts.lognormal(history)(np.random.default_rng(0), 1000)
     assert np.median(draws) == pytest.approx(1.0)
+
+
+def test_attainment_history_leaves_out_rep_quarters_whose_bookings_are_unknown():
+    """2026-Q3, quota 100 each: A won 50; B won one deal without an amount; C won nothing.
+    B's quarter read 0% (the deal as $0), a draw the bootstrap sampler would take; its
+    attainment is unknown and left out. C's 0% is a known zero and stays."""
+    from salesops.data.stages import Stages
+
+    deals = pd.DataFrame(
+        {
+            "owner_id": ["A", "B"],
+            "stage": ["Closed Won", "Closed Won"],
+            "amount": [50.0, np.nan],
+            "close_date": pd.Timestamp("2026-08-15"),
+        }
+    )
+    quotas = pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C"],
+            "month": pd.Timestamp("2026-08-01"),
+            "amount": [100.0, 100.0, 100.0],
+        }
+    )
+    history = payouts.attainment_history(
+        deals, quotas, pd.Timestamp("2026-10-31"), stages=Stages.read(), quarters=1
+    )
+    assert sorted(history.tolist()) == [0.0, 0.5]

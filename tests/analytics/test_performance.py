@@ -218,3 +218,17 @@ def test_win_rates_of_an_export_without_lost_deals_are_unknown_and_unranked(tiny
     assert gaps.why(row["rep"]) == why and gaps.why(row["percentile"]) == why
     assert (row["peers"], row["unknown_peers"]) == (0, 2)  # nobody ranked at 100%
     assert np.isnan(row["peer_median"])
+
+
+def test_coverage_of_open_deals_without_amounts_is_unknown_not_zero(tiny_dir):
+    """At the end of September, 2026-Q4: Dan's (R4's) one open deal due then, O8, has no
+    amount. His coverage read 0× of his 10,000 quota (and flagged a thin pipeline); it is
+    unknown, with the reason. Cara (R3): O6's 30,000 on 20,000. Alice: O3 20,000 and O9
+    12,000 (open then) on 12,000."""
+    tables = so.load(str(tiny_dir))
+    stages = Stages.of(tables)
+    reps = pd.Index(["R1", "R3", "R4"])
+    cover = perf.coverage(tables, pd.Timestamp("2026-10-01"), reps, stages)
+    assert gaps.why(cover["R4"]) == "the one open deal due in 2026-Q4 has no amount"
+    assert cover["R3"] == pytest.approx(30_000 / 20_000)
+    assert cover["R1"] == pytest.approx(32_000 / 12_000)

@@ -433,3 +433,115 @@ def test_win_rates_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
     assert why in dashboard.tiles(dash)
     board = dashboard.leaderboard(dash)
     assert "Cara Cole" in board and why in board and "100%" not in board
+
+
+def _cells(board: str, name: str) -> list[str]:
+    """The cells of ``name``'s leaderboard row, as shown (region, bookings, win rate,
+    attainment)."""
+    row = re.search(f">{name}</th>(.*?)</tr>", board, re.S).group(1)
+    return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+
+def _priced(crm: Path, deal: str, amount: float | None) -> None:
+    """Set the amount of ``deal`` in the export ``crm`` (deals and history)."""
+    import pandas as pd
+
+    for table in ("opportunities", "opportunity_history"):
+        frame = pd.read_csv(crm / f"{table}.csv")
+        frame.loc[frame["opportunity_id"] == deal, "amount"] = amount
+        frame.to_csv(crm / f"{table}.csv", index=False)
+
+
+def test_leaderboard_bookings_of_won_deals_without_amounts_read_a_dash_with_the_reason(
+    tiny_dir, tmp_path
+):
+    """September: Cara's (R3's) one win, O5, has no amount. Her bookings read $0 (the
+    board filled the unknown with 0) and her attainment 0%; now "–" with the reason, last.
+    Alice (R1) and Dan (R4) won nothing in September: a known $0."""
+    import shutil
+
+    from salesops.analytics import gaps
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    _priced(crm, "O5", None)
+    dash = Dashboard(so.load(str(crm)), "2026-09")
+    board = dashboard.leaderboard(dash)
+    assert _cells(board, "Cara Cole") == ["West", "–", "50%", "–"]
+    why = "None of the 1 deals won in 2026-09 has an amount: their sums are unknown (–)."
+    assert gaps.why(dashboard.kpis(dash)["attainment"]) == why  # the tile: NaN, no reason
+    assert _cells(board, "Alice Able")[1] == _cells(board, "Dan Dune")[1] == "$0"
+    assert "– stands for what cannot be known: none of the deals won in 2026-09 has an amount" in (
+        board
+    )
+    assert board.index("Cara Cole") > board.index("Dan Dune")  # unknown sorts last
+    # priced, as exported: $50,000 and 250% of her $20,000 quota, first
+    board = dashboard.leaderboard(Dashboard(so.load(str(tiny_dir)), "2026-09"))
+    assert _cells(board, "Cara Cole") == ["West", "$50,000", "50%", "250%"]
+    assert "stands for" not in board
+
+
+def test_a_rep_who_won_nothing_forecasts_zero_and_unknown_shares_are_said(tiny_dir, tmp_path):
+    """The rep's forecast is the company's × their share of the 12 months' bookings (Oct
+    2025 to Sep 2026: Alice 10,000, Cara 50,000, Dan nothing). Dan's share is a known 0:
+    his forecast read NaN (his missing row was not taken as $0 won) and now reads $0.
+    With a September win of Dan's without an amount, no share is known: Alice's forecast
+    read 1/6 of the company's (Dan's unknown taken as $0); now it is unknown, saying why."""
+    import shutil
+
+    dash = Dashboard(so.load(str(tiny_dir)), "2026-09")
+    company = dash.forecast().mean
+    dash.select(rep="R4")
+    assert dash.forecast().mean.tolist() == [0.0] * 12
+    dash.select(rep="R1")
+    assert dash.forecast().mean.to_numpy() == pytest.approx(company.to_numpy() / 6)
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "opportunities.csv").open("a") as f:
+        f.write("O11,A8,R4,West,SMB,Core,Inbound,2026-08-01,2026-09-05,Closed Won,,closed\n")
+    dash = Dashboard(so.load(str(crm)), "2026-09")
+    assert dash.forecast().unknown is None  # July, August, September priced: a forecast
+    dash.select(rep="R1")
+    assert dash.forecast().mean.isna().all()
+    assert dash.forecast().unknown == (
+        "the bookings of 1 of 3 sellers over 01 Oct 2025 to 30 Sep 2026 are unknown (none of "
+        "the deals won in 01 Oct 2025 to 30 Sep 2026 has an amount), so no rep's share of "
+        "them is known"
+    )
+    assert dashboard.charts(dash)["forecast"].startswith(b"\x89PNG")  # drawn, the title says why
+
+
+def test_a_reps_share_of_a_team_that_booked_nothing_is_unknown():
+    """A lost, B won $0 and C nothing: 0 / 0 is no share (it read 0 for everyone, whose
+    forecasts then summed to $0, not the region's)."""
+    import pandas as pd
+
+    from salesops.analytics import gaps
+    from salesops.reports.leaderboard import rep_share
+
+    deals = pd.DataFrame(
+        {
+            "owner_id": ["A", "B"],
+            "stage": ["Closed Lost", "Closed Won"],
+            "amount": [10.0, 0.0],
+            "close_date": pd.Timestamp("2026-06-15"),
+        }
+    )
+    window = (pd.Timestamp("2026-01-01"), pd.Timestamp("2027-01-01"))
+    team = pd.Index(["A", "B", "C"])
+    got = rep_share(deals, window, team, "A", stages=STAGES)
+    assert gaps.why(got) == (
+        "no seller booked anything in 01 Jan 2026 to 31 Dec 2026, so no rep has a share"
+    )
+    deals.loc[1, "amount"] = 30.0
+    assert rep_share(deals, window, team, "B", stages=STAGES) == 1.0
+    assert rep_share(deals, window, team, "C", stages=STAGES) == 0.0
+
+
+def test_a_top_deal_without_an_amount_has_an_unknown_expected_value(tiny_dir):
+    """Dan's (R4's) open O8 has no amount: its expected value read $0, beside an amount
+    of "–"; both read "–" with the reason, and it comes last."""
+    board = dashboard.top_deals(Dashboard(so.load(str(tiny_dir)), "2026-09"))
+    row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[3] == cells[5] == "–"
+    assert "– stands for what cannot be known: the deal has no amount" in board
+    assert board.rindex("</th>") < board.index(">O8</th>") + 10  # the last row

@@ -197,6 +197,20 @@ def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
     return so.ReportContext.load(str(crm), "company", "2026-09")
 
 
+def test_attainment_of_won_deals_without_amounts_is_unknown_not_zero(tiny_dir, tmp_path):
+    """September's one win, O5, has no amount: bookings read – and attainment read 0%;
+    attainment is unknown too, with the bookings' reason."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "opportunity_history"):
+        deals = pd.read_csv(crm / f"{table}.csv")
+        deals.loc[deals["opportunity_id"] == "O5", "amount"] = None
+        deals.to_csv(crm / f"{table}.csv", index=False)
+    kpis = metrics.kpis(so.ReportContext.load(str(crm), "company", "2026-09"))
+    booked = kpis.loc["Bookings", "current"]
+    assert gaps.why(kpis.loc["Quota attainment", "current"]) == gaps.why(booked)
+    assert kpis.loc["Quota attainment", "previous"] == pytest.approx(10_000 / 38_000)  # August
+
+
 def test_open_pipeline_without_amounts_is_unknown_with_a_reason(unpriced):
     kpis = metrics.kpis(unpriced)
     pipeline = kpis.loc["Open pipeline, next period", "current"]

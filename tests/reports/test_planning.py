@@ -32,8 +32,9 @@ def test_each_method_allocates_exactly_the_target(plan):
     target = round(float(planning.target(plan).loc["Year", "target"]))
     quotas = planning.quotas(plan)
     assert set(quotas.index) == {"R1", "R3", "R4"}  # the active reps: Bob has left
-    for method in planning.METHODS:
+    for method in ("historical", "equal"):  # potential is unknown: R4's open O8 has no amount
         assert quotas[method].sum() == target
+    assert all(gaps.why(quota) for quota in quotas["potential"])
     assert planning.year(plan).label == "2027"
 
 
@@ -124,7 +125,7 @@ def test_the_target_starts_from_the_stated_target(tiny_dir):
     shares = frame.loc[forecast.index, "target"].astype(float) / 500_000
     assert shares.to_numpy() == pytest.approx((forecast / forecast.sum()).to_numpy())
     assert "stated target (parameter `target`)" in frame.attrs["view"].caption
-    assert all(planning.quotas(ctx)[m].sum() == 500_000 for m in planning.METHODS)
+    assert all(planning.quotas(ctx)[m].sum() == 500_000 for m in ("historical", "equal"))
     summary = planning.summary(ctx)
     assert (summary["target"], summary["target_basis"]) == (500_000, "stated")
     with pytest.raises(ValueError, match="non-negative amount"):
@@ -163,6 +164,22 @@ def test_a_plan_whose_historical_shares_are_unknown_says_it_uses_equal_weights(t
     assert summary["unknown"]["quota_total.historical"] == why
     assert summary["quota_total"]["equal"] == 1_000_000
     assert summary["quota_method"] == {"asked": "historical", "used": "equal", "because": why}
+
+
+def test_the_fairness_check_against_unmeasured_potential_reads_a_dash_with_the_reason(plan):
+    """Dan's (R4's) open O8 has no amount: taken as $0 of pipeline, his potential share was
+    his accounts' half only (1/6) and his quota looked above it; no share of open pipeline
+    is known, so each potential share and ratio reads "–", with the reason."""
+    why = (
+        "1 of 5 open deals of the team has no amount, so no seller's share of open pipeline "
+        "is known"
+    )
+    table = planning.fairness(plan)
+    for column in ("potential_share", "ratio"):
+        assert {gaps.why(value) for value in table[column]} == {why}
+    assert (table["flag"] == "").all()
+    assert "spread (std) –" in table.attrs["view"].caption
+    assert why in unescape(so.show(table).to_html())
 
 
 def test_a_target_per_scope_gives_each_plan_its_own(tiny_dir, tmp_path):

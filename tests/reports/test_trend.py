@@ -71,3 +71,37 @@ def test_a_reps_trend_starts_when_they_joined_or_first_closed(tiny_dir, tmp_path
     own = performance_review.trend(alice)
     assert list(own.index) == ["2026-08", "2026-09"]
     assert "starts in Aug 2026, the month of the first closed deal" in own.attrs["view"].caption
+
+
+def test_a_month_whose_won_deals_lack_amounts_is_unknown_not_zero(tables):
+    """September's one win, O5, without an amount: the month read $0 and 0% of quota; it
+    is unknown, with the reason, in the table, the caption and the summary (the metrics
+    report's bookings by month); July and August are as they were."""
+    import json
+
+    from salesops.storage import json_text
+
+    o = tables.opportunities.copy()
+    o.loc[o["opportunity_id"] == "O5", "amount"] = None
+    trail = [Period.parse(label) for label in ("2026-07", "2026-08", "2026-09")]
+    out = trend.table(o, tables.quotas, trail, stages=tables.stages)
+    why = "none of the deals won in 2026-09 has an amount"
+    assert out["bookings"].iloc[:2].tolist() == [8_000, 10_000]
+    assert (
+        gaps.why(out.at["2026-09", "bookings"]) == gaps.why(out.at["2026-09", "attainment"]) == why
+    )
+    start = gaps.bookings_start(o, tables.stages)
+    shown = trend.trend(
+        o,
+        tables.quotas,
+        Period.parse("2026-09"),
+        3,
+        start=start,
+        has_quotas=True,
+        stages=tables.stages,
+    )
+    assert why in shown.attrs["view"].caption
+    assert (
+        json.loads(json_text({"by_month": shown["bookings"].to_dict()}))["by_month"]["2026-09"]
+        is None
+    )
