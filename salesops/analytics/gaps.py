@@ -171,6 +171,13 @@ def too_few_priced(priced: int, what: str, where: str = "") -> Unknown | None:
     )
 
 
+def filled(values: pd.Series, reason: float) -> pd.Series:
+    """``values`` as objects, with ``reason`` (an :class:`Unknown`) for each NaN that has
+    no reason of its own (:func:`known`, for a column)."""
+    cells = [reason if v != v and not why(v) else v for v in values]
+    return pd.Series(cells, index=values.index, dtype=object, name=values.name)
+
+
 def known(value: float, reason: str) -> float:
     """``value``, or :class:`Unknown` with ``reason`` when it is a NaN without a reason."""
     if isinstance(value, float) and value != value and not why(value):

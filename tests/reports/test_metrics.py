@@ -45,6 +45,21 @@ def test_a_breakdown_by_any_column(company):
     assert "$50,000" in html and "50%" in html
 
 
+def test_a_breakdown_counts_a_group_that_won_nothing_as_zero(company):
+    """September by lead source: Outbound lost O2 (and holds open O6), Referral holds
+    only open O8. Neither won a deal: 0 won and $0 booked (counts and known sums, not
+    "–"); Outbound's win rate is 0% (lost only), Referral's unknown: nothing closed."""
+    by_source = metrics.breakdown(company, "lead_source")
+    assert by_source.loc["Outbound", "won"] == 0 and by_source.loc["Referral", "won"] == 0
+    assert by_source.loc["Outbound", "bookings"] == 0 == by_source.loc["Referral", "bookings"]
+    assert by_source.loc["Event", "won"] == 1 and by_source.loc["Event", "bookings"] == 50_000
+    assert by_source.loc["Outbound", "win_rate"] == 0
+    assert gaps.why(by_source.loc["Referral", "win_rate"]) == "no deal closed in 2026-09"
+    assert gaps.why(by_source.loc["Referral", "average_deal_size"]) == "no deal was won in 2026-09"
+    html = so.show(by_source).to_html()
+    assert "no deal closed in 2026-09" in html
+
+
 def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
     """September in a won-only export: Enterprise won O5 and its lost deals are not in
     the export, so its win rate read 100%; now every row's is unknown, with the reason."""
