@@ -116,9 +116,10 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     if not history:
         caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
         caption = caption.rstrip(".") + ")"
-    columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
+    columns = ["opportunity_id", "owner", "stage", "amount", "close_date", "days_past_close"]
     columns += ["days_since_change"] if history else []  # the two counts say why it is stale
-    worst = stale[columns].head(top).set_index("opportunity_id")
+    worst = stale.assign(owner=ctx.names(stale["owner_id"]))[columns]
+    worst = worst.head(top).set_index("opportunity_id")
     worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
     formats = {"days_past_close": "number", "days_since_change": "number"}
     return (

@@ -167,6 +167,7 @@ def test_data_quality_is_two_frames(company):
     assert counts.loc["Open deals past their close date", "rows"] == 1
     assert counts.loc["Stale open deals", "rows"] == 2
     assert list(worst.index) == ["O10", "O6"]
+    assert worst["owner"].tolist() == ["Cara Cole"] * 2  # R3's name, not the id
 
 
 def test_the_summary_is_what_the_tiles_show(company):
