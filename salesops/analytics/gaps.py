@@ -151,6 +151,9 @@ def left_out(unpriced: int, deals: int, what: str = "open deals") -> str:
     unpriced, deals = int(unpriced), int(deals)
     if unpriced <= 0:
         return ""
+    if unpriced >= deals == 1:  # "the open deal", "the deal won in 2026-09"
+        one = what.replace("deals", "deal", 1)
+        return f"The one {one} has no amount: the sums are unknown (–)."
     if unpriced >= deals:
         return f"None of the {deals} {what} has an amount: their sums are unknown (–)."
     has, be = ("has", "is") if unpriced == 1 else ("have", "are")

@@ -221,10 +221,8 @@ class ReportContext:
     @property
     def who(self) -> str:
         """The scope for a heading: "Company", "EMEA region", or the rep's name."""
-        if self.scope.level == "company":
-            return "Company"
-        if self.scope.level == "region":
-            return f"{self.scope.value} region"
+        if self.scope.level != "rep":
+            return self.scope.title
         return str(self.names(pd.Series([self.scope.value])).iloc[0])
 
     def names(self, ids: pd.Series) -> pd.Series:

@@ -71,3 +71,10 @@ def test_a_reps_trend_starts_when_they_joined_or_first_closed(tiny_dir, tmp_path
     own = performance_review.trend(alice)
     assert list(own.index) == ["2026-08", "2026-09"]
     assert "starts in Aug 2026, the month of the first closed deal" in own.attrs["view"].caption
+
+
+def test_a_trend_of_one_month_says_month(tiny_dir):
+    """July 2026 is the first month with a close (O4): "1 month to 2026-07", not "1 months"."""
+    july = so.ReportContext.load(str(tiny_dir), "company", "2026-07")
+    caption = metrics.trend(july).attrs["view"].caption
+    assert "(no quotas in this source)" not in caption and ", 1 month to 2026-07" in caption
