@@ -141,6 +141,9 @@ def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
     assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
     filled = "Open deals whose close date a default invented (not counted overdue)"
     assert counts.loc[filled, "rows"] == 21
+    # no amount column: every open deal lacks one, counted and said (the row was left out)
+    assert counts.loc["Open deals without an amount", "rows"] == 21
+    assert "the export has no amount column" in counts.attrs["view"].caption
 
 
 def test_a_close_date_copied_from_another_column_can_be_overdue():
