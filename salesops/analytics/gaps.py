@@ -151,6 +151,9 @@ def left_out(unpriced: int, deals: int, what: str = "open deals") -> str:
     unpriced, deals = int(unpriced), int(deals)
     if unpriced <= 0:
         return ""
+    if unpriced >= deals == 1:  # "the open deal", "the deal won in 2026-09"
+        one = what.replace("deals", "deal", 1)
+        return f"The one {one} has no amount: the sums are unknown (–)."
     if unpriced >= deals:
         return f"None of the {deals} {what} has an amount: their sums are unknown (–)."
     has, be = ("has", "is") if unpriced == 1 else ("have", "are")
@@ -169,6 +172,13 @@ def too_few_priced(priced: int, what: str, where: str = "") -> Unknown | None:
         f"{months} of won deals with an amount{where}: {what} needs at least "
         f"{MIN_PRICED}, so it is unknown"
     )
+
+
+def filled(values: pd.Series, reason: float) -> pd.Series:
+    """``values`` as objects, with ``reason`` (an :class:`Unknown`) for each NaN that has
+    no reason of its own (:func:`known`, for a column)."""
+    cells = [reason if v != v and not why(v) else v for v in values]
+    return pd.Series(cells, index=values.index, dtype=object, name=values.name)
 
 
 def known(value: float, reason: str) -> float:

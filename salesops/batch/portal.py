@@ -242,9 +242,7 @@ def _previous_label(label: str) -> str:
 
 
 def _default_name(scope: Scope) -> str:
-    if scope.level == "company":
-        return "Company"
-    return f"{scope.value} region" if scope.level == "region" else str(scope.value)
+    return scope.title
 
 
 @lru_cache(maxsize=1)

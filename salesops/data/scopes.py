@@ -41,6 +41,27 @@ class Scope:
         return self.value
 
     @property
+    def title(self) -> str:
+        """The scope for a heading: "Company", "EMEA region", or the rep's id.
+
+        A region whose name would read as the company's, or already says region, is
+        "Region Company", "Region West Region": never "Company region".
+
+        Examples
+        --------
+        >>> Scope.parse("region:EMEA").title, Scope.parse("region:Company").title
+        ('EMEA region', 'Region Company')
+        """
+        if self.value is None:
+            return "Company"
+        if self.level != "region":
+            return self.value
+        plain = self.value.strip().lower()
+        if plain in {"company", "all", "all regions"} or plain.endswith("region"):
+            return f"Region {self.value}"
+        return f"{self.value} region"
+
+    @property
     def slug(self) -> str:
         """The scope's folder name: a function of the exact value that two scopes never share.
 

@@ -221,13 +221,15 @@ class ReportContext:
     @property
     def who(self) -> str:
         """The scope for a heading: "Company", "EMEA region", or the rep's name."""
-        if self.scope.level == "company":
-            return "Company"
-        if self.scope.level == "region":
-            return f"{self.scope.value} region"
-        reps = self.tables.reps
-        names = reps.loc[reps["rep_id"] == self.scope.value, "name"]
-        return str(names.iloc[0]) if len(names) else str(self.scope.value)
+        if self.scope.level != "rep":
+            return self.scope.title
+        return str(self.names(pd.Series([self.scope.value])).iloc[0])
+
+    def names(self, ids: pd.Series) -> pd.Series:
+        """The reps' names for ``ids`` (owner or rep ids), as the reps table has them; an id
+        without a name there stays the id."""
+        reps = self.tables.reps.dropna(subset=["name"]).drop_duplicates("rep_id")
+        return ids.map(reps.set_index("rep_id")["name"]).fillna(ids).rename("owner")
 
 
 def per_context(function: Callable[..., T]) -> Callable[..., T]:

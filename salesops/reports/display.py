@@ -287,7 +287,7 @@ def show(*results: Any, table: bool = False) -> Any:
         if result.empty and view.empty:
             return Markdown(f"*{view.empty}*")
         if view.draw is not None and not table and _blank(result):
-            chart = markup.markdown((view.caption or "The chart").replace("`", ""))
+            chart = markup.markdown((view.caption or "The chart").replace("`", "").rstrip("."))
             return Markdown(f"*{chart}: nothing to chart, every value is zero or missing.*")
         if view.draw is not None and not table:
             drawn = view.draw(result)

@@ -321,8 +321,10 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     )
     due["expected"] = due["amount"] * due["calibrated"]  # no amount: unknown, ranked last
     top = due.sort_values("expected", ascending=False, na_position="last").head(n)
-    top = top.assign(close_date=top["close_date"].dt.strftime("%Y-%m-%d"))
-    columns = ["opportunity_id", "owner_id", "stage", "close_date", "amount"]
+    top = top.assign(
+        close_date=top["close_date"].dt.strftime("%Y-%m-%d"), owner=ctx.names(top["owner_id"])
+    )
+    columns = ["opportunity_id", "owner", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
     if due["amount"].isna().any():  # no amount: no expected value, ranked last

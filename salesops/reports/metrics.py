@@ -336,6 +336,7 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
             "open_pipeline": pipe["amount"],  # NaN ("–") where no open deal has an amount
         }
     )
+    _counted(frame, p.label)
     if (unknown := m.win_rate_unknown(ctx.tables)) is not None:  # won only: not 100%
         frame["win_rate"] = pd.Series(unknown, index=frame.index, dtype=object)
     has_open = frame.index.isin(pipe.index[pipe["deals"] > 0])
@@ -351,6 +352,28 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
     else:
         caption = gaps.left_out(pipe["unpriced"].sum(), pipe["deals"].sum()) or None
     return viewed(frame, View(BREAKDOWN_FORMATS, caption))
+
+
+def _counted(frame: pd.DataFrame, period: str) -> None:
+    """Give a breakdown's groups that won nothing their known numbers, in place.
+
+    A count of won deals is a count: 0 when a group won nothing, never unknown; so are
+    its bookings ($0; unknown only when every deal it won lacks an amount). The win rate
+    of a group with no closed deal, and the deal size and cycle of one with no win, are
+    unknown with the reason (a group with lost deals only wins 0%).
+    """
+    won = frame["won"].fillna(0).astype(int)
+    frame["won"] = won
+    nothing_won = gaps.Unknown(f"no deal was won in {period}")
+    unpriced = gaps.Unknown(f"none of the deals won in {period} has an amount")
+    frame["bookings"] = frame["bookings"].where(won > 0, frame["bookings"].fillna(0.0))
+    frame["bookings"] = gaps.filled(frame["bookings"], unpriced)
+    sizes = frame["average_deal_size"]
+    frame["average_deal_size"] = pd.concat(
+        [gaps.filled(sizes[won > 0], unpriced), gaps.filled(sizes[won == 0], nothing_won)]
+    ).reindex(frame.index)
+    frame["cycle_days"] = gaps.filled(frame["cycle_days"], nothing_won)
+    frame["win_rate"] = gaps.filled(frame["win_rate"], gaps.Unknown(f"no deal closed in {period}"))
 
 
 @section("Lead response and conversion")

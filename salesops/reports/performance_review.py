@@ -55,6 +55,7 @@ from salesops.reports.rep_deals import (
     submissions,
 )
 from salesops.reports.trend import trend as bookings_trend
+from salesops.words import plural
 
 PERIODS = {"Month": "month", "Quarter to date": "quarter", "Year to date": "year"}
 
@@ -212,13 +213,14 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
     gone, said = coverage.not_shown(ctx.tables, {k.label: k.needs for k in perf.KPIS.values()})
     frame = frame.drop(index=[label for label in gone if label in frame.index])
     count = peer_count(ctx)
-    caption = (
-        f"The last 3 months against {count} peer{'s' if count != 1 else ''} in "
-        f"{rep(ctx)['region']}: the other sellers there who owned deals in those months "
-        "(percentile 100 = best; peers are not named)" + (f". {said}" if said else "")
-    )
-    for note in _unknowns(ctx, raw.loc[raw.index.isin(frame.index)]):
-        caption += f". {note}"
+    parts = [
+        f"The last 3 months against {plural(count, 'peer')} in {rep(ctx)['region']}: the "
+        "other sellers there who owned deals in those months (percentile 100 = best; peers "
+        "are not named)",
+        said,
+        *_unknowns(ctx, raw.loc[raw.index.isin(frame.index)]),
+    ]
+    caption = ". ".join(part.rstrip(".") for part in parts if part)  # one period each
     kinds = dict(zip(raw.index, raw["kind"], strict=True))
     rows = {kpi: kinds[kpi] for kpi in frame.index}
     return viewed(frame, View({"Percentile among peers": "number"}, caption, rows=rows))
@@ -232,7 +234,7 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     region = peers(ctx)
     others = region.without(region.kpis["attainment"], mine, member(ctx)).to_numpy()
     frame = pd.DataFrame({"attainment": [mine, *others], "you": [True] + [False] * len(others)})
-    caption = f"Quota attainment, last 3 months: you against {len(others)} peers"
+    caption = f"Quota attainment, last 3 months: you against {plural(len(others), 'peer')}"
 
     def draw(f: pd.DataFrame) -> Any:
         return plots.distribution(f.loc[~f["you"], "attainment"].to_numpy(), mine, caption)
@@ -340,7 +342,7 @@ def _unknowns(ctx: ReportContext, raw: pd.DataFrame) -> list[str]:
         note = booked.left_out(o, window, me, stages=ctx.stages, start=peers(ctx).start)
         note = note.rstrip(".")
         if note:
-            notes.append(note.replace("deals won", "deals you won", 1))
+            notes.append(note.replace(" won in", " you won in", 1))
     for label, row in raw.iterrows():
         n, known = int(row["unknown_peers"]), int(row["peers"])
         if n:

@@ -118,8 +118,9 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
         ]
     if history:  # idleness needs the stage history
         rows = {"Stale open deals": len(stale), **rows}
-    if tables.has("opportunities.amount"):
-        rows["Open deals without an amount"] = int(open_["amount"].isna().sum())
+    priced = tables.has("opportunities.amount")  # without the column, no open deal has one
+    unpriced = int(open_["amount"].isna().sum()) if priced else len(open_)
+    rows["Open deals without an amount"] = unpriced
     for column, (count, rule) in tables.filled.items():
         rows[f"Filled {column} ({rule})"] = count
     for table, frame in tables.set_aside.items():
@@ -129,9 +130,12 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     if not history:
         caption += " (" + coverage.sentence("Counting idle deals", ["opportunity_history"])
         caption = caption.rstrip(".") + ")"
-    columns = ["opportunity_id", "owner_id", "stage", "amount", "close_date", "days_past_close"]
+    if not priced:
+        caption += ". Every open deal is without an amount: the export has no amount column"
+    columns = ["opportunity_id", "owner", "stage", "amount", "close_date", "days_past_close"]
     columns += ["days_since_change"] if history else []  # the two counts say why it is stale
-    worst = stale[columns].head(top).set_index("opportunity_id")
+    worst = stale.assign(owner=ctx.names(stale["owner_id"]))[columns]
+    worst = worst.head(top).set_index("opportunity_id")
     worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
     formats = {"days_past_close": "number", "days_since_change": "number"}
     return (

@@ -13,6 +13,7 @@ from salesops.data.periods import Period
 from salesops.data.stages import Stages
 from salesops.reports import plots
 from salesops.reports.display import View, viewed, with_reasons
+from salesops.words import plural
 
 
 def months(period: Period, count: int, start: gaps.Start) -> list[Period]:
@@ -78,7 +79,7 @@ def trend(
     if not trail:
         return viewed(out, View(empty=gaps.sentence(start, "bookings")))
     against = " against quota" if has_quotas else " (no quotas in this source)"
-    caption = f"Bookings{against}, {len(trail)} months to {period.label}"
+    caption = f"Bookings{against}, {plural(len(trail), 'month')} to {period.label}"
     if len(trail) < count:  # the series starts later: say where and why
         caption += ". " + gaps.sentence(start, "bookings")
     caption = with_reasons(caption, out[["bookings"]]) or caption  # a month without a bar

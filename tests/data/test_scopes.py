@@ -51,3 +51,12 @@ def test_scope_text_is_parsed_or_refused():
     assert Scope.parse(" region:NA East ") == Scope("region", "NA East")
     with pytest.raises(ConfigError, match="not a scope"):
         Scope.parse("team:x")
+
+
+def test_a_scope_title_never_reads_company_region():
+    """HubSpot's and Salesforce's one region is named Company by the source file: its
+    heading read "Company region"."""
+    assert Scope.parse("company").title == "Company"
+    assert Scope.parse("region:EMEA").title == "EMEA region"
+    assert Scope.parse("region:Company").title == "Region Company"
+    assert Scope.parse("region:West Region").title == "Region West Region"

@@ -22,7 +22,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "salesops"
 ORDER = ["base", "data", "analytics", "reports", "batch", "delivery", "commands"]
-BASE = {"config", "errors", "storage", "fingerprint", "markup", "credentials"}
+BASE = {"config", "errors", "storage", "fingerprint", "markup", "credentials", "words"}
 BASE |= {"__init__", "__version__"}  # the package's lazy re-exports
 COMMANDS = {"cli", "commands", "server", "websocket"}
 FOLDERS = {"data", "analytics", "reports", "batch", "delivery"}

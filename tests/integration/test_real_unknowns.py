@@ -160,3 +160,16 @@ def test_a_reps_comparison_before_the_data_starts_is_unknown(export):
         assert gaps.why(row["rep"]) and gaps.why(row["percentile"])
         caption = review.comparison(ctx).attrs["view"].caption
         assert "peers' values are unknown and left out of the median" in caption
+
+
+def test_the_docs_oracle_gives_odoos_rebuilt_pipeline_on_01_march():
+    """docs/sources.md read "the pipeline at 01 Mar: –" and "null (reason)" for Odoo, while
+    the reports rebuild it from the deals' created and close dates: 2 deals, 62,500."""
+    from salesops.reports import metrics
+
+    ctx = ReportContext.load(str(REAL / "odoo" / "source.yml"), "company", "2025-03")
+    assert metrics.pipeline_at(ctx, pd.Timestamp("2025-03-01"), None) == 62_500
+    docs = (Path(__file__).parents[2] / "docs" / "sources.md").read_text()
+    row = next(line for line in docs.splitlines() if "open pipeline 01 Mar, 01 Apr 2025" in line)
+    assert row.split("|")[-2].strip().startswith("62,500") and "null" not in row
+    assert "the pipeline at 01 Mar: –" not in docs

@@ -103,3 +103,9 @@ def test_the_reasons_for_a_dash_read_as_one_sentence():
         "Quarter outlook. – stands for what cannot be known: none of 3 deals has an amount: "
         "unknown (–); no stage history."
     )
+
+
+def test_nothing_to_chart_follows_the_caption_without_a_doubled_stop():
+    """Salesforce's trend read "... (not counted as zero).: nothing to chart"."""
+    frame = viewed(pd.DataFrame({"bookings": [0.0]}), View(caption="Bookings.", draw=repr))
+    assert show(frame).data == "*Bookings: nothing to chart, every value is zero or missing.*"

@@ -183,6 +183,16 @@ def test_a_run_rate_from_one_priced_month_is_unknown_and_unpriced_wins_are_said(
     assert "2 of 3 won deals in 2026-Q3 have no amount: the run-rate counts only" in caption
 
 
+def test_top_deals_name_their_owners(company):
+    """The Owner column shows the reps table's name (R3 owns O6 and O10), not the id; an
+    id without a name there stays the id."""
+    top = forecast.top_deals(company)
+    assert "owner_id" not in top.columns
+    assert top.loc["O6", "owner"] == "Cara Cole" == top.loc["O10", "owner"]
+    assert "Cara Cole" in so.show(top).to_html()
+    assert company.names(pd.Series(["R1", "R9"])).tolist() == ["Alice Able", "R9"]
+
+
 def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
     top = forecast.top_deals(unpriced)
     assert top["expected"].isna().all()

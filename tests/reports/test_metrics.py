@@ -45,6 +45,21 @@ def test_a_breakdown_by_any_column(company):
     assert "$50,000" in html and "50%" in html
 
 
+def test_a_breakdown_counts_a_group_that_won_nothing_as_zero(company):
+    """September by lead source: Outbound lost O2 (and holds open O6), Referral holds
+    only open O8. Neither won a deal: 0 won and $0 booked (counts and known sums, not
+    "–"); Outbound's win rate is 0% (lost only), Referral's unknown: nothing closed."""
+    by_source = metrics.breakdown(company, "lead_source")
+    assert by_source.loc["Outbound", "won"] == 0 and by_source.loc["Referral", "won"] == 0
+    assert by_source.loc["Outbound", "bookings"] == 0 == by_source.loc["Referral", "bookings"]
+    assert by_source.loc["Event", "won"] == 1 and by_source.loc["Event", "bookings"] == 50_000
+    assert by_source.loc["Outbound", "win_rate"] == 0
+    assert gaps.why(by_source.loc["Referral", "win_rate"]) == "no deal closed in 2026-09"
+    assert gaps.why(by_source.loc["Referral", "average_deal_size"]) == "no deal was won in 2026-09"
+    html = so.show(by_source).to_html()
+    assert "no deal closed in 2026-09" in html
+
+
 def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
     """September in a won-only export: Enterprise won O5 and its lost deals are not in
     the export, so its win rate read 100%; now every row's is unknown, with the reason."""
@@ -126,6 +141,9 @@ def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
     assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
     filled = "Open deals whose close date a default invented (not counted overdue)"
     assert counts.loc[filled, "rows"] == 21
+    # no amount column: every open deal lacks one, counted and said (the row was left out)
+    assert counts.loc["Open deals without an amount", "rows"] == 21
+    assert "the export has no amount column" in counts.attrs["view"].caption
 
 
 def test_a_close_date_copied_from_another_column_can_be_overdue():
@@ -152,6 +170,7 @@ def test_data_quality_is_two_frames(company):
     assert counts.loc["Open deals past their close date", "rows"] == 1
     assert counts.loc["Stale open deals", "rows"] == 2
     assert list(worst.index) == ["O10", "O6"]
+    assert worst["owner"].tolist() == ["Cara Cole"] * 2  # R3's name, not the id
 
 
 def test_the_summary_is_what_the_tiles_show(company):
@@ -399,7 +418,7 @@ def test_the_tiles_say_how_many_won_deals_have_no_amount(tiny_dir, tmp_path, com
     september = so.ReportContext.load(str(without_amounts("O5")), "company", "2026-09")
     kpis = metrics.kpis(september)
     assert gaps.why(kpis.loc["Bookings", "current"]) == (
-        "None of the 1 deals won in 2026-09 has an amount: their sums are unknown (–)."
+        "The one deal won in 2026-09 has no amount: the sums are unknown (–)."  # not "1 deals"
     )
     # Q3: O4 (no amount), O1 10,000 and O5 50,000 won: 60,000, and the one left out is said
     quarter = so.ReportContext.load(str(without_amounts("O4")), "company", "2026-Q3")

@@ -225,9 +225,9 @@ def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
     assert raw["peers"] == 0 and raw["unknown_peers"] == 1  # Bob: unknown, not 100%
     shown = review.comparison(ctx)
     assert "Win rate" not in shown.index and "Bookings" in shown.index
-    assert "Not shown: win rate. They need lost deals (this source holds none)" in (
-        shown.attrs["view"].caption
-    )
+    caption = shown.attrs["view"].caption
+    assert "Not shown: win rate. They need lost deals (this source holds none)" in caption
+    assert ".." not in caption and "does not have. Pipeline coverage" in caption
     summary = json.loads(json_text(review.summary(ctx)))
     assert summary["percentiles"]["Win rate"] is None
     assert summary["unknown"]["percentiles.Win rate"] == why

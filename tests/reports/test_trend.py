@@ -105,3 +105,10 @@ def test_a_month_whose_won_deals_lack_amounts_is_unknown_not_zero(tables):
         json.loads(json_text({"by_month": shown["bookings"].to_dict()}))["by_month"]["2026-09"]
         is None
     )
+
+
+def test_a_trend_of_one_month_says_month(tiny_dir):
+    """July 2026 is the first month with a close (O4): "1 month to 2026-07", not "1 months"."""
+    july = so.ReportContext.load(str(tiny_dir), "company", "2026-07")
+    caption = metrics.trend(july).attrs["view"].caption
+    assert "(no quotas in this source)" not in caption and ", 1 month to 2026-07" in caption
