@@ -74,7 +74,7 @@ def test_won_deals_without_amounts_make_closed_and_expected_unknown():
     as_of = pd.Timestamp("2026-10-15")
     model = FlatModel({"Proposal": 0.5, "Negotiation": 0.75, "Discovery": 0.3})
     q4 = outlook.pipeline_forecast(blank, "2026-Q4", as_of, model, stages=STAGES)
-    assert np.isnan(q4["closed"]) and "has an amount" in gaps.why(q4["closed"])
+    assert np.isnan(q4["closed"]) and "has no amount" in gaps.why(q4["closed"])
     assert gaps.why(q4["expected"]) == gaps.why(q4["closed"])
 
 
