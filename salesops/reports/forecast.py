@@ -29,6 +29,7 @@ from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
+from salesops.words import plural
 
 OUTLOOK_LABELS = {
     "closed": "Closed to date",
@@ -327,6 +328,13 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     columns = ["opportunity_id", "owner", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
+    overdue = due.loc[due["close_date"] <= ctx.as_of, "close_date"]
+    if len(overdue):  # their close date has passed: they can close only from now on
+        late, its = len(overdue), "its" if len(overdue) == 1 else "their"
+        caption += (
+            f". {plural(late, 'deal is', 'deals are')} past {its} close date (the earliest "
+            f"{overdue.min():%d %b %Y}), counted as due in {qs[0].label}"
+        )
     if due["amount"].isna().any():  # no amount: no expected value, ranked last
         unpriced = int(due["amount"].isna().sum())
         caption += (

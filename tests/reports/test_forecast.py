@@ -193,6 +193,19 @@ def test_top_deals_name_their_owners(company):
     assert company.names(pd.Series(["R1", "R9"])).tolist() == ["Alice Able", "R9"]
 
 
+def test_top_deals_say_which_are_past_their_close_date(company):
+    """O10 (Discovery) was due on 31 Aug 2026 and is still open at the end of September:
+    it is listed among the deals due in 2026-Q4 (the current quarter), and the caption
+    says why a close date before the quarter is there (HubSpot's 17 of 21)."""
+    top = forecast.top_deals(company)
+    assert top.loc["O10", "close_date"] == "2026-08-31"
+    caption = top.attrs["view"].caption
+    assert (
+        "1 deal is past its close date (the earliest 31 Aug 2026), counted as due in 2026-Q4"
+        in caption
+    )
+
+
 def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
     top = forecast.top_deals(unpriced)
     assert top["expected"].isna().all()
