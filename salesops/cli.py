@@ -23,6 +23,11 @@ SOURCE_HELP = (
 )
 
 
+DEFAULTS_HINT = (
+    "An empty value the export does not know can be filled by a rule you choose: "
+    "`defaults:` under the table in the source file (docs/sources.md, 'Source files'), "
+    "which every report then counts as filled."
+)
 QUARANTINE_HINT = (
     "Fix these rows in the export, or run again with --on-invalid quarantine to set them "
     "aside with their reasons (reports/<period>/quarantine/) and go on with the rest."
@@ -225,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except DataError as exc:
         print(redact(exc.report()), file=sys.stderr)
+        if any(f.rule == "must not be empty" for f in exc.failures):
+            print(DEFAULTS_HINT, file=sys.stderr)
         if getattr(args, "on_invalid", None) == "refuse":
             print(QUARANTINE_HINT, file=sys.stderr)
         return 1

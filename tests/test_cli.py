@@ -130,3 +130,17 @@ def test_a_strict_run_on_bad_rows_fails_once_before_any_report(tiny_dir, tmp_pat
     assert result.stderr.count("amount: must be >= 0") == 1
     assert "--on-invalid quarantine" in result.stderr and "Traceback" not in result.stderr
     assert not list(out.glob("2026-09/*/*"))  # no report started
+
+
+def test_an_empty_required_value_points_to_defaults(tiny_dir, tmp_path):
+    """An open deal without a close date: validate named the rule ("must not be empty")
+    but not the way on (HubSpot's and Odoo's exports); it now says `defaults:` fills it."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = (crm / "opportunities.csv").read_text()
+    (crm / "opportunities.csv").write_text(deals.replace("2026-11-30,Proposal", ",Proposal"))
+    result = run("validate", "--source", str(crm))
+    assert result.returncode == 1 and "close_date" in result.stderr
+    assert "must not be empty" in result.stderr and "`defaults:`" in result.stderr
+    assert "--on-invalid quarantine" in result.stderr
