@@ -14,7 +14,13 @@ import yaml
 
 import salesops as so
 from salesops.analytics import gaps
-from salesops.reports import metrics, performance_review, pipeline_health, rep_deals
+from salesops.reports import (
+    breakdowns,
+    metrics,
+    performance_review,
+    pipeline_health,
+    rep_deals,
+)
 from salesops.reports.display import Missing
 from salesops.storage import json_text
 
@@ -34,12 +40,12 @@ def test_kpis_are_a_frame_with_their_changes(company):
 
 
 def test_a_breakdown_by_any_column(company):
-    by_region = metrics.breakdown(company, "region")
+    by_region = breakdowns.breakdown(company, "region")
     assert list(by_region.index) == ["West", "East"]  # by bookings
     assert by_region.loc["West", "bookings"] == 50_000
     assert by_region.loc["West", "win_rate"] == 0.5  # O5 won, O7 lost
     assert by_region.loc["East", "win_rate"] == 0  # O2 lost
-    by_product = metrics.breakdown(company, "product")
+    by_product = breakdowns.breakdown(company, "product")
     assert by_product.loc["Core", "bookings"] == 50_000
     html = so.show(by_region).to_html()
     assert "$50,000" in html and "50%" in html
@@ -49,7 +55,7 @@ def test_a_breakdown_counts_a_group_that_won_nothing_as_zero(company):
     """September by lead source: Outbound lost O2 (and holds open O6), Referral holds
     only open O8. Neither won a deal: 0 won and $0 booked (counts and known sums, not
     "–"); Outbound's win rate is 0% (lost only), Referral's unknown: nothing closed."""
-    by_source = metrics.breakdown(company, "lead_source")
+    by_source = breakdowns.breakdown(company, "lead_source")
     assert by_source.loc["Outbound", "won"] == 0 and by_source.loc["Referral", "won"] == 0
     assert by_source.loc["Outbound", "bookings"] == 0 == by_source.loc["Referral", "bookings"]
     assert by_source.loc["Event", "won"] == 1 and by_source.loc["Event", "bookings"] == 50_000
@@ -64,7 +70,7 @@ def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
     """September in a won-only export: Enterprise won O5 and its lost deals are not in
     the export, so its win rate read 100%; now every row's is unknown, with the reason."""
     ctx = so.ReportContext.load(str(won_only_dir), "company", "2026-09")
-    by_segment = metrics.breakdown(ctx, "segment")
+    by_segment = breakdowns.breakdown(ctx, "segment")
     assert by_segment.loc["Enterprise", "bookings"] == 50_000
     why = "win rate needs lost deals (this source holds none), which this source does not have"
     assert {gaps.why(rate) for rate in by_segment["win_rate"]} == {why}
@@ -83,7 +89,7 @@ def test_sections_without_their_data_say_what_they_need(tiny_dir, tmp_path):
         "*The pipeline waterfall needs the `opportunity_history` table, which this source "
         "does not have.*"
     )
-    assert isinstance(metrics.breakdown(ctx, "segment"), Missing)
+    assert isinstance(breakdowns.breakdown(ctx, "segment"), Missing)
     assert isinstance(pipeline_health.funnel(ctx), Missing)
     counts, _ = pipeline_health.data_quality(ctx)
     assert "Stale open deals" not in counts.index  # idleness needs the history
@@ -383,12 +389,12 @@ def test_pipeline_tables_say_how_many_deals_had_no_amount(unpriced, company):
     assert held["amount"].isna().all() and held["weighted"].isna().all()
     assert (by_stage.loc[by_stage["deals"] == 0, "amount"] == 0).all()  # no deal: a true 0
     assert "None of the 5 open deals has an amount" in by_stage.attrs["view"].caption
-    regions = metrics.breakdown(unpriced, "region")
+    regions = breakdowns.breakdown(unpriced, "region")
     assert regions["open_pipeline"].isna().all()
     assert "None of the 5 open deals has an amount" in regions.attrs["view"].caption
     # partly missing: tiny's O8 has no amount; it is left out and counted (O3, O6, O8, O10
     # and O9, won on 10 Oct, were open at September's end)
-    caption = metrics.breakdown(company, "region").attrs["view"].caption
+    caption = breakdowns.breakdown(company, "region").attrs["view"].caption
     assert caption == "1 of 5 open deals has no amount and is left out of the sums."
 
 
@@ -435,7 +441,7 @@ def test_a_report_shows_money_in_the_company_currency(company):
     tiles of its sections; formatting itself reads no settings."""
     euros = company.settings.model_copy(update={"currency": "EUR"})
     ctx = dataclasses.replace(company, settings=euros, cache={})
-    table = so.show(metrics.breakdown(ctx, "region"), table=True).to_html()
+    table = so.show(breakdowns.breakdown(ctx, "region"), table=True).to_html()
     assert "€" in table and "$" not in table
     tiles = so.show(metrics.kpis(ctx)).data
     assert "€" in tiles and "$" not in tiles
