@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics.metrics import naive_win_probability
-from salesops.analytics.pipeline import snapshot
+from salesops.analytics.pipeline import ATTRIBUTES
+from salesops.data.history import by_deal, last_per_deal
 from salesops.data.stages import Stages
 
 AGE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, np.inf)  # deal age / typical cycle
@@ -68,21 +69,33 @@ def examples(
     """
     final = _outcomes(history, known_at, stages)
     window = pd.Timedelta(days=within_days)
-    frames = []
-    for date in dates:
-        state = snapshot(history, date, opportunities)
-        state = state[state["stage"].isin(stages.open_names)]
-        state = state.assign(date=pd.Timestamp(date)).merge(final, on="opportunity_id", how="left")
-        resolved = state["closed_at"].notna() & (state["closed_at"] <= state["date"] + window)
-        labelled = resolved | (state["date"] + window <= known_at)
-        state = state[labelled].assign(won=(resolved & (state["won"] == 1)).astype(int))
-        frames.append(state)
     columns = ["opportunity_id", "date", "stage", "amount", "age_days", "won"]
-    if not frames:
+    # Each history row is a deal's state at every snapshot date d with changed_at < d <=
+    # the deal's next change (its last row, from changed_at on): one pass for all dates.
+    h = by_deal(history)
+    at = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in dates))
+    if at.empty or h.empty:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)
+    moments = at.to_numpy().astype("datetime64[ns]")
+    changed = h["changed_at"].to_numpy().astype("datetime64[ns]")
+    last = last_per_deal(h).to_numpy()
+    first = np.searchsorted(moments, changed, side="right")
+    end = np.where(last, len(at), np.searchsorted(moments, np.roll(changed, -1), side="right"))
+    open_ = h["stage"].isin(stages.open_names).to_numpy()
+    spans = np.where(open_, np.maximum(end - first, 0), 0)
+    rows = np.repeat(np.arange(len(h)), spans)
+    step = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
+    which = np.repeat(first, spans) + step
+    order = np.lexsort((rows, which))
+    state = h.iloc[rows[order]].reset_index(drop=True).assign(date=at[which[order]])
+    attrs = [c for c in ATTRIBUTES if c in opportunities]
+    state = state.merge(opportunities[["opportunity_id", *attrs]], on="opportunity_id", how="left")
+    state = state.merge(final, on="opportunity_id", how="left")
+    resolved = state["closed_at"].notna() & (state["closed_at"] <= state["date"] + window)
+    labelled = resolved | (state["date"] + window <= known_at)
+    out = state[labelled].assign(won=(resolved & (state["won"] == 1)).astype(int))
     out["age_days"] = (out["date"] - out["created_date"]).dt.days.clip(lower=0)
-    return out[columns]
+    return out[columns].reset_index(drop=True)
 
 
 def _outcomes(history: pd.DataFrame, known_at: pd.Timestamp, stages: Stages) -> pd.DataFrame:

@@ -80,6 +80,33 @@ def test_examples_label_outcomes_within_a_year():
     assert sorted(early["opportunity_id"]) == ["A", "B"]
 
 
+def test_a_snapshot_with_no_labelled_deal_adds_no_blank_rows():
+    """At a month start with open deals but none labelled yet (no outcome, and the year not
+    passed), the snapshot adds nothing: before, it added one blank row per open deal
+    (stage NaN, won 0), which made every Brier score of the calibration NaN."""
+    history = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "A", "B"],
+            "changed_at": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-05"]),
+            "stage": ["Proposal", "Closed Won", "Negotiation"],
+            "amount": [10.0, 10, 30],
+            "close_date": pd.to_datetime(["2025-03-01"] * 3),
+            "forecast_category": ["best_case"] * 3,
+        }
+    )
+    opps = pd.DataFrame(
+        {"opportunity_id": ["A", "B"], "created_date": pd.to_datetime(["2025-01-01"] * 2)}
+    )
+    dates = [pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-01")]
+    got = pr.examples(history, opps, dates, pd.Timestamp("2025-03-01"), stages=STAGES)
+    # 1 Feb: A (won on 10 Feb) is labelled 1; B has no outcome and its year runs on.
+    # 1 Mar: A is closed; B, still open, is not labelled yet.
+    assert got[["opportunity_id", "date", "won"]].values.tolist() == [
+        ["A", pd.Timestamp("2025-02-01"), 1]
+    ]
+    assert got["stage"].notna().all()
+
+
 def test_without_stage_history_win_probabilities_are_the_stage_defaults():
     model = pr.WinModel.fit(None, pd.DataFrame(), pd.Timestamp("2026-09-30"), stages=STAGES)
     deals = pd.DataFrame(
