@@ -69,13 +69,10 @@ def examples(
     """
     final = _outcomes(history, known_at, stages)
     window = pd.Timedelta(days=within_days)
-    columns = ["opportunity_id", "date", "stage", "amount", "age_days", "won"]
     # Each history row is a deal's state at every snapshot date d with changed_at < d <=
     # the deal's next change (its last row, from changed_at on): one pass for all dates.
     h = by_deal(history)
     at = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in dates))
-    if at.empty or h.empty:
-        return pd.DataFrame(columns=columns)
     moments = at.to_numpy().astype("datetime64[ns]")
     changed = h["changed_at"].to_numpy().astype("datetime64[ns]")
     last = last_per_deal(h).to_numpy()
@@ -95,6 +92,7 @@ def examples(
     labelled = resolved | (state["date"] + window <= known_at)
     out = state[labelled].assign(won=(resolved & (state["won"] == 1)).astype(int))
     out["age_days"] = (out["date"] - out["created_date"]).dt.days.clip(lower=0)
+    columns = ["opportunity_id", "date", "stage", "amount", "age_days", "won"]
     return out[columns].reset_index(drop=True)
 
 

@@ -80,7 +80,7 @@ def test_examples_label_outcomes_within_a_year():
     assert sorted(early["opportunity_id"]) == ["A", "B"]
 
 
-def test_a_snapshot_with_no_labelled_deal_adds_no_blank_rows():
+def test_a_snapshot_with_no_labelled_deal_adds_no_blank_rows_and_calibration_is_scored():
     """At a month start with open deals but none labelled yet (no outcome, and the year not
     passed), the snapshot adds nothing: before, it added one blank row per open deal
     (stage NaN, won 0), which made every Brier score of the calibration NaN."""
@@ -95,7 +95,12 @@ def test_a_snapshot_with_no_labelled_deal_adds_no_blank_rows():
         }
     )
     opps = pd.DataFrame(
-        {"opportunity_id": ["A", "B"], "created_date": pd.to_datetime(["2025-01-01"] * 2)}
+        {
+            "opportunity_id": ["A", "B"],
+            "created_date": pd.to_datetime(["2025-01-01"] * 2),
+            "stage": ["Closed Won", "Negotiation"],
+            "close_date": pd.to_datetime(["2025-02-10", "2025-03-01"]),
+        }
     )
     dates = [pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-01")]
     got = pr.examples(history, opps, dates, pd.Timestamp("2025-03-01"), stages=STAGES)
@@ -105,6 +110,16 @@ def test_a_snapshot_with_no_labelled_deal_adds_no_blank_rows():
         ["A", pd.Timestamp("2025-02-01"), 1]
     ]
     assert got["stage"].notna().all()
+    # fitted a year earlier, before the history: no example (a typed empty frame), and the
+    # one test example (A on 1 Feb) is scored
+    scores, _ = pr.calibration(history, opps, pd.Timestamp("2025-03-01"), stages=STAGES)
+    assert scores["deals"].tolist() == [1, 1, 1]
+    # nothing learnt: the calibrated estimate is A's stage default, as is the default's
+    expected = (1 - STAGES.probabilities["Proposal"]) ** 2
+    assert scores.loc[["calibrated", "stage default"], "brier"].tolist() == [expected] * 2
+    # a history with no row at all (a region's share of a short export): nothing to score
+    scores, _ = pr.calibration(history.iloc[:0], opps, pd.Timestamp("2025-03-01"), stages=STAGES)
+    assert scores["deals"].tolist() == [0, 0, 0]
 
 
 def test_without_stage_history_win_probabilities_are_the_stage_defaults():
