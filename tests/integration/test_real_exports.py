@@ -50,14 +50,16 @@ UNMAPPED = "(not mapped)"
 # edited); None is "absent on purpose" (null). Each is explained in the export's README.
 EDITS = {
     "salesforce": {
-        ("opportunities", "forecast_category"): ("forecast_category_name", None),
-        ("opportunity_history", "forecast_category"): ("forecast_category_name", None),
+        # hashed: map leaves them out and says why; the user says so with null
+        ("opportunities", "segment"): (UNMAPPED, None),
+        ("opportunities", "lead_source"): (UNMAPPED, None),
+        ("opportunities", "forecast_category"): (UNMAPPED, None),
+        ("opportunity_history", "forecast_category"): (UNMAPPED, None),
         # a connector's sync time, never proposed; the user takes it on purpose
         ("opportunity_history", "changed_at"): (UNMAPPED, "_fivetran_start"),
         ("reps", "rep_id"): ("id", "owner_id"),
         ("reps", "name"): ("name", "owner_id"),
         ("reps", "region"): ("division", None),
-        ("reps", "role"): ("title", UNMAPPED),
         ("reps", "email"): ("email", UNMAPPED),
     },
     "hubspot": {
@@ -66,7 +68,6 @@ EDITS = {
         ("reps", "email"): ("email", None),
     },
     "olist": {
-        ("opportunities", "owner_id"): (UNMAPPED, "sr_id"),  # seller_id: the customer
         ("opportunities", "product"): (UNMAPPED, "business_segment"),
         ("opportunities", "created_date"): (UNMAPPED, None),
         ("opportunities", "stage"): (UNMAPPED, None),
@@ -202,6 +203,30 @@ def test_map_reads_fivetran_history_mode(proposals):
     assert "0% of its values" in "\n".join(proposal.summary())
 
 
+def test_map_leaves_hashed_categories_out_and_counts_deleted_rows(proposals):
+    """Salesforce's seed hashes ``type``, ``lead_source``, the forecast category and the
+    users' ``title``: none is proposed as a category, each with its reason. Its
+    ``is_deleted`` is true on every deal and history row: said plainly, and kept (a
+    source file has no row filter); HubSpot's is false on all 44 deals."""
+    proposal = proposals("salesforce")
+    opps, reps = proposal.table("opportunities"), proposal.table("reps")
+    for p, column in [(opps, "segment"), (opps, "lead_source"), (opps, "forecast_category")]:
+        assert column not in p.columns and "look like hashed ids, e.g. " in p.reasons[column]
+    assert "role" not in reps.columns and "look like hashed ids" in reps.reasons["role"]
+    d = pd.read_csv(REAL / "salesforce" / "sf_opportunity_data.csv")
+    assert len(d) == 10 and d["is_deleted"].all()  # pandas agrees
+    for p in (opps, proposal.table("opportunity_history")):
+        (note,) = p.notes
+        assert note.startswith("is_deleted: every one of its 10 rows is flagged deleted (true)")
+    assert reps.notes == [
+        "_fivetran_deleted: 5 of its 10 rows are flagged deleted (true), 5 are not (false): "
+        "all are kept, as a source file has no row filter; leave the deleted ones out of the "
+        "export if they should not count"
+    ]
+    hubspot = proposals("hubspot").table("opportunities")
+    assert hubspot.notes == ["is_deleted: no row is flagged deleted (44 false)"]
+
+
 @pytest.mark.parametrize("name", EXPORTS)
 def test_map_never_proposes_a_connector_column_for_a_date(name, proposals):
     """Connector bookkeeping (``_fivetran_synced``, ``_fivetran_start``, any header with a
@@ -231,11 +256,15 @@ def test_map_on_olist_with_its_roster_takes_the_rep_not_the_customer(tmp_path, p
         "'declared_monthly_revenue' is 0 on 797 of its 842 rows with a value (95%): not the "
         "value of a deal" in printed
     )
-    # without the roster, no owner either: the customer is not proposed
+    # without the roster, the rep by content alone (22 hashed ids, named like a rep; the
+    # setter sdr_id comes second), never the customer
     alone = proposals("olist")
-    assert "owner_id" not in alone.table("opportunities").columns
+    assert alone.table("opportunities").columns["owner_id"] == "sr_id"
     said = "\n".join(alone.summary())
+    assert "by content: 22 distinct ids, each on 38 deals on average" in said
     assert "'seller_id' has a different value on each of its 842 rows" in said
+    deals = pd.read_csv(REAL / "olist" / "olist_closed_deals_dataset.csv")
+    assert deals["sr_id"].nunique() == 22 and round(len(deals) / 22) == 38  # pandas agrees
 
 
 def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
