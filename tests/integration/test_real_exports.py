@@ -301,6 +301,25 @@ def test_map_proposes_hubspots_stage_history_and_says_its_deals_are_not_the_deal
     assert len(h) == 14 and not h["deal_id"].isin(deals["deal_id"]).any()  # pandas agrees
 
 
+def test_odoos_open_stages_take_the_exports_own_probabilities(proposals):
+    """Odoo's deals carry their own ``Probability``: each open stage's is the median of
+    its deals' (pandas on the raw file), in the proposal and in the edited source alike
+    (before, the source kept map's earlier spread, 0.45 and 0.8, for 0.3 and 0.6)."""
+    d = pd.read_csv(REAL / "odoo" / "crm_lead_pipeline.csv")
+    median = (d.groupby("Stage")["Probability"].median() / 100).to_dict()
+    assert {k: median[k] for k in ("New", "Qualified", "Proposition")} == {
+        "New": 0.1,
+        "Qualified": 0.3,
+        "Proposition": 0.6,
+    }
+    for stages in (
+        yaml.safe_load(proposals("odoo").text)["stages"],
+        yaml.safe_load((REAL / "odoo" / "source.yml").read_text())["stages"],
+    ):
+        opened = {s["name"]: s["probability"] for s in stages if not s.get("closed")}
+        assert opened == {k: median[k] for k in opened} and len(opened) == 3
+
+
 def test_map_offers_no_archive_outcome_without_an_active_flag(proposals):
     """Only a true/false column named ``active`` is read as an archive flag."""
     for name in ("salesforce", "hubspot", "olist"):
@@ -639,10 +658,11 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
 def _outlook_oracle(name: str, quarter: str, as_of: pd.Timestamp) -> dict:
     """pandas on the raw files: the quarter outlook's closed to date (the won amounts closed
     in the quarter by the end of ``as_of``: unknown when no deal had closed by then or
-    the deals won all lack an amount, $0 when none was won), and for Salesforce and
-    HubSpot its open deals due and their weighted amount (each deal created by then and
+    the deals won all lack an amount, $0 when none was won), and for Salesforce, HubSpot
+    and Odoo its open deals due and their weighted amount (each deal created by then and
     not closed by then, due on its close date, overdue ones in the current quarter; the
-    stage's probability: neither export calibrates it then)."""
+    stage's probability: no export calibrates it then; Odoo's is the median of the
+    export's own ``Probability`` of the stage's deals)."""
     q, moment = Period.parse(quarter), as_of + pd.Timedelta(days=1)
     deals = _closed(name)
     closed = deals[deals["closed"].astype(bool) & (deals["close"] < moment)]
@@ -663,12 +683,22 @@ def _outlook_oracle(name: str, quarter: str, as_of: pd.Timestamp) -> dict:
         open_ = d[created < moment]  # none closed
         close = created[created < moment] + pd.Timedelta(days=90)  # source.yml's default
         amount, p = open_["property_amount"], 0.1
+    elif name == "odoo":
+        d = pd.read_csv(REAL / name / "crm_lead_pipeline.csv")
+        median = d.groupby("Stage")["Probability"].median() / 100  # the export's own, per stage
+        created = pd.to_datetime(d["Created on"])
+        open_ = d[d["Active"] & (d["Stage"] != "Won") & (created < moment)]  # none closed later
+        made = pd.to_datetime(open_["Created on"])  # source.yml's defaults for the close date:
+        close = pd.to_datetime(open_["Expected Closing"]).fillna(made + pd.Timedelta(days=30))
+        amount, p = open_["Expected Revenue"], open_["Stage"].map(median)
     else:
         return out
     current = q.start <= moment < q.end
     due = ((close >= q.start) | current) & (close < q.end)
     out["open_deals"] = float(due.sum())
-    weights = amount[due.to_numpy()].astype(float) * p
+    weights = amount[due.to_numpy()].astype(float) * (
+        p[due.to_numpy()] if isinstance(p, pd.Series) else p
+    )
     out["weighted_pipeline"] = (
         None if weights.isna().all() and (due.any() or amount.isna().all()) else weights.sum()
     )
@@ -701,6 +731,9 @@ def test_the_quarter_outlook_matches_the_oracle(run):
     if name == "salesforce":
         assert outlook["2018-Q4"]["weighted_pipeline"] == pytest.approx(210_000 * 0.65)
         assert (outlook["2019-Q1"]["closed"], outlook["2019-Q1"]["weighted_pipeline"]) == (0, 0)
+    if name == "odoo":  # 0.1, 0.3 and 0.6 (before, 0.45 and 0.8 read 13,710 and 120,055)
+        assert outlook["2025-Q1"]["weighted_pipeline"] == pytest.approx(10_140)
+        assert outlook["2025-Q2"]["weighted_pipeline"] == pytest.approx(89_510)
     if name == "hubspot":
         assert list(outlook) == ["2021-Q1", "2021-Q2"]  # both start after the data's last day
         assert outlook["2021-Q2"]["open_deals"] == 0
