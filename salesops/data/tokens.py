@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 HEX = re.compile(r"[0-9a-fA-F]{16,}")  # MD5 (32), SHA-1 (40), SHA-256 (64), ...
 UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 BASE64 = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")  # an MD5 in base64: 22 characters and ==
+WORDED = re.compile(r"[a-z]{5}")  # five small letters in a row: a word, rarely a hash
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=#-]*")  # one token, no spaces
 # Distinct values read per column, and the share of them that must be hashes.
 SAMPLE = 50
@@ -46,8 +47,9 @@ OWNED_SHARE = 0.5
 
 def hashed(value: str) -> bool:
     """Whether ``value`` looks like a hash: hex digits (at least 16, with a digit and a
-    letter), a UUID, or a base64 token (at least 16 characters, a multiple of 4, padded or
-    mixing capitals, small letters and digits).
+    letter), a UUID, or a base64 token of at least 16 characters, padded to a multiple of
+    4 (``==``) or mixing capitals, small letters and digits (a column of such tokens must
+    also be of one length: :func:`looks_hashed`).
 
     Examples
     --------
@@ -60,10 +62,12 @@ def hashed(value: str) -> bool:
     digit, alpha = any(c.isdigit() for c in v), any(c.isalpha() for c in v)
     if UUID.fullmatch(v) or (HEX.fullmatch(v) and digit and alpha):
         return True
-    if not BASE64.fullmatch(v) or len(v) < 16 or len(v) % 4:
+    if not BASE64.fullmatch(v) or len(v) < 16:
         return False
-    mixed = digit and any(c.isupper() for c in v) and any(c.islower() for c in v)
-    return v.endswith("=") or mixed
+    if v.endswith("="):
+        return len(v) % 4 == 0
+    marked = digit or "+" in v or "/" in v
+    return marked and any(c.isupper() for c in v) and any(c.islower() for c in v)
 
 
 def code(value: str) -> bool:
@@ -84,9 +88,32 @@ def sample(engine: DuckDBEngine, name: str, header: str) -> list[str]:
     return [str(v) for v in rows["v"]]
 
 
+def _sure(value: str) -> bool:
+    """A hash by its form alone: hex digits, a UUID, or base64 with its padding."""
+    v = value.strip()
+    return hashed(v) and (v.endswith("=") or HEX.fullmatch(v) is not None or "-" in v)
+
+
 def looks_hashed(values: list[str]) -> bool:
-    """Whether nearly all of ``values`` (:data:`HASHED_SHARE`) look like hashes."""
-    return bool(values) and sum(map(hashed, values)) >= HASHED_SHARE * len(values)
+    """Whether nearly all of ``values`` (:data:`HASHED_SHARE`) look like hashes; tokens
+    that are hashes only by their mix of capitals, small letters and digits must also be
+    of one length, as a hash function's are, and mostly without a run of five small
+    letters, which a word has (``ProductLineAlpha2024`` and ``ProductLineOmega2025`` are
+    not hashes).
+
+    Examples
+    --------
+    >>> looks_hashed(["9RN9J3tlxr89gDctReax5w", "GavUFuuf4DrnQAoiRGlWpQ"])
+    True
+    >>> looks_hashed(["ProductLineAlpha2024", "ProductLineOmega2025"])
+    False
+    """
+    hits = [v for v in values if hashed(v)]
+    if not values or len(hits) < HASHED_SHARE * len(values):
+        return False
+    mixed = [v.strip() for v in hits if not _sure(v)]
+    worded = sum(WORDED.search(v) is not None for v in mixed)  # "roduct": a word's letters
+    return len({len(v) for v in mixed}) <= 1 and worded * 2 <= len(mixed)
 
 
 def check_categories(engine: DuckDBEngine, p: TableProposal, f: FileProfile) -> None:

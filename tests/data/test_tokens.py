@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from salesops.data.proposal import propose
-from salesops.data.tokens import code, hashed
+from salesops.data.tokens import code, hashed, looks_hashed
 
 
 def md5(text: str) -> str:
@@ -52,6 +52,12 @@ def test_values_that_look_hashed_or_like_codes():
     assert not any(map(hashed, ["Enterprise", "Mid-market", "Inbound", "qualifiedtobuy", "2026"]))
     assert code("r07") and code("USR-104") and code("0055000000XyZ1AAA")
     assert not code("Ann Lee") and not code("Enterprise")
+    # unpadded base64 (an MD5's 22 characters) is a hash when a column's are of one length
+    # and mostly hold no word's run of small letters; CamelCase categories are not
+    assert looks_hashed(["9RN9J3tlxr89gDctReax5w", "GavUFuuf4DrnQAoiRGlWpQ"])
+    assert not looks_hashed(["ProductLineAlpha2024", "ProductLineOmega2025"])
+    assert not looks_hashed(["Tier2Enterprise2024", "Tier1SmallBusiness2024"])
+    assert not looks_hashed(["Closed Won", "Prospecting"])
 
 
 def test_map_finds_the_owner_by_content_without_a_people_file(tmp_path):
