@@ -166,6 +166,7 @@ def render(name: str, location: str, proposal: Proposal) -> str:
                 lines.append(f"      {column}: {_scalar(header)}{note}")
             else:
                 lines.append(f"      # {column}: missing ({need}): {p.reasons.get(column, '')}")
+        lines += [f"    # {note}" for note in p.notes]
         if p.table == "opportunities":
             if fold:
                 lines.append("    values:")
@@ -239,6 +240,7 @@ def summary(proposal: Proposal) -> list[str]:
                 out.append(f"  {column:<18} <- {header}" + (f"  ({note})" if note else ""))
             else:
                 out.append(f"  {column:<18}    missing ({need}): {p.reasons.get(column, '')}")
+        out += [f"  note: {note}" for note in p.notes]
     if proposal.stage_counts:
         out.append(f"stage order: {proposal.order_note}")
         out.append("stage values to map:")

@@ -6,9 +6,12 @@ hand-kept spreadsheets use) and, where names say nothing, by content
 (:mod:`salesops.data.evidence`, over :mod:`salesops.data.profiles`): the deals are the file
 of dated rows with a column of a few stage-like values; the owner is the deals' column whose
 values are the people of another file, which is then the reps, even where another column is
-named like an owner; dates, amounts and a people-to-office column fill the rest, and content
-overrules a name that cannot be right (an owner different on every deal, an amount that is
-nearly always 0, a connector's sync time as a date).
+named like an owner (without a people file, the column of a few id-like values each on many
+deals, named like a rep: :mod:`salesops.data.tokens`); hashed values are no category, and
+rows flagged deleted are counted (:mod:`salesops.data.flags`); dates, amounts and a
+people-to-office column fill the rest, and content overrules a name that cannot be right
+(an owner different on every deal, an amount that is nearly always 0, a connector's sync
+time as a date).
 It lists every file and header it saw, every canonical column mapped or with the reason it
 is not, the stage values, and a stage order taken from the data where it can be.
 """
@@ -19,9 +22,7 @@ import re
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from salesops.data import evidence
+from salesops.data import evidence, flags, tokens
 from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.mapping import SourceSpec
@@ -53,6 +54,7 @@ class TableProposal:
     _: KW_ONLY
     reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
     warnings: dict[str, str] = field(default_factory=dict)  # mapped column: what to check
+    notes: list[str] = field(default_factory=list)  # what else its rows say (deleted flags)
 
     def rows(self) -> list[tuple[str, str | None, str]]:
         """Each canonical column with its export header (None: missing) and whether the
@@ -96,43 +98,6 @@ class Proposal:
     def summary(self) -> list[str]:
         """The lines ``salesops map`` prints."""
         return summary(self)
-
-
-WON_FLAGS = ("iswon", "won", "isclosedwon", "closedwon")
-CLOSED_FLAGS = ("isclosed", "closed")
-
-
-def _stage_flags(engine: DuckDBEngine, proposal: Proposal, headers: list[str]) -> None:
-    """Which stage values are won, lost or open, from the export's own true/false columns
-    (Salesforce's ``IsWon`` and ``IsClosed``): a stage whose deals are all closed and won
-    is won, all closed and none won is lost, none closed is open; a stage whose deals
-    disagree is left to its name."""
-    won = next((h for h in headers if normalize(h) in WON_FLAGS), None)
-    closed = next((h for h in headers if normalize(h) in CLOSED_FLAGS), None)
-    opps = proposal.table("opportunities")
-    if won is None or closed is None or opps.source is None:
-        return
-    stage, w, c = (quote(opps.columns["stage"]), quote(won), quote(closed))
-    try:
-        rows = engine.query(
-            f"SELECT CAST({stage} AS VARCHAR) AS v, bool_and(TRY_CAST({w} AS BOOLEAN)) AS all_won,"
-            f" bool_or(TRY_CAST({w} AS BOOLEAN)) AS any_won,"
-            f" bool_and(TRY_CAST({c} AS BOOLEAN)) AS all_closed,"
-            f" bool_or(TRY_CAST({c} AS BOOLEAN)) AS any_closed"
-            f' FROM "{opps.source}" WHERE {stage} IS NOT NULL GROUP BY 1',
-            {},
-        )
-    except duckdb.Error:  # flags the engine cannot read as true/false: the names decide
-        return
-    for row in rows.itertuples():
-        if row.all_closed and row.all_won:
-            proposal.stage_flags[row.v] = "won"
-        elif row.all_closed and row.any_won is False:
-            proposal.stage_flags[row.v] = "lost"
-        elif row.any_closed is False:
-            proposal.stage_flags[row.v] = "open"
-    if proposal.stage_flags:
-        proposal.flag_columns = (won, closed)
 
 
 def _name_score(table: str, name: str) -> float:
@@ -261,6 +226,11 @@ def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> st
         if "region" in proposal.table("reps").columns:
             return f"{looked}; derived below from the owner's region (reps.region)"
         return f"{looked}, and no region on the reps either"
+    if (table, column) == ("opportunities", "owner_id") and proposal.table("reps").source is None:
+        return (
+            f"{looked}, no people file, and no column of id-like values, a few of them each "
+            "on many deals"
+        )
     if column in ("owner_id", "rep_id"):
         return f"{looked}, and no column whose values are the people of another file"
     if column == "stage":
@@ -349,6 +319,9 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                     reps.source, reps.how = people.name, f"by its content: the people of {owner}"
                     reps.columns = _by_name("reps", people, used.setdefault("reps", set()))
                 reps.columns["rep_id"] = key
+            if found is None and reps.source is None:  # no people file: by content alone
+                tokens.lone_owner(engine, opps, deals)
+                used["opportunities"].update(opps.columns.values())
             evidence.deal_content(opps, deals, used["opportunities"])
             evidence.check_amount(engine, opps, deals)
             evidence.check_segment(opps, deals)
@@ -379,11 +352,15 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             archived = evidence.archive(engine, deals, opps.columns["stage"])
             if archived is not None:
                 proposal.archive, proposal.archived = archived[:2], archived[2]
-            _stage_flags(engine, proposal, headers)
+            flags.stage_flags(engine, proposal, headers)
             proposal.probabilities = evidence.stage_probabilities(
                 engine, deals, opps.columns["stage"]
             )
         _stage_order(engine, proposal)
+        for p in (p for p in proposal.tables if p.source is not None):
+            f = next(f for f in files if f.name == p.source)
+            tokens.check_categories(engine, p, f)
+            flags.deleted(engine, p, f, (proposal.archive or (None,))[0])
     finally:
         engine.close()
     for p in proposal.tables:

@@ -105,6 +105,21 @@ PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: prope
 # ``regional_office``), tried after the names above.
 MONEY_WORDS = ("amount", "value", "revenue", "price", "total", "arr", "mrr", "acv")
 OWNER_WORDS = ("owner", "rep", "agent", "seller", "salesperson", "assigned", "user")
+# Words in a header that name a person who sells, for an owner found by content without a
+# people file (Olist's ``sr_id``: its sales rep): the owner's words, a closer's
+# abbreviations, and a setter's (``sdr_id``: who qualified the lead, taken only when no
+# closer is named).
+PERSON_WORDS = (*OWNER_WORDS, "sr", "ae", "am", "salesrep", "person", "employee", "closer")
+SETTER_WORDS = ("sdr", "bdr", "setter")
+# Words in a header that say it names something other than a person: an account, a product,
+# a lead, a record's kind (never an owner, however its values repeat).
+NOT_PERSON_WORDS = frozenset(
+    {"account", "company", "customer", "client", "org", "organization", "organisation"}
+    | {"product", "sku", "item", "pricebook", "lead", "mql", "campaign", "contact", "deal"}
+    | {"opportunity", "opp", "record", "type", "territory", "pipeline", "stage", "quote"}
+    | {"contract", "order", "invoice", "partner", "parent", "source", "segment", "category"}
+    | {"currency", "region", "team", "fiscal", "batch"}
+)
 REGION_WORDS = ("region", "regional", "office", "territory", "division", "area", "team", "teams")
 # A lone date column named with one of these is when deals closed (``won_date``).
 CLOSE_WORDS = frozenset({"won", "close", "closed", "closing", "lost", "signed"})

@@ -50,14 +50,16 @@ UNMAPPED = "(not mapped)"
 # edited); None is "absent on purpose" (null). Each is explained in the export's README.
 EDITS = {
     "salesforce": {
-        ("opportunities", "forecast_category"): ("forecast_category_name", None),
-        ("opportunity_history", "forecast_category"): ("forecast_category_name", None),
+        # hashed: map leaves them out and says why; the user says so with null
+        ("opportunities", "segment"): (UNMAPPED, None),
+        ("opportunities", "lead_source"): (UNMAPPED, None),
+        ("opportunities", "forecast_category"): (UNMAPPED, None),
+        ("opportunity_history", "forecast_category"): (UNMAPPED, None),
         # a connector's sync time, never proposed; the user takes it on purpose
         ("opportunity_history", "changed_at"): (UNMAPPED, "_fivetran_start"),
         ("reps", "rep_id"): ("id", "owner_id"),
         ("reps", "name"): ("name", "owner_id"),
         ("reps", "region"): ("division", None),
-        ("reps", "role"): ("title", UNMAPPED),
         ("reps", "email"): ("email", UNMAPPED),
     },
     "hubspot": {
@@ -66,7 +68,6 @@ EDITS = {
         ("reps", "email"): ("email", None),
     },
     "olist": {
-        ("opportunities", "owner_id"): (UNMAPPED, "sr_id"),  # seller_id: the customer
         ("opportunities", "product"): (UNMAPPED, "business_segment"),
         ("opportunities", "created_date"): (UNMAPPED, None),
         ("opportunities", "stage"): (UNMAPPED, None),
@@ -202,6 +203,30 @@ def test_map_reads_fivetran_history_mode(proposals):
     assert "0% of its values" in "\n".join(proposal.summary())
 
 
+def test_map_leaves_hashed_categories_out_and_counts_deleted_rows(proposals):
+    """Salesforce's seed hashes ``type``, ``lead_source``, the forecast category and the
+    users' ``title``: none is proposed as a category, each with its reason. Its
+    ``is_deleted`` is true on every deal and history row: said plainly, and kept (a
+    source file has no row filter); HubSpot's is false on all 44 deals."""
+    proposal = proposals("salesforce")
+    opps, reps = proposal.table("opportunities"), proposal.table("reps")
+    for p, column in [(opps, "segment"), (opps, "lead_source"), (opps, "forecast_category")]:
+        assert column not in p.columns and "look like hashed ids, e.g. " in p.reasons[column]
+    assert "role" not in reps.columns and "look like hashed ids" in reps.reasons["role"]
+    d = pd.read_csv(REAL / "salesforce" / "sf_opportunity_data.csv")
+    assert len(d) == 10 and d["is_deleted"].all()  # pandas agrees
+    for p in (opps, proposal.table("opportunity_history")):
+        (note,) = p.notes
+        assert note.startswith("is_deleted: every one of its 10 rows is flagged deleted (true)")
+    assert reps.notes == [
+        "_fivetran_deleted: 5 of its 10 rows are flagged deleted (true), 5 are not (false): "
+        "all are kept, as a source file has no row filter; leave the deleted ones out of the "
+        "export if they should not count"
+    ]
+    hubspot = proposals("hubspot").table("opportunities")
+    assert hubspot.notes == ["is_deleted: no row is flagged deleted (44 false)"]
+
+
 @pytest.mark.parametrize("name", EXPORTS)
 def test_map_never_proposes_a_connector_column_for_a_date(name, proposals):
     """Connector bookkeeping (``_fivetran_synced``, ``_fivetran_start``, any header with a
@@ -231,11 +256,15 @@ def test_map_on_olist_with_its_roster_takes_the_rep_not_the_customer(tmp_path, p
         "'declared_monthly_revenue' is 0 on 797 of its 842 rows with a value (95%): not the "
         "value of a deal" in printed
     )
-    # without the roster, no owner either: the customer is not proposed
+    # without the roster, the rep by content alone (22 hashed ids, named like a rep; the
+    # setter sdr_id comes second), never the customer
     alone = proposals("olist")
-    assert "owner_id" not in alone.table("opportunities").columns
+    assert alone.table("opportunities").columns["owner_id"] == "sr_id"
     said = "\n".join(alone.summary())
+    assert "by content: 22 distinct ids, each on 38 deals on average" in said
     assert "'seller_id' has a different value on each of its 842 rows" in said
+    deals = pd.read_csv(REAL / "olist" / "olist_closed_deals_dataset.csv")
+    assert deals["sr_id"].nunique() == 22 and round(len(deals) / 22) == 38  # pandas agrees
 
 
 def test_map_reads_odoo_teams_salespeople_and_archived_deals(proposals):
@@ -270,6 +299,25 @@ def test_map_proposes_hubspots_stage_history_and_says_its_deals_are_not_the_deal
     h = pd.read_csv(REAL / "hubspot" / "deal_stage_data.csv")
     deals = pd.read_csv(REAL / "hubspot" / "deal_data.csv")
     assert len(h) == 14 and not h["deal_id"].isin(deals["deal_id"]).any()  # pandas agrees
+
+
+def test_odoos_open_stages_take_the_exports_own_probabilities(proposals):
+    """Odoo's deals carry their own ``Probability``: each open stage's is the median of
+    its deals' (pandas on the raw file), in the proposal and in the edited source alike
+    (before, the source kept map's earlier spread, 0.45 and 0.8, for 0.3 and 0.6)."""
+    d = pd.read_csv(REAL / "odoo" / "crm_lead_pipeline.csv")
+    median = (d.groupby("Stage")["Probability"].median() / 100).to_dict()
+    assert {k: median[k] for k in ("New", "Qualified", "Proposition")} == {
+        "New": 0.1,
+        "Qualified": 0.3,
+        "Proposition": 0.6,
+    }
+    for stages in (
+        yaml.safe_load(proposals("odoo").text)["stages"],
+        yaml.safe_load((REAL / "odoo" / "source.yml").read_text())["stages"],
+    ):
+        opened = {s["name"]: s["probability"] for s in stages if not s.get("closed")}
+        assert opened == {k: median[k] for k in opened} and len(opened) == 3
 
 
 def test_map_offers_no_archive_outcome_without_an_active_flag(proposals):
@@ -610,10 +658,11 @@ def test_open_pipeline_at_two_moments(run, tmp_path):
 def _outlook_oracle(name: str, quarter: str, as_of: pd.Timestamp) -> dict:
     """pandas on the raw files: the quarter outlook's closed to date (the won amounts closed
     in the quarter by the end of ``as_of``: unknown when no deal had closed by then or
-    the deals won all lack an amount, $0 when none was won), and for Salesforce and
-    HubSpot its open deals due and their weighted amount (each deal created by then and
+    the deals won all lack an amount, $0 when none was won), and for Salesforce, HubSpot
+    and Odoo its open deals due and their weighted amount (each deal created by then and
     not closed by then, due on its close date, overdue ones in the current quarter; the
-    stage's probability: neither export calibrates it then)."""
+    stage's probability: no export calibrates it then; Odoo's is the median of the
+    export's own ``Probability`` of the stage's deals)."""
     q, moment = Period.parse(quarter), as_of + pd.Timedelta(days=1)
     deals = _closed(name)
     closed = deals[deals["closed"].astype(bool) & (deals["close"] < moment)]
@@ -634,12 +683,22 @@ def _outlook_oracle(name: str, quarter: str, as_of: pd.Timestamp) -> dict:
         open_ = d[created < moment]  # none closed
         close = created[created < moment] + pd.Timedelta(days=90)  # source.yml's default
         amount, p = open_["property_amount"], 0.1
+    elif name == "odoo":
+        d = pd.read_csv(REAL / name / "crm_lead_pipeline.csv")
+        median = d.groupby("Stage")["Probability"].median() / 100  # the export's own, per stage
+        created = pd.to_datetime(d["Created on"])
+        open_ = d[d["Active"] & (d["Stage"] != "Won") & (created < moment)]  # none closed later
+        made = pd.to_datetime(open_["Created on"])  # source.yml's defaults for the close date:
+        close = pd.to_datetime(open_["Expected Closing"]).fillna(made + pd.Timedelta(days=30))
+        amount, p = open_["Expected Revenue"], open_["Stage"].map(median)
     else:
         return out
     current = q.start <= moment < q.end
     due = ((close >= q.start) | current) & (close < q.end)
     out["open_deals"] = float(due.sum())
-    weights = amount[due.to_numpy()].astype(float) * p
+    weights = amount[due.to_numpy()].astype(float) * (
+        p[due.to_numpy()] if isinstance(p, pd.Series) else p
+    )
     out["weighted_pipeline"] = (
         None if weights.isna().all() and (due.any() or amount.isna().all()) else weights.sum()
     )
@@ -672,6 +731,9 @@ def test_the_quarter_outlook_matches_the_oracle(run):
     if name == "salesforce":
         assert outlook["2018-Q4"]["weighted_pipeline"] == pytest.approx(210_000 * 0.65)
         assert (outlook["2019-Q1"]["closed"], outlook["2019-Q1"]["weighted_pipeline"]) == (0, 0)
+    if name == "odoo":  # 0.1, 0.3 and 0.6 (before, 0.45 and 0.8 read 13,710 and 120,055)
+        assert outlook["2025-Q1"]["weighted_pipeline"] == pytest.approx(10_140)
+        assert outlook["2025-Q2"]["weighted_pipeline"] == pytest.approx(89_510)
     if name == "hubspot":
         assert list(outlook) == ["2021-Q1", "2021-Q2"]  # both start after the data's last day
         assert outlook["2021-Q2"]["open_deals"] == 0
