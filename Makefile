@@ -42,8 +42,11 @@ test: $(DB)
 
 ## The edit-test loop: every test but those that run notebooks, drive Chromium, start
 ## PostgreSQL or are slow (each slow one has a faster twin here), on a worker per core.
+## Without the nbval plugin (and its --nbval-lax), which costs each process seconds of
+## imports (nbformat's jsonschema compiles its URI grammars) for notebooks it does not run.
 test-fast: $(DB)
-	$(BIN)/python -m pytest tests -q -n auto --dist loadfile \
+	$(BIN)/python -m pytest tests -q -n auto --dist loadfile -p no:nbval \
+		-o addopts="-ra --strict-markers" \
 		-m "not notebook and not browser and not postgres and not slow"
 
 ## JupyterLab on notebooks/ with the project's kernel, for analysts.
