@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from pandas.testing import assert_frame_equal
 
 import salesops as so
 from salesops import demo
@@ -55,6 +56,55 @@ def won_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame[~frame["opportunity_id"].isin(["O2", "O7"])].to_csv(path, index=False)
     return target
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir: Path) -> so.Tables:
+    """The tiny CRM's tables, loaded once per test module."""
+    return so.load(tiny_dir)
+
+
+def same_tables(a: so.Tables, b: so.Tables) -> None:
+    """Each table of ``a`` equals ``b``'s, whatever the row order."""
+    for name, frame in a.present().items():
+        other = b.present()[name]
+        key = list(frame.columns[:2])
+        assert_frame_equal(
+            frame.sort_values(key).reset_index(drop=True),
+            other.sort_values(key).reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
+
+
+HUBSPOT = FIXTURES / "exports" / "crm" / "hubspot"  # a HubSpot-shaped export, its source file
+
+
+def hubspot_copy(tmp_path: Path, edit=None, deals=None) -> Path:
+    """A copy of the HubSpot-shaped export whose source file ``edit`` changes (on the
+    parsed YAML) and whose deals ``deals`` changes (on the raw CSV frame)."""
+    folder = tmp_path / "hubspot"
+    shutil.copytree(HUBSPOT, folder)
+    if deals is not None:
+        frame = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+        frame = deals(frame)
+        frame.to_csv(folder / "deals.csv", index=False)
+    if edit is not None:
+        data = yaml.safe_load((folder / "source.yml").read_text())
+        edit(data["tables"]["opportunities"])
+        (folder / "source.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return folder / "source.yml"
+
+
+def validate_cli(source: Path, capsys) -> tuple[int, str]:
+    """``salesops validate`` on ``source``: its exit code and what it printed (never a
+    traceback)."""
+    from salesops import cli
+
+    code = cli.main(["validate", "--source", str(source)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out + captured.err
 
 
 def broken_copy(case: dict, target: Path) -> Path:

@@ -17,11 +17,6 @@ STAGES = so.Stages.read()
 SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
-@pytest.fixture(scope="module")
-def tiny(tiny_dir) -> so.Tables:
-    return so.load(tiny_dir)
-
-
 # Q3 2026 closed deals: O1 won, O2 lost, O4 won, O5 won, O7 lost.
 def test_win_rate(tiny):
     assert m.win_rate(tiny.opportunities, "2026-Q3", stages=STAGES) == pytest.approx(3 / 5)

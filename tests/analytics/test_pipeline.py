@@ -17,11 +17,6 @@ from salesops.data.periods import Period
 STAGES = so.Stages.read()
 
 
-@pytest.fixture(scope="module")
-def tiny(tiny_dir) -> so.Tables:
-    return so.load(tiny_dir)
-
-
 def test_open_pipeline_now(tiny):
     # Open: O3 20,000 Proposal (.5), O6 30,000 Negotiation (.75), O8 no amount, O10 15,000 Discovery (.3).
     p = pl.pipeline(tiny.opportunities, stages=STAGES)

@@ -1,0 +1,152 @@
+"""Every kind of source (CSV, Parquet, Excel, DuckDB, PostgreSQL) gives the same tables,
+and files that are not what they claim are named, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import copy_tables, same_tables
+
+import salesops as so
+from salesops import cli
+from salesops.data.mapping import SourceSpec
+from salesops.data.sources import Source
+from salesops.errors import ConfigError, DataError
+
+
+def test_csv_folder_loads_the_canonical_tables(tiny):
+    assert len(tiny.opportunities) == 10 and len(tiny.reps) == 5
+    assert tiny.opportunities["amount"].sum() == 154_000  # O8 has no amount yet
+    assert tiny.opportunities["created_date"].dtype == "datetime64[ns]"
+    assert tiny.opportunity_history["changed_at"].dt.hour.iloc[0] == 9
+
+
+def test_parquet_and_excel_folders_match_csv(tiny, tiny_dir, tmp_path):
+    parquet, excel = tmp_path / "parquet", tmp_path / "excel"
+    parquet.mkdir(), excel.mkdir()
+    for csv in tiny_dir.glob("*.csv"):
+        frame = pd.read_csv(csv)
+        frame.to_parquet(parquet / f"{csv.stem}.parquet")
+        frame.to_excel(excel / f"{csv.stem}.xlsx", index=False)
+    same_tables(tiny, so.load(parquet))
+    same_tables(tiny, so.load(excel))
+
+
+def test_one_excel_workbook_with_a_sheet_per_table(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "crm.xlsx") as writer:
+        for csv in tiny_dir.glob("*.csv"):
+            pd.read_csv(csv).to_excel(writer, sheet_name=csv.stem, index=False)
+    same_tables(tiny, so.load(folder))
+
+
+def test_duckdb_file_matches_csv(tiny, tiny_dir, tmp_path):
+    path = tmp_path / "tiny.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for csv in tiny_dir.glob("*.csv"):
+            con.execute(f"CREATE TABLE {csv.stem} AS SELECT * FROM read_csv('{csv}')")
+    same_tables(tiny, so.load(path))
+
+
+@pytest.mark.postgres
+def test_postgresql_matches_csv(tiny, tiny_dir, postgres_url):
+    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as con:
+        copy_tables(tiny_dir, con)
+    same_tables(tiny, so.load(postgres_url))
+    east = so.load(postgres_url, scope="region:East", period="2026-08")
+    assert sorted(east.opportunities["opportunity_id"]) == ["O1", "O2", "O3", "O4"]
+    assert sorted(east.reps["rep_id"]) == ["M1", "R1", "R2"]
+    with Source(postgres_url) as src:
+        src.load("rep:R3")
+        sql, params = src.queries[0]
+        assert ":scope" in sql and "R3" not in sql and params["scope"] == "R3"
+
+
+@pytest.mark.postgres
+def test_postgresql_connection_errors_are_plain(postgres_url):
+    bad = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    with pytest.raises(ConfigError, match="cannot connect"):
+        so.load(bad)
+
+
+@pytest.mark.postgres
+def test_a_password_is_in_no_connection_error(postgres_with_password, monkeypatch):
+    url, password = postgres_with_password
+    base, database = url.rsplit("/", 1)
+    unreachable = f"postgresql://reporter@127.0.0.1:1/{database}?password={password}"
+    wrong = base.replace("reporter@", f"reporter:{password}x@") + "/" + database
+    for source in (unreachable, wrong):
+        with pytest.raises(ConfigError, match="cannot connect") as caught:
+            so.load(source)
+        assert password not in str(caught.value), caught.value
+
+
+@pytest.mark.postgres
+def test_a_url_may_name_its_password_by_an_environment_variable(
+    postgres_with_password, monkeypatch
+):
+    url, password = postgres_with_password
+    source = url.replace("reporter@", "reporter:${CRM_PASSWORD}@")
+    with pytest.raises(ConfigError, match=r"refers to \$\{CRM_PASSWORD\}, which is not set"):
+        so.load(source)
+    monkeypatch.setenv("CRM_PASSWORD", password)
+    assert len(so.load(source).opportunities) == 10
+    assert len(so.load(url + "?password=${CRM_PASSWORD}").opportunities) == 10
+    with Source(source) as src:
+        assert src.spec.label == source  # the reference is shown; its value never
+
+
+# -- files that are not what they claim ---------------------------------------------------
+
+
+def test_a_utf16_export_with_its_mark_loads_as_it_is(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "utf16"
+    shutil.copytree(tiny_dir, folder)
+    reps = folder / "reps.csv"
+    reps.write_text(reps.read_text(encoding="utf-8"), encoding="utf-16")  # Excel's "Unicode text"
+    same_tables(tiny, so.load(folder))
+
+
+def test_encoding_is_set_in_the_source_file(tiny_dir, tmp_path):
+    folder = tmp_path / "latin"
+    shutil.copytree(tiny_dir, folder)
+    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
+    reps.loc[reps["rep_id"] == "R2", "name"] = "Zoë Müller"
+    reps.to_csv(folder / "reps.csv", index=False, encoding="latin-1")
+    with pytest.raises(DataError, match="reps.csv is not UTF-8 at line 4"):
+        so.load(folder)
+    (folder / "source.yml").write_text("kind: files\nlocation: .\nencoding: latin-1\n")
+    tables = so.load(folder / "source.yml")
+    assert tables.reps.set_index("rep_id").at["R2", "name"] == "Zoë Müller"
+    with pytest.raises(ConfigError, match="encoding must be one of utf-8, utf-16, latin-1"):
+        SourceSpec.from_dict({"kind": "files", "location": ".", "encoding": "ebcdic"})
+
+
+def test_a_bad_line_far_into_a_file_is_named_not_a_traceback(tiny_dir, tmp_path, capsys):
+    """DuckDB samples the start of a file; a latin-1 byte after it fails at query time."""
+    folder = tmp_path / "late"
+    shutil.copytree(tiny_dir, folder)
+    frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    many = pd.concat([frame] * 6000, ignore_index=True)
+    many["activity_id"] = [f"X{i}" for i in range(len(many))]
+    text = many.to_csv(index=False).encode() + "X-late,R1,2026-09-01 10:00:00,café,5,\n".encode(
+        "latin-1"
+    )
+    (folder / "activities.csv").write_bytes(text)
+    code = cli.main(["validate", "--source", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"activities.csv is not UTF-8 at line {len(many) + 2}" in err
+
+
+def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
+    folder = tmp_path / "extra"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "notes.csv").write_bytes(b"")
+    same_tables(tiny, so.load(folder))
