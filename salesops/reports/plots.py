@@ -130,13 +130,19 @@ def pipeline_by_stage(pipe: pd.DataFrame, title: str = "Open pipeline by stage")
 
 @house_style
 def waterfall(steps: pd.Series, title: str = "Pipeline waterfall") -> Figure:
-    """A waterfall from ``start`` through each movement to ``end``."""
+    """A waterfall from ``start`` through each movement to ``end``. A step that is unknown
+    (NaN: its deals all lack an amount) draws no bar and reads "–"; the running total
+    passes it by, as the sums leave those deals out (the title says why)."""
     fig, ax = _figure()
     labels = [s.replace("_", "\n") for s in steps.index]
     bottoms, heights, colors = [], [], []
     running = 0.0
-    for name, value in steps.items():
-        if name in ("start", "end"):
+    for name, value in steps.astype(float).items():
+        if value != value:  # unknown: no bar, at the running total
+            bottoms.append(running)
+            heights.append(0.0)
+            colors.append(NEUTRAL)
+        elif name in ("start", "end"):
             bottoms.append(0.0)
             heights.append(value)
             colors.append(NEUTRAL)
