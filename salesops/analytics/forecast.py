@@ -202,11 +202,11 @@ def forecast(
             return _unknown(
                 history,
                 index,
-                f"{months} all lack an amount: their bookings are unknown (not $0), the last "
+                f"{months} all lack an amount: their bookings are unknown, the last "
                 "month's among them, so the forecast is unknown",
             )
         notes.append(
-            f"{months} all lack an amount: their bookings are unknown (not $0), so the "
+            f"{months} all lack an amount: their bookings are unknown, so the "
             f"forecast uses only the {len(y) - gap} months after the last of them, from "
             f"{history.index[gap]}"
         )

@@ -129,7 +129,7 @@ def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
     if unknown_accounts:
         caption += (
             f". {plural(unknown_accounts, 'account')} whose open deals all lack an amount "
-            f"{'has' if unknown_accounts == 1 else 'have'} an unknown open pipeline (not $0): "
+            f"{'has' if unknown_accounts == 1 else 'have'} an unknown open pipeline: "
             "never moved"
         )
         if unknown_reps:

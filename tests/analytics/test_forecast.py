@@ -300,7 +300,7 @@ def test_an_unknown_month_is_not_fitted_as_zero():
     assert np.isnan(f.history["2026-02"]) and f.history["2026-04"] == 0
     assert f.notes[0] == (
         "the deals won in 1 of the 8 months (2026-02) all lack an amount: their bookings "
-        "are unknown (not $0), so the forecast uses only the 6 months after the last of "
+        "are unknown, so the forecast uses only the 6 months after the last of "
         "them, from 2026-03"
     )
     assert "only 6 months of data" in f.notes[1]
@@ -310,7 +310,7 @@ def test_an_unknown_last_month_or_too_few_known_after_one_is_an_unknown_forecast
     last = fc.forecast(_months([100, 120, 130, 140, np.nan]), 3)
     assert last.mean.isna().all() and last.unknown == (
         "the deals won in 1 of the 5 months (2026-05) all lack an amount: their bookings "
-        "are unknown (not $0), the last month's among them, so the forecast is unknown"
+        "are unknown, the last month's among them, so the forecast is unknown"
     )
     short = fc.forecast(_months([100, 120, 130, np.nan, 140, 0, 150]), 3)
     assert short.mean.isna().all() and short.unknown == (

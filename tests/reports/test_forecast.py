@@ -176,7 +176,7 @@ def test_an_unknown_month_is_left_out_of_the_fit_and_the_notes_say_so(gappy):
     notes = forecast.notes(gappy).data.replace("\\", "")  # markdown escapes
     assert (
         "the deals won in 1 of the 12 months (2025-12) all lack an amount: their bookings "
-        "are unknown (not $0), so the forecast uses only the 9 months after the last of "
+        "are unknown, so the forecast uses only the 9 months after the last of "
         "them, from 2026-01"
     ) in notes
     assert "only 9 months of data" in notes
