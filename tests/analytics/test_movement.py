@@ -8,10 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import salesops as so
+from analytics.test_pipeline import histories
 from salesops.analytics import gaps, movement
 from salesops.analytics import pipeline as pl
+from salesops.data.periods import Period
 
 STAGES = so.Stages.read()
 T = pd.Timestamp
@@ -117,3 +121,42 @@ def test_the_waterfall_with_deals_reconciles(period):
     w = movement.waterfall(HISTORY, period, stages=STAGES, opportunities=DEALS)["amount"]
     values = w.astype(float).fillna(0.0)
     assert values["start"] + values.drop(["start", "end"]).sum() == pytest.approx(values["end"])
+
+
+@st.composite
+def crms(draw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A random history (test_pipeline's), the deals it ends in (each created up to 60
+    days before its first row), and the history cut where it starts later than them."""
+    history = draw(histories())
+    last = history.groupby("opportunity_id").last()
+    first = history.groupby("opportunity_id")["changed_at"].min()
+    early = pd.to_timedelta([draw(st.integers(0, 60)) for _ in first], unit="D")
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": last.index,
+            "created_date": (first - early).dt.normalize().to_numpy(),
+            "stage": last["stage"].to_numpy(),
+            "forecast_category": None,
+            "close_date": last["close_date"].to_numpy(),
+            "amount": last["amount"].to_numpy(),
+        }
+    )
+    cut = T("2026-07-01") + pd.Timedelta(days=draw(st.integers(0, 120)))
+    return deals, history[history["changed_at"] >= cut].reset_index(drop=True)
+
+
+@pytest.mark.slow  # fast twin: test_the_waterfall_starts_and_ends_at_the_pipeline_of_deals_then
+@settings(max_examples=150, deadline=None)
+@given(crms(), st.sampled_from(["2026-08", "2026-09", "2026-Q3"]))
+def test_the_waterfall_with_deals_always_reconciles_with_deals_then(crm, period):
+    deals, history = crm
+    steps = movement.waterfall(history, period, stages=STAGES, opportunities=deals)["amount"]
+    p = Period.parse(period)
+    for moment, step in ((p.start, "start"), (p.end, "end")):
+        then = pl.pipeline_as_of(history, moment, p, opportunities=deals, stages=STAGES)
+        assert bool(gaps.why(steps[step])) == bool(gaps.why(then["amount"]))
+        assert float(steps[step]) == pytest.approx(float(then["amount"]), nan_ok=True)
+    w = steps.astype(float).fillna(0.0)
+    assert w["start"] + w.drop(["start", "end"]).sum() == pytest.approx(w["end"], abs=1e-6)
+    assert (w[["won", "lost", "pushed_out"]] <= 0).all()
+    assert (w[["created", "pulled_in"]] >= 0).all()
