@@ -87,9 +87,34 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
             ". Deals without an amount move nothing and are left out of the sums: "
             + ", ".join(lacking)
         )
+    rebuilt = [
+        f"{n:,} of the {full.at[step, 'deals']:,} open at the {step}"
+        for step, n in _unrecorded(ctx, window).items()
+        if n
+    ]
+    if rebuilt:
+        caption += (
+            ". Deals without a stage history row then are taken from their created and close "
+            "dates: " + ", ".join(rebuilt)
+        )
     frame = full.drop(columns="unpriced")
     caption = with_reasons(caption, frame) or caption
     return viewed(frame, View({}, caption, lambda f: plots.waterfall(f["amount"], caption)))
+
+
+def _unrecorded(ctx: ReportContext, window: Period) -> dict[str, int]:
+    """How many of the deals open at the period's start and end, due in ``window``, have
+    no stage history row before then (:func:`salesops.data.history.deals_then`)."""
+    open_names = ctx.stages.with_unknown_open().open_names
+    counts = {}
+    for step, moment in (("start", ctx.period.start), ("end", ctx.period.end)):
+        then = deals_then(
+            ctx.tables.opportunities, moment, ctx.stages, history=ctx.tables.opportunity_history
+        )
+        deals = then.deals
+        due = deals["stage"].isin(open_names) & window.contains(deals["close_date"])
+        counts[step] = int(deals.loc[due, "opportunity_id"].astype(str).isin(then.unrecorded).sum())
+    return counts
 
 
 STEP_WORDS = {  # "2 of 5 open at the start": a step's deals in the waterfall's caption

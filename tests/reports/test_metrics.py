@@ -470,6 +470,10 @@ def test_the_waterfall_starts_where_the_metrics_pipeline_stood_then(tiny_dir):
     }
     q3 = pipeline_health.waterfall_window(ctx)
     assert w.at["start", "amount"] == metrics.pipeline_at(ctx, ctx.period.start, q3)
+    assert (
+        "Deals without a stage history row then are taken from their created and close "
+        "dates: 3 of the 3 open at the start, 1 of the 1 open at the end"
+    ) in w.attrs["view"].caption
     assert w.at["end", "amount"] == metrics.pipeline_at(ctx, ctx.period.end, q3)
 
 
