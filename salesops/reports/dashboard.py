@@ -365,6 +365,8 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
     trail = trend.months(period, 13, start)
     booked = trend.table(opps, quotas, trail, stages=dash.stages)
     pipe = pipeline_by_stage(dash)
+    said = gaps.left_out(pipe["unpriced"].sum(), pipe["deals"].sum())  # "" when none
+    heading = f"Open pipeline at the end of {period.label}" + (f". {said}" if said else "")
     forecast = dash.forecast()
     table = forecast.frame()
     title = "Bookings forecast, 12 months"
@@ -374,8 +376,6 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
         fmt.in_currency(frame, dash.settings.currency)
     return {
         "trend": png(plots.bookings_trend(booked, f"Bookings{dash.against}, {len(trail)} months")),
-        "pipeline": png(
-            plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
-        ),
+        "pipeline": png(plots.pipeline_by_stage(pipe, heading)),
         "forecast": png(plots.forecast(forecast.history.iloc[-24:], table, title)),
     }
