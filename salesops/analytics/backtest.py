@@ -16,6 +16,7 @@ import pandas as pd
 from salesops.analytics import timeseries as ts
 from salesops.analytics.accuracy import bias, mase, wape
 from salesops.analytics.forecast import SEASON, as_monthly, forecast
+from salesops.analytics.gaps import known_since
 from salesops.analytics.intervals import Z
 
 ORIGINS, STEP = 4, 3  # origins and the months between them
@@ -50,9 +51,11 @@ def backtest(
     ``b`` = min(horizon, 12). MASE is scaled by the
     in-sample seasonal naive error up to each origin. Nothing here changes the forecast:
     it is evidence for the reader. Empty when fewer than 24 months precede the first
-    origin.
+    origin. Like the forecast, it replays only the months after the last unknown one
+    (:func:`~salesops.analytics.gaps.known_since`), never an unknown month as $0.
     """
     history = as_monthly(series)
+    history = history.iloc[known_since(history.to_numpy(float)) :]  # the months fitted
     y = history.to_numpy(float)
     b = min(horizon, 12)
     first = len(y) - b - (origins - 1) * step

@@ -16,7 +16,12 @@ The rules, in order
     2. The data begins at the first month with bookings, past the partial months right
        after it (under a tenth of the median month, a year at most): what comes before
        is left out, with a note (:func:`start`), never fitted as zeros.
-    3. Fewer than ``MIN_PRICED`` (3) months with priced bookings (a month whose won deals
+    3. A month whose won deals all lack an amount is unknown (NaN), never fitted as $0: a
+       model cannot skip a month, so the forecast is fitted on the months after the last
+       unknown one, with a note saying so
+       (:func:`salesops.analytics.gaps.known_since`); when the last month is
+       unknown, the forecast is unknown. Then, fewer than ``MIN_PRICED`` (3) months
+       with priced bookings (a month whose won deals
        have amounts summing above zero): unknown (NaN), with the reason
        (:attr:`Forecast.unknown`). One or two months say nothing of a level, a trend or a
        spread: a flat line through them, with a band from one or two values, would be a
@@ -161,7 +166,8 @@ def forecast(
     ----------
     series
         Monthly values in time order, indexed by month (labels, Periods or first days);
-        missing months must already be zero-filled.
+        months without a won deal must already be zero-filled; a NaN month is unknown
+        (its won deals all lack an amount): the fit uses the months after the last one.
     horizon
         Months to forecast.
     last
@@ -181,24 +187,36 @@ def forecast(
         priced months, returns NaN with the reason (:attr:`Forecast.unknown`): unknown,
         not zero. The same series always gives the same forecast.
     """
-    unknown = int(pd.Series(series, dtype=float).isna().sum())  # before as_monthly fills
-    history = as_monthly(series)
+    history = as_monthly(series)  # an unknown month stays NaN: never fitted as $0
     y = history.to_numpy(float)
     index = _future(history, horizon, last)
     if len(y) == 0:  # unknown, not zero: nothing says what the months ahead hold
         return _unknown(history, index, "no history")
-    unpriced = (
-        f"{unknown} of {len(y)} months have won deals without an amount: their bookings are "
-        "unknown, and so is the forecast"
-    )
-    if unknown and not np.any(y):
-        return _unknown(history, index, unpriced)
-    if not np.any(y):
+    notes: list[str] = []
+    gap = gaps.known_since(y)
+    since = ""  # the reason's prefix when months before the fitted ones are unknown
+    if gap:
+        lacking = [str(m) for m in history.index[np.isnan(y)]]
+        months = f"the deals won in {len(lacking)} of the {len(y)} months ({_listed(lacking)})"
+        if gap == len(y):
+            return _unknown(
+                history,
+                index,
+                f"{months} all lack an amount: their bookings are unknown, the last "
+                "month's among them, so the forecast is unknown",
+            )
+        notes.append(
+            f"{months} all lack an amount: their bookings are unknown, so the "
+            f"forecast uses only the {len(y) - gap} months after the last of them, from "
+            f"{history.index[gap]}"
+        )
+        since = f"after {history.index[gap - 1]}, whose bookings are unknown, "
+        y = y[gap:]
+    elif not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
         return Forecast(
             history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
         )
-    notes: list[str] = []
     first = start(y)
     if first:
         notes.append(
@@ -208,17 +226,15 @@ def forecast(
         y = y[first:]
     priced = int(np.count_nonzero(y))
     if priced < min_priced:
-        months = list(history.index[first:][y != 0])
-        which = f" ({', '.join(str(m) for m in months)})" if months else ""
+        booked = list(history.index[gap + first :][y != 0])
+        which = f" ({', '.join(str(m) for m in booked)})" if booked else ""
         return _unknown(
             history,
             index,
-            f"only {priced} month{'s' if priced != 1 else ''} of bookings with an amount"
-            f"{which}: a forecast needs at least {min_priced}, so it is unknown, not a line "
-            f"through {'it' if priced == 1 else 'them'}",
+            f"{since}only {priced} month{'s' if priced != 1 else ''} of bookings with an "
+            f"amount{which}: a forecast needs at least {min_priced}, so it is unknown, not a "
+            f"line through {'it' if priced == 1 else 'them'}",
         )
-    if unknown:
-        return _unknown(history, index, unpriced)
     if len(y) < MIN_MODELS:
         return _plain(history, y, index, notes)
     seasonal, why = ts.yearly_pattern(y[-MAX_FIT:])
@@ -281,6 +297,12 @@ def forecast(
     )
 
 
+def _listed(months: list[str], most: int = 4) -> str:
+    """Month labels for a sentence: "2026-03, 2026-08", the first few and how many more."""
+    shown = ", ".join(months[:most])
+    return shown + (f" and {len(months) - most} more" if len(months) > most else "")
+
+
 def start(y: np.ndarray) -> int:
     """The month the data begins: the first month with bookings, then past the partial
     months that follow it (under a tenth of the median month, a year of them at most), so
@@ -324,8 +346,9 @@ def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str])
 
 
 def as_monthly(series: pd.Series) -> pd.Series:
-    """The series with month labels (``2026-10``) as its index; integer positions stay."""
-    s = pd.Series(series, dtype=float).fillna(0.0)
+    """The series with month labels (``2026-10``) as its index; integer positions stay.
+    A NaN month (its won deals all lack an amount) stays NaN: unknown, not $0."""
+    s = pd.Series(series, dtype=float)
     if isinstance(s.index, pd.PeriodIndex | pd.DatetimeIndex):
         s.index = pd.Index(s.index.strftime("%Y-%m"), name="month")
     elif not pd.api.types.is_integer_dtype(s.index):

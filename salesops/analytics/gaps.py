@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from salesops.data.periods import Period
@@ -101,6 +102,16 @@ class Start:
         return Unknown(
             f"{label} is before {self.month:%b %Y}, {self.reason}: no {what} to compare with"
         )
+
+
+def known_since(y: np.ndarray) -> int:
+    """The position of the first month of a monthly series after its last unknown one
+    (NaN: its won deals all lack an amount): the months a forecast is fitted on start
+    there (:mod:`salesops.analytics.forecast`), since a model cannot skip a month and
+    an unknown one is not $0. 0 when no month is unknown, and
+    ``len(y)`` when the last one is (nothing to fit)."""
+    missing = np.flatnonzero(np.isnan(np.asarray(y, float)))
+    return int(missing[-1]) + 1 if len(missing) else 0
 
 
 def bookings_start(opportunities: pd.DataFrame, stages: Stages) -> Start:

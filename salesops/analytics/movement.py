@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesops.analytics.metrics import Window, in_window, window_bounds
-from salesops.data.history import changes_before, last_per_deal
+from salesops.analytics import gaps
+from salesops.analytics.metrics import Window, in_window, window_bounds, window_label
+from salesops.data.history import changes_before, deals_then, held_by, last_per_deal
 from salesops.data.lookups import isin, lookup
 from salesops.data.stages import Stages
 
@@ -30,6 +31,7 @@ def waterfall(
     close_window: Window | None = None,
     *,
     stages: Stages,
+    opportunities: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """How the open pipeline closing in ``close_window`` moved during ``period``.
 
@@ -37,8 +39,11 @@ def waterfall(
 
     where, walking every history change made during the period deal by deal:
 
-    - **start** / **end**: the pipeline as of the period's start / end (amount,
-      :func:`~salesops.analytics.pipeline.pipeline_as_of`);
+    - **start** / **end**: the pipeline as of the period's start / end
+      (:func:`~salesops.analytics.pipeline.pipeline_as_of`): with ``opportunities``, the
+      deals then by the one rule for a moment (:func:`salesops.data.history.deals_then`,
+      as every other past-moment section takes them: a deal without a history row before
+      the moment from its created and close dates); without, the history alone;
     - **created**: deals created during the period straight into the pipeline;
     - **pulled_in**: existing deals that entered it (close date moved into the window,
       or reopened);
@@ -47,49 +52,136 @@ def waterfall(
     - **amount_change**: amount changes of deals while in the pipeline (including the
       change made when a deal is won for a different amount).
 
+    With ``opportunities``, a deal whose state at the end (by that rule) differs from its
+    last history row in the period moves to it at the end: a deal created in the period
+    without history enters as created, one whose history starts later as pulled in, one
+    the export shows closed as won or lost.
+
     ``close_window`` defaults to the period itself. The steps reconcile exactly with
-    the pipeline as of the start and end. A deal without an amount moves nothing (it
-    counts as 0 in every step, as the pipeline leaves it out of its sum). Won, lost and
-    pushed_out are negative.
+    the pipeline as of the start and end. Unknown is not zero: each step sums the amounts
+    of its deals that have one (``unpriced`` counts those left out, which move nothing);
+    a step whose deals all lack an amount is unknown
+    (:class:`~salesops.analytics.gaps.Unknown`, with the reason), not 0, and counts as
+    nothing in the reconciliation. Won, lost and pushed_out are negative.
 
     Returns
     -------
-    DataFrame indexed by step with ``amount`` and ``deals`` (deals moving in that step).
+    DataFrame indexed by step with ``amount`` (objects: an unknown one keeps its reason),
+    ``deals`` (deals moving in that step) and ``unpriced`` (of them, without an amount).
     """
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
-    h = changes_before(history, end)
-    inside = h["stage"].isin(stages.open_names) & in_window(h["close_date"], close_window)
-    amount = h["amount"].fillna(0.0)
-    first = h["opportunity_id"].ne(h["opportunity_id"].shift())
+    if opportunities is None:
+        h = changes_before(history, end)
+        walk = pd.DataFrame(
+            {
+                "opportunity_id": h["opportunity_id"],
+                "stage": h["stage"],
+                "amount": h["amount"].astype(float),
+                "close_date": h["close_date"],
+                "during": h["changed_at"] >= start,
+            }
+        )
+        open_names = stages.open_names
+    else:
+        walk = _walk(history, opportunities, (start, end), stages)
+        open_names = stages.with_unknown_open().open_names
+    walk = walk.reset_index(drop=True)
+    inside = walk["stage"].isin(open_names) & in_window(walk["close_date"], close_window)
+    raw = walk["amount"]
+    amount = raw.fillna(0.0)  # for the differences only: each step sums what is known
+    first = walk["opportunity_id"].ne(walk["opportunity_id"].shift())
     prev_in = inside.shift(fill_value=False) & ~first
-    prev_amount = amount.shift(fill_value=0.0).where(~first, 0.0)
-    during = h["changed_at"] >= start
+    prev_raw = raw.shift().where(~first)
+    prev_amount = prev_raw.fillna(0.0)
+    during = walk["during"]
 
     entered = during & inside & ~prev_in
     stayed = during & inside & prev_in
     left = during & ~inside & prev_in
-    won = left & (h["stage"] == stages.won)
-    lost = left & h["stage"].isin(stages.lost_names)
+    won = left & (walk["stage"] == stages.won)
+    lost = left & walk["stage"].isin(stages.lost_names)
     pushed = left & ~won & ~lost
-    won_amount = amount.where(h["amount"].notna(), prev_amount)
+    won_raw = raw.where(raw.notna(), prev_raw)  # won without an amount: at the one before
 
-    start_rows = h.index[last_per_deal(h, ~during).to_numpy()]
-    end_rows = h.index[last_per_deal(h).to_numpy()]
+    start_rows = walk.index[last_per_deal(walk, ~during).to_numpy()]
+    end_rows = walk.index[last_per_deal(walk).to_numpy()]
+    at_start = pd.Series(False, index=walk.index)
+    at_start[start_rows] = True
+    at_end = pd.Series(False, index=walk.index)
+    at_end[end_rows] = True
+    due = "" if isinstance(close_window, tuple) else f" due in {window_label(close_window)}"
+    changed = stayed & (amount != prev_amount)
     steps = {
-        "start": (amount[start_rows][inside[start_rows]].sum(), int(inside[start_rows].sum())),
-        "created": (amount[entered & first].sum(), int((entered & first).sum())),
-        "pulled_in": (amount[entered & ~first].sum(), int((entered & ~first).sum())),
-        "won": (-won_amount[won].sum(), int(won.sum())),
-        "lost": (-prev_amount[lost].sum(), int(lost.sum())),
-        "pushed_out": (-prev_amount[pushed].sum(), int(pushed.sum())),
+        "start": _step(raw, at_start & inside, "open deals", f"{due} when the period began"),
+        "created": _step(raw, entered & first, "deals", " created into the pipeline"),
+        "pulled_in": _step(raw, entered & ~first, "deals", " pulled into the pipeline"),
+        "won": _step(won_raw, won, "deals", " won from the pipeline", sign=-1),
+        "lost": _step(prev_raw, lost, "deals", " lost from the pipeline", sign=-1),
+        "pushed_out": _step(prev_raw, pushed, "deals", " pushed out of it", sign=-1),
         "amount_change": (
-            (amount - prev_amount)[stayed].sum() + (won_amount - prev_amount)[won].sum(),
-            int((stayed & (amount != prev_amount)).sum()),
+            float(
+                (amount - prev_amount)[stayed].sum()
+                + (won_raw.fillna(0.0) - prev_amount)[won].sum()
+            ),
+            int(changed.sum()),
+            0,
         ),
-        "end": (amount[end_rows][inside[end_rows]].sum(), int(inside[end_rows].sum())),
+        "end": _step(raw, at_end & inside, "open deals", f"{due} when the period ended"),
     }
-    return pd.DataFrame(steps, index=["amount", "deals"]).T.astype({"deals": int})
+    return pd.DataFrame(
+        {
+            "amount": pd.Series([s[0] for s in steps.values()], dtype=object),
+            "deals": [s[1] for s in steps.values()],
+            "unpriced": [s[2] for s in steps.values()],
+        },
+    ).set_axis(list(steps))
+
+
+def _step(
+    values: pd.Series, mask: pd.Series, deals: str, where: str, sign: int = 1
+) -> tuple[float, int, int]:
+    """A step of :func:`waterfall`: the sum of ``values[mask]`` that are known (unknown
+    when every one of them lacks an amount; :func:`salesops.analytics.gaps.total`), the
+    deals it moves, and how many of them have no amount."""
+    picked = values[mask]
+    total = gaps.total(picked, deals, where)
+    return (total if gaps.why(total) else sign * total + 0.0, len(picked), int(picked.isna().sum()))
+
+
+def _walk(
+    history: pd.DataFrame | None,
+    opportunities: pd.DataFrame,
+    bounds: tuple[pd.Timestamp, pd.Timestamp],
+    stages: Stages,
+) -> pd.DataFrame:
+    """The rows :func:`waterfall` walks with ``opportunities``: each deal's state at the
+    start (:func:`~salesops.data.history.deals_then`; ``during`` False), its history rows
+    made during the period, then its state at the end by the same rule, in deal order."""
+    start, end = bounds
+    columns = ["opportunity_id", "stage", "amount", "close_date"]
+    then = deals_then(opportunities, start, stages, history=history).deals[columns]
+    now = deals_then(opportunities, end, stages, history=history).deals[columns]
+    parts = [then.assign(during=False, order=0)]
+    if history is not None:
+        h = changes_before(history, end)
+        keep = (h["changed_at"] >= start).to_numpy()
+        h = h[keep & isin(h["opportunity_id"], now["opportunity_id"]).to_numpy()]
+        exported = opportunities.set_index("opportunity_id")
+        rows = h[columns].copy()
+        for column in ("stage", "amount", "close_date"):  # as deals_then fills them
+            mine = exported[column].reindex(rows["opportunity_id"]).to_numpy()
+            if column not in held_by(history):
+                rows[column] = mine
+            elif column == "close_date":
+                rows[column] = rows[column].where(rows[column].notna(), mine)
+        parts.append(rows.assign(during=True, order=1))
+    parts.append(now.assign(during=True, order=2))
+    walk = pd.concat(parts, ignore_index=True)
+    walk["amount"] = walk["amount"].astype(float)
+    walk["key"] = walk["opportunity_id"].astype(str)
+    walk = walk.sort_values(["key", "order"], kind="stable")  # history rows stay in time order
+    return walk.drop(columns=["key", "order"])
 
 
 def funnel(

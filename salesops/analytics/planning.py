@@ -282,17 +282,26 @@ def rebalance(accounts: pd.DataFrame, max_moves: int = 10) -> tuple[pd.DataFrame
     """Suggest account moves that lower the Gini of open pipeline across reps.
 
     ``accounts`` has one row per account: ``account_id``, ``owner_id`` and
-    ``open_pipeline``. Greedy: each step moves, from the rep with the most pipeline to
-    the rep with the least, the single account that lowers the Gini most; it stops
-    when no move lowers it or after ``max_moves`` (few moves keep ownership stable).
-    The Gini never rises.
+    ``open_pipeline`` (0 for an account without an open deal, NaN for one whose open
+    deals all lack an amount: unknown, not 0). Greedy: each step moves, from the rep
+    with the most pipeline to the rep with the least, the single account that lowers the
+    Gini most; it stops when no move lowers it or after ``max_moves`` (few moves keep
+    ownership stable). The Gini never rises.
+
+    Unknown is not zero, so nothing is ranked or moved on an invented $0: an account
+    whose pipeline is unknown is never moved, and a rep's pipeline is the sum of their
+    accounts' known pipelines, unknown when it is 0 and they hold an account whose
+    pipeline is unknown (:func:`unknown_reps`): such a rep is left out of the balance
+    (neither gives nor receives, nor counts in the Gini).
 
     Returns the moves (account, from, to, open_pipeline), the Gini before and after.
     """
+    left_out = unknown_reps(accounts)
+    accounts = accounts[~accounts["owner_id"].isin(left_out)]
     owner = accounts.set_index("account_id")["owner_id"].copy()
     value = accounts.set_index("account_id")["open_pipeline"]
     reps = sorted(owner.unique())
-    totals = value.groupby(owner).sum().reindex(reps).fillna(0.0)
+    totals = value.groupby(owner).sum().reindex(reps).fillna(0.0)  # the known amounts
     before = current = gini(totals.to_numpy())
     moves = []
     for _ in range(max_moves if len(totals) > 1 else 0):
@@ -318,3 +327,13 @@ def rebalance(accounts: pd.DataFrame, max_moves: int = 10) -> tuple[pd.DataFrame
         before,
         current,
     )
+
+
+def unknown_reps(accounts: pd.DataFrame) -> list[object]:
+    """The reps of ``accounts`` (as :func:`rebalance` takes them) whose open pipeline is
+    unknown: their accounts' known pipelines sum to 0 and one of their accounts has an
+    unknown one (NaN: its open deals all lack an amount)."""
+    value = accounts["open_pipeline"].astype(float)
+    known = value.fillna(0.0).groupby(accounts["owner_id"]).sum()
+    unknown = value.isna().groupby(accounts["owner_id"]).any()
+    return sorted(known.index[(known == 0) & unknown.reindex(known.index)])

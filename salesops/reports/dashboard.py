@@ -345,6 +345,15 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
     return styled(shown, formats, caption).to_html()
 
 
+def pipeline_by_stage(dash: Dashboard) -> pd.DataFrame:
+    """The selection's open pipeline by stage at the end of its month
+    (:func:`salesops.analytics.pipeline.by_stage`): $0 for a stage without an open deal,
+    unknown (NaN: no bar, "–", named in the chart's title) for one whose open deals all
+    lack an amount, never a $0 bar."""
+    state = dash.state(dash.period(dash.selection.period))
+    return pl.by_stage(state[dash.mask(state)], dash.stages.with_unknown_open())
+
+
 def charts(dash: Dashboard) -> dict[str, bytes]:
     """Trend, pipeline by stage and forecast for the selection, as PNG bytes."""
     period = dash.period(dash.selection.period)
@@ -355,20 +364,18 @@ def charts(dash: Dashboard) -> dict[str, bytes]:
         quotas = quotas[dash.mask(quotas, "rep_id")]
     trail = trend.months(period, 13, start)
     booked = trend.table(opps, quotas, trail, stages=dash.stages)
-    state = dash.state(period)
-    pipe = pl.pipeline(state[dash.mask(state)], by="stage", stages=dash.stages)
-    pipe = pipe.reindex(dash.stages.open_names).fillna(0)
+    pipe = pipeline_by_stage(dash)
+    said = gaps.left_out(pipe["unpriced"].sum(), pipe["deals"].sum())  # "" when none
+    heading = f"Open pipeline at the end of {period.label}" + (f". {said}" if said else "")
     forecast = dash.forecast()
     table = forecast.frame()
     title = "Bookings forecast, 12 months"
     if forecast.unknown:  # no line to draw: the title says why
         title = fill(f"{title}: unknown, {forecast.unknown}", 100)
-    for frame in (trend, pipe, table):  # money in the company's currency
+    for frame in (booked, pipe, table):  # money in the company's currency
         fmt.in_currency(frame, dash.settings.currency)
     return {
         "trend": png(plots.bookings_trend(booked, f"Bookings{dash.against}, {len(trail)} months")),
-        "pipeline": png(
-            plots.pipeline_by_stage(pipe, f"Open pipeline at the end of {period.label}")
-        ),
+        "pipeline": png(plots.pipeline_by_stage(pipe, heading)),
         "forecast": png(plots.forecast(forecast.history.iloc[-24:], table, title)),
     }

@@ -389,12 +389,20 @@ def _last_year(f: fc.Forecast) -> float:
             f"the bookings series holds {n} month{'s' if n != 1 else ''} (from "
             f"{f.history.index[0]}, the first close): not a year to compare with"
         )
-    return float(f.history.iloc[-12:].sum())
+    year = f.history.iloc[-12:]
+    if year.isna().any():  # a month whose won deals lack amounts is not a month of $0
+        months = ", ".join(year.index[year.isna()])
+        return gaps.Unknown(
+            f"the bookings of {months} are unknown (the deals won then have no amount): "
+            "no year of bookings to compare with"
+        )
+    return float(year.sum())
 
 
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values: an unknown number is null, and ``"unknown"``
-    names it with its reason; ``history_months`` counts the months the forecast saw."""
+    names it with its reason; ``history_months`` counts the months of the bookings series
+    (the forecast's notes say which of them the fit used)."""
     frame, f = outlook_by_quarter(ctx), forecast(ctx)
     return ctx.summary(
         "forecast",

@@ -22,7 +22,7 @@ from salesops.data.history import deals_then
 from salesops.data.periods import Period
 from salesops.reports import plots
 from salesops.reports.context import ReportContext
-from salesops.reports.display import View, section, viewed
+from salesops.reports.display import View, section, viewed, with_reasons
 
 
 @section("Open pipeline by stage")
@@ -62,12 +62,71 @@ def waterfall_window(ctx: ReportContext) -> Period:
 
 @section("The pipeline waterfall")
 def waterfall(ctx: ReportContext) -> pd.DataFrame:
-    """How the pipeline due to close in the quarter moved during the period."""
+    """How the pipeline due to close in the quarter moved during the period: its start and
+    end are the deals then by the one rule for a moment
+    (:func:`salesops.data.history.deals_then`, as the metrics report's pipeline and
+    pipeline by stage take them). A step whose deals all lack an amount reads "–", not
+    $0, and the caption says how many deals of each step have none."""
     window = waterfall_window(ctx)
-    history = ctx.tables.opportunity_history
-    frame = movement.waterfall(history, ctx.period, window, stages=ctx.stages)
+    tables = ctx.tables
+    full = movement.waterfall(
+        tables.opportunity_history,
+        ctx.period,
+        window,
+        stages=ctx.stages,
+        opportunities=tables.opportunities,
+    )
     caption = f"Pipeline closing in {window.label}: how it moved in {ctx.period.label}"
+    lacking = [
+        f"{n:,} of {full.at[step, 'deals']:,} {STEP_WORDS[step]}"
+        for step, n in full["unpriced"].items()
+        if n
+    ]
+    if lacking:
+        caption += (
+            ". Deals without an amount move nothing and are left out of the sums: "
+            + ", ".join(lacking)
+        )
+    rebuilt = [
+        f"{n:,} of the {full.at[step, 'deals']:,} open at the {step}"
+        for step, n in _unrecorded(ctx, window).items()
+        if n
+    ]
+    if rebuilt:
+        caption += (
+            ". Deals without a stage history row then are taken from their created and close "
+            "dates: " + ", ".join(rebuilt)
+        )
+    frame = full.drop(columns="unpriced")
+    caption = with_reasons(caption, frame) or caption
     return viewed(frame, View({}, caption, lambda f: plots.waterfall(f["amount"], caption)))
+
+
+def _unrecorded(ctx: ReportContext, window: Period) -> dict[str, int]:
+    """How many of the deals open at the period's start and end, due in ``window``, have
+    no stage history row before then (:func:`salesops.data.history.deals_then`)."""
+    open_names = ctx.stages.with_unknown_open().open_names
+    counts = {}
+    for step, moment in (("start", ctx.period.start), ("end", ctx.period.end)):
+        then = deals_then(
+            ctx.tables.opportunities, moment, ctx.stages, history=ctx.tables.opportunity_history
+        )
+        deals = then.deals
+        due = deals["stage"].isin(open_names) & window.contains(deals["close_date"])
+        counts[step] = int(deals.loc[due, "opportunity_id"].astype(str).isin(then.unrecorded).sum())
+    return counts
+
+
+STEP_WORDS = {  # "2 of 5 open at the start": a step's deals in the waterfall's caption
+    "start": "open at the start",
+    "created": "created",
+    "pulled_in": "pulled in",
+    "won": "won",
+    "lost": "lost",
+    "pushed_out": "pushed out",
+    "amount_change": "changing amount",
+    "end": "open at the end",
+}
 
 
 @section("Stage conversion")

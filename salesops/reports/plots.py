@@ -113,30 +113,51 @@ def bookings_trend(trend: pd.DataFrame, title: str = "Bookings against quota") -
 
 @house_style
 def pipeline_by_stage(pipe: pd.DataFrame, title: str = "Open pipeline by stage") -> Figure:
-    """Raw and weighted pipeline per stage; ``pipe`` is indexed by stage. Without any
-    amount, one line says so instead of an empty axis."""
-    if not pipe["amount"].fillna(0).any():
-        return nothing(title, "no open deal has an amount")
+    """Raw and weighted pipeline per stage; ``pipe`` is indexed by stage
+    (:func:`salesops.analytics.pipeline.by_stage`: 0 for a stage with no open deal, NaN
+    for one whose open deals all lack an amount). An unknown stage draws no bar: it reads
+    "– (no amount)", and the title names it, never a $0 bar. Without any amount, one line
+    says so instead of an empty axis."""
+    amount = pipe["amount"].astype(float)
+    unknown = list(pipe.index[amount.isna()].astype(str))
+    said = (
+        f"– is unknown, not $0 (its open deals all lack an amount): {', '.join(unknown)}"
+        if unknown
+        else ""
+    )
+    if not amount.fillna(0).any():
+        why = f"no open deal has an amount, so {', '.join(unknown)} is unknown, not $0"
+        return nothing(title, why if unknown else "the open pipeline is $0 in every stage")
     fig, ax = _figure(height=3.2)
     stages = pipe.index.astype(str)
-    ax.barh(stages, pipe["amount"], color=PALETTE[2], label="Amount")
-    ax.barh(stages, pipe["weighted"], color=PALETTE[0], height=0.45, label="Weighted")
+    ax.barh(stages, amount.fillna(0.0), color=PALETTE[2], label="Amount")
+    weighted = pipe["weighted"].astype(float).fillna(0.0)
+    ax.barh(stages, weighted, color=PALETTE[0], height=0.45, label="Weighted")
+    for y, stage in enumerate(stages):
+        if stage in unknown:
+            ax.text(0, y, " – (no amount)", va="center", fontsize=8, color=NEUTRAL)
     ax.invert_yaxis()
     _money_axis(ax, pipe, "x")
-    ax.set_title(title)
+    ax.set_title(f"{title.rstrip('.')}. {said}" if said else title)
     ax.legend(frameon=False, loc="lower right")
     return fig
 
 
 @house_style
 def waterfall(steps: pd.Series, title: str = "Pipeline waterfall") -> Figure:
-    """A waterfall from ``start`` through each movement to ``end``."""
+    """A waterfall from ``start`` through each movement to ``end``. A step that is unknown
+    (NaN: its deals all lack an amount) draws no bar and reads "–"; the running total
+    passes it by, as the sums leave those deals out (the title says why)."""
     fig, ax = _figure()
     labels = [s.replace("_", "\n") for s in steps.index]
     bottoms, heights, colors = [], [], []
     running = 0.0
-    for name, value in steps.items():
-        if name in ("start", "end"):
+    for name, value in steps.astype(float).items():
+        if value != value:  # unknown: no bar, at the running total
+            bottoms.append(running)
+            heights.append(0.0)
+            colors.append(NEUTRAL)
+        elif name in ("start", "end"):
             bottoms.append(0.0)
             heights.append(value)
             colors.append(NEUTRAL)

@@ -15,6 +15,7 @@ from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.plan import deals, team
+from salesops.words import plural
 
 TERRITORY_FORMATS = {"bookings_12m": "money"}  # accounts: a number in LABELS
 
@@ -85,16 +86,26 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @section("Account rebalancing")
 def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
-    """Suggested account moves within each region, with the Gini before and after."""
+    """Suggested account moves within each region, with the Gini before and after.
+
+    An account's open pipeline is the Σ of its open deals' amounts: $0 without an open
+    deal, unknown when its open deals all lack an amount. Nothing moves or ranks on an
+    invented $0 (:func:`salesops.analytics.planning.rebalance`): an unknown account
+    stays where it is, a rep whose open pipeline is unknown is left out of the balance,
+    and the caption says how many of each."""
     active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
-    value = o[o["stage"].isin(ctx.stages.open_names)].groupby("account_id")["amount"].sum()
+    open_ = o[o["stage"].isin(ctx.stages.open_names)]
+    value = open_.groupby("account_id")["amount"].sum(min_count=1)  # none priced: NaN
     names = active.set_index("rep_id")["name"]
-    rows = []
+    rows, unknown_accounts, unknown_reps = [], 0, 0
     for region, reps in active.groupby("region"):
         owned = o[o["owner_id"].isin(reps["rep_id"])].groupby(["account_id", "owner_id"]).size()
         accounts = owned.reset_index()[["account_id", "owner_id"]].drop_duplicates("account_id")
-        accounts["open_pipeline"] = accounts["account_id"].map(value).fillna(0.0)
+        has_open = accounts["account_id"].isin(value.index)
+        accounts["open_pipeline"] = accounts["account_id"].map(value).where(has_open, 0.0)
+        unknown_accounts += int(accounts["open_pipeline"].isna().sum())
+        unknown_reps += len(pn.unknown_reps(accounts))
         moves, before, after = pn.rebalance(accounts, max_moves)
         for move in moves.to_dict("records"):
             rows.append(
@@ -115,5 +126,16 @@ def rebalancing(ctx: ReportContext, max_moves: int = 5) -> pd.DataFrame:
         f"Suggested moves (at most {max_moves} per region; each lowers the region's Gini of "
         "open pipeline)"
     )
-    empty = "No account move would even out open pipeline."
+    if unknown_accounts:
+        caption += (
+            f". {plural(unknown_accounts, 'account')} whose open deals all lack an amount "
+            f"{'has' if unknown_accounts == 1 else 'have'} an unknown open pipeline: "
+            "never moved"
+        )
+        if unknown_reps:
+            caption += (
+                f", and {plural(unknown_reps, 'rep')} whose open pipeline is unknown "
+                f"{'is' if unknown_reps == 1 else 'are'} left out of the balance and the Gini"
+            )
+    empty = "No account move would even out open pipeline" + caption.partition(")")[2] + "."
     return viewed(frame, View(formats, caption, empty=empty))

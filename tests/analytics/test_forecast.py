@@ -272,9 +272,51 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
     assert np.isnan(series["2026-08"]) and series["2026-07"] == 8_000
     f = fc.forecast(series, 3)
     assert f.model == "none" and f.mean.isna().all()
-    assert "1 of 4 months have won deals without an amount" in f.notes[0]
+    assert f.notes == [  # September and October come after it: too few to fit
+        "after 2026-08, whose bookings are unknown, only 2 months of bookings with an "
+        "amount (2026-09, 2026-10): a forecast needs at least 3, so it is unknown, not a "
+        "line through them"
+    ]
     by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
     total, _ = reconciliation.reconciled(by_region, 3, "2026-10")
     assert total.mean.isna().all()
     assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
     assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0
+
+
+def _months(values: list[float], first: str = "2026-01") -> pd.Series:
+    labels = pd.period_range(first, periods=len(values), freq="M").strftime("%Y-%m")
+    return pd.Series(values, index=pd.Index(labels, name="month"))
+
+
+def test_an_unknown_month_is_not_fitted_as_zero():
+    """February's won deals have no amount (NaN): the forecast is fitted on the 6 months
+    after it, March to August (mean 650 / 6), and says so; February stays NaN in the
+    history (a gap in the chart, not a $0 month). Before, February was filled with $0
+    and the whole forecast was unknown."""
+    f = fc.forecast(_months([100, np.nan, 120, 0, 130, 110, 140, 150]), 3)
+    assert f.model == fc.PLAIN
+    assert f.mean.tolist() == pytest.approx([650 / 6] * 3)
+    assert np.isnan(f.history["2026-02"]) and f.history["2026-04"] == 0
+    assert f.notes[0] == (
+        "the deals won in 1 of the 8 months (2026-02) all lack an amount: their bookings "
+        "are unknown, so the forecast uses only the 6 months after the last of "
+        "them, from 2026-03"
+    )
+    assert "only 6 months of data" in f.notes[1]
+
+
+def test_an_unknown_last_month_or_too_few_known_after_one_is_an_unknown_forecast():
+    last = fc.forecast(_months([100, 120, 130, 140, np.nan]), 3)
+    assert last.mean.isna().all() and last.unknown == (
+        "the deals won in 1 of the 5 months (2026-05) all lack an amount: their bookings "
+        "are unknown, the last month's among them, so the forecast is unknown"
+    )
+    short = fc.forecast(_months([100, 120, 130, np.nan, 140, 0, 150]), 3)
+    assert short.mean.isna().all() and short.unknown == (
+        "after 2026-04, whose bookings are unknown, only 2 months of bookings with an "
+        "amount (2026-05, 2026-07): a forecast needs at least 3, so it is unknown, not a "
+        "line through them"
+    )
+    assert gaps.known_since(np.array([1.0, np.nan, 2.0, np.nan, 3.0, 4.0])) == 4
+    assert gaps.known_since(np.array([1.0, 2.0])) == 0

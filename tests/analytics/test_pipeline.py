@@ -235,11 +235,15 @@ def histories(draw) -> pd.DataFrame:
 @settings(max_examples=150, deadline=None)
 @given(histories(), st.sampled_from(["2026-08", "2026-09", "2026-Q3"]))
 def test_the_waterfall_always_reconciles(history, period):
-    w = movement.waterfall(history, period, stages=STAGES)["amount"]
+    steps = movement.waterfall(history, period, stages=STAGES)["amount"]
     p = Period.parse(period)
-    # a deal without an amount moves nothing in the waterfall; the pipeline leaves it out
+    # a deal without an amount moves nothing in the waterfall; the pipeline leaves it out,
+    # and a step (as the pipeline) whose deals all lack one is unknown, not 0
     start = pl.pipeline_as_of(history, p.start, p, stages=STAGES)["amount"]
     end = pl.pipeline_as_of(history, p.end, p, stages=STAGES)["amount"]
+    assert bool(gaps.why(steps["start"])) == bool(gaps.why(start))
+    assert bool(gaps.why(steps["end"])) == bool(gaps.why(end))
+    w = steps.astype(float).fillna(0.0)
     assert w["start"] == pytest.approx(np.nan_to_num(start))
     assert w["end"] == pytest.approx(np.nan_to_num(end))
     assert w["start"] + w.drop(["start", "end"]).sum() == pytest.approx(w["end"], abs=1e-6)

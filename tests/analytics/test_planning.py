@@ -121,6 +121,25 @@ def test_rebalance_by_hand():
     assert (before, after) == (pytest.approx(0.5), pytest.approx(0.0))
 
 
+def test_rebalance_never_ranks_or_moves_on_an_invented_zero():
+    """B's one account has open deals, none with an amount: B's pipeline is unknown, not
+    $0, so B is not the poorest rep; C has no open deal (a known $0) and receives a1.
+    b2, unknown too, never moves. Before the fix B (first of the $0 reps) received a1."""
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["a1", "a2", "a3", "b1", "c1", "a4"],
+            "owner_id": ["A", "A", "A", "B", "C", "A"],
+            "open_pipeline": [50.0, 30.0, 20.0, np.nan, 0.0, np.nan],
+        }
+    )
+    assert pn.unknown_reps(accounts) == ["B"]  # A's a4 is unknown, but A has 100 known
+    moves, before, after = pn.rebalance(accounts)
+    assert moves.to_dict("records") == [
+        {"account_id": "a1", "from": "A", "to": "C", "open_pipeline": 50.0}
+    ]
+    assert (before, after) == (pytest.approx(0.5), pytest.approx(0.0))  # of A and C
+
+
 @given(
     values=st.lists(st.floats(min_value=0, max_value=1e6), min_size=2, max_size=30),
     owners=st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=30, max_size=30),

@@ -545,3 +545,16 @@ def test_a_top_deal_without_an_amount_has_an_unknown_expected_value(tiny_dir):
     assert cells[3] == cells[5] == "–"
     assert "– stands for what cannot be known: the deal has no amount" in board
     assert board.rindex("</th>") < board.index(">O8</th>") + 10  # the last row
+
+
+def test_a_stage_whose_open_deals_all_lack_amounts_is_no_zero_bar(tiny_dir):
+    """At the end of September: Qualification holds only Dan's O8, without an amount: its
+    pipeline is unknown (it was filled with $0 and drawn as a $0 bar); Negotiation holds
+    no open deal: a known $0. Prospecting: O6 30,000 + O9 12,000."""
+    dash = Dashboard(so.load(str(tiny_dir)), "2026-09")
+    pipe = dashboard.pipeline_by_stage(dash)
+    assert pipe["amount"].isna().tolist() == [False, True, False, False, False]
+    assert pipe.at["Qualification", "deals"] == pipe.at["Qualification", "unpriced"] == 1
+    assert pipe.at["Negotiation", "amount"] == 0 and pipe.at["Negotiation", "deals"] == 0
+    assert pipe.at["Prospecting", "amount"] == 42_000
+    assert dashboard.charts(dash)["pipeline"].startswith(b"\x89PNG")

@@ -147,6 +147,47 @@ def unpriced(tiny_dir, tmp_path):
     return forecast.context(str(crm), "company", "2026-09", horizon=6)
 
 
+@pytest.fixture
+def gappy(tiny_dir, tmp_path):
+    """tiny with Cara Cole (West) winning a 1,000 deal each month from Oct 2025 to Jun
+    2026, but December's without an amount: the company's bookings are 1,000 a month,
+    December unknown, then July 8,000, August 10,000 and September 50,000."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    closes = pd.date_range("2025-10-01", periods=9, freq="MS") + pd.Timedelta(days=14)
+    with (crm / "opportunities.csv").open("a") as deals:
+        for i, close in enumerate(closes):
+            amount = "" if close.month == 12 else "1000"
+            created = close - pd.Timedelta(days=20)
+            deals.write(
+                f"W{i},A5,R3,West,Enterprise,Core,Event,{created:%Y-%m-%d},"
+                f"{close:%Y-%m-%d},Closed Won,{amount},closed\n"
+            )
+    return forecast.context(str(crm), "company", "2026-09", horizon=3)
+
+
+def test_an_unknown_month_is_left_out_of_the_fit_and_the_notes_say_so(gappy):
+    """December 2025's won deal has no amount: the forecast is fitted on the 9 months
+    after it (January to September: 6 × 1,000 + 8,000 + 10,000 + 50,000, their mean
+    flat), not on a $0 December; the notes say which months were used, and the last 12
+    months (which hold December) are unknown, not a year that counted it as $0."""
+    f = forecast.forecast(gappy)
+    assert f.mean.tolist() == pytest.approx([74_000 / 9] * 3)
+    assert pd.isna(f.history["2025-12"])
+    notes = forecast.notes(gappy).data.replace("\\", "")  # markdown escapes
+    assert (
+        "the deals won in 1 of the 12 months (2025-12) all lack an amount: their bookings "
+        "are unknown, so the forecast uses only the 9 months after the last of "
+        "them, from 2026-01"
+    ) in notes
+    assert "only 9 months of data" in notes
+    company = forecast.breakdown(gappy).loc["Company"]
+    assert gaps.why(company["last_12_months"]) == (
+        "the bookings of 2025-12 are unknown (the deals won then have no amount): no year "
+        "of bookings to compare with"
+    )
+    assert gaps.why(company["growth"])
+
+
 def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
     frame = forecast.outlook_by_quarter(unpriced)
     q4 = frame["2026-Q4"]  # O3, O6, O8 and O9 are due in Q4 (O10 is overdue: due now too)

@@ -445,3 +445,55 @@ def test_a_report_shows_money_in_the_company_currency(company):
     assert "€" in table and "$" not in table
     tiles = so.show(metrics.kpis(ctx)).data
     assert "€" in tiles and "$" not in tiles
+
+
+def test_the_waterfall_starts_where_the_metrics_pipeline_stood_then(tiny_dir):
+    """A stage history that starts on Sep 1, later than most deals: the waterfall's start
+    and end are the pipeline due in Q3 that the metrics report gives at those moments
+    (the deals then by history.deals_then), not the history's alone ($0 at the start).
+    At Sep 1 (no history row before it): O2 (lost Sep 20, 5,000) and O5 (won Sep 30,
+    50,000) were open, due on the day they closed, and O10 (15,000, due Aug 31)."""
+    tables = so.load(str(tiny_dir))
+    h = tables.opportunity_history
+    late = dataclasses.replace(tables, opportunity_history=h[h["changed_at"] >= "2026-09-01"])
+    ctx = so.ReportContext.of(late, "2026-09")
+    w = pipeline_health.waterfall(ctx)
+    assert w["amount"].to_dict() == {
+        "start": 70_000,
+        "created": 4_000,  # O7
+        "pulled_in": 20_000,  # O3, due Sep 30 from Sep 5
+        "won": -50_000,  # O5
+        "lost": -9_000,  # O2 5,000 + O7 4,000
+        "pushed_out": -20_000,  # O3, due Nov 30 from Sep 28
+        "amount_change": 0,
+        "end": 15_000,  # O10
+    }
+    q3 = pipeline_health.waterfall_window(ctx)
+    assert w.at["start", "amount"] == metrics.pipeline_at(ctx, ctx.period.start, q3)
+    assert (
+        "Deals without a stage history row then are taken from their created and close "
+        "dates: 3 of the 3 open at the start, 1 of the 1 open at the end"
+    ) in w.attrs["view"].caption
+    assert w.at["end", "amount"] == metrics.pipeline_at(ctx, ctx.period.end, q3)
+
+
+def test_a_waterfall_step_without_amounts_reads_unknown_not_zero(tiny_dir):
+    """O7, created into the September pipeline and lost in it, without an amount: the
+    created and lost steps are "–" with the reason, not $0, and the caption says so."""
+    tables = so.load(str(tiny_dir))
+    o, h = tables.opportunities.copy(), tables.opportunity_history.copy()
+    o.loc[o["opportunity_id"] == "O7", "amount"] = None
+    h.loc[h["opportunity_id"] == "O7", "amount"] = None
+    ctx = so.ReportContext.of(
+        dataclasses.replace(tables, opportunities=o, opportunity_history=h), "2026-09"
+    )
+    w = pipeline_health.waterfall(ctx)
+    assert gaps.why(w.at["created", "amount"]) == (
+        "the one deal created into the pipeline has no amount"
+    )
+    assert w.at["lost", "amount"] == -5_000  # O2; O7 is left out
+    caption = w.attrs["view"].caption
+    assert "left out of the sums: 1 of 1 created, 1 of 2 lost" in caption
+    assert "– stands for what cannot be known" in caption
+    html = so.show(w, table=True).to_html()
+    assert "$0" not in html.split("created")[1].split("</tr>")[0]

@@ -64,6 +64,24 @@ def test_bad_parameters_are_named(tiny_dir):
     assert planning.plan_options(given).seed == 3
 
 
+def test_rebalancing_moves_nothing_to_a_rep_whose_pipeline_is_unknown(tiny_dir):
+    """West: Cara Cole holds A6 (30,000) and A10 (15,000) open; Dan Dune's one open deal
+    (O8, account A8) has no amount. Dan's open pipeline is unknown, not $0: he is not the
+    poorest rep, A8 is not moved, and no move evens out pipeline. Before, A10 moved to
+    Dan on his invented $0."""
+    ctx = planning.context(str(tiny_dir), "company", "2026-09", simulations=50)
+    moves = planning.rebalancing(ctx)
+    assert moves.empty
+    said = (
+        "1 account whose open deals all lack an amount has an unknown open pipeline: never "
+        "moved, and 1 rep whose open pipeline is unknown is left out of the balance and the "
+        "Gini"
+    )
+    assert said in moves.attrs["view"].caption
+    assert said in so.show(moves).data  # the line shown when no move is suggested
+    assert np.isnan(planning.territory(ctx).loc["R4", "open_pipeline"])  # Dan: "–"
+
+
 def test_rebalancing_needs_accounts(tiny_dir, tmp_path):
     crm = shutil.copytree(tiny_dir, tmp_path / "crm")
     deals = pd.read_csv(crm / "opportunities.csv").drop(columns="account_id")
@@ -93,12 +111,16 @@ def test_one_priced_month_gives_an_unknown_target_not_a_plan(tmp_path):
     hires and quotas from it. The forecast is unknown (docs/forecasting.md, rule 3), and
     so is the target, with the reason: no crash, no 0."""
     ctx = planning.context(_one_priced_month(tmp_path), "company", "2026-10", simulations=50)
-    assert planning.forecast(ctx).unknown.startswith("only 1 month of bookings with an amount")
+    assert planning.forecast(ctx).unknown.startswith(  # September's won deals: no amount
+        "after 2026-09, whose bookings are unknown, only 1 month of bookings with an amount"
+    )
     frame = planning.target(ctx)
     assert frame["target"].map(gaps.why).notna().all()  # every quarter and the year: "–"
     caption = frame.attrs["view"].caption
     assert (
-        "The forecast is unknown: only 1 month" in caption and "because the plan states" in caption
+        "The forecast is unknown: after 2026-09, whose bookings are unknown, only 1 month"
+        in caption
+        and "because the plan states" in caption
     )
     for section in (planning.hires, planning.quotas, planning.quota_by_region, planning.fairness):
         shown = section(ctx)

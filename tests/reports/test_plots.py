@@ -31,3 +31,25 @@ def test_a_long_title_wraps_and_the_chart_is_not_squeezed_to_nothing():
     assert all(len(line) <= plots.TITLE_WIDTH for line in title.splitlines())
     assert title.replace("\n", " ") == CAPTION
     assert figure.get_size_inches()[1] > 3.6  # taller by the lines the title added
+
+
+def test_a_stage_whose_deals_all_lack_amounts_draws_no_zero_bar_but_says_so():
+    """Qualification's open deals have no amount (unknown), Negotiation has none (a known
+    $0): Qualification reads "– (no amount)" and the title names it, not a $0 bar."""
+    pipe = pd.DataFrame(
+        {"deals": [1, 1, 0], "amount": [30_000.0, float("nan"), 0.0]},
+        index=pd.Index(["Prospecting", "Qualification", "Negotiation"], name="stage"),
+    ).assign(weighted=lambda f: f["amount"] * 0.5)
+    figure = plots.pipeline_by_stage(pipe, "Open pipeline at the end of 2026-09")
+    ax = figure.axes[0]
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert title == (
+        "Open pipeline at the end of 2026-09. – is unknown, not $0 (its open deals all lack "
+        "an amount): Qualification"
+    )
+    labels = [(t.get_text(), t.get_position()[1]) for t in ax.texts]
+    assert labels == [(" – (no amount)", 1)]  # on Qualification's row only
+    assert png(figure)
+    alone = pipe.loc[["Qualification", "Negotiation"]]
+    nothing = plots.pipeline_by_stage(alone, "Open pipeline")
+    assert "so Qualification is unknown, not $0" in nothing.texts[1].get_text()
