@@ -59,6 +59,7 @@ OUTLOOK_FORMATS = labels.kinds(
     | {"expected_attainment": "pct", "in_quarter_share": "pct"}
     | {"open_deals": "number", "unpriced_deals": "number"},
 )
+COMPANY_TOTAL = "Company total"  # the breakdown's last row: not "Company", a region's name
 INTERVALS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
@@ -358,8 +359,8 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
         return viewed(pd.DataFrame(), View(empty=where))
     company, regions = forecasts(ctx)
     ahead = f"next_{horizon(ctx)}_months"
-    rows = {}
-    for name, f in {**regions, "Company": company}.items():
+    rows, total = {}, labels.total_row(regions, COMPANY_TOTAL)  # never a region's own row
+    for name, f in [*regions.items(), (total, company)]:
         last = _last_year(f)
         growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
@@ -372,7 +373,7 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
             },
             dtype=object,
         )
-    caption = "Per-region forecast, reconciled so that the regions add up to the company"
+    caption = f"Per-region forecast, reconciled so that the regions add up to the {total}"
     frame = pd.DataFrame(rows).T.rename_axis("region")
     return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 

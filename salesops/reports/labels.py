@@ -147,6 +147,22 @@ def of_data(name: object) -> bool:
     return isinstance(name, str) and name.lower().replace(" ", "_") in DATA_NAMES
 
 
+def total_row(names: Iterable[object], label: str) -> str:
+    """The name of a total row below rows named ``names`` (values of the CRM's data, a
+    region say): ``label``, unless a row of the data bears it, so that the total never
+    overwrites a real row (HubSpot's and Salesforce's one region is often "Company").
+
+    >>> total_row(["East", "West"], "Company total"), total_row(["Company total"], "Company total")
+    ('Company total', 'Company total, all regions')
+    """
+    taken, n = {str(name) for name in names}, 1
+    out = label
+    while out in taken:  # a region named like the total: say which row is the total
+        out = f"{label}, all regions" if n == 1 else f"{label}, all regions ({n})"
+        n += 1
+    return out
+
+
 def data_value(value: object) -> str:
     """A value of the CRM's data as a row name: as it is, or "(not recorded)"."""
     return NOT_RECORDED if _missing(value) else str(value)

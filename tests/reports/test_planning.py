@@ -387,3 +387,19 @@ def test_an_export_without_hire_or_end_dates_is_planned_on_stated_assumptions(tm
         "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source has "
         "no end dates"
     )
+
+
+def test_a_region_named_total_keeps_its_row_beside_the_quotas_total(tiny_dir, tmp_path):
+    """The quotas by region ended with a row keyed "Total": a region of that name had its
+    sums overwritten by the company's. The tiny CRM with West renamed "Total": R3's quota
+    stays on its region's row, and the total row is named apart."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "reps"):
+        frame = pd.read_csv(crm / f"{table}.csv")
+        frame["region"] = frame["region"].replace({"West": "Total"})
+        frame.to_csv(crm / f"{table}.csv", index=False)
+    ctx = planning.context(str(crm), "company", "2026-09", target=900_000, simulations=50)
+    by_region = planning.quota_by_region(ctx)
+    assert list(by_region.index) == ["East", "Total", "Total, all regions"]
+    assert by_region.loc["Total", "equal"] == 600_000  # R3 and R4, two of the 3 sellers
+    assert by_region.loc["Total, all regions", "equal"] == 900_000
