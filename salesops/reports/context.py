@@ -29,6 +29,7 @@ from salesops.data.periods import Period, in_calendar
 from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports.formatting import in_currency, money
+from salesops.reports.labels import rep_names
 
 T = TypeVar("T")
 Opts = TypeVar("Opts")
@@ -227,9 +228,8 @@ class ReportContext:
 
     def names(self, ids: pd.Series) -> pd.Series:
         """The reps' names for ``ids`` (owner or rep ids), as the reps table has them; an id
-        without a name there stays the id."""
-        reps = self.tables.reps.dropna(subset=["name"]).drop_duplicates("rep_id")
-        return ids.map(reps.set_index("rep_id")["name"]).fillna(ids).rename("owner")
+        without a name there stays the id (:func:`salesops.reports.labels.rep_names`)."""
+        return rep_names(self.tables.reps, ids)
 
 
 def per_context(function: Callable[..., T]) -> Callable[..., T]:

@@ -163,6 +163,19 @@ def total_row(names: Iterable[object], label: str) -> str:
     return out
 
 
+def rep_names(reps: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """The reps' names for ``ids`` (owner or rep ids), as the ``reps`` table has them (its
+    first row per id with a name); an id without a name there stays the id, never blank:
+    the one rule of every table that shows an owner (a report's, the dashboard's).
+
+    >>> reps = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Alice Able", None]})
+    >>> rep_names(reps, pd.Series(["R1", "R2", "R9"])).tolist()
+    ['Alice Able', 'R2', 'R9']
+    """
+    named = reps.dropna(subset=["name"]).drop_duplicates("rep_id")
+    return ids.map(named.set_index("rep_id")["name"]).fillna(ids).rename("owner")
+
+
 def data_value(value: object) -> str:
     """A value of the CRM's data as a row name: as it is, or "(not recorded)"."""
     return NOT_RECORDED if _missing(value) else str(value)
