@@ -30,6 +30,7 @@ from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports.formatting import in_currency, money
 from salesops.reports.labels import rep_names
+from salesops.words import plural
 
 T = TypeVar("T")
 Opts = TypeVar("Opts")
@@ -225,6 +226,33 @@ class ReportContext:
         if self.scope.level != "rep":
             return self.scope.title
         return str(self.names(pd.Series([self.scope.value])).iloc[0])
+
+    def invented_dates(self, due: pd.DataFrame) -> str:
+        """What a figure of the open deals says of those of them, ``due``, that count in it
+        only by a close date a default invented
+        (:func:`salesops.analytics.pipeline.invented_due`): "$30,100 of it (4 deals)
+        rests on close dates filled by a default rule (created date + 30 days)", with the
+        rules of the source file that filled them (``Tables.invented``); "" for none."""
+        if due.empty:
+            return ""
+        how = self.invented_by(due)
+        n, priced = len(due), due["amount"].dropna()
+        if not len(priced):  # no amount: the count alone
+            rest = "rests" if n == 1 else "rest"
+            return f"{plural(n, 'deal')} of it {rest} on close dates filled by {how}"
+        deals = plural(n, "deal")
+        if len(priced) < n:
+            deals += f", {n - len(priced)} without an amount"
+        return f"{self.money(priced.sum())} of it ({deals}) rests on close dates filled by {how}"
+
+    def invented_by(self, due: pd.DataFrame) -> str:
+        """ "a default rule (created date + 30 days)": the source file's rules that
+        invented the close dates of the deals ``due`` (``Tables.invented``)."""
+        ids = set(due["opportunity_id"].astype(str))
+        rules = self.tables.invented.get("opportunities.close_date", {})
+        used = [rule for rule, rows in rules.items() if rows & ids]
+        by = "a default rule" if len(used) <= 1 else "default rules"
+        return f"{by} ({'; '.join(used)})" if used else by
 
     def names(self, ids: pd.Series) -> pd.Series:
         """The reps' names for ``ids`` (owner or rep ids), as the reps table has them; an id
