@@ -243,8 +243,9 @@ def peer_comparison(
         missing = int(unknown.get(key, 0)) if unknown is not None else 0
         median: float = column.median()
         rank = percentile_rank(value, column, kpi.lower_is_better)
-        if column.empty:  # no median, no rank: say why
-            median = rank = gaps.Unknown(_no_peer(kpi.label.lower(), missing))
+        if column.empty:  # no median, and no rank of a value the rep has: say why
+            median = gaps.Unknown(_no_peer(kpi.label.lower(), missing))
+            rank = median if pd.notna(value) else rank
         rows[kpi.label] = {
             "rep": value,
             "peer_median": median,

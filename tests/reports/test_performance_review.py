@@ -251,7 +251,7 @@ def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir)
     # she closed nothing in June to August: her own win rate reads "–" with the reason
     shown = review.comparison(alone).loc["Win rate"]
     assert gaps.why(shown["You"]) == "you have no win rate for the last 3 months"
-    assert gaps.why(shown["Percentile among peers"]) == "no peer to compare with"
+    assert gaps.why(shown["Percentile among peers"]) == gaps.why(shown["You"])
     spread = review.peer_spread(alone).attrs["view"].caption
     assert spread == (
         "Quota attainment, last 3 months: yours, with no peers in West who owned deals in "
