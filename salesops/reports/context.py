@@ -27,7 +27,7 @@ from salesops.config import Settings, settings
 from salesops.data.model import Tables
 from salesops.data.periods import Period, in_calendar
 from salesops.data.scopes import Scope
-from salesops.data.stages import Stages
+from salesops.data.stages import UNKNOWN_OPEN, Stages
 from salesops.reports.formatting import in_currency, money
 from salesops.reports.labels import rep_names
 from salesops.words import plural
@@ -208,6 +208,8 @@ class ReportContext:
         )
         known = "in their stage then (from the stage history)"
         unknown = f"in {self.stages.unknown_open} (the stage then is unknown: {why})"
+        if self.stages.unknown_open == UNKNOWN_OPEN:  # not "in open (stage unknown) (the ..."
+            unknown = f"in {UNKNOWN_OPEN}: {why}"
         return "".join(
             f"; {_closed_later(n)} as open at it, {where}"
             for n, where in ((staged, known), (guessed, unknown))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import salesops as so
 from salesops.analytics import gaps
@@ -226,7 +227,7 @@ def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
     shown = review.comparison(ctx)
     assert "Win rate" not in shown.index and "Bookings" in shown.index
     caption = shown.attrs["view"].caption
-    assert "Not shown: win rate. They need lost deals (this source holds none)" in caption
+    assert "Not shown: win rate. It needs lost deals (this source holds none)" in caption
     assert ".." not in caption and "does not have. Pipeline coverage" in caption
     summary = json.loads(json_text(review.summary(ctx)))
     assert summary["percentiles"]["Win rate"] is None
@@ -269,3 +270,29 @@ def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir)
     ) in caption
     assert "1 of 1 peers" not in caption and "0 peers" not in caption
     assert review.peer_spread(one).attrs["view"].caption.endswith("you against 1 peer")
+
+
+def test_a_deal_of_unknown_stage_is_said_once(tiny_dir, tmp_path):
+    """A source whose stage list names no open stage (Olist's): a deal won after the
+    period's end is open at it in "open (stage unknown)"; the caption read "in open
+    (stage unknown) (the stage then is unknown: the export has no stage history)"."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunity_history", "activities", "leads", "forecast_submissions"):
+        (crm / f"{table}.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals[deals["stage"].str.startswith("Closed")].to_csv(crm / "opportunities.csv", index=False)
+    stages = [
+        {"name": "Closed Won", "probability": 1.0, "closed": True, "won": True},
+        {"name": "Closed Lost", "probability": 0.0, "closed": True},
+    ]
+    source = {"name": "tiny, closed deals only", "kind": "files", "location": "."}
+    source |= {"stages": stages, "tables": {"opportunities": {"from": "opportunities"}}}
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    cara = review.context(
+        str(crm / "source.yml"), "rep:R3", "2026-08", comp_plan="parameters/comp_plan.yml"
+    )
+    by_stage, _ = rep_deals.pipeline(cara)
+    assert by_stage.attrs["view"].caption.startswith(
+        "Open pipeline by stage; 1 deal that closed after the period's end counts as open "
+        "at it, in open (stage unknown): the export has no stage history"
+    )
