@@ -41,6 +41,7 @@ class Kpi:
     label: str
     kind: str
     lower_is_better: bool = False
+    _: KW_ONLY
     needs: tuple[str, ...] = ()  # tables or table.columns (see salesops.data.coverage)
     unknown_when: str = ""
 
