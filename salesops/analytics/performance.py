@@ -35,27 +35,52 @@ from salesops.data.stages import Stages
 
 @dataclass(frozen=True)
 class Kpi:
-    """A rep KPI: its label, how to format it, and which direction is good."""
+    """A rep KPI: its label, how to format it, which direction is good, and when a rep's
+    value is unknown (``unknown_when``, a clause; ``{window}``: the months it covers)."""
 
     label: str
     kind: str
     lower_is_better: bool = False
+    _: KW_ONLY
     needs: tuple[str, ...] = ()  # tables or table.columns (see salesops.data.coverage)
+    unknown_when: str = ""
 
 
 MONEY = ("opportunities.amount",)
 KPIS: dict[str, Kpi] = {
-    "bookings": Kpi("Bookings", "money", needs=MONEY),
-    "attainment": Kpi("Quota attainment", "pct", needs=(*MONEY, "quotas")),
-    "win_rate": Kpi("Win rate", "pct", needs=(LOST_DEALS,)),  # won only: 100% by construction
-    "cycle_days": Kpi("Sales cycle (median)", "days", lower_is_better=True),
-    "deal_size": Kpi("Average deal size", "money", needs=MONEY),
-    "coverage": Kpi("Pipeline coverage, next quarter", "ratio", needs=(*MONEY, "quotas")),
-    "response_hours": Kpi(
-        "Lead response (median)", "hours", lower_is_better=True, needs=("leads.first_response_at",)
+    "bookings": Kpi(
+        "Bookings", "money", needs=MONEY,
+        unknown_when="none of the deals they won in {window} has an amount",
     ),
-    "time_selling": Kpi("Time selling", "pct", needs=("activities",)),
-}
+    "attainment": Kpi(
+        "Quota attainment", "pct", needs=(*MONEY, "quotas"),
+        unknown_when="they have no quota for {window}, or their bookings are unknown",
+    ),
+    "win_rate": Kpi(  # won only: 100% by construction
+        "Win rate", "pct", needs=(LOST_DEALS,), unknown_when="they closed no deal in {window}"
+    ),
+    "cycle_days": Kpi(
+        "Sales cycle (median)", "days", lower_is_better=True,
+        unknown_when="they won no deal in {window}",
+    ),
+    "deal_size": Kpi(
+        "Average deal size", "money", needs=MONEY,
+        unknown_when="they won no deal with an amount in {window}",
+    ),
+    "coverage": Kpi(
+        "Pipeline coverage, next quarter", "ratio", needs=(*MONEY, "quotas"),
+        unknown_when="they have no quota for the next quarter, or none of their open deals "
+        "due then has an amount",
+    ),
+    "response_hours": Kpi(
+        "Lead response (median)", "hours", lower_is_better=True,
+        needs=("leads.first_response_at",), unknown_when="they answered no lead in {window}",
+    ),
+    "time_selling": Kpi(
+        "Time selling", "pct", needs=("activities",),
+        unknown_when="they logged no activity in {window}",
+    ),
+}  # fmt: skip
 
 
 def rep_kpis(
@@ -218,11 +243,10 @@ def peer_comparison(
         column = (peers[key] if key in peers else pd.Series(dtype=float)).dropna()
         missing = int(unknown.get(key, 0)) if unknown is not None else 0
         median: float = column.median()
-        if column.empty and missing:
-            median = gaps.Unknown(
-                f"the {kpi.label.lower()} of none of the {missing} peers is known"
-            )
         rank = percentile_rank(value, column, kpi.lower_is_better)
+        if column.empty:  # no median, and no rank of a value the rep has: say why
+            median = gaps.Unknown(_no_peer(kpi.label.lower(), missing))
+            rank = median if pd.notna(value) else rank
         rows[kpi.label] = {
             "rep": value,
             "peer_median": median,
@@ -233,6 +257,24 @@ def peer_comparison(
             "kind": kpi.kind,
         }
     return pd.DataFrame(rows, dtype=object).T.rename_axis("kpi")
+
+
+def _no_peer(label: str, unknown: int) -> str:
+    """Why a KPI (``label``) has no peer median and no rank: no peer, or ``unknown`` peers
+    whose values are all unknown.
+
+    >>> _no_peer("bookings", 0)
+    'no peer to compare with'
+    >>> _no_peer("bookings", 1)
+    "the one peer's value of bookings is unknown"
+    >>> _no_peer("bookings", 3)
+    "none of the 3 peers' values of bookings is known"
+    """
+    if unknown == 0:
+        return "no peer to compare with"
+    if unknown == 1:
+        return f"the one peer's value of {label} is unknown"
+    return f"none of the {unknown} peers' values of {label} is known"
 
 
 def gini(values: pd.Series | np.ndarray) -> float:

@@ -155,6 +155,51 @@ def pipeline_as_of(
     return pipeline(then, close_window, by, stages=stages.with_unknown_open())
 
 
+def invented_due(
+    opportunities: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    close_window: Window,
+    invented: Collection[str],
+    *,
+    history: pd.DataFrame | None = None,
+    stages: Stages,
+) -> pd.DataFrame:
+    """The open deals of :func:`pipeline_as_of` (due in ``close_window`` as they stood at
+    ``as_of``) that are due there only by a close date a default invented: their id is
+    in ``invented`` (``Tables.filled_ids``) and their close date then is the exported
+    one, not a stage history row's own.
+
+    Examples
+    --------
+    >>> stages = Stages.from_dict({"stages": [{"name": "Open", "probability": 0.5},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
+    >>> deals = pd.DataFrame({"opportunity_id": ["a", "b", "c"], "stage": "Open",
+    ...     "created_date": pd.to_datetime(["2026-08-01", "2026-08-20", "2026-09-01"]),
+    ...     "close_date": pd.to_datetime(["2026-10-01", "2026-10-15", "2026-12-01"]),
+    ...     "amount": [20.0, 30.0, 40.0], "forecast_category": None})
+    >>> due = invented_due(deals, "2026-10-01", "2026-10", {"b", "c"}, stages=stages)
+    >>> due["opportunity_id"].tolist(), float(due["amount"].sum())
+    (['b'], 30.0)
+    """
+    then = deals_then(opportunities, pd.Timestamp(as_of), stages, history=history).deals
+    keep = then["stage"].isin(stages.with_unknown_open().open_names)
+    keep &= in_window(then["close_date"], close_window)
+    return by_invented_dates(then[keep.to_numpy()], opportunities, invented)
+
+
+def by_invented_dates(
+    deals: pd.DataFrame, opportunities: pd.DataFrame, invented: Collection[str]
+) -> pd.DataFrame:
+    """Those of ``deals`` (as they stood at some moment) whose close date is one a default
+    invented: their id is in ``invented`` and their close date is the one exported in
+    ``opportunities`` (a stage history row's own close date is the CRM's)."""
+    ids = deals["opportunity_id"].astype(str)
+    keep = isin(ids, pd.Series(sorted(invented), dtype=object))
+    exported = opportunities.drop_duplicates("opportunity_id").set_index("opportunity_id")
+    keep &= deals["close_date"].eq(deals["opportunity_id"].map(exported["close_date"]))
+    return deals[keep.to_numpy()]
+
+
 def unrecorded_open(
     opportunities: pd.DataFrame,
     moment: pd.Timestamp | str,

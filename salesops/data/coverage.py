@@ -145,14 +145,18 @@ def reason(tables: Tables, needs: Iterable[str], what: str) -> str | None:
 
 def not_shown(tables: Tables, needs: Mapping[str, Iterable[str]]) -> tuple[list[str], str]:
     """Of items (KPIs, say) each with what it ``needs``, those the source cannot support,
-    and the sentence that says so: "Not shown: quota attainment. They need the `quotas`
-    table, which this source does not have." ("" when every item can be shown)."""
+    and the sentence that says so: "Not shown: quota attainment. It needs the `quotas`
+    table, which this source does not have." ("" when every item can be shown); items
+    whose names hold a comma ("pipeline coverage, next quarter") are listed apart by
+    semicolons (tests/data/test_coverage.py)."""
     gone = {label: missing(tables, what) for label, what in needs.items()}
     gone = {label: what for label, what in gone.items() if what}
     if not gone:
         return [], ""
     lacking = sorted({w for what in gone.values() for w in what})
-    return list(gone), f"Not shown: {', '.join(gone).lower()}. {sentence('They', lacking)}"
+    listed = ("; " if any("," in label for label in gone) else ", ").join(gone).lower()
+    said = sentence("They" if len(gone) > 1 else "It", lacking)
+    return list(gone), f"Not shown: {listed}. {said}"
 
 
 def warnings(absent: Iterable[str]) -> list[str]:

@@ -302,7 +302,9 @@ class Tables:
     ``filled`` counts, per ``table.column``, the values the source file's defaults filled
     (with the rules); ``filled_ids`` names the rows (by the table's id column) whose value
     a default invented (a constant, or a date moved by `plus`): a stale-deal flag does not
-    count a close date a default invented. ``reopened`` holds the deals that closed after
+    count a close date a default invented; ``invented`` holds the same rows per rule, by
+    what the rule did ("created date + 30 days"), so that a figure resting on them can say
+    so. ``reopened`` holds the deals that closed after
     the period's end and were open at it (each deal is as it stood at the period's end:
     :func:`salesops.data.history.deals_as_of`),
     ``stage_unknown`` those of them with no stage history row before the period's end,
@@ -322,6 +324,7 @@ class Tables:
     absent: frozenset[str] = field(default=frozenset(), compare=False)
     filled: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
     filled_ids: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    invented: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict, compare=False)
     reopened: frozenset[str] = field(default=frozenset(), compare=False)
     stage_unknown: frozenset[str] = field(default=frozenset(), compare=False)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)

@@ -25,7 +25,7 @@ import pandas as pd
 from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.engines import DuckDBEngine, quote
-from salesops.data.fills import default_categories, filled, filled_ids
+from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import REQUIRED, TABLES, Tables
@@ -285,6 +285,7 @@ class Source(Catalog):
                 tables.leads = known_by(tables.leads, until)
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self.spec, self._marks, kept, tables)
+        tables.invented = invented(self.spec, self._marks, kept, tables)
         if tables.opportunity_history is not None:
             tables.opportunity_history = by_deal(tables.opportunity_history)
         if until is not None:  # each deal as it stood at the period's end

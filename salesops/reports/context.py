@@ -27,8 +27,10 @@ from salesops.config import Settings, settings
 from salesops.data.model import Tables
 from salesops.data.periods import Period, in_calendar
 from salesops.data.scopes import Scope
-from salesops.data.stages import Stages
+from salesops.data.stages import UNKNOWN_OPEN, Stages
 from salesops.reports.formatting import in_currency, money
+from salesops.reports.labels import rep_names
+from salesops.words import plural
 
 T = TypeVar("T")
 Opts = TypeVar("Opts")
@@ -206,6 +208,8 @@ class ReportContext:
         )
         known = "in their stage then (from the stage history)"
         unknown = f"in {self.stages.unknown_open} (the stage then is unknown: {why})"
+        if self.stages.unknown_open == UNKNOWN_OPEN:  # not "in open (stage unknown) (the ..."
+            unknown = f"in {UNKNOWN_OPEN}: {why}"
         return "".join(
             f"; {_closed_later(n)} as open at it, {where}"
             for n, where in ((staged, known), (guessed, unknown))
@@ -225,11 +229,37 @@ class ReportContext:
             return self.scope.title
         return str(self.names(pd.Series([self.scope.value])).iloc[0])
 
+    def invented_dates(self, due: pd.DataFrame) -> str:
+        """What a figure of the open deals says of those of them, ``due``, that count in it
+        only by a close date a default invented
+        (:func:`salesops.analytics.pipeline.invented_due`): "$30,100 of it (4 deals)
+        rests on close dates filled by a default rule (created date + 30 days)", with the
+        rules of the source file that filled them (``Tables.invented``); "" for none."""
+        if due.empty:
+            return ""
+        how = self.invented_by(due)
+        n, priced = len(due), due["amount"].dropna()
+        if not len(priced):  # no amount: the count alone
+            rest = "rests" if n == 1 else "rest"
+            return f"{plural(n, 'deal')} of it {rest} on close dates filled by {how}"
+        deals = plural(n, "deal")
+        if len(priced) < n:
+            deals += f", {n - len(priced)} without an amount"
+        return f"{self.money(priced.sum())} of it ({deals}) rests on close dates filled by {how}"
+
+    def invented_by(self, due: pd.DataFrame) -> str:
+        """ "a default rule (created date + 30 days)": the source file's rules that
+        invented the close dates of the deals ``due`` (``Tables.invented``)."""
+        ids = set(due["opportunity_id"].astype(str))
+        rules = self.tables.invented.get("opportunities.close_date", {})
+        used = [rule for rule, rows in rules.items() if rows & ids]
+        by = "a default rule" if len(used) <= 1 else "default rules"
+        return f"{by} ({'; '.join(used)})" if used else by
+
     def names(self, ids: pd.Series) -> pd.Series:
         """The reps' names for ``ids`` (owner or rep ids), as the reps table has them; an id
-        without a name there stays the id."""
-        reps = self.tables.reps.dropna(subset=["name"]).drop_duplicates("rep_id")
-        return ids.map(reps.set_index("rep_id")["name"]).fillna(ids).rename("owner")
+        without a name there stays the id (:func:`salesops.reports.labels.rep_names`)."""
+        return rep_names(self.tables.reps, ids)
 
 
 def per_context(function: Callable[..., T]) -> Callable[..., T]:

@@ -323,12 +323,11 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
     state = dash.state(period)
     state = state[dash.mask(state)].copy()
     state["expected"] = state["amount"] * state["probability"]
-    names = dash.tables.reps.set_index("rep_id")["name"]
     deals = state.sort_values("expected", ascending=False).head(top)
     unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
     shown = pd.DataFrame(
         {
-            "owner": deals["owner_id"].map(names).to_numpy(),
+            "owner": labels.rep_names(dash.tables.reps, deals["owner_id"]).to_numpy(),
             "stage": deals["stage"].to_numpy(),
             "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
             "amount": np.array([unpriced if pd.isna(a) else a for a in deals["amount"]], object),

@@ -23,6 +23,7 @@ from IPython.display import HTML, Markdown
 from salesops import markup
 from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, outlook, probability, reconciliation, rollup, runrate
+from salesops.analytics import pipeline as pl
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.reports import formatting as fmt
@@ -59,6 +60,7 @@ OUTLOOK_FORMATS = labels.kinds(
     | {"expected_attainment": "pct", "in_quarter_share": "pct"}
     | {"open_deals": "number", "unpriced_deals": "number"},
 )
+COMPANY_TOTAL = "Company total"  # the breakdown's last row: not "Company", a region's name
 INTERVALS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
@@ -278,7 +280,34 @@ def quarter_outlook(ctx: ReportContext) -> pd.DataFrame:
         if 0 < lacking < n:
             note = gaps.left_out(lacking, n, f"open deals due in {q} with a forecast category")
             caption += f" Roll-ups: {note[0].lower()}{note[1:]}"
+    caption += "".join(f" {said}." for said in invented(ctx).values())
     return viewed(frame.rename(index=OUTLOOK_LABELS), View(caption=caption, rows=rows))
+
+
+def invented(ctx: ReportContext) -> dict[str, str]:
+    """Per quarter of the outlook, how many of its open deals due (in its pipeline view
+    and roll-ups) are due there only by a close date a default invented, and their
+    amount, with the rule (:meth:`ReportContext.invented_by`); none when no deal is."""
+    mine, ids = scoped(ctx), ctx.tables.filled_ids.get("opportunities.close_date")
+    if not ids:
+        return {}
+    state = outlook.open_at(
+        mine.opportunities, ctx.as_of, ctx.stages, history=mine.opportunity_history
+    )
+    out = {}
+    for q in quarters(ctx):
+        due = outlook.due_in(state, q, ctx.as_of, ctx.stages)
+        made = pl.by_invented_dates(due, mine.opportunities, ids)
+        if made.empty:
+            continue
+        priced = made["amount"].dropna()
+        worth = f" ({ctx.money(priced.sum())})" if len(priced) else ""
+        out[q.label] = (
+            f"Of the {plural(len(due), 'open deal')} due in {q.label}, {len(made)}{worth} "
+            f"{'is' if len(made) == 1 else 'are'} due there by close dates filled by "
+            f"{ctx.invented_by(made)}"
+        )
+    return out
 
 
 def apart(quarter: str, row: pd.Series, currency: str = fmt.DEFAULT_CURRENCY) -> str:
@@ -358,8 +387,8 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
         return viewed(pd.DataFrame(), View(empty=where))
     company, regions = forecasts(ctx)
     ahead = f"next_{horizon(ctx)}_months"
-    rows = {}
-    for name, f in {**regions, "Company": company}.items():
+    rows, total = {}, labels.total_row(regions, COMPANY_TOTAL)  # never a region's own row
+    for name, f in [*regions.items(), (total, company)]:
         last = _last_year(f)
         growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
@@ -372,7 +401,7 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
             },
             dtype=object,
         )
-    caption = "Per-region forecast, reconciled so that the regions add up to the company"
+    caption = f"Per-region forecast, reconciled so that the regions add up to the {total}"
     frame = pd.DataFrame(rows).T.rename_axis("region")
     return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 
@@ -402,8 +431,9 @@ def _last_year(f: fc.Forecast) -> float:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values: an unknown number is null, and ``"unknown"``
     names it with its reason; ``history_months`` counts the months of the bookings series
-    (the forecast's notes say which of them the fit used)."""
-    frame, f = outlook_by_quarter(ctx), forecast(ctx)
+    (the forecast's notes say which of them the fit used); ``notes`` says of a quarter's
+    outlook what rests on close dates a default invented."""
+    frame, f, made = outlook_by_quarter(ctx), forecast(ctx), invented(ctx)
     return ctx.summary(
         "forecast",
         model=f.model,
@@ -411,4 +441,5 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         history_starts=f.history.index[0] if len(f.history) else None,
         forecast={m: plain(gaps.known(v, "; ".join(f.notes))) for m, v in f.mean.items()},
         outlook={q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
+        **({"notes": {f"outlook.{q}": n for q, n in made.items()}} if made else {}),
     )

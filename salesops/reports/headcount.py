@@ -152,8 +152,9 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
         )
     shortfall, check = float(gap(ctx)), hiring(ctx)
     if shortfall > 0 and not check["plan"]:
+        named = warning_rows(ctx)  # each row names its year or quarter
         frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})
-        frame.index = pd.Index(list(WARNING_ROWS.values()))
+        frame.index = pd.Index(list(named.values()))
         caption = (
             f"Warning about the target, not a hiring plan: closing the gap of "
             f"{ctx.money(shortfall)} would take at least {int(check['hires'])} hires for a "
@@ -161,9 +162,29 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
             f"{fmt.pct(ctx.settings.max_hire_share)} of it (the maximum hiring share in "
             f"parameters/settings.yml). Check the target: {goal(ctx).sentence}"
         )
-        rows = {WARNING_ROWS[name]: kind for name, kind in WARNING_KINDS.items()}
+        rows = {named[name]: kind for name, kind in WARNING_KINDS.items()}
         return viewed(frame, View(caption=caption, rows=rows))
     caption = f"Hires that close the gap of {ctx.money(shortfall)}, by when they start"
     if shortfall <= 0:
         caption = f"No gap: capacity exceeds the target by {ctx.money(-shortfall)}"
-    return viewed(need(ctx), View({"bookings_per_hire": "money", "hires": "number"}, caption))
+    starts = need(ctx).rename(index=dict(zip(need(ctx).index, quarters(ctx), strict=True)))
+    return viewed(starts, View({"bookings_per_hire": "money", "hires": "number"}, caption))
+
+
+def quarters(ctx: ReportContext) -> list[str]:
+    """The plan year's quarters, named: "2027-Q1" … "2027-Q4" (the capacity's rows)."""
+    return [str(q) for q in capacity(ctx).index if q != "Year"]
+
+
+def warning_rows(ctx: ReportContext) -> dict[str, str]:
+    """:data:`WARNING_ROWS` naming the plan year and its first quarter: "Capacity of
+    today's sellers, 2027", "Hires needed, starting in 2027-Q1"."""
+    plan_year, first = year(ctx).label, quarters(ctx)[0]
+    return WARNING_ROWS | {
+        "gap": f"Gap, {plan_year}",
+        "target": f"Target, {plan_year}",
+        "capacity": f"Capacity of today's sellers, {plan_year}",
+        "per_seller": f"Capacity per seller, {plan_year}",
+        "per_hire": f"Bookings of a hire starting in {first}",
+        "hires": f"Hires needed, starting in {first}",
+    }

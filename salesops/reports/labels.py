@@ -147,6 +147,35 @@ def of_data(name: object) -> bool:
     return isinstance(name, str) and name.lower().replace(" ", "_") in DATA_NAMES
 
 
+def total_row(names: Iterable[object], label: str) -> str:
+    """The name of a total row below rows named ``names`` (values of the CRM's data, a
+    region say): ``label``, unless a row of the data bears it, so that the total never
+    overwrites a real row (HubSpot's and Salesforce's one region is often "Company").
+
+    >>> total_row(["East", "West"], "Company total"), total_row(["Company total"], "Company total")
+    ('Company total', 'Company total, all regions')
+    """
+    taken, n = {str(name) for name in names}, 1
+    out = label
+    while out in taken:  # a region named like the total: say which row is the total
+        out = f"{label}, all regions" if n == 1 else f"{label}, all regions ({n})"
+        n += 1
+    return out
+
+
+def rep_names(reps: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """The reps' names for ``ids`` (owner or rep ids), as the ``reps`` table has them (its
+    first row per id with a name); an id without a name there stays the id, never blank:
+    the one rule of every table that shows an owner (a report's, the dashboard's).
+
+    >>> reps = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Alice Able", None]})
+    >>> rep_names(reps, pd.Series(["R1", "R2", "R9"])).tolist()
+    ['Alice Able', 'R2', 'R9']
+    """
+    named = reps.dropna(subset=["name"]).drop_duplicates("rep_id")
+    return ids.map(named.set_index("rep_id")["name"]).fillna(ids).rename("owner")
+
+
 def data_value(value: object) -> str:
     """A value of the CRM's data as a row name: as it is, or "(not recorded)"."""
     return NOT_RECORDED if _missing(value) else str(value)

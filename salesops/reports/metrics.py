@@ -222,9 +222,26 @@ def _tiles(ctx: ReportContext, kpis: pd.DataFrame) -> HTML:
             changes = f"<span class='flat'>{escape(reason)}</span>"
         value = formatted(row["current"], row["kind"], ctx.settings.currency)
         tiles.append(Tile(str(name), value, changes))
-    said = " ".join(filter(None, [said.replace("`", ""), unpriced_wins(ctx), rebuilt(ctx)]))
+    notes = [said.replace("`", ""), unpriced_wins(ctx), rebuilt(ctx)]
+    notes += [f"{name}: {note}." for name, note in invented(ctx).items()]
+    said = " ".join(filter(None, notes))
     note = f"<p><em>{escape(said)}</em></p>" if said else ""
     return HTML(tiles_html(tiles) + note)
+
+
+def invented(ctx: ReportContext) -> dict[str, str]:
+    """The notes on headline figures that rest on values a default invented: the open
+    pipeline next period, when some of it is due only by close dates a default rule made
+    up (:meth:`ReportContext.invented_dates`); none when nothing of it is."""
+    t, ids = ctx.tables, ctx.tables.filled_ids.get("opportunities.close_date")
+    if not ids or coverage.reason(t, KPI_NEEDS["Open pipeline, next period"], "pipeline"):
+        return {}
+    p = ctx.period
+    due = pl.invented_due(
+        t.opportunities, p.end, p.shift(1), ids, history=t.opportunity_history, stages=ctx.stages
+    )
+    said = ctx.invented_dates(due)
+    return {"Open pipeline, next period": said} if said else {}
 
 
 def unpriced_wins(ctx: ReportContext) -> str:
@@ -292,6 +309,7 @@ def details(ctx: ReportContext) -> dict[str, Any]:
         "bookings_by_month": by_month,
         "open_pipeline": {f"{t:%Y-%m-%d}": plain(pipeline_at(ctx, t, None)) for t in moments},
         **({"open_pipeline_rebuilt": said} if (said := rebuilt(ctx)) else {}),
+        **({"notes": notes} if (notes := invented(ctx)) else {}),
     }
 
 

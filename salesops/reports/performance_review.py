@@ -210,13 +210,21 @@ def comparison(ctx: ReportContext) -> pd.DataFrame:
             "Percentile among peers": raw["percentile"],
         }
     )
+    frame = _own_gaps_said(frame)
     gone, said = coverage.not_shown(ctx.tables, {k.label: k.needs for k in perf.KPIS.values()})
     frame = frame.drop(index=[label for label in gone if label in frame.index])
-    count = peer_count(ctx)
+    count, region = peer_count(ctx), rep(ctx)["region"]
+    against = (
+        f"The last 3 months against {plural(count, 'peer')} in {region}: the other sellers "
+        "there who owned deals in those months (percentile 100 = best; peers are not named)"
+    )
+    if not count:  # "against 0 peers": no median, no percentile, and why
+        against = (
+            f"The last 3 months, with no peers in {region} to compare with: no other seller "
+            "there owned deals in those months, so there is no peer median and no percentile"
+        )
     parts = [
-        f"The last 3 months against {plural(count, 'peer')} in {rep(ctx)['region']}: the "
-        "other sellers there who owned deals in those months (percentile 100 = best; peers "
-        "are not named)",
+        against,
         said,
         *_unknowns(ctx, raw.loc[raw.index.isin(frame.index)]),
     ]
@@ -235,6 +243,8 @@ def peer_spread(ctx: ReportContext) -> pd.DataFrame:
     others = region.without(region.kpis["attainment"], mine, member(ctx)).to_numpy()
     frame = pd.DataFrame({"attainment": [mine, *others], "you": [True] + [False] * len(others)})
     caption = f"Quota attainment, last 3 months: you against {plural(len(others), 'peer')}"
+    if not len(others):  # not "against 0 peers"
+        caption = f"Quota attainment, last 3 months: yours, with {_no_peers(ctx, 'attainment')}"
 
     def draw(f: pd.DataFrame) -> Any:
         return plots.distribution(f.loc[~f["you"], "attainment"].to_numpy(), mine, caption)
@@ -345,12 +355,45 @@ def _unknowns(ctx: ReportContext, raw: pd.DataFrame) -> list[str]:
             notes.append(note.replace(" won in", " you won in", 1))
     for label, row in raw.iterrows():
         n, known = int(row["unknown_peers"]), int(row["peers"])
-        if n:
+        if n and known:
+            have = "has an unknown value" if n == 1 else "have unknown values"
             notes.append(
-                f"{label}: {n} of {n + known} peers' values are unknown and left out of "
-                "the median and the percentile"
+                f"{label}: {n} of {n + known} peers {have}, left out of the median and the "
+                "percentile"
+            )
+        elif n:  # nobody to compare with on this KPI: say so, and when a value is unknown
+            kpi = next(k for k in perf.KPIS.values() if k.label == label)
+            when = kpi.unknown_when.format(window="those 3 months")
+            notes.append(
+                f"{label}: no peer in {rep(ctx)['region']} has a known value (a seller's is "
+                f"unknown when {when}), so there is no peer median and no percentile"
             )
     return notes
+
+
+def _own_gaps_said(frame: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with the rep's own values that are missing without a reason (no
+    deal closed, no lead answered) read as "–" with one, and their percentile too."""
+    whens = {"You": "the last 3 months", "You, 3 months before": "the 3 months before"}
+    frame = frame.astype(object)
+    for label in frame.index:
+        for column, when in whens.items():
+            value = frame.at[label, column]
+            if pd.isna(value) and not gaps.why(value):
+                frame.at[label, column] = gaps.Unknown(f"you have no {label.lower()} for {when}")
+        rank = frame.at[label, "Percentile among peers"]
+        if pd.isna(rank) and not gaps.why(rank):  # no value of yours: no rank, and why
+            frame.at[label, "Percentile among peers"] = frame.at[label, "You"]
+    return frame
+
+
+def _no_peers(ctx: ReportContext, what: str) -> str:
+    """ "no peers in EMEA who owned deals in the last 3 months", or, when there are
+    peers but none has a known ``what``, "no peer in EMEA with a known attainment"."""
+    region = rep(ctx)["region"]
+    if peer_count(ctx):
+        return f"no peer in {region} with a known {what}"
+    return f"no peers in {region} who owned deals in those months"
 
 
 def _unranked(ctx: ReportContext, label: str, row: pd.Series) -> str:

@@ -19,6 +19,7 @@ from salesops.analytics import payouts
 from salesops.analytics.compensation import CompPlan
 from salesops.config import resolve
 from salesops.reports import formatting as fmt
+from salesops.reports import labels
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.headcount import capacity_model
@@ -92,7 +93,7 @@ def quota_by_region(ctx: ReportContext) -> pd.DataFrame:
     q = quotas(ctx)
     known = [name for name in METHODS if weights(ctx)[name].reason is None]
     sums = q.groupby("region")[known].sum().astype(float)
-    sums.loc["Total"] = sums.sum()
+    sums.loc[labels.total_row(sums.index, "Total")] = sums.sum()  # not a region's row
     by_region = pd.DataFrame(index=sums.index, columns=list(METHODS), dtype=object)
     for name in METHODS:
         unknown = weights(ctx)[name].unknown

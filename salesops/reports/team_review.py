@@ -33,6 +33,7 @@ from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, heading, plain, section, viewed
+from salesops.words import plural
 
 CAPACITY = ["headcount", "ramping", "productivity", "ramped_rep_months", "capacity"]
 CAPACITY_ROWS = labels.kinds(  # the rows in order, each with LABELS' kind or its own
@@ -252,13 +253,18 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     support (ramp without hire dates, target and gap without quotas)."""
     cap = capacity(ctx)
     rows = dict(CAPACITY_ROWS)
-    before, n = next_quarter(ctx).shift(-1), int(cap["headcount"])
+    quarter = next_quarter(ctx)
+    before, n = quarter.shift(-1), int(cap["headcount"])
     until = "" if before.end <= ctx.as_of + pd.Timedelta(days=1) else f" to {ctx.as_of:%d %b %Y}"
+    which = (  # the next quarter at a quarter's last month, else the one under way
+        f"the next quarter: {ctx.period.label} ends {before.label}"
+        if quarter.start >= ctx.period.end
+        else "the quarter under way"
+    )
     caption = (
-        f"Capacity for {cap.name}: {n} seller{'s' if n != 1 else ''} who owned deals in "
+        f"Capacity for {quarter.label} ({which}): {plural(n, 'seller')} who owned deals in "
         "the last 12 months (or joined in them), their mean monthly bookings × ramped "
-        "rep-months, "
-        f"against quota; booked last quarter: {before.label}{until}"
+        f"rep-months, against quota; booked in {before.label}{until}, the quarter before"
     )
     unknown = []
     if not ctx.tables.has("reps.hire_date"):
@@ -277,7 +283,20 @@ def capacity_table(ctx: ReportContext) -> pd.DataFrame:
     unpriced = booked.left_out(deals, year, sellers(ctx)["rep_id"], stages=ctx.stages)
     if unpriced:
         caption += f". {unpriced.rstrip('.')}"
-    return viewed(cap.loc[list(rows)].to_frame(), View(caption=caption, rows=rows))
+    named = quarter_rows(quarter, before)  # each row names its quarter
+    shown = cap.loc[list(rows)].to_frame().rename(index=named)
+    return viewed(shown, View(caption=caption, rows={named.get(k, k): v for k, v in rows.items()}))
+
+
+def quarter_rows(quarter: Period, before: Period) -> dict[str, str]:
+    """The capacity table's rows that are of a quarter, named with it: "Capacity,
+    2019-Q1", "Booked, 2018-Q4" (the quarter is the next one at a quarter's last month, else
+    the one under way: the label says which, never "next quarter")."""
+    of = {"ramped_rep_months": "Ramped rep-months", "capacity": "Capacity"}
+    of |= {"target": "Target", "gap": "Gap"}
+    return {name: f"{text}, {quarter.label}" for name, text in of.items()} | {
+        "booked_last_quarter": f"Booked, {before.label}"
+    }
 
 
 @section("Territory")
@@ -318,6 +337,7 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
         ),
         commission_total=commission_total(board["commission"]),
         capacity={k: plain(v, _capacity_reason(ctx, k)) for k, v in cap.items()},
+        capacity_quarter=str(cap.name),  # the quarter the capacity is for
     )
 
 

@@ -187,10 +187,18 @@ def test_peers_median_and_percentile_use_known_values_and_count_the_unknown():
     assert gaps.why(got.loc["Bookings", "percentile"]) == why
     # every peer unknown: the median is unknown and says so
     got = perf.peer_comparison(mine, before, peers.iloc[:0], pd.Series({"bookings": 3}))
-    assert (
-        gaps.why(got.loc["Bookings", "peer_median"])
-        == "the bookings of none of the 3 peers is known"
+    why = "none of the 3 peers' values of bookings is known"
+    assert gaps.why(got.loc["Bookings", "peer_median"]) == why
+    assert gaps.why(got.loc["Bookings", "percentile"]) == why  # no rank either, and why
+    # one peer, unknown: "of none of the 1 peers" read as a count glitch
+    got = perf.peer_comparison(mine, before, peers.iloc[:0], pd.Series({"bookings": 1}))
+    assert gaps.why(got.loc["Bookings", "peer_median"]) == (
+        "the one peer's value of bookings is unknown"
     )
+    # no peer at all: no median and no rank, with the reason (they were NaN without one)
+    got = perf.peer_comparison(mine, before, peers.iloc[:0], pd.Series({"bookings": 0}))
+    assert gaps.why(got.loc["Bookings", "peer_median"]) == "no peer to compare with"
+    assert gaps.why(got.loc["Bookings", "percentile"]) == "no peer to compare with"
 
 
 def test_win_rates_of_an_export_without_lost_deals_are_unknown_and_unranked(tiny_dir):

@@ -32,3 +32,25 @@ def test_validate_names_every_section_a_missing_table_empties():
         "team, the commission statement, the cost of incentive pay will say so",
         "no values in `reps.hire_date`: ramping reps, tenure, the plan's measured ramp will say so",
     ]
+
+
+def test_what_is_not_shown_is_listed_apart_and_counted_in_words():
+    """The rep review read "Not shown: quota attainment, pipeline coverage, next quarter,
+    ..." (one KPI or two?) and "Not shown: win rate. They need ..." for one KPI."""
+    import pandas as pd
+
+    from salesops.data.model import Tables
+
+    tables = Tables(pd.DataFrame(), pd.DataFrame(), absent=frozenset({"quotas"}))
+    needs = {"Attainment": ["quotas"], "Pipeline coverage, next quarter": ["quotas"]}
+    gone, said = coverage.not_shown(tables, needs)
+    assert gone == list(needs)
+    assert said == (
+        "Not shown: attainment; pipeline coverage, next quarter. They need the `quotas` "
+        "table, which this source does not have."
+    )
+    _, said = coverage.not_shown(tables, {"Attainment": ["quotas"]})
+    assert (
+        said
+        == "Not shown: attainment. It needs the `quotas` table, which this source does not have."
+    )

@@ -9,11 +9,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler, build_opener
 
+import pandas as pd
 import pytest
 from conftest import HOSTILE, free_port, hostile_copy
 
@@ -558,3 +560,17 @@ def test_a_stage_whose_open_deals_all_lack_amounts_is_no_zero_bar(tiny_dir):
     assert pipe.at["Negotiation", "amount"] == 0 and pipe.at["Negotiation", "deals"] == 0
     assert pipe.at["Prospecting", "amount"] == 42_000
     assert dashboard.charts(dash)["pipeline"].startswith(b"\x89PNG")
+
+
+def test_a_top_deals_owner_missing_from_the_reps_table_reads_as_the_id(tiny_dir):
+    """R4 (Dan Dune) not in the reps table the dashboard holds: the owner of O8 read
+    blank; now the id, as the forecast report's top deals show it (one rule for both,
+    labels.rep_names, which ReportContext.names calls)."""
+    tables = so.load(str(tiny_dir))
+    reps = tables.reps[tables.reps["rep_id"] != "R4"].reset_index(drop=True)
+    board = dashboard.top_deals(Dashboard(replace(tables, reps=reps), "2026-09"))
+    row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[0] == "R4"
+    ctx = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
+    ctx = replace(ctx, tables=replace(ctx.tables, reps=reps))
+    assert ctx.names(pd.Series(["R4", "R3"])).tolist() == ["R4", "Cara Cole"]

@@ -264,7 +264,7 @@ def test_the_forecast_history_starts_at_the_first_close(unpriced):
     # growth against "the last 12 months" that are 3 months is unknown, not +300%
     frame = forecast.breakdown(unpriced)
     assert frame["growth"].isna().all() and frame["last_12_months"].isna().all()
-    assert "holds 3 months (from 2026-07" in gaps.why(frame.loc["Company", "growth"])
+    assert "holds 3 months (from 2026-07" in gaps.why(frame.loc["Company total", "growth"])
 
 
 @pytest.mark.notebook
@@ -318,3 +318,20 @@ def test_forecast_notebook_runs_and_is_coherent(scope, demo_db, demo_tables, tmp
     assert set(data["outlook"]) == {"2026-Q4", "2027-Q1"}
     text = (tmp_path / "out.ipynb").read_text()
     assert "Traceback" not in text and "image/png" in text
+
+
+def test_a_region_named_company_keeps_its_row_beside_the_company_total(tiny_dir, tmp_path):
+    """HubSpot's and Salesforce's exports are often mapped with one region "Company": the
+    breakdown's company row, keyed "Company", overwrote that region's row. The tiny CRM
+    with East renamed "Company": two regions and the company total, three rows."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "reps"):
+        frame = pd.read_csv(crm / f"{table}.csv")
+        frame["region"] = frame["region"].replace({"East": "Company"})
+        frame.to_csv(crm / f"{table}.csv", index=False)
+    ctx = forecast.context(str(crm), "company", "2026-09", horizon=6)
+    frame = forecast.breakdown(ctx)
+    assert list(frame.index) == ["Company", "West", "Company total"]
+    # the region's own forecast (unknown: 2 priced months), not the company's
+    assert frame.loc["Company", "model"] != frame.loc["Company total", "model"]
+    assert "Company total" in frame.attrs["view"].caption

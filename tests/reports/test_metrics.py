@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import salesops as so
 from salesops.analytics import gaps
 from salesops.reports import (
     breakdowns,
+    forecast,
     metrics,
     performance_review,
     pipeline_health,
@@ -497,3 +499,62 @@ def test_a_waterfall_step_without_amounts_reads_unknown_not_zero(tiny_dir):
     assert "– stands for what cannot be known" in caption
     html = so.show(w, table=True).to_html()
     assert "$0" not in html.split("created")[1].split("</tr>")[0]
+
+
+def _invented_close_dates(tiny_dir: Path, folder: Path, rule: dict) -> Path:
+    """tiny without stage history, O3 and O6 (open, $20,000 and $30,000) without a close
+    date, and ``rule`` filling it; their Expected Closing column holds 1 and 15 Oct 2026,
+    as created date + 2 months gives them."""
+    crm = shutil.copytree(tiny_dir, folder)
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    blank = deals["opportunity_id"].isin(["O3", "O6"])
+    deals["expected_closing"] = None
+    deals.loc[blank, "expected_closing"] = ["2026-10-01", "2026-10-15"]
+    deals.loc[blank, "close_date"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    source = {
+        "name": "tiny with filled close dates",
+        "kind": "files",
+        "location": ".",
+        "tables": {"opportunities": {"from": "opportunities", "defaults": {"close_date": rule}}},
+    }
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    return crm / "source.yml"
+
+
+def test_the_pipeline_next_period_says_what_rests_on_invented_close_dates(tiny_dir, tmp_path):
+    """Odoo's "Open pipeline, next period" ($160,100) did not say that $30,100 of it rests
+    on close dates its source file invented (created + 30 days). On tiny at September
+    2026: October's open pipeline is O3 $20,000 + O6 $30,000 (due 1 and 15 Oct by created
+    date + 2 months) + O9 $12,000 (open at the end of September, won 10 Oct) = $62,000,
+    of which $50,000 (2 deals) rests on the invented dates. The same dates copied from the
+    export's own Expected Closing column are no invention: no note."""
+    rule = {"column": "created_date", "plus": "2 months", "when": "open"}
+    ctx = so.ReportContext.load(
+        str(_invented_close_dates(tiny_dir, tmp_path / "made", rule)), "company", "2026-09"
+    )
+    assert metrics.kpis(ctx).loc["Open pipeline, next period", "current"] == 62_000
+    said = (
+        "$50,000 of it (2 deals) rests on close dates filled by a default rule (created date "
+        "+ 2 months)"
+    )
+    assert metrics.invented(ctx) == {"Open pipeline, next period": said}
+    tiles = so.show(metrics.kpis(ctx)).data
+    assert f"Open pipeline, next period: {said}." in unescape(tiles)
+    summary = json.loads(json_text(metrics.summary(ctx)))
+    assert summary["notes"] == {"Open pipeline, next period": said}
+    # the forecast's quarter outlook counts them in 2026-Q4's pipeline view and roll-ups
+    fc = forecast.context(str(tmp_path / "made" / "source.yml"), "company", "2026-09")
+    caption = forecast.quarter_outlook(fc).attrs["view"].caption
+    assert (
+        "Of the 5 open deals due in 2026-Q4, 2 ($50,000) are due there by close dates filled "
+        "by a default rule (created date + 2 months)."
+    ) in caption
+    assert set(json.loads(json_text(forecast.summary(fc)))["notes"]) == {"outlook.2026-Q4"}
+    copied = {"column": "expected_closing", "when": "open"}
+    ctx = so.ReportContext.load(
+        str(_invented_close_dates(tiny_dir, tmp_path / "copied", copied)), "company", "2026-09"
+    )
+    assert metrics.kpis(ctx).loc["Open pipeline, next period", "current"] == 62_000
+    assert metrics.invented(ctx) == {} and "notes" not in metrics.summary(ctx)

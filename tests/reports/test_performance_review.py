@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import salesops as so
 from salesops.analytics import gaps
@@ -226,9 +227,72 @@ def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
     shown = review.comparison(ctx)
     assert "Win rate" not in shown.index and "Bookings" in shown.index
     caption = shown.attrs["view"].caption
-    assert "Not shown: win rate. They need lost deals (this source holds none)" in caption
+    assert "Not shown: win rate. It needs lost deals (this source holds none)" in caption
     assert ".." not in caption and "does not have. Pipeline coverage" in caption
     summary = json.loads(json_text(review.summary(ctx)))
     assert summary["percentiles"]["Win rate"] is None
     assert summary["unknown"]["percentiles.Win rate"] == why
     assert summary["kpis"]["Win rate"]["current"] is None  # the portal's, as before
+
+
+def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir):
+    """West, July to August 2026: Cara (R3) is its only seller with deals (Dan's O8 is
+    created in September); the caption read "against 0 peers". July to September: Dan is
+    her one peer, and he closed nothing, so no peer has a win rate or a sales cycle; the
+    caption read "1 of 1 peers' values are unknown and left out of the median"."""
+    plan = "parameters/comp_plan.yml"
+    alone = review.context(str(tiny_dir), "rep:R3", "2026-08", comp_plan=plan)
+    caption = review.comparison(alone).attrs["view"].caption
+    assert caption.startswith(
+        "The last 3 months, with no peers in West to compare with: no other seller there "
+        "owned deals in those months, so there is no peer median and no percentile"
+    )
+    row = review.peer_comparison(alone).loc["Lead response (median)"]  # hers: 24 hours
+    assert gaps.why(row["peer_median"]) == gaps.why(row["percentile"]) == "no peer to compare with"
+    # she closed nothing in June to August: her own win rate reads "–" with the reason
+    shown = review.comparison(alone).loc["Win rate"]
+    assert gaps.why(shown["You"]) == "you have no win rate for the last 3 months"
+    assert gaps.why(shown["Percentile among peers"]) == gaps.why(shown["You"])
+    spread = review.peer_spread(alone).attrs["view"].caption
+    assert spread == (
+        "Quota attainment, last 3 months: yours, with no peers in West who owned deals in "
+        "those months"
+    )
+    summary = json.loads(json_text(review.summary(alone)))
+    assert summary["peers"] == 0
+    assert summary["unknown"]["percentiles.Lead response (median)"] == "no peer to compare with"
+    one = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan=plan)
+    caption = review.comparison(one).attrs["view"].caption
+    assert caption.startswith("The last 3 months against 1 peer in West")
+    assert (
+        "Sales cycle (median): no peer in West has a known value (a seller's is unknown when "
+        "they won no deal in those 3 months), so there is no peer median and no percentile"
+    ) in caption
+    assert "1 of 1 peers" not in caption and "0 peers" not in caption
+    assert review.peer_spread(one).attrs["view"].caption.endswith("you against 1 peer")
+
+
+def test_a_deal_of_unknown_stage_is_said_once(tiny_dir, tmp_path):
+    """A source whose stage list names no open stage (Olist's): a deal won after the
+    period's end is open at it in "open (stage unknown)"; the caption read "in open
+    (stage unknown) (the stage then is unknown: the export has no stage history)"."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunity_history", "activities", "leads", "forecast_submissions"):
+        (crm / f"{table}.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals[deals["stage"].str.startswith("Closed")].to_csv(crm / "opportunities.csv", index=False)
+    stages = [
+        {"name": "Closed Won", "probability": 1.0, "closed": True, "won": True},
+        {"name": "Closed Lost", "probability": 0.0, "closed": True},
+    ]
+    source = {"name": "tiny, closed deals only", "kind": "files", "location": "."}
+    source |= {"stages": stages, "tables": {"opportunities": {"from": "opportunities"}}}
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    cara = review.context(
+        str(crm / "source.yml"), "rep:R3", "2026-08", comp_plan="parameters/comp_plan.yml"
+    )
+    by_stage, _ = rep_deals.pipeline(cara)
+    assert by_stage.attrs["view"].caption.startswith(
+        "Open pipeline by stage; 1 deal that closed after the period's end counts as open "
+        "at it, in open (stage unknown): the export has no stage history"
+    )

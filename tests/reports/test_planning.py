@@ -371,11 +371,14 @@ def test_the_plan_says_what_it_assumed_and_warns_about_an_unreachable_target():
     shown = planning.hires(ctx)
     view = shown.attrs["view"]
     assert view.caption.startswith("Warning about the target, not a hiring plan")
+    # each row names the plan year or its quarter ("starting in Q1" read as any year's)
+    plan_year = planning.year(ctx).label
     assert (
         shown.loc["Sellers", "value"] == 2
-        and shown.loc["Hires needed, starting in Q1", "value"] == 9
+        and shown.loc[f"Hires needed, starting in {plan_year}-Q1", "value"] == 9
     )
-    assert shown.loc["Capacity per seller", "value"] == pytest.approx(
+    assert f"Capacity of today's sellers, {plan_year}" in shown.index
+    assert shown.loc[f"Capacity per seller, {plan_year}", "value"] == pytest.approx(
         200 * (0.98 ** np.arange(12)).sum()
     )
     summary = planning.summary(ctx)
@@ -409,3 +412,31 @@ def test_an_export_without_hire_or_end_dates_is_planned_on_stated_assumptions(tm
         "attrition 2.0% a month assumed (setting `attrition_monthly`), because the source has "
         "no end dates"
     )
+
+
+def test_a_region_named_total_keeps_its_row_beside_the_quotas_total(tiny_dir, tmp_path):
+    """The quotas by region ended with a row keyed "Total": a region of that name had its
+    sums overwritten by the company's. The tiny CRM with West renamed "Total": R3's quota
+    stays on its region's row, and the total row is named apart."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "reps"):
+        frame = pd.read_csv(crm / f"{table}.csv")
+        frame["region"] = frame["region"].replace({"West": "Total"})
+        frame.to_csv(crm / f"{table}.csv", index=False)
+    ctx = planning.context(str(crm), "company", "2026-09", target=900_000, simulations=50)
+    by_region = planning.quota_by_region(ctx)
+    assert list(by_region.index) == ["East", "Total", "Total, all regions"]
+    assert by_region.loc["Total", "equal"] == 600_000  # R3 and R4, two of the 3 sellers
+    assert by_region.loc["Total, all regions", "equal"] == 900_000
+
+
+def test_the_hires_name_the_quarter_they_start_in(tiny_dir):
+    """The hires that close the gap were listed by "Q1" to "Q4", of no year; they are the
+    plan year's quarters, as the capacity's rows name them."""
+    ctx = planning.context(
+        str(tiny_dir), "company", "2026-09", target=1_000_000, hires=[1, 0, 0, 0], simulations=50
+    )
+    hires = planning.hires(ctx)
+    assert list(hires.index) == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
+    assert list(planning.capacity(ctx).index[:4]) == list(hires.index)
+    assert hires.loc["2027-Q1", "hires"] == planning.need(ctx).loc["Q1", "hires"]

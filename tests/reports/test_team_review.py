@@ -89,7 +89,8 @@ def test_a_section_without_its_data_says_what_it_needs(tiny_dir, tmp_path):
     assert isinstance(ramping, Missing)
     line = "Ramping reps needs `reps.hire_date`, which this source does not have."
     assert so.show(ramping).data == f"*{line}*"
-    assert "ramping" not in team_review.capacity_table(ctx).index  # nor the ramp row
+    shown = team_review.capacity_table(ctx).index
+    assert "ramping" not in shown and "Capacity, 2026-Q4" in shown  # nor the ramp row
 
 
 def test_nobody_ramping_is_said_in_words(east):
@@ -129,10 +130,34 @@ def test_the_team_reviews_capacity_sits_next_to_last_quarters_bookings(tiny_dir)
     assert cap["booked_last_quarter"] == 10_000 + 8_000  # O1 and O4, not West's O5
     table = team_review.capacity_table(ctx)
     caption = table.attrs["view"].caption
-    assert caption.startswith("Capacity for 2026-Q4: 1 seller who owned deals")
-    assert "booked last quarter: 2026-Q3" in caption
+    assert caption.startswith(
+        "Capacity for 2026-Q4 (the next quarter: 2026-09 ends 2026-Q3): 1 seller who owned deals"
+    )
+    assert "booked in 2026-Q3, the quarter before" in caption
+    assert table.loc["Booked, 2026-Q3", "2026-Q4"] == 18_000
     shown = so.show(table).to_html()  # "–" with the reason, not $0
     assert why in shown
+
+
+def test_the_capacity_names_its_quarter(tiny_dir):
+    """At a quarter's last month the capacity is for the next quarter, otherwise for the
+    one under way: "Capacity" beside "Booked last quarter" read as next quarter's in
+    August too. Each row of a quarter now names it, and the caption says which it is."""
+    plan = "parameters/comp_plan.yml"
+    august = so.ReportContext.load(str(tiny_dir), "region:East", "2026-08", comp_plan=plan)
+    table = team_review.capacity_table(august)
+    assert list(table.index[3:]) == [
+        "Ramped rep-months, 2026-Q3",
+        "Capacity, 2026-Q3",
+        "Booked, 2026-Q2",
+        "Target, 2026-Q3",
+        "Gap, 2026-Q3",
+    ]
+    assert table.loc["Target, 2026-Q3", "2026-Q3"] == 48_000  # R1's and R2's quotas
+    caption = table.attrs["view"].caption
+    assert caption.startswith("Capacity for 2026-Q3 (the quarter under way): ")
+    assert "Capacity, 2026-Q3" in so.show(table).to_html()
+    assert team_review.summary(august)["capacity_quarter"] == "2026-Q3"
 
 
 WHY_NO_WIN_RATE = (
