@@ -29,7 +29,7 @@ import pandas as pd
 
 from salesops.analytics import bookings as booked
 from salesops.analytics import gaps
-from salesops.analytics.performance import months_in_seat
+from salesops.analytics.capacity import months_in_seat
 from salesops.data.activity import active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages

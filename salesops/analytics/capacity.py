@@ -1,5 +1,5 @@
 """Who sells and what they can book: the sellers active in a window, their bookings per
-month in seat, and a team's capacity for a quarter. Pure functions; formulas in
+month in seat, their ramp, and a team's capacity for a quarter. Pure functions; formulas in
 ``docs/performance.md`` (the team review) and ``docs/planning.md`` (the plan).
 
 Two rules keep a real export from understating a team:
@@ -19,7 +19,6 @@ import pandas as pd
 from salesops.analytics import bookings as booked
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
-from salesops.analytics.performance import months_in_seat, ramp_factor
 from salesops.data.activity import active_deals, active_reps
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -195,3 +194,18 @@ def quarter_capacity(
         },
         dtype=object,  # an Unknown keeps its reason
     )
+
+
+def ramp_factor(months_in_seat: float, ramp_months: int) -> float:
+    """Share of full productivity after ``months_in_seat``: linear to 1 over
+    ``ramp_months`` (1 at once for 0)."""
+    if ramp_months <= 0:
+        return 1.0
+    return float(np.clip(months_in_seat / ramp_months, 0.0, 1.0))
+
+
+def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:
+    """Whole months from ``hire_date`` to ``day`` (a long time when unknown)."""
+    if hire_date is None or pd.isna(hire_date):
+        return 120.0
+    return max(0.0, (day - hire_date).days / 30.4375)

@@ -1,6 +1,6 @@
-"""Rep and team performance: KPIs per rep, peer comparison, coaching flags, ramp and
-territory balance. Pure functions over the canonical tables (a team's capacity:
-:mod:`salesops.analytics.capacity`).
+"""Rep performance: KPIs per rep, peer comparison and coaching flags. Pure functions over
+the canonical tables (a team's capacity and ramp: :mod:`salesops.analytics.capacity`;
+territory balance: :mod:`salesops.analytics.territory`).
 
 Rep KPIs are measured over a *window* (the review uses the three months to the period's
 end, so a rep's month with three deals does not swing the numbers); ``previous`` is the
@@ -25,7 +25,6 @@ import pandas as pd
 from salesops.analytics import bookings as booked
 from salesops.analytics import gaps, movement
 from salesops.analytics import metrics as m
-from salesops.data.activity import active_reps
 from salesops.data.history import deals_then
 from salesops.data.lookups import isin
 from salesops.data.model import LOST_DEALS, Tables
@@ -277,18 +276,6 @@ def _no_peer(label: str, unknown: int) -> str:
     return f"none of the {unknown} peers' values of {label} is known"
 
 
-def gini(values: pd.Series | np.ndarray) -> float:
-    """Gini coefficient: Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² x̄); 0 = perfectly even, → 1 = one holds all.
-
-    NaN for no values or a zero total.
-    """
-    x = np.asarray(values, float)
-    x = x[~np.isnan(x)]
-    if len(x) == 0 or x.sum() == 0:
-        return np.nan
-    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean()))
-
-
 # -- coaching -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rules:
@@ -407,41 +394,3 @@ def conversion_by_rep(
         hist = None if h is None else histories.get(rep, h.iloc[:0])
         out[rep] = movement.funnel(hist, deals.get(rep, o.iloc[:0]), cohort, stages)["conversion"]
     return pd.DataFrame(out)
-
-
-# -- teams ----------------------------------------------------------------------------------------
-def ramp_factor(months_in_seat: float, ramp_months: int) -> float:
-    """Share of full productivity after ``months_in_seat``: linear to 1 over
-    ``ramp_months`` (1 at once for 0)."""
-    if ramp_months <= 0:
-        return 1.0
-    return float(np.clip(months_in_seat / ramp_months, 0.0, 1.0))
-
-
-def months_in_seat(hire_date: pd.Timestamp | None, day: pd.Timestamp) -> float:
-    """Whole months from ``hire_date`` to ``day`` (a long time when unknown)."""
-    if hire_date is None or pd.isna(hire_date):
-        return 120.0
-    return max(0.0, (day - hire_date).days / 30.4375)
-
-
-def territory(opportunities: pd.DataFrame, reps: pd.DataFrame, stages: Stages) -> pd.DataFrame:
-    """Per active rep: accounts owned (distinct accounts of their deals) and open pipeline.
-
-    A rep with no open deal has 0 open pipeline; one whose open deals all lack an amount
-    has NaN (unknown, not 0)."""
-    active = active_reps(reps)["rep_id"]
-    o = opportunities[opportunities["owner_id"].isin(active)]
-    open_ = o[o["stage"].isin(stages.open_names)]
-    pipeline = open_.groupby("owner_id")["amount"].sum(min_count=1)
-    return pd.DataFrame(
-        {
-            "accounts": o.groupby("owner_id")["account_id"].nunique().reindex(active).fillna(0),
-            "open_pipeline": pipeline.reindex(active, fill_value=0.0),
-        }
-    ).rename_axis("rep_id")
-
-
-def inequality(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Series:
-    """The Gini coefficient of each column of ``frame``."""
-    return pd.Series({c: gini(frame[c]) for c in (columns or frame.columns)})

@@ -26,8 +26,9 @@ import pandas as pd
 
 from salesops.analytics import capacity as cap
 from salesops.analytics import gaps, targets
+from salesops.analytics.capacity import months_in_seat
 from salesops.analytics.forecast import Forecast
-from salesops.analytics.performance import gini, months_in_seat
+from salesops.analytics.territory import gini
 from salesops.data.activity import active_reps, sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -68,7 +69,7 @@ def ramp_curve(productivity: pd.DataFrame, months: int = 12) -> pd.Series:
 
 def linear_ramp(ramp_months: int) -> pd.Series:
     """The assumed ramp: ramp(k) = k / ``ramp_months`` in the k-th month in seat, at most 1
-    (:func:`salesops.analytics.performance.ramp_factor`); one month at 100% for 0."""
+    (:func:`salesops.analytics.capacity.ramp_factor`); one month at 100% for 0."""
     months = max(int(ramp_months), 1)
     curve = [min(k / ramp_months, 1.0) if ramp_months > 0 else 1.0 for k in range(1, months + 1)]
     return pd.Series(curve, index=range(1, months + 1), name="ramp")

@@ -1,7 +1,7 @@
 """The bookings forecast report (``notebooks/forecast.ipynb``): the monthly forecast with
-its intervals, the quarter outlook from the pipeline, the deals that matter most and the
-breakdown by region; the models, their backtest and how accurate past forecasts were are
-in :mod:`salesops.reports.evidence`.
+its intervals, the quarter outlook from the pipeline and the breakdown by region; the
+deals that matter most are in :mod:`salesops.reports.deals`, and the models, their
+backtest and how accurate past forecasts were in :mod:`salesops.reports.evidence`.
 
 A region's forecast is the reconciled one, so that the regions always add up to the
 company, and its deals' win probabilities are calibrated on the whole company's history:
@@ -334,48 +334,6 @@ def apart(quarter: str, row: pd.Series, currency: str = fmt.DEFAULT_CURRENCY) ->
         reasons.append(f"{fmt.pct(why['run_rate'])} of the pipeline view is run-rate")
     reasons.append("the time series projects past monthly bookings and does not read the pipeline")
     return f"{views}: {'; '.join(reasons)}."
-
-
-@section("Top deals")
-def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
-    """The largest open deals due this quarter and next, with their win probabilities."""
-    qs, mine = quarters(ctx), scoped(ctx)
-    state = outlook.open_at(
-        mine.opportunities, ctx.as_of, ctx.stages, history=mine.opportunity_history
-    )
-    due = pd.concat([outlook.due_in(state, q, ctx.as_of, ctx.stages) for q in qs])
-    due = due.drop_duplicates("opportunity_id")
-    due = due.assign(
-        stage_probability=ctx.stages.probability_of(due["stage"]),
-        calibrated=win_model(ctx).predict(due, ctx.as_of),
-    )
-    due["expected"] = due["amount"] * due["calibrated"]  # no amount: unknown, ranked last
-    top = due.sort_values("expected", ascending=False, na_position="last").head(n)
-    top = top.assign(
-        close_date=top["close_date"].dt.strftime("%Y-%m-%d"), owner=ctx.names(top["owner_id"])
-    )
-    columns = ["opportunity_id", "owner", "stage", "close_date", "amount"]
-    columns += ["stage_probability", "calibrated", "expected"]
-    caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
-    overdue = due.loc[due["close_date"] <= ctx.as_of, "close_date"]
-    if len(overdue):  # their close date has passed: they can close only from now on
-        late, its = len(overdue), "its" if len(overdue) == 1 else "their"
-        caption += (
-            f". {plural(late, 'deal is', 'deals are')} past {its} close date (the earliest "
-            f"{overdue.min():%d %b %Y}), counted as due in {qs[0].label}"
-        )
-    if due["amount"].isna().any():  # no amount: no expected value, ranked last
-        unpriced = int(due["amount"].isna().sum())
-        caption += (
-            f". {unpriced} of the {len(due)} open deals due have no amount: no expected "
-            "value (–), ranked last"
-        )
-    frame = top[columns].set_index("opportunity_id")
-    if not win_model(ctx).learnt_from:  # nothing to calibrate on: say so, once
-        why = shared.uncalibrated(ctx.tables, win_model(ctx))
-        caption += f" (win probability: each stage's default, as {why})"
-        frame = frame.drop(columns="calibrated")
-    return viewed(frame, View(caption=caption))
 
 
 @section("Breakdown")

@@ -21,7 +21,8 @@ from salesops.analytics import compensation as comp
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.analytics import performance as perf
-from salesops.analytics.capacity import quarter_capacity
+from salesops.analytics import territory as balance
+from salesops.analytics.capacity import months_in_seat, quarter_capacity, ramp_factor
 from salesops.analytics.capacity import team as cap_team
 from salesops.analytics.peers import KPI_MONTHS
 from salesops.data import coverage
@@ -200,8 +201,8 @@ def ramping(ctx: ReportContext) -> pd.DataFrame:
     """Reps still ramping: hired less than the ramp time before the period's end."""
     rows = []
     for _, rep in employed(ctx).iterrows():  # a new seller may own no deal yet
-        months = perf.months_in_seat(rep["hire_date"], ctx.period.end)
-        factor = perf.ramp_factor(months, ctx.settings.ramp_months)
+        months = months_in_seat(rep["hire_date"], ctx.period.end)
+        factor = ramp_factor(months, ctx.settings.ramp_months)
         if factor < 1:
             rows.append(
                 {
@@ -303,8 +304,8 @@ def quarter_rows(quarter: Period, before: Period) -> dict[str, str]:
 def territory(ctx: ReportContext) -> pd.DataFrame:
     """Accounts and open pipeline per rep, with their Gini coefficients in the caption."""
     members = team(ctx)
-    terr = perf.territory(ctx.tables.opportunities, members, ctx.stages)
-    ineq = perf.inequality(terr)
+    terr = balance.territory(ctx.tables.opportunities, members, ctx.stages)
+    ineq = balance.inequality(terr)
     terr.index = terr.index.map(members.set_index("rep_id")["name"])
     caption = (
         f"Territory balance · Gini of accounts {fmt.decimal(ineq['accounts'])}, "

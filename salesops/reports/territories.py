@@ -9,8 +9,8 @@ import pandas as pd
 
 from salesops.analytics import bookings as bk
 from salesops.analytics import gaps
-from salesops.analytics import performance as perf
 from salesops.analytics import planning as pn
+from salesops.analytics import territory as balance
 from salesops.reports import formatting as fmt
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
@@ -28,14 +28,14 @@ def last_year(ctx: ReportContext) -> tuple[pd.Timestamp, pd.Timestamp]:
 @per_context
 def territory(ctx: ReportContext) -> pd.DataFrame:
     """Accounts, open pipeline and last-12-month bookings per seller of
-    :func:`salesops.reports.plan.team` (:func:`salesops.analytics.performance.territory`:
+    :func:`salesops.reports.plan.team` (:func:`salesops.analytics.territory.territory`:
     a seller whose open deals all lack an amount has an unknown open pipeline, not $0)."""
     active = team(ctx)
     o = deals(ctx)[deals(ctx)["owner_id"].isin(active["rep_id"])]
     ids = pd.Index(active["rep_id"], name="rep_id")
     window = last_year(ctx)
     booked = bk.per_group(o, window, ids, stages=ctx.stages)
-    held = perf.territory(o, active, ctx.stages).reindex(ids)
+    held = balance.territory(o, active, ctx.stages).reindex(ids)
     return pd.DataFrame(
         {
             "rep": active.set_index("rep_id")["name"],
@@ -56,7 +56,7 @@ def territory_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not ctx.tables.has("opportunities.account_id"):
         t = t.drop(columns="accounts")
     measures = [c for c in ("accounts", "open_pipeline", "bookings_12m") if c in t]
-    ineq = {c: pn.gini(t[c]) for c in measures}
+    ineq = {c: balance.gini(t[c]) for c in measures}
     caption = "Per rep · Gini " + ", ".join(
         f"{c.replace('_', ' ')} {fmt.decimal(v)}" for c, v in ineq.items()
     )

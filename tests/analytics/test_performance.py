@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import capacity, gaps
+from salesops.analytics import capacity, gaps, territory
 from salesops.analytics import performance as perf
 from salesops.data.model import LOST_DEALS
 from salesops.data.periods import Period
@@ -21,11 +21,11 @@ SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
 
 
 def test_gini_by_hand():
-    assert perf.gini([5, 5, 5, 5]) == 0.0
+    assert territory.gini([5, 5, 5, 5]) == 0.0
     # |x_i - x_j| over all ordered pairs of (0, 0, 0, 4): 6 pairs with 4 -> 24; 2 n² mean = 32
-    assert perf.gini([0, 0, 0, 4]) == pytest.approx(24 / 32)
-    assert perf.gini([1, 3]) == pytest.approx(4 / (2 * 4 * 2))
-    assert np.isnan(perf.gini([])) and np.isnan(perf.gini([0, 0]))
+    assert territory.gini([0, 0, 0, 4]) == pytest.approx(24 / 32)
+    assert territory.gini([1, 3]) == pytest.approx(4 / (2 * 4 * 2))
+    assert np.isnan(territory.gini([])) and np.isnan(territory.gini([0, 0]))
 
 
 def test_percentile_rank_by_hand():
@@ -88,7 +88,7 @@ def test_coaching_flags_fire_with_their_numbers():
 
 
 def test_ramp_and_capacity_by_hand():
-    assert perf.ramp_factor(3, 6) == 0.5 and perf.ramp_factor(9, 6) == 1.0
+    assert capacity.ramp_factor(3, 6) == 0.5 and capacity.ramp_factor(9, 6) == 1.0
     reps = pd.DataFrame(
         {
             "rep_id": ["A", "B", "C"],
@@ -119,7 +119,7 @@ def test_ramp_and_capacity_by_hand():
     # floor gaps.MIN_PRICED); C (hired 1 Sep, no deal yet)
     # is in the team, 1, 2 and 3 months in at the quarter's months: 1/6 + 2/6 + 3/6 ≈ 1
     months = [
-        perf.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
+        capacity.months_in_seat(pd.Timestamp("2026-09-01"), pd.Timestamp(d)) / 6
         for d in ("2026-10-01", "2026-11-01", "2026-12-01")
     ]
     assert cap["productivity"] == pytest.approx(420.0 / 14)
@@ -139,9 +139,9 @@ def test_territory_by_hand():
             "amount": [10.0, 99.0, 30.0, 40.0],
         }
     )
-    terr = perf.territory(opps, reps, STAGES)
+    terr = territory.territory(opps, reps, STAGES)
     assert terr.loc["A"].tolist() == [2, 40.0] and terr.loc["B"].tolist() == [1, 40.0]
-    assert perf.inequality(terr)["open_pipeline"] == 0.0
+    assert territory.inequality(terr)["open_pipeline"] == 0.0
 
 
 def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amount():
@@ -162,7 +162,7 @@ def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amoun
             "amount": [300.0, np.nan, np.nan, 50.0],
         }
     )
-    t = perf.territory(deals, reps, STAGES)
+    t = territory.territory(deals, reps, STAGES)
     assert t.at["R1", "open_pipeline"] == 300.0  # B has no amount: left out
     assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
     assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero

@@ -15,7 +15,7 @@ from conftest import execute
 import salesops as so
 from salesops.analytics import gaps, reconciliation
 from salesops.data.stages import Stages
-from salesops.reports import evidence, forecast, planning
+from salesops.reports import deals, evidence, forecast, planning
 from salesops.storage import json_text
 
 STAGES = Stages.read()  # parameters/stages.yml, the demo's
@@ -95,7 +95,7 @@ def test_a_regions_forecast_reads_its_own_rows_and_the_companys_once(
     )
     # as written (an unknown number is NaN with a reason, which equals nothing)
     assert json_text(forecast.summary(west)) == json_text(forecast.summary(whole))
-    pd.testing.assert_frame_equal(forecast.top_deals(west), forecast.top_deals(whole))
+    pd.testing.assert_frame_equal(deals.top_deals(west), deals.top_deals(whole))
     pd.testing.assert_frame_equal(evidence.calibration(west)[1], evidence.calibration(whole)[1])
     # the company's part is computed once for every scope of the period and horizon
     east = forecast.context(str(tiny_dir), "region:East", "2026-09", horizon=6)
@@ -227,7 +227,7 @@ def test_a_run_rate_from_one_priced_month_is_unknown_and_unpriced_wins_are_said(
 def test_top_deals_name_their_owners(company):
     """The Owner column shows the reps table's name (R3 owns O6 and O10), not the id; an
     id without a name there stays the id."""
-    top = forecast.top_deals(company)
+    top = deals.top_deals(company)
     assert "owner_id" not in top.columns
     assert top.loc["O6", "owner"] == "Cara Cole" == top.loc["O10", "owner"]
     assert "Cara Cole" in so.show(top).to_html()
@@ -238,7 +238,7 @@ def test_top_deals_say_which_are_past_their_close_date(company):
     """O10 (Discovery) was due on 31 Aug 2026 and is still open at the end of September:
     it is listed among the deals due in 2026-Q4 (the current quarter), and the caption
     says why a close date before the quarter is there (HubSpot's 17 of 21)."""
-    top = forecast.top_deals(company)
+    top = deals.top_deals(company)
     assert top.loc["O10", "close_date"] == "2026-08-31"
     caption = top.attrs["view"].caption
     assert (
@@ -248,7 +248,7 @@ def test_top_deals_say_which_are_past_their_close_date(company):
 
 
 def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
-    top = forecast.top_deals(unpriced)
+    top = deals.top_deals(unpriced)
     assert top["expected"].isna().all()
     caption = top.attrs["view"].caption
     assert "5 of the 5 open deals due have no amount: no expected value (–)" in caption

@@ -1,0 +1,57 @@
+"""The deals that matter most to the forecast (``notebooks/forecast.ipynb``): the largest
+open deals due this quarter and next, ranked by expected value (amount × calibrated win
+probability), with the calibration of :mod:`salesops.reports.forecast`'s company model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.analytics import outlook
+from salesops.reports import shared
+from salesops.reports.context import ReportContext
+from salesops.reports.display import View, section, viewed
+from salesops.reports.forecast import quarters, scoped, win_model
+from salesops.words import plural
+
+
+@section("Top deals")
+def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
+    """The largest open deals due this quarter and next, with their win probabilities."""
+    qs, mine = quarters(ctx), scoped(ctx)
+    state = outlook.open_at(
+        mine.opportunities, ctx.as_of, ctx.stages, history=mine.opportunity_history
+    )
+    due = pd.concat([outlook.due_in(state, q, ctx.as_of, ctx.stages) for q in qs])
+    due = due.drop_duplicates("opportunity_id")
+    due = due.assign(
+        stage_probability=ctx.stages.probability_of(due["stage"]),
+        calibrated=win_model(ctx).predict(due, ctx.as_of),
+    )
+    due["expected"] = due["amount"] * due["calibrated"]  # no amount: unknown, ranked last
+    top = due.sort_values("expected", ascending=False, na_position="last").head(n)
+    top = top.assign(
+        close_date=top["close_date"].dt.strftime("%Y-%m-%d"), owner=ctx.names(top["owner_id"])
+    )
+    columns = ["opportunity_id", "owner", "stage", "close_date", "amount"]
+    columns += ["stage_probability", "calibrated", "expected"]
+    caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
+    overdue = due.loc[due["close_date"] <= ctx.as_of, "close_date"]
+    if len(overdue):  # their close date has passed: they can close only from now on
+        late, its = len(overdue), "its" if len(overdue) == 1 else "their"
+        caption += (
+            f". {plural(late, 'deal is', 'deals are')} past {its} close date (the earliest "
+            f"{overdue.min():%d %b %Y}), counted as due in {qs[0].label}"
+        )
+    if due["amount"].isna().any():  # no amount: no expected value, ranked last
+        unpriced = int(due["amount"].isna().sum())
+        caption += (
+            f". {unpriced} of the {len(due)} open deals due have no amount: no expected "
+            "value (–), ranked last"
+        )
+    frame = top[columns].set_index("opportunity_id")
+    if not win_model(ctx).learnt_from:  # nothing to calibrate on: say so, once
+        why = shared.uncalibrated(ctx.tables, win_model(ctx))
+        caption += f" (win probability: each stage's default, as {why})"
+        frame = frame.drop(columns="calibrated")
+    return viewed(frame, View(caption=caption))
