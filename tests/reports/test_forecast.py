@@ -180,7 +180,7 @@ def test_an_unknown_month_is_left_out_of_the_fit_and_the_notes_say_so(gappy):
         "them, from 2026-01"
     ) in notes
     assert "only 9 months of data" in notes
-    company = forecast.breakdown(gappy).loc["Company"]
+    company = forecast.breakdown(gappy).loc[forecast.COMPANY_TOTAL]
     assert gaps.why(company["last_12_months"]) == (
         "the bookings of 2025-12 are unknown (the deals won then have no amount): no year "
         "of bookings to compare with"
