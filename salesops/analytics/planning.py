@@ -32,6 +32,7 @@ from salesops.analytics.territory import gini
 from salesops.data.activity import active_reps, sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
+from salesops.words import plural
 
 
 # -- top-down --------------------------------------------------------------------------------
@@ -197,12 +198,7 @@ def bottom_up(
     new = np.zeros(months)
     for quarter, count in enumerate(hires):
         new += count * capacity.contribution(0.0, months, 3 * quarter)
-    labels = [
-        Period(
-            year.start + pd.DateOffset(months=3 * i), "quarter", year.fiscal_year_start_month
-        ).label
-        for i in range(4)
-    ]
+    labels = quarter_labels(year)
     out = pd.DataFrame(
         {
             "current_reps": current.reshape(4, 3).sum(axis=1),
@@ -219,24 +215,57 @@ def bottom_up(
     return out
 
 
-def hires_needed(capacity: Capacity, gap: float, months: int = 12) -> pd.DataFrame:
+def quarter_labels(year: Period) -> list[str]:
+    """The quarters of ``year``, named: "2027-Q1" … "2027-Q4" (fiscal when it is)."""
+    fiscal = year.fiscal_year_start_month
+    return [
+        Period(year.start + pd.DateOffset(months=3 * i), "quarter", fiscal).label for i in range(4)
+    ]
+
+
+def hires_needed(capacity: Capacity, gap: float, year: Period, months: int = 12) -> pd.DataFrame:
     """Hires that close a yearly ``gap`` if they start at the beginning of each quarter.
 
     One hire starting in quarter q brings Σ of :meth:`Capacity.contribution` over the rest
-    of the year; hires = ⌈gap / that⌉ (0 when there is no gap). An unknown gap
-    (:class:`~salesops.analytics.gaps.Unknown`: the target is unknown) gives unknown
-    hires, with its reason, never 0.
+    of the year; hires = ⌈gap / that⌉ (0 when there is no gap). Rows are the quarters of
+    ``year``, named ("2027-Q1" …). Never 0 hires next to a gap:
+
+    - an unknown gap (:class:`~salesops.analytics.gaps.Unknown`: the target is unknown)
+      gives unknown hires, with its reason;
+    - a quarter whose hire books nothing before the year ends (the ramp gives a new
+      seller nothing in their first months, or a seller books $0) gives unknown hires,
+      with why (:func:`unreachable`): no number of such hires closes the gap.
     """
+    labels = quarter_labels(year)
     each, need = [], []
-    for quarter in range(4):
+    for quarter, label in enumerate(labels):
         each.append(float(capacity.contribution(0.0, months, 3 * quarter).sum()))
-        hires = int(np.ceil(gap / each[-1])) if gap > 0 and each[-1] > 0 else 0
-        need.append(gaps.known(gap, "the gap is unknown") if gap != gap else hires)  # NaN
-    index = pd.Index([f"Q{q + 1}" for q in range(4)], name="start")
+        if gap != gap:  # NaN
+            need.append(gaps.known(gap, "the gap is unknown"))
+        elif gap <= 0:
+            need.append(0)
+        elif each[-1] > 0:
+            need.append(int(np.ceil(gap / each[-1])))
+        else:
+            need.append(gaps.Unknown(unreachable(capacity, label, year.label)))
+    index = pd.Index(labels, name="start")
     hires_column = pd.Series(need, index=index, dtype=object)  # an Unknown keeps its reason
     if not any(gaps.why(h) for h in need):
         hires_column = hires_column.astype(int)
     return pd.DataFrame({"bookings_per_hire": pd.Series(each, index=index), "hires": hires_column})
+
+
+def unreachable(capacity: Capacity, quarter: str, year: str) -> str:
+    """Why a hire starting in ``quarter`` cannot close a gap of ``year``: they book
+    nothing before it ends, because the ramp gives a new seller nothing in their first
+    months, or because a ramped seller books $0 a month."""
+    if not capacity.productivity > 0:
+        return f"a hire starting in {quarter} books nothing: a ramped seller books $0 a month"
+    idle = int((capacity.ramp.cumsum() <= 0).sum())  # the ramp's first months at 0
+    return (
+        f"a hire starting in {quarter} books nothing before {year} ends (the ramp gives a "
+        f"new seller no bookings in their first {plural(idle, 'month')})"
+    )
 
 
 def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: float) -> pd.Series:
@@ -246,8 +275,10 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
     :func:`hires_needed` and ``team`` the number of sellers today. Returns the year's
     ``gap`` and ``target``, ``capacity`` of today's sellers, ``per_seller`` (that /
     team), ``per_hire`` (what a hire starting in Q1 books), ``sellers``, ``hires`` (the
-    fewest: starting in Q1) and ``plan`` (None, and the gap and hires unknown with the
-    target's reason, when the target is unknown):
+    fewest of the starts that close the gap at all: a start whose hire books nothing
+    before the year ends has unknown hires) and ``plan`` (None, and the gap and hires
+    unknown with the target's reason, when the target is unknown; None, and the hires
+    unknown with why, when no start can close the gap):
 
         plan = hires ≤ max_share × team
 
@@ -261,8 +292,13 @@ def hiring_check(plan: pd.DataFrame, need: pd.DataFrame, team: int, max_share: f
         hires: float = gap
         verdict: bool | None = None
     else:
-        hires = float(min(need["hires"])) if len(need) else 0.0
-        verdict = bool(hires <= max_share * team)
+        known = [float(h) for h in need["hires"] if not gaps.why(h)]
+        if known:  # the fewest: hires that can close the gap at all
+            hires = min(known)
+            verdict = bool(hires <= max_share * team)
+        else:  # no start books anything before the year ends
+            hires = gaps.Unknown(gaps.why(need["hires"].iloc[0]) or "no hire closes the gap")
+            verdict = None
     return pd.Series(
         {
             "gap": gap if gaps.why(gap) else float(gap),

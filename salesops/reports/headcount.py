@@ -127,7 +127,7 @@ def gap(ctx: ReportContext) -> float:
 @per_context
 def need(ctx: ReportContext) -> pd.DataFrame:
     """The hires that close the year's gap, by the quarter they start in."""
-    return pn.hires_needed(capacity_model(ctx), gap(ctx))
+    return pn.hires_needed(capacity_model(ctx), gap(ctx), year(ctx))
 
 
 @per_context
@@ -151,7 +151,7 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
             pd.DataFrame(), View(empty=f"The hires cannot be counted: {gaps.why(gap(ctx))}.")
         )
     shortfall, check = float(gap(ctx)), hiring(ctx)
-    if shortfall > 0 and not check["plan"]:
+    if shortfall > 0 and check["plan"] is False:
         named = warning_rows(ctx)  # each row names its year or quarter
         frame = pd.DataFrame({"value": check[list(WARNING_ROWS)].astype(float)})
         frame.index = pd.Index(list(named.values()))
@@ -167,8 +167,12 @@ def hires(ctx: ReportContext) -> pd.DataFrame:
     caption = f"Hires that close the gap of {ctx.money(shortfall)}, by when they start"
     if shortfall <= 0:
         caption = f"No gap: capacity exceeds the target by {ctx.money(-shortfall)}"
-    starts = need(ctx).rename(index=dict(zip(need(ctx).index, quarters(ctx), strict=True)))
-    return viewed(starts, View({"bookings_per_hire": "money", "hires": "number"}, caption))
+    elif check["plan"] is None:  # whenever they start, a hire books nothing this year
+        caption = (
+            f"No hire closes the gap of {ctx.money(shortfall)} before {year(ctx).label} "
+            "ends, whenever they start"
+        )
+    return viewed(need(ctx), View({"bookings_per_hire": "money", "hires": "number"}, caption))
 
 
 def quarters(ctx: ReportContext) -> list[str]:

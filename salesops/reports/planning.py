@@ -119,7 +119,8 @@ def summary(ctx: ReportContext) -> dict[str, Any]:
     allocation the plan asked for, which it used and, when they differ, why."""
     g, cap, model, check = goal(ctx), capacity(ctx), capacity_model(ctx), hiring(ctx)
     reason = gaps.why(g.year)
-    unplanned = gaps.why(check["gap"]) or str(reason)  # the capacity's, or the target's
+    # the capacity's, no hire closing the gap within the year, or the target's
+    unplanned = gaps.why(check["gap"]) or gaps.why(check["hires"]) or str(reason)
     plan = check["plan"] if check["plan"] is not None else gaps.Unknown(unplanned)
     totals: dict[str, Any] = {m: gaps.Unknown(str(reason)) for m in METHODS}
     used = method(ctx)

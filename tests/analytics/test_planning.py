@@ -43,9 +43,10 @@ def test_a_forecast_that_cannot_be_known_gives_no_target_and_no_hires():
     table = pn.top_down(forecast, Period.parse("2027"), growth=0.1)
     assert table.isna().all().all(), table
     model = pn.Capacity(100.0, pn.linear_ramp(6), attrition=0.0)
-    need = pn.hires_needed(model, float("nan"))
+    year = Period.parse("2027")
+    need = pn.hires_needed(model, float("nan"), year)
     assert need["hires"].isna().all()
-    assert pn.hires_needed(model, -5.0)["hires"].eq(0).all()  # no gap: none, known
+    assert pn.hires_needed(model, -5.0, year)["hires"].eq(0).all()  # no gap: none, known
     plan = pd.DataFrame({"current_reps": [np.nan], "target": [np.nan], "gap": [np.nan]})
     check = pn.hiring_check(plan.set_axis(["Year"]), need, 3, 0.5)
     assert np.isnan(check["hires"]) and check["plan"] is None  # no verdict on an unknown gap
@@ -75,9 +76,9 @@ def test_the_capacity_model_by_hand():
     assert table.loc["2027-Q1", "current_reps"] == pytest.approx(veteran[:3].sum())
     assert table.loc["2027-Q1", "new_hires"] == pytest.approx(hire[:3].sum())
     assert table.loc["Year", "capacity"] == pytest.approx(veteran.sum() + hire.sum())
-    need = pn.hires_needed(capacity, gap=hire.sum() * 2.5)
-    assert need.loc["Q1", "hires"] == 3 and need.loc["Q4", "hires"] > 3
-    assert pn.hires_needed(capacity, gap=-5.0)["hires"].sum() == 0
+    need = pn.hires_needed(capacity, hire.sum() * 2.5, year)
+    assert need.loc["2027-Q1", "hires"] == 3 and need.loc["2027-Q4", "hires"] > 3
+    assert pn.hires_needed(capacity, -5.0, year)["hires"].sum() == 0
 
 
 def test_ramp_curve_and_attrition_by_hand():
@@ -250,10 +251,37 @@ def test_a_hiring_need_beyond_half_the_team_is_a_warning():
             {"current_reps": [36_000.0], "target": [36_000.0 + gap], "gap": [gap]},
             index=["Year"],
         )
-        need = pn.hires_needed(model, gap)
+        need = pn.hires_needed(model, gap, Period.parse("2027"))
         check = pn.hiring_check(year, need, team, 0.5)
         assert (check["hires"], check["plan"]) == (hires, plan)
         assert check["per_seller"] == 1_200.0 and check["per_hire"] == pytest.approx(950.0)
+
+
+def test_a_hire_who_books_nothing_before_the_year_ends_needs_no_count_of_hires():
+    """Productivity 100, ramp 0, 0, 0 then 1, no attrition: a hire starting in Q2 books
+    100 × 6 = 600 in the year, one starting in Q4 nothing. A gap of 1,000 needs 2 hires
+    from Q2 and 4 from Q3 (300 each); from Q4 no count closes it: unknown, with why
+    (before: 0 hires next to the gap, and the fewest hires 0, a plan)."""
+    model = pn.Capacity(100.0, pd.Series({1: 0.0, 2: 0.0, 3: 0.0, 4: 1.0}), attrition=0.0)
+    need = pn.hires_needed(model, 1_000.0, Period.parse("2027"))
+    assert need["bookings_per_hire"].tolist() == [900.0, 600.0, 300.0, 0.0]
+    assert need["hires"].iloc[:3].tolist() == [2, 2, 4]
+    assert gaps.why(need.at["2027-Q4", "hires"]) == (
+        "a hire starting in 2027-Q4 books nothing before 2027 ends (the ramp gives a new "
+        "seller no bookings in their first 3 months)"
+    )
+    year = pd.DataFrame(
+        {"current_reps": [3_000.0], "target": [4_000.0], "gap": [1_000.0]}, index=["Year"]
+    )
+    check = pn.hiring_check(year, need, 4, 0.5)
+    assert (check["hires"], check["plan"]) == (2.0, True)  # from 2027-Q1: 2 ≤ 50% of 4
+    # a seller who books $0 a month: no start closes the gap, so no verdict either
+    idle = pn.Capacity(0.0, pn.linear_ramp(6), attrition=0.0)
+    need = pn.hires_needed(idle, 1_000.0, Period.parse("2027"))
+    assert all(gaps.why(h) for h in need["hires"])
+    check = pn.hiring_check(year, need, 4, 0.5)
+    assert gaps.why(check["hires"]).endswith("a ramped seller books $0 a month")
+    assert check["plan"] is None
 
 
 def test_regional_targets_are_checked_against_the_company_target_by_hand():

@@ -19,7 +19,7 @@ from salesops.analytics import gaps
 from salesops.batch.plan import BatchPlan
 from salesops.data.model import Tables
 from salesops.reports import planning
-from salesops.reports.display import Missing
+from salesops.reports.display import Missing, with_reasons
 from salesops.storage import json_text
 
 
@@ -133,7 +133,7 @@ def test_one_priced_month_gives_an_unknown_target_not_a_plan(tmp_path):
     for key in ("target", "forecast", "gap"):
         assert summary[key] is None and "only 1 month" in summary["unknown"][key], key
     assert summary["hiring"]["hires"] is None and summary["hiring"]["plan"] is None
-    assert summary["hires_needed"]["Q1"] is None and summary["quota_total"]["equal"] is None
+    assert summary["hires_needed"]["2027-Q1"] is None and summary["quota_total"]["equal"] is None
     # the capacity rests on the same one month: unknown too, as the forecast is
     assert summary["capacity"] is None and "only 1 month" in summary["unknown"]["capacity"]
     assert "hiring.plan" in summary["unknown"] and "quota_total.equal" in summary["unknown"]
@@ -432,11 +432,46 @@ def test_a_region_named_total_keeps_its_row_beside_the_quotas_total(tiny_dir, tm
 
 def test_the_hires_name_the_quarter_they_start_in(tiny_dir):
     """The hires that close the gap were listed by "Q1" to "Q4", of no year; they are the
-    plan year's quarters, as the capacity's rows name them."""
+    plan year's quarters, as the capacity's rows name them, and so are the summary's keys."""
     ctx = planning.context(
-        str(tiny_dir), "company", "2026-09", target=1_000_000, hires=[1, 0, 0, 0], simulations=50
+        str(tiny_dir), "company", "2026-09", target=480_000, hires=[1, 0, 0, 0], simulations=50
     )
     hires = planning.hires(ctx)
     assert list(hires.index) == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
     assert list(planning.capacity(ctx).index[:4]) == list(hires.index)
-    assert hires.loc["2027-Q1", "hires"] == planning.need(ctx).loc["Q1", "hires"]
+    assert list(planning.need(ctx).index) == list(hires.index)
+    summary = json.loads(json_text(planning.summary(ctx)))
+    assert list(summary["hires_needed"]) == list(hires.index)
+    assert summary["hires_needed"]["2027-Q1"] == hires.loc["2027-Q1", "hires"] == 1
+
+
+def test_a_start_whose_hire_books_nothing_this_year_gives_no_hires_count(tiny_dir):
+    """On tiny the measured ramp gives a new seller nothing in their first 3 months, so a
+    hire starting in 2027-Q4 books $0 in 2027. Their hires read 0 next to the gap; they
+    are unknown, saying why (no number of such hires closes it), and the fewest hires
+    are those of a start that can close it: with a $585,313 gap, 8 (from 2027-Q1) for a
+    team of 3, a warning about the target (before: 0 hires, a plan)."""
+    ctx = planning.context(
+        str(tiny_dir), "company", "2026-09", target=1_000_000, hires=[1, 0, 0, 0], simulations=50
+    )
+    assert float(planning.capacity(ctx).at["Year", "gap"]) == pytest.approx(585_313.417263)
+    need = planning.need(ctx)
+    assert need.loc["2027-Q4", "bookings_per_hire"] == 0.0
+    assert list(need.loc[["2027-Q1", "2027-Q2", "2027-Q3"], "hires"]) == [8, 11, 23]
+    reason = gaps.why(need.loc["2027-Q4", "hires"])
+    assert reason == (
+        "a hire starting in 2027-Q4 books nothing before 2027 ends (the ramp gives a new "
+        "seller no bookings in their first 3 months)"
+    )
+    check = planning.hiring(ctx)
+    assert (check["hires"], check["plan"]) == (8.0, False)
+    summary = json.loads(json_text(planning.summary(ctx)))
+    assert summary["hires_needed"]["2027-Q4"] is None
+    assert summary["unknown"]["hires_needed.2027-Q4"] == reason
+    # a smaller gap is a plan: the table shows "–" for 2027-Q4, with the reason
+    ctx = planning.context(
+        str(tiny_dir), "company", "2026-09", target=480_000, hires=[1, 0, 0, 0], simulations=50
+    )
+    shown = planning.hires(ctx)
+    assert gaps.why(shown.loc["2027-Q4", "hires"]) and planning.hiring(ctx)["plan"] is True
+    assert "books nothing before 2027 ends" in with_reasons(shown.attrs["view"].caption, shown)
