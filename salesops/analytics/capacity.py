@@ -66,7 +66,10 @@ def team(
 
 
 def productivity(
-    history: pd.DataFrame, where: str = "", first_close: pd.Timestamp | None = None
+    history: pd.DataFrame,
+    where: str = "",
+    first_close: pd.Timestamp | None = None,
+    no_close: str = "the source holds no closed deal",
 ) -> float:
     """Mean monthly bookings of the rep-months of ``history`` (:func:`rep_months` rows):
     :func:`known_mean` of their bookings.
@@ -76,12 +79,11 @@ def productivity(
     (won deals whose amounts sum above zero): the floor of the time-series forecast and of
     the run-rate, so that capacity is never extrapolated from a month or two (one priced
     deal is not a rate). ``where`` words the reason (" in the 12 months to 31 Dec 2026");
-    ``first_close`` is :func:`data_start` (NaT: no deal has closed, which the reason says).
+    ``first_close`` is :func:`data_start` (NaT: no deal has closed, which the reason says
+    with ``no_close``: :func:`salesops.analytics.gaps.no_close` of the deals).
     """
     if first_close is not None and pd.isna(first_close):
-        return gaps.Unknown(
-            "the source holds no closed deal: there are no bookings to measure it on"
-        )
+        return gaps.Unknown(f"{no_close}: there are no bookings to measure it on")
     if history.empty:
         return gaps.Unknown(f"no month in seat of a ramped seller{where} to measure it on")
     by_month = history.groupby("month")["bookings"].sum()
@@ -172,7 +174,8 @@ def quarter_capacity(
     history = rep_months(opportunities, sellers, window, stages)
     ramped = history[history["tenure"] >= ramp]
     where = f" in the {months} months to {pd.Timestamp(as_of):%d %b %Y}"
-    rate = productivity(ramped, where, data_start(opportunities, stages))
+    first = data_start(opportunities, stages)
+    rate = productivity(ramped, where, first, gaps.no_close(opportunities))
     quarter_months = pd.date_range(quarter.start, quarter.end, freq="MS", inclusive="left")
     factors = [
         ramp_factor(months_in_seat(hire, month), ramp)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from salesops.data.model import WHERE
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 
@@ -114,12 +115,21 @@ def known_since(y: np.ndarray) -> int:
     return int(missing[-1]) + 1 if len(missing) else 0
 
 
+def no_close(opportunities: pd.DataFrame) -> str:
+    """Why ``opportunities`` hold no closed deal, said of them: "no deal in West has
+    closed yet" for a scope's deals (:data:`salesops.data.model.WHERE`), "the source
+    holds no closed deal" only for the whole source's."""
+    where = opportunities.attrs.get(WHERE)
+    return f"no deal {where} has closed yet" if where else "the source holds no closed deal"
+
+
 def bookings_start(opportunities: pd.DataFrame, stages: Stages) -> Start:
-    """Bookings start at the month of the first closed deal (won or lost)."""
+    """Bookings start at the month of the first closed deal (won or lost); without one,
+    the reason says of which deals (:func:`no_close`)."""
     closed = opportunities.loc[opportunities["stage"].isin(stages.closed_names), "close_date"]
     first = closed.min()
     if pd.isna(first):
-        return Start(None, "the source holds no closed deal")
+        return Start(None, no_close(opportunities))
     return Start(pd.Period(first, freq="M"), "the month of the first closed deal")
 
 

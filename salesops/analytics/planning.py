@@ -167,7 +167,8 @@ def estimate(
     recent = recent[recent["month"] >= year[0].to_period("M")]
     ramped = recent[recent["tenure"] > len(curve)]
     where = f" in the 12 months to {pd.Timestamp(as_of):%d %b %Y}"
-    productivity = cap.productivity(ramped if len(ramped) else recent, where, start)
+    rated = ramped if len(ramped) else recent
+    productivity = cap.productivity(rated, where, start, gaps.no_close(opportunities))
     if end_dates:
         window = (end - pd.DateOffset(years=3), end)
         attrition = attrition_rate(cap.owners(opportunities, reps, window, stages), as_of)

@@ -91,7 +91,7 @@ def _run_rate_basis(
     if basis:
         return basis, False
     if start.month is None:
-        return gaps.Unknown("the source holds no closed deal: no run-rate of deals not created yet")
+        return gaps.Unknown(f"{start.reason}: no run-rate of deals not created yet")
     return gaps.Unknown(
         f"no complete quarter of bookings since they start ({start.month:%b %Y}) "
         "to measure the run-rate of deals not created yet on"

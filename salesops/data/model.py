@@ -281,6 +281,30 @@ LOST_DEALS = "stages.lost"
 QUALIFIED_DEALS = "stages.qualified"
 STAGE_NEEDS = (OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS)
 
+# The key, in a scope's deals' ``attrs``, of where they are: "in West", "of this rep"
+# (:func:`scope_words`; absent for the company's). A reason about those deals alone says
+# it ("no deal in West has closed yet"), never "the source holds ..." of a part of it.
+WHERE = "where"
+
+
+def scope_words(scope: Scope) -> str | None:
+    """Where a scope's deals are, for a sentence: "in West", "of this rep" (a rep's own
+    report never names another; this names none), None for the company."""
+    if scope.level == "company":
+        return None
+    return f"in {scope.value}" if scope.level == "region" else "of this rep"
+
+
+def scope_deals(deals: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The deals of ``scope`` among ``deals`` (a region's, a rep's own; all of them for
+    the company), saying where they are in their ``attrs`` (:data:`WHERE`)."""
+    if scope.level == "company":
+        return deals
+    column = "region" if scope.level == "region" else "owner_id"
+    mine = deals[deals[column] == scope.value].copy()
+    mine.attrs[WHERE] = scope_words(scope)
+    return mine
+
 
 def stage_need_held(what: str, stages: Stages) -> bool:
     """Whether ``stages`` has what :data:`STAGE_NEEDS` entry ``what`` asks for."""
@@ -368,12 +392,11 @@ class Tables:
         if scope.level == "company":
             return self
         o, reps = self.opportunities, self.reps
+        deals = scope_deals(o, scope)
         if scope.level == "region":
-            deals = o[o["region"] == scope.value]
             people = reps[(reps["region"] == scope.value) | reps["rep_id"].isin(deals["owner_id"])]
             owners = reps.loc[reps["region"] == scope.value, "rep_id"]
         else:
-            deals = o[o["owner_id"] == scope.value]
             people = reps[reps["rep_id"] == scope.value]
             owners = people["rep_id"]
         # frames or None, by field name (Any: pandas has no annotations to check them with)

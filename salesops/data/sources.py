@@ -28,7 +28,7 @@ from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import REQUIRED, TABLES, Tables
+from salesops.data.model import REQUIRED, TABLES, WHERE, Tables, scope_words
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import Scope
@@ -232,6 +232,8 @@ class Source(Catalog):
             loaded = validate(raw, self.stages, self.spec.label, problems)
         del raw  # the coerced tables replace the raw ones
         known = self._known(loaded, as_of, until)
+        if scope_words(scope):  # a part of the source: its reasons say which
+            known.opportunities.attrs[WHERE] = scope_words(scope)
         if tables is not None and "opportunity_history" not in tables:
             known.opportunity_history = None  # read for the deals' state only
         return known

@@ -347,7 +347,7 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     ahead = f"next_{horizon(ctx)}_months"
     rows, total = {}, labels.total_row(regions, COMPANY_TOTAL)  # never a region's own row
     for name, f in [*regions.items(), (total, company)]:
-        last = _last_year(f)
+        last = _last_year(f, None if name == total else f"in {name}")
         growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
             {
@@ -364,13 +364,15 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 
 
-def _last_year(f: fc.Forecast) -> float:
+def _last_year(f: fc.Forecast, where: str | None = None) -> float:
     """Bookings of the last 12 months of ``f``'s history; unknown when the series (which
     starts at the first close) holds fewer than 12 months: a sum of fewer months is not
-    a year, and growth against it would be inflated."""
+    a year, and growth against it would be inflated. ``where`` says of which deals ("in
+    West"; None: the whole source's)."""
     n = len(f.history)
     if n == 0:
-        return gaps.Unknown("the source holds no closed deal: no year of bookings to compare with")
+        none = f"no deal {where} has closed yet" if where else "the source holds no closed deal"
+        return gaps.Unknown(f"{none}: no year of bookings to compare with")
     if n < 12:
         return gaps.Unknown(
             f"the bookings series holds {n} month{'s' if n != 1 else ''} (from "

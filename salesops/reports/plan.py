@@ -22,6 +22,7 @@ from salesops.analytics import gaps, reconciliation
 from salesops.analytics.allocation import METHODS
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import SUM_TOLERANCE, Target, plan_target, unsummed
+from salesops.data.model import scope_deals
 from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.reports import formatting as fmt
@@ -150,8 +151,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
     """The scope's deals."""
-    o = ctx.tables.opportunities
-    return o if ctx.scope.level == "company" else o[o["region"] == ctx.scope.value]
+    return scope_deals(ctx.tables.opportunities, ctx.scope)
 
 
 def people(ctx: ReportContext) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from salesops.analytics import precision as pr
 from salesops.analytics.capacity import owners
 from salesops.analytics.peers import KPI_MONTHS, Peers
 from salesops.data import coverage
+from salesops.data.model import scope_deals
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
@@ -42,8 +43,8 @@ def own(ctx: ReportContext, table: str, column: str = "rep_id") -> pd.DataFrame 
 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
-    """The rep's deals."""
-    return own(ctx, "opportunities", "owner_id")
+    """The rep's deals (saying, in their ``attrs``, that they are the rep's own)."""
+    return scope_deals(ctx.tables.opportunities, ctx.scope)
 
 
 def history(ctx: ReportContext) -> pd.DataFrame | None:

@@ -475,3 +475,15 @@ def test_a_start_whose_hire_books_nothing_this_year_gives_no_hires_count(tiny_di
     shown = planning.hires(ctx)
     assert gaps.why(shown.loc["2027-Q4", "hires"]) and planning.hiring(ctx)["plan"] is True
     assert "books nothing before 2027 ends" in with_reasons(shown.attrs["view"].caption, shown)
+
+
+def test_a_region_with_no_close_yet_says_so_of_itself(tiny_dir):
+    """At 2026-08 East has closed deals and West none yet (its first closes in
+    September): West's plan said its capacity was unknown because "the source holds no
+    closed deal", which the source contradicts. It says "no deal in West has closed yet"."""
+    ctx = planning.context(str(tiny_dir), "region:West", "2026-08", simulations=20)
+    summary = json.loads(json_text(planning.summary(ctx)))
+    assert summary["unknown"]["capacity"] == (
+        "no deal in West has closed yet: there are no bookings to measure it on"
+    )
+    assert not any("the source holds" in why for why in summary["unknown"].values())
