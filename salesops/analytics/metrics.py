@@ -107,7 +107,7 @@ def win_rate_unknown(tables: Tables) -> gaps.Unknown | None:
     holds no lost deal (an export of won deals only, such as Olist's), would win 100% by
     construction (:meth:`~salesops.data.model.Tables.has` of
     :data:`~salesops.data.model.LOST_DEALS`). The reason is the headline KPI's: "win rate
-    needs lost deals (this source holds none), which this source does not have".
+    needs lost deals, of which this source holds none".
     """
     lacking = coverage.reason(tables, (LOST_DEALS,), "win rate")
     return None if lacking is None else gaps.Unknown(lacking.replace("`", ""))

@@ -155,8 +155,8 @@ def win_rates(
     Examples
     --------
     A rep with 1 won and 1 lost deal in the window has 50%; the same won deal in an
-    export without lost deals has "–", "win rate needs lost deals (this source holds
-    none), which this source does not have".
+    export without lost deals has "–", "win rate needs lost deals, of which this source
+    holds none".
     """
     unknown = m.win_rate_unknown(tables)
     if unknown is not None:  # of objects: each cell keeps the reason

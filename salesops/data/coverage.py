@@ -11,12 +11,18 @@ from collections.abc import Iterable, Mapping
 
 from salesops.data.model import LOST_DEALS, OPEN_DEALS, QUALIFIED_DEALS, Tables
 
-# How a stage need reads in a sentence, and in `salesops validate`'s warnings.
+# How a stage need reads in a sentence (its name, and why the source lacks it), and in
+# `salesops validate`'s warnings.
 STAGE_WORDS = {
-    OPEN_DEALS: ("open deals (its stage list has no open stage)", "open deals (no open stage)"),
-    LOST_DEALS: ("lost deals (this source holds none)", "lost deals"),
+    OPEN_DEALS: (
+        "open deals",
+        "for which this source's stage list has no stage",
+        "open deals (no open stage)",
+    ),
+    LOST_DEALS: ("lost deals", "of which this source holds none", "lost deals"),
     QUALIFIED_DEALS: (
-        "a stage marked qualified (`qualified: true` in its stage list)",
+        "a stage marked qualified (`qualified: true`)",
+        "which this source's stage list does not have",
         "stage marked qualified",
     ),
 }
@@ -115,11 +121,32 @@ def needs_of(section: str) -> tuple[str, ...]:
 
 def describe(what: str) -> str:
     """``quotas`` as "the `quotas` table", ``leads.source`` as "`leads.source`",
-    :data:`~salesops.data.model.OPEN_DEALS` as "open deals (its stage list has no open
-    stage)", and so on for the other stage needs."""
+    :data:`~salesops.data.model.LOST_DEALS` as "lost deals", and so on for the other
+    stage needs."""
     if what in STAGE_WORDS:
         return STAGE_WORDS[what][0]
     return f"`{what}`" if "." in what else f"the `{what}` table"
+
+
+def series(names: list[str]) -> str:
+    """Names as a reader lists them: "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def lacks(lacking: list[str]) -> str:
+    """What a section needs and the source lacks, as a list a reader can follow: the
+    tables and columns in one series, "which this source does not have", then each
+    stage need with why it is missing, the last after "; and": "the `activities` table,
+    `leads.first_response_at` and the `quotas` table, which this source does not have;
+    and lost deals, of which this source holds none"."""
+    held = [describe(w) for w in lacking if w not in STAGE_WORDS]
+    parts = [f"{series(held)}, which this source does not have"] if held else []
+    parts += [f"{STAGE_WORDS[w][0]}, {STAGE_WORDS[w][1]}" for w in lacking if w in STAGE_WORDS]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{'; '.join(parts[:-1])}; and {parts[-1]}"
 
 
 def missing(tables: Tables, needs: Iterable[str]) -> list[str]:
@@ -129,10 +156,9 @@ def missing(tables: Tables, needs: Iterable[str]) -> list[str]:
 
 def sentence(section: str, lacking: list[str]) -> str:
     """One line: "Lead response needs `leads.first_response_at`, which this source does
-    not have." """
-    names = " and ".join(describe(w) for w in lacking)
+    not have."; "Win rate needs lost deals, of which this source holds none." (:func:`lacks`)."""
     verb = "need" if section.lower() == "they" or section.endswith(" columns") else "needs"
-    return f"{section} {verb} {names}, which this source does not have."
+    return f"{section} {verb} {lacks(lacking)}."
 
 
 def reason(tables: Tables, needs: Iterable[str], what: str) -> str | None:
@@ -170,7 +196,7 @@ def warnings(absent: Iterable[str]) -> list[str]:
             listed = ", ".join(sections)
             name = f"`{what}` table" if what == table else f"values in `{what}`"
             if what in STAGE_WORDS:
-                name = STAGE_WORDS[what][1]
+                name = STAGE_WORDS[what][2]
             out.append(f"no {name}: {listed} will say so")
     return out
 

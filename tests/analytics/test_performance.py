@@ -218,7 +218,7 @@ def test_win_rates_of_an_export_without_lost_deals_are_unknown_and_unranked(tiny
         absent=tables.absent | {LOST_DEALS},  # what the source finds of a won-only export
     )
     kpis = perf.rep_kpis(won_only, window, reps, STAGES, selling_kinds=SELLING)
-    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    why = "win rate needs lost deals, of which this source holds none"
     assert [gaps.why(rate) for rate in kpis["win_rate"]] == [why, why, why]
     peers = kpis.drop(index="R1")
     got = perf.peer_comparison(kpis.loc["R1"], kpis.loc["R1"], peers, peers.isna().sum())

@@ -54,3 +54,38 @@ def test_what_is_not_shown_is_listed_apart_and_counted_in_words():
         said
         == "Not shown: attainment. It needs the `quotas` table, which this source does not have."
     )
+
+
+def test_what_a_section_lacks_reads_as_a_list():
+    """Several needs were chained "A and B and C, which this source does not have", and a
+    stage need read "lost deals (this source holds none), which this source does not
+    have". Each need keeps its name; the tables and columns are one series, and each
+    stage need says why it is missing, after "; and"."""
+    import pandas as pd
+
+    from salesops.data.model import LOST_DEALS, QUALIFIED_DEALS, Tables
+
+    lacking = ["activities", "leads.first_response_at", "quotas", LOST_DEALS]
+    assert coverage.sentence("They", lacking) == (
+        "They need the `activities` table, `leads.first_response_at` and the `quotas` "
+        "table, which this source does not have; and lost deals, of which this source "
+        "holds none."
+    )
+    assert coverage.sentence("Win rate", [LOST_DEALS]) == (
+        "Win rate needs lost deals, of which this source holds none."
+    )
+    assert coverage.sentence("Sales velocity", [LOST_DEALS, QUALIFIED_DEALS, "quotas"]) == (
+        "Sales velocity needs the `quotas` table, which this source does not have; lost "
+        "deals, of which this source holds none; and a stage marked qualified (`qualified: "
+        "true`), which this source's stage list does not have."
+    )
+    tables = Tables(
+        pd.DataFrame({"stage": ["Won"]}), pd.DataFrame(),
+        absent=frozenset({"quotas", "leads", "activities", LOST_DEALS}),
+    )  # fmt: skip
+    needs = {"Attainment": ["quotas"], "Win rate": [LOST_DEALS], "Lead response": ["leads"]}
+    assert coverage.not_shown(tables, needs)[1] == (
+        "Not shown: attainment, win rate, lead response. They need the `leads` table and the "
+        "`quotas` table, which this source does not have; and lost deals, of which this "
+        "source holds none."
+    )

@@ -775,12 +775,15 @@ def test_the_reports_of_won_deals_only_read_their_pipeline_as_unknown():
     unknown = summary["unknown"]
     assert list(summary["open_pipeline"].values()) == [None, None]
     for moment in summary["open_pipeline"]:
-        assert "open deals (its stage list has no open stage)" in unknown[f"open_pipeline.{moment}"]
+        assert (
+            "open deals, for which this source's stage list has no stage"
+            in unknown[f"open_pipeline.{moment}"]
+        )
     assert summary["kpis"]["Open pipeline, next period"]["current"] is None
     assert "open deals" in unknown["kpis.Open pipeline, next period.current"]
     by_stage = pipeline_health.pipeline_by_stage(ctx)
     assert isinstance(by_stage, Missing)
-    assert "open deals (its stage list has no open stage)" in by_stage.sentence
+    assert "open deals, for which this source's stage list has no stage" in by_stage.sentence
     owner = ctx.tables.opportunities["owner_id"].value_counts().index[0]
     rep = review.context(source, f"rep:{owner}", "2018-11", on_invalid="quarantine")
     shown = rep_deals.pipeline(rep)

@@ -429,7 +429,7 @@ def test_win_rates_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
     in the export) read 100%; now "–", with the reason."""
     from salesops.analytics import gaps
 
-    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    why = "win rate needs lost deals, of which this source holds none"
     dash = Dashboard(so.load(str(won_only_dir)), "2026-09")
     assert gaps.why(dashboard.kpis(dash)["win_rate"]) == why
     assert why in dashboard.tiles(dash)

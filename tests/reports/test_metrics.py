@@ -74,7 +74,7 @@ def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
     ctx = so.ReportContext.load(str(won_only_dir), "company", "2026-09")
     by_segment = breakdowns.breakdown(ctx, "segment")
     assert by_segment.loc["Enterprise", "bookings"] == 50_000
-    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    why = "win rate needs lost deals, of which this source holds none"
     assert {gaps.why(rate) for rate in by_segment["win_rate"]} == {why}
     assert why in so.show(by_segment).to_html()
 

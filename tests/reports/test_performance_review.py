@@ -217,7 +217,7 @@ def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
     """A won-only export (no lost deal in the source): Alice and Bob each read 100% and
     Alice ranked 50th among peers at 100%; now her comparison leaves the win rate out
     and says why, and her summary's percentile is null with the headline KPI's reason."""
-    why = "win rate needs lost deals (this source holds none), which this source does not have"
+    why = "win rate needs lost deals, of which this source holds none"
     ctx = review.context(
         str(won_only_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml"
     )
@@ -227,7 +227,7 @@ def test_a_win_rate_of_won_deals_only_is_not_shown_nor_ranked(won_only_dir):
     shown = review.comparison(ctx)
     assert "Win rate" not in shown.index and "Bookings" in shown.index
     caption = shown.attrs["view"].caption
-    assert "Not shown: win rate. It needs lost deals (this source holds none)" in caption
+    assert "Not shown: win rate. It needs lost deals, of which this source holds none" in caption
     assert ".." not in caption and "does not have. Pipeline coverage" in caption
     summary = json.loads(json_text(review.summary(ctx)))
     assert summary["percentiles"]["Win rate"] is None

@@ -160,9 +160,7 @@ def test_the_capacity_names_its_quarter(tiny_dir):
     assert team_review.summary(august)["capacity_quarter"] == "2026-Q3"
 
 
-WHY_NO_WIN_RATE = (
-    "win rate needs lost deals (this source holds none), which this source does not have"
-)
+WHY_NO_WIN_RATE = "win rate needs lost deals, of which this source holds none"
 
 
 def test_win_rates_of_an_export_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
