@@ -234,27 +234,14 @@ class ReportContext:
         only by a close date a default invented
         (:func:`salesops.analytics.pipeline.invented_due`): "$30,100 of it (4 deals)
         rests on close dates filled by a default rule (created date + 30 days)", with the
-        rules of the source file that filled them (``Tables.invented``); "" for none."""
-        if due.empty:
-            return ""
-        how = self.invented_by(due)
-        n, priced = len(due), due["amount"].dropna()
-        if not len(priced):  # no amount: the count alone
-            rest = "rests" if n == 1 else "rest"
-            return f"{plural(n, 'deal')} of it {rest} on close dates filled by {how}"
-        deals = plural(n, "deal")
-        if len(priced) < n:
-            deals += f", {n - len(priced)} without an amount"
-        return f"{self.money(priced.sum())} of it ({deals}) rests on close dates filled by {how}"
+        rules of the source file that filled them (``Tables.invented``); "" for none
+        (:func:`invented_dates`, which the dashboard's tiles say too)."""
+        return invented_dates(self.tables, due, self.money)
 
     def invented_by(self, due: pd.DataFrame) -> str:
         """ "a default rule (created date + 30 days)": the source file's rules that
         invented the close dates of the deals ``due`` (``Tables.invented``)."""
-        ids = set(due["opportunity_id"].astype(str))
-        rules = self.tables.invented.get("opportunities.close_date", {})
-        used = [rule for rule, rows in rules.items() if rows & ids]
-        by = "a default rule" if len(used) <= 1 else "default rules"
-        return f"{by} ({'; '.join(used)})" if used else by
+        return invented_by(self.tables, due)
 
     def names(self, ids: pd.Series) -> pd.Series:
         """The reps' names for ``ids`` (owner or rep ids), as the reps table has them; an id
@@ -309,3 +296,31 @@ def _closed_later(n: int) -> str:
     if n == 1:
         return "1 deal that closed after the period's end counts"
     return f"{n:,} deals that closed after the period's end count"
+
+
+def invented_dates(tables: Tables, due: pd.DataFrame, money: Callable[[float], str]) -> str:
+    """What a figure of open deals says of those of them, ``due``, that count in it only
+    by a close date a default invented: "$30,100 of it (4 deals) rests on close dates
+    filled by a default rule (created date + 30 days)"; "" for none. ``money`` formats
+    an amount in the company's currency."""
+    if due.empty:
+        return ""
+    how = invented_by(tables, due)
+    n, priced = len(due), due["amount"].dropna()
+    if not len(priced):  # no amount: the count alone
+        rest = "rests" if n == 1 else "rest"
+        return f"{plural(n, 'deal')} of it {rest} on close dates filled by {how}"
+    deals = plural(n, "deal")
+    if len(priced) < n:
+        deals += f", {n - len(priced)} without an amount"
+    return f"{money(priced.sum())} of it ({deals}) rests on close dates filled by {how}"
+
+
+def invented_by(tables: Tables, due: pd.DataFrame) -> str:
+    """ "a default rule (created date + 30 days)": the source file's rules that invented
+    the close dates of the deals ``due`` (``tables.invented``)."""
+    ids = set(due["opportunity_id"].astype(str))
+    rules = tables.invented.get("opportunities.close_date", {})
+    used = [rule for rule, rows in rules.items() if rows & ids]
+    by = "a default rule" if len(used) <= 1 else "default rules"
+    return f"{by} ({'; '.join(used)})" if used else by

@@ -14,6 +14,7 @@ refuses any other region. The dashboard never reads the page's query string.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from salesops.data.scopes import Scope
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared, trend
+from salesops.reports.context import invented_dates
 from salesops.reports.display import Tile, png, styled, tiles_html, with_reasons
 from salesops.reports.leaderboard import leaderboard as leaderboard  # the widgets' view
 from salesops.reports.leaderboard import rep_share, win_rate
@@ -297,9 +299,37 @@ def kpis(dash: Dashboard) -> dict[str, float]:
     }
 
 
+def invented(dash: Dashboard) -> dict[str, str]:
+    """The notes of the tiles that rest on close dates a default invented, by the metrics
+    report's rule (:func:`salesops.reports.context.invented_dates`): the open pipeline,
+    of the deals open at the month's end only because such a date falls after it (they
+    closed later, with no stage history row before it), and the coverage, of the deals
+    due in the next quarter by such a date (:func:`~salesops.analytics.pipeline.by_invented_dates`:
+    where a stage history row gives the date, it is the CRM's)."""
+    ids, opps = dash.tables.filled_ids.get("opportunities.close_date"), dash.tables.opportunities
+    if not ids:
+        return {}
+    period = dash.period(dash.selection.period)
+    quarter = Period.holding(period.end, period.fiscal_year_start_month).quarter()
+    state = dash.state(period)
+    state = state[dash.mask(state)]
+    closed = opps.loc[opps["stage"].isin(dash.stages.closed_names), "opportunity_id"]
+    rest = {
+        "pipeline": state[state["opportunity_id"].isin(closed)],
+        "coverage": state[quarter.contains(state["close_date"])],
+    }
+    money = functools.partial(fmt.money, currency=dash.settings.currency)
+    said = {
+        k: invented_dates(dash.tables, pl.by_invented_dates(d, opps, ids), money)
+        for k, d in rest.items()
+    }
+    return {key: note for key, note in said.items() if note}
+
+
 def tiles(dash: Dashboard) -> str:
-    """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines."""
-    values = kpis(dash)
+    """The KPI tiles; each carries ``data-kpi`` and ``data-value`` for machines, and the
+    note of a figure resting on invented close dates (:func:`invented`)."""
+    values, notes = kpis(dash), invented(dash)
     tiles = []
     currency = dash.settings.currency
     kinds = fmt.formatters(currency)
@@ -308,6 +338,7 @@ def tiles(dash: Dashboard) -> str:
         quota = fmt.money(values["quota"], currency=currency)
         extra = f"of {quota} quota" if key == "bookings" else ""
         extra = gaps.why(value) or extra  # "–", and why
+        extra = f"{extra}; {notes[key]}" if extra and key in notes else notes.get(key, extra)
         raw = "" if pd.isna(value) else f"{value:.6f}"
         shown = kinds[TILE_KINDS[key]](value)
         tiles.append(Tile(label, shown, escape(extra), {"kpi": key, "value": raw}))

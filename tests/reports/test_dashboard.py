@@ -574,3 +574,47 @@ def test_a_top_deals_owner_missing_from_the_reps_table_reads_as_the_id(tiny_dir)
     ctx = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
     ctx = replace(ctx, tables=replace(ctx.tables, reps=reps))
     assert ctx.names(pd.Series(["R4", "R3"])).tolist() == ["R4", "Cara Cole"]
+
+
+def test_tiles_say_what_rests_on_invented_close_dates(tiny_dir, tmp_path):
+    """The metrics report's "Open pipeline, next period" says how much of it rests on close
+    dates a default invented; the dashboard's tiles did not. tiny at September 2026,
+    without stage history, with O3, O6 and O9 (created 1 Aug, 15 Aug, 15 Sep) given
+    created date + 2 months: O9 (won 10 Oct, $12,000) is open at September's end only by
+    its invented date (15 Nov), so the open pipeline says so; the coverage's pipeline
+    due in 2026-Q4 holds O3, O6 and O9 by such dates ($62,000). The same dates copied
+    from an export's column are no invention: no note."""
+    import shutil
+
+    import pandas as pd
+    import yaml
+
+    def made(rule: dict, name: str) -> Dashboard:
+        crm = shutil.copytree(tiny_dir, tmp_path / name)
+        (crm / "opportunity_history.csv").unlink()
+        deals = pd.read_csv(crm / "opportunities.csv")
+        blank = deals["opportunity_id"].isin(["O3", "O6", "O9"])
+        deals["expected_closing"] = None
+        deals.loc[blank, "expected_closing"] = ["2026-10-01", "2026-10-15", "2026-11-15"]
+        deals.loc[blank, "close_date"] = None
+        deals.to_csv(crm / "opportunities.csv", index=False)
+        defaults = {"opportunities": {"from": "opportunities", "defaults": {"close_date": rule}}}
+        source = {"name": "tiny", "kind": "files", "location": ".", "tables": defaults}
+        (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+        return Dashboard(so.load(str(crm / "source.yml")), "2026-09")
+
+    dash = made({"column": "created_date", "plus": "2 months"}, "made")
+    rule = "by a default rule (created date + 2 months)"
+    notes = dashboard.invented(dash)
+    assert notes == {
+        "pipeline": f"$12,000 of it (1 deal) rests on close dates filled {rule}",
+        "coverage": f"$62,000 of it (3 deals) rests on close dates filled {rule}",
+    }
+    tiles = dashboard.tiles(dash)
+    assert all(note in tiles for note in notes.values())
+    dash.select(region="East")  # O3 and O9 are East's; O6 West's
+    assert dashboard.invented(dash)["coverage"].startswith("$32,000 of it (2 deals)")
+    copied = made({"column": "expected_closing"}, "copied")
+    assert dashboard.invented(copied) == {} and "rests on close dates" not in dashboard.tiles(
+        copied
+    )
