@@ -18,9 +18,10 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 from html import escape
 from textwrap import fill
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,18 @@ from salesops.reports.leaderboard import rep_share, win_rate
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
-ALL = "All"
+
+
+class Everyone(Enum):
+    """The selection of everyone: all the regions (the company), or all of a region's
+    reps. Not a string, so a region or a rep named "All" is never taken for it; it reads
+    "All regions" or "All reps" (:data:`ALL_REGIONS`, :data:`ALL_REPS`)."""
+
+    ALL = "all"
+
+
+ALL: Final = Everyone.ALL  # the one marker: compare with `is`
+ALL_REGIONS, ALL_REPS = "All regions", "All reps"  # what the selectors show for it
 # The tiles, with their titles; their kinds are LABELS' (salesops.reports.labels).
 TILES = {
     "bookings": "Bookings",
@@ -62,8 +74,15 @@ class Selection:
     """What the dashboard shows: a month, a region (or all) and a rep (or all)."""
 
     period: str
-    region: str = ALL
-    rep: str = ALL
+    region: str | Everyone = ALL
+    rep: str | Everyone = ALL
+
+    @property
+    def label(self) -> str:
+        """Who is selected, for the tiles' ``data-selection``: the rep, else the region,
+        else "All regions"."""
+        who = self.rep if self.rep is not ALL else self.region
+        return ALL_REGIONS if who is ALL else str(who)
 
 
 class Dashboard:
@@ -112,7 +131,7 @@ class Dashboard:
         )
         self._forecasts = self._coherent_forecasts(latest)
         self._states: dict[str, pd.DataFrame] = {}
-        self._shares: dict[str, float] = {}
+        self._shares: dict[tuple[object, ...], float] = {}
         first = self.period(period).label
         self.selection = Selection(first if first in self.periods else self.periods[0])
         self.on_change: Callable[[], None] | None = None  # the widgets' refresh, once shown
@@ -138,14 +157,15 @@ class Dashboard:
         )
 
     # -- data for a selection -------------------------------------------------------------
-    def _coherent_forecasts(self, latest: Period) -> dict[str, fc.Forecast]:
+    def _coherent_forecasts(self, latest: Period) -> dict[str | Everyone, fc.Forecast]:
         """The company's and each region's forecast, reconciled (a locked region: its own)."""
         opps = self.tables.opportunities
         if self.lock is not None:
             series = fc.monthly_bookings(opps, latest, stages=self.stages)
             return {self.lock.key: fc.forecast(series, 12)}
         company, regions = shared.forecasts(opps, latest, 12, self.stages)
-        return {ALL: company, **regions}
+        everyone: dict[str | Everyone, fc.Forecast] = {ALL: company}
+        return everyone | dict(regions)
 
     def _active_regions(self, latest: Period) -> list[str]:
         """The regions with a deal active in the 12 months to the latest month
@@ -155,7 +175,7 @@ class Dashboard:
         opps, open_names = self.tables.opportunities, self.stages.open_names
         return sorted(active_in(opps, window, open_names, "region"))
 
-    def reps(self, region: str = ALL) -> pd.DataFrame:
+    def reps(self, region: str | Everyone = ALL) -> pd.DataFrame:
         """Active reps of ``region`` (or of the dashboard's scope) who owned a deal active
         in the 12 months to the latest month (:data:`~salesops.data.activity.ACTIVE_MONTHS`,
         the rule of `salesops run`'s ``rep:*``), by name: a person without deals has
@@ -163,14 +183,18 @@ class Dashboard:
         o, window = self.tables.opportunities, self.period("latest").window(ACTIVE_MONTHS)
         reps = active_reps(self.tables.reps)
         reps = reps[reps["rep_id"].astype(str).isin(active_in(o, window, self.stages.open_names))]
-        if region != ALL:
+        if region is not ALL:
             reps = reps[reps["region"] == region]
         return reps.sort_values("name")
 
     def select(
-        self, period: str | None = None, region: str | None = None, rep: str | None = None
+        self,
+        period: str | None = None,
+        region: str | Everyone | None = None,
+        rep: str | Everyone | None = None,
     ) -> Selection:
-        """Change the selection (checked) and update the views in place.
+        """Change the selection (checked) and update the views in place; :data:`ALL` for
+        every region or rep, None to keep it.
 
         Raises PermissionError for a region outside a locked dashboard, ValueError for an
         unknown period, region or rep.
@@ -183,11 +207,11 @@ class Dashboard:
         if region is not None and region != new.region:
             if self.lock is not None and region not in (ALL, self.lock.value):
                 raise PermissionError(f"this dashboard is locked to {self.lock}")
-            if region != ALL and region not in self.regions:
+            if region is not ALL and region not in self.regions:
                 raise ValueError(f"region {region!r} is not one of {self.regions}")
             new = replace(new, region=region, rep=ALL)
         if rep is not None:
-            if rep != ALL and rep not in set(self.reps(new.region)["rep_id"]):
+            if rep is not ALL and rep not in set(self.reps(new.region)["rep_id"]):
                 raise ValueError(f"rep {rep!r} is not an active rep of {new.region}")
             new = replace(new, rep=rep)
         self.selection = new
@@ -199,9 +223,9 @@ class Dashboard:
         """Rows of ``frame`` in the current selection (by region, then by rep)."""
         s = self.selection
         keep = pd.Series(True, index=frame.index)
-        if s.rep != ALL:
+        if s.rep is not ALL:
             return frame[owner] == s.rep
-        if s.region != ALL:
+        if s.region is not ALL:
             if "region" in frame:
                 keep &= frame["region"] == s.region
             else:
@@ -226,7 +250,7 @@ class Dashboard:
         """The in-quarter share of the selection's own deals (as the forecast report of
         a region measures it on the region's deals)."""
         s = self.selection
-        key = f"{quarter.label}@{day:%Y-%m-%d}|{s.region}|{s.rep}"
+        key = (quarter.label, day, s.region, s.rep)  # ALL is no name: never a region's
         if key not in self._shares:
             opps = self.tables.opportunities[self.mask(self.tables.opportunities)]
             history = self.tables.opportunity_history
@@ -255,13 +279,13 @@ class Dashboard:
         :attr:`~salesops.analytics.forecast.Forecast.unknown` saying why, never $0.
         """
         s = self.selection
-        region = s.region if s.region != ALL or self.lock is None else self.lock.key
+        region = s.region if s.region is not ALL or self.lock is None else self.lock.key
         base = self._forecasts[region]
-        if s.rep == ALL:
+        if s.rep is ALL:
             return base
         latest = self.period(self.periods[0])
         window = (latest.end - pd.DateOffset(months=12), latest.end)
-        team = pd.Index(self.reps(region if region != ALL else s.region)["rep_id"])
+        team = pd.Index(self.reps(region)["rep_id"])
         part = rep_share(self.tables.opportunities, window, team, s.rep, stages=self.stages)
         if gaps.why(part):
             unknown = np.full(len(base.mean), np.nan)
@@ -343,8 +367,7 @@ def tiles(dash: Dashboard) -> str:
         shown = kinds[TILE_KINDS[key]](value)
         tiles.append(Tile(label, shown, escape(extra), {"kpi": key, "value": raw}))
     s = dash.selection
-    where = s.rep if s.rep != ALL else s.region
-    return tiles_html(tiles, {"selection": f"{where}|{s.period}"})
+    return tiles_html(tiles, {"selection": f"{s.label}|{s.period}"})
 
 
 def top_deals(dash: Dashboard, top: int = 10) -> str:

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from salesops.reports import dashboard
-from salesops.reports.dashboard import ALL, Dashboard
+from salesops.reports.dashboard import ALL, ALL_REGIONS, ALL_REPS, Dashboard, Everyone
 
 
 def dashboard_view(dash: Dashboard) -> Any:
@@ -38,7 +38,8 @@ class DashboardView:
         dash = self.dash
         if self._widgets is None:
             s = dash.selection
-            region_options = dash.regions if dash.lock is not None else [ALL, *dash.regions]
+            regions = [(name, name) for name in dash.regions]  # the marker shows a label
+            region_options = regions if dash.lock is not None else [(ALL_REGIONS, ALL), *regions]
             period = w.Dropdown(options=self.dash.periods, value=s.period, description="Month")
             region = w.Dropdown(
                 options=region_options,
@@ -87,11 +88,11 @@ class DashboardView:
             ]
         )
 
-    def _rep_options(self, region: str) -> list[tuple[str, str]]:
+    def _rep_options(self, region: str | Everyone) -> list[tuple[str, str | Everyone]]:
         reps = self.dash.reps(region)
-        return [(ALL, ALL), *zip(reps["name"], reps["rep_id"], strict=True)]
+        return [(ALL_REPS, ALL), *zip(reps["name"], reps["rep_id"], strict=True)]
 
-    def _on(self, what: str, value: str) -> None:
+    def _on(self, what: str, value: str | Everyone) -> None:
         v = self._widgets
         assert v is not None
 
@@ -101,7 +102,12 @@ class DashboardView:
                 v["rep"].options = self._rep_options(value)
                 v["rep"].value = ALL
                 v["rep"].observe(lambda c: self._on("rep", c["new"]), names="value")
-            self.dash.select(**{what: value})
+            if what == "period":
+                self.dash.select(period=str(value))
+            elif what == "region":
+                self.dash.select(region=value)
+            else:
+                self.dash.select(rep=value)
 
         self._guarded(change)
 

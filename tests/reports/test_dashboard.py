@@ -262,7 +262,7 @@ def test_the_dashboard_in_a_browser(server, browser, tables, tmp_path):
         (names["region"] == region) & names["end_date"].isna() & (names["role"] == "rep")
     ]
     reps = {r.replace("\xa0", " ") for r in reps}  # the widget shows non-breaking spaces
-    assert reps == {ALL, *in_region["name"]}  # the rep list follows the region
+    assert reps == {dashboard.ALL_REPS, *in_region["name"]}  # the rep list follows the region
     page.wait_for_timeout(1500)  # let the charts land before the picture
     # the picture goes to the test's temporary folder (pytest keeps the last three runs'),
     # never into the checkout
@@ -618,3 +618,42 @@ def test_tiles_say_what_rests_on_invented_close_dates(tiny_dir, tmp_path):
     assert dashboard.invented(copied) == {} and "rests on close dates" not in dashboard.tiles(
         copied
     )
+
+
+def test_a_region_named_all_is_a_region_not_the_company(tiny_dir, tmp_path):
+    """The dashboard keyed the company "All" in its forecasts and selectors, so a region
+    named "All" (tiny's West, renamed) overwrote the company's forecast and could not be
+    picked apart from it. The company is a marker that is no name (``ALL``), shown as
+    "All regions"; the region "All" is a region like any other."""
+    import shutil
+
+    import pandas as pd
+
+    from salesops.reports.widgets import DashboardView
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for table in ("opportunities", "reps"):
+        frame = pd.read_csv(crm / f"{table}.csv")
+        frame["region"] = frame["region"].replace("West", "All")
+        frame.to_csv(crm / f"{table}.csv", index=False)
+    dash = Dashboard(so.load(str(crm)), "2026-09")
+    assert dash.regions == ["All", "East"] and ALL not in dash.regions
+    company = dash.forecast()
+    # September's closes: O2 lost (East), O5 won and O7 lost (All): 1 of 3 for the company
+    assert dashboard.kpis(dash)["win_rate"] == pytest.approx(1 / 3)
+    assert "data-selection='All regions|2026-09'" in dashboard.tiles(dash)
+    dash.select(region="All")
+    assert dashboard.kpis(dash)["win_rate"] == pytest.approx(1 / 2)  # the region's alone
+    assert "data-selection='All|2026-09'" in dashboard.tiles(dash)
+    region = dash.forecast()
+    assert company.mean.sum() != pytest.approx(region.mean.sum())  # two forecasts, not one
+    dash.select(region=ALL)
+    assert dash.forecast().mean.sum() == pytest.approx(company.mean.sum())
+    view = DashboardView(dash)
+    view.widget()
+    widgets = view._widgets
+    assert widgets["region"].options[:2] == (("All regions", ALL), ("All", "All"))
+    assert widgets["rep"].options[0] == ("All reps", ALL)
+    widgets["region"].value = "All"  # as a browser sets it: the selector's observer runs
+    assert dash.selection.region == "All" and widgets["problem"].value == ""
+    assert [label for label, _ in widgets["rep"].options] == ["All reps", "Cara Cole", "Dan Dune"]
