@@ -282,8 +282,10 @@ QUALIFIED_DEALS = "stages.qualified"
 STAGE_NEEDS = (OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS)
 
 # The key, in a scope's deals' ``attrs``, of where they are: "in West", "of this rep"
-# (:func:`scope_words`; absent for the company's). A reason about those deals alone says
-# it ("no deal in West has closed yet"), never "the source holds ..." of a part of it.
+# (:func:`scope_words`), when the whole source holds a closed deal. A reason about those
+# deals alone says it ("no deal in West has closed yet"), never "the source holds no
+# closed deal" of a part of a source that holds some; absent for the company's deals, and
+# for a scope of a source that holds none, of which that is the truth.
 WHERE = "where"
 
 
@@ -295,14 +297,19 @@ def scope_words(scope: Scope) -> str | None:
     return f"in {scope.value}" if scope.level == "region" else "of this rep"
 
 
-def scope_deals(deals: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+def scope_deals(deals: pd.DataFrame, scope: Scope, stages: Stages | None) -> pd.DataFrame:
     """The deals of ``scope`` among ``deals`` (a region's, a rep's own; all of them for
-    the company), saying where they are in their ``attrs`` (:data:`WHERE`)."""
+    the company), saying where they are in their ``attrs`` (:data:`WHERE`) when the
+    source holds a closed deal: ``deals`` say so already (a scope's, loaded), or hold one
+    (``stages`` None: taken as holding one)."""
     if scope.level == "company":
         return deals
     column = "region" if scope.level == "region" else "owner_id"
     mine = deals[deals[column] == scope.value].copy()
-    mine.attrs[WHERE] = scope_words(scope)
+    mine.attrs.pop(WHERE, None)
+    closes = stages is None or deals["stage"].isin(stages.closed_names).any()
+    if deals.attrs.get(WHERE) or closes:
+        mine.attrs[WHERE] = scope_words(scope)
     return mine
 
 
@@ -392,7 +399,7 @@ class Tables:
         if scope.level == "company":
             return self
         o, reps = self.opportunities, self.reps
-        deals = scope_deals(o, scope)
+        deals = scope_deals(o, scope, self.stages)
         if scope.level == "region":
             people = reps[(reps["region"] == scope.value) | reps["rep_id"].isin(deals["owner_id"])]
             owners = reps.loc[reps["region"] == scope.value, "rep_id"]

@@ -39,9 +39,10 @@ from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared, trend
 from salesops.reports.context import invented_dates
-from salesops.reports.display import Tile, png, styled, tiles_html, with_reasons
-from salesops.reports.leaderboard import leaderboard as leaderboard  # the widgets' view
+from salesops.reports.display import Tile, png, tiles_html
+from salesops.reports.leaderboard import leaderboard as leaderboard  # the widgets' views
 from salesops.reports.leaderboard import rep_share, win_rate
+from salesops.reports.leaderboard import top_deals as top_deals
 
 LOCK_ENV = "SALESOPS_SCOPE"
 TABLES_READ = ("opportunities", "reps", "opportunity_history", "quotas")  # no leads, activities
@@ -368,34 +369,6 @@ def tiles(dash: Dashboard) -> str:
         tiles.append(Tile(label, shown, escape(extra), {"kpi": key, "value": raw}))
     s = dash.selection
     return tiles_html(tiles, {"selection": f"{s.label}|{s.period}"})
-
-
-def top_deals(dash: Dashboard, top: int = 10) -> str:
-    """The selection's largest open deals by expected value at the month's end; a deal
-    without an amount has an unknown one (–, with the reason), not $0, and comes last."""
-    period = dash.period(dash.selection.period)
-    state = dash.state(period)
-    state = state[dash.mask(state)].copy()
-    state["expected"] = state["amount"] * state["probability"]
-    deals = state.sort_values("expected", ascending=False).head(top)
-    unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
-    shown = pd.DataFrame(
-        {
-            "owner": labels.rep_names(dash.tables.reps, deals["owner_id"]).to_numpy(),
-            "stage": deals["stage"].to_numpy(),
-            "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "amount": np.array([unpriced if pd.isna(a) else a for a in deals["amount"]], object),
-            "win probability": deals["probability"].to_numpy(),
-            "expected": np.array(
-                [unpriced if pd.isna(e) else e for e in deals["expected"]], object
-            ),
-        },
-        index=pd.Index(deals["opportunity_id"], name="deal"),
-    )
-    formats = {"win probability": "pct"}
-    shown = fmt.in_currency(shown, dash.settings.currency)
-    caption = with_reasons(f"Top {top} open deals at the end of {period.label}", shown)
-    return styled(shown, formats, caption).to_html()
 
 
 def pipeline_by_stage(dash: Dashboard) -> pd.DataFrame:

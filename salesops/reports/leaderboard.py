@@ -1,5 +1,6 @@
-"""The dashboard's reps: its leaderboard, and a rep's share of the forecast, both on
-bookings by the one rule of :func:`salesops.analytics.bookings.per_group`.
+"""The dashboard's reps and deals: its leaderboard, and a rep's share of the forecast, both
+on bookings by the one rule of :func:`salesops.analytics.bookings.per_group`; and its top
+open deals (:func:`top_deals`).
 
 A rep whose won deals all lack an amount has unknown bookings ("–", with the reason), a
 rep who won nothing $0: the leaderboard shows each as it is, and a rep's share of their
@@ -20,6 +21,7 @@ from salesops.analytics import metrics as m
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
+from salesops.reports import labels
 from salesops.reports.display import styled, with_reasons
 
 if TYPE_CHECKING:
@@ -101,3 +103,31 @@ def rep_share(
     if not values.sum() > 0:
         return gaps.Unknown(f"no seller booked anything in {label}, so no rep has a share")
     return float(values.get(rep, 0.0) / values.sum())
+
+
+def top_deals(dash: Dashboard, top: int = 10) -> str:
+    """The selection's largest open deals by expected value at the month's end; a deal
+    without an amount has an unknown one (–, with the reason), not $0, and comes last."""
+    period = dash.period(dash.selection.period)
+    state = dash.state(period)
+    state = state[dash.mask(state)].copy()
+    state["expected"] = state["amount"] * state["probability"]
+    deals = state.sort_values("expected", ascending=False).head(top)
+    unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
+    shown = pd.DataFrame(
+        {
+            "owner": labels.rep_names(dash.tables.reps, deals["owner_id"]).to_numpy(),
+            "stage": deals["stage"].to_numpy(),
+            "close date": deals["close_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "amount": np.array([unpriced if pd.isna(a) else a for a in deals["amount"]], object),
+            "win probability": deals["probability"].to_numpy(),
+            "expected": np.array(
+                [unpriced if pd.isna(e) else e for e in deals["expected"]], object
+            ),
+        },
+        index=pd.Index(deals["opportunity_id"], name="deal"),
+    )
+    formats = {"win probability": "pct"}
+    shown = fmt.in_currency(shown, dash.settings.currency)
+    caption = with_reasons(f"Top {top} open deals at the end of {period.label}", shown)
+    return styled(shown, formats, caption).to_html()

@@ -151,7 +151,7 @@ def forecast(ctx: ReportContext) -> fc.Forecast:
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
     """The scope's deals."""
-    return scope_deals(ctx.tables.opportunities, ctx.scope)
+    return scope_deals(ctx.tables.opportunities, ctx.scope, ctx.stages)
 
 
 def people(ctx: ReportContext) -> pd.DataFrame:

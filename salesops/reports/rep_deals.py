@@ -44,7 +44,7 @@ def own(ctx: ReportContext, table: str, column: str = "rep_id") -> pd.DataFrame 
 
 def deals(ctx: ReportContext) -> pd.DataFrame:
     """The rep's deals (saying, in their ``attrs``, that they are the rep's own)."""
-    return scope_deals(ctx.tables.opportunities, ctx.scope)
+    return scope_deals(ctx.tables.opportunities, ctx.scope, ctx.stages)
 
 
 def history(ctx: ReportContext) -> pd.DataFrame | None:

@@ -133,27 +133,32 @@ def test_a_team_whose_data_never_closed_has_unknown_capacity_not_zero():
 
 
 def test_a_scope_with_no_close_says_so_of_itself_not_of_the_source(tiny):
-    """At 2026-08 the tiny CRM has closed deals in East (O4 in July, O1 in August), none
-    in West (its first, O5, closes in September). West's capacity and bookings said "the
-    source holds no closed deal"; they say "no deal in West has closed yet", and a rep's
-    "no deal of this rep has closed yet" (no name). The whole source says it only when
-    it holds none."""
+    """Before September 2026 the tiny CRM has closed deals in East (O4 in July, O1 in
+    August), none in West (its first, O5, closes in September) nor of Dan (R4). West's
+    capacity and bookings said "the source holds no closed deal"; they say "no deal in
+    West has closed yet", and Dan's "no deal of this rep has closed yet" (no name). Where
+    the whole source holds none, every scope says that of the source, which is the truth."""
     from salesops.data.model import scope_deals
     from salesops.data.scopes import Scope
 
     deals = tiny.opportunities[tiny.opportunities["close_date"] < "2026-09-01"].copy()
-    deals.loc[deals["stage"].isin(STAGES.closed_names), "stage"] = "Proposal"  # none has closed
-    for scope, where in [("region:West", "no deal in West has closed yet"),
-                         ("rep:R4", "no deal of this rep has closed yet"),
-                         ("company", "the source holds no closed deal")]:  # fmt: skip
-        mine = scope_deals(deals, Scope.parse(scope))
+    nothing = deals.assign(stage="Proposal")  # a source that holds no closed deal
+    cases = [
+        (deals, "region:West", "no deal in West has closed yet"),
+        (deals, "rep:R4", "no deal of this rep has closed yet"),
+        (nothing, "region:West", "the source holds no closed deal"),
+        (nothing, "company", "the source holds no closed deal"),
+    ]
+    for source, scope, where in cases:
+        mine = scope_deals(source, Scope.parse(scope), STAGES)
+        mine = mine[~mine["stage"].isin(STAGES.closed_names)]  # West's and Dan's: all open
         cap = capacity.quarter_capacity(
             tiny.reps, mine, Period.parse("2026-Q4"), pd.Timestamp("2026-08-31"),
             stages=STAGES, ramp_months=3,
         )  # fmt: skip
         assert gaps.why(cap["productivity"]) == f"{where}: there are no bookings to measure it on"
         assert gaps.bookings_start(mine, STAGES).reason == where
-    # West's deals in a source with closes elsewhere: West's own words
+    # West's deals in a source with closes elsewhere, as for_scope gives them
     west = tiny.for_scope("region:West").opportunities
     west = west[west["close_date"] < "2026-09-01"]
     assert gaps.bookings_start(west, STAGES).reason == "no deal in West has closed yet"
