@@ -23,7 +23,9 @@ import pandas as pd
 
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
+from salesops.data.periods import Period
 from salesops.data.stages import Stages
+from salesops.words import plural
 
 
 def before_start(
@@ -132,3 +134,43 @@ def left_out(
         return ""
     lacking, won = unpriced(opportunities, window, groups, by=by, stages=stages)
     return gaps.left_out(lacking, won, f"deals won in {m.window_label(window)}")
+
+
+def won_by_month(
+    opportunities: pd.DataFrame, end: Period | str, *, stages: Stages, by: str | None = None
+) -> pd.DataFrame:
+    """The deals won per close month up to ``end``'s end (per month and ``by`` group with
+    ``by``), with ``won`` (how many) and ``unpriced`` (of them, without an amount): what
+    each month's bookings, the known sum of :func:`total`, leave out."""
+    last = Period.parse(end).end
+    opps = opportunities
+    won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
+    keys = [won["close_date"].dt.strftime("%Y-%m").rename("month")]
+    keys += [won[by]] if by else []
+    return won["amount"].isna().groupby(keys).agg(won="size", unpriced="sum")
+
+
+def months_left_out(counts: pd.DataFrame, months: int) -> str:
+    """The forecast's note on the months of a series of ``months`` whose bookings left out
+    won deals without an amount (``counts`` of :func:`won_by_month` for one series), or
+    "" when none did. A month whose won deals all lack one is unknown, not a known sum,
+    and is not counted here (the forecast's own note names it): "in 2 of the 36 months
+    (2025-12, 2026-03), 3 of the 40 deals won have no amount: those months' bookings are
+    the known sums, which leave them out"."""
+    partly = counts[(counts["unpriced"] > 0) & (counts["unpriced"] < counts["won"])]
+    if partly.empty:
+        return ""
+    labels = [str(m) for m in partly.index]
+    shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
+    lacking, won = int(partly["unpriced"].sum()), int(partly["won"].sum())
+    has = "has" if lacking == 1 else "have"
+    them = "it" if lacking == 1 else "them"
+    sums = (
+        "that month's bookings are the known sum, which leaves"
+        if len(labels) == 1
+        else ("those months' bookings are the known sums, which leave")
+    )
+    return (
+        f"in {len(labels)} of the {plural(months, 'month')} ({shown}), {lacking} of the "
+        f"{plural(won, 'deal')} won then {has} no amount: {sums} {them} out"
+    )

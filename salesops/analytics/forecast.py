@@ -93,6 +93,10 @@ class Forecast:
     z
         The multiple of σ that each interval spans either side of the forecast (normal
         quantiles, or the heavier-tailed ones measured for the models' forecasts).
+    fitted
+        How many months of ``history`` the forecast rests on, its last ones (from
+        :attr:`fitted_from`): after the last unknown month and the months before the
+        bookings begin (rules 2 and 3), the last ten years at most; 0 when it is unknown.
     """
 
     history: pd.Series
@@ -105,6 +109,12 @@ class Forecast:
     seasonal: bool = False
     notes: list[str] = field(default_factory=list)
     z: dict[int, float] = field(default_factory=lambda: dict(Z))
+    fitted: int = 0
+
+    @property
+    def fitted_from(self) -> str | None:
+        """The first month the forecast rests on (``2026-01``), or None when unknown."""
+        return str(self.history.index[-self.fitted]) if self.fitted else None
 
     @property
     def unknown(self) -> str | None:
@@ -214,9 +224,8 @@ def forecast(
         y = y[gap:]
     elif not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
-        return Forecast(
-            history, pd.Series(0.0, index=index), np.zeros(horizon), "zero", notes=[note]
-        )
+        zero = pd.Series(0.0, index=index)
+        return Forecast(history, zero, np.zeros(horizon), "zero", notes=[note], fitted=len(y))
     first = start(y)
     if first:
         notes.append(
@@ -267,8 +276,9 @@ def forecast(
     if not members:
         notes.append("no model could be fitted, so the forecast repeats the last value")
         sigma = float(np.std(np.diff(y))) * np.sqrt(np.arange(1, horizon + 1))
+        last = pd.Series(y[-1], index=index)
         return Forecast(
-            history, pd.Series(y[-1], index=index), sigma, "naive", seasonal=seasonal, notes=notes
+            history, last, sigma, "naive", seasonal=seasonal, notes=notes, fitted=len(recent)
         )
     means = np.array([m.mean for m in members])
     sigma = spread(means, np.array([m.sigma for m in members]), recent)
@@ -294,6 +304,7 @@ def forecast(
         seasonal=seasonal,
         notes=notes,
         z=dict(Z_MODELS),
+        fitted=len(recent),
     )
 
 
@@ -342,7 +353,9 @@ def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str])
         f"only {len(y)} months of data: too short to fit a model, so the forecast is the "
         f"mean of the last {len(recent)} months (flat), with a wide interval"
     )
-    return Forecast(history, pd.Series(level, index=index), sigma, PLAIN, notes=notes)
+    return Forecast(
+        history, pd.Series(level, index=index), sigma, PLAIN, notes=notes, fitted=len(y)
+    )
 
 
 def as_monthly(series: pd.Series) -> pd.Series:

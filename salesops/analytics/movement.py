@@ -1,5 +1,6 @@
 """How the pipeline moved, from the stage history: the waterfall from one period's start
-to its end, the stage-to-stage funnel of a cohort, and close dates pushed out (slippage).
+to its end (without a history, from the deals' created and close dates), the
+stage-to-stage funnel of a cohort, and close dates pushed out (slippage).
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesops.analytics import gaps
+from salesops.analytics import bookings, gaps
 from salesops.analytics.metrics import Window, in_window, window_bounds, window_label
 from salesops.data.history import changes_before, deals_then, held_by, last_per_deal
 from salesops.data.lookups import isin, lookup
@@ -25,8 +26,16 @@ WATERFALL_STEPS = [
 ]
 
 
+# The steps only a stage history shows: without it they are unknown, never $0.
+NEEDS_HISTORY = {
+    "pulled_in": "deals pulled into the pipeline (close dates moved in, deals reopened)",
+    "pushed_out": "deals pushed out of the pipeline (a close date moved out of the window)",
+    "amount_change": "amount changes of deals in the pipeline",
+}
+
+
 def waterfall(
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     period: Window,
     close_window: Window | None = None,
     *,
@@ -57,6 +66,18 @@ def waterfall(
     without history enters as created, one whose history starts later as pulled in, one
     the export shows closed as won or lost.
 
+    Without a stage history (``history`` None; ``opportunities`` then needed), each deal
+    is at its exported amount and close date throughout, as
+    :func:`~salesops.data.history.deals_then` rebuilds it: start = the pipeline then,
+    created = the deals created in the period (at their exported amount, those closed in
+    it too), won and lost = the deals closed in the period by their close date, end = the
+    pipeline then. Pulled in, pushed out and amount changes cannot be seen: they are
+    unknown ("needs the stage history", :data:`NEEDS_HISTORY`), with unknown deal counts,
+    and the known steps reconcile the start with the end. Won and lost are unknown too
+    when the period ends before the data's first close
+    (:func:`salesops.analytics.bookings.before_start`), lost when the source holds no
+    lost deal (an export of won deals only): not $0.
+
     ``close_window`` defaults to the period itself. The steps reconcile exactly with
     the pipeline as of the start and end. Unknown is not zero: each step sums the amounts
     of its deals that have one (``unpriced`` counts those left out, which move nothing);
@@ -72,6 +93,8 @@ def waterfall(
     start, end = window_bounds(period)
     close_window = close_window if close_window is not None else (start, end)
     if opportunities is None:
+        if history is None:
+            raise ValueError("a waterfall needs the deals or their stage history")
         h = changes_before(history, end)
         walk = pd.DataFrame(
             {
@@ -112,7 +135,7 @@ def waterfall(
     at_end[end_rows] = True
     due = "" if isinstance(close_window, tuple) else f" due in {window_label(close_window)}"
     changed = stayed & (amount != prev_amount)
-    steps = {
+    steps: dict[str, tuple[float, float, int]] = {
         "start": _step(raw, at_start & inside, "open deals", f"{due} when the period began"),
         "created": _step(raw, entered & first, "deals", " created into the pipeline"),
         "pulled_in": _step(raw, entered & ~first, "deals", " pulled into the pipeline"),
@@ -129,10 +152,24 @@ def waterfall(
         ),
         "end": _step(raw, at_end & inside, "open deals", f"{due} when the period ended"),
     }
+    if history is None and opportunities is not None:  # what the deals cannot show
+        closes = {"won": bookings.before_start(opportunities, period, stages)}
+        closes["lost"] = closes["won"]
+        if not opportunities["stage"].isin(stages.lost_names).any():
+            closes["lost"] = closes["lost"] or gaps.Unknown("this source holds no lost deal")
+        for step, unknown in closes.items():
+            if unknown is not None:
+                steps[step] = (unknown, steps[step][1], steps[step][2])
+        # and only a stage history shows these moves: unknown, not 0
+        for step, what in NEEDS_HISTORY.items():
+            unknown = gaps.Unknown(f"{what}: needs the stage history, which this source lacks")
+            steps[step] = (unknown, unknown, 0)
     return pd.DataFrame(
         {
             "amount": pd.Series([s[0] for s in steps.values()], dtype=object),
-            "deals": [s[1] for s in steps.values()],
+            "deals": pd.Series(  # an unknown count keeps its reason
+                [s[1] for s in steps.values()], dtype=object if history is None else None
+            ),
             "unpriced": [s[2] for s in steps.values()],
         },
     ).set_axis(list(steps))
@@ -163,7 +200,12 @@ def _walk(
     then = deals_then(opportunities, start, stages, history=history).deals[columns]
     now = deals_then(opportunities, end, stages, history=history).deals[columns]
     parts = [then.assign(during=False, order=0)]
-    if history is not None:
+    if history is None:  # a deal created in the period enters as it was exported
+        made = in_window(opportunities["created_date"], bounds)
+        rows = opportunities.loc[made.to_numpy(), columns]
+        opened = rows["stage"].where(rows["stage"].isin(stages.open_names), stages.unknown_open)
+        parts.append(rows.assign(stage=opened, during=True, order=1))
+    else:
         h = changes_before(history, end)
         keep = (h["changed_at"] >= start).to_numpy()
         h = h[keep & isin(h["opportunity_id"], now["opportunity_id"]).to_numpy()]

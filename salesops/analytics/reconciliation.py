@@ -8,11 +8,12 @@ out top-down (:func:`split`). Each forecast is :func:`salesops.analytics.forecas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import bookings
 from salesops.analytics.forecast import Forecast, forecast, monthly_bookings, unknown
 from salesops.data.activity import sellers
 from salesops.data.periods import Period
@@ -79,6 +80,53 @@ def _proportional(base: np.ndarray, level: np.ndarray) -> np.ndarray:
     return weights * level
 
 
+@dataclass(frozen=True)
+class Monthly:
+    """The monthly bookings a company-and-regions forecast is fitted on.
+
+    Attributes
+    ----------
+    company
+        The company's bookings per month, by the one rule for bookings
+        (:func:`salesops.analytics.bookings.total`): the known sum of its won deals'
+        amounts, unknown (NaN) only where every deal won that month lacks one; never
+        unknown because one region's month is.
+    regions
+        One column per region, by the same rule.
+    notes
+        For the company (key ``""``) and each region, the forecast's note on the months
+        whose known sums left won deals without an amount out
+        (:func:`salesops.analytics.bookings.months_left_out`); absent when none did.
+    """
+
+    company: pd.Series
+    regions: pd.DataFrame
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, opportunities: pd.DataFrame, period: Period | str, *, stages: Stages) -> Monthly:
+        """The company's and the regions' monthly bookings up to ``period``'s end
+        (:func:`~salesops.analytics.forecast.monthly_bookings`), with their notes."""
+        company = monthly_bookings(opportunities, period, stages=stages)
+        regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+        counts = bookings.won_by_month(opportunities, period, stages=stages, by="region")
+        notes = {"": bookings.months_left_out(counts.groupby("month").sum(), len(company))}
+        for region in regions.columns:
+            mine = counts.xs(region, level="region")
+            notes[str(region)] = bookings.months_left_out(mine, len(regions))
+        return cls(company, regions, {k: v for k, v in notes.items() if v})
+
+    @classmethod
+    def from_regions(cls, regions: pd.DataFrame) -> Monthly:
+        """The company's series read from its regions' alone: by the same rule, the sum
+        of the regions' known months, unknown where a region's month is unknown and the
+        known ones book nothing (then no deal won that month has an amount, unless one
+        was priced at $0)."""
+        known = regions.sum(axis=1)
+        company = known.where(~(regions.isna().any(axis=1) & (known == 0)))
+        return cls(company, regions)
+
+
 def company_and_regions(
     opportunities: pd.DataFrame,
     period: Period | str,
@@ -88,22 +136,30 @@ def company_and_regions(
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """The company's bookings forecast and its regions', reconciled to add up.
 
-    Each series runs to the end of ``period``; see :func:`reconcile` for the method. The
-    reports of a run share it through :func:`salesops.reports.shared.forecasts`, which
-    computes it once.
+    Each series runs to the end of ``period`` (:meth:`Monthly.of`); see :func:`reconcile`
+    for the method. The reports of a run share it through
+    :func:`salesops.reports.shared.forecasts`, which computes it once.
     """
-    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
-    return reconciled(regions, horizon, last_month(period))
+    return reconciled(Monthly.of(opportunities, period, stages=stages), horizon, last_month(period))
 
 
 def reconciled(
-    regions: pd.DataFrame, horizon: int, last: str | None = None
+    series: Monthly, horizon: int, last: str | None = None
 ) -> tuple[Forecast, dict[str, Forecast]]:
-    """The forecast of the regions' total and of each region (columns of monthly
-    bookings, whose last month is ``last``), reconciled so that the regions add up to
-    the total."""
-    total = forecast(regions.sum(axis=1, skipna=False), horizon, last)  # unknown stays so
-    return reconcile(total, {r: forecast(regions[r], horizon, last) for r in regions.columns})
+    """The forecast of the company's series and of each region's (monthly bookings whose
+    last month is ``last``), reconciled so that the regions add up to the company's, each
+    with its note on the months that left won deals without an amount out."""
+    regions = series.regions
+    total = forecast(series.company, horizon, last)
+    parts = {r: forecast(regions[r], horizon, last) for r in regions.columns}
+    total, parts = reconcile(total, parts)
+    return _noted(total, series.notes.get("")), {
+        r: _noted(f, series.notes.get(str(r))) for r, f in parts.items()
+    }
+
+
+def _noted(f: Forecast, note: str | None) -> Forecast:
+    return replace(f, notes=[*f.notes, note]) if note else f
 
 
 def last_month(period: Period | str) -> str:

@@ -53,6 +53,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "hires",
         "quota by region",
         "fairness",
+        "the pipeline waterfall",
     ),
     "opportunities.amount": (
         "bookings",
@@ -83,7 +84,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "opportunities.lead_source": ("the breakdown by lead source",),
     "opportunities.account_id": ("territory accounts", "account rebalancing"),
     "opportunity_history": (
-        "the pipeline waterfall",
         "stage conversion",
         "slippage",
         "stale deals",
@@ -105,6 +105,15 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "leads.converted_at": ("lead conversion",),
     "activities": ("activity",),
     "forecast_submissions": ("forecast precision",),
+}
+
+# A table, and the parts of sections shown without it that read "–" with the reason: the
+# sections are available, with these limits (`salesops validate` says so).
+LIMITS: dict[str, tuple[str, ...]] = {
+    "opportunity_history": (
+        "the pipeline waterfall's deals pulled in, pushed out and amount changes (its start, "
+        "created, won, lost and end come from the deals' created and close dates)",
+    ),
 }
 
 
@@ -187,7 +196,8 @@ def not_shown(tables: Tables, needs: Mapping[str, Iterable[str]]) -> tuple[list[
 
 def warnings(absent: Iterable[str]) -> list[str]:
     """For ``salesops validate``: each missing table or column that matters, with the
-    sections that will be empty without it."""
+    sections that will be empty without it, then the parts of sections shown without a
+    table that will read – (:data:`LIMITS`)."""
     absent = set(absent)
     out = []
     for what, sections in SECTIONS.items():
@@ -198,6 +208,9 @@ def warnings(absent: Iterable[str]) -> list[str]:
             if what in STAGE_WORDS:
                 name = STAGE_WORDS[what][2]
             out.append(f"no {name}: {listed} will say so")
+    for what, limited in LIMITS.items():  # tables only: shown, with these parts unknown
+        if what in absent:
+            out.append(f"no `{what}` table: {'; '.join(limited)} will read –")
     return out
 
 

@@ -14,11 +14,13 @@ import pandas as pd
 from IPython.display import Markdown
 
 from salesops.analytics.backtest import Backtest
+from salesops.analytics.forecast import Forecast
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context
 from salesops.reports.display import View, section, viewed
 from salesops.reports.forecast import company, forecast, horizon
+from salesops.words import plural
 
 FAMILY_LABELS = {
     "forecast": "Forecast (mean of three)",
@@ -59,7 +61,7 @@ def models(ctx: ReportContext) -> tuple[Any, ...]:
     )
     past = evidence(ctx)
     if past.table.empty:
-        return (fitted, Markdown("*Under three years of history: too short for a backtest.*"))
+        return (fitted, Markdown(f"*{too_short(f)}*"))
     share = past.coverage
     caption = (
         f"Backtest from {len(past.past['origin'].unique())} past month-ends "
@@ -117,3 +119,16 @@ def calibration(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
             ),
         ),
     )
+
+
+def too_short(f: Forecast) -> str:
+    """The line in place of the backtest when there is none: the months the forecast rests
+    on (:attr:`~salesops.analytics.forecast.Forecast.fitted`), not all the months of the
+    bookings series when some came before an unknown month or before the bookings began."""
+    months = len(f.history)
+    if f.fitted and f.fitted < months:
+        return (
+            f"The forecast rests on the last {f.fitted} of the {plural(months, 'month')} of "
+            f"bookings (from {f.fitted_from}; the notes say why): too short for a backtest."
+        )
+    return f"Under three years of history ({plural(months, 'month')}): too short for a backtest."

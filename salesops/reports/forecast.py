@@ -391,14 +391,18 @@ def _last_year(f: fc.Forecast, where: str | None = None) -> float:
 def summary(ctx: ReportContext) -> dict[str, Any]:
     """Headline numbers as JSON-ready values: an unknown number is null, and ``"unknown"``
     names it with its reason; ``history_months`` counts the months of the bookings series
-    (the forecast's notes say which of them the fit used); ``notes`` says of a quarter's
-    outlook what rests on close dates a default invented."""
+    (from ``history_starts``, the first close), ``fitted_months`` the last of them that the
+    forecast rests on (from ``fitted_from``: after the last unknown month and the months
+    before the bookings begin; 0 and null when the forecast is unknown); ``notes`` says of
+    a quarter's outlook what rests on close dates a default invented."""
     frame, f, made = outlook_by_quarter(ctx), forecast(ctx), invented(ctx)
     return ctx.summary(
         "forecast",
         model=f.model,
         history_months=len(f.history),
         history_starts=f.history.index[0] if len(f.history) else None,
+        fitted_months=f.fitted,
+        fitted_from=f.fitted_from,
         forecast={m: plain(gaps.known(v, "; ".join(f.notes))) for m, v in f.mean.items()},
         outlook={q: {k: plain(v) for k, v in frame[q].items()} for q in frame.columns},
         **({"notes": {f"outlook.{q}": n for q, n in made.items()}} if made else {}),

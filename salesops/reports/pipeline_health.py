@@ -66,7 +66,10 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     end are the deals then by the one rule for a moment
     (:func:`salesops.data.history.deals_then`, as the metrics report's pipeline and
     pipeline by stage take them). A step whose deals all lack an amount reads "–", not
-    $0, and the caption says how many deals of each step have none."""
+    $0, and the caption says how many deals of each step have none. Without a stage
+    history, the deals are as exported throughout (created and closed by their dates);
+    pulled in, pushed out and amount changes read "–" ("needs the stage history"), and
+    the caption says that the known steps reconcile the start with the end."""
     window = waterfall_window(ctx)
     tables = ctx.tables
     full = movement.waterfall(
@@ -90,9 +93,16 @@ def waterfall(ctx: ReportContext) -> pd.DataFrame:
     rebuilt = [
         f"{n:,} of the {full.at[step, 'deals']:,} open at the {step}"
         for step, n in _unrecorded(ctx, window).items()
-        if n
+        if n and tables.has("opportunity_history")
     ]
-    if rebuilt:
+    if not tables.has("opportunity_history"):
+        caption += (
+            ". This source has no stage history: each deal is taken at its exported amount "
+            "and close date, created and closed on its dates, so the known steps reconcile "
+            "the start with the end; deals pulled in, pushed out and amount changes are "
+            "unknown (–), not $0"
+        )
+    elif rebuilt:
         caption += (
             ". Deals without a stage history row then are taken from their created and close "
             "dates: " + ", ".join(rebuilt)

@@ -22,10 +22,10 @@ import pandas as pd
 
 from salesops.analytics import backtest as bt
 from salesops.analytics import probability
-from salesops.analytics.forecast import Forecast, monthly_bookings
+from salesops.analytics.forecast import Forecast
 from salesops.analytics.peers import Peers
 from salesops.analytics.probability import WinModel
-from salesops.analytics.reconciliation import last_month, reconciled
+from salesops.analytics.reconciliation import Monthly, last_month, reconciled
 from salesops.data.model import Tables
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -44,9 +44,10 @@ def forecasts(
 ) -> tuple[Forecast, dict[str, Forecast]]:
     """:func:`salesops.analytics.reconciliation.company_and_regions`, computed once per
     regions' monthly series and horizon."""
-    regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+    series = Monthly.of(opportunities, period, stages=stages)
     last = last_month(period)
-    return cached("forecasts", [regions, horizon, last], lambda: reconciled(regions, horizon, last))
+    parts = [series.company, series.regions, series.notes, horizon, last]
+    return cached("forecasts", parts, lambda: reconciled(series, horizon, last))
 
 
 def win_model(

@@ -252,7 +252,9 @@ def test_an_empty_series_forecasts_the_months_after_its_last_one():
     assert list(f.mean.index) == ["2021-01", "2021-02", "2021-03"]
     assert f.mean.isna().all()
     regions = pd.DataFrame(index=pd.Index([], dtype=object, name="month"))
-    total, parts = reconciliation.reconciled(regions, 3, "2020-12")
+    total, parts = reconciliation.reconciled(
+        reconciliation.Monthly.from_regions(regions), 3, "2020-12"
+    )
     assert list(total.mean.index) == ["2021-01", "2021-02", "2021-03"] and parts == {}
     assert reconciliation.last_month("2020-Q4") == "2020-12"
 
@@ -278,7 +280,9 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
         "line through them"
     ]
     by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
-    total, _ = reconciliation.reconciled(by_region, 3, "2026-10")
+    total, _ = reconciliation.reconciled(
+        reconciliation.Monthly.from_regions(by_region), 3, "2026-10"
+    )
     assert total.mean.isna().all()
     assert np.isnan(capacity.known_mean(pd.Series([np.nan, 0.0, np.nan])))
     assert capacity.known_mean(pd.Series([np.nan, 0.0, 30.0])) == 15.0
@@ -304,6 +308,18 @@ def test_an_unknown_month_is_not_fitted_as_zero():
         "them, from 2026-03"
     )
     assert "only 6 months of data" in f.notes[1]
+    assert (len(f.history), f.fitted, f.fitted_from) == (8, 6, "2026-03")
+
+
+def test_the_fitted_months_leave_out_those_before_the_bookings_begin_and_unknown_ones():
+    """Fitted: the months the forecast rests on, not the series' months. A zero January
+    is before the bookings begin (rule 2): 4 of 5 months, from February; an unknown last
+    month leaves none (the forecast is unknown)."""
+    f = fc.forecast(_months([0, 100, 120, 130, 110]), 3)
+    assert (f.fitted, f.fitted_from) == (4, "2026-02")
+    assert "the first 1 month" in f.notes[0] and "only 4 months of data" in f.notes[-1]
+    f = fc.forecast(_months([100, 120, 130, np.nan]), 3)
+    assert f.unknown and (f.fitted, f.fitted_from) == (0, None)
 
 
 def test_an_unknown_last_month_or_too_few_known_after_one_is_an_unknown_forecast():

@@ -160,3 +160,30 @@ def test_the_waterfall_with_deals_always_reconciles_with_deals_then(crm, period)
     assert w["start"] + w.drop(["start", "end"]).sum() == pytest.approx(w["end"], abs=1e-6)
     assert (w[["won", "lost", "pushed_out"]] <= 0).all()
     assert (w[["created", "pulled_in"]] >= 0).all()
+
+
+def test_without_a_stage_history_the_waterfall_is_built_from_created_and_close_dates():
+    """The same deals, no history. Start (Sep 1): A 10,000 (won later, open then), B (no
+    amount), C 20,000: 30,000. Created in September: D 5,000 and E (no amount, lost Sep
+    20): 5,000. Won: A, −10,000. Lost: E, unknown (no amount). Pulled in, pushed out and
+    amount changes need the stage history: unknown, deals too, never 0. End: B, C, D:
+    25,000 = 30,000 + 5,000 − 10,000. Before, it needed the history (E, created and lost
+    in the period, then moved nothing)."""
+    w = movement.waterfall(None, "2026-09", "2026-Q3", stages=STAGES, opportunities=DEALS)
+    amounts = w["amount"]
+    assert {k: amounts[k] for k in ("start", "created", "won", "end")} == {
+        "start": 30_000,
+        "created": 5_000,
+        "won": -10_000,
+        "end": 25_000,
+    }
+    assert _steps(w, "deals") | {"pulled_in": 0, "pushed_out": 0, "amount_change": 0} == {
+        "start": 3, "created": 2, "pulled_in": 0, "won": 1, "lost": 1, "pushed_out": 0,
+        "amount_change": 0, "end": 3,
+    }  # fmt: skip
+    assert gaps.why(amounts["lost"]) == "the one deal lost from the pipeline has no amount"
+    for step in movement.NEEDS_HISTORY:
+        assert "needs the stage history" in gaps.why(amounts[step])
+        assert "needs the stage history" in gaps.why(w.at[step, "deals"])
+    known = sum(amounts[k] for k in ("start", "created", "won") if not gaps.why(amounts[k]))
+    assert known == amounts["end"]

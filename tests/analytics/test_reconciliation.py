@@ -82,3 +82,54 @@ def test_regions_sum_to_the_company_and_reps_to_their_region(demo_tables):
     assert reps and set(reps) <= set(emea["rep_id"])
     assert np.abs(sum(r.mean for r in reps.values()) - regions["EMEA"].mean).max() < 1e-6
     assert all((r.mean >= 0).all() for r in reps.values())
+
+
+def test_the_company_month_is_the_known_sum_of_its_bookings_not_unknown_for_one_region():
+    """East's only deal won in March has no amount, West won 100 then: the company's
+    March books 100 (leaving East's out), as the metrics report's bookings do (bookings.total), not unknown
+    because East's month is. April's 50 leaves out East's unpriced deal, and the company's
+    and East's notes say so. Before, the company's series was the regions' sum with
+    skipna=False: March unknown, and the forecast fitted on April to June only."""
+    from salesops.analytics import bookings
+
+    won, lost = STAGES.won, STAGES.lost_names[0]
+    rows = [  # (region, close month, amount)
+        ("West", "2026-01", 100.0),
+        ("West", "2026-02", 100.0),
+        ("East", "2026-02", 20.0),
+        ("East", "2026-03", np.nan),
+        ("West", "2026-03", 100.0),
+        ("East", "2026-04", 50.0),
+        ("East", "2026-04", np.nan),
+        ("West", "2026-05", 100.0),
+        ("East", "2026-05", 20.0),
+        ("West", "2026-06", 100.0),
+    ]
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(len(rows) + 1)],
+            "owner_id": "R1",
+            "region": [r for r, _, _ in rows] + ["East"],
+            "stage": [won] * len(rows) + [lost],
+            "amount": [a for _, _, a in rows] + [10.0],
+            "created_date": pd.Timestamp("2025-12-01"),
+            "close_date": pd.to_datetime([f"{m}-15" for _, m, _ in rows] + ["2026-01-10"]),
+        }
+    )
+    series = rc.Monthly.of(deals, "2026-06", stages=STAGES)
+    assert series.company.tolist() == [100.0, 120.0, 100.0, 50.0, 120.0, 100.0]
+    for month, booked in series.company.items():
+        assert bookings.total(deals, month, stages=STAGES) == booked
+    assert np.isnan(series.regions.at["2026-03", "East"])
+    company, regions = rc.reconciled(series, 3, "2026-06")
+    assert company.history["2026-03"] == 100.0
+    assert company.notes[-1] == (
+        "in 2 of the 6 months (2026-03, 2026-04), 2 of the 4 deals won then have no "
+        "amount: those months' bookings are the known sums, which leave them out"
+    )
+    assert regions["East"].notes[-1] == (  # its March is unknown, not a known sum
+        "in 1 of the 6 months (2026-04), 1 of the 2 deals won then has no amount: that "
+        "month's bookings are the known sum, which leaves it out"
+    )
+    assert not any("no amount" in n for n in regions["West"].notes)
+    assert not any("unknown" in n for n in company.notes)  # fitted on all six months

@@ -9,7 +9,7 @@ from salesops.reports import display
 
 
 def test_a_section_takes_its_needs_from_the_one_table():
-    assert coverage.needs_of("The pipeline waterfall") == ("opportunity_history",)
+    assert coverage.needs_of("Stage conversion") == ("opportunity_history",)
     assert coverage.needs_of("The commission statement") == ("opportunities.amount", "quotas")
 
     @display.section("Ramping reps")
@@ -17,6 +17,19 @@ def test_a_section_takes_its_needs_from_the_one_table():
         return "numbers"
 
     assert ramping.needs == ("reps.hire_date",)
+
+
+def test_the_waterfall_is_available_without_history_with_its_limits():
+    """Built from created and close dates without a stage history: validate says which of
+    its steps will read – instead of calling the whole section empty."""
+    assert coverage.needs_of("The pipeline waterfall") == ("opportunities",)
+    lines = coverage.warnings({"opportunity_history"})
+    assert "the pipeline waterfall" not in lines[0]
+    assert lines[-1] == (
+        "no `opportunity_history` table: the pipeline waterfall's deals pulled in, pushed "
+        "out and amount changes (its start, created, won, lost and end come from the "
+        "deals' created and close dates) will read –"
+    )
 
 
 def test_a_section_listed_nowhere_is_refused_when_declared():

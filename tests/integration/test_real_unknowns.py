@@ -179,15 +179,20 @@ def test_the_waterfall_starts_and_ends_at_the_metrics_reports_pipeline(export):
     """Salesforce's stage history starts in Apr 2019, after December 2018: the waterfall
     read $0 from start to end while the metrics report's pipeline at the end of December
     was $210,000 (one deal created in December, rebuilt from its created and close dates).
-    Its start and end are now the metrics report's pipeline at those moments."""
+    Its start and end are now the metrics report's pipeline at those moments, with a
+    stage history or without one (HubSpot, Olist, Odoo: built from created and close
+    dates, where it only said that it needed the history)."""
     from salesops.reports import metrics, pipeline_health
 
     ctx = export.forecast
     w = pipeline_health.waterfall(ctx)
-    if not ctx.tables.has("opportunity_history"):  # hubspot, olist, odoo: said, not $0
-        assert w.lacking == ("opportunity_history",)
-        return
     quarter = pipeline_health.waterfall_window(ctx)
+    for step, moment in (("start", ctx.period.start), ("end", ctx.period.end)):
+        then = metrics.pipeline_at(ctx, moment, quarter)
+        assert bool(gaps.why(w.at[step, "amount"])) == bool(gaps.why(then))
+        assert float(w.at[step, "amount"]) == pytest.approx(float(then), nan_ok=True)
+    if not ctx.tables.has("opportunity_history"):
+        return
     assert w.at["start", "amount"] == metrics.pipeline_at(ctx, ctx.period.start, quarter) == 0
     assert w.at["end", "amount"] == metrics.pipeline_at(ctx, ctx.period.end, quarter) == 210_000
     assert w.at["created", "amount"] == 210_000 and w.at["created", "deals"] == 1
@@ -226,3 +231,30 @@ def test_a_forecast_over_months_without_amounts_is_unknown_not_fitted_as_zero(ex
     assert f.unknown.startswith(why)
     if export.name == "olist":
         assert f.history.isna().all()  # unknown months, not $0 months, in the chart
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [  # Odoo at 2025-03, priced: 0 + 50,100 − 23,800 − 7,500 = 18,800
+        ("odoo", {"start": 0.0, "created": 50_100.0, "won": -23_800.0, "lost": -7_500.0,
+                  "end": 18_800.0}),
+        ("olist", {}),  # no amounts, no lost deal: every money step is unknown
+    ],
+)  # fmt: skip
+def test_the_waterfall_without_stage_history_is_built_from_created_and_close_dates(name, steps):
+    """Odoo and Olist have no opportunity_history: the waterfall said only that it needed
+    it. Now it is built from the deals' created and close dates; pulled in, pushed out
+    and amount changes read – ("needs the stage history"), never $0."""
+    from salesops.analytics import movement
+    from salesops.reports import pipeline_health
+
+    source = str(REAL / name / "source.yml")
+    ctx = ReportContext.load(source, "company", PERIOD[name], on_invalid="quarantine")
+    frame = pipeline_health.waterfall(ctx)
+    amounts = frame["amount"]
+    for step in movement.NEEDS_HISTORY:
+        assert "needs the stage history" in gaps.why(amounts[step])
+    known = {k: v for k, v in amounts.items() if not gaps.why(v)}
+    assert known == steps
+    caption = frame.attrs["view"].caption
+    assert "This source has no stage history" in caption and "needs the stage history" in caption

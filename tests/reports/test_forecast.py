@@ -8,11 +8,13 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import execute
 
 import salesops as so
+from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, reconciliation
 from salesops.data.stages import Stages
 from salesops.reports import deals, evidence, forecast, planning
@@ -261,6 +263,7 @@ def test_the_forecast_history_starts_at_the_first_close(unpriced):
     assert "only 3 months of data" in notes and "starts in Jul 2026" in notes
     summary = forecast.summary(unpriced)
     assert (summary["history_months"], summary["history_starts"]) == (3, "2026-07")
+    assert (summary["fitted_months"], summary["fitted_from"]) == (3, "2026-07")
     # growth against "the last 12 months" that are 3 months is unknown, not +300%
     frame = forecast.breakdown(unpriced)
     assert frame["growth"].isna().all() and frame["last_12_months"].isna().all()
@@ -335,3 +338,19 @@ def test_a_region_named_company_keeps_its_row_beside_the_company_total(tiny_dir,
     # the region's own forecast (unknown: 2 priced months), not the company's
     assert frame.loc["Company", "model"] != frame.loc["Company total", "model"]
     assert "Company total" in frame.attrs["view"].caption
+
+
+def test_without_a_backtest_the_report_says_how_many_months_the_forecast_rests_on():
+    """Of 8 months, February unknown: the forecast rests on the 6 after it. The line in
+    place of the backtest said "Under three years of history" of all 8."""
+    labels = pd.Index([f"2026-{m:02d}" for m in range(1, 9)], name="month")
+    history = pd.Series([100, np.nan, 120, 0, 130, 110, 140, 150], index=labels, dtype=float)
+    f = fc.forecast(history, 3)
+    assert evidence.too_short(f) == (
+        "The forecast rests on the last 6 of the 8 months of bookings (from 2026-03; the "
+        "notes say why): too short for a backtest."
+    )
+    whole = fc.forecast(history.fillna(90.0), 3)
+    assert evidence.too_short(whole) == (
+        "Under three years of history (8 months): too short for a backtest."
+    )
