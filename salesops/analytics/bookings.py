@@ -25,7 +25,7 @@ from salesops.analytics import gaps
 from salesops.analytics import metrics as m
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
-from salesops.words import plural
+from salesops.words import listed, plural
 
 
 def before_start(
@@ -161,7 +161,7 @@ def months_left_out(counts: pd.DataFrame, months: int) -> str:
     if partly.empty:
         return ""
     labels = [str(m) for m in partly.index]
-    shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
+    shown = listed(labels)
     lacking, won = int(partly["unpriced"].sum()), int(partly["won"].sum())
     has = "has" if lacking == 1 else "have"
     them = "it" if lacking == 1 else "them"
@@ -174,3 +174,38 @@ def months_left_out(counts: pd.DataFrame, months: int) -> str:
         f"in {len(labels)} of the {plural(months, 'month')} ({shown}), {lacking} of the "
         f"{plural(won, 'deal')} won then {has} no amount: {sums} {them} out"
     )
+
+
+def monthly(
+    opportunities: pd.DataFrame,
+    end: Period | str,
+    by: str | None = None,
+    start: pd.Timestamp | None = None,
+    *,
+    stages: Stages,
+) -> pd.Series | pd.DataFrame:
+    """Won amount per close month, zero-filled, for every month before ``end``'s end; NaN
+    for a month whose won deals all lack an amount (unknown, not $0).
+
+    The series starts at ``start``, by default where the data can speak for bookings:
+    the month of the first closed deal (:func:`salesops.analytics.gaps.bookings_start`).
+    The months before it are absent, not zeros: a CRM whose deals were created months
+    before the first one closed has no bookings history there. Empty when no deal has
+    closed. With ``by`` it is a frame with one column per group.
+    """
+    last = Period.parse(end).end
+    opps = opportunities
+    first = start if start is not None else gaps.bookings_start(opps, stages).day
+    if first is None or pd.isna(first):
+        first = last  # nothing closed yet: no month to show
+    months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
+    labels = pd.Index(months.strftime("%Y-%m"), name="month")
+    won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
+    month = won["close_date"].dt.strftime("%Y-%m").rename("month")
+    # a month whose won deals all lack an amount is unknown (NaN), not $0; a month
+    # without a won deal books 0
+    if by is None:
+        return won.groupby(month)["amount"].sum(min_count=1).reindex(labels, fill_value=0.0)
+    booked = won.groupby([month, won[by]])["amount"].sum(min_count=1)
+    table = booked.unstack(by, fill_value=0.0)
+    return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)

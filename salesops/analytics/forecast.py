@@ -56,7 +56,7 @@ from salesops.analytics import gaps
 from salesops.analytics import timeseries as ts
 from salesops.analytics.intervals import Z_MODELS, Z, spread
 from salesops.data.periods import Period
-from salesops.data.stages import Stages
+from salesops.words import listed
 
 SEASON = ts.SEASON
 MIN_MODELS = 24  # months of data before models are fitted at all
@@ -207,7 +207,7 @@ def forecast(
     since = ""  # the reason's prefix when months before the fitted ones are unknown
     if gap:
         lacking = [str(m) for m in history.index[np.isnan(y)]]
-        months = f"the deals won in {len(lacking)} of the {len(y)} months ({_listed(lacking)})"
+        months = f"the deals won in {len(lacking)} of the {len(y)} months ({listed(lacking)})"
         if gap == len(y):
             return _unknown(
                 history,
@@ -308,12 +308,6 @@ def forecast(
     )
 
 
-def _listed(months: list[str], most: int = 4) -> str:
-    """Month labels for a sentence: "2026-03, 2026-08", the first few and how many more."""
-    shown = ", ".join(months[:most])
-    return shown + (f" and {len(months) - most} more" if len(months) > most else "")
-
-
 def start(y: np.ndarray) -> int:
     """The month the data begins: the first month with bookings, then past the partial
     months that follow it (under a tenth of the median month, a year of them at most), so
@@ -381,39 +375,3 @@ def _future(history: pd.Series, horizon: int, last: str | None = None) -> pd.Ind
         final = pd.Period(last, freq="M") if last is not None else pd.Period.now("M")
     months = pd.period_range(final + 1, periods=horizon, freq="M")
     return pd.Index(months.strftime("%Y-%m"), name="month")
-
-
-# -- series from the CRM ----------------------------------------------------------------------
-def monthly_bookings(
-    opportunities: pd.DataFrame,
-    end: Period | str,
-    by: str | None = None,
-    start: pd.Timestamp | None = None,
-    *,
-    stages: Stages,
-) -> pd.Series | pd.DataFrame:
-    """Won amount per close month, zero-filled, for every month before ``end``'s end; NaN
-    for a month whose won deals all lack an amount (unknown, not $0).
-
-    The series starts at ``start``, by default where the data can speak for bookings:
-    the month of the first closed deal (:func:`salesops.analytics.gaps.bookings_start`).
-    The months before it are absent, not zeros: a CRM whose deals were created months
-    before the first one closed has no bookings history there. Empty when no deal has
-    closed. With ``by`` it is a frame with one column per group.
-    """
-    last = Period.parse(end).end
-    opps = opportunities
-    first = start if start is not None else gaps.bookings_start(opps, stages).day
-    if first is None or pd.isna(first):
-        first = last  # nothing closed yet: no month to show
-    months = pd.period_range(pd.Timestamp(first), last - pd.Timedelta(days=1), freq="M")
-    labels = pd.Index(months.strftime("%Y-%m"), name="month")
-    won = opps[(opps["stage"] == stages.won) & (opps["close_date"] < last)]
-    month = won["close_date"].dt.strftime("%Y-%m").rename("month")
-    # a month whose won deals all lack an amount is unknown (NaN), not $0; a month
-    # without a won deal books 0
-    if by is None:
-        return won.groupby(month)["amount"].sum(min_count=1).reindex(labels, fill_value=0.0)
-    booked = won.groupby([month, won[by]])["amount"].sum(min_count=1)
-    table = booked.unstack(by, fill_value=0.0)
-    return table.reindex(labels, fill_value=0.0).rename_axis(columns=by)

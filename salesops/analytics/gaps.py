@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesops.data.model import WHERE
 from salesops.data.periods import Period
+from salesops.data.scopes import WHERE
 from salesops.data.stages import Stages
 
 # Months with priced bookings (won deals whose amounts sum above zero) before a number
@@ -117,7 +117,7 @@ def known_since(y: np.ndarray) -> int:
 
 def no_close(opportunities: pd.DataFrame) -> str:
     """Why ``opportunities`` hold no closed deal, said of them: "no deal in West has
-    closed yet" for a scope's deals (:data:`salesops.data.model.WHERE`), "the source
+    closed yet" for a scope's deals (:data:`salesops.data.scopes.WHERE`), "the source
     holds no closed deal" only for the whole source's."""
     where = opportunities.attrs.get(WHERE)
     return f"no deal {where} has closed yet" if where else "the source holds no closed deal"

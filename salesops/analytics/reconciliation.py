@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.analytics import bookings
-from salesops.analytics.forecast import Forecast, forecast, monthly_bookings, unknown
+from salesops.analytics.forecast import Forecast, forecast, unknown
 from salesops.data.activity import sellers
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
@@ -106,9 +106,9 @@ class Monthly:
     @classmethod
     def of(cls, opportunities: pd.DataFrame, period: Period | str, *, stages: Stages) -> Monthly:
         """The company's and the regions' monthly bookings up to ``period``'s end
-        (:func:`~salesops.analytics.forecast.monthly_bookings`), with their notes."""
-        company = monthly_bookings(opportunities, period, stages=stages)
-        regions = monthly_bookings(opportunities, period, by="region", stages=stages)
+        (:func:`~salesops.analytics.bookings.monthly`), with their notes."""
+        company = bookings.monthly(opportunities, period, stages=stages)
+        regions = bookings.monthly(opportunities, period, by="region", stages=stages)
         counts = bookings.won_by_month(opportunities, period, stages=stages, by="region")
         notes = {"": bookings.months_left_out(counts.groupby("month").sum(), len(company))}
         for region in regions.columns:
@@ -196,7 +196,7 @@ def reps_of_region(
     horizon = len(region_forecast.mean)
     own = {}
     opps = opportunities[opportunities["owner_id"].isin(active["rep_id"])]
-    by_rep = monthly_bookings(opps, end, by="owner_id", stages=stages)
+    by_rep = bookings.monthly(opps, end, by="owner_id", stages=stages)
     for rep in active.itertuples():
         series = by_rep[rep.rep_id] if rep.rep_id in by_rep else pd.Series(0.0, index=by_rep.index)
         if pd.notna(rep.hire_date):

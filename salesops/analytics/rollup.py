@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import bookings as booked
 from salesops.analytics import gaps
 from salesops.analytics.metrics import bookings
 from salesops.analytics.outlook import closed_and_due, pipeline_forecast
@@ -138,7 +139,7 @@ def backtest(
         q = last.shift(-back)
         day = q.start - pd.Timedelta(days=1)
         model = WinModel.fit(history, opps, day, stages=stages)
-        series = fc.monthly_bookings(opps, f"{day:%Y-%m}", stages=stages)
+        series = booked.monthly(opps, f"{day:%Y-%m}", stages=stages)
         rows[q.label] = {
             "actual": bookings(opps, q, stages=stages),
             "outlook": pipeline_forecast(opps, q, day, model, stages=stages, history=history)[

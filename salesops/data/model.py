@@ -14,6 +14,7 @@ import pandas as pd
 
 from salesops.data.lookups import isin
 from salesops.data.relations import REP_TABLES
+from salesops.data.scopes import scope_deals
 
 if TYPE_CHECKING:
     from salesops.data.scopes import Scope
@@ -280,37 +281,6 @@ OPEN_DEALS = "stages.open"
 LOST_DEALS = "stages.lost"
 QUALIFIED_DEALS = "stages.qualified"
 STAGE_NEEDS = (OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS)
-
-# The key, in a scope's deals' ``attrs``, of where they are: "in West", "of this rep"
-# (:func:`scope_words`), when the whole source holds a closed deal. A reason about those
-# deals alone says it ("no deal in West has closed yet"), never "the source holds no
-# closed deal" of a part of a source that holds some; absent for the company's deals, and
-# for a scope of a source that holds none, of which that is the truth.
-WHERE = "where"
-
-
-def scope_words(scope: Scope) -> str | None:
-    """Where a scope's deals are, for a sentence: "in West", "of this rep" (a rep's own
-    report never names another; this names none), None for the company."""
-    if scope.level == "company":
-        return None
-    return f"in {scope.value}" if scope.level == "region" else "of this rep"
-
-
-def scope_deals(deals: pd.DataFrame, scope: Scope, stages: Stages | None) -> pd.DataFrame:
-    """The deals of ``scope`` among ``deals`` (a region's, a rep's own; all of them for
-    the company), saying where they are in their ``attrs`` (:data:`WHERE`) when the
-    source holds a closed deal: ``deals`` say so already (a scope's, loaded), or hold one
-    (``stages`` None: taken as holding one)."""
-    if scope.level == "company":
-        return deals
-    column = "region" if scope.level == "region" else "owner_id"
-    mine = deals[deals[column] == scope.value].copy()
-    mine.attrs.pop(WHERE, None)
-    closes = stages is None or deals["stage"].isin(stages.closed_names).any()
-    if deals.attrs.get(WHERE) or closes:
-        mine.attrs[WHERE] = scope_words(scope)
-    return mine
 
 
 def stage_need_held(what: str, stages: Stages) -> bool:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
 
 from salesops.errors import ConfigError
+
+if TYPE_CHECKING:
+    from salesops.data.stages import Stages
 
 Level = Literal["company", "region", "rep"]
 SAFE = re.compile(r"[A-Za-z0-9_.-]")  # what a folder name keeps as it is
@@ -99,3 +104,35 @@ class Scope:
         if sep and level in ("region", "rep") and value.strip():
             return cls(level, value.strip())  # type: ignore[arg-type]
         raise ConfigError(f"scope {label!r} is not a scope: use company, region:<name> or rep:<id>")
+
+
+# The key, in a scope's deals' ``attrs``, of where they are: "in West", "of this rep"
+# (:func:`scope_words`), when the whole source holds a closed deal. A reason about those
+# deals alone says it ("no deal in West has closed yet"), never "the source holds no
+# closed deal" of a part of a source that holds some; absent for the company's deals, and
+# for a scope of a source that holds none, of which that is the truth.
+WHERE = "where"
+
+
+def scope_words(scope: Scope) -> str | None:
+    """Where a scope's deals are, for a sentence: "in West", "of this rep" (a rep's own
+    report never names another; this names none), None for the company."""
+    if scope.level == "company":
+        return None
+    return f"in {scope.value}" if scope.level == "region" else "of this rep"
+
+
+def scope_deals(deals: pd.DataFrame, scope: Scope, stages: Stages | None) -> pd.DataFrame:
+    """The deals of ``scope`` among ``deals`` (a region's, a rep's own; all of them for
+    the company), saying where they are in their ``attrs`` (:data:`WHERE`) when the
+    source holds a closed deal: ``deals`` say so already (a scope's, loaded), or hold one
+    (``stages`` None: taken as holding one)."""
+    if scope.level == "company":
+        return deals
+    column = "region" if scope.level == "region" else "owner_id"
+    mine = deals[deals[column] == scope.value].copy()
+    mine.attrs.pop(WHERE, None)
+    closes = stages is None or deals["stage"].isin(stages.closed_names).any()
+    if deals.attrs.get(WHERE) or closes:
+        mine.attrs[WHERE] = scope_words(scope)
+    return mine

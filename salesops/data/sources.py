@@ -28,10 +28,10 @@ from salesops.data.engines import DuckDBEngine, literal, quote
 from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import REQUIRED, TABLES, WHERE, Tables, scope_words
+from salesops.data.model import REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
-from salesops.data.scopes import Scope
+from salesops.data.scopes import WHERE, Scope, scope_words
 from salesops.data.stages import Stages
 from salesops.data.validation import DATE_FORMATS, validate
 

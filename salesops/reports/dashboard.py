@@ -26,6 +26,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from salesops.analytics import bookings as booked
 from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, outlook, runrate
 from salesops.analytics import metrics as m
@@ -162,7 +163,7 @@ class Dashboard:
         """The company's and each region's forecast, reconciled (a locked region: its own)."""
         opps = self.tables.opportunities
         if self.lock is not None:
-            series = fc.monthly_bookings(opps, latest, stages=self.stages)
+            series = booked.monthly(opps, latest, stages=self.stages)
             return {self.lock.key: fc.forecast(series, 12)}
         company, regions = shared.forecasts(opps, latest, 12, self.stages)
         everyone: dict[str | Everyone, fc.Forecast] = {ALL: company}

@@ -22,9 +22,8 @@ from salesops.analytics import gaps, reconciliation
 from salesops.analytics.allocation import METHODS
 from salesops.analytics.compensation import COMP_PLAN
 from salesops.analytics.targets import SUM_TOLERANCE, Target, plan_target, unsummed
-from salesops.data.model import scope_deals
 from salesops.data.periods import Period
-from salesops.data.scopes import Scope
+from salesops.data.scopes import Scope, scope_deals
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context

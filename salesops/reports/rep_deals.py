@@ -16,7 +16,7 @@ from salesops.analytics import precision as pr
 from salesops.analytics.capacity import owners
 from salesops.analytics.peers import KPI_MONTHS, Peers
 from salesops.data import coverage
-from salesops.data.model import scope_deals
+from salesops.data.scopes import scope_deals
 from salesops.reports import formatting as fmt
 from salesops.reports import shared
 from salesops.reports.context import ReportContext, per_context

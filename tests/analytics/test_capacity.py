@@ -138,8 +138,7 @@ def test_a_scope_with_no_close_says_so_of_itself_not_of_the_source(tiny):
     capacity and bookings said "the source holds no closed deal"; they say "no deal in
     West has closed yet", and Dan's "no deal of this rep has closed yet" (no name). Where
     the whole source holds none, every scope says that of the source, which is the truth."""
-    from salesops.data.model import scope_deals
-    from salesops.data.scopes import Scope
+    from salesops.data.scopes import Scope, scope_deals
 
     deals = tiny.opportunities[tiny.opportunities["close_date"] < "2026-09-01"].copy()
     nothing = deals.assign(stage="Proposal")  # a source that holds no closed deal

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import accuracy, gaps, intervals, reconciliation
+from salesops.analytics import accuracy, bookings, gaps, intervals, reconciliation
 from salesops.analytics import forecast as fc
 from salesops.analytics import timeseries as ts
 from salesops.data.stages import Stages
@@ -203,7 +203,7 @@ def test_a_few_zero_months_in_the_middle_do_not_blow_up_the_models():
 
 def test_monthly_bookings_by_hand(tiny_dir):
     tables = so.load(tiny_dir)
-    series = fc.monthly_bookings(tables.opportunities, "2026-09", stages=STAGES)
+    series = bookings.monthly(tables.opportunities, "2026-09", stages=STAGES)
     won = tables.opportunities[tables.opportunities["stage"] == "Closed Won"]
     assert series.index[-1] == "2026-09"
     assert series.sum() == pytest.approx(won.loc[won["close_date"] < "2026-10-01", "amount"].sum())
@@ -215,14 +215,14 @@ def test_monthly_bookings_by_hand(tiny_dir):
 def test_monthly_bookings_start_at_the_first_close_not_the_first_creation(tiny_dir):
     # tiny: deals created from 2026-03, the first close is O4 on 2026-07-31
     opps = so.load(tiny_dir).opportunities
-    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    series = bookings.monthly(opps, "2026-10", stages=STAGES)
     assert series.index.tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
     assert series.tolist() == [8_000, 10_000, 50_000, 12_000]
-    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    by_region = bookings.monthly(opps, "2026-10", by="region", stages=STAGES)
     assert by_region.index[0] == "2026-07" and by_region.sum().sum() == 80_000
     # nothing closed yet: no month at all, not a run of zeros
     open_only = opps[opps["stage"] == "Proposal"]
-    assert fc.monthly_bookings(open_only, "2026-10", stages=STAGES).empty
+    assert bookings.monthly(open_only, "2026-10", stages=STAGES).empty
 
 
 def test_months_of_history_count_only_real_months():
@@ -238,7 +238,7 @@ def test_months_of_history_count_only_real_months():
             "amount": [np.nan] * 15 + [100.0 + 10 * i for i in range(10)],
         }
     )
-    series = fc.monthly_bookings(deals, "2017-12", stages=STAGES)
+    series = bookings.monthly(deals, "2017-12", stages=STAGES)
     assert len(series) == 10 and series.index[0] == "2017-03"
     notes = " ".join(fc.forecast(series, 3).notes)
     assert "only 10 months of data" in notes and "left out" not in notes
@@ -270,7 +270,7 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
         opps["close_date"].dt.strftime("%Y-%m") == "2026-08"
     )
     opps.loc[august, "amount"] = np.nan
-    series = fc.monthly_bookings(opps, "2026-10", stages=STAGES)
+    series = bookings.monthly(opps, "2026-10", stages=STAGES)
     assert np.isnan(series["2026-08"]) and series["2026-07"] == 8_000
     f = fc.forecast(series, 3)
     assert f.model == "none" and f.mean.isna().all()
@@ -279,7 +279,7 @@ def test_won_deals_without_amounts_book_an_unknown_amount_not_zero(tiny_dir):
         "amount (2026-09, 2026-10): a forecast needs at least 3, so it is unknown, not a "
         "line through them"
     ]
-    by_region = fc.monthly_bookings(opps, "2026-10", by="region", stages=STAGES)
+    by_region = bookings.monthly(opps, "2026-10", by="region", stages=STAGES)
     total, _ = reconciliation.reconciled(
         reconciliation.Monthly.from_regions(by_region), 3, "2026-10"
     )
