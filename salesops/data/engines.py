@@ -35,6 +35,7 @@ class DuckDBEngine:
         self.kind = spec.kind
         self.encoding = spec.encoding
         self.broken: dict[str, str] = {}  # export files that cannot be read, and why
+        self._types: dict[str, dict[str, str] | None] = {}  # column_types' answers
         if spec.kind == "duckdb":
             if not location.is_file():
                 hint = (
@@ -59,7 +60,6 @@ class DuckDBEngine:
             self._attach_exports(location)
             if strict:
                 self._refuse_broken(spec)
-        self._types: dict[str, dict[str, str] | None] = {}
 
     def _refuse_broken(self, spec: SourceSpec) -> None:
         """A DataError naming each broken file that a canonical table reads (others are
@@ -124,19 +124,22 @@ class DuckDBEngine:
                 options += f", encoding = {_quote_literal(encoding)}"
         view = quote(path.stem)
         read = f"SELECT * FROM {reader}({_quote_literal(str(path))}{options})"
-        kind = "VIEW"
+        kind, copied = "VIEW", None
         if path.stat().st_size <= COPIED_BYTES:
             try:  # read once: every later query reads memory, not the file again
-                self.con.execute(f"CREATE TABLE {view} AS {read}")
+                copied = self.con.execute(f"CREATE TABLE {view} AS {read}").fetchall()[0][0]
                 kind = "TABLE"
             except duckdb.Error:  # a bad line: the view says what is wrong, where it is read
                 self.con.execute(f"DROP TABLE IF EXISTS {view}")
         try:
             if kind == "VIEW":
                 self.con.execute(f"CREATE VIEW {view} AS {read}")
-            headers = [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()]
-            rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {view} LIMIT 1)")
-            empty = rows.fetchall()[0][0] == 0
+            described = self.con.execute(f"DESCRIBE {view}").fetchall()
+            headers = [r[0] for r in described]
+            if copied is None:  # a view: is there a first row (a table says how many it has)
+                rows = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {view} LIMIT 1)")
+                copied = rows.fetchall()[0][0]
+            empty = copied == 0
         except duckdb.Error as exc:
             self.con.execute(f"DROP {kind} IF EXISTS {view}")
             return _csv_problem(exc)[1]
@@ -150,6 +153,8 @@ class DuckDBEngine:
         if empty:
             self.con.execute(f"DROP {kind} {view}")
             return f"has headers but no rows ({', '.join(headers[:6])})"
+        if "." not in path.stem:  # what column_types would DESCRIBE again
+            self._types[path.stem] = {r[0]: str(r[1]).upper() for r in described}
         return None
 
     def column_types(self, table: str) -> dict[str, str] | None:

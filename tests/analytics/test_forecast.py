@@ -25,9 +25,15 @@ def seasonal_series(seed: int = 0, months: int = 48, level: float = 100.0) -> pd
 
 
 # -- the forecast -------------------------------------------------------------------------------
-def test_the_same_data_gives_the_same_forecast():
-    y = seasonal_series()
-    a, b = fc.forecast(y, 12), fc.forecast(y, 12)
+@pytest.fixture(scope="module")
+def seasonal() -> fc.Forecast:
+    """The 12-month forecast of :func:`seasonal_series`, fitted once for the tests that read
+    it (none changes it)."""
+    return fc.forecast(seasonal_series(), 12)
+
+
+def test_the_same_data_gives_the_same_forecast(seasonal):
+    a, b = seasonal, fc.forecast(seasonal_series(), 12)  # two fits of the same data
     pd.testing.assert_series_equal(a.mean, b.mean)
     assert a.model == b.model and np.array_equal(a.sigma, b.sigma)
 
@@ -176,11 +182,11 @@ def test_under_two_years_gives_the_recent_mean_with_a_wide_interval():
     assert "too short to fit a model" in result.notes[-1] and "wide interval" in result.notes[-1]
 
 
-def test_leading_months_before_the_data_begins_are_left_out():
+def test_leading_months_before_the_data_begins_are_left_out(seasonal):
     y = seasonal_series(months=48)
     padded = pd.concat([pd.Series(0.0, index=pd.period_range("2020-01", periods=24, freq="M")), y])
     assert fc.start(padded.to_numpy()) == 24
-    with_zeros, without = fc.forecast(padded, 12), fc.forecast(y, 12)
+    with_zeros, without = fc.forecast(padded, 12), seasonal  # seasonal: fc.forecast(y, 12)
     # the same forecast as the series without its leading zeros, and a note saying so
     assert with_zeros.mean.to_numpy() == pytest.approx(without.mean.to_numpy())
     assert with_zeros.model == without.model

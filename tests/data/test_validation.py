@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +28,23 @@ def test_the_corpus_is_large_and_distinct():
     assert len({case["expect"] for case in CASES.values()}) == len(CASES)
 
 
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> Callable[[str], Path]:
+    """The tiny CRM broken as corpus case ``name``, copied once for the module's tests that
+    only read it (validate and load it)."""
+    made: dict[str, Path] = {}
+
+    def copy(name: str) -> Path:
+        if name not in made:
+            made[name] = broken_copy(CASES[name], tmp_path_factory.mktemp("broken") / name)
+        return made[name]
+
+    return copy
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_is_named_exactly(name, tmp_path, capsys):
-    folder = broken_copy(CASES[name], tmp_path / name)
+def test_bad_input_is_named_exactly(name, broken, capsys):
+    folder = broken(name)
     code = cli.main(["validate", "--source", str(folder)])
     err = capsys.readouterr().err
     assert code == 1
@@ -38,8 +53,8 @@ def test_bad_input_is_named_exactly(name, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_loading_runs_the_same_checks(name, tmp_path):
-    folder = broken_copy(CASES[name], tmp_path / name)
+def test_loading_runs_the_same_checks(name, broken):
+    folder = broken(name)
     with pytest.raises(DataError) as info:
         load(folder)
     assert CASES[name]["expect"] in str(info.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
 import inspect
 import runpy
@@ -43,10 +44,17 @@ def layer_of(module: str) -> str:
     raise AssertionError(f"{module} is in no layer: add it to a layer folder or to this test")
 
 
+@functools.cache
+def parsed(text: str) -> ast.Module:
+    """A module's syntax tree, parsed once per text for this file's tests (each walks the
+    whole package; none changes a tree)."""
+    return ast.parse(text)
+
+
 def imports(path: Path, package: str) -> set[str]:
     """Every module a file imports (lazy imports in functions and type-only ones included)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parsed(path.read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level:
@@ -121,7 +129,7 @@ def runtime_edges(tree: dict[str, Path]) -> dict[str, set[str]]:
     of ``salesops`` and a package reached only for one of its submodules do not."""
     edges: dict[str, set[str]] = {}
     for name, path in tree.items():
-        module = ast.parse(path.read_text())
+        module = parsed(path.read_text())
         type_only = {
             id(inner)
             for node in ast.walk(module)
@@ -200,7 +208,7 @@ READS_SETTINGS = {
 
 def settings_calls(path: Path) -> int:
     """How often a module calls ``settings()`` (as a name or as ``config.settings()``)."""
-    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)]
+    calls = [n for n in ast.walk(parsed(path.read_text())) if isinstance(n, ast.Call)]
     names = [getattr(c.func, "id", None) or getattr(c.func, "attr", None) for c in calls]
     return names.count("settings")
 

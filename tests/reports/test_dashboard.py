@@ -17,7 +17,7 @@ from urllib.request import HTTPRedirectHandler, build_opener
 
 import pandas as pd
 import pytest
-from conftest import HOSTILE, free_port, hostile_copy
+from conftest import HOSTILE, free_port, hostile_copy, once
 
 import salesops as so
 from salesops.analytics import metrics as m
@@ -430,7 +430,7 @@ def test_win_rates_of_won_deals_only_read_a_dash_with_the_reason(won_only_dir):
     from salesops.analytics import gaps
 
     why = "win rate needs lost deals, of which this source holds none"
-    dash = Dashboard(so.load(str(won_only_dir)), "2026-09")
+    dash = Dashboard(once(so.load, str(won_only_dir)), "2026-09")
     assert gaps.why(dashboard.kpis(dash)["win_rate"]) == why
     assert why in dashboard.tiles(dash)
     board = dashboard.leaderboard(dash)
@@ -477,7 +477,7 @@ def test_leaderboard_bookings_of_won_deals_without_amounts_read_a_dash_with_the_
     )
     assert board.index("Cara Cole") > board.index("Dan Dune")  # unknown sorts last
     # priced, as exported: $50,000 and 250% of her $20,000 quota, first
-    board = dashboard.leaderboard(Dashboard(so.load(str(tiny_dir)), "2026-09"))
+    board = dashboard.leaderboard(Dashboard(once(so.load, str(tiny_dir)), "2026-09"))
     assert _cells(board, "Cara Cole") == ["West", "$50,000", "50%", "250%"]
     assert "stands for" not in board
 
@@ -490,7 +490,7 @@ def test_a_rep_who_won_nothing_forecasts_zero_and_unknown_shares_are_said(tiny_d
     read 1/6 of the company's (Dan's unknown taken as $0); now it is unknown, saying why."""
     import shutil
 
-    dash = Dashboard(so.load(str(tiny_dir)), "2026-09")
+    dash = Dashboard(once(so.load, str(tiny_dir)), "2026-09")
     company = dash.forecast().mean
     dash.select(rep="R4")
     assert dash.forecast().mean.tolist() == [0.0] * 12
@@ -541,7 +541,7 @@ def test_a_reps_share_of_a_team_that_booked_nothing_is_unknown():
 def test_a_top_deal_without_an_amount_has_an_unknown_expected_value(tiny_dir):
     """Dan's (R4's) open O8 has no amount: its expected value read $0, beside an amount
     of "–"; both read "–" with the reason, and it comes last."""
-    board = dashboard.top_deals(Dashboard(so.load(str(tiny_dir)), "2026-09"))
+    board = dashboard.top_deals(Dashboard(once(so.load, str(tiny_dir)), "2026-09"))
     row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[3] == cells[5] == "–"
@@ -553,7 +553,7 @@ def test_a_stage_whose_open_deals_all_lack_amounts_is_no_zero_bar(tiny_dir):
     """At the end of September: Qualification holds only Dan's O8, without an amount: its
     pipeline is unknown (it was filled with $0 and drawn as a $0 bar); Negotiation holds
     no open deal: a known $0. Prospecting: O6 30,000 + O9 12,000."""
-    dash = Dashboard(so.load(str(tiny_dir)), "2026-09")
+    dash = Dashboard(once(so.load, str(tiny_dir)), "2026-09")
     pipe = dashboard.pipeline_by_stage(dash)
     assert pipe["amount"].isna().tolist() == [False, True, False, False, False]
     assert pipe.at["Qualification", "deals"] == pipe.at["Qualification", "unpriced"] == 1
@@ -566,12 +566,12 @@ def test_a_top_deals_owner_missing_from_the_reps_table_reads_as_the_id(tiny_dir)
     """R4 (Dan Dune) not in the reps table the dashboard holds: the owner of O8 read
     blank; now the id, as the forecast report's top deals show it (one rule for both,
     labels.rep_names, which ReportContext.names calls)."""
-    tables = so.load(str(tiny_dir))
+    tables = once(so.load, str(tiny_dir))
     reps = tables.reps[tables.reps["rep_id"] != "R4"].reset_index(drop=True)
     board = dashboard.top_deals(Dashboard(replace(tables, reps=reps), "2026-09"))
     row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[0] == "R4"
-    ctx = forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
+    ctx = once(forecast.context, str(tiny_dir), "company", "2026-09", horizon=6)
     ctx = replace(ctx, tables=replace(ctx.tables, reps=reps))
     assert ctx.names(pd.Series(["R4", "R3"])).tolist() == ["R4", "Cara Cole"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import execute
+from conftest import execute, once
 
 import salesops as so
 from salesops.analytics import forecast as fc
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def company(tiny_dir):
-    return forecast.context(str(tiny_dir), "company", "2026-09", horizon=6)
+    return once(forecast.context, str(tiny_dir), "company", "2026-09", horizon=6)
 
 
 def test_the_monthly_forecast_is_a_frame_of_the_horizon(company):
@@ -47,7 +47,7 @@ def test_regions_with_too_little_priced_history_are_unknown_not_reconciled(compa
     assert total.unknown is None and "do not add up to the total" in total.notes[-1]
     assert regions["East"].unknown.startswith("only 2 months of bookings with an amount")
     assert regions["West"].unknown.startswith("only 1 month of bookings with an amount (2026-09)")
-    west = forecast.context(str(tiny_dir), "region:West", "2026-09", horizon=6)
+    west = once(forecast.context, str(tiny_dir), "region:West", "2026-09", horizon=6)
     assert forecast.forecast(west).unknown == regions["West"].unknown
     summary = json.loads(json_text(forecast.summary(west)))
     assert set(summary["forecast"].values()) == {None}
@@ -75,7 +75,7 @@ def test_a_forecast_is_for_the_company_or_a_region(tiny_dir):
     with pytest.raises(ValueError, match="unknown option 'horizn' for ForecastOptions"):
         forecast.context(str(tiny_dir), horizn=6)
     # another report's options are not read as the forecast's
-    tables = so.load(str(tiny_dir), period="2026-09")
+    tables = once(so.load, str(tiny_dir), period="2026-09")
     plan = so.ReportContext.of(tables, "2026-09", options=planning.PlanOptions())
     with pytest.raises(TypeError, match="PlanOptions, not ForecastOptions"):
         forecast.horizon(plan)

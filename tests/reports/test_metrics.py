@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import once
 
 import salesops as so
 from salesops.analytics import gaps
@@ -29,7 +30,7 @@ from salesops.storage import json_text
 
 @pytest.fixture
 def company(tiny_dir) -> so.ReportContext:
-    return so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    return once(so.ReportContext.load, str(tiny_dir), "company", "2026-09")
 
 
 def test_kpis_are_a_frame_with_their_changes(company):
@@ -71,7 +72,7 @@ def test_a_breakdown_counts_a_group_that_won_nothing_as_zero(company):
 def test_a_breakdown_of_won_deals_only_has_no_win_rate(won_only_dir):
     """September in a won-only export: Enterprise won O5 and its lost deals are not in
     the export, so its win rate read 100%; now every row's is unknown, with the reason."""
-    ctx = so.ReportContext.load(str(won_only_dir), "company", "2026-09")
+    ctx = once(so.ReportContext.load, str(won_only_dir), "company", "2026-09")
     by_segment = breakdowns.breakdown(ctx, "segment")
     assert by_segment.loc["Enterprise", "bookings"] == 50_000
     why = "win rate needs lost deals, of which this source holds none"
@@ -288,7 +289,7 @@ def test_without_history_the_previous_pipeline_is_rebuilt_from_created_and_close
     assert aug["open_pipeline"] == {"2026-09-01": 120_000, "2026-08-01": 80_000}
     assert "4 deals at the end of 2026-07" in aug["open_pipeline_rebuilt"]
     # with the stage history it is rebuilt from that, and nothing more is said
-    company = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    company = once(so.ReportContext.load, str(tiny_dir), "company", "2026-09")
     assert metrics.rebuilt(company) == ""
     assert "open_pipeline_rebuilt" not in metrics.summary(company)
 
@@ -452,7 +453,7 @@ def test_the_waterfall_starts_where_the_metrics_pipeline_stood_then(tiny_dir):
     (the deals then by history.deals_then), not the history's alone ($0 at the start).
     At Sep 1 (no history row before it): O2 (lost Sep 20, 5,000) and O5 (won Sep 30,
     50,000) were open, due on the day they closed, and O10 (15,000, due Aug 31)."""
-    tables = so.load(str(tiny_dir))
+    tables = once(so.load, str(tiny_dir))
     h = tables.opportunity_history
     late = dataclasses.replace(tables, opportunity_history=h[h["changed_at"] >= "2026-09-01"])
     ctx = so.ReportContext.of(late, "2026-09")
@@ -479,7 +480,7 @@ def test_the_waterfall_starts_where_the_metrics_pipeline_stood_then(tiny_dir):
 def test_a_waterfall_step_without_amounts_reads_unknown_not_zero(tiny_dir):
     """O7, created into the September pipeline and lost in it, without an amount: the
     created and lost steps are "–" with the reason, not $0, and the caption says so."""
-    tables = so.load(str(tiny_dir))
+    tables = once(so.load, str(tiny_dir))
     o, h = tables.opportunities.copy(), tables.opportunity_history.copy()
     o.loc[o["opportunity_id"] == "O7", "amount"] = None
     h.loc[h["opportunity_id"] == "O7", "amount"] = None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import once
 
 import salesops as so
 from salesops.analytics import gaps
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def alice(tiny_dir) -> so.ReportContext:
-    return review.context(str(tiny_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml")
+    return once(
+        review.context, str(tiny_dir), "rep:R1", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
 
 
 def test_the_context_reads_the_reps_own_rows_and_the_regions_peers(alice):
@@ -72,7 +75,9 @@ def test_the_statement_and_the_summary(alice):
 
 
 def test_no_section_returns_another_reps_rows(tiny_dir):
-    cara = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
+    cara = once(
+        review.context, str(tiny_dir), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml"
+    )
     assert rep_deals.peers(cara).members == 2  # Dan is Cara's peer
     results = [
         review.attainment(cara),
@@ -103,7 +108,7 @@ def test_sections_say_what_they_need(tiny_dir, tmp_path):
 
 
 def test_without_a_scope_the_first_active_rep(tiny_dir):
-    ctx = review.context(str(tiny_dir), None, "2026-09")
+    ctx = once(review.context, str(tiny_dir), None, "2026-09")
     assert str(ctx.scope) == "rep:R1"
 
 
@@ -128,7 +133,7 @@ def test_bookings_of_won_deals_without_amounts_are_unknown_in_tiles_and_summary(
 
 
 def test_the_review_says_how_many_peers_it_compares_with(tiny_dir):
-    tables = so.load(tiny_dir)
+    tables = once(so.load, tiny_dir)
     nobody = pd.DataFrame({"rep_id": ["R9"], "name": ["Nina"], "region": ["East"], "role": "rep"})
     tables = dataclasses.replace(tables, reps=pd.concat([tables.reps, nobody], ignore_index=True))
     ctx = so.ReportContext.of(tables, "2026-09", "rep:R1", comp_plan="parameters/comp_plan.yml")
@@ -241,7 +246,7 @@ def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir)
     her one peer, and he closed nothing, so no peer has a win rate or a sales cycle; the
     caption read "1 of 1 peers' values are unknown and left out of the median"."""
     plan = "parameters/comp_plan.yml"
-    alone = review.context(str(tiny_dir), "rep:R3", "2026-08", comp_plan=plan)
+    alone = once(review.context, str(tiny_dir), "rep:R3", "2026-08", comp_plan=plan)
     caption = review.comparison(alone).attrs["view"].caption
     assert caption.startswith(
         "The last 3 months, with no peers in West to compare with: no other seller there "
@@ -261,7 +266,7 @@ def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir)
     summary = json.loads(json_text(review.summary(alone)))
     assert summary["peers"] == 0
     assert summary["unknown"]["percentiles.Lead response (median)"] == "no peer to compare with"
-    one = review.context(str(tiny_dir), "rep:R3", "2026-09", comp_plan=plan)
+    one = once(review.context, str(tiny_dir), "rep:R3", "2026-09", comp_plan=plan)
     caption = review.comparison(one).attrs["view"].caption
     assert caption.startswith("The last 3 months against 1 peer in West")
     assert (

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from analytics.test_planning import EXPORT, NO_DATES
-from conftest import execute
+from conftest import execute, once
 
 import salesops as so
 from salesops.analytics import gaps
@@ -25,7 +25,9 @@ from salesops.storage import json_text
 
 @pytest.fixture
 def plan(tiny_dir):
-    return planning.context(str(tiny_dir), "company", "2026-09", hires=[1, 0, 0, 0], simulations=50)
+    return once(
+        planning.context, str(tiny_dir), "company", "2026-09", hires=[1, 0, 0, 0], simulations=50
+    )
 
 
 def test_each_method_allocates_exactly_the_target(plan):
@@ -58,7 +60,7 @@ def test_bad_parameters_are_named(tiny_dir):
     ):
         planning.context(str(tiny_dir), grwoth=0.2)
     # a context built without options reads the plan's defaults, and its own when given
-    tables = so.load(str(tiny_dir), period="2026-09")
+    tables = once(so.load, str(tiny_dir), period="2026-09")
     assert planning.plan_options(so.ReportContext.of(tables, "2026-09")) == planning.PlanOptions()
     given = so.ReportContext.of(tables, "2026-09", options=planning.PlanOptions(seed=3))
     assert planning.plan_options(given).seed == 3
@@ -69,7 +71,7 @@ def test_rebalancing_moves_nothing_to_a_rep_whose_pipeline_is_unknown(tiny_dir):
     (O8, account A8) has no amount. Dan's open pipeline is unknown, not $0: he is not the
     poorest rep, A8 is not moved, and no move evens out pipeline. Before, A10 moved to
     Dan on his invented $0."""
-    ctx = planning.context(str(tiny_dir), "company", "2026-09", simulations=50)
+    ctx = once(planning.context, str(tiny_dir), "company", "2026-09", simulations=50)
     moves = planning.rebalancing(ctx)
     assert moves.empty
     said = (
@@ -140,7 +142,9 @@ def test_one_priced_month_gives_an_unknown_target_not_a_plan(tmp_path):
 
 
 def test_the_target_starts_from_the_stated_target(tiny_dir):
-    ctx = planning.context(str(tiny_dir), "company", "2026-09", target=500_000, simulations=50)
+    ctx = once(
+        planning.context, str(tiny_dir), "company", "2026-09", target=500_000, simulations=50
+    )
     frame = planning.target(ctx)
     assert frame.loc["Year", "target"] == pytest.approx(500_000)
     forecast = frame.loc[["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"], "forecast"].astype(float)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import once
 
 import salesops as so
 from salesops.analytics import gaps
@@ -108,13 +109,13 @@ def test_the_summary_is_plain_json(east):
 
 
 def test_a_team_review_is_for_a_region(tiny_dir):
-    ctx = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    ctx = once(so.ReportContext.load, str(tiny_dir), "company", "2026-09")
     with pytest.raises(ValueError, match="for a region"):
         team_review.title(ctx)
 
 
 def test_the_team_reviews_capacity_sits_next_to_last_quarters_bookings(tiny_dir):
-    tables = so.load(tiny_dir)  # the whole company: the review keeps to East's deals
+    tables = once(so.load, tiny_dir)  # the whole company: the review keeps to East's deals
     ctx = so.ReportContext.of(
         tables, "2026-09", "region:East", comp_plan="parameters/comp_plan.yml"
     )
@@ -144,7 +145,7 @@ def test_the_capacity_names_its_quarter(tiny_dir):
     one under way: "Capacity" beside "Booked last quarter" read as next quarter's in
     August too. Each row of a quarter now names it, and the caption says which it is."""
     plan = "parameters/comp_plan.yml"
-    august = so.ReportContext.load(str(tiny_dir), "region:East", "2026-08", comp_plan=plan)
+    august = once(so.ReportContext.load, str(tiny_dir), "region:East", "2026-08", comp_plan=plan)
     table = team_review.capacity_table(august)
     assert list(table.index[3:]) == [
         "Ramped rep-months, 2026-Q3",

@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import once
 
 import salesops as so
 from salesops.analytics import gaps
@@ -17,7 +18,7 @@ from salesops.reports.dashboard import Dashboard
 
 @pytest.fixture(scope="module")
 def tables(tiny_dir):
-    return so.load(str(tiny_dir), period="2026-09")
+    return once(so.load, str(tiny_dir), period="2026-09")
 
 
 def test_the_trend_starts_at_the_first_close_and_is_right_by_hand(tables):
@@ -43,7 +44,7 @@ def test_without_quotas_the_trend_has_bookings_and_no_attainment(tables):
 def test_the_three_trends_agree(tiny_dir, tables):
     """The metrics report and the dashboard show the same months and numbers; before,
     the dashboard drew 13 months, the 10 before the first close as $0."""
-    company = so.ReportContext.load(str(tiny_dir), "company", "2026-09")
+    company = once(so.ReportContext.load, str(tiny_dir), "company", "2026-09")
     shown = metrics.trend(company)
     assert list(shown.index) == ["2026-07", "2026-08", "2026-09"]
     assert "starts in Jul 2026" in shown.attrs["view"].caption
@@ -58,7 +59,7 @@ def test_the_three_trends_agree(tiny_dir, tables):
 def test_a_reps_trend_starts_when_they_joined_or_first_closed(tiny_dir, tmp_path):
     """Alice joined in 2021: her 12 months are all shown, a month without a win is $0.
     Without her hire date, her trend starts at her own first closed deal (August)."""
-    alice = so.ReportContext.load(str(tiny_dir), "rep:R1", "2026-09")
+    alice = once(so.ReportContext.load, str(tiny_dir), "rep:R1", "2026-09")
     own = performance_review.trend(alice)
     assert len(own) == 12 and own.index[0] == "2025-10"
     assert own["bookings"].tail(3).tolist() == [0, 10_000, 0]  # O1 in August, O2 lost
@@ -109,6 +110,6 @@ def test_a_month_whose_won_deals_lack_amounts_is_unknown_not_zero(tables):
 
 def test_a_trend_of_one_month_says_month(tiny_dir):
     """July 2026 is the first month with a close (O4): "1 month to 2026-07", not "1 months"."""
-    july = so.ReportContext.load(str(tiny_dir), "company", "2026-07")
+    july = once(so.ReportContext.load, str(tiny_dir), "company", "2026-07")
     caption = metrics.trend(july).attrs["view"].caption
     assert "(no quotas in this source)" not in caption and ", 1 month to 2026-07" in caption
