@@ -16,7 +16,13 @@ from salesops.data.activity import active_in
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import LOST_DEALS, STAGE_NEEDS, TABLES, stage_need_held
+from salesops.data.model import (
+    CLOSED_DEALS,
+    LOST_DEALS,
+    STAGE_NEEDS,
+    TABLES,
+    stage_need_held,
+)
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
@@ -123,10 +129,17 @@ class Catalog:
             out |= {what for what in STAGE_NEEDS if not stage_need_held(what, self.stages)}
             checks = []
             selected = self.select("opportunities")
-            if selected is not None and LOST_DEALS not in out and "stage" in selected[1]:
-                lost = ", ".join(map(literal, self.stages.lost_names))
-                first = f"SELECT 1 FROM ({selected[0]}) AS t WHERE stage IN ({lost}) LIMIT 1"
-                checks.append((LOST_DEALS, f"(SELECT count(*) FROM ({first}) AS f)"))
+            deals = selected[0] if selected is not None and "stage" in selected[1] else None
+            for what, names in (
+                (LOST_DEALS, self.stages.lost_names),
+                (CLOSED_DEALS, self.stages.closed_names),
+            ):
+                if deals is None or not names or what in out:
+                    out.add(what)
+                    continue
+                held = ", ".join(map(literal, names))
+                first = f"SELECT 1 FROM ({deals}) AS t WHERE stage IN ({held}) LIMIT 1"
+                checks.append((what, f"(SELECT count(*) FROM ({first}) AS f)"))
             for what in SECTIONS:
                 if what in STAGE_NEEDS:
                     continue

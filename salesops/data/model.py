@@ -281,6 +281,9 @@ OPEN_DEALS = "stages.open"
 LOST_DEALS = "stages.lost"
 QUALIFIED_DEALS = "stages.qualified"
 STAGE_NEEDS = (OPEN_DEALS, LOST_DEALS, QUALIFIED_DEALS)
+# Absent when the whole source holds no closed deal (no section needs it: a scope's reasons
+# say "no deal in West has closed yet" only of a source that holds some).
+CLOSED_DEALS = "stages.closed"
 
 
 def stage_need_held(what: str, stages: Stages) -> bool:

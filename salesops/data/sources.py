@@ -24,11 +24,11 @@ import pandas as pd
 
 from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
-from salesops.data.engines import DuckDBEngine, literal, quote
+from salesops.data.engines import DuckDBEngine, quote
 from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import REQUIRED, TABLES, Tables
+from salesops.data.model import CLOSED_DEALS, REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import WHERE, Scope, scope_words
@@ -239,17 +239,10 @@ class Source(Catalog):
         return known
 
     def holds_closed(self) -> bool:
-        """Whether the whole source holds a closed deal (one query that stops at the
-        first), so that a scope without one says "no deal in West has closed yet", and
-        "the source holds no closed deal" only of a source that holds none."""
-        selected = self.select("opportunities")
-        names = ", ".join(literal(n) for n in self.stages.closed_names)
-        if selected is None or "stage" not in selected[1] or not names:
-            return False
-        first = f"SELECT 1 AS one FROM ({selected[0]}) AS t WHERE stage IN ({names}) LIMIT 1"
-        found = len(self.engine.query(first, {})) > 0
-        self.engine.evict()  # the blocks it read are not the load's to keep
-        return found
+        """Whether the whole source holds a closed deal (:meth:`absent`'s one query), so
+        that a scope without one says "no deal in West has closed yet", and "the source
+        holds no closed deal" only of a source that holds none."""
+        return CLOSED_DEALS not in self.absent()
 
     def date_formats(self, table: str, frame: pd.DataFrame) -> dict[str, str]:
         """The one format of each date column that ``frame`` (a part of ``table``) holds
