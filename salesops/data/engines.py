@@ -7,7 +7,10 @@ a loaded frame can be joined in a later query.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,17 +28,39 @@ EXPORT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
 # A small export's queries (a report's load asks dozens) then cost milliseconds, not a
 # parse of the file each.
 COPIED_BYTES = 32 * 2**20
+_SHARED: dict[int, duckdb.DuckDBPyConnection] = {}  # the process's database, by process id
+_SHARED_LOCK = threading.Lock()
+_ALIASES = itertools.count(1)  # each open database file's own name in it
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's one in-memory DuckDB database.
+
+    Opening a DuckDB database costs some 20 ms and closing it 5 (a report's load opens its
+    source several times, the test suite hundreds); a connection to an open one costs
+    microseconds. What a connection creates is its own: export files become TEMP tables
+    and views, registered frames are its own views, and a database file is ATTACHed under
+    a name of its own, so no two sources see each other's tables. A forked process makes
+    its own database (a DuckDB instance must not cross a fork).
+    """
+    with _SHARED_LOCK:
+        if os.getpid() not in _SHARED:
+            _SHARED.clear()
+            _SHARED[os.getpid()] = duckdb.connect(":memory:")
+        return _SHARED[os.getpid()].cursor()
 
 
 class DuckDBEngine:
     """DuckDB: the demo database file, or an in-memory view over export files."""
 
     def __init__(self, spec: SourceSpec, strict: bool = True) -> None:
-        location = Path(spec.location)
+        location = self.location = Path(spec.location)
         self.kind = spec.kind
         self.encoding = spec.encoding
         self.broken: dict[str, str] = {}  # export files that cannot be read, and why
         self._types: dict[str, dict[str, str] | None] = {}  # column_types' answers
+        # The database file's name on the connection, and the file as it was opened.
+        self._attached: tuple[str, os.stat_result] | None = None
         if spec.kind == "duckdb":
             if not location.is_file():
                 hint = (
@@ -44,11 +69,14 @@ class DuckDBEngine:
                     else ""
                 )
                 raise ConfigError(f"database not found: {location}.{hint}")
-            self.con = duckdb.connect(str(location), read_only=True)
+            self.con = _connection()
+            self._home = self.con.execute("SELECT current_database()").fetchall()[0][0]
+            alias = self._attach(location)[0]
             self.found: list[str] = sorted(
                 r[0]
                 for r in self.con.execute(
-                    "SELECT table_name FROM information_schema.tables"
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = $db",
+                    {"db": alias},
                 ).fetchall()
             )
         else:
@@ -56,10 +84,29 @@ class DuckDBEngine:
                 raise ConfigError(f"export folder not found: {location}")
             if not location.exists():
                 raise ConfigError(f"export file not found: {location}")
-            self.con = duckdb.connect(":memory:")
+            self.con = _connection()
             self._attach_exports(location)
             if strict:
                 self._refuse_broken(spec)
+
+    def _attach(self, location: Path) -> tuple[str, os.stat_result]:
+        """ATTACH the database file ``location`` read-only under a name of its own, and
+        make it the connection's default database."""
+        alias, seen = f"source_{next(_ALIASES)}", location.stat()
+        try:
+            self.con.execute(f"ATTACH {literal(str(location))} AS {alias} (READ_ONLY)")
+        except duckdb.Error as exc:
+            self.con.close()
+            raise ConfigError(f"cannot open {location}: {_first_line(exc)}") from None
+        self.con.execute(f"USE {alias}")
+        self._attached = (alias, seen)
+        return self._attached
+
+    def _detach(self) -> None:
+        if self._attached is not None:
+            self.con.execute(f"USE {quote(self._home)}")
+            self.con.execute(f"DETACH {self._attached[0]}")
+            self._attached = None
 
     def _refuse_broken(self, spec: SourceSpec) -> None:
         """A DataError naming each broken file that a canonical table reads (others are
@@ -73,7 +120,7 @@ class DuckDBEngine:
             if stem in wanted
         ]
         if failures:
-            self.con.close()
+            self.close()
             raise DataError(failures, spec.label)
 
     def _attach_exports(self, folder: Path) -> None:
@@ -127,13 +174,13 @@ class DuckDBEngine:
         kind, copied = "VIEW", None
         if path.stat().st_size <= COPIED_BYTES:
             try:  # read once: every later query reads memory, not the file again
-                copied = self.con.execute(f"CREATE TABLE {view} AS {read}").fetchall()[0][0]
+                copied = self.con.execute(f"CREATE TEMP TABLE {view} AS {read}").fetchall()[0][0]
                 kind = "TABLE"
             except duckdb.Error:  # a bad line: the view says what is wrong, where it is read
                 self.con.execute(f"DROP TABLE IF EXISTS {view}")
         try:
             if kind == "VIEW":
-                self.con.execute(f"CREATE VIEW {view} AS {read}")
+                self.con.execute(f"CREATE TEMP VIEW {view} AS {read}")
             described = self.con.execute(f"DESCRIBE {view}").fetchall()
             headers = [r[0] for r in described]
             if copied is None:  # a view: is there a first row (a table says how many it has)
@@ -201,16 +248,28 @@ class DuckDBEngine:
     def evict(self) -> None:
         """Drop the blocks of a database file that DuckDB keeps cached after a read (up to
         its memory limit, 80% of the machine's by default), so that a load holds its frames
-        and not those blocks too: 0.2 GB for a region of 300 reps. Lowering the limit for a
-        moment evicts them; they are read again from the file (or the system's page cache)
-        when needed. The in-memory connection over export files is left alone: what it
-        holds may be data, not a cache."""
-        if self.kind != "duckdb":
+        and not those blocks too: 0.2 GB for a region of 300 reps. Detaching the file drops
+        them, and it is attached again at once (in a millisecond or two); what is read later
+        comes from the file (or the system's page cache). The file must be the one opened:
+        a database replaced in the middle of a load is refused, not read half old, half new.
+        The TEMP tables of export files are left alone: they are data, not a cache."""
+        if self._attached is None:
             return
-        self.con.execute("SET memory_limit = '1MB'")
-        self.con.execute("RESET memory_limit")  # salesops never sets one: the default
+        location, (_, seen) = self.location, self._attached
+        self._detach()
+        now = self._attach(location)[1]
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (
+            seen.st_ino,
+            seen.st_size,
+            seen.st_mtime_ns,
+        ):
+            self.close()
+            raise ConfigError(f"{location} changed while it was read: run again")
 
     def close(self) -> None:
+        """Close the connection (its TEMP tables and views go with it) and detach the
+        database file: a later source of the same path reads the file as it is then."""
+        self._detach()
         self.con.close()
 
 
