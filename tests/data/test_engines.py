@@ -13,6 +13,8 @@ from conftest import copy_tables, same_tables
 
 import salesops as so
 from salesops import cli
+from salesops.data import exports
+from salesops.data.engines import connection
 from salesops.data.mapping import SourceSpec
 from salesops.data.sources import Source
 from salesops.errors import ConfigError, DataError
@@ -154,24 +156,46 @@ def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
 
 def test_open_sources_share_one_database_but_never_each_others_tables(tiny_dir, tmp_path):
     """Every source of a process is a connection to one in-memory DuckDB (opening a
-    database costs ~20 ms): what one source reads is its own (TEMP tables, registered
-    frames), and closing it frees what it held."""
+    database costs ~20 ms): what one source reads is its own (TEMP views, registered
+    frames), and closing it takes them away."""
     other = tmp_path / "other"
     shutil.copytree(tiny_dir, other)
     reps = other / "reps.csv"
-    reps.write_text(
-        reps.read_text().splitlines()[0] + "\nX1,Only Here,West,,rep,x1@example.com,2021-01-01,\n"
-    )
+    reps.write_text(reps.read_text().splitlines()[0] + "\nX1,Only Here,West,,rep,x@example.com,,\n")
+    views = "SELECT count(*) AS n FROM duckdb_views() WHERE temporary AND NOT internal"
     with Source(tiny_dir) as a, Source(other) as b:
         assert len(a.read("reps")) == 5 and list(b.read("reps")["rep_id"]) == ["X1"]
         a.engine.register("mine", pd.DataFrame({"x": [1]}))
         with pytest.raises(duckdb.CatalogException):
             b.engine.query("SELECT * FROM mine", {})
-        held = a.engine.query("SELECT sum(estimated_size) AS n FROM duckdb_tables()", {})
-    assert held["n"].iloc[0] > 0
-    with Source(tiny_dir) as c:  # a and b closed: their tables went with them
-        left = c.engine.query("SELECT count(*) AS n FROM duckdb_tables()", {})["n"].iloc[0]
-        assert left == len(list(tiny_dir.glob("*.csv")))  # its own seven, no more
+        assert b.engine.query(views, {})["n"].iloc[0] == 7  # its seven files, no more
+    with Source(tiny_dir) as c:  # a and b closed: their views went with them
+        assert c.engine.query(views, {})["n"].iloc[0] == 7
+
+
+def test_an_export_file_is_copied_once_by_its_content_and_read_anew_when_it_changes(
+    tiny_dir, tmp_path, monkeypatch
+):
+    """A file is copied into memory once per content: a second source over the same
+    bytes (here a copy of the folder) reads the copy; a file whose bytes change is read
+    anew, never the stale copy; copies no source reads go beyond the limit."""
+    copies = exports.store().copies
+    copied = tmp_path / "copied"
+    shutil.copytree(tiny_dir, copied)
+    with Source(tiny_dir), Source(copied) as b:
+        kept = dict(copies)
+        assert all(copy.users >= 2 for copy in kept.values() if copy.users)
+        assert b.read("reps")["rep_id"].tolist()[:2] == ["M1", "R1"]
+    reps = copied / "reps.csv"
+    reps.write_text(reps.read_text().replace("Alice Able", "Alice Bell"))
+    with Source(copied) as b:
+        assert "Alice Bell" in b.read("reps")["name"].tolist()
+        assert len(copies) == len(kept) + 1  # the edited file's new copy, beside the old
+    monkeypatch.setattr(exports, "KEPT_BYTES", 0)
+    Source(tiny_dir).close()
+    assert all(copy.users for copy in copies.values())  # none kept that nobody reads
+    with pytest.raises(duckdb.CatalogException):
+        connection().execute(f"SELECT * FROM {kept.popitem()[1].table}")
 
 
 def test_a_database_file_is_read_as_it_is_when_opened(small_db, tmp_path):
