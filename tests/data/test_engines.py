@@ -12,12 +12,8 @@ import sqlalchemy as sa
 from conftest import copy_tables, same_tables
 
 import salesops as so
-from salesops import cli
-from salesops.data import exports
-from salesops.data.engines import connection
-from salesops.data.mapping import SourceSpec
 from salesops.data.sources import Source
-from salesops.errors import ConfigError, DataError
+from salesops.errors import ConfigError
 
 
 def test_csv_folder_loads_the_canonical_tables(tiny):
@@ -107,53 +103,6 @@ def test_a_url_may_name_its_password_by_an_environment_variable(
 # -- files that are not what they claim ---------------------------------------------------
 
 
-def test_a_utf16_export_with_its_mark_loads_as_it_is(tiny, tiny_dir, tmp_path):
-    folder = tmp_path / "utf16"
-    shutil.copytree(tiny_dir, folder)
-    reps = folder / "reps.csv"
-    reps.write_text(reps.read_text(encoding="utf-8"), encoding="utf-16")  # Excel's "Unicode text"
-    same_tables(tiny, so.load(folder))
-
-
-def test_encoding_is_set_in_the_source_file(tiny_dir, tmp_path):
-    folder = tmp_path / "latin"
-    shutil.copytree(tiny_dir, folder)
-    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
-    reps.loc[reps["rep_id"] == "R2", "name"] = "Zoë Müller"
-    reps.to_csv(folder / "reps.csv", index=False, encoding="latin-1")
-    with pytest.raises(DataError, match="reps.csv is not UTF-8 at line 4"):
-        so.load(folder)
-    (folder / "source.yml").write_text("kind: files\nlocation: .\nencoding: latin-1\n")
-    tables = so.load(folder / "source.yml")
-    assert tables.reps.set_index("rep_id").at["R2", "name"] == "Zoë Müller"
-    with pytest.raises(ConfigError, match="encoding must be one of utf-8, utf-16, latin-1"):
-        SourceSpec.from_dict({"kind": "files", "location": ".", "encoding": "ebcdic"})
-
-
-def test_a_bad_line_far_into_a_file_is_named_not_a_traceback(tiny_dir, tmp_path, capsys):
-    """DuckDB samples the start of a file; a latin-1 byte after it fails at query time."""
-    folder = tmp_path / "late"
-    shutil.copytree(tiny_dir, folder)
-    frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-    many = pd.concat([frame] * 6000, ignore_index=True)
-    many["activity_id"] = [f"X{i}" for i in range(len(many))]
-    text = many.to_csv(index=False).encode() + "X-late,R1,2026-09-01 10:00:00,café,5,\n".encode(
-        "latin-1"
-    )
-    (folder / "activities.csv").write_bytes(text)
-    code = cli.main(["validate", "--source", str(folder)])
-    err = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in err
-    assert f"activities.csv is not UTF-8 at line {len(many) + 2}" in err
-
-
-def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
-    folder = tmp_path / "extra"
-    shutil.copytree(tiny_dir, folder)
-    (folder / "notes.csv").write_bytes(b"")
-    same_tables(tiny, so.load(folder))
-
-
 def test_open_sources_share_one_database_but_never_each_others_tables(tiny_dir, tmp_path):
     """Every source of a process is a connection to one in-memory DuckDB (opening a
     database costs ~20 ms): what one source reads is its own (TEMP views, registered
@@ -171,31 +120,6 @@ def test_open_sources_share_one_database_but_never_each_others_tables(tiny_dir, 
         assert b.engine.query(views, {})["n"].iloc[0] == 7  # its seven files, no more
     with Source(tiny_dir) as c:  # a and b closed: their views went with them
         assert c.engine.query(views, {})["n"].iloc[0] == 7
-
-
-def test_an_export_file_is_copied_once_by_its_content_and_read_anew_when_it_changes(
-    tiny_dir, tmp_path, monkeypatch
-):
-    """A file is copied into memory once per content: a second source over the same
-    bytes (here a copy of the folder) reads the copy; a file whose bytes change is read
-    anew, never the stale copy; copies no source reads go beyond the limit."""
-    copies = exports.store().copies
-    copied = tmp_path / "copied"
-    shutil.copytree(tiny_dir, copied)
-    with Source(tiny_dir), Source(copied) as b:
-        kept = dict(copies)
-        assert all(copy.users >= 2 for copy in kept.values() if copy.users)
-        assert b.read("reps")["rep_id"].tolist()[:2] == ["M1", "R1"]
-    reps = copied / "reps.csv"
-    reps.write_text(reps.read_text().replace("Alice Able", "Alice Bell"))
-    with Source(copied) as b:
-        assert "Alice Bell" in b.read("reps")["name"].tolist()
-        assert len(copies) == len(kept) + 1  # the edited file's new copy, beside the old
-    monkeypatch.setattr(exports, "KEPT_BYTES", 0)
-    Source(tiny_dir).close()
-    assert all(copy.users for copy in copies.values())  # none kept that nobody reads
-    with pytest.raises(duckdb.CatalogException):
-        connection().execute(f"SELECT * FROM {kept.popitem()[1].table}")
 
 
 def test_a_database_file_is_read_as_it_is_when_opened(small_db, tmp_path):
