@@ -83,7 +83,11 @@ class DuckDBEngine:
             if not location.exists():
                 raise ConfigError(f"export file not found: {location}")
             self.con = connection()
-            attached = exports.attach(self.con, location, self.encoding)
+            try:
+                attached = exports.attach(self.con, location, self.encoding)
+            except BaseException:
+                self.con.close()
+                raise
             self.found, self.broken, self._copies = attached.found, attached.broken, attached.copies
             self._types.update(attached.types)
             if strict:

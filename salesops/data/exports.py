@@ -109,17 +109,30 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None) -
     if not files:
         raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
     out = Attached()
-    for path in files:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            sheets = pd.read_excel(path, sheet_name=None)
-            for sheet, frame in sheets.items():
-                con.register(path.stem if len(sheets) == 1 else sheet, frame)
-                out.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
-            continue
-        out.found.append(path.name)
-        problem = _attach_file(con, path, encoding, out)
-        if problem is not None:
-            out.broken[path.stem] = f"{path.name} {problem}"
+    try:
+        for path in files:
+            if path.suffix.lower() in (".xlsx", ".xls"):
+                try:
+                    sheets = pd.read_excel(path, sheet_name=None)
+                except Exception as exc:  # not a workbook, or a damaged one
+                    out.found.append(path.name)
+                    reason = first_line(exc)
+                    if "format cannot be determined" in reason:  # pandas' words for it
+                        reason = "it is not an Excel file; save it as .xlsx, or as CSV"
+                    problem = f"cannot be read as a workbook: {reason}"
+                    out.broken[path.stem] = f"{path.name} {problem}"
+                    continue
+                for sheet, frame in sheets.items():
+                    con.register(path.stem if len(sheets) == 1 else sheet, frame)
+                    out.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
+                continue
+            out.found.append(path.name)
+            problem = _attach_file(con, path, encoding, out)
+            if problem is not None:
+                out.broken[path.stem] = f"{path.name} {problem}"
+    except BaseException:  # interrupted: the copies it made are no longer read
+        store().release(con, out.copies)
+        raise
     return out
 
 

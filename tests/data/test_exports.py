@@ -89,3 +89,18 @@ def test_an_export_file_is_copied_once_by_its_content_and_read_anew_when_it_chan
     assert all(copy.users for copy in copies.values())  # none kept that nobody reads
     with pytest.raises(duckdb.CatalogException):
         connection().execute(f"SELECT * FROM {kept.popitem()[1].table}")
+
+
+def test_a_file_that_is_not_a_workbook_is_named_never_a_traceback(tiny, tiny_dir, tmp_path, capsys):
+    """A damaged .xlsx beside the tables is left alone; one that a table reads is named
+    with the file and the reason, and `salesops validate` exits 1 without a traceback."""
+    folder = tmp_path / "crm"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "notes.xlsx").write_text("not a workbook")
+    same_tables(tiny, so.load(folder))
+    (folder / "opportunities.csv").unlink()
+    (folder / "opportunities.xlsx").write_text("not a workbook")
+    with pytest.raises(DataError, match=r"opportunities\.xlsx cannot be read as a workbook"):
+        so.load(folder)
+    assert cli.main(["validate", "--source", str(folder)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
