@@ -105,7 +105,9 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None) -
     if folder.is_file():
         files = [folder]
     else:
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES)
+        files = sorted(
+            p for p in folder.iterdir() if p.suffix.lower() in EXPORT_SUFFIXES and p.is_file()
+        )
     if not files:
         raise ConfigError(f"{folder} holds no .csv, .parquet or .xlsx files")
     out = Attached()
@@ -145,6 +147,8 @@ def _attach_file(
     size = path.stat().st_size
     if size == 0:
         return "is empty (0 bytes)"
+    if size <= 16 and not path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip():
+        return f"is empty (no headers, {size} bytes of blank or a byte-order mark)"
     reader, options = "read_parquet", ""
     if path.suffix.lower() == ".csv":
         # Yes/No stays text (a value to map), not a boolean. Only ISO dates are typed
@@ -183,6 +187,8 @@ def _attach_file(
             rows = first.fetchall()[0][0]
     except duckdb.Error as exc:
         con.execute(f"DROP VIEW IF EXISTS {view}")
+        if reader == "read_parquet":  # DuckDB's first line, without its kind of error
+            return f"cannot be read as Parquet: {first_line(exc).partition('Error: ')[2]}"
         return csv_problem(exc)[1]
     auto = [h for h in headers[1:] if re.fullmatch(r"column\d+", h)]
     if headers and len(auto) >= max(1, (len(headers) - 1) / 2):

@@ -103,4 +103,27 @@ def test_a_file_that_is_not_a_workbook_is_named_never_a_traceback(tiny, tiny_dir
     with pytest.raises(DataError, match=r"opportunities\.xlsx cannot be read as a workbook"):
         so.load(folder)
     assert cli.main(["validate", "--source", str(folder)]) == 1
-    assert "Traceback" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "it is not an Excel file" in err
+    assert "--on-invalid quarantine" not in err  # a broken file has no rows to set aside
+
+
+def test_a_broken_parquet_file_a_blank_csv_and_a_folder_named_csv(tiny_dir, tmp_path):
+    """What each is, in words (a Parquet file was "cannot be read as CSV: LINE 1: CREATE
+    TEMP VIEW ...", a folder named quotas.csv a traceback)."""
+    folder = tmp_path / "crm"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "reps.csv").unlink()
+    (folder / "reps.parquet").write_text("junk")
+    (folder / "leads.csv").write_bytes(b"\xef\xbb\xbf\n")
+    (folder / "quotas.csv").unlink()
+    (folder / "quotas.csv").mkdir()
+    with pytest.raises(DataError) as caught:
+        so.load(folder)
+    problems = {f.table: f.rule for f in caught.value.failures}
+    assert problems["reps"].startswith("reps.parquet cannot be read as Parquet: File ")
+    assert (
+        problems["leads"]
+        == "leads.csv is empty (no headers, 4 bytes of blank or a byte-order mark)"
+    )
+    assert "quotas" not in problems  # a folder is not an export file: no quotas table
