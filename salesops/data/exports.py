@@ -121,8 +121,7 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None) -
                     reason = first_line(exc)
                     if "format cannot be determined" in reason:  # pandas' words for it
                         reason = "it is not an Excel file; save it as .xlsx, or as CSV"
-                    problem = f"cannot be read as a workbook: {reason}"
-                    out.broken[path.stem] = f"{path.name} {problem}"
+                    out.broken[path.stem] = f"{path.name} cannot be read as a workbook: {reason}"
                     continue
                 for sheet, frame in sheets.items():
                     con.register(path.stem if len(sheets) == 1 else sheet, frame)
