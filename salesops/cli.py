@@ -232,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(redact(exc.report()), file=sys.stderr)
         if any(f.rule == "must not be empty" for f in exc.failures):
             print(DEFAULTS_HINT, file=sys.stderr)
-        if getattr(args, "on_invalid", None) == "refuse":
+        # Rows can be set aside; a broken file or a missing column cannot.
+        if getattr(args, "on_invalid", None) == "refuse" and any(f.count for f in exc.failures):
             print(QUARANTINE_HINT, file=sys.stderr)
         return 1
     except SalesopsError as exc:

@@ -14,7 +14,7 @@ import pandas as pd
 from salesops.data import dates
 from salesops.data.activity import active_in
 from salesops.data.coverage import SECTIONS
-from salesops.data.engines import DuckDBEngine, SQLEngine, literal, quote
+from salesops.data.engines import DuckDBEngine, SQLEngine
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import (
     CLOSED_DEALS,
@@ -26,6 +26,7 @@ from salesops.data.model import (
 from salesops.data.queries import TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
+from salesops.data.sql import literal, quote
 from salesops.data.stages import Stages
 from salesops.data.synonyms import synced
 from salesops.errors import ConfigError, DataError, RuleFailure

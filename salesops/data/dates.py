@@ -38,7 +38,9 @@ NUMERIC = {  # format -> the pattern of its values, with the day, month and year
 }
 WRITTEN = "DD Mon YYYY"  # the month as a word: no order to confuse
 FORMATS = [*NUMERIC, WRITTEN]
-PATTERNS = {fmt: re.compile(pattern) for fmt, pattern in NUMERIC.items()}
+# A whole value in a format: its date, then an optional time (ASCII digits only, as Arrow).
+WHOLE = {fmt: re.compile(pattern + TIME, re.ASCII) for fmt, pattern in NUMERIC.items()}
+NAT = np.datetime64("NaT", "ns")
 # Any of them, read as pandas reads it (by Arrow: ASCII digits; no group names to repeat).
 NUMBERS = re.compile("|".join(re.sub(r"\?P<\w+>", "", p) for p in NUMERIC.values()), re.ASCII)
 WORDY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d{4})")  # a letter and a year: a month's name?
@@ -100,15 +102,13 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     text = text.where(text != "")
     codes, distinct = pd.factorize(text)  # each value read once; -1 where missing
     none = pd.Series(False, index=text.index)
-    nat = np.datetime64("NaT", "ns")
     if not len(distinct):  # nothing written: no format to read
-        values = pd.Series(nat, index=text.index, dtype="datetime64[ns]")
+        values = pd.Series(NAT, index=text.index, dtype="datetime64[ns]")
         return Dates(values, known if known in FORMATS else None, none, none, text=text)
     rows = np.bincount(codes[codes >= 0], minlength=len(distinct))  # of each value
-    parsed = {}  # per format, the distinct values' dates (NaT last, for the missing)
-    for fmt in FORMATS:
-        days = _parse(pd.Series(distinct, dtype="str"), fmt).to_numpy()
-        parsed[fmt] = np.append(days, nat)
+    written = [str(v) for v in distinct]
+    # per format, the distinct values' dates (NaT last, for the missing)
+    parsed = {fmt: np.append(_parse(written, fmt), NAT) for fmt in FORMATS}
     counts = {fmt: int(rows[~np.isnat(days[:-1])].sum()) for fmt, days in parsed.items()}
     best = max(counts, key=lambda fmt: counts[fmt])
 
@@ -130,28 +130,24 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     return Dates(values, best, readable & values.isna(), none, text=text, read=counts[best])
 
 
-def _parse(text: pd.Series, fmt: str) -> pd.Series:
-    """The values of ``text`` (no missing one) read strictly in format ``fmt``; NaT where
-    they are not. Which values can be in the format is asked of Python's regular
-    expressions value by value, as pandas would, without its cost a call: most formats
-    match no value at all, and most columns have no month written as a word."""
-    values = text.tolist()
+def _parse(values: list[str], fmt: str) -> np.ndarray:
+    """The ``values`` read strictly in format ``fmt`` (datetime64[ns]); NaT where they are
+    not. Which values are in the format is asked of Python's regular expressions value by
+    value: most formats match no value at all, and most columns have no month written as
+    a word, so most calls end there."""
     if fmt == WRITTEN:  # the month as a word, and no format of numbers matching
-        rows = [bool(WORDY.search(v)) and not NUMBERS.match(v) for v in values]
-    else:
-        rows = [bool(m) for m in map(PATTERNS[fmt].match, values)]
-    if not any(rows):
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    if fmt == WRITTEN:
-        iso = text.where(rows)
+        iso = [v if WORDY.search(v) and not NUMBERS.match(v) else None for v in values]
         kwargs: dict = {"format": "mixed"}
     else:
-        parts = text.str.extract(NUMERIC[fmt] + TIME)
-        iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
-        iso = iso + parts["time"].fillna("")
+        iso = [
+            None if m is None else f"{m['y']}-{m['m']:0>2}-{m['d']:0>2}{m['time'] or ''}"
+            for m in map(WHOLE[fmt].match, values)
+        ]
         kwargs = {"format": "ISO8601"}
-    values = pd.to_datetime(iso, errors="coerce", utc=True, **kwargs)
-    return values.dt.tz_localize(None).astype("datetime64[ns]")
+    if not any(iso):
+        return np.full(len(values), NAT)
+    read = pd.to_datetime(pd.Series(iso, dtype=object), errors="coerce", utc=True, **kwargs)
+    return read.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
 def _quoted(values: pd.Series) -> str:

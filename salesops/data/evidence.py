@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from salesops.data.engines import DuckDBEngine, ident, literal, quote
+from salesops.data.engines import DuckDBEngine
 from salesops.data.profiles import FEW, ColumnProfile, FileProfile, not_a_segment, overlap
+from salesops.data.sql import ident, literal, quote
 from salesops.data.synonyms import (
     BEGIN_WORDS,
     CLOSE_WORDS,

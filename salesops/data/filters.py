@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from salesops.data.engines import quote
 from salesops.data.model import TABLES
 from salesops.data.relations import DATE_COLUMNS, REP_TABLES
 from salesops.data.scopes import Scope
+from salesops.data.sql import quote
 
 if TYPE_CHECKING:
     from salesops.data.sources import Source

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from salesops.data.engines import DuckDBEngine, ident, quote
+from salesops.data.engines import DuckDBEngine
+from salesops.data.sql import ident, quote
 from salesops.data.synonyms import normalize, words
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass, field
 
 from salesops.data import dates
-from salesops.data.engines import DuckDBEngine, ident, quote
+from salesops.data.engines import DuckDBEngine
+from salesops.data.sql import ident, quote
 
 # A column of a few repeated values: at most this many distinct ones.
 FEW = 30

@@ -24,10 +24,11 @@ from pathlib import Path
 
 from salesops.data import evidence, flags, tokens
 from salesops.data.drafts import render, summary
-from salesops.data.engines import DuckDBEngine, quote
+from salesops.data.engines import DuckDBEngine
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
 from salesops.data.profiles import FileProfile, order_by_age, order_by_history, profile
+from salesops.data.sql import quote
 from salesops.data.synonyms import (
     COLUMN_NAMES,
     MONEY_WORDS,

@@ -16,10 +16,10 @@ from typing import Protocol
 
 import pandas as pd
 
-from salesops.data.engines import ident, literal, quote
 from salesops.data.mapping import Default, Derive, SourceSpec
 from salesops.data.model import TABLES
 from salesops.data.relations import REFERENCES
+from salesops.data.sql import ident, literal, quote
 from salesops.data.stages import Stages
 from salesops.data.validation import missing_columns
 from salesops.errors import ConfigError, DataError, RuleFailure

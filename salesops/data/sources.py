@@ -24,7 +24,7 @@ import pandas as pd
 
 from salesops.data import dates, filters, queries
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
-from salesops.data.engines import DuckDBEngine, quote
+from salesops.data.engines import DuckDBEngine
 from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
@@ -32,6 +32,7 @@ from salesops.data.model import CLOSED_DEALS, REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import WHERE, Scope, scope_words
+from salesops.data.sql import quote
 from salesops.data.stages import Stages
 from salesops.data.validation import DATE_FORMATS, validate
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from salesops.data.engines import DuckDBEngine, ident, quote
+from salesops.data.engines import DuckDBEngine
+from salesops.data.sql import ident, quote
 from salesops.data.synonyms import NOT_PERSON_WORDS, PERSON_WORDS, SETTER_WORDS, words
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.request import urlopen
 
-import nbformat
 import pytest
 from conftest import CHROMIUM
 from pypdf import PdfReader
@@ -90,6 +89,8 @@ def hostile_page(listener: Listener, secret: Path) -> str:
 <meta http-equiv="refresh" content="0; url={url}/refresh">
 <p>REPORT-BODY-TEXT</p>
 """
+    import nbformat  # here, not at the top: its import costs each test process ~2 s
+
     cell = nbformat.v4.new_markdown_cell(f"# Hostile report\n\n{payload}")
     return render.to_html(nbformat.v4.new_notebook(cells=[cell]), HEADER)
 
@@ -113,6 +114,8 @@ def inert(pdf: bytes, token: str) -> None:
 
 def test_the_page_title_names_the_report_scope_and_period_escaped():
     """The browser tab read "Notebook" for every report; a rep's name in it is text."""
+    import nbformat
+
     cell = nbformat.v4.new_markdown_cell("# Sales metrics\n\nBody.")
     nb = nbformat.v4.new_notebook(cells=[cell])
     page = render.to_html(nb, HEADER)

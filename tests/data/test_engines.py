@@ -12,10 +12,8 @@ import sqlalchemy as sa
 from conftest import copy_tables, same_tables
 
 import salesops as so
-from salesops import cli
-from salesops.data.mapping import SourceSpec
 from salesops.data.sources import Source
-from salesops.errors import ConfigError, DataError
+from salesops.errors import ConfigError
 
 
 def test_csv_folder_loads_the_canonical_tables(tiny):
@@ -105,48 +103,38 @@ def test_a_url_may_name_its_password_by_an_environment_variable(
 # -- files that are not what they claim ---------------------------------------------------
 
 
-def test_a_utf16_export_with_its_mark_loads_as_it_is(tiny, tiny_dir, tmp_path):
-    folder = tmp_path / "utf16"
-    shutil.copytree(tiny_dir, folder)
-    reps = folder / "reps.csv"
-    reps.write_text(reps.read_text(encoding="utf-8"), encoding="utf-16")  # Excel's "Unicode text"
-    same_tables(tiny, so.load(folder))
+def test_open_sources_share_one_database_but_never_each_others_tables(tiny_dir, tmp_path):
+    """Every source of a process is a connection to one in-memory DuckDB (opening a
+    database costs ~20 ms): what one source reads is its own (TEMP views, registered
+    frames), and closing it takes them away."""
+    other = tmp_path / "other"
+    shutil.copytree(tiny_dir, other)
+    reps = other / "reps.csv"
+    reps.write_text(reps.read_text().splitlines()[0] + "\nX1,Only Here,West,,rep,x@example.com,,\n")
+    views = "SELECT count(*) AS n FROM duckdb_views() WHERE temporary AND NOT internal"
+    with Source(tiny_dir) as a, Source(other) as b:
+        assert len(a.read("reps")) == 5 and list(b.read("reps")["rep_id"]) == ["X1"]
+        a.engine.register("mine", pd.DataFrame({"x": [1]}))
+        with pytest.raises(duckdb.CatalogException):
+            b.engine.query("SELECT * FROM mine", {})
+        assert b.engine.query(views, {})["n"].iloc[0] == 7  # its seven files, no more
+    with Source(tiny_dir) as c:  # a and b closed: their views went with them
+        assert c.engine.query(views, {})["n"].iloc[0] == 7
 
 
-def test_encoding_is_set_in_the_source_file(tiny_dir, tmp_path):
-    folder = tmp_path / "latin"
-    shutil.copytree(tiny_dir, folder)
-    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
-    reps.loc[reps["rep_id"] == "R2", "name"] = "Zoë Müller"
-    reps.to_csv(folder / "reps.csv", index=False, encoding="latin-1")
-    with pytest.raises(DataError, match="reps.csv is not UTF-8 at line 4"):
-        so.load(folder)
-    (folder / "source.yml").write_text("kind: files\nlocation: .\nencoding: latin-1\n")
-    tables = so.load(folder / "source.yml")
-    assert tables.reps.set_index("rep_id").at["R2", "name"] == "Zoë Müller"
-    with pytest.raises(ConfigError, match="encoding must be one of utf-8, utf-16, latin-1"):
-        SourceSpec.from_dict({"kind": "files", "location": ".", "encoding": "ebcdic"})
-
-
-def test_a_bad_line_far_into_a_file_is_named_not_a_traceback(tiny_dir, tmp_path, capsys):
-    """DuckDB samples the start of a file; a latin-1 byte after it fails at query time."""
-    folder = tmp_path / "late"
-    shutil.copytree(tiny_dir, folder)
-    frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-    many = pd.concat([frame] * 6000, ignore_index=True)
-    many["activity_id"] = [f"X{i}" for i in range(len(many))]
-    text = many.to_csv(index=False).encode() + "X-late,R1,2026-09-01 10:00:00,café,5,\n".encode(
-        "latin-1"
-    )
-    (folder / "activities.csv").write_bytes(text)
-    code = cli.main(["validate", "--source", str(folder)])
-    err = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in err
-    assert f"activities.csv is not UTF-8 at line {len(many) + 2}" in err
-
-
-def test_a_broken_file_no_table_reads_is_left_alone(tiny, tiny_dir, tmp_path):
-    folder = tmp_path / "extra"
-    shutil.copytree(tiny_dir, folder)
-    (folder / "notes.csv").write_bytes(b"")
-    same_tables(tiny, so.load(folder))
+def test_a_database_file_is_read_as_it_is_when_opened(small_db, tmp_path):
+    """A database file is attached for as long as its source is open, then detached: a
+    file replaced between two loads is read anew, and one replaced in the middle of a
+    load is refused, never read half old, half new."""
+    path = tmp_path / "crm.duckdb"
+    shutil.copy(small_db, path)
+    before = so.load(path).opportunities["amount"].sum()
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE opportunities SET amount = amount + 1")
+        priced = con.execute("SELECT count(amount) FROM opportunities").fetchall()[0][0]
+    assert so.load(path).opportunities["amount"].sum() == before + priced
+    with Source(path) as src:
+        shutil.copy(small_db, tmp_path / "new.duckdb")
+        (tmp_path / "new.duckdb").replace(path)
+        with pytest.raises(ConfigError, match="changed while it was read"):
+            src.engine.evict()

@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import nbformat
 import pandas as pd
 import pytest
 import yaml
@@ -143,6 +142,8 @@ def run(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="module")
 def template_scripts() -> set[str]:
     """The scripts of the report template itself (of a report without data)."""
+    import nbformat  # here, not at the top: its import costs each test process ~2 s
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Report")])
     return set(read(render.to_html(nb, HEADER)).scripts)
 

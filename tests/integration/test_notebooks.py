@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import papermill as pm
 import pytest
 from conftest import execute
 
@@ -124,6 +123,8 @@ def test_a_notebooks_defaults_are_its_modules():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_are_what_papermill_sees(path):
+    import papermill as pm  # here, not at the top: its import costs each process ~2 s
+
     params = pm.inspect_notebook(str(path))
     assert {"source", "period", "scope"} <= set(params)
 
