@@ -313,24 +313,35 @@ def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str
     reps.region: "East" (3 rows) and "east" (1 row) differ only in case: read as different regions
     """
     out = []
-    for (table, column), frame in counts.items():
+    for (table, column), frame in counts.items():  # a row per value as written: in Python
         where = f"{table}.{column}"
-        written, read = frame["written"].astype("str"), frame["value"].astype("str")
-        spaced = frame[(written != read) & (written.str.strip() == read)]  # not a mapped value
-        if len(spaced):
-            shown = ", ".join(
-                f'"{w}" as "{v}" ({n:,})'
-                for w, v, n in spaced.head(MAX_EXAMPLES).itertuples(index=False)
-            )
-            total = _rows(int(spaced["n"].sum()))
+        written, read = _texts(frame["written"]), _texts(frame["value"])
+        spaced = [
+            (w, v, int(n))
+            for w, v, n in zip(written, read, frame["n"], strict=True)
+            if w is not None and v is not None and w != v and w.strip() == v
+        ]  # not a mapped value
+        if spaced:
+            shown = ", ".join(f'"{w}" as "{v}" ({n:,})' for w, v, n in spaced[:MAX_EXAMPLES])
+            total = _rows(sum(n for *_, n in spaced))
             out.append(f"{where}: {total} had surrounding spaces, trimmed at load: {shown}")
-        rows = frame.dropna(subset=["value"]).groupby("value")["n"].sum()
-        folded = pd.Series(rows.index.astype("str"), index=rows.index).str.casefold()
-        for _, same in folded.groupby(folded.to_numpy()):
-            if len(same) > 1:
-                named = " and ".join(f'"{v}" ({_rows(int(rows[v]))})' for v in same.index)
+        rows: dict[str, int] = {}
+        for v, n in zip(read, frame["n"], strict=True):
+            if v is not None:
+                rows[v] = rows.get(v, 0) + int(n)
+        folded: dict[str, list[str]] = {}
+        for v in sorted(rows):
+            folded.setdefault(v.casefold(), []).append(v)
+        for key in sorted(folded):
+            if len(same := folded[key]) > 1:
+                named = " and ".join(f'"{v}" ({_rows(rows[v])})' for v in same)
                 out.append(f"{where}: {named} differ only in case: read as different {column}s")
     return out
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    """Each value as text; None where it is missing."""
+    return [None if pd.isna(v) else str(v) for v in values]
 
 
 def _rows(count: int) -> str:
