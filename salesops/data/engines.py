@@ -26,25 +26,53 @@ from salesops.errors import ConfigError, DataError, RuleFailure
 
 _SHARED: dict[int, duckdb.DuckDBPyConnection] = {}  # the process's database, by process id
 _SHARED_LOCK = threading.Lock()
+_OPEN = [0]  # connections handed out and not yet released
 _ALIASES = itertools.count(1)  # each open database file's own name in it
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """A new connection to the process's one in-memory DuckDB database.
+    """A new connection to the process's one in-memory DuckDB database; give it back
+    with :func:`release`.
 
     Opening a DuckDB database costs some 20 ms and closing it 5 (a report's load opens its
     source several times, the test suite hundreds); a connection to an open one costs
     microseconds. What a connection creates is its own: export files are TEMP views (over
     copies kept by content, :mod:`salesops.data.exports`), registered frames are its own
     views, and a database file is ATTACHed under a name of its own, so no two sources see
-    each other's tables. A forked process makes its own database (a DuckDB instance must
-    not cross a fork).
+    each other's tables. DuckDB is not fork-safe: the database is closed before the
+    process forks while no source is open (:func:`_before_fork`; the runner's workers are
+    forked copies of it), and a forked child that finds one open makes its own.
     """
     with _SHARED_LOCK:
         if os.getpid() not in _SHARED:
+            _INHERITED.extend(_SHARED.values())  # never closed here: its threads are not
             _SHARED.clear()
             _SHARED[os.getpid()] = duckdb.connect(":memory:")
+        _OPEN[0] += 1
         return _SHARED[os.getpid()].cursor()
+
+
+def release(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection that :func:`connection` gave."""
+    con.close()
+    with _SHARED_LOCK:
+        _OPEN[0] -= 1
+
+
+_INHERITED: list[duckdb.DuckDBPyConnection] = []  # a parent's, in a forked child
+
+
+def _before_fork() -> None:
+    """Close the process's database before it forks, when no source is open, so that no
+    DuckDB instance (and none of its threads) is copied into the child; the next source
+    opens a new one, and the export copies go with the old."""
+    with _SHARED_LOCK:
+        if _OPEN[0] == 0 and os.getpid() in _SHARED:
+            _SHARED.pop(os.getpid()).close()
+            exports.forget()
+
+
+os.register_at_fork(before=_before_fork)
 
 
 class DuckDBEngine:
@@ -56,6 +84,7 @@ class DuckDBEngine:
         self.encoding = spec.encoding
         self.broken: dict[str, str] = {}  # export files that cannot be read, and why
         self._copies: list[str] = []  # the export files' copies it reads (exports.Store)
+        self._closed = False
         self._types: dict[str, dict[str, str] | None] = {}  # column_types' answers
         # The database file's name on the connection, and the file as it was opened.
         self._attached: tuple[str, os.stat_result] | None = None
@@ -86,7 +115,7 @@ class DuckDBEngine:
             try:
                 attached = exports.attach(self.con, location, self.encoding)
             except BaseException:
-                self.con.close()
+                self.close()
                 raise
             self.found, self.broken, self._copies = attached.found, attached.broken, attached.copies
             self._types.update(attached.types)
@@ -100,7 +129,7 @@ class DuckDBEngine:
         try:
             self.con.execute(f"ATTACH {literal(str(location))} AS {alias} (READ_ONLY)")
         except duckdb.Error as exc:
-            self.con.close()
+            self.close()
             raise ConfigError(f"cannot open {location}: {exports.first_line(exc)}") from None
         self.con.execute(f"USE {alias}")
         self._attached = (alias, seen)
@@ -190,13 +219,16 @@ class DuckDBEngine:
             raise ConfigError(f"{location} changed while it was read: run again")
 
     def close(self) -> None:
-        """Close the connection (its TEMP tables and views go with it) and detach the
-        database file: a later source of the same path reads the file as it is then."""
+        """Close the connection (its TEMP views go with it) and detach the database file: a
+        later source of the same path reads the file as it is then."""
+        if self._closed:
+            return
+        self._closed = True
         self._detach()
         if self._copies:
             exports.store().release(self.con, self._copies)
             self._copies = []
-        self.con.close()
+        release(self.con)
 
 
 class SQLEngine:

@@ -88,6 +88,11 @@ def store() -> Store:
     return _STORES[os.getpid()]
 
 
+def forget() -> None:
+    """Forget every copy: the database that held them is closed."""
+    _STORES.clear()
+
+
 @dataclass
 class Attached:
     """What :func:`attach` made of a folder: the files (and sheets) found, the broken

@@ -3,7 +3,10 @@ and files that are not what they claim are named, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 
 import duckdb
 import pandas as pd
@@ -12,6 +15,7 @@ import sqlalchemy as sa
 from conftest import copy_tables, same_tables
 
 import salesops as so
+from salesops.data import engines
 from salesops.data.sources import Source
 from salesops.errors import ConfigError
 
@@ -138,3 +142,28 @@ def test_a_database_file_is_read_as_it_is_when_opened(small_db, tmp_path):
         (tmp_path / "new.duckdb").replace(path)
         with pytest.raises(ConfigError, match="changed while it was read"):
             src.engine.evict()
+
+
+def test_no_duckdb_database_crosses_a_fork(tiny_dir):
+    """The runner's workers are forked copies of it, and DuckDB is not fork-safe: the
+    process's database is closed before a fork while no source is open, and the child
+    opens its own."""
+    Source(tiny_dir).close()  # the process's database is open; no source is
+    assert engines._SHARED
+    child = os.fork()
+    if child == 0:  # the child: a load of its own, then out without Python's clean-up
+        code = 1
+        try:
+            code = 0 if len(so.load(tiny_dir).opportunities) == 10 else 2
+        finally:
+            os._exit(code)
+    assert not engines._SHARED  # closed in the parent before the fork
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if done[0] == 0:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the forked child hung")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+    with Source(tiny_dir) as src:  # and the parent opens a new one
+        assert len(src.read("reps")) == 5
