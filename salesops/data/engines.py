@@ -11,6 +11,7 @@ import itertools
 import os
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,52 +25,59 @@ from salesops.data.mapping import SourceSpec
 from salesops.data.sql import ident, literal, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
 
-_SHARED: dict[int, duckdb.DuckDBPyConnection] = {}  # the process's database, by process id
-_SHARED_LOCK = threading.Lock()
-_OPEN = [0]  # connections handed out and not yet released
 _ALIASES = itertools.count(1)  # each open database file's own name in it
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    """A new connection to the process's one in-memory DuckDB database; give it back
-    with :func:`release`.
+@dataclass
+class Database:
+    """The process's one in-memory DuckDB: its own connection, the connections of it that
+    sources hold open, and the export files it holds copies of.
 
     Opening a DuckDB database costs some 20 ms and closing it 5 (a report's load opens its
     source several times, the test suite hundreds); a connection to an open one costs
     microseconds. What a connection creates is its own: export files are TEMP views (over
-    copies kept by content, :mod:`salesops.data.exports`), registered frames are its own
-    views, and a database file is ATTACHed under a name of its own, so no two sources see
-    each other's tables. DuckDB is not fork-safe: the database is closed before the
-    process forks while no source is open (:func:`_before_fork`; the runner's workers are
-    forked copies of it), and a forked child that finds one open makes its own.
+    the copies of :mod:`salesops.data.exports`), registered frames are its own views, and a
+    database file is ATTACHed under a name of its own, so no two sources see each other's
+    tables. DuckDB is not fork-safe: the database is closed before the process forks while
+    no source is open (the runner's workers are forked copies of it), and a forked child
+    that finds one open makes its own.
     """
-    with _SHARED_LOCK:
-        if os.getpid() not in _SHARED:
-            _INHERITED.extend(_SHARED.values())  # never closed here: its threads are not
-            _SHARED.clear()
-            _SHARED[os.getpid()] = duckdb.connect(":memory:")
-        _OPEN[0] += 1
-        return _SHARED[os.getpid()].cursor()
+
+    pid: int
+    con: duckdb.DuckDBPyConnection
+    store: exports.Store = field(default_factory=exports.Store)
+    users: int = 0
 
 
-def release(con: duckdb.DuckDBPyConnection) -> None:
-    """Close a connection that :func:`connection` gave."""
-    con.close()
-    with _SHARED_LOCK:
-        _OPEN[0] -= 1
+_DATABASE: Database | None = None
+_INHERITED: list[Database] = []  # a parent's, in a forked child: never closed there
+_LOCK = threading.Lock()
 
 
-_INHERITED: list[duckdb.DuckDBPyConnection] = []  # a parent's, in a forked child
+def database() -> Database:
+    """This process's :class:`Database`, opened if it is not."""
+    with _LOCK:
+        return _open()
+
+
+def _open() -> Database:
+    global _DATABASE
+    if _DATABASE is None or _DATABASE.pid != os.getpid():
+        if _DATABASE is not None:
+            _INHERITED.append(_DATABASE)
+        _DATABASE = Database(os.getpid(), duckdb.connect(":memory:"))
+    return _DATABASE
 
 
 def _before_fork() -> None:
     """Close the process's database before it forks, when no source is open, so that no
     DuckDB instance (and none of its threads) is copied into the child; the next source
     opens a new one, and the export copies go with the old."""
-    with _SHARED_LOCK:
-        if _OPEN[0] == 0 and os.getpid() in _SHARED:
-            _SHARED.pop(os.getpid()).close()
-            exports.forget()
+    global _DATABASE
+    with _LOCK:
+        if _DATABASE is not None and _DATABASE.pid == os.getpid() and not _DATABASE.users:
+            _DATABASE.con.close()
+            _DATABASE = None
 
 
 os.register_at_fork(before=_before_fork)
@@ -84,19 +92,27 @@ class DuckDBEngine:
         self.encoding = spec.encoding
         self.broken: dict[str, str] = {}  # export files that cannot be read, and why
         self._copies: list[str] = []  # the export files' copies it reads (exports.Store)
-        self._closed = False
         self._types: dict[str, dict[str, str] | None] = {}  # column_types' answers
-        # The database file's name on the connection, and the file as it was opened.
-        self._attached: tuple[str, os.stat_result] | None = None
+        # The database file's name on the connection, and the file's identity when opened.
+        self._attached: tuple[str, tuple[int, int, int]] | None = None
+        if spec.kind == "duckdb" and not location.is_file():
+            hint = (
+                " Run `salesops demo` (or `make report`) to build it."
+                if (spec.name == "demo database")
+                else ""
+            )
+            raise ConfigError(f"database not found: {location}.{hint}")
+        if spec.kind != "duckdb" and not (
+            location.is_dir() or location.suffix.lower() in EXPORT_SUFFIXES
+        ):
+            raise ConfigError(f"export folder not found: {location}")
+        if spec.kind != "duckdb" and not location.exists():
+            raise ConfigError(f"export file not found: {location}")
+        with _LOCK:  # counted at once: no fork closes it in between
+            self._db: Database | None = _open()  # None once closed
+            self._db.users += 1
+        self.con = self._db.con.cursor()
         if spec.kind == "duckdb":
-            if not location.is_file():
-                hint = (
-                    " Run `salesops demo` (or `make report`) to build it."
-                    if (spec.name == "demo database")
-                    else ""
-                )
-                raise ConfigError(f"database not found: {location}.{hint}")
-            self.con = connection()
             self._home = self.con.execute("SELECT current_database()").fetchall()[0][0]
             alias = self._attach(location)[0]
             self.found: list[str] = sorted(
@@ -107,13 +123,8 @@ class DuckDBEngine:
                 ).fetchall()
             )
         else:
-            if not (location.is_dir() or location.suffix.lower() in EXPORT_SUFFIXES):
-                raise ConfigError(f"export folder not found: {location}")
-            if not location.exists():
-                raise ConfigError(f"export file not found: {location}")
-            self.con = connection()
             try:
-                attached = exports.attach(self.con, location, self.encoding)
+                attached = exports.attach(self.con, location, self.encoding, self._db.store)
             except BaseException:
                 self.close()
                 raise
@@ -122,10 +133,11 @@ class DuckDBEngine:
             if strict:
                 self._refuse_broken(spec)
 
-    def _attach(self, location: Path) -> tuple[str, os.stat_result]:
+    def _attach(self, location: Path) -> tuple[str, tuple[int, int, int]]:
         """ATTACH the database file ``location`` read-only under a name of its own, and
-        make it the connection's default database."""
-        alias, seen = f"source_{next(_ALIASES)}", location.stat()
+        make it the connection's default database; the name and the file's identity."""
+        alias, stat = f"source_{next(_ALIASES)}", location.stat()
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         try:
             self.con.execute(f"ATTACH {literal(str(location))} AS {alias} (READ_ONLY)")
         except duckdb.Error as exc:
@@ -207,28 +219,23 @@ class DuckDBEngine:
         The TEMP tables of export files are left alone: they are data, not a cache."""
         if self._attached is None:
             return
-        location, (_, seen) = self.location, self._attached
+        seen = self._attached[1]
         self._detach()
-        now = self._attach(location)[1]
-        if (now.st_ino, now.st_size, now.st_mtime_ns) != (
-            seen.st_ino,
-            seen.st_size,
-            seen.st_mtime_ns,
-        ):
+        if self._attach(self.location)[1] != seen:
             self.close()
-            raise ConfigError(f"{location} changed while it was read: run again")
+            raise ConfigError(f"{self.location} changed while it was read: run again")
 
     def close(self) -> None:
         """Close the connection (its TEMP views go with it) and detach the database file: a
         later source of the same path reads the file as it is then."""
-        if self._closed:
+        if self._db is None:
             return
-        self._closed = True
         self._detach()
-        if self._copies:
-            exports.store().release(self.con, self._copies)
-            self._copies = []
-        release(self.con)
+        self._db.store.release(self.con, self._copies)
+        self.con.close()
+        with _LOCK:
+            self._db.users -= 1
+        self._db = None
 
 
 class SQLEngine:

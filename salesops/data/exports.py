@@ -1,7 +1,7 @@
 """Export files (CSV, Parquet, Excel) as the tables of a DuckDB connection.
 
 Every source of a process is a connection to one in-memory DuckDB database
-(:func:`salesops.data.engines.connection`). A file up to :data:`COPIED_BYTES` is read into
+(:class:`salesops.data.engines.Database`). A file up to :data:`COPIED_BYTES` is read into
 that database once and kept there by its content (:class:`Store`): every later source
 over the same bytes (a dashboard's every selection, a report's several loads, a copy of
 the folder) reads memory, not the file, and never sniffs its dialect again. Each source
@@ -12,7 +12,6 @@ view over the file, read again by each query, so that memory holds no copy of it
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -43,7 +42,7 @@ class _Copy:
 
 @dataclass
 class Store:
-    """The process's copies of export files, by content; the least recently used ones
+    """The copies of export files in a database, by content; the least recently used ones
     that no open source reads are dropped beyond :data:`KEPT_BYTES`."""
 
     copies: OrderedDict[str, _Copy] = field(default_factory=OrderedDict)
@@ -77,22 +76,6 @@ class Store:
                     kept -= copy.size
 
 
-_STORES: dict[int, Store] = {}  # by process id: a forked process has its own database
-
-
-def store() -> Store:
-    """This process's :class:`Store`."""
-    if os.getpid() not in _STORES:
-        _STORES.clear()
-        _STORES[os.getpid()] = Store()
-    return _STORES[os.getpid()]
-
-
-def forget() -> None:
-    """Forget every copy: the database that held them is closed."""
-    _STORES.clear()
-
-
 @dataclass
 class Attached:
     """What :func:`attach` made of a folder: the files (and sheets) found, the broken
@@ -104,9 +87,12 @@ class Attached:
     copies: list[str] = field(default_factory=list)
 
 
-def attach(con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None) -> Attached:
+def attach(
+    con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None, store: Store
+) -> Attached:
     """Each export file of ``folder`` (or ``folder`` itself, one workbook) as a TEMP view of
-    ``con`` named after the file (a sheet of a workbook of several after the sheet)."""
+    ``con`` named after the file (a sheet of a workbook of several after the sheet), over
+    the copies in ``store`` (those of ``con``'s database)."""
     if folder.is_file():
         files = [folder]
     else:
@@ -133,17 +119,17 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path, encoding: str | None) -
                     out.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
                 continue
             out.found.append(path.name)
-            problem = _attach_file(con, path, encoding, out)
+            problem = _attach_file(con, path, encoding, store, out)
             if problem is not None:
                 out.broken[path.stem] = f"{path.name} {problem}"
     except BaseException:  # interrupted: the copies it made are no longer read
-        store().release(con, out.copies)
+        store.release(con, out.copies)
         raise
     return out
 
 
 def _attach_file(
-    con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, out: Attached
+    con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None, store: Store, out: Attached
 ) -> str | None:
     """A view of one CSV or Parquet file (over its copy up to :data:`COPIED_BYTES`, unless
     a line of it cannot be read); what is wrong with the file if it cannot serve as a table
@@ -176,7 +162,7 @@ def _attach_file(
         content = path.read_bytes() + (reader + options).encode()  # not its path: a copy's too
         key = hashlib.blake2b(content, digest_size=16).hexdigest()
         try:  # read once: every later query reads memory, not the file again
-            copy = store().use(con, key, read, size)
+            copy = store.use(con, key, read, size)
         except duckdb.Error:  # a bad line: the view says what is wrong, where it is read
             pass
         else:

@@ -149,7 +149,7 @@ def test_no_duckdb_database_crosses_a_fork(tiny_dir):
     process's database is closed before a fork while no source is open, and the child
     opens its own."""
     Source(tiny_dir).close()  # the process's database is open; no source is
-    assert engines._SHARED
+    assert engines._DATABASE is not None
     child = os.fork()
     if child == 0:  # the child: a load of its own, then out without Python's clean-up
         code = 1
@@ -157,7 +157,7 @@ def test_no_duckdb_database_crosses_a_fork(tiny_dir):
             code = 0 if len(so.load(tiny_dir).opportunities) == 10 else 2
         finally:
             os._exit(code)
-    assert not engines._SHARED  # closed in the parent before the fork
+    assert engines._DATABASE is None  # closed in the parent before the fork
     deadline = time.monotonic() + 60
     while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
         time.sleep(0.1)

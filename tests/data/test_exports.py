@@ -12,8 +12,7 @@ from conftest import same_tables
 
 import salesops as so
 from salesops import cli
-from salesops.data import exports
-from salesops.data.engines import connection
+from salesops.data import engines, exports
 from salesops.data.mapping import SourceSpec
 from salesops.data.sources import Source
 from salesops.errors import ConfigError, DataError
@@ -72,7 +71,7 @@ def test_an_export_file_is_copied_once_by_its_content_and_read_anew_when_it_chan
     """A file is copied into memory once per content: a second source over the same
     bytes (here a copy of the folder) reads the copy; a file whose bytes change is read
     anew, never the stale copy; copies no source reads go beyond the limit."""
-    copies = exports.store().copies
+    copies = engines.database().store.copies
     copied = tmp_path / "copied"
     shutil.copytree(tiny_dir, copied)
     with Source(tiny_dir), Source(copied) as b:
@@ -88,7 +87,7 @@ def test_an_export_file_is_copied_once_by_its_content_and_read_anew_when_it_chan
     Source(tiny_dir).close()
     assert all(copy.users for copy in copies.values())  # none kept that nobody reads
     with pytest.raises(duckdb.CatalogException):
-        connection().execute(f"SELECT * FROM {kept.popitem()[1].table}")
+        engines.database().con.cursor().execute(f"SELECT * FROM {kept.popitem()[1].table}")
 
 
 def test_a_file_that_is_not_a_workbook_is_named_never_a_traceback(tiny, tiny_dir, tmp_path, capsys):
