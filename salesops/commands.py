@@ -127,16 +127,16 @@ def run(args: argparse.Namespace) -> int:
         if plan.delivery is None:
             raise ConfigError(f"{args.plan}: --deliver needs a 'delivery' section in the plan")
         SMTPSettings.load()
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="report", dynamic_ncols=True)
+    bar = None  # drawn at the first report's end: a run refused before it draws none
     failed = 0
 
     def progress(result: runner.Result, done: int, total: int) -> None:
-        nonlocal failed
+        nonlocal bar, failed
         failed += result.status == "failed"
+        if bar is None and not args.quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="report", dynamic_ncols=True)
         if bar is not None:
             bar.total = total
             bar.set_postfix_str(f"failed {failed}, remaining {total - done}")

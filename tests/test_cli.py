@@ -100,6 +100,20 @@ def test_bad_period_and_scope_exit_non_zero(tiny_dir):
         assert result.returncode == 2 and result.stderr.startswith("salesops: ")
 
 
+def test_a_run_refused_before_any_report_says_one_line_and_draws_no_bar(tiny_dir, tmp_path):
+    """A bad --period: before, an empty progress bar ("0report [00:00, ?report/s]") came
+    before the message; the bar is now drawn when the first report ends."""
+    plan = tmp_path / "plan.yml"
+    plan.write_text("reports:\n  - notebook: metrics\n    scopes: [company]\n")
+    out = str(tmp_path / "reports")
+    result = run("run", str(plan), "--source", str(tiny_dir), "--out", out, "--period", "2026-13")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "salesops: period '2026-13' is not a period: use a month (2026-10), a quarter "
+        "(2026-Q3), a year (2026), a fiscal year (FY2027, FY2027-Q1) or 'latest'"
+    ]
+
+
 def test_demo_writes_and_skips_when_present(tmp_path, capsys):
     path = tmp_path / "d.duckdb"
     assert cli.main(["demo", "--path", str(path), "--reps", "3", "--opportunities", "200"]) == 0
