@@ -9,12 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import TINY, broken_cases, broken_copy
-from hypothesis import given
-from hypothesis import strategies as st
 
 from salesops import cli
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
-from salesops.data.lookups import duplicated
 from salesops.data.model import LOST_DEALS
 from salesops.data.sources import load
 from salesops.data.validation import coerce
@@ -186,18 +183,6 @@ def test_a_deal_without_a_region_column_takes_its_owners(tmp_path):
     east = load(folder, scope="region:East").opportunities
     assert set(east["owner_id"]) == set(home[home == "East"].index) & set(east["owner_id"])
     assert len(east) == 5
-
-
-def test_duplicated_marks_every_repeated_value_as_pandas_does():
-    ids = pd.Series(["O1", "O2", "O1", None, "O3", None], dtype="str")
-    assert duplicated(ids).tolist() == [True, False, True, True, False, True]
-    assert not duplicated(pd.Series(["O1", None, "O2"], dtype="str")).any()
-
-
-@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab", max_size=3)), max_size=30))
-def test_duplicated_is_pandas_duplicated(values):
-    series = pd.Series(values, dtype="str")
-    pd.testing.assert_series_equal(duplicated(series), series.duplicated(keep=False))
 
 
 # -- hostile or odd values (issue 29) --------------------------------------------------------
