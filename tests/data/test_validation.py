@@ -11,7 +11,6 @@ import pytest
 from conftest import TINY, broken_cases, broken_copy
 
 from salesops import cli
-from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.model import LOST_DEALS
 from salesops.data.sources import load
 from salesops.data.validation import coerce
@@ -243,17 +242,6 @@ def test_a_text_date_column_is_read_in_its_one_format(tmp_path):
     frame.to_csv(folder / "leads.csv", index=False)
     read = load(folder).leads.set_index("lead_id")["created_at"]
     assert (read == created.set_axis(frame["lead_id"])).all()
-
-
-def test_the_as_of_day_of_dates_written_as_text_is_their_latest(tmp_path):
-    """Dates as DD/MM/YYYY text: the latest is not the greatest text ("31/07" > "10/10")."""
-    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
-    for table, column in PERIOD_COLUMN.items():
-        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
-        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y %H:%M")
-        frame.to_csv(folder / f"{table}.csv", index=False)
-    with Catalog(folder) as written, Catalog(TINY) as iso:
-        assert written.as_of() == iso.as_of() == pd.Timestamp("2026-10-10")
 
 
 def test_a_column_mixing_date_formats_is_an_error_naming_them(tmp_path):
