@@ -26,6 +26,30 @@ DEALS = """Id,Stage,Probability,Active,Revenue,Fee
 """
 
 
+# People P1-P4; P2's manager is P1, P3's and P4's X9, who is not one of them.
+PEOPLE = """id,name,office,boss
+P1,Ann Lee,Paris,
+P2,Bob Roe,Paris,P1
+P3,Cy Poe,Lyon,X9
+P4,Di Dee,Lyon,X9
+"""
+# Olist-like deals: `seller_id` is the customer (one per deal), `OwnerId` is named like an
+# owner but holds no person's id, `agent` holds P1-P3.
+SALES = """deal,seller_id,OwnerId,agent,stage
+D1,S1,U1,P1,Won
+D2,S2,U1,P2,Lost
+D3,S3,U2,P3,Won
+D4,S4,U2,P1,Won
+"""
+# A stage history whose deals are half the deals' (D1, D2; not Z1, Z2).
+CHANGES = """deal_id,at,stage
+D1,2026-01-01,Won
+D2,2026-01-02,Lost
+Z1,2026-01-03,Won
+Z2,2026-01-04,Won
+"""
+
+
 def col(
     header: str, type_: str = "VARCHAR", rows: int = 30, distinct: int = 3, **kw
 ) -> ColumnProfile:
@@ -40,6 +64,9 @@ def file(name: str, *columns: ColumnProfile) -> FileProfile:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBEngine]:
     folder = tmp_path_factory.mktemp("export")
     (folder / "deals.csv").write_text(DEALS)
+    (folder / "people.csv").write_text(PEOPLE)
+    (folder / "sales.csv").write_text(SALES)
+    (folder / "changes.csv").write_text(CHANGES)
     engine = DuckDBEngine(SourceSpec("files", str(folder)))
     yield engine
     engine.close()
@@ -226,3 +253,66 @@ def test_archive_counts_the_archived_deals_per_stage(engine):
     assert evidence.archive(engine, f, "Stage") == ("Active", "false", {"Lost": 2})
     none = file("deals", col("Active", rows=6, distinct=1, values={"true": 6}))
     assert evidence.archive(engine, none, "Stage") is None
+
+
+def test_owners_are_the_column_whose_values_are_a_people_files_ids(engine):
+    """`agent` holds P1-P3, all ids of people.id; `OwnerId`, named like an owner, holds
+    none (0%): content decides, and says so. `seller_id` is unique: never an owner."""
+    sales = file(
+        "sales",
+        col("deal", rows=4, distinct=4),
+        col("seller_id", rows=4, distinct=4),
+        col("OwnerId", rows=4, distinct=2),
+        col("agent", rows=4, distinct=3),
+        col("stage", rows=4, distinct=2),
+    )
+    people = file(
+        "people",
+        col("id", rows=4, distinct=4),
+        col("name", rows=4, distinct=4),
+        col("office", rows=4, distinct=2),
+        col("boss", rows=4, distinct=2, nulls=1),
+    )
+    deals = TableProposal("opportunities", "sales", {"owner_id": "OwnerId"})
+    found = evidence.owners(engine, deals, sales, [people])
+    assert found is not None
+    owner, who, key = found
+    assert (owner, who.name, key) == ("agent", "people", "id")
+    assert deals.warnings["owner_id"] == (
+        "by content: its values are rows of people.id; 'OwnerId', named like an owner, is "
+        "not (0% of its values are)"
+    )
+
+
+def test_check_owners_warns_when_the_owners_are_not_people(engine):
+    deals = TableProposal("opportunities", "sales", {"owner_id": "OwnerId"})
+    evidence.check_owners(engine, deals, TableProposal("reps", "people", {"rep_id": "id"}))
+    assert deals.warnings["owner_id"] == (
+        "check: 0% of its values are rows of people.id; the rest would fail validation "
+        "(hashed, or another id?)"
+    )
+    fine = TableProposal("opportunities", "sales", {"owner_id": "agent"})
+    evidence.check_owners(engine, fine, TableProposal("reps", "people", {"rep_id": "id"}))
+    assert fine.warnings == {}
+
+
+def test_check_managers_leaves_out_managers_who_are_not_people(engine):
+    """The managers named are P1 and X9: half of them are people."""
+    reps = TableProposal("reps", "people", {"rep_id": "id", "manager_id": "boss"})
+    evidence.check_managers(engine, reps)
+    assert reps.columns == {"rep_id": "id"}
+    assert reps.reasons["manager_id"] == (
+        "'boss' holds managers who are not people of people (50% of them are): add them as "
+        "rows to map it"
+    )
+
+
+def test_check_history_warns_when_its_deals_are_mostly_not_the_deals(engine):
+    history = TableProposal("opportunity_history", "changes", {"opportunity_id": "deal_id"})
+    evidence.check_history(
+        engine, history, TableProposal("opportunities", "sales", {"opportunity_id": "deal"})
+    )
+    assert history.warnings["opportunity_id"] == (
+        "check: 50% of its deals are rows of sales.deal; validation refuses a history row "
+        "whose deal is not among the deals"
+    )
