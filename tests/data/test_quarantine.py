@@ -69,6 +69,23 @@ def test_set_aside_keeps_the_valid_rows_and_gives_each_bad_one_its_reason():
     assert list(tables.set_aside) == ["opportunities"]  # the reps were all valid
 
 
+def test_set_aside_names_the_value_and_repeats_until_every_rule_passes():
+    """Round 1: R1's role "boss" and O2's stage "Verbal" break rules (each named with its
+    value). Round 2: O1, R1's deal, now refers to no rep. O3 (M1's) is kept."""
+    frames = raw(["10", "7", "5"], owners=["R1", "M1", "M1"])
+    frames["reps"].loc[1, "role"] = "boss"
+    frames["opportunities"].loc[1, "stage"] = "Verbal"
+    tables = set_aside(frames, Stages.read())
+    assert list(tables.opportunities["opportunity_id"]) == ["O3"]
+    assert tables.set_aside["reps"]["reason"].tolist() == [
+        'role "boss" is not one of (rep, manager): map it in values.role'
+    ]
+    deals = tables.set_aside["opportunities"].set_index("opportunity_id")["reason"]
+    assert deals.index.tolist() == ["O2", "O1"]  # in the rounds' order
+    assert deals["O2"].startswith('stage "Verbal" is not a configured stage (Prospecting,')
+    assert deals["O1"] == "owner_id: must refer to a rep in reps"
+
+
 def test_set_aside_with_nothing_broken_sets_nothing_aside():
     tables = set_aside(raw(["10"]), Stages.read())
     assert tables.set_aside == {} and len(tables.opportunities) == 1
