@@ -61,8 +61,10 @@ def test_check_mode_accepts_the_two_modes_and_names_a_wrong_one():
 
 def test_set_aside_keeps_the_valid_rows_and_gives_each_bad_one_its_reason():
     """O2's amount -5 breaks "amount >= 0" (a rule with no value named): O1 and O3 stay."""
-    tables = set_aside(raw(["10", "-5", "7"]), Stages.read())
+    frames = raw(["10", "-5", "7"])
+    tables = set_aside(frames, Stages.read())
     assert list(tables.opportunities["opportunity_id"]) == ["O1", "O3"]
+    assert list(frames["opportunities"]["opportunity_id"]) == ["O1", "O2", "O3"]  # unchanged
     taken = tables.set_aside["opportunities"]
     assert list(taken["opportunity_id"]) == ["O2"]
     assert list(taken["reason"]) == ["amount: must be >= 0"]
@@ -89,12 +91,6 @@ def test_set_aside_names_the_value_and_repeats_until_every_rule_passes():
 def test_set_aside_with_nothing_broken_sets_nothing_aside():
     tables = set_aside(raw(["10"]), Stages.read())
     assert tables.set_aside == {} and len(tables.opportunities) == 1
-
-
-def test_set_aside_leaves_the_callers_frames_unchanged():
-    frames = raw(["10", "-5"])
-    set_aside(frames, Stages.read())
-    assert list(frames["opportunities"]["opportunity_id"]) == ["O1", "O2"]
 
 
 def test_banner_is_empty_when_nothing_was_set_aside():
