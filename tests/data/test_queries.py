@@ -177,3 +177,30 @@ def test_temporal_is_a_date_typed_column_neither_derived_nor_filled(query, engin
     assert q.temporal("created_date")
     assert not q.temporal("close_date")  # filled by a default: the engine decides its type
     assert not q.temporal("amount")
+
+
+def test_a_derive_the_source_file_writes_on_a_key_the_export_lacks_is_refused(query):
+    """Unlike the implied region, a derive written in the source file must be honoured:
+    without an owner column there is no owner to take the region of."""
+    mapping = {
+        "from": "deals",
+        "columns": {"opportunity_id": "Id", "stage": "StageName"},
+        "derive": {"region": {"from": "reps.region", "on": "owner_id"}},
+    }
+    with pytest.raises(
+        ConfigError,
+        match="opportunities.region is derived on owner_id, which the source does not have",
+    ):
+        query("opportunities", mapping).select()
+
+
+def test_a_derive_from_a_table_the_source_lacks_is_refused(query):
+    mapping = {
+        **DEAL_MAPPING,
+        "derive": {"segment": {"from": "leads.source", "on": "opportunity_id"}},
+    }
+    with pytest.raises(
+        ConfigError,
+        match="opportunities.segment is derived from leads, which the source does not have",
+    ):
+        query("opportunities", mapping).select()
