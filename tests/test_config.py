@@ -9,57 +9,6 @@ from salesops.data.mapping import SourceSpec
 from salesops.data.stages import Stages
 from salesops.errors import ConfigError
 
-GOOD = [
-    {"name": "Open", "probability": 0.2},
-    {"name": "Won", "probability": 1, "closed": True, "won": True},
-    {"name": "Lost", "probability": 0, "closed": True},
-]
-
-
-def test_the_shipped_stages():
-    stages = Stages.read()
-    assert stages.won == "Closed Won"
-    assert stages.lost_names == ["Closed Lost"]
-    assert stages.open_names[0] == "Prospecting"
-    assert stages.qualified_names == ["Discovery", "Proposal", "Negotiation"]
-    assert stages.probabilities["Proposal"] == 0.5
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (
-            {0: {"name": "Open", "probability": 1.5}},
-            r"stages #1 \(Open\).probability: must be a number between 0 and 1, got 1.5",
-        ),
-        ({0: {"name": "Open"}}, r"stages #1 \(Open\).probability: is required"),
-        ({0: {"probability": 0.2}}, "stages #1.name: is required"),
-        (
-            {1: {"name": "Won", "probability": 1, "closed": True}},
-            "exactly one stage must be closed and won",
-        ),
-        ({2: {"name": "Won", "probability": 0, "closed": True}}, "stage names repeat"),
-        ({0: {"name": "Open", "probability": 0.2, "colour": "red"}}, "colour: unknown key"),
-        (
-            {0: {"name": "Open", "probability": 0.2, "forecast_category": "maybe"}},
-            "forecast_category: must be 'pipeline', 'best_case'.*got 'maybe'",
-        ),
-    ],
-)
-def test_broken_stage_files(change, message):
-    stages = [dict(s) for s in GOOD]
-    for index, value in change.items():
-        stages[index] = value
-    with pytest.raises(ConfigError, match=message):
-        Stages.from_dict({"stages": stages}, origin="stages.yml")
-
-
-def test_a_stage_list_with_no_open_stage_is_valid():
-    """An export of won (or closed) deals only has no open stage: its pipeline sections say
-    so (``salesops.data.model.OPEN_DEALS``) rather than refusing the source."""
-    stages = Stages.from_dict({"stages": GOOD[1:]})
-    assert stages.open_names == [] and stages.won == GOOD[1]["name"]
-
 
 def test_broken_yaml_names_the_file_and_line(tmp_path):
     path = tmp_path / "plan.yml"

@@ -12,6 +12,7 @@ import yaml
 from salesops.data.model import TABLES
 from salesops.data.stages import Stages
 from salesops.data.synonyms import TABLE_NAMES, words
+from salesops.words import plural
 
 if TYPE_CHECKING:
     from salesops.data.proposal import Proposal
@@ -151,7 +152,7 @@ def render(name: str, location: str, proposal: Proposal) -> str:
         for stage in stages:
             flow = yaml.safe_dump(stage, default_flow_style=True, sort_keys=False).strip()
             count = proposal.stage_counts.get(stage["name"])
-            lines.append(f"  - {flow}" + (f"   # {count:,} deals" if count else ""))
+            lines.append(f"  - {flow}" + (f"   # {plural(count, 'deal')}" if count else ""))
     lines.append("tables:")
     reps = proposal.table("reps")
     for p in proposal.tables:
@@ -247,5 +248,5 @@ def summary(proposal: Proposal) -> list[str]:
         counts = proposal.stage_counts
         ordered = [v for v in proposal.stage_order if v in counts]
         ordered += [v for v in counts if v not in ordered]
-        out += [f"  {value} ({counts[value]:,} deals)" for value in ordered]
+        out += [f"  {value} ({plural(counts[value], 'deal')})" for value in ordered]
     return out

@@ -159,6 +159,8 @@ class TableQuery:
         chain = self._enter(name, chain)
         # on the table itself, the key as its defaults filled it
         on = own if derive.on == name else self.filled(derive.on, alias, chain)
+        if on is None and name not in self.mapping.derive:
+            return own  # implied, on a key the export lacks: that key's absence is the error
         if on is None:
             raise ConfigError(
                 f"{self.spec.label}: {self.table}.{name} is derived on {derive.on}, "

@@ -1,4 +1,4 @@
-"""Loading a source: scopes and periods read inside the engine, and the as-of day."""
+"""Loading a source: scopes and periods read inside the engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import duckdb
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import hubspot_copy, validate_cli
 from pandas.testing import assert_frame_equal
 
 import salesops as so
@@ -323,66 +322,3 @@ def test_a_load_leaves_no_cached_blocks_of_the_database_file(small_db):
         assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
         tables = src.load("company", "latest")  # evicts after each table, and reads again
         assert cached(con) <= before + (1 << 20) and len(tables.opportunity_history) > 0
-
-
-def _close_on(day: str, stage: str = "Closed Won"):
-    """A deals edit: the first deal in ``stage`` closes on ``day``."""
-
-    def deals(frame):
-        frame.loc[frame.index[frame["Deal Stage"] == stage][0], "Close Date"] = day
-        return frame
-
-    return deals
-
-
-def test_the_as_of_day_is_the_latest_event_closes_included(tmp_path):
-    """The as-of day is the latest day something happened: a deal created (18 Nov 2026,
-    the export's latest), or a closed deal's close (moved to 05 Dec). Open deals' expected
-    close dates (up to 21 Jan 2027 in this export) are plans and never count."""
-    with Source(hubspot_copy(tmp_path / "as-is")) as src:
-        assert src.as_of() == pd.Timestamp("2026-11-18") and src.late_closes() is None
-    with Source(hubspot_copy(tmp_path / "won", deals=_close_on("2026-12-05 00:00"))) as src:
-        assert src.as_of() == pd.Timestamp("2026-12-05")
-    lost = _close_on("2026-12-07 00:00", "Closed Lost")
-    with Source(hubspot_copy(tmp_path / "lost", deals=lost)) as src:
-        assert src.as_of() == pd.Timestamp("2026-12-07")
-    late_plan = _close_on("2027-06-01 00:00", "Contract Sent")
-    with Source(hubspot_copy(tmp_path / "plan", deals=late_plan)) as src:
-        assert src.as_of() == pd.Timestamp("2026-11-18")
-
-
-@pytest.mark.parametrize(
-    ("header", "as_of"), [("_fivetran_start", "2026-10-10"), ("changed", "2026-12-31")]
-)
-def test_a_connectors_sync_time_is_no_event_of_the_as_of_day(tiny_dir, tmp_path, header, as_of):
-    """A history whose ``changed_at`` is read from a connector's column (a leading
-    underscore: ``_fivetran_start``) says when the rows were copied, not when deals
-    changed: its latest day (31 Dec) does not move the as-of day; the same column under a
-    CRM's name does."""
-    folder = tmp_path / "export"
-    shutil.copytree(tiny_dir, folder)
-    history = pd.read_csv(folder / "opportunity_history.csv", dtype=str)
-    later = history.iloc[[-1]].assign(changed_at="2026-12-31 09:00:00")
-    history = pd.concat([history, later]).rename(columns={"changed_at": header})
-    history.to_csv(folder / "opportunity_history.csv", index=False)
-    (folder / "source.yml").write_text(
-        "kind: files\nlocation: .\ntables:\n  opportunity_history:\n"
-        f"    columns:\n      changed_at: {header}\n"
-    )
-    with Source(folder / "source.yml") as src:
-        assert src.as_of() == pd.Timestamp(as_of)
-
-
-def test_a_close_far_after_every_other_event_is_left_out_and_named(tmp_path, capsys):
-    """A closed deal dated 2099 (a typo) does not move the as-of day, which would make
-    every month until then "latest"; validate names it."""
-    source = hubspot_copy(tmp_path, deals=_close_on("2099-01-05 00:00"))
-    with Source(source) as src:
-        assert src.as_of() == pd.Timestamp("2026-11-18")
-    code, printed = validate_cli(source, capsys)
-    assert code == 0
-    assert (
-        "warning: opportunities.close_date: 1 closed deal(s) dated after 2027-11-18 (up to "
-        "2099-01-05), more than 365 days after the latest other event (2026-11-18): left out "
-        "of the data's as-of day; check their dates" in printed
-    )
