@@ -74,7 +74,7 @@ def test_summary(tiny_dir, capsys):
     out = capsys.readouterr().out
     assert "opportunities" in out and "10 rows" in out
     assert "East" in out and "West" in out
-    assert "Reps: 3 active, 1 left, 1 managers" in out
+    assert "Reps: 3 active, 1 left, 1 manager" in out  # not "1 managers"
 
 
 def test_summary_of_a_source_that_needs_the_quarantine(capsys):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from salesops.data.model import Tables
 from salesops.data.relations import DATE_COLUMNS
+from salesops.words import plural
 
 
 def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
@@ -29,7 +30,7 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
         span = ""
         if dates is not None and dates.notna().any():
             span = f"  {dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}"
-        lines.append(f"  {name:<22} {len(frame):>10,} rows{span}")
+        lines.append(f"  {name:<22} {_counted(len(frame), 'row')}{span}")
     reps, opps = tables.reps, tables.opportunities
     sellers = reps[reps["rep_id"].isin(opps["owner_id"])]
     active = sellers["end_date"].isna()
@@ -38,15 +39,21 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
         in_region = sellers[sellers["region"] == region]
         n_active = int(active[in_region.index].sum())
         lines.append(
-            f"  {region:<12} {len(group):>8,} deals  {n_active:>3} active reps "
-            f"({len(in_region)} over the history)"
+            f"  {region:<12} {_counted(len(group), 'deal', 8)}  {n_active:>3} active "
+            f"{'rep ' if n_active == 1 else 'reps'} ({len(in_region)} over the history)"
         )
     lines += [
         "",
         f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
-        f"{int((reps['role'] == 'manager').sum())} managers",
+        f"{plural(int((reps['role'] == 'manager').sum()), 'manager')}",
     ]
     if tables.set_aside:  # --on-invalid quarantine: what is not counted above
         lines += ["", "Set aside (rows that break a rule; salesops validate lists why):"]
-        lines += [f"  {name:<22} {len(rows):>10,} rows" for name, rows in tables.set_aside.items()]
-    return "\n".join(lines)
+        lines += [f"  {name:<22} {_counted(len(n), 'row')}" for name, n in tables.set_aside.items()]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _counted(n: int, noun: str, width: int = 10) -> str:
+    """``n`` right-aligned in ``width`` and ``noun``, plural unless ``n`` is 1, padded to
+    the plural's width so that the columns after it stay aligned."""
+    return f"{n:>{width},} {noun if n == 1 else noun + 's':<{len(noun) + 1}}"

@@ -47,10 +47,10 @@ def test_describe_lists_tables_regions_and_reps():
         "  forecast_submissions   (not in this source)",
         "",
         "Regions:",
-        "  East                2 deals    1 active reps (2 over the history)",
-        "  West                1 deals    1 active reps (1 over the history)",
+        "  East                2 deals    1 active rep  (2 over the history)",
+        "  West                1 deal     1 active rep  (1 over the history)",
         "",
-        "Reps: 2 active, 1 left, 1 managers",
+        "Reps: 2 active, 1 left, 1 manager",
     ]
 
 
