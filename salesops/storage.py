@@ -70,6 +70,14 @@ def json_text(data: Any) -> str:
     return json.dumps(clean, indent=2, allow_nan=False)
 
 
+def version(path: Path) -> tuple[int, int, int]:
+    """Which version of the file ``path`` is: its inode, size and modification time (in
+    nanoseconds). A file replaced by a rename (:func:`write_atomic`) is a new inode; one
+    rewritten in place changes its size or time. Raises ``OSError`` when it is missing."""
+    stat = path.stat()
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 

@@ -41,7 +41,7 @@ from salesops.data.periods import Period
 from salesops.data.scopes import Scope
 from salesops.errors import ConfigError
 from salesops.reports.formatting import DEFAULT_CURRENCY, formatters
-from salesops.storage import write_atomic
+from salesops.storage import version, write_atomic
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "portal.html.j2"
 
@@ -219,13 +219,13 @@ def _why(summary: Mapping[str, Any], path: tuple[str | int, ...]) -> str | None:
 def _summary(folder: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
     path = folder / Scope.parse(entry["scope"]).slug / f"{entry['report']}.json"
     try:
-        return _read(str(path), path.stat().st_mtime_ns)
+        return _read(str(path), version(path))
     except OSError:
         return {}
 
 
 @lru_cache(maxsize=8192)
-def _read(path: str, mtime_ns: int) -> dict[str, Any]:
+def _read(path: str, seen: tuple[int, int, int]) -> dict[str, Any]:
     """A summary, parsed once per version of it (the portal is rewritten per report)."""
     try:
         return json.loads(Path(path).read_text())

@@ -30,6 +30,7 @@ from salesops.data.sql import literal, quote
 from salesops.data.stages import Stages
 from salesops.data.synonyms import synced
 from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.storage import version
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
 
@@ -361,5 +362,5 @@ def _version(spec: SourceSpec) -> tuple[Any, ...] | None:
         return None
     location = Path(spec.location)
     files = sorted(location.iterdir()) if location.is_dir() else [location]
-    stats = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+    stats = tuple((f.name, version(f)) for f in files if f.is_file())
     return (repr(spec), stats)

@@ -24,6 +24,7 @@ from salesops.data.exports import EXPORT_SUFFIXES
 from salesops.data.mapping import SourceSpec
 from salesops.data.sql import ident, literal, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
+from salesops.storage import version
 
 _ALIASES = itertools.count(1)  # each open database file's own name in it
 
@@ -136,8 +137,7 @@ class DuckDBEngine:
     def _attach(self, location: Path) -> tuple[str, tuple[int, int, int]]:
         """ATTACH the database file ``location`` read-only under a name of its own, and
         make it the connection's default database; the name and the file's identity."""
-        alias, stat = f"source_{next(_ALIASES)}", location.stat()
-        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        alias, seen = f"source_{next(_ALIASES)}", version(location)
         try:
             self.con.execute(f"ATTACH {literal(str(location))} AS {alias} (READ_ONLY)")
         except duckdb.Error as exc:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from salesops.config import checked, read_yaml
 from salesops.data.lookups import lookup
 from salesops.data.model import FORECAST_CATEGORIES
+from salesops.storage import version
 
 if TYPE_CHECKING:
     from salesops.data.model import Tables
@@ -160,10 +161,10 @@ class Stages(BaseModel):
         path = Path(path) if path else parameters_dir() / "stages.yml"
         if not path.is_file():
             return cls.from_dict(read_yaml(path), origin=str(path))  # read_yaml says why
-        return _read(str(path), path.stat().st_mtime_ns)
+        return _read(str(path), version(path))
 
 
 @lru_cache(maxsize=32)
-def _read(path: str, mtime_ns: int) -> Stages:
+def _read(path: str, seen: tuple[int, int, int]) -> Stages:
     """A stage file, parsed once per version of it (Stages is immutable)."""
     return Stages.from_dict(read_yaml(path), origin=path)

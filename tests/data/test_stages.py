@@ -143,3 +143,19 @@ def test_a_stage_file_is_parsed_once_per_version(tmp_path):
     )
     os.utime(path, ns=(0, path.stat().st_mtime_ns + 1_000_000_000))  # a later version
     assert Stages.read(path).open_names == ["Open"]
+
+
+def test_a_stage_file_rewritten_within_the_clocks_tick_is_read_anew(tmp_path):
+    """Two writes can share a modification time (the file system's clock ticks every few
+    milliseconds); before, the cache, keyed on the time alone, kept the first version.
+    The file's size (and inode) are part of its version now."""
+    path = tmp_path / "stages.yml"
+    path.write_text("stages:\n  - {name: Won, probability: 1, closed: true, won: true}\n")
+    written = path.stat().st_mtime_ns
+    assert Stages.read(path).open_names == []
+    path.write_text(
+        "stages:\n  - {name: Open, probability: 0.3}\n"
+        "  - {name: Won, probability: 1, closed: true, won: true}\n"
+    )
+    os.utime(path, ns=(0, written))  # the same time as the first version
+    assert Stages.read(path).open_names == ["Open"]
