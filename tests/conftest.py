@@ -7,6 +7,7 @@ import dataclasses
 import fcntl
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -143,6 +144,11 @@ def outlook_deals_since_2025() -> pd.DataFrame:
         }
     )
     return pd.concat([outlook_deals(), old], ignore_index=True)
+
+
+def css_unescaped(text: str) -> str:
+    """CSS's reading of escapes: hexadecimal digits, then the one space that ends them."""
+    return re.sub(r"\\([0-9A-Fa-f]{1,6})[ \t\n]?", lambda m: chr(int(m[1], 16)), text)
 
 
 HUBSPOT = FIXTURES / "exports" / "crm" / "hubspot"  # a HubSpot-shaped export, its source file
