@@ -1,5 +1,6 @@
 """What the report sections' tests share: the tiny CRM's company context for September
-2026, as the metrics report loads it, and that CRM as a real export often is."""
+2026 as the metrics report loads it (``company``; test_forecast has its own), that CRM as
+a real export often is (``unpriced``), and its 2027 plan (``plan``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import once
 
 import salesops as so
+from salesops.reports import planning
 
 
 @pytest.fixture
@@ -29,3 +31,10 @@ def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
     deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
     deals.to_csv(crm / "opportunities.csv", index=False)
     return so.ReportContext.load(str(crm), "company", "2026-09")
+
+
+@pytest.fixture
+def plan(tiny_dir):
+    return once(
+        planning.context, str(tiny_dir), "company", "2026-09", hires=[1, 0, 0, 0], simulations=50
+    )
