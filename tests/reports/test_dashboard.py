@@ -157,33 +157,6 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
     assert dashboard.kpis(locked)["bookings"] == pytest.approx(expected(tables, region)["bookings"])
 
 
-def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
-    from salesops.errors import ConfigError
-    from salesops.server import SOURCE_ENV, VOILA_TOKEN_ENV, environment, voila_command
-
-    monkeypatch.chdir(small_db.parent)  # a path relative to where `serve` was typed ...
-    env = environment(None, small_db.name)
-    assert env[SOURCE_ENV] == str(small_db.resolve())  # ... reaches kernels in notebooks/
-    with pytest.raises(ConfigError, match="database not found"):
-        environment(None, "missing.duckdb")
-    with pytest.raises(ConfigError, match="no region 'Atlantis'"):
-        environment("region:Atlantis", str(small_db))
-    with pytest.raises(ConfigError, match="locks the dashboard to a region"):
-        environment("rep:R1", str(small_db))
-    command = voila_command(9999, token=True)
-    for flag in (
-        "--strip_sources=True",
-        "--show_tracebacks=False",
-        "--preheat_kernel=True",
-        "--Voila.ip=127.0.0.1",
-        "--Voila.auto_token=True",  # the token comes from the environment
-    ):
-        assert flag in command
-    assert "--token=" in voila_command(9999)  # no token: none asked (127.0.0.1 only)
-    assert environment(None, str(small_db), "secret")[VOILA_TOKEN_ENV] == "secret"
-    assert VOILA_TOKEN_ENV not in environment(None, str(small_db))
-
-
 # -- a real browser --------------------------------------------------------------------------------
 
 
