@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from salesops.errors import ConfigError
+from salesops.words import plural
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -66,7 +67,7 @@ def validate(args: argparse.Namespace) -> int:
             written = quarantine.write(tables, folder)
             for path in written:
                 count = len(tables.set_aside[path.stem])
-                print(f"  set aside {count:,} rows of {path.stem} -> {path}")
+                print(f"  set aside {plural(count, 'row')} of {path.stem} -> {path}")
         for column, (count, rules) in tables.filled.items():
             print(f"  filled {count:,} missing {column}: {rules}")
         lost = no_lost_deal(tables)  # said once, with what to map, in place of the line

@@ -7,6 +7,7 @@ import dataclasses
 import fcntl
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -97,6 +98,57 @@ def same_tables(a: so.Tables, b: so.Tables) -> None:
             check_dtype=False,
             obj=name,
         )
+
+
+def outlook_deals() -> pd.DataFrame:
+    """Six deals around 2026-Q4 whose quarter outlook is worked out by hand in
+    tests/analytics (test_outlook, test_runrate, test_rollup)."""
+    rows = [
+        # id, created, close, stage, amount, category
+        ("W1", "2026-07-05", "2026-10-10", "Closed Won", 100.0, "closed"),  # closed in Q4
+        ("W2", "2026-05-01", "2026-09-20", "Closed Won", 50.0, "closed"),  # Q3
+        ("P1", "2026-08-01", "2026-12-15", "Proposal", 200.0, "best_case"),  # due in Q4
+        ("N1", "2026-06-01", "2026-09-30", "Negotiation", 400.0, "commit"),  # overdue -> Q4
+        ("D1", "2026-10-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),  # Q1
+        ("R1", "2026-07-20", "2026-08-30", "Closed Won", 30.0, "closed"),  # Q3, created late in Q3
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "opportunity_id",
+            "created_date",
+            "close_date",
+            "stage",
+            "amount",
+            "forecast_category",
+        ],
+    )
+    for column in ("created_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def outlook_deals_since_2025() -> pd.DataFrame:
+    """:func:`outlook_deals` with a deal lost in June 2025: bookings start there, so the last four
+    quarters before 2026-Q4 are all quarters the data speaks for; and a deal won in Jan
+    2026 (created before that quarter's cut, so no run-rate), the third month of priced
+    bookings a run-rate needs."""
+    old = pd.DataFrame(
+        {
+            "opportunity_id": ["L0", "W0"],
+            "created_date": pd.to_datetime(["2025-04-01", "2025-12-01"]),
+            "close_date": pd.to_datetime(["2025-06-10", "2026-01-20"]),
+            "stage": ["Closed Lost", "Closed Won"],
+            "amount": [70.0, 20.0],
+            "forecast_category": ["omitted", "closed"],
+        }
+    )
+    return pd.concat([outlook_deals(), old], ignore_index=True)
+
+
+def css_unescaped(text: str) -> str:
+    """CSS's reading of escapes: hexadecimal digits, then the one space that ends them."""
+    return re.sub(r"\\([0-9A-Fa-f]{1,6})[ \t\n]?", lambda m: chr(int(m[1], 16)), text)
 
 
 HUBSPOT = FIXTURES / "exports" / "crm" / "hubspot"  # a HubSpot-shaped export, its source file

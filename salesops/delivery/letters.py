@@ -95,6 +95,7 @@ def _context(
         about = everyone[scope.key].name if scope.key in everyone else parcel.scope
     else:
         about = scope.value or "the company"
+    about = markup.header(about)  # one line in the body's report line and the file name
     title = headlines.title(parcel.report)
     link = None
     if config.attach == "link":

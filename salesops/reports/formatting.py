@@ -38,9 +38,11 @@ def money(value: float | None, compact: bool = False, *, currency: str = DEFAULT
     value = abs(value)
     if compact:
         for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if value >= limit:
+            # from 999,950 on, a thousand thousands: $1.0M, not $1000.0k
+            if value >= limit * 0.99995:
                 return f"{sign}{symbol}{value / limit:.1f}{suffix}"
-    return f"{sign}{symbol}{value:,.0f}"
+    shown = f"{value:,.0f}"
+    return f"{sign if shown != '0' else ''}{symbol}{shown}"  # -0.4 shows as $0, not -$0
 
 
 def pct(value: float | None, digits: int = 0) -> str:

@@ -1,11 +1,14 @@
-"""The quarter outlook, by hand: the pipeline forecast, the run-rate (analytics.runrate) and the
-forecast-category roll-up."""
+"""The quarter outlook, by hand: the pipeline forecast, and the run-rate and roll-up as the
+outlook uses them (their own tests: test_runrate.py, test_rollup.py). The deals are
+conftest's :func:`outlook_deals`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import outlook_deals as _deals
+from conftest import outlook_deals_since_2025 as _since_2025
 
 import salesops as so
 from salesops.analytics import gaps, outlook, rollup, runrate
@@ -79,56 +82,12 @@ def test_won_deals_without_amounts_make_closed_and_expected_unknown():
 
 
 # -- the quarter outlook, by hand -----------------------------------------------------------------
-def _deals() -> pd.DataFrame:
-    rows = [
-        # id, created, close, stage, amount, category
-        ("W1", "2026-07-05", "2026-10-10", "Closed Won", 100.0, "closed"),  # closed in Q4
-        ("W2", "2026-05-01", "2026-09-20", "Closed Won", 50.0, "closed"),  # Q3
-        ("P1", "2026-08-01", "2026-12-15", "Proposal", 200.0, "best_case"),  # due in Q4
-        ("N1", "2026-06-01", "2026-09-30", "Negotiation", 400.0, "commit"),  # overdue -> Q4
-        ("D1", "2026-10-01", "2027-02-01", "Discovery", 1000.0, "pipeline"),  # Q1
-        ("R1", "2026-07-20", "2026-08-30", "Closed Won", 30.0, "closed"),  # Q3, created late in Q3
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "opportunity_id",
-            "created_date",
-            "close_date",
-            "stage",
-            "amount",
-            "forecast_category",
-        ],
-    )
-    for column in ("created_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
 class FlatModel(pr.WinModel):
     def __init__(self, p: dict[str, float]):
         self.p = p
 
     def predict(self, deals, at):
         return deals["stage"].map(self.p)
-
-
-def _since_2025() -> pd.DataFrame:
-    """:func:`_deals` with a deal lost in June 2025: bookings start there, so the last four
-    quarters before 2026-Q4 are all quarters the data speaks for; and a deal won in Jan
-    2026 (created before that quarter's cut, so no run-rate), the third month of priced
-    bookings a run-rate needs."""
-    old = pd.DataFrame(
-        {
-            "opportunity_id": ["L0", "W0"],
-            "created_date": pd.to_datetime(["2025-04-01", "2025-12-01"]),
-            "close_date": pd.to_datetime(["2025-06-10", "2026-01-20"]),
-            "stage": ["Closed Lost", "Closed Won"],
-            "amount": [70.0, 20.0],
-            "forecast_category": ["omitted", "closed"],
-        }
-    )
-    return pd.concat([_deals(), old], ignore_index=True)
 
 
 def test_the_run_rate_needs_quarters_after_the_first_close():
@@ -165,25 +124,6 @@ def test_the_run_rate_needs_three_months_of_priced_bookings():
     assert "only 1 month " in gaps.why(runrate.run_rate(one_month, q4, as_of, stages=STAGES))
 
 
-def test_most_won_deals_without_an_amount_are_said():
-    """3 won deals in the run-rate's quarters (W0, W2, R1): with 2 unpriced, the note says
-    so; with 1 (not most) it says nothing."""
-    q4, as_of = so.Period.parse("2026-Q4"), pd.Timestamp("2026-10-15")
-    deals = _since_2025()
-    assert runrate.unpriced_wins(deals, q4, as_of, stages=STAGES) == ""
-    one = deals.assign(amount=deals["amount"].where(deals["opportunity_id"] != "W2"))
-    assert runrate.unpriced_wins(one, q4, as_of, stages=STAGES) == ""
-    two = one.assign(amount=one["amount"].where(one["opportunity_id"] != "W0"))
-    assert runrate.unpriced_wins(two, q4, as_of, stages=STAGES) == (
-        "2 of 3 won deals in 2025-Q4 to 2026-Q3 have no amount: the run-rate counts only "
-        "the other 1, and is too low by as much as they were worth"
-    )
-    # none priced: not "counts only the other 0" (Olist); the run-rate says why it is unknown
-    none = two.assign(amount=np.nan)
-    assert runrate.unpriced_wins(none, q4, as_of, stages=STAGES) == ""
-    assert "0 of 3 won deals priced" in gaps.why(runrate.run_rate(none, q4, as_of, stages=STAGES))
-
-
 def test_pipeline_forecast_by_hand():
     deals = _since_2025()
     as_of = pd.Timestamp("2026-10-15")
@@ -196,82 +136,6 @@ def test_pipeline_forecast_by_hand():
     assert q4["expected"] == pytest.approx(100 + 400 + 7.5)
     q1 = outlook.pipeline_forecast(deals, "2027-Q1", as_of, model, stages=STAGES)
     assert (q1["closed"], q1["weighted_pipeline"]) == (0.0, pytest.approx(300.0))
-
-
-def test_the_run_rate_is_seasonal_with_two_years_of_history():
-    # one deal a quarter, created after the matching cut and won inside it: a Q4 peak
-    won = {
-        "2024-Q4": 200.0, "2025-Q1": 50.0, "2025-Q2": 50.0, "2025-Q3": 50.0,
-        "2025-Q4": 300.0, "2026-Q1": 100.0, "2026-Q2": 100.0, "2026-Q3": 100.0,
-    }  # fmt: skip
-    starts = [so.Period.parse(q).start for q in won]
-    deals = pd.DataFrame(
-        {
-            "opportunity_id": [f"D{i}" for i in range(len(won))],
-            "stage": "Closed Won",
-            "amount": list(won.values()),
-            "created_date": [s + pd.Timedelta(days=4) for s in starts],
-            "close_date": [s + pd.Timedelta(days=30) for s in starts],
-        }
-    )
-    as_of, q4 = pd.Timestamp("2026-09-30"), so.Period.parse("2026-Q4")
-    assert not runrate.seasonal(
-        deals, as_of, stages=STAGES
-    )  # first deal 2024-10-05, after 2024-07-01
-    assert runrate.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx((100 * 3 + 300) / 4)
-    older = pd.DataFrame(
-        {
-            "opportunity_id": ["OLD"],
-            "stage": "Closed Lost",
-            "amount": [1.0],
-            "created_date": [pd.Timestamp("2024-01-02")],
-            "close_date": [pd.Timestamp("2024-02-01")],
-        }
-    )
-    deals = pd.concat([deals, older], ignore_index=True)
-    assert runrate.seasonal(deals, as_of, stages=STAGES)
-    growth = (100 * 3 + 300) / (50 * 3 + 200)
-    expected = (300 + 200) / 2 * growth  # the last two Q4s, grown as the last year grew
-    assert runrate.run_rate(deals, q4, as_of, stages=STAGES) == pytest.approx(expected)
-    # next quarter: the last two Q1s, whatever the position of the quarters in the basis
-    q1 = so.Period.parse("2027-Q1")
-    assert runrate.run_rate(deals, q1, as_of, stages=STAGES) == pytest.approx(
-        (100 + 50) / 2 * growth
-    )
-
-
-def test_categories_submitted_and_quota_by_hand():
-    deals = _deals()
-    cats = rollup.categories(deals, "2026-Q4", pd.Timestamp("2026-10-15"), stages=STAGES)
-    assert cats.to_dict() == {
-        "closed": 100.0,
-        "categorised": 2,  # the commit and best-case deals due, both priced
-        "unpriced": 0,
-        "commit": 500.0,
-        "best_case": 700.0,
-        "pipeline": 700.0,
-    }
-    subs = pd.DataFrame(
-        {
-            "owner_id": ["R1", "R1", "R1", "R2"],
-            "period": ["2026-10", "2026-10", "2026-11", "2026-10"],
-            "submitted_at": pd.to_datetime(
-                ["2026-10-01", "2026-10-09", "2026-11-02", "2026-10-03"]
-            ),
-            "category": ["commit"] * 4,
-            "amount": [10.0, 12.0, 20.0, 5.0],
-        }
-    )
-    sent = rollup.submitted(subs, "2026-Q4")
-    assert sent["commit"] == 12 + 20 + 5 and np.isnan(sent["best_case"])
-    quotas = pd.DataFrame(
-        {
-            "rep_id": ["R1", "R1"],
-            "month": pd.to_datetime(["2026-10-01", "2027-01-01"]),
-            "amount": [7.0, 9.0],
-        }
-    )
-    assert rollup.quota(quotas, "2026-Q4") == 7.0 and np.isnan(rollup.quota(quotas, "2027-Q2"))
 
 
 def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
@@ -291,48 +155,6 @@ def test_what_sets_the_pipeline_view_apart_from_the_time_series_by_hand():
     assert (why["unpriced"], why["open_deals"]) == (1.0, 2.0)
     assert np.isnan(why["slippage"])  # no stage history: not measured, not "nothing slips"
     assert why["run_rate"] == pytest.approx(7.5 / 407.5)
-
-
-def test_the_real_salesforce_run_rate_is_unknown_not_one_deal():
-    """Salesforce's real seed (tests/fixtures/exports/real/salesforce) at 2018-12: 2018-Q4
-    holds 4 won deals, one priced (24,120,000): the 2019-Q1 run-rate was $6.03M, that one
-    deal over four quarters. Now unknown, and the note says most wins lack an amount."""
-    from pathlib import Path
-
-    real = Path(__file__).parents[1] / "fixtures" / "exports" / "real" / "salesforce"
-    tables = so.load(real / "source.yml", period="2018-12", on_invalid="quarantine")
-    q1, day = so.Period.parse("2019-Q1"), pd.Timestamp("2018-12-31")
-    o, stages = tables.opportunities, tables.stages
-    rate = runrate.run_rate(o, q1, day, stages=stages)
-    assert gaps.why(rate) == (
-        "only 1 month of won deals with an amount in 2018-Q4 (1 of 4 won deals priced): a "
-        "run-rate needs at least 3, so it is unknown"
-    )
-    assert runrate.unpriced_wins(o, q1, day, stages=stages).startswith(
-        "3 of 4 won deals in 2018-Q4 have no amount"
-    )
-
-
-def test_roll_ups_leave_unpriced_deals_out_and_are_unknown_without_any_amount():
-    as_of = pd.Timestamp("2026-10-15")
-    # P1 (best case, 200) loses its amount: commit = 100 closed + 400 = 500 as before; the
-    # best-case category has no priced deal, so best case and pipeline are unknown
-    deals = _deals()
-    deals.loc[deals["opportunity_id"] == "P1", "amount"] = np.nan
-    cats = rollup.categories(deals, "2026-Q4", as_of, stages=STAGES)
-    assert cats["commit"] == 500.0
-    assert gaps.why(cats["best_case"]) == "the one best case deal due in 2026-Q4 has no amount"
-    assert gaps.why(cats["pipeline"]) == gaps.why(cats["best_case"])
-    assert (cats["categorised"], cats["unpriced"]) == (2, 1)  # N1 and P1; P1 left out
-    # a second commit deal without an amount: commit = 100 + 400, one of 2 commit deals out
-    extra = deals.iloc[[3]].assign(opportunity_id="N2", amount=np.nan)
-    cats = rollup.categories(pd.concat([deals, extra]), "2026-Q4", as_of, stages=STAGES)
-    assert cats["commit"] == 500.0 and (cats["categorised"], cats["unpriced"]) == (3, 2)
-    # no deal of the data has an amount: every roll-up is unknown, never $0
-    bare = _deals().assign(amount=np.nan)
-    cats = rollup.categories(bare, "2027-Q2", as_of, stages=STAGES)  # nothing due then
-    why = "none of the 6 deals has an amount: the roll-ups are sums of amounts"
-    assert all(gaps.why(cats[k]) == why for k in ("commit", "best_case", "pipeline"))
 
 
 # -- the deals at a moment, and what a quarter not started can know -------------------------------

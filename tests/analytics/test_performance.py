@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import salesops as so
-from salesops.analytics import capacity, gaps, territory
+from salesops.analytics import capacity, gaps
 from salesops.analytics import performance as perf
 from salesops.data.model import LOST_DEALS
 from salesops.data.periods import Period
@@ -18,14 +18,6 @@ from salesops.data.stages import Stages
 
 STAGES = Stages.read()
 SELLING = so.settings().selling_activity_kinds  # the demo's selling kinds
-
-
-def test_gini_by_hand():
-    assert territory.gini([5, 5, 5, 5]) == 0.0
-    # |x_i - x_j| over all ordered pairs of (0, 0, 0, 4): 6 pairs with 4 -> 24; 2 n² mean = 32
-    assert territory.gini([0, 0, 0, 4]) == pytest.approx(24 / 32)
-    assert territory.gini([1, 3]) == pytest.approx(4 / (2 * 4 * 2))
-    assert np.isnan(territory.gini([])) and np.isnan(territory.gini([0, 0]))
 
 
 def test_percentile_rank_by_hand():
@@ -127,46 +119,6 @@ def test_ramp_and_capacity_by_hand():
     assert cap["capacity"] == pytest.approx(420.0 / 14 * (6 + sum(months)))
     assert (cap["headcount"], cap["ramping"]) == (3.0, 1.0)
     assert cap["booked_last_quarter"] == 0.0  # nothing closed in 2026-Q3
-
-
-def test_territory_by_hand():
-    reps = pd.DataFrame({"rep_id": ["A", "B"], "role": "rep", "end_date": pd.NaT})
-    opps = pd.DataFrame(
-        {
-            "owner_id": ["A", "A", "A", "B"],
-            "account_id": ["X", "X", "Y", "Z"],
-            "stage": ["Proposal", "Closed Won", "Discovery", "Proposal"],
-            "amount": [10.0, 99.0, 30.0, 40.0],
-        }
-    )
-    terr = territory.territory(opps, reps, STAGES)
-    assert terr.loc["A"].tolist() == [2, 40.0] and terr.loc["B"].tolist() == [1, 40.0]
-    assert territory.inequality(terr)["open_pipeline"] == 0.0
-
-
-def test_territory_open_pipeline_is_unknown_where_every_open_deal_lacks_an_amount():
-    reps = pd.DataFrame(
-        {
-            "rep_id": ["R1", "R2", "R3"],
-            "hire_date": pd.NaT,
-            "end_date": pd.NaT,
-            "role": "rep",
-        }
-    )
-    deals = pd.DataFrame(
-        {
-            "opportunity_id": ["A", "B", "C", "D"],
-            "owner_id": ["R1", "R1", "R2", "R3"],
-            "account_id": ["X", "Y", "Z", "Z"],
-            "stage": ["Proposal", "Proposal", "Proposal", "Closed Won"],
-            "amount": [300.0, np.nan, np.nan, 50.0],
-        }
-    )
-    t = territory.territory(deals, reps, STAGES)
-    assert t.at["R1", "open_pipeline"] == 300.0  # B has no amount: left out
-    assert np.isnan(t.at["R2", "open_pipeline"])  # its only open deal has none: unknown
-    assert t.at["R3", "open_pipeline"] == 0.0  # no open deal: a true zero
-    assert t["accounts"].tolist() == [2, 1, 1]
 
 
 def test_peers_median_and_percentile_use_known_values_and_count_the_unknown():

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from batch.conftest import TINY, edit, write_plan
 from salesops import cli
 from salesops.batch import kernels, manifest, runner
-from salesops.batch.plan import BatchPlan, matches, notebook_parameters
+from salesops.batch.plan import BatchPlan
 from salesops.batch.runner import RunOptions
 from salesops.errors import ConfigError, DataError
 
@@ -56,61 +56,6 @@ def crm(tiny_dir, tmp_path) -> Path:
 
 
 # -- plans --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("report", "message"),
-    [
-        ({"notebook": "nowhere"}, "does not exist"),
-        ({"notebook": TINY, "parameters": {"colour": "red"}}, r"unknown parameters \['colour'\]"),
-        ({"notebook": TINY, "parameters": {"scope": "company"}}, "set by the runner"),
-        ({"notebook": str(NOTEBOOKS / "no_parameters")}, "no cell tagged 'parameters'"),
-        ({"notebook": TINY, "scopes": ["team:x"]}, "not a scope"),
-        ({"notebook": TINY, "when": "monthly"}, "unknown keys"),
-        ({"notebook": TINY, "reads": "world"}, "'reads' must be one of scope, region, company"),
-    ],
-)
-def test_plan_errors_name_the_problem(report, message):
-    with pytest.raises(ConfigError, match=message):
-        BatchPlan.from_dict({"reports": [report]}, origin="plan.yml")
-
-
-def test_parameters_are_read_as_papermill_reads_them(tmp_path):
-    import papermill as pm
-
-    for notebook in [*Path("notebooks").glob("*.ipynb"), *NOTEBOOKS.glob("*.ipynb")]:
-        found = pm.inspect_notebook(str(notebook))
-        assert notebook_parameters(notebook) == (list(found) if found else None), notebook
-    broken = json.loads((NOTEBOOKS / "tiny_report.ipynb").read_text())
-    next(c for c in broken["cells"] if c["cell_type"] == "code")["source"] = "period = (\n"
-    (tmp_path / "broken.ipynb").write_text(json.dumps(broken))
-    with pytest.raises(ConfigError, match="parameters cell of broken.ipynb is not valid Python"):
-        BatchPlan.from_dict({"reports": [{"notebook": str(tmp_path / "broken")}]})
-    (tmp_path / "empty.ipynb").write_text("not json")
-    with pytest.raises(ConfigError, match="empty.ipynb is not a notebook"):
-        BatchPlan.from_dict({"reports": [{"notebook": str(tmp_path / "empty")}]})
-
-
-def test_plan_level_errors():
-    with pytest.raises(ConfigError, match="formats must be some of"):
-        BatchPlan.from_dict({"formats": ["docx"], "reports": [{"notebook": TINY}]})
-    with pytest.raises(ConfigError, match="'reports' must be a non-empty list"):
-        BatchPlan.from_dict({"reports": []})
-    with pytest.raises(ConfigError, match="unknown keys"):
-        BatchPlan.from_dict({"reports": [{"notebook": TINY}], "schedule": "daily"})
-
-
-def test_the_shipped_plans_are_valid():
-    plan = BatchPlan.read("parameters/monthly.yml")
-    assert plan.reports[0].name == "metrics" and "region:*" in plan.reports[0].scopes
-    assert [r.name for r in plan.reports] == [
-        "metrics",
-        "forecast",
-        "team_review",
-        "performance_review",
-    ]
-    annual = BatchPlan.read("parameters/annual.yml")
-    assert [(r.name, r.reads) for r in annual.reports] == [("planning", "company")]
 
 
 def test_scopes_expand_from_the_data(crm, tmp_path):
@@ -155,12 +100,6 @@ def test_a_region_gets_reports_only_with_a_deal_in_the_last_12_months(crm, tmp_p
     assert [j.scope for j in jobs] == ["region:East", "region:West"]
     _, jobs = runner.plan_jobs(plan, tmp_path, RunOptions(period="2024-03", source=str(crm)))
     assert [j.scope for j in jobs] == ["region:North"]
-
-
-def test_only_patterns():
-    assert matches("metrics", "metrics", "region:EMEA")
-    assert matches("metrics:rep:*,forecast", "forecast", "company")
-    assert not matches("metrics:rep:*", "metrics", "company")
 
 
 # -- execution ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from salesops.data.model import TABLES
 from salesops.data.periods import Period
 from salesops.data.proposal import Proposal, propose
 from salesops.data.sources import Source
+from salesops.words import plural
 
 REAL = Path(__file__).parents[1] / "fixtures" / "exports" / "real"
 EXPORTS = ["salesforce", "hubspot", "olist", "odoo"]
@@ -365,7 +366,7 @@ def test_validate_refuses_strictly_and_passes_with_the_quarantine(
     assert cli.main(["validate", "--source", source, "--on-invalid", "quarantine"]) == 0
     out = capsys.readouterr().out
     assert "all rules pass on the rest" in out
-    assert f"set aside {SET_ASIDE[name]} rows of opportunities" in out
+    assert f"set aside {plural(SET_ASIDE[name], 'row')} of opportunities" in out
     assert list((tmp_path / "reports").glob("*/quarantine/opportunities.csv"))
 
 

@@ -157,33 +157,6 @@ def test_a_locked_dashboard_refuses_other_regions(small_db, tables, monkeypatch)
     assert dashboard.kpis(locked)["bookings"] == pytest.approx(expected(tables, region)["bookings"])
 
 
-def test_serve_checks_its_scope_and_source(small_db, monkeypatch):
-    from salesops.errors import ConfigError
-    from salesops.server import SOURCE_ENV, VOILA_TOKEN_ENV, environment, voila_command
-
-    monkeypatch.chdir(small_db.parent)  # a path relative to where `serve` was typed ...
-    env = environment(None, small_db.name)
-    assert env[SOURCE_ENV] == str(small_db.resolve())  # ... reaches kernels in notebooks/
-    with pytest.raises(ConfigError, match="database not found"):
-        environment(None, "missing.duckdb")
-    with pytest.raises(ConfigError, match="no region 'Atlantis'"):
-        environment("region:Atlantis", str(small_db))
-    with pytest.raises(ConfigError, match="locks the dashboard to a region"):
-        environment("rep:R1", str(small_db))
-    command = voila_command(9999, token=True)
-    for flag in (
-        "--strip_sources=True",
-        "--show_tracebacks=False",
-        "--preheat_kernel=True",
-        "--Voila.ip=127.0.0.1",
-        "--Voila.auto_token=True",  # the token comes from the environment
-    ):
-        assert flag in command
-    assert "--token=" in voila_command(9999)  # no token: none asked (127.0.0.1 only)
-    assert environment(None, str(small_db), "secret")[VOILA_TOKEN_ENV] == "secret"
-    assert VOILA_TOKEN_ENV not in environment(None, str(small_db))
-
-
 # -- a real browser --------------------------------------------------------------------------------
 
 
@@ -509,44 +482,6 @@ def test_a_rep_who_won_nothing_forecasts_zero_and_unknown_shares_are_said(tiny_d
         "them is known"
     )
     assert dashboard.charts(dash)["forecast"].startswith(b"\x89PNG")  # drawn, the title says why
-
-
-def test_a_reps_share_of_a_team_that_booked_nothing_is_unknown():
-    """A lost, B won $0 and C nothing: 0 / 0 is no share (it read 0 for everyone, whose
-    forecasts then summed to $0, not the region's)."""
-    import pandas as pd
-
-    from salesops.analytics import gaps
-    from salesops.reports.leaderboard import rep_share
-
-    deals = pd.DataFrame(
-        {
-            "owner_id": ["A", "B"],
-            "stage": ["Closed Lost", "Closed Won"],
-            "amount": [10.0, 0.0],
-            "close_date": pd.Timestamp("2026-06-15"),
-        }
-    )
-    window = (pd.Timestamp("2026-01-01"), pd.Timestamp("2027-01-01"))
-    team = pd.Index(["A", "B", "C"])
-    got = rep_share(deals, window, team, "A", stages=STAGES)
-    assert gaps.why(got) == (
-        "no seller booked anything in 01 Jan 2026 to 31 Dec 2026, so no rep has a share"
-    )
-    deals.loc[1, "amount"] = 30.0
-    assert rep_share(deals, window, team, "B", stages=STAGES) == 1.0
-    assert rep_share(deals, window, team, "C", stages=STAGES) == 0.0
-
-
-def test_a_top_deal_without_an_amount_has_an_unknown_expected_value(tiny_dir):
-    """Dan's (R4's) open O8 has no amount: its expected value read $0, beside an amount
-    of "–"; both read "–" with the reason, and it comes last."""
-    board = dashboard.top_deals(Dashboard(once(so.load, str(tiny_dir)), "2026-09"))
-    row = re.search(r">O8</th>(.*?)</tr>", board, re.S).group(1)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert cells[3] == cells[5] == "–"
-    assert "– stands for what cannot be known: the deal has no amount" in board
-    assert board.rindex("</th>") < board.index(">O8</th>") + 10  # the last row
 
 
 def test_a_stage_whose_open_deals_all_lack_amounts_is_no_zero_bar(tiny_dir):

@@ -54,12 +54,6 @@ def test_a_label_never_is_an_identifier():
     assert labels.label(np.nan) == "–"
 
 
-def test_a_rate_moves_in_points():
-    assert fmt.points(0.785 - 0.529) == "+25.6 pts"
-    assert fmt.points(-0.031) == "-3.1 pts"
-    assert fmt.points(np.nan) == "–"
-
-
 def test_a_chart_with_nothing_to_draw_is_one_line():
     pipe = pd.DataFrame({"amount": [0.0, np.nan], "weighted": [0.0, 0.0]}, index=["A", "B"])
     shown = show(viewed(pipe, View(caption="Pipeline by stage", draw=lambda f: 1 / 0)))

@@ -8,13 +8,11 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import execute, once
 
 import salesops as so
-from salesops.analytics import forecast as fc
 from salesops.analytics import gaps, reconciliation
 from salesops.data.stages import Stages
 from salesops.reports import deals, evidence, forecast, planning
@@ -226,36 +224,6 @@ def test_a_run_rate_from_one_priced_month_is_unknown_and_unpriced_wins_are_said(
     assert "2 of 3 won deals in 2026-Q3 have no amount: the run-rate counts only" in caption
 
 
-def test_top_deals_name_their_owners(company):
-    """The Owner column shows the reps table's name (R3 owns O6 and O10), not the id; an
-    id without a name there stays the id."""
-    top = deals.top_deals(company)
-    assert "owner_id" not in top.columns
-    assert top.loc["O6", "owner"] == "Cara Cole" == top.loc["O10", "owner"]
-    assert "Cara Cole" in so.show(top).to_html()
-    assert company.names(pd.Series(["R1", "R9"])).tolist() == ["Alice Able", "R9"]
-
-
-def test_top_deals_say_which_are_past_their_close_date(company):
-    """O10 (Discovery) was due on 31 Aug 2026 and is still open at the end of September:
-    it is listed among the deals due in 2026-Q4 (the current quarter), and the caption
-    says why a close date before the quarter is there (HubSpot's 17 of 21)."""
-    top = deals.top_deals(company)
-    assert top.loc["O10", "close_date"] == "2026-08-31"
-    caption = top.attrs["view"].caption
-    assert (
-        "1 deal is past its close date (the earliest 31 Aug 2026), counted as due in 2026-Q4"
-        in caption
-    )
-
-
-def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
-    top = deals.top_deals(unpriced)
-    assert top["expected"].isna().all()
-    caption = top.attrs["view"].caption
-    assert "5 of the 5 open deals due have no amount: no expected value (–)" in caption
-
-
 def test_the_forecast_history_starts_at_the_first_close(unpriced):
     f = forecast.forecast(unpriced)
     assert f.history.index.tolist() == ["2026-07", "2026-08", "2026-09"]
@@ -338,19 +306,3 @@ def test_a_region_named_company_keeps_its_row_beside_the_company_total(tiny_dir,
     # the region's own forecast (unknown: 2 priced months), not the company's
     assert frame.loc["Company", "model"] != frame.loc["Company total", "model"]
     assert "Company total" in frame.attrs["view"].caption
-
-
-def test_without_a_backtest_the_report_says_how_many_months_the_forecast_rests_on():
-    """Of 8 months, February unknown: the forecast rests on the 6 after it. The line in
-    place of the backtest said "Under three years of history" of all 8."""
-    labels = pd.Index([f"2026-{m:02d}" for m in range(1, 9)], name="month")
-    history = pd.Series([100, np.nan, 120, 0, 130, 110, 140, 150], index=labels, dtype=float)
-    f = fc.forecast(history, 3)
-    assert evidence.too_short(f) == (
-        "The forecast rests on the last 6 of the 8 months of bookings (from 2026-03; the "
-        "notes say why): too short for a backtest."
-    )
-    whole = fc.forecast(history.fillna(90.0), 3)
-    assert evidence.too_short(whole) == (
-        "Under three years of history (8 months): too short for a backtest."
-    )
