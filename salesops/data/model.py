@@ -334,7 +334,8 @@ class Tables:
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
 
     def items(self) -> list[tuple[str, pd.DataFrame | None]]:
-        """``(table name, frame)`` pairs in canonical order."""
+        """``(table name, frame)`` pairs, in the order of the fields (the two required tables
+        first)."""
         return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in TABLES]
 
     def has(self, what: str) -> bool:
