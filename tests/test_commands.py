@@ -42,7 +42,7 @@ def test_validate_with_quarantine_writes_the_rows_it_set_aside(tiny_dir, tmp_pat
 
 def test_summary_describes_the_source(tiny_dir, capsys):
     assert commands.summary(argparse.Namespace(source=str(tiny_dir), on_invalid="refuse")) == 0
-    assert "Reps: 3 active, 1 left, 1 managers" in capsys.readouterr().out
+    assert "Reps: 3 active, 1 left, 1 manager" in capsys.readouterr().out
 
 
 def test_map_refuses_a_missing_export_and_an_existing_file(tmp_path):
