@@ -320,3 +320,17 @@ class Named:
         "salesops.rogue.Board.of (5: tables, region, period, as_of, stages)",
         "salesops.rogue.Crowded (5: name, kind, required, nullable, unique)",
     ]
+
+
+def test_every_module_has_a_test_module_of_its_name() -> None:
+    """The tests mirror the package: ``salesops/<layer>/<module>.py`` is tested in
+    ``tests/<layer>/test_<module>.py`` (a top-level module in ``tests/test_<module>.py``),
+    so that a module's tests are found where its name says."""
+    tests = PACKAGE.parent / "tests"
+    missing = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__init__.py"
+        and not (tests / path.parent.relative_to(PACKAGE) / f"test_{path.name}").exists()
+    ]
+    assert missing == []
