@@ -192,7 +192,7 @@ def weighted_pipeline(
         return gaps.Unknown(f"the win probability of the open deals{where} is unknown")
     n = len(open_deals)
     if not len(due) and n and open_deals["amount"].isna().all():
-        none = "the one open deal has" if n == 1 else f"none of the {n} open deals has"
+        none = "the one open deal has" if n == 1 else f"none of the {n:,} open deals has"
         return gaps.Unknown(
             f"no open deal is due in {quarter.label}, and {none} an amount: the data shows "
             "no amount to weigh, so $0 is not known"

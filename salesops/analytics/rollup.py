@@ -61,7 +61,7 @@ def categories(
     if len(opportunities) and opportunities["amount"].isna().all():
         n = len(opportunities)
         unknown = gaps.Unknown(
-            f"none of the {n} deals has an amount: the roll-ups are sums of amounts"
+            f"none of the {n:,} deals has an amount: the roll-ups are sums of amounts"
             if n > 1
             else "the one deal has no amount: the roll-ups are sums of amounts"
         )
@@ -73,7 +73,7 @@ def categories(
     if len(due) and due["forecast_category"].isna().all():
         n = len(due)
         reason = gaps.Unknown(
-            f"none of the {n} open deals due in {q.label} has a forecast category"
+            f"none of the {n:,} open deals due in {q.label} has a forecast category"
             if n > 1
             else f"the one open deal due in {q.label} has no forecast category"
         )

@@ -85,7 +85,7 @@ def _refuse_if_no_deal_is_left(tables: Tables, source: str) -> None:
     if deals is None or len(tables.opportunities):
         return
     reasons = deals["reason"].str.split("; ").explode().value_counts()
-    said = "; ".join(f"{rule} ({n} rows)" for rule, n in reasons.head(3).items())
+    said = "; ".join(f"{rule} ({n:,} rows)" for rule, n in reasons.head(3).items())
     ids = tuple(deals["opportunity_id"].astype(str).head(5))
     rule = f"every deal breaks a rule and would be set aside, leaving nothing to report: {said}"
     raise DataError([RuleFailure("opportunities", "-", rule, len(deals), examples=ids)], source)

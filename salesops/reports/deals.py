@@ -46,7 +46,7 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     if due["amount"].isna().any():  # no amount: no expected value, ranked last
         unpriced = int(due["amount"].isna().sum())
         caption += (
-            f". {unpriced} of the {len(due)} open deals due have no amount: no expected "
+            f". {unpriced:,} of the {len(due):,} open deals due have no amount: no expected "
             "value (–), ranked last"
         )
     frame = top[columns].set_index("opportunity_id")
