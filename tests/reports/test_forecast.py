@@ -250,9 +250,7 @@ def test_top_deals_say_which_are_past_their_close_date(company):
     )
 
 
-def test_top_deals_say_a_passed_close_date_a_default_invented_is_not_overdue(
-    tiny_dir, tmp_path
-):
+def test_top_deals_say_a_passed_close_date_a_default_invented_is_not_overdue(tiny_dir, tmp_path):
     """O3 and O10 without close dates, filled by created date + 30 days: O3's (31 Aug
     2026, before 30 Sep) still counts it as due in 2026-Q4, but the caption does not
     call it past its close date, as the data-quality counts do not (the Maven export's
