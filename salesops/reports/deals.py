@@ -62,7 +62,7 @@ def overdue(
     the data-quality counts: those are said apart, with the rule. "" when no close date
     has passed."""
     passed = due[(due["close_date"] <= ctx.as_of).to_numpy()]
-    ids = ctx.tables.filled_ids.get("opportunities.close_date", set())
+    ids = ctx.tables.filled_ids.get("opportunities.close_date", frozenset())
     made = pl.by_invented_dates(passed, opportunities, ids)
     late = passed[~passed["opportunity_id"].isin(made["opportunity_id"]).to_numpy()]
     said = ""
