@@ -311,4 +311,3 @@ def test_a_rep_without_open_deals_is_told_so_not_shown_an_empty_table(tiny_dir):
     by_stage, best = rep_deals.pipeline(bob)
     assert by_stage["deals"].sum() == 0 and best.empty
     assert so.show(best).data == "*You had no open deal at the end of the month.*"
-
