@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -74,7 +75,21 @@ def test_summary(tiny_dir, capsys):
     out = capsys.readouterr().out
     assert "opportunities" in out and "10 rows" in out
     assert "East" in out and "West" in out
-    assert "Reps: 3 active, 1 left, 1 managers" in out
+    assert "Reps: 3 active, 1 left, 1 manager\n" in out + "\n"
+
+
+def test_summary_counts_the_people_who_own_no_deal(tiny_dir, tmp_path, capsys):
+    """The Maven CRM export lists 35 sales agents, 5 of whom own no deal: the summary said
+    "Reps: 30 active, 0 left, 0 managers" and the 5 were nowhere."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "reps.csv").open("a") as reps:
+        reps.write("R5,Eve Idle,East,M1,rep,,2024-01-01,\n")
+    assert cli.main(["summary", "--source", str(crm)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Reps: 3 active, 1 left, 1 manager; 1 of the 6 people own no deal and are not counted"
+        in out
+    )
 
 
 def test_summary_of_a_source_that_needs_the_quarantine(capsys):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from salesops.data.model import Tables
 from salesops.data.relations import DATE_COLUMNS
+from salesops.words import plural
 
 
 def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
@@ -41,11 +42,13 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
             f"  {region:<12} {len(group):>8,} deals  {n_active:>3} active reps "
             f"({len(in_region)} over the history)"
         )
-    lines += [
-        "",
-        f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
-        f"{int((reps['role'] == 'manager').sum())} managers",
-    ]
+    managers = int((reps["role"] == "manager").sum())
+    idle = int((~reps["rep_id"].isin(opps["owner_id"]) & (reps["role"] != "manager")).sum())
+    line = f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
+    line += plural(managers, "manager")
+    if idle:  # in the people file, but owners of no deal: neither active sellers nor gone
+        line += f"; {idle:,} of the {len(reps):,} people own no deal and are not counted"
+    lines += ["", line]
     if tables.set_aside:  # --on-invalid quarantine: what is not counted above
         lines += ["", "Set aside (rows that break a rule; salesops validate lists why):"]
         lines += [f"  {name:<22} {len(rows):>10,} rows" for name, rows in tables.set_aside.items()]
