@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from salesops import cli
@@ -159,3 +160,18 @@ def test_an_empty_required_value_points_to_defaults(tiny_dir, tmp_path):
     assert result.returncode == 1 and "close_date" in result.stderr
     assert "must not be empty" in result.stderr and "`defaults:`" in result.stderr
     assert "--on-invalid quarantine" in result.stderr
+
+
+def test_validate_warns_when_no_open_deal_has_an_amount(tiny_dir, tmp_path, capsys):
+    """The Maven CRM export prices won and lost deals only (its close_value is the
+    revenue of a closed deal): validate passed without a word, and every pipeline figure
+    of the run read –. Tiny's open deals O3, O6 and O10 lose their amounts (O8 has none)."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"].isin(["O3", "O6", "O10"]), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    assert cli.main(["validate", "--source", str(crm)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: none of the 4 open deals has an amount: the open pipeline" in out
+    assert cli.main(["validate", "--source", str(tiny_dir)]) == 0
+    assert "warning: 1 of the 4 open deals has no amount" in capsys.readouterr().out
