@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from salesops import cli
@@ -74,7 +76,21 @@ def test_summary(tiny_dir, capsys):
     out = capsys.readouterr().out
     assert "opportunities" in out and "10 rows" in out
     assert "East" in out and "West" in out
-    assert "Reps: 3 active, 1 left, 1 manager" in out  # not "1 managers"
+    assert "Reps: 3 active, 1 left, 1 manager\n" in out + "\n"
+
+
+def test_summary_counts_the_people_who_own_no_deal(tiny_dir, tmp_path, capsys):
+    """The Maven CRM export lists 35 sales agents, 5 of whom own no deal: the summary said
+    "Reps: 30 active, 0 left, 0 managers" and the 5 were nowhere."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    with (crm / "reps.csv").open("a") as reps:
+        reps.write("R5,Eve Idle,East,M1,rep,,2024-01-01,\n")
+    assert cli.main(["summary", "--source", str(crm)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Reps: 3 active, 1 left, 1 manager; 1 of the 6 people owns no deal and is not counted"
+        in out
+    )
 
 
 def test_summary_of_a_source_that_needs_the_quarantine(capsys):
@@ -158,3 +174,18 @@ def test_an_empty_required_value_points_to_defaults(tiny_dir, tmp_path):
     assert result.returncode == 1 and "close_date" in result.stderr
     assert "must not be empty" in result.stderr and "`defaults:`" in result.stderr
     assert "--on-invalid quarantine" in result.stderr
+
+
+def test_validate_warns_when_no_open_deal_has_an_amount(tiny_dir, tmp_path, capsys):
+    """The Maven CRM export prices won and lost deals only (its close_value is the
+    revenue of a closed deal): validate passed without a word, and every pipeline figure
+    of the run read –. Tiny's open deals O3, O6 and O10 lose their amounts (O8 has none)."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["opportunity_id"].isin(["O3", "O6", "O10"]), "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    assert cli.main(["validate", "--source", str(crm)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: none of the 4 open deals has an amount: the open pipeline" in out
+    assert cli.main(["validate", "--source", str(tiny_dir)]) == 0
+    assert "warning: 1 of the 4 open deals has no amount" in capsys.readouterr().out

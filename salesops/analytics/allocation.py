@@ -105,7 +105,7 @@ def unmeasured_potential(
     if lacking:
         has = "has" if lacking == 1 else "have"
         return (
-            f"{lacking} of {len(open_)} open deals of the team {has} no amount, so no "
+            f"{lacking:,} of {len(open_):,} open deals of the team {has} no amount, so no "
             "seller's share of open pipeline is known"
         )
     if not _potential_shares(opportunities, reps, stages):

@@ -171,7 +171,7 @@ def months_left_out(counts: pd.DataFrame, months: int) -> str:
         else ("those months' bookings are the known sums, which leave")
     )
     return (
-        f"in {len(labels)} of the {plural(months, 'month')} ({shown}), {lacking} of the "
+        f"in {len(labels)} of the {plural(months, 'month')} ({shown}), {lacking:,} of the "
         f"{plural(won, 'deal')} won then {has} no amount: {sums} {them} out"
     )
 

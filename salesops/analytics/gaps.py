@@ -162,7 +162,7 @@ def total(amounts: pd.Series, deals: str = "open deals", where: str = "") -> flo
     if n and amounts.isna().all():
         if n == 1:
             return Unknown(f"the one {deals.removesuffix('s')}{where} has no amount")
-        return Unknown(f"none of the {n} {deals}{where} has an amount")
+        return Unknown(f"none of the {n:,} {deals}{where} has an amount")
     return float(amounts.sum())
 
 
@@ -176,9 +176,9 @@ def left_out(unpriced: int, deals: int, what: str = "open deals") -> str:
         one = what.replace("deals", "deal", 1)
         return f"The one {one} has no amount: the sums are unknown (–)."
     if unpriced >= deals:
-        return f"None of the {deals} {what} has an amount: their sums are unknown (–)."
+        return f"None of the {deals:,} {what} has an amount: their sums are unknown (–)."
     has, be = ("has", "is") if unpriced == 1 else ("have", "are")
-    return f"{unpriced} of {deals} {what} {has} no amount and {be} left out of the sums."
+    return f"{unpriced:,} of {deals:,} {what} {has} no amount and {be} left out of the sums."
 
 
 def too_few_priced(priced: int, what: str, where: str = "") -> Unknown | None:

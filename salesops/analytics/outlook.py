@@ -190,29 +190,25 @@ def weighted_pipeline(
     value = gaps.total(amounts * probability.astype(float), where=where)
     if gaps.why(value) and not gaps.why(gaps.total(amounts, where=where)):
         return gaps.Unknown(f"the win probability of the open deals{where} is unknown")
-    n = len(open_deals)
-    if not len(due) and n and open_deals["amount"].isna().all():
-        none = "the one open deal has" if n == 1 else f"none of the {n} open deals has"
-        return gaps.Unknown(
-            f"no open deal is due in {quarter.label}, and {none} an amount: the data shows "
-            "no amount to weigh, so $0 is not known"
-        )
+    if not len(due) and (unknown := unpriced_elsewhere(open_deals, quarter)) is not None:
+        return unknown
     return value
 
 
-def closed_and_due(
-    opportunities: pd.DataFrame,
-    quarter: Period,
-    as_of: pd.Timestamp,
-    *,
-    stages: Stages,
-    history: pd.DataFrame | None,
-) -> tuple[float, pd.DataFrame]:
-    """Bookings of ``quarter`` up to ``as_of`` (:func:`closed_to_date`), and the open
-    deals due in it then (:func:`open_at`, :func:`due_in`)."""
-    closed = closed_to_date(opportunities, quarter, as_of, stages=stages)
-    open_ = open_at(opportunities, as_of, stages, history=history)
-    return closed, due_in(open_, quarter, as_of, stages)
+def unpriced_elsewhere(open_deals: pd.DataFrame, quarter: Period) -> float | None:
+    """:class:`~salesops.analytics.gaps.Unknown` for a sum over the deals due in
+    ``quarter`` when none is due there and none of the ``open_deals`` (all the deals open
+    then) has an amount: data that prices no open deal cannot show that nothing is due
+    (the Maven CRM export's open deals have neither amounts nor close dates), so its $0
+    would not be known. None otherwise (no deal open at all, or some priced)."""
+    n = len(open_deals)
+    if not n or open_deals["amount"].notna().any():
+        return None
+    none = "the one open deal has" if n == 1 else f"none of the {n:,} open deals has"
+    return gaps.Unknown(
+        f"no open deal is due in {quarter.label}, and {none} an amount: the data shows "
+        "no amount to weigh, so $0 is not known"
+    )
 
 
 def pipeline_forecast(

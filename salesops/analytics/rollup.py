@@ -12,8 +12,10 @@ When deals are due in Q and none of them has a forecast category (an export with
 column), the roll-ups are unknown, not the closed amount: the categories cannot be told
 apart. Unknown is not zero for the amounts either: a category whose deals due all lack an
 amount makes its roll-up (and those that include it) unknown; deals due without an amount
-are left out of the sums and counted (``unpriced`` of ``categorised``); and when no deal of
-the data has an amount at all, every roll-up is unknown (a sum of no amount is not $0).
+are left out of the sums and counted (``unpriced`` of ``categorised``); when no deal of
+the data has an amount at all, every roll-up is unknown (a sum of no amount is not $0); and
+so is a quarter in which no deal is due while no open deal has an amount, as the outlook's
+pipeline view is (:func:`~salesops.analytics.outlook.unpriced_elsewhere`).
 
 Submitted: the sum, over the quarter's months and over reps, of each rep's last
 ``commit`` (and ``best_case``) submission for that month.
@@ -27,7 +29,13 @@ import pandas as pd
 from salesops.analytics import bookings as booked
 from salesops.analytics import gaps
 from salesops.analytics.metrics import bookings
-from salesops.analytics.outlook import closed_and_due, pipeline_forecast
+from salesops.analytics.outlook import (
+    closed_to_date,
+    due_in,
+    open_at,
+    pipeline_forecast,
+    unpriced_elsewhere,
+)
 from salesops.analytics.probability import WinModel
 from salesops.data.model import Tables
 from salesops.data.periods import Period
@@ -51,7 +59,9 @@ def categories(
     (those of them without an amount, left out of the sums).
     """
     q, as_of = Period.parse(quarter), pd.Timestamp(as_of)
-    closed, due = closed_and_due(opportunities, q, as_of, stages=stages, history=history)
+    closed = closed_to_date(opportunities, q, as_of, stages=stages)
+    open_ = open_at(opportunities, as_of, stages, history=history)
+    due = due_in(open_, q, as_of, stages)
     counted = due[due["forecast_category"].isin(["commit", "best_case", "pipeline"])]
     out: dict[str, float] = {
         "closed": closed,
@@ -61,7 +71,7 @@ def categories(
     if len(opportunities) and opportunities["amount"].isna().all():
         n = len(opportunities)
         unknown = gaps.Unknown(
-            f"none of the {n} deals has an amount: the roll-ups are sums of amounts"
+            f"none of the {n:,} deals has an amount: the roll-ups are sums of amounts"
             if n > 1
             else "the one deal has no amount: the roll-ups are sums of amounts"
         )
@@ -73,12 +83,19 @@ def categories(
     if len(due) and due["forecast_category"].isna().all():
         n = len(due)
         reason = gaps.Unknown(
-            f"none of the {n} open deals due in {q.label} has a forecast category"
+            f"none of the {n:,} open deals due in {q.label} has a forecast category"
             if n > 1
             else f"the one open deal due in {q.label} has no forecast category"
         )
         return pd.Series(
             {**out, "commit": reason, "best_case": reason, "pipeline": reason},
+            name=q.label,
+            dtype=object,
+        )
+    if not len(due) and (lacking := unpriced_elsewhere(open_, q)) is not None:
+        kept = closed if gaps.why(closed) else lacking  # the first unknown part says why
+        return pd.Series(
+            {**out, "commit": kept, "best_case": kept, "pipeline": kept},
             name=q.label,
             dtype=object,
         )

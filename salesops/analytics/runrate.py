@@ -182,6 +182,6 @@ def unpriced_wins(
     if not n or unpriced * 2 <= n or unpriced == n:
         return ""
     return (
-        f"{unpriced} of {n} won deals in {_span(basis[0])} have no amount: the run-rate "
-        f"counts only the other {n - unpriced}, and is too low by as much as they were worth"
+        f"{unpriced:,} of {n:,} won deals in {_span(basis[0])} have no amount: the run-rate "
+        f"counts only the other {n - unpriced:,}, and is too low by as much as they were worth"
     )

@@ -249,3 +249,48 @@ def no_lost_deal(tables: Tables) -> str | None:
         "column), map it as the outcome: `outcome: {column: <that column>, lost: <its lost "
         "value>}` on opportunities (docs/sources.md)"
     )
+
+
+def unpriced_open(tables: Tables) -> str | None:
+    """For ``salesops validate``: the warning for open deals without an amount, or None
+    when every open deal has one (or there is none, or no amount column at all, which
+    :func:`warnings` says). An export may give won deals their value and open deals none
+    (the Maven CRM export's ``close_value``: "revenue from the deal"): then the open
+    pipeline and everything weighed from it read –, which is better known before the run.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salesops.data.stages import Stages
+    >>> stages = Stages.from_dict({"stages": [{"name": "Open", "probability": 0.2},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True}]})
+    >>> deals = pd.DataFrame({"stage": ["Won", "Open", "Open"], "amount": [5.0, None, None]})
+    >>> print(unpriced_open(Tables(deals, pd.DataFrame(), stages=stages)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    none of the 2 open deals has an amount: the open pipeline, its weighted value, pipeline
+    coverage, the quarter outlook's pipeline view and the forecast roll-ups will read –
+    (the amounts of won deals are bookings). If the export prices open deals in another
+    column, map it as `amount`
+    >>> deals.loc[1, "amount"] = 7.0
+    >>> print(unpriced_open(Tables(deals, pd.DataFrame(), stages=stages)))
+    1 of the 2 open deals has no amount: left out of the pipeline's sums, and counted beside them
+    """
+    if tables.stages is None or not tables.has("opportunities.amount"):
+        return None
+    deals = tables.opportunities
+    open_ = deals.loc[deals["stage"].isin(tables.stages.open_names), "amount"]
+    lacking = int(open_.isna().sum())
+    if not lacking:
+        return None
+    if lacking == len(open_):
+        return (
+            f"none of the {lacking:,} open deals has an amount: the open pipeline, its "
+            "weighted value, pipeline coverage, the quarter outlook's pipeline view and the "
+            "forecast roll-ups will read – (the amounts of won deals are bookings). If the "
+            "export prices open deals in another column, map it as `amount`"
+        )
+    has = "has" if lacking == 1 else "have"
+    return (
+        f"{lacking:,} of the {len(open_):,} open deals {has} no amount: left out of the "
+        "pipeline's sums, and counted beside them"
+    )

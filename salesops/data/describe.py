@@ -42,11 +42,14 @@ def describe(label: str, tables: Tables, as_of: pd.Timestamp) -> str:
             f"  {region:<12} {_counted(len(group), 'deal', 8)}  {n_active:>3} active "
             f"{'rep ' if n_active == 1 else 'reps'} ({len(in_region)} over the history)"
         )
-    lines += [
-        "",
-        f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
-        f"{plural(int((reps['role'] == 'manager').sum()), 'manager')}",
-    ]
+    managers = int((reps["role"] == "manager").sum())
+    idle = int((~reps["rep_id"].isin(opps["owner_id"]) & (reps["role"] != "manager")).sum())
+    line = f"Reps: {int(active.sum())} active, {int((~active).sum())} left, "
+    line += plural(managers, "manager")
+    if idle:  # in the people file, but owners of no deal: neither active sellers nor gone
+        own = "owns no deal and is" if idle == 1 else "own no deal and are"
+        line += f"; {idle:,} of the {len(reps):,} people {own} not counted"
+    lines += ["", line]
     if tables.set_aside:  # --on-invalid quarantine: what is not counted above
         lines += ["", "Set aside (rows that break a rule; salesops validate lists why):"]
         lines += [f"  {name:<22} {_counted(len(n), 'row')}" for name, n in tables.set_aside.items()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from salesops.analytics import outlook
+from salesops.analytics import pipeline as pl
 from salesops.reports import shared
 from salesops.reports.context import ReportContext
 from salesops.reports.display import View, section, viewed
@@ -36,17 +37,11 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
     columns = ["opportunity_id", "owner", "stage", "close_date", "amount"]
     columns += ["stage_probability", "calibrated", "expected"]
     caption = f"Top {n} open deals due by the end of {qs[-1].label}, by expected value"
-    overdue = due.loc[due["close_date"] <= ctx.as_of, "close_date"]
-    if len(overdue):  # their close date has passed: they can close only from now on
-        late, its = len(overdue), "its" if len(overdue) == 1 else "their"
-        caption += (
-            f". {plural(late, 'deal is', 'deals are')} past {its} close date (the earliest "
-            f"{overdue.min():%d %b %Y}), counted as due in {qs[0].label}"
-        )
+    caption += overdue(ctx, due, mine.opportunities, qs[0].label)
     if due["amount"].isna().any():  # no amount: no expected value, ranked last
         unpriced = int(due["amount"].isna().sum())
         caption += (
-            f". {unpriced} of the {len(due)} open deals due have no amount: no expected "
+            f". {unpriced:,} of the {len(due):,} open deals due have no amount: no expected "
             "value (–), ranked last"
         )
     frame = top[columns].set_index("opportunity_id")
@@ -55,3 +50,33 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
         caption += f" (win probability: each stage's default, as {why})"
         frame = frame.drop(columns="calibrated")
     return viewed(frame, View(caption=caption))
+
+
+def overdue(
+    ctx: ReportContext, due: pd.DataFrame, opportunities: pd.DataFrame, quarter: str
+) -> str:
+    """What the top deals' caption says of the deals ``due`` whose close date has passed
+    by the data's as-of day: they can close only from now on, so they count as due in
+    ``quarter``, the current one. A close date a default of the source file invented
+    (``Tables.filled_ids``; ``opportunities`` as exported) makes no deal overdue, as in
+    the data-quality counts: those are said apart, with the rule. "" when no close date
+    has passed."""
+    passed = due[(due["close_date"] <= ctx.as_of).to_numpy()]
+    ids = ctx.tables.filled_ids.get("opportunities.close_date", frozenset())
+    made = pl.by_invented_dates(passed, opportunities, ids)
+    late = passed[~passed["opportunity_id"].isin(made["opportunity_id"]).to_numpy()]
+    said = ""
+    if len(late):
+        its = "its" if len(late) == 1 else "their"
+        said += (
+            f". {plural(len(late), 'deal is', 'deals are')} past {its} close date (the "
+            f"earliest {late['close_date'].min():%d %b %Y}), counted as due in {quarter}"
+        )
+    if len(made):
+        has = "has" if len(made) == 1 else "have"
+        said += (
+            f". {plural(len(made), 'deal')} {has} a close date filled by "
+            f"{ctx.invented_by(made)} that has passed (the earliest "
+            f"{made['close_date'].min():%d %b %Y}): not overdue, counted as due in {quarter}"
+        )
+    return said

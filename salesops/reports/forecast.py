@@ -303,7 +303,7 @@ def invented(ctx: ReportContext) -> dict[str, str]:
         priced = made["amount"].dropna()
         worth = f" ({ctx.money(priced.sum())})" if len(priced) else ""
         out[q.label] = (
-            f"Of the {plural(len(due), 'open deal')} due in {q.label}, {len(made)}{worth} "
+            f"Of the {plural(len(due), 'open deal')} due in {q.label}, {len(made):,}{worth} "
             f"{'is' if len(made) == 1 else 'are'} due there by close dates filled by "
             f"{ctx.invented_by(made)}"
         )
@@ -325,7 +325,7 @@ def apart(quarter: str, row: pd.Series, currency: str = fmt.DEFAULT_CURRENCY) ->
     if why["unpriced"] > 0:
         n = int(why["unpriced"])
         reasons.append(
-            f"{n} of {int(why['open_deals'])} open deals due {'has' if n == 1 else 'have'} "
+            f"{n:,} of {int(why['open_deals']):,} open deals due {'has' if n == 1 else 'have'} "
             "no amount and count for nothing in the pipeline view"
         )
     if why["slippage"] > 0:

@@ -207,7 +207,11 @@ def data_quality(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.Da
     worst = worst.head(top).set_index("opportunity_id")
     worst["close_date"] = worst["close_date"].dt.strftime("%Y-%m-%d")
     formats = {"days_past_close": "number", "days_since_change": "number"}
+    none = f"No open deal is past its close date{' or idle' if history else ''}."
     return (
         viewed(counts, View({"rows": "number"}, caption)),
-        viewed(worst, View(formats, f"The {top} most overdue open deals")),
+        viewed(
+            worst,
+            View(formats, f"The {top} most overdue open deals", empty=none),
+        ),
     )

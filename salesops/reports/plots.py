@@ -69,10 +69,16 @@ def _wrapped_titles(fig: Figure) -> Figure:
 
 @house_style
 def nothing(title: str, why: str) -> Figure:
-    """A chart that cannot be drawn, as its title and one line saying why."""
-    fig = plt.figure(figsize=(8, 0.7))
-    fig.text(0.01, 0.62, title, fontweight="bold", fontsize=12)
-    fig.text(0.01, 0.15, f"Nothing to chart: {why}.", color="#566573")
+    """A chart that cannot be drawn, as its title and a line saying why, each wrapped at
+    :data:`TITLE_WIDTH` characters (a long title ran off the figure's edge), the figure
+    as tall as its lines."""
+    heading = textwrap.wrap(title, TITLE_WIDTH) or [""]
+    reason = textwrap.wrap(f"Nothing to chart: {why}.", round(TITLE_WIDTH * 1.3))  # smaller type
+    line = 0.25  # inches per line
+    height = line * (len(heading) + len(reason)) + 0.2
+    fig = plt.figure(figsize=(8, height))
+    fig.text(0.01, 1 - 0.1 / height, "\n".join(heading), fontweight="bold", fontsize=12, va="top")
+    fig.text(0.01, 0.1 / height, "\n".join(reason), color="#566573", va="bottom")
     return fig
 
 

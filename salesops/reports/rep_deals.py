@@ -102,7 +102,10 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
         viewed(full.drop(columns="unpriced"), View({}, caption)),
         viewed(
             best[columns].set_index("opportunity_id"),
-            View(caption=f"Top {top} open deals by expected value ({label})"),
+            View(
+                caption=f"Top {top} open deals by expected value ({label})",
+                empty="You had no open deal at the end of the month.",
+            ),
         ),
     )
 

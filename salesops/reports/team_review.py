@@ -157,15 +157,18 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     """The leaderboard as shown, by rep name; without quotas, by bookings and without the
     columns that need quotas (attainment, coverage, commission)."""
     board = scores(ctx).set_index("rep")
-    if not ctx.tables.has("quotas"):
+    quota_columns = {"quota attainment": ["quotas"], "pipeline coverage": ["quotas"]}
+    gone, said = coverage.not_shown(ctx.tables, quota_columns | {"commission": ["quotas"]})
+    if gone:  # without quotas: by bookings, and the columns that need them said, not shown
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
     unpriced_reps = int(board["bookings_qtd"].map(gaps.why).notna().sum())
     if unpriced_reps:  # unknown bookings rank neither below $0 nor above it: by deals won
         board = board.sort_values("deals_won_qtd", ascending=False, kind="stable")
+    payable = "" if gone else f"; commission: payable for {ctx.period.label}"
     caption = (
-        f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months; "
-        f"commission: payable for {ctx.period.label}): {len(board):,} "
+        f"Leaderboard, {ctx.period.quarter().label} to date (win rate: last 3 months"
+        f"{payable}): {len(board):,} "
         f"seller{'s' if len(board) != 1 else ''}, who owned deals in the last 3 months, "
         "joined in them or have a quota in them"
     )
@@ -181,6 +184,8 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
     unpriced = booked.left_out(ctx.tables.opportunities, qtd, ids, stages=ctx.stages)
     if unpriced:
         caption += f". {unpriced.rstrip('.')}"
+    if said:
+        caption += f". {said.replace('`', '').rstrip('.')}"
     return viewed(board, View({}, caption))
 
 

@@ -174,3 +174,14 @@ def test_filled_and_known_give_a_reason_to_bare_nans_only():
     assert out["a"] == 1.0 and [gaps.why(out[k]) for k in "bc"] == ["the column's", "its own"]
     assert gaps.why(gaps.known(np.nan, "why")) == "why"
     assert gaps.known(own, "why") is own and gaps.known(2.5, "why") == 2.5
+
+
+def test_a_large_count_of_deals_without_amounts_has_thousands_separators():
+    amounts = pd.Series([np.nan] * 2089)
+    assert gaps.why(gaps.total(amounts)) == "none of the 2,089 open deals has an amount"
+    assert gaps.left_out(2089, 2089) == (
+        "None of the 2,089 open deals has an amount: their sums are unknown (–)."
+    )
+    assert gaps.left_out(1500, 2089) == (
+        "1,500 of 2,089 open deals have no amount and are left out of the sums."
+    )

@@ -268,6 +268,12 @@ def test_a_quarter_not_started_is_zero_only_where_the_data_could_show_it():
         "data shows no amount to weigh, so $0 is not known"
     )
     assert gaps.why(q2["expected"])
+    # the roll-ups of that quarter say the same, not $0 beside the pipeline view's – (the
+    # Maven CRM export's next quarter: commit, best case and pipeline read $0)
+    cats = rollup.categories(blank, "2027-Q2", as_of, stages=STAGES)
+    assert cats["closed"] == 0.0 and cats["categorised"] == 0
+    for roll_up in ("commit", "best_case", "pipeline"):
+        assert gaps.why(cats[roll_up]) == gaps.why(q2["weighted_pipeline"]), roll_up
     never = blank[open_]  # only open deals, none priced, none closed
     for quarter in ("2026-Q4", "2027-Q2"):
         row = outlook.pipeline_forecast(never, quarter, as_of, model, stages=STAGES)

@@ -172,3 +172,32 @@ def test_an_unknown_number_reads_a_dash_with_its_reason(tmp_path):
     page = (folder / "index.html").read_text()
     assert f'title="{why}">–<' in page  # not 0%, and the reason on the cell
     assert pd.read_csv(folder / "rollup.csv")["attainment_unknown"].tolist() == [why]
+
+
+def test_a_rep_whose_id_is_their_name_is_named_once(tmp_path):
+    """The Maven CRM export identifies its sales agents by name: the portal read "Anna
+    Snelling Anna Snelling" (the name, then the id beside it); an id that differs from the
+    name is still shown."""
+    folder = tmp_path / "2017-12"
+    entries = [
+        summary(
+            folder,
+            "rep:Anna Snelling",
+            "performance_review",
+            name="Anna Snelling",
+            region="Central",
+            kpis=kpis(36454.0, 21008.0),
+        ),
+        summary(
+            folder,
+            "rep:R1",
+            "performance_review",
+            name="Al Able",
+            region="East",
+            kpis=kpis(150.0, 100.0),
+        ),
+    ]
+    portal.write(folder, "2017-12", entries)
+    page = (folder / "index.html").read_text()
+    assert '<td class="who">Anna Snelling</td>' in page
+    assert '<td class="who">Al Able <span class="level">R1</span></td>' in page

@@ -32,7 +32,7 @@ def tables() -> Tables:
 
 def test_describe_lists_tables_regions_and_reps():
     """Sellers are the reps who own a deal (R1, R2, R3): 2 active, R2 left. East: 2 deals,
-    1 active of its 2 sellers; West: 1 deal, R3. R4 owns nothing and is not counted."""
+    1 active of its 2 sellers; West: 1 deal, R3. R4 owns nothing: not counted, and said so."""
     text = describe("tiny", tables(), pd.Timestamp("2026-03-31"))
     assert text.splitlines() == [
         "Source: tiny (data as of 2026-03-31)",
@@ -50,7 +50,7 @@ def test_describe_lists_tables_regions_and_reps():
         "  East                2 deals    1 active rep  (2 over the history)",
         "  West                1 deal     1 active rep  (1 over the history)",
         "",
-        "Reps: 2 active, 1 left, 1 manager",
+        "Reps: 2 active, 1 left, 1 manager; 1 of the 5 people owns no deal and is not counted",
     ]
 
 

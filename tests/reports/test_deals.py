@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import once
 
 import salesops as so
@@ -59,3 +60,28 @@ def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
     assert top["expected"].isna().all()
     caption = top.attrs["view"].caption
     assert "5 of the 5 open deals due have no amount: no expected value (–)" in caption
+
+
+def test_top_deals_say_a_passed_close_date_a_default_invented_is_not_overdue(tiny_dir, tmp_path):
+    """O3 and O10 without close dates, filled by created date + 30 days: O3's (31 Aug
+    2026, before 30 Sep) still counts it as due in 2026-Q4, but the caption does not
+    call it past its close date, as the data-quality counts do not (the Maven export's
+    1,479 Engaging deals were "past their close date" by invented dates); O10's close
+    date then is its stage history's own."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    opps = pd.read_csv(crm / "opportunities.csv")
+    opps.loc[opps["opportunity_id"].isin(["O3", "O10"]), "close_date"] = None
+    opps.to_csv(crm / "opportunities.csv", index=False)
+    rule = {"close_date": {"column": "created_date", "plus": "30 days", "when": "open"}}
+    tables = {"opportunities": {"from": "opportunities", "defaults": rule}}
+    source = {"name": "tiny", "kind": "files", "location": ".", "tables": tables}
+    (crm / "source.yml").write_text(yaml.safe_dump(source, sort_keys=False))
+    ctx = so.ReportContext.load(str(crm / "source.yml"), "company", "2026-09")
+    top = deals.top_deals(ctx)
+    assert {"O3", "O10"} <= set(top.index)
+    caption = top.attrs["view"].caption
+    assert "past its close date" not in caption and "past their close date" not in caption
+    assert (
+        "1 deal has a close date filled by a default rule (created date + 30 days) that "
+        "has passed (the earliest 31 Aug 2026): not overdue, counted as due in 2026-Q4"
+    ) in caption

@@ -36,6 +36,8 @@ def test_the_real_hubspot_export_has_no_deal_overdue_by_an_invented_date():
     assert len(ctx.tables.filled_ids["opportunities.close_date"]) == 21
     counts, worst = pipeline_health.data_quality(ctx)
     assert counts.loc["Open deals past their close date", "rows"] == 0 and worst.empty
+    # an empty table says so in a line, not headers over no row (the Maven CRM export)
+    assert so.show(worst).data == "*No open deal is past its close date.*"
     filled = "Open deals whose close date a default invented (not counted overdue)"
     assert counts.loc[filled, "rows"] == 21
     # no amount column: every open deal lacks one, counted and said (the row was left out)

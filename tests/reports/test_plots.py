@@ -53,3 +53,20 @@ def test_a_stage_whose_deals_all_lack_amounts_draws_no_zero_bar_but_says_so():
     alone = pipe.loc[["Qualification", "Negotiation"]]
     nothing = plots.pipeline_by_stage(alone, "Open pipeline")
     assert "so Qualification is unknown, not $0" in nothing.texts[1].get_text()
+
+
+def test_a_chart_with_nothing_to_draw_wraps_its_long_title_inside_the_figure():
+    """The Maven CRM export's pipeline by stage (no open deal has an amount) drew its
+    title on one line of a figure 8 inches wide: "... None of the 2,089 open deals has"
+    and the rest ran off the edge."""
+    title = (
+        "Open pipeline by stage as exported on 31 Dec 2017. None of the 2,089 open deals "
+        "has an amount: their sums are unknown (–)."
+    )
+    figure = plots.nothing(title, "no open deal has an amount, so Engaging is unknown, not $0")
+    assert png(figure)
+    heading, reason = (text.get_text() for text in figure.texts)
+    assert all(len(line) <= plots.TITLE_WIDTH for line in heading.splitlines())
+    assert heading.replace("\n", " ") == title and len(heading.splitlines()) == 2
+    assert reason == "Nothing to chart: no open deal has an amount, so Engaging is unknown, not $0."
+    assert figure.get_size_inches()[1] > plots.nothing("Short", "no data").get_size_inches()[1]

@@ -73,3 +73,13 @@ def test_a_deal_of_unknown_stage_is_said_once(tiny_dir, tmp_path):
         "Open pipeline by stage; 1 deal that closed after the period's end counts as open "
         "at it, in open (stage unknown): the export has no stage history"
     )
+
+
+def test_a_rep_without_open_deals_is_told_so_not_shown_an_empty_table(tiny_dir):
+    """Bob (R2) owns only O4, won on 31 Jul 2026: at July's end he has no open deal. His
+    top deals say so in one line instead of headers over no row (the Maven CRM export's
+    Garret Kinder)."""
+    bob = review.context(str(tiny_dir), "rep:R2", "2026-07")
+    by_stage, best = rep_deals.pipeline(bob)
+    assert by_stage["deals"].sum() == 0 and best.empty
+    assert so.show(best).data == "*You had no open deal at the end of the month.*"

@@ -204,3 +204,25 @@ def test_known_bookings_keep_their_order(east):
     board = team_review.leaderboard(east)
     assert "Ordered by deals won" not in board.attrs["view"].caption
     assert board.loc["Alice Able", "deals_won_qtd"] == 1  # O1, won 2026-08-15
+
+
+def test_a_leaderboard_without_quotas_says_which_columns_it_leaves_out(tiny_dir, tmp_path):
+    """Without quotas the leaderboard drops attainment, coverage and commission: its
+    caption said "commission: payable for 2026-09" over no commission column and nothing
+    of the others (the Maven CRM export); it names them and what they need instead. With
+    quotas it is as before (test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers)."""
+    import shutil
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    (crm / "quotas.csv").unlink()
+    ctx = so.ReportContext.load(str(crm), "region:East", "2026-09", comp_plan="default")
+    board = team_review.leaderboard(ctx)
+    assert list(board.columns) == ["bookings_qtd", "deals_won_qtd", "win_rate"]
+    caption = board.attrs["view"].caption
+    assert caption.startswith("Leaderboard, 2026-Q3 to date (win rate: last 3 months): ")
+    assert caption.endswith(
+        "Not shown: quota attainment, pipeline coverage, commission. They need the quotas "
+        "table, which this source does not have"
+    )
+    east = so.ReportContext.load(str(tiny_dir), "region:East", "2026-09", comp_plan="default")
+    assert "commission: payable for 2026-09" in team_review.leaderboard(east).attrs["view"].caption
