@@ -23,7 +23,7 @@ from salesops.data.model import (
     TABLES,
     stage_need_held,
 )
-from salesops.data.queries import TRIMMED, TableQuery
+from salesops.data.queries import FILLED, TRIMMED, TableQuery
 from salesops.data.relations import DATE_COLUMNS, SET_IN_ADVANCE
 from salesops.data.scopes import Scope
 from salesops.data.sql import literal, quote
@@ -205,7 +205,8 @@ class Catalog:
         never counts; nor does a date read from a connector's bookkeeping column (a stage
         history whose ``changed_at`` is Fivetran's ``_fivetran_start`` says when the
         connector saw each version, not when the deal changed), unless nothing else is
-        dated. A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
+        dated; nor does a date a default of the source file invented (a constant, or a
+        date moved by ``plus``: :func:`salesops.data.fills.invented`). A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
         other event is left out (:meth:`late_closes` says so). Asked of the engine once
         per version of a source's files (their sizes and times, as :meth:`absent`), once
         per open source of a database server.
@@ -270,11 +271,16 @@ class Catalog:
     def _days(self, table: str, column: str, closed: bool = False) -> pd.Series:
         """The rows of ``table`` by day of ``column`` (a Series of counts indexed by day,
         naive and in UTC as coerced), read in the engine; of closed deals only with
-        ``closed``. Dates written as text are read in the column's one format."""
+        ``closed``. Dates written as text are read in the column's one format; a date a
+        default invented is left out."""
         selected = self.select(table)
         if selected is None or column not in selected[1]:
             return pd.Series(dtype=int)
         where = f"{quote(column)} IS NOT NULL"
+        rules = self._table(table).mapping.defaults.get(column, ())
+        made = [str(i) for i, rule in enumerate(rules, 1) if rule.kind == "value" or rule.plus]
+        if made:  # a date a default invented (fills.invented's rule) is no event
+            where += f" AND {quote(FILLED + column)} NOT IN ({', '.join(made)})"
         if closed:
             names = ", ".join(literal(n) for n in self.stages.closed_names)
             where += f" AND stage IN ({names})"

@@ -183,6 +183,33 @@ def test_a_connectors_sync_time_is_no_event_of_the_as_of_day(tiny_dir, tmp_path,
         assert src.as_of() == pd.Timestamp(as_of)
 
 
+@pytest.mark.parametrize(
+    ("rule", "as_of"),
+    [
+        ("{value: '2027-06-01', when: open}", "2026-10-10"),  # a constant: invented
+        ("{column: close_date, plus: 90 days, when: open}", "2026-10-10"),  # moved: invented
+        ("{column: close_date, when: open}", "2026-12-15"),  # the export's own date: an event
+    ],
+)
+def test_a_date_a_default_invented_is_no_event_of_the_as_of_day(tiny_dir, tmp_path, rule, as_of):
+    """The Maven CRM export's Prospecting deals have no created date; the docs' recipe
+    states one (``created_date: {value: ..., when: open}``). That date moved the as-of day
+    to it, and ``latest`` to a month with no data. Open deals O3, O6, O8 and O10 lose their
+    created dates here: a constant or a date moved by ``plus`` is invented and does not
+    count (the tiny CRM's as-of day stays 10 Oct 2026, O9's close); a date copied from
+    another column of the export does (O8's planned close, 15 Dec 2026, as its creation)."""
+    folder = shutil.copytree(tiny_dir, tmp_path / "export")
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    deals.loc[~deals["stage"].str.startswith("Closed"), "created_date"] = None
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    (folder / "source.yml").write_text(
+        "kind: files\nlocation: .\ntables:\n  opportunities:\n"
+        f"    defaults:\n      created_date: {rule}\n"
+    )
+    with Source(folder / "source.yml") as src:
+        assert src.as_of() == pd.Timestamp(as_of)
+
+
 def test_a_close_far_after_every_other_event_is_left_out_and_named(tmp_path, capsys):
     """A closed deal dated 2099 (a typo) does not move the as-of day, which would make
     every month until then "latest"; validate names it."""
