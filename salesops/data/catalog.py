@@ -206,10 +206,11 @@ class Catalog:
         history whose ``changed_at`` is Fivetran's ``_fivetran_start`` says when the
         connector saw each version, not when the deal changed), unless nothing else is
         dated; nor does a date a default of the source file invented (a constant, or a
-        date moved by ``plus``: :func:`salesops.data.fills.invented`). A closed deal dated more than :data:`CLOSE_AHEAD` after the latest
-        other event is left out (:meth:`late_closes` says so). Asked of the engine once
-        per version of a source's files (their sizes and times, as :meth:`absent`), once
-        per open source of a database server.
+        date moved by ``plus``: :func:`salesops.data.fills.invented`). A closed deal dated
+        more than :data:`CLOSE_AHEAD` after the latest other event is left out
+        (:meth:`late_closes` says so). Asked of the engine once per version of a source's
+        files (their sizes and times, as :meth:`absent`), once per open source of a
+        database server.
         """
         if self._as_of is None:
             version = _version(self.spec)
