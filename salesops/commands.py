@@ -44,6 +44,7 @@ def validate(args: argparse.Namespace) -> int:
     """`salesops validate`: check a source and say what it lacks."""
     from salesops import config
     from salesops.data import quarantine
+    from salesops.data.amounts import unpriced_lost
     from salesops.data.coverage import no_lost_deal, unpriced_open, warnings
     from salesops.data.model import LOST_DEALS
     from salesops.data.periods import Period, in_calendar
@@ -75,9 +76,9 @@ def validate(args: argparse.Namespace) -> int:
             print(f"  {warning}")
         if lost is not None:
             print(f"  warning: {lost}")
-        unpriced = unpriced_open(tables)
-        if unpriced is not None:
-            print(f"  warning: {unpriced}")
+        for unpriced in (unpriced_open(tables), unpriced_lost(tables)):
+            if unpriced is not None:
+                print(f"  warning: {unpriced}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
         late = src.late_closes()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from salesops.data import dates
 from salesops.data.activity import active_in
+from salesops.data.amounts import LOST_AMOUNTS, priced_lost_sql
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine
 from salesops.data.mapping import SourceSpec
@@ -142,6 +143,11 @@ class Catalog:
                 held = ", ".join(map(literal, names))
                 first = f"SELECT 1 FROM ({deals}) AS t WHERE stage IN ({held}) LIMIT 1"
                 checks.append((what, f"(SELECT count(*) FROM ({first}) AS f)"))
+            amounts = deals is not None and selected is not None and "amount" in selected[1]
+            if deals is not None and amounts:  # lost deals priced at 0 only: amounts unknown
+                amount = self.engine.cast("amount", "DOUBLE PRECISION")
+                sql = priced_lost_sql(deals, self.stages, amount=amount)
+                checks += [(LOST_AMOUNTS, sql)] if sql is not None else []
             for what in SECTIONS:
                 if what in STAGE_NEEDS:
                     continue

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from salesops.data import dates, filters, queries
+from salesops.data.amounts import unprice_lost
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.engines import DuckDBEngine
 from salesops.data.fills import default_categories, filled, filled_ids, invented
@@ -295,6 +296,7 @@ class Source(Catalog):
         tables.filled = filled(self.spec, self._marks, kept)
         tables.filled_ids = filled_ids(self.spec, self._marks, kept, tables)
         tables.invented = invented(self.spec, self._marks, kept, tables)
+        unprice_lost(tables)  # an export that prices lost deals at 0 only: unknown, not $0
         if tables.opportunity_history is not None:
             tables.opportunity_history = by_deal(tables.opportunity_history)
         if until is not None:  # each deal as it stood at the period's end

@@ -58,6 +58,8 @@ def test_the_edited_source_validates_and_says_what_it_fills_and_lacks(capsys):
     assert "filled 167 missing opportunities.created_date: '2017-12-31' (when open)" in out
     assert "filled 701 missing opportunities.close_date: created_date + 90 days (when open)" in out
     assert "warning: none of the 701 open deals has an amount: the open pipeline" in out
+    # close_value is revenue: 0 for every lost deal, whose worth is unknown, not $0
+    assert "warning: every lost deal has an amount of 0 (811 here) and won deals have" in out
     assert cli.main(["summary", "--source", SOURCE]) == 0
     out = capsys.readouterr().out
     assert "(data as of 2017-12-31)" in out
