@@ -198,6 +198,15 @@ def test_the_outlook_without_amounts_is_unknown_with_its_reason(unpriced):
     shown = so.show(forecast.quarter_outlook(unpriced)).to_html()
     assert "none of the 5 open deals due in 2026-q4 has an amount" in shown.lower()
     assert re.search(r"Pipeline forecast</th>\s*<td[^>]*>–</td>", shown)  # not $0
+
+
+def test_forecast_attainment_without_quotas_or_amounts_names_both_reasons(unpriced, tmp_path):
+    crm = tmp_path / "crm"  # the fixture's copy of tiny
+    (crm / "quotas.csv").unlink()
+    q4 = forecast.outlook_by_quarter(forecast.context(str(crm), "company", "2026-09"))["2026-Q4"]
+    assert gaps.why(q4["expected_attainment"]) == (
+        "this source has no quotas; and none of the 5 open deals due in 2026-Q4 has an amount"
+    )
     summary = json.loads(json_text(forecast.summary(unpriced)))
     assert summary["outlook"]["2026-Q4"]["expected"] is None
     assert "has an amount" in summary["unknown"]["outlook.2026-Q4.expected"]
