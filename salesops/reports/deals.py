@@ -18,7 +18,8 @@ from salesops.words import plural
 
 @section("Top deals")
 def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
-    """The largest open deals due this quarter and next, with their win probabilities."""
+    """The largest open deals due this quarter and next, with their win probabilities; none,
+    with one line that says why, when none of them has an amount to rank by."""
     qs, mine = quarters(ctx), scoped(ctx)
     state = outlook.open_at(
         mine.opportunities, ctx.as_of, ctx.stages, history=mine.opportunity_history
@@ -45,6 +46,12 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
             "value (–), ranked last"
         )
     frame = top[columns].set_index("opportunity_id")
+    if len(due) and due["amount"].isna().all():  # nothing to rank by: no list of 15 "–"
+        empty = (
+            f"No open deal due by the end of {qs[-1].label} can be ranked by expected value: "
+            f"none of the {len(due):,} has an amount."
+        )
+        return viewed(frame.head(0), View(caption=caption, empty=empty))
     if not win_model(ctx).learnt_from:  # nothing to calibrate on: say so, once
         why = shared.uncalibrated(ctx.tables, win_model(ctx))
         caption += f" (win probability: each stage's default, as {why})"

@@ -55,11 +55,27 @@ def test_top_deals_say_which_are_past_their_close_date(company):
     )
 
 
-def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced):
-    top = deals.top_deals(unpriced)
-    assert top["expected"].isna().all()
+def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced, tmp_path):
+    """With O3 priced again, the open deals due in 2026-Q4 and 2027-Q1 are O3, O6, O8, O9
+    and O10: O3 leads, the four without an amount are ranked last with no expected value."""
+    crm = tmp_path / "crm"  # the fixture's copy of tiny
+    frame = pd.read_csv(crm / "opportunities.csv")
+    frame.loc[frame["opportunity_id"] == "O3", "amount"] = 20000
+    frame.to_csv(crm / "opportunities.csv", index=False)
+    top = deals.top_deals(forecast.context(str(crm), "company", "2026-09", horizon=6))
+    assert top.index[0] == "O3" and top["expected"].iloc[1:].isna().all()
     caption = top.attrs["view"].caption
-    assert "5 of the 5 open deals due have no amount: no expected value (–)" in caption
+    assert "4 of the 5 open deals due have no amount: no expected value (–)" in caption
+
+
+def test_top_deals_with_no_amount_at_all_list_none_and_say_why(unpriced):
+    top = deals.top_deals(unpriced)
+    assert top.empty
+    said = so.show(top).data
+    assert said == (
+        "*No open deal due by the end of 2027-Q1 can be ranked by expected value: none of "
+        "the 5 has an amount.*"
+    )
 
 
 def test_top_deals_say_a_passed_close_date_a_default_invented_is_not_overdue(tiny_dir, tmp_path):
