@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import CHROMIUM
 from pypdf import PdfReader
 
@@ -124,6 +125,22 @@ def test_the_page_title_names_the_report_scope_and_period_escaped():
     assert "<title>Sales metrics · rep:&lt;script&gt;alert(1)&lt;/script&gt; · 2026-09</title>" in (
         hostile
     )
+
+
+def test_a_chart_is_described_by_its_caption_escaped():
+    """nbconvert gave every chart "No description has been provided for this image"."""
+    import nbformat
+
+    caption = 'Bookings of <b>"Ann" & co</b> by month'
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    output = nbformat.v4.new_output(
+        "display_data", data={"image/png": png}, metadata={"image/png": {"alt": caption}}
+    )
+    cell = nbformat.v4.new_code_cell("so.show(trend)", outputs=[output])
+    page = render.to_html(nbformat.v4.new_notebook(cells=[cell]), HEADER)
+    (image,) = BeautifulSoup(page, "html.parser").select("img")
+    assert image["alt"] == caption  # as text: the page holds no <b> element
+    assert '<b>"Ann' not in page and "No description" not in page
 
 
 def test_what_a_printer_may_load():
