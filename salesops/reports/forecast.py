@@ -250,7 +250,7 @@ def rollups(ctx: ReportContext) -> dict[str, tuple[int, int]]:
 def _attainment(expected: float, quota: float) -> float:
     """Expected bookings over quota; unknown, with the reasons of each that is (the quota's
     first), when either is."""
-    lacking = [reason for value in (quota, expected) if (reason := gaps.why(value))]
+    lacking = [reason.rstrip(".") for value in (quota, expected) if (reason := gaps.why(value))]
     if lacking:
         return gaps.Unknown("; and ".join(lacking))
     return expected / quota if quota > 0 else np.nan
