@@ -62,6 +62,19 @@ def won_only_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def unpriced_copy(target: Path) -> Path:
+    """The tiny CRM copied to ``target`` as a real export often is: no stage history, and
+    open deals without amounts (O9, won on 10 Oct, was open at the end of September too).
+    Its deals are created from March 2026 (O10); the first close is O4 on 31 July 2026."""
+    crm = Path(shutil.copytree(TINY, target))
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
+    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    return crm
+
+
 @pytest.fixture(scope="module")
 def tiny(tiny_dir: Path) -> so.Tables:
     """The tiny CRM's tables, loaded once per test module."""

@@ -4,11 +4,8 @@ a real export often is (``unpriced``), and its 2027 plan (``plan``)."""
 
 from __future__ import annotations
 
-import shutil
-
-import pandas as pd
 import pytest
-from conftest import once
+from conftest import once, unpriced_copy
 
 import salesops as so
 from salesops.reports import planning
@@ -20,17 +17,9 @@ def company(tiny_dir) -> so.ReportContext:
 
 
 @pytest.fixture
-def unpriced(tiny_dir, tmp_path) -> so.ReportContext:
-    """tiny as a real export often is: no stage history, and open deals without amounts
-    (O9, won on 10 Oct, was open at the end of September too). Its deals are created from
-    March 2026 (O10); the first close is O4 on 31 July 2026."""
-    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
-    (crm / "opportunity_history.csv").unlink()
-    deals = pd.read_csv(crm / "opportunities.csv")
-    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
-    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
-    deals.to_csv(crm / "opportunities.csv", index=False)
-    return so.ReportContext.load(str(crm), "company", "2026-09")
+def unpriced(tmp_path) -> so.ReportContext:
+    """tiny as a real export often is (:func:`conftest.unpriced_copy`)."""
+    return so.ReportContext.load(str(unpriced_copy(tmp_path / "crm")), "company", "2026-09")
 
 
 @pytest.fixture

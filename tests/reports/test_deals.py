@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 import yaml
-from conftest import once
+from conftest import once, unpriced_copy
 
 import salesops as so
 from salesops.reports import deals, forecast
@@ -20,16 +20,10 @@ def company(tiny_dir):
 
 
 @pytest.fixture
-def unpriced(tiny_dir, tmp_path):
-    """tiny without stage history and with no amount on the deals open at the end of Sep
-    2026 (O9, won on 10 Oct, was open then)."""
-    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
-    (crm / "opportunity_history.csv").unlink()
-    frame = pd.read_csv(crm / "opportunities.csv")
-    later = pd.to_datetime(frame["close_date"]) >= pd.Timestamp("2026-10-01")
-    frame.loc[~frame["stage"].str.startswith("Closed") | later, "amount"] = None
-    frame.to_csv(crm / "opportunities.csv", index=False)
-    return forecast.context(str(crm), "company", "2026-09", horizon=6)
+def unpriced(tmp_path):
+    """tiny as a real export often is (:func:`conftest.unpriced_copy`), in the forecast's
+    context."""
+    return forecast.context(str(unpriced_copy(tmp_path / "crm")), "company", "2026-09", horizon=6)
 
 
 def test_top_deals_name_their_owners(company):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import execute, once
+from conftest import execute, once, unpriced_copy
 
 import salesops as so
 from salesops.analytics import gaps, reconciliation
@@ -134,17 +134,10 @@ def test_the_outlook_says_in_one_line_why_its_two_views_differ(company):
 
 
 @pytest.fixture
-def unpriced(tiny_dir, tmp_path):
-    """tiny without stage history and with no amount on the deals open at the end of Sep
-    2026 (O9, won on 10 Oct, was open then); its deals are created from March 2026, the
-    first close is O4 on 31 July 2026."""
-    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
-    (crm / "opportunity_history.csv").unlink()
-    deals = pd.read_csv(crm / "opportunities.csv")
-    later = pd.to_datetime(deals["close_date"]) >= pd.Timestamp("2026-10-01")
-    deals.loc[~deals["stage"].str.startswith("Closed") | later, "amount"] = None
-    deals.to_csv(crm / "opportunities.csv", index=False)
-    return forecast.context(str(crm), "company", "2026-09", horizon=6)
+def unpriced(tmp_path):
+    """tiny as a real export often is (:func:`conftest.unpriced_copy`), in the forecast's
+    context."""
+    return forecast.context(str(unpriced_copy(tmp_path / "crm")), "company", "2026-09", horizon=6)
 
 
 @pytest.fixture
