@@ -118,32 +118,36 @@ def _die_with(parent: int) -> None:
 
 def _watch(parent: int) -> None:
     """Return only to end this worker, once its run's process ``parent`` has ended: a
-    process file descriptor becomes readable then (Linux 5.3+); elsewhere, the parent's
-    pid is checked twice a second."""
+    process file descriptor becomes readable then (Linux 5.3+); without one, or should
+    waiting on it fail, the parent's pid is checked twice a second. However this thread
+    ends (an error too), the worker ends with it: a worker whose watch is gone would
+    outlive a killed run, with its kernel and browser (a fresh-clone suite found one
+    alive 60 s after its run was killed, its watch thread gone)."""
     try:
-        handle = os.pidfd_open(parent)
-    except (AttributeError, OSError):  # no pidfd: poll
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            handle = os.pidfd_open(parent)
+            select.select([handle], [], [])
         while os.getppid() == parent:
             time.sleep(0.5)
-    else:
-        select.select([handle], [], [])
-    _end()
+    finally:
+        _end()
 
 
 def _end(*_: Any) -> None:
     """Kill this worker's descendants (kernel, browser), then exit without clean-up: the
     report it was running is abandoned, and its half-written files are swept by the
     next run."""
-    import psutil
+    try:
+        import psutil
 
-    with contextlib.suppress(psutil.Error):
-        family = psutil.Process().children(recursive=True)
-        for process in family:
-            with contextlib.suppress(psutil.Error):
-                process.kill()
-        psutil.wait_procs(family, timeout=GRACE_S)
-    with contextlib.suppress(Exception):
+        with contextlib.suppress(psutil.Error):
+            family = psutil.Process().children(recursive=True)
+            for process in family:
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
+            psutil.wait_procs(family, timeout=GRACE_S)
         from salesops.batch.kernels import abandon
 
         abandon()
-    os._exit(128 + signal.SIGTERM)
+    finally:  # whatever failed above, the worker ends
+        os._exit(128 + signal.SIGTERM)
