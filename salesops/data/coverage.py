@@ -242,6 +242,16 @@ def no_lost_deal(tables: Tables) -> str | None:
     stage = tables.opportunities["stage"]
     won = int((stage == tables.stages.won).sum())
     open_ = int(stage.isin(tables.stages.open_names).sum())
+    aside = tables.set_aside.get("opportunities")
+    lost = 0 if aside is None else int(aside["stage"].isin(tables.stages.lost_names).sum())
+    if lost:  # the source holds lost deals, and the quarantine took every one
+        return (
+            f"the quarantine set aside every lost deal ({lost:,}), leaving none among the "
+            f"{len(stage):,} deals ({won:,} won, {open_:,} open): win rates are unknown "
+            f"({', '.join(SECTIONS[LOST_DEALS])} will say so). Fix those rows (the "
+            "quarantine file gives each one's reason), or fill what they lack with a "
+            "`defaults:` rule"
+        )
     return (
         f"no lost deal among the {len(stage):,} deals ({won:,} won, {open_:,} open): win "
         f"rates are unknown ({', '.join(SECTIONS[LOST_DEALS])} will say so). If the export "
