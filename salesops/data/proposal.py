@@ -27,7 +27,13 @@ from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
-from salesops.data.profiles import FileProfile, order_by_age, order_by_history, profile
+from salesops.data.profiles import (
+    FileProfile,
+    order_by_age,
+    order_by_history,
+    order_by_sequence,
+    profile,
+)
 from salesops.data.sql import quote
 from salesops.data.synonyms import (
     COLUMN_NAMES,
@@ -260,6 +266,10 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
             f"open stages in the order deals pass through them in {history.source} (the mean "
             "position of a stage's first entry among a deal's changes)"
         )
+    elif opps.source and "stage" in opps.columns and (sequence := _sequence(engine, proposal)):
+        header, order = sequence
+        proposal.stage_order = order + [v for v in found if v not in order]
+        proposal.order_note = f"open stages in the export's own order ({header!r})"
     elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
         c = opps.columns
         proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
@@ -274,6 +284,13 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
             "could not order the stages (no stage history and no created date): they are "
             "listed by deal count; put the open ones in pipeline order"
         )
+
+
+def _sequence(engine: DuckDBEngine, proposal: Proposal) -> tuple[str, list[str]] | None:
+    """The deals file's own stage order (:func:`order_by_sequence`), if it has one."""
+    opps = proposal.table("opportunities")
+    deals = next(f for f in proposal.files if f.name == opps.source)
+    return order_by_sequence(engine, deals, opps.columns["stage"])
 
 
 def propose(export: str | Path, location: str | None = None) -> Proposal:

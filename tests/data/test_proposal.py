@@ -184,6 +184,26 @@ def test_map_orders_stages_from_the_history(tmp_path):
     assert "in the order deals pass through them in OpportunityHistory" in proposal.order_note
 
 
+def test_map_orders_stages_by_the_exports_own_sequence_column(tmp_path):
+    """Without a history, a number column named for the stage and a sequence (the CRM
+    and Sales Pipelines export's `Stage sequence`) is the export's own order, even
+    against the deals' ages (here it puts Demo first); one that gives a stage two
+    numbers is no order, and the ages decide."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    order = {"Demo": 1, "Qualify": 2, "Won": 3, "Lost": 4}
+    deals["deal_stage sequence"] = deals["deal_stage"].map(order)
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order == ["Demo", "Qualify", "Won", "Lost"]
+    assert proposal.order_note == "open stages in the export's own order ('deal_stage sequence')"
+    deals.loc[deals.index[::2], "deal_stage sequence"] = 9  # two numbers per stage
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order[:2] == ["Qualify", "Demo"]
+    assert proposal.order_note.startswith("no stage history: open stages ordered by the age")
+
+
 def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     """Stage names hashed, as in Fivetran's Salesforce seed: the names say nothing, the
     export's IsWon and IsClosed say which stage is won, lost or open. A stage whose deals

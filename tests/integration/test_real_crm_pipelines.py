@@ -42,8 +42,15 @@ def test_map_finds_the_deals_by_their_headers_and_the_roster_by_its_owners():
         "from": "owners",
         "columns": {"rep_id": "Owner", "name": "Owner"},
     }
-    stages = {s["name"]: (s.get("closed", False), s.get("won", False)) for s in proposed["stages"]}
-    assert stages["Won"] == (True, True) and stages["Lost"] == (True, False)
+    stages = [(s["name"], s.get("closed", False), s.get("won", False)) for s in proposed["stages"]]
+    assert stages == [  # the open ones in the export's own `Stage sequence`
+        ("Opened", False, False),
+        ("Initial contact", False, False),
+        ("Nurturing", False, False),
+        ("Proposal sent", False, False),
+        ("Won", True, True),
+        ("Lost", True, False),
+    ]
 
 
 def test_the_edited_source_validates_with_the_quarantine_and_says_what_it_lacks(capsys, tmp_path):
