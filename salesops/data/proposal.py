@@ -342,6 +342,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                 used["opportunities"].update(opps.columns.values())
             evidence.deal_content(opps, deals, used["opportunities"])
             evidence.check_amount(engine, opps, deals)
+            evidence.check_close(opps, deals)
             evidence.check_segment(opps, deals)
             evidence.check_owners(engine, opps, reps)
         history = proposal.table("opportunity_history")

@@ -204,6 +204,26 @@ def test_map_orders_stages_by_the_exports_own_sequence_column(tmp_path):
     assert proposal.order_note.startswith("no stage history: open stages ordered by the age")
 
 
+def test_map_takes_the_actual_close_date_and_names_the_expected_one_for_open_deals(tmp_path):
+    """Deals with an `Expected close date` on every row and an `Actual close date` on the
+    closed ones (the CRM and Sales Pipelines export): the actual one is the close date
+    (before, map took the expected one, and every won deal closed on its plan), and the
+    expected one is written as the open deals' default to consider."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv").rename(
+        columns={"close_date": "Actual close date"}
+    )
+    deals.insert(3, "Expected close date", "2026-09-30")
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    opportunities = propose(folder, ".").table("opportunities")
+    assert opportunities.columns["close_date"] == "Actual close date"
+    assert opportunities.notes == [
+        "close_date: 'Actual close date' is when deals closed; 'Expected close date' is when "
+        "open deals are expected to: for them, `defaults: close_date: {column: Expected "
+        "close date, when: open}`"
+    ]
+
+
 def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     """Stage names hashed, as in Fivetran's Salesforce seed: the names say nothing, the
     export's IsWon and IsClosed say which stage is won, lost or open. A stage whose deals

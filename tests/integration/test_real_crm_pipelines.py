@@ -24,7 +24,8 @@ SOURCE = str(EXPORT / "source.yml")
 
 
 def test_map_finds_the_deals_by_their_headers_and_the_roster_by_its_owners():
-    proposed = yaml.safe_load(propose(EXPORT, ".").text)
+    proposal = propose(EXPORT, ".")
+    proposed = yaml.safe_load(proposal.text)
     opportunities = proposed["tables"]["opportunities"]
     assert opportunities["from"] == "CRM-and-Sales-Pipelines"
     assert opportunities["columns"] == {
@@ -32,10 +33,15 @@ def test_map_finds_the_deals_by_their_headers_and_the_roster_by_its_owners():
         "owner_id": "Owner",
         "product": "Product",
         "created_date": "Lead acquisition date",
-        "close_date": "Expected close date",
+        "close_date": "Actual close date",
         "stage": "Stage",
         "amount": "Deal Value, $",
     }
+    assert proposal.table("opportunities").notes == [
+        "close_date: 'Actual close date' is when deals closed; 'Expected close date' is when "
+        "open deals are expected to: for them, `defaults: close_date: {column: Expected "
+        "close date, when: open}`"
+    ]
     # the export has no people file; with the roster written from it beside the export,
     # map takes it as the reps, by the deals' owners
     assert proposed["tables"]["reps"] == {
