@@ -238,6 +238,15 @@ def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> st
             f"{looked}, no people file, and no column of id-like values, a few of them each "
             "on many deals"
         )
+    if (table, column) == ("opportunities", "opportunity_id"):  # unique, but placed
+        f = next(f for f in proposal.files if f.name == p.source)
+        taken = {h: c for c, h in p.columns.items()}
+        unique = [h for h in f.headers if h in taken and f.columns[h].is_unique]
+        if unique:
+            return (
+                f"{looked}; {unique[0]!r} ({taken[unique[0]]}) has a different value on every "
+                f"row: if each row is a deal, it is its id too (`opportunity_id: {unique[0]}`)"
+            )
     if column in ("owner_id", "rep_id"):
         return f"{looked}, and no column whose values are the people of another file"
     if column == "stage":

@@ -224,6 +224,23 @@ def test_map_takes_the_actual_close_date_and_names_the_expected_one_for_open_dea
     ]
 
 
+def test_map_names_a_placed_column_of_unique_values_as_the_missing_deal_id(tmp_path):
+    """No header names the deal's id, and the one column with a value per row is taken as
+    the account by its name (the CRM and Sales Pipelines export's `Organization`): the
+    missing id's line names it, as a deal's id if each row is one."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv").drop(columns="opportunity_id")
+    deals["account"] = [f"Company {i}" for i in range(len(deals))]
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    opportunities = propose(folder, ".").table("opportunities")
+    assert "opportunity_id" not in opportunities.columns
+    assert opportunities.columns["account_id"] == "account"
+    assert opportunities.reasons["opportunity_id"].endswith(
+        "; 'account' (account_id) has a different value on every row: if each row is a "
+        "deal, it is its id too (`opportunity_id: account`)"
+    )
+
+
 def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     """Stage names hashed, as in Fivetran's Salesforce seed: the names say nothing, the
     export's IsWon and IsClosed say which stage is won, lost or open. A stage whose deals

@@ -37,6 +37,14 @@ def test_map_finds_the_deals_by_their_headers_and_the_roster_by_its_owners():
         "stage": "Stage",
         "amount": "Deal Value, $",
     }
+    assert (
+        proposal.table("opportunities")
+        .reasons["opportunity_id"]
+        .endswith(
+            "'Organization' (account_id) has a different value on every row: if each row is a "
+            "deal, it is its id too (`opportunity_id: Organization`)"
+        )
+    )
     assert proposal.table("opportunities").notes == [
         "close_date: 'Actual close date' is when deals closed; 'Expected close date' is when "
         "open deals are expected to: for them, `defaults: close_date: {column: Expected "
