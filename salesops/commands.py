@@ -45,7 +45,7 @@ def validate(args: argparse.Namespace) -> int:
     from salesops import config
     from salesops.data import quarantine
     from salesops.data.amounts import unpriced_lost
-    from salesops.data.coverage import no_lost_deal, unpriced_open, warnings
+    from salesops.data.coverage import homeless_reps, no_lost_deal, unpriced_open, warnings
     from salesops.data.model import LOST_DEALS
     from salesops.data.periods import Period, in_calendar
     from salesops.data.sources import open_source
@@ -76,9 +76,9 @@ def validate(args: argparse.Namespace) -> int:
             print(f"  {warning}")
         if lost is not None:
             print(f"  warning: {lost}")
-        for unpriced in (unpriced_open(tables), unpriced_lost(tables)):
-            if unpriced is not None:
-                print(f"  warning: {unpriced}")
+        for said in (unpriced_open(tables), unpriced_lost(tables), homeless_reps(tables)):
+            if said is not None:
+                print(f"  warning: {said}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
         late = src.late_closes()

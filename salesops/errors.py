@@ -40,7 +40,11 @@ class RuleFailure:
     rows: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
-        shown = ", ".join(self.examples[:MAX_EXAMPLES])
+        # an id holding a comma is quoted, so the list reads as its ids ("Kovacek, Hermiston
+        # and McCullough" is one organization of the CRM and Sales Pipelines export)
+        shown = ", ".join(
+            f'"{e}"' if "," in str(e) else str(e) for e in self.examples[:MAX_EXAMPLES]
+        )
         more = ", ..." if len(self.examples) > MAX_EXAMPLES else ""
         if self.count == 0:  # a rule about the table's shape, not its rows
             tail = f" (found: {shown}{more})" if shown else ""

@@ -7,6 +7,17 @@ import pytest
 from salesops.errors import ConfigError, DataError, RuleFailure, SalesopsError
 
 
+def test_an_id_holding_a_comma_is_quoted_among_the_examples():
+    """The CRM and Sales Pipelines export names its deals by organization: the list read
+    "Skaboo, Kovacek, Hermiston and McCullough, Yozio", four ids or three."""
+    ids = ("Skaboo", "Kovacek, Hermiston and McCullough", "Yozio")
+    failure = RuleFailure("opportunities", "close_date", "must not be empty", 3, examples=ids)
+    assert str(failure) == (
+        "opportunities.close_date: must not be empty: 3 rows "
+        '(e.g. Skaboo, "Kovacek, Hermiston and McCullough", Yozio)'
+    )
+
+
 def test_a_rule_broken_by_rows_names_how_many_and_a_few_ids():
     failure = RuleFailure("opportunities", "amount", "must be >= 0", 1, examples=("O7",))
     assert str(failure) == "opportunities.amount: must be >= 0: 1 row (e.g. O7)"

@@ -228,9 +228,13 @@ def forecast(
         return Forecast(history, zero, np.zeros(horizon), "zero", notes=[note], fitted=len(y))
     first = start(y)
     if first:
+        begun = history.index[gap : gap + first]  # "the first month (2024-01)", never "1 month"
+        months = f"the first {first} months ({begun[0]} to {begun[-1]})"
+        if first == 1:
+            months = f"the first month ({begun[0]})"
         notes.append(
-            f"the first {first} month{'s' if first > 1 else ''}, before the bookings begin "
-            "(zero or under a tenth of a typical month), left out"
+            f"{months}, before the bookings begin (zero or under a tenth of a typical month), "
+            "left out"
         )
         y = y[first:]
     priced = int(np.count_nonzero(y))

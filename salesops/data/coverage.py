@@ -242,6 +242,16 @@ def no_lost_deal(tables: Tables) -> str | None:
     stage = tables.opportunities["stage"]
     won = int((stage == tables.stages.won).sum())
     open_ = int(stage.isin(tables.stages.open_names).sum())
+    aside = tables.set_aside.get("opportunities")
+    lost = 0 if aside is None else int(aside["stage"].isin(tables.stages.lost_names).sum())
+    if lost:  # the source holds lost deals, and the quarantine took every one
+        return (
+            f"the quarantine set aside every lost deal ({lost:,}), leaving none among the "
+            f"{len(stage):,} deals ({won:,} won, {open_:,} open): win rates are unknown "
+            f"({', '.join(SECTIONS[LOST_DEALS])} will say so). Fix those rows (the "
+            "quarantine file gives each one's reason), or fill what they lack with a "
+            "`defaults:` rule"
+        )
     return (
         f"no lost deal among the {len(stage):,} deals ({won:,} won, {open_:,} open): win "
         f"rates are unknown ({', '.join(SECTIONS[LOST_DEALS])} will say so). If the export "
@@ -293,4 +303,43 @@ def unpriced_open(tables: Tables) -> str | None:
     return (
         f"{lacking:,} of the {len(open_):,} open deals {has} no amount: left out of the "
         "pipeline's sums, and counted beside them"
+    )
+
+
+def homeless_reps(tables: Tables) -> str | None:
+    """For ``salesops validate``: the warning for reps who own deals while their home
+    region holds none, or None. A rep's review compares them with the sellers of their
+    home region (its peers are read from the region's deals), so a home region without a
+    deal has no review: an export whose deals carry the customer's country as their
+    region, sold by one team across countries, is one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> deals = pd.DataFrame({"owner_id": ["a", "b"], "region": ["Italy", "Spain"]})
+    >>> reps = pd.DataFrame({"rep_id": ["a", "b"], "region": ["Europe", "Spain"]})
+    >>> print(homeless_reps(Tables(deals, reps)))  # doctest: +NORMALIZE_WHITESPACE
+    1 of the 2 reps who own deals has a home region that holds no deal (Europe; the
+    deals' regions: Italy, Spain): their performance reviews cannot compare them with
+    their region's peers and fail. If a deal's region is its customer's (a country) and
+    the reps sell across them, leave `region` out of the deals' columns, so that a deal's
+    region is its owner's, and map the customer's as the `segment`; else give the reps
+    the regions they sell in
+    """
+    deals, reps = tables.opportunities, tables.reps
+    regions = sorted(set(deals["region"].dropna().astype(str)))
+    owning = reps[reps["rep_id"].astype(str).isin(set(deals["owner_id"].dropna().astype(str)))]
+    homeless = owning[~owning["region"].astype(str).isin(regions)]
+    if homeless.empty:
+        return None
+    homes = sorted(set(homeless["region"].astype(str)))
+    shown = ", ".join(regions[:6]) + (", ..." if len(regions) > 6 else "")
+    has = "has" if len(homeless) == 1 else "have"
+    return (
+        f"{len(homeless):,} of the {len(owning):,} reps who own deals {has} a home region "
+        f"that holds no deal ({', '.join(homes[:3])}; the deals' regions: {shown}): their "
+        "performance reviews cannot compare them with their region's peers and fail. If a "
+        "deal's region is its customer's (a country) and the reps sell across them, leave "
+        "`region` out of the deals' columns, so that a deal's region is its owner's, and "
+        "map the customer's as the `segment`; else give the reps the regions they sell in"
     )

@@ -112,6 +112,24 @@ def owners(
     return best
 
 
+def check_close(p: TableProposal, f: FileProfile) -> None:
+    """Name an expected close date beside the deals' actual one (``Actual close date``
+    and ``Expected close date``): the actual is the close date, and the expected one is
+    an open deal's plan, which a ``defaults:`` rule can take (in ``p.notes``)."""
+    taken = p.columns.get("close_date")
+    if taken is None or "expected" in normalize(taken):
+        return
+    for header in f.headers:
+        n = normalize(header)
+        if header != taken and "expected" in n and n in COLUMN_NAMES["close_date"]:
+            rule = f"{{column: {header}, when: open}}"
+            p.notes.append(
+                f"close_date: {taken!r} is when deals closed; {header!r} is when open deals "
+                f"are expected to: for them, `defaults: close_date: {rule}`"
+            )
+            return
+
+
 def check_amount(engine: DuckDBEngine, p: TableProposal, f: FileProfile) -> None:
     """Leave out an amount that is 0 on nearly every row (:data:`ZERO_SHARE`; a seller's
     declared revenue, a flag): a deal's value is rarely 0, and bookings summed over it

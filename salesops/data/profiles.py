@@ -13,6 +13,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from salesops.data import dates
 from salesops.data.engines import DuckDBEngine
 from salesops.data.sql import ident, quote
+from salesops.data.synonyms import words
 
 # A column of a few repeated values: at most this many distinct ones.
 FEW = 30
@@ -243,3 +244,31 @@ def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> 
         f"WHERE {quote(stage)} IS NOT NULL GROUP BY 1 ORDER BY m DESC NULLS FIRST, 1"
     )
     return list(engine.query(sql, {})["s"])
+
+
+# A column beside the stage that numbers it (Odoo's sequence, "Stage sequence", a sort order)
+SEQUENCE_WORDS = frozenset({"sequence", "order", "sort", "position", "rank"})
+
+
+def order_by_sequence(
+    engine: DuckDBEngine, deals: FileProfile, stage: str
+) -> tuple[str, list[str]] | None:
+    """The export's own stage order: a number column named for the stage and a sequence
+    (``Stage sequence``, ``stage_sort_order``) that gives each stage value one number of
+    its own; with its header, the stage values by it. None when there is none."""
+    named = set(words(stage))
+    for header in deals.headers:
+        said = set(words(header))
+        if header == stage or not named < said or not said & SEQUENCE_WORDS:
+            continue
+        number = f"TRY_CAST({quote(header)} AS DOUBLE)"
+        sql = (
+            f"SELECT CAST({quote(stage)} AS VARCHAR) AS s, count(DISTINCT {number}) AS n, "
+            f"count({number}) = count(*) AS whole, min({number}) AS k "
+            f"FROM {ident(deals.name)} WHERE {quote(stage)} IS NOT NULL GROUP BY 1"
+        )
+        found = engine.query(sql, {})
+        one = len(found) and (found["n"] == 1).all() and found["whole"].all()
+        if one and found["k"].is_unique:  # one number per stage, each its own
+            return header, list(found.sort_values("k")["s"])
+    return None

@@ -27,7 +27,13 @@ from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
-from salesops.data.profiles import FileProfile, order_by_age, order_by_history, profile
+from salesops.data.profiles import (
+    FileProfile,
+    order_by_age,
+    order_by_history,
+    order_by_sequence,
+    profile,
+)
 from salesops.data.sql import quote
 from salesops.data.synonyms import (
     COLUMN_NAMES,
@@ -232,6 +238,15 @@ def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> st
             f"{looked}, no people file, and no column of id-like values, a few of them each "
             "on many deals"
         )
+    if (table, column) == ("opportunities", "opportunity_id"):  # unique, but placed
+        f = next(f for f in proposal.files if f.name == p.source)
+        taken = {h: c for c, h in p.columns.items()}
+        unique = [h for h in f.headers if h in taken and f.columns[h].is_unique]
+        if unique:
+            return (
+                f"{looked}; {unique[0]!r} ({taken[unique[0]]}) has a different value on every "
+                f"row: if each row is a deal, it is its id too (`opportunity_id: {unique[0]}`)"
+            )
     if column in ("owner_id", "rep_id"):
         return f"{looked}, and no column whose values are the people of another file"
     if column == "stage":
@@ -260,6 +275,10 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
             f"open stages in the order deals pass through them in {history.source} (the mean "
             "position of a stage's first entry among a deal's changes)"
         )
+    elif opps.source and "stage" in opps.columns and (sequence := _sequence(engine, proposal)):
+        header, order = sequence
+        proposal.stage_order = order + [v for v in found if v not in order]
+        proposal.order_note = f"open stages in the export's own order ({header!r})"
     elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
         c = opps.columns
         proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
@@ -274,6 +293,13 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
             "could not order the stages (no stage history and no created date): they are "
             "listed by deal count; put the open ones in pipeline order"
         )
+
+
+def _sequence(engine: DuckDBEngine, proposal: Proposal) -> tuple[str, list[str]] | None:
+    """The deals file's own stage order (:func:`order_by_sequence`), if it has one."""
+    opps = proposal.table("opportunities")
+    deals = next(f for f in proposal.files if f.name == opps.source)
+    return order_by_sequence(engine, deals, opps.columns["stage"])
 
 
 def propose(export: str | Path, location: str | None = None) -> Proposal:
@@ -325,6 +351,7 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
                 used["opportunities"].update(opps.columns.values())
             evidence.deal_content(opps, deals, used["opportunities"])
             evidence.check_amount(engine, opps, deals)
+            evidence.check_close(opps, deals)
             evidence.check_segment(opps, deals)
             evidence.check_owners(engine, opps, reps)
         history = proposal.table("opportunity_history")

@@ -241,7 +241,7 @@ class TableQuery:
         if not rules:
             return own, []
         chain = self._enter(name, chain)
-        values = [self._default(rule, alias, chain) for rule in rules]
+        values = [self._default(name, rule, alias, chain) for rule in rules]
         target = SQL_TYPES.get(TABLES[self.table].column(name).kind)
         if target is not None and (own is None or _family(self._type(name)) == target):
             return own, [self.engine.cast(v, target) for v in values]
@@ -280,14 +280,17 @@ class TableQuery:
             f"({cycle}): no value can be filled from itself"
         )
 
-    def _default(self, rule: Default, alias: str, chain: Chain) -> str:
+    def _default(self, name: str, rule: Default, alias: str, chain: Chain) -> str:
+        """The SQL of one default ``rule`` of canonical column ``name``. A rule that copies
+        one of the export's own columns gives the export's values: the column's ``values``
+        map them as they map the column's own (a stage taken from a status column)."""
         if rule.kind == "value":
             value = literal(rule.argument)
         elif rule.kind == "column":
             if rule.argument in TABLES[self.table].column_names:
                 value = self.filled(rule.argument, alias, chain) or "NULL"
             else:
-                value = self._export(rule.argument, "defaults", alias)
+                value = self._mapped(name, self._export(rule.argument, "defaults", alias))
         else:
             other_table, _, other_column = rule.argument.partition(".")
             refers = REFERENCES.get((other_table, self.table))

@@ -29,13 +29,14 @@ from salesops.data.engines import DuckDBEngine
 from salesops.data.fills import default_categories, filled, filled_ids, invented
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
-from salesops.data.model import CLOSED_DEALS, REQUIRED, TABLES, Tables
+from salesops.data.model import CLOSED_DEALS, LOST_DEALS, REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import WHERE, Scope, scope_words
 from salesops.data.sql import quote
 from salesops.data.stages import Stages
 from salesops.data.validation import DATE_FORMATS, validate
+from salesops.errors import RuleFailure
 
 
 class Source(Catalog):
@@ -49,6 +50,7 @@ class Source(Catalog):
         self._marks: dict[str, pd.DataFrame] = {}  # per row, what defaults filled (last read)
         # each text date column's format on the whole export column (None: ambiguous)
         self._formats: dict[tuple[str, str], str | None] = {}
+        self._lost_kept: bool | None = None  # a lost deal kept by the quarantine (whole source)
 
     def __enter__(self) -> Source:
         return self
@@ -234,11 +236,36 @@ class Source(Catalog):
             loaded = validate(raw, self.stages, self.spec.label, problems)
         del raw  # the coerced tables replace the raw ones
         known = self._known(loaded, as_of, until)
+        if self._every_lost_aside(loaded, problems, broken):  # no win rate of 100%
+            known.absent = known.absent | {LOST_DEALS}
         if scope_words(scope) and self.holds_closed():  # a part: its reasons say which
             known.opportunities.attrs[WHERE] = scope_words(scope)
         if tables is not None and "opportunity_history" not in tables:
             known.opportunity_history = None  # read for the deals' state only
         return known
+
+    def _every_lost_aside(
+        self, loaded: Tables, problems: list[RuleFailure], broken: set[str]
+    ) -> bool:
+        """Whether the quarantine set aside every lost deal of the whole source (an export
+        whose lost deals have no close date): its win rates would be 100% by construction.
+        Asked of the whole source, once, and only when ``loaded`` set a lost deal aside
+        and kept none."""
+        lost = self.stages.lost_names
+        aside = loaded.set_aside.get("opportunities")
+        if aside is None or LOST_DEALS in self.absent() or not aside["stage"].isin(lost).any():
+            return False
+        if loaded.opportunities["stage"].isin(lost).any():
+            return False
+        if self._lost_kept is None:
+            marks = dict(self._marks)  # the scope's, which the whole source's would replace
+            raw = self.raw(Scope("company"), None, None, skip=broken)
+            for table, frame in raw.items():
+                frame.attrs[DATE_FORMATS] = self.date_formats(table, frame)
+            whole = set_aside(raw, self.stages, self.spec.label, problems)
+            self._lost_kept = bool(whole.opportunities["stage"].isin(lost).any())
+            self._marks = marks
+        return not self._lost_kept
 
     def holds_closed(self) -> bool:
         """Whether the whole source holds a closed deal (:meth:`absent`'s one query), so

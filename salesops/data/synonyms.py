@@ -55,7 +55,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "opened",
         "createdat",
     ),
-    "close_date": (
+    "close_date": (  # the day a deal did close before the day it was expected to
+        "actualclosedate",
+        "actualclose",
         "closedate",
         "closingdate",
         "expectedclosedate",

@@ -62,13 +62,15 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
 def overdue(
     ctx: ReportContext, due: pd.DataFrame, opportunities: pd.DataFrame, quarter: str
 ) -> str:
-    """What the top deals' caption says of the deals ``due`` whose close date has passed
-    by the data's as-of day: they can close only from now on, so they count as due in
-    ``quarter``, the current one. A close date a default of the source file invented
-    (``Tables.filled_ids``; ``opportunities`` as exported) makes no deal overdue, as in
-    the data-quality counts: those are said apart, with the rule. "" when no close date
-    has passed."""
-    passed = due[(due["close_date"] <= ctx.as_of).to_numpy()]
+    """What the top deals' caption says of the deals ``due`` whose close date is before
+    the data's as-of day (one due that day is not late, as in
+    :func:`salesops.analytics.pipeline.stale_deals`): they can close only from now on,
+    so they count as due in ``quarter``, the current one. A close date a default of the
+    source file invented (``Tables.filled_ids``; ``opportunities`` as exported) makes no
+    deal overdue, as in the data-quality counts: those are said apart, with the rule. ""
+    when no close date has passed."""
+    # before the as-of day, as the data-quality counts judge it: due that day is not late
+    passed = due[(due["close_date"] < ctx.as_of).to_numpy()]
     ids = ctx.tables.filled_ids.get("opportunities.close_date", frozenset())
     made = pl.by_invented_dates(passed, opportunities, ids)
     late = passed[~passed["opportunity_id"].isin(made["opportunity_id"]).to_numpy()]

@@ -190,7 +190,7 @@ def test_leading_months_before_the_data_begins_are_left_out(seasonal):
     # the same forecast as the series without its leading zeros, and a note saying so
     assert with_zeros.mean.to_numpy() == pytest.approx(without.mean.to_numpy())
     assert with_zeros.model == without.model
-    assert "the first 24 months" in with_zeros.notes[0]
+    assert "the first 24 months (2020-01 to 2021-12), before" in with_zeros.notes[0]
     # a rep's partial first month (a tenth of a typical month) is left out too
     assert fc.start(np.r_[0.0, 0.0, 5.0, 100.0, 120.0, 90.0]) == 3
 
@@ -323,7 +323,8 @@ def test_the_fitted_months_leave_out_those_before_the_bookings_begin_and_unknown
     month leaves none (the forecast is unknown)."""
     f = fc.forecast(_months([0, 100, 120, 130, 110]), 3)
     assert (f.fitted, f.fitted_from) == (4, "2026-02")
-    assert "the first 1 month" in f.notes[0] and "only 4 months of data" in f.notes[-1]
+    assert f.notes[0].startswith("the first month (2026-01), before the bookings begin")
+    assert "only 4 months of data" in f.notes[-1]  # "the first 1 month" before
     f = fc.forecast(_months([100, 120, 130, np.nan]), 3)
     assert f.unknown and (f.fitted, f.fitted_from) == (0, None)
 

@@ -184,6 +184,63 @@ def test_map_orders_stages_from_the_history(tmp_path):
     assert "in the order deals pass through them in OpportunityHistory" in proposal.order_note
 
 
+def test_map_orders_stages_by_the_exports_own_sequence_column(tmp_path):
+    """Without a history, a number column named for the stage and a sequence (the CRM
+    and Sales Pipelines export's `Stage sequence`) is the export's own order, even
+    against the deals' ages (here it puts Demo first); one that gives a stage two
+    numbers is no order, and the ages decide."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv")
+    order = {"Demo": 1, "Qualify": 2, "Won": 3, "Lost": 4}
+    deals["deal_stage sequence"] = deals["deal_stage"].map(order)
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order == ["Demo", "Qualify", "Won", "Lost"]
+    assert proposal.order_note == "open stages in the export's own order ('deal_stage sequence')"
+    deals.loc[deals.index[::2], "deal_stage sequence"] = 9  # two numbers per stage
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order[:2] == ["Qualify", "Demo"]
+    assert proposal.order_note.startswith("no stage history: open stages ordered by the age")
+
+
+def test_map_takes_the_actual_close_date_and_names_the_expected_one_for_open_deals(tmp_path):
+    """Deals with an `Expected close date` on every row and an `Actual close date` on the
+    closed ones (the CRM and Sales Pipelines export): the actual one is the close date
+    (before, map took the expected one, and every won deal closed on its plan), and the
+    expected one is written as the open deals' default to consider."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv").rename(
+        columns={"close_date": "Actual close date"}
+    )
+    deals.insert(3, "Expected close date", "2026-09-30")
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    opportunities = propose(folder, ".").table("opportunities")
+    assert opportunities.columns["close_date"] == "Actual close date"
+    assert opportunities.notes == [
+        "close_date: 'Actual close date' is when deals closed; 'Expected close date' is when "
+        "open deals are expected to: for them, `defaults: close_date: {column: Expected "
+        "close date, when: open}`"
+    ]
+
+
+def test_map_names_a_placed_column_of_unique_values_as_the_missing_deal_id(tmp_path):
+    """No header names the deal's id, and the one column with a value per row is taken as
+    the account by its name (the CRM and Sales Pipelines export's `Organization`): the
+    missing id's line names it, as a deal's id if each row is one."""
+    folder = pipeline_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "sales_pipeline.csv").drop(columns="opportunity_id")
+    deals["account"] = [f"Company {i}" for i in range(len(deals))]
+    deals.to_csv(folder / "sales_pipeline.csv", index=False)
+    opportunities = propose(folder, ".").table("opportunities")
+    assert "opportunity_id" not in opportunities.columns
+    assert opportunities.columns["account_id"] == "account"
+    assert opportunities.reasons["opportunity_id"].endswith(
+        "; 'account' (account_id) has a different value on every row: if each row is a "
+        "deal, it is its id too (`opportunity_id: account`)"
+    )
+
+
 def test_map_reads_won_and_lost_from_the_exports_own_flags(tmp_path):
     """Stage names hashed, as in Fivetran's Salesforce seed: the names say nothing, the
     export's IsWon and IsClosed say which stage is won, lost or open. A stage whose deals

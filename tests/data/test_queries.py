@@ -22,11 +22,12 @@ R1,Alice,East ,,rep,2021-01-01
 R2,Bob,West,,rep,2021-01-01
 """
 # The export's deals: its own headers, its own stage name (Verbal), an owner written with
-# spaces (D3), no region, open deals without a close date, won or lost in `status`.
-DEALS = """Id,OwnerId,StageName,created_date,close_date,amount,status
-D1,R1,Verbal,2026-07-01,,100,open
-D2,R2,Verbal,2026-07-10,2026-08-01,200,won
-D3, R2 ,Proposal,2026-07-20,,300,lost
+# spaces (D3), no region, open deals without a close date, won or lost in `status`, and
+# a `phase` that only some deals have.
+DEALS = """Id,OwnerId,StageName,created_date,close_date,amount,status,phase
+D1,R1,Verbal,2026-07-01,,100,open,
+D2,R2,Verbal,2026-07-10,2026-08-01,200,won,Verbal
+D3, R2 ,Proposal,2026-07-20,,300,lost,Proposal
 """
 DEAL_MAPPING: dict[str, Any] = {
     "from": "deals",
@@ -97,6 +98,22 @@ def test_the_select_maps_names_values_outcome_owner_region_and_defaults(query, e
     assert frame.loc["D2", "close_date"] == pd.Timestamp("2026-08-01")
     assert pd.isna(frame.loc["D3", "close_date"])
     assert frame[FILLED + "close_date"].tolist() == [1, 0, 0]
+
+
+def test_a_default_copying_an_export_column_has_its_values_mapped_as_the_columns_own(query, engine):
+    """The stage from `phase`, else from `StageName` (an export whose stage is empty where
+    a status column holds the row's state): D1's `Verbal`, copied by the default, is the
+    export's value and reads Negotiation, as D2's own `Verbal` does; before, it stayed
+    `Verbal`, and validation asked to map in `values.stage` a value mapped there."""
+    mapping = {
+        "from": "deals",
+        "columns": {"opportunity_id": "Id", "owner_id": "OwnerId", "stage": "phase"},
+        "values": {"stage": {"Verbal": "Negotiation"}},
+        "defaults": {"stage": {"column": "StageName"}},
+    }
+    frame = rows(engine, query("opportunities", mapping))
+    assert frame["stage"].tolist() == ["Negotiation", "Negotiation", "Proposal"]
+    assert frame[FILLED + "stage"].tolist() == [1, 0, 0]
 
 
 def test_select_lists_the_columns_the_source_provides(query, engine):

@@ -165,6 +165,39 @@ def test_olist_may_2018_knows_no_win_after_may(tmp_path):
     assert tables.stages.open_names == [UNKNOWN_OPEN]
 
 
+def _without_close_dates(tiny_dir: Path, folder: Path, deals: list[str]) -> Path:
+    """The tiny CRM without its stage history, ``deals`` without a close date."""
+    shutil.copytree(tiny_dir, folder)
+    (folder / "opportunity_history.csv").unlink()
+    o = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    o.loc[o["opportunity_id"].isin(deals), "close_date"] = None
+    o.to_csv(folder / "opportunities.csv", index=False)
+    return folder
+
+
+def test_a_quarantine_that_sets_every_lost_deal_aside_leaves_no_win_rate(tiny_dir, tmp_path):
+    """The tiny CRM's two lost deals (O2 in East, O7 in West) without a close date: the
+    quarantine sets both aside, and the source holds no lost deal then. Its win rates
+    read – with the reason (before: 100%, 3 won of 3 closed), in a region's load too; and
+    validate says the quarantine took them. With O7 only set aside, West keeps no lost
+    deal but East does: the source holds one, and West's win rate is its own."""
+    from salesops.analytics.metrics import win_rate_unknown
+    from salesops.data.coverage import no_lost_deal
+    from salesops.data.model import LOST_DEALS
+
+    folder = _without_close_dates(tiny_dir, tmp_path / "both", ["O2", "O7"])
+    tables = so.load(folder, on_invalid="quarantine")
+    assert len(tables.set_aside["opportunities"]) == 2
+    assert not tables.has(LOST_DEALS)
+    assert "lost deals, of which this source holds none" in str(win_rate_unknown(tables))
+    assert no_lost_deal(tables).startswith(
+        "the quarantine set aside every lost deal (2), leaving none among the 8 deals"
+    )
+    assert not so.load(folder, scope="region:West", on_invalid="quarantine").has(LOST_DEALS)
+    one = _without_close_dates(tiny_dir, tmp_path / "one", ["O7"])
+    assert so.load(one, scope="region:West", on_invalid="quarantine").has(LOST_DEALS)
+
+
 def test_latest_period_is_the_last_complete_month(tiny_dir):
     with Source(tiny_dir) as src:
         assert src.as_of() == pd.Timestamp("2026-10-10")

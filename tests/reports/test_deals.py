@@ -49,6 +49,24 @@ def test_top_deals_say_which_are_past_their_close_date(company):
     )
 
 
+def test_a_deal_due_on_the_as_of_day_is_not_past_its_close_date(tiny_dir, tmp_path):
+    """O6 due on 30 Sep 2026, the as-of day of 2026-09, and still open: not late, as the
+    data-quality count has it (1 open deal past its close date: O10). Before, the top
+    deals' caption said 2 (the CRM and Sales Pipelines export: 483 here, 481 there)."""
+    from salesops.reports import pipeline_health
+
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    for name in ("opportunities", "opportunity_history"):
+        frame = pd.read_csv(crm / f"{name}.csv")
+        frame.loc[frame["opportunity_id"] == "O6", "close_date"] = "2026-09-30"
+        frame.to_csv(crm / f"{name}.csv", index=False)
+    ctx = forecast.context(str(crm), "company", "2026-09", horizon=6)
+    caption = deals.top_deals(ctx).attrs["view"].caption
+    assert "1 deal is past its close date (the earliest 31 Aug 2026)" in caption
+    counts, _ = pipeline_health.data_quality(so.ReportContext.load(str(crm), "company", "2026-09"))
+    assert counts.at["Open deals past their close date", "rows"] == 1
+
+
 def test_top_deals_without_amounts_have_no_expected_value_and_say_so(unpriced, tmp_path):
     """With O3 priced again, the open deals due in 2026-Q4 and 2027-Q1 are O3, O6, O8, O9
     and O10: O3 leads, the four without an amount are ranked last with no expected value."""
