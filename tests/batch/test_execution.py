@@ -3,26 +3,38 @@ executed notebooks. Executing one needs a kernel (seconds): test_runner does."""
 
 from __future__ import annotations
 
-import nbformat
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from salesops.batch import execution
 from salesops.batch.jobs import Job
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
-def _executed(*cells: tuple[str, float, list]) -> nbformat.NotebookNode:
+
+def _v4() -> ModuleType:
+    """nbformat's builders, imported here and not at the top: the import costs each test
+    process that collects this file ~2 s (jsonschema compiles its URI grammars)."""
+    import nbformat.v4
+
+    return nbformat.v4
+
+
+def _executed(*cells: tuple[str, float, list]) -> NotebookNode:
     """A notebook of code cells (source, papermill's duration, outputs), and a markdown
     cell that timing leaves out."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Title: import nothing"))
+    nb = _v4().new_notebook()
+    nb.cells.append(_v4().new_markdown_cell("# Title: import nothing"))
     for count, (source, duration, outputs) in enumerate(cells, 1):
-        cell = nbformat.v4.new_code_cell(source, execution_count=count, outputs=outputs)
+        cell = _v4().new_code_cell(source, execution_count=count, outputs=outputs)
         cell.metadata["papermill"] = {"duration": duration}
         nb.cells.append(cell)
     return nb
 
 
 def _error(name: str, value: str) -> dict:
-    return nbformat.v4.new_output("error", ename=name, evalue=value, traceback=[])
+    return _v4().new_output("error", ename=name, evalue=value, traceback=[])
 
 
 def test_the_time_is_split_into_kernel_imports_data_load_and_compute():
@@ -49,7 +61,7 @@ def test_the_time_is_split_into_kernel_imports_data_load_and_compute():
 
 
 def test_the_first_error_output_names_its_cell_and_message():
-    stream = nbformat.v4.new_output("stream", name="stdout", text="ok")
+    stream = _v4().new_output("stream", name="stdout", text="ok")
     nb = _executed(
         ("x = 1", 0.1, [stream]),
         ("1 / 0", 0.1, [_error("ZeroDivisionError", "division by zero")]),
