@@ -320,8 +320,8 @@ def homeless_reps(tables: Tables) -> str | None:
     >>> reps = pd.DataFrame({"rep_id": ["a", "b"], "region": ["Europe", "Spain"]})
     >>> print(homeless_reps(Tables(deals, reps)))  # doctest: +NORMALIZE_WHITESPACE
     1 of the 2 reps who own deals has a home region that holds no deal (Europe; the
-    deals' regions: Italy, Spain): their performance reviews cannot compare them with
-    their region's peers and fail. If a deal's region is its customer's (a country) and
+    deals' regions: Italy, Spain): their performance reviews find no peers to compare
+    them with. If a deal's region is its customer's (a country) and
     the reps sell across them, leave `region` out of the deals' columns, so that a deal's
     region is its owner's, and map the customer's as the `segment`; else give the reps
     the regions they sell in
@@ -338,7 +338,7 @@ def homeless_reps(tables: Tables) -> str | None:
     return (
         f"{len(homeless):,} of the {len(owning):,} reps who own deals {has} a home region "
         f"that holds no deal ({', '.join(homes[:3])}; the deals' regions: {shown}): their "
-        "performance reviews cannot compare them with their region's peers and fail. If a "
+        "performance reviews find no peers to compare them with. If a "
         "deal's region is its customer's (a country) and the reps sell across them, leave "
         "`region` out of the deals' columns, so that a deal's region is its owner's, and "
         "map the customer's as the `segment`; else give the reps the regions they sell in"

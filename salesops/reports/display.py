@@ -286,9 +286,10 @@ def show(*results: Any, table: bool = False) -> Any:
         view = result.attrs.get("view") or View()
         if result.empty and view.empty:
             return Markdown(f"*{view.empty}*")
-        if view.draw is not None and not table and _blank(result):
+        if view.draw is not None and not table and (len(result) == 0 or _blank(result)):
             chart = markup.markdown((view.caption or "The chart").replace("`", "").rstrip("."))
-            return Markdown(f"*{chart}: nothing to chart, every value is zero or missing.*")
+            why = "there are no values" if len(result) == 0 else "every value is zero or missing"
+            return Markdown(f"*{chart}: nothing to chart, {why}.*")
         if view.draw is not None and not table:
             drawn = view.draw(result)
             return picture(drawn, view.caption or "") if isinstance(drawn, Figure) else drawn

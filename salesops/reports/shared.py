@@ -91,10 +91,12 @@ def peers(ctx: ReportContext, region: str) -> Peers:
 
     A context loaded from a source (:meth:`ReportContext.load`) holds only the rep's rows:
     the region's are read from the source only when its peers are not in the cache yet.
-    A context made of tables (:meth:`ReportContext.of`) has them all.
+    A context made of tables (:meth:`ReportContext.of`) has them all. A region that holds
+    no deal (a rep's home region, while the deals carry other regions) has no peers: they
+    are those of the context's rows, where none of its deals is either.
     """
     kinds = ctx.settings.selling_activity_kinds
-    if ctx.source is None:
+    if ctx.source is None or not _holds_deals(ctx, region):
         return Peers.of(
             ctx.tables, region, ctx.period, ctx.as_of, stages=ctx.stages, selling_kinds=kinds
         )
@@ -107,6 +109,14 @@ def peers(ctx: ReportContext, region: str) -> Peers:
             tables, region, ctx.period, ctx.as_of, stages=ctx.stages, selling_kinds=kinds
         ),
     )
+
+
+def _holds_deals(ctx: ReportContext, region: str) -> bool:
+    """Whether the context's source holds a deal of ``region`` (case aside, as a scope)."""
+    from salesops.data.sources import open_source
+
+    with open_source(ctx.source) as src:
+        return region.casefold() in {known.casefold() for known in src.scopes("region")}
 
 
 @dataclass(frozen=True)

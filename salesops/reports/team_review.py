@@ -26,7 +26,7 @@ from salesops.analytics.capacity import months_in_seat, quarter_capacity, ramp_f
 from salesops.analytics.capacity import team as cap_team
 from salesops.analytics.peers import KPI_MONTHS
 from salesops.data import coverage
-from salesops.data.activity import active_reps
+from salesops.data.activity import active_deals, active_reps
 from salesops.data.activity import sellers as sellers_of
 from salesops.data.periods import Period
 from salesops.errors import DataError
@@ -97,6 +97,23 @@ def left_out(ctx: ReportContext) -> str:
         f"{n:,} of the region's {len(employed(ctx)):,} sellers {who} owned no deal active "
         f"since {start:%d %b %Y} and {'is' if n == 1 else 'are'} left out: a seller without "
         "deals is not a $0 seller"
+    )
+
+
+def elsewhere(ctx: ReportContext) -> str:
+    """One line on the region's deals active in the last 3 months whose owners' home
+    region is another (an export whose deals carry the customer's region, sold by a team
+    of another): they are in no row of the review; "" when there are none."""
+    o, reps, region = ctx.tables.opportunities, ctx.tables.reps, _region(ctx)
+    window = ctx.period.window(KPI_MONTHS)
+    deals = o[(o["region"] == region) & active_deals(o, window, ctx.stages.open_names)]
+    n = int((~deals["owner_id"].isin(reps.loc[reps["region"] == region, "rep_id"])).sum())
+    if not n:
+        return ""
+    return (
+        f"{plural(n, 'deal')} of {region} active since {window[0]:%d %b %Y} "
+        f"{'is' if n == 1 else 'are'} owned by sellers whose home region is another, and "
+        f"{'is' if n == 1 else 'are'} in no row here (salesops validate says more)"
     )
 
 
@@ -177,8 +194,8 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
             f". Ordered by deals won: the bookings of {unpriced_reps:,} "
             f"seller{'s are' if unpriced_reps != 1 else ' is'} unknown"
         )
-    if left_out(ctx):
-        caption += f". {left_out(ctx)}"
+    for line in (left_out(ctx), elsewhere(ctx)):
+        caption += f". {line}" if line else ""
     qtd = (ctx.period.quarter().start, ctx.period.end)
     ids = team(ctx)["rep_id"]
     unpriced = booked.left_out(ctx.tables.opportunities, qtd, ids, stages=ctx.stages)

@@ -109,14 +109,15 @@ def test_what_a_section_lacks_reads_as_a_list():
 def test_reps_whose_home_region_holds_no_deal_are_warned_of(tiny):
     """The tiny CRM's reps sit in the regions of their deals: nothing to say. Moved to a
     home region of no deal (the CRM and Sales Pipelines export: deals by the customer's
-    country, one team of sellers), their reviews could not find their peers (8 of 8
-    failed): validate names them and the two ways out."""
+    country, one team of sellers), their reviews find no peers (8 of 8 failed before
+    tests/reports/test_performance_review.py's fix): validate names them and the two ways
+    out."""
     assert coverage.homeless_reps(tiny) is None
     reps = tiny.reps.assign(region=tiny.reps["region"].replace({"West": "Europe"}))
     said = coverage.homeless_reps(dataclasses.replace(tiny, reps=reps))
     assert said is not None and said.startswith(
         "2 of the 4 reps who own deals have a home region that holds no deal (Europe; the "
-        "deals' regions: East, West): their performance reviews cannot compare them with "
-        "their region's peers and fail."
+        "deals' regions: East, West): their performance reviews find no peers to compare "
+        "them with."
     )
     assert "leave `region` out of the deals' columns" in said

@@ -59,6 +59,11 @@ def test_a_chart_with_nothing_to_draw_is_one_line():
     shown = show(viewed(pipe, View(caption="Pipeline by stage", draw=lambda f: 1 / 0)))
     assert isinstance(shown, Markdown)
     assert shown.data == "*Pipeline by stage: nothing to chart, every value is zero or missing.*"
+    # a region whose deals are all its sellers' from another home region: no seller, and
+    # an empty frame of attainments drew empty axes
+    none = pd.DataFrame({"attainment_qtd": []}, dtype=float)
+    shown = show(viewed(none, View(caption="Quota attainment", draw=lambda f: 1 / 0)))
+    assert shown.data == "*Quota attainment: nothing to chart, there are no values.*"
 
 
 def test_missing_text_and_dates_read_as_a_dash():

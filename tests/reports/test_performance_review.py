@@ -241,3 +241,25 @@ def test_the_comparison_says_when_there_are_no_peers_or_no_known_value(tiny_dir)
     ) in caption
     assert "1 of 1 peers" not in caption and "0 peers" not in caption
     assert review.peer_spread(one).attrs["view"].caption.endswith("you against 1 peer")
+
+
+def test_a_rep_whose_home_region_holds_no_deal_gets_a_review_without_peers(tiny_dir, tmp_path):
+    """Cara (R3) and Dan (R4) moved to a home region of no deal, Europe, while their deals
+    stay in West (an export whose deals carry the customer's country): Cara's review
+    failed in its first section ("no region 'Europe'"). It now stands, her numbers her
+    own ($50,000 won in September, O5, against her $20,000 quota), and says it has no
+    peers to compare her with; the win probabilities are each stage's default, as it says."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    reps = pd.read_csv(crm / "reps.csv")
+    reps.loc[reps["region"] == "West", "region"] = "Europe"
+    reps.to_csv(crm / "reps.csv", index=False)
+    cara = review.context(str(crm), "rep:R3", "2026-09", comp_plan="parameters/comp_plan.yml")
+    assert review.bookings(cara).loc["Month", ["bookings", "quota"]].tolist() == [50000, 20000]
+    caption = review.comparison(cara).attrs["view"].caption
+    assert caption.startswith("The last 3 months, with no peers in Europe to compare with")
+    assert rep_deals.peers(cara).members == 0
+    summary = json.loads(json_text(review.summary(cara)))
+    assert summary["peers"] == 0 and summary["region"] == "Europe"
+    top = rep_deals.pipeline(cara)[1]
+    assert top["win_probability"].tolist() == [0.30, 0.05]  # Discovery's, Prospecting's
+    assert "each stage's default" in top.attrs["view"].caption

@@ -3,6 +3,8 @@ numbers computed by hand."""
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 from conftest import once
@@ -65,6 +67,32 @@ def test_sellers_without_deals_are_left_out_and_counted(tiny_dir, tmp_path):
     summary = team_review.summary(ctx)
     assert summary["reps"] == 3 and summary["reps_without_deals"] == 1
     assert "Old Owner" not in so.show(team_review.territory(ctx)).to_html()
+
+
+def test_deals_of_sellers_from_another_home_region_are_said_not_silently_left_out(
+    tiny_dir, tmp_path
+):
+    """Cara (R3) and Dan (R4) moved to a home region of no deal, Europe, while their
+    deals stay in West: West's review has no seller, and its leaderboard said only "0
+    sellers" over West's 5 deals active since July (O5, O6, O7, O8, O10). The caption now
+    says they are owned by sellers of another home region. East's review has nothing to
+    say, and does not say it."""
+    crm = shutil.copytree(tiny_dir, tmp_path / "crm")
+    reps = pd.read_csv(crm / "reps.csv")
+    reps.loc[reps["region"] == "West", "region"] = "Europe"
+    reps.to_csv(crm / "reps.csv", index=False)
+    plan = "parameters/comp_plan.yml"
+    west = so.ReportContext.load(str(crm), "region:West", "2026-09", comp_plan=plan)
+    board = team_review.leaderboard(west)
+    assert board.empty
+    assert board.attrs["view"].caption.endswith(
+        "0 sellers, who owned deals in the last 3 months, joined in them or have a quota in "
+        "them. 5 deals of West active since 01 Jul 2026 are owned by sellers whose home "
+        "region is another, and are in no row here (salesops validate says more)"
+    )
+    east = so.ReportContext.load(str(crm), "region:East", "2026-09", comp_plan=plan)
+    assert team_review.elsewhere(east) == ""
+    assert "home region" not in team_review.leaderboard(east).attrs["view"].caption
 
 
 def test_the_leaderboard_is_a_frame_by_rep_with_hand_computed_numbers(east):
