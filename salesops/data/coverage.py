@@ -20,6 +20,12 @@ STAGE_WORDS = {
         "open deals (no open stage)",
     ),
     LOST_DEALS: ("lost deals", "of which this source holds none", "lost deals"),
+    # LOST_DEALS when the source's lost deals were all set aside (:func:`missing`)
+    f"{LOST_DEALS}.set_aside": (
+        "lost deals",
+        "every one of which the quarantine set aside for a broken rule",
+        "lost deals",
+    ),
     QUALIFIED_DEALS: (
         "a stage marked qualified (`qualified: true`)",
         "which this source's stage list does not have",
@@ -159,8 +165,21 @@ def lacks(lacking: list[str]) -> str:
 
 
 def missing(tables: Tables, needs: Iterable[str]) -> list[str]:
-    """Which of ``needs`` (tables or ``table.column``) the source does not hold."""
-    return [what for what in needs if not tables.has(what)]
+    """Which of ``needs`` (tables or ``table.column``) the source does not hold; lost
+    deals that the quarantine set aside, every one of them, as ``stages.lost.set_aside``,
+    which says so (:data:`STAGE_WORDS`), not that the source holds none."""
+    lacking = [what for what in needs if not tables.has(what)]
+    if LOST_DEALS in lacking and lost_set_aside(tables):
+        lacking[lacking.index(LOST_DEALS)] = f"{LOST_DEALS}.set_aside"
+    return lacking
+
+
+def lost_set_aside(tables: Tables) -> int:
+    """How many lost deals the quarantine set aside from ``tables`` (0 without one)."""
+    aside = tables.set_aside.get("opportunities")
+    if aside is None or tables.stages is None:
+        return 0
+    return int(aside["stage"].isin(tables.stages.lost_names).sum())
 
 
 def sentence(section: str, lacking: list[str]) -> str:
@@ -242,8 +261,7 @@ def no_lost_deal(tables: Tables) -> str | None:
     stage = tables.opportunities["stage"]
     won = int((stage == tables.stages.won).sum())
     open_ = int(stage.isin(tables.stages.open_names).sum())
-    aside = tables.set_aside.get("opportunities")
-    lost = 0 if aside is None else int(aside["stage"].isin(tables.stages.lost_names).sum())
+    lost = lost_set_aside(tables)
     if lost:  # the source holds lost deals, and the quarantine took every one
         return (
             f"the quarantine set aside every lost deal ({lost:,}), leaving none among the "

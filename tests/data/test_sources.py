@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
 import salesops as so
+from salesops.analytics import gaps
 from salesops.data.sources import Source
 from salesops.data.stages import UNKNOWN_OPEN, Stages
 from salesops.errors import ConfigError, DataError
@@ -189,7 +190,10 @@ def test_a_quarantine_that_sets_every_lost_deal_aside_leaves_no_win_rate(tiny_di
     tables = so.load(folder, on_invalid="quarantine")
     assert len(tables.set_aside["opportunities"]) == 2
     assert not tables.has(LOST_DEALS)
-    assert "lost deals, of which this source holds none" in str(win_rate_unknown(tables))
+    assert gaps.why(win_rate_unknown(tables)) == (
+        "win rate needs lost deals, every one of which the quarantine set aside for a "
+        "broken rule"
+    )  # it read "of which this source holds none"
     assert no_lost_deal(tables).startswith(
         "the quarantine set aside every lost deal (2), leaving none among the 8 deals"
     )
