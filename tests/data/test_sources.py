@@ -191,8 +191,7 @@ def test_a_quarantine_that_sets_every_lost_deal_aside_leaves_no_win_rate(tiny_di
     assert len(tables.set_aside["opportunities"]) == 2
     assert not tables.has(LOST_DEALS)
     assert gaps.why(win_rate_unknown(tables)) == (
-        "win rate needs lost deals, every one of which the quarantine set aside for a "
-        "broken rule"
+        "win rate needs lost deals, every one of which the quarantine set aside for a broken rule"
     )  # it read "of which this source holds none"
     assert no_lost_deal(tables).startswith(
         "the quarantine set aside every lost deal (2), leaving none among the 8 deals"
