@@ -90,6 +90,9 @@ class Forecast:
         Whether the yearly pattern was used.
     notes
         Plain-language notes: short history, all zeros, no seasonality, a model left out.
+    instead
+        When no model was fitted, the note that says what the forecast is instead (the
+        recent mean, zero, the last value, or unknown, and why); "" otherwise.
     z
         The multiple of σ that each interval spans either side of the forecast (normal
         quantiles, or the heavier-tailed ones measured for the models' forecasts).
@@ -108,6 +111,7 @@ class Forecast:
     by_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     seasonal: bool = False
     notes: list[str] = field(default_factory=list)
+    instead: str = ""
     z: dict[int, float] = field(default_factory=lambda: dict(Z))
     fitted: int = 0
 
@@ -225,7 +229,9 @@ def forecast(
     elif not np.any(y):
         note = "every month so far is zero, so the forecast is zero"
         zero = pd.Series(0.0, index=index)
-        return Forecast(history, zero, np.zeros(horizon), "zero", notes=[note], fitted=len(y))
+        return Forecast(
+            history, zero, np.zeros(horizon), "zero", notes=[note], instead=note, fitted=len(y)
+        )
     first = start(y)
     if first:
         begun = history.index[gap : gap + first]  # "the first month (2024-01)", never "1 month"
@@ -282,7 +288,14 @@ def forecast(
         sigma = float(np.std(np.diff(y))) * np.sqrt(np.arange(1, horizon + 1))
         last = pd.Series(y[-1], index=index)
         return Forecast(
-            history, last, sigma, "naive", seasonal=seasonal, notes=notes, fitted=len(recent)
+            history,
+            last,
+            sigma,
+            "naive",
+            seasonal=seasonal,
+            notes=notes,
+            instead=notes[-1],
+            fitted=len(recent),
         )
     means = np.array([m.mean for m in members])
     sigma = spread(means, np.array([m.sigma for m in members]), recent)
@@ -337,7 +350,9 @@ def unknown(after: Period | str, horizon: int, reason: str) -> Forecast:
 def _unknown(history: pd.Series, index: pd.Index, reason: str) -> Forecast:
     """The forecast that cannot be made: NaN every month, ``reason`` its one note."""
     nothing = np.full(len(index), np.nan)
-    return Forecast(history, pd.Series(nothing, index=index), nothing, "none", notes=[reason])
+    return Forecast(
+        history, pd.Series(nothing, index=index), nothing, "none", notes=[reason], instead=reason
+    )
 
 
 def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str]) -> Forecast:
@@ -352,7 +367,13 @@ def _plain(history: pd.Series, y: np.ndarray, index: pd.Index, notes: list[str])
         f"mean of the last {len(recent)} months (flat), with a wide interval"
     )
     return Forecast(
-        history, pd.Series(level, index=index), sigma, PLAIN, notes=notes, fitted=len(y)
+        history,
+        pd.Series(level, index=index),
+        sigma,
+        PLAIN,
+        notes=notes,
+        instead=notes[-1],
+        fitted=len(y),
     )
 
 

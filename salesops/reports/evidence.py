@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
+from salesops import markup
 from salesops.analytics.backtest import Backtest
 from salesops.analytics.forecast import Forecast
 from salesops.reports import formatting as fmt
@@ -48,7 +49,7 @@ def models(ctx: ReportContext) -> tuple[Any, ...]:
     family alone and seasonal naive."""
     f = forecast(ctx)
     if f.members.empty:
-        return (Markdown(f"*No model was fitted: {f.model}.*"),)
+        return (Markdown(f"*No model was fitted: {markup.markdown(f.instead or f.model)}.*"),)
     ahead = f"Next {horizon(ctx)} months"
     members = f.members.rename(index=FAMILY_LABELS, columns=MEMBER_LABELS | {"total": ahead})
     fitted = viewed(
