@@ -173,11 +173,8 @@ def bookings(
     :class:`~salesops.analytics.gaps.Unknown` with the reason (NaN per group with ``by``).
     """
     won = won_in(opportunities, window, stages)
-    if not by:
-        if len(won) and won["amount"].isna().all():
-            what = f"deals won in {window_label(window)}"
-            return gaps.Unknown(gaps.left_out(len(won), len(won), what))
-        return float(won["amount"].sum())
+    if not by:  # "none of the 3 deals won in 2026-09 has an amount"
+        return gaps.total(won["amount"], "deals", f" won in {window_label(window)}")
     return (
         won.groupby(group_keys(won, by, "close_date"), dropna=False)["amount"]
         .sum(min_count=1)

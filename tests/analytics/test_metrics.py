@@ -51,9 +51,7 @@ def test_bookings_of_won_deals_without_amounts_are_unknown_not_zero(tiny):
     blank = o.assign(amount=o["amount"].where(~won_q3))
     booked = m.bookings(blank, "2026-Q3", stages=STAGES)
     assert np.isnan(booked)
-    assert gaps.why(booked) == (
-        "None of the 3 deals won in 2026-Q3 has an amount: their sums are unknown (–)."
-    )
+    assert gaps.why(booked) == "none of the 3 deals won in 2026-Q3 has an amount"
     # a pair of days names its window; grouped, a month of unpriced wins is NaN, not 0
     window = (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-10-01"))
     assert "won in 01 Jul 2026 to 30 Sep 2026" in gaps.why(m.bookings(blank, window, stages=STAGES))
