@@ -38,7 +38,7 @@ _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
 _CSS_SAFE = re.compile(r"[A-Za-z0-9 .,:;_\-/()\u00a0-\ufffd]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 def html(value: Any) -> str:

@@ -110,6 +110,8 @@ def test_csv_frame_neutralises_column_names_and_text_keeps_numbers_dates_and_mis
 
 def test_a_header_value_never_breaks_the_line():
     assert markup.header("  a\r\n\r\nb\x00c\x7fd\u2028e\u2029f  ") == "a b c d e f"
+    # a right-to-left override would show "Review for R1\u202e fdp.exe" reversed
+    assert markup.header("Review for R1\u202e4202\u2066x\u2069") == "Review for R1 4202 x"
     assert markup.header('Report for <script>"East"</script>') == (
         'Report for <script>"East"</script>'  # a header is text: nothing else to escape
     )

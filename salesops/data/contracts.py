@@ -30,9 +30,11 @@ EMAIL_RULE = "must be an email address (name@example.com)"
 # RE2's \s is ASCII whitespace, Python's any Unicode one (every separator, and control
 # characters such as U+0085), and Python's $ also matches before a final line break.
 ARROW_EMAIL = EMAIL.replace(r"\s", r"\s\p{Z}\p{Cc}")
-# A line break, tab or other control character (C0, DEL, C1, and the Unicode line and
-# paragraph separators) in a value that reaches a heading, a folder or a mail header.
-CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+# A line break, tab or other control character (C0, DEL, C1, the Unicode line and
+# paragraph separators, and the text-direction embeddings, overrides and isolates, which
+# reverse the text after them in a sentence or a mail subject) in a value that reaches a
+# heading, a folder or a mail header.
+CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 CONTROL_RULE = "must not hold a line break, tab or other control character"
 NAME_LIMIT = 200  # characters of a person's name (reps.name)
 TEXT_LIMIT = 1000  # characters of any other text value

@@ -65,15 +65,18 @@ def deals(amounts: list) -> pd.DataFrame:
 
 
 CONTROLS = ["\x00", "\t", "\n", "\x1f", "\x7f", "\x85", "\x9f", "\u2028", "\u2029"]
-BESIDE = [" ", "~", "\xa0", "\u2027", "\u202a"]  # just outside the control ranges
+# the text-direction embeddings, overrides and isolates: "R1\u202e..." reverses what follows
+CONTROLS += ["\u202a", "\u202e", "\u2066", "\u2069"]
+BESIDE = [" ", "~", "\xa0", "\u2027", "\u202f", "\u2065", "\u200f"]  # just outside them
 
 
 def test_a_control_character_anywhere_fails_the_quick_check():
     for char in CONTROLS:
         for value in (f"{char}East", f"Ea{char}st", f"East{char}"):
             assert not passes("reps", reps(region=["West", value])), repr(value)
-    beside = reps(region=[f"{c}East{c}" for c in BESIDE[:2]], name=[f"A{c}B" for c in BESIDE[2:4]])
-    assert passes("reps", beside) and not refused("reps", beside)
+    for pair in (BESIDE[:2], BESIDE[2:4], BESIDE[4:6], BESIDE[5:]):
+        beside = reps(region=[f"{c}East{c}" for c in pair], name=[f"A{c}B" for c in pair])
+        assert passes("reps", beside) and not refused("reps", beside), pair
 
 
 @pytest.mark.parametrize(
