@@ -7,6 +7,7 @@ break it and up to five example ids.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -311,6 +312,18 @@ def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str
     ...     print(line)
     reps.region: 1 row had surrounding spaces, trimmed at load: "East " as "East" (1)
     reps.region: "East" (3 rows) and "east" (1 row) differ only in case: read as different regions
+
+    Values that a reader cannot tell apart (a no-break or zero-width space, full-width
+    letters: the same after Unicode's NFKC form, without format characters, with every
+    run of white space as one space, case aside) are said too, their unseen characters
+    named:
+
+    >>> counts = pd.DataFrame({"written": ["EMEA", "EMEA\u00a0"],
+    ...                        "value": ["EMEA", "EMEA\u00a0"], "n": [5, 2]})
+    >>> print(*variant_warnings({("opportunities", "region"): counts}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    opportunities.region: "EMEA" (5 rows) and "EMEA<U+00A0>" (2 rows) look the same but
+    differ in unseen or look-alike characters: read as different regions
     """
     out = []
     for (table, column), frame in counts.items():  # a row per value as written: in Python
@@ -331,12 +344,35 @@ def variant_warnings(counts: Mapping[tuple[str, str], pd.DataFrame]) -> list[str
                 rows[v] = rows.get(v, 0) + int(n)
         folded: dict[str, list[str]] = {}
         for v in sorted(rows):
-            folded.setdefault(v.casefold(), []).append(v)
+            folded.setdefault(_seen(v), []).append(v)
         for key in sorted(folded):
             if len(same := folded[key]) > 1:
-                named = " and ".join(f'"{v}" ({_rows(rows[v])})' for v in same)
-                out.append(f"{where}: {named} differ only in case: read as different {column}s")
+                named = " and ".join(f'"{_named(v)}" ({_rows(rows[v])})' for v in same)
+                how = "differ only in case"
+                if len({v.casefold() for v in same}) > 1:
+                    how = "look the same but differ in unseen or look-alike characters"
+                out.append(f"{where}: {named} {how}: read as different {column}s")
     return out
+
+
+def _seen(value: str) -> str:
+    """``value`` as a reader sees it: NFKC (full-width letters, a no-break space as
+    plain ones), without format characters (a zero-width space), every run of white
+    space as one space, trimmed, case aside."""
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
+
+
+def _named(value: str) -> str:
+    """``value`` with each character a reader cannot see (but a plain space) named:
+    ``EMEA<U+00A0>``."""
+    return "".join(
+        c
+        if c == " " or (c.isprintable() and not c.isspace() and unicodedata.category(c) != "Cf")
+        else f"<U+{ord(c):04X}>"
+        for c in value
+    )
 
 
 def _texts(values: pd.Series) -> list[str | None]:

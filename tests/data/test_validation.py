@@ -232,6 +232,33 @@ def test_values_that_differ_only_in_case_are_a_named_warning_with_row_counts(tmp
     ) in out
 
 
+def test_values_a_reader_cannot_tell_apart_are_a_named_warning(tmp_path, capsys):
+    """A zero-width space after "East" (O1), full-width letters (O4, "Ｅａｓｔ"), and a
+    no-break space in O5's "West Coast" against O7's plain one: each read as a region of
+    its own, and validate said nothing (they differ in more than case). Each is now
+    named, its unseen characters spelt out, beside O2 and O3's "East" and O9's "EAST"."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    edits = {
+        "O1": {"region": "East\u200b"},
+        "O4": {"region": "\uff25\uff41\uff53\uff54"},
+        "O5": {"region": "West\u00a0Coast"},
+        "O7": {"region": "West Coast"},
+        "O9": {"region": "EAST"},
+    }
+    edit(folder, "opportunities", edits)
+    assert cli.main(["validate", "--source", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        'warning: opportunities.region: "EAST" (1 row) and "East" (2 rows) and "East<U+200B>" '
+        '(1 row) and "Ｅａｓｔ" (1 row) look the same but differ in unseen or look-alike '
+        "characters: read as different regions"
+    ) in out
+    assert (
+        'warning: opportunities.region: "West Coast" (1 row) and "West<U+00A0>Coast" (1 row) '
+        "look the same but differ in unseen or look-alike characters"
+    ) in out
+
+
 def test_a_text_date_column_is_read_in_its_one_format(tmp_path):
     """Day first, told by the days above 12: every date of the column read day first
     (10/08/2026 is the 10th of August, not the 8th of October)."""
