@@ -28,6 +28,9 @@ class RuleFailure:
     rows
         The index labels of every offending row in the loaded frame, for setting them
         aside (``--on-invalid quarantine``); not shown.
+    values
+        Up to five of the offending values as the export writes them (unseen characters
+        spelt out), shown after the example ids: ``such as "$10,000.00"``.
     """
 
     table: str
@@ -38,6 +41,7 @@ class RuleFailure:
     examples: tuple[str, ...] = field(default_factory=tuple)
     value: str | None = None
     rows: tuple[object, ...] = field(default=(), compare=False, repr=False)
+    values: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         # an id holding a comma is quoted, so the list reads as its ids ("Kovacek, Hermiston
@@ -51,6 +55,8 @@ class RuleFailure:
             return f"{self.table}.{self.column}: {self.rule}{tail}"
         rows = f"{self.count:,} {'row' if self.count == 1 else 'rows'}"
         tail = f" (e.g. {shown})" if shown else ""
+        if self.values:
+            tail += ", such as " + ", ".join(f'"{v}"' for v in self.values[:MAX_EXAMPLES])
         if self.value is not None:
             named = f'{self.column} "{self.value}" ({rows})'
             return f"{self.table}.{self.column}: {named} {self.rule}{tail}"

@@ -74,7 +74,8 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
                 failures.append(_failure(table, col.name, text, mask=rows, ids=_ids(table, frame)))
                 bad &= ~rows
             if bad.any():
-                failures.append(_failure(table, col.name, rule, mask=bad, ids=_ids(table, frame)))
+                ids = _ids(table, frame)
+                failures.append(_failure(table, col.name, rule, mask=bad, ids=ids, values=raw))
         out[col.name] = value
     return pd.DataFrame(out, index=frame.index), failures
 
@@ -110,12 +111,37 @@ def _ids(table: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
 
 
-def _failure(table: str, column: str, rule: str, *, mask: pd.Series, ids: pd.Series) -> RuleFailure:
+def _failure(
+    table: str,
+    column: str,
+    rule: str,
+    *,
+    mask: pd.Series,
+    ids: pd.Series,
+    values: pd.Series | None = None,
+) -> RuleFailure:
+    """The failure of the rows ``mask`` selects, named by their ids and, with ``values``
+    (the column as written), by a few of the values that break the rule."""
     examples = ids[mask].drop_duplicates().head(MAX_EXAMPLES)
     rows = tuple(ids.index[np.asarray(mask, dtype=bool)])
+    shown: tuple[str, ...] = ()
+    if values is not None:
+        bad = values[np.asarray(mask, dtype=bool)].dropna().astype(str).drop_duplicates()
+        shown = tuple(_short(_named(v)) for v in bad.head(MAX_EXAMPLES) if v != "")
     return RuleFailure(
-        table, column, rule, int(mask.sum()), examples=tuple(examples.astype(str)), rows=rows
+        table,
+        column,
+        rule,
+        int(mask.sum()),
+        examples=tuple(examples.astype(str)),
+        rows=rows,
+        values=shown,
     )
+
+
+def _short(text: str, most: int = 40) -> str:
+    """``text`` cut to ``most`` characters, with an ellipsis when cut."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def allowed_values(stages: Stages) -> dict[tuple[str, str], tuple[list[str], str]]:
@@ -187,9 +213,9 @@ def check_table(table: str, frame: pd.DataFrame, stages: Stages) -> list[RuleFai
         ids = _ids(table, frame)
         for (column, check), group in cases.groupby(["column", "check"], sort=False):
             mask = frame.index.isin(group["index"].to_numpy())
-            failures.append(
-                _failure(table, str(column), PLAIN.get(check, check), mask=mask, ids=ids)
-            )
+            rule, values = PLAIN.get(check, check), frame.get(str(column))
+            shown = None if rule in PLAIN.values() else values  # an empty value, or an id
+            failures.append(_failure(table, str(column), rule, mask=mask, ids=ids, values=shown))
     return failures + duplicate_failures(table, frame) + category_failures(table, frame, stages)
 
 
@@ -239,7 +265,9 @@ def cross_table_failures(tables: Tables, stages: Stages) -> list[RuleFailure]:
             continue
         mask = broken(frame)
         if mask.any():
-            failures.append(_failure(table, column, rule, mask=mask, ids=_ids(table, frame)))
+            values = frame[column] if rule.startswith("must refer to") else None
+            ids = _ids(table, frame)
+            failures.append(_failure(table, column, rule, mask=mask, ids=ids, values=values))
     return failures
 
 

@@ -310,8 +310,42 @@ def test_a_value_is_never_read_in_another_order_than_its_columns():
     assert frame["month"].iloc[0] == pd.Timestamp("2026-05-13")
     assert pd.isna(frame["month"].iloc[1])  # not guessed as the 13th of May
     assert [str(f) for f in failures] == [
-        "quotas.month: must be a date (DD.MM.YYYY): 1 row (e.g. R1)"
+        'quotas.month: must be a date (DD.MM.YYYY): 1 row (e.g. R1), such as "05.13.2026"'
     ]
+
+
+def test_a_broken_rule_names_the_values_that_break_it(tmp_path):
+    """Amounts written as money ("$10,000.00") read "must be a number: 9 rows (e.g. O1,
+    O2, O3, O4, O5)", which named the deals but not what was wrong with them. The message
+    now shows up to five of the values as written, unseen characters spelt out and long
+    ones cut, and the rep id a deal refers to; an empty value or a duplicated id (the
+    example ids are the values) shows none."""
+    folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    priced = deals["amount"] != ""
+    deals.loc[priced, "amount"] = "$" + deals.loc[priced, "amount"].astype(int).map("{:,}".format)
+    deals.loc[deals["opportunity_id"] == "O6", "owner_id"] = "R77"
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    edit(folder, "reps", {"R3": {"name": "Cara\tCole"}, "R1": {"name": "A" * 300}})
+    with pytest.raises(DataError) as info:
+        load(folder)
+    said = str(info.value)
+    assert (
+        "opportunities.amount: must be a number: 9 rows (e.g. O1, O2, O3, O4, O5), such as "
+        '"$10,000", "$5,000", "$20,000", "$8,000", "$50,000"'
+    ) in said
+    assert (
+        "reps.name: must not hold a line break, tab or other control character: 1 row (e.g. "
+        in said
+    )
+    assert '(e.g. R3), such as "Cara<U+0009>Cole"' in said
+    assert (
+        f'reps.name: must be at most 200 characters: 1 row (e.g. R1), such as "{"A" * 39}…"' in said
+    )
+    assert (
+        'opportunities.owner_id: must refer to a rep in reps: 1 row (e.g. O6), such as "R77"'
+        in (said)
+    )
 
 
 def test_names_and_text_have_a_documented_length_limit(tmp_path):
