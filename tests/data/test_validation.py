@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY, broken_cases, broken_copy
+from conftest import TINY, broken_cases, broken_copy, validate_cli
 
 from salesops import cli
 from salesops.data.model import LOST_DEALS
@@ -246,8 +246,8 @@ def test_values_a_reader_cannot_tell_apart_are_a_named_warning(tmp_path, capsys)
         "O9": {"region": "EAST"},
     }
     edit(folder, "opportunities", edits)
-    assert cli.main(["validate", "--source", str(folder)]) == 0
-    out = capsys.readouterr().out
+    code, out = validate_cli(folder, capsys)
+    assert code == 0
     assert (
         'warning: opportunities.region: "EAST" (1 row) and "East" (2 rows) and "East<U+200B>" '
         '(1 row) and "Ｅａｓｔ" (1 row) look the same but differ in unseen or look-alike '
