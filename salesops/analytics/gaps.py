@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.data.periods import Period
-from salesops.data.scopes import WHERE
+from salesops.data.scopes import CLOSED_ASIDE, WHERE
 from salesops.data.stages import Stages
 
 # Months with priced bookings (won deals whose amounts sum above zero) before a number
@@ -118,8 +118,13 @@ def known_since(y: np.ndarray) -> int:
 def no_close(opportunities: pd.DataFrame) -> str:
     """Why ``opportunities`` hold no closed deal, said of them: "no deal in West has
     closed yet" for a scope's deals (:data:`salesops.data.scopes.WHERE`), "the source
-    holds no closed deal" only for the whole source's."""
+    holds no closed deal" only for the whole source's; "the quarantine set aside every
+    closed deal (in West) for a broken rule" when it did
+    (:data:`salesops.data.scopes.CLOSED_ASIDE`)."""
     where = opportunities.attrs.get(WHERE)
+    if opportunities.attrs.get(CLOSED_ASIDE):  # it holds some: the quarantine took them
+        deals = f"closed deal {where}" if where else "closed deal"
+        return f"the quarantine set aside every {deals} for a broken rule"
     return f"no deal {where} has closed yet" if where else "the source holds no closed deal"
 
 

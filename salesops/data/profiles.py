@@ -8,6 +8,7 @@ Everything is asked of the engine that a load uses (DuckDB over the export's fil
 
 from __future__ import annotations
 
+import re
 from dataclasses import KW_ONLY, dataclass, field
 
 from salesops.data import dates
@@ -244,6 +245,38 @@ def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> 
         f"WHERE {quote(stage)} IS NOT NULL GROUP BY 1 ORDER BY m DESC NULLS FIRST, 1"
     )
     return list(engine.query(sql, {})["s"])
+
+
+# Where a stage's name puts it in a sales funnel: the words of the usual stage names, by step.
+FUNNEL_STEPS: dict[str, int] = {
+    **dict.fromkeys(("new", "lead", "prospect", "prospecting", "opened", "identified"), 1),
+    **dict.fromkeys(("qualify", "qualified", "qualification", "discovery"), 2),
+    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation"), 3),
+    **dict.fromkeys(("proposal", "proposition", "quote", "quoted", "pricing"), 4),
+    **dict.fromkeys(("negotiation", "negotiating", "contract", "commit", "verbal"), 5),
+}
+
+
+def order_by_names(values: list[str]) -> list[str] | None:
+    """The open stage ``values`` in funnel order by their names ("New", "Qualified",
+    "PoC", "Proposal", "Negotiation"), when each of at least two names one step of
+    :data:`FUNNEL_STEPS` and no two name the same step; else None.
+
+    >>> order_by_names(["Negotiation", "New", "PoC", "Qualified"])
+    ['New', 'Qualified', 'PoC', 'Negotiation']
+    >>> order_by_names(["Initial contact", "Nurturing"]) is None
+    True
+    """
+    steps: dict[str, int] = {}
+    for value in values:
+        named = re.findall(r"[a-z0-9]+", value.casefold())  # "PoC" is one word
+        found = {FUNNEL_STEPS[w] for w in named if w in FUNNEL_STEPS}
+        if len(found) != 1:
+            return None
+        steps[value] = found.pop()
+    if len(steps) < 2 or len(set(steps.values())) < len(steps):
+        return None
+    return sorted(steps, key=steps.__getitem__)
 
 
 # A column beside the stage that numbers it (Odoo's sequence, "Stage sequence", a sort order)

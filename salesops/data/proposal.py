@@ -23,7 +23,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from salesops.data import evidence, flags, tokens
-from salesops.data.drafts import render, summary
+from salesops.data.drafts import closed_values, render, summary
 from salesops.data.engines import DuckDBEngine
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
@@ -31,6 +31,7 @@ from salesops.data.profiles import (
     FileProfile,
     order_by_age,
     order_by_history,
+    order_by_names,
     order_by_sequence,
     profile,
 )
@@ -279,6 +280,12 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
         header, order = sequence
         proposal.stage_order = order + [v for v in found if v not in order]
         proposal.order_note = f"open stages in the export's own order ({header!r})"
+    elif named := order_by_names(_open_values(proposal)):
+        proposal.stage_order = named + [v for v in found if v not in named]
+        proposal.order_note = (
+            "open stages in funnel order by their names (New, Qualified, Demo, Proposal, "
+            "Negotiation), before the age of their deals; check it"
+        )
     elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
         c = opps.columns
         proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
@@ -293,6 +300,12 @@ def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
             "could not order the stages (no stage history and no created date): they are "
             "listed by deal count; put the open ones in pipeline order"
         )
+
+
+def _open_values(proposal: Proposal) -> list[str]:
+    """The stage values found that are neither won nor lost (:func:`closed_values`)."""
+    won, lost = closed_values(proposal.stage_counts, proposal.stage_flags)
+    return [v for v in proposal.stage_counts if v not in won and v not in lost]
 
 
 def _sequence(engine: DuckDBEngine, proposal: Proposal) -> tuple[str, list[str]] | None:

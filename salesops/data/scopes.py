@@ -112,6 +112,8 @@ class Scope:
 # closed deal" of a part of a source that holds some; absent for the company's deals, and
 # for a scope of a source that holds none, of which that is the truth.
 WHERE = "where"
+# Set on deals of which the quarantine set aside every closed one: their reasons say so.
+CLOSED_ASIDE = "closed_set_aside"
 
 
 def scope_words(scope: Scope) -> str | None:

@@ -1,6 +1,8 @@
 """The metrics report's breakdowns (``notebooks/metrics.ipynb``): bookings, deals won, win
 rate, deal size, cycle and open pipeline per value of a deal column (region, segment,
-product, lead source), where a group that won nothing counts as 0 won and $0, not –::
+product, lead source), where a group that won nothing counts as 0 won and $0, not –; when
+the deals hold no closed deal at all (none has closed yet, or the quarantine set every one
+aside), bookings and deals won are unknown (–) with the reason, as the headline's::
 
     ctx = so.ReportContext.load(source, "region:EMEA", "2026-10")
     so.show(breakdowns.breakdown(ctx, "segment"))
@@ -45,6 +47,11 @@ def breakdown(ctx: ReportContext, by: str) -> pd.DataFrame:
         }
     )
     _counted(frame, p.label)
+    start = gaps.bookings_start(o, st)
+    if start.month is None:  # nothing closed at all: unknown, as the headline tile says
+        never = start.unknown_for(p, "closed deals")
+        for column in ("bookings", "won"):
+            frame[column] = pd.Series(never, index=frame.index, dtype=object)
     if (unknown := m.win_rate_unknown(ctx.tables)) is not None:  # won only: not 100%
         frame["win_rate"] = pd.Series(unknown, index=frame.index, dtype=object)
     has_open = frame.index.isin(pipe.index[pipe["deals"] > 0])

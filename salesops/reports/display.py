@@ -260,9 +260,18 @@ def _blank(frame: pd.DataFrame | pd.Series) -> bool:
 
 def with_reasons(caption: str | None, frame: pd.DataFrame) -> str | None:
     """``caption``, then one line per reason a cell of ``frame`` reads "–" for (its
-    :class:`~salesops.analytics.gaps.Unknown` values)."""
+    :class:`~salesops.analytics.gaps.Unknown` values). A reason joined of clauses ("this
+    source has no quotas; and no bookings: ...") leaves out a clause already said, so that
+    no clause is read twice."""
     known = (caption or "").lower()
-    said = [r.rstrip(".") for r in gaps.reasons(frame) if r.lower() not in known]
+    said: list[str] = []
+    heard: set[str] = set()
+    for reason in gaps.reasons(frame):
+        for clause in reason.rstrip(".").split("; "):
+            bare = clause.removeprefix("and ").lower()
+            if bare not in known and bare not in heard:
+                heard.add(bare)
+                said.append(clause)
     if not said:
         return caption
     line = f"– stands for what cannot be known: {'; '.join(said)}."

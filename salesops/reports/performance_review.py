@@ -102,15 +102,20 @@ def title(ctx: ReportContext) -> HTML:
 def bookings(ctx: ReportContext) -> pd.DataFrame:
     """Bookings, quota and attainment for the month, the quarter to date and the year to
     date (of objects: a number that cannot be known is an
-    :class:`~salesops.analytics.gaps.Unknown` with its reason, not 0 or a bare NaN)."""
+    :class:`~salesops.analytics.gaps.Unknown` with its reason, not 0 or a bare NaN; so
+    are the bookings of a rep none of whose deals has closed and whose hire date is not
+    known, as their bookings trend says, not $0)."""
     quotas, p = own(ctx, "quotas"), ctx.period
     starts = {"month": p.start, "quarter": p.quarter().start, "year": p.year().start}
+    never = _bookings_start(ctx)  # nothing closed and no hire date: unknown, not $0
+    never_booked = never.unknown_for(p, "bookings") if never.month is None else None
     no_quotas = coverage.reason(ctx.tables, ["quotas"], "Attainment")
     columns: dict[str, list[float]] = {"bookings": [], "quota": [], "attainment": []}
     for name, grain in PERIODS.items():
         window = (starts[grain], p.end)
         won = m.won_in(deals(ctx), window, ctx.stages)
         booked = gaps.total(won["amount"], "deals", f" you won in the {name.lower()}")
+        booked = booked if never_booked is None else never_booked
         inside = None if quotas is None else quotas["month"].between(*window, inclusive="left")
         quota = np.nan if quotas is None else float(quotas.loc[inside, "amount"].sum())
         attained: float = booked
@@ -159,14 +164,21 @@ def trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     (:func:`salesops.reports.trend.table`), from the month the data starts: the rep's
     first closed deal, or the month they were hired if that is earlier (a month without a
     win after joining is a true $0)."""
-    start = gaps.bookings_start(deals(ctx), ctx.stages)
-    hired = rep(ctx)["hire_date"]
-    if pd.notna(hired) and (start.month is None or pd.Period(hired, "M") < start.month):
-        start = gaps.Start(pd.Period(hired, "M"), "the month the rep was hired")
+    start = _bookings_start(ctx)
     return bookings_trend(
         deals(ctx), own(ctx, "quotas"), ctx.period, months,
         start=start, has_quotas=ctx.tables.has("quotas"), stages=ctx.stages,
     )  # fmt: skip
+
+
+def _bookings_start(ctx: ReportContext) -> gaps.Start:
+    """Where the rep's bookings can speak from: their first closed deal, or the month they
+    were hired if that is earlier; no month (and the reason) when neither is known."""
+    start = gaps.bookings_start(deals(ctx), ctx.stages)
+    hired = rep(ctx)["hire_date"]
+    if pd.notna(hired) and (start.month is None or pd.Period(hired, "M") < start.month):
+        start = gaps.Start(pd.Period(hired, "M"), "the month the rep was hired")
+    return start
 
 
 @per_context

@@ -126,9 +126,9 @@ def test_map_places_the_columns_of_an_unseen_export(tmp_path, names):
     assert reps.columns["region"] == n("regional_office")  # people -> office
     assert "manager_id" not in reps.columns  # the managers are not rows of the team file
     assert reps.reasons["manager_id"].startswith("'manager' holds managers who are not people")
-    # the open stages in order, from the age of their deals (no history here)
+    # the open stages in order, from their names (no history here; the ages agree)
     assert proposal.stage_order[:2] == ["Qualify", "Demo"]
-    assert "ordered by the age of their deals" in proposal.order_note
+    assert "in funnel order by their names" in proposal.order_note
     source = yaml.safe_load(proposal.text)
     assert [s["name"] for s in source["stages"]] == STAGES
     assert "    derive:\n      region: {from: reps.region, on: owner_id}" in proposal.text
@@ -147,7 +147,7 @@ def test_map_lists_files_headers_and_why_a_column_is_missing(tmp_path, capsys):
     assert "accounts (40 rows): account, sector, revenue, office_location" in printed
     assert "segment               missing (optional): no header like segment" in printed
     assert "opportunity_history: not found: no file named like" in printed
-    assert "stage order: no stage history: open stages ordered by the age" in printed
+    assert "stage order: open stages in funnel order by their names" in printed
     text = out.read_text()
     assert "# Files seen:" in text and "#   sales_teams (5 rows): sales_agent" in text
     assert "# lead_source: missing (optional): no header like" in text
@@ -187,8 +187,8 @@ def test_map_orders_stages_from_the_history(tmp_path):
 def test_map_orders_stages_by_the_exports_own_sequence_column(tmp_path):
     """Without a history, a number column named for the stage and a sequence (the CRM
     and Sales Pipelines export's `Stage sequence`) is the export's own order, even
-    against the deals' ages (here it puts Demo first); one that gives a stage two
-    numbers is no order, and the ages decide."""
+    against the deals' ages and names (here it puts Demo first); one that gives a stage
+    two numbers is no order, and the names decide."""
     folder = pipeline_export(tmp_path / "export")
     deals = pd.read_csv(folder / "sales_pipeline.csv")
     order = {"Demo": 1, "Qualify": 2, "Won": 3, "Lost": 4}
@@ -201,7 +201,7 @@ def test_map_orders_stages_by_the_exports_own_sequence_column(tmp_path):
     deals.to_csv(folder / "sales_pipeline.csv", index=False)
     proposal = propose(folder, ".")
     assert proposal.stage_order[:2] == ["Qualify", "Demo"]
-    assert proposal.order_note.startswith("no stage history: open stages ordered by the age")
+    assert proposal.order_note.startswith("open stages in funnel order by their names")
 
 
 def test_map_takes_the_actual_close_date_and_names_the_expected_one_for_open_deals(tmp_path):
@@ -412,6 +412,7 @@ def test_map_says_when_it_cannot_order_the_stages(tmp_path):
     folder = pipeline_export(tmp_path / "export", {"engage_date": "x", "close_date": "y"})
     for name in ("sales_pipeline",):
         frame = pd.read_csv(folder / f"{name}.csv").drop(columns=["x", "y"])
+        frame = frame.replace({"Qualify": "Stage A", "Demo": "Stage B"})  # no funnel words
         frame.to_csv(folder / f"{name}.csv", index=False)
     proposal = propose(folder, ".")
     assert "could not order the stages" in proposal.order_note
@@ -599,3 +600,30 @@ def test_open_stages_take_the_exports_own_probability(tmp_path):
     assert listed["Demo"]["probability"] == 0.4
     assert listed["Qualify"]["probability"] == 0.1  # first in order: the spread's start
     assert "the median of the export's own, per stage" in proposal.text
+
+
+def test_map_orders_stages_by_their_funnel_names_before_the_deals_ages(tmp_path):
+    """Without a history or a sequence column, stage names that each name one step of a
+    funnel (New, Qualified, PoC, Negotiation) give the order, even where the deals' ages
+    say otherwise (here the Negotiation deals are the youngest, so by age it came first,
+    with probability 0.1, and the qualified pipeline started at its last open stage);
+    names that do not all say a step leave the order to the ages."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    created = {"Negotiation": "2024-06-01", "New": "2024-03-01", "PoC": "2024-02-01",
+               "Qualified": "2024-01-01", "Won": "2023-06-01", "Lost": "2023-05-01"}  # fmt: skip
+    rows = [
+        {"deal_id": f"D{i:03d}", "stage": stage, "amount": 100 + i, "created_date": day}
+        for i, (stage, day) in enumerate(list(created.items()) * 4)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "deals.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order[:4] == ["New", "Qualified", "PoC", "Negotiation"]
+    assert proposal.order_note.startswith("open stages in funnel order by their names")
+    stages = yaml.safe_load(proposal.text)["stages"]
+    assert [s["name"] for s in stages if s.get("qualified")] == ["Qualified", "PoC", "Negotiation"]
+    frame = pd.DataFrame(rows).replace({"PoC": "Nurturing"})  # not a step of a funnel
+    frame.to_csv(folder / "deals.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.stage_order[0] == "Negotiation"  # the youngest deals
+    assert proposal.order_note.startswith("no stage history: open stages ordered by the age")

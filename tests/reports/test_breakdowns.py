@@ -3,6 +3,10 @@ September 2026 (conftest's ``company``)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
 from conftest import once
 
 import salesops as so
@@ -65,3 +69,45 @@ def test_a_breakdown_by_segment_by_hand(company):
     assert frame["open_pipeline"].to_dict() == {
         "Enterprise": 30_000, "SMB": 12_000, "Mid-Market": 35_000
     }  # fmt: skip
+
+
+def test_a_breakdown_of_deals_none_of_which_closed_has_no_bookings(tmp_path):
+    """The tiny CRM with its open deals only (as when the quarantine set every closed
+    deal aside: Lightdash's demo deals have no close date). Bookings and deals won read
+    $0 and 0 per segment while the headline tile said unknown; now they are unknown,
+    with the headline's reason, and the open pipeline is still known."""
+    from conftest import TINY
+
+    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals[~deals["stage"].str.startswith("Closed")].to_csv(crm / "opportunities.csv", index=False)
+    ctx = so.ReportContext.load(str(crm), "company", "2026-09")
+    frame = breakdowns.breakdown(ctx, "segment")
+    why = "no closed deals: the source holds no closed deal"
+    assert {gaps.why(v) for v in frame["bookings"]} == {why}
+    assert {gaps.why(v) for v in frame["won"]} == {why}
+    assert frame.loc["Enterprise", "open_pipeline"] == 30_000  # O6
+    assert why in so.show(frame).to_html()
+
+
+def test_deals_whose_closed_ones_the_quarantine_set_aside_say_so(tmp_path):
+    """The tiny CRM with no close date on its closed deals (as Lightdash's demo deals):
+    the quarantine sets every closed deal aside. The reasons said "the source holds no
+    closed deal", of a source that holds 6; now they say the quarantine set them aside,
+    for the company and for a region."""
+    from conftest import TINY
+
+    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["stage"].str.startswith("Closed"), "close_date"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    company = so.ReportContext.load(str(crm), "company", "2026-09", on_invalid="quarantine")
+    frame = breakdowns.breakdown(company, "segment")
+    why = "no closed deals: the quarantine set aside every closed deal for a broken rule"
+    assert {gaps.why(v) for v in frame["bookings"]} == {why}
+    east = so.ReportContext.load(str(crm), "region:East", "2026-09", on_invalid="quarantine")
+    assert {gaps.why(v) for v in breakdowns.breakdown(east, "segment")["won"]} == {
+        "no closed deals: the quarantine set aside every closed deal in East for a broken rule"
+    }

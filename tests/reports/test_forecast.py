@@ -308,3 +308,18 @@ def test_a_region_named_company_keeps_its_row_beside_the_company_total(tiny_dir,
     # the region's own forecast (unknown: 2 priced months), not the company's
     assert frame.loc["Company", "model"] != frame.loc["Company total", "model"]
     assert "Company total" in frame.attrs["view"].caption
+
+
+def test_the_outlook_caption_says_each_reason_once(unpriced, tmp_path):
+    """Without quotas, the quota's reason ("this source has no quotas") is also the first
+    clause of the expected attainment's ("this source has no quotas; and none of the 5
+    open deals ..."): the caption read "this source has no quotas; this source has no
+    quotas; and none ..."; each clause is now said once, and the cell keeps its reason."""
+    crm = tmp_path / "crm"  # the fixture's copy of tiny
+    (crm / "quotas.csv").unlink()
+    ctx = forecast.context(str(crm), "company", "2026-09")
+    shown = so.show(forecast.quarter_outlook(ctx)).to_html()
+    assert shown.count("this source has no quotas") == 1
+    assert "this source has no quotas; and none of the 5 open deals" not in shown
+    q4 = forecast.outlook_by_quarter(ctx)["2026-Q4"]
+    assert gaps.why(q4["expected_attainment"]).startswith("this source has no quotas; and ")

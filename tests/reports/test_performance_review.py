@@ -263,3 +263,27 @@ def test_a_rep_whose_home_region_holds_no_deal_gets_a_review_without_peers(tiny_
     top = rep_deals.pipeline(cara)[1]
     assert top["win_probability"].tolist() == [0.30, 0.05]  # Discovery's, Prospecting's
     assert "each stage's default" in top.attrs["view"].caption
+
+
+def test_attainment_of_a_rep_with_nothing_closed_and_no_hire_date_is_unknown(tmp_path):
+    """tiny without its closed deals (as when the quarantine set them all aside: Lightdash's
+    demo deals have no close date). Alice (R1) has no hire date here: her month read "$0
+    booked" above "There is no bookings series: no deal of this rep has closed yet"; now
+    it is unknown with that reason. With her hire date known, $0 is a true zero."""
+    from conftest import TINY
+
+    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals[~deals["stage"].str.startswith("Closed")].to_csv(crm / "opportunities.csv", index=False)
+    reps = pd.read_csv(crm / "reps.csv", dtype=str)
+    hired = reps.copy()
+    reps.loc[reps["rep_id"] == "R1", "hire_date"] = None
+    reps.to_csv(crm / "reps.csv", index=False)
+    frame = review.bookings(review.context(str(crm), "rep:R1", "2026-09"))
+    why = "no bookings: the source holds no closed deal"  # of this rep's, when it holds some
+    assert {gaps.why(v) for v in frame["bookings"]} == {why}
+    assert why in so.show(review.attainment(review.context(str(crm), "rep:R1", "2026-09"))).data
+    hired.to_csv(crm / "reps.csv", index=False)
+    frame = review.bookings(review.context(str(crm), "rep:R1", "2026-09"))
+    assert frame["bookings"].tolist() == [0, 0, 0]
