@@ -75,6 +75,19 @@ def unpriced_copy(target: Path) -> Path:
     return crm
 
 
+def undated_closes(target: Path, region: str | None = None) -> Path:
+    """The tiny CRM copied to ``target``, without stage history, and with no close date on
+    its closed deals (``region``'s only, if given), as Lightdash's demo deals: loaded with
+    the quarantine, those deals are set aside (O1, O2, O4 and O9 are East's)."""
+    crm = Path(shutil.copytree(TINY, target))
+    (crm / "opportunity_history.csv").unlink()
+    deals = pd.read_csv(crm / "opportunities.csv")
+    closed = deals["stage"].str.startswith("Closed")
+    deals.loc[closed & (region is None or deals["region"] == region), "close_date"] = None
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    return crm
+
+
 @pytest.fixture(scope="module")
 def tiny(tiny_dir: Path) -> so.Tables:
     """The tiny CRM's tables, loaded once per test module."""

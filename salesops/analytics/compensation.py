@@ -45,6 +45,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from salesops.analytics import gaps
 from salesops.config import checked, read_yaml, resolve
 from salesops.data.periods import Period
+from salesops.data.scopes import CLOSED_ASIDE
 from salesops.errors import DataError, RuleFailure
 
 COMP_PLAN = "parameters/comp_plan.yml"  # the default plan, relative to the project root
@@ -347,6 +348,8 @@ def statement(
     unknown = {
         label: _unpriced(label, n, won_deals[label]) for label, n in lacking.items() if n > 0
     }
+    if opportunities.attrs.get(CLOSED_ASIDE):  # no won deal kept: no month is known
+        unknown = dict.fromkeys(table.index, gaps.Unknown(gaps.no_close(opportunities)))
     table["attainment"] = table["bookings"] / table["quota"]
     table["commission"] = [
         plan.payout(b, q) for b, q in zip(table["bookings"], table["quota"], strict=True)
@@ -355,10 +358,12 @@ def statement(
         table = table.astype({"commission": object})
         for label, why in unknown.items():
             table.at[label, "commission"] = why
-            if lacking[label] == won_deals[label]:  # no amount at all: bookings unknown too
+            if lacking[label] == won_deals[label]:  # no amount, or no deal kept: bookings too
                 table = table.astype({"bookings": object, "attainment": object})
-                table.at[label, "bookings"] = table.at[label, "attainment"] = gaps.Unknown(
-                    f"none of the deals won in {label} has an amount"
+                table.at[label, "bookings"] = table.at[label, "attainment"] = (
+                    why
+                    if won_deals[label] == 0
+                    else gaps.Unknown(f"none of the deals won in {label} has an amount")
                 )
     if month.label not in table.index:
         raise DataError(

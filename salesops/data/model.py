@@ -373,7 +373,8 @@ class Tables:
         if scope.level == "company":
             return self
         o, reps = self.opportunities, self.reps
-        deals = scope_deals(o, scope, self.stages)
+        aside = self.set_aside.get("opportunities", o.iloc[:0])  # none set aside: none
+        deals = scope_deals(o, scope, self.stages, aside)
         if scope.level == "region":
             people = reps[(reps["region"] == scope.value) | reps["rep_id"].isin(deals["owner_id"])]
             owners = reps.loc[reps["region"] == scope.value, "rep_id"]

@@ -124,11 +124,18 @@ def scope_words(scope: Scope) -> str | None:
     return f"in {scope.value}" if scope.level == "region" else "of this rep"
 
 
-def scope_deals(deals: pd.DataFrame, scope: Scope, stages: Stages | None) -> pd.DataFrame:
+def scope_deals(
+    deals: pd.DataFrame,
+    scope: Scope,
+    stages: Stages | None,
+    aside: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The deals of ``scope`` among ``deals`` (a region's, a rep's own; all of them for
     the company), saying where they are in their ``attrs`` (:data:`WHERE`) when the
     source holds a closed deal: ``deals`` say so already (a scope's, loaded), or hold one
-    (``stages`` None: taken as holding one)."""
+    (``stages`` None: taken as holding one). With ``aside``, the deals the quarantine set
+    aside from ``deals``' source, they say whether it took every closed deal of the scope
+    (:func:`mark_closed_aside`); without, they say what ``deals`` say."""
     if scope.level == "company":
         return deals
     column = "region" if scope.level == "region" else "owner_id"
@@ -137,4 +144,18 @@ def scope_deals(deals: pd.DataFrame, scope: Scope, stages: Stages | None) -> pd.
     closes = stages is None or deals["stage"].isin(stages.closed_names).any()
     if deals.attrs.get(WHERE) or closes:
         mine.attrs[WHERE] = scope_words(scope)
+    if aside is not None and stages is not None:
+        theirs = aside[aside[column] == scope.value] if column in aside else aside.iloc[:0]
+        mark_closed_aside(mine, theirs, stages)
     return mine
+
+
+def mark_closed_aside(deals: pd.DataFrame, aside: pd.DataFrame | None, stages: Stages) -> None:
+    """Say in ``deals``' ``attrs`` (:data:`CLOSED_ASIDE`) whether the quarantine set aside
+    every closed deal of them: ``aside`` (the deals it set aside from the same scope, None
+    for none) holds a closed deal, and ``deals`` hold none."""
+    closed = stages.closed_names
+    if aside is not None and aside["stage"].isin(closed).any():
+        deals.attrs[CLOSED_ASIDE] = not deals["stage"].isin(closed).any()
+    else:
+        deals.attrs.pop(CLOSED_ASIDE, None)

@@ -32,7 +32,7 @@ from salesops.data.mapping import SourceSpec
 from salesops.data.model import CLOSED_DEALS, LOST_DEALS, REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
-from salesops.data.scopes import CLOSED_ASIDE, WHERE, Scope, scope_words
+from salesops.data.scopes import WHERE, Scope, mark_closed_aside, scope_words
 from salesops.data.sql import quote
 from salesops.data.stages import Stages
 from salesops.data.validation import DATE_FORMATS, validate
@@ -240,11 +240,7 @@ class Source(Catalog):
             known.absent = known.absent | {LOST_DEALS}
         if scope_words(scope) and self.holds_closed():  # a part: its reasons say which
             known.opportunities.attrs[WHERE] = scope_words(scope)
-        aside = loaded.set_aside.get("opportunities")
-        closed = self.stages.closed_names
-        if aside is not None and aside["stage"].isin(closed).any():  # none kept: say why
-            kept = known.opportunities["stage"].isin(closed).any()
-            known.opportunities.attrs[CLOSED_ASIDE] = not kept
+        mark_closed_aside(known.opportunities, loaded.set_aside.get("opportunities"), self.stages)
         if tables is not None and "opportunity_history" not in tables:
             known.opportunity_history = None  # read for the deals' state only
         return known

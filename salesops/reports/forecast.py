@@ -26,6 +26,7 @@ from salesops.analytics import gaps, outlook, probability, reconciliation, rollu
 from salesops.analytics import pipeline as pl
 from salesops.data.model import Tables
 from salesops.data.periods import Period
+from salesops.data.scopes import Scope
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots, shared
 from salesops.reports.context import ReportContext, make_options, options_of, per_context
@@ -348,7 +349,7 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     ahead = f"next_{horizon(ctx)}_months"
     rows, total = {}, labels.total_row(regions, COMPANY_TOTAL)  # never a region's own row
     for name, f in [*regions.items(), (total, company)]:
-        last = _last_year(f, None if name == total else f"in {name}")
+        last = _last_year(f, ctx.tables, None if name == total else Scope("region", name))
         growth = last if gaps.why(last) else f.total(12) / last - 1 if last > 0 else np.nan
         rows[name] = pd.Series(
             {
@@ -365,14 +366,16 @@ def breakdown(ctx: ReportContext) -> pd.DataFrame:
     return viewed(frame, View({ahead: "money", "growth": "change"}, caption))
 
 
-def _last_year(f: fc.Forecast, where: str | None = None) -> float:
+def _last_year(f: fc.Forecast, tables: Tables, region: Scope | None = None) -> float:
     """Bookings of the last 12 months of ``f``'s history; unknown when the series (which
     starts at the first close) holds fewer than 12 months: a sum of fewer months is not
-    a year, and growth against it would be inflated. ``where`` says of which deals ("in
-    West"; None: the whole source's)."""
+    a year, and growth against it would be inflated. Without one, ``tables``' deals (of
+    ``region``, if given: :meth:`Tables.for_scope`) say why none has closed
+    (:func:`salesops.analytics.gaps.no_close`)."""
     n = len(f.history)
     if n == 0:
-        none = f"no deal {where} has closed yet" if where else "the source holds no closed deal"
+        deals = (tables if region is None else tables.for_scope(region)).opportunities
+        none = gaps.no_close(deals)
         return gaps.Unknown(f"{none}: no year of bookings to compare with")
     if n < 12:
         return gaps.Unknown(

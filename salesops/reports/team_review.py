@@ -29,6 +29,7 @@ from salesops.data import coverage
 from salesops.data.activity import active_deals, active_reps
 from salesops.data.activity import sellers as sellers_of
 from salesops.data.periods import Period
+from salesops.data.scopes import CLOSED_ASIDE
 from salesops.errors import DataError
 from salesops.reports import formatting as fmt
 from salesops.reports import labels, plots
@@ -157,16 +158,24 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
             "rep": members.set_index("rep_id")["name"],
             "attainment_qtd": kpis["attainment"],
             "bookings_qtd": kpis["bookings"],
-            "deals_won_qtd": m.won_in(ctx.tables.opportunities, qtd, ctx.stages)
-            .groupby("owner_id")
-            .size()
-            .reindex(ids, fill_value=0),
+            "deals_won_qtd": _won(ctx, qtd, ids),
             "win_rate": recent["win_rate"],
             "coverage": kpis["coverage"],
             "commission": pd.Series(payable, dtype=object),  # an Unknown keeps its reason
         }
     )
     return board.sort_values("attainment_qtd", ascending=False, na_position="last")
+
+
+def _won(ctx: ReportContext, qtd: tuple[pd.Timestamp, pd.Timestamp], ids: pd.Series) -> pd.Series:
+    """Deals won in ``qtd`` by each of ``ids``: unknown, as their bookings, when the
+    quarantine set aside every closed deal (0 would say none was won)."""
+    deals = ctx.tables.opportunities
+    if deals.attrs.get(CLOSED_ASIDE):
+        why = gaps.Unknown(f"no bookings: {gaps.no_close(deals)}")
+        return pd.Series(why, index=ids, dtype=object)
+    won = m.won_in(deals, qtd, ctx.stages)
+    return won.groupby("owner_id").size().reindex(ids, fill_value=0)
 
 
 @section("Leaderboard")
@@ -180,6 +189,8 @@ def leaderboard(ctx: ReportContext) -> pd.DataFrame:
         board = board.drop(columns=["attainment_qtd", "coverage", "commission"])
         board = board.sort_values("bookings_qtd", ascending=False)
     unpriced_reps = int(board["bookings_qtd"].map(gaps.why).notna().sum())
+    if board["deals_won_qtd"].map(gaps.why).notna().any():  # none known: nothing to order by
+        unpriced_reps = 0
     if unpriced_reps:  # unknown bookings rank neither below $0 nor above it: by deals won
         board = board.sort_values("deals_won_qtd", ascending=False, kind="stable")
     payable = "" if gone else f"; commission: payable for {ctx.period.label}"

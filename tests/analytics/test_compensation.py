@@ -119,6 +119,24 @@ def test_a_deal_won_without_an_amount_earns_no_known_commission():
     assert gaps.why(july.commission).startswith("the one deal won in 2026-07 has no amount")
 
 
+def test_no_commission_is_known_when_the_quarantine_set_aside_every_closed_deal():
+    """A rep's deals of which the quarantine set aside every closed one (the load says so
+    in their ``attrs``): the statement read $0 bookings and $0 commission; every month,
+    the commission, the payable and the true-up are unknown, with the reason."""
+    from salesops.analytics import gaps
+    from salesops.data.scopes import CLOSED_ASIDE, WHERE
+
+    opps = _opps([("R1", "2026-08-10", "Negotiation", 100)])
+    opps.attrs |= {CLOSED_ASIDE: True, WHERE: "of this rep"}
+    quotas = _quotas("R1", {"2026-07-01": 100, "2026-08-01": 100, "2026-09-01": 100})
+    september = comp.statement(PLAN, REP, opps, quotas, month="2026-09")
+    why = "the quarantine set aside every closed deal of this rep for a broken rule"
+    assert {gaps.why(v) for v in september.months["bookings"]} == {why}
+    assert {gaps.why(v) for v in september.months["commission"]} == {why}
+    assert gaps.why(september.true_up) == f"the true-up of 2026-Q3 is unknown: {why}"
+    assert gaps.why(september.payable) == why
+
+
 def test_a_rep_who_left_mid_month():
     rep = pd.Series(
         {

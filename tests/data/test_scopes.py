@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesops.data.scopes import Scope
+from salesops.data.scopes import CLOSED_ASIDE, Scope
 from salesops.errors import ConfigError
 
 
@@ -60,3 +60,28 @@ def test_a_scope_title_never_reads_company_region():
     assert Scope.parse("region:EMEA").title == "EMEA region"
     assert Scope.parse("region:Company").title == "Region Company"
     assert Scope.parse("region:West Region").title == "Region West Region"
+
+
+def test_a_part_says_when_the_quarantine_set_aside_every_closed_deal_of_it(tmp_path):
+    """The tiny CRM with no close date on East's closed deals, loaded for the company with
+    the quarantine: East's deals, cut from the company's (``Tables.for_scope``), said "no
+    deal in East has closed yet" of a region whose 4 closed deals were set aside. Now
+    they say the quarantine took them; West's, with closed deals kept, say nothing of it."""
+    from conftest import undated_closes
+
+    import salesops as so
+    from salesops.analytics import gaps
+
+    crm = undated_closes(tmp_path / "crm", region="East")
+    tables = so.load(str(crm), on_invalid="quarantine")
+    assert len(tables.set_aside["opportunities"]) == 4  # O1, O2, O4, O9
+    east_deals = tables.for_scope("region:East").opportunities
+    assert gaps.no_close(east_deals) == (
+        "the quarantine set aside every closed deal in East for a broken rule"
+    )
+    assert not tables.for_scope("region:West").opportunities.attrs.get(CLOSED_ASIDE)
+    assert not tables.opportunities.attrs.get(CLOSED_ASIDE)  # the company keeps West's
+    alice = tables.for_scope("rep:R1").opportunities  # a rep's: none of theirs kept
+    assert gaps.no_close(alice) == (
+        "the quarantine set aside every closed deal of this rep for a broken rule"
+    )

@@ -96,13 +96,9 @@ def test_deals_whose_closed_ones_the_quarantine_set_aside_say_so(tmp_path):
     the quarantine sets every closed deal aside. The reasons said "the source holds no
     closed deal", of a source that holds 6; now they say the quarantine set them aside,
     for the company and for a region."""
-    from conftest import TINY
+    from conftest import undated_closes
 
-    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
-    (crm / "opportunity_history.csv").unlink()
-    deals = pd.read_csv(crm / "opportunities.csv")
-    deals.loc[deals["stage"].str.startswith("Closed"), "close_date"] = None
-    deals.to_csv(crm / "opportunities.csv", index=False)
+    crm = undated_closes(tmp_path / "crm")
     company = so.ReportContext.load(str(crm), "company", "2026-09", on_invalid="quarantine")
     frame = breakdowns.breakdown(company, "segment")
     why = "no closed deals: the quarantine set aside every closed deal for a broken rule"

@@ -323,3 +323,18 @@ def test_the_outlook_caption_says_each_reason_once(unpriced, tmp_path):
     assert "this source has no quotas; and none of the 5 open deals" not in shown
     q4 = forecast.outlook_by_quarter(ctx)["2026-Q4"]
     assert gaps.why(q4["expected_attainment"]).startswith("this source has no quotas; and ")
+
+
+def test_the_breakdown_says_the_quarantine_took_every_closed_deal(tmp_path):
+    """With every closed deal set aside, a region's last 12 months read "no deal in East
+    has closed yet" of a region that closed four; now they give the quarantine's reason."""
+    from conftest import undated_closes
+
+    crm = undated_closes(tmp_path / "crm")
+    ctx = so.ReportContext.load(str(crm), "company", "2026-09", on_invalid="quarantine")
+    frame = forecast.breakdown(ctx)
+    why = (
+        "the quarantine set aside every closed deal for a broken rule: no year of "
+        "bookings to compare with"
+    )
+    assert {gaps.why(v) for v in frame["last_12_months"]} == {why}

@@ -254,3 +254,22 @@ def test_a_leaderboard_without_quotas_says_which_columns_it_leaves_out(tiny_dir,
     )
     east = so.ReportContext.load(str(tiny_dir), "region:East", "2026-09", comp_plan="default")
     assert "commission: payable for 2026-09" in team_review.leaderboard(east).attrs["view"].caption
+
+
+def test_deals_won_are_unknown_when_the_quarantine_set_every_closed_deal_aside(tmp_path):
+    """East's closed deals have no close date, and the quarantine sets all four aside:
+    the leaderboard read "–" bookings beside 0 deals won and $0 commission. Both are
+    unknown too, with the same reason, and the caption orders by neither."""
+    from conftest import undated_closes
+
+    crm = undated_closes(tmp_path / "crm", region="East")
+    plan = "parameters/comp_plan.yml"
+    east = so.ReportContext.load(
+        str(crm), "region:East", "2026-09", comp_plan=plan, on_invalid="quarantine"
+    )
+    board = team_review.scores(east)
+    why = "the quarantine set aside every closed deal in East for a broken rule"
+    assert {gaps.why(v) for v in board["deals_won_qtd"]} == {f"no bookings: {why}"}
+    assert {gaps.why(v) for v in board["commission"]} == {why}
+    html = so.show(team_review.leaderboard(east)).to_html()
+    assert why in html and "Ordered by" not in html
