@@ -229,6 +229,13 @@ class Catalog:
                     _AS_OF[key] = (self._as_of, self._late)
         return self._as_of
 
+    def footers(self) -> list[str]:
+        """A line for each export file read without a report's footer below its rows
+        (:mod:`salesops.data.footers`), for ``salesops validate``."""
+        if not isinstance(self.engine, DuckDBEngine):
+            return []
+        return [footer.note(name) for name, footer in sorted(self.engine.footers.items())]
+
     def late_closes(self) -> str | None:
         """A warning naming the closed deals left out of the as-of day because they close
         more than :data:`CLOSE_AHEAD` after every other event; None when there are none."""

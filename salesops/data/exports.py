@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from salesops.data.footers import Footer, one_column
+from salesops.data.footers import find as find_footer
 from salesops.data.sql import literal, quote
 from salesops.errors import ConfigError
 
@@ -76,7 +79,7 @@ class Store:
                     kept -= copy.size
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Attached:
     """What :func:`attach` made of a folder: the files (and sheets) found, the broken
     ones and why, each table's column types, and the copies its connection reads."""
@@ -85,6 +88,7 @@ class Attached:
     broken: dict[str, str] = field(default_factory=dict)
     types: dict[str, dict[str, str]] = field(default_factory=dict)
     copies: list[str] = field(default_factory=list)
+    footers: dict[str, Footer] = field(default_factory=dict)  # by file name
 
 
 def attach(
@@ -158,7 +162,18 @@ def _attach_file(
     view = quote(path.stem)
     read = f"SELECT * FROM {reader}({literal(str(path))}{options})"
     rows = None
-    if size <= COPIED_BYTES:
+    footer = find_footer(path, encoding) if reader == "read_csv" else None
+    if footer is not None:  # read without it, from a copy of the rows (salesops.data.footers)
+        try:
+            key, rows_copy = _copy_rows(
+                con, path, footer.start, reading=(reader, options), store=store
+            )
+        except duckdb.Error as exc:
+            return csv_problem(exc)[1]
+        out.copies.append(key)
+        out.footers[path.name] = footer
+        read, rows = f"SELECT * FROM memory.main.{rows_copy.table}", rows_copy.rows
+    elif size <= COPIED_BYTES:
         content = path.read_bytes() + (reader + options).encode()  # not its path: a copy's too
         key = hashlib.blake2b(content, digest_size=16).hexdigest()
         try:  # read once: every later query reads memory, not the file again
@@ -180,6 +195,10 @@ def _attach_file(
         if reader == "read_parquet":  # DuckDB's first line, without its kind of error
             return f"cannot be read as Parquet: {first_line(exc).partition('Error: ')[2]}"
         return csv_problem(exc)[1]
+    one = one_column(headers) if reader == "read_csv" else None
+    if one is not None:
+        con.execute(f"DROP VIEW {view}")
+        return one
     auto = [h for h in headers[1:] if re.fullmatch(r"column\d+", h)]
     if headers and len(auto) >= max(1, (len(headers) - 1) / 2):
         con.execute(f"DROP VIEW {view}")
@@ -193,6 +212,26 @@ def _attach_file(
     if "." not in path.stem:  # what column_types would DESCRIBE again
         out.types[path.stem] = {r[0]: str(r[1]).upper() for r in described}
     return None
+
+
+def _copy_rows(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    end: int,
+    *,
+    reading: tuple[str, str],
+    store: Store,
+) -> tuple[str, _Copy]:
+    """The copy in ``store`` (and its key) of the first ``end`` bytes of ``path``: its rows,
+    above a footer, read by ``reading`` (the reader and its options) from a temporary file."""
+    rows = path.read_bytes()[:end]
+    reader, options = reading
+    key = hashlib.blake2b(rows + (reader + options).encode(), digest_size=16).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="salesops-rows-") as folder:
+        part = Path(folder) / path.name
+        part.write_bytes(rows)
+        read = f"SELECT * FROM {reader}({literal(str(part))}{options})"
+        return key, store.use(con, key, read, end)
 
 
 def csv_problem(exc: BaseException) -> tuple[str | None, str]:
