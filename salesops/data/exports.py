@@ -24,6 +24,7 @@ import pandas as pd
 
 from salesops.data.footers import Footer, one_column
 from salesops.data.footers import find as find_footer
+from salesops.data.footers import of_sheet as sheet_footer
 from salesops.data.sql import literal, quote
 from salesops.errors import ConfigError
 
@@ -119,8 +120,18 @@ def attach(
                     out.broken[path.stem] = f"{path.name} cannot be read as a workbook: {reason}"
                     continue
                 for sheet, frame in sheets.items():
-                    con.register(path.stem if len(sheets) == 1 else sheet, frame)
-                    out.found.append(path.name if len(sheets) == 1 else f"{path.name}:{sheet}")
+                    name = path.name if len(sheets) == 1 else f"{path.name}:{sheet}"
+                    table = path.stem if len(sheets) == 1 else str(sheet)
+                    out.found.append(name)
+                    problem = _title_row([str(c) for c in frame.columns], r"Unnamed: \d+")
+                    if problem is not None:
+                        out.broken[table] = f"{name} {problem}"
+                        continue
+                    footer = sheet_footer(frame)
+                    if footer is not None:
+                        out.footers[name] = footer
+                        frame = frame.iloc[: footer.start]
+                    con.register(table, frame)
                 continue
             out.found.append(path.name)
             problem = _attach_file(con, path, encoding, store, out)
@@ -199,13 +210,10 @@ def _attach_file(
     if one is not None:
         con.execute(f"DROP VIEW {view}")
         return one
-    auto = [h for h in headers[1:] if re.fullmatch(r"column\d+", h)]
-    if headers and len(auto) >= max(1, (len(headers) - 1) / 2):
+    title = _title_row(headers, r"column\d+")
+    if title is not None:
         con.execute(f"DROP VIEW {view}")
-        return (
-            f'has a title row above its headers ("{headers[0]}" and {len(auto)} empty '
-            "cells): delete the rows above the header row"
-        )
+        return title
     if rows == 0:
         con.execute(f"DROP VIEW {view}")
         return f"has headers but no rows ({', '.join(headers[:6])})"
@@ -232,6 +240,18 @@ def _copy_rows(
         part.write_bytes(rows)
         read = f"SELECT * FROM {reader}({literal(str(part))}{options})"
         return key, store.use(con, key, read, end)
+
+
+def _title_row(headers: list[str], empty: str) -> str | None:
+    """What is wrong with a file or sheet whose ``headers`` are mostly the names its reader
+    gives to empty cells (``empty``, a pattern): a title row above the headers; or None."""
+    auto = [h for h in headers[1:] if re.fullmatch(empty, h)]
+    if headers and len(auto) >= max(1, (len(headers) - 1) / 2):
+        return (
+            f'has a title row above its headers ("{headers[0]}" and {len(auto)} empty '
+            "cells): delete the rows above the header row"
+        )
+    return None
 
 
 def csv_problem(exc: BaseException) -> tuple[str | None, str]:

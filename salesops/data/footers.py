@@ -12,7 +12,8 @@ The rule: the last lines of a CSV file, from a blank line on, each of which hold
 of those lines is not blank. The file is read without them, and ``salesops validate`` says
 so, quoting the footer's first line (:attr:`Footer.note`). A footer that does not start
 with a blank line is not guessed at: if the reader then finds one column, the file is
-refused with what to delete (:func:`one_column`).
+refused with what to delete (:func:`one_column`). The last rows of a workbook's sheet are
+a footer by the same rule, a row with one cell filled for a line (:func:`of_sheet`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 TAIL = 64 * 2**10  # the bytes at the end of a file in which a footer is looked for
 DELIMITERS = b",;\t|"
 
 
 @dataclass(frozen=True)
 class Footer:
-    """The footer of a CSV file: the byte at which it starts, and its lines of text."""
+    """The footer of a CSV file or a sheet: where it starts (the byte of a file, the row of a
+    sheet), and its lines of text."""
 
     start: int
     lines: tuple[str, ...]
@@ -67,6 +71,22 @@ def find(path: Path, encoding: str | None = None) -> Footer | None:
         return None
     start = size - len(tail) + len(b"\n".join(lines[:end])) + 1
     return Footer(start, said)
+
+
+def of_sheet(frame: pd.DataFrame) -> Footer | None:
+    """The footer of a workbook's sheet read as ``frame`` (see the module), or None."""
+    if frame.shape[1] < 2:
+        return None
+    filled = frame.notna() & (frame.astype(str).apply(lambda c: c.str.strip()) != "")
+    cells = filled.sum(axis=1).to_numpy()
+    end = len(frame)
+    while end > 0 and cells[end - 1] <= 1:
+        end -= 1
+    block = frame.iloc[end:]
+    said = tuple(str(v).strip() for v in block.stack().dropna() if str(v).strip())
+    if end == 0 or not said or cells[end] != 0:  # no blank row above it, or nothing said
+        return None
+    return Footer(end, said)
 
 
 def one_column(headers: list[str]) -> str | None:

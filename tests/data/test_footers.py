@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import TINY, validate_cli
 
@@ -96,3 +97,42 @@ def test_a_footer_without_a_blank_line_above_it_is_refused_with_what_to_delete(t
     assert 'opportunities.csv was read as one column ("opportunity_id,account_id,' in out
     assert "a line of it holds fewer fields than its header" in out
     assert "required column is missing" not in out
+
+
+def _workbook(tmp_path: Path, rows_at: int = 0, below: list[list[str]] | None = None) -> Path:
+    """The tiny CRM with its deals as a workbook: the rows from row ``rows_at`` (a title
+    above them), and ``below`` them the rows of a footer, after a blank row."""
+    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    deals = pd.read_csv(crm / "opportunities.csv", dtype=str)
+    (crm / "opportunities.csv").unlink()
+    with pd.ExcelWriter(crm / "opportunities.xlsx") as book:
+        if rows_at:
+            pd.DataFrame([["Opportunities report"]]).to_excel(book, index=False, header=False)
+        deals.to_excel(book, index=False, startrow=rows_at)
+        if below:
+            start = rows_at + len(deals) + 2
+            pd.DataFrame(below).to_excel(book, index=False, header=False, startrow=start)
+    return crm
+
+
+def test_a_workbooks_footer_is_left_out_and_said(tmp_path, capsys):
+    """A sheet's footer rows read as 3 deals without an id, an owner, a stage ..."""
+    crm = _workbook(tmp_path, below=[["Copyright (c) 2000-2026 salesforce.com"], ["By: Jane"]])
+    assert len(so.load(str(crm)).opportunities) == 10
+    code, out = validate_cli(crm, capsys)
+    assert code == 0
+    assert (
+        "note: opportunities.xlsx: left out the 2 lines of a report's footer below its rows "
+        '("Copyright (c) 2000-2026 salesforce.com")'
+    ) in out
+
+
+def test_a_workbooks_title_row_is_refused_with_what_to_delete(tmp_path, capsys):
+    """As for a CSV file; the sheet said "required column is missing" six times, naming
+    "Unnamed: 1" among the columns found."""
+    code, out = validate_cli(_workbook(tmp_path, rows_at=2), capsys)
+    assert code == 1
+    assert (
+        'opportunities.xlsx has a title row above its headers ("Opportunities report" and 11 '
+        "empty cells): delete the rows above the header row"
+    ) in out
