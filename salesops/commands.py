@@ -81,8 +81,8 @@ def validate(args: argparse.Namespace) -> int:
                 print(f"  warning: {said}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
-        for note in src.footers():
-            print(f"  note: {note}")
+        for note in src.file_notes():
+            print(f"  {note}")
         late = src.late_closes()
         if late is not None:
             print(f"  warning: {late}")

@@ -229,12 +229,21 @@ class Catalog:
                     _AS_OF[key] = (self._as_of, self._late)
         return self._as_of
 
-    def footers(self) -> list[str]:
-        """A line for each export file read without a report's footer below its rows
-        (:mod:`salesops.data.footers`), for ``salesops validate``."""
+    def file_notes(self) -> list[str]:
+        """For ``salesops validate``, a line for each export file read without a report's
+        footer below its rows (:mod:`salesops.data.layout`), "note: ...", and for each
+        with columns under the same header, "warning: ..."."""
         if not isinstance(self.engine, DuckDBEngine):
             return []
-        return [footer.note(name) for name, footer in sorted(self.engine.footers.items())]
+        engine = self.engine
+        notes = [f"note: {footer.note(name)}" for name, footer in sorted(engine.footers.items())]
+        for name, headers in sorted(engine.repeated.items()):
+            shown = ", ".join(f'"{h}"' for h in headers)
+            notes.append(
+                f"warning: {name}: more than one column is headed {shown}: the first of each "
+                "is read, the others are not"
+            )
+        return notes
 
     def late_closes(self) -> str | None:
         """A warning naming the closed deals left out of the as-of day because they close

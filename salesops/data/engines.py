@@ -21,7 +21,7 @@ import pandas as pd
 from salesops.credentials import expand, redact
 from salesops.data import exports
 from salesops.data.exports import EXPORT_SUFFIXES
-from salesops.data.footers import Footer
+from salesops.data.layout import Footer
 from salesops.data.mapping import SourceSpec
 from salesops.data.sql import ident, literal, quote
 from salesops.errors import ConfigError, DataError, RuleFailure
@@ -94,6 +94,7 @@ class DuckDBEngine:
         self.encoding = spec.encoding
         self.broken: dict[str, str] = {}  # export files that cannot be read, and why
         self.footers: dict[str, Footer] = {}  # export files read without a report's footer
+        self.repeated: dict[str, list[str]] = {}  # headers of two columns, by export file
         self._copies: list[str] = []  # the export files' copies it reads (exports.Store)
         self._types: dict[str, dict[str, str] | None] = {}  # column_types' answers
         # The database file's name on the connection, and the file's identity when opened.
@@ -132,7 +133,7 @@ class DuckDBEngine:
                 self.close()
                 raise
             self.found, self.broken, self._copies = attached.found, attached.broken, attached.copies
-            self.footers = attached.footers
+            self.footers, self.repeated = attached.footers, attached.repeated
             self._types.update(attached.types)
             if strict:
                 self._refuse_broken(spec)

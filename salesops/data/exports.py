@@ -22,9 +22,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from salesops.data.footers import Footer, one_column
-from salesops.data.footers import find as find_footer
-from salesops.data.footers import of_sheet as sheet_footer
+from salesops.data.layout import Footer, one_column, repeated_headers
+from salesops.data.layout import find as find_footer
+from salesops.data.layout import of_sheet as sheet_footer
 from salesops.data.sql import literal, quote
 from salesops.errors import ConfigError
 
@@ -90,6 +90,7 @@ class Attached:
     types: dict[str, dict[str, str]] = field(default_factory=dict)
     copies: list[str] = field(default_factory=list)
     footers: dict[str, Footer] = field(default_factory=dict)  # by file name
+    repeated: dict[str, list[str]] = field(default_factory=dict)  # headers, by file name
 
 
 def attach(
@@ -127,6 +128,9 @@ def attach(
                     if problem is not None:
                         out.broken[table] = f"{name} {problem}"
                         continue
+                    repeated = _mangled(frame.columns)
+                    if repeated:
+                        out.repeated[name] = repeated
                     footer = sheet_footer(frame)
                     if footer is not None:
                         out.footers[name] = footer
@@ -174,7 +178,10 @@ def _attach_file(
     read = f"SELECT * FROM {reader}({literal(str(path))}{options})"
     rows = None
     footer = find_footer(path, encoding) if reader == "read_csv" else None
-    if footer is not None:  # read without it, from a copy of the rows (salesops.data.footers)
+    repeated = repeated_headers(path, encoding) if reader == "read_csv" else []
+    if repeated:
+        out.repeated[path.name] = repeated
+    if footer is not None:  # read without it, from a copy of the rows (salesops.data.layout)
         try:
             key, rows_copy = _copy_rows(
                 con, path, footer.start, reading=(reader, options), store=store
@@ -240,6 +247,13 @@ def _copy_rows(
         part.write_bytes(rows)
         read = f"SELECT * FROM {reader}({literal(str(part))}{options})"
         return key, store.use(con, key, read, end)
+
+
+def _mangled(columns: pd.Index) -> list[str]:
+    """The headers of more than one column of a sheet, as pandas reads them (``amount``,
+    then ``amount.1``)."""
+    names = [str(c) for c in columns]
+    return [n for n in names if f"{n}.1" in names]
 
 
 def _title_row(headers: list[str], empty: str) -> str | None:

@@ -1,4 +1,5 @@
-"""A report's footer below a CSV export's rows: lines that are not rows.
+"""How an export file is laid out around its rows: a report's footer below them, and
+headers that name more than one column.
 
 A CRM's report export may end with lines about the report, below its rows. Salesforce's
 report export writes a blank line, then its copyright, "Confidential Information - Do Not
@@ -14,10 +15,15 @@ so, quoting the footer's first line (:attr:`Footer.note`). A footer that does no
 with a blank line is not guessed at: if the reader then finds one column, the file is
 refused with what to delete (:func:`one_column`). The last rows of a workbook's sheet are
 a footer by the same rule, a row with one cell filled for a line (:func:`of_sheet`).
+
+Two columns under one header (a second ``amount``) are read as the first, and
+``salesops validate`` warns (:func:`repeated_headers`).
 """
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +63,7 @@ def find(path: Path, encoding: str | None = None) -> Footer | None:
             return None
         f.seek(max(0, size - TAIL))
         tail = f.read()
-    delimiter = max(DELIMITERS, key=lambda d: _fields(header, d))
+    delimiter = _delimiter(header)
     if _fields(header, delimiter) < 2:
         return None
     lines = tail.split(b"\n")
@@ -99,6 +105,26 @@ def one_column(headers: list[str]) -> str | None:
         f'was read as one column ("{shown}"): a line of it holds fewer fields than its '
         "header, as a report's footer or total line below the rows does; delete such lines"
     )
+
+
+def repeated_headers(path: Path, encoding: str | None = None) -> list[str]:
+    """The names that head more than one column of the CSV file ``path``, in order (its
+    reader names the second ``amount`` ``amount_1``, and a source reads the first)."""
+    if encoding is not None and encoding.lower().startswith("utf-16"):
+        return []
+    with path.open("rb") as f:
+        line = f.readline(TAIL).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    if line[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return []
+    text = line.decode(encoding or "utf-8", errors="replace")
+    names = [n.strip() for n in next(csv.reader([text], delimiter=chr(_delimiter(line))), [])]
+    counts = Counter(n for n in names if n)
+    return [name for name, n in counts.items() if n > 1]
+
+
+def _delimiter(header: bytes) -> int:
+    """The delimiter of a CSV file, from its header line: the one that splits it most."""
+    return max(DELIMITERS, key=lambda d: _fields(header, d))
 
 
 def _fields(line: bytes, delimiter: int) -> int:
