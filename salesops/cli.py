@@ -7,14 +7,16 @@ message and exits non-zero; tracebacks are for bugs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from salesops import commands
 from salesops.credentials import redact
 from salesops.errors import DataError, SalesopsError
+from salesops.markup import terminal
 
 SOURCE_HELP = (
     "where the data is: a DuckDB file, a folder of CSV/Parquet/Excel exports, a SQLAlchemy "
@@ -222,9 +224,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Printed:
+    """A text stream (standard output or error) that writes what a command prints with
+    each control character named but a line break, a tab and a carriage return
+    (:func:`salesops.markup.terminal`): a CRM value never acts on the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal(text, keep="\n\t\r"))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding ...
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def printed() -> Iterator[None]:
+    """Standard output and error as :class:`Printed` streams, for a command's run."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = cast(TextIO, Printed(out)), cast(TextIO, Printed(err))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesops`` command; returns the exit code."""
     args = _parser().parse_args(argv)
+    with printed():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     command = getattr(commands, args.command)
     try:
         return command(args)

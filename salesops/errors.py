@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass, field
 
+from salesops.markup import terminal
+
 MAX_EXAMPLES = 5
 
 
@@ -46,9 +48,8 @@ class RuleFailure:
     def __str__(self) -> str:
         # an id holding a comma is quoted, so the list reads as its ids ("Kovacek, Hermiston
         # and McCullough" is one organization of the CRM and Sales Pipelines export)
-        shown = ", ".join(
-            f'"{e}"' if "," in str(e) else str(e) for e in self.examples[:MAX_EXAMPLES]
-        )
+        examples = [terminal(e) for e in self.examples[:MAX_EXAMPLES]]  # a CRM's ids
+        shown = ", ".join(f'"{e}"' if "," in e else e for e in examples)
         more = ", ..." if len(self.examples) > MAX_EXAMPLES else ""
         if self.count == 0:  # a rule about the table's shape, not its rows
             tail = f" (found: {shown}{more})" if shown else ""
@@ -58,7 +59,7 @@ class RuleFailure:
         if self.values:
             tail += ", such as " + ", ".join(f'"{v}"' for v in self.values[:MAX_EXAMPLES])
         if self.value is not None:
-            named = f'{self.column} "{self.value}" ({rows})'
+            named = f'{self.column} "{terminal(self.value)}" ({rows})'
             return f"{self.table}.{self.column}: {named} {self.rule}{tail}"
         return f"{self.table}.{self.column}: {self.rule}: {rows}{tail}"
 

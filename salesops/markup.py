@@ -18,6 +18,9 @@ chosen by where it lands:
                     ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (the
                     OWASP rule against formula injection); numbers stay numbers
 :func:`header`      one line of a mail header: control characters as spaces
+:func:`terminal`    text a command prints: each control character named (``<U+001B>``),
+                    so no value moves the cursor, clears the screen, sets the window's
+                    title or turns the rest of a line around
 ==================  ===============================================================
 
 Tables go through pandas Styler with ``escape="html"`` (:func:`salesops.reports.formatting.table`),
@@ -39,6 +42,9 @@ _CSS_SAFE = re.compile(r"[A-Za-z0-9 .,:;_\-/()\u00a0-\ufffd]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+# What a terminal may act on: C0 and C1 controls (ESC, CSI), line and paragraph
+# separators, and the text-direction controls.
+_TERMINAL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def html(value: Any) -> str:
@@ -104,3 +110,19 @@ def header(value: Any) -> str:
     """``value`` as one line of a mail header: control characters (line breaks, tabs) as
     spaces, each run of spaces as one, trimmed."""
     return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def terminal(value: Any, keep: str = "") -> str:
+    """``value`` as text a command prints: each control character but those in ``keep``
+    named, so that a terminal shows it rather than acts on it.
+
+    Examples
+    --------
+    >>> terminal("O3\x1b]0;pwned\x07")
+    'O3<U+001B>]0;pwned<U+0007>'
+    >>> terminal("two\nlines", keep="\n")
+    'two\nlines'
+    """
+    return _TERMINAL.sub(
+        lambda m: m.group() if m.group() in keep else f"<U+{ord(m.group()):04X}>", str(value)
+    )

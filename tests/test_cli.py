@@ -189,3 +189,19 @@ def test_validate_warns_when_no_open_deal_has_an_amount(tiny_dir, tmp_path, caps
     assert "warning: none of the 4 open deals has an amount: the open pipeline" in out
     assert cli.main(["validate", "--source", str(tiny_dir)]) == 0
     assert "warning: 1 of the 4 open deals has no amount" in capsys.readouterr().out
+
+
+def test_a_crm_value_never_acts_on_the_terminal(tmp_path, capsys):
+    """`salesops map` lists each stage as the export writes it, before any rule is
+    checked: a stage holding terminal escapes cleared the screen and set the window's
+    title. Every command's output now names them."""
+    from conftest import TINY
+
+    crm = Path(shutil.copytree(TINY, tmp_path / "crm"))
+    deals = pd.read_csv(crm / "opportunities.csv")
+    deals.loc[deals["stage"] == "Proposal", "stage"] = "Proposal\x1b]0;pwned\x07"
+    deals.to_csv(crm / "opportunities.csv", index=False)
+    assert cli.main(["map", str(crm), "--out", str(tmp_path / "source.yml")]) == 0
+    out = capsys.readouterr().out
+    assert "Proposal<U+001B>]0;pwned<U+0007>" in out
+    assert "\x1b" not in out and "\x07" not in out

@@ -115,3 +115,14 @@ def test_a_header_value_never_breaks_the_line():
     assert markup.header('Report for <script>"East"</script>') == (
         'Report for <script>"East"</script>'  # a header is text: nothing else to escape
     )
+
+
+def test_what_a_command_prints_never_acts_on_the_terminal():
+    """ESC and CSI (C0 and C1) sequences, a bell, a line separator and a text-direction
+    override are named; what a caller keeps (a line break) stays."""
+    hostile = "O3\x1b[2J\x1b]0;pwned\x07 \x9b31m \u2028 \u202eelbA\nnext"
+    shown = markup.terminal(hostile, keep="\n")
+    assert shown == (
+        "O3<U+001B>[2J<U+001B>]0;pwned<U+0007> <U+009B>31m <U+2028> <U+202E>elbA\nnext"
+    )
+    assert markup.terminal("Zürich – €1,000") == "Zürich – €1,000"

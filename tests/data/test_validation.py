@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_bad_input_is_named_exactly(name, broken, capsys):
     assert code == 1
     assert CASES[name]["expect"] in err
     assert "Traceback" not in err
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", err)  # nothing a terminal acts on
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
