@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from salesops.data import dates
+from salesops.data import currencies, dates
 from salesops.data.activity import active_in
 from salesops.data.amounts import LOST_AMOUNTS, priced_lost_sql
 from salesops.data.coverage import SECTIONS
@@ -93,7 +93,8 @@ class Catalog:
 
     def problems(self) -> list[RuleFailure]:
         """What is wrong with the source's shape: required tables it lacks (with what it
-        has instead) and required columns that no table provides."""
+        has instead), required columns that no table provides, and deals' amounts in more
+        than one currency (:mod:`salesops.data.currencies`)."""
         out = []
         for table, spec in TABLES.items():
             query = self._table(table)
@@ -111,7 +112,7 @@ class Catalog:
                 query.select()
             except DataError as exc:
                 out += exc.failures
-        return out
+        return out + currencies.mixed(self._table("opportunities"))
 
     def absent(self) -> frozenset[str]:
         """The tables the source lacks, and the columns that report sections depend on

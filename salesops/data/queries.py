@@ -12,7 +12,8 @@ of the rule that filled the row, 0 for none) that
 from __future__ import annotations
 
 import difflib
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -55,6 +56,8 @@ class Engine(Protocol):
     def timestamp(self, expr: str) -> str: ...
 
     def cast(self, expr: str, kind: str) -> str: ...
+
+    def query(self, sql: str, params: Mapping[str, Any]) -> pd.DataFrame: ...
 
 
 class TableQuery:
