@@ -232,7 +232,8 @@ def _decide(
         if currency is not None:
             currencies[currency] = currencies.get(currency, 0) + int(n)
     held = tuple(sorted(currencies.items(), key=lambda c: (-c[1], c[0])))
-    example = next((v for v, p in zip(written, parsed, strict=True) if p[2]), None)
+    fancy = [(-int(n), v) for v, p, n in zip(written, parsed, rows, strict=True) if p[2]]
+    example = min(fancy)[1] if fancy else None  # the most frequent, then the first in order
     if known is not None:
         held = known.currencies or held
         example = known.example or example

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY, validate_cli
 
+from salesops.analytics import metrics
 from salesops.data.numbers import COMMA, POINT, Format, column_format, read, typed
+from salesops.data.sources import load
+from salesops.data.stages import Stages
+from salesops.errors import DataError
+
+STAGES = Stages.read()
 
 
 def numbers(*values: object, known: Format | None = None) -> list[float | None]:
@@ -132,3 +143,93 @@ def test_the_note_says_what_was_read():
         'quotas.amount is written as text ("1.234,50"): read as numbers with a decimal comma'
     )
     assert Format(POINT).note("quotas.amount") is None  # plain numbers
+
+
+# -- through a load: an export whose amounts are written as money -----------------------
+
+
+SWAP = str.maketrans(",.", ".,")  # 1,234.50 as 1.234,50
+
+
+def written(folder: Path, table: str, column: str, how: Callable[[float], str]) -> None:
+    """Write ``folder``'s ``table.column`` as ``how`` writes each number of the tiny CRM's
+    (empty cells stay)."""
+    path = folder / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    plain = pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False)[column]
+    filled = plain != ""
+    frame.loc[filled, column] = plain[filled].astype(float).map(how)
+    frame.to_csv(path, index=False)
+
+
+def money_copy(target: Path, how: Callable[[float], str]) -> Path:
+    """The tiny CRM with every amount written by ``how``."""
+    folder = Path(shutil.copytree(TINY, target))
+    for table in ("opportunities", "opportunity_history", "quotas", "forecast_submissions"):
+        written(folder, table, "amount", how)
+    return folder
+
+
+def same_numbers(folder: Path, scope: str = "company") -> None:
+    """``folder`` loads as the tiny CRM of plain numbers does: the same amounts, bookings."""
+    read, plain = load(folder, scope=scope), load(TINY, scope=scope)
+    for table in ("opportunities", "opportunity_history", "quotas", "forecast_submissions"):
+        got, want = getattr(read, table)["amount"], getattr(plain, table)["amount"]
+        pd.testing.assert_series_equal(got, want, check_names=False)
+    for quarter in ("2026-Q3", "2026-Q4"):
+        won = metrics.bookings(read.opportunities, quarter, stages=read.stages)
+        assert won == metrics.bookings(plain.opportunities, quarter, stages=plain.stages)
+
+
+def test_an_export_of_amounts_written_as_money_loads_as_plain_numbers(tmp_path, capsys):
+    """Every amount written "$10,000.00": the same deals, quotas and bookings as the
+    export of plain numbers (Q3 by hand: O1 10,000 + O4 8,000 + O5 50,000), and validate
+    says how the column was read."""
+    folder = money_copy(tmp_path / "crm", "${:,.2f}".format)
+    assert pd.read_csv(folder / "opportunities.csv")["amount"][0] == "$10,000.00"
+    same_numbers(folder)
+    assert metrics.bookings(load(folder).opportunities, "2026-Q3", stages=STAGES) == 68_000
+    code, out = validate_cli(folder, capsys)
+    assert code == 0
+    assert (
+        'opportunities.amount is written as money ("$10,000.00"): read as numbers with a '
+        "decimal point, $ dropped (no conversion)"
+    ) in out
+
+
+def test_an_export_of_decimal_commas_and_spaces_between_thousands_loads_alike(tmp_path):
+    def euros(amount: float) -> str:  # 10 000,00 € (a narrow no-break space, as Excel's)
+        return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+    same_numbers(money_copy(tmp_path / "crm", euros))
+
+
+def test_a_regions_rows_are_read_with_the_whole_columns_decimal_mark(tmp_path):
+    """East's amounts alone ("10.000 €", ...) do not tell a point between thousands from a
+    decimal point; West's "50.000,00 €" does, for the whole column: East's read 10,000."""
+    folder = money_copy(tmp_path / "crm", lambda v: f"{v:,.2f} €".translate(SWAP))
+    written(folder, "opportunities", "amount", lambda v: f"{v:,.0f} €".translate(SWAP))
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    assert deals["amount"].tolist()[:2] == ["10.000 €", "5.000 €"]
+    deals.loc[deals["opportunity_id"] == "O5", "amount"] = "50.000,00 €"
+    deals.to_csv(folder / "opportunities.csv", index=False)
+    same_numbers(folder, scope="region:East")
+    same_numbers(folder, scope="rep:R1")
+
+
+def test_an_export_of_amounts_in_two_currencies_is_refused_naming_them(tmp_path, capsys):
+    """Dollars and euros summed would be a number in no currency: the column is not read,
+    and validate names both currencies, with their rows, and exits 1."""
+    folder = money_copy(tmp_path / "crm", "${:,.2f}".format)
+    edit = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    edit.loc[edit["region"] == "West", "amount"] = "€1.000,00"
+    edit.to_csv(folder / "opportunities.csv", index=False)
+    code, out = validate_cli(folder, capsys)
+    assert code == 1
+    assert (
+        'opportunities.amount: holds amounts in more than one currency ("$" (5 rows), "€" '
+        "(5 rows)): not read, as their sum would add one currency to another; convert them "
+        "to one, or map a column that holds one: 10 rows (e.g. O1, O2, O3, O4, O5)"
+    ) in out
+    with pytest.raises(DataError, match="more than one currency"):  # East alone: dollars only
+        load(folder, scope="region:East")
