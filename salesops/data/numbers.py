@@ -127,10 +127,10 @@ class Numbers:
 
     values: pd.Series
     format: Format
+    _: KW_ONLY
     mismatch: pd.Series
     ambiguous: pd.Series
     mixed: pd.Series
-    _: KW_ONLY
     text: pd.Series
     differ: pd.Series  # the values that read in both conventions as different numbers
 
@@ -200,9 +200,9 @@ def read(text: pd.Series, known: Format | None = None) -> Numbers:
     return Numbers(
         by_row(values, np.nan).fillna(numeric),
         fmt,
-        by_row(mismatch),
-        by_row(ambiguous),
-        by_row(mixed),
+        mismatch=by_row(mismatch),
+        ambiguous=by_row(ambiguous),
+        mixed=by_row(mixed),
         text=text,
         differ=by_row(differ),
     )
