@@ -40,6 +40,15 @@ number. What is not read is said, as broken rules with their rows and values
 
 Values that the engine already typed as numbers (a database's ``NUMERIC``, a CSV column of
 plain numbers) are not read here: they are numbers.
+
+Where salesops asks the engine about amounts in SQL, the engine's ``TRY_CAST`` would read
+no money text; the answers that decide facts about the source read it as here instead:
+whether lost deals are priced at 0 only (:func:`salesops.data.amounts.priced_lost`), and, for
+``salesops map``, which column holds numbers and amounts and whether it is nearly always 0
+(:func:`salesops.data.profiles.zeros`). The others need not: a default value of an amount
+is cast to a number only when the export's column is typed as one (else it is text, read
+here), and a stage's probability or sequence number (:mod:`salesops.data.evidence`,
+:mod:`salesops.data.profiles`) is no amount.
 """
 
 from __future__ import annotations
