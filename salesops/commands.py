@@ -79,6 +79,8 @@ def validate(args: argparse.Namespace) -> int:
         for said in (unpriced_open(tables), unpriced_lost(tables), homeless_reps(tables)):
             if said is not None:
                 print(f"  warning: {said}")
+        for note in src.formats.notes():
+            print(f"  {note}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
         for note in src.file_notes():

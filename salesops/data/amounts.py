@@ -13,7 +13,9 @@ and ``salesops validate`` says so (:func:`unpriced_lost`).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from salesops.data import numbers
 from salesops.data.model import Tables
 from salesops.data.sql import literal
 from salesops.data.stages import Stages
@@ -40,6 +42,28 @@ def priced_lost_sql(deals: str, stages: Stages, *, amount: str) -> str | None:
     won = literal(stages.won)
     won = f"EXISTS (SELECT 1 FROM ({deals}) AS w WHERE stage = {won} AND {amount} > 0)"
     return f"NOT ({zeroed} AND {won})"
+
+
+def priced_lost(counted: pd.DataFrame, stages: Stages) -> bool:
+    """:func:`priced_lost_sql`'s rule on an amount column of text (money, ``$0.00``, which the
+    engine does not read as a number), read as validation reads it (one format for the
+    whole column: :mod:`salesops.data.numbers`). ``counted`` holds the column's values
+    ``v`` as text, with the ``stage`` and the number of deals ``n`` of each.
+
+    >>> counted = pd.DataFrame({"stage": ["Lost", "Won", "Open"],
+    ...                         "v": ["$0.00", "$1,234.50", "$10.00"], "n": [5, 1, 2]})
+    >>> priced_lost(counted, Stages.from_dict({"stages": [{"name": "Open", "probability": 0.5},
+    ...     {"name": "Won", "probability": 1, "closed": True, "won": True},
+    ...     {"name": "Lost", "probability": 0, "closed": True}]}))
+    False
+    """
+    if not stages.lost_names or stages.won is None:
+        return True
+    whole = numbers.column_format(counted["v"], counted["n"])
+    amount = numbers.read(counted["v"], whole).values
+    lost = counted["stage"].isin(stages.lost_names) & amount.notna()
+    zeroed = int(counted.loc[lost, "n"].sum()) >= ZEROED_LOST and bool(amount[lost].eq(0).all())
+    return not (zeroed and bool(((counted["stage"] == stages.won) & (amount > 0)).any()))
 
 
 def unprice_lost(tables: Tables) -> None:

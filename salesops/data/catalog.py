@@ -13,7 +13,7 @@ import pandas as pd
 
 from salesops.data import currencies, dates
 from salesops.data.activity import active_in
-from salesops.data.amounts import LOST_AMOUNTS, priced_lost_sql
+from salesops.data.amounts import LOST_AMOUNTS, priced_lost, priced_lost_sql
 from salesops.data.coverage import SECTIONS
 from salesops.data.engines import DuckDBEngine, SQLEngine
 from salesops.data.mapping import SourceSpec
@@ -148,6 +148,8 @@ class Catalog:
             if deals is not None and amounts:  # lost deals priced at 0 only: amounts unknown
                 amount = self.engine.cast("amount", "DOUBLE PRECISION")
                 sql = priced_lost_sql(deals, self.stages, amount=amount)
+                if self._table("opportunities").textual("amount"):  # $0.00: read in pandas
+                    sql = None if self._priced_lost(deals) else "false"
                 checks += [(LOST_AMOUNTS, sql)] if sql is not None else []
             for what in SECTIONS:
                 if what in STAGE_NEEDS:
@@ -171,6 +173,15 @@ class Catalog:
             if key is not None:
                 _ABSENT[key] = self._absent
         return self._absent
+
+    def _priced_lost(self, deals: str) -> bool:
+        """:func:`~salesops.data.amounts.priced_lost` on the deals' amounts of text."""
+        counted = self.engine.query(
+            "SELECT CAST(stage AS VARCHAR) AS stage, CAST(amount AS VARCHAR) AS v, "
+            f"count(*) AS n FROM ({deals}) AS d WHERE amount IS NOT NULL GROUP BY 1, 2",
+            {},
+        )
+        return priced_lost(counted, self.stages)
 
     def check_scope(self, scope: Scope | str) -> Scope:
         """``scope`` as the source names it (case aside); ConfigError listing the regions

@@ -130,6 +130,23 @@ def read(text: pd.Series, known: str | None = None) -> Dates:
     return Dates(values, best, readable & values.isna(), none, text=text, read=counts[best])
 
 
+def typed(
+    raw: pd.Series, kind: str, known: str | None = None
+) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
+    """``raw`` as dates (``kind`` "date": at midnight) or date-times; for text, the broken
+    rules of its one format and that format (:func:`read`; ``known``: the format of the
+    whole column)."""
+    rules: list[tuple[str, pd.Series]] = []
+    fmt = "YYYY-MM-DD"
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+    else:
+        found = read(raw, known)
+        value, rules, fmt = found.values, found.rules(), found.format or fmt
+    value = value.astype("datetime64[ns]")
+    return (value.dt.normalize() if kind == "date" else value), rules, fmt
+
+
 def _parse(values: list[str], fmt: str) -> np.ndarray:
     """The ``values`` read strictly in format ``fmt`` (datetime64[ns]); NaT where they are
     not. Which values are in the format is asked of Python's regular expressions value by

@@ -21,7 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 from salesops.data.engines import DuckDBEngine
-from salesops.data.profiles import FEW, ColumnProfile, FileProfile, not_a_segment, overlap
+from salesops.data.profiles import FEW, ColumnProfile, FileProfile, not_a_segment, overlap, zeros
 from salesops.data.sql import ident, literal, quote
 from salesops.data.synonyms import (
     BEGIN_WORDS,
@@ -137,17 +137,11 @@ def check_amount(engine: DuckDBEngine, p: TableProposal, f: FileProfile) -> None
     header = p.columns.get("amount")
     if header is None:
         return
-    value = f"TRY_CAST({quote(header)} AS DOUBLE)"
-    row = engine.query(
-        f"SELECT count({value}) AS n, count(*) FILTER (WHERE {value} = 0) AS z "
-        f"FROM {ident(f.name)}",
-        {},
-    ).iloc[0]
-    n, zeros = int(row["n"]), int(row["z"])
-    if n and zeros >= ZERO_SHARE * n:
+    n, zeroed = zeros(engine, f.name, f.columns[header])
+    if n and zeroed >= ZERO_SHARE * n:
         del p.columns["amount"]
         p.reasons["amount"] = (
-            f"{header!r} is 0 on {zeros:,} of its {n:,} rows with a value ({zeros / n:.0%}): "
+            f"{header!r} is 0 on {zeroed:,} of its {n:,} rows with a value ({zeroed / n:.0%}): "
             "not the value of a deal; map an amount yourself, or write `amount: null`"
         )
 

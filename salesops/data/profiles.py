@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import KW_ONLY, dataclass, field
 
-from salesops.data import dates
+import pandas as pd
+
+from salesops.data import dates, numbers
 from salesops.data.engines import DuckDBEngine
 from salesops.data.sql import ident, quote
 from salesops.data.synonyms import words
@@ -64,6 +66,7 @@ class ColumnProfile:
     minimum: str | None = None
     values: dict[str, int] = field(default_factory=dict)  # the few values, with counts
     date_format: str | None = None  # text that reads as dates, in this one format
+    number_format: numbers.Format | None = None  # text that reads as numbers ($10,000.00)
 
     @property
     def filled(self) -> int:
@@ -77,9 +80,9 @@ class ColumnProfile:
 
     @property
     def is_number(self) -> bool:
-        return self.type in ("BIGINT", "DOUBLE", "INTEGER", "HUGEINT") or self.type.startswith(
-            ("DECIMAL", "FLOAT")
-        )
+        """Typed as numbers, or text whose values read as numbers (``$10,000.00``)."""
+        typed = self.type in ("BIGINT", "DOUBLE", "INTEGER", "HUGEINT")
+        return typed or self.type.startswith(("DECIMAL", "FLOAT")) or bool(self.number_format)
 
     @property
     def is_unique(self) -> bool:
@@ -165,6 +168,8 @@ def profile(engine: DuckDBEngine, name: str) -> FileProfile:
     for column in columns.values():
         if column.type == "VARCHAR" and column.filled:
             _text_dates(engine, name, column)
+        if column.type == "VARCHAR" and column.filled and column.date_format is None:
+            _text_numbers(engine, name, column)
         if column.nulls == 0 and column.distinct >= 0.9 * rows and not column.is_date:
             column.distinct = exact_distinct(engine, name, column.header)  # an id, exactly
     few = [c for c in columns.values() if not c.is_number and not c.is_date and c.distinct <= FEW]
@@ -198,6 +203,54 @@ def _text_dates(engine: DuckDBEngine, name: str, column: ColumnProfile) -> None:
         return
     column.date_format = every.format
     column.minimum = every.values.min().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _text_numbers(engine: DuckDBEngine, name: str, column: ColumnProfile) -> None:
+    """Mark a text column whose values read as numbers with one decimal mark and one
+    currency (``$10,000.00``, ``1.234,50 €``), as validation reads them, with the least of
+    them as its minimum."""
+    header = quote(column.header)
+    sample = engine.query(
+        f"SELECT CAST({header} AS VARCHAR) AS v FROM {ident(name)} "
+        f"WHERE {header} IS NOT NULL LIMIT {DATE_SAMPLE}",
+        {},
+    )["v"]
+    if numbers.read(sample).values.notna().sum() < DATE_SHARE * len(sample):
+        return
+    read = read_numbers(engine, name, column.header)
+    if read["n"][read["value"].notna()].sum() < DATE_SHARE * read["n"].sum():
+        return
+    column.number_format = numbers.column_format(read["v"], read["n"])
+    column.minimum = str(read["value"].min())
+
+
+def read_numbers(
+    engine: DuckDBEngine, name: str, header: str, known: numbers.Format | None = None
+) -> pd.DataFrame:
+    """The distinct values ``v`` of ``name.header`` as text, each read as a number
+    (``value``; NaN where it does not read) with the column's one format
+    (:mod:`salesops.data.numbers`), and the rows ``n`` of each."""
+    counted = engine.query(
+        f"SELECT CAST({quote(header)} AS VARCHAR) AS v, count(*) AS n FROM {ident(name)} "
+        f"WHERE {quote(header)} IS NOT NULL GROUP BY 1",
+        {},
+    )
+    known = known or numbers.column_format(counted["v"], counted["n"])
+    return counted.assign(value=numbers.read(counted["v"], known).values)
+
+
+def zeros(engine: DuckDBEngine, name: str, column: ColumnProfile) -> tuple[int, int]:
+    """The rows of ``name.column`` with a number, and those of them at 0; text written as
+    money (``$0.00``) read as validation reads it."""
+    if column.number_format is not None:
+        read = read_numbers(engine, name, column.header, column.number_format)
+        return int(read["n"][read["value"].notna()].sum()), int(read["n"][read["value"] == 0].sum())
+    value = f"TRY_CAST({quote(column.header)} AS DOUBLE)"
+    row = engine.query(
+        f"SELECT count({value}) AS n, count(*) FILTER (WHERE {value} = 0) AS z FROM {ident(name)}",
+        {},
+    ).iloc[0]
+    return int(row["n"]), int(row["z"])
 
 
 def exact_distinct(engine: DuckDBEngine, name: str, header: str) -> int:

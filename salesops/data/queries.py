@@ -355,6 +355,11 @@ class TableQuery:
         sql = f"SELECT {', '.join(parts + markers)} FROM {ident(self.mapping.source_table)} AS t"
         return sql, present
 
+    def textual(self, name: str) -> bool:
+        """Whether the export column behind ``name`` is text in the engine (an amount
+        written as money: validation reads it, :mod:`salesops.data.numbers`)."""
+        return self._type(name).upper().startswith(TEXT_TYPES)
+
     def temporal(self, name: str) -> bool:
         """Whether column ``name`` is typed as a date in the engine (and is not derived or
         filled, whose type the engine decides): then period filters can run in SQL."""

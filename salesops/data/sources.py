@@ -22,20 +22,20 @@ from typing import Any
 
 import pandas as pd
 
-from salesops.data import dates, filters, queries
+from salesops.data import filters, queries
 from salesops.data.amounts import unprice_lost
 from salesops.data.catalog import PERIOD_COLUMN, Catalog
 from salesops.data.engines import DuckDBEngine
 from salesops.data.fills import default_categories, filled, filled_ids, invented
+from salesops.data.formats import ColumnFormats
 from salesops.data.history import by_deal, deals_as_of
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import CLOSED_DEALS, LOST_DEALS, REQUIRED, TABLES, Tables
 from salesops.data.periods import Period
 from salesops.data.quarantine import check_mode, set_aside
 from salesops.data.scopes import WHERE, Scope, mark_closed_aside, scope_words
-from salesops.data.sql import quote
 from salesops.data.stages import Stages
-from salesops.data.validation import DATE_FORMATS, validate
+from salesops.data.validation import validate
 from salesops.errors import RuleFailure
 
 
@@ -48,8 +48,7 @@ class Source(Catalog):
         super().__init__(source, stages)
         self.queries: list[tuple[str, dict[str, Any]]] = []  # what was run, for tests and debugging
         self._marks: dict[str, pd.DataFrame] = {}  # per row, what defaults filled (last read)
-        # each text date column's format on the whole export column (None: ambiguous)
-        self._formats: dict[tuple[str, str], str | None] = {}
+        self.formats = ColumnFormats(self)  # of its text columns, on whole export columns
         self._lost_kept: bool | None = None  # a lost deal kept by the quarantine (whole source)
 
     def __enter__(self) -> Source:
@@ -228,8 +227,7 @@ class Source(Catalog):
             until = Period.parse(period, as_of=as_of).end
         since = None if since is None else pd.Timestamp(since)
         raw = self.raw(scope, until, since, skip=broken)
-        for table, frame in raw.items():
-            frame.attrs[DATE_FORMATS] = self.date_formats(table, frame)
+        self.formats.attach(raw)
         if check_mode(on_invalid) == "quarantine":
             loaded = set_aside(raw, self.stages, self.spec.label, problems)
         else:
@@ -261,8 +259,7 @@ class Source(Catalog):
         if self._lost_kept is None:
             marks = dict(self._marks)  # the scope's, which the whole source's would replace
             raw = self.raw(Scope("company"), None, None, skip=broken)
-            for table, frame in raw.items():
-                frame.attrs[DATE_FORMATS] = self.date_formats(table, frame)
+            self.formats.attach(raw)
             whole = set_aside(raw, self.stages, self.spec.label, problems)
             self._lost_kept = bool(whole.opportunities["stage"].isin(lost).any())
             self._marks = marks
@@ -273,40 +270,6 @@ class Source(Catalog):
         that a scope without one says "no deal in West has closed yet", and "the source
         holds no closed deal" only of a source that holds none."""
         return CLOSED_DEALS not in self.absent()
-
-    def date_formats(self, table: str, frame: pd.DataFrame) -> dict[str, str]:
-        """The one format of each date column that ``frame`` (a part of ``table``) holds
-        as text, read on the whole export column: a region's or a rep's rows may hold
-        only values that do not tell the day from the month (``12-01-2018``) on their
-        own. A column whose whole reading is ambiguous gets none (validation says so)."""
-        text = [
-            c.name
-            for c in TABLES[table].columns
-            if c.kind in ("date", "timestamp")
-            and c.name in frame
-            and frame[c.name].notna().any()
-            and not pd.api.types.is_datetime64_any_dtype(frame[c.name])
-        ]
-        selected = self.select(table) if text else None
-        if selected is None:
-            return {}
-        out = {}
-        for name in text:
-            key = (table, name)
-            if key not in self._formats:
-                column = quote(name)
-                values = self.engine.query(
-                    f"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM ({selected[0]}) AS s "
-                    f"WHERE {column} IS NOT NULL",
-                    {},
-                )["v"]
-                read = dates.read(values)
-                clear = read.format is not None and not read.ambiguous.any()
-                self._formats[key] = read.format if clear else None
-            known = self._formats[key]
-            if known is not None:
-                out[name] = known
-        return out
 
     def _known(self, tables: Tables, as_of: pd.Timestamp, until: pd.Timestamp | None) -> Tables:
         """Validated ``tables`` as known before ``until``, with what defaults filled."""

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from salesops.data import contracts, dates
+from salesops.data import contracts, dates, numbers
 from salesops.data.lookups import duplicated, isin
 from salesops.data.model import (
     FORECAST_CATEGORIES,
@@ -55,14 +55,15 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
     out = {}
     failures = []
     known = frame.attrs.get(DATE_FORMATS, {})  # text date formats read on whole columns
+    written = frame.attrs.get(numbers.NUMBER_FORMATS, {})  # and text number formats
     for col in spec.columns:
         raw = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index)
-        formats: list[tuple[str, pd.Series]] = []  # a text date column's format rules
+        formats: list[tuple[str, pd.Series]] = []  # a text column's format rules
         if col.kind in ("date", "timestamp"):
-            value, formats, fmt = _to_datetime(raw, col.kind, known.get(col.name))
+            value, formats, fmt = dates.typed(raw, col.kind, known.get(col.name))
             rule = f"must be a date ({fmt})" if col.kind == "date" else "must be a date-time"
         elif col.kind in ("money", "count"):
-            value = pd.to_numeric(raw, errors="coerce").astype("float64")
+            value, formats = numbers.typed(raw, written.get(col.name))
             rule = "must be a number"
         else:
             value = _to_text(raw)
@@ -70,7 +71,7 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
         typed = pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)
         if rule and not typed:  # values already typed by the engine cannot fail to parse
             bad = raw.notna() & value.isna() & (raw.astype("str").str.strip() != "")
-            for text, rows in formats:  # in another format, or ambiguous: said so instead
+            for text, rows in formats:  # in another format, ambiguous...: said so instead
                 failures.append(_failure(table, col.name, text, mask=rows, ids=_ids(table, frame)))
                 bad &= ~rows
             if bad.any():
@@ -78,22 +79,6 @@ def coerce(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RuleFail
                 failures.append(_failure(table, col.name, rule, mask=bad, ids=ids, values=raw))
         out[col.name] = value
     return pd.DataFrame(out, index=frame.index), failures
-
-
-def _to_datetime(
-    raw: pd.Series, kind: str, known: str | None = None
-) -> tuple[pd.Series, list[tuple[str, pd.Series]], str]:
-    """``raw`` as dates; for text, the broken rules of its one format and that format
-    (:func:`salesops.data.dates.read`; ``known``: the format of the whole column)."""
-    rules: list[tuple[str, pd.Series]] = []
-    fmt = "YYYY-MM-DD"
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        value = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-    else:
-        read = dates.read(raw, known)
-        value, rules, fmt = read.values, read.rules(), read.format or fmt
-    value = value.astype("datetime64[ns]")
-    return (value.dt.normalize() if kind == "date" else value), rules, fmt
 
 
 def _to_text(raw: pd.Series) -> pd.Series:

@@ -108,3 +108,24 @@ def test_lost_deals_keep_their_zeros_unless_every_one_of_several_is_zero(tmp_pat
         assert all(math.isnan(a) for a in amounts)
     else:
         assert sorted(amounts) == sorted(lost)
+
+
+def test_lost_deals_at_zero_written_as_money_are_unknown_too(tmp_path, capsys):
+    """Amounts written "$0.00" and "$10,000.00": the engine read none of them as a number
+    (its TRY_CAST), so the lost deals at $0.00 were taken at $0 while validation read the
+    same zeros; the rule is now decided on the amounts as validation reads them."""
+    folder = export(tmp_path, [0.0] * ZEROED_LOST)
+    for table in ("opportunities", "opportunity_history"):
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        priced = frame["amount"] != ""
+        frame.loc[priced, "amount"] = (
+            frame.loc[priced, "amount"].astype(float).map("${:,.2f}".format)
+        )
+        frame.to_csv(folder / f"{table}.csv", index=False)
+    with Source(folder) as src:
+        assert LOST_AMOUNTS in src.absent()
+    assert all(math.isnan(a) for a in lost_amounts(folder))
+    code, out = validate_cli(folder, capsys)
+    assert code == 0
+    assert "warning: every lost deal has an amount of 0 (5 here) and won deals have theirs" in out
+    assert 'opportunities.amount is written as money ("$0.00")' in out

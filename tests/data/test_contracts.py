@@ -24,7 +24,7 @@ from salesops.data.contracts import (
     schema,
 )
 from salesops.data.sources import Source
-from salesops.data.validation import DATE_FORMATS, coerce
+from salesops.data.validation import coerce
 
 
 def refused(table: str, frame: pd.DataFrame) -> bool:
@@ -122,8 +122,7 @@ def test_a_column_of_another_type_is_left_to_the_schema():
 def coerced(source) -> dict[str, pd.DataFrame]:
     with Source(source) as src:
         raw = src.raw()
-        for table, frame in raw.items():
-            frame.attrs[DATE_FORMATS] = src.date_formats(table, frame)
+        src.formats.attach(raw)
     return {table: coerce(table, frame)[0] for table, frame in raw.items()}
 
 

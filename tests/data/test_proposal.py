@@ -627,3 +627,24 @@ def test_map_orders_stages_by_their_funnel_names_before_the_deals_ages(tmp_path)
     proposal = propose(folder, ".")
     assert proposal.stage_order[0] == "Negotiation"  # the youngest deals
     assert proposal.order_note.startswith("no stage history: open stages ordered by the age")
+
+
+def test_map_reads_amounts_written_as_money_as_validation_does(tmp_path):
+    """``declared_revenue`` written "$0.00" and "$50,000.00": the engine read none of it as
+    a number, so the column nearly always 0 was proposed as the amount (its zeros unseen);
+    now it is read as validation reads it, and left out with the same reason. A column of
+    real amounts written so, under a name that says nothing (``worth``), is proposed by
+    its content, as one of plain numbers is."""
+    folder = _sellers_export(tmp_path / "export")
+    deals = pd.read_csv(folder / "closed_deals.csv")
+    deals["declared_revenue"] = deals["declared_revenue"].map("${:,.2f}".format)
+    deals.to_csv(folder / "closed_deals.csv", index=False)
+    opps = propose(folder, ".").table("opportunities")
+    assert "amount" not in opps.columns
+    assert opps.reasons["amount"].startswith(
+        "'declared_revenue' is 0 on 57 of its 60 rows with a value (95%): not the value of a deal"
+    )
+    deals = deals.drop(columns="declared_revenue")
+    deals["worth"] = [f"${1000 + 10 * i:,.2f}" for i in range(len(deals))]
+    deals.to_csv(folder / "closed_deals.csv", index=False)
+    assert propose(folder, ".").table("opportunities").columns["amount"] == "worth"

@@ -317,11 +317,12 @@ def test_a_value_is_never_read_in_another_order_than_its_columns():
 
 
 def test_a_broken_rule_names_the_values_that_break_it(tmp_path):
-    """Amounts written as money ("$10,000.00") read "must be a number: 9 rows (e.g. O1,
+    """Amounts written as money ("$10,000") read "must be a number: 9 rows (e.g. O1,
     O2, O3, O4, O5)", which named the deals but not what was wrong with them. The message
-    now shows up to five of the values as written, unseen characters spelt out and long
+    now shows some of the values as written, unseen characters spelt out and long
     ones cut, and the rep id a deal refers to; an empty value or a duplicated id (the
-    example ids are the values) shows none."""
+    example ids are the values) shows none. (Money is read now, but "$10,000" alone does
+    not tell a comma between thousands from a decimal comma: salesops.data.numbers.)"""
     folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
     deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
     priced = deals["amount"] != ""
@@ -333,8 +334,10 @@ def test_a_broken_rule_names_the_values_that_break_it(tmp_path):
         load(folder)
     said = str(info.value)
     assert (
-        "opportunities.amount: must be a number: 9 rows (e.g. O1, O2, O3, O4, O5), such as "
-        '"$10,000", "$5,000", "$20,000", "$8,000", "$50,000"'
+        "opportunities.amount: could be read with either decimal mark: no value tells whether "
+        '"$10,000", "$5,000", "$20,000" have a comma between thousands or a decimal comma; '
+        'write them with their decimals ("1,234.00" or "1.234,00"): 9 rows (e.g. O1, O2, O3, '
+        "O4, O5)"
     ) in said
     assert (
         "reps.name: must not hold a line break, tab or other control character: 1 row (e.g. "
