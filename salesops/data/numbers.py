@@ -27,11 +27,13 @@ number. What is not read is said, as broken rules with their rows and values
 
 - a value that reads only in the other convention (``12,5`` in a column of ``1,234.50``):
   "must be written with the column's one decimal mark";
-- a column whose values read in both conventions with different results, and no value
-  tells which (only ``1,234`` and ``2,500``: thousands, or decimals?): "could be read with
-  either decimal mark", and nothing of it is read. A value with decimals after the
-  thousands (``1,234.50``), a decimal mark with other than three digits after it
-  (``12,5``) or two groups (``1,234,567``) tells;
+- a column written as money (a currency, separators, parentheses) whose values read in
+  both conventions with different results, and no value tells which (only ``$10,000`` and
+  ``$2,500``; ``10.000 €``), reads its one mark as between thousands: money is not written
+  to three decimals. A value with decimals after the thousands (``1,234.50``), a decimal
+  mark with other than three digits after it (``12,5``) or two groups (``1,234,567``)
+  tells otherwise. Only when such values disagree (``10,000`` and ``10.000``), or are plain
+  numbers, is the column not read: "could be read with either decimal mark";
 - a column whose values carry more than one currency (``$`` and ``€``, ``USD`` and ``EUR``;
   ``$`` and ``USD`` too, as ``$`` may be another dollar): "holds amounts in more than one
   currency", naming them with their rows; nothing of it is read, as its sum would add one
@@ -258,12 +260,27 @@ def _decide(
         elif counts[POINT] > counts[COMMA] or (counts[POINT] and not differ.any()):
             mark = POINT
         elif counts[POINT]:  # as many read either way, some differently: no value tells
-            nan = np.full(len(written), np.nan)
-            return Format(None, held, example), nan, none, readable, none, differ
+            mark = _thousands(number, differ) if example is not None else None
+            if mark is None:
+                nan = np.full(len(written), np.nan)
+                return Format(None, held, example), nan, none, readable, none, differ
     if mark is None:  # nothing reads as a number
         return Format(None, held, example), number[POINT], none, none, none, differ
     mismatch = readable & ~read_in[mark]
     return Format(mark, held, example), number[mark], mismatch, none, none, differ
+
+
+def _thousands(number: dict[str, np.ndarray], differ: np.ndarray) -> str | None:
+    """The convention in which every value that reads differently in the two reads as the
+    larger number (``$10,000`` as ten thousand, not ten): its one mark, followed by three
+    digits, is between thousands, as money is not written to three decimals. None when
+    the values disagree (``10,000`` and ``10.000``)."""
+    point, comma = np.abs(number[POINT][differ]), np.abs(number[COMMA][differ])
+    if (point > comma).all():
+        return POINT
+    if (comma > point).all():
+        return COMMA
+    return None
 
 
 def _parse(value: str) -> tuple[dict[str, float], str | None, bool]:

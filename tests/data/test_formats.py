@@ -14,9 +14,9 @@ from salesops.data.validation import DATE_FORMATS
 
 
 def test_a_regions_rows_get_the_formats_of_the_whole_columns(tmp_path):
-    """East's amounts alone ("10.000 €", "5.000 €", ...) do not tell a point between
-    thousands from a decimal point; West's "50.000,00 €" does, for the whole column, which
-    East's rows are handed with (and its close dates' format, DD/MM/YYYY)."""
+    """West's "50.000,00 €" tells the whole column's decimal comma, which East's rows
+    ("10.000 €", "5.000 €", ...) are handed with, with the column's example for the note
+    (and its close dates' format, DD/MM/YYYY)."""
     folder = Path(shutil.copytree(TINY, tmp_path / "crm"))
     deals = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
     deals["amount"] = deals["amount"].map(lambda v: f"{int(v):,} €".replace(",", ".") if v else v)
@@ -25,7 +25,7 @@ def test_a_regions_rows_get_the_formats_of_the_whole_columns(tmp_path):
     deals.to_csv(folder / "opportunities.csv", index=False)
     with Source(folder) as src:
         east = src.raw("region:East")["opportunities"]
-        assert read(east["amount"]).ambiguous.all()  # alone, East's do not tell
+        assert read(east["amount"]).format.mark == COMMA  # alone: money's thousands
         src.formats.attach({"opportunities": east})
         assert east.attrs[DATE_FORMATS] == {"close_date": "DD/MM/YYYY"}
         assert east.attrs[NUMBER_FORMATS] == {"amount": Format(COMMA, (("€", 9),), "10.000 €")}

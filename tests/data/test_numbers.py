@@ -65,12 +65,27 @@ def test_plain_numbers_read_as_pandas_reads_them():
     assert read(pd.Series(plain)).format.example is None  # nothing to say of them
 
 
-def test_a_column_of_groups_alone_is_ambiguous_and_not_read():
-    """Only "1,234" and "2,500": a thousand and more, or one and a bit? Nothing tells."""
-    found = read(pd.Series(["1,234", "2,500", "100", None]))
+def test_money_with_one_mark_before_three_digits_reads_it_between_thousands():
+    """Only "$10,000" and "$5,000": refused as ambiguous (thousands, or ten dollars?), the
+    most common way to write an amount was not read at all. Money is not written to three
+    decimals: the mark is between thousands, a comma or a point alike."""
+    dollars = read(pd.Series(["$10,000", "$5,000", "$950", None]))
+    assert dollars.values.tolist()[:3] == [10_000, 5_000, 950] and dollars.rules() == []
+    assert dollars.format.mark == POINT
+    euros = read(pd.Series(["10.000 €", "5.000 €"]))
+    assert euros.values.tolist() == [10_000, 5_000] and euros.format.mark == COMMA
+    assert read(pd.Series(["1,234", "2,500"])).values.tolist() == [1_234, 2_500]
+
+
+def test_a_column_whose_marks_disagree_is_ambiguous_and_not_read():
+    """ "10,000" and "10.000": one of them is ten thousand, the other ten, and nothing tells
+    which; plain decimals ("1.234") are no money, and read as thousands by no rule."""
+    found = read(pd.Series(["10,000", "10.000", "100", None]))
     assert found.values.isna().all()
     [(rule, rows)] = found.rules()
-    assert rule.startswith('could be read with either decimal mark: no value tells whether "1,234"')
+    assert rule.startswith(
+        'could be read with either decimal mark: no value tells whether "10,000"'
+    )
     assert rows.tolist() == [True, True, True, False]  # "100" is not read either
     assert read(pd.Series(["1.234", "2.500"])).rules()[0][0].startswith("could be read")
 
