@@ -300,13 +300,20 @@ def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> 
     return list(engine.query(sql, {})["s"])
 
 
-# Where a stage's name puts it in a sales funnel: the words of the usual stage names, by step.
+# Where a stage's name puts it in a sales funnel: the words of the usual stage names, by
+# step, with Salesforce's standard stages (Prospecting, Qualification, Needs Analysis, Value
+# Proposition, Id. Decision Makers, Perception Analysis, Proposal/Price Quote,
+# Negotiation/Review) each a step of its own.
 FUNNEL_STEPS: dict[str, int] = {
     **dict.fromkeys(("new", "lead", "prospect", "prospecting", "opened", "identified"), 1),
     **dict.fromkeys(("qualify", "qualified", "qualification", "discovery"), 2),
-    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation"), 3),
-    **dict.fromkeys(("proposal", "proposition", "quote", "quoted", "pricing"), 4),
-    **dict.fromkeys(("negotiation", "negotiating", "contract", "commit", "verbal"), 5),
+    **dict.fromkeys(("needs",), 3),
+    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation"), 4),
+    **dict.fromkeys(("value", "proposition"), 5),
+    **dict.fromkeys(("decision", "makers"), 6),
+    **dict.fromkeys(("perception",), 7),
+    **dict.fromkeys(("proposal", "quote", "quoted", "pricing", "price"), 8),
+    **dict.fromkeys(("negotiation", "negotiating", "review", "contract", "commit", "verbal"), 9),
 }
 
 
@@ -317,6 +324,11 @@ def order_by_names(values: list[str]) -> list[str] | None:
 
     >>> order_by_names(["Negotiation", "New", "PoC", "Qualified"])
     ['New', 'Qualified', 'PoC', 'Negotiation']
+    >>> order_by_names(["Negotiation/Review", "Needs Analysis", "Value Proposition",
+    ...     "Prospecting", "Proposal/Price Quote", "Id. Decision Makers", "Qualification",
+    ...     "Perception Analysis"])  # doctest: +NORMALIZE_WHITESPACE
+    ['Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition',
+     'Id. Decision Makers', 'Perception Analysis', 'Proposal/Price Quote', 'Negotiation/Review']
     >>> order_by_names(["Initial contact", "Nurturing"]) is None
     True
     """

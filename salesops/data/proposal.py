@@ -40,6 +40,7 @@ from salesops.data.synonyms import (
     COLUMN_NAMES,
     MONEY_WORDS,
     OWNER_WORDS,
+    PREFERRED,
     PREFIXES,
     REGION_WORDS,
     TABLE_NAMES,
@@ -166,7 +167,10 @@ def _by_name(table: str, f: FileProfile, used: set[str]) -> dict[str, str]:
                 keys.setdefault(n.removeprefix(prefix), header)
     out: dict[str, str] = {}
     for column in TABLES[table].column_names:
-        for synonym in COLUMN_NAMES.get(column, (normalize(column),)):
+        for synonym in (
+            *PREFERRED.get(column, ()),
+            *COLUMN_NAMES.get(column, (normalize(column),)),
+        ):
             known = keys.get(synonym)
             if known is not None and _fits(table, column, known, f=f, used=used, placed=out):
                 out[column] = known

@@ -102,6 +102,16 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "category": ("category", "forecastcategory"),
     "period": ("period", "forecastperiod"),
 }
+# Headers taken before any of a column's names: an amount converted to one currency, where
+# "Amount" is in each deal's own (salesops.data.currencies).
+PREFERRED: dict[str, tuple[str, ...]] = {
+    "amount": (
+        "amountconverted",
+        "convertedamount",
+        "amountincompanycurrency",
+        "amountinhomecurrency",
+    )
+}
 PREFIXES = ("deal", "opportunity", "lead", "user", "property")  # HubSpot: property_amount
 # Words in a header that say what it holds (``close_value``, ``sales_agent``,
 # ``regional_office``), tried after the names above.

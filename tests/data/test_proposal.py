@@ -648,3 +648,30 @@ def test_map_reads_amounts_written_as_money_as_validation_does(tmp_path):
     deals["worth"] = [f"${1000 + 10 * i:,.2f}" for i in range(len(deals))]
     deals.to_csv(folder / "closed_deals.csv", index=False)
     assert propose(folder, ".").table("opportunities").columns["amount"] == "worth"
+
+
+def test_map_takes_the_amount_converted_to_one_currency(tmp_path):
+    """A Salesforce report of a multi-currency org: "Amount" in each deal's currency (with
+    "Amount Currency"), and "Amount (converted)" in the company's. map proposed "Amount",
+    which validate then refuses (three currencies); it now proposes the converted one,
+    and orders Salesforce's standard stages by their names, each a step of its own."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    stages = ["Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
+              "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost"]  # fmt: skip
+    rows = [
+        {
+            "Opportunity Name": f"Deal {i}",
+            "Stage": stages[i % len(stages)],
+            "Amount Currency": ["USD", "EUR", "JPY"][i % 3],
+            "Amount": 1000 + i,
+            "Amount (converted)": 900 + i,
+            "Created Date": f"2026-{1 + i % 9:02d}-01",  # later stages are younger: by age,
+        }  # Negotiation/Review would come first
+        for i in range(48)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "opportunities.csv", index=False)
+    proposal = propose(folder, ".")
+    assert proposal.table("opportunities").columns["amount"] == "Amount (converted)"
+    assert proposal.stage_order[:6] == stages[:6]
+    assert proposal.order_note.startswith("open stages in funnel order by their names")
