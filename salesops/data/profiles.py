@@ -301,19 +301,25 @@ def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> 
 
 
 # Where a stage's name puts it in a sales funnel: the words of the usual stage names, by
-# step, with Salesforce's standard stages (Prospecting, Qualification, Needs Analysis, Value
-# Proposition, Id. Decision Makers, Perception Analysis, Proposal/Price Quote,
-# Negotiation/Review) each a step of its own.
+# step, with the default stages of Salesforce (Prospecting, Qualification, Needs Analysis,
+# Value Proposition, Id. Decision Makers, Perception Analysis, Proposal/Price Quote,
+# Negotiation/Review), Zoho (the same), HubSpot (Appointment Scheduled, Qualified To Buy,
+# Presentation Scheduled, Decision Maker Bought-In, Contract Sent), Pipedrive (Lead In,
+# Contact Made, Demo Scheduled, Proposal Made, Negotiations Started) and Dynamics 365
+# (Qualify, Develop, Propose) each a step of its own.
 FUNNEL_STEPS: dict[str, int] = {
     **dict.fromkeys(("new", "lead", "prospect", "prospecting", "opened", "identified"), 1),
-    **dict.fromkeys(("qualify", "qualified", "qualification", "discovery"), 2),
+    **dict.fromkeys(("appointment",), 1),
+    **dict.fromkeys(("qualify", "qualified", "qualification", "discovery", "contact"), 2),
+    **dict.fromkeys(("contacted",), 2),
     **dict.fromkeys(("needs",), 3),
-    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation"), 4),
+    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation", "develop"), 4),
     **dict.fromkeys(("value", "proposition"), 5),
-    **dict.fromkeys(("decision", "makers"), 6),
+    **dict.fromkeys(("decision", "makers", "maker"), 6),
     **dict.fromkeys(("perception",), 7),
-    **dict.fromkeys(("proposal", "quote", "quoted", "pricing", "price"), 8),
-    **dict.fromkeys(("negotiation", "negotiating", "review", "contract", "commit", "verbal"), 9),
+    **dict.fromkeys(("proposal", "propose", "quote", "quoted", "pricing", "price"), 8),
+    **dict.fromkeys(("negotiation", "negotiations", "negotiating", "review", "contract"), 9),
+    **dict.fromkeys(("commit", "verbal"), 9),
 }
 
 
@@ -329,6 +335,13 @@ def order_by_names(values: list[str]) -> list[str] | None:
     ...     "Perception Analysis"])  # doctest: +NORMALIZE_WHITESPACE
     ['Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition',
      'Id. Decision Makers', 'Perception Analysis', 'Proposal/Price Quote', 'Negotiation/Review']
+    >>> order_by_names(["Contract Sent", "Qualified To Buy", "Decision Maker Bought-In",
+    ...     "Appointment Scheduled", "Presentation Scheduled"])  # doctest: +NORMALIZE_WHITESPACE
+    ['Appointment Scheduled', 'Qualified To Buy', 'Presentation Scheduled',
+     'Decision Maker Bought-In', 'Contract Sent']
+    >>> order_by_names(["Proposal Made", "Lead In", "Negotiations Started", "Contact Made",
+    ...     "Demo Scheduled"])
+    ['Lead In', 'Contact Made', 'Demo Scheduled', 'Proposal Made', 'Negotiations Started']
     >>> order_by_names(["Initial contact", "Nurturing"]) is None
     True
     """
