@@ -80,11 +80,11 @@ def validate(args: argparse.Namespace) -> int:
             if said is not None:
                 print(f"  warning: {said}")
         for note in src.formats.notes():
+            print(f"  note: {note}")
+        for note in src.file_notes():
             print(f"  {note}")
         for warning in variant_warnings(src.variants()):
             print(f"  warning: {warning}")
-        for note in src.file_notes():
-            print(f"  {note}")
         late = src.late_closes()
         if late is not None:
             print(f"  warning: {late}")
