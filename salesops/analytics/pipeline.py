@@ -291,9 +291,25 @@ def stale_deals(
         [f"past close date; {idle_text}", "past close date"],
         default=idle_text,
     )
-    out = out.sort_values("days_past_close", ascending=False)
+    out = out.sort_values(["days_past_close", "opportunity_id"], ascending=[False, True])
     out.attrs["filled_close_dates"] = int(invented.sum())
     return out
+
+
+def largest(deals: pd.DataFrame, n: int, by: str = "expected") -> pd.DataFrame:
+    """The ``n`` deals of ``deals`` with the largest ``by``; those whose ``by`` is unknown
+    (a deal without an amount) last. Ties, unknown ones too, go to the earlier close date,
+    then the smaller deal id: the same deals, in the same order, on every run, whatever
+    order the rows came in.
+
+    >>> deals = pd.DataFrame({"opportunity_id": ["O3", "O1", "O2"], "expected": [None, 5.0,
+    ...     None], "close_date": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-01"])})
+    >>> largest(deals, 3)["opportunity_id"].tolist()
+    ['O1', 'O2', 'O3']
+    """
+    keys = [by, "close_date", "opportunity_id"]
+    ordered = deals.sort_values(keys, ascending=[False, True, True], na_position="last")
+    return ordered.head(n)
 
 
 def sales_velocity(

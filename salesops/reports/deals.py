@@ -31,7 +31,7 @@ def top_deals(ctx: ReportContext, n: int = 15) -> pd.DataFrame:
         calibrated=win_model(ctx).predict(due, ctx.as_of),
     )
     due["expected"] = due["amount"] * due["calibrated"]  # no amount: unknown, ranked last
-    top = due.sort_values("expected", ascending=False, na_position="last").head(n)
+    top = pl.largest(due, n)
     top = top.assign(
         close_date=top["close_date"].dt.strftime("%Y-%m-%d"), owner=ctx.names(top["owner_id"])
     )

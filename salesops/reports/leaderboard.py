@@ -18,6 +18,7 @@ import pandas as pd
 from salesops.analytics import bookings as bk
 from salesops.analytics import gaps
 from salesops.analytics import metrics as m
+from salesops.analytics import pipeline as pl
 from salesops.data.periods import Period
 from salesops.data.stages import Stages
 from salesops.reports import formatting as fmt
@@ -112,7 +113,7 @@ def top_deals(dash: Dashboard, top: int = 10) -> str:
     state = dash.state(period)
     state = state[dash.mask(state)].copy()
     state["expected"] = state["amount"] * state["probability"]
-    deals = state.sort_values("expected", ascending=False).head(top)
+    deals = pl.largest(state, top)
     unpriced = gaps.Unknown("the deal has no amount")  # its expected value neither
     shown = pd.DataFrame(
         {

@@ -95,7 +95,7 @@ def pipeline(ctx: ReportContext, top: int = 10) -> tuple[pd.DataFrame, pd.DataFr
     caption = "Open pipeline by stage" + ctx.reopened  # closed later: open at the end
     said = gaps.left_out(full["unpriced"].sum(), full["deals"].sum())
     caption += f". {said}" if said else ""
-    best = open_.sort_values("expected", ascending=False, na_position="last").head(top)
+    best = pl.largest(open_, top)
     best = best.assign(close_date=best["close_date"].dt.strftime("%Y-%m-%d"))
     columns = ["opportunity_id", "stage", "close_date", "amount", "win_probability", "expected"]
     return (

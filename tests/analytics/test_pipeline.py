@@ -268,3 +268,26 @@ def test_pipeline_by_stage_tells_an_empty_stage_from_an_unknown_one():
     # Proposal: B's 1,000 counts, C is left out and counted; weighted 1,000 × 0.5
     assert table.loc["Proposal"].tolist() == [2, 1_000.0, 500.0, 1]
     assert np.isnan(table.at["Negotiation", "weighted"]) and table["unpriced"].sum() == 3
+
+
+def test_the_largest_deals_are_the_same_whatever_the_rows_order():
+    """Maven's open deals have no amount, so every expected value is unknown: the "top 10
+    open deals" of a rep's review were whichever rows came first, and 8 of 41 reviews
+    changed between two runs of the same code. Ties go to the earlier close date, then
+    the smaller deal id."""
+    import itertools
+
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3", "O4", "O5"],
+            "expected": [None, 7.0, None, 7.0, None],
+            "close_date": pd.to_datetime(
+                ["2026-03-01", "2026-05-01", "2026-01-01", "2026-04-01", "2026-03-01"]
+            ),
+        }
+    )
+    orders = {
+        tuple(pl.largest(deals.iloc[list(p)], 4)["opportunity_id"])
+        for p in itertools.permutations(range(5))
+    }
+    assert orders == {("O4", "O2", "O3", "O1")}
