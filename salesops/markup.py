@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import html as _html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only for csv_frame: the CLI's errors import this module
+    import pandas as pd
 
 _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
 _CSS_SAFE = re.compile(r"[A-Za-z0-9 .,:;_\-/()\u00a0-\ufffd]")
@@ -97,8 +98,9 @@ def csv_cell(value: Any) -> Any:
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell and column name through :func:`csv_cell` (a copy;
     numeric columns untouched): what ``to_csv`` of a published CSV gets."""
+    from pandas.api import types
+
     safe = frame.copy()
-    types = pd.api.types
     for i, dtype in enumerate(frame.dtypes):
         if not (types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype)):
             safe.isetitem(i, frame.iloc[:, i].map(csv_cell))

@@ -205,3 +205,11 @@ def test_a_crm_value_never_acts_on_the_terminal(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Proposal<U+001B>]0;pwned<U+0007>" in out
     assert "\x1b" not in out and "\x07" not in out
+
+
+def test_the_command_starts_without_pandas():
+    """`salesops --help` and every command's start import no pandas (0.3 s): a module the
+    CLI's errors use (markup, for terminal-safe text) had made every start pay it."""
+    code = "import sys, salesops.cli; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
