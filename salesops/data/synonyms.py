@@ -34,6 +34,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "account_id": (
         "accountid",
         "associatedcompanyids",
+        "associatedcompany",  # HubSpot's deals export: the company's name
         "companyid",
         "organization",
         "customer",

@@ -675,3 +675,33 @@ def test_map_takes_the_amount_converted_to_one_currency(tmp_path):
     assert proposal.table("opportunities").columns["amount"] == "Amount (converted)"
     assert proposal.stage_order[:6] == stages[:6]
     assert proposal.order_note.startswith("open stages in funnel order by their names")
+
+
+def test_map_places_hubspots_deals_export_and_orders_its_default_stages(tmp_path):
+    """HubSpot's "Export" of the deals view: its headers as its UI names them, and its
+    default pipeline's stages, which map ordered by the deals' ages (none of their names
+    was a step of the funnel it knew), and its "Associated Company" left out."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    stages = ["Appointment scheduled", "Qualified to buy", "Presentation scheduled",
+              "Decision maker bought-in", "Contract sent", "Closed won", "Closed lost"]  # fmt: skip
+    rows = [
+        {
+            "Record ID": 10_000 + i,
+            "Deal Name": f"Deal {i}",
+            "Deal Stage": stages[i % len(stages)],
+            "Close Date": f"2026-{1 + i % 11:02d}-15 17:00",
+            "Deal owner": ["Jane Doe", "John Smith"][i % 2],
+            "Amount": 1000 + i,
+            "Create Date": f"2026-{1 + (len(stages) - i % len(stages)) % 9:02d}-01 09:00",
+            "Associated Company": f"Co {i % 9}",
+        }
+        for i in range(42)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "hubspot-crm-exports-all-deals.csv", index=False)
+    proposal = propose(folder, ".")
+    opps = proposal.table("opportunities")
+    assert opps.columns["account_id"] == "Associated Company"
+    assert (opps.columns["owner_id"], opps.columns["stage"]) == ("Deal owner", "Deal Stage")
+    assert proposal.stage_order[:5] == stages[:5]
+    assert proposal.order_note.startswith("open stages in funnel order by their names")
