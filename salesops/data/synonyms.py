@@ -34,13 +34,13 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "account_id": (
         "accountid",
         "associatedcompanyids",
-        "associatedcompany",  # HubSpot's deals export: the company's name
         "companyid",
         "organization",
         "customer",
         "account",
         "accountname",
         "company",
+        "associatedcompany",  # HubSpot's deals export: the company's name
     ),
     "owner_id": ("ownerid", "dealownerid", "owner", "dealowner", "rep", "salesrep", "leadownerid"),
     "region": ("region", "regionc", "territory", "division", "salesregionc", "team"),
