@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 SHOWN_HEADERS = 15  # headers listed per file; the rest are counted
 
 
+# The values of a status column that says whether a deal is open, won or lost (Pipedrive's).
+STATUS_WORDS = frozenset({"open", "won", "lost", "deleted"})
+
+
 def closed_values(values: Iterable[str], flags: dict[str, str]) -> tuple[list[str], list[str]]:
     """The won and the lost stage values: from ``flags`` (a value's ``won``, ``lost`` or
     ``open``, from the export's own won/closed columns) where it has one, else from the
@@ -174,15 +178,38 @@ def render(name: str, location: str, proposal: Proposal) -> str:
                 pairs = ", ".join(f"{_scalar(a)}: {_scalar(b)}" for a, b in fold.items())
                 lines.append(f"      stage: {{{pairs}}}")
             if proposal.status and "stage" in p.columns:
-                status = proposal.status
-                lines.append(f"    # won and lost may be in {status!r}: see `outcome` in docs")
-                lines.append(f"    # outcome: {{column: {_scalar(status)}, won: won, lost: lost}}")
+                lines += _status_lines(proposal)
             if proposal.archive and "stage" in p.columns:
                 lines += _archive_lines(proposal)
             if "region" not in p.columns and "region" in reps.columns:
                 lines.append("    derive:")
                 lines.append("      region: {from: reps.region, on: owner_id}")
     return "\n".join(lines) + "\n"
+
+
+def _status_lines(proposal: Proposal) -> list[str]:
+    """The ``outcome`` line for a status column (Pipedrive's ``Deal - Status``: open, won,
+    lost; a won or lost deal keeps its last pipeline stage): written when every value of
+    the column is one of :data:`STATUS_WORDS`, one of them won or lost, and no stage value
+    names a won or a lost stage; else commented."""
+    assert proposal.status is not None
+    status = proposal.status
+    spelt = {v.strip().casefold(): v for v in proposal.status_values}
+    won, lost = closed_values(proposal.stage_counts, proposal.stage_flags)
+    outcome = [f"column: {_scalar(status)}"]
+    outcome += [f"{w}: {_scalar(spelt[w])}" for w in ("won", "lost") if w in spelt]
+    if set(spelt) <= STATUS_WORDS and {"won", "lost"} & set(spelt) and not won and not lost:
+        counts = ", ".join(f"{v} {n:,}" for v, n in proposal.status_values.items())
+        return [
+            f"    # won and lost are in {status!r} ({counts}), not in the stage, which",
+            "    # keeps a closed deal's last pipeline stage. Without this line every deal",
+            "    # would count as open.",
+            f"    outcome: {{{', '.join(outcome)}}}",
+        ]
+    return [
+        f"    # won and lost may be in {status!r}: see `outcome` in docs",
+        f"    # outcome: {{column: {_scalar(status)}, won: won, lost: lost}}",
+    ]
 
 
 def _archive_lines(proposal: Proposal) -> list[str]:

@@ -112,11 +112,30 @@ def owners(
     return best
 
 
+def _closed_at(p: TableProposal, f: FileProfile, expected: str) -> None:
+    """Name, beside an expected close date taken as the close date, the times a deal was
+    won and lost (Pipedrive's ``Won time`` and ``Lost time``): a closed deal's actual
+    close date, which the source file can take (in ``p.notes``)."""
+    timed = [h for h in f.headers if set(words(h)) & {"time", "date", "at", "on"}]
+    won = next((h for h in timed if "won" in words(h)), None)
+    lost = next((h for h in timed if "lost" in words(h)), None)
+    if won is None or lost is None:
+        return
+    rule = f"[{{column: {lost}}}, {{column: {expected}, when: open}}]"
+    p.notes.append(
+        f"close_date: {expected!r} is when deals are expected to close; a won deal closed "
+        f"at {won!r} and a lost one at {lost!r}: map `close_date: {won}` with "
+        f"`defaults: close_date: {rule}`, or closed deals are dated by their plan"
+    )
+
+
 def check_close(p: TableProposal, f: FileProfile) -> None:
     """Name an expected close date beside the deals' actual one (``Actual close date``
     and ``Expected close date``): the actual is the close date, and the expected one is
     an open deal's plan, which a ``defaults:`` rule can take (in ``p.notes``)."""
     taken = p.columns.get("close_date")
+    if taken is not None and "expected" in normalize(taken):
+        _closed_at(p, f, taken)
     if taken is None or "expected" in normalize(taken):
         return
     for header in f.headers:

@@ -88,6 +88,7 @@ class Proposal:
     stage_order: list[str]  # the stage values in the proposed order
     order_note: str  # how that order was found, or why it could not be
     status: str | None = None  # a won/lost column apart from the stage (Pipedrive)
+    status_values: dict[str, int] = field(default_factory=dict)  # its values, with their rows
     # a true/false column whose false rows are archived deals (Odoo archives a lost deal,
     # which keeps its last stage)
     # (the column, its written false value)
@@ -394,6 +395,14 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             deals = next(f for f in files if f.name == opps.source)
             headers = deals.headers
             proposal.status = next((h for h in headers if normalize(h).endswith("status")), None)
+            if proposal.status is not None:
+                status = quote(proposal.status)
+                rows = engine.query(
+                    f"SELECT CAST({status} AS VARCHAR) AS v, count(*) AS n FROM "
+                    f'"{opps.source}" WHERE {status} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1',
+                    {},
+                )
+                proposal.status_values = dict(zip(rows["v"], rows["n"].astype(int), strict=True))
             archived = evidence.archive(engine, deals, opps.columns["stage"])
             if archived is not None:
                 proposal.archive, proposal.archived = archived[:2], archived[2]

@@ -705,3 +705,40 @@ def test_map_places_hubspots_deals_export_and_orders_its_default_stages(tmp_path
     assert (opps.columns["owner_id"], opps.columns["stage"]) == ("Deal owner", "Deal Stage")
     assert proposal.stage_order[:5] == stages[:5]
     assert proposal.order_note.startswith("open stages in funnel order by their names")
+
+
+def test_map_writes_pipedrives_status_as_the_outcome_and_names_its_close_times(tmp_path):
+    """Pipedrive's deals export: the stage keeps a closed deal's last pipeline stage, and
+    won or lost is in ``Deal - Status``. The outcome line was a comment, so the source
+    validated with every deal open (no bookings at all); it is written now, and the won
+    and lost times are named as the closed deals' close dates. A status column of other
+    values stays a comment."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    stages = ["Lead In", "Contact Made", "Demo Scheduled", "Proposal Made", "Negotiations Started"]
+    status = ["open", "won", "lost"]
+    rows = [
+        {
+            "Deal - ID": i + 1,
+            "Deal - Value": 1000 + i,
+            "Deal - Owner": ["Jane Doe", "John Smith"][i % 2],
+            "Deal - Stage": stages[i % len(stages)],
+            "Deal - Status": status[i % 3],
+            "Deal - Deal created": f"2026-{1 + i % 9:02d}-01",
+            "Deal - Won time": f"2026-{2 + i % 9:02d}-10" if i % 3 == 1 else None,
+            "Deal - Lost time": f"2026-{2 + i % 9:02d}-12" if i % 3 == 2 else None,
+            "Deal - Expected close date": f"2026-{3 + i % 9:02d}-28",
+        }
+        for i in range(45)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "deals.csv", index=False)
+    proposal = propose(folder, ".")
+    assert (
+        "    outcome: {column: Deal - Status, won: won, lost: lost}" in proposal.text.splitlines()
+    )
+    (note,) = [n for n in proposal.table("opportunities").notes if "Won time" in n]
+    assert "map `close_date: Deal - Won time` with `defaults: close_date: [{column: " in note
+    frame = pd.DataFrame(rows).replace({"Deal - Status": {"open": "active"}})
+    frame.to_csv(folder / "deals.csv", index=False)
+    text = propose(folder, ".").text
+    assert "    # outcome: {column: Deal - Status, won: won, lost: lost}" in text.splitlines()
