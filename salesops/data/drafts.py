@@ -184,6 +184,9 @@ def render(name: str, location: str, proposal: Proposal) -> str:
             if "region" not in p.columns and "region" in reps.columns:
                 lines.append("    derive:")
                 lines.append("      region: {from: reps.region, on: owner_id}")
+        if p.defaults:
+            lines.append("    defaults:")
+            lines += [f"      {column}: {rules}" for column, rules in p.defaults.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -113,19 +113,19 @@ def owners(
 
 
 def _closed_at(p: TableProposal, f: FileProfile, expected: str) -> None:
-    """Name, beside an expected close date taken as the close date, the times a deal was
-    won and lost (Pipedrive's ``Won time`` and ``Lost time``): a closed deal's actual
-    close date, which the source file can take (in ``p.notes``)."""
+    """Where the close date taken is an expected one and the deals have the times they were
+    won and lost (Pipedrive's ``Won time`` and ``Lost time``): a closed deal's close date is
+    the time it was won, else lost, and an open deal's its expected one (``p.defaults``)."""
     timed = [h for h in f.headers if set(words(h)) & {"time", "date", "at", "on"}]
     won = next((h for h in timed if "won" in words(h)), None)
     lost = next((h for h in timed if "lost" in words(h)), None)
     if won is None or lost is None:
         return
-    rule = f"[{{column: {lost}}}, {{column: {expected}, when: open}}]"
+    p.columns["close_date"] = won
+    p.defaults["close_date"] = f"[{{column: {lost}}}, {{column: {expected}, when: open}}]"
     p.notes.append(
-        f"close_date: {expected!r} is when deals are expected to close; a won deal closed "
-        f"at {won!r} and a lost one at {lost!r}: map `close_date: {won}` with "
-        f"`defaults: close_date: {rule}`, or closed deals are dated by their plan"
+        f"close_date: a won deal's is {won!r}, a lost one's {lost!r}, an open one's "
+        f"{expected!r} (its plan): see defaults below"
     )
 
 
@@ -136,7 +136,8 @@ def check_close(p: TableProposal, f: FileProfile) -> None:
     taken = p.columns.get("close_date")
     if taken is not None and "expected" in normalize(taken):
         _closed_at(p, f, taken)
-    if taken is None or "expected" in normalize(taken):
+        return
+    if taken is None:
         return
     for header in f.headers:
         n = normalize(header)

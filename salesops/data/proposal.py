@@ -64,6 +64,7 @@ class TableProposal:
     reasons: dict[str, str] = field(default_factory=dict)  # canonical column: why missing
     warnings: dict[str, str] = field(default_factory=dict)  # mapped column: what to check
     notes: list[str] = field(default_factory=list)  # what else its rows say (deleted flags)
+    defaults: dict[str, str] = field(default_factory=dict)  # canonical column: its rules
 
     def rows(self) -> list[tuple[str, str | None, str]]:
         """Each canonical column with its export header (None: missing) and whether the

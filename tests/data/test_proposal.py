@@ -710,9 +710,10 @@ def test_map_places_hubspots_deals_export_and_orders_its_default_stages(tmp_path
 def test_map_writes_pipedrives_status_as_the_outcome_and_names_its_close_times(tmp_path):
     """Pipedrive's deals export: the stage keeps a closed deal's last pipeline stage, and
     won or lost is in ``Deal - Status``. The outcome line was a comment, so the source
-    validated with every deal open (no bookings at all); it is written now, and the won
-    and lost times are named as the closed deals' close dates. A status column of other
-    values stays a comment."""
+    validated with every deal open (no bookings at all), each dated by its expected close
+    date; the outcome is written now, and a closed deal's close date is its won or lost
+    time. The proposal validates and counts right. A status column of other values stays
+    a comment."""
     folder = tmp_path / "export"
     folder.mkdir()
     stages = ["Lead In", "Contact Made", "Demo Scheduled", "Proposal Made", "Negotiations Started"]
@@ -732,12 +733,24 @@ def test_map_writes_pipedrives_status_as_the_outcome_and_names_its_close_times(t
         for i in range(45)
     ]
     pd.DataFrame(rows).to_csv(folder / "deals.csv", index=False)
+    (folder / "users.csv").write_text("Name,Team\nJane Doe,West\nJohn Smith,East\n")
     proposal = propose(folder, ".")
     assert (
         "    outcome: {column: Deal - Status, won: won, lost: lost}" in proposal.text.splitlines()
     )
-    (note,) = [n for n in proposal.table("opportunities").notes if "Won time" in n]
-    assert "map `close_date: Deal - Won time` with `defaults: close_date: [{column: " in note
+    lines = proposal.text.splitlines()
+    assert "      close_date: Deal - Won time" in lines
+    assert (
+        "      close_date: [{column: Deal - Lost time}, {column: Deal - Expected close date, "
+        "when: open}]"
+    ) in lines
+    (folder / "source.yml").write_text(proposal.text)
+    tables = so.load(str(folder / "source.yml"))
+    deals = tables.opportunities.set_index("opportunity_id")
+    assert (deals["stage"] == "Won").sum() == 15 and (deals["stage"] == "Lost").sum() == 15
+    assert deals.loc["2", "close_date"] == pd.Timestamp("2026-03-10")  # won: its won time
+    assert deals.loc["3", "close_date"] == pd.Timestamp("2026-04-12")  # lost: its lost time
+    assert deals.loc["1", "close_date"] == pd.Timestamp("2026-03-28")  # open: its plan
     frame = pd.DataFrame(rows).replace({"Deal - Status": {"open": "active"}})
     frame.to_csv(folder / "deals.csv", index=False)
     text = propose(folder, ".").text
