@@ -388,28 +388,3 @@ def check_managers(engine: DuckDBEngine, reps: TableProposal) -> None:
             f"{manager!r} holds managers who are not people of {reps.source} "
             f"({share:.0%} of them are): add them as rows to map it"
         )
-
-
-PROBABILITY_COLUMNS = ("probability", "dealprobability", "winprobability", "probabilitypercent")
-
-
-def stage_probabilities(engine: DuckDBEngine, f: FileProfile, stage: str) -> dict[str, float]:
-    """The export's own win probability of each stage value (Salesforce's ``Probability``,
-    in percent): the median of the deals' values in the stage, as a share (÷ 100 when the
-    column is in percent, any value above 1); a stage with a value outside 0 to 100 has
-    none (Salesforce's export has a won deal at 1000), nor does any without such a column."""
-    header = next((h for h in f.headers if normalize(h) in PROBABILITY_COLUMNS), None)
-    if header is None:
-        return {}
-    value = f"TRY_CAST({quote(header)} AS DOUBLE)"
-    rows = engine.query(
-        f"SELECT CAST({quote(stage)} AS VARCHAR) AS v, median({value}) AS p,"
-        f" min({value}) AS low, max({value}) AS high FROM {ident(f.name)}"
-        f" WHERE {quote(stage)} IS NOT NULL AND {value} IS NOT NULL GROUP BY 1",
-        {},
-    )
-    rows = rows[(rows["low"] >= 0) & (rows["high"] <= 100)]  # a stage's own values only
-    if rows.empty:
-        return {}
-    scale = 100.0 if rows["high"].max() > 1 else 1.0
-    return {str(v): round(float(p) / scale, 2) for v, p in zip(rows["v"], rows["p"], strict=True)}

@@ -8,7 +8,6 @@ Everything is asked of the engine that a load uses (DuckDB over the export's fil
 
 from __future__ import annotations
 
-import re
 from dataclasses import KW_ONLY, dataclass, field
 
 import pandas as pd
@@ -16,7 +15,6 @@ import pandas as pd
 from salesops.data import dates, numbers
 from salesops.data.engines import DuckDBEngine
 from salesops.data.sql import ident, quote
-from salesops.data.synonyms import words
 
 # A column of a few repeated values: at most this many distinct ones.
 FEW = 30
@@ -271,115 +269,3 @@ def overlap(engine: DuckDBEngine, table: str, column: str, *, other: str, key: s
         {},
     ).iloc[0]
     return 0.0 if not row["n"] else float(row["k"]) / float(row["n"])
-
-
-def order_by_history(
-    engine: DuckDBEngine, history: str, *, deal: str, stage: str, changed: str
-) -> list[str]:
-    """Stage values in the order deals pass through them: by the mean position of a
-    stage's first entry among each deal's changes."""
-    sql = (
-        f"WITH c AS (SELECT {quote(deal)} AS d, CAST({quote(stage)} AS VARCHAR) AS s, "
-        f"row_number() OVER (PARTITION BY {quote(deal)} ORDER BY {quote(changed)}) AS i "
-        f"FROM {ident(history)} WHERE {quote(stage)} IS NOT NULL), "
-        "f AS (SELECT d, s, min(i) AS i FROM c GROUP BY d, s) "
-        "SELECT s, avg(i) AS p FROM f GROUP BY s ORDER BY p, s"
-    )
-    return list(engine.query(sql, {})["s"])
-
-
-def order_by_age(engine: DuckDBEngine, deals: str, stage: str, created: str) -> list[str]:
-    """Stage values ordered by the age of their deals, the youngest first: a deal further
-    along has usually been open longer (by the median created date, latest first; a stage
-    whose deals have no created date yet comes first)."""
-    sql = (
-        f"SELECT CAST({quote(stage)} AS VARCHAR) AS s, "
-        f"median(TRY_CAST({quote(created)} AS TIMESTAMP)) AS m FROM {ident(deals)} "
-        f"WHERE {quote(stage)} IS NOT NULL GROUP BY 1 ORDER BY m DESC NULLS FIRST, 1"
-    )
-    return list(engine.query(sql, {})["s"])
-
-
-# Where a stage's name puts it in a sales funnel: the words of the usual stage names, by
-# step, with the default stages of Salesforce (Prospecting, Qualification, Needs Analysis,
-# Value Proposition, Id. Decision Makers, Perception Analysis, Proposal/Price Quote,
-# Negotiation/Review), Zoho (the same), HubSpot (Appointment Scheduled, Qualified To Buy,
-# Presentation Scheduled, Decision Maker Bought-In, Contract Sent), Pipedrive (Lead In,
-# Contact Made, Demo Scheduled, Proposal Made, Negotiations Started) and Dynamics 365
-# (Qualify, Develop, Propose) each a step of its own.
-FUNNEL_STEPS: dict[str, int] = {
-    **dict.fromkeys(("new", "lead", "prospect", "prospecting", "opened", "identified"), 1),
-    **dict.fromkeys(("appointment",), 1),
-    **dict.fromkeys(("qualify", "qualified", "qualification", "discovery", "contact"), 2),
-    **dict.fromkeys(("contacted",), 2),
-    **dict.fromkeys(("needs",), 3),
-    **dict.fromkeys(("demo", "poc", "trial", "evaluation", "presentation", "develop"), 4),
-    **dict.fromkeys(("value", "proposition"), 5),
-    **dict.fromkeys(("decision", "makers", "maker"), 6),
-    **dict.fromkeys(("perception",), 7),
-    **dict.fromkeys(("proposal", "propose", "quote", "quoted", "pricing", "price"), 8),
-    **dict.fromkeys(("negotiation", "negotiations", "negotiating", "review", "contract"), 9),
-    **dict.fromkeys(("commit", "verbal"), 9),
-}
-
-
-def order_by_names(values: list[str]) -> list[str] | None:
-    """The open stage ``values`` in funnel order by their names ("New", "Qualified",
-    "PoC", "Proposal", "Negotiation"), when each of at least two names one step of
-    :data:`FUNNEL_STEPS` and no two name the same step; else None.
-
-    >>> order_by_names(["Negotiation", "New", "PoC", "Qualified"])
-    ['New', 'Qualified', 'PoC', 'Negotiation']
-    >>> order_by_names(["Negotiation/Review", "Needs Analysis", "Value Proposition",
-    ...     "Prospecting", "Proposal/Price Quote", "Id. Decision Makers", "Qualification",
-    ...     "Perception Analysis"])  # doctest: +NORMALIZE_WHITESPACE
-    ['Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition',
-     'Id. Decision Makers', 'Perception Analysis', 'Proposal/Price Quote', 'Negotiation/Review']
-    >>> order_by_names(["Contract Sent", "Qualified To Buy", "Decision Maker Bought-In",
-    ...     "Appointment Scheduled", "Presentation Scheduled"])  # doctest: +NORMALIZE_WHITESPACE
-    ['Appointment Scheduled', 'Qualified To Buy', 'Presentation Scheduled',
-     'Decision Maker Bought-In', 'Contract Sent']
-    >>> order_by_names(["Proposal Made", "Lead In", "Negotiations Started", "Contact Made",
-    ...     "Demo Scheduled"])
-    ['Lead In', 'Contact Made', 'Demo Scheduled', 'Proposal Made', 'Negotiations Started']
-    >>> order_by_names(["Initial contact", "Nurturing"]) is None
-    True
-    """
-    steps: dict[str, int] = {}
-    for value in values:
-        named = re.findall(r"[a-z0-9]+", value.casefold())  # "PoC" is one word
-        found = {FUNNEL_STEPS[w] for w in named if w in FUNNEL_STEPS}
-        if len(found) != 1:
-            return None
-        steps[value] = found.pop()
-    if len(steps) < 2 or len(set(steps.values())) < len(steps):
-        return None
-    return sorted(steps, key=steps.__getitem__)
-
-
-# A column beside the stage that numbers it (Odoo's sequence, "Stage sequence", a sort order)
-SEQUENCE_WORDS = frozenset({"sequence", "order", "sort", "position", "rank"})
-
-
-def order_by_sequence(
-    engine: DuckDBEngine, deals: FileProfile, stage: str
-) -> tuple[str, list[str]] | None:
-    """The export's own stage order: a number column named for the stage and a sequence
-    (``Stage sequence``, ``stage_sort_order``) that gives each stage value one number of
-    its own; with its header, the stage values by it. None when there is none."""
-    named = set(words(stage))
-    for header in deals.headers:
-        said = set(words(header))
-        if header == stage or not named < said or not said & SEQUENCE_WORDS:
-            continue
-        number = f"TRY_CAST({quote(header)} AS DOUBLE)"
-        sql = (
-            f"SELECT CAST({quote(stage)} AS VARCHAR) AS s, count(DISTINCT {number}) AS n, "
-            f"count({number}) = count(*) AS whole, min({number}) AS k "
-            f"FROM {ident(deals.name)} WHERE {quote(stage)} IS NOT NULL GROUP BY 1"
-        )
-        found = engine.query(sql, {})
-        one = len(found) and (found["n"] == 1).all() and found["whole"].all()
-        if one and found["k"].is_unique:  # one number per stage, each its own
-            return header, list(found.sort_values("k")["s"])
-    return None

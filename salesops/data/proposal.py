@@ -23,18 +23,12 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from salesops.data import evidence, flags, tokens
-from salesops.data.drafts import closed_values, render, summary
+from salesops.data.drafts import render, summary
 from salesops.data.engines import DuckDBEngine
+from salesops.data.funnel import stage_order, stage_probabilities
 from salesops.data.mapping import SourceSpec
 from salesops.data.model import TABLES
-from salesops.data.profiles import (
-    FileProfile,
-    order_by_age,
-    order_by_history,
-    order_by_names,
-    order_by_sequence,
-    profile,
-)
+from salesops.data.profiles import FileProfile, profile
 from salesops.data.sql import quote
 from salesops.data.synonyms import (
     COLUMN_NAMES,
@@ -265,62 +259,6 @@ def _reason(table: str, column: str, p: TableProposal, proposal: Proposal) -> st
     return looked
 
 
-def _stage_order(engine: DuckDBEngine, proposal: Proposal) -> None:
-    """The stage values in pipeline order from the history (the order deals pass through
-    them), else from the age of the open deals in each; or say why not."""
-    opps, history = proposal.table("opportunities"), proposal.table("opportunity_history")
-    found = list(proposal.stage_counts)
-    need = ("opportunity_id", "stage", "changed_at")
-    if history.source and all(c in history.columns for c in need):
-        c = history.columns
-        deal, stage, changed = (c[n] for n in need)
-        order = order_by_history(engine, history.source, deal=deal, stage=stage, changed=changed)
-        proposal.stage_order = [v for v in order if v in found] + [
-            v for v in found if v not in order
-        ]
-        proposal.order_note = (
-            f"open stages in the order deals pass through them in {history.source} (the mean "
-            "position of a stage's first entry among a deal's changes)"
-        )
-    elif opps.source and "stage" in opps.columns and (sequence := _sequence(engine, proposal)):
-        header, order = sequence
-        proposal.stage_order = order + [v for v in found if v not in order]
-        proposal.order_note = f"open stages in the export's own order ({header!r})"
-    elif named := order_by_names(_open_values(proposal)):
-        proposal.stage_order = named + [v for v in found if v not in named]
-        proposal.order_note = (
-            "open stages in funnel order by their names (New, Qualified, Demo, Proposal, "
-            "Negotiation), before the age of their deals; check it"
-        )
-    elif opps.source and "created_date" in opps.columns and "stage" in opps.columns:
-        c = opps.columns
-        proposal.stage_order = order_by_age(engine, opps.source, c["stage"], c["created_date"])
-        lacking = "no stage history" if history.source is None else "no change time in the history"
-        proposal.order_note = (
-            f"{lacking}: open stages ordered by the age of their deals (younger "
-            "deals in earlier stages); check it"
-        )
-    else:
-        proposal.stage_order = found
-        proposal.order_note = (
-            "could not order the stages (no stage history and no created date): they are "
-            "listed by deal count; put the open ones in pipeline order"
-        )
-
-
-def _open_values(proposal: Proposal) -> list[str]:
-    """The stage values found that are neither won nor lost (:func:`closed_values`)."""
-    won, lost = closed_values(proposal.stage_counts, proposal.stage_flags)
-    return [v for v in proposal.stage_counts if v not in won and v not in lost]
-
-
-def _sequence(engine: DuckDBEngine, proposal: Proposal) -> tuple[str, list[str]] | None:
-    """The deals file's own stage order (:func:`order_by_sequence`), if it has one."""
-    opps = proposal.table("opportunities")
-    deals = next(f for f in proposal.files if f.name == opps.source)
-    return order_by_sequence(engine, deals, opps.columns["stage"])
-
-
 def propose(export: str | Path, location: str | None = None) -> Proposal:
     """A first source file for ``export`` (a folder of exports or one workbook), whose
     ``location`` is written as given (default: the export's own path).
@@ -408,10 +346,8 @@ def propose(export: str | Path, location: str | None = None) -> Proposal:
             if archived is not None:
                 proposal.archive, proposal.archived = archived[:2], archived[2]
             flags.stage_flags(engine, proposal, headers)
-            proposal.probabilities = evidence.stage_probabilities(
-                engine, deals, opps.columns["stage"]
-            )
-        _stage_order(engine, proposal)
+            proposal.probabilities = stage_probabilities(engine, deals, opps.columns["stage"])
+        stage_order(engine, proposal)
         for p in (p for p in proposal.tables if p.source is not None):
             f = next(f for f in files if f.name == p.source)
             tokens.check_categories(engine, p, f)

@@ -237,17 +237,6 @@ def test_check_amount_leaves_out_a_column_that_is_nearly_always_zero(engine):
     )
 
 
-def test_stage_probabilities_are_each_stages_median_as_a_share(engine):
-    """Won 100 and 100, Lost 0 and 0, Demo 40 and 60: medians 100, 0, 50, in percent."""
-    f = file("deals", col("Id", "BIGINT", rows=6), col("Probability", "BIGINT", rows=6))
-    assert evidence.stage_probabilities(engine, f, "Stage") == {
-        "Won": 1.0,
-        "Lost": 0.0,
-        "Demo": 0.5,
-    }
-    assert evidence.stage_probabilities(engine, file("deals", col("Id")), "Stage") == {}
-
-
 def test_archive_counts_the_archived_deals_per_stage(engine):
     f = file("deals", col("Active", rows=6, distinct=2, values={"true": 4, "false": 2}))
     assert evidence.archive(engine, f, "Stage") == ("Active", "false", {"Lost": 2})

@@ -108,36 +108,3 @@ def test_overlap_is_the_share_of_values_found_in_the_other_table(engine):
     assert profiles.overlap(engine, "opportunities", "owner_id", other="reps", key="rep_id") == 1
     share = profiles.overlap(engine, "opportunities", "owner_id", other="leads", key="owner_id")
     assert share == 0.75
-
-
-def test_order_by_history_is_the_mean_step_at_which_deals_enter_a_stage(engine):
-    """Each deal's changes numbered 1, 2, ...: Prospecting 1 (9 deals), Qualification
-    (2 + 1) / 2 = 1.5, Discovery 2, Negotiation 2, Proposal 2 (ties by name), Closed Lost
-    (3 + 2) / 2 = 2.5, Closed Won (3 + 2 + 4 + 2) / 4 = 2.75."""
-    order = profiles.order_by_history(
-        engine, "opportunity_history", deal="opportunity_id", stage="stage", changed="changed_at"
-    )
-    assert order == [
-        "Prospecting",
-        "Qualification",
-        "Discovery",
-        "Negotiation",
-        "Proposal",
-        "Closed Lost",
-        "Closed Won",
-    ]
-
-
-def test_order_by_age_puts_the_stages_of_the_youngest_deals_first(engine):
-    """Median created date: Qualification 10 Sep, Negotiation 15 Aug, Closed Lost 5 Aug
-    (10 Jul and 1 Sep), Proposal 1 Aug, Closed Won 16 Jun (1 Jun and 1 Jul, the middle two
-    of 4), Discovery 1 Mar."""
-    order = profiles.order_by_age(engine, "opportunities", "stage", "created_date")
-    assert order == [
-        "Qualification",
-        "Negotiation",
-        "Closed Lost",
-        "Proposal",
-        "Closed Won",
-        "Discovery",
-    ]
