@@ -43,7 +43,7 @@ class Footer:
 
     def note(self, name: str) -> str:
         """One line for ``salesops validate``."""
-        shown = self.lines[0] if len(self.lines[0]) <= 60 else f"{self.lines[0][:59]}…"
+        shown = _cut(self.lines[0])
         count = len(self.lines)
         return (
             f"{name}: left out the {count} line{'s' if count != 1 else ''} of a report's "
@@ -53,19 +53,17 @@ class Footer:
 
 def find(path: Path, encoding: str | None = None) -> Footer | None:
     """The footer of the CSV file ``path`` (see the module), or None. Not looked for in
-    UTF-16 files (their bytes are not ASCII's)."""
-    if encoding is not None and encoding.lower().startswith("utf-16"):
+    UTF-16 files (:func:`_header`)."""
+    header = _header(path, encoding)
+    if header is None:
         return None
-    size = path.stat().st_size
-    with path.open("rb") as f:
-        header = f.readline(TAIL).removeprefix(b"\xef\xbb\xbf")
-        if header[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return None
-        f.seek(max(0, size - TAIL))
-        tail = f.read()
     delimiter = _delimiter(header)
     if _fields(header, delimiter) < 2:
         return None
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(0, size - TAIL))
+        tail = f.read()
     lines = tail.split(b"\n")
     end = len(lines)
     while end > 1 and _fields(lines[end - 1], delimiter) == 1:
@@ -100,7 +98,7 @@ def one_column(headers: list[str]) -> str | None:
     line of it holds fewer fields than its header), or None."""
     if len(headers) != 1 or not any(d in headers[0] for d in ",;\t|"):
         return None
-    shown = headers[0] if len(headers[0]) <= 60 else f"{headers[0][:59]}…"
+    shown = _cut(headers[0])
     return (
         f'was read as one column ("{shown}"): a line of it holds fewer fields than its '
         "header, as a report's footer or total line below the rows does; delete such lines"
@@ -110,16 +108,28 @@ def one_column(headers: list[str]) -> str | None:
 def repeated_headers(path: Path, encoding: str | None = None) -> list[str]:
     """The names that head more than one column of the CSV file ``path``, in order (its
     reader names the second ``amount`` ``amount_1``, and a source reads the first)."""
-    if encoding is not None and encoding.lower().startswith("utf-16"):
+    line = _header(path, encoding)
+    if line is None:
         return []
-    with path.open("rb") as f:
-        line = f.readline(TAIL).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
-    if line[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return []
-    text = line.decode(encoding or "utf-8", errors="replace")
+    text = line.rstrip(b"\r\n").decode(encoding or "utf-8", errors="replace")
     names = [n.strip() for n in next(csv.reader([text], delimiter=chr(_delimiter(line))), [])]
     counts = Counter(n for n in names if n)
     return [name for name, n in counts.items() if n > 1]
+
+
+def _header(path: Path, encoding: str | None) -> bytes | None:
+    """The header line of the CSV file ``path``, without a UTF-8 byte-order mark; None
+    for a UTF-16 file (its bytes are not ASCII's)."""
+    if encoding is not None and encoding.lower().startswith("utf-16"):
+        return None
+    with path.open("rb") as f:
+        header = f.readline(TAIL).removeprefix(b"\xef\xbb\xbf")
+    return None if header[:2] in (b"\xff\xfe", b"\xfe\xff") else header
+
+
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` cut to ``most`` characters, with an ellipsis when cut."""
+    return text if len(text) <= most else f"{text[: most - 1]}…"
 
 
 def _delimiter(header: bytes) -> int:

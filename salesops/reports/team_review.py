@@ -158,7 +158,7 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
             "rep": members.set_index("rep_id")["name"],
             "attainment_qtd": kpis["attainment"],
             "bookings_qtd": kpis["bookings"],
-            "deals_won_qtd": _won(ctx, qtd, ids),
+            "deals_won_qtd": _won(ctx, qtd, kpis["bookings"]),
             "win_rate": recent["win_rate"],
             "coverage": kpis["coverage"],
             "commission": pd.Series(payable, dtype=object),  # an Unknown keeps its reason
@@ -167,15 +167,17 @@ def scores(ctx: ReportContext) -> pd.DataFrame:
     return board.sort_values("attainment_qtd", ascending=False, na_position="last")
 
 
-def _won(ctx: ReportContext, qtd: tuple[pd.Timestamp, pd.Timestamp], ids: pd.Series) -> pd.Series:
-    """Deals won in ``qtd`` by each of ``ids``: unknown, as their bookings, when the
-    quarantine set aside every closed deal (0 would say none was won)."""
+def _won(
+    ctx: ReportContext, qtd: tuple[pd.Timestamp, pd.Timestamp], bookings: pd.Series
+) -> pd.Series:
+    """Deals won in ``qtd`` by each rep of ``bookings`` (by rep id): unknown, as their
+    bookings are, when the quarantine set aside every closed deal (0 would say none was
+    won)."""
     deals = ctx.tables.opportunities
     if deals.attrs.get(CLOSED_ASIDE):
-        why = gaps.Unknown(f"no bookings: {gaps.no_close(deals)}")
-        return pd.Series(why, index=ids, dtype=object)
+        return bookings.astype(object)
     won = m.won_in(deals, qtd, ctx.stages)
-    return won.groupby("owner_id").size().reindex(ids, fill_value=0)
+    return won.groupby("owner_id").size().reindex(bookings.index, fill_value=0)
 
 
 @section("Leaderboard")
